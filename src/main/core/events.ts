@@ -1,0 +1,23 @@
+/**
+ * Typed main → renderer event bus. The core emits; the Electron shell (or a
+ * test host) forwards each event to the window over the contract's channel.
+ */
+import { events, type EventName, type EventPayload } from '../../shared/contract';
+
+export type EventListener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
+
+export class CoreEvents {
+  readonly #listeners = new Set<EventListener>();
+
+  /** Subscribes to every event; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
+    // Validate on the way out too: an event that does not match the contract is a bug in main.
+    const checked = events[name].parse(payload) as EventPayload<K>;
+    for (const listener of this.#listeners) listener(name, checked);
+  }
+}

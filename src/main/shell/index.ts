@@ -1,0 +1,75 @@
+/**
+ * The Electron entry point: the thin shell around the Node core. This folder
+ * and the preload are the only code that imports `electron`.
+ */
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCore } from '../core';
+import { createDispatcher } from '../ipc/dispatch';
+import { createHandlers } from '../ipc/handlers';
+import { APP_ORIGIN, originOf } from '../security/policy';
+import { createMainWindow, hardenContents } from './window';
+import { bindIpc, forwardEvents } from './ipc';
+import { registerAppScheme, serveRenderer } from './protocol';
+import { DEFAULT_RELAY_URL } from '../../shared/constants';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const devUrl = process.env['ELECTRON_RENDERER_URL'];
+const appOrigin = devUrl ? (originOf(devUrl) ?? APP_ORIGIN) : APP_ORIGIN;
+
+// Crash dumps could hold plaintext from memory: Parley writes none.
+app.commandLine.appendSwitch('disable-crash-reporter');
+app.commandLine.appendSwitch('disable-breakpad');
+
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, appOrigin));
+
+  void app.whenReady().then(() => {
+    const core = createCore({
+      identity: { name: 'Parley', version: app.getVersion(), platform: process.platform },
+      relayUrl: process.env['PARLEY_RELAY_URL'] ?? DEFAULT_RELAY_URL,
+    });
+    const dispatch = createDispatcher(createHandlers(core), {
+      trustedOrigin: appOrigin,
+      onInternalError: (call, error) => {
+        // Names and codes only: never payloads.
+        const code = error instanceof Error ? error.name : typeof error;
+        console.error(`[parley] internal error in ${call}: ${code}`);
+      },
+    });
+    bindIpc(dispatch);
+    if (!devUrl) serveRenderer(path.join(here, '../renderer'));
+
+    const open = () => {
+      const win = createMainWindow({
+        preload: path.join(here, '../preload/index.cjs'),
+        icon: path.join(here, '../../resources/icon.png'),
+        appOrigin,
+        startUrl: devUrl ?? `${APP_ORIGIN}/index.html`,
+      });
+      const stop = forwardEvents(core.events, win);
+      win.on('closed', stop);
+    };
+    open();
+
+    app.on('second-instance', () => {
+      const [win] = BrowserWindow.getAllWindows();
+      if (win) {
+        if (win.isMinimized()) win.restore();
+        win.focus();
+      }
+    });
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) open();
+    });
+    app.on('window-all-closed', () => {
+      if (process.platform !== 'darwin') app.quit();
+    });
+    app.on('before-quit', () => void core.close());
+  });
+}
