@@ -17,3 +17,5 @@ export const IPC_MAX_DEPTH = 16;
 // ── Relay ────────────────────────────────────────────────────────────────────
 
 // ── Client / app ─────────────────────────────────────────────────────────────
+/** Relay the app uses when none is configured: the embedded one on this machine. */
+export const DEFAULT_RELAY_URL = 'ws://127.0.0.1:8787';
