@@ -19,3 +19,7 @@ export const IPC_MAX_DEPTH = 16;
 // ── Client / app ─────────────────────────────────────────────────────────────
 /** Relay the app uses when none is configured: the embedded one on this machine. */
 export const DEFAULT_RELAY_URL = 'ws://127.0.0.1:8787';
+/** Longest relay URL an invite code carries; keeps the QR code small and scannable. */
+export const INVITE_MAX_RELAY_URL_BYTES = 200;
+/** SHA-512 iterations per safety-number half, as Signal's numeric fingerprint: slows brute-force collision search. */
+export const SAFETY_NUMBER_ITERATIONS = 5200;
