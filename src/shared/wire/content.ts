@@ -1,0 +1,70 @@
+/**
+ * What travels inside a ratchet message: one versioned, schema-checked
+ * content object, UTF-8 JSON, padded (ISO/IEC 7816-4: 0x80 then zeros) to a
+ * multiple of CONTENT_PAD_BLOCK so ciphertext length says little about the
+ * text. Receivers parse with `parseContent`, which rejects anything that is
+ * not exactly one of these shapes.
+ */
+import { z } from 'zod';
+import { CONTENT_PAD_BLOCK, MAX_MESSAGE_TEXT_CHARS } from '../constants';
+import { ParleyError } from '../errors';
+
+export const CONTENT_VERSION = 1;
+
+const MsgId = z.string().regex(/^[A-Za-z0-9_-]{16,43}$/u);
+const At = z.number().int().nonnegative();
+const Timer = z.number().int().positive().max(365 * 86_400).nullable();
+
+export const AttachmentPointer = z
+  .object({
+    /** Relay blob id. */
+    blobId: z.string().min(1).max(128),
+    /** secretstream key, base64url (32 bytes). */
+    key: z.string().length(43),
+    /** BLAKE2b-256 of the encrypted blob, base64url, checked before decrypting. */
+    digest: z.string().length(43),
+    size: z.number().int().positive(),
+    name: z.string().min(1).max(255),
+    mime: z.string().max(128),
+  })
+  .strict();
+export type AttachmentPointer = z.infer<typeof AttachmentPointer>;
+
+const base = { v: z.literal(CONTENT_VERSION), sentAt: At };
+
+export const Content = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable() }).strict(),
+  z.object({ ...base, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict(),
+  z.object({ ...base, type: z.literal('delete'), target: MsgId }).strict(),
+  z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(16).nullable() }).strict(),
+  z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500) }).strict(),
+  z.object({ ...base, type: z.literal('typing'), typing: z.boolean() }).strict(),
+  z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict(),
+]);
+export type Content = z.infer<typeof Content>;
+
+export type ContentErrorCode = 'CONTENT_MALFORMED' | 'CONTENT_PADDING';
+export class ContentError extends ParleyError<ContentErrorCode> {}
+
+export function encodeContent(content: Content): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(Content.parse(content)));
+  const padded = new Uint8Array(Math.ceil((json.length + 1) / CONTENT_PAD_BLOCK) * CONTENT_PAD_BLOCK);
+  padded.set(json);
+  padded[json.length] = 0x80;
+  return padded;
+}
+
+export function parseContent(padded: Uint8Array): Content {
+  let end = padded.length - 1;
+  while (end >= 0 && padded[end] === 0) end--;
+  if (end < 0 || padded[end] !== 0x80) throw new ContentError('CONTENT_PADDING', 'The message padding is invalid.');
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(padded.subarray(0, end)));
+  } catch {
+    throw new ContentError('CONTENT_MALFORMED', 'The message content is not valid JSON.');
+  }
+  const parsed = Content.safeParse(value);
+  if (!parsed.success) throw new ContentError('CONTENT_MALFORMED', 'The message content has an unknown shape.');
+  return parsed.data;
+}
