@@ -1,0 +1,140 @@
+/**
+ * Argument parsing for `parley --data DIR --relay URL [--json] COMMAND ...`.
+ * Every mistake becomes a CliError with code CLI_USAGE and one sentence.
+ */
+import { ParleyError } from '../shared/errors';
+
+export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
+export class CliError extends ParleyError<CliErrorCode> {}
+
+export type Command =
+  | { readonly name: 'init'; readonly displayName: string }
+  | { readonly name: 'invite' }
+  | { readonly name: 'contact-add'; readonly code: string; readonly contactName: string }
+  | { readonly name: 'contacts' }
+  | { readonly name: 'safety-number'; readonly contactName: string }
+  | { readonly name: 'verify'; readonly contactName: string }
+  | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null }
+  | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean }
+  | { readonly name: 'history'; readonly contactName: string; readonly limit: number }
+  | { readonly name: 'search'; readonly text: string };
+
+export interface CliArgs {
+  readonly dataDir: string;
+  readonly relayUrl: string | null;
+  readonly json: boolean;
+  readonly command: Command;
+}
+
+export const USAGE = `usage: parley --data DIR [--relay ws://HOST:PORT] [--json] COMMAND
+commands:
+  init --name NAME              create an account (prints the invite and the recovery phrase once)
+  invite                        print your invite code
+  contact add CODE --name NAME  add a contact from their invite code
+  contacts                      list contacts
+  safety-number NAME            show the safety number with a contact
+  verify NAME                   mark a contact's safety number as verified
+  send NAME TEXT | --file PATH  send a message or a file
+  receive [--timeout S] [--follow]   print incoming messages
+  history NAME [--limit N]      print a conversation
+  search TEXT                   search all messages
+The passphrase comes from PARLEY_PASSPHRASE or a prompt.`;
+
+const usage = (message: string): never => {
+  throw new CliError('CLI_USAGE', message);
+};
+
+function takeFlag(rest: string[], flag: string): string | null {
+  const i = rest.indexOf(flag);
+  if (i < 0) return null;
+  const value = rest[i + 1];
+  if (value === undefined || value.startsWith('--')) usage(`${flag} needs a value.`);
+  rest.splice(i, 2);
+  return value!;
+}
+
+function takeSwitch(rest: string[], flag: string): boolean {
+  const i = rest.indexOf(flag);
+  if (i < 0) return false;
+  rest.splice(i, 1);
+  return true;
+}
+
+function positiveInt(text: string, flag: string, max: number): number {
+  if (!/^\d+$/u.test(text)) usage(`${flag} must be a whole number.`);
+  const n = Number(text);
+  if (n < 1 || n > max) usage(`${flag} must be between 1 and ${max}.`);
+  return n;
+}
+
+function noExtra(rest: string[]): void {
+  if (rest.length > 0) usage(`Unexpected argument “${rest[0]}”.`);
+}
+
+function one(rest: string[], what: string): string {
+  const v = rest.shift();
+  if (v === undefined || v.startsWith('--')) usage(`Missing ${what}.`);
+  return v!;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const rest = [...argv];
+  const dataDir = takeFlag(rest, '--data');
+  const relayUrl = takeFlag(rest, '--relay');
+  const json = takeSwitch(rest, '--json');
+  if (dataDir === null) usage('--data DIR is required.');
+  if (relayUrl !== null && !/^wss?:\/\/\S+$/u.test(relayUrl)) usage('--relay must be a ws:// or wss:// URL.');
+  const verb = rest.shift();
+  if (verb === undefined) usage('Missing command.');
+  let command: Command;
+  switch (verb) {
+    case 'init': {
+      const displayName = takeFlag(rest, '--name') ?? usage('init needs --name NAME.');
+      command = { name: 'init', displayName };
+      break;
+    }
+    case 'invite':
+      command = { name: 'invite' };
+      break;
+    case 'contact': {
+      if (rest.shift() !== 'add') usage('Did you mean “contact add CODE --name NAME”?');
+      const contactName = takeFlag(rest, '--name') ?? usage('contact add needs --name NAME.');
+      command = { name: 'contact-add', code: one(rest, 'invite code'), contactName };
+      break;
+    }
+    case 'contacts':
+      command = { name: 'contacts' };
+      break;
+    case 'safety-number':
+      command = { name: 'safety-number', contactName: one(rest, 'contact name') };
+      break;
+    case 'verify':
+      command = { name: 'verify', contactName: one(rest, 'contact name') };
+      break;
+    case 'send': {
+      const file = takeFlag(rest, '--file');
+      const contactName = one(rest, 'contact name');
+      const text = file === null ? one(rest, 'message text') : null;
+      command = { name: 'send', contactName, text, file };
+      break;
+    }
+    case 'receive': {
+      const t = takeFlag(rest, '--timeout');
+      const follow = takeSwitch(rest, '--follow');
+      command = { name: 'receive', timeoutS: t === null ? 5 : positiveInt(t, '--timeout', 86_400), follow };
+      break;
+    }
+    case 'history': {
+      const l = takeFlag(rest, '--limit');
+      command = { name: 'history', contactName: one(rest, 'contact name'), limit: l === null ? 50 : positiveInt(l, '--limit', 10_000) };
+      break;
+    }
+    case 'search':
+      command = { name: 'search', text: one(rest, 'search text') };
+      break;
+    default:
+      return usage(`Unknown command “${verb}”.`);
+  }
+  noExtra(rest);
+  return { dataDir: dataDir!, relayUrl, json, command };
+}

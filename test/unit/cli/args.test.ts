@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { CliError, parseArgs } from '../../../src/cli/args';
+
+const base = ['--data', '/tmp/p', '--relay', 'ws://127.0.0.1:8787'];
+
+describe('CLI arguments', () => {
+  it('parses every command with its flags', () => {
+    expect(parseArgs([...base, '--json', 'init', '--name', 'Ann']).command).toEqual({ name: 'init', displayName: 'Ann' });
+    expect(parseArgs([...base, 'contact', 'add', 'parley1abc', '--name', 'Bob']).command).toEqual({ name: 'contact-add', code: 'parley1abc', contactName: 'Bob' });
+    expect(parseArgs([...base, 'send', 'Bob', 'hi there']).command).toEqual({ name: 'send', contactName: 'Bob', text: 'hi there', file: null });
+    expect(parseArgs([...base, 'send', 'Bob', '--file', '/tmp/x.png']).command).toEqual({ name: 'send', contactName: 'Bob', text: null, file: '/tmp/x.png' });
+    expect(parseArgs([...base, 'receive', '--timeout', '3', '--follow']).command).toEqual({ name: 'receive', timeoutS: 3, follow: true });
+    expect(parseArgs([...base, 'history', 'Bob', '--limit', '10']).command).toEqual({ name: 'history', contactName: 'Bob', limit: 10 });
+    const a = parseArgs(['--json', ...base, 'search', 'pizza']);
+    expect(a).toMatchObject({ json: true, dataDir: '/tmp/p', relayUrl: 'ws://127.0.0.1:8787', command: { name: 'search', text: 'pizza' } });
+  });
+
+  it('rejects mistakes with CLI_USAGE and one clear sentence', () => {
+    const bad: string[][] = [
+      ['init', '--name', 'A'],
+      [...base],
+      [...base, 'frobnicate'],
+      [...base, 'init'],
+      [...base, 'send', 'Bob'],
+      [...base, 'receive', '--timeout', 'soon'],
+      [...base, 'receive', '--timeout', '0'],
+      [...base, 'history', 'Bob', '--limit'],
+      [...base, 'contacts', 'extra'],
+      ['--data', '/tmp/p', '--relay', 'http://x', 'contacts'],
+    ];
+    for (const argv of bad) {
+      let error: unknown;
+      try {
+        parseArgs(argv);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, argv.join(' ')).toBeInstanceOf(CliError);
+      expect((error as CliError).code).toBe('CLI_USAGE');
+      expect((error as CliError).message).toMatch(/^[^\n]+\.$/u);
+    }
+  });
+});
