@@ -29,6 +29,8 @@ export const MAX_MESSAGE_TEXT_CHARS = 16_000;
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
 /** Bytes per attachment chunk over IPC; base64 of it stays under IPC_MAX_PAYLOAD_BYTES. */
 export const ATTACHMENT_IPC_CHUNK_BYTES = 128 * 1024;
+/** Plaintext bytes per secretstream chunk of an attachment; bounds memory per chunk while keeping overhead under 0.03%. */
+export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
 /** Messages fetched per page in the chat view; one screen plus overscan. */
 export const MESSAGE_PAGE_SIZE = 50;
 /** First unlock retry wait after a wrong passphrase; doubles per failure. */
