@@ -15,6 +15,9 @@ import sodium from 'libsodium-wrappers-sumo';
 import { ATTACHMENT_CHUNK_BYTES } from '../../shared/constants';
 import { ParleyError } from '../../shared/errors';
 
+type HashState = ReturnType<typeof sodium.crypto_generichash_init>;
+type StreamState = ReturnType<typeof sodium.crypto_secretstream_xchacha20poly1305_init_pull>;
+
 const ABYTES = 17; // crypto_secretstream_xchacha20poly1305_ABYTES
 const HEADER = 24;
 
@@ -25,8 +28,8 @@ export const newAttachmentKey = (): Uint8Array => new Uint8Array(randomBytes(32)
 
 /** Encrypts a byte stream; `digest()` is valid after 'end'. */
 export class EncryptStream extends Transform {
-  readonly #state: sodium.StateAddress;
-  readonly #hash: sodium.StateAddress;
+  readonly #state: StreamState;
+  readonly #hash: HashState;
   #pending: Buffer[] = [];
   #pendingLen = 0;
   #digest: Uint8Array | null = null;
@@ -74,8 +77,8 @@ export class EncryptStream extends Transform {
 export class DecryptStream extends Transform {
   readonly #key: Uint8Array;
   readonly #expectedDigest: Uint8Array;
-  readonly #hash: sodium.StateAddress;
-  #state: sodium.StateAddress | null = null;
+  readonly #hash: HashState;
+  #state: StreamState | null = null;
   #buf: Buffer = Buffer.alloc(0);
   #final = false;
 
