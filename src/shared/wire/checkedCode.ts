@@ -1,0 +1,46 @@
+/**
+ * Human-copyable codes (invite codes, link codes): a text prefix, then
+ * unpadded base64url of version (1) ‖ body ‖ relay URL length (1) ‖ relay URL ‖
+ * CRC-32 of everything before (4). The CRC catches copy errors only;
+ * authenticity comes from elsewhere (safety numbers, out-of-band keys).
+ */
+import { INVITE_MAX_RELAY_URL_BYTES } from '../constants';
+import { crc32 } from './crc32';
+import { concatBytes, fromBase64Url, toBase64Url, u32be, utf8Bytes } from './encoding';
+
+export type CheckedCodeProblem = 'malformed' | 'checksum' | 'version';
+
+export interface CheckedCodeSpec {
+  readonly prefix: string;
+  readonly version: number;
+  /** Exact byte length of the fixed body between the version byte and the relay URL. */
+  readonly bodyBytes: number;
+}
+
+export function encodeCheckedCode(spec: CheckedCodeSpec, body: Uint8Array, relayUrl: string): string | CheckedCodeProblem {
+  const relay = utf8Bytes(relayUrl);
+  if (body.length !== spec.bodyBytes || relay.length === 0 || relay.length > INVITE_MAX_RELAY_URL_BYTES) return 'malformed';
+  const all = concatBytes(new Uint8Array([spec.version]), body, new Uint8Array([relay.length]), relay);
+  return spec.prefix + toBase64Url(concatBytes(all, u32be(crc32(all))));
+}
+
+export function decodeCheckedCode(spec: CheckedCodeSpec, text: string): { body: Uint8Array; relayUrl: string } | CheckedCodeProblem {
+  const code = text.trim();
+  if (!code.startsWith(spec.prefix)) return 'malformed';
+  const bytes = fromBase64Url(code.slice(spec.prefix.length));
+  if (bytes === null || bytes.length < 1 + spec.bodyBytes + 1 + 1 + 4) return 'malformed';
+  const all = bytes.subarray(0, bytes.length - 4);
+  const expected = u32be(crc32(all));
+  if (!bytes.subarray(bytes.length - 4).every((b, i) => b === expected[i])) return 'checksum';
+  if (all[0] !== spec.version) return 'version';
+  const len = all[1 + spec.bodyBytes]!;
+  if (all.length !== 2 + spec.bodyBytes + len) return 'malformed';
+  let relayUrl: string;
+  try {
+    relayUrl = new TextDecoder('utf-8', { fatal: true }).decode(all.subarray(2 + spec.bodyBytes));
+  } catch {
+    return 'malformed';
+  }
+  if (!/^wss?:\/\/\S+$/u.test(relayUrl)) return 'malformed';
+  return { body: all.slice(1, 1 + spec.bodyBytes), relayUrl };
+}
