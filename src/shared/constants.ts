@@ -11,10 +11,88 @@ export const IPC_MAX_PAYLOAD_BYTES = 256 * 1024;
 export const IPC_MAX_DEPTH = 16;
 
 // ── Ratchet engine ───────────────────────────────────────────────────────────
+/** Most message keys skipped in one receiving chain (Double Ratchet MAX_SKIP); bounds work an attacker can force per message. */
+export const MAX_SKIP = 1000;
+/** Most skipped message keys one session stores in total; bounds record size and trial work. */
+export const MAX_SKIPPED_KEYS_TOTAL = 2000;
+/** A skipped message key is erased this long after it was stored; late messages past it are lost by design (forward secrecy). */
+export const SKIPPED_KEY_TTL_MS = 30 * 86_400_000;
+/** Signed X25519 prekeys rotate this often, as in Signal. */
+export const SIGNED_PREKEY_ROTATION_MS = 30 * 86_400_000;
+/** A replaced signed prekey's private key is kept this long for initial messages still in flight, then erased. */
+export const SIGNED_PREKEY_GRACE_MS = 7 * 86_400_000;
+/** One-time X25519 (and ML-KEM) prekeys are generated in batches of this size. */
+export const ONE_TIME_PREKEY_BATCH = 100;
+/** Archived (superseded) session states kept per peer so late messages still decrypt, Sesame-style (libsignal keeps 40). */
+export const MAX_ARCHIVED_SESSIONS = 40;
+/** An archived session state is dropped this long after it was archived. */
+export const ARCHIVED_SESSION_TTL_MS = 30 * 86_400_000;
+/** Largest plaintext one ratchet message carries; a padded content object plus slack, far below the relay's envelope cap. */
+export const MAX_RATCHET_PLAINTEXT_BYTES = 256 * 1024;
+/** Bytes of randomness drawn from the OS per refill of the engine's pool; amortises the syscall over ~128 keys. */
+export const RANDOM_POOL_BYTES = 4096;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 
 // ── Relay ────────────────────────────────────────────────────────────────────
+/** Version carried in every relay frame; a relay rejects frames of another version. */
+export const RELAY_PROTOCOL_VERSION = 1;
+/** Largest WebSocket frame the relay buffers (ws maxPayload): a full multi-recipient send in base64 plus JSON framing. */
+export const RELAY_MAX_FRAME_BYTES = 384 * 1024;
+/** Largest single envelope (decoded bytes), as Signal's 96 KiB per-message cap. */
+export const RELAY_MAX_ENVELOPE_BYTES = 96 * 1024;
+/** Largest sum of envelopes in one multi-recipient send (decoded bytes). */
+export const RELAY_MAX_SEND_BYTES = 256 * 1024;
+/** Most recipient devices one send may address; an account's devices plus the sender's own. */
+export const RELAY_MAX_SEND_RECIPIENTS = 64;
+/** Queued messages expire after this long undelivered, as Signal's 30-day mailbox TTL. */
+export const RELAY_MESSAGE_TTL_MS = 30 * 86_400_000;
+/** Messages pushed to a connection before acks are needed; bounds memory per slow reader. */
+export const RELAY_DELIVERY_WINDOW = 256;
+/** Most message ids in one ack frame. */
+export const RELAY_MAX_ACK_IDS = 1000;
+/** Most one-time prekeys of one kind in one upload, as the batch cap. */
+export const RELAY_MAX_PREKEY_BATCH = 100;
+/** Most one-time prekeys of one kind a device may keep stored; stops storage exhaustion. */
+export const RELAY_MAX_STORED_PREKEYS = 1000;
+/** Bundle-fetch bucket per requester and target (Signal-Server: 6 tokens). */
+export const RELAY_BUNDLE_BUCKET_SIZE = 6;
+/** Bundle-fetch refill interval per token (Signal-Server: one every 10 minutes). */
+export const RELAY_BUNDLE_REFILL_MS = 10 * 60_000;
+/** Send bucket per sender device; allows bursts of group fan-out. */
+export const RELAY_SEND_BUCKET_SIZE = 2_000;
+/** Send refill rate per sender device, tokens (recipient messages) per second. */
+export const RELAY_SEND_REFILL_PER_SEC = 1_000;
+/** Frames one connection may send per second on average before frames are refused; stops floods. */
+export const RELAY_FRAME_RATE_PER_SEC = 5_000;
+/** Burst of frames allowed above the average rate. */
+export const RELAY_FRAME_BURST = 10_000;
+/** Unauthenticated connections must authenticate within this long, or are closed. */
+export const RELAY_AUTH_TIMEOUT_MS = 15_000;
+/** Concurrent connections allowed from one IP address; stops one host from exhausting sockets. */
+export const RELAY_MAX_CONNECTIONS_PER_IP = 256;
+/** Node http headersTimeout: a client must finish its headers this fast (slowloris). */
+export const RELAY_HEADERS_TIMEOUT_MS = 10_000;
+/** Node http requestTimeout: a whole request, including an attachment body, must finish this fast. */
+export const RELAY_REQUEST_TIMEOUT_MS = 10 * 60_000;
+/** Largest attachment blob the relay stores; matches the client's attachment cap. */
+export const RELAY_MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
+/** Attachments are deleted this long after upload, as queued messages. */
+export const RELAY_ATTACHMENT_TTL_MS = 30 * 86_400_000;
+/** A provisioning channel (device linking) expires this long after it opens. */
+export const RELAY_PROVISIONING_TTL_MS = 10 * 60_000;
+/** Largest provisioning payload (decoded bytes): an encrypted key bundle. */
+export const RELAY_MAX_PROVISIONING_BYTES = 64 * 1024;
+/** Largest encrypted backup blob. */
+export const RELAY_MAX_BACKUP_BYTES = 100 * 1024 * 1024;
+/** Failed backup-auth attempts allowed per IP before refusing (bucket size). */
+export const RELAY_BACKUP_GUESS_BUCKET = 10;
+/** One failed backup-auth attempt is forgiven per this interval. */
+export const RELAY_BACKUP_GUESS_REFILL_MS = 60_000;
+/** Most signed devices in one account's device list. */
+export const RELAY_MAX_DEVICES = 16;
+/** How often the relay deletes expired messages, attachments and channels. */
+export const RELAY_CLEANUP_INTERVAL_MS = 60_000;
 
 // ── Client / app ─────────────────────────────────────────────────────────────
 /** Relay the app uses when none is configured: the embedded one on this machine. */

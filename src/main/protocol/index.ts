@@ -1,0 +1,16 @@
+/** Public surface of the ratchet engine. */
+export { ProtocolError, type ProtocolErrorCode } from './errors';
+export {
+  IdentityKeyPair, PreKeyPair, generateIdentityKey, identityKeyFromSeed, generateSignedPreKey, generateOneTimePreKeys,
+  generateLastResortKemPreKey, generateOneTimeKemPreKeys, verifyPreKeySignature, requirePreKeySignature, type SignedPublicPreKey,
+} from './keys';
+export { bundleFromKeys, verifyBundle, type PreKeyBundle, type KemPublicPreKey } from './bundle';
+export {
+  initiateSession, encryptMessage, decryptMessage, requiredPreKeys, archiveSession, deviceIdentity,
+  type DecryptInput, type DecryptResult, type EncryptResult, type PreKeyRecords,
+} from './session';
+export { recordHealth, type SessionHealth } from './sessionRecord';
+export { SessionCipher } from './sessionCipher';
+export { rotateSignedPreKey, type RotationResult } from './rotation';
+export { parseMessage, NORMAL_OVERHEAD, PREAMBLE_BYTES, type RatchetMessage } from './message';
+export * from './stores';

@@ -1,0 +1,83 @@
+/**
+ * The engine's key derivation functions (docs/protocol.md §2.3):
+ * HMAC-SHA256, HKDF-SHA256 (RFC 5869), the Double Ratchet's KDF_RK
+ * (root step, also yielding the next header key) and KDF_CK (chain step,
+ * HMAC with distinct one-byte constants).
+ */
+import sodium from 'libsodium-wrappers-sumo';
+import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
+
+/** Info string of the session-setup HKDF: names Parley and the suite. */
+export const PQXDH_INFO = utf8Bytes('Parley_PQXDH_X25519_SHA-256_ML-KEM-768_XChaCha20-Poly1305_v1');
+/** Info string of the root-key step KDF_RK. */
+export const ROOT_INFO = utf8Bytes('Parley_DoubleRatchet_Root_v1');
+
+/** KDF_CK constants: message key, next chain key, nonce. */
+const MK_CONST = new Uint8Array([0x01]);
+const CK_CONST = new Uint8Array([0x02]);
+const NONCE_CONST = new Uint8Array([0x03]);
+
+let kdfCalls = 0;
+/** How many KDF_RK / KDF_CK / HKDF invocations ran in this process: lets tests prove a rejection did no KDF work. */
+export const kdfInvocations = (): number => kdfCalls;
+
+export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  if (key.length === 32) return sodium.crypto_auth_hmacsha256(message, key);
+  const st = sodium.crypto_auth_hmacsha256_init(key);
+  sodium.crypto_auth_hmacsha256_update(st, message);
+  return sodium.crypto_auth_hmacsha256_final(st);
+}
+
+export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return hmacSha256(salt.length === 0 ? new Uint8Array(32) : salt, ikm);
+}
+
+export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  if (length > 255 * 32) throw new RangeError('HKDF output too long');
+  const out = new Uint8Array(length);
+  let prev: Uint8Array = new Uint8Array(0);
+  for (let i = 1, off = 0; off < length; i++) {
+    prev = hmacSha256(prk, concatBytes(prev, info, new Uint8Array([i])));
+    out.set(prev.subarray(0, Math.min(32, length - off)), off);
+    off += 32;
+  }
+  sodium.memzero(prev);
+  return out;
+}
+
+export function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  kdfCalls++;
+  const prk = hkdfExtract(salt, ikm);
+  const out = hkdfExpand(prk, info, length);
+  sodium.memzero(prk);
+  return out;
+}
+
+export interface RootStep {
+  readonly rootKey: Uint8Array;
+  readonly chainKey: Uint8Array;
+  readonly nextHeaderKey: Uint8Array;
+}
+
+/** KDF_RK: HKDF(salt = root key, ikm = DH output, info = ROOT_INFO, 96) split as RK ‖ CK ‖ NHK. */
+export function kdfRk(rootKey: Uint8Array, dhOut: Uint8Array): RootStep {
+  const out = hkdf(rootKey, dhOut, ROOT_INFO, 96);
+  return { rootKey: out.subarray(0, 32), chainKey: out.subarray(32, 64), nextHeaderKey: out.subarray(64, 96) };
+}
+
+export interface ChainStep {
+  readonly messageKey: Uint8Array;
+  readonly nextChainKey: Uint8Array;
+  /** 24-byte XChaCha20 nonce for this message's header and body (each under its own key). */
+  readonly nonce: Uint8Array;
+}
+
+/** KDF_CK: MK = HMAC(CK, 0x01), CK' = HMAC(CK, 0x02), nonce = HMAC(CK, 0x03)[0..24]. */
+export function kdfCk(chainKey: Uint8Array): ChainStep {
+  kdfCalls++;
+  return {
+    messageKey: sodium.crypto_auth_hmacsha256(MK_CONST, chainKey),
+    nextChainKey: sodium.crypto_auth_hmacsha256(CK_CONST, chainKey),
+    nonce: sodium.crypto_auth_hmacsha256(NONCE_CONST, chainKey).subarray(0, 24),
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * A session record: the current session state with a peer device plus
+ * archived ones (Sesame-style), kept so late messages on a superseded
+ * session still decrypt. This is the versioned byte string a SessionStore
+ * persists (docs/protocol.md §2.7). Archived states stay serialized until a
+ * message needs them.
+ */
+import { ARCHIVED_SESSION_TTL_MS, MAX_ARCHIVED_SESSIONS } from '../../shared/constants';
+import { ByteReader, ByteWriter, bytesEqual } from './codec';
+import { ProtocolError } from './errors';
+import { disposeState, readState, skippedCount, writeState, type SessionState } from './sessionState';
+
+export const RECORD_VERSION = 1;
+
+export interface ArchivedState {
+  readonly archivedAt: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface SessionRecord {
+  current: SessionState | null;
+  /** Most recently archived first. */
+  archived: ArchivedState[];
+}
+
+export const emptyRecord = (): SessionRecord => ({ current: null, archived: [] });
+
+export function parseRecord(bytes: Uint8Array | null): SessionRecord {
+  if (bytes === null || bytes.length === 0) return emptyRecord();
+  const r = new ByteReader(bytes);
+  const version = r.u8();
+  if (version !== RECORD_VERSION) throw new ProtocolError('PROTOCOL_VERSION', `Unknown session record version ${version}.`);
+  const current = r.u8() === 1 ? parseState(r.view(r.u32())) : null;
+  const n = r.u16();
+  const archived: ArchivedState[] = [];
+  for (let i = 0; i < n; i++) archived.push({ archivedAt: r.time(), bytes: r.block() });
+  r.end();
+  return { current, archived };
+}
+
+export function parseState(bytes: Uint8Array): SessionState {
+  const r = new ByteReader(bytes);
+  const s = readState(r);
+  r.end();
+  return s;
+}
+
+export function serializeState(s: SessionState): Uint8Array {
+  const w = new ByteWriter(512 + skippedCount(s) * 40);
+  writeState(w, s);
+  return w.finish();
+}
+
+/** Serializes, dropping archived states past MAX_ARCHIVED_SESSIONS or older than ARCHIVED_SESSION_TTL_MS. */
+export function serializeRecord(rec: SessionRecord, now: number): Uint8Array {
+  const keep = rec.archived.filter((a) => now - a.archivedAt <= ARCHIVED_SESSION_TTL_MS).slice(0, MAX_ARCHIVED_SESSIONS);
+  for (const a of rec.archived) if (!keep.includes(a)) a.bytes.fill(0);
+  const cur = rec.current ? serializeState(rec.current) : null;
+  let size = 8 + (cur?.length ?? 0);
+  for (const a of keep) size += 12 + a.bytes.length;
+  const w = new ByteWriter(size);
+  w.u8(RECORD_VERSION);
+  if (cur) w.u8(1).block(cur);
+  else w.u8(0);
+  w.u16(keep.length);
+  for (const a of keep) w.time(a.archivedAt).block(a.bytes);
+  if (cur) cur.fill(0);
+  return w.finish();
+}
+
+/** Moves the current state (if any) to the front of the archive. */
+export function archiveCurrent(rec: SessionRecord, now: number): void {
+  if (!rec.current) return;
+  rec.archived.unshift({ archivedAt: now, bytes: serializeState(rec.current) });
+  disposeState(rec.current);
+  rec.current = null;
+}
+
+/** Makes archived state i current, archiving the old current one. */
+export function promoteArchived(rec: SessionRecord, i: number, state: SessionState, now: number): void {
+  rec.archived.splice(i, 1);
+  archiveCurrent(rec, now);
+  rec.current = state;
+}
+
+/** Offset of the base key inside a serialized state: version, flags, AD (66). */
+const BASE_KEY_OFFSET = 68;
+
+/** Where the state whose initiator base key is `baseKey` lives: 'current', an archive index, or null. */
+export function findByBaseKey(rec: SessionRecord, baseKey: Uint8Array): 'current' | number | null {
+  if (rec.current && bytesEqual(rec.current.baseKey, baseKey)) return 'current';
+  const i = rec.archived.findIndex((a) => bytesEqual(a.bytes.subarray(BASE_KEY_OFFSET, BASE_KEY_OFFSET + 32), baseKey));
+  return i < 0 ? null : i;
+}
+
+export function disposeRecord(rec: SessionRecord): void {
+  if (rec.current) disposeState(rec.current);
+  for (const a of rec.archived) a.bytes.fill(0);
+}
+
+export interface SessionHealth {
+  readonly createdAt: number;
+  readonly lastDhStepAt: number;
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  readonly skippedKeysHeld: number;
+  readonly archivedStates: number;
+  /** True while the initiator has had no reply (its messages still carry the PQXDH preamble). */
+  readonly awaitingReply: boolean;
+}
+
+export function recordHealth(bytes: Uint8Array | null): SessionHealth | null {
+  const rec = parseRecord(bytes);
+  const s = rec.current;
+  if (!s) return null;
+  const h: SessionHealth = {
+    createdAt: s.metrics.createdAt,
+    lastDhStepAt: s.metrics.lastDhStepAt,
+    messagesSent: s.metrics.sent,
+    messagesReceived: s.metrics.received,
+    skippedKeysHeld: skippedCount(s),
+    archivedStates: rec.archived.length,
+    awaitingReply: s.pendingPreamble !== null,
+  };
+  disposeRecord(rec);
+  return h;
+}
