@@ -54,3 +54,20 @@ export async function makeDevice(name: string, clock: () => number = Date.now): 
 
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** Two devices with a session both ways (the initial message and one reply already exchanged). */
+export async function establishedPair(clock: () => number = Date.now): Promise<{ alice: TestDevice; bob: TestDevice }> {
+  const alice = await makeDevice('alice', clock);
+  const bob = await makeDevice('bob', clock);
+  await alice.cipher.processPreKeyBundle(bob.address, bob.bundle());
+  await bob.cipher.decrypt(alice.address, await alice.cipher.encrypt(bob.address, bytes('hello')));
+  await alice.cipher.decrypt(bob.address, await bob.cipher.encrypt(alice.address, bytes('hi')));
+  return { alice, bob };
+}
+
+/** The stored record `of` keeps for its session with `peer`. */
+export function recordOf(of: TestDevice, peer: TestDevice): Uint8Array {
+  const r = of.stores.sessionMap.records.get(`${peer.address.accountId}.${peer.address.deviceId}`);
+  if (!r) throw new Error('no session record');
+  return r;
+}
