@@ -1,23 +1,44 @@
 /** Minimal big-endian byte reader/writer for the engine's records and messages. Reads are bounds-checked. */
 import { ProtocolError } from './errors';
 
+/** Shared scratch for ByteWriter: the engine is synchronous, so one writer is live at a time; it is wiped by finish(). */
+let scratch = new Uint8Array(1 << 16);
+let scratchView: DataView = new DataView(scratch.buffer);
+let scratchBusy = false;
+
 export class ByteWriter {
   #buf: Uint8Array;
   #view: DataView;
   #off = 0;
+  readonly #shared: boolean;
 
   constructor(capacity = 256) {
-    this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+    this.#shared = !scratchBusy && capacity <= scratch.length;
+    if (this.#shared) {
+      scratchBusy = true;
+      this.#buf = scratch;
+      this.#view = scratchView;
+    } else {
+      this.#buf = new Uint8Array(capacity);
+      this.#view = new DataView(this.#buf.buffer);
+    }
   }
 
   #ensure(n: number): void {
     if (this.#off + n <= this.#buf.length) return;
     const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#off + n));
     next.set(this.#buf.subarray(0, this.#off));
-    this.#buf.fill(0);
+    this.#buf.fill(0, 0, this.#off);
     this.#buf = next;
     this.#view = new DataView(next.buffer);
+    if (this.#shared) {
+      scratch = next;
+      scratchView = this.#view;
+    }
+  }
+
+  get length(): number {
+    return this.#off;
   }
 
   u8(v: number): this {
@@ -40,6 +61,11 @@ export class ByteWriter {
     return this;
   }
 
+  /** Overwrites a u32 written earlier at `at` (for length prefixes known only afterwards). */
+  patchU32(at: number, v: number): void {
+    this.#view.setUint32(at, v);
+  }
+
   /** Milliseconds since the epoch as an IEEE-754 double (exact for any date in range). */
   time(v: number): this {
     this.#ensure(8);
@@ -60,10 +86,11 @@ export class ByteWriter {
     return this.u32(b.length).bytes(b);
   }
 
-  /** A copy of what was written; the scratch buffer is wiped. */
+  /** A copy of what was written; the scratch buffer is wiped and released. */
   finish(): Uint8Array {
     const out = this.#buf.slice(0, this.#off);
     this.#buf.fill(0, 0, this.#off);
+    if (this.#shared) scratchBusy = false;
     return out;
   }
 }

@@ -6,6 +6,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { ProtocolError } from './errors';
 import { randomBytes } from './random';
+import { xchachaDecrypt, xchachaEncrypt } from './sodiumDirect';
 
 export interface X25519KeyPair {
   readonly publicKey: Uint8Array;
@@ -39,16 +40,7 @@ export function edPublicToX25519(edPublicKey: Uint8Array): Uint8Array {
 export const AEAD_TAG_BYTES = 16;
 export const NONCE_BYTES = 24;
 
-export function aeadEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
-  return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
-}
-
+/** XChaCha20-Poly1305 with AD = ad ‖ ad2. */
+export const aeadEncrypt = xchachaEncrypt;
 /** Null when authentication fails. */
-export function aeadDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
-  if (ciphertext.length < AEAD_TAG_BYTES) return null;
-  try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, nonce, key);
-  } catch {
-    return null;
-  }
-}
+export const aeadDecrypt = xchachaDecrypt;

@@ -6,6 +6,7 @@
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
+import { hmac32, hmac32Constants } from './sodiumDirect';
 
 /** Info string of the session-setup HKDF: names Parley and the suite. */
 export const PQXDH_INFO = utf8Bytes('Parley_PQXDH_X25519_SHA-256_ML-KEM-768_XChaCha20-Poly1305_v1');
@@ -13,16 +14,14 @@ export const PQXDH_INFO = utf8Bytes('Parley_PQXDH_X25519_SHA-256_ML-KEM-768_XCha
 export const ROOT_INFO = utf8Bytes('Parley_DoubleRatchet_Root_v1');
 
 /** KDF_CK constants: message key, next chain key, nonce. */
-const MK_CONST = new Uint8Array([0x01]);
-const CK_CONST = new Uint8Array([0x02]);
-const NONCE_CONST = new Uint8Array([0x03]);
+const KDF_CK_CONSTANTS = [0x01, 0x02, 0x03] as const;
 
 let kdfCalls = 0;
 /** How many KDF_RK / KDF_CK / HKDF invocations ran in this process: lets tests prove a rejection did no KDF work. */
 export const kdfInvocations = (): number => kdfCalls;
 
 export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  if (key.length === 32) return sodium.crypto_auth_hmacsha256(message, key);
+  if (key.length === 32) return hmac32(key, message);
   const st = sodium.crypto_auth_hmacsha256_init(key);
   sodium.crypto_auth_hmacsha256_update(st, message);
   return sodium.crypto_auth_hmacsha256_final(st);
@@ -75,9 +74,6 @@ export interface ChainStep {
 /** KDF_CK: MK = HMAC(CK, 0x01), CK' = HMAC(CK, 0x02), nonce = HMAC(CK, 0x03)[0..24]. */
 export function kdfCk(chainKey: Uint8Array): ChainStep {
   kdfCalls++;
-  return {
-    messageKey: sodium.crypto_auth_hmacsha256(MK_CONST, chainKey),
-    nextChainKey: sodium.crypto_auth_hmacsha256(CK_CONST, chainKey),
-    nonce: sodium.crypto_auth_hmacsha256(NONCE_CONST, chainKey).subarray(0, 24),
-  };
+  const [messageKey, nextChainKey, nonce] = hmac32Constants(chainKey, KDF_CK_CONSTANTS) as [Uint8Array, Uint8Array, Uint8Array];
+  return { messageKey, nextChainKey, nonce: nonce.subarray(0, 24) };
 }

@@ -49,7 +49,7 @@ export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): Uint8Arr
   const step = kdfCk(s.cks);
   const hAd = headerAd(s);
   const encHeader = aeadEncrypt(s.hks, step.nonce, encodeHeader(s.dhs.publicKey, s.pn, s.ns), hAd);
-  const body = aeadEncrypt(step.messageKey, step.nonce, plaintext, concatBytes(hAd, encHeader));
+  const body = aeadEncrypt(step.messageKey, step.nonce, plaintext, hAd, encHeader);
   const out = new Uint8Array(1 + 24 + ENC_HEADER_BYTES + body.length);
   out[0] = MESSAGE_TYPE_NORMAL;
   out.set(step.nonce, 1);
@@ -70,7 +70,7 @@ export interface DecryptPlan {
 }
 
 function openBody(msg: NormalMessage, hAd: Uint8Array, mk: Uint8Array): Uint8Array {
-  const pt = aeadDecrypt(mk, msg.nonce, msg.body, concatBytes(hAd, msg.encHeader));
+  const pt = aeadDecrypt(mk, msg.nonce, msg.body, hAd, msg.encHeader);
   if (!pt) throw new ProtocolError('PROTOCOL_BAD_MAC', 'The message body failed authentication.');
   return pt;
 }

@@ -27,17 +27,19 @@ export const emptyRecord = (): SessionRecord => ({ current: null, archived: [] }
 
 export function parseRecord(bytes: Uint8Array | null): SessionRecord {
   if (bytes === null || bytes.length === 0) return emptyRecord();
-  const r = new ByteReader(bytes);
+  // One private copy; every field of the parsed record is a view into it, so the caller's bytes are never touched.
+  const r = new ByteReader(bytes.slice());
   const version = r.u8();
   if (version !== RECORD_VERSION) throw new ProtocolError('PROTOCOL_VERSION', `Unknown session record version ${version}.`);
   const current = r.u8() === 1 ? parseState(r.view(r.u32())) : null;
   const n = r.u16();
   const archived: ArchivedState[] = [];
-  for (let i = 0; i < n; i++) archived.push({ archivedAt: r.time(), bytes: r.block() });
+  for (let i = 0; i < n; i++) archived.push({ archivedAt: r.time(), bytes: r.view(r.u32()) });
   r.end();
   return { current, archived };
 }
 
+/** Parses a serialized state; `bytes` must be owned by the caller (fields are views into it). */
 export function parseState(bytes: Uint8Array): SessionState {
   const r = new ByteReader(bytes);
   const s = readState(r);
@@ -55,16 +57,20 @@ export function serializeState(s: SessionState): Uint8Array {
 export function serializeRecord(rec: SessionRecord, now: number): Uint8Array {
   const keep = rec.archived.filter((a) => now - a.archivedAt <= ARCHIVED_SESSION_TTL_MS).slice(0, MAX_ARCHIVED_SESSIONS);
   for (const a of rec.archived) if (!keep.includes(a)) a.bytes.fill(0);
-  const cur = rec.current ? serializeState(rec.current) : null;
-  let size = 8 + (cur?.length ?? 0);
+  let size = 512 + (rec.current ? skippedCount(rec.current) * 40 : 0);
   for (const a of keep) size += 12 + a.bytes.length;
   const w = new ByteWriter(size);
   w.u8(RECORD_VERSION);
-  if (cur) w.u8(1).block(cur);
-  else w.u8(0);
+  if (rec.current) {
+    w.u8(1).u32(0);
+    const start = w.length;
+    writeState(w, rec.current);
+    w.patchU32(start - 4, w.length - start);
+  } else {
+    w.u8(0);
+  }
   w.u16(keep.length);
   for (const a of keep) w.time(a.archivedAt).block(a.bytes);
-  if (cur) cur.fill(0);
   return w.finish();
 }
 

@@ -162,27 +162,28 @@ export function writeState(w: ByteWriter, s: SessionState): void {
   for (const c of s.skipped) w.bytes(c.hk).u32(c.count).bytes(c.entries.subarray(0, c.count * 40));
 }
 
+/** Reads a state; fields are views into the reader's buffer, which the caller must own (parseRecord copies once). */
 export function readState(r: ByteReader): SessionState {
   const version = r.u8();
   if (version !== STATE_VERSION) throw new ProtocolError('PROTOCOL_VERSION', `Unknown session state version ${version}.`);
   const flags = r.u8();
-  const opt = (f: number): Uint8Array | null => (flags & f ? r.bytes(32) : null);
-  const ad = r.bytes(66);
-  const baseKey = r.bytes(32);
-  const rootKey = r.bytes(32);
-  const dhs = { privateKey: r.bytes(32), publicKey: r.bytes(32) };
+  const opt = (f: number): Uint8Array | null => (flags & f ? r.view(32) : null);
+  const ad = r.view(66);
+  const baseKey = r.view(32);
+  const rootKey = r.view(32);
+  const dhs = { privateKey: r.view(32), publicKey: r.view(32) };
   const dhr = opt(F_DHR), cks = opt(F_CKS), ckr = opt(F_CKR), hks = opt(F_HKS), hkr = opt(F_HKR);
-  const nhks = r.bytes(32), nhkr = r.bytes(32);
+  const nhks = r.view(32), nhkr = r.view(32);
   const ns = r.u32(), nr = r.u32(), pn = r.u32();
   const metrics = { createdAt: r.time(), lastDhStepAt: r.time(), sent: r.u32(), received: r.u32() };
-  const pendingPreamble = flags & F_PENDING ? r.bytes(PREAMBLE_BYTES) : null;
+  const pendingPreamble = flags & F_PENDING ? r.view(PREAMBLE_BYTES) : null;
   const chains = r.u16();
   const skipped: SkippedChain[] = [];
   for (let i = 0; i < chains; i++) {
-    const hk = r.bytes(32);
+    const hk = r.view(32);
     const count = r.u32();
     if (count > MAX_SKIPPED_KEYS_TOTAL) throw new ProtocolError('PROTOCOL_MALFORMED', 'Too many skipped keys in a record.');
-    skipped.push({ hk, count, entries: r.bytes(count * 40) });
+    skipped.push({ hk, count, entries: r.view(count * 40) });
   }
   return { ad, baseKey, rootKey, dhs, dhr, cks, ckr, hks, hkr, nhks, nhkr, ns, nr, pn, pendingPreamble, skipped, metrics };
 }

@@ -1,0 +1,128 @@
+/**
+ * Hot-path libsodium calls (HMAC-SHA256, XChaCha20-Poly1305) made directly
+ * on the wasm module that libsodium-wrappers exposes, through one reusable
+ * scratch region: the wrapper's per-call allocate/copy/free costs more than
+ * the primitive itself for small inputs. Scratch bytes are zeroed after
+ * every call. Falls back to the wrapper when the module is not exposed.
+ */
+import sodium from 'libsodium-wrappers-sumo';
+
+interface Wasm {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  _crypto_auth_hmacsha256(out: number, m: number, mlenLo: number, mlenHi: number, k: number): number;
+  _crypto_aead_xchacha20poly1305_ietf_encrypt(c: number, clenP: number, m: number, mlenLo: number, mlenHi: number, ad: number, adlenLo: number, adlenHi: number, nsec: number, npub: number, k: number): number;
+  _crypto_aead_xchacha20poly1305_ietf_decrypt(m: number, mlenP: number, nsec: number, c: number, clenLo: number, clenHi: number, ad: number, adlenLo: number, adlenHi: number, npub: number, k: number): number;
+}
+
+let wasm: Wasm | null | undefined;
+let base = 0;
+let cap = 0;
+
+function lib(): Wasm | null {
+  if (wasm === undefined) {
+    const l = (sodium as unknown as { libsodium?: Partial<Wasm> }).libsodium;
+    wasm = l && typeof l._crypto_auth_hmacsha256 === 'function' && typeof l._crypto_aead_xchacha20poly1305_ietf_decrypt === 'function' && typeof l._malloc === 'function'
+      ? (l as Wasm) : null;
+  }
+  return wasm;
+}
+
+function scratch(w: Wasm, n: number): number {
+  if (n > cap) {
+    if (base) {
+      w.HEAPU8.fill(0, base, base + cap);
+      w._free(base);
+    }
+    cap = Math.max(n, 4096);
+    base = w._malloc(cap);
+    if (!base) throw new Error('libsodium scratch allocation failed');
+  }
+  return base;
+}
+
+/** HMAC-SHA256 with a 32-byte key. */
+export function hmac32(key: Uint8Array, message: Uint8Array): Uint8Array {
+  const w = lib();
+  if (!w) return sodium.crypto_auth_hmacsha256(message, key);
+  const p = scratch(w, 64 + message.length);
+  w.HEAPU8.set(key, p);
+  w.HEAPU8.set(message, p + 64);
+  w._crypto_auth_hmacsha256(p + 32, p + 64, message.length, 0, p);
+  const heap = w.HEAPU8;
+  const out = heap.slice(p + 32, p + 64);
+  heap.fill(0, p, p + 64 + message.length);
+  return out;
+}
+
+/** HMAC-SHA256(key, [c]) for each one-byte constant c, in one scratch session. */
+export function hmac32Constants(key: Uint8Array, constants: readonly number[]): Uint8Array[] {
+  const w = lib();
+  if (!w) return constants.map((c) => sodium.crypto_auth_hmacsha256(new Uint8Array([c]), key));
+  const p = scratch(w, 72);
+  w.HEAPU8.set(key, p);
+  const out = constants.map((c) => {
+    w.HEAPU8[p + 64] = c;
+    w._crypto_auth_hmacsha256(p + 32, p + 64, 1, 0, p);
+    return w.HEAPU8.slice(p + 32, p + 64);
+  });
+  w.HEAPU8.fill(0, p, p + 72);
+  return out;
+}
+
+/** XChaCha20-Poly1305 encrypt; `ad` may be given in two parts, concatenated. */
+export function xchachaEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, ad2?: Uint8Array): Uint8Array {
+  const w = lib();
+  const adLen = ad.length + (ad2?.length ?? 0);
+  if (!w) return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad2 ? join(ad, ad2) : ad, null, nonce, key);
+  const p = scratch(w, 56 + adLen + plaintext.length * 2 + 16);
+  const heap = w.HEAPU8;
+  heap.set(key, p);
+  heap.set(nonce, p + 32);
+  heap.set(ad, p + 56);
+  if (ad2) heap.set(ad2, p + 56 + ad.length);
+  const m = p + 56 + adLen;
+  heap.set(plaintext, m);
+  const c = m + plaintext.length;
+  w._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plaintext.length, 0, p + 56, adLen, 0, 0, p + 32, p);
+  const h = w.HEAPU8;
+  const out = h.slice(c, c + plaintext.length + 16);
+  h.fill(0, p, c + plaintext.length + 16);
+  return out;
+}
+
+/** XChaCha20-Poly1305 decrypt; null when authentication fails. */
+export function xchachaDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array, ad2?: Uint8Array): Uint8Array | null {
+  if (ciphertext.length < 16) return null;
+  const w = lib();
+  const adLen = ad.length + (ad2?.length ?? 0);
+  if (!w) {
+    try {
+      return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad2 ? join(ad, ad2) : ad, nonce, key);
+    } catch {
+      return null;
+    }
+  }
+  const p = scratch(w, 56 + adLen + ciphertext.length * 2);
+  const heap = w.HEAPU8;
+  heap.set(key, p);
+  heap.set(nonce, p + 32);
+  heap.set(ad, p + 56);
+  if (ad2) heap.set(ad2, p + 56 + ad.length);
+  const c = p + 56 + adLen;
+  heap.set(ciphertext, c);
+  const m = c + ciphertext.length;
+  const rc = w._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, ciphertext.length, 0, p + 56, adLen, 0, p + 32, p);
+  const h = w.HEAPU8;
+  const out = rc === 0 ? h.slice(m, m + ciphertext.length - 16) : null;
+  h.fill(0, p, m + ciphertext.length);
+  return out;
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(a.length + b.length);
+  o.set(a);
+  o.set(b, a.length);
+  return o;
+}
