@@ -1,0 +1,198 @@
+/**
+ * Pure-Node client for the Parley relay: connect, authenticate by signing the
+ * challenge, send, receive with explicit ack, prekeys, device lists,
+ * provisioning. HTTP blobs (attachments, backups) are in ./blobs.
+ */
+import sodium from 'libsodium-wrappers-sumo';
+import WebSocket from 'ws';
+import { RELAY_PROTOCOL_VERSION } from '../../shared/constants';
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import { fromBase64Url } from '../../shared/wire/encoding';
+import type { ClientFrame, ServerFrame, WireBundle, WirePrekey } from '../../shared/wire/relay';
+import { RelayClientError } from './errors';
+import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
+
+type Req = ClientFrame extends infer F ? (F extends { id: number; v: number } ? Omit<F, 'id' | 'v'> : never) : never;
+
+const wireList = (l: SignedDeviceList) => ({ ...l, devices: l.devices.map((d) => ({ ...d })) });
+
+export interface IncomingMessage {
+  readonly id: string;
+  readonly ts: number;
+  readonly envelope: Uint8Array;
+}
+
+export interface RelayClientOptions {
+  /** Per-request timeout. */
+  readonly timeoutMs?: number;
+}
+
+export class RelayClient {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (b: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly messageHandlers = new Set<(m: IncomingMessage) => void>();
+  private readonly provisionHandlers = new Set<(channelId: string, payload: Uint8Array) => void>();
+  private readonly closeHandlers = new Set<(code: number) => void>();
+  /** Highest device-list version seen per account: older lists are rejected (no rollback). */
+  private readonly listVersions = new Map<string, number>();
+  closed = false;
+
+  private constructor(
+    readonly url: string,
+    private readonly ws: WebSocket,
+    private readonly nonce: Uint8Array,
+    private readonly timeoutMs: number,
+  ) {
+    ws.on('message', (data) => this.onFrame(String(data)));
+    ws.on('close', (code) => {
+      this.closed = true;
+      for (const w of this.waiting.values()) {
+        clearTimeout(w.timer);
+        w.reject(new RelayClientError('CLOSED', `connection closed (${code})`));
+      }
+      this.waiting.clear();
+      for (const h of this.closeHandlers) h(code);
+    });
+    ws.on('error', () => undefined);
+  }
+
+  /** Opens a connection and waits for the relay's challenge. */
+  static async connect(url: string, options: RelayClientOptions = {}): Promise<RelayClient> {
+    await sodium.ready;
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const nonce = await new Promise<Uint8Array>((resolve, reject) => {
+      const fail = (e: Error): void => reject(new RelayClientError('CLOSED', `cannot connect: ${e.message}`));
+      ws.once('error', fail);
+      ws.once('close', (code) => fail(new Error(`closed ${code}`)));
+      ws.once('message', (data) => {
+        try {
+          const f = JSON.parse(String(data)) as ServerFrame;
+          const n = f.type === 'challenge' ? fromBase64Url(f.nonce) : null;
+          if (!n) throw new Error('no challenge');
+          ws.removeAllListeners();
+          resolve(n);
+        } catch {
+          reject(new RelayClientError('BAD_RESPONSE', 'relay did not send a challenge'));
+        }
+      });
+    });
+    return new RelayClient(url, ws, nonce, options.timeoutMs ?? 15_000);
+  }
+
+  /** Proves possession of the device key; `deviceList` registers or updates the account in the same step. */
+  async authenticate(accountId: string, device: SigningKey, deviceList?: SignedDeviceList): Promise<void> {
+    const host = new URL(this.url).host;
+    const signature = signChallenge(host, this.nonce, accountId, device);
+    await this.request({ type: 'auth', accountId, deviceId: device.id, signature, ...(deviceList ? { deviceList: wireList(deviceList) } : {}) });
+  }
+
+  /** Sends one request frame and resolves with the response body; rejects with the relay's error code. */
+  request(frame: Req): Promise<unknown> {
+    if (this.closed) return Promise.reject(new RelayClientError('CLOSED', 'connection is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new RelayClientError('TIMEOUT', `${frame.type} timed out`));
+      }, this.timeoutMs);
+      this.waiting.set(id, { resolve, reject, timer });
+      this.ws.send(JSON.stringify({ v: RELAY_PROTOCOL_VERSION, id, ...frame }));
+    });
+  }
+
+  /** Sends raw text (tests of the relay's input handling use this). */
+  sendRaw(data: string | Uint8Array): void {
+    this.ws.send(data);
+  }
+
+  onMessage(handler: (m: IncomingMessage) => void): () => void {
+    this.messageHandlers.add(handler);
+    return () => this.messageHandlers.delete(handler);
+  }
+  onProvision(handler: (channelId: string, payload: Uint8Array) => void): () => void {
+    this.provisionHandlers.add(handler);
+    return () => this.provisionHandlers.delete(handler);
+  }
+  onClose(handler: (code: number) => void): () => void {
+    this.closeHandlers.add(handler);
+    return () => this.closeHandlers.delete(handler);
+  }
+
+  async putDeviceList(list: SignedDeviceList): Promise<void> {
+    await this.request({ type: 'putDeviceList', list: wireList(list) });
+  }
+
+  /** Fetches and verifies an account's device list; rejects forged or rolled-back lists. */
+  async getDeviceList(accountId: string): Promise<SignedDeviceList> {
+    const list = (await this.request({ type: 'getDeviceList', accountId })) as SignedDeviceList;
+    if (list.accountId !== accountId || !deviceListVerifies(list)) throw new RelayClientError('BAD_DEVICE_LIST', 'device list signature does not verify');
+    const seen = this.listVersions.get(accountId) ?? 0;
+    if (list.version < seen) throw new RelayClientError('STALE_DEVICE_LIST', 'relay served an older device list');
+    this.listVersions.set(accountId, list.version);
+    return list;
+  }
+
+  async uploadPrekeys(keys: { signedPrekey?: WirePrekey; lastResortKem?: WirePrekey; oneTimeEc?: WirePrekey[]; oneTimeKem?: WirePrekey[] }): Promise<{ oneTimeEc: number; oneTimeKem: number }> {
+    return (await this.request({ type: 'uploadPrekeys', ...keys })) as { oneTimeEc: number; oneTimeKem: number };
+  }
+  async prekeyCount(): Promise<{ oneTimeEc: number; oneTimeKem: number }> {
+    return (await this.request({ type: 'prekeyCount' })) as { oneTimeEc: number; oneTimeKem: number };
+  }
+  async fetchBundle(accountId: string, deviceId: string): Promise<WireBundle> {
+    return (await this.request({ type: 'fetchBundle', accountId, deviceId })) as WireBundle;
+  }
+
+  /** Queues one envelope per addressed device; resolves once the relay has stored them durably. */
+  async send(messages: readonly { accountId: string; deviceId: string; envelope: string }[]): Promise<{ queued: number }> {
+    return (await this.request({ type: 'send', messages: [...messages] })) as { queued: number };
+  }
+  async ack(ids: readonly string[]): Promise<{ deleted: number }> {
+    return (await this.request({ type: 'ack', ids: [...ids] })) as { deleted: number };
+  }
+  async attachmentUpload(): Promise<{ attachmentId: string; uploadToken: string; path: string; maxBytes: number }> {
+    return (await this.request({ type: 'attachmentUpload' })) as { attachmentId: string; uploadToken: string; path: string; maxBytes: number };
+  }
+  async provisionOpen(): Promise<{ channelId: string; expiresAt: number }> {
+    return (await this.request({ type: 'provisionOpen' })) as { channelId: string; expiresAt: number };
+  }
+  async provisionSend(channelId: string, payload: string): Promise<void> {
+    await this.request({ type: 'provisionSend', channelId, payload });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close(1000);
+    });
+  }
+
+  /** Drops the TCP connection without a close handshake (tests of abrupt disconnects). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private onFrame(text: string): void {
+    let f: ServerFrame;
+    try {
+      f = JSON.parse(text) as ServerFrame;
+    } catch {
+      return;
+    }
+    if (f.type === 'response') {
+      const w = f.id === null ? undefined : this.waiting.get(f.id);
+      if (!w || f.id === null) return;
+      this.waiting.delete(f.id);
+      clearTimeout(w.timer);
+      if (f.ok) w.resolve(f.body);
+      else w.reject(new RelayClientError(f.code, f.message));
+    } else if (f.type === 'message') {
+      const envelope = fromBase64Url(f.envelope);
+      if (!envelope) return;
+      for (const h of this.messageHandlers) h({ id: f.id, ts: f.ts, envelope });
+    } else if (f.type === 'provision') {
+      const payload = fromBase64Url(f.payload);
+      if (payload) for (const h of this.provisionHandlers) h(f.channelId, payload);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** Client-side signing and verification for relay objects: device lists, prekeys, auth challenges. */
+import sodium from 'libsodium-wrappers-sumo';
+import { canonicalDevices, deviceListSignedBytes, publicKeyFromId, type DeviceEntry, type SignedDeviceList } from '../../shared/wire/deviceList';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { prekeySignatureMessage, type PreKeyKind } from '../../shared/wire/prekeySignature';
+import { authChallengeBytes, type WirePrekey } from '../../shared/wire/relay';
+import { RelayClientError } from './errors';
+
+/** An Ed25519 key pair as the relay sees it: its id (base64url public key) and the 64-byte secret key. */
+export interface SigningKey {
+  readonly id: string;
+  readonly secretKey: Uint8Array;
+}
+
+export async function generateSigningKey(): Promise<SigningKey> {
+  await sodium.ready;
+  const kp = sodium.crypto_sign_keypair();
+  return { id: toBase64Url(kp.publicKey), secretKey: kp.privateKey };
+}
+
+export function signDeviceList(account: SigningKey, version: number, devices: readonly DeviceEntry[]): SignedDeviceList {
+  const list = { accountId: account.id, version, devices: canonicalDevices(devices) };
+  const encoded = deviceListSignedBytes(list);
+  if (!encoded.ok) throw new RelayClientError('BAD_DEVICE_LIST', `device list is malformed: ${encoded.problem}`);
+  return { ...list, signature: toBase64Url(sodium.crypto_sign_detached(encoded.bytes, account.secretKey)) };
+}
+
+/** True when the account key signed exactly this list. */
+export function deviceListVerifies(list: SignedDeviceList): boolean {
+  const encoded = deviceListSignedBytes(list);
+  const key = publicKeyFromId(list.accountId);
+  const sig = fromBase64Url(list.signature);
+  if (!encoded.ok || !key || !sig || sig.length !== sodium.crypto_sign_BYTES) return false;
+  try {
+    return sodium.crypto_sign_verify_detached(sig, encoded.bytes, key);
+  } catch {
+    return false;
+  }
+}
+
+export function signPrekey(device: SigningKey, kind: PreKeyKind, keyId: number, publicKey: Uint8Array): WirePrekey {
+  const sig = sodium.crypto_sign_detached(prekeySignatureMessage(kind, keyId, publicKey), device.secretKey);
+  return { keyId, publicKey: toBase64Url(publicKey), signature: toBase64Url(sig) };
+}
+
+export function signChallenge(host: string, nonce: Uint8Array, account: string, device: SigningKey): string {
+  const accountKey = publicKeyFromId(account);
+  const deviceKey = publicKeyFromId(device.id);
+  if (!accountKey || !deviceKey) throw new RelayClientError('BAD_DEVICE_LIST', 'account or device id is not an Ed25519 key');
+  return toBase64Url(sodium.crypto_sign_detached(authChallengeBytes(host, nonce, accountKey, deviceKey), device.secretKey));
+}

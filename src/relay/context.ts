@@ -1,0 +1,59 @@
+/** Shared state of one relay instance, passed to every connection and HTTP route. */
+import type { Logger } from 'pino';
+import type { RelayMetrics } from './metrics';
+import type { TokenBuckets } from './rateLimit';
+import type { DeviceKey, RelayStore } from './store/types';
+
+export interface RelayLimits {
+  readonly maxFrameBytes: number;
+  readonly maxConnectionsPerIp: number;
+  readonly sendBucketSize: number;
+  readonly sendRefillPerSec: number;
+  readonly bundleBucketSize: number;
+  readonly bundleRefillMs: number;
+  readonly frameRatePerSec: number;
+  readonly frameBurst: number;
+  readonly authTimeoutMs: number;
+  readonly messageTtlMs: number;
+  readonly maxAttachmentBytes: number;
+  readonly maxBackupBytes: number;
+}
+
+/** Something a live connection exposes to the rest of the relay. */
+export interface LiveSession {
+  /** Pushes queued messages not yet in flight. */
+  pump(): void;
+  /** Closes the connection with a WebSocket close code. */
+  close(code: number, reason: string): void;
+  readonly accountId: string | null;
+  readonly deviceId: string | null;
+  deliverProvisioning(channelId: string, payload: string): void;
+}
+
+export interface RelayContext {
+  readonly store: RelayStore;
+  readonly metrics: RelayMetrics;
+  readonly log: Logger;
+  readonly limits: RelayLimits;
+  readonly dataDir: string;
+  readonly sendBuckets: TokenBuckets;
+  readonly bundleBuckets: TokenBuckets;
+  readonly backupGuessBuckets: TokenBuckets;
+  /** Authenticated local connections by device. */
+  readonly sessions: Map<DeviceKey, Set<LiveSession>>;
+  /** Open provisioning channels on this instance. */
+  readonly provisioning: Map<string, { session: LiveSession; expiresAt: number }>;
+  /** Verified current device ids per account, invalidated on device-list events. */
+  readonly deviceCache: Map<string, ReadonlySet<string>>;
+}
+
+export async function currentDevices(ctx: RelayContext, accountId: string): Promise<ReadonlySet<string> | null> {
+  const cached = ctx.deviceCache.get(accountId);
+  if (cached) return cached;
+  const list = await ctx.store.getDeviceList(accountId);
+  if (!list) return null;
+  const set = new Set(list.devices.map((d) => d.deviceId));
+  if (ctx.deviceCache.size > 50_000) ctx.deviceCache.clear();
+  ctx.deviceCache.set(accountId, set);
+  return set;
+}

@@ -1,0 +1,183 @@
+/** Request handlers behind the session: one function per frame type, each checking auth, limits and signatures. */
+import { createHash, randomBytes } from 'node:crypto';
+import { RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_PROVISIONING_TTL_MS, RELAY_ATTACHMENT_TTL_MS } from '../shared/constants';
+import type { SignedDeviceList } from '../shared/wire/deviceList';
+import { fromBase64Url, toBase64Url } from '../shared/wire/encoding';
+import { PreKeyKind } from '../shared/wire/prekeySignature';
+import { decodedLength, type ClientFrame, type WirePrekey } from '../shared/wire/relay';
+import { currentDevices, type RelayContext } from './context';
+import { RelayError } from './errors';
+import type { Session } from './session';
+import { deviceKeyOf, type OutgoingItem } from './store/types';
+import { verifyAuth, verifyDeviceList, verifyPrekey } from './verify';
+
+type Of<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+function requireAuth(s: Session): { accountId: string; deviceId: string; deviceKey: string } {
+  if (s.state.kind !== 'authenticated') throw new RelayError('NOT_AUTHENTICATED', 'authenticate first');
+  return s.state;
+}
+
+export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Stores a verified list if newer; forgets devices it removed and closes their connections (via the store event). */
+async function storeList(ctx: RelayContext, list: SignedDeviceList): Promise<'ok' | 'stale'> {
+  const previous = await ctx.store.getDeviceList(list.accountId);
+  const result = await ctx.store.putDeviceList(list);
+  if (result === 'ok' && previous) {
+    const kept = new Set(list.devices.map((d) => d.deviceId));
+    for (const d of previous.devices) if (!kept.has(d.deviceId)) await ctx.store.forgetDevice(deviceKeyOf(list.accountId, d.deviceId));
+  }
+  return result;
+}
+
+async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unknown> {
+  if (s.state.kind !== 'challenged') throw new RelayError('ALREADY_AUTHENTICATED', 'already authenticated');
+  const fail = (): never => {
+    throw new RelayError('AUTH_FAILED', 'authentication failed');
+  };
+  if (!verifyAuth(s.host, s.state.nonce, f.accountId, f.deviceId, f.signature)) fail();
+  if (f.deviceList) {
+    const l = f.deviceList;
+    if (l.accountId !== f.accountId || !l.devices.some((d) => d.deviceId === f.deviceId) || !verifyDeviceList(l)) fail();
+    await storeList(ctx, l);
+  }
+  const devices = await currentDevices(ctx, f.accountId);
+  if (!devices?.has(f.deviceId)) fail();
+  s.authenticated(f.accountId, f.deviceId);
+  return null;
+}
+
+async function putDeviceList(s: Session, ctx: RelayContext, f: Of<'putDeviceList'>): Promise<unknown> {
+  const me = requireAuth(s);
+  if (f.list.accountId !== me.accountId) throw new RelayError('FORBIDDEN', 'a device may only publish its own account list');
+  if (!verifyDeviceList(f.list)) throw new RelayError('BAD_SIGNATURE', 'device list signature does not verify');
+  if ((await storeList(ctx, f.list)) === 'stale') throw new RelayError('STALE_DEVICE_LIST', 'device list version must increase');
+  return null;
+}
+
+async function getDeviceList(s: Session, ctx: RelayContext, f: Of<'getDeviceList'>): Promise<unknown> {
+  requireAuth(s);
+  const list = await ctx.store.getDeviceList(f.accountId);
+  if (!list) throw new RelayError('NOT_FOUND', 'no such account');
+  return list;
+}
+
+async function uploadPrekeys(s: Session, ctx: RelayContext, f: Of<'uploadPrekeys'>): Promise<unknown> {
+  const me = requireAuth(s);
+  const checks: [number, WirePrekey][] = [];
+  if (f.signedPrekey) checks.push([PreKeyKind.signedEc, f.signedPrekey]);
+  if (f.lastResortKem) checks.push([PreKeyKind.lastResortKem, f.lastResortKem]);
+  for (const k of f.oneTimeEc ?? []) checks.push([PreKeyKind.oneTimeEc, k]);
+  for (const k of f.oneTimeKem ?? []) checks.push([PreKeyKind.oneTimeKem, k]);
+  if (checks.length === 0) throw new RelayError('BAD_FRAME', 'no prekeys in upload');
+  for (const [kind, key] of checks) {
+    if (!verifyPrekey(me.deviceId, kind as PreKeyKind, key)) throw new RelayError('BAD_SIGNATURE', 'a prekey signature does not verify');
+  }
+  if (f.oneTimeEc?.length && (await ctx.store.addOneTimePrekeys(me.deviceKey, 'oneTimeEc', f.oneTimeEc, RELAY_MAX_STORED_PREKEYS)) === 'too-many') {
+    throw new RelayError('TOO_MANY_PREKEYS', 'too many one-time EC prekeys stored');
+  }
+  if (f.oneTimeKem?.length && (await ctx.store.addOneTimePrekeys(me.deviceKey, 'oneTimeKem', f.oneTimeKem, RELAY_MAX_STORED_PREKEYS)) === 'too-many') {
+    throw new RelayError('TOO_MANY_PREKEYS', 'too many one-time KEM prekeys stored');
+  }
+  if (f.signedPrekey) await ctx.store.setSignedPrekey(me.deviceKey, 'signedEc', f.signedPrekey);
+  if (f.lastResortKem) await ctx.store.setSignedPrekey(me.deviceKey, 'lastResortKem', f.lastResortKem);
+  return ctx.store.countPrekeys(me.deviceKey);
+}
+
+async function fetchBundle(s: Session, ctx: RelayContext, f: Of<'fetchBundle'>): Promise<unknown> {
+  const me = requireAuth(s);
+  if (!ctx.bundleBuckets.take(`${me.deviceKey}>${f.accountId}.${f.deviceId}`)) throw new RelayError('RATE_LIMITED', 'too many bundle fetches for this target');
+  const devices = await currentDevices(ctx, f.accountId);
+  const bundle = devices?.has(f.deviceId) ? await ctx.store.takeBundle(f.accountId, f.deviceId) : null;
+  if (!bundle) throw new RelayError('NOT_FOUND', 'no bundle for this device');
+  ctx.metrics.prekeyFetches++;
+  return bundle;
+}
+
+async function send(s: Session, ctx: RelayContext, f: Of<'send'>): Promise<unknown> {
+  const me = requireAuth(s);
+  let total = 0;
+  for (const m of f.messages) {
+    const size = decodedLength(m.envelope.length);
+    if (size > RELAY_MAX_ENVELOPE_BYTES) throw new RelayError('TOO_LARGE', `an envelope exceeds ${RELAY_MAX_ENVELOPE_BYTES} bytes`);
+    total += size;
+  }
+  if (total > RELAY_MAX_SEND_BYTES) throw new RelayError('TOO_LARGE', `a send exceeds ${RELAY_MAX_SEND_BYTES} bytes`);
+  if (!ctx.sendBuckets.take(me.deviceKey, f.messages.length)) throw new RelayError('RATE_LIMITED', 'sending too fast');
+  const items: OutgoingItem[] = [];
+  const seen = new Set<string>();
+  for (const m of f.messages) {
+    const devices = await currentDevices(ctx, m.accountId);
+    if (!devices?.has(m.deviceId)) throw new RelayError('UNKNOWN_DEVICE', 'a recipient device is not in its account list');
+    const deviceKey = deviceKeyOf(m.accountId, m.deviceId);
+    if (seen.has(deviceKey)) throw new RelayError('BAD_FRAME', 'a device is addressed twice');
+    seen.add(deviceKey);
+    items.push({ deviceKey, envelope: m.envelope });
+  }
+  const now = Date.now();
+  await ctx.store.enqueue(items, now, now + ctx.limits.messageTtlMs);
+  ctx.metrics.messagesQueued += items.length;
+  return { queued: items.length };
+}
+
+async function ack(s: Session, ctx: RelayContext, f: Of<'ack'>): Promise<unknown> {
+  const me = requireAuth(s);
+  const deleted = await ctx.store.ack(me.deviceKey, f.ids);
+  s.acked(f.ids);
+  return { deleted };
+}
+
+async function attachmentUpload(s: Session, ctx: RelayContext): Promise<unknown> {
+  requireAuth(s);
+  const id = toBase64Url(randomBytes(16));
+  const token = toBase64Url(randomBytes(32));
+  await ctx.store.createAttachment({ id, tokenHash: sha256Hex(token), size: null, expiresAt: Date.now() + RELAY_ATTACHMENT_TTL_MS });
+  return { attachmentId: id, uploadToken: token, path: `/v1/attachments/${id}`, maxBytes: ctx.limits.maxAttachmentBytes };
+}
+
+function provisionOpen(s: Session, ctx: RelayContext): unknown {
+  const channelId = toBase64Url(randomBytes(16));
+  const expiresAt = Date.now() + RELAY_PROVISIONING_TTL_MS;
+  ctx.provisioning.set(channelId, { session: s, expiresAt });
+  s.extendUnauthenticated(RELAY_PROVISIONING_TTL_MS);
+  return { channelId, expiresAt };
+}
+
+function provisionSend(s: Session, ctx: RelayContext, f: Of<'provisionSend'>): unknown {
+  requireAuth(s);
+  const ch = ctx.provisioning.get(f.channelId);
+  ctx.provisioning.delete(f.channelId);
+  if (!ch || ch.expiresAt <= Date.now() || !fromBase64Url(f.payload)) throw new RelayError('NOT_FOUND', 'no such provisioning channel');
+  ch.session.deliverProvisioning(f.channelId, f.payload);
+  return null;
+}
+
+export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFrame): Promise<unknown> {
+  switch (f.type) {
+    case 'auth':
+      return auth(s, ctx, f);
+    case 'ping':
+      return { time: Date.now() };
+    case 'putDeviceList':
+      return putDeviceList(s, ctx, f);
+    case 'getDeviceList':
+      return getDeviceList(s, ctx, f);
+    case 'uploadPrekeys':
+      return uploadPrekeys(s, ctx, f);
+    case 'prekeyCount':
+      return ctx.store.countPrekeys(requireAuth(s).deviceKey);
+    case 'fetchBundle':
+      return fetchBundle(s, ctx, f);
+    case 'send':
+      return send(s, ctx, f);
+    case 'ack':
+      return ack(s, ctx, f);
+    case 'attachmentUpload':
+      return attachmentUpload(s, ctx);
+    case 'provisionOpen':
+      return provisionOpen(s, ctx);
+    case 'provisionSend':
+      return provisionSend(s, ctx, f);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run relay -- --port 8787 --data ./relay-data [--db postgres://…] [--host 0.0.0.0]
+ *  [--tls-cert cert.pem --tls-key key.pem] [--durability full]`
+ * Flags override the environment (PARLEY_RELAY_PORT, _DATA, _DB, _HOST, _TLS_CERT, _TLS_KEY, _DURABILITY, _LOG_LEVEL).
+ * Prints one line when listening; exits cleanly on SIGTERM and SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import { startRelay } from './server';
+
+const FLAGS = ['port', 'data', 'db', 'host', 'tls-cert', 'tls-key', 'durability', 'log-level'] as const;
+
+function config(): Record<(typeof FLAGS)[number], string | undefined> {
+  const { values } = parseArgs({ options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])), strict: true });
+  const env = (f: string): string | undefined => process.env[`PARLEY_RELAY_${f.toUpperCase().replace('-', '_')}`];
+  return Object.fromEntries(FLAGS.map((f) => [f, (values as Record<string, string | undefined>)[f] ?? env(f)])) as Record<(typeof FLAGS)[number], string | undefined>;
+}
+
+async function main(): Promise<void> {
+  let c;
+  try {
+    c = config();
+  } catch (e) {
+    console.error(`parley-relay: ${e instanceof Error ? e.message : 'bad arguments'}`);
+    process.exit(2);
+  }
+  const port = Number(c.port ?? '8787');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error('parley-relay: --port must be 0..65535');
+    process.exit(2);
+  }
+  if ((c['tls-cert'] === undefined) !== (c['tls-key'] === undefined)) {
+    console.error('parley-relay: --tls-cert and --tls-key go together');
+    process.exit(2);
+  }
+  const relay = await startRelay({
+    port,
+    host: c.host ?? '127.0.0.1',
+    dataDir: c.data ?? './relay-data',
+    db: c.db,
+    durability: c.durability === 'full' ? 'full' : 'normal',
+    tls: c['tls-cert'] && c['tls-key'] ? { cert: c['tls-cert'], key: c['tls-key'] } : undefined,
+    logLevel: c['log-level'] ?? 'warn',
+  });
+  console.log(`parley-relay listening on ${relay.url} (${relay.context.store.kind})`);
+  const stop = (): void => {
+    void relay.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+process.on('uncaughtException', (e) => console.error(`parley-relay: uncaught ${e.name}`));
+void main();

@@ -1,0 +1,184 @@
+/**
+ * One WebSocket connection: challenge, authentication, frame validation and
+ * at-least-once delivery with explicit acks. Bad frames get a typed error
+ * response and the connection keeps working; nothing a client sends can
+ * throw out of here.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { RELAY_DELIVERY_WINDOW, RELAY_PROTOCOL_VERSION } from '../shared/constants';
+import { toBase64Url } from '../shared/wire/encoding';
+import { CLIENT_FRAME_TYPES, clientFrameSchema, RELAY_CHALLENGE_BYTES, type ClientFrame, type RelayErrorCode, type ServerFrame } from '../shared/wire/relay';
+import type { LiveSession, RelayContext } from './context';
+import { RelayError } from './errors';
+import { handleRequest } from './handlers';
+import { TokenBuckets } from './rateLimit';
+import { deviceKeyOf, type DeviceKey } from './store/types';
+
+export type SessionState =
+  | { readonly kind: 'challenged'; readonly nonce: Uint8Array }
+  | { readonly kind: 'authenticated'; readonly accountId: string; readonly deviceId: string; readonly deviceKey: DeviceKey }
+  | { readonly kind: 'closed' };
+
+export const CLOSE_AUTH_FAILED = 4001;
+export const CLOSE_AUTH_TIMEOUT = 4002;
+export const CLOSE_REVOKED = 4003;
+
+export class Session implements LiveSession {
+  state: SessionState;
+  private readonly inflight = new Set<string>();
+  private pumping = false;
+  private pumpAgain = false;
+  private readonly frameBucket: TokenBuckets;
+  private authTimer: NodeJS.Timeout | null;
+  private pending = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly host: string,
+    private readonly ctx: RelayContext,
+  ) {
+    const nonce = randomBytes(RELAY_CHALLENGE_BYTES);
+    this.state = { kind: 'challenged', nonce };
+    this.frameBucket = new TokenBuckets(ctx.limits.frameBurst, 1000 / ctx.limits.frameRatePerSec, 1);
+    this.authTimer = setTimeout(() => this.close(CLOSE_AUTH_TIMEOUT, 'auth timeout'), ctx.limits.authTimeoutMs);
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', () => this.onClose());
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'challenge', nonce: toBase64Url(nonce) });
+  }
+
+  get accountId(): string | null {
+    return this.state.kind === 'authenticated' ? this.state.accountId : null;
+  }
+  get deviceId(): string | null {
+    return this.state.kind === 'authenticated' ? this.state.deviceId : null;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.state.kind !== 'closed' && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  fail(id: number | null, code: RelayErrorCode, message: string): void {
+    this.ctx.metrics.reject(code);
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id, ok: false, code, message });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state.kind === 'closed') return;
+    this.ws.close(code, reason);
+    this.onClose();
+  }
+
+  /** Extends the unauthenticated lifetime (an open provisioning channel waits longer than a login). */
+  extendUnauthenticated(ms: number): void {
+    if (!this.authTimer) return;
+    clearTimeout(this.authTimer);
+    this.authTimer = setTimeout(() => this.close(CLOSE_AUTH_TIMEOUT, 'expired'), ms);
+  }
+
+  authenticated(accountId: string, deviceId: string): void {
+    const deviceKey = deviceKeyOf(accountId, deviceId);
+    this.state = { kind: 'authenticated', accountId, deviceId, deviceKey };
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    let set = this.ctx.sessions.get(deviceKey);
+    if (!set) this.ctx.sessions.set(deviceKey, (set = new Set()));
+    set.add(this);
+    this.ctx.metrics.authenticated++;
+    this.pump();
+  }
+
+  deliverProvisioning(channelId: string, payload: string): void {
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'provision', channelId, payload });
+  }
+
+  private onClose(): void {
+    const previous = this.state;
+    if (previous.kind === 'closed') return;
+    this.state = { kind: 'closed' };
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.ctx.metrics.connections--;
+    if (previous.kind === 'authenticated') {
+      this.ctx.metrics.authenticated--;
+      const set = this.ctx.sessions.get(previous.deviceKey);
+      set?.delete(this);
+      if (set?.size === 0) this.ctx.sessions.delete(previous.deviceKey);
+    }
+    for (const [id, ch] of this.ctx.provisioning) if (ch.session === this) this.ctx.provisioning.delete(id);
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.state.kind === 'closed') return;
+    if (!this.frameBucket.take('f')) return this.fail(null, 'RATE_LIMITED', 'too many frames');
+    if (isBinary) return this.fail(null, 'BAD_FRAME', 'binary frames are not part of the protocol');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.fail(null, 'BAD_FRAME', 'frame is not JSON');
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return this.fail(null, 'BAD_FRAME', 'frame is not an object');
+    const obj = raw as Record<string, unknown>;
+    const id = typeof obj.id === 'number' && Number.isInteger(obj.id) && obj.id >= 0 && obj.id <= 2 ** 31 ? obj.id : null;
+    if (obj.v !== RELAY_PROTOCOL_VERSION) return this.fail(id, 'UNSUPPORTED_VERSION', `frame version must be ${RELAY_PROTOCOL_VERSION}`);
+    if (typeof obj.type !== 'string' || !CLIENT_FRAME_TYPES.includes(obj.type)) return this.fail(id, 'UNKNOWN_TYPE', 'unknown frame type');
+    const parsed = clientFrameSchema.safeParse(raw);
+    if (!parsed.success) return this.fail(id, 'BAD_FRAME', `invalid ${obj.type} frame`);
+    this.pending++;
+    void this.dispatch(parsed.data).finally(() => this.pending--);
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    try {
+      const body = await handleRequest(this, this.ctx, frame);
+      this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id: frame.id, ok: true, body: body ?? null });
+    } catch (e) {
+      if (e instanceof RelayError) {
+        this.fail(frame.id, e.code, e.message);
+        if (e.code === 'AUTH_FAILED') this.close(CLOSE_AUTH_FAILED, 'auth failed');
+      } else {
+        this.ctx.log.error({ type: frame.type, err: e instanceof Error ? e.name : 'unknown' }, 'request failed');
+        this.fail(frame.id, 'INTERNAL', 'internal error');
+      }
+    }
+  }
+
+  /** Acknowledged messages leave the in-flight window; delivery continues. */
+  acked(ids: readonly string[]): void {
+    for (const id of ids) this.inflight.delete(id);
+    this.pump();
+  }
+
+  pump(): void {
+    if (this.state.kind !== 'authenticated') return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.runPump().finally(() => (this.pumping = false));
+  }
+
+  private async runPump(): Promise<void> {
+    do {
+      this.pumpAgain = false;
+      const state = this.state;
+      if (state.kind !== 'authenticated' || this.inflight.size >= RELAY_DELIVERY_WINDOW) return;
+      let batch;
+      try {
+        batch = await this.ctx.store.pending(state.deviceKey, RELAY_DELIVERY_WINDOW, Date.now());
+      } catch (e) {
+        this.ctx.log.error({ err: e instanceof Error ? e.name : 'unknown' }, 'pending fetch failed');
+        return;
+      }
+      const now = Date.now();
+      for (const m of batch) {
+        if (this.inflight.has(m.id) || this.inflight.size >= RELAY_DELIVERY_WINDOW) continue;
+        this.inflight.add(m.id);
+        this.send({ v: RELAY_PROTOCOL_VERSION, type: 'message', id: m.id, ts: m.ts, envelope: m.envelope });
+        this.ctx.metrics.observeDelivery(Math.max(0, now - m.ts));
+      }
+    } while (this.pumpAgain);
+  }
+}

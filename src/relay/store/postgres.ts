@@ -1,0 +1,207 @@
+/**
+ * PostgreSQL relay store (`pg`), for several relay instances on one database.
+ * Delivery across instances uses LISTEN/NOTIFY on one dedicated connection;
+ * one-time prekeys are consumed with DELETE … FOR UPDATE SKIP LOCKED … RETURNING,
+ * so concurrent fetches on any instance never hand out the same key twice.
+ */
+import pg from 'pg';
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import { PreKeyKind } from '../../shared/wire/prekeySignature';
+import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
+import { POSTGRES_MIGRATIONS } from './postgresMigrations';
+import type { RelayStore, StoreEvent } from './types';
+import { deviceKeyOf } from './types';
+
+const CHANNEL = 'parley_relay';
+type Row = Record<string, unknown>;
+const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
+
+export async function migratePostgres(client: pg.PoolClient | pg.Client): Promise<number> {
+  await client.query('SELECT pg_advisory_lock(7263)');
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS relay_schema (version INTEGER NOT NULL)');
+    const r = await client.query('SELECT version FROM relay_schema');
+    let version = r.rows.length ? Number(r.rows[0].version) : 0;
+    if (!r.rows.length) await client.query('INSERT INTO relay_schema (version) VALUES (0)');
+    for (const m of POSTGRES_MIGRATIONS) {
+      if (m.version <= version) continue;
+      await client.query('BEGIN');
+      await client.query(m.sql);
+      await client.query('UPDATE relay_schema SET version = $1', [m.version]);
+      await client.query('COMMIT');
+      version = m.version;
+    }
+    return version;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7263)');
+  }
+}
+
+export async function openPostgresStore(options: { connectionString: string; poolSize?: number }): Promise<RelayStore> {
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+  pool.on('error', () => undefined);
+  const setup = await pool.connect();
+  try {
+    await migratePostgres(setup);
+  } finally {
+    setup.release();
+  }
+  const listener = new pg.Client({ connectionString: options.connectionString });
+  listener.on('error', () => undefined);
+  await listener.connect();
+  await listener.query(`LISTEN ${CHANNEL}`);
+  const listeners = new Set<(e: StoreEvent) => void>();
+  listener.on('notification', (n) => {
+    const p = n.payload ?? '';
+    const e: StoreEvent = p.startsWith('q:') ? { kind: 'queued', deviceKey: p.slice(2) } : { kind: 'deviceList', accountId: p.slice(2) };
+    for (const l of listeners) l(e);
+  });
+
+  async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+  const notify = (c: pg.PoolClient | pg.Pool, payload: string) => c.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+
+  return {
+    kind: 'postgres',
+    async getDeviceList(accountId) {
+      const r = await pool.query('SELECT list FROM device_lists WHERE account_id = $1', [accountId]);
+      return r.rows.length ? (JSON.parse(String(r.rows[0].list)) as SignedDeviceList) : null;
+    },
+    async putDeviceList(list) {
+      return tx(async (c) => {
+        const r = await c.query(
+          'INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version > device_lists.version',
+          [list.accountId, list.version, JSON.stringify(list)],
+        );
+        if (r.rowCount === 0) return 'stale' as const;
+        await notify(c, `d:${list.accountId}`);
+        return 'ok' as const;
+      });
+    },
+    async setSignedPrekey(device, kind, key) {
+      await pool.query(
+        'INSERT INTO signed_prekeys (device_key, kind, key_id, public_key, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_key, kind) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key, signature = excluded.signature',
+        [device, PreKeyKind[kind], key.keyId, key.publicKey, key.signature],
+      );
+    },
+    async addOneTimePrekeys(device, kind, keys, max) {
+      return tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [device]);
+        for (const k of keys) {
+          await c.query(
+            'INSERT INTO one_time_prekeys (device_key, kind, key_id, public_key, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_key, kind, key_id) DO UPDATE SET public_key = excluded.public_key, signature = excluded.signature',
+            [device, PreKeyKind[kind], k.keyId, k.publicKey, k.signature],
+          );
+        }
+        const r = await c.query('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE device_key = $1 AND kind = $2', [device, PreKeyKind[kind]]);
+        if (Number(r.rows[0].n) > max) throw new TooMany();
+        return 'ok' as const;
+      }).catch((e: unknown) => {
+        if (e instanceof TooMany) return 'too-many' as const;
+        throw e;
+      });
+    },
+    async countPrekeys(device) {
+      const r = await pool.query('SELECT kind, COUNT(*) AS n FROM one_time_prekeys WHERE device_key = $1 GROUP BY kind', [device]);
+      const get = (k: number): number => Number(r.rows.find((x: Row) => Number(x.kind) === k)?.n ?? 0);
+      return { oneTimeEc: get(PreKeyKind.oneTimeEc), oneTimeKem: get(PreKeyKind.oneTimeKem) };
+    },
+    async takeBundle(accountId, deviceId): Promise<WireBundle | null> {
+      const device = deviceKeyOf(accountId, deviceId);
+      return tx(async (c) => {
+        const s = await c.query('SELECT kind, key_id, public_key, signature FROM signed_prekeys WHERE device_key = $1', [device]);
+        const spk = s.rows.find((r: Row) => Number(r.kind) === PreKeyKind.signedEc);
+        const lrk = s.rows.find((r: Row) => Number(r.kind) === PreKeyKind.lastResortKem);
+        if (!spk || !lrk) return null;
+        const take = async (kind: number): Promise<WirePrekey | null> => {
+          const r = await c.query(
+            'DELETE FROM one_time_prekeys WHERE (device_key, kind, key_id) = (SELECT device_key, kind, key_id FROM one_time_prekeys WHERE device_key = $1 AND kind = $2 ORDER BY key_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING key_id, public_key, signature',
+            [device, kind],
+          );
+          return r.rows.length ? prekeyOf(r.rows[0]) : null;
+        };
+        const oneTimeEc = await take(PreKeyKind.oneTimeEc);
+        const oneTimeKem = await take(PreKeyKind.oneTimeKem);
+        return { accountId, deviceId, signedPrekey: prekeyOf(spk), lastResortKem: prekeyOf(lrk), oneTimeEc, oneTimeKem };
+      });
+    },
+    async forgetDevice(device) {
+      await tx(async (c) => {
+        for (const t of ['one_time_prekeys', 'signed_prekeys', 'messages']) await c.query(`DELETE FROM ${t} WHERE device_key = $1`, [device]);
+      });
+    },
+    async enqueue(items, now, expiresAt) {
+      const ids = await tx(async (c) => {
+        const r = await c.query(
+          'INSERT INTO messages (device_key, ts, expires_at, envelope) SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[]) RETURNING id',
+          [items.map((i) => i.deviceKey), items.map(() => now), items.map(() => expiresAt), items.map((i) => i.envelope)],
+        );
+        for (const key of new Set(items.map((i) => i.deviceKey))) await notify(c, `q:${key}`);
+        return r.rows.map((x: Row) => String(x.id));
+      });
+      return ids;
+    },
+    async pending(device, limit, now) {
+      const r = await pool.query('SELECT id, ts, envelope FROM messages WHERE device_key = $1 AND expires_at > $2 ORDER BY id LIMIT $3', [device, now, limit]);
+      return r.rows.map((x: Row) => ({ id: String(x.id), ts: Number(x.ts), envelope: String(x.envelope) }));
+    },
+    async ack(device, ids) {
+      const r = await pool.query('DELETE FROM messages WHERE device_key = $1 AND id = ANY($2::bigint[])', [device, ids]);
+      return r.rowCount ?? 0;
+    },
+    async queueDepth() {
+      const r = await pool.query('SELECT COUNT(*) AS n FROM messages');
+      return Number(r.rows[0].n);
+    },
+    async createAttachment(a) {
+      await pool.query('INSERT INTO attachments (id, token_hash, size, expires_at) VALUES ($1, $2, $3, $4)', [a.id, a.tokenHash, a.size, a.expiresAt]);
+    },
+    async getAttachment(id) {
+      const r = await pool.query('SELECT id, token_hash, size, expires_at FROM attachments WHERE id = $1', [id]);
+      const x = r.rows[0] as Row | undefined;
+      return x ? { id: String(x.id), tokenHash: String(x.token_hash), size: x.size === null ? null : Number(x.size), expiresAt: Number(x.expires_at) } : null;
+    },
+    async completeAttachment(id, size) {
+      await pool.query('UPDATE attachments SET size = $1 WHERE id = $2', [size, id]);
+    },
+    async getBackup(id) {
+      const r = await pool.query('SELECT id, auth_hash, size, updated_at FROM backups WHERE id = $1', [id]);
+      const x = r.rows[0] as Row | undefined;
+      return x ? { id: String(x.id), authHash: String(x.auth_hash), size: Number(x.size), updatedAt: Number(x.updated_at) } : null;
+    },
+    async putBackup(b) {
+      await pool.query(
+        'INSERT INTO backups (id, auth_hash, size, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET auth_hash = excluded.auth_hash, size = excluded.size, updated_at = excluded.updated_at',
+        [b.id, b.authHash, b.size, b.updatedAt],
+      );
+    },
+    async purgeExpired(now) {
+      const m = await pool.query('DELETE FROM messages WHERE expires_at <= $1', [now]);
+      const a = await pool.query('DELETE FROM attachments WHERE expires_at <= $1 RETURNING id', [now]);
+      return { messages: m.rowCount ?? 0, attachments: a.rows.map((x: Row) => String(x.id)) };
+    },
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    async close() {
+      listeners.clear();
+      await listener.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
+
+class TooMany extends Error {}

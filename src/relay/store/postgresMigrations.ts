@@ -1,0 +1,18 @@
+/** Numbered PostgreSQL schema migrations for the relay; relay_schema.version records the applied version. */
+import type { Migration } from './sqliteMigrations';
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE device_lists (account_id TEXT PRIMARY KEY, version BIGINT NOT NULL, list TEXT NOT NULL);
+      CREATE TABLE signed_prekeys (device_key TEXT NOT NULL, kind SMALLINT NOT NULL, key_id BIGINT NOT NULL, public_key TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (device_key, kind));
+      CREATE TABLE one_time_prekeys (device_key TEXT NOT NULL, kind SMALLINT NOT NULL, key_id BIGINT NOT NULL, public_key TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (device_key, kind, key_id));
+      CREATE TABLE messages (id BIGSERIAL PRIMARY KEY, device_key TEXT NOT NULL, ts BIGINT NOT NULL, expires_at BIGINT NOT NULL, envelope TEXT NOT NULL);
+      CREATE INDEX messages_by_device ON messages (device_key, id);
+      CREATE INDEX messages_by_expiry ON messages (expires_at);
+      CREATE TABLE attachments (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL, size BIGINT, expires_at BIGINT NOT NULL);
+      CREATE TABLE backups (id TEXT PRIMARY KEY, auth_hash TEXT NOT NULL, size BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+    `,
+  },
+];

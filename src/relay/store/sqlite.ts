@@ -1,0 +1,206 @@
+/**
+ * Embedded SQLite relay store (better-sqlite3-multiple-ciphers, unencrypted:
+ * the relay only holds ciphertext). WAL with synchronous=NORMAL: a commit is
+ * in the WAL before the send is answered, so queued messages survive a
+ * process kill (kill -9); FULL (option `durability: 'full'`) also survives
+ * power loss at the cost of an fsync per commit.
+ */
+import Database from 'better-sqlite3-multiple-ciphers';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PreKeyKind } from '../../shared/wire/prekeySignature';
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
+import { SQLITE_MIGRATIONS } from './sqliteMigrations';
+import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent } from './types';
+import { deviceKeyOf } from './types';
+
+type Row = Record<string, unknown>;
+const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
+
+export interface SqliteStoreOptions {
+  readonly dataDir: string;
+  readonly durability?: 'normal' | 'full';
+}
+
+/** Applies numbered migrations up to the newest; PRAGMA user_version holds the schema version. */
+export function migrateSqlite(db: Database.Database): number {
+  let version = db.pragma('user_version', { simple: true }) as number;
+  for (const m of SQLITE_MIGRATIONS) {
+    if (m.version <= version) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    version = m.version;
+  }
+  return version;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const db = new Database(path.join(options.dataDir, 'relay.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  migrateSqlite(db);
+
+  const listeners = new Set<(e: StoreEvent) => void>();
+  const emit = (e: StoreEvent): void => {
+    for (const l of listeners) l(e);
+  };
+
+  const q = {
+    getList: db.prepare('SELECT list FROM device_lists WHERE account_id = ?'),
+    putList: db.prepare(
+      'INSERT INTO device_lists (account_id, version, list) VALUES (?, ?, ?) ON CONFLICT(account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version > device_lists.version',
+    ),
+    setSigned: db.prepare('INSERT OR REPLACE INTO signed_prekeys (device_key, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)'),
+    addOne: db.prepare('INSERT OR REPLACE INTO one_time_prekeys (device_key, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)'),
+    countOne: db.prepare('SELECT kind, COUNT(*) AS n FROM one_time_prekeys WHERE device_key = ? GROUP BY kind'),
+    getSigned: db.prepare('SELECT kind, key_id, public_key, signature FROM signed_prekeys WHERE device_key = ?'),
+    takeOne: db.prepare(
+      'DELETE FROM one_time_prekeys WHERE device_key = @d AND kind = @k AND key_id = (SELECT key_id FROM one_time_prekeys WHERE device_key = @d AND kind = @k ORDER BY key_id LIMIT 1) RETURNING key_id, public_key, signature',
+    ),
+    forgetOne: db.prepare('DELETE FROM one_time_prekeys WHERE device_key = ?'),
+    forgetSigned: db.prepare('DELETE FROM signed_prekeys WHERE device_key = ?'),
+    forgetQueue: db.prepare('DELETE FROM messages WHERE device_key = ?'),
+    enqueue: db.prepare('INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES (?, ?, ?, ?)'),
+    pending: db.prepare('SELECT id, ts, envelope FROM messages WHERE device_key = ? AND expires_at > ? ORDER BY id LIMIT ?'),
+    ack: db.prepare('DELETE FROM messages WHERE device_key = ? AND id = ?'),
+    depth: db.prepare('SELECT COUNT(*) AS n FROM messages'),
+    createAtt: db.prepare('INSERT INTO attachments (id, token_hash, size, expires_at) VALUES (?, ?, ?, ?)'),
+    getAtt: db.prepare('SELECT id, token_hash, size, expires_at FROM attachments WHERE id = ?'),
+    completeAtt: db.prepare('UPDATE attachments SET size = ? WHERE id = ?'),
+    getBackup: db.prepare('SELECT id, auth_hash, size, updated_at FROM backups WHERE id = ?'),
+    putBackup: db.prepare('INSERT OR REPLACE INTO backups (id, auth_hash, size, updated_at) VALUES (?, ?, ?, ?)'),
+    expiredAtt: db.prepare('DELETE FROM attachments WHERE expires_at <= ? RETURNING id'),
+    expiredMsg: db.prepare('DELETE FROM messages WHERE expires_at <= ?'),
+  };
+
+  const kindNumber = (k: SignedKind | OneTimeKind): number => PreKeyKind[k];
+
+  const addOneTime = db.transaction((device: DeviceKey, kind: OneTimeKind, keys: readonly WirePrekey[], max: number): 'ok' | 'too-many' => {
+    for (const k of keys) q.addOne.run(device, kindNumber(kind), k.keyId, k.publicKey, k.signature);
+    const counts = q.countOne.all(device) as Row[];
+    const n = Number(counts.find((r) => Number(r.kind) === kindNumber(kind))?.n ?? 0);
+    if (n > max) throw new TooMany();
+    return 'ok';
+  });
+  class TooMany extends Error {}
+
+  const takeBundle = db.transaction((accountId: string, deviceId: string): WireBundle | null => {
+    const device = deviceKeyOf(accountId, deviceId);
+    const signed = q.getSigned.all(device) as Row[];
+    const spk = signed.find((r) => Number(r.kind) === PreKeyKind.signedEc);
+    const lrk = signed.find((r) => Number(r.kind) === PreKeyKind.lastResortKem);
+    if (!spk || !lrk) return null;
+    const ec = q.takeOne.get({ d: device, k: PreKeyKind.oneTimeEc }) as Row | undefined;
+    const kem = q.takeOne.get({ d: device, k: PreKeyKind.oneTimeKem }) as Row | undefined;
+    return {
+      accountId,
+      deviceId,
+      signedPrekey: prekeyOf(spk),
+      lastResortKem: prekeyOf(lrk),
+      oneTimeEc: ec ? prekeyOf(ec) : null,
+      oneTimeKem: kem ? prekeyOf(kem) : null,
+    };
+  });
+
+  const enqueue = db.transaction((items: readonly OutgoingItem[], now: number, expiresAt: number): string[] =>
+    items.map((it) => String(q.enqueue.run(it.deviceKey, now, expiresAt, it.envelope).lastInsertRowid)),
+  );
+  const ack = db.transaction((device: DeviceKey, ids: readonly string[]): number => {
+    let n = 0;
+    for (const id of ids) n += q.ack.run(device, BigInt(id)).changes;
+    return n;
+  });
+  const forget = db.transaction((device: DeviceKey) => {
+    q.forgetOne.run(device);
+    q.forgetSigned.run(device);
+    q.forgetQueue.run(device);
+  });
+
+  return {
+    kind: 'sqlite',
+    async getDeviceList(accountId) {
+      const row = q.getList.get(accountId) as Row | undefined;
+      return row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null;
+    },
+    async putDeviceList(list) {
+      const changes = q.putList.run(list.accountId, list.version, JSON.stringify(list)).changes;
+      if (changes === 0) return 'stale';
+      emit({ kind: 'deviceList', accountId: list.accountId });
+      return 'ok';
+    },
+    async setSignedPrekey(device, kind, key) {
+      q.setSigned.run(device, kindNumber(kind), key.keyId, key.publicKey, key.signature);
+    },
+    async addOneTimePrekeys(device, kind, keys, max) {
+      try {
+        return addOneTime(device, kind, keys, max);
+      } catch (e) {
+        if (e instanceof TooMany) return 'too-many';
+        throw e;
+      }
+    },
+    async countPrekeys(device) {
+      const rows = q.countOne.all(device) as Row[];
+      const get = (k: number): number => Number(rows.find((r) => Number(r.kind) === k)?.n ?? 0);
+      return { oneTimeEc: get(PreKeyKind.oneTimeEc), oneTimeKem: get(PreKeyKind.oneTimeKem) };
+    },
+    async takeBundle(accountId, deviceId) {
+      return takeBundle(accountId, deviceId);
+    },
+    async forgetDevice(device) {
+      forget(device);
+    },
+    async enqueue(items, now, expiresAt) {
+      const ids = enqueue(items, now, expiresAt);
+      for (const it of items) emit({ kind: 'queued', deviceKey: it.deviceKey });
+      return ids;
+    },
+    async pending(device, limit, now) {
+      const rows = q.pending.all(device, now, limit) as Row[];
+      return rows.map((r) => ({ id: String(r.id), ts: Number(r.ts), envelope: String(r.envelope) }) satisfies QueuedMessage);
+    },
+    async ack(device, ids) {
+      return ack(device, ids);
+    },
+    async queueDepth() {
+      return Number((q.depth.get() as Row).n);
+    },
+    async createAttachment(r) {
+      q.createAtt.run(r.id, r.tokenHash, r.size, r.expiresAt);
+    },
+    async getAttachment(id) {
+      const r = q.getAtt.get(id) as Row | undefined;
+      return r ? { id: String(r.id), tokenHash: String(r.token_hash), size: r.size === null ? null : Number(r.size), expiresAt: Number(r.expires_at) } : null;
+    },
+    async completeAttachment(id, size) {
+      q.completeAtt.run(size, id);
+    },
+    async getBackup(id) {
+      const r = q.getBackup.get(id) as Row | undefined;
+      return r ? { id: String(r.id), authHash: String(r.auth_hash), size: Number(r.size), updatedAt: Number(r.updated_at) } : null;
+    },
+    async putBackup(r: BackupRecord) {
+      q.putBackup.run(r.id, r.authHash, r.size, r.updatedAt);
+    },
+    async purgeExpired(now): Promise<PurgeStats> {
+      const messages = q.expiredMsg.run(now).changes;
+      const attachments = (q.expiredAtt.all(now) as Row[]).map((r) => String(r.id));
+      return { messages, attachments };
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+      db.close();
+    },
+  };
+}
+
+export type { AttachmentRecord };

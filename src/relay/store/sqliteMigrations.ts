@@ -1,0 +1,21 @@
+/** Numbered SQLite schema migrations for the relay; PRAGMA user_version records the applied version. */
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE device_lists (account_id TEXT PRIMARY KEY, version INTEGER NOT NULL, list TEXT NOT NULL);
+      CREATE TABLE signed_prekeys (device_key TEXT NOT NULL, kind INTEGER NOT NULL, key_id INTEGER NOT NULL, public_key TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (device_key, kind)) WITHOUT ROWID;
+      CREATE TABLE one_time_prekeys (device_key TEXT NOT NULL, kind INTEGER NOT NULL, key_id INTEGER NOT NULL, public_key TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (device_key, kind, key_id)) WITHOUT ROWID;
+      CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, device_key TEXT NOT NULL, ts INTEGER NOT NULL, expires_at INTEGER NOT NULL, envelope TEXT NOT NULL);
+      CREATE INDEX messages_by_device ON messages (device_key, id);
+      CREATE INDEX messages_by_expiry ON messages (expires_at);
+      CREATE TABLE attachments (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL, size INTEGER, expires_at INTEGER NOT NULL);
+      CREATE TABLE backups (id TEXT PRIMARY KEY, auth_hash TEXT NOT NULL, size INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+    `,
+  },
+];

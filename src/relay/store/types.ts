@@ -1,0 +1,80 @@
+/**
+ * The relay's storage, one interface with two implementations: embedded
+ * SQLite (src/relay/store/sqlite.ts) and PostgreSQL (src/relay/store/postgres.ts).
+ * Queued messages carry only recipient device, opaque envelope, server
+ * timestamp, id and expiry: no sender identity is persisted.
+ */
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
+
+/** `${accountId}.${deviceId}`, the key of one device's queue and prekeys. */
+export type DeviceKey = string;
+export const deviceKeyOf = (accountId: string, deviceId: string): DeviceKey => `${accountId}.${deviceId}`;
+
+export type SignedKind = 'signedEc' | 'lastResortKem';
+export type OneTimeKind = 'oneTimeEc' | 'oneTimeKem';
+
+export interface QueuedMessage {
+  /** Decimal string of a monotonically assigned integer id. */
+  readonly id: string;
+  /** Server receive time, ms since the epoch. */
+  readonly ts: number;
+  /** Opaque base64url envelope. */
+  readonly envelope: string;
+}
+
+export interface OutgoingItem {
+  readonly deviceKey: DeviceKey;
+  readonly envelope: string;
+}
+
+export type StoreEvent = { readonly kind: 'queued'; readonly deviceKey: DeviceKey } | { readonly kind: 'deviceList'; readonly accountId: string };
+
+export interface AttachmentRecord {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly size: number | null;
+  readonly expiresAt: number;
+}
+
+export interface BackupRecord {
+  readonly id: string;
+  readonly authHash: string;
+  readonly size: number;
+  readonly updatedAt: number;
+}
+
+export interface PurgeStats {
+  readonly messages: number;
+  readonly attachments: string[];
+}
+
+export interface RelayStore {
+  readonly kind: 'sqlite' | 'postgres';
+  getDeviceList(accountId: string): Promise<SignedDeviceList | null>;
+  /** Stores `list` only if it is newer than the stored one; 'stale' otherwise. Emits a deviceList event. */
+  putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale'>;
+  setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
+  /** Adds one-time prekeys unless the stored count would exceed `max`; replaces same-id keys. */
+  addOneTimePrekeys(device: DeviceKey, kind: OneTimeKind, keys: readonly WirePrekey[], max: number): Promise<'ok' | 'too-many'>;
+  countPrekeys(device: DeviceKey): Promise<{ oneTimeEc: number; oneTimeKem: number }>;
+  /** Hands out the bundle, consuming at most one one-time key of each kind atomically; null when no signed keys. */
+  takeBundle(accountId: string, deviceId: string): Promise<WireBundle | null>;
+  /** Deletes the prekeys and queue of a device removed from its account. */
+  forgetDevice(device: DeviceKey): Promise<void>;
+  /** Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events. */
+  enqueue(items: readonly OutgoingItem[], now: number, expiresAt: number): Promise<string[]>;
+  pending(device: DeviceKey, limit: number, now: number): Promise<QueuedMessage[]>;
+  /** Deletes acknowledged messages of this device only; resolves with how many were deleted. */
+  ack(device: DeviceKey, ids: readonly string[]): Promise<number>;
+  queueDepth(): Promise<number>;
+  createAttachment(record: AttachmentRecord): Promise<void>;
+  getAttachment(id: string): Promise<AttachmentRecord | null>;
+  completeAttachment(id: string, size: number): Promise<void>;
+  getBackup(id: string): Promise<BackupRecord | null>;
+  putBackup(record: BackupRecord): Promise<void>;
+  /** Deletes expired messages and attachment records; returns counts and the attachment ids to delete from disk. */
+  purgeExpired(now: number): Promise<PurgeStats>;
+  subscribe(listener: (event: StoreEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+/** Signature checks the relay performs: device lists, prekeys and auth challenges (Ed25519 via libsodium). */
+import sodium from 'libsodium-wrappers-sumo';
+import { deviceListSignedBytes, publicKeyFromId, type SignedDeviceList } from '../shared/wire/deviceList';
+import { fromBase64Url } from '../shared/wire/encoding';
+import { prekeySignatureMessage, type PreKeyKind } from '../shared/wire/prekeySignature';
+import { authChallengeBytes, type WirePrekey } from '../shared/wire/relay';
+
+export const sodiumReady = sodium.ready;
+
+function verify(signatureB64: string, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const sig = fromBase64Url(signatureB64);
+  if (!sig || sig.length !== sodium.crypto_sign_BYTES) return false;
+  try {
+    return sodium.crypto_sign_verify_detached(sig, message, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export function verifyDeviceList(list: SignedDeviceList): boolean {
+  const encoded = deviceListSignedBytes(list);
+  const accountKey = publicKeyFromId(list.accountId);
+  return encoded.ok && accountKey !== null && verify(list.signature, encoded.bytes, accountKey);
+}
+
+const KEY_LENGTHS: Record<PreKeyKind, number> = { 1: 32, 2: 32, 3: 1184, 4: 1184 };
+
+export function verifyPrekey(deviceId: string, kind: PreKeyKind, key: WirePrekey): boolean {
+  const deviceKey = publicKeyFromId(deviceId);
+  const pub = fromBase64Url(key.publicKey);
+  if (!deviceKey || !pub || pub.length !== KEY_LENGTHS[kind]) return false;
+  return verify(key.signature, prekeySignatureMessage(kind, key.keyId, pub), deviceKey);
+}
+
+export function verifyAuth(host: string, nonce: Uint8Array, accountId: string, deviceId: string, signature: string): boolean {
+  const accountKey = publicKeyFromId(accountId);
+  const deviceKey = publicKeyFromId(deviceId);
+  if (!accountKey || !deviceKey) return false;
+  return verify(signature, authChallengeBytes(host, nonce, accountKey, deviceKey), deviceKey);
+}

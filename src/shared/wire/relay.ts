@@ -1,0 +1,105 @@
+/**
+ * Relay wire protocol (docs/protocol.md §3): JSON frames over WebSocket, each
+ * with a version field `v`, validated by the strict schemas below before the
+ * relay acts on them. Unknown keys (including `__proto__`) are rejected.
+ */
+import { z } from 'zod';
+import {
+  RELAY_MAX_ACK_IDS,
+  RELAY_MAX_DEVICES,
+  RELAY_MAX_ENVELOPE_BYTES,
+  RELAY_MAX_PREKEY_BATCH,
+  RELAY_MAX_PROVISIONING_BYTES,
+  RELAY_MAX_SEND_RECIPIENTS,
+  RELAY_PROTOCOL_VERSION,
+} from '../constants';
+import { concatBytes, u32be, utf8Bytes } from './encoding';
+
+export const RELAY_AUTH_CONTEXT = 'Parley-Relay-Auth-v1';
+export const RELAY_CHALLENGE_BYTES = 32;
+
+export type RelayErrorCode =
+  | 'BAD_FRAME'
+  | 'UNSUPPORTED_VERSION'
+  | 'UNKNOWN_TYPE'
+  | 'NOT_AUTHENTICATED'
+  | 'AUTH_FAILED'
+  | 'ALREADY_AUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_SIGNATURE'
+  | 'STALE_DEVICE_LIST'
+  | 'UNKNOWN_DEVICE'
+  | 'NOT_FOUND'
+  | 'TOO_LARGE'
+  | 'TOO_MANY_PREKEYS'
+  | 'RATE_LIMITED'
+  | 'INTERNAL';
+
+/** Length of the bytes an unpadded base64url string of `chars` characters decodes to. */
+export const decodedLength = (chars: number): number => Math.floor((chars * 3) / 4);
+const b64Chars = (bytes: number): number => Math.ceil((bytes * 4) / 3);
+
+const b64 = (maxBytes: number) => z.string().max(b64Chars(maxBytes)).regex(/^[A-Za-z0-9_-]*$/);
+const keyId = z.string().length(43).regex(/^[A-Za-z0-9_-]*$/);
+const requestId = z.number().int().min(0).max(2 ** 31);
+const v = z.literal(RELAY_PROTOCOL_VERSION);
+
+export const deviceListSchema = z.strictObject({
+  accountId: keyId,
+  version: z.number().int().min(1).max(0xffffffff),
+  devices: z.array(z.strictObject({ deviceId: keyId, addedAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })).min(1).max(RELAY_MAX_DEVICES),
+  signature: b64(64),
+});
+
+export const prekeySchema = z.strictObject({ keyId: z.number().int().min(0).max(0xffffffff), publicKey: b64(1184), signature: b64(64) });
+export type WirePrekey = z.infer<typeof prekeySchema>;
+
+const recipientMessage = z.strictObject({ accountId: keyId, deviceId: keyId, envelope: b64(RELAY_MAX_ENVELOPE_BYTES + 3) });
+
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  z.strictObject({ v, type: z.literal('auth'), id: requestId, accountId: keyId, deviceId: keyId, signature: b64(64), deviceList: deviceListSchema.optional() }),
+  z.strictObject({ v, type: z.literal('ping'), id: requestId }),
+  z.strictObject({ v, type: z.literal('putDeviceList'), id: requestId, list: deviceListSchema }),
+  z.strictObject({ v, type: z.literal('getDeviceList'), id: requestId, accountId: keyId }),
+  z.strictObject({
+    v,
+    type: z.literal('uploadPrekeys'),
+    id: requestId,
+    signedPrekey: prekeySchema.optional(),
+    lastResortKem: prekeySchema.optional(),
+    oneTimeEc: z.array(prekeySchema).max(RELAY_MAX_PREKEY_BATCH).optional(),
+    oneTimeKem: z.array(prekeySchema).max(RELAY_MAX_PREKEY_BATCH).optional(),
+  }),
+  z.strictObject({ v, type: z.literal('prekeyCount'), id: requestId }),
+  z.strictObject({ v, type: z.literal('fetchBundle'), id: requestId, accountId: keyId, deviceId: keyId }),
+  z.strictObject({ v, type: z.literal('send'), id: requestId, messages: z.array(recipientMessage).min(1).max(RELAY_MAX_SEND_RECIPIENTS) }),
+  z.strictObject({ v, type: z.literal('ack'), id: requestId, ids: z.array(z.string().regex(/^[0-9]{1,19}$/)).min(1).max(RELAY_MAX_ACK_IDS) }),
+  z.strictObject({ v, type: z.literal('attachmentUpload'), id: requestId }),
+  z.strictObject({ v, type: z.literal('provisionOpen'), id: requestId }),
+  z.strictObject({ v, type: z.literal('provisionSend'), id: requestId, channelId: z.string().length(22).regex(/^[A-Za-z0-9_-]*$/), payload: b64(RELAY_MAX_PROVISIONING_BYTES) }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type ClientFrameType = ClientFrame['type'];
+export const CLIENT_FRAME_TYPES: readonly string[] = clientFrameSchema.options.map((o) => o.shape.type.value);
+
+export interface WireBundle {
+  accountId: string;
+  deviceId: string;
+  signedPrekey: WirePrekey;
+  lastResortKem: WirePrekey;
+  oneTimeEc: WirePrekey | null;
+  oneTimeKem: WirePrekey | null;
+}
+
+export type ServerFrame =
+  | { v: 1; type: 'challenge'; nonce: string }
+  | { v: 1; type: 'response'; id: number; ok: true; body: unknown }
+  | { v: 1; type: 'response'; id: number | null; ok: false; code: RelayErrorCode; message: string }
+  | { v: 1; type: 'message'; id: string; ts: number; envelope: string }
+  | { v: 1; type: 'provision'; channelId: string; payload: string };
+
+/** Bytes a device signs to answer the challenge: bound to the relay host, the nonce and both keys. */
+export function authChallengeBytes(host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
+  const hostBytes = utf8Bytes(host.toLowerCase());
+  return concatBytes(utf8Bytes(RELAY_AUTH_CONTEXT), u32be(hostBytes.length), hostBytes, nonce, accountKey, deviceKey);
+}
