@@ -17,6 +17,7 @@ export interface RelayLimits {
   readonly messageTtlMs: number;
   readonly maxAttachmentBytes: number;
   readonly maxBackupBytes: number;
+  readonly headersTimeoutMs: number;
 }
 
 /** Something a live connection exposes to the rest of the relay. */

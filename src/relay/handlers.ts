@@ -118,6 +118,7 @@ async function send(s: Session, ctx: RelayContext, f: Of<'send'>): Promise<unkno
   const now = Date.now();
   await ctx.store.enqueue(items, now, now + ctx.limits.messageTtlMs);
   ctx.metrics.messagesQueued += items.length;
+  ctx.log.trace({ recipients: items.length, bytes: total }, 'queued');
   return { queued: items.length };
 }
 

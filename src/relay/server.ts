@@ -56,6 +56,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   messageTtlMs: C.RELAY_MESSAGE_TTL_MS,
   maxAttachmentBytes: C.RELAY_MAX_ATTACHMENT_BYTES,
   maxBackupBytes: C.RELAY_MAX_BACKUP_BYTES,
+  headersTimeoutMs: C.RELAY_HEADERS_TIMEOUT_MS,
 };
 
 async function openStore(options: RelayOptions): Promise<RelayStore> {
@@ -103,11 +104,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void handleHttp(req, res, ctx);
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: C.RELAY_REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  };
   const server = options.tls
-    ? https.createServer({ cert: fs.readFileSync(options.tls.cert), key: fs.readFileSync(options.tls.key) }, handler)
-    : http.createServer(handler);
-  server.headersTimeout = C.RELAY_HEADERS_TIMEOUT_MS;
-  server.requestTimeout = C.RELAY_REQUEST_TIMEOUT_MS;
+    ? https.createServer({ ...serverOptions, cert: fs.readFileSync(options.tls.cert), key: fs.readFileSync(options.tls.key) }, handler)
+    : http.createServer(serverOptions, handler);
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (_err, socket: Socket) => socket.destroy());
 

@@ -61,6 +61,7 @@ export class Session implements LiveSession {
 
   fail(id: number | null, code: RelayErrorCode, message: string): void {
     this.ctx.metrics.reject(code);
+    this.ctx.log.debug({ code }, 'request refused');
     this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id, ok: false, code, message });
   }
 
@@ -86,6 +87,7 @@ export class Session implements LiveSession {
     if (!set) this.ctx.sessions.set(deviceKey, (set = new Set()));
     set.add(this);
     this.ctx.metrics.authenticated++;
+    this.ctx.log.debug({ sessions: this.ctx.sessions.size }, 'device authenticated');
     this.pump();
   }
 
@@ -99,6 +101,7 @@ export class Session implements LiveSession {
     this.state = { kind: 'closed' };
     if (this.authTimer) clearTimeout(this.authTimer);
     this.ctx.metrics.connections--;
+    this.ctx.log.debug({ authenticated: previous.kind === 'authenticated', inflight: this.inflight.size }, 'connection closed');
     if (previous.kind === 'authenticated') {
       this.ctx.metrics.authenticated--;
       const set = this.ctx.sessions.get(previous.deviceKey);
