@@ -1,27 +1,18 @@
 /** Minimal big-endian byte reader/writer for the engine's records and messages. Reads are bounds-checked. */
 import { ProtocolError } from './errors';
 
-/** Shared scratch for ByteWriter: the engine is synchronous, so one writer is live at a time; it is wiped by finish(). */
-let scratch = new Uint8Array(1 << 16);
-let scratchView: DataView = new DataView(scratch.buffer);
-let scratchBusy = false;
-
+/**
+ * Writes into one buffer sized by the caller; when the size was exact,
+ * finish() returns that buffer without another copy.
+ */
 export class ByteWriter {
   #buf: Uint8Array;
   #view: DataView;
   #off = 0;
-  readonly #shared: boolean;
 
   constructor(capacity = 256) {
-    this.#shared = !scratchBusy && capacity <= scratch.length;
-    if (this.#shared) {
-      scratchBusy = true;
-      this.#buf = scratch;
-      this.#view = scratchView;
-    } else {
-      this.#buf = new Uint8Array(capacity);
-      this.#view = new DataView(this.#buf.buffer);
-    }
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
   }
 
   #ensure(n: number): void {
@@ -31,10 +22,6 @@ export class ByteWriter {
     this.#buf.fill(0, 0, this.#off);
     this.#buf = next;
     this.#view = new DataView(next.buffer);
-    if (this.#shared) {
-      scratch = next;
-      scratchView = this.#view;
-    }
   }
 
   get length(): number {
@@ -86,13 +73,18 @@ export class ByteWriter {
     return this.u32(b.length).bytes(b);
   }
 
-  /** A copy of what was written; the scratch buffer is wiped and released. */
+  /** The written bytes: the buffer itself when it was sized exactly, else a copy (and the buffer is wiped). */
   finish(): Uint8Array {
+    if (this.#off === this.#buf.length) return this.#buf;
     const out = this.#buf.slice(0, this.#off);
     this.#buf.fill(0, 0, this.#off);
-    if (this.#shared) scratchBusy = false;
     return out;
   }
+}
+
+/** Zeroes bytes in place (what sodium.memzero does, at native fill speed for large blocks). */
+export function wipe(b: Uint8Array | null | undefined): void {
+  if (b) b.fill(0);
 }
 
 export class ByteReader {

@@ -4,6 +4,8 @@
  * refuses) gives PROTOCOL_INVALID_KEY. Key pairs come from pool seeds.
  */
 import sodium from 'libsodium-wrappers-sumo';
+import { IDENTITY_X25519_CACHE_SIZE } from '../../shared/constants';
+import { toBase64Url } from '../../shared/wire/encoding';
 import { ProtocolError } from './errors';
 import { randomBytes } from './random';
 import { xchachaDecrypt, xchachaEncrypt } from './sodiumDirect';
@@ -27,14 +29,28 @@ export function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Arra
   }
 }
 
-/** Ed25519 public key to its X25519 (Montgomery) form; rejects invalid and small-order points. */
+/** Recently used peer identity keys (base64url) → X25519 form; public values only, insertion-ordered for LRU. */
+const xCache = new Map<string, Uint8Array>();
+
+/** Ed25519 public key to its X25519 (Montgomery) form; rejects invalid and small-order points. Cached. */
 export function edPublicToX25519(edPublicKey: Uint8Array): Uint8Array {
   if (edPublicKey.length !== 32) throw new ProtocolError('PROTOCOL_INVALID_KEY', 'An identity key is 32 bytes.');
+  const id = toBase64Url(edPublicKey);
+  const hit = xCache.get(id);
+  if (hit) {
+    xCache.delete(id);
+    xCache.set(id, hit);
+    return hit.slice();
+  }
+  let x: Uint8Array;
   try {
-    return sodium.crypto_sign_ed25519_pk_to_curve25519(edPublicKey);
+    x = sodium.crypto_sign_ed25519_pk_to_curve25519(edPublicKey);
   } catch {
     throw new ProtocolError('PROTOCOL_INVALID_KEY', 'The identity key is not a valid Ed25519 point.');
   }
+  if (xCache.size >= IDENTITY_X25519_CACHE_SIZE) xCache.delete(xCache.keys().next().value!);
+  xCache.set(id, x.slice());
+  return x;
 }
 
 export const AEAD_TAG_BYTES = 16;

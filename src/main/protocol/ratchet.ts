@@ -18,13 +18,15 @@ import type { SharedSecrets } from './pqxdh';
 
 const HEADER_AD_PREFIX = new Uint8Array([MESSAGE_TYPE_NORMAL]);
 
-/** Alice: RatchetInitAliceHE with Bob's signed prekey as his first ratchet key. */
+/**
+ * Alice: RatchetInitAliceHE with Bob's signed prekey as his first ratchet
+ * key. Her ratchet key pair and first sending chain are made by the pending
+ * sending step at her first send (same keys as the specification's init).
+ */
 export function initInitiator(s: SharedSecrets, baseKey: Uint8Array, bobRatchetKey: Uint8Array, preamble: Uint8Array, now: number): SessionState {
-  const dhs = generateX25519();
-  const step = kdfRk(s.rootKey, x25519(dhs.privateKey, bobRatchetKey));
   return {
-    ad: s.ad, baseKey: baseKey.slice(), rootKey: step.rootKey, dhs, dhr: bobRatchetKey.slice(),
-    cks: step.chainKey, ckr: null, hks: s.initiatorHeaderKey, hkr: null, nhks: step.nextHeaderKey, nhkr: s.responderHeaderKey,
+    ad: s.ad, baseKey: baseKey.slice(), rootKey: s.rootKey, dhs: null, dhr: bobRatchetKey.slice(),
+    cks: null, ckr: null, hks: s.initiatorHeaderKey, hkr: null, nhks: null, nhkr: s.responderHeaderKey,
     ns: 0, nr: 0, pn: 0, pendingPreamble: preamble, skipped: [],
     metrics: { createdAt: now, lastDhStepAt: now, sent: 0, received: 0 },
   };
@@ -42,10 +44,27 @@ export function initResponder(s: SharedSecrets, baseKey: Uint8Array, spk: X25519
 
 const headerAd = (s: SessionState): Uint8Array => concatBytes(HEADER_AD_PREFIX, s.ad);
 
+/**
+ * The sending half of DHRatchetHE: DHs = GENERATE_DH(); RK, CKs, NHKs =
+ * KDF_RK_HE(RK, DH(DHs, DHr)). Deferred from the receive to the next send,
+ * which computes the same keys; the old private key is erased at receive.
+ */
+function completeSendingStep(s: SessionState): void {
+  if (!s.dhr) throw new ProtocolError('PROTOCOL_NO_SESSION', 'This session cannot send before it has received.');
+  const dhs = generateX25519();
+  const step = kdfRk(s.rootKey, x25519(dhs.privateKey, s.dhr));
+  sodium.memzero(s.rootKey);
+  s.dhs = dhs;
+  s.rootKey = step.rootKey;
+  s.cks = step.chainKey;
+  s.nhks = step.nextHeaderKey;
+}
+
 /** RatchetEncryptHE; returns the normal message (without any preamble) and advances the sending chain. */
 export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): Uint8Array {
-  if (!s.cks || !s.hks) throw new ProtocolError('PROTOCOL_NO_SESSION', 'This session cannot send before it has received.');
   if (plaintext.length > MAX_RATCHET_PLAINTEXT_BYTES) throw new ProtocolError('PROTOCOL_TOO_LARGE', 'The plaintext is too large.');
+  if (!s.dhs) completeSendingStep(s);
+  if (!s.cks || !s.hks || !s.dhs) throw new ProtocolError('PROTOCOL_NO_SESSION', 'This session cannot send before it has received.');
   const step = kdfCk(s.cks);
   const hAd = headerAd(s);
   const encHeader = aeadEncrypt(s.hks, step.nonce, encodeHeader(s.dhs.publicKey, s.pn, s.ns), hAd);
@@ -154,14 +173,13 @@ export function planDecrypt(s: SessionState, msg: NormalMessage, now: number): D
 
   // 3. The next header key: a new ratchet public key, so a DH ratchet step.
   const next = tryHeader(s.nhkr);
-  if (!next) throw new ProtocolError('PROTOCOL_NO_SESSION', 'No session state decrypts this message header.');
+  if (!next || !s.dhs) throw new ProtocolError('PROTOCOL_NO_SESSION', 'No session state decrypts this message header.');
+  const ourKey = s.dhs.privateKey;
   if (s.ckr) checkSkip(s.nr, next.pn);
   checkSkip(0, next.n);
   const old = s.ckr ? skipKeys(s.ckr, s.nr, next.pn) : null;
   const dhr = next.dh.slice();
-  const recv = kdfRk(s.rootKey, x25519(s.dhs.privateKey, dhr));
-  const dhs = generateX25519();
-  const send = kdfRk(recv.rootKey, x25519(dhs.privateKey, dhr));
+  const recv = kdfRk(s.rootKey, x25519(ourKey, dhr));
   const sk = skipKeys(recv.chainKey, 0, next.n);
   const st = kdfCk(sk.ck);
   const plaintext = openBody(msg, hAd, st.messageKey);
@@ -170,19 +188,20 @@ export function planDecrypt(s: SessionState, msg: NormalMessage, now: number): D
     commit: () => {
       if (old && s.hkr) appendSkipped(s, s.hkr, skippedBlock(s.nr, old.keys, now));
       appendSkipped(s, s.nhkr, skippedBlock(0, sk.keys, now));
-      for (const k of [s.rootKey, s.dhs.privateKey, s.ckr, s.cks, s.hkr]) if (k) sodium.memzero(k);
+      for (const k of [s.rootKey, ourKey, s.ckr, s.cks, s.hkr]) if (k) sodium.memzero(k);
+      // Receiving half of DHRatchetHE now; the sending half runs at the next send.
       s.dhr = dhr;
       s.pn = s.ns;
       s.ns = 0;
       s.nr = next.n + 1;
       s.hks = s.nhks;
       s.hkr = s.nhkr;
-      s.rootKey = send.rootKey;
+      s.rootKey = recv.rootKey;
       s.ckr = st.nextChainKey;
       s.nhkr = recv.nextHeaderKey;
-      s.dhs = dhs;
-      s.cks = send.chainKey;
-      s.nhks = send.nextHeaderKey;
+      s.dhs = null;
+      s.cks = null;
+      s.nhks = null;
       s.metrics.lastDhStepAt = now;
       finish(s, now);
     },

@@ -8,6 +8,7 @@ import type { PreKeyBundle } from './bundle';
 import { bytesEqual } from './codec';
 import { ProtocolError } from './errors';
 import { IdentityKeyPair } from './keys';
+import { MESSAGE_TYPE_INITIAL } from './message';
 import { recordHealth, type SessionHealth } from './sessionRecord';
 import {
   archiveSession, decryptMessage, deviceIdentity, encryptMessage, initiateSession, requiredPreKeys,
@@ -62,7 +63,7 @@ export class SessionCipher {
   }
 
   async decrypt(address: ProtocolAddress, message: Uint8Array): Promise<Uint8Array> {
-    const need = requiredPreKeys(message);
+    const need = message[0] === MESSAGE_TYPE_INITIAL ? requiredPreKeys(message) : null;
     const s = this.#stores;
     let preKeys;
     if (need) {
@@ -76,7 +77,7 @@ export class SessionCipher {
     const out = decryptMessage({
       record: await s.sessions.loadSession(address),
       identity: await this.identity(),
-      remoteIdentity: deviceIdentity(address.deviceId),
+      remoteIdentity: need ? deviceIdentity(address.deviceId) : null,
       message,
       preKeys,
       now: this.#now(),

@@ -6,9 +6,9 @@
  * message needs them.
  */
 import { ARCHIVED_SESSION_TTL_MS, MAX_ARCHIVED_SESSIONS } from '../../shared/constants';
-import { ByteReader, ByteWriter, bytesEqual } from './codec';
+import { ByteReader, ByteWriter, bytesEqual, wipe } from './codec';
 import { ProtocolError } from './errors';
-import { disposeState, readState, skippedCount, writeState, type SessionState } from './sessionState';
+import { disposeState, readState, skippedCount, stateSize, writeState, type SessionState } from './sessionState';
 
 export const RECORD_VERSION = 1;
 
@@ -48,7 +48,7 @@ export function parseState(bytes: Uint8Array): SessionState {
 }
 
 export function serializeState(s: SessionState): Uint8Array {
-  const w = new ByteWriter(512 + skippedCount(s) * 40);
+  const w = new ByteWriter(stateSize(s));
   writeState(w, s);
   return w.finish();
 }
@@ -56,8 +56,8 @@ export function serializeState(s: SessionState): Uint8Array {
 /** Serializes, dropping archived states past MAX_ARCHIVED_SESSIONS or older than ARCHIVED_SESSION_TTL_MS. */
 export function serializeRecord(rec: SessionRecord, now: number): Uint8Array {
   const keep = rec.archived.filter((a) => now - a.archivedAt <= ARCHIVED_SESSION_TTL_MS).slice(0, MAX_ARCHIVED_SESSIONS);
-  for (const a of rec.archived) if (!keep.includes(a)) a.bytes.fill(0);
-  let size = 512 + (rec.current ? skippedCount(rec.current) * 40 : 0);
+  for (const a of rec.archived) if (!keep.includes(a)) wipe(a.bytes);
+  let size = 4 + (rec.current ? 4 + stateSize(rec.current) : 0);
   for (const a of keep) size += 12 + a.bytes.length;
   const w = new ByteWriter(size);
   w.u8(RECORD_VERSION);
@@ -101,7 +101,7 @@ export function findByBaseKey(rec: SessionRecord, baseKey: Uint8Array): 'current
 
 export function disposeRecord(rec: SessionRecord): void {
   if (rec.current) disposeState(rec.current);
-  for (const a of rec.archived) a.bytes.fill(0);
+  for (const a of rec.archived) wipe(a.bytes);
 }
 
 export interface SessionHealth {

@@ -10,7 +10,7 @@
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { MAX_SKIPPED_KEYS_TOTAL, SKIPPED_KEY_TTL_MS } from '../../shared/constants';
-import { ByteReader, ByteWriter } from './codec';
+import { ByteReader, ByteWriter, wipe } from './codec';
 import type { X25519KeyPair } from './dh';
 import { ProtocolError } from './errors';
 import { PREAMBLE_BYTES } from './message';
@@ -38,13 +38,17 @@ export interface SessionState {
   /** EK_A, the initiator's base key: names this session so a repeated initial message finds it. */
   readonly baseKey: Uint8Array;
   rootKey: Uint8Array;
-  dhs: X25519KeyPair;
+  /**
+   * Our ratchet key pair; null while the sending half of a DH ratchet step is
+   * pending (it runs at the next send: docs/protocol.md §2.4).
+   */
+  dhs: X25519KeyPair | null;
   dhr: Uint8Array | null;
   cks: Uint8Array | null;
   ckr: Uint8Array | null;
   hks: Uint8Array | null;
   hkr: Uint8Array | null;
-  nhks: Uint8Array;
+  nhks: Uint8Array | null;
   nhkr: Uint8Array;
   ns: number;
   nr: number;
@@ -113,7 +117,7 @@ export function appendSkipped(s: SessionState, hk: Uint8Array, block: Uint8Array
   if (need > c.entries.length) {
     const grown = new Uint8Array(Math.max(need, c.entries.length * 2));
     grown.set(c.entries.subarray(0, c.count * 40));
-    sodium.memzero(c.entries);
+    wipe(c.entries);
     c.entries = grown;
   }
   c.entries.set(block, c.count * 40);
@@ -149,13 +153,25 @@ function dropFront(c: SkippedChain, k: number): void {
   c.count -= k;
 }
 
-const F_DHR = 1, F_CKS = 2, F_CKR = 4, F_HKS = 8, F_HKR = 16, F_PENDING = 32;
+const F_DHR = 1, F_CKS = 2, F_CKR = 4, F_HKS = 8, F_HKR = 16, F_PENDING = 32, F_DHS = 64, F_NHKS = 128;
+
+const OPTIONAL_KEYS = (s: SessionState): (Uint8Array | null)[] => [s.dhr, s.cks, s.ckr, s.hks, s.hkr, s.nhks];
+
+/** Exact serialized size of a state. */
+export function stateSize(s: SessionState): number {
+  let n = 2 + 66 + 32 + 32 + (s.dhs ? 64 : 0) + 32 + 12 + 24 + (s.pendingPreamble ? PREAMBLE_BYTES : 0) + 2;
+  for (const k of OPTIONAL_KEYS(s)) if (k) n += 32;
+  for (const c of s.skipped) n += 36 + c.count * 40;
+  return n;
+}
 
 export function writeState(w: ByteWriter, s: SessionState): void {
-  const flags = (s.dhr ? F_DHR : 0) | (s.cks ? F_CKS : 0) | (s.ckr ? F_CKR : 0) | (s.hks ? F_HKS : 0) | (s.hkr ? F_HKR : 0) | (s.pendingPreamble ? F_PENDING : 0);
-  w.u8(STATE_VERSION).u8(flags).bytes(s.ad).bytes(s.baseKey).bytes(s.rootKey).bytes(s.dhs.privateKey).bytes(s.dhs.publicKey);
-  for (const k of [s.dhr, s.cks, s.ckr, s.hks, s.hkr]) if (k) w.bytes(k);
-  w.bytes(s.nhks).bytes(s.nhkr).u32(s.ns).u32(s.nr).u32(s.pn);
+  const flags = (s.dhr ? F_DHR : 0) | (s.cks ? F_CKS : 0) | (s.ckr ? F_CKR : 0) | (s.hks ? F_HKS : 0) | (s.hkr ? F_HKR : 0)
+    | (s.pendingPreamble ? F_PENDING : 0) | (s.dhs ? F_DHS : 0) | (s.nhks ? F_NHKS : 0);
+  w.u8(STATE_VERSION).u8(flags).bytes(s.ad).bytes(s.baseKey).bytes(s.rootKey);
+  if (s.dhs) w.bytes(s.dhs.privateKey).bytes(s.dhs.publicKey);
+  for (const k of OPTIONAL_KEYS(s)) if (k) w.bytes(k);
+  w.bytes(s.nhkr).u32(s.ns).u32(s.nr).u32(s.pn);
   w.time(s.metrics.createdAt).time(s.metrics.lastDhStepAt).u32(s.metrics.sent).u32(s.metrics.received);
   if (s.pendingPreamble) w.bytes(s.pendingPreamble);
   w.u16(s.skipped.length);
@@ -171,9 +187,9 @@ export function readState(r: ByteReader): SessionState {
   const ad = r.view(66);
   const baseKey = r.view(32);
   const rootKey = r.view(32);
-  const dhs = { privateKey: r.view(32), publicKey: r.view(32) };
-  const dhr = opt(F_DHR), cks = opt(F_CKS), ckr = opt(F_CKR), hks = opt(F_HKS), hkr = opt(F_HKR);
-  const nhks = r.view(32), nhkr = r.view(32);
+  const dhs = flags & F_DHS ? { privateKey: r.view(32), publicKey: r.view(32) } : null;
+  const dhr = opt(F_DHR), cks = opt(F_CKS), ckr = opt(F_CKR), hks = opt(F_HKS), hkr = opt(F_HKR), nhks = opt(F_NHKS);
+  const nhkr = r.view(32);
   const ns = r.u32(), nr = r.u32(), pn = r.u32();
   const metrics = { createdAt: r.time(), lastDhStepAt: r.time(), sent: r.u32(), received: r.u32() };
   const pendingPreamble = flags & F_PENDING ? r.view(PREAMBLE_BYTES) : null;
@@ -190,9 +206,9 @@ export function readState(r: ByteReader): SessionState {
 
 /** Zeroes every secret the state holds. */
 export function disposeState(s: SessionState): void {
-  for (const k of [s.rootKey, s.dhs.privateKey, s.cks, s.ckr, s.hks, s.hkr, s.nhks, s.nhkr]) if (k) sodium.memzero(k);
+  for (const k of [s.rootKey, s.dhs?.privateKey, s.cks, s.ckr, s.hks, s.hkr, s.nhks, s.nhkr]) if (k) sodium.memzero(k);
   for (const c of s.skipped) {
-    sodium.memzero(c.entries);
+    wipe(c.entries);
     sodium.memzero(c.hk);
   }
 }
