@@ -31,6 +31,8 @@ export const ARCHIVED_SESSION_TTL_MS = 30 * 86_400_000;
 export const MAX_RATCHET_PLAINTEXT_BYTES = 256 * 1024;
 /** Bytes of randomness drawn from the OS per refill of the engine's pool; amortises the syscall over ~128 keys. */
 export const RANDOM_POOL_BYTES = 4096;
+/** Peer identity keys whose X25519 form is cached; the Ed25519→X25519 conversion costs a point decompression (~80 µs). */
+export const IDENTITY_X25519_CACHE_SIZE = 1024;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 
