@@ -14,7 +14,7 @@ import type { RelayContext } from './context';
 import { sha256Hex } from './handlers';
 
 const ATTACHMENT_PATH = /^\/v1\/attachments\/([A-Za-z0-9_-]{22})$/;
-const BACKUP_PATH = /^\/v1\/backups\/([A-Za-z0-9_-]{43})$/;
+const BACKUP_PATH = /^\/v1\/backups\/([A-Za-z0-9_-]{22,43})$/;
 
 class ByteCap extends Transform {
   bytes = 0;

@@ -1,0 +1,62 @@
+/**
+ * HTTP blob transfers against the relay, streamed both ways (never fully
+ * buffered): encrypted attachments and the encrypted backup. Callers encrypt
+ * before upload (src/main/messaging/attachmentCrypto.ts); the relay only sees
+ * ciphertext.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { toBase64Url } from '../../shared/wire/encoding';
+import { RelayClientError } from './errors';
+
+function request(method: 'GET' | 'PUT', url: string, token: string, body?: Readable): Promise<http.IncomingMessage> {
+  const lib = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/octet-stream' } : {}) } }, resolve);
+    req.on('error', (e) => reject(new RelayClientError('HTTP', `${method} failed: ${e.message}`)));
+    if (body) pipeline(body, req).catch((e: Error) => reject(new RelayClientError('HTTP', `upload failed: ${e.message}`)));
+    else req.end();
+  });
+}
+
+async function expectStatus(res: http.IncomingMessage, ok: number): Promise<void> {
+  if (res.statusCode === ok) return;
+  let text = '';
+  for await (const chunk of res) if (text.length < 256) text += String(chunk);
+  let code = 'HTTP';
+  try {
+    code = (JSON.parse(text) as { code: string }).code;
+  } catch {
+    /* not a relay error body */
+  }
+  throw new RelayClientError(code === 'TOO_LARGE' || code === 'NOT_FOUND' || code === 'FORBIDDEN' || code === 'RATE_LIMITED' ? code : 'HTTP', `relay answered ${res.statusCode}`);
+}
+
+/** Streams `body` to the upload slot the relay granted (see RelayClient.attachmentUpload). */
+export async function uploadAttachment(httpUrl: string, slot: { path: string; uploadToken: string }, body: Readable): Promise<void> {
+  const res = await request('PUT', httpUrl + slot.path, slot.uploadToken, body);
+  await expectStatus(res, 201);
+  res.resume();
+}
+
+/** Resolves with a stream of the attachment's ciphertext. */
+export async function downloadAttachment(httpUrl: string, attachmentId: string): Promise<Readable> {
+  const res = await request('GET', `${httpUrl}/v1/attachments/${attachmentId}`, '');
+  await expectStatus(res, 200);
+  return res;
+}
+
+/** Creates or replaces the backup addressed by `backupId`, proving the right with the derived access key. */
+export async function putBackup(httpUrl: string, backupId: string, authKey: Uint8Array, body: Readable): Promise<void> {
+  const res = await request('PUT', `${httpUrl}/v1/backups/${backupId}`, toBase64Url(authKey), body);
+  await expectStatus(res, 201);
+  res.resume();
+}
+
+export async function getBackup(httpUrl: string, backupId: string, authKey: Uint8Array): Promise<Readable> {
+  const res = await request('GET', `${httpUrl}/v1/backups/${backupId}`, toBase64Url(authKey));
+  await expectStatus(res, 200);
+  return res;
+}
