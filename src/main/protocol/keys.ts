@@ -185,15 +185,19 @@ export function generateOneTimeKemPreKeys(identity: IdentityKeyPair, startId: nu
   return Array.from({ length: count }, (_, i) => makeKem(identity, PreKeyKind.oneTimeKem, startId + i, now));
 }
 
-/** True when `signature` is the identity key's signature over this prekey. */
-export function verifyPreKeySignature(identityKey: Uint8Array, kind: PreKeyKind, key: SignedPublicPreKey): boolean {
-  if (identityKey.length !== 32 || key.signature.length !== SIGNATURE_BYTES) return false;
+/** Strict Ed25519 verification (libsodium rejects non-canonical and small-order encodings). */
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== SIGNATURE_BYTES) return false;
   try {
-    return sodium.crypto_sign_verify_detached(key.signature, prekeySignatureMessage(kind, key.id, key.publicKey), identityKey);
+    return sodium.crypto_sign_verify_detached(signature, message, publicKey);
   } catch {
     return false;
   }
 }
+
+/** True when `signature` is the identity key's signature over this prekey. */
+export const verifyPreKeySignature = (identityKey: Uint8Array, kind: PreKeyKind, key: SignedPublicPreKey): boolean =>
+  verifyEd25519(identityKey, prekeySignatureMessage(kind, key.id, key.publicKey), key.signature);
 
 export function requirePreKeySignature(identityKey: Uint8Array, kind: PreKeyKind, key: SignedPublicPreKey): void {
   if (!verifyPreKeySignature(identityKey, kind, key)) {

@@ -40,7 +40,8 @@ export interface SharedSecrets {
   readonly ad: Uint8Array;
 }
 
-function derive(dhs: Uint8Array[], ss: Uint8Array, ad: Uint8Array): SharedSecrets {
+/** The PQXDH KDF over the DH outputs (in order DH1..DH4) and the KEM secret; wipes its inputs. */
+export function pqxdhKdf(dhs: Uint8Array[], ss: Uint8Array, ad: Uint8Array): SharedSecrets {
   const ikm = concatBytes(F, ...dhs, ss);
   const out = hkdf(ZERO_SALT, ikm, PQXDH_INFO, 96);
   sodium.memzero(ikm);
@@ -63,7 +64,7 @@ export function pqxdhInitiate(own: IdentityKeyPair, bundle: PreKeyBundle): Initi
   const seed = randomBytes(32);
   const kem = sodium.crypto_kem_mlkem768_enc_deterministic(bundle.kemPreKey.publicKey, seed);
   sodium.memzero(seed);
-  const secrets = derive(dh, kem.sharedSecret, sessionAd(own.publicKey, bundle.identityKey));
+  const secrets = pqxdhKdf(dh, kem.sharedSecret, sessionAd(own.publicKey, bundle.identityKey));
   sodium.memzero(kem.sharedSecret);
   return { ...secrets, baseKey: ek, kemCiphertext: kem.ciphertext };
 }
@@ -90,7 +91,7 @@ export function pqxdhRespond(own: IdentityKeyPair, input: ResponderInput): Share
   } catch {
     throw new ProtocolError('PROTOCOL_MALFORMED', 'The KEM ciphertext does not decapsulate.');
   }
-  const secrets = derive(dh, ss, sessionAd(input.initiatorIdentity, own.publicKey));
+  const secrets = pqxdhKdf(dh, ss, sessionAd(input.initiatorIdentity, own.publicKey));
   sodium.memzero(ss);
   return secrets;
 }

@@ -7,9 +7,9 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { MAX_RATCHET_PLAINTEXT_BYTES, MAX_SKIP } from '../../shared/constants';
 import { concatBytes } from '../../shared/wire/encoding';
-import { aeadDecrypt, aeadEncrypt, generateX25519, x25519, type X25519KeyPair } from './dh';
+import { NONCE_BYTES, aeadDecrypt, aeadEncrypt, generateX25519, x25519, type X25519KeyPair } from './dh';
 import { ProtocolError } from './errors';
-import { kdfCk, kdfRk } from './kdf';
+import { kdfCk, kdfRk, type ChainStep } from './kdf';
 import { ENC_HEADER_BYTES, MESSAGE_TYPE_NORMAL, decodeHeader, encodeHeader, type Header, type NormalMessage } from './message';
 import {
   appendSkipped, entryKey, findSkipped, pruneSkipped, removeSkipped, skippedBlock, type SessionState, type SkippedChain,
@@ -66,19 +66,28 @@ export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): Uint8Arr
   if (!s.dhs) completeSendingStep(s);
   if (!s.cks || !s.hks || !s.dhs) throw new ProtocolError('PROTOCOL_NO_SESSION', 'This session cannot send before it has received.');
   const step = kdfCk(s.cks);
-  const hAd = headerAd(s);
-  const encHeader = aeadEncrypt(s.hks, step.nonce, encodeHeader(s.dhs.publicKey, s.pn, s.ns), hAd);
-  const body = aeadEncrypt(step.messageKey, step.nonce, plaintext, hAd, encHeader);
-  const out = new Uint8Array(1 + 24 + ENC_HEADER_BYTES + body.length);
-  out[0] = MESSAGE_TYPE_NORMAL;
-  out.set(step.nonce, 1);
-  out.set(encHeader, 25);
-  out.set(body, 25 + ENC_HEADER_BYTES);
+  const out = sealMessage(s.hks, step, encodeHeader(s.dhs.publicKey, s.pn, s.ns), s.ad, plaintext);
   sodium.memzero(s.cks);
   sodium.memzero(step.messageKey);
   s.cks = step.nextChainKey;
   s.ns++;
   s.metrics.sent++;
+  return out;
+}
+
+/**
+ * Builds a normal message: 0x01 ‖ nonce ‖ AEAD(HK, nonce, header, 0x01 ‖ AD) ‖
+ * AEAD(MK, nonce, plaintext, 0x01 ‖ AD ‖ encHeader). Pure, for known-answer tests.
+ */
+export function sealMessage(hk: Uint8Array, step: ChainStep, header: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const hAd = concatBytes(HEADER_AD_PREFIX, ad);
+  const encHeader = aeadEncrypt(hk, step.nonce, header, hAd);
+  const body = aeadEncrypt(step.messageKey, step.nonce, plaintext, hAd, encHeader);
+  const out = new Uint8Array(1 + NONCE_BYTES + ENC_HEADER_BYTES + body.length);
+  out[0] = MESSAGE_TYPE_NORMAL;
+  out.set(step.nonce, 1);
+  out.set(encHeader, 1 + NONCE_BYTES);
+  out.set(body, 1 + NONCE_BYTES + ENC_HEADER_BYTES);
   return out;
 }
 
