@@ -78,7 +78,7 @@ describe('random delivery schedules', () => {
             delivered[c.to].push(w);
           } else if (c.op === 'duplicate') {
             rejectsUnchanged(c.to, w.bytes);
-          } else {
+          } else if (c.op === 'tamper') {
             const bad = w.bytes.slice();
             const bit = c.bit % (bad.length * 8);
             bad[bit >> 3]! ^= 1 << (bit & 7);
