@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { RelayMetrics } from './metrics';
 import type { TokenBuckets } from './rateLimit';
-import type { DeviceKey, RelayStore } from './store/types';
+import type { DeviceKey, QueuedMessage, RelayStore } from './store/types';
 
 export interface RelayLimits {
   readonly maxFrameBytes: number;
@@ -24,6 +24,8 @@ export interface RelayLimits {
 export interface LiveSession {
   /** Pushes queued messages not yet in flight. */
   pump(): void;
+  /** A message was queued for this device: push it directly when caught up, else read the queue. */
+  offer(message: QueuedMessage | undefined): void;
   /** Closes the connection with a WebSocket close code. */
   close(code: number, reason: string): void;
   readonly accountId: string | null;

@@ -1,17 +1,17 @@
 /**
  * `npm run relay -- --port 8787 --data ./relay-data [--db postgres://…] [--host 0.0.0.0]
- *  [--tls-cert cert.pem --tls-key key.pem] [--durability full]`
- * Flags override the environment (PARLEY_RELAY_PORT, _DATA, _DB, _HOST, _TLS_CERT, _TLS_KEY, _DURABILITY, _LOG_LEVEL).
+ *  [--tls-cert cert.pem --tls-key key.pem] [--durability full] [--max-connections-per-ip N]`
+ * Flags override the environment (PARLEY_RELAY_PORT, _DATA, _DB, _HOST, _TLS_CERT, _TLS_KEY, _DURABILITY, _LOG_LEVEL, _MAX_CONNECTIONS_PER_IP).
  * Prints one line when listening; exits cleanly on SIGTERM and SIGINT.
  */
 import { parseArgs } from 'node:util';
 import { startRelay } from './server';
 
-const FLAGS = ['port', 'data', 'db', 'host', 'tls-cert', 'tls-key', 'durability', 'log-level'] as const;
+const FLAGS = ['port', 'data', 'db', 'host', 'tls-cert', 'tls-key', 'durability', 'log-level', 'max-connections-per-ip'] as const;
 
 function config(): Record<(typeof FLAGS)[number], string | undefined> {
   const { values } = parseArgs({ options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])), strict: true });
-  const env = (f: string): string | undefined => process.env[`PARLEY_RELAY_${f.toUpperCase().replace('-', '_')}`];
+  const env = (f: string): string | undefined => process.env[`PARLEY_RELAY_${f.toUpperCase().replaceAll('-', '_')}`];
   return Object.fromEntries(FLAGS.map((f) => [f, (values as Record<string, string | undefined>)[f] ?? env(f)])) as Record<(typeof FLAGS)[number], string | undefined>;
 }
 
@@ -28,6 +28,11 @@ async function main(): Promise<void> {
     console.error('parley-relay: --port must be 0..65535');
     process.exit(2);
   }
+  const perIp = c['max-connections-per-ip'];
+  if (perIp !== undefined && !(Number.isInteger(Number(perIp)) && Number(perIp) > 0)) {
+    console.error('parley-relay: --max-connections-per-ip must be a positive integer');
+    process.exit(2);
+  }
   if ((c['tls-cert'] === undefined) !== (c['tls-key'] === undefined)) {
     console.error('parley-relay: --tls-cert and --tls-key go together');
     process.exit(2);
@@ -40,6 +45,7 @@ async function main(): Promise<void> {
     durability: c.durability === 'full' ? 'full' : 'normal',
     tls: c['tls-cert'] && c['tls-key'] ? { cert: c['tls-cert'], key: c['tls-key'] } : undefined,
     logLevel: c['log-level'] ?? 'warn',
+    limits: c['max-connections-per-ip'] ? { maxConnectionsPerIp: Number(c['max-connections-per-ip']) } : {},
   });
   console.log(`parley-relay listening on ${relay.url} (${relay.context.store.kind})`);
   const stop = (): void => {

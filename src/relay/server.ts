@@ -90,7 +90,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const unsubscribe = store.subscribe((e) => {
     if (e.kind === 'queued') {
       const set = ctx.sessions.get(e.deviceKey);
-      if (set) for (const s of set) s.pump();
+      if (set) for (const s of set) s.offer(e.message);
       return;
     }
     ctx.deviceCache.delete(e.accountId);

@@ -13,7 +13,7 @@ import type { LiveSession, RelayContext } from './context';
 import { RelayError } from './errors';
 import { handleRequest } from './handlers';
 import { TokenBuckets } from './rateLimit';
-import { deviceKeyOf, type DeviceKey } from './store/types';
+import { deviceKeyOf, type DeviceKey, type QueuedMessage } from './store/types';
 
 export type SessionState =
   | { readonly kind: 'challenged'; readonly nonce: Uint8Array }
@@ -27,6 +27,14 @@ export const CLOSE_REVOKED = 4003;
 export class Session implements LiveSession {
   state: SessionState;
   private readonly inflight = new Set<string>();
+  /**
+   * Highest id pushed, when ids commit in order (SQLite's single writer); with
+   * PostgreSQL ids from other instances may commit out of order, so every read
+   * rescans from the oldest unacked message and skips those in flight.
+   */
+  private cursor = '0';
+  /** True when everything queued has been pushed, so new messages can go out without a read. */
+  private caughtUp = false;
   private pumping = false;
   private pumpAgain = false;
   private readonly frameBucket: TokenBuckets;
@@ -150,7 +158,27 @@ export class Session implements LiveSession {
   /** Acknowledged messages leave the in-flight window; delivery continues. */
   acked(ids: readonly string[]): void {
     for (const id of ids) this.inflight.delete(id);
-    this.pump();
+    if (!this.caughtUp) this.pump();
+  }
+
+  offer(message: QueuedMessage | undefined): void {
+    if (!message || !this.caughtUp || this.pumping || this.state.kind !== 'authenticated') return this.pump();
+    if (this.inflight.size >= RELAY_DELIVERY_WINDOW) {
+      this.caughtUp = false;
+      return;
+    }
+    this.push(message, Date.now());
+  }
+
+  private push(m: QueuedMessage, now: number): void {
+    this.inflight.add(m.id);
+    if (this.ordered && BigInt(m.id) > BigInt(this.cursor)) this.cursor = m.id;
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'message', id: m.id, ts: m.ts, envelope: m.envelope });
+    this.ctx.metrics.observeDelivery(Math.max(0, now - m.ts));
+  }
+
+  private get ordered(): boolean {
+    return this.ctx.store.kind === 'sqlite';
   }
 
   pump(): void {
@@ -168,9 +196,10 @@ export class Session implements LiveSession {
       this.pumpAgain = false;
       const state = this.state;
       if (state.kind !== 'authenticated' || this.inflight.size >= RELAY_DELIVERY_WINDOW) return;
+      const limit = this.ordered ? RELAY_DELIVERY_WINDOW - this.inflight.size : RELAY_DELIVERY_WINDOW;
       let batch;
       try {
-        batch = await this.ctx.store.pending(state.deviceKey, RELAY_DELIVERY_WINDOW, Date.now());
+        batch = await this.ctx.store.pending(state.deviceKey, limit, Date.now(), this.ordered ? this.cursor : '0');
       } catch (e) {
         this.ctx.log.error({ err: e instanceof Error ? e.name : 'unknown' }, 'pending fetch failed');
         return;
@@ -178,10 +207,9 @@ export class Session implements LiveSession {
       const now = Date.now();
       for (const m of batch) {
         if (this.inflight.has(m.id) || this.inflight.size >= RELAY_DELIVERY_WINDOW) continue;
-        this.inflight.add(m.id);
-        this.send({ v: RELAY_PROTOCOL_VERSION, type: 'message', id: m.id, ts: m.ts, envelope: m.envelope });
-        this.ctx.metrics.observeDelivery(Math.max(0, now - m.ts));
+        this.push(m, now);
       }
+      this.caughtUp = this.ordered && batch.length < limit;
     } while (this.pumpAgain);
   }
 }

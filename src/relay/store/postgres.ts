@@ -153,8 +153,8 @@ export async function openPostgresStore(options: { connectionString: string; poo
       });
       return ids;
     },
-    async pending(device, limit, now) {
-      const r = await pool.query('SELECT id, ts, envelope FROM messages WHERE device_key = $1 AND expires_at > $2 ORDER BY id LIMIT $3', [device, now, limit]);
+    async pending(device, limit, now, afterId = '0') {
+      const r = await pool.query('SELECT id, ts, envelope FROM messages WHERE device_key = $1 AND id > $2 AND expires_at > $3 ORDER BY id LIMIT $4', [device, afterId, now, limit]);
       return r.rows.map((x: Row) => ({ id: String(x.id), ts: Number(x.ts), envelope: String(x.envelope) }));
     },
     async ack(device, ids) {

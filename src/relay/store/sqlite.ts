@@ -66,7 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     forgetSigned: db.prepare('DELETE FROM signed_prekeys WHERE device_key = ?'),
     forgetQueue: db.prepare('DELETE FROM messages WHERE device_key = ?'),
     enqueue: db.prepare('INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES (?, ?, ?, ?)'),
-    pending: db.prepare('SELECT id, ts, envelope FROM messages WHERE device_key = ? AND expires_at > ? ORDER BY id LIMIT ?'),
+    pending: db.prepare('SELECT id, ts, envelope FROM messages WHERE device_key = ? AND id > ? AND expires_at > ? ORDER BY id LIMIT ?'),
     ack: db.prepare('DELETE FROM messages WHERE device_key = ? AND id = ?'),
     depth: db.prepare('SELECT COUNT(*) AS n FROM messages'),
     createAtt: db.prepare('INSERT INTO attachments (id, token_hash, size, expires_at) VALUES (?, ?, ?, ?)'),
@@ -157,11 +157,11 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async enqueue(items, now, expiresAt) {
       const ids = enqueue(items, now, expiresAt);
-      for (const it of items) emit({ kind: 'queued', deviceKey: it.deviceKey });
+      items.forEach((it, i) => emit({ kind: 'queued', deviceKey: it.deviceKey, message: { id: ids[i]!, ts: now, envelope: it.envelope } }));
       return ids;
     },
-    async pending(device, limit, now) {
-      const rows = q.pending.all(device, now, limit) as Row[];
+    async pending(device, limit, now, afterId = '0') {
+      const rows = q.pending.all(device, BigInt(afterId), now, limit) as Row[];
       return rows.map((r) => ({ id: String(r.id), ts: Number(r.ts), envelope: String(r.envelope) }) satisfies QueuedMessage);
     },
     async ack(device, ids) {

@@ -28,7 +28,9 @@ export interface OutgoingItem {
   readonly envelope: string;
 }
 
-export type StoreEvent = { readonly kind: 'queued'; readonly deviceKey: DeviceKey } | { readonly kind: 'deviceList'; readonly accountId: string };
+export type StoreEvent =
+  | { readonly kind: 'queued'; readonly deviceKey: DeviceKey; /** Present when the event comes from this process, so live delivery needs no read. */ readonly message?: QueuedMessage }
+  | { readonly kind: 'deviceList'; readonly accountId: string };
 
 export interface AttachmentRecord {
   readonly id: string;
@@ -64,7 +66,8 @@ export interface RelayStore {
   forgetDevice(device: DeviceKey): Promise<void>;
   /** Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events. */
   enqueue(items: readonly OutgoingItem[], now: number, expiresAt: number): Promise<string[]>;
-  pending(device: DeviceKey, limit: number, now: number): Promise<QueuedMessage[]>;
+  /** Unexpired messages of `device` with id above `afterId` (decimal), oldest first. */
+  pending(device: DeviceKey, limit: number, now: number, afterId?: string): Promise<QueuedMessage[]>;
   /** Deletes acknowledged messages of this device only; resolves with how many were deleted. */
   ack(device: DeviceKey, ids: readonly string[]): Promise<number>;
   queueDepth(): Promise<number>;
