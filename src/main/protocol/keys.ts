@@ -6,6 +6,7 @@
  * halves redact themselves in logs and JSON and are zeroed on dispose.
  */
 import sodium from 'libsodium-wrappers-sumo';
+import { ONE_TIME_PREKEY_BATCH } from '../../shared/constants';
 import { PreKeyKind, prekeySignatureMessage } from '../../shared/wire/prekeySignature';
 import { ByteReader, ByteWriter } from './codec';
 import { ProtocolError } from './errors';
@@ -176,12 +177,12 @@ export const generateSignedPreKey = (identity: IdentityKeyPair, id: number, now 
 export const generateLastResortKemPreKey = (identity: IdentityKeyPair, id: number, now = Date.now()): PreKeyPair =>
   makeKem(identity, PreKeyKind.lastResortKem, id, now);
 
-/** `count` one-time X25519 prekeys with ids startId, startId+1, … */
-export function generateOneTimePreKeys(identity: IdentityKeyPair, startId: number, count: number, now = Date.now()): PreKeyPair[] {
+/** `count` (default ONE_TIME_PREKEY_BATCH) one-time X25519 prekeys with ids startId, startId+1, … */
+export function generateOneTimePreKeys(identity: IdentityKeyPair, startId: number, count = ONE_TIME_PREKEY_BATCH, now = Date.now()): PreKeyPair[] {
   return Array.from({ length: count }, (_, i) => makeEc(identity, PreKeyKind.oneTimeEc, startId + i, now));
 }
 
-export function generateOneTimeKemPreKeys(identity: IdentityKeyPair, startId: number, count: number, now = Date.now()): PreKeyPair[] {
+export function generateOneTimeKemPreKeys(identity: IdentityKeyPair, startId: number, count = ONE_TIME_PREKEY_BATCH, now = Date.now()): PreKeyPair[] {
   return Array.from({ length: count }, (_, i) => makeKem(identity, PreKeyKind.oneTimeKem, startId + i, now));
 }
 

@@ -88,21 +88,29 @@ export function hmac32Constants(key: Uint8Array, constants: readonly number[]): 
   return out;
 }
 
-/** XChaCha20-Poly1305 encrypt; `ad` may be given in two parts, concatenated. */
-export function xchachaEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, ad2?: Uint8Array): Uint8Array {
-  const w = lib();
+/**
+ * Lays out key (32) ‖ nonce (24) ‖ ad ‖ ad2 ‖ input in scratch and returns
+ * the pointers; the output area (input.length + extra) follows the input.
+ */
+function stage(w: Wasm, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ad2: Uint8Array | undefined, input: Uint8Array, extra: number) {
   const adLen = ad.length + (ad2?.length ?? 0);
-  if (!w) return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad2 ? join(ad, ad2) : ad, null, nonce, key);
-  const p = scratch(w, 56 + adLen + plaintext.length * 2 + 16);
+  const p = scratch(w, 56 + adLen + input.length * 2 + extra);
   const heap = w.HEAPU8;
   heap.set(key, p);
   heap.set(nonce, p + 32);
   heap.set(ad, p + 56);
   if (ad2) heap.set(ad2, p + 56 + ad.length);
-  const m = p + 56 + adLen;
-  heap.set(plaintext, m);
-  const c = m + plaintext.length;
-  w._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plaintext.length, 0, p + 56, adLen, 0, 0, p + 32, p);
+  const inp = p + 56 + adLen;
+  heap.set(input, inp);
+  return { p, adLen, inp, out: inp + input.length };
+}
+
+/** XChaCha20-Poly1305 encrypt; `ad` may be given in two parts, concatenated. */
+export function xchachaEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, ad2?: Uint8Array): Uint8Array {
+  const w = lib();
+  if (!w) return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad2 ? join(ad, ad2) : ad, null, nonce, key);
+  const { p, adLen, inp, out: c } = stage(w, key, nonce, ad, ad2, plaintext, 16);
+  w._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, inp, plaintext.length, 0, p + 56, adLen, 0, 0, p + 32, p);
   const h = w.HEAPU8;
   const out = h.slice(c, c + plaintext.length + 16);
   h.fill(0, p, c + plaintext.length + 16);
@@ -113,7 +121,6 @@ export function xchachaEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Ui
 export function xchachaDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array, ad2?: Uint8Array): Uint8Array | null {
   if (ciphertext.length < 16) return null;
   const w = lib();
-  const adLen = ad.length + (ad2?.length ?? 0);
   if (!w) {
     try {
       return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad2 ? join(ad, ad2) : ad, nonce, key);
@@ -121,15 +128,7 @@ export function xchachaDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: U
       return null;
     }
   }
-  const p = scratch(w, 56 + adLen + ciphertext.length * 2);
-  const heap = w.HEAPU8;
-  heap.set(key, p);
-  heap.set(nonce, p + 32);
-  heap.set(ad, p + 56);
-  if (ad2) heap.set(ad2, p + 56 + ad.length);
-  const c = p + 56 + adLen;
-  heap.set(ciphertext, c);
-  const m = c + ciphertext.length;
+  const { p, adLen, inp: c, out: m } = stage(w, key, nonce, ad, ad2, ciphertext, 0);
   const rc = w._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, ciphertext.length, 0, p + 56, adLen, 0, p + 32, p);
   const h = w.HEAPU8;
   const out = rc === 0 ? h.slice(m, m + ciphertext.length - 16) : null;

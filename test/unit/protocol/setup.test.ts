@@ -1,12 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import sodium from 'libsodium-wrappers-sumo';
-import { SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_ROTATION_MS } from '../../../src/shared/constants';
+import { ONE_TIME_PREKEY_BATCH, SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_ROTATION_MS } from '../../../src/shared/constants';
 import { PreKeyKind, prekeySignatureMessage } from '../../../src/shared/wire/prekeySignature';
 import { toBase64Url } from '../../../src/shared/wire/encoding';
 import type { PreKeyBundle } from '../../../src/main/protocol/bundle';
 import { ProtocolError } from '../../../src/main/protocol/errors';
-import { generateIdentityKey, identityKeyFromSeed, verifyPreKeySignature, generateSignedPreKey } from '../../../src/main/protocol/keys';
+import {
+  generateIdentityKey, generateOneTimeKemPreKeys, generateOneTimePreKeys, generateSignedPreKey, identityKeyFromSeed, verifyPreKeySignature,
+} from '../../../src/main/protocol/keys';
 import { rotateSignedPreKey } from '../../../src/main/protocol/rotation';
 import { bytes, establishedPair, makeDevice, text } from '../../support/protocolDevice';
 import { MemoryPreKeyStore } from '../../support/memoryStores';
@@ -50,6 +52,16 @@ describe('device keys', () => {
     expect(verifyPreKeySignature(id.publicKey, PreKeyKind.signedEc, spk.signed)).toBe(true);
     expect(verifyPreKeySignature(id.publicKey, PreKeyKind.oneTimeEc, spk.signed)).toBe(false);
     expect(verifyPreKeySignature(id.publicKey, PreKeyKind.signedEc, { ...spk.signed, id: 10 })).toBe(false);
+  });
+
+  it('generates one-time prekeys in batches of ONE_TIME_PREKEY_BATCH with consecutive ids, each validly signed', () => {
+    const id = generateIdentityKey();
+    const batch = generateOneTimePreKeys(id, 500);
+    expect(batch.map((k) => k.id)).toEqual(Array.from({ length: ONE_TIME_PREKEY_BATCH }, (_, i) => 500 + i));
+    expect(new Set(batch.map((k) => toBase64Url(k.publicKey))).size).toBe(ONE_TIME_PREKEY_BATCH);
+    expect(batch.every((k) => verifyPreKeySignature(id.publicKey, PreKeyKind.oneTimeEc, k.signed))).toBe(true);
+    const kem = generateOneTimeKemPreKeys(id, 1, 3);
+    expect(kem.every((k) => k.publicKey.length === 1184 && verifyPreKeySignature(id.publicKey, PreKeyKind.oneTimeKem, k.signed))).toBe(true);
   });
 
   it('never prints private key material in JSON or util.inspect', () => {
