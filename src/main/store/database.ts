@@ -1,0 +1,86 @@
+/**
+ * Opening a page-encrypted SQLite file: SQLite3MultipleCiphers with the
+ * SQLCipher v4 scheme and a raw 256-bit key (no per-open key stretching),
+ * WAL, secure_delete, files created 0600 (SQLite gives -wal/-shm the
+ * database file's mode).
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { STORE_CACHE_KIB, STORE_WAL_AUTOCHECKPOINT_PAGES } from '../../shared/constants';
+import { StoreError } from './errors';
+import type { SecretKey } from './secretKey';
+
+export type SqliteDatabase = Database.Database;
+
+export interface DatabaseOpenOptions {
+  /** Path of a better-sqlite3 addon built for another ABI (the Electron app's copy). */
+  readonly nativeBinding?: string | undefined;
+}
+
+const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function applyCipher(db: SqliteDatabase, key: SecretKey): void {
+  db.pragma(`cipher = 'sqlcipher'`);
+  db.pragma('legacy = 4');
+  db.pragma(`key = ${key.pragmaLiteral()}`);
+}
+
+/** Session pragmas shared by the encrypted store and the benchmark's plain baseline. */
+export function applySessionPragmas(db: SqliteDatabase): void {
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives any process crash (SIGKILL); only power loss can drop the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('secure_delete = ON');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`wal_autocheckpoint = ${STORE_WAL_AUTOCHECKPOINT_PAGES}`);
+  db.pragma(`cache_size = -${STORE_CACHE_KIB}`);
+  db.pragma('temp_store = MEMORY');
+}
+
+/** Creates the file with mode 0600 if it does not exist yet. */
+export function createPrivateFile(path: string): void {
+  try {
+    fs.closeSync(fs.openSync(path, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  fs.chmodSync(path, 0o600);
+}
+
+/** Opens (or creates) an encrypted database; a wrong key or tampered page gives STORE_CORRUPT and changes nothing. */
+export function openEncryptedDatabase(path: string, key: SecretKey, opts: DatabaseOpenOptions = {}): SqliteDatabase {
+  createPrivateFile(path);
+  const db = new Database(path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  try {
+    applyCipher(db, key);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    applySessionPragmas(db);
+    return db;
+  } catch (e) {
+    db.close();
+    const code = (e as { code?: string }).code;
+    if (code && NOT_A_DB.has(code)) {
+      throw new StoreError('STORE_CORRUPT', 'The store does not decrypt: wrong key or damaged file.', { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Runs a read that must touch every page, so a tampered page anywhere surfaces as STORE_CORRUPT. */
+export function verifyIntegrity(db: SqliteDatabase): void {
+  try {
+    const r = db.pragma('quick_check', { simple: true });
+    if (r !== 'ok') throw new StoreError('STORE_CORRUPT', 'The store failed its integrity check.');
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    throw new StoreError('STORE_CORRUPT', 'The store failed its integrity check.', { cause: e });
+  }
+}
+
+/** Rotates the page key. SQLite3MC cannot rekey in WAL mode, so the journal mode is switched around it. */
+export function rekeyDatabase(db: SqliteDatabase, next: SecretKey): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('journal_mode = DELETE');
+  db.pragma(`rekey = ${next.pragmaLiteral()}`);
+  db.pragma('journal_mode = WAL');
+}

@@ -1,0 +1,12 @@
+/** The encrypted local store: public surface. */
+export { StoreError, type StoreErrorCode } from './errors';
+export { SecretKey } from './secretKey';
+export type { Keychain, KeychainBackend } from './keychain';
+export { DEFAULT_PWHASH, type PwhashParams } from './keyFile';
+export { LocalStore, DB_FILE, KEY_FILE, type UnlockOptions } from './store';
+export type { SqliteDatabase, DatabaseOpenOptions } from './database';
+export type { Message, NewMessage, Conversation, Cursor, DeliveryState, MessageDirection } from './messages';
+export type { ReceiveCommit, ReceiveOutcome, SendCommit, OutboxEntry } from './delivery';
+export type { TrustState } from './protocolStores';
+export type { Contact } from './directory';
+export { ExpiryTimer } from './expiry';

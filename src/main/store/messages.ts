@@ -1,0 +1,173 @@
+/**
+ * Conversations and messages: keyset pagination by (sentAt, id), FTS5 search
+ * (unicode61, remove_diacritics 2) inside the encrypted file, unread counts,
+ * and expiry of disappearing messages (the FTS delete trigger removes their
+ * index rows; secure_delete zeroes the freed pages).
+ */
+import { STORE_EXPIRY_BATCH, STORE_MAX_PAGE_SIZE, STORE_MAX_SEARCH_RESULTS } from '../../shared/constants';
+import type { SqliteDatabase } from './database';
+import { StoreError } from './errors';
+
+export type MessageDirection = 'in' | 'out';
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+const DELIVERY_STATES: ReadonlySet<string> = new Set(['queued', 'sent', 'delivered', 'read', 'failed']);
+
+export interface NewMessage {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly sender: string;
+  readonly direction: MessageDirection;
+  readonly body: string;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly state: DeliveryState;
+  readonly replyTo?: string | null | undefined;
+  readonly expiresAt?: number | null | undefined;
+}
+
+export interface Message extends NewMessage {
+  readonly unread: boolean;
+  readonly editedAt: number | null;
+  readonly deletedAt: number | null;
+}
+
+export interface Conversation {
+  readonly id: string;
+  readonly kind: 'direct' | 'group';
+  readonly peerAccountId: string | null;
+  readonly title: string;
+  readonly expireTimerMs: number | null;
+  readonly lastMessageAt: number;
+}
+
+/** A keyset cursor: the (sentAt, id) of the last row seen. */
+export interface Cursor {
+  readonly at: number;
+  readonly id: string;
+}
+
+interface MessageRow {
+  id: string; conversation_id: string; sender: string; direction: MessageDirection; body: string; sent_at: number;
+  received_at: number; state: DeliveryState; unread: number; reply_to: string | null; edited_at: number | null;
+  deleted_at: number | null; expires_at: number | null;
+}
+const COLS = 'id, conversation_id, sender, direction, body, sent_at, received_at, state, unread, reply_to, edited_at, deleted_at, expires_at';
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id, conversationId: r.conversation_id, sender: r.sender, direction: r.direction, body: r.body, sentAt: r.sent_at,
+  receivedAt: r.received_at, state: r.state, unread: r.unread === 1, replyTo: r.reply_to, editedAt: r.edited_at,
+  deletedAt: r.deleted_at, expiresAt: r.expires_at,
+});
+
+function checkLimit(limit: number, max: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new StoreError('STORE_BAD_INPUT', `A page holds 1 to ${max} rows.`);
+}
+
+/** FTS5 query text from user input: each word quoted, so operators in the input are plain text. */
+export function ftsQuery(input: string, phrase: boolean): string {
+  const words = input.split(/\s+/u).filter((w) => w.length > 0).map((w) => w.replaceAll('"', '""'));
+  if (words.length === 0) throw new StoreError('STORE_BAD_INPUT', 'The search text is empty.');
+  return phrase ? `"${words.join(' ')}"` : words.map((w) => `"${w}"`).join(' ');
+}
+
+export class MessageRepo {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  upsertConversation(c: Omit<Conversation, 'lastMessageAt'>, now = Date.now()): void {
+    this.db.prepare(`INSERT INTO conversations (id, kind, peer_account_id, title, expire_timer_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET title = excluded.title, expire_timer_ms = excluded.expire_timer_ms`)
+      .run(c.id, c.kind, c.peerAccountId, c.title, c.expireTimerMs, now);
+  }
+
+  /** Conversations by latest activity, newest first; pass the last one's (lastMessageAt, id) for the next page. */
+  listConversations(limit: number, before?: Cursor): Conversation[] {
+    checkLimit(limit, STORE_MAX_PAGE_SIZE);
+    const rows = before
+      ? this.db.prepare(`SELECT * FROM conversations WHERE (last_message_at, id) < (?, ?) ORDER BY last_message_at DESC, id DESC LIMIT ?`).all(before.at, before.id, limit)
+      : this.db.prepare('SELECT * FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT ?').all(limit);
+    return (rows as { id: string; kind: 'direct' | 'group'; peer_account_id: string | null; title: string; expire_timer_ms: number | null; last_message_at: number }[])
+      .map((r) => ({ id: r.id, kind: r.kind, peerAccountId: r.peer_account_id, title: r.title, expireTimerMs: r.expire_timer_ms, lastMessageAt: r.last_message_at }));
+  }
+
+  /** Inserts a message (and, by trigger, its FTS row). Returns false if the id exists already. */
+  insert(m: NewMessage): boolean {
+    if (!DELIVERY_STATES.has(m.state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
+    const r = this.db.prepare(`INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
+      m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state, m.direction === 'in' ? 1 : 0,
+      m.replyTo ?? null, m.expiresAt ?? null);
+    if (r.changes === 0) return false;
+    this.db.prepare('UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?').run(m.sentAt, m.conversationId);
+    return true;
+  }
+
+  /** Inserts many messages in one transaction (bulk import, benchmark). */
+  insertMany(ms: readonly NewMessage[]): void {
+    this.db.transaction(() => {
+      for (const m of ms) this.insert(m);
+    })();
+  }
+
+  get(id: string): Message | null {
+    const r = this.db.prepare(`SELECT ${COLS} FROM messages WHERE id = ?`).get(id) as MessageRow | undefined;
+    return r ? toMessage(r) : null;
+  }
+
+  /** The newest `limit` messages before the cursor (or the latest ones), returned oldest first. */
+  page(conversationId: string, limit: number, before?: Cursor): Message[] {
+    checkLimit(limit, STORE_MAX_PAGE_SIZE);
+    const rows = (before
+      ? this.db.prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? AND (sent_at, id) < (?, ?) ORDER BY sent_at DESC, id DESC LIMIT ?`)
+        .all(conversationId, before.at, before.id, limit)
+      : this.db.prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?`)
+        .all(conversationId, limit)) as MessageRow[];
+    return rows.map(toMessage).reverse();
+  }
+
+  /** Best-ranked matches across all conversations; `phrase` matches the words in order. */
+  search(text: string, limit: number, phrase = false): Message[] {
+    checkLimit(limit, STORE_MAX_SEARCH_RESULTS);
+    const rows = this.db.prepare(`SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+      WHERE messages_fts MATCH ? ORDER BY f.rank LIMIT ?`).all(ftsQuery(text, phrase), limit) as MessageRow[];
+    return rows.map(toMessage);
+  }
+
+  unreadCount(conversationId: string): number {
+    return this.db.prepare('SELECT count(*) FROM messages WHERE conversation_id = ? AND unread = 1').pluck().get(conversationId) as number;
+  }
+
+  /** Unread counts of every conversation that has any. */
+  unreadCounts(): Map<string, number> {
+    const rows = this.db.prepare('SELECT conversation_id AS c, count(*) AS n FROM messages WHERE unread = 1 GROUP BY conversation_id').all() as { c: string; n: number }[];
+    return new Map(rows.map((r) => [r.c, r.n]));
+  }
+
+  /** Marks incoming messages up to and including `upTo` read. */
+  markRead(conversationId: string, upTo: Cursor): number {
+    return this.db.prepare('UPDATE messages SET unread = 0 WHERE conversation_id = ? AND unread = 1 AND (sent_at, id) <= (?, ?)')
+      .run(conversationId, upTo.at, upTo.id).changes;
+  }
+
+  setState(id: string, state: DeliveryState): void {
+    if (!DELIVERY_STATES.has(state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
+    this.db.prepare('UPDATE messages SET state = ? WHERE id = ?').run(state, id);
+  }
+
+  edit(id: string, body: string, at: number): void {
+    this.db.prepare('UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(body, at, id);
+  }
+
+  /** Deletes a message row for good (FTS row by trigger; freed pages zeroed by secure_delete). */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM messages WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Deletes up to STORE_EXPIRY_BATCH messages whose expiry has passed; returns how many. */
+  expire(now: number): number {
+    return this.db.prepare(`DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
+      .run(now, STORE_EXPIRY_BATCH).changes;
+  }
+
+  /** The next expiry deadline, or null. */
+  nextExpiry(): number | null {
+    return (this.db.prepare('SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL').pluck().get() as number | null) ?? null;
+  }
+}

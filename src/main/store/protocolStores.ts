@@ -1,0 +1,157 @@
+/**
+ * The engine's store interfaces (src/main/protocol/stores.ts) on SQLite.
+ * Records stay opaque; every private one is sealed with its table and row id
+ * as AD. Each method has a synchronous twin so the receive and send paths
+ * can commit engine output inside one better-sqlite3 transaction.
+ */
+import { PreKeyPair } from '../protocol/keys';
+import {
+  addressKey, type Direction, type IdentityKeyStore, type KyberPreKeyStore, type PreKeyStore, type ProtocolAddress,
+  type ProtocolStores, type SessionStore, type SignedPreKeyStore,
+} from '../protocol/stores';
+import { PreKeyKind } from '../../shared/wire/prekeySignature';
+import type { SqliteDatabase } from './database';
+import { StoreError } from './errors';
+import type { Sealer } from './seal';
+
+export type TrustState = 'unverified' | 'verified' | 'changed';
+type PreKeyTable = 'ec' | 'signed' | 'kem';
+
+const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, SessionStore, PreKeyStore, SignedPreKeyStore, KyberPreKeyStore {
+  readonly identity = this;
+  readonly sessions = this;
+  readonly preKeys = this;
+  readonly signedPreKeys = this;
+  readonly kyberPreKeys = this;
+
+  constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer, private readonly clock: () => number = Date.now) {}
+
+  // ── identity ──
+  setIdentityKeyPairSync(record: Uint8Array): void {
+    this.db.prepare('INSERT OR REPLACE INTO identity_keypair (id, record) VALUES (1, ?)').run(this.sealer.seal('identity_keypair', '1', record));
+  }
+  getIdentityKeyPairSync(): Uint8Array {
+    const row = this.db.prepare('SELECT record FROM identity_keypair WHERE id = 1').get() as { record: Uint8Array } | undefined;
+    if (!row) throw new StoreError('STORE_BAD_INPUT', 'This store has no identity key yet.');
+    return this.sealer.open('identity_keypair', '1', row.record);
+  }
+  async getIdentityKeyPair(): Promise<Uint8Array> {
+    return this.getIdentityKeyPairSync();
+  }
+  getIdentitySync(a: ProtocolAddress): { key: Uint8Array; trust: TrustState } | null {
+    const row = this.db.prepare('SELECT identity_key AS key, trust FROM contact_devices WHERE address = ?').get(addressKey(a)) as
+      { key: Uint8Array; trust: TrustState } | undefined;
+    return row ? { key: new Uint8Array(row.key), trust: row.trust } : null;
+  }
+  async getIdentity(a: ProtocolAddress): Promise<Uint8Array | null> {
+    return this.getIdentitySync(a)?.key ?? null;
+  }
+  /** Saves a device's identity key; a different key than before sets trust to 'changed' and returns true. */
+  saveIdentitySync(a: ProtocolAddress, key: Uint8Array): boolean {
+    const old = this.getIdentitySync(a);
+    if (old && same(old.key, key)) return false;
+    const trust: TrustState = old ? 'changed' : 'unverified';
+    this.db.prepare(`INSERT INTO contact_devices (address, account_id, device_id, identity_key, trust, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(address) DO UPDATE SET identity_key = excluded.identity_key, trust = excluded.trust, updated_at = excluded.updated_at`)
+      .run(addressKey(a), a.accountId, a.deviceId, key, trust, this.clock());
+    return old !== null;
+  }
+  async saveIdentity(a: ProtocolAddress, key: Uint8Array): Promise<boolean> {
+    return this.saveIdentitySync(a, key);
+  }
+  async isTrustedIdentity(a: ProtocolAddress, key: Uint8Array, _d: Direction): Promise<boolean> {
+    const old = this.getIdentitySync(a);
+    return old === null || same(old.key, key);
+  }
+  setTrustSync(a: ProtocolAddress, trust: TrustState): void {
+    const r = this.db.prepare('UPDATE contact_devices SET trust = ?, updated_at = ? WHERE address = ?').run(trust, this.clock(), addressKey(a));
+    if (r.changes === 0) throw new StoreError('STORE_BAD_INPUT', 'No such contact device.');
+  }
+
+  // ── sessions ──
+  loadSessionSync(a: ProtocolAddress): Uint8Array | null {
+    const k = addressKey(a);
+    const row = this.db.prepare('SELECT record FROM sessions WHERE address = ?').get(k) as { record: Uint8Array } | undefined;
+    return row ? this.sealer.open('sessions', k, row.record) : null;
+  }
+  storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
+    const k = addressKey(a);
+    this.db.prepare('INSERT OR REPLACE INTO sessions (address, record, updated_at) VALUES (?, ?, ?)')
+      .run(k, this.sealer.seal('sessions', k, record), this.clock());
+  }
+  async loadSession(a: ProtocolAddress): Promise<Uint8Array | null> {
+    return this.loadSessionSync(a);
+  }
+  async storeSession(a: ProtocolAddress, record: Uint8Array): Promise<void> {
+    this.storeSessionSync(a, record);
+  }
+  /** Moves a whole session record aside (identity change); the archived copy stays sealed. */
+  archiveSessionSync(a: ProtocolAddress): void {
+    const k = addressKey(a);
+    this.db.transaction(() => {
+      const rec = this.loadSessionSync(a);
+      if (!rec) return;
+      const id = (this.db.prepare('SELECT coalesce(max(rowid), 0) + 1 AS n FROM archived_sessions').get() as { n: number }).n;
+      this.db.prepare('INSERT INTO archived_sessions (rowid, address, record, archived_at) VALUES (?, ?, ?, ?)')
+        .run(id, k, this.sealer.seal('archived_sessions', String(id), rec), this.clock());
+      this.db.prepare('DELETE FROM sessions WHERE address = ?').run(k);
+    })();
+  }
+
+  // ── prekeys ──
+  private load(kind: PreKeyTable, id: number): Uint8Array | null {
+    const row = this.db.prepare('SELECT record FROM prekeys WHERE kind = ? AND id = ?').get(kind, id) as { record: Uint8Array } | undefined;
+    return row ? this.sealer.open('prekeys', `${kind}.${id}`, row.record) : null;
+  }
+  private store(kind: PreKeyTable, id: number, record: Uint8Array): void {
+    if (!Number.isSafeInteger(id) || id < 0) throw new StoreError('STORE_BAD_INPUT', 'A prekey id is a non-negative integer.');
+    this.db.prepare('INSERT OR REPLACE INTO prekeys (kind, id, record) VALUES (?, ?, ?)').run(kind, id, this.sealer.seal('prekeys', `${kind}.${id}`, record));
+  }
+  private remove(kind: PreKeyTable, id: number): void {
+    this.db.prepare('DELETE FROM prekeys WHERE kind = ? AND id = ?').run(kind, id);
+  }
+  loadPreKeySync = (id: number): Uint8Array | null => this.load('ec', id);
+  loadSignedPreKeySync = (id: number): Uint8Array | null => this.load('signed', id);
+  loadKyberPreKeySync = (id: number): Uint8Array | null => this.load('kem', id);
+  removePreKeySync = (id: number): void => this.remove('ec', id);
+  markKyberPreKeyUsedSync(id: number): void {
+    const r = this.load('kem', id);
+    if (!r) return;
+    const k = PreKeyPair.deserialize(r);
+    const oneTime = k.kind === PreKeyKind.oneTimeKem;
+    k.dispose();
+    if (oneTime) this.remove('kem', id);
+  }
+  async loadPreKey(id: number): Promise<Uint8Array | null> {
+    return this.load('ec', id);
+  }
+  async storePreKey(id: number, record: Uint8Array): Promise<void> {
+    this.store('ec', id, record);
+  }
+  async removePreKey(id: number): Promise<void> {
+    this.remove('ec', id);
+  }
+  async loadSignedPreKey(id: number): Promise<Uint8Array | null> {
+    return this.load('signed', id);
+  }
+  async storeSignedPreKey(id: number, record: Uint8Array): Promise<void> {
+    this.store('signed', id, record);
+  }
+  async removeSignedPreKey(id: number): Promise<void> {
+    this.remove('signed', id);
+  }
+  async listSignedPreKeyIds(): Promise<number[]> {
+    return (this.db.prepare(`SELECT id FROM prekeys WHERE kind = 'signed' ORDER BY id`).pluck().all() as number[]);
+  }
+  async loadKyberPreKey(id: number): Promise<Uint8Array | null> {
+    return this.load('kem', id);
+  }
+  async storeKyberPreKey(id: number, record: Uint8Array): Promise<void> {
+    this.store('kem', id, record);
+  }
+  async markKyberPreKeyUsed(id: number): Promise<void> {
+    this.markKyberPreKeyUsedSync(id);
+  }
+}

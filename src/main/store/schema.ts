@@ -1,0 +1,174 @@
+/**
+ * Numbered schema migrations. PRAGMA user_version is the persisted schema
+ * version; each migration runs in one transaction and has a test from the
+ * previous version over seeded rows (test/unit/store/migrations.test.ts).
+ * Skipped message keys and archived states live inside the sealed session
+ * record (the engine's format); archived_sessions keeps whole records
+ * superseded when a contact's identity key changes.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { STORE_SCHEMA_VERSION } from '../../shared/constants';
+import { StoreError } from './errors';
+
+const V1 = `
+CREATE TABLE account (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  account_id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  key_material BLOB NOT NULL,            -- sealed
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE own_devices (
+  device_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  is_this_device INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE identity_keypair (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  record BLOB NOT NULL                   -- sealed
+);
+CREATE TABLE contacts (
+  account_id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE contact_devices (
+  address TEXT PRIMARY KEY,              -- accountId.deviceId
+  account_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  identity_key BLOB NOT NULL,
+  trust TEXT NOT NULL CHECK (trust IN ('unverified', 'verified', 'changed')),
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX contact_devices_account ON contact_devices(account_id);
+CREATE TABLE prekeys (
+  kind TEXT NOT NULL CHECK (kind IN ('ec', 'signed', 'kem')),
+  id INTEGER NOT NULL,
+  record BLOB NOT NULL,                  -- sealed
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+  address TEXT PRIMARY KEY,
+  record BLOB NOT NULL,                  -- sealed; holds current, archived states and skipped keys
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE archived_sessions (
+  rowid INTEGER PRIMARY KEY,
+  address TEXT NOT NULL,
+  record BLOB NOT NULL,                  -- sealed
+  archived_at INTEGER NOT NULL
+);
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+  peer_account_id TEXT,
+  title TEXT NOT NULL DEFAULT '',
+  expire_timer_ms INTEGER,
+  last_message_at INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_recent ON conversations(last_message_at, id);
+CREATE TABLE messages (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  sender TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  body TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered', 'read', 'failed')),
+  unread INTEGER NOT NULL DEFAULT 0,
+  reply_to TEXT,
+  edited_at INTEGER,
+  deleted_at INTEGER,
+  expires_at INTEGER
+);
+CREATE INDEX messages_page ON messages(conversation_id, sent_at, id);
+CREATE INDEX messages_unread ON messages(conversation_id) WHERE unread = 1;
+CREATE INDEX messages_expiry ON messages(expires_at) WHERE expires_at IS NOT NULL;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  body, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, body) VALUES (new.rowid, new.body);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+  INSERT INTO messages_fts(rowid, body) VALUES (new.rowid, new.body);
+END;
+CREATE TABLE attachments (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  file_name TEXT,
+  local_path TEXT,                       -- the attachment file, encrypted on disk
+  key BLOB NOT NULL,                     -- sealed
+  digest BLOB NOT NULL
+);
+CREATE INDEX attachments_message ON attachments(message_id);
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT,
+  recipient TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE processed_envelopes (
+  envelope_id TEXT PRIMARY KEY,
+  processed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE pending_acks (
+  envelope_id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE backup_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_backup_at INTEGER,
+  cursor TEXT,
+  status TEXT NOT NULL DEFAULT 'idle'
+);
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** v2: reactions, and an archived flag for conversations. */
+const V2 = `
+CREATE TABLE reactions (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  sender TEXT NOT NULL,
+  emoji TEXT NOT NULL,
+  reacted_at INTEGER NOT NULL,
+  PRIMARY KEY (message_id, sender)
+) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+`;
+
+/** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
+export const MIGRATIONS: readonly string[] = [V1, V2];
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Migrates up to `target` (default: the latest), one transaction per step. */
+export function migrate(db: Database, target = STORE_SCHEMA_VERSION): void {
+  const from = schemaVersion(db);
+  if (from > MIGRATIONS.length) {
+    throw new StoreError('STORE_SCHEMA_TOO_NEW', `The store has schema ${from}; this build knows up to ${MIGRATIONS.length}.`);
+  }
+  for (let v = from; v < target; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

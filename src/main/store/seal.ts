@@ -1,0 +1,55 @@
+/**
+ * Sealing of key material inside the (already page-encrypted) database:
+ * XChaCha20-Poly1305 under a subkey of the database key, with
+ * AD = table ‖ 0x00 ‖ row id ‖ 0x00 ‖ format version, so a sealed value
+ * moved to another row or table does not open. Layout: version ‖ nonce ‖ ct.
+ */
+import sodium from 'libsodium-wrappers-sumo';
+import { STORE_SEAL_FORMAT_VERSION } from '../../shared/constants';
+import { StoreError } from './errors';
+import type { SecretKey } from './secretKey';
+
+const NONCE = 24;
+const enc = new TextEncoder();
+
+function ad(table: string, rowId: string, version: number): Uint8Array {
+  const t = enc.encode(table);
+  const r = enc.encode(rowId);
+  const out = new Uint8Array(t.length + r.length + 3);
+  out.set(t);
+  out.set(r, t.length + 1);
+  out[out.length - 1] = version;
+  return out;
+}
+
+export class Sealer {
+  constructor(private key: SecretKey) {}
+
+  /** Switches to a new seal key after a re-key (the old one is disposed by its owner). */
+  useKey(key: SecretKey): void {
+    this.key = key;
+  }
+
+  seal(table: string, rowId: string, plaintext: Uint8Array): Uint8Array {
+    const nonce = sodium.randombytes_buf(NONCE);
+    const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+      plaintext, ad(table, rowId, STORE_SEAL_FORMAT_VERSION), null, nonce, this.key.bytes);
+    const out = new Uint8Array(1 + NONCE + ct.length);
+    out[0] = STORE_SEAL_FORMAT_VERSION;
+    out.set(nonce, 1);
+    out.set(ct, 1 + NONCE);
+    return out;
+  }
+
+  open(table: string, rowId: string, sealed: Uint8Array): Uint8Array {
+    if (sealed.length < 1 + NONCE + 16 || sealed[0] !== STORE_SEAL_FORMAT_VERSION) {
+      throw new StoreError('STORE_SEAL_FAILED', `A sealed ${table} record has an unknown format.`);
+    }
+    try {
+      return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null, sealed.subarray(1 + NONCE), ad(table, rowId, sealed[0]), sealed.subarray(1, 1 + NONCE), this.key.bytes);
+    } catch (e) {
+      throw new StoreError('STORE_SEAL_FAILED', `A sealed ${table} record does not open for its row.`, { cause: e });
+    }
+  }
+}

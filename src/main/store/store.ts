@@ -1,0 +1,193 @@
+/**
+ * LocalStore: the encrypted local database of one profile directory.
+ *   <dir>/parley.db    page-encrypted SQLite (SQLCipher v4 scheme, raw key)
+ *   <dir>/parley.keys  the database key, wrapped by passphrase and/or keychain
+ * Key hierarchy: random DB key → page key (used as is) and, via crypto_kdf,
+ * the seal subkey for key material inside the file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sodium from 'libsodium-wrappers-sumo';
+import { openEncryptedDatabase, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
+import { Delivery } from './delivery';
+import { Directory } from './directory';
+import { StoreError } from './errors';
+import type { Keychain } from './keychain';
+import {
+  DEFAULT_PWHASH, KEY_FILE_VERSION, readKeyFile, unwrapWithKeychain, unwrapWithPassphrase, wrapWithKeychain, wrapWithPassphrase,
+  writeKeyFile, type KeyFile, type PwhashParams,
+} from './keyFile';
+import { MessageRepo } from './messages';
+import { SqliteProtocolStores } from './protocolStores';
+import { migrate } from './schema';
+import { Sealer } from './seal';
+import { SecretKey } from './secretKey';
+
+export const DB_FILE = 'parley.db';
+export const KEY_FILE = 'parley.keys';
+const SEAL_CONTEXT = 'parleysl';
+
+/** Tables whose values are sealed, with the column and the row-id expression the AD uses. */
+const SEALED: readonly { table: string; col: string; key: string; pk: string }[] = [
+  { table: 'identity_keypair', col: 'record', key: `'1'`, pk: 'id' },
+  { table: 'account', col: 'key_material', key: `'1'`, pk: 'id' },
+  { table: 'sessions', col: 'record', key: 'address', pk: 'address' },
+  { table: 'archived_sessions', col: 'record', key: 'CAST(rowid AS TEXT)', pk: 'rowid' },
+  { table: 'prekeys', col: 'record', key: `kind || '.' || id`, pk: 'rowid' },
+  { table: 'attachments', col: 'key', key: 'id', pk: 'id' },
+];
+
+export interface UnlockOptions extends DatabaseOpenOptions {
+  readonly dir: string;
+  readonly passphrase?: string | undefined;
+  readonly keychain?: Keychain | undefined;
+  /** Argon2id parameters for new wraps (default: the named MODERATE limits). */
+  readonly pwhash?: PwhashParams | undefined;
+  readonly clock?: (() => number) | undefined;
+}
+
+export class LocalStore {
+  readonly protocol: SqliteProtocolStores;
+  readonly messages: MessageRepo;
+  readonly delivery: Delivery;
+  readonly directory: Directory;
+  #key: SecretKey;
+  #sealKey: SecretKey;
+  readonly #sealer: Sealer;
+
+  private constructor(readonly db: SqliteDatabase, key: SecretKey, readonly dir: string | null, private readonly keychain: Keychain | undefined,
+    private readonly pwhash: PwhashParams, clock: () => number) {
+    this.#key = key;
+    this.#sealKey = key.derive(1, SEAL_CONTEXT);
+    const sealer = new Sealer(this.#sealKey);
+    this.#sealer = sealer;
+    this.protocol = new SqliteProtocolStores(db, sealer, clock);
+    this.messages = new MessageRepo(db);
+    this.delivery = new Delivery(db, this.protocol, this.messages, clock);
+    this.directory = new Directory(db, sealer);
+  }
+
+  /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */
+  static async create(o: UnlockOptions): Promise<LocalStore> {
+    await sodium.ready;
+    if (o.passphrase === undefined && o.keychain === undefined) throw new StoreError('STORE_NO_UNLOCK_METHOD', 'Give a passphrase or a keychain.');
+    fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+    if (fs.existsSync(path.join(o.dir, KEY_FILE)) || fs.existsSync(path.join(o.dir, DB_FILE))) {
+      throw new StoreError('STORE_EXISTS', 'A store already exists in this directory.');
+    }
+    const key = SecretKey.random();
+    const p = o.pwhash ?? DEFAULT_PWHASH;
+    const file: KeyFile = {
+      version: KEY_FILE_VERSION,
+      ...(o.passphrase !== undefined ? { passphrase: wrapWithPassphrase(key, o.passphrase, p) } : {}),
+      ...(o.keychain ? { keychain: wrapWithKeychain(key, o.keychain) } : {}),
+    };
+    writeKeyFile(path.join(o.dir, KEY_FILE), file);
+    return LocalStore.fromKey(path.join(o.dir, DB_FILE), key, o, o.dir);
+  }
+
+  /** Unlocks an existing store. A wrong passphrase gives STORE_WRONG_PASSPHRASE and touches no file. */
+  static async open(o: UnlockOptions): Promise<LocalStore> {
+    await sodium.ready;
+    const file = readKeyFile(path.join(o.dir, KEY_FILE));
+    let key: SecretKey;
+    if (o.passphrase !== undefined) key = unwrapWithPassphrase(file, o.passphrase);
+    else if (o.keychain) key = unwrapWithKeychain(file, o.keychain);
+    else throw new StoreError('STORE_NO_UNLOCK_METHOD', 'Give a passphrase or a keychain.');
+    return LocalStore.fromKey(path.join(o.dir, DB_FILE), key, o, o.dir);
+  }
+
+  /** Opens a database file with a raw key (tests, benchmarks, a key already unwrapped); await sodium.ready first. Takes ownership of `key`. */
+  static fromKey(dbPath: string, key: SecretKey, o: Partial<UnlockOptions> = {}, dir: string | null = null): LocalStore {
+    let db: SqliteDatabase;
+    try {
+      db = openEncryptedDatabase(dbPath, key, o);
+    } catch (e) {
+      key.dispose();
+      throw e;
+    }
+    try {
+      migrate(db);
+    } catch (e) {
+      db.close();
+      key.dispose();
+      throw e;
+    }
+    return new LocalStore(db, key, dir, o.keychain, o.pwhash ?? DEFAULT_PWHASH, o.clock ?? Date.now);
+  }
+
+  private keyFilePath(): string {
+    if (!this.dir) throw new StoreError('STORE_BAD_INPUT', 'This store was opened by raw key and has no key file.');
+    return path.join(this.dir, KEY_FILE);
+  }
+
+  /** Re-wraps the same database key under a new passphrase; no data is rewritten. */
+  changePassphrase(oldPassphrase: string, newPassphrase: string): void {
+    const file = readKeyFile(this.keyFilePath());
+    unwrapWithPassphrase(file, oldPassphrase).dispose();
+    writeKeyFile(this.keyFilePath(), { ...file, passphrase: wrapWithPassphrase(this.#key, newPassphrase, this.pwhash) });
+  }
+
+  /** Adds (or refreshes) the keychain wrap; refuses a keychain without a real backend. */
+  enableKeychain(keychain: Keychain): void {
+    const file = readKeyFile(this.keyFilePath());
+    writeKeyFile(this.keyFilePath(), { ...file, keychain: wrapWithKeychain(this.#key, keychain) });
+  }
+
+  /**
+   * Rotates the database key itself: reseals key material under the new
+   * subkey, rekeys every page, then rewrites the key file's wraps.
+   */
+  rekey(passphrase?: string): void {
+    const file = readKeyFile(this.keyFilePath());
+    if (file.passphrase) {
+      if (passphrase === undefined) throw new StoreError('STORE_NO_UNLOCK_METHOD', 'Re-keying needs the passphrase.');
+      unwrapWithPassphrase(file, passphrase).dispose();
+    }
+    const next = SecretKey.random();
+    const nextSeal = next.derive(1, SEAL_CONTEXT);
+    const from = new Sealer(this.#sealKey);
+    const to = new Sealer(nextSeal);
+    this.db.transaction(() => {
+      for (const s of SEALED) {
+        const rows = this.db.prepare(`SELECT ${s.pk} AS pk, ${s.key} AS k, ${s.col} AS v FROM ${s.table}`).all() as { pk: unknown; k: string; v: Uint8Array }[];
+        const upd = this.db.prepare(`UPDATE ${s.table} SET ${s.col} = ? WHERE ${s.pk} = ?`);
+        for (const r of rows) upd.run(to.seal(s.table, r.k, from.open(s.table, r.k, r.v)), r.pk);
+      }
+    })();
+    rekeyDatabase(this.db, next);
+    const nextFile: KeyFile = {
+      version: KEY_FILE_VERSION,
+      ...(file.passphrase && passphrase !== undefined ? { passphrase: wrapWithPassphrase(next, passphrase, this.pwhash) } : {}),
+      ...(file.keychain && this.keychain ? { keychain: wrapWithKeychain(next, this.keychain) } : {}),
+    };
+    writeKeyFile(this.keyFilePath(), nextFile);
+    this.#key.dispose();
+    this.#sealKey.dispose();
+    this.#key = next;
+    this.#sealKey = nextSeal;
+    this.#sealer.useKey(nextSeal);
+  }
+
+  /** Reads every page: a tampered page surfaces as STORE_CORRUPT. */
+  verify(): void {
+    verifyIntegrity(this.db);
+  }
+
+  /** Moves the WAL into the main file and truncates it, so deleted content leaves no copy in the WAL. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    this.checkpoint();
+    this.db.close();
+    this.#key.dispose();
+    this.#sealKey.dispose();
+  }
+
+  toJSON(): string {
+    return '[LocalStore]';
+  }
+}
