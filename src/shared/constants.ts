@@ -37,6 +37,32 @@ export const IDENTITY_X25519_CACHE_SIZE = 1024;
 // ── Local store ──────────────────────────────────────────────────────────────
 
 // ── Relay ────────────────────────────────────────────────────────────────────
+/** Schema version the store migrates to; each step has its own numbered migration and test. */
+export const STORE_SCHEMA_VERSION = 2;
+/** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
+export const STORE_SEAL_FORMAT_VERSION = 1;
+/** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
+export const STORE_PWHASH_OPSLIMIT = 3;
+/** Argon2id memory limit for the passphrase wrap (libsodium MODERATE, 256 MiB): makes GPU guessing costly. */
+export const STORE_PWHASH_MEMLIMIT = 256 * 1024 * 1024;
+/** Weakest Argon2id parameters a key file may declare; stops a tampered file from downgrading the KDF. */
+export const STORE_PWHASH_MIN_OPSLIMIT = 2;
+/** Smallest Argon2id memory a key file may declare (64 MiB, libsodium INTERACTIVE). */
+export const STORE_PWHASH_MIN_MEMLIMIT = 64 * 1024 * 1024;
+/** Largest page of messages or conversations one query returns; bounds memory per UI request. */
+export const STORE_MAX_PAGE_SIZE = 500;
+/** Most search hits one query returns; the UI shows the best ones first. */
+export const STORE_MAX_SEARCH_RESULTS = 200;
+/** Most expired messages deleted per expiry tick; keeps one transaction short while the UI is live. */
+export const STORE_EXPIRY_BATCH = 500;
+/** Expiry timer period for disappearing messages; a message lingers at most this long past its deadline. */
+export const STORE_EXPIRY_INTERVAL_MS = 1_000;
+/** Most pending acks or outbox rows listed at once; bounds one relay ack frame. */
+export const STORE_MAX_PENDING_LIST = 1000;
+/** WAL pages after which SQLite checkpoints automatically; small so deleted content leaves the WAL soon. */
+export const STORE_WAL_AUTOCHECKPOINT_PAGES = 1000;
+/** SQLite page cache per connection, KiB (negative cache_size); keeps RSS well under the 300 MB goal at 1M messages. */
+export const STORE_CACHE_KIB = 32 * 1024;
 /** Version carried in every relay frame; a relay rejects frames of another version. */
 export const RELAY_PROTOCOL_VERSION = 1;
 /** Largest WebSocket frame the relay buffers (ws maxPayload): a full multi-recipient send in base64 plus JSON framing. */
