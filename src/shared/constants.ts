@@ -33,6 +33,8 @@ export const MAX_RATCHET_PLAINTEXT_BYTES = 256 * 1024;
 export const RANDOM_POOL_BYTES = 4096;
 /** Peer identity keys whose X25519 form is cached; the Ed25519→X25519 conversion costs a point decompression (~80 µs). */
 export const IDENTITY_X25519_CACHE_SIZE = 1024;
+/** Initial-message base keys remembered per peer (for a signed prekey's lifetime) so a replay cannot start a second session. */
+export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 

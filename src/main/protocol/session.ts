@@ -15,7 +15,7 @@ import { encodePreamble, parseMessage, type InitialMessage, type NormalMessage }
 import { pqxdhInitiate, pqxdhRespond } from './pqxdh';
 import { initInitiator, initResponder, planDecrypt, ratchetEncrypt, type DecryptPlan } from './ratchet';
 import {
-  archiveCurrent, disposeRecord, findByBaseKey, parseRecord, parseState, promoteArchived, serializeRecord, type SessionRecord,
+  archiveCurrent, disposeRecord, findByBaseKey, parseRecord, parseState, promoteArchived, serializeRecord, wasSeen, type SessionRecord,
 } from './sessionRecord';
 import type { SessionState } from './sessionState';
 
@@ -164,6 +164,9 @@ function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: DecryptI
     }
     return { ...decryptNormal(rec, msg.inner, now), consumed: NOTHING, newSessionIdentity: null };
   }
+  if (wasSeen(rec, msg.baseKey)) {
+    throw new ProtocolError('PROTOCOL_DUPLICATE', 'This initial message was already processed.');
+  }
   const pk = input.preKeys;
   const spk = loadPreKey(pk?.signedPreKey, [PreKeyKind.signedEc], msg.signedPreKeyId, 'signed prekey');
   const kem = loadPreKey(pk?.kemPreKey, [PreKeyKind.lastResortKem, PreKeyKind.oneTimeKem], msg.kemPreKeyId, 'KEM prekey');
@@ -177,6 +180,7 @@ function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: DecryptI
     const plan = planDecrypt(state, msg.inner, now);
     archiveCurrent(rec, now);
     rec.current = state;
+    rec.seen.unshift({ baseKey: msg.baseKey.slice(), seenAt: now });
     const out = commitPlan(rec, plan, now);
     return { ...out, consumed: { oneTimePreKeyId: opk?.id ?? null, kemPreKeyId: kem.id }, newSessionIdentity: msg.identityKey.slice() };
   } finally {

@@ -5,7 +5,9 @@
  * persists (docs/protocol.md §2.7). Archived states stay serialized until a
  * message needs them.
  */
-import { ARCHIVED_SESSION_TTL_MS, MAX_ARCHIVED_SESSIONS } from '../../shared/constants';
+import {
+  ARCHIVED_SESSION_TTL_MS, MAX_ARCHIVED_SESSIONS, MAX_SEEN_BASE_KEYS, SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_ROTATION_MS,
+} from '../../shared/constants';
 import { ByteReader, ByteWriter, bytesEqual, wipe } from './codec';
 import { ProtocolError } from './errors';
 import { disposeState, readState, skippedCount, stateSize, writeState, type SessionState } from './sessionState';
@@ -17,13 +19,27 @@ export interface ArchivedState {
   readonly bytes: Uint8Array;
 }
 
+export interface SeenBaseKey {
+  readonly baseKey: Uint8Array;
+  readonly seenAt: number;
+}
+
 export interface SessionRecord {
   current: SessionState | null;
   /** Most recently archived first. */
   archived: ArchivedState[];
+  /**
+   * Base keys of initial messages that created a session here, kept while
+   * their signed prekey may still exist, so a replay is refused even after
+   * its session state was dropped. Newest first.
+   */
+  seen: SeenBaseKey[];
 }
 
-export const emptyRecord = (): SessionRecord => ({ current: null, archived: [] });
+/** How long a seen base key matters: the longest a signed prekey can still decrypt an initial message. */
+export const SEEN_BASE_KEY_TTL_MS = SIGNED_PREKEY_ROTATION_MS + SIGNED_PREKEY_GRACE_MS;
+
+export const emptyRecord = (): SessionRecord => ({ current: null, archived: [], seen: [] });
 
 export function parseRecord(bytes: Uint8Array | null): SessionRecord {
   if (bytes === null || bytes.length === 0) return emptyRecord();
@@ -35,8 +51,11 @@ export function parseRecord(bytes: Uint8Array | null): SessionRecord {
   const n = r.u16();
   const archived: ArchivedState[] = [];
   for (let i = 0; i < n; i++) archived.push({ archivedAt: r.time(), bytes: r.view(r.u32()) });
+  const m = r.u16();
+  const seen: SeenBaseKey[] = [];
+  for (let i = 0; i < m; i++) seen.push({ baseKey: r.view(32), seenAt: r.time() });
   r.end();
-  return { current, archived };
+  return { current, archived, seen };
 }
 
 /** Parses a serialized state; `bytes` must be owned by the caller (fields are views into it). */
@@ -57,7 +76,8 @@ export function serializeState(s: SessionState): Uint8Array {
 export function serializeRecord(rec: SessionRecord, now: number): Uint8Array {
   const keep = rec.archived.filter((a) => now - a.archivedAt <= ARCHIVED_SESSION_TTL_MS).slice(0, MAX_ARCHIVED_SESSIONS);
   for (const a of rec.archived) if (!keep.includes(a)) wipe(a.bytes);
-  let size = 4 + (rec.current ? 4 + stateSize(rec.current) : 0);
+  const seen = rec.seen.filter((x) => now - x.seenAt <= SEEN_BASE_KEY_TTL_MS).slice(0, MAX_SEEN_BASE_KEYS);
+  let size = 6 + (rec.current ? 4 + stateSize(rec.current) : 0) + seen.length * 40;
   for (const a of keep) size += 12 + a.bytes.length;
   const w = new ByteWriter(size);
   w.u8(RECORD_VERSION);
@@ -71,6 +91,8 @@ export function serializeRecord(rec: SessionRecord, now: number): Uint8Array {
   }
   w.u16(keep.length);
   for (const a of keep) w.time(a.archivedAt).block(a.bytes);
+  w.u16(seen.length);
+  for (const x of seen) w.bytes(x.baseKey).time(x.seenAt);
   return w.finish();
 }
 
@@ -91,6 +113,8 @@ export function promoteArchived(rec: SessionRecord, i: number, state: SessionSta
 
 /** Offset of the base key inside a serialized state: version, flags, AD (66). */
 const BASE_KEY_OFFSET = 68;
+
+export const wasSeen = (rec: SessionRecord, baseKey: Uint8Array): boolean => rec.seen.some((x) => bytesEqual(x.baseKey, baseKey));
 
 /** Where the state whose initiator base key is `baseKey` lives: 'current', an archive index, or null. */
 export function findByBaseKey(rec: SessionRecord, baseKey: Uint8Array): 'current' | number | null {
