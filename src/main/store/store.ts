@@ -33,7 +33,7 @@ const SEALED: readonly { table: string; col: string; key: string; pk: string }[]
   { table: 'account', col: 'key_material', key: `'1'`, pk: 'id' },
   { table: 'sessions', col: 'record', key: 'address', pk: 'address' },
   { table: 'archived_sessions', col: 'record', key: 'CAST(rowid AS TEXT)', pk: 'rowid' },
-  { table: 'prekeys', col: 'record', key: `kind || '.' || id`, pk: 'rowid' },
+  { table: 'prekeys', col: 'record', key: `kind || '.' || id`, pk: `kind || '.' || id` },
   { table: 'attachments', col: 'key', key: 'id', pk: 'id' },
 ];
 
