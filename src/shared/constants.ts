@@ -37,10 +37,8 @@ export const IDENTITY_X25519_CACHE_SIZE = 1024;
 export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
-
-// ── Relay ────────────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 2;
+export const STORE_SCHEMA_VERSION = 3;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -65,6 +63,8 @@ export const STORE_MAX_PENDING_LIST = 1000;
 export const STORE_WAL_AUTOCHECKPOINT_PAGES = 1000;
 /** SQLite page cache per connection, KiB (negative cache_size); keeps RSS well under the 300 MB goal at 1M messages. */
 export const STORE_CACHE_KIB = 32 * 1024;
+
+// ── Relay ────────────────────────────────────────────────────────────────────
 /** Version carried in every relay frame; a relay rejects frames of another version. */
 export const RELAY_PROTOCOL_VERSION = 1;
 /** Largest WebSocket frame the relay buffers (ws maxPayload): a full multi-recipient send in base64 plus JSON framing. */

@@ -152,8 +152,19 @@ CREATE TABLE reactions (
 ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * v3: account-level trust for contacts (the safety number is over account
+ * keys), a new account key awaiting the user's acceptance, and the relay a
+ * contact is reachable on.
+ */
+const V3 = `
+ALTER TABLE contacts ADD COLUMN trust TEXT NOT NULL DEFAULT 'unverified' CHECK (trust IN ('unverified', 'verified', 'changed'));
+ALTER TABLE contacts ADD COLUMN pending_account_id TEXT;
+ALTER TABLE contacts ADD COLUMN relay_url TEXT;
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
