@@ -97,9 +97,13 @@ export interface DecryptPlan {
   readonly commit: () => void;
 }
 
-function openBody(msg: NormalMessage, hAd: Uint8Array, mk: Uint8Array): Uint8Array {
+/** Opens the body; on failure wipes the keys this plan derived (`derived`) before throwing. */
+function openBody(msg: NormalMessage, hAd: Uint8Array, mk: Uint8Array, derived: readonly Uint8Array[] = []): Uint8Array {
   const pt = aeadDecrypt(mk, msg.nonce, msg.body, hAd, msg.encHeader);
-  if (!pt) throw new ProtocolError('PROTOCOL_BAD_MAC', 'The message body failed authentication.');
+  if (!pt) {
+    for (const k of derived) k.fill(0);
+    throw new ProtocolError('PROTOCOL_BAD_MAC', 'The message body failed authentication.');
+  }
   return pt;
 }
 
@@ -159,12 +163,15 @@ export function planDecrypt(s: SessionState, msg: NormalMessage, now: number): D
     checkSkip(s.nr, cur.n);
     const sk = skipKeys(s.ckr, s.nr, cur.n);
     const st = kdfCk(sk.ck);
-    const plaintext = openBody(msg, hAd, st.messageKey);
+    const plaintext = openBody(msg, hAd, st.messageKey, [...sk.keys, st.messageKey, st.nextChainKey, ...(sk.ck === s.ckr ? [] : [sk.ck])]);
+    st.messageKey.fill(0);
     const hkr = s.hkr;
     return {
       plaintext,
       commit: () => {
         appendSkipped(s, hkr, skippedBlock(s.nr, sk.keys, now));
+        for (const k of sk.keys) k.fill(0);
+        if (sk.ck !== s.ckr) sk.ck.fill(0);
         sodium.memzero(s.ckr!);
         s.ckr = st.nextChainKey;
         s.nr = cur.n + 1;
@@ -191,12 +198,16 @@ export function planDecrypt(s: SessionState, msg: NormalMessage, now: number): D
   const recv = kdfRk(s.rootKey, x25519(ourKey, dhr));
   const sk = skipKeys(recv.chainKey, 0, next.n);
   const st = kdfCk(sk.ck);
-  const plaintext = openBody(msg, hAd, st.messageKey);
+  const plaintext = openBody(msg, hAd, st.messageKey, [...(old?.keys ?? []), ...(old && old.ck !== s.ckr ? [old.ck] : []), recv.rootKey, recv.chainKey, recv.nextHeaderKey,
+    ...sk.keys, sk.ck, st.messageKey, st.nextChainKey]);
+  st.messageKey.fill(0);
   return {
     plaintext,
     commit: () => {
       if (old && s.hkr) appendSkipped(s, s.hkr, skippedBlock(s.nr, old.keys, now));
       appendSkipped(s, s.nhkr, skippedBlock(0, sk.keys, now));
+      for (const k of [...(old?.keys ?? []), ...sk.keys, sk.ck]) k.fill(0);
+      if (old && old.ck !== s.ckr) old.ck.fill(0);
       for (const k of [s.rootKey, ourKey, s.ckr, s.cks, s.hkr]) if (k) sodium.memzero(k);
       // Receiving half of DHRatchetHE now; the sending half runs at the next send.
       s.dhr = dhr;

@@ -95,6 +95,20 @@ describe('Double Ratchet with header encryption', () => {
     expect(text(decryptMessage({ record: before, identity: bob.identity, remoteIdentity: null, message: c, now: T0 }).plaintext)).toBe('integrity');
   });
 
+  it('rejects a tampered first message of a new chain (a DH step) without changing state', async () => {
+    const { alice, bob, send, receive, rec } = await conversation();
+    receive(bob, send(alice, 'a'));
+    const c = send(bob, 'new chain');
+    const before = rec.get(alice)!.slice();
+    for (const at of [c.length - 1, c.length - 20, 30]) {
+      const bad = c.slice();
+      bad[at]! ^= 0x10;
+      expect(['PROTOCOL_BAD_MAC', 'PROTOCOL_NO_SESSION']).toContain(errorOf(() => receive(alice, bad)).code);
+      expect(rec.get(alice)).toEqual(before);
+    }
+    expect(receive(alice, c)).toBe('new chain');
+  });
+
   it('rejects a message under any single-bit change of the session AD', async () => {
     const { alice, bob, send, rec } = await conversation();
     const c = send(alice, 'bound to identities');
