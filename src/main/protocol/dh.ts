@@ -8,7 +8,7 @@ import { IDENTITY_X25519_CACHE_SIZE } from '../../shared/constants';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { ProtocolError } from './errors';
 import { randomBytes } from './random';
-import { xchachaDecrypt, xchachaEncrypt } from './sodiumDirect';
+import { scalarmult, scalarmultBase, xchachaDecrypt, xchachaEncrypt } from './sodiumDirect';
 
 export interface X25519KeyPair {
   readonly publicKey: Uint8Array;
@@ -17,16 +17,14 @@ export interface X25519KeyPair {
 
 export function generateX25519(): X25519KeyPair {
   const privateKey = randomBytes(32);
-  return { privateKey, publicKey: sodium.crypto_scalarmult_base(privateKey) };
+  return { privateKey, publicKey: scalarmultBase(privateKey) };
 }
 
 export function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   if (publicKey.length !== 32) throw new ProtocolError('PROTOCOL_INVALID_KEY', 'An X25519 public key is 32 bytes.');
-  try {
-    return sodium.crypto_scalarmult(privateKey, publicKey);
-  } catch {
-    throw new ProtocolError('PROTOCOL_INVALID_KEY', 'The peer key is of low order.');
-  }
+  const out = scalarmult(privateKey, publicKey);
+  if (!out) throw new ProtocolError('PROTOCOL_INVALID_KEY', 'The peer key is of low order.');
+  return out;
 }
 
 /** Recently used peer identity keys (base64url) → X25519 form; public values only, insertion-ordered for LRU. */

@@ -6,7 +6,7 @@
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
-import { hmac32, hmac32Constants } from './sodiumDirect';
+import { hasDirect, hkdf32, hmac32, hmac32Constants } from './sodiumDirect';
 
 /** Info string of the session-setup HKDF: names Parley and the suite. */
 export const PQXDH_INFO = utf8Bytes('Parley_PQXDH_X25519_SHA-256_ML-KEM-768_XChaCha20-Poly1305_v1');
@@ -46,6 +46,7 @@ export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): U
 
 export function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   kdfCalls++;
+  if (salt.length === 32 && length <= 255 * 32 && hasDirect()) return hkdf32(salt, ikm, info, length);
   const prk = hkdfExtract(salt, ikm);
   const out = hkdfExpand(prk, info, length);
   sodium.memzero(prk);

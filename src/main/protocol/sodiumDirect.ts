@@ -15,6 +15,8 @@ interface Wasm {
   _crypto_auth_hmacsha256_init(state: number, key: number, keylen: number): number;
   _crypto_auth_hmacsha256_update(state: number, m: number, mlenLo: number, mlenHi: number): number;
   _crypto_auth_hmacsha256_final(state: number, out: number): number;
+  _crypto_scalarmult(q: number, n: number, p: number): number;
+  _crypto_scalarmult_base(q: number, n: number): number;
   _crypto_aead_xchacha20poly1305_ietf_encrypt(c: number, clenP: number, m: number, mlenLo: number, mlenHi: number, ad: number, adlenLo: number, adlenHi: number, nsec: number, npub: number, k: number): number;
   _crypto_aead_xchacha20poly1305_ietf_decrypt(m: number, mlenP: number, nsec: number, c: number, clenLo: number, clenHi: number, ad: number, adlenLo: number, adlenHi: number, npub: number, k: number): number;
 }
@@ -27,11 +29,15 @@ function lib(): Wasm | null {
   if (wasm === undefined) {
     const l = (sodium as unknown as { libsodium?: Partial<Wasm> }).libsodium;
     const fns = ['_malloc', '_free', '_crypto_auth_hmacsha256', '_crypto_auth_hmacsha256_init', '_crypto_auth_hmacsha256_update',
-      '_crypto_auth_hmacsha256_final', '_crypto_aead_xchacha20poly1305_ietf_encrypt', '_crypto_aead_xchacha20poly1305_ietf_decrypt'] as const;
+      '_crypto_auth_hmacsha256_final', '_crypto_aead_xchacha20poly1305_ietf_encrypt', '_crypto_aead_xchacha20poly1305_ietf_decrypt',
+      '_crypto_scalarmult', '_crypto_scalarmult_base'] as const;
     wasm = l && l.HEAPU8 && fns.every((f) => typeof l[f] === 'function') ? (l as Wasm) : null;
   }
   return wasm;
 }
+
+/** Whether the direct wasm path is available (else every function falls back to the wrapper). */
+export const hasDirect = (): boolean => lib() !== null;
 
 function scratch(w: Wasm, n: number): number {
   if (n > cap) {
@@ -86,6 +92,78 @@ export function hmac32Constants(key: Uint8Array, constants: readonly number[]): 
   });
   w.HEAPU8.fill(0, p, st + HMAC_STATE);
   return out;
+}
+
+/** X25519(n, p); null when libsodium refuses the result (all-zero output: a low-order point). */
+export function scalarmult(n: Uint8Array, p: Uint8Array): Uint8Array | null {
+  const w = lib();
+  if (!w) {
+    try {
+      return sodium.crypto_scalarmult(n, p);
+    } catch {
+      return null;
+    }
+  }
+  const b = scratch(w, 96);
+  w.HEAPU8.set(n, b);
+  w.HEAPU8.set(p, b + 32);
+  const rc = w._crypto_scalarmult(b + 64, b, b + 32);
+  const out = rc === 0 ? w.HEAPU8.slice(b + 64, b + 96) : null;
+  w.HEAPU8.fill(0, b, b + 96);
+  return out;
+}
+
+/** X25519 public key of private key n. */
+export function scalarmultBase(n: Uint8Array): Uint8Array {
+  const w = lib();
+  if (!w) return sodium.crypto_scalarmult_base(n);
+  const b = scratch(w, 64);
+  w.HEAPU8.set(n, b);
+  w._crypto_scalarmult_base(b + 32, b);
+  const out = w.HEAPU8.slice(b + 32, b + 64);
+  w.HEAPU8.fill(0, b, b + 64);
+  return out;
+}
+
+/**
+ * HKDF-SHA256 with a 32-byte salt and an output of at most 255 × 32 bytes,
+ * in one scratch session: extract, then expand with the PRK's keyed HMAC
+ * state computed once and copied per block.
+ */
+export function hkdf32(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const w = lib();
+  const blocks = Math.ceil(length / 32);
+  if (!w) throw new Error('hkdf32 needs the libsodium module');
+  // layout: salt/prk (32) | T (32) | ikm | info | counter (1) | keyed state | work state
+  const p = scratch(w, 64 + ikm.length + info.length + 1 + 2 * HMAC_STATE);
+  const t = p + 32;
+  const im = p + 64;
+  const inf = im + ikm.length;
+  const ctr = inf + info.length;
+  const keyed = ctr + 1;
+  const st = keyed + HMAC_STATE;
+  const h0 = w.HEAPU8;
+  h0.set(salt, p);
+  h0.set(ikm, im);
+  h0.set(info, inf);
+  w._crypto_auth_hmacsha256(p, im, ikm.length, 0, p); // PRK = HMAC(salt, ikm), written over the salt
+  w._crypto_auth_hmacsha256_init(keyed, p, 32);
+  const out = new Uint8Array(blocks * 32);
+  for (let i = 0; i < blocks; i++) {
+    const h = w.HEAPU8;
+    h.copyWithin(st, keyed, keyed + HMAC_STATE);
+    if (i > 0) w._crypto_auth_hmacsha256_update(st, t, 32, 0);
+    w._crypto_auth_hmacsha256_update(st, inf, info.length, 0);
+    w.HEAPU8[ctr] = i + 1;
+    w._crypto_auth_hmacsha256_update(st, ctr, 1, 0);
+    w._crypto_auth_hmacsha256_final(st, t);
+    out.set(w.HEAPU8.subarray(t, t + 32), i * 32);
+  }
+  w.HEAPU8.fill(0, p, st + HMAC_STATE);
+  if (out.length === length) return out;
+  const cut = out.slice(0, length);
+  out.fill(0);
+  return cut;
 }
 
 /**
