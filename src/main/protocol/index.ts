@@ -2,14 +2,14 @@
 export { ProtocolError, type ProtocolErrorCode } from './errors';
 export {
   IdentityKeyPair, PreKeyPair, generateIdentityKey, identityKeyFromSeed, generateSignedPreKey, generateOneTimePreKeys,
-  generateLastResortKemPreKey, generateOneTimeKemPreKeys, verifyPreKeySignature, requirePreKeySignature, type SignedPublicPreKey,
+  generateLastResortKemPreKey, generateOneTimeKemPreKeys, verifyPreKeySignature, requirePreKeySignature, verifyEd25519, type SignedPublicPreKey,
 } from './keys';
 export { bundleFromKeys, verifyBundle, type PreKeyBundle, type KemPublicPreKey } from './bundle';
 export {
   initiateSession, encryptMessage, decryptMessage, requiredPreKeys, archiveSession, deviceIdentity,
   type DecryptInput, type DecryptResult, type EncryptResult, type PreKeyRecords,
 } from './session';
-export { recordHealth, type SessionHealth } from './sessionRecord';
+export { recordHealth, SEEN_BASE_KEY_TTL_MS, type SessionHealth } from './sessionRecord';
 export { SessionCipher } from './sessionCipher';
 export { rotateSignedPreKey, type RotationResult } from './rotation';
 export { parseMessage, NORMAL_OVERHEAD, PREAMBLE_BYTES, type RatchetMessage } from './message';
