@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { RELAY_DELIVERY_WINDOW, RELAY_PROTOCOL_VERSION } from '../shared/constants';
+import { RELAY_DELIVERY_WINDOW, RELAY_OUTBOX_FLUSH_BYTES, RELAY_PROTOCOL_VERSION } from '../shared/constants';
 import { toBase64Url } from '../shared/wire/encoding';
 import { CLIENT_FRAME_TYPES, clientFrameSchema, RELAY_CHALLENGE_BYTES, type ClientFrame, type RelayErrorCode, type ServerFrame } from '../shared/wire/relay';
 import type { LiveSession, RelayContext } from './context';
@@ -36,6 +36,9 @@ export class Session implements LiveSession {
   /** True when everything queued has been pushed, so new messages can go out without a read. */
   private caughtUp = false;
   private pumping = false;
+  private outbox: string[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
   private pumpAgain = false;
   private readonly frameBucket: TokenBuckets;
   private authTimer: NodeJS.Timeout | null;
@@ -63,8 +66,29 @@ export class Session implements LiveSession {
     return this.state.kind === 'authenticated' ? this.state.deviceId : null;
   }
 
+  /**
+   * Frames produced in one event-loop turn leave as one WebSocket message,
+   * newline-separated (docs/protocol.md §3): one write instead of many.
+   */
   send(frame: ServerFrame): void {
-    if (this.state.kind !== 'closed' && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+    if (this.state.kind === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
+    const text = JSON.stringify(frame);
+    this.outbox.push(text);
+    this.outboxBytes += text.length;
+    if (this.outboxBytes >= RELAY_OUTBOX_FLUSH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0) return;
+    const data = this.outbox.length === 1 ? this.outbox[0]! : this.outbox.join('\n');
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(data);
   }
 
   fail(id: number | null, code: RelayErrorCode, message: string): void {
@@ -75,6 +99,7 @@ export class Session implements LiveSession {
 
   close(code: number, reason: string): void {
     if (this.state.kind === 'closed') return;
+    this.flush();
     this.ws.close(code, reason);
     this.onClose();
   }
@@ -162,6 +187,7 @@ export class Session implements LiveSession {
   }
 
   offer(message: QueuedMessage | undefined): void {
+    if (message && (this.inflight.has(message.id) || (this.ordered && BigInt(message.id) <= BigInt(this.cursor)))) return;
     if (!message || !this.caughtUp || this.pumping || this.state.kind !== 'authenticated') return this.pump();
     if (this.inflight.size >= RELAY_DELIVERY_WINDOW) {
       this.caughtUp = false;

@@ -77,6 +77,8 @@ export const RELAY_MAX_SEND_BYTES = 256 * 1024;
 export const RELAY_MAX_SEND_RECIPIENTS = 64;
 /** Queued messages expire after this long undelivered, as Signal's 30-day mailbox TTL. */
 export const RELAY_MESSAGE_TTL_MS = 30 * 86_400_000;
+/** Server frames batched into one WebSocket message flush at this size; bounds the batch while saving writes. */
+export const RELAY_OUTBOX_FLUSH_BYTES = 64 * 1024;
 /** Messages pushed to a connection before acks are needed; bounds memory per slow reader. */
 export const RELAY_DELIVERY_WINDOW = 256;
 /** Most message ids in one ack frame. */

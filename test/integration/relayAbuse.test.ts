@@ -31,7 +31,9 @@ afterAll(async () => {
 async function raw(): Promise<{ ws: WebSocket; next: (data: string | Buffer) => Promise<Record<string, unknown>> }> {
   const ws = new WebSocket(relay.url);
   const queue: Record<string, unknown>[] = [];
-  ws.on('message', (d) => queue.push(JSON.parse(String(d)) as Record<string, unknown>));
+  ws.on('message', (d) => {
+    for (const line of String(d).split('\n')) queue.push(JSON.parse(line) as Record<string, unknown>);
+  });
   await waitFor(() => queue.length === 1);
   queue.shift();
   return {
@@ -72,7 +74,9 @@ describe('bad input', () => {
   it('refuses frames past the per-connection flood limit with RATE_LIMITED', async () => {
     const { ws } = await raw();
     const codes: string[] = [];
-    ws.on('message', (d) => codes.push(String((JSON.parse(String(d)) as { code?: string }).code ?? 'ok')));
+    ws.on('message', (d) => {
+      for (const line of String(d).split('\n')) codes.push(String((JSON.parse(line) as { code?: string }).code ?? 'ok'));
+    });
     for (let i = 0; i < 600; i++) ws.send(`{"v":1,"type":"ping","id":${i}}`);
     await waitFor(() => codes.length === 600);
     expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThan(100);

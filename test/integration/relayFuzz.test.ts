@@ -6,7 +6,7 @@ import { fromBase64Url } from '../../src/shared/wire/encoding';
 import { envelope, registerDevice, tempDir, waitFor, type TestDevice } from '../support/relayHarness';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
 
-const TOTAL_FRAMES = 100_000;
+const TOTAL_FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000);
 const CONNECTIONS = 4;
 const BATCH = 500;
 const DEADLINE_MS = 50_000;
@@ -88,9 +88,11 @@ async function fuzzConnection(url: string, who: TestDevice | null, frames: numbe
     let nonce: Uint8Array | null = null;
     const barrier = new Map<number, () => void>();
     ws.on('message', (d) => {
-      const f = JSON.parse(String(d)) as { type: string; id?: number; nonce?: string };
-      if (f.type === 'challenge') nonce = fromBase64Url(f.nonce!);
-      else if (f.type === 'response' && typeof f.id === 'number') barrier.get(f.id)?.();
+      for (const line of String(d).split('\n')) {
+        const f = JSON.parse(line) as { type: string; id?: number; nonce?: string };
+        if (f.type === 'challenge') nonce = fromBase64Url(f.nonce!);
+        else if (f.type === 'response' && typeof f.id === 'number') barrier.get(f.id)?.();
+      }
     });
     const closed = new Promise<void>((res) => ws.on('close', () => res()));
     ws.on('error', () => undefined);

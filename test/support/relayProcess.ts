@@ -28,7 +28,10 @@ export async function spawnRelay(args: readonly string[]): Promise<RelayProcess>
         resolve(m[1]!);
       }
     });
-    proc.stderr!.on('data', (d) => (out += String(d)));
+    proc.stderr!.on('data', (d) => {
+      out += String(d);
+      if (process.env.PARLEY_RELAY_DEBUG) process.stderr.write(d);
+    });
     void exited.then((code) => reject(new Error(`relay exited ${code}: ${out}`)));
   });
   return { url, httpUrl: url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, ''), proc, exited };

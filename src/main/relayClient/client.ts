@@ -43,7 +43,9 @@ export class RelayClient {
     private readonly nonce: Uint8Array,
     private readonly timeoutMs: number,
   ) {
-    ws.on('message', (data) => this.onFrame(String(data)));
+    ws.on('message', (data) => {
+      for (const line of String(data).split('\n')) this.onFrame(line);
+    });
     ws.on('close', (code) => {
       this.closed = true;
       for (const w of this.waiting.values()) {
@@ -66,7 +68,7 @@ export class RelayClient {
       ws.once('close', (code) => fail(new Error(`closed ${code}`)));
       ws.once('message', (data) => {
         try {
-          const f = JSON.parse(String(data)) as ServerFrame;
+          const f = JSON.parse(String(data).split('\n')[0]!) as ServerFrame;
           const n = f.type === 'challenge' ? fromBase64Url(f.nonce) : null;
           if (!n) throw new Error('no challenge');
           ws.removeAllListeners();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
+import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
 import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent } from './types';
 import { deviceKeyOf } from './types';
@@ -107,14 +108,21 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     };
   });
 
-  const enqueue = db.transaction((items: readonly OutgoingItem[], now: number, expiresAt: number): string[] =>
-    items.map((it) => String(q.enqueue.run(it.deviceKey, now, expiresAt, it.envelope).lastInsertRowid)),
+  type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
+  const enqueues = new GroupCommit<EnqueueRequest, string[]>(
+    db.transaction((reqs: readonly EnqueueRequest[]) =>
+      reqs.map((r) => r.items.map((it) => String(q.enqueue.run(it.deviceKey, r.now, r.expiresAt, it.envelope).lastInsertRowid))),
+    ),
   );
-  const ack = db.transaction((device: DeviceKey, ids: readonly string[]): number => {
-    let n = 0;
-    for (const id of ids) n += q.ack.run(device, BigInt(id)).changes;
-    return n;
-  });
+  const acks = new GroupCommit<{ device: DeviceKey; ids: readonly string[] }, number>(
+    db.transaction((reqs: readonly { device: DeviceKey; ids: readonly string[] }[]) =>
+      reqs.map((r) => {
+        let n = 0;
+        for (const id of r.ids) n += q.ack.run(r.device, BigInt(id)).changes;
+        return n;
+      }),
+    ),
+  );
   const forget = db.transaction((device: DeviceKey) => {
     q.forgetOne.run(device);
     q.forgetSigned.run(device);
@@ -156,7 +164,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       forget(device);
     },
     async enqueue(items, now, expiresAt) {
-      const ids = enqueue(items, now, expiresAt);
+      const ids = await enqueues.submit({ items, now, expiresAt });
       items.forEach((it, i) => emit({ kind: 'queued', deviceKey: it.deviceKey, message: { id: ids[i]!, ts: now, envelope: it.envelope } }));
       return ids;
     },
@@ -165,7 +173,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       return rows.map((r) => ({ id: String(r.id), ts: Number(r.ts), envelope: String(r.envelope) }) satisfies QueuedMessage);
     },
     async ack(device, ids) {
-      return ack(device, ids);
+      return acks.submit({ device, ids });
     },
     async queueDepth() {
       return Number((q.depth.get() as Row).n);
