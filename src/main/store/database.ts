@@ -84,3 +84,14 @@ export function rekeyDatabase(db: SqliteDatabase, next: SecretKey): void {
   db.pragma(`rekey = ${next.pragmaLiteral()}`);
   db.pragma('journal_mode = WAL');
 }
+
+const statements = new WeakMap<SqliteDatabase, Map<string, Database.Statement>>();
+
+/** A prepared statement cached per connection (better-sqlite3 does not cache; preparing per call costs more than a row insert). */
+export function prep(db: SqliteDatabase, sql: string): Database.Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}

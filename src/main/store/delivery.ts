@@ -8,7 +8,7 @@
  */
 import { STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import type { ProtocolAddress } from '../protocol/stores';
-import type { SqliteDatabase } from './database';
+import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { MessageRepo, NewMessage } from './messages';
 import type { SqliteProtocolStores } from './protocolStores';
@@ -56,7 +56,7 @@ export class Delivery {
 
   /** True when this envelope was already committed (check before decrypting: a replayed envelope must not reach the ratchet). */
   isProcessed(envelopeId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM processed_envelopes WHERE envelope_id = ?').get(envelopeId) !== undefined;
+    return prep(this.db, 'SELECT 1 FROM processed_envelopes WHERE envelope_id = ?').get(envelopeId) !== undefined;
   }
 
   /** One transaction: session, identity, prekeys, message + FTS, dedupe id, ack intent. A repeated envelope id changes nothing. */
@@ -64,7 +64,7 @@ export class Delivery {
     if (c.envelopeId.length === 0) throw new StoreError('STORE_BAD_INPUT', 'An envelope id is required.');
     return this.db.transaction((): ReceiveOutcome => {
       const now = this.clock();
-      const fresh = this.db.prepare('INSERT OR IGNORE INTO processed_envelopes (envelope_id, processed_at) VALUES (?, ?)').run(c.envelopeId, now);
+      const fresh = prep(this.db, 'INSERT OR IGNORE INTO processed_envelopes (envelope_id, processed_at) VALUES (?, ?)').run(c.envelopeId, now);
       if (fresh.changes === 0) return 'duplicate';
       if (c.session) {
         if (c.newIdentity) this.protocol.saveIdentitySync(c.session.address, c.newIdentity);
@@ -73,7 +73,7 @@ export class Delivery {
       if (c.consumed?.oneTimePreKeyId != null) this.protocol.removePreKeySync(c.consumed.oneTimePreKeyId);
       if (c.consumed?.kemPreKeyId != null) this.protocol.markKyberPreKeyUsedSync(c.consumed.kemPreKeyId);
       if (c.message) this.messages.insert(c.message);
-      this.db.prepare('INSERT OR IGNORE INTO pending_acks (envelope_id, created_at) VALUES (?, ?)').run(c.envelopeId, now);
+      prep(this.db, 'INSERT OR IGNORE INTO pending_acks (envelope_id, created_at) VALUES (?, ?)').run(c.envelopeId, now);
       return 'stored';
     }).immediate();
   }
@@ -81,12 +81,12 @@ export class Delivery {
   /** Envelope ids committed but not yet acknowledged to the relay, oldest first. */
   pendingAcks(limit = STORE_MAX_PENDING_LIST): string[] {
     checkLimit(limit);
-    return this.db.prepare('SELECT envelope_id FROM pending_acks ORDER BY created_at, envelope_id LIMIT ?').pluck().all(limit) as string[];
+    return prep(this.db, 'SELECT envelope_id FROM pending_acks ORDER BY created_at, envelope_id LIMIT ?').pluck().all(limit) as string[];
   }
 
   /** Forgets ack intents once the relay has confirmed the ack. */
   clearAcks(envelopeIds: readonly string[]): void {
-    const del = this.db.prepare('DELETE FROM pending_acks WHERE envelope_id = ?');
+    const del = prep(this.db, 'DELETE FROM pending_acks WHERE envelope_id = ?');
     this.db.transaction(() => {
       for (const id of envelopeIds) del.run(id);
     })();
@@ -98,7 +98,7 @@ export class Delivery {
       const now = this.clock();
       if (c.session) this.protocol.storeSessionSync(c.session.address, c.session.record);
       if (c.message) this.messages.insert(c.message);
-      const ins = this.db.prepare('INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
+      const ins = prep(this.db, 'INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
       return c.outbox.map((o) => Number(ins.run(c.message?.id ?? null, o.recipient, o.payload, now).lastInsertRowid));
     }).immediate();
   }
@@ -106,27 +106,27 @@ export class Delivery {
   /** Outbox entries still to send (or resend), oldest first. */
   outbox(limit = STORE_MAX_PENDING_LIST): OutboxEntry[] {
     checkLimit(limit);
-    const rows = this.db.prepare('SELECT id, message_id, recipient, payload, attempts FROM outbox ORDER BY id LIMIT ?').all(limit) as
+    const rows = prep(this.db, 'SELECT id, message_id, recipient, payload, attempts FROM outbox ORDER BY id LIMIT ?').all(limit) as
       { id: number; message_id: string | null; recipient: string; payload: Uint8Array; attempts: number }[];
     return rows.map((r) => ({ id: r.id, messageId: r.message_id, recipient: r.recipient, payload: new Uint8Array(r.payload), attempts: r.attempts }));
   }
 
   noteAttempt(outboxId: number): void {
-    this.db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(outboxId);
+    prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(outboxId);
   }
 
   /** The relay confirmed these entries: remove them; a message with no entries left becomes 'sent'. */
   confirmSent(outboxIds: readonly number[]): void {
-    const get = this.db.prepare('SELECT message_id FROM outbox WHERE id = ?').pluck();
-    const del = this.db.prepare('DELETE FROM outbox WHERE id = ?');
-    const left = this.db.prepare('SELECT count(*) FROM outbox WHERE message_id = ?').pluck();
+    const get = prep(this.db, 'SELECT message_id FROM outbox WHERE id = ?').pluck();
+    const del = prep(this.db, 'DELETE FROM outbox WHERE id = ?');
+    const left = prep(this.db, 'SELECT count(*) FROM outbox WHERE message_id = ?').pluck();
     this.db.transaction(() => {
       for (const id of outboxIds) {
         const mid = get.get(id) as string | null | undefined;
         if (mid === undefined) continue;
         del.run(id);
         if (mid !== null && (left.get(mid) as number) === 0) {
-          this.db.prepare(`UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'queued'`).run(mid);
+          prep(this.db, `UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'queued'`).run(mid);
         }
       }
     })();

@@ -1,5 +1,5 @@
 /** Account, own devices, contacts and settings. Names live only inside the page-encrypted file; account key material is sealed. */
-import type { SqliteDatabase } from './database';
+import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
 
 export interface Contact {
@@ -11,45 +11,45 @@ export class Directory {
   constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
 
   setAccount(accountId: string, displayName: string, keyMaterial: Uint8Array, now = Date.now()): void {
-    this.db.prepare('INSERT OR REPLACE INTO account (id, account_id, display_name, key_material, created_at) VALUES (1, ?, ?, ?, ?)')
+    prep(this.db, 'INSERT OR REPLACE INTO account (id, account_id, display_name, key_material, created_at) VALUES (1, ?, ?, ?, ?)')
       .run(accountId, displayName, this.sealer.seal('account', '1', keyMaterial), now);
   }
 
   account(): { accountId: string; displayName: string; keyMaterial: Uint8Array } | null {
-    const r = this.db.prepare('SELECT account_id, display_name, key_material FROM account WHERE id = 1').get() as
+    const r = prep(this.db, 'SELECT account_id, display_name, key_material FROM account WHERE id = 1').get() as
       { account_id: string; display_name: string; key_material: Uint8Array } | undefined;
     return r ? { accountId: r.account_id, displayName: r.display_name, keyMaterial: this.sealer.open('account', '1', r.key_material) } : null;
   }
 
   addOwnDevice(deviceId: string, name: string, isThisDevice: boolean, now = Date.now()): void {
-    this.db.prepare('INSERT OR REPLACE INTO own_devices (device_id, name, is_this_device, created_at) VALUES (?, ?, ?, ?)')
+    prep(this.db, 'INSERT OR REPLACE INTO own_devices (device_id, name, is_this_device, created_at) VALUES (?, ?, ?, ?)')
       .run(deviceId, name, isThisDevice ? 1 : 0, now);
   }
 
   ownDevices(): { deviceId: string; name: string; isThisDevice: boolean }[] {
-    return (this.db.prepare('SELECT device_id, name, is_this_device FROM own_devices ORDER BY created_at').all() as
+    return (prep(this.db, 'SELECT device_id, name, is_this_device FROM own_devices ORDER BY created_at').all() as
       { device_id: string; name: string; is_this_device: number }[]).map((r) => ({ deviceId: r.device_id, name: r.name, isThisDevice: r.is_this_device === 1 }));
   }
 
   upsertContact(c: Contact, now = Date.now()): void {
-    this.db.prepare(`INSERT INTO contacts (account_id, display_name, created_at) VALUES (?, ?, ?)
+    prep(this.db, `INSERT INTO contacts (account_id, display_name, created_at) VALUES (?, ?, ?)
       ON CONFLICT(account_id) DO UPDATE SET display_name = excluded.display_name`).run(c.accountId, c.displayName, now);
   }
 
   contacts(): Contact[] {
-    return (this.db.prepare('SELECT account_id, display_name FROM contacts ORDER BY display_name').all() as { account_id: string; display_name: string }[])
+    return (prep(this.db, 'SELECT account_id, display_name FROM contacts ORDER BY display_name').all() as { account_id: string; display_name: string }[])
       .map((r) => ({ accountId: r.account_id, displayName: r.display_name }));
   }
 
   deleteContact(accountId: string): void {
-    this.db.prepare('DELETE FROM contacts WHERE account_id = ?').run(accountId);
+    prep(this.db, 'DELETE FROM contacts WHERE account_id = ?').run(accountId);
   }
 
   setSetting(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(key, value);
+    prep(this.db, 'INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(key, value);
   }
 
   setting(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+    return (prep(this.db, 'SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
   }
 }

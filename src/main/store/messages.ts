@@ -5,7 +5,7 @@
  * index rows; secure_delete zeroes the freed pages).
  */
 import { STORE_EXPIRY_BATCH, STORE_MAX_PAGE_SIZE, STORE_MAX_SEARCH_RESULTS } from '../../shared/constants';
-import type { SqliteDatabase } from './database';
+import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 
 export type MessageDirection = 'in' | 'out';
@@ -73,7 +73,7 @@ export class MessageRepo {
   constructor(private readonly db: SqliteDatabase) {}
 
   upsertConversation(c: Omit<Conversation, 'lastMessageAt'>, now = Date.now()): void {
-    this.db.prepare(`INSERT INTO conversations (id, kind, peer_account_id, title, expire_timer_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    prep(this.db, `INSERT INTO conversations (id, kind, peer_account_id, title, expire_timer_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET title = excluded.title, expire_timer_ms = excluded.expire_timer_ms`)
       .run(c.id, c.kind, c.peerAccountId, c.title, c.expireTimerMs, now);
   }
@@ -82,8 +82,8 @@ export class MessageRepo {
   listConversations(limit: number, before?: Cursor): Conversation[] {
     checkLimit(limit, STORE_MAX_PAGE_SIZE);
     const rows = before
-      ? this.db.prepare(`SELECT * FROM conversations WHERE (last_message_at, id) < (?, ?) ORDER BY last_message_at DESC, id DESC LIMIT ?`).all(before.at, before.id, limit)
-      : this.db.prepare('SELECT * FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT ?').all(limit);
+      ? prep(this.db, `SELECT * FROM conversations WHERE (last_message_at, id) < (?, ?) ORDER BY last_message_at DESC, id DESC LIMIT ?`).all(before.at, before.id, limit)
+      : prep(this.db, 'SELECT * FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT ?').all(limit);
     return (rows as { id: string; kind: 'direct' | 'group'; peer_account_id: string | null; title: string; expire_timer_ms: number | null; last_message_at: number }[])
       .map((r) => ({ id: r.id, kind: r.kind, peerAccountId: r.peer_account_id, title: r.title, expireTimerMs: r.expire_timer_ms, lastMessageAt: r.last_message_at }));
   }
@@ -91,11 +91,11 @@ export class MessageRepo {
   /** Inserts a message (and, by trigger, its FTS row). Returns false if the id exists already. */
   insert(m: NewMessage): boolean {
     if (!DELIVERY_STATES.has(m.state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
-    const r = this.db.prepare(`INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
+    const r = prep(this.db, `INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
       m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state, m.direction === 'in' ? 1 : 0,
       m.replyTo ?? null, m.expiresAt ?? null);
     if (r.changes === 0) return false;
-    this.db.prepare('UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?').run(m.sentAt, m.conversationId);
+    prep(this.db, 'UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?').run(m.sentAt, m.conversationId);
     return true;
   }
 
@@ -107,7 +107,7 @@ export class MessageRepo {
   }
 
   get(id: string): Message | null {
-    const r = this.db.prepare(`SELECT ${COLS} FROM messages WHERE id = ?`).get(id) as MessageRow | undefined;
+    const r = prep(this.db, `SELECT ${COLS} FROM messages WHERE id = ?`).get(id) as MessageRow | undefined;
     return r ? toMessage(r) : null;
   }
 
@@ -115,9 +115,9 @@ export class MessageRepo {
   page(conversationId: string, limit: number, before?: Cursor): Message[] {
     checkLimit(limit, STORE_MAX_PAGE_SIZE);
     const rows = (before
-      ? this.db.prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? AND (sent_at, id) < (?, ?) ORDER BY sent_at DESC, id DESC LIMIT ?`)
+      ? prep(this.db, `SELECT ${COLS} FROM messages WHERE conversation_id = ? AND (sent_at, id) < (?, ?) ORDER BY sent_at DESC, id DESC LIMIT ?`)
         .all(conversationId, before.at, before.id, limit)
-      : this.db.prepare(`SELECT ${COLS} FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?`)
+      : prep(this.db, `SELECT ${COLS} FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?`)
         .all(conversationId, limit)) as MessageRow[];
     return rows.map(toMessage).reverse();
   }
@@ -125,49 +125,49 @@ export class MessageRepo {
   /** Best-ranked matches across all conversations; `phrase` matches the words in order. */
   search(text: string, limit: number, phrase = false): Message[] {
     checkLimit(limit, STORE_MAX_SEARCH_RESULTS);
-    const rows = this.db.prepare(`SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+    const rows = prep(this.db, `SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
       WHERE messages_fts MATCH ? ORDER BY f.rank LIMIT ?`).all(ftsQuery(text, phrase), limit) as MessageRow[];
     return rows.map(toMessage);
   }
 
   unreadCount(conversationId: string): number {
-    return this.db.prepare('SELECT count(*) FROM messages WHERE conversation_id = ? AND unread = 1').pluck().get(conversationId) as number;
+    return prep(this.db, 'SELECT count(*) FROM messages WHERE conversation_id = ? AND unread = 1').pluck().get(conversationId) as number;
   }
 
   /** Unread counts of every conversation that has any. */
   unreadCounts(): Map<string, number> {
-    const rows = this.db.prepare('SELECT conversation_id AS c, count(*) AS n FROM messages WHERE unread = 1 GROUP BY conversation_id').all() as { c: string; n: number }[];
+    const rows = prep(this.db, 'SELECT conversation_id AS c, count(*) AS n FROM messages WHERE unread = 1 GROUP BY conversation_id').all() as { c: string; n: number }[];
     return new Map(rows.map((r) => [r.c, r.n]));
   }
 
   /** Marks incoming messages up to and including `upTo` read. */
   markRead(conversationId: string, upTo: Cursor): number {
-    return this.db.prepare('UPDATE messages SET unread = 0 WHERE conversation_id = ? AND unread = 1 AND (sent_at, id) <= (?, ?)')
+    return prep(this.db, 'UPDATE messages SET unread = 0 WHERE conversation_id = ? AND unread = 1 AND (sent_at, id) <= (?, ?)')
       .run(conversationId, upTo.at, upTo.id).changes;
   }
 
   setState(id: string, state: DeliveryState): void {
     if (!DELIVERY_STATES.has(state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
-    this.db.prepare('UPDATE messages SET state = ? WHERE id = ?').run(state, id);
+    prep(this.db, 'UPDATE messages SET state = ? WHERE id = ?').run(state, id);
   }
 
   edit(id: string, body: string, at: number): void {
-    this.db.prepare('UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(body, at, id);
+    prep(this.db, 'UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(body, at, id);
   }
 
   /** Deletes a message row for good (FTS row by trigger; freed pages zeroed by secure_delete). */
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM messages WHERE id = ?').run(id).changes > 0;
+    return prep(this.db, 'DELETE FROM messages WHERE id = ?').run(id).changes > 0;
   }
 
   /** Deletes up to STORE_EXPIRY_BATCH messages whose expiry has passed; returns how many. */
   expire(now: number): number {
-    return this.db.prepare(`DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
+    return prep(this.db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
       .run(now, STORE_EXPIRY_BATCH).changes;
   }
 
   /** The next expiry deadline, or null. */
   nextExpiry(): number | null {
-    return (this.db.prepare('SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL').pluck().get() as number | null) ?? null;
+    return (prep(this.db, 'SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL').pluck().get() as number | null) ?? null;
   }
 }

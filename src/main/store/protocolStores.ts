@@ -10,7 +10,7 @@ import {
   type ProtocolStores, type SessionStore, type SignedPreKeyStore,
 } from '../protocol/stores';
 import { PreKeyKind } from '../../shared/wire/prekeySignature';
-import type { SqliteDatabase } from './database';
+import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { Sealer } from './seal';
 
@@ -30,10 +30,10 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
 
   // ── identity ──
   setIdentityKeyPairSync(record: Uint8Array): void {
-    this.db.prepare('INSERT OR REPLACE INTO identity_keypair (id, record) VALUES (1, ?)').run(this.sealer.seal('identity_keypair', '1', record));
+    prep(this.db, 'INSERT OR REPLACE INTO identity_keypair (id, record) VALUES (1, ?)').run(this.sealer.seal('identity_keypair', '1', record));
   }
   getIdentityKeyPairSync(): Uint8Array {
-    const row = this.db.prepare('SELECT record FROM identity_keypair WHERE id = 1').get() as { record: Uint8Array } | undefined;
+    const row = prep(this.db, 'SELECT record FROM identity_keypair WHERE id = 1').get() as { record: Uint8Array } | undefined;
     if (!row) throw new StoreError('STORE_BAD_INPUT', 'This store has no identity key yet.');
     return this.sealer.open('identity_keypair', '1', row.record);
   }
@@ -41,7 +41,7 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     return this.getIdentityKeyPairSync();
   }
   getIdentitySync(a: ProtocolAddress): { key: Uint8Array; trust: TrustState } | null {
-    const row = this.db.prepare('SELECT identity_key AS key, trust FROM contact_devices WHERE address = ?').get(addressKey(a)) as
+    const row = prep(this.db, 'SELECT identity_key AS key, trust FROM contact_devices WHERE address = ?').get(addressKey(a)) as
       { key: Uint8Array; trust: TrustState } | undefined;
     return row ? { key: new Uint8Array(row.key), trust: row.trust } : null;
   }
@@ -53,7 +53,7 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     const old = this.getIdentitySync(a);
     if (old && same(old.key, key)) return false;
     const trust: TrustState = old ? 'changed' : 'unverified';
-    this.db.prepare(`INSERT INTO contact_devices (address, account_id, device_id, identity_key, trust, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    prep(this.db, `INSERT INTO contact_devices (address, account_id, device_id, identity_key, trust, updated_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT(address) DO UPDATE SET identity_key = excluded.identity_key, trust = excluded.trust, updated_at = excluded.updated_at`)
       .run(addressKey(a), a.accountId, a.deviceId, key, trust, this.clock());
     return old !== null;
@@ -66,19 +66,19 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     return old === null || same(old.key, key);
   }
   setTrustSync(a: ProtocolAddress, trust: TrustState): void {
-    const r = this.db.prepare('UPDATE contact_devices SET trust = ?, updated_at = ? WHERE address = ?').run(trust, this.clock(), addressKey(a));
+    const r = prep(this.db, 'UPDATE contact_devices SET trust = ?, updated_at = ? WHERE address = ?').run(trust, this.clock(), addressKey(a));
     if (r.changes === 0) throw new StoreError('STORE_BAD_INPUT', 'No such contact device.');
   }
 
   // ── sessions ──
   loadSessionSync(a: ProtocolAddress): Uint8Array | null {
     const k = addressKey(a);
-    const row = this.db.prepare('SELECT record FROM sessions WHERE address = ?').get(k) as { record: Uint8Array } | undefined;
+    const row = prep(this.db, 'SELECT record FROM sessions WHERE address = ?').get(k) as { record: Uint8Array } | undefined;
     return row ? this.sealer.open('sessions', k, row.record) : null;
   }
   storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
     const k = addressKey(a);
-    this.db.prepare('INSERT OR REPLACE INTO sessions (address, record, updated_at) VALUES (?, ?, ?)')
+    prep(this.db, 'INSERT OR REPLACE INTO sessions (address, record, updated_at) VALUES (?, ?, ?)')
       .run(k, this.sealer.seal('sessions', k, record), this.clock());
   }
   async loadSession(a: ProtocolAddress): Promise<Uint8Array | null> {
@@ -93,24 +93,24 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     this.db.transaction(() => {
       const rec = this.loadSessionSync(a);
       if (!rec) return;
-      const id = (this.db.prepare('SELECT coalesce(max(rowid), 0) + 1 AS n FROM archived_sessions').get() as { n: number }).n;
-      this.db.prepare('INSERT INTO archived_sessions (rowid, address, record, archived_at) VALUES (?, ?, ?, ?)')
+      const id = (prep(this.db, 'SELECT coalesce(max(rowid), 0) + 1 AS n FROM archived_sessions').get() as { n: number }).n;
+      prep(this.db, 'INSERT INTO archived_sessions (rowid, address, record, archived_at) VALUES (?, ?, ?, ?)')
         .run(id, k, this.sealer.seal('archived_sessions', String(id), rec), this.clock());
-      this.db.prepare('DELETE FROM sessions WHERE address = ?').run(k);
+      prep(this.db, 'DELETE FROM sessions WHERE address = ?').run(k);
     })();
   }
 
   // ── prekeys ──
   private load(kind: PreKeyTable, id: number): Uint8Array | null {
-    const row = this.db.prepare('SELECT record FROM prekeys WHERE kind = ? AND id = ?').get(kind, id) as { record: Uint8Array } | undefined;
+    const row = prep(this.db, 'SELECT record FROM prekeys WHERE kind = ? AND id = ?').get(kind, id) as { record: Uint8Array } | undefined;
     return row ? this.sealer.open('prekeys', `${kind}.${id}`, row.record) : null;
   }
   private store(kind: PreKeyTable, id: number, record: Uint8Array): void {
     if (!Number.isSafeInteger(id) || id < 0) throw new StoreError('STORE_BAD_INPUT', 'A prekey id is a non-negative integer.');
-    this.db.prepare('INSERT OR REPLACE INTO prekeys (kind, id, record) VALUES (?, ?, ?)').run(kind, id, this.sealer.seal('prekeys', `${kind}.${id}`, record));
+    prep(this.db, 'INSERT OR REPLACE INTO prekeys (kind, id, record) VALUES (?, ?, ?)').run(kind, id, this.sealer.seal('prekeys', `${kind}.${id}`, record));
   }
   private remove(kind: PreKeyTable, id: number): void {
-    this.db.prepare('DELETE FROM prekeys WHERE kind = ? AND id = ?').run(kind, id);
+    prep(this.db, 'DELETE FROM prekeys WHERE kind = ? AND id = ?').run(kind, id);
   }
   loadPreKeySync = (id: number): Uint8Array | null => this.load('ec', id);
   loadSignedPreKeySync = (id: number): Uint8Array | null => this.load('signed', id);
@@ -143,7 +143,7 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     this.remove('signed', id);
   }
   async listSignedPreKeyIds(): Promise<number[]> {
-    return (this.db.prepare(`SELECT id FROM prekeys WHERE kind = 'signed' ORDER BY id`).pluck().all() as number[]);
+    return (prep(this.db, `SELECT id FROM prekeys WHERE kind = 'signed' ORDER BY id`).pluck().all() as number[]);
   }
   async loadKyberPreKey(id: number): Promise<Uint8Array | null> {
     return this.load('kem', id);
