@@ -40,6 +40,7 @@ export const Content = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500) }).strict(),
   z.object({ ...base, type: z.literal('typing'), typing: z.boolean() }).strict(),
   z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict(),
+  z.object({ ...base, type: z.literal('profile'), name: z.string().trim().min(1).max(64) }).strict(),
 ]);
 export type Content = z.infer<typeof Content>;
 

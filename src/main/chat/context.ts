@@ -1,0 +1,32 @@
+/** What the messaging modules share: the store, this device's keys, the relay link and the event sink. */
+import type { LocalStore } from '../store';
+import type { ContactsRepo } from './contactsRepo';
+import type { DeviceKeys } from './keys';
+import type { RelayLink } from './relayLink';
+
+export interface IncomingText {
+  readonly conversationId: string;
+  readonly from: string;
+  readonly id: string;
+  readonly text: string;
+  readonly sentAt: number;
+}
+
+export interface ChatEvents {
+  messagesChanged(conversationId: string, messageIds: readonly string[]): void;
+  conversationsChanged(): void;
+  contactsChanged(): void;
+  typing(conversationId: string, typing: boolean): void;
+  incomingText(message: IncomingText): void;
+}
+
+export interface ChatContext {
+  readonly store: LocalStore;
+  readonly keys: DeviceKeys;
+  readonly contacts: ContactsRepo;
+  readonly link: RelayLink;
+  readonly events: ChatEvents;
+  readonly displayName: () => string;
+  readonly settings: () => { readReceipts: boolean; typingIndicators: boolean };
+  readonly now: () => number;
+}

@@ -1,0 +1,18 @@
+import { ParleyError } from '../../shared/errors';
+
+export type ChatErrorCode =
+  | 'CHAT_NO_ACCOUNT'
+  | 'CHAT_ACCOUNT_EXISTS'
+  | 'CHAT_LOCKED'
+  | 'CHAT_OFFLINE'
+  | 'CHAT_UNKNOWN_CONTACT'
+  | 'CHAT_CONTACT_EXISTS'
+  | 'CHAT_SELF_CONTACT'
+  | 'CHAT_IDENTITY_CHANGED'
+  | 'CHAT_BAD_DEVICE_LIST'
+  | 'CHAT_UNKNOWN_MESSAGE'
+  | 'CHAT_PHRASE_MISMATCH'
+  | 'CHAT_NOT_ALLOWED';
+
+/** Errors of the messaging core, each with one sentence a person can act on. */
+export class ChatError extends ParleyError<ChatErrorCode> {}

@@ -1,0 +1,205 @@
+/**
+ * The receive path. An envelope is unsealed, its sender device checked
+ * against the sender account's signed device list, and decrypted without
+ * writing anything. Then ONE transaction commits the new session record,
+ * consumed prekeys, the message or its effect (receipt, edit, reaction,
+ * delete, timer), the processed envelope id and the ack intent. Only then
+ * is the relay acked. A failed decrypt changes no state.
+ */
+import { toBase64Url } from '../../shared/wire/encoding';
+import { parseContent, type Content } from '../../shared/wire/content';
+import { decryptMessage, requiredPreKeys, type ProtocolAddress } from '../protocol';
+import { isParleyError } from '../../shared/errors';
+import type { IncomingMessage } from '../relayClient/client';
+import type { DeliveryState, NewMessage } from '../store';
+import { unseal } from '../messaging/sealedSender';
+import type { ChatContext } from './context';
+import { ChatError } from './errors';
+import { queueContent, recipientsOf, flushOutbox } from './outgoing';
+
+const RANK: Record<DeliveryState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4 };
+
+/**
+ * Confirms the sender device is in its account's signed device list: from
+ * the stored list, or a fresh one from the relay (signature and version
+ * checked by the client). Returns the fresh list's device ids, or null when
+ * the stored list already vouched for the device.
+ */
+async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string[] | null> {
+  if (a.accountId === ctx.keys.accountId) {
+    if (ctx.store.directory.ownDevices().some((d) => d.deviceId === a.deviceId)) return null;
+    throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not one of this account’s devices.');
+  }
+  if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return null;
+  const client = ctx.link.client;
+  if (!client) throw new ChatError('CHAT_OFFLINE', 'The sender’s device list cannot be checked while offline.');
+  const ids = (await client.getDeviceList(a.accountId)).devices.map((d) => d.deviceId);
+  if (!ids.includes(a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
+  return ids;
+}
+
+function unknownName(accountId: string): string {
+  return `Unknown ${accountId.slice(0, 6)}`;
+}
+
+/** Creates the contact and conversation for a first message from someone who added us. */
+function ensureContact(ctx: ChatContext, accountId: string, name: string | null): void {
+  if (ctx.contacts.get(accountId)) {
+    if (name && ctx.contacts.get(accountId)!.name === unknownName(accountId)) {
+      ctx.store.db.prepare('UPDATE contacts SET display_name = ? WHERE account_id = ?').run(name, accountId);
+      ctx.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: name, expireTimerMs: conversationTimer(ctx, accountId) });
+    }
+    return;
+  }
+  const title = name ?? unknownName(accountId);
+  ctx.contacts.insert({ accountId, name: title, relayUrl: null }, ctx.now());
+  ctx.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title, expireTimerMs: null });
+}
+
+function conversationTimer(ctx: ChatContext, id: string): number | null {
+  return (ctx.store.db.prepare('SELECT expire_timer_ms FROM conversations WHERE id = ?').pluck().get(id) as number | null | undefined) ?? null;
+}
+
+/** Applies a content's effect inside the receive transaction; returns the message to insert, if any. */
+function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content, receivedAt: number, changed: Set<string>): NewMessage | undefined {
+  const conversationId = from.accountId;
+  const db = ctx.store.db;
+  const own = (id: string) => ctx.store.messages.get(id);
+  switch (content.type) {
+    case 'profile':
+      ensureContact(ctx, from.accountId, content.name);
+      return undefined;
+    case 'text': {
+      ensureContact(ctx, from.accountId, null);
+      changed.add(content.id);
+      return {
+        id: content.id,
+        conversationId,
+        sender: from.accountId,
+        direction: 'in',
+        body: content.text,
+        sentAt: content.sentAt,
+        receivedAt,
+        state: 'delivered',
+        replyTo: content.replyTo,
+        expiresAt: content.expireSeconds ? receivedAt + content.expireSeconds * 1000 : null,
+      };
+    }
+    case 'receipt':
+      for (const id of content.targets) {
+        const m = own(id);
+        const next: DeliveryState = content.kind === 'read' ? 'read' : 'delivered';
+        if (m && m.direction === 'out' && m.conversationId === conversationId && RANK[next] > RANK[m.state]) {
+          ctx.store.messages.setState(id, next);
+          changed.add(id);
+        }
+      }
+      return undefined;
+    case 'edit': {
+      const m = own(content.target);
+      if (m && m.sender === from.accountId) {
+        ctx.store.messages.edit(m.id, content.text, content.sentAt);
+        changed.add(m.id);
+      }
+      return undefined;
+    }
+    case 'delete': {
+      const m = own(content.target);
+      if (m && m.sender === from.accountId) {
+        db.prepare(`UPDATE messages SET body = '', deleted_at = ? WHERE id = ?`).run(content.sentAt, m.id);
+        changed.add(m.id);
+      }
+      return undefined;
+    }
+    case 'reaction': {
+      const m = own(content.target);
+      if (!m || m.conversationId !== conversationId) return undefined;
+      if (content.emoji === null) db.prepare('DELETE FROM reactions WHERE message_id = ? AND sender = ?').run(m.id, from.accountId);
+      else db.prepare('INSERT OR REPLACE INTO reactions (message_id, sender, emoji, reacted_at) VALUES (?, ?, ?, ?)').run(m.id, from.accountId, content.emoji, content.sentAt);
+      changed.add(m.id);
+      return undefined;
+    }
+    case 'timer':
+      db.prepare('UPDATE conversations SET expire_timer_ms = ? WHERE id = ?').run(content.expireSeconds === null ? null : content.expireSeconds * 1000, conversationId);
+      return undefined;
+    case 'typing':
+      return undefined;
+  }
+}
+
+/** Handles one envelope from the relay; resolves after the commit and the ack. */
+export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<void> {
+  const { store } = ctx;
+  const client = ctx.link.client;
+  if (store.delivery.isProcessed(m.id)) {
+    await ack(ctx, [m.id]);
+    return;
+  }
+  let from: ProtocolAddress;
+  let content: Content;
+  let freshDevices: string[] | null;
+  let commit: Parameters<typeof store.delivery.commitReceive>[0];
+  try {
+    const opened = unseal(m.envelope, ctx.keys.x25519);
+    from = { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) };
+    freshDevices = await vouchSender(ctx, from);
+    const need = requiredPreKeys(opened.message);
+    const p = store.protocol;
+    const out = decryptMessage({
+      record: p.loadSessionSync(from),
+      identity: ctx.keys.identity,
+      remoteIdentity: opened.senderDeviceKey,
+      message: opened.message,
+      preKeys: need
+        ? {
+            signedPreKey: p.loadSignedPreKeySync(need.signedPreKeyId),
+            oneTimePreKey: need.oneTimePreKeyId === null ? null : p.loadPreKeySync(need.oneTimePreKeyId),
+            kemPreKey: p.loadKyberPreKeySync(need.kemPreKeyId),
+          }
+        : undefined,
+      now: ctx.now(),
+    });
+    content = parseContent(out.plaintext);
+    commit = { envelopeId: m.id, session: { address: from, record: out.record }, newIdentity: out.newSessionIdentity, consumed: out.consumed };
+  } catch (e) {
+    if (isParleyError(e) && e.code === 'CHAT_OFFLINE') return; // left on the relay, redelivered when back online
+    // Undecryptable, forged or malformed: nothing changes but the dedupe id, so it is not offered again.
+    store.delivery.commitReceive({ envelopeId: m.id });
+    await ack(ctx, [m.id]);
+    return;
+  }
+
+  const changed = new Set<string>();
+  let message: NewMessage | undefined;
+  store.db.transaction(() => {
+    message = applyContent(ctx, from, content, ctx.now(), changed);
+    if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
+    store.delivery.commitReceive({ ...commit, message });
+  }).immediate();
+  await ack(ctx, [m.id]);
+
+  const conversationId = from.accountId;
+  if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
+  if (content.type === 'profile') ctx.events.contactsChanged();
+  if (changed.size > 0) ctx.events.messagesChanged(conversationId, [...changed]);
+  if (content.type !== 'typing') ctx.events.conversationsChanged();
+  if (message && content.type === 'text') {
+    ctx.events.typing(conversationId, false);
+    ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
+    // Delivery receipt, end-to-end encrypted like any content.
+    queueContent(ctx, recipientsOf(ctx, from.accountId).filter((r) => r.accountId === from.accountId), { v: 1, type: 'receipt', kind: 'delivered', targets: [message.id], sentAt: ctx.now() });
+    if (client) void flushOutbox(ctx).catch(() => undefined);
+  }
+}
+
+/** Acks to the relay after the commit; the intent stays recorded until the relay confirms. */
+export async function ack(ctx: ChatContext, ids: readonly string[]): Promise<void> {
+  const client = ctx.link.client;
+  if (!client || ids.length === 0) return;
+  try {
+    await client.ack(ids);
+    ctx.store.delivery.clearAcks(ids);
+  } catch {
+    /* retried on the next connection from pending_acks */
+  }
+}

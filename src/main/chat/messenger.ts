@@ -1,0 +1,363 @@
+/**
+ * The messaging core one profile directory runs: account creation and
+ * unlock, the relay connection, contacts and safety numbers, sending and
+ * receiving. The Electron app (through the IPC handlers), the CLI and the
+ * tests all drive this same class.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import sodium from 'libsodium-wrappers-sumo';
+import { decodeInvite, encodeInvite } from '../../shared/wire/invite';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import type { ConnectionState } from '../../shared/contract';
+import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
+import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
+import { generateIdentityKey, IdentityKeyPair } from '../protocol';
+import { signDeviceList } from '../relayClient/signing';
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import { KEY_FILE, LocalStore, type Keychain, type Message, type PwhashParams } from '../store';
+import { decodeAccountRecord, encodeAccountRecord } from './accountRecord';
+import type { ChatContext, ChatEvents } from './context';
+import { ContactsRepo, type ContactRow } from './contactsRepo';
+import { ChatError } from './errors';
+import { handleIncoming, ack } from './incoming';
+import { createInitialPrekeys, DeviceKeys } from './keys';
+import { ensureSessions, flushOutbox, queueContent, recipientsOf } from './outgoing';
+import { RelayLink } from './relayLink';
+
+export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
+
+export interface UnlockWith {
+  readonly passphrase?: string | undefined;
+  readonly keychain?: Keychain | undefined;
+}
+
+export interface MessengerOptions extends UnlockWith {
+  readonly dir: string;
+  /** Overrides the relay recorded in the account (settings may change it). */
+  readonly relayUrl?: string | undefined;
+  readonly events?: Partial<ChatEvents> | undefined;
+  readonly onConnection?: ((s: ConnectionState) => void) | undefined;
+  readonly nativeBinding?: string | undefined;
+  /** Argon2id limits for a new passphrase wrap (tests use cheaper ones; the default is the store's named limits). */
+  readonly pwhash?: PwhashParams | undefined;
+}
+
+const SETTING_REGISTERED = 'relay.registered';
+const SETTING_PREKEYS_UPLOADED = 'relay.prekeysUploaded';
+const SETTING_READ_RECEIPTS = 'privacy.readReceipts';
+const SETTING_TYPING = 'privacy.typingIndicators';
+const SETTING_PREVIEWS = 'privacy.notificationPreviews';
+const SETTING_RELAY = 'relay.url';
+
+const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
+
+export const profileExists = (dir: string): boolean => existsSync(path.join(dir, KEY_FILE));
+
+export class Messenger {
+  readonly #ctx: ChatContext;
+  readonly #link: RelayLink;
+  #upload: Awaited<ReturnType<typeof createInitialPrekeys>> | null = null;
+  #incoming: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly store: LocalStore,
+    readonly keys: DeviceKeys,
+    readonly relayUrl: string,
+    events: Partial<ChatEvents>,
+    onConnection: (s: ConnectionState) => void,
+  ) {
+    const noop = () => undefined;
+    const sink: ChatEvents = {
+      messagesChanged: events.messagesChanged ?? noop,
+      conversationsChanged: events.conversationsChanged ?? noop,
+      contactsChanged: events.contactsChanged ?? noop,
+      typing: events.typing ?? noop,
+      incomingText: events.incomingText ?? noop,
+    };
+    const contacts = new ContactsRepo(store);
+    this.#link = new RelayLink({
+      url: relayUrl,
+      accountId: keys.accountId,
+      device: keys.deviceSigner,
+      registration: () => (store.directory.setting(SETTING_REGISTERED) === '1' ? undefined : this.#deviceList()),
+      onState: onConnection,
+      onOnline: (client) => this.#onOnline(client),
+      onMessage: (m) => {
+        this.#incoming = this.#incoming.then(() => handleIncoming(this.#ctx, m)).catch(() => undefined);
+      },
+    });
+    this.#ctx = {
+      store,
+      keys,
+      contacts,
+      link: this.#link,
+      events: sink,
+      displayName: () => store.directory.account()?.displayName ?? '',
+      settings: () => this.settings(),
+      now: Date.now,
+    };
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────
+
+  /** Creates the account and this device; returns the 24-word phrase, which is also kept sealed until confirmed. */
+  static async create(
+    o: MessengerOptions & { displayName: string; relayUrl: string; onProgress?: (step: CreateStep) => void },
+  ): Promise<{ messenger: Messenger; phrase: string }> {
+    await sodium.ready;
+    if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
+    o.onProgress?.('keys');
+    const phrase = generateRecoveryPhrase();
+    const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
+    const accountSecret = recovery.account.secretKey.bytes.slice();
+    recovery.dispose();
+    const identity = generateIdentityKey();
+    o.onProgress?.('store');
+    const store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
+    const keys = new DeviceKeys(identity, accountSecret);
+    store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase }));
+    store.protocol.setIdentityKeyPairSync(identity.serialize());
+    store.directory.addOwnDevice(keys.deviceId, 'This desktop', true);
+    const upload = await createInitialPrekeys(store, identity, Date.now());
+    const m = new Messenger(store, keys, o.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
+    m.#upload = upload;
+    o.onProgress?.('register');
+    m.#link.start();
+    const client = await m.#link.online(10_000);
+    if (client) o.onProgress?.('prekeys');
+    o.onProgress?.('done');
+    return { messenger: m, phrase };
+  }
+
+  /** Unlocks an existing profile. A wrong passphrase is STORE_WRONG_PASSPHRASE and changes nothing. */
+  static async open(o: MessengerOptions): Promise<Messenger> {
+    await sodium.ready;
+    if (!profileExists(o.dir)) throw new ChatError('CHAT_NO_ACCOUNT', 'This profile has no account yet; create one first.');
+    const store = await LocalStore.open({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding });
+    const account = store.directory.account();
+    if (!account) {
+      store.close();
+      throw new ChatError('CHAT_NO_ACCOUNT', 'This profile has no account yet; create one first.');
+    }
+    const record = decodeAccountRecord(account.keyMaterial);
+    const keys = new DeviceKeys(IdentityKeyPair.deserialize(store.protocol.getIdentityKeyPairSync()), record.accountSecretKey);
+    const relayUrl = o.relayUrl ?? store.directory.setting(SETTING_RELAY) ?? record.relayUrl;
+    const m = new Messenger(store, keys, relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
+    m.#link.start();
+    return m;
+  }
+
+  #deviceList(): SignedDeviceList {
+    const devices = this.store.directory.ownDevices().map((d) => ({ deviceId: d.deviceId, addedAt: 0 }));
+    return signDeviceList(this.keys.accountSigner, 1, devices);
+  }
+
+  async #onOnline(client: NonNullable<RelayLink['client']>): Promise<void> {
+    const d = this.store.directory;
+    if (d.setting(SETTING_REGISTERED) !== '1') d.setSetting(SETTING_REGISTERED, '1');
+    if (d.setting(SETTING_PREKEYS_UPLOADED) !== '1' && this.#upload) {
+      await client.uploadPrekeys(this.#upload);
+      this.#upload = null;
+      d.setSetting(SETTING_PREKEYS_UPLOADED, '1');
+    }
+    await ack(this.#ctx, this.store.delivery.pendingAcks());
+    await flushOutbox(this.#ctx);
+  }
+
+  /** Waits until the relay connection is up (or the timeout passes). */
+  async waitOnline(timeoutMs = 10_000): Promise<boolean> {
+    return (await this.#link.online(timeoutMs)) !== null;
+  }
+
+  /** Waits until every envelope received so far is committed and acked. */
+  async drain(): Promise<void> {
+    await this.#incoming;
+  }
+
+  async close(): Promise<void> {
+    await this.#link.stop();
+    await this.#incoming;
+    this.store.close();
+    this.keys.dispose();
+  }
+
+  // ── account ──────────────────────────────────────────────────────────────
+
+  get displayName(): string {
+    return this.#ctx.displayName();
+  }
+
+  invite(): string {
+    return encodeInvite({ accountKey: this.keys.accountPublicKey, relayUrl: this.relayUrl });
+  }
+
+  /** The phrase while it still awaits confirmation, else null. */
+  pendingPhrase(): string | null {
+    const a = this.store.directory.account();
+    return a ? decodeAccountRecord(a.keyMaterial).pendingPhrase : null;
+  }
+
+  /** Checks three words (0-based positions) and erases the stored phrase once they match. */
+  confirmPhrase(answers: readonly { index: number; word: string }[]): void {
+    const phrase = this.pendingPhrase();
+    if (!phrase) return;
+    const words = phrase.split(' ');
+    if (answers.length === 0 || answers.some((a) => words[a.index] !== a.word.trim().toLowerCase())) {
+      throw new ChatError('CHAT_PHRASE_MISMATCH', 'Those words do not match your recovery phrase. Check what you wrote down.');
+    }
+    const a = this.store.directory.account()!;
+    const record = decodeAccountRecord(a.keyMaterial);
+    this.store.directory.setAccount(a.accountId, a.displayName, encodeAccountRecord({ ...record, pendingPhrase: null }));
+    this.store.checkpoint();
+  }
+
+  settings(): { readReceipts: boolean; typingIndicators: boolean; notificationPreviews: boolean; relayUrl: string } {
+    const d = this.store.directory;
+    return {
+      readReceipts: d.setting(SETTING_READ_RECEIPTS) !== '0',
+      typingIndicators: d.setting(SETTING_TYPING) !== '0',
+      notificationPreviews: d.setting(SETTING_PREVIEWS) !== '0',
+      relayUrl: d.setting(SETTING_RELAY) ?? this.relayUrl,
+    };
+  }
+
+  updateSettings(patch: Partial<ReturnType<Messenger['settings']>>): ReturnType<Messenger['settings']> {
+    const d = this.store.directory;
+    if (patch.readReceipts !== undefined) d.setSetting(SETTING_READ_RECEIPTS, patch.readReceipts ? '1' : '0');
+    if (patch.typingIndicators !== undefined) d.setSetting(SETTING_TYPING, patch.typingIndicators ? '1' : '0');
+    if (patch.notificationPreviews !== undefined) d.setSetting(SETTING_PREVIEWS, patch.notificationPreviews ? '1' : '0');
+    if (patch.relayUrl !== undefined) {
+      if (!/^wss?:\/\/\S+$/u.test(patch.relayUrl)) throw new ChatError('CHAT_NOT_ALLOWED', 'A relay address starts with ws:// or wss://.');
+      d.setSetting(SETTING_RELAY, patch.relayUrl);
+    }
+    return this.settings();
+  }
+
+  // ── contacts ─────────────────────────────────────────────────────────────
+
+  contacts(): ContactRow[] {
+    return this.#ctx.contacts.all();
+  }
+
+  contact(accountId: string): ContactRow {
+    const c = this.#ctx.contacts.get(accountId);
+    if (!c) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such contact.');
+    return c;
+  }
+
+  contactByName(name: string): ContactRow {
+    const c = this.#ctx.contacts.byName(name);
+    if (!c) throw new ChatError('CHAT_UNKNOWN_CONTACT', `You have no contact named “${name}”.`);
+    return c;
+  }
+
+  /**
+   * Adds a contact from their invite code: fetches their signed device list
+   * (verified against the account key in the code), starts sessions, and
+   * introduces us by name. A known name with a different account key is an
+   * identity change that waits for the user's acceptance.
+   */
+  async addContact(code: string, name: string): Promise<ContactRow> {
+    const invite = decodeInvite(code);
+    const accountId = toBase64Url(invite.accountKey);
+    const trimmed = name.trim();
+    if (accountId === this.keys.accountId) throw new ChatError('CHAT_SELF_CONTACT', 'That is your own invite code.');
+    const repo = this.#ctx.contacts;
+    if (repo.get(accountId)) throw new ChatError('CHAT_CONTACT_EXISTS', 'This person is already in your contacts.');
+    const sameName = repo.byName(trimmed);
+    const client = await this.#link.online(5_000);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; adding a contact needs a connection.');
+    const list = await client.getDeviceList(accountId);
+    if (list.accountId !== accountId) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The relay answered with another account’s device list.');
+    if (sameName) {
+      repo.setPendingAccount(sameName.accountId, accountId);
+      this.#ctx.events.contactsChanged();
+      this.#ctx.events.conversationsChanged();
+      return repo.get(sameName.accountId)!;
+    }
+    this.store.db.transaction(() => {
+      repo.insert({ accountId, name: trimmed, relayUrl: invite.relayUrl }, Date.now());
+      repo.setDevices(accountId, list.devices.map((d) => d.deviceId));
+      this.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: trimmed, expireTimerMs: null });
+    })();
+    await this.#send(accountId, { v: 1, type: 'profile', name: this.displayName, sentAt: Date.now() });
+    this.#ctx.events.contactsChanged();
+    this.#ctx.events.conversationsChanged();
+    return repo.get(accountId)!;
+  }
+
+  safetyNumber(accountId: string): SafetyNumber {
+    const c = this.contact(accountId);
+    const theirs = fromBase64Url(c.pendingAccountId ?? c.accountId)!;
+    return safetyNumber(this.keys.accountPublicKey, theirs);
+  }
+
+  setVerified(accountId: string, verified: boolean): ContactRow {
+    const c = this.contact(accountId);
+    if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', 'Accept the new safety number before verifying it.');
+    this.#ctx.contacts.setTrust(accountId, verified ? 'verified' : 'unverified');
+    this.#ctx.events.contactsChanged();
+    this.#ctx.events.conversationsChanged();
+    return this.contact(accountId);
+  }
+
+  // ── messages ─────────────────────────────────────────────────────────────
+
+  async #send(accountId: string, content: Parameters<typeof queueContent>[2], message?: Parameters<typeof queueContent>[3]): Promise<void> {
+    const recipients = recipientsOf(this.#ctx, accountId);
+    await ensureSessions(this.#ctx, recipients);
+    queueContent(this.#ctx, recipients, content, message);
+    void flushOutbox(this.#ctx).catch(() => undefined);
+  }
+
+  /** Sends a text; resolves once it is committed to the outbox (it goes out now or on reconnect). */
+  async sendText(conversationId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
+    const c = this.contact(conversationId);
+    if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', `${c.name}’s safety number changed. Review and accept it before sending.`);
+    const id = newMessageId();
+    const now = Date.now();
+    const timer = this.#timerMs(conversationId);
+    await this.#send(
+      conversationId,
+      { v: 1, type: 'text', id, text, sentAt: now, replyTo: opts.replyTo ?? null, expireSeconds: timer === null ? null : Math.round(timer / 1000), attachment: null },
+      { id, conversationId, sender: this.keys.accountId, direction: 'out', body: text, sentAt: now, receivedAt: now, state: 'queued', replyTo: opts.replyTo ?? null, expiresAt: timer === null ? null : now + timer },
+    );
+    this.#ctx.events.messagesChanged(conversationId, [id]);
+    this.#ctx.events.conversationsChanged();
+    return this.store.messages.get(id)!;
+  }
+
+  #timerMs(conversationId: string): number | null {
+    return (this.store.db.prepare('SELECT expire_timer_ms FROM conversations WHERE id = ?').pluck().get(conversationId) as number | null | undefined) ?? null;
+  }
+
+  /** Marks a conversation read and, if enabled, tells the sender with an encrypted read receipt. */
+  async markRead(conversationId: string): Promise<void> {
+    const ids = this.store.db.prepare(`SELECT id FROM messages WHERE conversation_id = ? AND unread = 1 AND direction = 'in' ORDER BY sent_at`).pluck().all(conversationId) as string[];
+    if (ids.length === 0) return;
+    const last = this.store.messages.get(ids[ids.length - 1]!)!;
+    this.store.messages.markRead(conversationId, { at: last.sentAt, id: last.id });
+    if (this.settings().readReceipts) {
+      for (let i = 0; i < ids.length; i += 500) {
+        await this.#send(conversationId, { v: 1, type: 'receipt', kind: 'read', targets: ids.slice(i, i + 500), sentAt: Date.now() });
+      }
+    }
+    this.#ctx.events.conversationsChanged();
+  }
+
+  history(conversationId: string, limit: number, before?: { at: number; id: string }): Message[] {
+    this.contact(conversationId);
+    return this.store.messages.page(conversationId, limit, before);
+  }
+
+  search(text: string, limit = 50): Message[] {
+    return this.store.messages.search(text, limit);
+  }
+
+  /** Sends any outbox entries now (used after reconnects and by the CLI before exiting). */
+  async flush(): Promise<void> {
+    await flushOutbox(this.#ctx);
+  }
+}
