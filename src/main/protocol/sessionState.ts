@@ -20,9 +20,27 @@ export const SKIP_ENTRY_BYTES = 40;
 
 export interface SkippedChain {
   readonly hk: Uint8Array;
+  /** Physical entries in the block, including a hole. */
   count: number;
   /** Capacity ≥ count × SKIP_ENTRY_BYTES; bytes past the count are zero. */
   entries: Uint8Array;
+  /**
+   * Index of an erased entry not yet compacted away (its key is already
+   * zero), or -1. Lets a use-and-erase skip the block shift: serialization
+   * writes around the hole.
+   */
+  hole: number;
+}
+
+const live = (c: SkippedChain): number => c.count - (c.hole >= 0 ? 1 : 0);
+
+/** Closes the hole by shifting later entries down. */
+function compact(c: SkippedChain): void {
+  if (c.hole < 0) return;
+  c.entries.copyWithin(c.hole * 40, (c.hole + 1) * 40, c.count * 40);
+  c.count--;
+  c.entries.fill(0, c.count * 40, (c.count + 1) * 40);
+  c.hole = -1;
 }
 
 export interface SessionMetrics {
@@ -61,7 +79,7 @@ export interface SessionState {
 
 export function skippedCount(s: SessionState): number {
   let n = 0;
-  for (const c of s.skipped) n += c.count;
+  for (const c of s.skipped) n += live(c);
   return n;
 }
 
@@ -78,18 +96,22 @@ export function findSkipped(c: SkippedChain, n: number): number {
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = entryN(c, mid);
-    if (v === n) return mid;
+    if (v === n) return mid === c.hole ? -1 : mid;
     if (v < n) lo = mid + 1;
     else hi = mid - 1;
   }
   return -1;
 }
 
-/** Erases entry i (its key is zeroed) keeping order. */
+/** Erases entry i: its key is zeroed now, its slot becomes the chain's hole. */
 export function removeSkipped(c: SkippedChain, i: number): void {
-  c.entries.copyWithin(i * 40, (i + 1) * 40, c.count * 40);
-  c.count--;
-  c.entries.fill(0, c.count * 40, (c.count + 1) * 40);
+  if (c.hole >= 0) {
+    const old = c.hole;
+    compact(c);
+    if (i > old) i--;
+  }
+  c.entries.fill(0, i * 40 + 8, i * 40 + 40);
+  c.hole = i;
 }
 
 /** Builds a block of new entries; `keys` are message keys for n = first, first+1, … */
@@ -110,9 +132,10 @@ export function appendSkipped(s: SessionState, hk: Uint8Array, block: Uint8Array
   if (block.length === 0) return;
   let c = s.skipped.find((x) => sodium.memcmp(x.hk, hk));
   if (!c) {
-    c = { hk: hk.slice(), count: 0, entries: new Uint8Array(block.length) };
+    c = { hk: hk.slice(), count: 0, entries: new Uint8Array(block.length), hole: -1 };
     s.skipped.push(c);
   }
+  compact(c);
   const need = c.count * 40 + block.length;
   if (need > c.entries.length) {
     const grown = new Uint8Array(Math.max(need, c.entries.length * 2));
@@ -129,19 +152,23 @@ export function pruneSkipped(s: SessionState, now: number): void {
   const cutoff = Math.floor((now - SKIPPED_KEY_TTL_MS) / 1000);
   let total = 0;
   for (const c of s.skipped) {
-    let drop = 0;
-    while (drop < c.count && entryTime(c, drop) < cutoff) drop++;
-    if (drop > 0) dropFront(c, drop);
-    total += c.count;
+    if (c.count > 0 && entryTime(c, 0) < cutoff) {
+      compact(c);
+      let drop = 0;
+      while (drop < c.count && entryTime(c, drop) < cutoff) drop++;
+      dropFront(c, drop);
+    }
+    total += live(c);
   }
   for (const c of s.skipped) {
     if (total <= MAX_SKIPPED_KEYS_TOTAL) break;
+    compact(c);
     const drop = Math.min(c.count, total - MAX_SKIPPED_KEYS_TOTAL);
     dropFront(c, drop);
     total -= drop;
   }
   s.skipped = s.skipped.filter((c) => {
-    if (c.count > 0) return true;
+    if (live(c) > 0) return true;
     sodium.memzero(c.hk);
     return false;
   });
@@ -161,7 +188,7 @@ const OPTIONAL_KEYS = (s: SessionState): (Uint8Array | null)[] => [s.dhr, s.cks,
 export function stateSize(s: SessionState): number {
   let n = 2 + 66 + 32 + 32 + (s.dhs ? 64 : 0) + 32 + 12 + 24 + (s.pendingPreamble ? PREAMBLE_BYTES : 0) + 2;
   for (const k of OPTIONAL_KEYS(s)) if (k) n += 32;
-  for (const c of s.skipped) n += 36 + c.count * 40;
+  for (const c of s.skipped) n += 36 + live(c) * 40;
   return n;
 }
 
@@ -175,7 +202,11 @@ export function writeState(w: ByteWriter, s: SessionState): void {
   w.time(s.metrics.createdAt).time(s.metrics.lastDhStepAt).u32(s.metrics.sent).u32(s.metrics.received);
   if (s.pendingPreamble) w.bytes(s.pendingPreamble);
   w.u16(s.skipped.length);
-  for (const c of s.skipped) w.bytes(c.hk).u32(c.count).bytes(c.entries.subarray(0, c.count * 40));
+  for (const c of s.skipped) {
+    w.bytes(c.hk).u32(live(c));
+    if (c.hole < 0) w.bytes(c.entries.subarray(0, c.count * 40));
+    else w.bytes(c.entries.subarray(0, c.hole * 40)).bytes(c.entries.subarray((c.hole + 1) * 40, c.count * 40));
+  }
 }
 
 /** Reads a state; fields are views into the reader's buffer, which the caller must own (parseRecord copies once). */
@@ -199,7 +230,7 @@ export function readState(r: ByteReader): SessionState {
     const hk = r.view(32);
     const count = r.u32();
     if (count > MAX_SKIPPED_KEYS_TOTAL) throw new ProtocolError('PROTOCOL_MALFORMED', 'Too many skipped keys in a record.');
-    skipped.push({ hk, count, entries: r.view(count * 40) });
+    skipped.push({ hk, count, entries: r.view(count * 40), hole: -1 });
   }
   return { ad, baseKey, rootKey, dhs, dhr, cks, ckr, hks, hkr, nhks, nhkr, ns, nr, pn, pendingPreamble, skipped, metrics };
 }
