@@ -63,6 +63,8 @@ export const STORE_MAX_PENDING_LIST = 1000;
 export const STORE_WAL_AUTOCHECKPOINT_PAGES = 1000;
 /** SQLite page cache per connection, KiB (negative cache_size); keeps RSS well under the 300 MB goal at 1M messages. */
 export const STORE_CACHE_KIB = 32 * 1024;
+/** Messages per transaction in bulk imports (restore, benchmark); large enough to amortise the commit, small enough to keep the WAL short. */
+export const STORE_BULK_INSERT_BATCH = 10_000;
 
 // ── Relay ────────────────────────────────────────────────────────────────────
 /** Version carried in every relay frame; a relay rejects frames of another version. */

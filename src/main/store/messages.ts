@@ -88,21 +88,32 @@ export class MessageRepo {
       .map((r) => ({ id: r.id, kind: r.kind, peerAccountId: r.peer_account_id, title: r.title, expireTimerMs: r.expire_timer_ms, lastMessageAt: r.last_message_at }));
   }
 
+  private insertRow(m: NewMessage): boolean {
+    if (!DELIVERY_STATES.has(m.state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
+    return prep(this.db, `INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
+      m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state, m.direction === 'in' ? 1 : 0,
+      m.replyTo ?? null, m.expiresAt ?? null).changes > 0;
+  }
+
+  private touch(conversationId: string, at: number): void {
+    prep(this.db, 'UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?').run(at, conversationId);
+  }
+
   /** Inserts a message (and, by trigger, its FTS row). Returns false if the id exists already. */
   insert(m: NewMessage): boolean {
-    if (!DELIVERY_STATES.has(m.state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
-    const r = prep(this.db, `INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
-      m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state, m.direction === 'in' ? 1 : 0,
-      m.replyTo ?? null, m.expiresAt ?? null);
-    if (r.changes === 0) return false;
-    prep(this.db, 'UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?').run(m.sentAt, m.conversationId);
+    if (!this.insertRow(m)) return false;
+    this.touch(m.conversationId, m.sentAt);
     return true;
   }
 
-  /** Inserts many messages in one transaction (bulk import, benchmark). */
+  /** Inserts many messages in one transaction (bulk import, benchmark); each conversation is touched once. */
   insertMany(ms: readonly NewMessage[]): void {
     this.db.transaction(() => {
-      for (const m of ms) this.insert(m);
+      const latest = new Map<string, number>();
+      for (const m of ms) {
+        if (this.insertRow(m)) latest.set(m.conversationId, Math.max(latest.get(m.conversationId) ?? 0, m.sentAt));
+      }
+      for (const [c, at] of latest) this.touch(c, at);
     })();
   }
 
