@@ -125,10 +125,14 @@ export const RELAY_BACKUP_GUESS_BUCKET = 10;
 export const RELAY_BACKUP_GUESS_REFILL_MS = 60_000;
 /** Most signed devices in one account's device list. */
 export const RELAY_MAX_DEVICES = 16;
+/** A worker thread checkpoints the relay's SQLite WAL this often, so fsyncs never stall the event loop. */
+export const RELAY_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 /** How often the relay deletes expired messages, attachments and channels. */
 export const RELAY_CLEANUP_INTERVAL_MS = 60_000;
 
 // ── Client / app ─────────────────────────────────────────────────────────────
+/** The relay's WebSocket path; a bare relay address (ws://host:port) means this endpoint. */
+export const RELAY_WS_PATH = '/v1/ws';
 /** Relay the app uses when none is configured: the embedded one on this machine. */
 export const DEFAULT_RELAY_URL = 'ws://127.0.0.1:8787';
 /** Longest relay URL an invite code carries; keeps the QR code small and scannable. */

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
+import { RELAY_WAL_CHECKPOINT_INTERVAL_MS } from '../../shared/constants';
+import { startCheckpointer } from './checkpointer';
 import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
 import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent } from './types';
@@ -40,11 +42,14 @@ export function migrateSqlite(db: Database.Database): number {
 
 export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(path.join(options.dataDir, 'relay.sqlite'));
+  const file = path.join(options.dataDir, 'relay.sqlite');
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');
+  db.pragma('wal_autocheckpoint = 0');
   migrateSqlite(db);
+  const checkpointer = startCheckpointer(file, RELAY_WAL_CHECKPOINT_INTERVAL_MS);
 
   const listeners = new Set<(e: StoreEvent) => void>();
   const emit = (e: StoreEvent): void => {
@@ -206,6 +211,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async close() {
       listeners.clear();
+      await checkpointer.stop();
       db.close();
     },
   };

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
+import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +46,20 @@ describe('relay PostgreSQL schema', () => {
     expect(await migratePostgres(c)).toBe(POSTGRES_MIGRATIONS.at(-1)!.version);
     expect((await c.query('SELECT envelope FROM messages')).rows).toEqual([{ envelope: 'AAAA' }]);
     await c.end();
+  });
+});
+
+describe('relay SQLite checkpoints', () => {
+  it('move committed pages from the WAL into the database file from the worker thread', async () => {
+    const dir = tempDir();
+    const store = openSqliteStore({ dataDir: dir });
+    const file = path.join(dir, 'relay.sqlite');
+    const before = fs.statSync(file).size;
+    const envelope = 'A'.repeat(4000);
+    for (let i = 0; i < 20; i++) await store.enqueue(Array.from({ length: 50 }, () => ({ deviceKey: 'a.b', envelope })), 1, Date.now() + 60_000);
+    const deadline = Date.now() + 10_000;
+    while (fs.statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(fs.statSync(file).size).toBeGreaterThan(before + 1_000_000);
+    await store.close();
   });
 });
