@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
-import { openEncryptedDatabase, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
+import { openEncryptedDatabase, prep, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
 import { Delivery } from './delivery';
 import { Directory } from './directory';
 import { StoreError } from './errors';
@@ -26,6 +26,12 @@ import { SecretKey } from './secretKey';
 export const DB_FILE = 'parley.db';
 export const KEY_FILE = 'parley.keys';
 const SEAL_CONTEXT = 'parleysl';
+const SEAL_ID_SETTING = 'store.sealKeyId';
+
+/** A public identifier of a database key's seal subkey (keyed hash of nothing), to tell which key sealed the rows. */
+function sealKeyId(key: SecretKey): string {
+  return sodium.to_hex(sodium.crypto_generichash(16, new Uint8Array(0), key.bytes));
+}
 
 /** Tables whose values are sealed, with the column and the row-id expression the AD uses. */
 const SEALED: readonly { table: string; col: string; key: string; pk: string }[] = [
@@ -94,6 +100,12 @@ export class LocalStore {
     if (o.passphrase !== undefined) key = unwrapWithPassphrase(file, o.passphrase);
     else if (o.keychain) key = unwrapWithKeychain(file, o.keychain);
     else throw new StoreError('STORE_NO_UNLOCK_METHOD', 'Give a passphrase or a keychain.');
+    const nextPath = path.join(o.dir, `${KEY_FILE}.next`);
+    if (fs.existsSync(nextPath)) {
+      const nextFile = readKeyFile(nextPath);
+      const next = o.passphrase !== undefined ? unwrapWithPassphrase(nextFile, o.passphrase) : unwrapWithKeychain(nextFile, o.keychain!);
+      return LocalStore.recover(o, key, next);
+    }
     return LocalStore.fromKey(path.join(o.dir, DB_FILE), key, o, o.dir);
   }
 
@@ -106,6 +118,10 @@ export class LocalStore {
       key.dispose();
       throw e;
     }
+    return LocalStore.build(db, key, o, dir);
+  }
+
+  private static build(db: SqliteDatabase, key: SecretKey, o: Partial<UnlockOptions>, dir: string | null): LocalStore {
     try {
       migrate(db);
     } catch (e) {
@@ -114,6 +130,36 @@ export class LocalStore {
       throw e;
     }
     return new LocalStore(db, key, dir, o.keychain, o.pwhash ?? DEFAULT_PWHASH, o.clock ?? Date.now);
+  }
+
+  /**
+   * Finishes or abandons a re-key that a crash interrupted. `parley.keys.next`
+   * exists from the start of a re-key until its end; the seal-key id in
+   * settings tells whether the reseal committed.
+   */
+  private static recover(o: UnlockOptions, current: SecretKey, next: SecretKey): LocalStore {
+    const dbPath = path.join(o.dir, DB_FILE);
+    const keys = path.join(o.dir, KEY_FILE);
+    let db: SqliteDatabase;
+    try {
+      db = openEncryptedDatabase(dbPath, current, o);
+    } catch (e) {
+      if (!(e instanceof StoreError) || e.code !== 'STORE_CORRUPT') throw e;
+      // Pages were already rekeyed: only the key file rename was missing.
+      current.dispose();
+      const store = LocalStore.fromKey(dbPath, next, o, o.dir);
+      fs.renameSync(`${keys}.next`, keys);
+      return store;
+    }
+    if (prep(db, 'SELECT value FROM settings WHERE key = ?').pluck().get(SEAL_ID_SETTING) === sealKeyId(next)) {
+      rekeyDatabase(db, next);
+      fs.renameSync(`${keys}.next`, keys);
+      current.dispose();
+      return LocalStore.build(db, next, o, o.dir);
+    }
+    fs.rmSync(`${keys}.next`);
+    next.dispose();
+    return LocalStore.build(db, current, o, o.dir);
   }
 
   private keyFilePath(): string {
@@ -135,16 +181,26 @@ export class LocalStore {
   }
 
   /**
-   * Rotates the database key itself: reseals key material under the new
-   * subkey, rekeys every page, then rewrites the key file's wraps.
+   * Rotates the database key itself, crash-safely: write the new wraps to
+   * parley.keys.next; reseal key material under the new subkey (recording
+   * its id) in one transaction; rekey every page; rename the key file into
+   * place. `open` finishes or abandons an interrupted run. Wraps this
+   * session cannot recreate (a keychain it was not given) are dropped.
    */
-  rekey(passphrase?: string): void {
-    const file = readKeyFile(this.keyFilePath());
+  rekey(passphrase?: string, crashAfter?: 'next-file' | 'reseal' | 'pages'): void {
+    const keys = this.keyFilePath();
+    const file = readKeyFile(keys);
     if (file.passphrase) {
       if (passphrase === undefined) throw new StoreError('STORE_NO_UNLOCK_METHOD', 'Re-keying needs the passphrase.');
       unwrapWithPassphrase(file, passphrase).dispose();
     }
     const next = SecretKey.random();
+    writeKeyFile(`${keys}.next`, {
+      version: KEY_FILE_VERSION,
+      ...(file.passphrase && passphrase !== undefined ? { passphrase: wrapWithPassphrase(next, passphrase, this.pwhash) } : {}),
+      ...(file.keychain && this.keychain ? { keychain: wrapWithKeychain(next, this.keychain) } : {}),
+    });
+    if (crashAfter === 'next-file') return;
     const nextSeal = next.derive(1, SEAL_CONTEXT);
     const from = new Sealer(this.#sealKey);
     const to = new Sealer(nextSeal);
@@ -154,14 +210,12 @@ export class LocalStore {
         const upd = this.db.prepare(`UPDATE ${s.table} SET ${s.col} = ? WHERE ${s.pk} = ?`);
         for (const r of rows) upd.run(to.seal(s.table, r.k, from.open(s.table, r.k, r.v)), r.pk);
       }
+      this.directory.setSetting(SEAL_ID_SETTING, sealKeyId(next));
     })();
+    if (crashAfter === 'reseal') return;
     rekeyDatabase(this.db, next);
-    const nextFile: KeyFile = {
-      version: KEY_FILE_VERSION,
-      ...(file.passphrase && passphrase !== undefined ? { passphrase: wrapWithPassphrase(next, passphrase, this.pwhash) } : {}),
-      ...(file.keychain && this.keychain ? { keychain: wrapWithKeychain(next, this.keychain) } : {}),
-    };
-    writeKeyFile(this.keyFilePath(), nextFile);
+    if (crashAfter === 'pages') return;
+    fs.renameSync(`${keys}.next`, keys);
     this.#key.dispose();
     this.#sealKey.dispose();
     this.#key = next;
