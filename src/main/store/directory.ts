@@ -52,4 +52,14 @@ export class Directory {
   setting(key: string): string | null {
     return (prep(this.db, 'SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
   }
+
+  backupState(): { lastBackupAt: number | null; cursor: string | null; status: string } {
+    const r = prep(this.db, 'SELECT last_backup_at, cursor, status FROM backup_state WHERE id = 1').get() as
+      { last_backup_at: number | null; cursor: string | null; status: string } | undefined;
+    return r ? { lastBackupAt: r.last_backup_at, cursor: r.cursor, status: r.status } : { lastBackupAt: null, cursor: null, status: 'idle' };
+  }
+
+  setBackupState(s: { lastBackupAt: number | null; cursor: string | null; status: string }): void {
+    prep(this.db, 'INSERT OR REPLACE INTO backup_state (id, last_backup_at, cursor, status) VALUES (1, ?, ?, ?)').run(s.lastBackupAt, s.cursor, s.status);
+  }
 }

@@ -10,3 +10,5 @@ export type { ReceiveCommit, ReceiveOutcome, SendCommit, OutboxEntry } from './d
 export type { TrustState } from './protocolStores';
 export type { Contact } from './directory';
 export { ExpiryTimer } from './expiry';
+export type { Attachment } from './attachments';
+export type { Reaction } from './reactions';

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { openEncryptedDatabase, prep, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
+import { AttachmentRepo } from './attachments';
 import { Delivery } from './delivery';
 import { Directory } from './directory';
 import { StoreError } from './errors';
@@ -19,6 +20,7 @@ import {
 } from './keyFile';
 import { MessageRepo } from './messages';
 import { SqliteProtocolStores } from './protocolStores';
+import { ReactionRepo } from './reactions';
 import { migrate } from './schema';
 import { Sealer } from './seal';
 import { SecretKey } from './secretKey';
@@ -57,6 +59,8 @@ export class LocalStore {
   readonly messages: MessageRepo;
   readonly delivery: Delivery;
   readonly directory: Directory;
+  readonly attachments: AttachmentRepo;
+  readonly reactions: ReactionRepo;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -71,6 +75,8 @@ export class LocalStore {
     this.messages = new MessageRepo(db);
     this.delivery = new Delivery(db, this.protocol, this.messages, clock);
     this.directory = new Directory(db, sealer);
+    this.attachments = new AttachmentRepo(db, sealer);
+    this.reactions = new ReactionRepo(db);
   }
 
   /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */
