@@ -51,6 +51,9 @@ const SETTING_TYPING = 'privacy.typingIndicators';
 const SETTING_PREVIEWS = 'privacy.notificationPreviews';
 const SETTING_RELAY = 'relay.url';
 
+/** How long an arriving envelope waits for the connection to finish authenticating. */
+const RELAY_ONLINE_WAIT_MS = 15_000;
+
 const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
 
 export const profileExists = (dir: string): boolean => existsSync(path.join(dir, KEY_FILE));
@@ -85,7 +88,13 @@ export class Messenger {
       onState: onConnection,
       onOnline: (client) => this.#onOnline(client),
       onMessage: (m) => {
-        this.#incoming = this.#incoming.then(() => handleIncoming(this.#ctx, m)).catch(() => undefined);
+        // Envelopes can arrive while authentication completes: handle them, in order, once the link is online.
+        this.#incoming = this.#incoming
+          .then(async () => {
+            await this.#link.online(RELAY_ONLINE_WAIT_MS);
+            await handleIncoming(this.#ctx, m);
+          })
+          .catch(() => undefined);
       },
     });
     this.#ctx = {

@@ -3,7 +3,7 @@
  * reports every state change, and reconnects with exponential backoff and
  * jitter (RECONNECT_BASE_MS … RECONNECT_MAX_MS) until stopped.
  */
-import { RECONNECT_BASE_MS, RECONNECT_MAX_MS } from '../../shared/constants';
+import { RECONNECT_BASE_MS, RECONNECT_MAX_MS, RELAY_WS_PATH } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { ConnectionState } from '../../shared/contract';
 import { RelayClient } from '../relayClient/client';
@@ -19,6 +19,13 @@ export interface RelayLinkOptions {
   /** Runs after each successful authentication (flush the outbox and acks, upload prekeys). */
   readonly onOnline: (client: RelayClient) => Promise<void>;
   readonly onMessage: Parameters<RelayClient['onMessage']>[0];
+}
+
+/** The relay's WebSocket endpoint for a configured relay address: a bare ws://host:port gets the protocol path. */
+export function relayEndpoint(url: string): string {
+  const u = new URL(url);
+  if (u.pathname === '/' || u.pathname === '') u.pathname = RELAY_WS_PATH;
+  return u.toString();
 }
 
 export class RelayLink {
@@ -62,7 +69,7 @@ export class RelayLink {
     this.o.onState({ state: 'connecting', relay: this.o.url, retryInMs: null });
     let client: RelayClient | null = null;
     try {
-      client = await RelayClient.connect(this.o.url);
+      client = await RelayClient.connect(relayEndpoint(this.o.url));
       client.onMessage(this.o.onMessage);
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
       if (this.#stopped) {
