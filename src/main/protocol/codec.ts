@@ -1,6 +1,9 @@
 /** Minimal big-endian byte reader/writer for the engine's records and messages. Reads are bounds-checked. */
 import { ProtocolError } from './errors';
 
+/** Outputs at least this large are allocated without zero-filling (records with many skipped keys). */
+const UNZEROED_MIN = 4096;
+
 /**
  * Writes into one buffer sized by the caller; when the size was exact,
  * finish() returns that buffer without another copy.
@@ -11,15 +14,16 @@ export class ByteWriter {
   #off = 0;
 
   constructor(capacity = 256) {
-    this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+    // Large exact-size outputs skip zero-filling: every byte is written before finish() hands the buffer out.
+    this.#buf = capacity >= UNZEROED_MIN ? new Uint8Array(Buffer.allocUnsafeSlow(capacity).buffer, 0, capacity) : new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
 
   #ensure(n: number): void {
     if (this.#off + n <= this.#buf.length) return;
     const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#off + n));
     next.set(this.#buf.subarray(0, this.#off));
-    this.#buf.fill(0, 0, this.#off);
+    this.#buf.fill(0);
     this.#buf = next;
     this.#view = new DataView(next.buffer);
   }
@@ -73,11 +77,11 @@ export class ByteWriter {
     return this.u32(b.length).bytes(b);
   }
 
-  /** The written bytes: the buffer itself when it was sized exactly, else a copy (and the buffer is wiped). */
+  /** The written bytes: the buffer itself when it was sized exactly, else a copy of the written part (and the buffer is wiped). */
   finish(): Uint8Array {
     if (this.#off === this.#buf.length) return this.#buf;
     const out = this.#buf.slice(0, this.#off);
-    this.#buf.fill(0, 0, this.#off);
+    this.#buf.fill(0);
     return out;
   }
 }
