@@ -46,6 +46,8 @@ export interface RelayContext {
   readonly sessions: Map<DeviceKey, Set<LiveSession>>;
   /** Open provisioning channels on this instance. */
   readonly provisioning: Map<string, { session: LiveSession; expiresAt: number }>;
+  /** HTTP bulk-fetch bearer tokens (SHA-256 hex) of this instance. */
+  readonly bulkTokens: Map<string, { deviceKey: DeviceKey; expiresAt: number }>;
   /** Verified current device ids per account, invalidated on device-list events. */
   readonly deviceCache: Map<string, ReadonlySet<string>>;
 }

@@ -1,6 +1,6 @@
 /** Request handlers behind the session: one function per frame type, each checking auth, limits and signatures. */
 import { createHash, randomBytes } from 'node:crypto';
-import { RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_PROVISIONING_TTL_MS, RELAY_ATTACHMENT_TTL_MS } from '../shared/constants';
+import { RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_PROVISIONING_TTL_MS, RELAY_ATTACHMENT_TTL_MS, RELAY_BULK_TOKEN_TTL_MS } from '../shared/constants';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
 import { fromBase64Url, toBase64Url } from '../shared/wire/encoding';
 import { PreKeyKind } from '../shared/wire/prekeySignature';
@@ -137,6 +137,16 @@ async function attachmentUpload(s: Session, ctx: RelayContext): Promise<unknown>
   return { attachmentId: id, uploadToken: token, path: `/v1/attachments/${id}`, maxBytes: ctx.limits.maxAttachmentBytes };
 }
 
+/** A short-lived bearer token for GET /v1/messages (bulk fetch of this device's queue over HTTP). */
+function bulkToken(s: Session, ctx: RelayContext): unknown {
+  const me = requireAuth(s);
+  if (ctx.bulkTokens.size >= 100_000) throw new RelayError('RATE_LIMITED', 'too many open bulk tokens');
+  const token = toBase64Url(randomBytes(32));
+  const expiresAt = Date.now() + RELAY_BULK_TOKEN_TTL_MS;
+  ctx.bulkTokens.set(sha256Hex(token), { deviceKey: me.deviceKey, expiresAt });
+  return { token, expiresAt, path: '/v1/messages' };
+}
+
 function provisionOpen(s: Session, ctx: RelayContext): unknown {
   const channelId = toBase64Url(randomBytes(16));
   const expiresAt = Date.now() + RELAY_PROVISIONING_TTL_MS;
@@ -176,6 +186,8 @@ export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFram
       return ack(s, ctx, f);
     case 'attachmentUpload':
       return attachmentUpload(s, ctx);
+    case 'bulkToken':
+      return bulkToken(s, ctx);
     case 'provisionOpen':
       return provisionOpen(s, ctx);
     case 'provisionSend':

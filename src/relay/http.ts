@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { timingSafeEqual } from 'node:crypto';
+import { RELAY_BULK_FETCH_MAX } from '../shared/constants';
 import { fromBase64Url } from '../shared/wire/encoding';
 import type { RelayContext } from './context';
 import { sha256Hex } from './handlers';
@@ -121,6 +122,20 @@ async function backups(req: IncomingMessage, res: ServerResponse, ctx: RelayCont
   reply(res, 405, 'BAD_FRAME', ctx);
 }
 
+/** GET /v1/messages?after=ID&limit=N: this device's queued messages, oldest first; acks stay on the WebSocket. */
+async function bulkFetch(req: IncomingMessage, res: ServerResponse, ctx: RelayContext): Promise<void> {
+  const token = bearer(req);
+  const grant = token ? ctx.bulkTokens.get(sha256Hex(token)) : undefined;
+  if (!grant || grant.expiresAt <= Date.now()) return reply(res, 401, 'NOT_AUTHENTICATED', ctx);
+  const params = new URL(req.url ?? '/', 'http://relay').searchParams;
+  const after = params.get('after') ?? '0';
+  const limit = Number(params.get('limit') ?? RELAY_BULK_FETCH_MAX);
+  if (!/^[0-9]{1,18}$/.test(after) || !Number.isInteger(limit) || limit < 1 || limit > RELAY_BULK_FETCH_MAX) return reply(res, 400, 'BAD_FRAME', ctx);
+  const messages = await ctx.store.pending(grant.deviceKey, limit, Date.now(), after);
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ v: 1, messages }));
+}
+
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: RelayContext): Promise<void> {
   const url = (req.url ?? '/').split('?')[0]!;
   const ip = req.socket.remoteAddress ?? 'unknown';
@@ -134,6 +149,7 @@ export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx:
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return void res.end(ctx.metrics.render(depth));
     }
+    if (url === '/v1/messages' && req.method === 'GET') return await bulkFetch(req, res, ctx);
     const att = ATTACHMENT_PATH.exec(url);
     if (att) return await attachments(req, res, ctx, att[1]!);
     const bak = BACKUP_PATH.exec(url);

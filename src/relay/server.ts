@@ -84,6 +84,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     backupGuessBuckets: new TokenBuckets(C.RELAY_BACKUP_GUESS_BUCKET, C.RELAY_BACKUP_GUESS_REFILL_MS),
     sessions: new Map(),
     provisioning: new Map(),
+    bulkTokens: new Map(),
     deviceCache: new Map(),
   };
 
@@ -150,6 +151,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const cleanup = setInterval(() => {
     const now = Date.now();
     for (const [id, ch] of ctx.provisioning) if (ch.expiresAt <= now) ctx.provisioning.delete(id);
+    for (const [t, b] of ctx.bulkTokens) if (b.expiresAt <= now) ctx.bulkTokens.delete(t);
     void store
       .purgeExpired(now)
       .then(async (stats) => {

@@ -127,6 +127,10 @@ export const RELAY_BACKUP_GUESS_REFILL_MS = 60_000;
 export const RELAY_MAX_DEVICES = 16;
 /** A worker thread checkpoints the relay's SQLite WAL this often, so fsyncs never stall the event loop. */
 export const RELAY_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
+/** A bearer token for HTTP bulk message fetch lives this long. */
+export const RELAY_BULK_TOKEN_TTL_MS = 5 * 60_000;
+/** Most messages one HTTP bulk fetch returns. */
+export const RELAY_BULK_FETCH_MAX = 1_000;
 /** How often the relay deletes expired messages, attachments and channels. */
 export const RELAY_CLEANUP_INTERVAL_MS = 60_000;
 

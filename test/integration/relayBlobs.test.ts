@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../../src/main/account/recovery';
-import { downloadAttachment, getBackup, putBackup, uploadAttachment } from '../../src/main/relayClient/blobs';
+import { downloadAttachment, fetchQueued, getBackup, putBackup, uploadAttachment } from '../../src/main/relayClient/blobs';
 import { RelayClient } from '../../src/main/relayClient/client';
 import { RelayClientError } from '../../src/main/relayClient/errors';
 import { toBase64Url } from '../../src/shared/wire/encoding';
-import { registerDevice, startTestRelay, waitFor } from '../support/relayHarness';
+import { envelope, registerDevice, startTestRelay, waitFor } from '../support/relayHarness';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
 let relay: Relay;
@@ -112,5 +112,26 @@ describe('encrypted backups', () => {
     for (let i = 0; i < 10; i++) codes.push(await codeOf(getBackup(relay.httpUrl, keys.backupId, randomBytes(32))));
     expect(codes.at(-1)).toBe('RATE_LIMITED');
     keys.dispose();
+  });
+});
+
+describe('bulk fetch over HTTP', () => {
+  it('returns only the token holder queue, pages by id, and refuses a bad token without revealing anything', async () => {
+    const alice = await registerDevice(relay.url);
+    const bob = await registerDevice(relay.url);
+    await bob.client.close();
+    for (let i = 0; i < 5; i++) await alice.client.send([{ accountId: bob.account.id, deviceId: bob.device.id, envelope: envelope(`bulk ${i}`) }]);
+    const bobAgain = await RelayClient.connect(relay.url);
+    await bobAgain.authenticate(bob.account.id, bob.device);
+    const { token } = await bobAgain.bulkToken();
+    const first = await fetchQueued(relay.httpUrl, token, '0', 3);
+    const rest = await fetchQueued(relay.httpUrl, token, first.at(-1)!.id, 10);
+    expect([...first, ...rest].map((m) => m.envelope)).toEqual([0, 1, 2, 3, 4].map((i) => envelope(`bulk ${i}`)));
+    const aliceToken = (await alice.client.bulkToken()).token;
+    expect(await fetchQueued(relay.httpUrl, aliceToken)).toEqual([]);
+    expect(await codeOf(fetchQueued(relay.httpUrl, toBase64Url(randomBytes(32))))).toBe('NOT_AUTHENTICATED');
+    await bobAgain.ack([...first, ...rest].map((m) => m.id));
+    expect(await fetchQueued(relay.httpUrl, token)).toEqual([]);
+    await Promise.all([alice.client.close(), bobAgain.close()]);
   });
 });

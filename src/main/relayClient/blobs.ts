@@ -31,7 +31,7 @@ async function expectStatus(res: http.IncomingMessage, ok: number): Promise<void
   } catch {
     /* not a relay error body */
   }
-  throw new RelayClientError(code === 'TOO_LARGE' || code === 'NOT_FOUND' || code === 'FORBIDDEN' || code === 'RATE_LIMITED' ? code : 'HTTP', `relay answered ${res.statusCode}`);
+  throw new RelayClientError((['TOO_LARGE', 'NOT_FOUND', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_AUTHENTICATED', 'BAD_FRAME'] as const).find((c) => c === code) ?? 'HTTP', `relay answered ${res.statusCode}`);
 }
 
 /** Streams `body` to the upload slot the relay granted (see RelayClient.attachmentUpload). */
@@ -46,6 +46,15 @@ export async function downloadAttachment(httpUrl: string, attachmentId: string):
   const res = await request('GET', `${httpUrl}/v1/attachments/${attachmentId}`, '');
   await expectStatus(res, 200);
   return res;
+}
+
+/** Bulk fetch over HTTP: up to `limit` queued messages with id above `after`. Ack them over the WebSocket. */
+export async function fetchQueued(httpUrl: string, token: string, after = '0', limit = 1000): Promise<{ id: string; ts: number; envelope: string }[]> {
+  const res = await request('GET', `${httpUrl}/v1/messages?after=${encodeURIComponent(after)}&limit=${limit}`, token);
+  await expectStatus(res, 200);
+  let text = '';
+  for await (const chunk of res) text += String(chunk);
+  return (JSON.parse(text) as { messages: { id: string; ts: number; envelope: string }[] }).messages;
 }
 
 /** Creates or replaces the backup addressed by `backupId`, proving the right with the derived access key. */

@@ -154,6 +154,10 @@ export class RelayClient {
   async attachmentUpload(): Promise<{ attachmentId: string; uploadToken: string; path: string; maxBytes: number }> {
     return (await this.request({ type: 'attachmentUpload' })) as { attachmentId: string; uploadToken: string; path: string; maxBytes: number };
   }
+  /** A short-lived token for fetchQueued (HTTP bulk fetch). */
+  async bulkToken(): Promise<{ token: string; expiresAt: number; path: string }> {
+    return (await this.request({ type: 'bulkToken' })) as { token: string; expiresAt: number; path: string };
+  }
   async provisionOpen(): Promise<{ channelId: string; expiresAt: number }> {
     return (await this.request({ type: 'provisionOpen' })) as { channelId: string; expiresAt: number };
   }

@@ -75,6 +75,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ v, type: z.literal('send'), id: requestId, messages: z.array(recipientMessage).min(1).max(RELAY_MAX_SEND_RECIPIENTS) }),
   z.strictObject({ v, type: z.literal('ack'), id: requestId, ids: z.array(z.string().regex(/^[0-9]{1,18}$/)).min(1).max(RELAY_MAX_ACK_IDS) }),
   z.strictObject({ v, type: z.literal('attachmentUpload'), id: requestId }),
+  z.strictObject({ v, type: z.literal('bulkToken'), id: requestId }),
   z.strictObject({ v, type: z.literal('provisionOpen'), id: requestId }),
   z.strictObject({ v, type: z.literal('provisionSend'), id: requestId, channelId: z.string().length(22).regex(/^[A-Za-z0-9_-]*$/), payload: b64(RELAY_MAX_PROVISIONING_BYTES) }),
 ]);
