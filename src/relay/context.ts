@@ -52,6 +52,17 @@ export interface RelayContext {
   readonly deviceCache: Map<string, ReadonlySet<string>>;
 }
 
+/**
+ * Whether `deviceId` is in the account's current list. A miss re-reads the
+ * store, because the cache may predate a list stored through another
+ * instance whose NOTIFY has not arrived yet.
+ */
+export async function hasDevice(ctx: RelayContext, accountId: string, deviceId: string): Promise<boolean> {
+  if ((await currentDevices(ctx, accountId))?.has(deviceId)) return true;
+  ctx.deviceCache.delete(accountId);
+  return (await currentDevices(ctx, accountId))?.has(deviceId) ?? false;
+}
+
 export async function currentDevices(ctx: RelayContext, accountId: string): Promise<ReadonlySet<string> | null> {
   const cached = ctx.deviceCache.get(accountId);
   if (cached) return cached;

@@ -5,7 +5,7 @@ import type { SignedDeviceList } from '../shared/wire/deviceList';
 import { fromBase64Url, toBase64Url } from '../shared/wire/encoding';
 import { PreKeyKind } from '../shared/wire/prekeySignature';
 import { decodedLength, type ClientFrame, type WirePrekey } from '../shared/wire/relay';
-import { currentDevices, type RelayContext } from './context';
+import { hasDevice, type RelayContext } from './context';
 import { RelayError } from './errors';
 import type { Session } from './session';
 import { deviceKeyOf, type OutgoingItem } from './store/types';
@@ -24,6 +24,7 @@ export const sha256Hex = (data: string | Uint8Array): string => createHash('sha2
 async function storeList(ctx: RelayContext, list: SignedDeviceList): Promise<'ok' | 'stale'> {
   const previous = await ctx.store.getDeviceList(list.accountId);
   const result = await ctx.store.putDeviceList(list);
+  ctx.deviceCache.delete(list.accountId);
   if (result === 'ok' && previous) {
     const kept = new Set(list.devices.map((d) => d.deviceId));
     for (const d of previous.devices) if (!kept.has(d.deviceId)) await ctx.store.forgetDevice(deviceKeyOf(list.accountId, d.deviceId));
@@ -42,8 +43,7 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
     if (l.accountId !== f.accountId || !l.devices.some((d) => d.deviceId === f.deviceId) || !verifyDeviceList(l)) fail();
     await storeList(ctx, l);
   }
-  const devices = await currentDevices(ctx, f.accountId);
-  if (!devices?.has(f.deviceId)) fail();
+  if (!(await hasDevice(ctx, f.accountId, f.deviceId))) fail();
   s.authenticated(f.accountId, f.deviceId);
   return null;
 }
@@ -88,8 +88,7 @@ async function uploadPrekeys(s: Session, ctx: RelayContext, f: Of<'uploadPrekeys
 async function fetchBundle(s: Session, ctx: RelayContext, f: Of<'fetchBundle'>): Promise<unknown> {
   const me = requireAuth(s);
   if (!ctx.bundleBuckets.take(`${me.deviceKey}>${f.accountId}.${f.deviceId}`)) throw new RelayError('RATE_LIMITED', 'too many bundle fetches for this target');
-  const devices = await currentDevices(ctx, f.accountId);
-  const bundle = devices?.has(f.deviceId) ? await ctx.store.takeBundle(f.accountId, f.deviceId) : null;
+  const bundle = (await hasDevice(ctx, f.accountId, f.deviceId)) ? await ctx.store.takeBundle(f.accountId, f.deviceId) : null;
   if (!bundle) throw new RelayError('NOT_FOUND', 'no bundle for this device');
   ctx.metrics.prekeyFetches++;
   return bundle;
@@ -108,8 +107,7 @@ async function send(s: Session, ctx: RelayContext, f: Of<'send'>): Promise<unkno
   const items: OutgoingItem[] = [];
   const seen = new Set<string>();
   for (const m of f.messages) {
-    const devices = await currentDevices(ctx, m.accountId);
-    if (!devices?.has(m.deviceId)) throw new RelayError('UNKNOWN_DEVICE', 'a recipient device is not in its account list');
+    if (!(await hasDevice(ctx, m.accountId, m.deviceId))) throw new RelayError('UNKNOWN_DEVICE', 'a recipient device is not in its account list');
     const deviceKey = deviceKeyOf(m.accountId, m.deviceId);
     if (seen.has(deviceKey)) throw new RelayError('BAD_FRAME', 'a device is addressed twice');
     seen.add(deviceKey);

@@ -9,7 +9,8 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
-import type { RelayStore, StoreEvent } from './types';
+import { AsyncGroupCommit } from './groupCommit';
+import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent } from './types';
 import { deviceKeyOf } from './types';
 
 const CHANNEL = 'parley_relay';
@@ -72,6 +73,38 @@ export async function openPostgresStore(options: { connectionString: string; poo
     }
   }
   const notify = (c: pg.PoolClient | pg.Pool, payload: string) => c.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+
+  type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
+  /** Sends of one batch share one transaction (one INSERT … UNNEST) and one NOTIFY per recipient device. */
+  const enqueues = new AsyncGroupCommit<EnqueueRequest, string[]>((reqs) =>
+    tx(async (c) => {
+      const all = reqs.flatMap((r) => r.items.map((it) => ({ ...it, now: r.now, expiresAt: r.expiresAt })));
+      const r = await c.query(
+        'INSERT INTO messages (device_key, ts, expires_at, envelope) SELECT d, t, e, v FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS x(d, t, e, v, n) ORDER BY n RETURNING id',
+        [all.map((i) => i.deviceKey), all.map((i) => i.now), all.map((i) => i.expiresAt), all.map((i) => i.envelope)],
+      );
+      for (const key of new Set(all.map((i) => i.deviceKey))) await notify(c, `q:${key}`);
+      const ids = r.rows.map((x: Row) => String(x.id));
+      let at = 0;
+      return reqs.map((req) => ids.slice(at, (at += req.items.length)));
+    }),
+  );
+  /** Acks of one batch share one DELETE; each request counts only rows of its own device. */
+  const acks = new AsyncGroupCommit<{ device: DeviceKey; ids: readonly string[] }, number>(async (reqs) => {
+    const devices = reqs.flatMap((r) => r.ids.map(() => r.device));
+    const ids = reqs.flatMap((r) => [...r.ids]);
+    const r = await pool.query(
+      'DELETE FROM messages m USING UNNEST($1::text[], $2::bigint[]) AS x(d, i) WHERE m.device_key = x.d AND m.id = x.i RETURNING m.device_key',
+      [devices, ids],
+    );
+    const perDevice = new Map<string, number>();
+    for (const row of r.rows as Row[]) perDevice.set(String(row.device_key), (perDevice.get(String(row.device_key)) ?? 0) + 1);
+    return reqs.map((req) => {
+      const n = perDevice.get(req.device) ?? 0;
+      perDevice.set(req.device, 0);
+      return n;
+    });
+  });
 
   return {
     kind: 'postgres',
@@ -143,23 +176,14 @@ export async function openPostgresStore(options: { connectionString: string; poo
       });
     },
     async enqueue(items, now, expiresAt) {
-      const ids = await tx(async (c) => {
-        const r = await c.query(
-          'INSERT INTO messages (device_key, ts, expires_at, envelope) SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[]) RETURNING id',
-          [items.map((i) => i.deviceKey), items.map(() => now), items.map(() => expiresAt), items.map((i) => i.envelope)],
-        );
-        for (const key of new Set(items.map((i) => i.deviceKey))) await notify(c, `q:${key}`);
-        return r.rows.map((x: Row) => String(x.id));
-      });
-      return ids;
+      return enqueues.submit({ items, now, expiresAt });
     },
     async pending(device, limit, now, afterId = '0') {
       const r = await pool.query('SELECT id, ts, envelope FROM messages WHERE device_key = $1 AND id > $2 AND expires_at > $3 ORDER BY id LIMIT $4', [device, afterId, now, limit]);
       return r.rows.map((x: Row) => ({ id: String(x.id), ts: Number(x.ts), envelope: String(x.envelope) }));
     },
     async ack(device, ids) {
-      const r = await pool.query('DELETE FROM messages WHERE device_key = $1 AND id = ANY($2::bigint[])', [device, ids]);
-      return r.rowCount ?? 0;
+      return acks.submit({ device, ids });
     },
     async queueDepth() {
       const r = await pool.query('SELECT COUNT(*) AS n FROM messages');
