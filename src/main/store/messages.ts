@@ -73,6 +73,10 @@ export class MessageRepo {
   constructor(private readonly db: SqliteDatabase) {}
 
   upsertConversation(c: Omit<Conversation, 'lastMessageAt'>, now = Date.now()): void {
+    if (c.kind !== 'direct' && c.kind !== 'group') throw new StoreError('STORE_BAD_INPUT', 'Unknown conversation kind.');
+    if (c.expireTimerMs !== null && (!Number.isSafeInteger(c.expireTimerMs) || c.expireTimerMs <= 0)) {
+      throw new StoreError('STORE_BAD_INPUT', 'A disappearing timer is a positive number of milliseconds.');
+    }
     prep(this.db, `INSERT INTO conversations (id, kind, peer_account_id, title, expire_timer_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET title = excluded.title, expire_timer_ms = excluded.expire_timer_ms`)
       .run(c.id, c.kind, c.peerAccountId, c.title, c.expireTimerMs, now);
@@ -90,6 +94,10 @@ export class MessageRepo {
 
   private insertRow(m: NewMessage): boolean {
     if (!DELIVERY_STATES.has(m.state)) throw new StoreError('STORE_BAD_INPUT', 'Unknown delivery state.');
+    if (m.direction !== 'in' && m.direction !== 'out') throw new StoreError('STORE_BAD_INPUT', 'Unknown message direction.');
+    if (!m.id || typeof m.body !== 'string' || !Number.isSafeInteger(m.sentAt) || !Number.isSafeInteger(m.receivedAt)) {
+      throw new StoreError('STORE_BAD_INPUT', 'A message needs an id, a text body and integer timestamps.');
+    }
     return prep(this.db, `INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
       m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state, m.direction === 'in' ? 1 : 0,
       m.replyTo ?? null, m.expiresAt ?? null).changes > 0;

@@ -102,6 +102,7 @@ export class LocalStore {
   static async open(o: UnlockOptions): Promise<LocalStore> {
     await sodium.ready;
     const file = readKeyFile(path.join(o.dir, KEY_FILE));
+    if (!fs.existsSync(path.join(o.dir, DB_FILE))) throw new StoreError('STORE_CORRUPT', 'The database file is missing.');
     let key: SecretKey;
     if (o.passphrase !== undefined) key = unwrapWithPassphrase(file, o.passphrase);
     else if (o.keychain) key = unwrapWithKeychain(file, o.keychain);

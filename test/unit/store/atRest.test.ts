@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { generateIdentityKey } from '../../../src/main/protocol/keys';
 import { LocalStore } from '../../../src/main/store/store';
 import { SecretKey } from '../../../src/main/store/secretKey';
 import { conv, dbFiles, filesContain, rawKeyStore, reopen } from '../../support/storeFixture';
@@ -11,15 +12,17 @@ describe('nothing readable at rest', () => {
     const { store, dbPath } = await rawKeyStore();
     const body = 'CANARYBODYzq81 meet at the old mill';
     const name = 'CANARYNAMEqx42 Zebulon';
-    const priv = new Uint8Array(32).map((_, i) => (i * 29 + 7) & 0xff);
+    const identity = generateIdentityKey();
+    const priv = identity.serialize().slice(1, 33); // the Ed25519 seed: the private key's bytes
+    const xPriv = identity.xPrivate.slice();
     store.directory.upsertContact({ accountId: 'acct-canary', displayName: name });
-    store.protocol.setIdentityKeyPairSync(priv);
+    store.protocol.setIdentityKeyPairSync(identity.serialize());
     store.messages.upsertConversation(conv('c1'));
     store.messages.insert({ id: 'm1', conversationId: 'c1', sender: 'acct-canary', direction: 'in', body, sentAt: 1, receivedAt: 2, state: 'delivered' });
     // Open state: data sits in the WAL (and possibly the main file).
     const files = dbFiles(dbPath);
     expect(files.some((f) => f.endsWith('-wal'))).toBe(true);
-    for (const c of [enc(body), enc('canarybodyzq81'), enc(name), priv, enc('acct-canary')]) expect(filesContain(files, c)).toBe(false);
+    for (const c of [enc(body), enc('canarybodyzq81'), enc(name), priv, xPriv, enc('acct-canary')]) expect(filesContain(files, c)).toBe(false);
     expect(store.messages.search('canarybodyzq81', 10)).toHaveLength(1);
     store.messages.delete('m1');
     store.directory.deleteContact('acct-canary');

@@ -24,6 +24,9 @@ describe('queries', () => {
       page = store.messages.page('c1', 50, { at: first.sentAt, id: first.id });
     }
     expect(seen).toEqual(Array.from({ length: 137 }, (_, i) => msg(i).id));
+    expect(() => store.messages.insert({ ...msg(500), direction: 'sideways' as 'in' })).toThrow(expect.objectContaining({ code: 'STORE_BAD_INPUT' }) as Error);
+    expect(() => store.messages.insert({ ...msg(501), sentAt: Number.NaN })).toThrow(expect.objectContaining({ code: 'STORE_BAD_INPUT' }) as Error);
+    expect(store.messages.get(msg(500).id)).toBeNull();
     expect(() => store.messages.page('c1', 0)).toThrow(expect.objectContaining({ code: 'STORE_BAD_INPUT' }) as Error);
     store.close();
   });
