@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import type { Browser } from 'playwright-core';
@@ -22,6 +23,7 @@ describe('the app shell in Chromium', () => {
     core = createCore({
       identity: { name: 'Parley', version: pkg.version, platform: 'linux' },
       relayUrl: 'ws://127.0.0.1:8787',
+      dataDir: mkdtempSync(path.join(os.tmpdir(), 'parley-ui-')),
     });
     app = await openApp(browser, core);
   });

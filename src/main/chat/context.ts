@@ -1,5 +1,6 @@
 /** What the messaging modules share: the store, this device's keys, the relay link and the event sink. */
 import type { LocalStore } from '../store';
+import type { AttachmentPointer } from '../../shared/wire/content';
 import type { ContactsRepo } from './contactsRepo';
 import type { DeviceKeys } from './keys';
 import type { RelayLink } from './relayLink';
@@ -29,4 +30,6 @@ export interface ChatContext {
   readonly displayName: () => string;
   readonly settings: () => { readReceipts: boolean; typingIndicators: boolean };
   readonly now: () => number;
+  /** Starts fetching a received attachment in the background. */
+  readonly fetchAttachment: (conversationId: string, messageId: string, attachmentId: string, pointer: AttachmentPointer) => void;
 }

@@ -6,7 +6,7 @@
  * delete, timer), the processed envelope id and the ack intent. Only then
  * is the relay acked. A failed decrypt changes no state.
  */
-import { toBase64Url } from '../../shared/wire/encoding';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { decryptMessage, requiredPreKeys, type ProtocolAddress } from '../protocol';
 import { isParleyError } from '../../shared/errors';
@@ -114,8 +114,8 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
     case 'reaction': {
       const m = own(content.target);
       if (!m || m.conversationId !== conversationId) return undefined;
-      if (content.emoji === null) db.prepare('DELETE FROM reactions WHERE message_id = ? AND sender = ?').run(m.id, from.accountId);
-      else db.prepare('INSERT OR REPLACE INTO reactions (message_id, sender, emoji, reacted_at) VALUES (?, ?, ?, ?)').run(m.id, from.accountId, content.emoji, content.sentAt);
+      if (content.emoji === null) ctx.store.reactions.remove(m.id, from.accountId);
+      else ctx.store.reactions.set({ messageId: m.id, sender: from.accountId, emoji: content.emoji, reactedAt: content.sentAt });
       changed.add(m.id);
       return undefined;
     }
@@ -171,10 +171,18 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
 
   const changed = new Set<string>();
   let message: NewMessage | undefined;
+  let attachmentId: string | null = null;
   store.db.transaction(() => {
     message = applyContent(ctx, from, content, ctx.now(), changed);
     if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
     store.delivery.commitReceive({ ...commit, message });
+    const a = content.type === 'text' ? content.attachment : null;
+    const key = a ? fromBase64Url(a.key) : null;
+    const digest = a ? fromBase64Url(a.digest) : null;
+    if (message && a && key?.length === 32 && digest) {
+      attachmentId = `${message.id}-0`;
+      store.attachments.put({ id: attachmentId, messageId: message.id, contentType: a.mime, size: a.size, fileName: a.name, localPath: null, key, digest });
+    }
   }).immediate();
   await ack(ctx, [m.id]);
 
@@ -183,6 +191,9 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
   if (content.type === 'profile') ctx.events.contactsChanged();
   if (changed.size > 0) ctx.events.messagesChanged(conversationId, [...changed]);
   if (content.type !== 'typing') ctx.events.conversationsChanged();
+  if (message && content.type === 'text' && content.attachment && attachmentId) {
+    ctx.fetchAttachment(conversationId, message.id, attachmentId, content.attachment);
+  }
   if (message && content.type === 'text') {
     ctx.events.typing(conversationId, false);
     ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });

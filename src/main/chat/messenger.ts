@@ -25,6 +25,7 @@ import { handleIncoming, ack } from './incoming';
 import { createInitialPrekeys, DeviceKeys } from './keys';
 import { ensureSessions, flushOutbox, queueContent, recipientsOf } from './outgoing';
 import { RelayLink } from './relayLink';
+import { AttachmentFiles } from './attachments';
 
 export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
 
@@ -53,6 +54,8 @@ const SETTING_RELAY = 'relay.url';
 
 /** How long an arriving envelope waits for the connection to finish authenticating. */
 const RELAY_ONLINE_WAIT_MS = 15_000;
+/** How often disappearing messages are checked for expiry. */
+const EXPIRY_TICK_MS = 1_000;
 
 const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
 
@@ -62,6 +65,8 @@ export class Messenger {
   readonly #ctx: ChatContext;
   readonly #link: RelayLink;
   #upload: Awaited<ReturnType<typeof createInitialPrekeys>> | null = null;
+  #expiry: NodeJS.Timeout | null = null;
+  readonly #files: AttachmentFiles;
   #incoming: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -106,7 +111,17 @@ export class Messenger {
       displayName: () => store.directory.account()?.displayName ?? '',
       settings: () => this.settings(),
       now: Date.now,
+      fetchAttachment: (conversationId, messageId, attachmentId, pointer) => {
+        void this.#files
+          .download(this.relayUrl, pointer, attachmentId)
+          .then((file) => {
+            if (this.store.db.open) this.store.attachments.setLocalPath(attachmentId, file);
+            this.#ctx.events.messagesChanged(conversationId, [messageId]);
+          })
+          .catch(() => undefined);
+      },
     };
+    this.#files = new AttachmentFiles(path.join(store.dir ?? '.', 'attachments'));
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
@@ -132,6 +147,7 @@ export class Messenger {
     const upload = await createInitialPrekeys(store, identity, Date.now());
     const m = new Messenger(store, keys, o.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
     m.#upload = upload;
+    m.#startExpiry();
     o.onProgress?.('register');
     m.#link.start();
     const client = await m.#link.online(10_000);
@@ -155,6 +171,7 @@ export class Messenger {
     const relayUrl = o.relayUrl ?? store.directory.setting(SETTING_RELAY) ?? record.relayUrl;
     const m = new Messenger(store, keys, relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
     m.#link.start();
+    m.#startExpiry();
     return m;
   }
 
@@ -185,7 +202,14 @@ export class Messenger {
     await this.#incoming;
   }
 
+  #startExpiry(): void {
+    this.expireMessages();
+    this.#expiry = setInterval(() => this.expireMessages(), EXPIRY_TICK_MS);
+    this.#expiry.unref();
+  }
+
   async close(): Promise<void> {
+    if (this.#expiry) clearInterval(this.#expiry);
     await this.#link.stop();
     await this.#incoming;
     this.store.close();
@@ -363,6 +387,149 @@ export class Messenger {
 
   search(text: string, limit = 50): Message[] {
     return this.store.messages.search(text, limit);
+  }
+
+  #own(messageId: string): Message {
+    const m = this.store.messages.get(messageId);
+    if (!m) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That message no longer exists.');
+    return m;
+  }
+
+  #changed(conversationId: string, ids: readonly string[]): void {
+    this.#ctx.events.messagesChanged(conversationId, ids);
+    this.#ctx.events.conversationsChanged();
+  }
+
+  /** Edits one of our own messages here and on every recipient device. */
+  async editMessage(messageId: string, text: string): Promise<Message> {
+    const m = this.#own(messageId);
+    if (m.direction !== 'out' || m.deletedAt !== null) throw new ChatError('CHAT_NOT_ALLOWED', 'Only your own messages can be edited.');
+    const now = Date.now();
+    this.store.messages.edit(m.id, text, now);
+    await this.#send(m.conversationId, { v: 1, type: 'edit', target: m.id, text, sentAt: now });
+    this.#changed(m.conversationId, [m.id]);
+    return this.#own(m.id);
+  }
+
+  /** Deletes a message here; for everyone (own messages only) also on the other side. */
+  async deleteMessage(messageId: string, forEveryone: boolean): Promise<void> {
+    const m = this.#own(messageId);
+    if (forEveryone) {
+      if (m.direction !== 'out') throw new ChatError('CHAT_NOT_ALLOWED', 'Only your own messages can be deleted for everyone.');
+      const now = Date.now();
+      this.store.db.prepare(`UPDATE messages SET body = '', deleted_at = ? WHERE id = ?`).run(now, m.id);
+      await this.#send(m.conversationId, { v: 1, type: 'delete', target: m.id, sentAt: now });
+    } else {
+      this.store.messages.delete(m.id);
+    }
+    this.store.checkpoint();
+    this.#changed(m.conversationId, [m.id]);
+  }
+
+  /** One reaction per person per message; null removes ours. */
+  async react(messageId: string, emoji: string | null): Promise<Message> {
+    const m = this.#own(messageId);
+    const now = Date.now();
+    if (emoji === null) this.store.reactions.remove(m.id, this.keys.accountId);
+    else this.store.reactions.set({ messageId: m.id, sender: this.keys.accountId, emoji, reactedAt: now });
+    await this.#send(m.conversationId, { v: 1, type: 'reaction', target: m.id, emoji, sentAt: now });
+    this.#changed(m.conversationId, [m.id]);
+    return this.#own(m.id);
+  }
+
+  /** Tells the contact we are (or stopped) typing; dropped when offline or switched off. */
+  async setTyping(conversationId: string, typing: boolean): Promise<void> {
+    this.contact(conversationId);
+    if (!this.settings().typingIndicators || !this.#link.client) return;
+    await this.#send(conversationId, { v: 1, type: 'typing', typing, sentAt: Date.now() });
+  }
+
+  /** Sets the conversation's disappearing-message timer on both sides. */
+  async setDisappearingTimer(conversationId: string, seconds: number | null): Promise<void> {
+    this.contact(conversationId);
+    this.store.db.prepare('UPDATE conversations SET expire_timer_ms = ? WHERE id = ?').run(seconds === null ? null : seconds * 1000, conversationId);
+    await this.#send(conversationId, { v: 1, type: 'timer', expireSeconds: seconds, sentAt: Date.now() });
+    this.#ctx.events.conversationsChanged();
+  }
+
+  /** Accepts a contact's new account key: the conversation continues under it, unverified. */
+  acceptIdentityChange(accountId: string): ContactRow {
+    const c = this.contact(accountId);
+    if (!c.pendingAccountId) return c;
+    const next = c.pendingAccountId;
+    this.store.db.transaction(() => {
+      this.store.db.prepare(`UPDATE contacts SET account_id = ?, pending_account_id = NULL, trust = 'unverified' WHERE account_id = ?`).run(next, accountId);
+      this.store.db.prepare('UPDATE conversations SET peer_account_id = ? WHERE id = ?').run(next, accountId);
+    })();
+    this.#ctx.events.contactsChanged();
+    this.#ctx.events.conversationsChanged();
+    return this.contact(next);
+  }
+
+  /** Deletes messages whose disappearing timer ran out (and their search rows); returns how many. */
+  expireMessages(now = Date.now()): number {
+    const gone = this.store.db.prepare('SELECT id, conversation_id AS c FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').all(now) as { id: string; c: string }[];
+    if (gone.length === 0) return 0;
+    const n = this.store.messages.expire(now);
+    this.store.checkpoint();
+    const byConversation = new Map<string, string[]>();
+    for (const g of gone) byConversation.set(g.c, [...(byConversation.get(g.c) ?? []), g.id]);
+    for (const [c, ids] of byConversation) this.#changed(c, ids);
+    return n;
+  }
+
+  /** The messages around one message (for jumping to a search hit). */
+  messageContext(messageId: string, limit: number): { conversationId: string; items: Message[] } {
+    const m = this.#own(messageId);
+    const half = Math.max(1, Math.floor(limit / 2));
+    const older = this.store.messages.page(m.conversationId, half, { at: m.sentAt, id: m.id });
+    const newer = this.store.db
+      .prepare('SELECT id FROM messages WHERE conversation_id = ? AND (sent_at, id) > (?, ?) ORDER BY sent_at, id LIMIT ?')
+      .pluck()
+      .all(m.conversationId, m.sentAt, m.id, half) as string[];
+    return { conversationId: m.conversationId, items: [...older, m, ...newer.map((id) => this.#own(id))] };
+  }
+
+  beginAttachment(conversationId: string, name: string, mime: string, size: number): string {
+    const c = this.contact(conversationId);
+    if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', `${c.name}’s safety number changed. Review and accept it before sending.`);
+    return this.#files.begin(conversationId, name, mime, size).id;
+  }
+
+  appendAttachment(uploadId: string, chunk: Uint8Array): Promise<number> {
+    return this.#files.append(uploadId, chunk);
+  }
+
+  cancelAttachment(uploadId: string): void {
+    this.#files.cancel(uploadId);
+  }
+
+  /** Uploads the encrypted file and sends the message that points to it. */
+  async finishAttachment(uploadId: string): Promise<Message> {
+    const client = await this.#link.online(5_000);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; sending a file needs a connection.');
+    const slot = await client.attachmentUpload();
+    const { upload, pointer, digest } = await this.#files.finish(uploadId, this.relayUrl, slot);
+    const id = newMessageId();
+    const now = Date.now();
+    const timer = this.#timerMs(upload.conversationId);
+    const expireSeconds = timer === null ? null : Math.round(timer / 1000);
+    await this.#send(
+      upload.conversationId,
+      { v: 1, type: 'text', id, text: '', sentAt: now, replyTo: null, expireSeconds, attachment: pointer },
+      { id, conversationId: upload.conversationId, sender: this.keys.accountId, direction: 'out', body: '', sentAt: now, receivedAt: now, state: 'queued', expiresAt: timer === null ? null : now + timer },
+    );
+    this.store.attachments.put({ id: upload.id, messageId: id, contentType: upload.mime, size: upload.size, fileName: upload.name, localPath: upload.file, key: upload.key, digest });
+    this.#changed(upload.conversationId, [id]);
+    return this.#own(id);
+  }
+
+  /** Reads a decrypted attachment chunk by chunk, from offset 0 on. */
+  async readAttachment(attachmentId: string, offset: number): Promise<{ chunk: Uint8Array; done: boolean; messageId: string }> {
+    const row = this.store.db.prepare('SELECT message_id FROM attachments WHERE id = ?').pluck().get(attachmentId) as string | undefined;
+    const a = row ? this.store.attachments.forMessage(row).find((x) => x.id === attachmentId) : undefined;
+    if (!a) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
+    return { ...(await this.#files.read(a, offset)), messageId: a.messageId };
   }
 
   /** Sends any outbox entries now (used after reconnects and by the CLI before exiting). */

@@ -1,15 +1,93 @@
 /**
  * The one handler table: one entry per call in the contract. The compiler
  * checks that every call has a handler and that each returns its declared
- * response type.
+ * response type. Handlers are thin: they map to the core and to views.
  */
 import type { Core } from '../core';
 import { readAppInfo } from '../core/appInfo';
+import { qrSvg, qrSvgBytes } from '../app/qr';
+import { contactView, conversationViews, messageView, searchViews } from '../app/views';
+import { fromBase64Url } from '../../shared/wire/encoding';
+import { ChatError } from '../chat/errors';
 import type { HandlerTable } from './dispatch';
 
+function decodeChunk(b64: string): Uint8Array {
+  const std = b64.replace(/\+/gu, '-').replace(/\//gu, '_').replace(/=+$/u, '');
+  const bytes = fromBase64Url(std);
+  if (!bytes) throw new ChatError('CHAT_NOT_ALLOWED', 'The file chunk is not valid base64.');
+  return bytes;
+}
+
 export function createHandlers(core: Core): HandlerTable {
+  const s = core.session;
+  const m = () => s.require();
   return {
     getAppInfo: () => readAppInfo(core.options.identity),
     getConnectionState: () => core.connection.current,
+
+    getSession: () => s.status(),
+    createAccount: (r) => s.create(r),
+    getPendingRecoveryPhrase: () => s.pendingPhrase(),
+    confirmRecoveryPhrase: (r) => (s.confirmPhrase(r.answers), {}),
+    unlock: async (r) => (await s.unlock(r.passphrase), {}),
+    lock: async () => (await s.lock(), {}),
+
+    getInvite: async () => {
+      const code = m().invite();
+      return { code, qrSvg: await qrSvg(code) };
+    },
+    addContact: async (r) => contactView(await m().addContact(r.code, r.name)),
+    listContacts: () => m().contacts().map(contactView),
+    getSafetyNumber: async (r) => {
+      const messenger = m();
+      const n = messenger.safetyNumber(r.contactId);
+      return { groups: [...n.groups], qrSvg: await qrSvgBytes(n.qrPayload), verified: messenger.contact(r.contactId).trust === 'verified' };
+    },
+    setContactVerified: (r) => contactView(m().setVerified(r.contactId, r.verified)),
+    acceptIdentityChange: (r) => contactView(m().acceptIdentityChange(r.contactId)),
+
+    listConversations: (r) => ({ items: conversationViews(m(), r.limit), next: null }),
+    listMessages: (r) => {
+      const messenger = m();
+      const rows = messenger.history(r.conversationId, r.limit, r.before);
+      const first = rows[0];
+      return { items: rows.map((row) => messageView(messenger, row)), next: rows.length === r.limit && first ? { at: first.sentAt, id: first.id } : null };
+    },
+    getMessageContext: (r) => {
+      const messenger = m();
+      const { conversationId, items } = messenger.messageContext(r.messageId, r.limit);
+      const first = items[0];
+      return { conversationId, items: items.map((row) => messageView(messenger, row)), next: first ? { at: first.sentAt, id: first.id } : null };
+    },
+    sendMessage: async (r) => messageView(m(), await m().sendText(r.conversationId, r.text, { replyTo: r.replyToId })),
+    editMessage: async (r) => messageView(m(), await m().editMessage(r.messageId, r.text)),
+    deleteMessage: async (r) => (await m().deleteMessage(r.messageId, r.forEveryone), {}),
+    reactToMessage: async (r) => messageView(m(), await m().react(r.messageId, r.emoji)),
+    markConversationRead: async (r) => (await m().markRead(r.conversationId), {}),
+    setTyping: async (r) => (await m().setTyping(r.conversationId, r.typing), {}),
+    setDisappearingTimer: async (r) => {
+      const messenger = m();
+      await messenger.setDisappearingTimer(r.conversationId, r.seconds);
+      const view = conversationViews(messenger, 200).find((c) => c.id === r.conversationId);
+      if (!view) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such conversation.');
+      return view;
+    },
+    searchMessages: (r) => searchViews(m(), m().search(r.query, r.limit)),
+
+    beginAttachment: (r) => ({ uploadId: m().beginAttachment(r.conversationId, r.name, r.mime, r.size) }),
+    appendAttachment: async (r) => ({ received: await m().appendAttachment(r.uploadId, decodeChunk(r.chunk)) }),
+    finishAttachment: async (r) => messageView(m(), await m().finishAttachment(r.uploadId)),
+    cancelAttachment: (r) => (m().cancelAttachment(r.id), {}),
+    readAttachment: async (r) => {
+      const messenger = m();
+      const { chunk, done, messageId } = await messenger.readAttachment(r.attachmentId, r.offset);
+      const row = messenger.store.messages.get(messageId);
+      const attachment = row ? messageView(messenger, row).attachment : null;
+      if (!attachment) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
+      return { chunk: Buffer.from(chunk).toString('base64'), done, attachment };
+    },
+
+    getSettings: () => m().settings(),
+    updateSettings: (r) => m().updateSettings(r),
   };
 }

@@ -12,6 +12,8 @@ import { APP_ORIGIN, originOf } from '../security/policy';
 import { createMainWindow, hardenContents } from './window';
 import { bindIpc, forwardEvents } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
+import { ensureLocalRelay } from './embeddedRelay';
+import { electronKeychain } from './safeStorage';
 import { DEFAULT_RELAY_URL } from '../../shared/constants';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,11 +31,19 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents, appOrigin));
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
+    const configuredRelay = process.env['PARLEY_RELAY_URL'];
+    const relayUrl = configuredRelay ?? DEFAULT_RELAY_URL;
+    const userData = app.getPath('userData');
+    const embedded = configuredRelay ? null : await ensureLocalRelay(relayUrl, path.join(userData, 'relay')).catch(() => null);
     const core = createCore({
       identity: { name: 'Parley', version: app.getVersion(), platform: process.platform },
-      relayUrl: process.env['PARLEY_RELAY_URL'] ?? DEFAULT_RELAY_URL,
+      relayUrl,
+      dataDir: path.join(userData, 'profile'),
+      keychain: electronKeychain(),
+      nativeBinding: process.env['PARLEY_SQLITE_BINDING'],
     });
+    await core.session.unlockWithKeychain().catch(() => false);
     const dispatch = createDispatcher(createHandlers(core), {
       trustedOrigin: appOrigin,
       onInternalError: (call, error) => {
@@ -70,6 +80,8 @@ if (!app.requestSingleInstanceLock()) {
     app.on('window-all-closed', () => {
       if (process.platform !== 'darwin') app.quit();
     });
-    app.on('before-quit', () => void core.close());
+    app.on('before-quit', () => {
+      void core.close().then(() => embedded?.close());
+    });
   });
 }

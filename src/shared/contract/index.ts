@@ -1,44 +1,51 @@
 /**
  * The IPC contract: every call the renderer may make (request and response
  * schemas) and every event main may push. The preload bridge, the main
- * handler table and the renderer types are all derived from this file, so a
- * call that is not listed here cannot exist.
+ * handler table and the renderer types are all derived from this module, so
+ * a call that is not listed here cannot exist.
  */
 import { z } from 'zod';
-import type { Result } from './result';
+import type { Result } from '../result';
+import {
+  accountCalls,
+  appCalls,
+  attachmentCalls,
+  ConnectionStateSchema,
+  contactCalls,
+  conversationCalls,
+  settingsCalls,
+} from './calls';
+import { AttachmentDto, Id, SessionDto } from './dto';
 
-const empty = z.object({}).strict();
-
-export const AppInfoSchema = z.object({
-  name: z.string(),
-  version: z.string(),
-  platform: z.string(),
-  crypto: z.object({
-    library: z.string(),
-    libraryVersion: z.string(),
-    aead: z.string(),
-    kem: z.string(),
-  }),
-});
-export type AppInfo = z.infer<typeof AppInfoSchema>;
-
-export const ConnectionStateSchema = z.object({
-  state: z.enum(['offline', 'connecting', 'online']),
-  relay: z.string(),
-  retryInMs: z.number().int().nonnegative().nullable(),
-});
-export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
+export * from './dto';
+export { AppInfoSchema, ConnectionStateSchema, type AppInfo, type ConnectionState } from './calls';
 
 export const calls = {
-  /** Name, version and the cryptographic suite this build runs. */
-  getAppInfo: { request: empty, response: AppInfoSchema },
-  /** Current relay connection state (also pushed as `connectionState`). */
-  getConnectionState: { request: empty, response: ConnectionStateSchema },
+  ...appCalls,
+  ...accountCalls,
+  ...contactCalls,
+  ...conversationCalls,
+  ...attachmentCalls,
+  ...settingsCalls,
 } as const;
 
 export const events = {
-  /** Pushed whenever the relay connection changes state. */
+  /** The relay connection changed state. */
   connectionState: ConnectionStateSchema,
+  /** The session changed (created, unlocked, locked). */
+  sessionChanged: SessionDto,
+  /** Account creation progress, step by step. */
+  onboardingProgress: z.object({ step: z.enum(['keys', 'store', 'register', 'prekeys', 'done']), label: z.string() }),
+  /** Contacts were added or changed (trust, identity). */
+  contactsChanged: z.object({}),
+  /** Conversation list order, previews or unread counts changed. */
+  conversationsChanged: z.object({}),
+  /** Messages in one conversation were added, changed or removed. */
+  messagesChanged: z.object({ conversationId: Id, messageIds: z.array(Id) }),
+  /** The other side started or stopped typing. */
+  typing: z.object({ conversationId: Id, typing: z.boolean() }),
+  /** Upload or download progress of an attachment. */
+  attachmentProgress: AttachmentDto,
 } as const;
 
 export type Calls = typeof calls;
@@ -67,13 +74,8 @@ type CallFn<K extends CallName> = {} extends CallRequest<K>
 
 /** Exactly what `window.parley` is: one named function per call and per event. */
 export type ParleyApi = { readonly [K in CallName]: CallFn<K> } & {
-  readonly [K in EventName as SubscriberName<K>]: (
-    listener: (payload: EventPayload<K>) => void,
-  ) => () => void;
+  readonly [K in EventName as SubscriberName<K>]: (listener: (payload: EventPayload<K>) => void) => () => void;
 };
 
 /** The complete, ordered key list of `window.parley`. */
-export const BRIDGE_KEYS: readonly string[] = [
-  ...CALL_NAMES,
-  ...EVENT_NAMES.map((e) => subscriberName(e)),
-];
+export const BRIDGE_KEYS: readonly string[] = [...CALL_NAMES, ...EVENT_NAMES.map((e) => subscriberName(e))];

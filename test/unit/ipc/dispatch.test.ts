@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createCore } from '../../../src/main/core';
 import { createDispatcher, type SenderInfo } from '../../../src/main/ipc/dispatch';
 import { createHandlers } from '../../../src/main/ipc/handlers';
@@ -13,6 +16,7 @@ function setup(overrides: Partial<ReturnType<typeof createHandlers>> = {}) {
   const core = createCore({
     identity: { name: 'Parley', version: '9.9.9', platform: 'linux' },
     relayUrl: 'ws://127.0.0.1:1',
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'parley-ipc-')),
   });
   const internal: unknown[] = [];
   const dispatch = createDispatcher(
@@ -30,12 +34,17 @@ describe('the IPC dispatcher', () => {
     if (r.ok) expect(r.value).toMatchObject({ name: 'Parley', version: '9.9.9', crypto: { library: 'libsodium' } });
   });
 
-  it('has a handler for every call in the contract', async () => {
+  it('has a handler for every call in the contract, and no other', () => {
+    const core = createCore({ identity: { name: 'Parley', version: '1', platform: 'linux' }, relayUrl: 'ws://127.0.0.1:1', dataDir: mkdtempSync(path.join(os.tmpdir(), 'parley-ipc-')) });
+    const table = createHandlers(core);
+    expect(Object.keys(table).sort()).toEqual([...CALL_NAMES].sort());
+    for (const name of CALL_NAMES) expect(typeof table[name], name).toBe('function');
+  });
+
+  it('answers calls that need an account with CHAT_LOCKED before one exists', async () => {
     const { dispatch } = setup();
-    for (const name of CALL_NAMES) {
-      const r = await dispatch(name, {}, own);
-      expect(r, name).toMatchObject({ ok: true });
-    }
+    expect(await dispatch('listContacts', {}, own)).toMatchObject({ ok: false, code: 'CHAT_LOCKED' });
+    expect(await dispatch('getSession', {}, own)).toMatchObject({ ok: true, value: { status: 'new' } });
   });
 
   it('rejects a call from a foreign origin with IPC_FORBIDDEN_SENDER', async () => {

@@ -1,5 +1,5 @@
 import { useStore } from '../store/root';
-import { selectConnection, selectConnectionLabel } from '../store/connection/selectors';
+import { selectConnection, selectConnectionLabel } from '../store/app/selectors';
 
 export function ConnectionBadge() {
   const label = useStore(selectConnectionLabel);

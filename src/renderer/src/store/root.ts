@@ -1,13 +1,38 @@
 /** The root store: one slice per domain, each split into state, actions and selectors. */
 import { create } from 'zustand';
-import type { AppInfoSlice } from './appInfo/state';
-import type { ConnectionSlice } from './connection/state';
-import { createAppInfoSlice } from './appInfo/actions';
-import { createConnectionSlice } from './connection/actions';
+import type { AppSlice } from './app/state';
+import type { SessionSlice } from './session/state';
+import type { ContactsSlice } from './contacts/state';
+import type { ConversationsSlice } from './conversations/state';
+import type { MessagesSlice } from './messages/state';
+import type { SearchSlice } from './search/state';
+import type { SettingsSlice } from './settings/state';
+import type { UiSlice } from './ui/state';
+import { createAppSlice } from './app/actions';
+import { createSessionSlice } from './session/actions';
+import { createContactsSlice } from './contacts/actions';
+import { createConversationsSlice } from './conversations/actions';
+import { createMessagesSlice } from './messages/actions';
+import { createSearchSlice } from './search/actions';
+import { createSettingsSlice } from './settings/actions';
+import { createUiSlice } from './ui/actions';
 
-export type RootState = AppInfoSlice & ConnectionSlice;
+export type RootState = AppSlice &
+  SessionSlice &
+  ContactsSlice &
+  ConversationsSlice &
+  MessagesSlice &
+  SearchSlice &
+  SettingsSlice &
+  UiSlice;
 
 export const useStore = create<RootState>()((...a) => ({
-  ...createAppInfoSlice(...a),
-  ...createConnectionSlice(...a),
+  ...createAppSlice(...a),
+  ...createSessionSlice(...a),
+  ...createContactsSlice(...a),
+  ...createConversationsSlice(...a),
+  ...createMessagesSlice(...a),
+  ...createSearchSlice(...a),
+  ...createSettingsSlice(...a),
+  ...createUiSlice(...a),
 }));

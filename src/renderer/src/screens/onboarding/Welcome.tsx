@@ -1,15 +1,20 @@
-import { Logo } from '../components/Logo';
-import { useStore } from '../store/root';
-import { selectAppInfo } from '../store/appInfo/selectors';
+import { Logo } from '../../components/Logo';
+import { useStore } from '../../store/root';
+import { selectAppInfo } from '../../store/app/selectors';
 
-export function Welcome() {
+export function Welcome({ onCreate }: { onCreate: () => void }) {
   const appInfo = useStore(selectAppInfo);
   return (
-    <main className="welcome" aria-labelledby="welcome-title">
-      <div className="welcome__card">
+    <main className="onboarding" aria-labelledby="welcome-title">
+      <div className="card">
         <Logo size={72} />
         <h1 id="welcome-title">Parley</h1>
-        <p className="welcome__tagline">Private conversations, end-to-end encrypted on your desktop.</p>
+        <p className="muted">Private conversations, end-to-end encrypted on your desktop. No phone number, no phone needed.</p>
+        <div className="stack">
+          <button type="button" className="button" onClick={onCreate}>
+            Create a new account
+          </button>
+        </div>
         <section className="build" aria-label="About this build">
           {appInfo.status === 'ready' && (
             <dl>
@@ -25,7 +30,7 @@ export function Welcome() {
               <dd>{appInfo.info.crypto.kem}</dd>
             </dl>
           )}
-          {(appInfo.status === 'loading' || appInfo.status === 'idle') && <p>Loading…</p>}
+          {appInfo.status === 'loading' && <p>Loading…</p>}
           {appInfo.status === 'error' && (
             <p role="alert">
               Could not read this build’s details ({appInfo.code}): {appInfo.message}

@@ -1,0 +1,178 @@
+/**
+ * The app's account session: no account yet, locked, or unlocked with a
+ * running Messenger. Unlock attempts back off after failures; the recovery
+ * phrase is handed out at creation and, until confirmed, again on request.
+ */
+import { randomInt } from 'node:crypto';
+import type { SessionDto } from '../../shared/contract';
+import type { ConnectionMonitor } from '../core/connection';
+import type { CoreEvents } from '../core/events';
+import { ChatError } from '../chat/errors';
+import { Messenger, profileExists, type CreateStep } from '../chat/messenger';
+import type { Keychain, PwhashParams } from '../store';
+import { readKeyFile } from '../store/keyFile';
+import { KEY_FILE } from '../store';
+import { UnlockBackoff } from './unlockBackoff';
+import path from 'node:path';
+
+export interface AppSessionOptions {
+  readonly dataDir: string;
+  readonly relayUrl: string;
+  readonly events: CoreEvents;
+  readonly connection: ConnectionMonitor;
+  readonly keychain?: Keychain | undefined;
+  readonly nativeBinding?: string | undefined;
+  readonly pwhash?: PwhashParams | undefined;
+  readonly now?: () => number;
+}
+
+const STEP_LABEL: Record<CreateStep, string> = {
+  keys: 'Generating your keys',
+  store: 'Encrypting your local data',
+  register: 'Registering with the relay',
+  prekeys: 'Publishing prekeys',
+  done: 'Ready',
+};
+
+function pickConfirmIndices(): number[] {
+  const set = new Set<number>();
+  while (set.size < 3) set.add(randomInt(0, 24));
+  return [...set].sort((a, b) => a - b);
+}
+
+export class AppSession {
+  #messenger: Messenger | null = null;
+  #confirmIndices: number[] | null = null;
+  readonly #backoff: UnlockBackoff;
+
+  constructor(private readonly o: AppSessionOptions) {
+    this.#backoff = new UnlockBackoff(o.now);
+  }
+
+  get messenger(): Messenger | null {
+    return this.#messenger;
+  }
+
+  /** The unlocked messenger, or CHAT_LOCKED. */
+  require(): Messenger {
+    if (!this.#messenger) throw new ChatError('CHAT_LOCKED', 'Parley is locked. Unlock it first.');
+    return this.#messenger;
+  }
+
+  #keychainState(): SessionDto['keychain'] {
+    const b = this.o.keychain?.backend;
+    return b === 'os' ? 'available' : b === 'basic_text' ? 'insecure' : 'unavailable';
+  }
+
+  status(): SessionDto {
+    const m = this.#messenger;
+    const exists = profileExists(this.o.dataDir);
+    let protection = { passphrase: false, keychain: false };
+    if (exists) {
+      const file = readKeyFile(path.join(this.o.dataDir, KEY_FILE));
+      protection = { passphrase: Boolean(file.passphrase), keychain: Boolean(file.keychain) };
+    }
+    return {
+      status: !exists ? 'new' : m ? 'unlocked' : 'locked',
+      name: m ? m.displayName : null,
+      accountId: m ? m.keys.accountId : null,
+      protection,
+      keychain: this.#keychainState(),
+      unlockRetryInMs: this.#backoff.retryInMs,
+      phrasePendingConfirmation: m ? m.pendingPhrase() !== null : false,
+    };
+  }
+
+  #events() {
+    const ev = this.o.events;
+    return {
+      messagesChanged: (conversationId: string, messageIds: readonly string[]) => ev.emit('messagesChanged', { conversationId, messageIds: [...messageIds] }),
+      conversationsChanged: () => ev.emit('conversationsChanged', {}),
+      contactsChanged: () => ev.emit('contactsChanged', {}),
+      typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
+    };
+  }
+
+  #changed(): void {
+    this.o.events.emit('sessionChanged', this.status());
+  }
+
+  async create(input: { name: string; passphrase: string | null; useKeychain: boolean }): Promise<{ phrase: string[]; confirmIndices: number[] }> {
+    if (profileExists(this.o.dataDir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This computer already has a Parley account.');
+    const keychain = input.useKeychain ? this.o.keychain : undefined;
+    if (input.useKeychain && this.#keychainState() !== 'available') {
+      throw new ChatError('CHAT_NOT_ALLOWED', 'This system has no secure keychain; protect Parley with a passphrase instead.');
+    }
+    if (input.passphrase === null && !keychain) throw new ChatError('CHAT_NOT_ALLOWED', 'Choose a passphrase or the keychain to protect your data.');
+    const { messenger, phrase } = await Messenger.create({
+      dir: this.o.dataDir,
+      displayName: input.name,
+      relayUrl: this.o.relayUrl,
+      passphrase: input.passphrase ?? undefined,
+      keychain,
+      nativeBinding: this.o.nativeBinding,
+      pwhash: this.o.pwhash,
+      events: this.#events(),
+      onConnection: (s) => this.o.connection.set(s),
+      onProgress: (step) => this.o.events.emit('onboardingProgress', { step, label: STEP_LABEL[step] }),
+    });
+    this.#messenger = messenger;
+    this.#confirmIndices = pickConfirmIndices();
+    this.#changed();
+    return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
+  }
+
+  pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {
+    const phrase = this.require().pendingPhrase();
+    if (!phrase) throw new ChatError('CHAT_NOT_ALLOWED', 'Your recovery phrase was already confirmed and is no longer stored.');
+    this.#confirmIndices ??= pickConfirmIndices();
+    return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
+  }
+
+  confirmPhrase(answers: readonly { index: number; word: string }[]): void {
+    const asked = this.#confirmIndices ?? [];
+    if (answers.length !== 3 || !answers.every((a) => asked.includes(a.index))) {
+      throw new ChatError('CHAT_PHRASE_MISMATCH', 'Answer the three words Parley asked for.');
+    }
+    this.require().confirmPhrase(answers);
+    this.#confirmIndices = null;
+    this.#changed();
+  }
+
+  async unlock(passphrase: string): Promise<void> {
+    if (this.#messenger) return;
+    const wait = this.#backoff.retryInMs;
+    if (wait > 0) throw new ChatError('CHAT_NOT_ALLOWED', `Too many attempts. Try again in ${Math.ceil(wait / 1000)} s.`);
+    try {
+      this.#messenger = await Messenger.open({
+        dir: this.o.dataDir,
+        passphrase,
+        nativeBinding: this.o.nativeBinding,
+        events: this.#events(),
+        onConnection: (s) => this.o.connection.set(s),
+      });
+      this.#backoff.recordSuccess();
+    } catch (e) {
+      this.#backoff.recordFailure();
+      throw e;
+    } finally {
+      this.#changed();
+    }
+  }
+
+  /** Opens with the keychain at start-up when the store is protected by it. */
+  async unlockWithKeychain(): Promise<boolean> {
+    if (this.#messenger || !this.o.keychain || !profileExists(this.o.dataDir)) return false;
+    if (!this.status().protection.keychain) return false;
+    this.#messenger = await Messenger.open({ dir: this.o.dataDir, keychain: this.o.keychain, nativeBinding: this.o.nativeBinding, events: this.#events(), onConnection: (s) => this.o.connection.set(s) });
+    this.#changed();
+    return true;
+  }
+
+  async lock(): Promise<void> {
+    const m = this.#messenger;
+    this.#messenger = null;
+    if (m) await m.close();
+    this.#changed();
+  }
+}

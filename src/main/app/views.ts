@@ -1,0 +1,63 @@
+/** Store rows → the display DTOs of the IPC contract. No key material is ever mapped. */
+import type { ContactDto, ConversationDto, MessageDto, SearchHitDto } from '../../shared/contract';
+import type { Messenger } from '../chat/messenger';
+import type { ContactRow } from '../chat/contactsRepo';
+import type { Message } from '../store';
+
+const SNIPPET_CHARS = 120;
+
+export function contactView(c: ContactRow): ContactDto {
+  return { id: c.accountId, name: c.name, accountId: c.accountId, trust: c.trust, identityChangePending: c.pendingAccountId !== null, addedAt: c.addedAt };
+}
+
+export function messageView(m: Messenger, row: Message): MessageDto {
+  const me = m.keys.accountId;
+  const reply = row.replyTo ? m.store.messages.get(row.replyTo) : null;
+  const attachment = m.store.attachments.forMessage(row.id)[0];
+  const deleted = row.deletedAt !== null;
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    direction: row.direction,
+    text: deleted ? '' : row.body,
+    sentAt: row.sentAt,
+    receivedAt: row.direction === 'in' ? row.receivedAt : null,
+    state: row.direction === 'in' ? 'received' : row.state,
+    replyTo: reply ? { id: reply.id, text: reply.deletedAt !== null ? '' : reply.body.slice(0, SNIPPET_CHARS), direction: reply.direction } : null,
+    reactions: m.store.reactions.forMessage(row.id).map((r) => ({ emoji: r.emoji, by: r.sender === me ? 'me' : 'them' })),
+    editedAt: row.editedAt,
+    deleted,
+    expiresAt: row.expiresAt ?? null,
+    attachment: attachment
+      ? { id: attachment.id, name: attachment.fileName ?? 'file', mime: attachment.contentType, size: attachment.size, state: attachment.localPath ? 'ready' : 'downloading', transferred: attachment.localPath ? attachment.size : 0 }
+      : null,
+  };
+}
+
+export function conversationViews(m: Messenger, limit: number): ConversationDto[] {
+  const contacts = new Map(m.contacts().map((c) => [c.accountId, c]));
+  const unread = m.store.messages.unreadCounts();
+  return m.store.messages.listConversations(limit).flatMap((c) => {
+    const contact = contacts.get(c.id) ?? [...contacts.values()].find((x) => x.accountId === c.peerAccountId);
+    if (!contact) return [];
+    const last = m.store.messages.page(c.id, 1)[0];
+    return [
+      {
+        id: c.id,
+        contactId: contact.accountId,
+        title: contact.name,
+        lastMessage: last ? { text: last.deletedAt !== null ? 'Message deleted' : last.body.slice(0, SNIPPET_CHARS), at: last.sentAt, direction: last.direction } : null,
+        unread: unread.get(c.id) ?? 0,
+        disappearingSeconds: c.expireTimerMs === null ? null : Math.round(c.expireTimerMs / 1000),
+        updatedAt: c.lastMessageAt,
+        identityChangePending: contact.pendingAccountId !== null,
+        verified: contact.trust === 'verified',
+      },
+    ];
+  });
+}
+
+export function searchViews(m: Messenger, rows: readonly Message[]): SearchHitDto[] {
+  const names = new Map(m.contacts().map((c) => [c.accountId, c.name]));
+  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversationId, title: names.get(r.conversationId) ?? 'Unknown', snippet: r.body.slice(0, SNIPPET_CHARS), sentAt: r.sentAt }));
+}

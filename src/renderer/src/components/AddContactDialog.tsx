@@ -1,0 +1,109 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useStore } from '../store/root';
+import { selectContactError, selectInvite } from '../store/contacts/selectors';
+import { CopyButton } from './CopyButton';
+import { Dialog } from './Dialog';
+import { QrImage } from './QrImage';
+import { QrScanner } from './QrScanner';
+import { decodeQrFile } from './qrDecode';
+
+export function AddContactDialog({ onClose }: { onClose: () => void }) {
+  const invite = useStore(selectInvite);
+  const error = useStore(selectContactError);
+  const loadInvite = useStore((s) => s.loadInvite);
+  const addContact = useStore((s) => s.addContact);
+  const clearError = useStore((s) => s.clearContactError);
+  const select = useStore((s) => s.selectConversation);
+  const conversations = useStore((s) => s.conversations);
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [scanning, setScanning] = useState(false);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    clearError();
+    void loadInvite();
+  }, [loadInvite, clearError]);
+
+  const onScanned = useCallback((text: string) => {
+    setScanning(false);
+    setCode(text);
+  }, []);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const contact = await addContact(code.trim(), name.trim());
+    setBusy(false);
+    if (contact) {
+      const conv = useStore.getState().conversations.find((c) => c.contactId === contact.id) ?? conversations.find((c) => c.contactId === contact.id);
+      if (conv) select(conv.id);
+      onClose();
+    }
+  };
+
+  return (
+    <Dialog title="Add a contact" onClose={onClose} wide>
+      <div className="add-contact">
+        <section aria-labelledby="my-invite">
+          <h3 id="my-invite">Your invite</h3>
+          <p className="muted">Let your friend scan this code, or send them the text.</p>
+          {invite && (
+            <>
+              <QrImage svg={invite.qrSvg} label="Your invite QR code" />
+              <code className="invite-code" aria-label="Your invite code">
+                {invite.code}
+              </code>
+              <CopyButton text={invite.code} label="Copy invite code" />
+            </>
+          )}
+        </section>
+        <section aria-labelledby="their-invite">
+          <h3 id="their-invite">Their invite</h3>
+          <form onSubmit={(e) => void submit(e)}>
+            <label className="field">
+              <span>Invite code</span>
+              <textarea value={code} onChange={(e) => setCode(e.target.value)} rows={3} spellCheck={false} placeholder="parley1…" />
+            </label>
+            <div className="row">
+              <button type="button" className="button button--secondary" onClick={() => setScanning((s) => !s)}>
+                Scan with camera
+              </button>
+              <label className="button button--secondary file-button">
+                Open QR image
+                <input
+                  type="file"
+                  accept="image/*"
+                  aria-label="Open QR image"
+                  onChange={async (e) => {
+                    const file = e.target.files?.[0];
+                    e.target.value = '';
+                    setFileError(null);
+                    if (!file) return;
+                    const text = await decodeQrFile(file).catch(() => null);
+                    if (text) setCode(text);
+                    else setFileError('No QR code was found in that image.');
+                  }}
+                />
+              </label>
+            </div>
+            {scanning && <QrScanner onCode={onScanned} onClose={() => setScanning(false)} />}
+            <label className="field">
+              <span>Name</span>
+              <input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="What you call them" />
+            </label>
+            {(error || fileError) && (
+              <p className="error" role="alert">
+                {fileError ?? error?.message}
+              </p>
+            )}
+            <button type="submit" className="button" disabled={busy || code.trim() === '' || name.trim() === ''}>
+              Add contact
+            </button>
+          </form>
+        </section>
+      </div>
+    </Dialog>
+  );
+}

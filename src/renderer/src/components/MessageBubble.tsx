@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import type { MessageDto } from '../../../shared/contract';
+import { useStore } from '../store/root';
+import { AttachmentView } from './AttachmentView';
+import { DELIVERY_LABEL, formatTime } from './format';
+
+const REACTIONS = ['👍', '❤️', '😂', '😮', '😢'] as const;
+
+export function MessageBubble({ message, focused }: { message: MessageDto; focused: boolean }) {
+  const [menu, setMenu] = useState(false);
+  const setReplyTo = useStore((s) => s.setReplyTo);
+  const setEditing = useStore((s) => s.setEditing);
+  const react = useStore((s) => s.react);
+  const del = useStore((s) => s.deleteMessage);
+  const mine = message.direction === 'out';
+  const myReaction = message.reactions.find((r) => r.by === 'me')?.emoji ?? null;
+  const state = DELIVERY_LABEL[message.state];
+
+  return (
+    <div className={`message message--${message.direction}${focused ? ' message--focused' : ''}`} data-message-id={message.id}>
+      <article className="bubble" aria-label={`${mine ? 'You' : 'Them'}: ${message.deleted ? 'deleted message' : message.text}`}>
+        {message.replyTo && (
+          <blockquote className="bubble__quote">
+            <span className="muted">{message.replyTo.direction === 'out' ? 'You' : 'Them'}</span> {message.replyTo.text}
+          </blockquote>
+        )}
+        {message.deleted ? (
+          <p className="bubble__text muted">This message was deleted.</p>
+        ) : (
+          <>
+            {message.attachment && <AttachmentView attachment={message.attachment} />}
+            {message.text && <p className="bubble__text">{message.text}</p>}
+          </>
+        )}
+        <footer className="bubble__meta">
+          {message.expiresAt && <span aria-label="Disappearing message" title="Disappearing message">⏱</span>}
+          {message.editedAt && <span>edited</span>}
+          <time>{formatTime(message.sentAt)}</time>
+          {mine && state && (
+            <span className={`state state--${message.state}`} aria-label={`Delivery: ${state}`}>
+              {state}
+            </span>
+          )}
+        </footer>
+        {message.reactions.length > 0 && (
+          <ul className="reactions" aria-label="Reactions">
+            {message.reactions.map((r) => (
+              <li key={r.by} aria-label={`${r.by === 'me' ? 'You' : 'Them'} reacted ${r.emoji}`}>
+                {r.emoji}
+              </li>
+            ))}
+          </ul>
+        )}
+      </article>
+      {!message.deleted && (
+        <div className="message__actions">
+          <button type="button" className="icon-button icon-button--small" aria-label="Message actions" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>
+            ⋯
+          </button>
+          {menu && (
+            <div className="menu" role="menu" onMouseLeave={() => setMenu(false)}>
+              <div className="menu__reactions">
+                {REACTIONS.map((e) => (
+                  <button
+                    key={e}
+                    type="button"
+                    role="menuitemradio"
+                    aria-checked={myReaction === e}
+                    aria-label={`React ${e}`}
+                    onClick={() => {
+                      void react(message.id, myReaction === e ? null : e);
+                      setMenu(false);
+                    }}
+                  >
+                    {e}
+                  </button>
+                ))}
+              </div>
+              <button type="button" role="menuitem" onClick={() => (setReplyTo(message), setMenu(false))}>
+                Reply
+              </button>
+              {mine && !message.attachment && (
+                <button type="button" role="menuitem" onClick={() => (setEditing(message), setMenu(false))}>
+                  Edit
+                </button>
+              )}
+              <button type="button" role="menuitem" onClick={() => (void del(message.id, false), setMenu(false))}>
+                Delete for me
+              </button>
+              {mine && (
+                <button type="button" role="menuitem" onClick={() => (void del(message.id, true), setMenu(false))}>
+                  Delete for everyone
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

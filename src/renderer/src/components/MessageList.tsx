@@ -1,0 +1,72 @@
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useStore } from '../store/root';
+import { selectFocusMessageId, selectMessagesOf } from '../store/messages/selectors';
+import { MessageBubble } from './MessageBubble';
+
+/** Only the rows on screen (plus overscan) are in the DOM, so 100,000 messages scroll as smoothly as 10. */
+export function MessageList({ conversationId }: { conversationId: string }) {
+  const { items, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
+  const focusId = useStore(selectFocusMessageId);
+  const loadOlder = useStore((s) => s.loadOlderMessages);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const firstId = useRef<string | null>(null);
+  const lastId = useRef<string | null>(null);
+
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 64,
+    overscan: 8,
+    getItemKey: (i) => items[i]!.id,
+  });
+
+  // Keep the view anchored: stick to the bottom for new messages, hold position when older ones are prepended.
+  useLayoutEffect(() => {
+    const first = items[0]?.id ?? null;
+    const last = items[items.length - 1]?.id ?? null;
+    if (firstId.current && first !== firstId.current) {
+      const anchor = items.findIndex((m) => m.id === firstId.current);
+      if (anchor > 0) virtualizer.scrollToIndex(anchor, { align: 'start' });
+    } else if (last !== lastId.current && atBottom.current && items.length > 0 && !focusId) {
+      virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
+    }
+    firstId.current = first;
+    lastId.current = last;
+  }, [items, virtualizer, focusId]);
+
+  useEffect(() => {
+    if (!focusId) return;
+    const index = items.findIndex((m) => m.id === focusId);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+  }, [focusId, items, virtualizer]);
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    if (el.scrollTop < 300 && next && !loadingOlder) void loadOlder(conversationId);
+  };
+
+  return (
+    <div ref={scrollRef} className="messages" onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite">
+      {items.length === 0 && <p className="empty muted">No messages yet. Say hello — it’s end-to-end encrypted.</p>}
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+        {virtualizer.getVirtualItems().map((row) => {
+          const message = items[row.index]!;
+          return (
+            <div
+              key={row.key}
+              ref={virtualizer.measureElement}
+              data-index={row.index}
+              style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${row.start}px)` }}
+            >
+              <MessageBubble message={message} focused={message.id === focusId} />
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+/** Display helpers, pure. */
+export function formatTime(at: number, now = Date.now()): string {
+  const d = new Date(at);
+  const sameDay = new Date(now).toDateString() === d.toDateString();
+  return sameDay
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function formatTimer(seconds: number | null): string {
+  if (seconds === null) return 'Off';
+  if (seconds < 60) return `${seconds} seconds`;
+  if (seconds < 3600) return `${seconds / 60} minutes`;
+  if (seconds < 86_400) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`;
+  if (seconds < 604_800) return `${seconds / 86_400} day${seconds === 86_400 ? '' : 's'}`;
+  return `${seconds / 604_800} week${seconds === 604_800 ? '' : 's'}`;
+}
+
+export const DELIVERY_LABEL = {
+  queued: 'Queued',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Not sent',
+  received: '',
+} as const;

@@ -1,0 +1,40 @@
+import { useEffect } from 'react';
+import { useStore } from '../store/root';
+import { selectDialog } from '../store/ui/selectors';
+import { Sidebar } from '../components/Sidebar';
+import { ChatPane } from '../components/ChatPane';
+import { AddContactDialog } from '../components/AddContactDialog';
+import { SafetyNumberDialog } from '../components/SafetyNumberDialog';
+import { SettingsDialog } from '../components/SettingsDialog';
+
+export function Main() {
+  const dialog = useStore(selectDialog);
+  const closeDialog = useStore((s) => s.closeDialog);
+  const loadConversations = useStore((s) => s.loadConversations);
+  const loadContacts = useStore((s) => s.loadContacts);
+  const loadSettings = useStore((s) => s.loadSettings);
+  const watchConversations = useStore((s) => s.watchConversations);
+  const watchMessages = useStore((s) => s.watchMessages);
+
+  useEffect(() => {
+    void loadConversations();
+    void loadContacts();
+    void loadSettings();
+    const a = watchConversations();
+    const b = watchMessages();
+    return () => {
+      a();
+      b();
+    };
+  }, [loadConversations, loadContacts, loadSettings, watchConversations, watchMessages]);
+
+  return (
+    <div className="main">
+      <Sidebar />
+      <ChatPane />
+      {dialog.kind === 'addContact' && <AddContactDialog onClose={closeDialog} />}
+      {dialog.kind === 'safetyNumber' && <SafetyNumberDialog contactId={dialog.contactId} onClose={closeDialog} />}
+      {dialog.kind === 'settings' && <SettingsDialog onClose={closeDialog} />}
+    </div>
+  );
+}

@@ -1,0 +1,14 @@
+import type { AppInfo, ConnectionState } from '../../../../shared/contract';
+
+export type AppInfoState =
+  | { readonly status: 'loading' }
+  | { readonly status: 'ready'; readonly info: AppInfo }
+  | { readonly status: 'error'; readonly code: string; readonly message: string };
+
+export interface AppSlice {
+  readonly appInfo: AppInfoState;
+  readonly connection: ConnectionState | null;
+  loadAppInfo(): Promise<void>;
+  /** Loads the connection state and follows `connectionState`; returns the unsubscribe. */
+  watchConnection(): () => void;
+}

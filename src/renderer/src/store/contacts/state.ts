@@ -1,0 +1,15 @@
+import type { ContactDto } from '../../../../shared/contract';
+import type { UiError } from '../types';
+
+export interface ContactsSlice {
+  readonly contacts: readonly ContactDto[];
+  readonly invite: { readonly code: string; readonly qrSvg: string } | null;
+  readonly contactError: UiError | null;
+  loadContacts(): Promise<void>;
+  loadInvite(): Promise<void>;
+  /** Adds a contact from an invite code; returns the new contact, or null with `contactError` set. */
+  addContact(code: string, name: string): Promise<ContactDto | null>;
+  setVerified(contactId: string, verified: boolean): Promise<void>;
+  acceptIdentityChange(contactId: string): Promise<void>;
+  clearContactError(): void;
+}

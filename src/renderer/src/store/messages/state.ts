@@ -1,0 +1,31 @@
+import type { Cursor, MessageDto } from '../../../../shared/contract';
+import type { UiError } from '../types';
+
+export interface ConversationMessages {
+  /** Oldest first. */
+  readonly items: readonly MessageDto[];
+  /** Cursor for the next older page, or null at the start of history. */
+  readonly next: Cursor | null;
+  readonly loadingOlder: boolean;
+}
+
+export interface MessagesSlice {
+  readonly messages: Readonly<Record<string, ConversationMessages>>;
+  readonly replyTo: MessageDto | null;
+  readonly editing: MessageDto | null;
+  /** A message to scroll to and highlight (from search). */
+  readonly focusMessageId: string | null;
+  readonly messageError: UiError | null;
+  loadLatestMessages(conversationId: string): Promise<void>;
+  loadOlderMessages(conversationId: string): Promise<void>;
+  refreshMessages(conversationId: string, ids: readonly string[]): Promise<void>;
+  sendText(conversationId: string, text: string): Promise<boolean>;
+  react(messageId: string, emoji: string | null): Promise<void>;
+  deleteMessage(messageId: string, forEveryone: boolean): Promise<void>;
+  setReplyTo(message: MessageDto | null): void;
+  setEditing(message: MessageDto | null): void;
+  jumpToMessage(messageId: string): Promise<void>;
+  sendFile(conversationId: string, file: File): Promise<void>;
+  watchMessages(): () => void;
+  clearMessageError(): void;
+}

@@ -1,0 +1,8 @@
+import type { SearchHitDto } from '../../../../shared/contract';
+
+export interface SearchSlice {
+  readonly searchQuery: string;
+  readonly searchHits: readonly SearchHitDto[] | null;
+  search(query: string): Promise<void>;
+  clearSearch(): void;
+}

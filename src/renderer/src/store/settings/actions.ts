@@ -1,0 +1,16 @@
+import type { StateCreator } from 'zustand';
+import { parley } from '../../bridge';
+import type { RootState } from '../root';
+import type { SettingsSlice } from './state';
+
+export const createSettingsSlice: StateCreator<RootState, [], [], SettingsSlice> = (set) => ({
+  settings: null,
+  async loadSettings() {
+    const r = await parley.getSettings();
+    if (r.ok) set({ settings: r.value });
+  },
+  async updateSettings(patch) {
+    const r = await parley.updateSettings(patch);
+    if (r.ok) set({ settings: r.value });
+  },
+});

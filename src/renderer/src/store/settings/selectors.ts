@@ -1,0 +1,3 @@
+import type { RootState } from '../root';
+
+export const selectSettings = (s: RootState) => s.settings;

@@ -1,0 +1,21 @@
+export type Dialog =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'addContact' }
+  | { readonly kind: 'safetyNumber'; readonly contactId: string }
+  | { readonly kind: 'settings' };
+
+export interface ActiveUpload {
+  readonly uploadId: string;
+  readonly name: string;
+  readonly size: number;
+  readonly sent: number;
+}
+
+export interface UiSlice {
+  readonly dialog: Dialog;
+  readonly activeUpload: ActiveUpload | null;
+  readonly cancelledUploads: readonly string[];
+  openDialog(dialog: Dialog): void;
+  closeDialog(): void;
+  cancelUpload(): Promise<void>;
+}

@@ -1,0 +1,131 @@
+/**
+ * Every call the renderer may make: request schema (validated in main) and
+ * response schema. Grouped by domain; `index.ts` merges them.
+ */
+import { z } from 'zod';
+import {
+  AttachmentDto,
+  ContactDto,
+  ConversationDto,
+  Cursor,
+  Id,
+  MessageDto,
+  SearchHitDto,
+  SessionDto,
+  SettingsDto,
+} from './dto';
+import { ATTACHMENT_IPC_CHUNK_BYTES, DISAPPEARING_CHOICES, MAX_ATTACHMENT_BYTES, MAX_MESSAGE_TEXT_CHARS } from '../constants';
+
+const empty = z.object({}).strict();
+const done = z.object({}).strict();
+const req = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict();
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  platform: z.string(),
+  crypto: z.object({ library: z.string(), libraryVersion: z.string(), aead: z.string(), kem: z.string() }),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const ConnectionStateSchema = z.object({
+  state: z.enum(['offline', 'connecting', 'online']),
+  relay: z.string(),
+  retryInMs: z.number().int().nonnegative().nullable(),
+});
+export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
+
+const Name = z.string().trim().min(1, 'cannot be empty').max(64, 'is at most 64 characters');
+const Passphrase = z.string().min(8, 'needs at least 8 characters').max(1024);
+const Text = z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS);
+const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: Cursor.nullable() });
+
+export const appCalls = {
+  /** Name, version and the cryptographic suite this build runs. */
+  getAppInfo: { request: empty, response: AppInfoSchema },
+  /** Current relay connection state (also pushed as `connectionState`). */
+  getConnectionState: { request: empty, response: ConnectionStateSchema },
+} as const;
+
+export const accountCalls = {
+  getSession: { request: empty, response: SessionDto },
+  /** Creates the account: keys, encrypted store, relay registration. Returns the phrase once. */
+  createAccount: {
+    request: req({ name: Name, passphrase: Passphrase.nullable(), useKeychain: z.boolean() }),
+    response: z.object({ phrase: z.array(z.string()).length(24), confirmIndices: z.array(z.number().int()).length(3) }),
+  },
+  /** While the new phrase is unconfirmed (even across a restart), shows it again; afterwards it is erased. */
+  getPendingRecoveryPhrase: {
+    request: empty,
+    response: z.object({ phrase: z.array(z.string()).length(24), confirmIndices: z.array(z.number().int()).length(3) }),
+  },
+  /** The user proves they wrote the phrase down by typing three words (1-based positions). */
+  confirmRecoveryPhrase: {
+    request: req({ answers: z.array(req({ index: z.number().int().min(0).max(23), word: z.string().max(16) })).length(3) }),
+    response: done,
+  },
+  unlock: { request: req({ passphrase: z.string().min(1).max(1024) }), response: done },
+  lock: { request: empty, response: done },
+} as const;
+
+export const contactCalls = {
+  getInvite: { request: empty, response: z.object({ code: z.string(), qrSvg: z.string() }) },
+  addContact: { request: req({ code: z.string().min(1).max(512), name: Name }), response: ContactDto },
+  listContacts: { request: empty, response: z.array(ContactDto) },
+  getSafetyNumber: {
+    request: req({ contactId: Id }),
+    response: z.object({ groups: z.array(z.string()), qrSvg: z.string(), verified: z.boolean() }),
+  },
+  setContactVerified: { request: req({ contactId: Id, verified: z.boolean() }), response: ContactDto },
+  acceptIdentityChange: { request: req({ contactId: Id }), response: ContactDto },
+} as const;
+
+export const conversationCalls = {
+  listConversations: { request: req({ limit: z.number().int().min(1).max(200), before: Cursor.optional() }), response: Page(ConversationDto) },
+  listMessages: {
+    request: req({ conversationId: Id, limit: z.number().int().min(1).max(200), before: Cursor.optional() }),
+    response: Page(MessageDto),
+  },
+  /** The page of messages around one message, for jumping to a search hit. */
+  getMessageContext: {
+    request: req({ messageId: Id, limit: z.number().int().min(1).max(200) }),
+    response: z.object({ conversationId: Id, items: z.array(MessageDto), next: Cursor.nullable() }),
+  },
+  sendMessage: { request: req({ conversationId: Id, text: Text, replyToId: Id.optional() }), response: MessageDto },
+  editMessage: { request: req({ messageId: Id, text: Text }), response: MessageDto },
+  deleteMessage: { request: req({ messageId: Id, forEveryone: z.boolean() }), response: done },
+  reactToMessage: { request: req({ messageId: Id, emoji: z.string().min(1).max(16).nullable() }), response: MessageDto },
+  markConversationRead: { request: req({ conversationId: Id }), response: done },
+  setTyping: { request: req({ conversationId: Id, typing: z.boolean() }), response: done },
+  setDisappearingTimer: {
+    request: req({
+      conversationId: Id,
+      seconds: z.union([z.null(), z.number().int().refine((s) => (DISAPPEARING_CHOICES as readonly number[]).includes(s), 'is not an offered timer')]),
+    }),
+    response: ConversationDto,
+  },
+  searchMessages: { request: req({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100) }), response: z.array(SearchHitDto) },
+} as const;
+
+export const attachmentCalls = {
+  beginAttachment: {
+    request: req({ conversationId: Id, name: z.string().min(1).max(255), mime: z.string().max(128), size: z.number().int().min(1).max(MAX_ATTACHMENT_BYTES) }),
+    response: z.object({ uploadId: Id }),
+  },
+  /** One chunk of the file, base64, in order. */
+  appendAttachment: {
+    request: req({ uploadId: Id, chunk: z.string().max(Math.ceil((ATTACHMENT_IPC_CHUNK_BYTES * 4) / 3) + 4) }),
+    response: z.object({ received: z.number().int() }),
+  },
+  finishAttachment: { request: req({ uploadId: Id }), response: MessageDto },
+  cancelAttachment: { request: req({ id: Id }), response: done },
+  readAttachment: {
+    request: req({ attachmentId: Id, offset: z.number().int().nonnegative() }),
+    response: z.object({ chunk: z.string(), done: z.boolean(), attachment: AttachmentDto }),
+  },
+} as const;
+
+export const settingsCalls = {
+  getSettings: { request: empty, response: SettingsDto },
+  updateSettings: { request: SettingsDto.partial().strict(), response: SettingsDto },
+} as const;

@@ -1,0 +1,100 @@
+/**
+ * The data the renderer sees: display-ready views of main's state. No key
+ * material ever appears in these shapes.
+ */
+import { z } from 'zod';
+
+/** Row ids (message, conversation, contact, attachment): url-safe, bounded. */
+export const Id = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/u, 'must be an id');
+
+export const Cursor = z.object({ at: z.number().int().nonnegative(), id: Id }).strict();
+export type Cursor = z.infer<typeof Cursor>;
+
+export const TrustState = z.enum(['unverified', 'verified', 'changed']);
+export type TrustState = z.infer<typeof TrustState>;
+
+export const ContactDto = z.object({
+  id: Id,
+  name: z.string(),
+  accountId: z.string(),
+  trust: TrustState,
+  /** True while the contact's account key changed and the user has not accepted it; sending is blocked. */
+  identityChangePending: z.boolean(),
+  addedAt: z.number(),
+});
+export type ContactDto = z.infer<typeof ContactDto>;
+
+export const DeliveryState = z.enum(['queued', 'sent', 'delivered', 'read', 'failed', 'received']);
+export type DeliveryState = z.infer<typeof DeliveryState>;
+
+export const AttachmentDto = z.object({
+  id: Id,
+  name: z.string(),
+  mime: z.string(),
+  size: z.number().int().nonnegative(),
+  state: z.enum(['uploading', 'ready', 'downloading', 'failed', 'cancelled']),
+  transferred: z.number().int().nonnegative(),
+});
+export type AttachmentDto = z.infer<typeof AttachmentDto>;
+
+export const MessageDto = z.object({
+  id: Id,
+  conversationId: Id,
+  direction: z.enum(['in', 'out']),
+  text: z.string(),
+  sentAt: z.number(),
+  receivedAt: z.number().nullable(),
+  state: DeliveryState,
+  replyTo: z.object({ id: Id, text: z.string(), direction: z.enum(['in', 'out']) }).nullable(),
+  reactions: z.array(z.object({ emoji: z.string(), by: z.enum(['me', 'them']) })),
+  editedAt: z.number().nullable(),
+  deleted: z.boolean(),
+  expiresAt: z.number().nullable(),
+  attachment: AttachmentDto.nullable(),
+});
+export type MessageDto = z.infer<typeof MessageDto>;
+
+export const ConversationDto = z.object({
+  id: Id,
+  contactId: Id,
+  title: z.string(),
+  lastMessage: z.object({ text: z.string(), at: z.number(), direction: z.enum(['in', 'out']) }).nullable(),
+  unread: z.number().int().nonnegative(),
+  disappearingSeconds: z.number().int().positive().nullable(),
+  updatedAt: z.number(),
+  identityChangePending: z.boolean(),
+  verified: z.boolean(),
+});
+export type ConversationDto = z.infer<typeof ConversationDto>;
+
+export const SessionDto = z.object({
+  status: z.enum(['new', 'locked', 'unlocked']),
+  name: z.string().nullable(),
+  accountId: z.string().nullable(),
+  /** How the local store is protected. */
+  protection: z.object({ passphrase: z.boolean(), keychain: z.boolean() }),
+  /** Whether the OS keychain can protect the store on this machine. */
+  keychain: z.enum(['available', 'unavailable', 'insecure']),
+  /** Wait before the next unlock attempt is accepted (backoff after failures). */
+  unlockRetryInMs: z.number().int().nonnegative(),
+  /** True while the just-created phrase still has to be confirmed. */
+  phrasePendingConfirmation: z.boolean(),
+});
+export type SessionDto = z.infer<typeof SessionDto>;
+
+export const SettingsDto = z.object({
+  typingIndicators: z.boolean(),
+  readReceipts: z.boolean(),
+  notificationPreviews: z.boolean(),
+  relayUrl: z.string(),
+});
+export type SettingsDto = z.infer<typeof SettingsDto>;
+
+export const SearchHitDto = z.object({
+  messageId: Id,
+  conversationId: Id,
+  title: z.string(),
+  snippet: z.string(),
+  sentAt: z.number(),
+});
+export type SearchHitDto = z.infer<typeof SearchHitDto>;
