@@ -20,7 +20,7 @@ beforeAll(async () => {
   });
   relay = await startTestRelay({
     logger: pino({ level: 'trace' }, sink),
-    limits: { maxConnectionsPerIp: 40, frameRatePerSec: 200, frameBurst: 400, authTimeoutMs: 1_500, headersTimeoutMs: 500 },
+    limits: { maxConnectionsPerIp: 40, frameRatePerSec: 200, frameBurst: 400, authTimeoutMs: 1_500, headersTimeoutMs: 500, sendBucketSize: 10, sendRefillPerSec: 0.01 },
   });
 });
 afterAll(async () => {
@@ -81,6 +81,20 @@ describe('bad input', () => {
     await waitFor(() => codes.length === 600);
     expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThan(100);
     ws.close();
+  });
+
+  it('rate-limits a flooding sender with RATE_LIMITED while its other requests keep working', async () => {
+    const alice = await registerDevice(relay.url);
+    const bob = await registerDevice(relay.url);
+    const to = { accountId: bob.account.id, deviceId: bob.device.id, envelope: envelope('x') };
+    const codes: string[] = [];
+    for (let i = 0; i < 12; i++) codes.push(await alice.client.send([to]).then(() => 'ok', (e: { code: string }) => e.code));
+    expect(codes.slice(0, 10).every((c) => c === 'ok')).toBe(true);
+    expect(codes.slice(10)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+    expect(await alice.client.prekeyCount()).toEqual({ oneTimeEc: 0, oneTimeKem: 0 });
+    const carol = await registerDevice(relay.url);
+    expect(await carol.client.send([to])).toEqual({ queued: 1 });
+    await Promise.all([alice.client.close(), bob.client.close(), carol.client.close()]);
   });
 
   it('closes connections that never authenticate', async () => {
