@@ -144,8 +144,10 @@ export class MessageRepo {
   /** Best-ranked matches across all conversations; `phrase` matches the words in order. */
   search(text: string, limit: number, phrase = false): Message[] {
     checkLimit(limit, STORE_MAX_SEARCH_RESULTS);
-    const rows = prep(this.db, `SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
-      WHERE messages_fts MATCH ? ORDER BY f.rank LIMIT ?`).all(ftsQuery(text, phrase), limit) as MessageRow[];
+    // Rank and limit inside the FTS index first, so only the hits shown are read from messages (each read is a page decrypt).
+    const rows = prep(this.db, `SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')}
+      FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?) f
+      JOIN messages m ON m.rowid = f.rowid ORDER BY f.rank`).all(ftsQuery(text, phrase), limit) as MessageRow[];
     return rows.map(toMessage);
   }
 
