@@ -25,6 +25,8 @@ export interface IncomingMessage {
 export interface RelayClientOptions {
   /** Per-request timeout. */
   readonly timeoutMs?: number;
+  /** Extra trusted CA certificate(s) (PEM) for a wss:// relay with a private certificate. */
+  readonly ca?: string | Uint8Array;
 }
 
 export class RelayClient {
@@ -61,7 +63,7 @@ export class RelayClient {
   /** Opens a connection and waits for the relay's challenge. */
   static async connect(url: string, options: RelayClientOptions = {}): Promise<RelayClient> {
     await sodium.ready;
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(options.ca ? { ca: Buffer.from(options.ca) } : {}) });
     const nonce = await new Promise<Uint8Array>((resolve, reject) => {
       const fail = (e: Error): void => reject(new RelayClientError('CLOSED', `cannot connect: ${e.message}`));
       ws.once('error', fail);
