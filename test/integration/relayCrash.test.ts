@@ -9,7 +9,7 @@ afterAll(() => {
 });
 
 describe('relay process', () => {
-  it('delivers every queued message exactly once after acks across a kill -9 and restart', async () => {
+  it('delivers every queued message exactly once after acks across a kill -9 and a restart through the parley-relay bin', async () => {
     const dataDir = tempDir();
     const first = await spawnRelay(['--data', dataDir]);
     running.push(first);
@@ -25,7 +25,7 @@ describe('relay process', () => {
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
 
-    const second = await spawnRelay(['--data', dataDir]);
+    const second = await spawnRelay(['--data', dataDir], 'bin');
     running.push(second);
     const client = await RelayClient.connect(second.url);
     const got: IncomingMessage[] = [];
@@ -49,5 +49,10 @@ describe('relay process', () => {
 
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('refuses bad flags with a usage message and exit code 2', async () => {
+    await expect(spawnRelay(['--port', 'banana'])).rejects.toThrow(/exited 2: parley-relay: --port must be 0..65535/);
+    await expect(spawnRelay(['--no-such-flag'])).rejects.toThrow(/exited 2/);
   });
 });

@@ -11,8 +11,10 @@ export interface RelayProcess {
   readonly exited: Promise<number | string>;
 }
 
-export async function spawnRelay(args: readonly string[]): Promise<RelayProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/relay/main.ts'), '--port', '0', ...args], {
+/** `entry` 'source' runs src/relay/main.ts as `npm run relay` does; 'bin' runs bin/parley-relay.mjs as `npx parley-relay` does. */
+export async function spawnRelay(args: readonly string[], entry: 'source' | 'bin' = 'source'): Promise<RelayProcess> {
+  const command = entry === 'bin' ? [path.join(repoRoot, 'bin/parley-relay.mjs')] : ['--import', 'tsx', path.join(repoRoot, 'src/relay/main.ts')];
+  const proc = spawn(process.execPath, [...command, '--port', '0', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
