@@ -43,6 +43,7 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
     if (l.accountId !== f.accountId || !l.devices.some((d) => d.deviceId === f.deviceId) || !verifyDeviceList(l)) fail();
     await storeList(ctx, l);
   }
+  ctx.deviceCache.delete(f.accountId); // authentication always reads the current list, never a possibly stale cache
   if (!(await hasDevice(ctx, f.accountId, f.deviceId))) fail();
   s.authenticated(f.accountId, f.deviceId);
   return null;

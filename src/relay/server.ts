@@ -94,6 +94,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       if (set) for (const s of set) s.offer(e.message);
       return;
     }
+    if (e.kind === 'resync') {
+      ctx.deviceCache.clear();
+      for (const set of ctx.sessions.values()) for (const s of set) s.pump();
+      return;
+    }
     ctx.deviceCache.delete(e.accountId);
     void store.getDeviceList(e.accountId).then((list) => {
       const current = new Set(list?.devices.map((d) => d.deviceId));

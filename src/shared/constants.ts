@@ -131,6 +131,8 @@ export const RELAY_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 export const RELAY_BULK_TOKEN_TTL_MS = 5 * 60_000;
 /** Most messages one HTTP bulk fetch returns. */
 export const RELAY_BULK_FETCH_MAX = 1_000;
+/** Wait before re-opening a dropped PostgreSQL LISTEN connection. */
+export const RELAY_LISTEN_RETRY_MS = 1_000;
 /** How often the relay deletes expired messages, attachments and channels. */
 export const RELAY_CLEANUP_INTERVAL_MS = 60_000;
 

@@ -1,3 +1,4 @@
+import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../../src/main/relayClient/client';
 import { signDeviceList } from '../../src/main/relayClient/signing';
@@ -57,5 +58,22 @@ describe('two relay instances on one PostgreSQL', () => {
     await waitFor(() => code !== 0);
     expect(code).toBe(4003);
     await owner.client.close();
+  });
+
+  it('recover deliveries missed while a LISTEN connection was down', async () => {
+    const alice = await registerDevice(a.url);
+    const bob = await registerDevice(b.url);
+    const got: IncomingMessage[] = [];
+    bob.client.onMessage((m) => got.push(m));
+    const admin = new pgLib.Client({ connectionString: pg.url });
+    await admin.connect();
+    const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()");
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 200)); // both listeners are gone before the send
+    await alice.client.send([{ accountId: bob.account.id, deviceId: bob.device.id, envelope: envelope('while deaf') }]);
+    await waitFor(() => got.length === 1, 10_000);
+    expect(new TextDecoder().decode(got[0]!.envelope)).toBe('while deaf');
+    await Promise.all([alice.client.close(), bob.client.close()]);
   });
 });

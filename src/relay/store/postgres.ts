@@ -5,6 +5,7 @@
  * so concurrent fetches on any instance never hand out the same key twice.
  */
 import pg from 'pg';
+import { RELAY_LISTEN_RETRY_MS } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
@@ -47,16 +48,39 @@ export async function openPostgresStore(options: { connectionString: string; poo
   } finally {
     setup.release();
   }
-  const listener = new pg.Client({ connectionString: options.connectionString });
-  listener.on('error', () => undefined);
-  await listener.connect();
-  await listener.query(`LISTEN ${CHANNEL}`);
   const listeners = new Set<(e: StoreEvent) => void>();
-  listener.on('notification', (n) => {
-    const p = n.payload ?? '';
-    const e: StoreEvent = p.startsWith('q:') ? { kind: 'queued', deviceKey: p.slice(2) } : { kind: 'deviceList', accountId: p.slice(2) };
+  const dispatch = (e: StoreEvent): void => {
     for (const l of listeners) l(e);
-  });
+  };
+  let closing = false;
+  let listener: pg.Client;
+  /**
+   * The LISTEN connection. If it drops, notifications sent meanwhile are
+   * lost, so after reconnecting a 'resync' event makes every local
+   * connection re-read its queue and every cached device list refresh.
+   */
+  const listen = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: options.connectionString });
+    c.on('error', () => undefined);
+    c.on('notification', (n) => {
+      const p = n.payload ?? '';
+      dispatch(p.startsWith('q:') ? { kind: 'queued', deviceKey: p.slice(2) } : { kind: 'deviceList', accountId: p.slice(2) });
+    });
+    c.on('end', () => {
+      if (closing) return;
+      const retry = (): void => {
+        listen().then(
+          () => dispatch({ kind: 'resync' }),
+          () => setTimeout(retry, RELAY_LISTEN_RETRY_MS).unref(),
+        );
+      };
+      setTimeout(retry, RELAY_LISTEN_RETRY_MS).unref();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    listener = c;
+  };
+  await listen();
 
   async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await pool.connect();
@@ -221,6 +245,7 @@ export async function openPostgresStore(options: { connectionString: string; poo
       return () => listeners.delete(l);
     },
     async close() {
+      closing = true;
       listeners.clear();
       await listener.end().catch(() => undefined);
       await pool.end();

@@ -30,6 +30,8 @@ export interface OutgoingItem {
 
 export type StoreEvent =
   | { readonly kind: 'queued'; readonly deviceKey: DeviceKey; /** Present when the event comes from this process, so live delivery needs no read. */ readonly message?: QueuedMessage }
+  /** Events may have been missed (the PostgreSQL LISTEN connection was re-established). */
+  | { readonly kind: 'resync' }
   | { readonly kind: 'deviceList'; readonly accountId: string };
 
 export interface AttachmentRecord {
