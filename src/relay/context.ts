@@ -18,6 +18,7 @@ export interface RelayLimits {
   readonly maxAttachmentBytes: number;
   readonly maxBackupBytes: number;
   readonly headersTimeoutMs: number;
+  readonly provisioningTtlMs: number;
 }
 
 /** Something a live connection exposes to the rest of the relay. */

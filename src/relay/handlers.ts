@@ -1,6 +1,6 @@
 /** Request handlers behind the session: one function per frame type, each checking auth, limits and signatures. */
 import { createHash, randomBytes } from 'node:crypto';
-import { RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_PROVISIONING_TTL_MS, RELAY_ATTACHMENT_TTL_MS, RELAY_BULK_TOKEN_TTL_MS } from '../shared/constants';
+import { RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_ATTACHMENT_TTL_MS, RELAY_BULK_TOKEN_TTL_MS } from '../shared/constants';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
 import { fromBase64Url, toBase64Url } from '../shared/wire/encoding';
 import { PreKeyKind } from '../shared/wire/prekeySignature';
@@ -146,21 +146,33 @@ function bulkToken(s: Session, ctx: RelayContext): unknown {
   return { token, expiresAt, path: '/v1/messages' };
 }
 
-function provisionOpen(s: Session, ctx: RelayContext): unknown {
+async function provisionOpen(s: Session, ctx: RelayContext): Promise<unknown> {
+  if (ctx.provisioning.size >= 100_000) throw new RelayError('RATE_LIMITED', 'too many open provisioning channels');
   const channelId = toBase64Url(randomBytes(16));
-  const expiresAt = Date.now() + RELAY_PROVISIONING_TTL_MS;
+  const expiresAt = Date.now() + ctx.limits.provisioningTtlMs;
+  await ctx.store.openProvisioning(channelId, expiresAt);
   ctx.provisioning.set(channelId, { session: s, expiresAt });
-  s.extendUnauthenticated(RELAY_PROVISIONING_TTL_MS);
+  s.extendUnauthenticated(ctx.limits.provisioningTtlMs);
   return { channelId, expiresAt };
 }
 
-function provisionSend(s: Session, ctx: RelayContext, f: Of<'provisionSend'>): unknown {
+/** Posts the payload through the store, so the instance holding the channel (this one or another) delivers it. */
+async function provisionSend(s: Session, ctx: RelayContext, f: Of<'provisionSend'>): Promise<unknown> {
   requireAuth(s);
-  const ch = ctx.provisioning.get(f.channelId);
-  ctx.provisioning.delete(f.channelId);
-  if (!ch || ch.expiresAt <= Date.now() || !fromBase64Url(f.payload)) throw new RelayError('NOT_FOUND', 'no such provisioning channel');
-  ch.session.deliverProvisioning(f.channelId, f.payload);
+  if (!fromBase64Url(f.payload) || !(await ctx.store.postProvisioning(f.channelId, f.payload, Date.now()))) {
+    throw new RelayError('NOT_FOUND', 'no such provisioning channel');
+  }
   return null;
+}
+
+/** On a provision event: if this instance holds the channel, take the payload, deliver it and close the channel. */
+export async function deliverProvisioning(ctx: RelayContext, channelId: string): Promise<void> {
+  const ch = ctx.provisioning.get(channelId);
+  if (!ch) return;
+  const payload = await ctx.store.takeProvisioning(channelId);
+  if (payload === null) return;
+  ctx.provisioning.delete(channelId);
+  ch.session.deliverProvisioning(channelId, payload);
 }
 
 export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFrame): Promise<unknown> {

@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import * as C from '../shared/constants';
 import type { RelayContext, RelayLimits } from './context';
+import { deliverProvisioning } from './handlers';
 import { handleHttp } from './http';
 import { RelayMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
@@ -57,6 +58,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxAttachmentBytes: C.RELAY_MAX_ATTACHMENT_BYTES,
   maxBackupBytes: C.RELAY_MAX_BACKUP_BYTES,
   headersTimeoutMs: C.RELAY_HEADERS_TIMEOUT_MS,
+  provisioningTtlMs: C.RELAY_PROVISIONING_TTL_MS,
 };
 
 async function openStore(options: RelayOptions): Promise<RelayStore> {
@@ -92,6 +94,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     if (e.kind === 'queued') {
       const set = ctx.sessions.get(e.deviceKey);
       if (set) for (const s of set) s.offer(e.message);
+      return;
+    }
+    if (e.kind === 'provision') {
+      void deliverProvisioning(ctx, e.channelId).catch(() => log.warn('provisioning delivery failed'));
       return;
     }
     if (e.kind === 'resync') {

@@ -79,13 +79,17 @@ describe('provisioning', () => {
     await Promise.all([owner.client.close(), fresh.close()]);
   });
 
-  it('refuses a channel past its expiry', async () => {
-    const owner = await registerDevice(relay.url);
-    const fresh = await RelayClient.connect(relay.url);
+  it('refuses a channel past its expiry and closes the waiting connection', async () => {
+    const short = await startTestRelay({ limits: { provisioningTtlMs: 300 } });
+    const owner = await registerDevice(short.url);
+    const fresh = await RelayClient.connect(short.url);
+    const closed = new Promise<number>((r) => fresh.onClose(r));
     const { channelId } = await fresh.provisionOpen();
-    relay.context.provisioning.get(channelId)!.expiresAt = Date.now() - 1;
+    await new Promise((r) => setTimeout(r, 400));
     expect(await codeOf(owner.client.provisionSend(channelId, 'AAAA'))).toBe('NOT_FOUND');
-    await Promise.all([owner.client.close(), fresh.close()]);
+    expect(await closed).toBe(4002);
+    await owner.client.close();
+    await short.close();
   });
 });
 

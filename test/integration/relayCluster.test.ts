@@ -1,6 +1,6 @@
 import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncomingMessage } from '../../src/main/relayClient/client';
+import { RelayClient, type IncomingMessage } from '../../src/main/relayClient/client';
 import { signDeviceList } from '../../src/main/relayClient/signing';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { envelope, linkDevice, makePrekeys, makeSignedPrekeys, registerDevice, startTestRelay, waitFor } from '../support/relayHarness';
@@ -58,6 +58,19 @@ describe('two relay instances on one PostgreSQL', () => {
     await waitFor(() => code !== 0);
     expect(code).toBe(4003);
     await owner.client.close();
+  });
+
+  it('carry a provisioning payload from a device on one instance to a new device waiting on the other', async () => {
+    const owner = await registerDevice(a.url);
+    const fresh = await RelayClient.connect(b.url);
+    const got: string[] = [];
+    fresh.onProvision((_id, p) => got.push(new TextDecoder().decode(p)));
+    const { channelId } = await fresh.provisionOpen();
+    await owner.client.provisionSend(channelId, envelope('link me'));
+    await waitFor(() => got.length === 1);
+    expect(got).toEqual(['link me']);
+    await expect(owner.client.provisionSend(channelId, envelope('again'))).rejects.toThrow(/provisioning/);
+    await Promise.all([owner.client.close(), fresh.close()]);
   });
 
   it('recover deliveries missed while a LISTEN connection was down', async () => {

@@ -64,7 +64,8 @@ export async function openPostgresStore(options: { connectionString: string; poo
     c.on('error', () => undefined);
     c.on('notification', (n) => {
       const p = n.payload ?? '';
-      dispatch(p.startsWith('q:') ? { kind: 'queued', deviceKey: p.slice(2) } : { kind: 'deviceList', accountId: p.slice(2) });
+      const rest = p.slice(2);
+      dispatch(p.startsWith('q:') ? { kind: 'queued', deviceKey: rest } : p.startsWith('p:') ? { kind: 'provision', channelId: rest } : { kind: 'deviceList', accountId: rest });
     });
     c.on('end', () => {
       if (closing) return;
@@ -235,7 +236,23 @@ export async function openPostgresStore(options: { connectionString: string; poo
         [b.id, b.authHash, b.size, b.updatedAt],
       );
     },
+    async openProvisioning(channelId, expiresAt) {
+      await pool.query('INSERT INTO provisioning (channel_id, expires_at) VALUES ($1, $2)', [channelId, expiresAt]);
+    },
+    async postProvisioning(channelId, payload, now) {
+      return tx(async (c) => {
+        const r = await c.query('UPDATE provisioning SET payload = $1 WHERE channel_id = $2 AND payload IS NULL AND expires_at > $3', [payload, channelId, now]);
+        if (r.rowCount === 0) return false;
+        await notify(c, `p:${channelId}`);
+        return true;
+      });
+    },
+    async takeProvisioning(channelId) {
+      const r = await pool.query('DELETE FROM provisioning WHERE channel_id = $1 AND payload IS NOT NULL RETURNING payload', [channelId]);
+      return r.rows.length ? String(r.rows[0].payload) : null;
+    },
     async purgeExpired(now) {
+      await pool.query('DELETE FROM provisioning WHERE expires_at <= $1', [now]);
       const m = await pool.query('DELETE FROM messages WHERE expires_at <= $1', [now]);
       const a = await pool.query('DELETE FROM attachments WHERE expires_at <= $1 RETURNING id', [now]);
       return { messages: m.rowCount ?? 0, attachments: a.rows.map((x: Row) => String(x.id)) };

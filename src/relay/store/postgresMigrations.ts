@@ -15,4 +15,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE backups (id TEXT PRIMARY KEY, auth_hash TEXT NOT NULL, size BIGINT NOT NULL, updated_at BIGINT NOT NULL);
     `,
   },
+  {
+    // Provisioning channels move into the database so linking works across instances.
+    version: 2,
+    sql: `CREATE TABLE provisioning (channel_id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL, payload TEXT);`,
+  },
 ];

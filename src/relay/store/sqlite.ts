@@ -82,6 +82,10 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     putBackup: db.prepare('INSERT OR REPLACE INTO backups (id, auth_hash, size, updated_at) VALUES (?, ?, ?, ?)'),
     expiredAtt: db.prepare('DELETE FROM attachments WHERE expires_at <= ? RETURNING id'),
     expiredMsg: db.prepare('DELETE FROM messages WHERE expires_at <= ?'),
+    expiredProv: db.prepare('DELETE FROM provisioning WHERE expires_at <= ?'),
+    openProv: db.prepare('INSERT INTO provisioning (channel_id, expires_at) VALUES (?, ?)'),
+    postProv: db.prepare('UPDATE provisioning SET payload = ? WHERE channel_id = ? AND payload IS NULL AND expires_at > ?'),
+    takeProv: db.prepare('DELETE FROM provisioning WHERE channel_id = ? AND payload IS NOT NULL RETURNING payload'),
   };
 
   const kindNumber = (k: SignedKind | OneTimeKind): number => PreKeyKind[k];
@@ -200,7 +204,20 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     async putBackup(r: BackupRecord) {
       q.putBackup.run(r.id, r.authHash, r.size, r.updatedAt);
     },
+    async openProvisioning(channelId, expiresAt) {
+      q.openProv.run(channelId, expiresAt);
+    },
+    async postProvisioning(channelId, payload, now) {
+      if (q.postProv.run(payload, channelId, now).changes === 0) return false;
+      emit({ kind: 'provision', channelId });
+      return true;
+    },
+    async takeProvisioning(channelId) {
+      const r = q.takeProv.get(channelId) as Row | undefined;
+      return r ? String(r.payload) : null;
+    },
     async purgeExpired(now): Promise<PurgeStats> {
+      q.expiredProv.run(now);
       const messages = q.expiredMsg.run(now).changes;
       const attachments = (q.expiredAtt.all(now) as Row[]).map((r) => String(r.id));
       return { messages, attachments };

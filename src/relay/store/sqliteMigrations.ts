@@ -18,4 +18,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE backups (id TEXT PRIMARY KEY, auth_hash TEXT NOT NULL, size INTEGER NOT NULL, updated_at INTEGER NOT NULL);
     `,
   },
+  {
+    // Provisioning channels move into the database so linking works across instances.
+    version: 2,
+    sql: `CREATE TABLE provisioning (channel_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, payload TEXT);`,
+  },
 ];

@@ -32,6 +32,8 @@ export type StoreEvent =
   | { readonly kind: 'queued'; readonly deviceKey: DeviceKey; /** Present when the event comes from this process, so live delivery needs no read. */ readonly message?: QueuedMessage }
   /** Events may have been missed (the PostgreSQL LISTEN connection was re-established). */
   | { readonly kind: 'resync' }
+  /** A payload was posted to a provisioning channel; the instance holding the channel takes it. */
+  | { readonly kind: 'provision'; readonly channelId: string }
   | { readonly kind: 'deviceList'; readonly accountId: string };
 
 export interface AttachmentRecord {
@@ -78,6 +80,11 @@ export interface RelayStore {
   completeAttachment(id: string, size: number): Promise<void>;
   getBackup(id: string): Promise<BackupRecord | null>;
   putBackup(record: BackupRecord): Promise<void>;
+  openProvisioning(channelId: string, expiresAt: number): Promise<void>;
+  /** Posts the one payload of an open, unexpired channel; false if there is none or it already has one. Emits a provision event. */
+  postProvisioning(channelId: string, payload: string, now: number): Promise<boolean>;
+  /** Removes the channel and returns its payload, or null if none was posted. */
+  takeProvisioning(channelId: string): Promise<string | null>;
   /** Deletes expired messages and attachment records; returns counts and the attachment ids to delete from disk. */
   purgeExpired(now: number): Promise<PurgeStats>;
   subscribe(listener: (event: StoreEvent) => void): () => void;

@@ -18,6 +18,19 @@ describe('relay SQLite schema', () => {
     db.close();
   });
 
+  it('migrates version 1 with seeded rows to version 2 (provisioning table), keeping the rows', () => {
+    const db = new Database(path.join(tempDir(), 'v1.sqlite'));
+    db.exec(SQLITE_MIGRATIONS[0]!.sql);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('a.b', 1, 2, 'AAAA')").run();
+    db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 3, '{}')").run();
+    expect(migrateSqlite(db)).toBe(2);
+    expect(db.prepare('SELECT envelope FROM messages').all()).toEqual([{ envelope: 'AAAA' }]);
+    expect(db.prepare('SELECT version FROM device_lists').all()).toEqual([{ version: 3 }]);
+    db.prepare("INSERT INTO provisioning (channel_id, expires_at) VALUES ('c', 1)").run();
+    db.close();
+  });
+
   it('reopens a migrated store with seeded rows intact', async () => {
     const dir = tempDir();
     const s1 = openSqliteStore({ dataDir: dir });
@@ -36,6 +49,21 @@ describe('relay PostgreSQL schema', () => {
   });
   afterAll(async () => {
     await server.stop();
+  });
+
+  it('migrates version 1 with seeded rows to version 2, keeping the rows', async () => {
+    const c = new pg.Client({ connectionString: server.url });
+    await c.connect();
+    await c.query('CREATE SCHEMA v1test');
+    await c.query('SET search_path TO v1test');
+    await c.query('CREATE TABLE relay_schema (version INTEGER NOT NULL)');
+    await c.query('INSERT INTO relay_schema (version) VALUES (1)');
+    await c.query(POSTGRES_MIGRATIONS[0]!.sql);
+    await c.query("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('a.b', 1, 2, 'BBBB')");
+    expect(await migratePostgres(c)).toBe(2);
+    expect((await c.query('SELECT envelope FROM messages')).rows).toEqual([{ envelope: 'BBBB' }]);
+    await c.query("INSERT INTO provisioning (channel_id, expires_at) VALUES ('c', 1)");
+    await c.end();
   });
 
   it('migrates an empty database to the newest version, and again is a no-op that keeps rows', async () => {
