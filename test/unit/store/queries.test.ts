@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExpiryTimer } from '../../../src/main/store/expiry';
 import type { NewMessage } from '../../../src/main/store/messages';
 import { STORE_EXPIRY_BATCH } from '../../../src/shared/constants';
@@ -89,6 +89,19 @@ describe('queries', () => {
     expect(store.messages.search('vanishing', 200).map((m) => m.body).sort()).toEqual(['vanishing later', 'vanishing never']);
     expect(store.db.prepare(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'vanishing'`).pluck().get()).toBe(2);
     expect(store.messages.nextExpiry()).toBe(30_000);
+    store.close();
+  });
+
+  it('runs expiry on its own timer once started and stops when told', async () => {
+    const { store } = await rawKeyStore();
+    store.messages.upsertConversation(conv('c1'));
+    store.messages.insert(msg(1, 'c1', { expiresAt: Date.now() - 1 }));
+    const expired: number[] = [];
+    const timer = new ExpiryTimer(store.messages, Date.now, (n) => expired.push(n));
+    timer.start(10);
+    await vi.waitFor(() => expect(expired).toEqual([1]), { timeout: 5_000 });
+    timer.stop();
+    expect(store.messages.get(msg(1).id)).toBeNull();
     store.close();
   });
 });
