@@ -10,6 +10,7 @@ const TOTAL_FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000);
 const CONNECTIONS = 4;
 const BATCH = 500;
 const DEADLINE_MS = 50_000;
+const BARRIER_RETRIES = 10;
 
 let relay: RelayProcess | null = null;
 afterAll(() => relay?.proc.kill('SIGKILL'));
@@ -107,10 +108,17 @@ async function fuzzConnection(url: string, who: TestDevice | null, frames: numbe
     }
     while (sent < frames && ws.readyState === WebSocket.OPEN) {
       for (let i = 0; i < BATCH && sent < frames; i++, sent++) ws.send(randomFrame(r, seeds));
-      const id = 2_000_000 + sent;
-      const alive = until(id);
-      ws.send(JSON.stringify({ v: 1, type: 'ping', id }));
-      if (!(await alive)) break;
+      // Barrier: a ping answered means every earlier frame was handled. The ping itself may be
+      // refused by the flood limit (that refusal carries no id), so retry after the bucket refills.
+      let answered: boolean | 'timeout' = 'timeout';
+      for (let attempt = 0; attempt < BARRIER_RETRIES && answered === 'timeout'; attempt++) {
+        const id = 2_000_000 + sent * 100 + attempt;
+        const alive = until(id);
+        ws.send(JSON.stringify({ v: 1, type: 'ping', id }));
+        answered = await Promise.race([alive, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 1_000))]);
+      }
+      if (answered === 'timeout') throw new Error(`relay stopped answering after ${sent} frames`);
+      if (!answered) break;
     }
     ws.close();
     await closed;
