@@ -128,8 +128,13 @@ async function ack(s: Session, ctx: RelayContext, f: Of<'ack'>): Promise<unknown
   return { deleted };
 }
 
+/** Requests that create server state spend the sender's send bucket, so they cannot be flooded either. */
+function spend(ctx: RelayContext, deviceKey: string): void {
+  if (!ctx.sendBuckets.take(deviceKey)) throw new RelayError('RATE_LIMITED', 'too many requests');
+}
+
 async function attachmentUpload(s: Session, ctx: RelayContext): Promise<unknown> {
-  requireAuth(s);
+  spend(ctx, requireAuth(s).deviceKey);
   const id = toBase64Url(randomBytes(16));
   const token = toBase64Url(randomBytes(32));
   await ctx.store.createAttachment({ id, tokenHash: sha256Hex(token), size: null, expiresAt: Date.now() + RELAY_ATTACHMENT_TTL_MS });
@@ -139,6 +144,7 @@ async function attachmentUpload(s: Session, ctx: RelayContext): Promise<unknown>
 /** A short-lived bearer token for GET /v1/messages (bulk fetch of this device's queue over HTTP). */
 function bulkToken(s: Session, ctx: RelayContext): unknown {
   const me = requireAuth(s);
+  spend(ctx, me.deviceKey);
   if (ctx.bulkTokens.size >= 100_000) throw new RelayError('RATE_LIMITED', 'too many open bulk tokens');
   const token = toBase64Url(randomBytes(32));
   const expiresAt = Date.now() + RELAY_BULK_TOKEN_TTL_MS;
@@ -147,11 +153,13 @@ function bulkToken(s: Session, ctx: RelayContext): unknown {
 }
 
 async function provisionOpen(s: Session, ctx: RelayContext): Promise<unknown> {
+  if (s.provisioningChannel !== null) throw new RelayError('RATE_LIMITED', 'this connection already has a provisioning channel');
   if (ctx.provisioning.size >= 100_000) throw new RelayError('RATE_LIMITED', 'too many open provisioning channels');
   const channelId = toBase64Url(randomBytes(16));
   const expiresAt = Date.now() + ctx.limits.provisioningTtlMs;
   await ctx.store.openProvisioning(channelId, expiresAt);
   ctx.provisioning.set(channelId, { session: s, expiresAt });
+  s.provisioningChannel = channelId;
   s.extendUnauthenticated(ctx.limits.provisioningTtlMs);
   return { channelId, expiresAt };
 }

@@ -36,6 +36,8 @@ export class Session implements LiveSession {
   /** True when everything queued has been pushed, so new messages can go out without a read. */
   private caughtUp = false;
   private pumping = false;
+  /** The one provisioning channel this connection may hold open. */
+  provisioningChannel: string | null = null;
   private outbox: string[] = [];
   private outboxBytes = 0;
   private flushScheduled = false;
@@ -141,7 +143,7 @@ export class Session implements LiveSession {
       set?.delete(this);
       if (set?.size === 0) this.ctx.sessions.delete(previous.deviceKey);
     }
-    for (const [id, ch] of this.ctx.provisioning) if (ch.session === this) this.ctx.provisioning.delete(id);
+    if (this.provisioningChannel !== null) this.ctx.provisioning.delete(this.provisioningChannel);
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {

@@ -79,6 +79,13 @@ describe('provisioning', () => {
     await Promise.all([owner.client.close(), fresh.close()]);
   });
 
+  it('lets one connection hold only one channel at a time', async () => {
+    const fresh = await RelayClient.connect(relay.url);
+    await fresh.provisionOpen();
+    expect(await codeOf(fresh.provisionOpen())).toBe('RATE_LIMITED');
+    await fresh.close();
+  });
+
   it('refuses a channel past its expiry and closes the waiting connection', async () => {
     const short = await startTestRelay({ limits: { provisioningTtlMs: 300 } });
     const owner = await registerDevice(short.url);
