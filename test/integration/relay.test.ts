@@ -77,6 +77,21 @@ describe.each(['sqlite', 'postgres'] as const)('relay on %s', (kind) => {
       await Promise.all([a.client.close(), b.client.close()]);
     });
 
+    it('makes the client reject a device list the relay forged or rolled back', async () => {
+      const a = await registerDevice(relay.url);
+      const b = await linkDevice(relay.url, a);
+      const reader = await registerDevice(relay.url);
+      expect((await reader.client.getDeviceList(a.account.id)).version).toBe(2);
+      const mallory = await generateSigningKey();
+      const forged = { ...signDeviceList(mallory, 7, a.list.devices), accountId: a.account.id };
+      await relay.context.store.putDeviceList(forged); // a compromised relay writes past its own checks
+      expect(await codeOf(reader.client.getDeviceList(a.account.id))).toBe('BAD_DEVICE_LIST');
+      const old = signDeviceList(a.account, 1, a.list.devices.slice(0, 1));
+      await relay.context.store.putDeviceList({ ...old, version: 8, signature: old.signature });
+      expect(await codeOf(reader.client.getDeviceList(a.account.id))).toBe('BAD_DEVICE_LIST');
+      await Promise.all([a.client.close(), b.client.close(), reader.client.close()]);
+    });
+
     it('revokes a device by a newly signed list: its connection closes and it cannot log in again', async () => {
       const a = await registerDevice(relay.url);
       const b = await linkDevice(relay.url, a);
