@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import path from 'node:path';
+import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, type IncomingMessage } from '../../src/main/relayClient/client';
 import { generateSigningKey, signDeviceList } from '../../src/main/relayClient/signing';
@@ -89,6 +92,26 @@ describe.each(['sqlite', 'postgres'] as const)('relay on %s', (kind) => {
       const old = signDeviceList(a.account, 1, a.list.devices.slice(0, 1));
       await relay.context.store.putDeviceList({ ...old, version: 8, signature: old.signature });
       expect(await codeOf(reader.client.getDeviceList(a.account.id))).toBe('BAD_DEVICE_LIST');
+      await Promise.all([a.client.close(), b.client.close(), reader.client.close()]);
+    });
+
+    it('makes the client reject an older, genuinely signed list after it has seen a newer one', async () => {
+      const a = await registerDevice(relay.url);
+      const v1 = a.list;
+      const b = await linkDevice(relay.url, a);
+      const reader = await registerDevice(relay.url);
+      expect((await reader.client.getDeviceList(a.account.id)).version).toBe(2);
+      if (kind === 'sqlite') {
+        const db = new Database(path.join(relay.dataDir, 'relay.sqlite'));
+        db.prepare('UPDATE device_lists SET version = 1, list = ? WHERE account_id = ?').run(JSON.stringify(v1), a.account.id);
+        db.close();
+      } else {
+        const c = new pgLib.Client({ connectionString: pg!.url });
+        await c.connect();
+        await c.query('UPDATE device_lists SET version = 1, list = $1 WHERE account_id = $2', [JSON.stringify(v1), a.account.id]);
+        await c.end();
+      }
+      expect(await codeOf(reader.client.getDeviceList(a.account.id))).toBe('STALE_DEVICE_LIST');
       await Promise.all([a.client.close(), b.client.close(), reader.client.close()]);
     });
 
