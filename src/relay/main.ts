@@ -55,5 +55,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+// The process never crashes on a stray error; only the error's name is logged (messages may carry data).
 process.on('uncaughtException', (e) => console.error(`parley-relay: uncaught ${e.name}`));
+process.on('unhandledRejection', (e) => console.error(`parley-relay: unhandled rejection ${e instanceof Error ? e.name : typeof e}`));
 void main();

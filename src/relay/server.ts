@@ -112,7 +112,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         if (!key.startsWith(`${e.accountId}.`)) continue;
         for (const s of set) if (s.deviceId && !current.has(s.deviceId)) s.close(CLOSE_REVOKED, 'device revoked');
       }
-    });
+    }, () => log.warn('device list reload failed'));
   });
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void handleHttp(req, res, ctx);
