@@ -19,9 +19,9 @@ import { mimeType, resolveAppPath } from '../../src/main/security/appProtocol';
 import { rendererOut, screenshotsDir } from './paths';
 
 /** The origin the renderer is served from in tests (the shell uses app://parley). */
-export const TEST_APP_ORIGIN = 'http://parley.test';
+export const TEST_APP_ORIGIN = 'https://parley.test';
 /** A foreign origin, for tests that call the bridge from somewhere else. */
-export const FOREIGN_ORIGIN = 'http://elsewhere.test';
+export const FOREIGN_ORIGIN = 'https://elsewhere.test';
 
 export interface AppWindow {
   readonly page: Page;

@@ -6,6 +6,7 @@ import { Dialog } from './Dialog';
 import { QrImage } from './QrImage';
 import { QrScanner } from './QrScanner';
 import { decodeQrFile } from './qrDecode';
+import { Field } from './Field';
 
 export function AddContactDialog({ onClose }: { onClose: () => void }) {
   const invite = useStore(selectInvite);
@@ -62,10 +63,11 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
         <section aria-labelledby="their-invite">
           <h3 id="their-invite">Their invite</h3>
           <form onSubmit={(e) => void submit(e)}>
-            <label className="field">
-              <span>Invite code</span>
-              <textarea value={code} onChange={(e) => setCode(e.target.value)} rows={3} spellCheck={false} placeholder="parley1…" />
-            </label>
+            <Field label="Invite code">
+              {(id) => (
+                <textarea id={id} value={code} onChange={(e) => setCode(e.target.value)} rows={3} spellCheck={false} placeholder="parley1…" />
+              )}
+            </Field>
             <div className="row">
               <button type="button" className="button button--secondary" onClick={() => setScanning((s) => !s)}>
                 Scan with camera
@@ -89,10 +91,11 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
               </label>
             </div>
             {scanning && <QrScanner onCode={onScanned} onClose={() => setScanning(false)} />}
-            <label className="field">
-              <span>Name</span>
-              <input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="What you call them" />
-            </label>
+            <Field label="Name">
+              {(id) => (
+                <input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="What you call them" />
+              )}
+            </Field>
             {(error || fileError) && (
               <p className="error" role="alert">
                 {fileError ?? error?.message}

@@ -11,7 +11,7 @@ function fromBase64(text: string): Uint8Array {
 }
 
 /** Reads a decrypted attachment from main in chunks and turns it into a blob URL. */
-async function loadBlob(attachment: AttachmentDto): Promise<string> {
+async function loadBlob(attachment: Pick<AttachmentDto, 'id' | 'mime'>): Promise<string> {
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (;;) {
@@ -31,21 +31,26 @@ export function AttachmentView({ attachment }: { attachment: AttachmentDto }) {
   const [error, setError] = useState<string | null>(null);
   const ready = attachment.state === 'ready';
 
+  // Keyed by id, not by the DTO object: message refreshes hand out new objects for the same file,
+  // and re-running would revoke the URL the <img> still shows.
+  const { id, mime } = attachment;
   useEffect(() => {
     if (!isImage || !ready) return;
     let revoked = false;
     let made: string | null = null;
-    loadBlob(attachment)
+    loadBlob({ id, mime })
       .then((u) => {
         made = u;
-        if (!revoked) setUrl(u);
+        if (revoked) URL.revokeObjectURL(u);
+        else setUrl(u);
       })
       .catch((e: Error) => setError(e.message));
     return () => {
       revoked = true;
+      setUrl(null);
       if (made) URL.revokeObjectURL(made);
     };
-  }, [attachment, isImage, ready]);
+  }, [id, mime, isImage, ready]);
 
   const open = async () => {
     try {

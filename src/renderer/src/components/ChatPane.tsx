@@ -4,6 +4,7 @@ import { selectIsTyping, selectSelectedConversation } from '../store/conversatio
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 import { formatTimer } from './format';
+import { Icon } from './Icon';
 
 export function ChatPane() {
   const conversation = useStore(selectSelectedConversation);
@@ -15,7 +16,7 @@ export function ChatPane() {
   if (!conversation) {
     return (
       <section className="chat chat--empty" aria-label="Chat">
-        <p className="muted">Choose a conversation, or add a contact with ＋.</p>
+        <p className="muted">Choose a conversation, or add a contact with the + button.</p>
       </section>
     );
   }
@@ -31,7 +32,7 @@ export function ChatPane() {
           )}
           {conversation.disappearingSeconds !== null && (
             <span className="timer-badge" aria-label={`Disappearing messages: ${formatTimer(conversation.disappearingSeconds)}`}>
-              ⏱ {formatTimer(conversation.disappearingSeconds)}
+              <Icon name="timer" size={14} /> {formatTimer(conversation.disappearingSeconds)}
             </span>
           )}
         </div>

@@ -4,6 +4,7 @@ import { selectEditing, selectMessageError, selectReplyTo } from '../store/messa
 import { selectActiveUpload } from '../store/ui/selectors';
 import { parley } from '../bridge';
 import { formatBytes } from './format';
+import { Icon } from './Icon';
 
 const TYPING_REFRESH_MS = 3000;
 
@@ -92,7 +93,7 @@ export function Composer({ conversationId, blocked }: { conversationId: string; 
       )}
       <div className="composer__row">
         <button type="button" className="icon-button" aria-label="Attach a file" title="Attach a file" disabled={blocked || Boolean(upload)} onClick={() => fileRef.current?.click()}>
-          📎
+          <Icon name="attach" />
         </button>
         <input
           ref={fileRef}

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { Icon } from './Icon';
 
 /** An accessible modal: labelled, closes on Escape, focuses its first control. */
 export function Dialog({ title, onClose, children, wide = false }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
@@ -19,7 +20,7 @@ export function Dialog({ title, onClose, children, wide = false }: { title: stri
         <header className="dialog__header">
           <h2 id={id}>{title}</h2>
           <button type="button" className="dialog__close icon-button" aria-label="Close" onClick={onClose}>
-            ×
+            <Icon name="close" />
           </button>
         </header>
         <div className="dialog__body">{children}</div>

@@ -3,6 +3,7 @@ import type { MessageDto } from '../../../shared/contract';
 import { useStore } from '../store/root';
 import { AttachmentView } from './AttachmentView';
 import { DELIVERY_LABEL, formatTime } from './format';
+import { Icon } from './Icon';
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢'] as const;
 
@@ -33,7 +34,7 @@ export function MessageBubble({ message, focused }: { message: MessageDto; focus
           </>
         )}
         <footer className="bubble__meta">
-          {message.expiresAt && <span aria-label="Disappearing message" title="Disappearing message">⏱</span>}
+          {message.expiresAt && <span aria-label="Disappearing message" title="Disappearing message"><Icon name="timer" size={12} /></span>}
           {message.editedAt && <span>edited</span>}
           <time>{formatTime(message.sentAt)}</time>
           {mine && state && (
@@ -55,7 +56,7 @@ export function MessageBubble({ message, focused }: { message: MessageDto; focus
       {!message.deleted && (
         <div className="message__actions">
           <button type="button" className="icon-button icon-button--small" aria-label="Message actions" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>
-            ⋯
+            <Icon name="more" size={16} />
           </button>
           {menu && (
             <div className="menu" role="menu" onMouseLeave={() => setMenu(false)}>

@@ -24,7 +24,7 @@ export function SafetyNumberDialog({ contactId, onClose }: { contactId: string; 
       {error && <p className="error" role="alert">{error}</p>}
       {data && (
         <>
-          <div className="safety" aria-label="Safety number">
+          <div className="safety" role="group" aria-label="Safety number">
             {data.groups.map((g, i) => (
               <span key={i}>{g}</span>
             ))}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useStore } from '../store/root';
 import { selectSettings } from '../store/settings/selectors';
 import { Dialog } from './Dialog';
+import { Field } from './Field';
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useStore(selectSettings);
@@ -35,10 +36,11 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           void update({ relayUrl: relay.trim() });
         }}
       >
-        <label className="field">
-          <span>Relay address</span>
-          <input value={relay} onChange={(e) => setRelay(e.target.value)} spellCheck={false} />
-        </label>
+        <Field label="Relay address">
+          {(id) => (
+            <input id={id} value={relay} onChange={(e) => setRelay(e.target.value)} spellCheck={false} />
+          )}
+        </Field>
         <button type="submit" className="button button--secondary" disabled={relay.trim() === settings.relayUrl}>
           Save relay
         </button>

@@ -4,6 +4,7 @@ import { selectSearchQuery } from '../store/search/selectors';
 import { ConversationList } from './ConversationList';
 import { SearchResults } from './SearchResults';
 import { ConnectionBadge } from './ConnectionBadge';
+import { Icon } from './Icon';
 
 export function Sidebar() {
   const query = useStore(selectSearchQuery);
@@ -34,14 +35,14 @@ export function Sidebar() {
         </span>
         <div className="row">
           <button type="button" className="icon-button" aria-label="Add contact" title="Add contact" onClick={() => openDialog({ kind: 'addContact' })}>
-            ＋
+            <Icon name="plus" />
           </button>
           <button type="button" className="icon-button" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
-            ⚙
+            <Icon name="settings" />
           </button>
           {session?.protection.passphrase && (
             <button type="button" className="icon-button" aria-label="Lock" title="Lock" onClick={() => void lock()}>
-              🔒
+              <Icon name="lock" />
             </button>
           )}
         </div>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Logo } from '../components/Logo';
 import { useStore } from '../store/root';
 import { selectSession, selectSessionBusy, selectSessionError } from '../store/session/selectors';
+import { Field } from '../components/Field';
 
 export function Unlock() {
   const session = useStore(selectSession);
@@ -33,10 +34,11 @@ export function Unlock() {
         <Logo size={56} />
         <h1 id="unlock-title">Unlock Parley</h1>
         {session?.name && <p className="muted">Welcome back, {session.name}.</p>}
-        <label className="field">
-          <span>Passphrase</span>
-          <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="current-password" autoFocus />
-        </label>
+        <Field label="Passphrase">
+          {(id) => (
+            <input id={id} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="current-password" autoFocus />
+          )}
+        </Field>
         {error && (
           <p className="error" role="alert">
             {error.message}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useStore } from '../../store/root';
 import { selectOnboarding, selectSession, selectSessionBusy, selectSessionError } from '../../store/session/selectors';
+import { Field } from '../../components/Field';
 
 const STEPS = [
   ['keys', 'Generating your keys'],
@@ -38,11 +39,14 @@ export function CreateAccount({ onBack }: { onBack: () => void }) {
     <main className="onboarding" aria-labelledby="create-title">
       <form className="card card--form" onSubmit={(e) => void submit(e)} noValidate>
         <h1 id="create-title">Create your account</h1>
-        <label className="field">
-          <span>Your name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} autoComplete="off" disabled={busy} />
-          <small className="muted">Only people you add can see it.</small>
-        </label>
+        <Field label="Your name">
+          {(id) => (
+            <>
+              <input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={64} autoComplete="off" disabled={busy} />
+              <small className="muted">Only people you add can see it.</small>
+            </>
+          )}
+        </Field>
         <fieldset className="field" disabled={busy}>
           <legend>Protect the messages stored on this computer</legend>
           <label className="checkbox">
@@ -54,14 +58,16 @@ export function CreateAccount({ onBack }: { onBack: () => void }) {
               This system has no secure keychain (it would store the key in plain text), so Parley needs a passphrase.
             </p>
           )}
-          <label className="field">
-            <span>Passphrase{useKeychain ? ' (optional)' : ''}</span>
-            <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />
-          </label>
-          <label className="field">
-            <span>Repeat passphrase</span>
-            <input type="password" value={repeat} onChange={(e) => setRepeat(e.target.value)} autoComplete="new-password" />
-          </label>
+          <Field label={`Passphrase${useKeychain ? ' (optional)' : ''}`}>
+            {(id) => (
+              <input id={id} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />
+            )}
+          </Field>
+          <Field label="Repeat passphrase">
+            {(id) => (
+              <input id={id} type="password" value={repeat} onChange={(e) => setRepeat(e.target.value)} autoComplete="new-password" />
+            )}
+          </Field>
         </fieldset>
         {(localError || error) && (
           <p className="error" role="alert">

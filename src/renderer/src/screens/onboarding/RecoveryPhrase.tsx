@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { CopyButton } from '../../components/CopyButton';
 import { useStore } from '../../store/root';
 import { selectPendingPhrase, selectSessionBusy, selectSessionError } from '../../store/session/selectors';
+import { Field } from '../../components/Field';
 
 /** Shows the 24 words once, then asks for three of them back. */
 export function RecoveryPhrase() {
@@ -58,15 +59,18 @@ function ConfirmPhrase({ indices, onBack }: { indices: readonly number[]; onBack
         <h1 id="confirm-title">Check your phrase</h1>
         <p className="muted">Type these words from your recovery phrase.</p>
         {indices.map((index, i) => (
-          <label className="field" key={index}>
-            <span>Word {index + 1}</span>
-            <input
-              value={words[i]}
-              autoComplete="off"
-              spellCheck={false}
-              onChange={(e) => setWords((w) => w.map((x, j) => (j === i ? e.target.value : x)))}
-            />
-          </label>
+          <Field label={`Word ${index + 1}`} key={index}>
+            {(id) => (
+              <>
+                <input id={id}
+                value={words[i]}
+                autoComplete="off"
+                spellCheck={false}
+                onChange={(e) => setWords((w) => w.map((x, j) => (j === i ? e.target.value : x)))}
+                />
+              </>
+            )}
+          </Field>
         ))}
         {error && (
           <p className="error" role="alert">

@@ -1,0 +1,269 @@
+/**
+ * Two people onboard and chat in the real UI, each in its own Chromium
+ * context backed by its own core, profile directory and encrypted store,
+ * through a real relay on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createCore, type Core } from '../../src/main/core';
+import { launchChromium } from '../support/browser';
+import { openApp, type AppWindow } from '../support/uiHarness';
+import { startTestRelay } from '../support/relayHarness';
+import { TEST_PASSPHRASE, TEST_PWHASH } from '../support/chatHarness';
+import { repoRoot } from '../support/paths';
+
+const ANN = 'Annika Vestergaard';
+const BEN = 'Bartholomew Okonkwo';
+const CLEO = 'Cleopatra Lindqvist';
+let relay: Awaited<ReturnType<typeof startTestRelay>>;
+let browser: Browser;
+const cores: Core[] = [];
+const dirs: string[] = [];
+let ann: AppWindow;
+let ben: AppWindow;
+let cleo: AppWindow;
+
+function newCore(): Core {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ui-profile-'));
+  dirs.push(dataDir);
+  const core = createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: relay.url, dataDir, pwhash: TEST_PWHASH });
+  cores.push(core);
+  return core;
+}
+
+async function onboard(w: AppWindow, name: string, shot: string): Promise<void> {
+  const p = w.page;
+  await p.getByRole('button', { name: 'Create a new account' }).click();
+  await p.getByLabel('Your name').fill(name);
+  await p.getByLabel('Passphrase', { exact: true }).fill(TEST_PASSPHRASE);
+  await p.getByLabel('Repeat passphrase').fill(TEST_PASSPHRASE);
+  if (shot) await w.screenshot(`${shot}-create-account`);
+  await p.getByRole('button', { name: 'Create account' }).click();
+  const list = p.getByRole('list', { name: 'Recovery phrase' });
+  await list.waitFor();
+  const words = (await list.locator('.phrase__w').allTextContents()).map((w) => w.trim());
+  expect(words).toHaveLength(24);
+  if (shot) await w.screenshot(`${shot}-recovery-phrase`);
+  await p.getByRole('button', { name: 'I wrote it down' }).click();
+  for (const label of await p.locator('.field__label').allTextContents()) {
+    const n = Number(/Word (\d+)/u.exec(label)?.[1]);
+    await p.getByLabel(label, { exact: true }).fill(words[n - 1]!);
+  }
+  if (shot) await w.screenshot(`${shot}-confirm-phrase`);
+  await p.getByRole('button', { name: 'Confirm' }).click();
+  await p.getByRole('complementary', { name: 'Sidebar' }).waitFor();
+}
+
+const composer = (p: Page) => p.getByRole('textbox', { name: 'Message', exact: true });
+const bubble = (p: Page, text: string) => p.getByRole('log', { name: 'Messages' }).getByRole('article', { name: new RegExp(text) });
+
+beforeAll(async () => {
+  relay = await startTestRelay();
+  browser = await launchChromium();
+  ann = await openApp(browser, newCore());
+  ben = await openApp(browser, newCore(), { colorScheme: 'dark' });
+  cleo = await openApp(browser, newCore());
+  await ann.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await cleo.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+});
+
+afterAll(async () => {
+  await ann?.close();
+  await ben?.close();
+  await cleo?.close();
+  for (const c of cores) await c.close();
+  await browser?.close();
+  await relay?.close();
+});
+
+describe('chatting in the app', () => {
+  it('onboards two people with a confirmed recovery phrase', async () => {
+    await ann.screenshot('chat-welcome');
+    await onboard(ann, ANN, 'chat');
+    await onboard(ben, BEN, '');
+    await ann.screenshot('chat-main-empty');
+  });
+
+  it('adds a contact by opening a screenshot of the other person’s QR code', async () => {
+    await ben.page.getByRole('button', { name: 'Add contact' }).click();
+    const qr = ben.page.getByRole('img', { name: 'Your invite QR code' });
+    await qr.waitFor();
+    const png = await qr.screenshot();
+    await ben.screenshot('chat-add-contact');
+    await ben.page.getByRole('button', { name: 'Close' }).click();
+
+    await ann.page.getByRole('button', { name: 'Add contact' }).click();
+    await ann.page.getByLabel('Open QR image').setInputFiles({ name: 'invite.png', mimeType: 'image/png', buffer: png });
+    await expect.poll(() => ann.page.getByLabel('Invite code', { exact: true }).inputValue()).toMatch(/^parley1/);
+    await ann.page.getByLabel('Name', { exact: true }).fill(BEN);
+    await ann.page.getByRole('button', { name: 'Add contact' }).last().click();
+    await ann.page.getByRole('heading', { name: BEN }).waitFor();
+    // Ben learns Ann's name from her encrypted introduction.
+    await ben.page.getByRole('button', { name: new RegExp(ANN) }).waitFor();
+  });
+
+  it('sends with Enter, and shows delivered then read', async () => {
+    const input = ann.page.getByRole('textbox', { name: 'Message', exact: true });
+    await input.fill('The owl flies at midnight');
+    await input.press('Enter');
+    await bubble(ann.page, 'The owl flies at midnight').waitFor();
+    await ann.page.getByLabel('Delivery: Delivered').first().waitFor();
+    await ben.page.getByRole('button', { name: `${ANN}, 1 unread` }).waitFor();
+    await ben.page.getByRole('button', { name: new RegExp(ANN) }).click();
+    await bubble(ben.page, 'The owl flies at midnight').waitFor();
+    await ann.page.getByLabel('Delivery: Read').first().waitFor();
+    await ann.screenshot('chat-conversation');
+    await ben.screenshot('chat-conversation-dark');
+  });
+
+  it('replies the other way with Shift+Enter for a new line', async () => {
+    const input = ben.page.getByRole('textbox', { name: 'Message', exact: true });
+    await input.fill('Understood.');
+    await input.press('Shift+Enter');
+    await input.type('Bring the lantern.');
+    await input.press('Enter');
+    await bubble(ann.page, 'Bring the lantern').waitFor();
+    expect(await bubble(ann.page, 'Bring the lantern').textContent()).toContain('Understood.\nBring the lantern.');
+  });
+
+  it('delivers messages written while the recipient was offline once they return', async () => {
+    await ben.page.getByRole('button', { name: 'Lock' }).click();
+    await ben.page.getByRole('heading', { name: 'Unlock Parley' }).waitFor();
+    await ben.screenshot('chat-unlock');
+    await ann.page.getByRole('textbox', { name: 'Message', exact: true }).fill('Sent while you were away');
+    await ann.page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await ben.page.getByLabel('Passphrase').fill('wrong passphrase');
+    await ben.page.getByRole('button', { name: 'Unlock' }).click();
+    await ben.page.getByRole('alert').waitFor();
+    await ben.screenshot('chat-unlock-error');
+    await expect.poll(() => ben.page.getByRole('button', { name: 'Unlock' }).isEnabled(), { timeout: 5_000 }).toBe(true);
+    await ben.page.getByLabel('Passphrase').fill(TEST_PASSPHRASE);
+    await ben.page.getByRole('button', { name: 'Unlock' }).click();
+    await ben.page.getByRole('button', { name: new RegExp(ANN) }).click();
+    await bubble(ben.page, 'Sent while you were away').waitFor();
+  });
+
+  it('shows matching safety numbers and marks the contact verified', async () => {
+    const groupsOf = async (w: AppWindow) => {
+      await w.page.getByRole('button', { name: 'Safety number' }).click();
+      const digits = (await w.page.getByRole('group', { name: 'Safety number', exact: true }).textContent())!.replace(/\s/gu, '');
+      return digits;
+    };
+    const a = await groupsOf(ann);
+    const b = await groupsOf(ben);
+    expect(a).toMatch(/^\d{60}$/u);
+    expect(a).toBe(b);
+    await ann.screenshot('chat-safety-number');
+    await ann.page.getByRole('button', { name: 'Mark as verified' }).click();
+    await ann.page.getByRole('button', { name: 'Clear verification' }).waitFor();
+    await ann.page.getByRole('button', { name: 'Close' }).click();
+    await ben.page.getByRole('button', { name: 'Close' }).click();
+    await ann.page.getByLabel('Verified').waitFor();
+  });
+
+  it('sends an image that the other side opens as a preview', async () => {
+    const png = readFileSync(path.join(repoRoot, 'resources/icon.png'));
+    await ann.page.getByLabel('File to send').setInputFiles({ name: 'lantern.png', mimeType: 'image/png', buffer: png });
+    await ben.page.getByRole('img', { name: 'lantern.png' }).waitFor({ timeout: 20_000 });
+    const size = await ben.page.getByRole('img', { name: 'lantern.png' }).evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    expect(size).toEqual([512, 512]);
+    await ben.screenshot('chat-attachment');
+  });
+
+  it('finds a message with Ctrl+K search and jumps to it', async () => {
+    await ben.page.keyboard.press('Control+k');
+    await expect.poll(() => ben.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search messages');
+    await ben.page.keyboard.type('midnight');
+    const hit = ben.page.getByRole('list', { name: 'Search results' }).getByRole('button').first();
+    await hit.waitFor();
+    await ben.screenshot('chat-search');
+    await hit.click();
+    await ben.page.locator('.message--focused').getByText('The owl flies at midnight').waitFor();
+    await ben.page.getByLabel('Search messages').fill('');
+  });
+
+  it('makes a disappearing message vanish on both sides when its timer runs out', async () => {
+    await ann.page.getByLabel('Disappearing messages').selectOption('30');
+    await ann.page.getByLabel(/Disappearing messages: 30 seconds/u).waitFor();
+    await ann.page.getByRole('textbox', { name: 'Message', exact: true }).fill('This note self-destructs');
+    await ann.page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await bubble(ben.page, 'This note self-destructs').waitFor();
+    await ben.screenshot('chat-disappearing');
+    await bubble(ben.page, 'This note self-destructs').waitFor({ state: 'detached', timeout: 45_000 });
+    await bubble(ann.page, 'This note self-destructs').waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('adds a contact by pasting a copied invite code, and a third person chats too', async () => {
+    await onboard(cleo, CLEO, '');
+    await ann.page.bringToFront();
+    await ann.page.getByRole('button', { name: 'Add contact' }).click();
+    await ann.page.getByRole('button', { name: 'Copy invite code' }).click();
+    await ann.page.getByRole('button', { name: 'Copy invite code' }).getByText('Copied').waitFor();
+    const copied = await ann.page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(/^parley1/u);
+    await ann.page.getByRole('button', { name: 'Close' }).click();
+
+    await cleo.page.bringToFront();
+    await cleo.page.getByRole('button', { name: 'Add contact' }).click();
+    await cleo.page.evaluate((text) => navigator.clipboard.writeText(text), copied);
+    await cleo.page.getByLabel('Invite code', { exact: true }).focus();
+    await cleo.page.keyboard.press('Control+v');
+    await expect.poll(() => cleo.page.getByLabel('Invite code', { exact: true }).inputValue()).toBe(copied);
+    await cleo.page.getByLabel('Name', { exact: true }).fill(ANN);
+    await cleo.page.getByRole('button', { name: 'Add contact' }).last().click();
+    await cleo.page.getByRole('heading', { name: ANN }).waitFor();
+    await composer(cleo.page).fill('Cleo here, found you by your code');
+    await composer(cleo.page).press('Enter');
+    await ann.page.bringToFront();
+    await ann.page.getByRole('button', { name: new RegExp(`${CLEO}, 1 unread`) }).waitFor();
+    await ann.page.getByRole('button', { name: new RegExp(CLEO) }).click();
+    await bubble(ann.page, 'found you by your code').waitFor();
+    await cleo.page.getByLabel('Delivery: Read').first().waitFor();
+  });
+
+  it('keeps a 100,000-message history virtualized: only the rows on screen are in the page', async () => {
+    const core = cores[2]!;
+    const store = core.session.messenger!.store;
+    const conversationId = store.messages.listConversations(10)[0]!.id;
+    const start = Date.now() - 200_000_000;
+    for (let batch = 0; batch < 10; batch++) {
+      store.messages.insertMany(
+        Array.from({ length: 10_000 }, (_, i) => {
+          const n = batch * 10_000 + i;
+          return { id: `bulk-history-${String(n).padStart(6, '0')}`, conversationId, sender: 'peer', direction: 'in' as const, body: `Archive line ${n}`, sentAt: start + n * 1000, receivedAt: start + n * 1000, state: 'delivered' as const };
+        }),
+      );
+    }
+    await cleo.page.reload();
+    await cleo.page.getByRole('button', { name: new RegExp(ANN) }).click();
+    const log = cleo.page.getByRole('log', { name: 'Messages' });
+    await log.getByRole('article', { name: /found you by your code/u }).waitFor();
+    expect(await log.getByRole('article').count()).toBeLessThan(60);
+    for (let i = 0; i < 5; i++) {
+      await log.evaluate((el) => el.scrollTo({ top: 0 }));
+      await cleo.page.waitForTimeout(150);
+    }
+    await expect.poll(() => log.getByRole('article', { name: /Archive line 99[0-8]\d\d/u }).count()).toBeGreaterThan(0);
+    expect(await log.getByRole('article').count()).toBeLessThan(60);
+    await cleo.screenshot('chat-long-history');
+  });
+
+  it('leaves no message text or contact name readable on disk', async () => {
+    for (const c of cores) c.session.messenger?.store.checkpoint();
+    const canaries = ['owl flies at midnight', 'Bring the lantern', 'while you were away', 'self-destructs', 'found you by your code', ANN, BEN, CLEO];
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? files(path.join(dir, n)) : [path.join(dir, n)]));
+    for (const dir of [...dirs, relay.dataDir]) {
+      for (const f of files(dir)) {
+        const bytes = readFileSync(f);
+        for (const c of canaries) expect(bytes.includes(Buffer.from(c)), `${c} in ${f}`).toBe(false);
+      }
+    }
+    expect(ann.errors).toEqual([]);
+    expect(ben.errors).toEqual([]);
+    expect(cleo.errors).toEqual([]);
+  });
+});
