@@ -185,6 +185,46 @@ describe('chatting in the app', () => {
     await ben.page.getByLabel('Search messages').fill('');
   });
 
+  it('shows typing, and carries replies, reactions, edits and deletes for everyone to the other side', async () => {
+    await ann.page.getByRole('button', { name: new RegExp(BEN) }).click();
+    await composer(ben.page).fill('Thinking about it');
+    await ann.page.getByText(`${BEN} is typing…`).waitFor();
+    await ann.screenshot('chat-typing');
+    await composer(ben.page).fill('');
+    await ann.page.getByText(`${BEN} is typing…`).waitFor({ state: 'detached' });
+
+    const actionsOf = (p: Page, text: string) => p.locator('.message', { has: p.getByRole('article', { name: new RegExp(text) }) }).getByRole('button', { name: 'Message actions' });
+    await bubble(ann.page, 'The owl flies at midnight').hover();
+    await actionsOf(ann.page, 'The owl flies at midnight').click();
+    await ann.page.getByRole('menuitem', { name: 'Reply' }).click();
+    await ann.page.getByRole('status').getByText('Replying to yourself').waitFor();
+    await composer(ann.page).fill('Following up on the owl');
+    await composer(ann.page).press('Enter');
+    const reply = bubble(ben.page, 'Following up on the owl');
+    await reply.waitFor();
+    expect(await reply.locator('blockquote').textContent()).toContain('The owl flies at midnight');
+
+    await bubble(ben.page, 'The owl flies at midnight').hover();
+    await actionsOf(ben.page, 'The owl flies at midnight').click();
+    await ben.page.getByRole('menuitemradio', { name: 'React 👍' }).click();
+    await bubble(ann.page, 'The owl flies at midnight').getByLabel('Them reacted 👍').waitFor();
+
+    await bubble(ann.page, 'Following up on the owl').hover();
+    await actionsOf(ann.page, 'Following up on the owl').click();
+    await ann.page.getByRole('menuitem', { name: 'Edit' }).click();
+    await expect.poll(() => composer(ann.page).inputValue()).toBe('Following up on the owl');
+    await composer(ann.page).fill('Following up on the barn owl');
+    await composer(ann.page).press('Enter');
+    await bubble(ben.page, 'Following up on the barn owl').getByText('edited').waitFor();
+    await ben.screenshot('chat-reply-reaction-edit');
+
+    await bubble(ann.page, 'Following up on the barn owl').hover();
+    await actionsOf(ann.page, 'Following up on the barn owl').click();
+    await ann.page.getByRole('menuitem', { name: 'Delete for everyone' }).click();
+    await bubble(ben.page, 'Following up on the barn owl').waitFor({ state: 'detached' });
+    await ben.page.getByRole('article', { name: 'Them: deleted message' }).waitFor();
+  });
+
   it('makes a disappearing message vanish on both sides when its timer runs out', async () => {
     await ann.page.getByLabel('Disappearing messages').selectOption('30');
     await ann.page.getByLabel(/Disappearing messages: 30 seconds/u).waitFor();
@@ -253,7 +293,7 @@ describe('chatting in the app', () => {
 
   it('leaves no message text or contact name readable on disk', async () => {
     for (const c of cores) c.session.messenger?.store.checkpoint();
-    const canaries = ['owl flies at midnight', 'Bring the lantern', 'while you were away', 'self-destructs', 'found you by your code', ANN, BEN, CLEO];
+    const canaries = ['owl flies at midnight', 'Bring the lantern', 'while you were away', 'self-destructs', 'found you by your code', 'barn owl', 'Thinking about it', ANN, BEN, CLEO];
     const files = (dir: string): string[] =>
       readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? files(path.join(dir, n)) : [path.join(dir, n)]));
     for (const dir of [...dirs, relay.dataDir]) {

@@ -4,11 +4,15 @@ import { useStore } from '../store/root';
 import { selectFocusMessageId, selectMessagesOf } from '../store/messages/selectors';
 import { MessageBubble } from './MessageBubble';
 
+/** How long a message reached from search stays highlighted. */
+const FOCUS_HIGHLIGHT_MS = 4_000;
+
 /** Only the rows on screen (plus overscan) are in the DOM, so 100,000 messages scroll as smoothly as 10. */
 export function MessageList({ conversationId }: { conversationId: string }) {
   const { items, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
   const focusId = useStore(selectFocusMessageId);
   const loadOlder = useStore((s) => s.loadOlderMessages);
+  const clearFocus = useStore((s) => s.clearFocus);
   const scrollRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const firstId = useRef<string | null>(null);
@@ -36,11 +40,16 @@ export function MessageList({ conversationId }: { conversationId: string }) {
     lastId.current = last;
   }, [items, virtualizer, focusId]);
 
+  // Centre a jumped-to message once, highlight it briefly, then follow new messages again.
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
   useEffect(() => {
     if (!focusId) return;
-    const index = items.findIndex((m) => m.id === focusId);
+    const index = itemsRef.current.findIndex((m) => m.id === focusId);
     if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
-  }, [focusId, items, virtualizer]);
+    const timer = setTimeout(clearFocus, FOCUS_HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [focusId, virtualizer, clearFocus]);
 
   const onScroll = () => {
     const el = scrollRef.current;

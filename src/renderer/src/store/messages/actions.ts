@@ -105,6 +105,10 @@ export const createMessagesSlice: StateCreator<RootState, [], [], MessagesSlice>
     }));
   },
 
+  clearFocus() {
+    set({ focusMessageId: null });
+  },
+
   async sendFile(conversationId, file) {
     set({ messageError: null });
     try {

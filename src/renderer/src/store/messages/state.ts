@@ -25,6 +25,8 @@ export interface MessagesSlice {
   setReplyTo(message: MessageDto | null): void;
   setEditing(message: MessageDto | null): void;
   jumpToMessage(messageId: string): Promise<void>;
+  /** Ends the highlight of a jumped-to message, so the list follows new messages again. */
+  clearFocus(): void;
   sendFile(conversationId: string, file: File): Promise<void>;
   watchMessages(): () => void;
   clearMessageError(): void;
