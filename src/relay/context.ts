@@ -1,5 +1,6 @@
 /** Shared state of one relay instance, passed to every connection and HTTP route. */
 import type { Logger } from 'pino';
+import type { SignedDeviceList } from '../shared/wire/deviceList';
 import type { RelayMetrics } from './metrics';
 import type { TokenBuckets } from './rateLimit';
 import type { DeviceKey, QueuedMessage, RelayStore } from './store/types';
@@ -29,6 +30,8 @@ export interface LiveSession {
   offer(message: QueuedMessage | undefined): void;
   /** Closes the connection with a WebSocket close code. */
   close(code: number, reason: string): void;
+  /** Pushes the list that no longer contains this device (when there is one), then closes with 4003. */
+  revoked(list: SignedDeviceList | null): void;
   readonly accountId: string | null;
   readonly deviceId: string | null;
   deliverProvisioning(channelId: string, payload: string): void;

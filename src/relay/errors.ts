@@ -1,5 +1,14 @@
-/** Typed relay errors: every refusal the relay sends carries one of these codes. */
+/** Typed relay errors: every refusal the relay sends carries one of these codes, and some carry details. */
 import { ParleyError } from '../shared/errors';
-import type { RelayErrorCode } from '../shared/wire/relay';
+import type { RelayErrorCode, RelayErrorDetails } from '../shared/wire/relay';
 
-export class RelayError extends ParleyError<RelayErrorCode> {}
+export class RelayError extends ParleyError<RelayErrorCode> {
+  constructor(
+    code: RelayErrorCode,
+    message: string,
+    /** Sent with the error response as `details`. */
+    readonly details?: RelayErrorDetails,
+  ) {
+    super(code, message);
+  }
+}

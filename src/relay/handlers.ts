@@ -20,15 +20,10 @@ function requireAuth(s: Session): { accountId: string; deviceId: string; deviceK
 
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-/** Stores a verified list if newer; forgets devices it removed and closes their connections (via the store event). */
+/** Stores a verified list if newer; the store revokes the devices it removed, and its event closes their connections. */
 async function storeList(ctx: RelayContext, list: SignedDeviceList): Promise<'ok' | 'stale'> {
-  const previous = await ctx.store.getDeviceList(list.accountId);
   const result = await ctx.store.putDeviceList(list);
   ctx.deviceCache.delete(list.accountId);
-  if (result === 'ok' && previous) {
-    const kept = new Set(list.devices.map((d) => d.deviceId));
-    for (const d of previous.devices) if (!kept.has(d.deviceId)) await ctx.store.forgetDevice(deviceKeyOf(list.accountId, d.deviceId));
-  }
   return result;
 }
 
@@ -44,7 +39,13 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
     await storeList(ctx, l);
   }
   ctx.deviceCache.delete(f.accountId); // authentication always reads the current list, never a possibly stale cache
-  if (!(await hasDevice(ctx, f.accountId, f.deviceId))) fail();
+  if (!(await hasDevice(ctx, f.accountId, f.deviceId))) {
+    // Only a device an earlier list contained learns that it was revoked (with the list that
+    // dropped it); any other key gets AUTH_FAILED, so strangers still learn nothing about accounts.
+    const list = (await ctx.store.isRevoked(deviceKeyOf(f.accountId, f.deviceId))) ? await ctx.store.getDeviceList(f.accountId) : null;
+    if (list) throw new RelayError('DEVICE_REVOKED', 'this device was removed from its account', { deviceList: list });
+    fail();
+  }
   s.authenticated(f.accountId, f.deviceId);
   return null;
 }

@@ -1,7 +1,9 @@
 /**
  * HTTP routes: /healthz, /metrics, and streamed attachment and backup blobs.
  * Bodies are piped to disk with a running byte count and cut off at the cap,
- * never buffered whole. Blobs are opaque ciphertext to the relay.
+ * never buffered whole. Blobs are opaque ciphertext to the relay. Attachment
+ * downloads accept one byte range (`Range: bytes=N-` or `bytes=N-M`), so an
+ * interrupted download resumes where it stopped.
  */
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -29,10 +31,10 @@ class ByteCap extends Transform {
   }
 }
 
-function reply(res: ServerResponse, status: number, code: string, ctx: RelayContext): void {
+function reply(res: ServerResponse, status: number, code: string, ctx: RelayContext, headers: Record<string, string> = {}): void {
   if (status >= 400) ctx.metrics.reject(code);
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify({ v: 1, code }));
 }
 
@@ -63,9 +65,37 @@ async function receive(req: IncomingMessage, finalPath: string, cap: number): Pr
   }
 }
 
-async function sendFile(res: ServerResponse, file: string, size: number): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size), 'cache-control': 'no-store' });
-  await pipeline(fs.createReadStream(file), res);
+/** An inclusive byte range of a blob, inside it. */
+type ByteRange = { readonly start: number; readonly end: number };
+
+/**
+ * The one range a `Range` header asks of a blob of `size` bytes: the whole blob
+ * without a header, 'malformed' for anything but one `bytes=N-` or `bytes=N-M`
+ * (N ≤ M, 15 digits at most), 'unsatisfiable' when N is not inside the blob.
+ */
+function byteRange(header: string | undefined, size: number): ByteRange | 'malformed' | 'unsatisfiable' | null {
+  if (header === undefined) return null;
+  const m = /^bytes=(\d{1,15})-(\d{0,15})$/i.exec(header.trim());
+  if (!m) return 'malformed';
+  const start = Number(m[1]);
+  const last = m[2] === '' ? Infinity : Number(m[2]);
+  if (last < start) return 'malformed';
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: Math.min(last, size - 1) };
+}
+
+/**
+ * Streams `file`, or the given range of it, from disk; the body is never held in memory whole.
+ * `range` undefined: the route has no range support (a Range header is ignored, as RFC 9110 allows).
+ */
+async function sendFile(res: ServerResponse, file: string, size: number, range?: ByteRange | null): Promise<void> {
+  const headers = { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', ...(range === undefined ? {} : { 'accept-ranges': 'bytes' }) };
+  if (!range) {
+    res.writeHead(200, { ...headers, 'content-length': String(size) });
+    return pipeline(fs.createReadStream(file), res);
+  }
+  res.writeHead(206, { ...headers, 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${size}` });
+  await pipeline(fs.createReadStream(file, { start: range.start, end: range.end }), res);
 }
 
 async function attachments(req: IncomingMessage, res: ServerResponse, ctx: RelayContext, id: string): Promise<void> {
@@ -87,7 +117,10 @@ async function attachments(req: IncomingMessage, res: ServerResponse, ctx: Relay
   }
   if (req.method === 'GET') {
     if (!rec || rec.size === null || rec.expiresAt <= Date.now()) return reply(res, 404, 'NOT_FOUND', ctx);
-    return sendFile(res, file, rec.size);
+    const range = byteRange(req.headers.range, rec.size);
+    if (range === 'malformed') return reply(res, 400, 'BAD_FRAME', ctx);
+    if (range === 'unsatisfiable') return reply(res, 416, 'RANGE_NOT_SATISFIABLE', ctx, { 'content-range': `bytes */${rec.size}` });
+    return sendFile(res, file, rec.size, range);
   }
   reply(res, 405, 'BAD_FRAME', ctx);
 }

@@ -15,7 +15,7 @@ import { deliverProvisioning } from './handlers';
 import { handleHttp } from './http';
 import { RelayMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
-import { CLOSE_REVOKED, Session } from './session';
+import { Session } from './session';
 import { openSqliteStore } from './store/sqlite';
 import type { RelayStore } from './store/types';
 import { sodiumReady } from './verify';
@@ -110,7 +110,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       const current = new Set(list?.devices.map((d) => d.deviceId));
       for (const [key, set] of ctx.sessions) {
         if (!key.startsWith(`${e.accountId}.`)) continue;
-        for (const s of set) if (s.deviceId && !current.has(s.deviceId)) s.close(CLOSE_REVOKED, 'device revoked');
+        for (const s of set) if (s.deviceId && !current.has(s.deviceId)) s.revoked(list);
       }
     }, () => log.warn('device list reload failed'));
   });

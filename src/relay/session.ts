@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { RELAY_DELIVERY_WINDOW, RELAY_OUTBOX_FLUSH_BYTES, RELAY_PROTOCOL_VERSION } from '../shared/constants';
 import { toBase64Url } from '../shared/wire/encoding';
-import { CLIENT_FRAME_TYPES, clientFrameSchema, RELAY_CHALLENGE_BYTES, type ClientFrame, type RelayErrorCode, type ServerFrame } from '../shared/wire/relay';
+import type { SignedDeviceList } from '../shared/wire/deviceList';
+import { CLIENT_FRAME_TYPES, clientFrameSchema, RELAY_CHALLENGE_BYTES, type ClientFrame, type RelayErrorCode, type RelayErrorDetails, type ServerFrame } from '../shared/wire/relay';
 import type { LiveSession, RelayContext } from './context';
 import { RelayError } from './errors';
 import { handleRequest } from './handlers';
@@ -93,10 +94,10 @@ export class Session implements LiveSession {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(data);
   }
 
-  fail(id: number | null, code: RelayErrorCode, message: string): void {
+  fail(id: number | null, code: RelayErrorCode, message: string, details?: RelayErrorDetails): void {
     this.ctx.metrics.reject(code);
     this.ctx.log.debug({ code }, 'request refused');
-    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id, ok: false, code, message });
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id, ok: false, code, message, ...(details ? { details } : {}) });
   }
 
   close(code: number, reason: string): void {
@@ -124,6 +125,12 @@ export class Session implements LiveSession {
     this.ctx.metrics.authenticated++;
     this.ctx.log.debug({ sessions: this.ctx.sessions.size }, 'device authenticated');
     this.pump();
+  }
+
+  /** The device left its account's list: it gets that list first (so it can verify its revocation), then the 4003 close. */
+  revoked(list: SignedDeviceList | null): void {
+    if (list) this.send({ v: RELAY_PROTOCOL_VERSION, type: 'deviceList', list });
+    this.close(CLOSE_REVOKED, 'device revoked');
   }
 
   deliverProvisioning(channelId: string, payload: string): void {
@@ -173,8 +180,9 @@ export class Session implements LiveSession {
       this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id: frame.id, ok: true, body: body ?? null });
     } catch (e) {
       if (e instanceof RelayError) {
-        this.fail(frame.id, e.code, e.message);
+        this.fail(frame.id, e.code, e.message, e.details);
         if (e.code === 'AUTH_FAILED') this.close(CLOSE_AUTH_FAILED, 'auth failed');
+        if (e.code === 'DEVICE_REVOKED') this.close(CLOSE_REVOKED, 'device revoked');
       } else {
         this.ctx.log.error({ type: frame.type, err: e instanceof Error ? e.name : 'unknown' }, 'request failed');
         this.fail(frame.id, 'INTERNAL', 'internal error');

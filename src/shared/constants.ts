@@ -143,6 +143,8 @@ export const RELAY_WS_PATH = '/v1/ws';
 export const DEFAULT_RELAY_URL = 'ws://127.0.0.1:8787';
 /** Longest relay URL an invite code carries; keeps the QR code small and scannable. */
 export const INVITE_MAX_RELAY_URL_BYTES = 200;
+/** Longest device name a link code carries (UTF-8 bytes, in a fixed zero-padded field): enough for a name, keeps the QR code scannable. */
+export const LINK_DEVICE_NAME_MAX_BYTES = 32;
 /** SHA-512 iterations per safety-number half, as Signal's numeric fingerprint: slows brute-force collision search. */
 export const SAFETY_NUMBER_ITERATIONS = 5200;
 /** Longest message text, in UTF-16 units; with headers it stays well under the relay's envelope cap. */

@@ -3,12 +3,14 @@ import path from 'node:path';
 import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, type IncomingMessage } from '../../src/main/relayClient/client';
-import { generateSigningKey, signDeviceList } from '../../src/main/relayClient/signing';
+import { confirmRevocation, generateSigningKey, signDeviceList } from '../../src/main/relayClient/signing';
+import { publicKeyFromId } from '../../src/shared/wire/deviceList';
 import { RelayClientError } from '../../src/main/relayClient/errors';
 import { RELAY_MAX_ENVELOPE_BYTES } from '../../src/shared/constants';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
-import { envelope, linkDevice, makePrekeys, makeSignedPrekeys, registerDevice, startTestRelay, waitFor } from '../support/relayHarness';
+import { envelope, linkDevice, makePrekeys, makeSignedPrekeys, registerDevice, startTestRelay, waitFor, type TestDevice } from '../support/relayHarness';
+import { keepOnly, watchRevocation } from '../support/revocation';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
 
@@ -21,6 +23,16 @@ const codeOf = async (p: Promise<unknown>): Promise<string> => {
   }
 };
 
+const errorOf = (p: Promise<unknown>): Promise<RelayClientError> =>
+  p.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => {
+      if (!(e instanceof RelayClientError)) throw e;
+      return e;
+    },
+  );
 
 describe.each(['sqlite', 'postgres'] as const)('relay on %s', (kind) => {
   let relay: Relay;
@@ -115,18 +127,68 @@ describe.each(['sqlite', 'postgres'] as const)('relay on %s', (kind) => {
       await Promise.all([a.client.close(), b.client.close(), reader.client.close()]);
     });
 
-    it('revokes a device by a newly signed list: its connection closes and it cannot log in again', async () => {
+    /** An account of two devices; the second is offline when the first revokes it. */
+    async function revokedWhileOffline(): Promise<{ a: TestDevice; b: TestDevice; list: ReturnType<typeof keepOnly> }> {
       const a = await registerDevice(relay.url);
       const b = await linkDevice(relay.url, a);
-      let closedWith = 0;
-      b.client.onClose((code) => (closedWith = code));
-      const list = signDeviceList(a.account, 3, a.list.devices.filter((d) => d.deviceId === a.device.id));
+      await b.client.close();
+      const list = keepOnly(a);
       await a.client.putDeviceList(list);
-      await waitFor(() => closedWith !== 0);
-      expect(closedWith).toBe(4003);
-      const again = await RelayClient.connect(relay.url);
-      expect(await codeOf(again.authenticate(a.account.id, b.device))).toBe('AUTH_FAILED');
+      return { a, b, list };
+    }
+
+    it('revokes a device by a newly signed list: it gets that list pushed, then the 4003 close', async () => {
+      const a = await registerDevice(relay.url);
+      const b = await linkDevice(relay.url, a);
+      const seen = watchRevocation(b.client);
+      const list = keepOnly(a);
+      await a.client.putDeviceList(list);
+      await waitFor(() => seen.events.length === 2);
+      expect(seen.events).toEqual(['list', 'close 4003']);
+      expect(seen.pushed).toEqual(list);
+      expect(confirmRevocation(seen.pushed, publicKeyFromId(a.account.id)!, b.device.id, b.list.version)).toBe(true);
+      expect(a.client.closed).toBe(false); // the device that stays is not told anything
       await a.client.close();
+    });
+
+    it('answers a revoked device at its next auth with DEVICE_REVOKED and the list that proves it', async () => {
+      const { a, b, list } = await revokedWhileOffline();
+      const again = await RelayClient.connect(relay.url);
+      const closed = new Promise<number>((r) => again.onClose(r));
+      const err = await errorOf(again.authenticate(a.account.id, b.device));
+      expect(err.code).toBe('DEVICE_REVOKED');
+      expect(err.deviceList).toEqual(list);
+      expect(confirmRevocation(err.deviceList, publicKeyFromId(a.account.id)!, b.device.id, b.list.version)).toBe(true);
+      expect(await closed).toBe(4003);
+      // Re-registering with its old list changes nothing: that list is stale.
+      const retry = await RelayClient.connect(relay.url);
+      expect(await codeOf(retry.authenticate(a.account.id, b.device, b.list))).toBe('DEVICE_REVOKED');
+      await a.client.close();
+    });
+
+    it('keeps AUTH_FAILED for every key the account never listed, even one with a valid signature', async () => {
+      const { a, b } = await revokedWhileOffline();
+      const stranger = await generateSigningKey();
+      const c1 = await RelayClient.connect(relay.url);
+      const e1 = await errorOf(c1.authenticate(a.account.id, stranger));
+      const c2 = await RelayClient.connect(relay.url);
+      const e2 = await errorOf(c2.authenticate((await generateSigningKey()).id, stranger));
+      // A revoked device naming another account, or signing badly, learns nothing either.
+      const c3 = await RelayClient.connect(relay.url);
+      const e3 = await errorOf(c3.authenticate((await generateSigningKey()).id, b.device));
+      for (const e of [e1, e2, e3]) {
+        expect(e.code).toBe('AUTH_FAILED');
+        expect(e.deviceList).toBeUndefined();
+      }
+      await a.client.close();
+    });
+
+    it('lets a revoked device that is listed again authenticate again', async () => {
+      const { a, b } = await revokedWhileOffline();
+      await a.client.putDeviceList(signDeviceList(a.account, 4, a.list.devices)); // the two devices of version 2
+      const again = await RelayClient.connect(relay.url);
+      expect(await codeOf(again.authenticate(a.account.id, b.device))).toBe('ok');
+      await Promise.all([again.close(), a.client.close()]);
     });
 
     it('answers requests before authentication with NOT_AUTHENTICATED and keeps the connection', async () => {

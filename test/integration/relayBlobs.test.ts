@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../../src/main/account/recovery';
@@ -40,6 +41,26 @@ async function hashOf(stream: Readable): Promise<string> {
 
 const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (e instanceof RelayClientError ? e.code : 'untyped'));
 
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A raw GET with exactly the headers given: status, headers and body. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => void bytesOf(res).then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }), reject)).on('error', reject);
+  });
+}
+
+/** Uploads `data` as a new attachment and returns its id. */
+async function uploaded(client: RelayClient, data: Buffer): Promise<string> {
+  const slot = await client.attachmentUpload();
+  await uploadAttachment(relay.httpUrl, slot, Readable.from([data]));
+  return slot.attachmentId;
+}
+
 describe('attachments', () => {
   it('stream an upload and a download of the same ciphertext through the relay', async () => {
     const me = await registerDevice(relay.url);
@@ -59,6 +80,64 @@ describe('attachments', () => {
     expect(await codeOf(uploadAttachment(relay.httpUrl, { ...other, uploadToken: toBase64Url(randomBytes(32)) }, source(10).stream))).toBe('FORBIDDEN');
     await uploadAttachment(relay.httpUrl, other, source(10).stream);
     expect(await codeOf(uploadAttachment(relay.httpUrl, other, source(10).stream))).toBe('FORBIDDEN');
+    expect(await me.client.request({ type: 'ping' })).toHaveProperty('time');
+    await me.client.close();
+  });
+});
+
+describe('resumable attachment downloads (Range: bytes=N-)', () => {
+  it('return exactly the tail from an offset, and the whole blob without one', async () => {
+    const me = await registerDevice(relay.url);
+    const data = randomBytes(300_000);
+    const id = await uploaded(me.client, data);
+    expect((await bytesOf(await downloadAttachment(relay.httpUrl, id))).equals(data)).toBe(true);
+    for (const offset of [0, 1, 65_536, 299_999]) {
+      expect((await bytesOf(await downloadAttachment(relay.httpUrl, id, { offset }))).equals(data.subarray(offset)), `offset ${offset}`).toBe(true);
+    }
+    const res = await rawGet(`${relay.httpUrl}/v1/attachments/${id}`, { range: 'bytes=1000-' });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-range']).toBe('bytes 1000-299999/300000');
+    expect(res.headers['content-length']).toBe('299000');
+    const closed = await rawGet(`${relay.httpUrl}/v1/attachments/${id}`, { range: 'bytes=10-19' });
+    expect(closed.status).toBe(206);
+    expect(closed.body.equals(data.subarray(10, 20))).toBe(true);
+    await me.client.close();
+  });
+
+  it('resume a download that broke off, ending with the same bytes as one whole download', async () => {
+    const me = await registerDevice(relay.url);
+    const data = randomBytes(CAP - 10);
+    const id = await uploaded(me.client, data);
+    const first = await downloadAttachment(relay.httpUrl, id);
+    const got: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of first) {
+      got.push(chunk as Buffer);
+      received += (chunk as Buffer).length;
+      if (received >= 100_000) break; // the connection breaks off here
+    }
+    got.push(await bytesOf(await downloadAttachment(relay.httpUrl, id, { offset: received })));
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    await me.client.close();
+  });
+
+  it('refuse an offset at or past the end with RANGE_NOT_SATISFIABLE (416) and a malformed Range with BAD_FRAME (400)', async () => {
+    const me = await registerDevice(relay.url);
+    const id = await uploaded(me.client, randomBytes(1000));
+    const url = `${relay.httpUrl}/v1/attachments/${id}`;
+    expect(await codeOf(downloadAttachment(relay.httpUrl, id, { offset: 1000 }))).toBe('RANGE_NOT_SATISFIABLE');
+    expect(await codeOf(downloadAttachment(relay.httpUrl, id, { offset: 5000 }))).toBe('RANGE_NOT_SATISFIABLE');
+    const unsatisfiable = await rawGet(url, { range: 'bytes=1000-' });
+    expect(unsatisfiable.status).toBe(416);
+    expect(unsatisfiable.headers['content-range']).toBe('bytes */1000');
+    expect(JSON.parse(unsatisfiable.body.toString())).toEqual({ v: 1, code: 'RANGE_NOT_SATISFIABLE' });
+    for (const range of ['bytes=', 'bytes=-5', 'bytes=5-2', 'bytes=0-1,4-5', 'items=0-', 'bytes=abc-', 'bytes=1e3-', `bytes=${'9'.repeat(16)}-`]) {
+      const res = await rawGet(url, { range });
+      expect(res.status, range).toBe(400);
+      expect(JSON.parse(res.body.toString()), range).toEqual({ v: 1, code: 'BAD_FRAME' });
+    }
+    await expect(downloadAttachment(relay.httpUrl, id, { offset: -1 })).rejects.toThrow(RangeError);
+    expect(await codeOf(downloadAttachment(relay.httpUrl, toBase64Url(randomBytes(16)), { offset: 10 }))).toBe('NOT_FOUND');
     expect(await me.client.request({ type: 'ping' })).toHaveProperty('time');
     await me.client.close();
   });

@@ -1,9 +1,12 @@
 import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, type IncomingMessage } from '../../src/main/relayClient/client';
-import { signDeviceList } from '../../src/main/relayClient/signing';
+import { RelayClientError } from '../../src/main/relayClient/errors';
+import { confirmRevocation } from '../../src/main/relayClient/signing';
+import { publicKeyFromId } from '../../src/shared/wire/deviceList';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { envelope, linkDevice, makePrekeys, makeSignedPrekeys, registerDevice, startTestRelay, waitFor } from '../support/relayHarness';
+import { keepOnly, watchRevocation } from '../support/revocation';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
 let pg: TestPostgres;
@@ -49,14 +52,25 @@ describe('two relay instances on one PostgreSQL', () => {
     await Promise.all([owner.client.close(), ...fetchers.map((f) => f.client.close())]);
   });
 
-  it('close a revoked device connection on the other instance', async () => {
+  it('push the new list to a revoked device on the other instance before closing it, and refuse it with that list on both', async () => {
     const owner = await registerDevice(a.url);
     const second = await linkDevice(b.url, owner);
-    let code = 0;
-    second.client.onClose((c) => (code = c));
-    await owner.client.putDeviceList(signDeviceList(owner.account, owner.list.version + 1, owner.list.devices.filter((d) => d.deviceId === owner.device.id)));
-    await waitFor(() => code !== 0);
-    expect(code).toBe(4003);
+    const seen = watchRevocation(second.client);
+    await owner.client.putDeviceList(keepOnly(owner));
+    await waitFor(() => seen.events.length === 2);
+    expect(seen.events).toEqual(['list', 'close 4003']);
+    const accountKey = publicKeyFromId(owner.account.id)!;
+    expect(confirmRevocation(seen.pushed, accountKey, second.device.id, second.list.version)).toBe(true);
+    for (const url of [a.url, b.url]) {
+      const again = await RelayClient.connect(url);
+      const err = await again.authenticate(owner.account.id, second.device).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RelayClientError);
+      expect((err as RelayClientError).code).toBe('DEVICE_REVOKED');
+      expect(confirmRevocation((err as RelayClientError).deviceList, accountKey, second.device.id, second.list.version)).toBe(true);
+    }
     await owner.client.close();
   });
 

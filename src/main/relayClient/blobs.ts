@@ -11,10 +11,11 @@ import { pipeline } from 'node:stream/promises';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { RelayClientError } from './errors';
 
-function request(method: 'GET' | 'PUT', url: string, token: string, body?: Readable): Promise<http.IncomingMessage> {
+function request(method: 'GET' | 'PUT', url: string, token: string, body?: Readable, extraHeaders: Record<string, string> = {}): Promise<http.IncomingMessage> {
   const lib = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/octet-stream' } : {}) } }, resolve);
+    const headers = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/octet-stream' } : {}), ...extraHeaders };
+    const req = lib.request(url, { method, headers }, resolve);
     req.on('error', (e) => reject(new RelayClientError('HTTP', `${method} failed: ${e.message}`)));
     if (body) pipeline(body, req).catch((e: Error) => reject(new RelayClientError('HTTP', `upload failed: ${e.message}`)));
     else req.end();
@@ -31,7 +32,8 @@ async function expectStatus(res: http.IncomingMessage, ok: number): Promise<void
   } catch {
     /* not a relay error body */
   }
-  throw new RelayClientError((['TOO_LARGE', 'NOT_FOUND', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_AUTHENTICATED', 'BAD_FRAME'] as const).find((c) => c === code) ?? 'HTTP', `relay answered ${res.statusCode}`);
+  const known = ['TOO_LARGE', 'NOT_FOUND', 'FORBIDDEN', 'RATE_LIMITED', 'NOT_AUTHENTICATED', 'BAD_FRAME', 'RANGE_NOT_SATISFIABLE'] as const;
+  throw new RelayClientError(known.find((c) => c === code) ?? 'HTTP', `relay answered ${res.statusCode}`);
 }
 
 /** Streams `body` to the upload slot the relay granted (see RelayClient.attachmentUpload). */
@@ -41,10 +43,21 @@ export async function uploadAttachment(httpUrl: string, slot: { path: string; up
   res.resume();
 }
 
-/** Resolves with a stream of the attachment's ciphertext. */
-export async function downloadAttachment(httpUrl: string, attachmentId: string): Promise<Readable> {
-  const res = await request('GET', `${httpUrl}/v1/attachments/${attachmentId}`, '');
-  await expectStatus(res, 200);
+/**
+ * Resolves with a stream of the attachment's ciphertext, from byte `offset` on
+ * (default 0, the whole blob): a download that broke off after N bytes resumes
+ * with `offset: N` and appends exactly the rest. An offset at or past the end
+ * rejects with RANGE_NOT_SATISFIABLE.
+ */
+export async function downloadAttachment(httpUrl: string, attachmentId: string, options: { readonly offset?: number } = {}): Promise<Readable> {
+  const offset = options.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError('offset must be a non-negative integer');
+  const res = await request('GET', `${httpUrl}/v1/attachments/${attachmentId}`, '', undefined, offset > 0 ? { range: `bytes=${offset}-` } : {});
+  await expectStatus(res, offset > 0 ? 206 : 200);
+  if (offset > 0 && !res.headers['content-range']?.startsWith(`bytes ${offset}-`)) {
+    res.destroy();
+    throw new RelayClientError('BAD_RESPONSE', 'relay answered a different range');
+  }
   return res;
 }
 

@@ -8,13 +8,18 @@ import WebSocket from 'ws';
 import { RELAY_PROTOCOL_VERSION } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
-import type { ClientFrame, ServerFrame, WireBundle, WirePrekey } from '../../shared/wire/relay';
+import { deviceListSchema, type ClientFrame, type ServerFrame, type WireBundle, type WirePrekey } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
 import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
 
 type Req = ClientFrame extends infer F ? (F extends { id: number; v: number } ? Omit<F, 'id' | 'v'> : never) : never;
 
 const wireList = (l: SignedDeviceList) => ({ ...l, devices: l.devices.map((d) => ({ ...d })) });
+/** A device list from a server frame if it is well formed (signature not checked: see confirmRevocation). */
+const wellFormedList = (l: unknown): SignedDeviceList | undefined => {
+  const r = deviceListSchema.safeParse(l);
+  return r.success ? r.data : undefined;
+};
 
 export interface IncomingMessage {
   readonly id: string;
@@ -35,6 +40,7 @@ export class RelayClient {
   private readonly messageHandlers = new Set<(m: IncomingMessage) => void>();
   private readonly provisionHandlers = new Set<(channelId: string, payload: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number) => void>();
+  private readonly revokedHandlers = new Set<(list: SignedDeviceList) => void>();
   /** Highest device-list version seen per account: older lists are rejected (no rollback). */
   private readonly listVersions = new Map<string, number>();
   closed = false;
@@ -83,7 +89,11 @@ export class RelayClient {
     return new RelayClient(url, ws, nonce, options.timeoutMs ?? 15_000);
   }
 
-  /** Proves possession of the device key; `deviceList` registers or updates the account in the same step. */
+  /**
+   * Proves possession of the device key; `deviceList` registers or updates the account in the same step.
+   * A device its account has revoked is refused with DEVICE_REVOKED, whose `deviceList` is the relay's
+   * unverified proof: check it with confirmRevocation before acting on it.
+   */
   async authenticate(accountId: string, device: SigningKey, deviceList?: SignedDeviceList): Promise<void> {
     const host = new URL(this.url).host;
     const signature = signChallenge(host, this.nonce, accountId, device);
@@ -120,6 +130,14 @@ export class RelayClient {
   onClose(handler: (code: number) => void): () => void {
     this.closeHandlers.add(handler);
     return () => this.closeHandlers.delete(handler);
+  }
+  /**
+   * The relay pushes the account's new list to a device it no longer contains,
+   * just before closing with 4003. The list is unverified: check it with confirmRevocation.
+   */
+  onRevoked(handler: (list: SignedDeviceList) => void): () => void {
+    this.revokedHandlers.add(handler);
+    return () => this.revokedHandlers.delete(handler);
   }
 
   async putDeviceList(list: SignedDeviceList): Promise<void> {
@@ -193,7 +211,7 @@ export class RelayClient {
       this.waiting.delete(f.id);
       clearTimeout(w.timer);
       if (f.ok) w.resolve(f.body);
-      else w.reject(new RelayClientError(f.code, f.message));
+      else w.reject(new RelayClientError(f.code, f.message, { deviceList: wellFormedList(f.details?.deviceList) }));
     } else if (f.type === 'message') {
       const envelope = fromBase64Url(f.envelope);
       if (!envelope) return;
@@ -201,6 +219,9 @@ export class RelayClient {
     } else if (f.type === 'provision') {
       const payload = fromBase64Url(f.payload);
       if (payload) for (const h of this.provisionHandlers) h(f.channelId, payload);
+    } else if (f.type === 'deviceList') {
+      const list = wellFormedList(f.list);
+      if (list) for (const h of this.revokedHandlers) h(list);
     }
   }
 }

@@ -3,7 +3,7 @@ import sodium from 'libsodium-wrappers-sumo';
 import { canonicalDevices, deviceListSignedBytes, publicKeyFromId, type DeviceEntry, type SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { prekeySignatureMessage, type PreKeyKind } from '../../shared/wire/prekeySignature';
-import { authChallengeBytes, type WirePrekey } from '../../shared/wire/relay';
+import { authChallengeBytes, deviceListSchema, type WirePrekey } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
 
 /** An Ed25519 key pair as the relay sees it: its id (base64url public key) and the 64-byte secret key. */
@@ -36,6 +36,21 @@ export function deviceListVerifies(list: SignedDeviceList): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * True only when `list` proves that `deviceId` was revoked from the account
+ * whose key is `accountPublicKey`: a well-formed list of that account, signed
+ * by that key, newer than `knownVersion` (the highest version this device has
+ * verified) and without `deviceId`. Nothing the relay says counts otherwise:
+ * it cannot forge such a list, so a device may wipe its keys on one. Takes
+ * the list as received (unknown shape). Needs libsodium ready.
+ */
+export function confirmRevocation(list: unknown, accountPublicKey: Uint8Array, deviceId: string, knownVersion: number): boolean {
+  const parsed = deviceListSchema.safeParse(list);
+  if (!parsed.success || accountPublicKey.length !== 32 || parsed.data.accountId !== toBase64Url(accountPublicKey)) return false;
+  const l = parsed.data;
+  return l.version > knownVersion && !l.devices.some((d) => d.deviceId === deviceId) && deviceListVerifies(l);
 }
 
 export function signPrekey(device: SigningKey, kind: PreKeyKind, keyId: number, publicKey: Uint8Array): WirePrekey {

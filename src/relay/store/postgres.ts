@@ -12,7 +12,7 @@ import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { AsyncGroupCommit } from './groupCommit';
 import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent } from './types';
-import { deviceKeyOf } from './types';
+import { deviceKeyOf, revokedBy } from './types';
 
 const CHANNEL = 'parley_relay';
 type Row = Record<string, unknown>;
@@ -137,16 +137,31 @@ export async function openPostgresStore(options: { connectionString: string; poo
       const r = await pool.query('SELECT list FROM device_lists WHERE account_id = $1', [accountId]);
       return r.rows.length ? (JSON.parse(String(r.rows[0].list)) as SignedDeviceList) : null;
     },
+    /** One transaction, serialised per account: the newer list and the revocation of every device it dropped (docs/protocol.md §3.2). */
     async putDeviceList(list) {
       return tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [list.accountId]);
+        const prev = await c.query('SELECT list FROM device_lists WHERE account_id = $1', [list.accountId]);
         const r = await c.query(
           'INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version > device_lists.version',
           [list.accountId, list.version, JSON.stringify(list)],
         );
         if (r.rowCount === 0) return 'stale' as const;
+        const revoked = revokedBy(prev.rows.length ? (JSON.parse(String(prev.rows[0].list)) as SignedDeviceList) : null, list);
+        if (revoked.length > 0) {
+          for (const t of ['one_time_prekeys', 'signed_prekeys', 'messages']) await c.query(`DELETE FROM ${t} WHERE device_key = ANY($1::text[])`, [revoked]);
+          await c.query(
+            'INSERT INTO revoked_devices (device_key, revoked_at) SELECT d, $2 FROM UNNEST($1::text[]) AS d ON CONFLICT (device_key) DO UPDATE SET revoked_at = excluded.revoked_at',
+            [revoked, Date.now()],
+          );
+        }
+        await c.query('DELETE FROM revoked_devices WHERE device_key = ANY($1::text[])', [list.devices.map((d) => deviceKeyOf(list.accountId, d.deviceId))]);
         await notify(c, `d:${list.accountId}`);
         return 'ok' as const;
       });
+    },
+    async isRevoked(device) {
+      return (await pool.query('SELECT 1 FROM revoked_devices WHERE device_key = $1', [device])).rows.length > 0;
     },
     async setSignedPrekey(device, kind, key) {
       await pool.query(
@@ -193,11 +208,6 @@ export async function openPostgresStore(options: { connectionString: string; poo
         const oneTimeEc = await take(PreKeyKind.oneTimeEc);
         const oneTimeKem = await take(PreKeyKind.oneTimeKem);
         return { accountId, deviceId, signedPrekey: prekeyOf(spk), lastResortKem: prekeyOf(lrk), oneTimeEc, oneTimeKem };
-      });
-    },
-    async forgetDevice(device) {
-      await tx(async (c) => {
-        for (const t of ['one_time_prekeys', 'signed_prekeys', 'messages']) await c.query(`DELETE FROM ${t} WHERE device_key = $1`, [device]);
       });
     },
     async enqueue(items, now, expiresAt) {

@@ -16,7 +16,7 @@ import { startCheckpointer } from './checkpointer';
 import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
 import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent } from './types';
-import { deviceKeyOf } from './types';
+import { deviceKeyOf, revokedBy } from './types';
 
 type Row = Record<string, unknown>;
 const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
@@ -86,6 +86,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     openProv: db.prepare('INSERT INTO provisioning (channel_id, expires_at) VALUES (?, ?)'),
     postProv: db.prepare('UPDATE provisioning SET payload = ? WHERE channel_id = ? AND payload IS NULL AND expires_at > ?'),
     takeProv: db.prepare('DELETE FROM provisioning WHERE channel_id = ? AND payload IS NOT NULL RETURNING payload'),
+    revoke: db.prepare('INSERT OR REPLACE INTO revoked_devices (device_key, revoked_at) VALUES (?, ?)'),
+    unrevoke: db.prepare('DELETE FROM revoked_devices WHERE device_key = ?'),
+    isRevoked: db.prepare('SELECT 1 FROM revoked_devices WHERE device_key = ?'),
   };
 
   const kindNumber = (k: SignedKind | OneTimeKind): number => PreKeyKind[k];
@@ -132,10 +135,18 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       }),
     ),
   );
-  const forget = db.transaction((device: DeviceKey) => {
-    q.forgetOne.run(device);
-    q.forgetSigned.run(device);
-    q.forgetQueue.run(device);
+  /** One transaction: the newer list, and the revocation of every device it dropped (docs/protocol.md §3.2). */
+  const putList = db.transaction((list: SignedDeviceList, now: number): 'ok' | 'stale' => {
+    const row = q.getList.get(list.accountId) as Row | undefined;
+    if (q.putList.run(list.accountId, list.version, JSON.stringify(list)).changes === 0) return 'stale';
+    for (const device of revokedBy(row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null, list)) {
+      q.forgetOne.run(device);
+      q.forgetSigned.run(device);
+      q.forgetQueue.run(device);
+      q.revoke.run(device, now);
+    }
+    for (const d of list.devices) q.unrevoke.run(deviceKeyOf(list.accountId, d.deviceId));
+    return 'ok';
   });
 
   return {
@@ -145,10 +156,12 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       return row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null;
     },
     async putDeviceList(list) {
-      const changes = q.putList.run(list.accountId, list.version, JSON.stringify(list)).changes;
-      if (changes === 0) return 'stale';
+      if (putList(list, Date.now()) === 'stale') return 'stale';
       emit({ kind: 'deviceList', accountId: list.accountId });
       return 'ok';
+    },
+    async isRevoked(device) {
+      return q.isRevoked.get(device) !== undefined;
     },
     async setSignedPrekey(device, kind, key) {
       q.setSigned.run(device, kindNumber(kind), key.keyId, key.publicKey, key.signature);
@@ -168,9 +181,6 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async takeBundle(accountId, deviceId) {
       return takeBundle(accountId, deviceId);
-    },
-    async forgetDevice(device) {
-      forget(device);
     },
     async enqueue(items, now, expiresAt) {
       const ids = await enqueues.submit({ items, now, expiresAt });

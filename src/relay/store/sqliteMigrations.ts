@@ -23,4 +23,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 2,
     sql: `CREATE TABLE provisioning (channel_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, payload TEXT);`,
   },
+  {
+    // Devices dropped from their account's list, so a revoked device (and only it) is told so at its next auth.
+    version: 3,
+    sql: `CREATE TABLE revoked_devices (device_key TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
+  },
 ];

@@ -11,6 +11,12 @@ import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 export type DeviceKey = string;
 export const deviceKeyOf = (accountId: string, deviceId: string): DeviceKey => `${accountId}.${deviceId}`;
 
+/** The devices `previous` had and `next` lacks: the ones a newly stored list revokes. */
+export function revokedBy(previous: SignedDeviceList | null, next: SignedDeviceList): DeviceKey[] {
+  const kept = new Set(next.devices.map((d) => d.deviceId));
+  return (previous?.devices ?? []).filter((d) => !kept.has(d.deviceId)).map((d) => deviceKeyOf(next.accountId, d.deviceId));
+}
+
 export type SignedKind = 'signedEc' | 'lastResortKem';
 export type OneTimeKind = 'oneTimeEc' | 'oneTimeKem';
 
@@ -58,16 +64,21 @@ export interface PurgeStats {
 export interface RelayStore {
   readonly kind: 'sqlite' | 'postgres';
   getDeviceList(accountId: string): Promise<SignedDeviceList | null>;
-  /** Stores `list` only if it is newer than the stored one; 'stale' otherwise. Emits a deviceList event. */
+  /**
+   * Stores `list` only if it is newer than the stored one; 'stale' otherwise.
+   * In the same transaction, every device the previous list had and this one
+   * lacks is revoked: its prekeys and queue are deleted and it is recorded as
+   * revoked (a device the list contains is no longer). Emits a deviceList event.
+   */
   putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale'>;
+  /** Whether `device` was dropped from its account's list by a newer one (and not added back since). */
+  isRevoked(device: DeviceKey): Promise<boolean>;
   setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
   /** Adds one-time prekeys unless the stored count would exceed `max`; replaces same-id keys. */
   addOneTimePrekeys(device: DeviceKey, kind: OneTimeKind, keys: readonly WirePrekey[], max: number): Promise<'ok' | 'too-many'>;
   countPrekeys(device: DeviceKey): Promise<{ oneTimeEc: number; oneTimeKem: number }>;
   /** Hands out the bundle, consuming at most one one-time key of each kind atomically; null when no signed keys. */
   takeBundle(accountId: string, deviceId: string): Promise<WireBundle | null>;
-  /** Deletes the prekeys and queue of a device removed from its account. */
-  forgetDevice(device: DeviceKey): Promise<void>;
   /** Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events. */
   enqueue(items: readonly OutgoingItem[], now: number, expiresAt: number): Promise<string[]>;
   /** Unexpired messages of `device` with id above `afterId` (decimal), oldest first. */

@@ -24,17 +24,33 @@ export function encodeCheckedCode(spec: CheckedCodeSpec, body: Uint8Array, relay
   return spec.prefix + toBase64Url(concatBytes(all, u32be(crc32(all))));
 }
 
-export function decodeCheckedCode(spec: CheckedCodeSpec, text: string): { body: Uint8Array; relayUrl: string } | CheckedCodeProblem {
+/**
+ * The checksummed bytes of a code (version ‖ body ‖ relay URL length ‖ relay
+ * URL), or why there are none. The CRC is checked before the version byte is
+ * read, so a code of another version is told apart from a typo.
+ */
+function unwrap(prefix: string, text: string): Uint8Array | 'malformed' | 'checksum' {
   const code = text.trim();
-  if (!code.startsWith(spec.prefix)) return 'malformed';
-  const bytes = fromBase64Url(code.slice(spec.prefix.length));
-  if (bytes === null || bytes.length < 1 + spec.bodyBytes + 1 + 1 + 4) return 'malformed';
+  if (!code.startsWith(prefix)) return 'malformed';
+  const bytes = fromBase64Url(code.slice(prefix.length));
+  if (bytes === null || bytes.length < 1 + 1 + 1 + 4) return 'malformed';
   const all = bytes.subarray(0, bytes.length - 4);
   const expected = u32be(crc32(all));
-  if (!bytes.subarray(bytes.length - 4).every((b, i) => b === expected[i])) return 'checksum';
+  return bytes.subarray(bytes.length - 4).every((b, i) => b === expected[i]) ? all : 'checksum';
+}
+
+/** The version byte of a code whose checksum holds, whichever version it is (so a reader can say "older" or "newer"); null otherwise. */
+export function checkedCodeVersion(prefix: string, text: string): number | null {
+  const all = unwrap(prefix, text);
+  return typeof all === 'string' ? null : all[0]!;
+}
+
+export function decodeCheckedCode(spec: CheckedCodeSpec, text: string): { body: Uint8Array; relayUrl: string } | CheckedCodeProblem {
+  const all = unwrap(spec.prefix, text);
+  if (typeof all === 'string') return all;
   if (all[0] !== spec.version) return 'version';
-  const len = all[1 + spec.bodyBytes]!;
-  if (all.length !== 2 + spec.bodyBytes + len) return 'malformed';
+  const len = all[1 + spec.bodyBytes];
+  if (len === undefined || all.length !== 2 + spec.bodyBytes + len) return 'malformed';
   let relayUrl: string;
   try {
     relayUrl = new TextDecoder('utf-8', { fatal: true }).decode(all.subarray(2 + spec.bodyBytes));

@@ -13,6 +13,7 @@ import {
   RELAY_MAX_SEND_RECIPIENTS,
   RELAY_PROTOCOL_VERSION,
 } from '../constants';
+import type { SignedDeviceList } from './deviceList';
 import { concatBytes, u32be, utf8Bytes } from './encoding';
 
 export const RELAY_AUTH_CONTEXT = 'Parley-Relay-Auth-v1';
@@ -24,6 +25,7 @@ export type RelayErrorCode =
   | 'UNKNOWN_TYPE'
   | 'NOT_AUTHENTICATED'
   | 'AUTH_FAILED'
+  | 'DEVICE_REVOKED'
   | 'ALREADY_AUTHENTICATED'
   | 'FORBIDDEN'
   | 'BAD_SIGNATURE'
@@ -33,6 +35,7 @@ export type RelayErrorCode =
   | 'TOO_LARGE'
   | 'TOO_MANY_PREKEYS'
   | 'RATE_LIMITED'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'INTERNAL';
 
 /** Length of the bytes an unpadded base64url string of `chars` characters decodes to. */
@@ -92,12 +95,23 @@ export interface WireBundle {
   oneTimeKem: WirePrekey | null;
 }
 
+/**
+ * Optional machine-readable details of an error response (docs/protocol.md §3.1).
+ * Added within frame version 1: a reader that does not know a key ignores it.
+ */
+export interface RelayErrorDetails {
+  /** With DEVICE_REVOKED: the account's current signed list, which no longer contains the device (verify it before acting). */
+  readonly deviceList?: SignedDeviceList;
+}
+
 export type ServerFrame =
   | { v: 1; type: 'challenge'; nonce: string }
   | { v: 1; type: 'response'; id: number; ok: true; body: unknown }
-  | { v: 1; type: 'response'; id: number | null; ok: false; code: RelayErrorCode; message: string }
+  | { v: 1; type: 'response'; id: number | null; ok: false; code: RelayErrorCode; message: string; details?: RelayErrorDetails }
   | { v: 1; type: 'message'; id: string; ts: number; envelope: string }
-  | { v: 1; type: 'provision'; channelId: string; payload: string };
+  | { v: 1; type: 'provision'; channelId: string; payload: string }
+  /** Sent to a device just before its connection closes with 4003: the new list that dropped it (verify it before acting). */
+  | { v: 1; type: 'deviceList'; list: SignedDeviceList };
 
 /** Bytes a device signs to answer the challenge: bound to the relay host, the nonce and both keys. */
 export function authChallengeBytes(host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {

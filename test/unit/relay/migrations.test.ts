@@ -18,16 +18,30 @@ describe('relay SQLite schema', () => {
     db.close();
   });
 
-  it('migrates version 1 with seeded rows to version 2 (provisioning table), keeping the rows', () => {
+  it('migrates version 1 with seeded rows to the newest version (provisioning, revoked devices), keeping the rows', () => {
     const db = new Database(path.join(tempDir(), 'v1.sqlite'));
     db.exec(SQLITE_MIGRATIONS[0]!.sql);
     db.pragma('user_version = 1');
     db.prepare("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('a.b', 1, 2, 'AAAA')").run();
     db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 3, '{}')").run();
-    expect(migrateSqlite(db)).toBe(2);
+    expect(migrateSqlite(db)).toBe(SQLITE_MIGRATIONS.at(-1)!.version);
     expect(db.prepare('SELECT envelope FROM messages').all()).toEqual([{ envelope: 'AAAA' }]);
     expect(db.prepare('SELECT version FROM device_lists').all()).toEqual([{ version: 3 }]);
     db.prepare("INSERT INTO provisioning (channel_id, expires_at) VALUES ('c', 1)").run();
+    db.prepare("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('a.b', 1)").run();
+    db.close();
+  });
+
+  it('migrates version 2 with seeded rows to version 3 (revoked devices), keeping the rows', () => {
+    const db = new Database(path.join(tempDir(), 'v2.sqlite'));
+    for (const m of SQLITE_MIGRATIONS.slice(0, 2)) db.exec(m.sql);
+    db.pragma('user_version = 2');
+    db.prepare("INSERT INTO provisioning (channel_id, expires_at, payload) VALUES ('c', 5, 'PPPP')").run();
+    db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 4, '{}')").run();
+    expect(migrateSqlite(db)).toBe(3);
+    expect(db.prepare('SELECT payload FROM provisioning').all()).toEqual([{ payload: 'PPPP' }]);
+    expect(db.prepare('SELECT version FROM device_lists').all()).toEqual([{ version: 4 }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM revoked_devices').get()).toEqual({ n: 0 });
     db.close();
   });
 
@@ -51,19 +65,39 @@ describe('relay PostgreSQL schema', () => {
     await server.stop();
   });
 
-  it('migrates version 1 with seeded rows to version 2, keeping the rows', async () => {
+  /** Runs `fn` on a client whose search path is a fresh schema holding the relay schema at `version`; ends the client after. */
+  async function atVersion(version: number, fn: (c: pg.Client) => Promise<void>): Promise<void> {
     const c = new pg.Client({ connectionString: server.url });
     await c.connect();
-    await c.query('CREATE SCHEMA v1test');
-    await c.query('SET search_path TO v1test');
-    await c.query('CREATE TABLE relay_schema (version INTEGER NOT NULL)');
-    await c.query('INSERT INTO relay_schema (version) VALUES (1)');
-    await c.query(POSTGRES_MIGRATIONS[0]!.sql);
-    await c.query("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('a.b', 1, 2, 'BBBB')");
-    expect(await migratePostgres(c)).toBe(2);
-    expect((await c.query('SELECT envelope FROM messages')).rows).toEqual([{ envelope: 'BBBB' }]);
-    await c.query("INSERT INTO provisioning (channel_id, expires_at) VALUES ('c', 1)");
-    await c.end();
+    try {
+      await c.query(`CREATE SCHEMA v${version}test`);
+      await c.query(`SET search_path TO v${version}test`);
+      await c.query('CREATE TABLE relay_schema (version INTEGER NOT NULL)');
+      await c.query('INSERT INTO relay_schema (version) VALUES ($1)', [version]);
+      for (const m of POSTGRES_MIGRATIONS.slice(0, version)) await c.query(m.sql);
+      await fn(c);
+    } finally {
+      await c.end();
+    }
+  }
+
+  it('migrates version 1 with seeded rows to the newest version, keeping the rows', async () => {
+    await atVersion(1, async (c) => {
+      await c.query("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('a.b', 1, 2, 'BBBB')");
+      expect(await migratePostgres(c)).toBe(POSTGRES_MIGRATIONS.at(-1)!.version);
+      expect((await c.query('SELECT envelope FROM messages')).rows).toEqual([{ envelope: 'BBBB' }]);
+      await c.query("INSERT INTO provisioning (channel_id, expires_at) VALUES ('c', 1)");
+      await c.query("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('a.b', 1)");
+    });
+  });
+
+  it('migrates version 2 with seeded rows to version 3 (revoked devices), keeping the rows', async () => {
+    await atVersion(2, async (c) => {
+      await c.query("INSERT INTO provisioning (channel_id, expires_at, payload) VALUES ('c', 5, 'PPPP')");
+      expect(await migratePostgres(c)).toBe(3);
+      expect((await c.query('SELECT payload FROM provisioning')).rows).toEqual([{ payload: 'PPPP' }]);
+      expect((await c.query('SELECT COUNT(*)::int AS n FROM revoked_devices')).rows).toEqual([{ n: 0 }]);
+    });
   });
 
   it('migrates an empty database to the newest version, and again is a no-op that keeps rows', async () => {

@@ -1,0 +1,21 @@
+/** Test helpers for device revocation: a list that drops every other device, and a watcher of what a revoked client sees. */
+import type { RelayClient } from '../../src/main/relayClient/client';
+import { signDeviceList } from '../../src/main/relayClient/signing';
+import type { SignedDeviceList } from '../../src/shared/wire/deviceList';
+import type { TestDevice } from './relayHarness';
+
+/** The account's next list, keeping only `owner`'s own device (every other device is revoked by it). */
+export function keepOnly(owner: TestDevice): SignedDeviceList {
+  return signDeviceList(owner.account, owner.list.version + 1, owner.list.devices.filter((d) => d.deviceId === owner.device.id));
+}
+
+/** Records, in order, a client's pushed revocation list ('list') and its close ('close <code>'). */
+export function watchRevocation(client: RelayClient): { readonly events: string[]; pushed: SignedDeviceList | null } {
+  const seen: { events: string[]; pushed: SignedDeviceList | null } = { events: [], pushed: null };
+  client.onRevoked((l) => {
+    seen.pushed = l;
+    seen.events.push('list');
+  });
+  client.onClose((code) => seen.events.push(`close ${code}`));
+  return seen;
+}
