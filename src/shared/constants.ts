@@ -38,7 +38,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 3;
+export const STORE_SCHEMA_VERSION = 5;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -145,6 +145,16 @@ export const DEFAULT_RELAY_URL = 'ws://127.0.0.1:8787';
 export const INVITE_MAX_RELAY_URL_BYTES = 200;
 /** Longest device name a link code carries (UTF-8 bytes, in a fixed zero-padded field): enough for a name, keeps the QR code scannable. */
 export const LINK_DEVICE_NAME_MAX_BYTES = 32;
+/** Messages per frame of a linking history transfer: a frame is one AEAD call and one insert batch on the new device. */
+export const LINK_HISTORY_CHUNK_MESSAGES = 1_000;
+/** Largest sealed frame a new device accepts in a linking history (deflated); a hostile relay cannot make it hold more. */
+export const LINK_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** History a new device gets by default when linking (days); the user may choose all of it or less. */
+export const LINK_DEFAULT_HISTORY_DAYS = 90;
+/** Device-list versions follow a clock from this date (2025-01-01), so a recovering device signs a newer list without reading the old one. */
+export const DEVICE_LIST_EPOCH_MS = Date.UTC(2025, 0, 1);
+/** One tick of that clock: quarter-seconds keep the u32 version field valid until 2059. */
+export const DEVICE_LIST_CLOCK_MS = 250;
 /** SHA-512 iterations per safety-number half, as Signal's numeric fingerprint: slows brute-force collision search. */
 export const SAFETY_NUMBER_ITERATIONS = 5200;
 /** Longest message text, in UTF-16 units; with headers it stays well under the relay's envelope cap. */
@@ -170,3 +180,35 @@ export const DISAPPEARING_CHOICES = [30, 300, 3600, 86_400, 604_800] as const;
 /** Reconnect backoff to the relay: first wait and ceiling. */
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
+
+// ── Backups and snapshots (src/main/backup, src/main/sync) ───────────────────
+/** Messages per chunk that snapshot export reads in one query; bounds memory per step and keeps each read short while the UI is live. */
+export const SNAPSHOT_CHUNK_MESSAGES = 500;
+/** Longest text field accepted from an imported snapshot; above any text the app writes (MAX_MESSAGE_TEXT_CHARS), so a hostile peer cannot balloon memory. */
+export const SNAPSHOT_MAX_TEXT_CHARS = 65_536;
+/** Most reactions accepted on one imported message; one per sender, far above any real conversation. */
+export const SNAPSHOT_MAX_REACTIONS = 1_000;
+/** Format version of backup manifests and segments; bound into every blob's AD, so an old blob cannot pass as a new one. */
+export const BACKUP_FORMAT_VERSION = 1;
+/** Most messages (records plus tombstones) in one backup segment; one new message makes a small segment, a full export a few hundred. */
+export const BACKUP_SEGMENT_MAX_MESSAGES = 2_000;
+/** A segment is closed once its plaintext reaches this many bytes; with one record's worst case on top it stays under BACKUP_MAX_BLOB_BYTES. */
+export const BACKUP_SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
+/** Largest manifest or segment blob accepted when downloading; a hostile relay cannot make a restore hold more per blob. */
+export const BACKUP_MAX_BLOB_BYTES = 16 * 1024 * 1024;
+/** A backup blob download with no data for this long is abandoned, so a stalling relay cannot hang a restore. */
+export const BACKUP_TRANSFER_IDLE_MS = 30_000;
+/** Most segments one manifest may list; a million messages need ~500, and a hostile manifest cannot order unbounded downloads. */
+export const BACKUP_MAX_MANIFEST_SEGMENTS = 4_096;
+/** Incremental segments kept before a backup is compacted into a fresh full set; bounds restore work and stale data on the relay. */
+export const BACKUP_MAX_DELTA_SEGMENTS = 32;
+/** Backup plaintexts are padded to a multiple of this, so the relay sees segment sizes only in coarse steps. */
+export const BACKUP_PAD_BLOCK = 4096;
+/** Automatic backups run this long after the last change, so a burst of messages makes one segment, not one per message. */
+export const BACKUP_DEBOUNCE_MS = 30_000;
+/** A steady stream of changes still gets backed up at least this often (the debounce would otherwise wait forever). */
+export const BACKUP_MAX_WAIT_MS = 15 * 60_000;
+/** Automatic backups start at most this often; also the retry wait after a failure, so a down relay is not hammered. */
+export const BACKUP_MIN_INTERVAL_MS = 5 * 60_000;
+/** The scheduler reads the store's change counter this often, so it notices changes from any writer without hooks. */
+export const BACKUP_POLL_MS = 5_000;

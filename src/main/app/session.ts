@@ -4,7 +4,8 @@
  * phrase is handed out at creation and, until confirmed, again on request.
  */
 import { randomInt } from 'node:crypto';
-import type { SessionDto } from '../../shared/contract';
+import type { SessionDto, TransferProgressDto } from '../../shared/contract';
+import { isParleyError } from '../../shared/errors';
 import type { ConnectionMonitor } from '../core/connection';
 import type { CoreEvents } from '../core/events';
 import { ChatError } from '../chat/errors';
@@ -42,6 +43,7 @@ function pickConfirmIndices(): number[] {
 
 export class AppSession {
   #messenger: Messenger | null = null;
+  #linking: AbortController | null = null;
   #confirmIndices: number[] | null = null;
   readonly #backoff: UnlockBackoff;
 
@@ -90,6 +92,11 @@ export class AppSession {
       conversationsChanged: () => ev.emit('conversationsChanged', {}),
       contactsChanged: () => ev.emit('contactsChanged', {}),
       typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
+      devicesChanged: () => ev.emit('devicesChanged', {}),
+      revoked: () => {
+        this.#messenger = null;
+        this.#changed();
+      },
     };
   }
 
@@ -120,6 +127,97 @@ export class AppSession {
     this.#confirmIndices = pickConfirmIndices();
     this.#changed();
     return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
+  }
+
+  #protection(input: { passphrase: string | null; useKeychain: boolean }): Keychain | undefined {
+    if (profileExists(this.o.dataDir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This computer already has a Parley account.');
+    if (input.useKeychain && this.#keychainState() !== 'available') {
+      throw new ChatError('CHAT_NOT_ALLOWED', 'This system has no secure keychain; protect Parley with a passphrase instead.');
+    }
+    const keychain = input.useKeychain ? this.o.keychain : undefined;
+    if (input.passphrase === null && !keychain) throw new ChatError('CHAT_NOT_ALLOWED', 'Choose a passphrase or the keychain to protect your data.');
+    return keychain;
+  }
+
+  /** What a new profile (linked or restored) is opened with. */
+  #openOptions(input: { deviceName: string; passphrase: string | null }, keychain: Keychain | undefined) {
+    return {
+      dir: this.o.dataDir,
+      relayUrl: this.o.relayUrl,
+      deviceName: input.deviceName,
+      passphrase: input.passphrase ?? undefined,
+      keychain,
+      nativeBinding: this.o.nativeBinding,
+      pwhash: this.o.pwhash,
+      events: this.#events(),
+      onConnection: (s: Parameters<ConnectionMonitor['set']>[0]) => this.o.connection.set(s),
+    };
+  }
+
+  #progress(p: Omit<TransferProgressDto, 'error'> & { error?: TransferProgressDto['error'] }): void {
+    this.o.events.emit('transferProgress', { ...p, error: p.error ?? null });
+  }
+
+  /**
+   * Starts linking this fresh install to an existing account. Resolves with
+   * the link code as soon as there is one; the link itself completes in the
+   * background (progress and outcome as events).
+   */
+  async startLink(input: { deviceName: string; passphrase: string | null; useKeychain: boolean }): Promise<{ link: string; expiresAt: number }> {
+    if (this.#linking) throw new ChatError('CHAT_NOT_ALLOWED', 'Linking is already under way.');
+    const keychain = this.#protection(input);
+    const abort = new AbortController();
+    this.#linking = abort;
+    return new Promise((resolve, reject) => {
+      let shown = false;
+      Messenger.link({
+        ...this.#openOptions(input, keychain),
+        signal: abort.signal,
+        onCode: (link, expiresAt) => {
+          shown = true;
+          this.#progress({ kind: 'link', stage: 'waiting', done: 0, total: null });
+          resolve({ link, expiresAt });
+        },
+        onProgress: (p) => this.#progress({ kind: 'link', stage: p.stage, done: p.done, total: p.total }),
+      }).then(
+        (messenger) => {
+          this.#messenger = messenger;
+          this.#linking = null;
+          this.#changed();
+        },
+        (e: unknown) => {
+          this.#linking = null;
+          const error = isParleyError(e) ? { code: e.code, message: e.message } : { code: 'CHAT_LINK_FAILED', message: 'Linking failed.' };
+          this.#progress({ kind: 'link', stage: 'failed', done: 0, total: null, error });
+          if (!shown) reject(e);
+        },
+      );
+    });
+  }
+
+  cancelLink(): void {
+    this.#linking?.abort();
+  }
+
+  /** Restores the account from its recovery phrase and backup on this fresh install. */
+  async restore(input: { phrase: string; deviceName: string; passphrase: string | null; useKeychain: boolean }): Promise<{ restoredMessages: number; backupFound: boolean }> {
+    const keychain = this.#protection(input);
+    this.#progress({ kind: 'restore', stage: 'receiving', done: 0, total: null });
+    try {
+      const r = await Messenger.restore({
+        ...this.#openOptions(input, keychain),
+        phrase: input.phrase,
+        onProgress: (p) => this.#progress({ kind: 'restore', stage: p.phase === 'download' ? 'receiving' : 'importing', done: p.done, total: p.total }),
+      });
+      this.#messenger = r.messenger;
+      this.#progress({ kind: 'restore', stage: 'done', done: r.restoredMessages, total: r.restoredMessages });
+      this.#changed();
+      return { restoredMessages: r.restoredMessages, backupFound: r.backupFound };
+    } catch (e) {
+      const error = isParleyError(e) ? { code: e.code, message: e.message } : { code: 'CHAT_RESTORE_FAILED', message: 'Restoring failed.' };
+      this.#progress({ kind: 'restore', stage: 'failed', done: 0, total: null, error });
+      throw e;
+    }
   }
 
   pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {

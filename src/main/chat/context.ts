@@ -19,6 +19,12 @@ export interface ChatEvents {
   contactsChanged(): void;
   typing(conversationId: string, typing: boolean): void;
   incomingText(message: IncomingText): void;
+  /** This account's device list or device names changed. */
+  devicesChanged(): void;
+  /** Another device of the account revoked this one; its profile has been wiped. */
+  revoked(): void;
+  /** The backup ran, started or failed. */
+  backupChanged(): void;
 }
 
 export interface ChatContext {

@@ -12,7 +12,12 @@ export type ChatErrorCode =
   | 'CHAT_BAD_DEVICE_LIST'
   | 'CHAT_UNKNOWN_MESSAGE'
   | 'CHAT_PHRASE_MISMATCH'
-  | 'CHAT_NOT_ALLOWED';
+  | 'CHAT_NOT_ALLOWED'
+  | 'CHAT_LINK_EXPIRED'
+  | 'CHAT_LINK_CANCELLED'
+  | 'CHAT_LINK_INVALID'
+  | 'CHAT_UNKNOWN_DEVICE'
+  | 'CHAT_REVOKED';
 
 /** Errors of the messaging core, each with one sentence a person can act on. */
 export class ChatError extends ParleyError<ChatErrorCode> {}

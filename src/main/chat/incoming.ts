@@ -15,7 +15,9 @@ import type { DeliveryState, NewMessage } from '../store';
 import { unseal } from '../messaging/sealedSender';
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
-import { queueContent, recipientsOf, flushOutbox } from './outgoing';
+import { queueContent, recipientsOf, flushOutbox, refreshDevices } from './outgoing';
+import { applyOwnContent } from './sync';
+import { refreshOwnList } from './ownDevices';
 
 const RANK: Record<DeliveryState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4 };
 
@@ -27,7 +29,12 @@ const RANK: Record<DeliveryState, number> = { failed: 0, queued: 1, sent: 2, del
  */
 async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string[] | null> {
   if (a.accountId === ctx.keys.accountId) {
-    if (ctx.store.directory.ownDevices().some((d) => d.deviceId === a.deviceId)) return null;
+    const known = () => ctx.store.directory.ownDevices().some((d) => d.deviceId === a.deviceId);
+    if (known()) return null;
+    const own = ctx.link.client;
+    if (!own) throw new ChatError('CHAT_OFFLINE', 'This account’s device list cannot be checked while offline.');
+    await refreshOwnList(ctx.store, ctx.keys, own);
+    if (known()) return null;
     throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not one of this account’s devices.');
   }
   if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return null;
@@ -124,6 +131,9 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
       return undefined;
     case 'typing':
       return undefined;
+    default:
+      // sync, contacts, settings, ownDevices: only this account's own devices may send these.
+      return undefined;
   }
 }
 
@@ -170,13 +180,25 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
   }
 
   const changed = new Set<string>();
+  const own = from.accountId === ctx.keys.accountId;
   let message: NewMessage | undefined;
   let attachmentId: string | null = null;
+  let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
+  let conversationId = from.accountId;
+  // The text this envelope carries: a contact's message, or our own sent on another device.
+  const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
   store.db.transaction(() => {
-    message = applyContent(ctx, from, content, ctx.now(), changed);
-    if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
+    if (own) {
+      const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
+      message = applied.message;
+      refresh = applied.refresh;
+      conversationId = applied.conversationId ?? conversationId;
+    } else {
+      message = applyContent(ctx, from, content, ctx.now(), changed);
+      if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
+    }
     store.delivery.commitReceive({ ...commit, message });
-    const a = content.type === 'text' ? content.attachment : null;
+    const a = text?.attachment ?? null;
     const key = a ? fromBase64Url(a.key) : null;
     const digest = a ? fromBase64Url(a.digest) : null;
     if (message && a && key?.length === 32 && digest) {
@@ -186,21 +208,35 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
   }).immediate();
   await ack(ctx, [m.id]);
 
-  const conversationId = from.accountId;
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
-  if (content.type === 'profile') ctx.events.contactsChanged();
+  if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();
   if (changed.size > 0) ctx.events.messagesChanged(conversationId, [...changed]);
   if (content.type !== 'typing') ctx.events.conversationsChanged();
-  if (message && content.type === 'text' && content.attachment && attachmentId) {
-    ctx.fetchAttachment(conversationId, message.id, attachmentId, content.attachment);
+  if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) ctx.events.devicesChanged();
+  if (message && text?.attachment && attachmentId) {
+    ctx.fetchAttachment(conversationId, message.id, attachmentId, text.attachment);
   }
-  if (message && content.type === 'text') {
+  if (refresh.length > 0 && client) void refreshAll(ctx, client, refresh);
+  if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
     ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
     // Delivery receipt, end-to-end encrypted like any content.
     queueContent(ctx, recipientsOf(ctx, from.accountId).filter((r) => r.accountId === from.accountId), { v: 1, type: 'receipt', kind: 'delivered', targets: [message.id], sentAt: ctx.now() });
     if (client) void flushOutbox(ctx).catch(() => undefined);
   }
+}
+
+/** Fetches device lists again after a device-list change; a failure waits for the next change or send. */
+async function refreshAll(ctx: ChatContext, client: NonNullable<ChatContext['link']['client']>, accounts: readonly string[]): Promise<void> {
+  for (const a of accounts) {
+    try {
+      await refreshDevices(ctx, client, a);
+    } catch {
+      /* next send retries through UNKNOWN_DEVICE */
+    }
+  }
+  ctx.events.contactsChanged();
+  ctx.events.devicesChanged();
 }
 
 /** Acks to the relay after the commit; the intent stays recorded until the relay confirms. */

@@ -5,7 +5,7 @@
  * tests all drive this same class.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { decodeInvite, encodeInvite } from '../../shared/wire/invite';
@@ -14,7 +14,6 @@ import type { ConnectionState } from '../../shared/contract';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
 import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
 import { generateIdentityKey, IdentityKeyPair } from '../protocol';
-import { signDeviceList } from '../relayClient/signing';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { KEY_FILE, LocalStore, type Keychain, type Message, type PwhashParams } from '../store';
 import { decodeAccountRecord, encodeAccountRecord } from './accountRecord';
@@ -23,9 +22,28 @@ import { ContactsRepo, type ContactRow } from './contactsRepo';
 import { ChatError } from './errors';
 import { handleIncoming, ack } from './incoming';
 import { createInitialPrekeys, DeviceKeys } from './keys';
-import { ensureSessions, flushOutbox, queueContent, recipientsOf } from './outgoing';
+import { ensureSessions, flushOutbox, ownRecipients, queueContent, recipientsOf } from './outgoing';
 import { RelayLink } from './relayLink';
 import { AttachmentFiles } from './attachments';
+import { SETTING } from './settingKeys';
+import { AccountBackup, backupKeysOf } from './backups';
+import { restoreBackup } from '../backup';
+import { nameDevice } from './ownDevices';
+import { adoptList, currentEntries, knownListVersion, listOwnDevices, publishList, signNextList, storedList, type OwnDevice } from './ownDevices';
+import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
+import { receiveLink } from '../linking/newDevice';
+import { downloadHistory, importHistory, verifyHistoryFile } from '../linking/history';
+import { relayHttpBase } from './attachments';
+import { isParleyError } from '../../shared/errors';
+
+/** What a new device shows while it is being linked. */
+export interface LinkProgress {
+  readonly stage: 'receiving' | 'importing' | 'done';
+  readonly done: number;
+  readonly total: number | null;
+}
+import { confirmRevocation } from '../relayClient/signing';
+import { backupRecordOf, defaultDeviceName, wipeProfile } from './profile';
 
 export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
 
@@ -45,12 +63,18 @@ export interface MessengerOptions extends UnlockWith {
   readonly pwhash?: PwhashParams | undefined;
 }
 
-const SETTING_REGISTERED = 'relay.registered';
-const SETTING_PREKEYS_UPLOADED = 'relay.prekeysUploaded';
-const SETTING_READ_RECEIPTS = 'privacy.readReceipts';
-const SETTING_TYPING = 'privacy.typingIndicators';
-const SETTING_PREVIEWS = 'privacy.notificationPreviews';
-const SETTING_RELAY = 'relay.url';
+const SETTING_REGISTERED = SETTING.registered;
+const SETTING_PREKEYS_UPLOADED = SETTING.prekeysUploaded;
+const SETTING_READ_RECEIPTS = SETTING.readReceipts;
+const SETTING_TYPING = SETTING.typingIndicators;
+const SETTING_PREVIEWS = SETTING.notificationPreviews;
+const SETTING_RELAY = SETTING.relayUrl;
+/** Set when this device was just linked or restored: announce it to contacts and own devices once online. */
+const SETTING_ANNOUNCE = 'devices.announce';
+/** Attempts to download a linking history before giving up (each resumes where the last stopped). */
+const LINK_DOWNLOAD_ATTEMPTS = 5;
+/** The display name of a restored account until its backup says otherwise (no backup found). */
+const RESTORED_NAME = 'Parley user';
 
 /** How long an arriving envelope waits for the connection to finish authenticating. */
 const RELAY_ONLINE_WAIT_MS = 15_000;
@@ -67,6 +91,7 @@ export class Messenger {
   #upload: Awaited<ReturnType<typeof createInitialPrekeys>> | null = null;
   #expiry: NodeJS.Timeout | null = null;
   readonly #files: AttachmentFiles;
+  readonly #backup: AccountBackup;
   #incoming: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -83,6 +108,9 @@ export class Messenger {
       contactsChanged: events.contactsChanged ?? noop,
       typing: events.typing ?? noop,
       incomingText: events.incomingText ?? noop,
+      devicesChanged: events.devicesChanged ?? noop,
+      revoked: events.revoked ?? noop,
+      backupChanged: events.backupChanged ?? noop,
     };
     const contacts = new ContactsRepo(store);
     this.#link = new RelayLink({
@@ -92,6 +120,11 @@ export class Messenger {
       registration: () => (store.directory.setting(SETTING_REGISTERED) === '1' ? undefined : this.#deviceList()),
       onState: onConnection,
       onOnline: (client) => this.#onOnline(client),
+      onRevoked: (list) => {
+        if (!confirmRevocation(list, keys.accountPublicKey, keys.deviceId, knownListVersion(store))) return false;
+        void this.#wipe();
+        return true;
+      },
       onMessage: (m) => {
         // Envelopes can arrive while authentication completes: handle them, in order, once the link is online.
         this.#incoming = this.#incoming
@@ -122,13 +155,15 @@ export class Messenger {
       },
     };
     this.#files = new AttachmentFiles(path.join(store.dir ?? '.', 'attachments'));
+    const record = decodeAccountRecord(store.directory.account()!.keyMaterial);
+    this.#backup = new AccountBackup(store, record.backup ? backupKeysOf(record.backup) : null, keys.deviceId, () => relayHttpBase(this.relayUrl), () => sink.backupChanged());
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
 
   /** Creates the account and this device; returns the 24-word phrase, which is also kept sealed until confirmed. */
   static async create(
-    o: MessengerOptions & { displayName: string; relayUrl: string; onProgress?: (step: CreateStep) => void },
+    o: MessengerOptions & { displayName: string; relayUrl: string; deviceName?: string; onProgress?: (step: CreateStep) => void },
   ): Promise<{ messenger: Messenger; phrase: string }> {
     await sodium.ready;
     if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
@@ -136,14 +171,16 @@ export class Messenger {
     const phrase = generateRecoveryPhrase();
     const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
     const accountSecret = recovery.account.secretKey.bytes.slice();
+    const backup = backupRecordOf(recovery);
     recovery.dispose();
     const identity = generateIdentityKey();
     o.onProgress?.('store');
     const store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
     const keys = new DeviceKeys(identity, accountSecret);
-    store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase }));
+    store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase, backup }));
     store.protocol.setIdentityKeyPairSync(identity.serialize());
-    store.directory.addOwnDevice(keys.deviceId, 'This desktop', true);
+    store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+    adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
     const upload = await createInitialPrekeys(store, identity, Date.now());
     const m = new Messenger(store, keys, o.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
     m.#upload = upload;
@@ -154,6 +191,120 @@ export class Messenger {
     if (client) o.onProgress?.('prekeys');
     o.onProgress?.('done');
     return { messenger: m, phrase };
+  }
+
+  /**
+   * Links this new desktop to an existing account: shows a link code (via
+   * `onCode`), waits for the existing device, downloads the sealed history
+   * (retrying with byte ranges, so a broken download resumes), checks it,
+   * and only then creates the store and imports everything in one
+   * transaction. A failure at any step leaves no profile behind.
+   */
+  static async link(
+    o: MessengerOptions & { relayUrl: string; deviceName: string; onCode: (code: string, expiresAt: number) => void; onProgress?: (p: LinkProgress) => void; signal?: AbortSignal },
+  ): Promise<Messenger> {
+    await sodium.ready;
+    if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
+    const onProgress = o.onProgress ?? (() => undefined);
+    const { identity, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, signal: o.signal });
+    const h = payload.history;
+    const historyKeys = { key: fromBase64Url(h.key)!, digest: fromBase64Url(h.digest)! };
+    const dir = path.join(o.dir, 'linking');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, 'history.bin');
+    let store: LocalStore | null = null;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await downloadHistory(relayHttpBase(payload.relayUrl), h.blobId, file, h.size, (n) => onProgress({ stage: 'receiving', done: n, total: h.size }));
+          break;
+        } catch (e) {
+          if (attempt >= LINK_DOWNLOAD_ATTEMPTS || (isParleyError(e) && e.code === 'HISTORY_TAMPERED')) throw e;
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+      await verifyHistoryFile(file, historyKeys.digest);
+      store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
+      const accountSecret = fromBase64Url(payload.accountSecretKey)!;
+      const keys = new DeviceKeys(identity, accountSecret);
+      const d = store.directory;
+      d.setAccount(keys.accountId, payload.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: payload.relayUrl, pendingPhrase: null, backup: payload.backup }));
+      store.protocol.setIdentityKeyPairSync(identity.serialize());
+      adoptList(store, payload.list, keys.deviceId);
+      for (const dev of payload.devices) nameDevice(store, dev.deviceId, dev.name);
+      onProgress({ stage: 'importing', done: 0, total: h.messages });
+      await importHistory(store, file, historyKeys, (n) => onProgress({ stage: 'importing', done: n, total: h.messages }));
+      d.setSetting(SETTING_REGISTERED, '1');
+      d.setSetting(SETTING_ANNOUNCE, '1');
+      const upload = await createInitialPrekeys(store, identity, Date.now());
+      const m = new Messenger(store, keys, payload.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
+      m.#upload = upload;
+      m.#startExpiry();
+      m.#link.start();
+      onProgress({ stage: 'done', done: h.messages, total: h.messages });
+      return m;
+    } catch (e) {
+      if (store) {
+        store.close();
+        wipeProfile(o.dir);
+      }
+      identity.dispose();
+      throw e;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Restores an account on a fresh install from its 24-word phrase: words
+   * and checksum are checked before any key is derived (PHRASE_* errors);
+   * the account key comes back exactly (same invite, same safety numbers),
+   * this device is registered under a newly signed list that names only it
+   * (devices that could not be asked are dropped; they can be linked again),
+   * and the backup is downloaded, verified and imported. A tampered backup
+   * leaves no profile behind; a missing one restores the account alone.
+   */
+  static async restore(
+    o: MessengerOptions & { phrase: string; relayUrl: string; deviceName?: string; onProgress?: (p: { phase: 'download' | 'import'; done: number; total: number }) => void },
+  ): Promise<{ messenger: Messenger; restoredMessages: number; backupFound: boolean }> {
+    await sodium.ready;
+    if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
+    const recovery = await deriveRecoveryKeys(phraseToSeed(o.phrase));
+    const accountSecret = recovery.account.secretKey.bytes.slice();
+    const identity = generateIdentityKey();
+    const keys = new DeviceKeys(identity, accountSecret);
+    let store: LocalStore | null = null;
+    try {
+      store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
+      store.directory.setAccount(keys.accountId, RESTORED_NAME, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: null, backup: backupRecordOf(recovery) }));
+      store.protocol.setIdentityKeyPairSync(identity.serialize());
+      store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+      let restoredMessages = 0;
+      let backupFound = true;
+      try {
+        restoredMessages = (await restoreBackup(relayHttpBase(o.relayUrl), recovery, store, o.onProgress)).messages;
+      } catch (e) {
+        if (!(isParleyError(e) && e.code === 'BACKUP_NOT_FOUND')) throw e;
+        backupFound = false;
+      }
+      adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
+      store.directory.setSetting(SETTING_ANNOUNCE, '1');
+      const upload = await createInitialPrekeys(store, identity, Date.now());
+      const m = new Messenger(store, keys, o.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
+      m.#upload = upload;
+      m.#startExpiry();
+      m.#link.start();
+      return { messenger: m, restoredMessages, backupFound };
+    } catch (e) {
+      if (store) {
+        store.close();
+        wipeProfile(o.dir);
+      }
+      keys.dispose();
+      throw e;
+    } finally {
+      recovery.dispose();
+    }
   }
 
   /** Unlocks an existing profile. A wrong passphrase is STORE_WRONG_PASSPHRASE and changes nothing. */
@@ -175,9 +326,13 @@ export class Messenger {
     return m;
   }
 
+  /** The list to register with: the last one this device signed or verified (older profiles sign their first now). */
   #deviceList(): SignedDeviceList {
-    const devices = this.store.directory.ownDevices().map((d) => ({ deviceId: d.deviceId, addedAt: 0 }));
-    return signDeviceList(this.keys.accountSigner, 1, devices);
+    const stored = storedList(this.store);
+    if (stored) return stored;
+    const list = signNextList(this.store, this.keys, this.store.directory.ownDevices().map((d) => ({ deviceId: d.deviceId, addedAt: 0 })), Date.now());
+    adoptList(this.store, list, this.keys.deviceId);
+    return list;
   }
 
   async #onOnline(client: NonNullable<RelayLink['client']>): Promise<void> {
@@ -189,6 +344,10 @@ export class Messenger {
       d.setSetting(SETTING_PREKEYS_UPLOADED, '1');
     }
     await ack(this.#ctx, this.store.delivery.pendingAcks());
+    if (d.setting(SETTING_ANNOUNCE) === '1') {
+      d.setSetting(SETTING_ANNOUNCE, '0');
+      await this.#announceDevices();
+    }
     await flushOutbox(this.#ctx);
   }
 
@@ -203,12 +362,14 @@ export class Messenger {
   }
 
   #startExpiry(): void {
+    this.#backup.start();
     this.expireMessages();
     this.#expiry = setInterval(() => this.expireMessages(), EXPIRY_TICK_MS);
     this.#expiry.unref();
   }
 
   async close(): Promise<void> {
+    await this.#backup.stop();
     if (this.#expiry) clearInterval(this.#expiry);
     await this.#link.stop();
     await this.#incoming;
@@ -265,6 +426,10 @@ export class Messenger {
       if (!/^wss?:\/\/\S+$/u.test(patch.relayUrl)) throw new ChatError('CHAT_NOT_ALLOWED', 'A relay address starts with ws:// or wss://.');
       d.setSetting(SETTING_RELAY, patch.relayUrl);
     }
+    if (patch.readReceipts !== undefined || patch.typingIndicators !== undefined || patch.notificationPreviews !== undefined) {
+      const now = this.settings();
+      void this.#toOwnDevices({ v: 1, type: 'settings', sentAt: Date.now(), readReceipts: now.readReceipts, typingIndicators: now.typingIndicators, notificationPreviews: now.notificationPreviews }).catch(() => undefined);
+    }
     return this.settings();
   }
 
@@ -316,6 +481,7 @@ export class Messenger {
       this.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: trimmed, expireTimerMs: null });
     })();
     await this.#send(accountId, { v: 1, type: 'profile', name: this.displayName, sentAt: Date.now() });
+    await this.#syncContacts([accountId]);
     this.#ctx.events.contactsChanged();
     this.#ctx.events.conversationsChanged();
     return repo.get(accountId)!;
@@ -331,6 +497,7 @@ export class Messenger {
     const c = this.contact(accountId);
     if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', 'Accept the new safety number before verifying it.');
     this.#ctx.contacts.setTrust(accountId, verified ? 'verified' : 'unverified');
+    void this.#syncContacts([accountId]).catch(() => undefined);
     this.#ctx.events.contactsChanged();
     this.#ctx.events.conversationsChanged();
     return this.contact(accountId);
@@ -341,7 +508,7 @@ export class Messenger {
   async #send(accountId: string, content: Parameters<typeof queueContent>[2], message?: Parameters<typeof queueContent>[3]): Promise<void> {
     const recipients = recipientsOf(this.#ctx, accountId);
     await ensureSessions(this.#ctx, recipients);
-    queueContent(this.#ctx, recipients, content, message);
+    queueContent(this.#ctx, recipients, content, message, accountId);
     void flushOutbox(this.#ctx).catch(() => undefined);
   }
 
@@ -530,6 +697,101 @@ export class Messenger {
     const a = row ? this.store.attachments.forMessage(row).find((x) => x.id === attachmentId) : undefined;
     if (!a) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
     return { ...(await this.#files.read(a, offset)), messageId: a.messageId };
+  }
+
+  // ── own devices: sync, linking, revocation ──────────────────────────────
+
+  /** Sends account-level content to this account's other devices (sessions are made as needed). */
+  async #toOwnDevices(content: Parameters<typeof queueContent>[2]): Promise<void> {
+    const recipients = ownRecipients(this.#ctx);
+    if (recipients.length === 0) return;
+    await ensureSessions(this.#ctx, recipients);
+    queueContent(this.#ctx, recipients, content);
+    void flushOutbox(this.#ctx).catch(() => undefined);
+  }
+
+  /** Tells our other devices about contacts we added or whose trust changed. */
+  async #syncContacts(accountIds: readonly string[]): Promise<void> {
+    const contacts = accountIds.map((id) => this.#ctx.contacts.get(id)).filter((c) => c !== null);
+    if (contacts.length === 0) return;
+    await this.#toOwnDevices({ v: 1, type: 'contacts', sentAt: Date.now(), contacts: contacts.map((c) => ({ accountId: c.accountId, name: c.name, trust: c.trust, relayUrl: c.relayUrl })) });
+  }
+
+  /** Tells contacts and our other devices that this account's device list changed, so they fetch it again. */
+  async #announceDevices(): Promise<void> {
+    const sentAt = Date.now();
+    const names = listOwnDevices(this.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));
+    await this.#toOwnDevices({ v: 1, type: 'ownDevices', sentAt, devices: names });
+    for (const c of this.#ctx.contacts.all()) {
+      if (c.pendingAccountId) continue;
+      try {
+        const recipients = recipientsOf(this.#ctx, c.accountId).filter((r) => r.accountId === c.accountId);
+        await ensureSessions(this.#ctx, recipients);
+        queueContent(this.#ctx, recipients, { v: 1, type: 'devicesChanged', sentAt });
+      } catch {
+        /* that contact learns it on our next message */
+      }
+    }
+    void flushOutbox(this.#ctx).catch(() => undefined);
+  }
+
+  devices(): OwnDevice[] {
+    return listOwnDevices(this.store);
+  }
+
+  /** Reads a new device's link code for confirmation: its name, and whether it can be linked from here. */
+  inspectLink(code: string): { deviceName: string; deviceId: string } {
+    const link = inspectLink(this.#ctx, code, this.relayUrl);
+    return { deviceName: link.deviceName, deviceId: toBase64Url(link.deviceKey) };
+  }
+
+  /** Links the device whose code the user confirmed: history (last `historyDays`, or all), keys and contacts, end to end encrypted. */
+  async acceptLink(code: string, historyDays: number | null, onProgress: (p: ProvisionProgress) => void = () => undefined): Promise<{ deviceId: string; name: string }> {
+    const record = decodeAccountRecord(this.store.directory.account()!.keyMaterial);
+    const linked = await provisionNewDevice(this.#ctx, { code, historyDays, dir: this.store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, onProgress });
+    this.#ctx.events.devicesChanged();
+    return linked;
+  }
+
+  /** Removes a device from the account: a new signed list without it; contacts stop encrypting to it; it wipes itself. */
+  async revokeDevice(deviceId: string): Promise<void> {
+    if (deviceId === this.keys.deviceId) throw new ChatError('CHAT_NOT_ALLOWED', 'This device cannot revoke itself; revoke it from another device.');
+    if (!listOwnDevices(this.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_UNKNOWN_DEVICE', 'That device is not linked to this account.');
+    const client = await this.#link.online(5_000);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
+    await publishList(this.store, this.keys, client, currentEntries(this.store).filter((d) => d.deviceId !== deviceId), Date.now());
+    this.store.db.prepare(`DELETE FROM outbox WHERE recipient = ?`).run(`${this.keys.accountId}.${deviceId}`);
+    this.#ctx.events.devicesChanged();
+    await this.#announceDevices();
+  }
+
+  #wiped: Promise<void> | null = null;
+  /** This device was revoked (proof checked): close everything and delete the profile's keys and data. */
+  #wipe(): Promise<void> {
+    this.#wiped ??= (async () => {
+      const dir = this.store.dir;
+      await this.close().catch(() => undefined);
+      if (dir) wipeProfile(dir);
+      this.#ctx.events.revoked();
+    })();
+    return this.#wiped;
+  }
+
+  /** Resolves once a revocation has wiped this profile (tests and the CLI wait on it). */
+  get revoked(): Promise<void> | null {
+    return this.#wiped;
+  }
+
+  // ── backup ───────────────────────────────────────────────────────────────
+
+  backupStatus(): ReturnType<AccountBackup['status']> {
+    return this.#backup.status();
+  }
+
+  /** Writes the backup now (the writer device only). */
+  async backupNow(): Promise<ReturnType<AccountBackup['status']>> {
+    await this.#backup.now();
+    return this.#backup.status();
   }
 
   /** Sends any outbox entries now (used after reconnects and by the CLI before exiting). */

@@ -7,12 +7,15 @@
  */
 import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
-import { encodeContent, type Content } from '../../shared/wire/content';
+import { encodeContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
 import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { encryptMessage, initiateSession, type PreKeyBundle, type ProtocolAddress, addressKey } from '../protocol';
 import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
-import type { NewMessage } from '../store';
+import type { NewMessage, OutboxEntry } from '../store';
+import { RelayClientError } from '../relayClient/errors';
+import type { RelayClient } from '../relayClient/client';
+import { refreshOwnList } from './ownDevices';
 import { EnvelopeKind, seal } from '../messaging/sealedSender';
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
@@ -43,8 +46,13 @@ export async function ensureSessions(ctx: ChatContext, targets: readonly Protoco
   const client = await ctx.link.online(5_000);
   if (!client) return;
   for (const t of missing) {
-    const bundle = bundleFromWire(await client.fetchBundle(t.accountId, t.deviceId));
-    const record = initiateSession(null, ctx.keys.identity, bundle, ctx.now());
+    let wire: WireBundle;
+    try {
+      wire = await client.fetchBundle(t.accountId, t.deviceId);
+    } catch {
+      continue; // no bundle yet (a device still linking) or rate-limited: the next send tries again
+    }
+    const record = initiateSession(null, ctx.keys.identity, bundleFromWire(wire), ctx.now());
     ctx.store.protocol.storeSessionSync(t, record);
   }
 }
@@ -52,31 +60,57 @@ export async function ensureSessions(ctx: ChatContext, targets: readonly Protoco
 /** Every device a message to `accountId` goes to: the contact's devices, then this account's other devices. */
 export function recipientsOf(ctx: ChatContext, accountId: string): ProtocolAddress[] {
   const theirs = ctx.contacts.devices(accountId).map((deviceId) => ({ accountId, deviceId }));
-  const mine = ctx.store.directory
-    .ownDevices()
-    .filter((d) => !d.isThisDevice)
-    .map((d) => ({ accountId: ctx.keys.accountId, deviceId: d.deviceId }));
-  return [...theirs, ...mine];
+  return [...theirs, ...ownRecipients(ctx)];
 }
 
-/** Encrypts `content` to each recipient with a session and commits sessions, message and outbox in one transaction. */
-export function queueContent(ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage): void {
+/**
+ * What an own device gets for `content` sent in `conversation`: a sync
+ * transcript for conversation content, the content itself for account-level
+ * content (no conversation), and nothing for what only the peer needs
+ * (typing, delivery receipts, our profile).
+ */
+function forOwnDevice(content: Content, conversation: string | undefined): Content | null {
+  if (conversation === undefined) return content;
+  if (!SYNCED_TYPES.has(content.type) || (content.type === 'receipt' && content.kind !== 'read')) return null;
+  return { v: 1, type: 'sync', sentAt: content.sentAt, conversation, content: content as SyncedContent };
+}
+
+/**
+ * Encrypts `content` to each recipient with a session and commits sessions,
+ * message and outbox in one transaction. `conversation` names the peer for
+ * conversation content: this account's other devices then get a sync
+ * transcript of it instead.
+ */
+export function queueContent(ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string): void {
   const plaintext = encodeContent(content);
+  const ownContent = forOwnDevice(content, conversation);
+  const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
   const { store, keys } = ctx;
   const sender = { accountKey: keys.accountPublicKey, deviceKey: keys.identity.publicKey };
   store.db.transaction(() => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
     for (const r of recipients) {
+      const own = r.accountId === keys.accountId;
+      if (own && r.deviceId === keys.deviceId) continue;
+      const body = own ? ownPlaintext : plaintext;
       const record = store.protocol.loadSessionSync(r);
       const deviceKey = publicKeyFromId(r.deviceId);
-      if (!record || !deviceKey) continue;
-      const out = encryptMessage(record, plaintext, ctx.now());
+      if (!body || !record || !deviceKey) continue;
+      const out = encryptMessage(record, body, ctx.now());
       store.protocol.storeSessionSync(r, out.record);
       const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
       outbox.push({ recipient: addressKey(r), payload: seal(deviceKey, sender, kind, out.ciphertext) });
     }
     store.delivery.commitSend({ message, outbox });
   }).immediate();
+}
+
+/** This account's other devices, as recipients of account-level content. */
+export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
+  return ctx.store.directory
+    .ownDevices()
+    .filter((d) => !d.isThisDevice)
+    .map((d) => ({ accountId: ctx.keys.accountId, deviceId: d.deviceId }));
 }
 
 const flushing = new WeakMap<ChatContext, Promise<void>>();
@@ -114,7 +148,13 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       return { accountId, deviceId, envelope: toBase64Url(e.payload) };
     });
     for (const e of batch) ctx.store.delivery.noteAttempt(e.id);
-    await client.send(messages);
+    try {
+      await client.send(messages);
+    } catch (e) {
+      // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
+      if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
+      throw e;
+    }
     ctx.store.delivery.confirmSent(batch.map((e) => e.id));
     const byConversation = new Map<string, string[]>();
     for (const e of batch) {
@@ -123,4 +163,36 @@ async function doFlush(ctx: ChatContext): Promise<void> {
     }
     for (const [conversationId, ids] of byConversation) ctx.events.messagesChanged(conversationId, ids);
   }
+}
+
+/** Fetches the current device list of an account we write to and records it; returns the listed device ids. */
+export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
+  if (accountId === ctx.keys.accountId) {
+    await refreshOwnList(ctx.store, ctx.keys, client);
+    return ctx.store.directory.ownDevices().map((d) => d.deviceId);
+  }
+  const ids = (await client.getDeviceList(accountId)).devices.map((d) => d.deviceId);
+  const before = ctx.contacts.devices(accountId);
+  ctx.store.db.transaction(() => {
+    ctx.contacts.setDevices(accountId, ids);
+    for (const d of before) if (!ids.includes(d)) ctx.store.db.prepare('DELETE FROM sessions WHERE address = ?').run(`${accountId}.${d}`);
+  })();
+  return ids;
+}
+
+/** Removes outbox entries for devices no longer in their account's list; returns how many went. */
+async function dropUnlisted(ctx: ChatContext, client: RelayClient, batch: readonly OutboxEntry[]): Promise<number> {
+  const accounts = new Set(batch.map((e) => e.recipient.split('.')[0]!));
+  const unlisted = new Set<string>();
+  for (const accountId of accounts) {
+    const listed = new Set(await refreshDevices(ctx, client, accountId));
+    for (const e of batch) {
+      const [a, d] = e.recipient.split('.') as [string, string];
+      if (a === accountId && !listed.has(d)) unlisted.add(e.recipient);
+    }
+  }
+  const gone = ctx.store.db.prepare('SELECT id FROM outbox WHERE recipient = ?').pluck();
+  const ids = [...unlisted].flatMap((r) => gone.all(r) as number[]);
+  if (ids.length > 0) ctx.store.delivery.confirmSent(ids);
+  return ids.length;
 }

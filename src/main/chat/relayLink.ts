@@ -7,6 +7,7 @@ import { RECONNECT_BASE_MS, RECONNECT_MAX_MS, RELAY_WS_PATH } from '../../shared
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { ConnectionState } from '../../shared/contract';
 import { RelayClient } from '../relayClient/client';
+import { RelayClientError } from '../relayClient/errors';
 import type { SigningKey } from '../relayClient/signing';
 
 export interface RelayLinkOptions {
@@ -19,6 +20,11 @@ export interface RelayLinkOptions {
   /** Runs after each successful authentication (flush the outbox and acks, upload prekeys). */
   readonly onOnline: (client: RelayClient) => Promise<void>;
   readonly onMessage: Parameters<RelayClient['onMessage']>[0];
+  /**
+   * The relay says this device was revoked and shows a list as proof (unverified).
+   * Returns true when the proof holds: the link then stops for good.
+   */
+  readonly onRevoked?: (list: SignedDeviceList) => boolean;
 }
 
 /** The relay's WebSocket endpoint for a configured relay address: a bare ws://host:port gets the protocol path. */
@@ -71,6 +77,7 @@ export class RelayLink {
     try {
       client = await RelayClient.connect(relayEndpoint(this.o.url));
       client.onMessage(this.o.onMessage);
+      client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
       if (this.#stopped) {
         await client.close();
@@ -87,11 +94,22 @@ export class RelayLink {
       this.#waiters = [];
       for (const w of waiters) w(client);
       await this.o.onOnline(client);
-    } catch {
+    } catch (e) {
       client?.terminate();
       if (this.#client === client) this.#client = null;
+      if (e instanceof RelayClientError && e.code === 'DEVICE_REVOKED' && e.deviceList && this.#revoked(e.deviceList)) return;
       this.#scheduleRetry();
     }
+  }
+
+  /** A revocation whose proof holds stops the link for good (the owner wipes this device). */
+  #revoked(list: SignedDeviceList): boolean {
+    if (!this.o.onRevoked?.(list)) return false;
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null });
+    return true;
   }
 
   #scheduleRetry(): void {

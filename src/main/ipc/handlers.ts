@@ -89,5 +89,19 @@ export function createHandlers(core: Core): HandlerTable {
 
     getSettings: () => m().settings(),
     updateSettings: (r) => m().updateSettings(r),
+
+    startLink: async (r) => {
+      const { link, expiresAt } = await s.startLink(r);
+      return { link, expiresAt, qrSvg: await qrSvg(link) };
+    },
+    cancelLink: () => (s.cancelLink(), {}),
+    restoreAccount: (r) => s.restore(r),
+    listDevices: () => m().devices().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
+    inspectLink: (r) => ({ deviceName: m().inspectLink(r.link).deviceName }),
+    acceptLink: (r) =>
+      m().acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
+    revokeDevice: async (r) => (await m().revokeDevice(r.deviceId), {}),
+    getBackupStatus: () => m().backupStatus(),
+    backupNow: () => m().backupNow(),
   };
 }

@@ -43,8 +43,10 @@ export class ProvisioningReceiver {
   readonly publicKey: Uint8Array;
   #privateKey: Uint8Array;
 
-  constructor() {
-    this.provisioningId = new Uint8Array(randomBytes(16));
+  /** `provisioningId` is the relay channel's id (16 bytes); a random one if omitted. */
+  constructor(provisioningId?: Uint8Array) {
+    if (provisioningId && provisioningId.length !== 16) throw new ProvisioningError('PROVISIONING_MALFORMED', 'A provisioning id is 16 bytes.');
+    this.provisioningId = provisioningId ? provisioningId.slice() : new Uint8Array(randomBytes(16));
     this.#privateKey = new Uint8Array(randomBytes(32));
     this.publicKey = sodium.crypto_scalarmult_base(this.#privateKey);
   }

@@ -163,8 +163,57 @@ ALTER TABLE contacts ADD COLUMN pending_account_id TEXT;
 ALTER TABLE contacts ADD COLUMN relay_url TEXT;
 `;
 
+/**
+ * v4: change tracking for incremental backups (src/main/sync/changes.ts).
+ * change_counter.seq only grows; every write to messages or reactions bumps
+ * it and stamps the message id in message_changes with the new value, so
+ * "what changed after seq S" is a range scan, and a deleted message keeps
+ * its row there (its tombstone: the id is no longer in messages). Writes to
+ * the account-level state (account name, contacts and their devices,
+ * conversations, settings) bump the counter too, so one read tells whether
+ * anything changed at all. messages_sent orders a whole-history export.
+ * backup.writer is this store's random backup writer id (never synced).
+ */
+const bump = 'UPDATE change_counter SET seq = seq + 1 WHERE id = 1;';
+const stamp = (ref: string): string => `${bump}
+  INSERT INTO message_changes (message_id, seq) VALUES (${ref}, (SELECT seq FROM change_counter WHERE id = 1))
+    ON CONFLICT(message_id) DO UPDATE SET seq = excluded.seq;`;
+const stateTrigger = (table: string, event: string): string =>
+  `CREATE TRIGGER ${table}_change_${event.split(' ')[0]!.toLowerCase()} AFTER ${event} ON ${table} BEGIN ${bump} END;`;
+const V4 = `
+CREATE TABLE change_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL
+);
+INSERT INTO change_counter (id, seq) VALUES (1, 0);
+CREATE TABLE message_changes (
+  message_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX message_changes_seq ON message_changes(seq);
+CREATE INDEX messages_sent ON messages(sent_at, id);
+INSERT OR IGNORE INTO settings (key, value) VALUES ('backup.writer', lower(hex(randomblob(16))));
+CREATE TRIGGER messages_change_insert AFTER INSERT ON messages BEGIN ${stamp('new.id')} END;
+CREATE TRIGGER messages_change_update AFTER UPDATE ON messages BEGIN ${stamp('new.id')} END;
+CREATE TRIGGER messages_change_delete AFTER DELETE ON messages BEGIN ${stamp('old.id')} END;
+CREATE TRIGGER reactions_change_insert AFTER INSERT ON reactions BEGIN ${stamp('new.message_id')} END;
+CREATE TRIGGER reactions_change_update AFTER UPDATE ON reactions BEGIN ${stamp('new.message_id')} END;
+CREATE TRIGGER reactions_change_delete AFTER DELETE ON reactions BEGIN ${stamp('old.message_id')} END;
+${['contacts', 'contact_devices', 'settings'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
+${stateTrigger('conversations', 'INSERT')}
+${stateTrigger('conversations', 'UPDATE OF kind, peer_account_id, title, expire_timer_ms, archived')}
+${stateTrigger('conversations', 'DELETE')}
+${stateTrigger('account', 'INSERT')}
+${stateTrigger('account', 'UPDATE OF display_name')}
+`;
+
+/** v5: when this device last heard from each of the account's other devices (the devices screen). */
+const V5 = `
+ALTER TABLE own_devices ADD COLUMN last_seen_at INTEGER;
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

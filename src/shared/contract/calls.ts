@@ -13,8 +13,10 @@ import {
   SearchHitDto,
   SessionDto,
   SettingsDto,
+  DeviceDto,
+  BackupStatusDto,
 } from './dto';
-import { ATTACHMENT_IPC_CHUNK_BYTES, DISAPPEARING_CHOICES, MAX_ATTACHMENT_BYTES, MAX_MESSAGE_TEXT_CHARS } from '../constants';
+import { ATTACHMENT_IPC_CHUNK_BYTES, DISAPPEARING_CHOICES, LINK_DEVICE_NAME_MAX_BYTES, MAX_ATTACHMENT_BYTES, MAX_MESSAGE_TEXT_CHARS } from '../constants';
 
 const empty = z.object({}).strict();
 const done = z.object({}).strict();
@@ -36,6 +38,11 @@ export const ConnectionStateSchema = z.object({
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
 
 const Name = z.string().trim().min(1, 'cannot be empty').max(64, 'is at most 64 characters');
+const DeviceName = z
+  .string()
+  .trim()
+  .min(1, 'cannot be empty')
+  .refine((s) => new TextEncoder().encode(s).length <= LINK_DEVICE_NAME_MAX_BYTES, `is at most ${LINK_DEVICE_NAME_MAX_BYTES} bytes`);
 const Passphrase = z.string().min(8, 'needs at least 8 characters').max(1024);
 const Text = z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS);
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: Cursor.nullable() });
@@ -66,6 +73,31 @@ export const accountCalls = {
   },
   unlock: { request: req({ passphrase: z.string().min(1).max(1024) }), response: done },
   lock: { request: empty, response: done },
+  /**
+   * On a fresh install: starts linking to an existing account and returns the link code to show.
+   * Progress and the outcome arrive as `transferProgress` (kind 'link') and `sessionChanged`.
+   */
+  startLink: {
+    request: req({ deviceName: DeviceName, passphrase: Passphrase.nullable(), useKeychain: z.boolean() }),
+    response: z.object({ link: z.string(), qrSvg: z.string(), expiresAt: z.number() }),
+  },
+  cancelLink: { request: empty, response: done },
+  /** On a fresh install: restores the account from its 24-word phrase and its backup (progress as `transferProgress`, kind 'restore'). */
+  restoreAccount: {
+    request: req({ phrase: z.string().min(1).max(400), deviceName: DeviceName, passphrase: Passphrase.nullable(), useKeychain: z.boolean() }),
+    response: z.object({ restoredMessages: z.number().int().nonnegative(), backupFound: z.boolean() }),
+  },
+} as const;
+
+export const deviceCalls = {
+  listDevices: { request: empty, response: z.array(DeviceDto) },
+  /** Reads a new device's link code so the user can confirm its name before anything is sent. */
+  inspectLink: { request: req({ link: z.string().min(1).max(600) }), response: z.object({ deviceName: z.string() }) },
+  /** Links the device (progress as `transferProgress`, kind 'provision'); `historyDays` null sends all history. */
+  acceptLink: { request: req({ link: z.string().min(1).max(600), historyDays: z.number().int().min(1).max(36_500).nullable() }), response: z.object({ deviceId: z.string(), name: z.string() }) },
+  revokeDevice: { request: req({ deviceId: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) }), response: done },
+  getBackupStatus: { request: empty, response: BackupStatusDto },
+  backupNow: { request: empty, response: BackupStatusDto },
 } as const;
 
 export const contactCalls = {

@@ -98,3 +98,31 @@ export const SearchHitDto = z.object({
   sentAt: z.number(),
 });
 export type SearchHitDto = z.infer<typeof SearchHitDto>;
+
+/** One of this account's desktops, for the devices screen. */
+export const DeviceDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  linkedAt: z.number(),
+  /** When this device last heard from it (null: never, or this device). */
+  lastSeenAt: z.number().nullable(),
+  isThisDevice: z.boolean(),
+});
+export type DeviceDto = z.infer<typeof DeviceDto>;
+
+/** Progress of a transfer that takes a while: linking (new device), provisioning (existing device), restoring from a backup. */
+export const TransferProgressDto = z.object({
+  kind: z.enum(['link', 'provision', 'restore']),
+  stage: z.enum(['waiting', 'packing', 'sending', 'receiving', 'importing', 'done', 'failed']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type TransferProgressDto = z.infer<typeof TransferProgressDto>;
+
+export const BackupStatusDto = z.object({
+  lastBackupAt: z.number().nullable(),
+  status: z.enum(['idle', 'ok', 'failed', 'running']),
+  error: z.string().nullable(),
+});
+export type BackupStatusDto = z.infer<typeof BackupStatusDto>;

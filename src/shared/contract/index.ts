@@ -13,9 +13,10 @@ import {
   ConnectionStateSchema,
   contactCalls,
   conversationCalls,
+  deviceCalls,
   settingsCalls,
 } from './calls';
-import { AttachmentDto, Id, SessionDto } from './dto';
+import { AttachmentDto, Id, SessionDto, TransferProgressDto } from './dto';
 
 export * from './dto';
 export { AppInfoSchema, ConnectionStateSchema, type AppInfo, type ConnectionState } from './calls';
@@ -27,6 +28,7 @@ export const calls = {
   ...conversationCalls,
   ...attachmentCalls,
   ...settingsCalls,
+  ...deviceCalls,
 } as const;
 
 export const events = {
@@ -46,6 +48,10 @@ export const events = {
   typing: z.object({ conversationId: Id, typing: z.boolean() }),
   /** Upload or download progress of an attachment. */
   attachmentProgress: AttachmentDto,
+  /** Linking, provisioning or restore progress (both linking screens show it). */
+  transferProgress: TransferProgressDto,
+  /** This account's device list or device names changed. */
+  devicesChanged: z.object({}),
 } as const;
 
 export type Calls = typeof calls;

@@ -31,16 +31,42 @@ export const AttachmentPointer = z
 export type AttachmentPointer = z.infer<typeof AttachmentPointer>;
 
 const base = { v: z.literal(CONTENT_VERSION), sentAt: At };
+/** An account or device id: base64url of a 32-byte public key. */
+const KeyId = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
+
+const TextContent = z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable() }).strict();
+const EditContent = z.object({ ...base, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict();
+const DeleteContent = z.object({ ...base, type: z.literal('delete'), target: MsgId }).strict();
+const ReactionContent = z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(16).nullable() }).strict();
+const ReceiptContent = z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500) }).strict();
+const TimerContent = z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict();
+
+/** What this account did in one conversation, as its other devices learn it (Signal's sent transcripts). */
+export const SyncedContent = z.discriminatedUnion('type', [TextContent, EditContent, DeleteContent, ReactionContent, ReceiptContent, TimerContent]);
+export type SyncedContent = z.infer<typeof SyncedContent>;
+export const SYNCED_TYPES: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'receipt', 'timer']);
+
+const SyncedContact = z
+  .object({ accountId: KeyId, name: z.string().trim().min(1).max(64), trust: z.enum(['unverified', 'verified', 'changed']), relayUrl: z.string().max(200).nullable() })
+  .strict();
+export type SyncedContact = z.infer<typeof SyncedContact>;
 
 export const Content = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable() }).strict(),
-  z.object({ ...base, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict(),
-  z.object({ ...base, type: z.literal('delete'), target: MsgId }).strict(),
-  z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(16).nullable() }).strict(),
-  z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500) }).strict(),
+  TextContent,
+  EditContent,
+  DeleteContent,
+  ReactionContent,
+  ReceiptContent,
   z.object({ ...base, type: z.literal('typing'), typing: z.boolean() }).strict(),
-  z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict(),
+  TimerContent,
   z.object({ ...base, type: z.literal('profile'), name: z.string().trim().min(1).max(64) }).strict(),
+  // ── between the devices of one account only ──
+  z.object({ ...base, type: z.literal('sync'), conversation: KeyId, content: SyncedContent }).strict(),
+  z.object({ ...base, type: z.literal('contacts'), contacts: z.array(SyncedContact).min(1).max(100) }).strict(),
+  z.object({ ...base, type: z.literal('settings'), readReceipts: z.boolean(), typingIndicators: z.boolean(), notificationPreviews: z.boolean() }).strict(),
+  z.object({ ...base, type: z.literal('ownDevices'), devices: z.array(z.object({ deviceId: KeyId, name: z.string().trim().min(1).max(64) }).strict()).min(1).max(64) }).strict(),
+  // ── to contacts and own devices: the sender's signed device list changed, fetch it again ──
+  z.object({ ...base, type: z.literal('devicesChanged') }).strict(),
 ]);
 export type Content = z.infer<typeof Content>;
 

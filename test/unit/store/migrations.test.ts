@@ -58,6 +58,64 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 4 keeps seeded v3 rows and tracks every later message, reaction and state change', async () => {
+    const db = await freshDb();
+    migrate(db, 3);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('old', 'c1', 's', 'in', 'before v4', 5, 6, 'delivered')`).run();
+    db.prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust) VALUES ('acc1', 'Zoë', 3, 'verified')`).run();
+    migrate(db, 4);
+    expect(schemaVersion(db)).toBe(4);
+    const seq = () => db.prepare('SELECT seq FROM change_counter').pluck().get() as number;
+    const changeOf = (id: string) => db.prepare('SELECT seq FROM message_changes WHERE message_id = ?').pluck().get(id) as number | undefined;
+    expect(db.prepare(`SELECT body FROM messages WHERE id = 'old'`).pluck().get()).toBe('before v4');
+    expect(db.prepare(`SELECT display_name, trust FROM contacts`).get()).toEqual({ display_name: 'Zoë', trust: 'verified' });
+    expect(seq()).toBe(0);
+    expect(changeOf('old')).toBeUndefined();
+    expect(db.prepare(`SELECT value FROM settings WHERE key = 'backup.writer'`).pluck().get()).toMatch(/^[0-9a-f]{32}$/u);
+
+    db.prepare(`INSERT OR IGNORE INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('new', 'c1', 's', 'in', 'after', 7, 8, 'sent')`).run();
+    expect(changeOf('new')).toBe(seq());
+    db.prepare(`UPDATE messages SET state = 'read' WHERE id = 'old'`).run();
+    expect(changeOf('old')).toBe(seq());
+    db.prepare(`INSERT INTO reactions (message_id, sender, emoji, reacted_at) VALUES ('new', 's', '👍', 9)`).run();
+    expect(changeOf('new')).toBe(seq());
+    const beforeDelete = seq();
+    db.prepare(`DELETE FROM messages WHERE id = 'new'`).run(); // cascades to the reaction
+    expect(changeOf('new')).toBeGreaterThan(beforeDelete);
+    expect(changeOf('new')).toBe(seq());
+    // A tombstone: the id stays in message_changes after the row is gone.
+    expect(db.prepare(`SELECT count(*) FROM messages WHERE id = 'new'`).pluck().get()).toBe(0);
+
+    for (const sql of [
+      `UPDATE contacts SET trust = 'changed'`, `INSERT INTO settings (key, value) VALUES ('privacy.readReceipts', '0')`,
+      `UPDATE conversations SET title = 'y'`, `INSERT INTO contact_devices (address, account_id, device_id, identity_key, trust, updated_at) VALUES ('a.d', 'acc1', 'd', x'00', 'unverified', 1)`,
+    ]) {
+      const before = seq();
+      db.prepare(sql).run();
+      expect(seq(), sql).toBe(before + 1);
+    }
+    const before = seq();
+    db.prepare(`UPDATE conversations SET last_message_at = 99`).run(); // activity, not state
+    expect(seq()).toBe(before);
+    db.close();
+  });
+
+  it('migration 5 keeps seeded v4 own devices and adds an empty last-seen time', async () => {
+    const db = await freshDb();
+    migrate(db, 4);
+    db.prepare(`INSERT INTO own_devices (device_id, name, is_this_device, created_at) VALUES ('d1', 'Studio desktop', 1, 10), ('d2', 'Laptop', 0, 20)`).run();
+    migrate(db, 5);
+    expect(schemaVersion(db)).toBe(5);
+    expect(db.prepare('SELECT device_id, name, is_this_device, created_at, last_seen_at FROM own_devices ORDER BY device_id').all()).toEqual([
+      { device_id: 'd1', name: 'Studio desktop', is_this_device: 1, created_at: 10, last_seen_at: null },
+      { device_id: 'd2', name: 'Laptop', is_this_device: 0, created_at: 20, last_seen_at: null },
+    ]);
+    db.prepare(`UPDATE own_devices SET last_seen_at = 30 WHERE device_id = 'd2'`).run();
+    expect(db.prepare(`SELECT last_seen_at FROM own_devices WHERE device_id = 'd2'`).pluck().get()).toBe(30);
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

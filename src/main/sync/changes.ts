@@ -1,0 +1,62 @@
+/**
+ * Reads over the store's change tracking (schema v4): a monotonically
+ * increasing counter bumped by every write to messages, reactions and the
+ * account-level state, and per message id the counter value of its last
+ * change. A changed id that is no longer in messages (or has expired) is a
+ * tombstone. Consumers keep their own cursor (a counter value) and ask for
+ * what changed after it.
+ */
+import { SNAPSHOT_CHUNK_MESSAGES } from '../../shared/constants';
+import { prep } from '../store/database';
+import type { LocalStore } from '../store';
+import { MESSAGE_COLS, isExpired, toMessageRecord, type MessageRecord, type MessageRow } from './snapshot';
+
+/** The store's change counter now: any write to tracked data makes it larger. */
+export function currentChangeSeq(store: LocalStore): number {
+  return prep(store.db, 'SELECT seq FROM change_counter WHERE id = 1').pluck().get() as number;
+}
+
+export interface ChangeChunk {
+  /** Messages changed in the range that still exist, with their current values. */
+  readonly records: MessageRecord[];
+  /** Ids changed in the range that were deleted or have expired. */
+  readonly tombstones: string[];
+}
+
+/**
+ * Everything that changed in (afterSeq, upToSeq], oldest change first, in
+ * chunks of at most `chunkSize` ids. Each chunk is one keyset query; an id
+ * changed again after `upToSeq` moves past the range and is left for the
+ * next consumer run, which is what makes a stored cursor exact.
+ */
+export function* exportChanges(store: LocalStore, afterSeq: number, upToSeq: number,
+  opts: { chunkSize?: number; now?: number } = {}): Generator<ChangeChunk> {
+  const limit = opts.chunkSize ?? SNAPSHOT_CHUNK_MESSAGES;
+  let after = afterSeq;
+  for (;;) {
+    const now = opts.now ?? Date.now();
+    const changed = prep(store.db, 'SELECT message_id AS id, seq FROM message_changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
+      .all(after, upToSeq, limit) as { id: string; seq: number }[];
+    if (changed.length === 0) return;
+    after = changed[changed.length - 1]!.seq;
+    const records: MessageRecord[] = [];
+    const tombstones: string[] = [];
+    for (const c of changed) {
+      const row = prep(store.db, `SELECT ${MESSAGE_COLS} FROM messages WHERE id = ?`).get(c.id) as MessageRow | undefined;
+      if (!row || isExpired(row.expires_at, now)) tombstones.push(c.id);
+      else records.push(toMessageRecord(store, row));
+    }
+    yield { records, tombstones };
+    if (changed.length < limit) return;
+  }
+}
+
+/** True if any message changed in (afterSeq, upToSeq]. */
+export function hasMessageChanges(store: LocalStore, afterSeq: number, upToSeq: number): boolean {
+  return prep(store.db, 'SELECT 1 FROM message_changes WHERE seq > ? AND seq <= ? LIMIT 1').get(afterSeq, upToSeq) !== undefined;
+}
+
+/** Forgets every change at or below `upToSeq` once the (single) consumer has them: the table then holds only what changed since. Returns how many. */
+export function pruneChanges(store: LocalStore, upToSeq: number): number {
+  return prep(store.db, 'DELETE FROM message_changes WHERE seq <= ?').run(upToSeq).changes;
+}
