@@ -3,6 +3,7 @@
  * Every mistake becomes a CliError with code CLI_USAGE and one sentence.
  */
 import { ParleyError } from '../shared/errors';
+import { LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
 
 export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
 export class CliError extends ParleyError<CliErrorCode> {}
@@ -17,7 +18,13 @@ export type Command =
   | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null }
   | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean }
   | { readonly name: 'history'; readonly contactName: string; readonly limit: number }
-  | { readonly name: 'search'; readonly text: string };
+  | { readonly name: 'search'; readonly text: string }
+  | { readonly name: 'link-show'; readonly deviceName: string }
+  | { readonly name: 'link-accept'; readonly link: string; readonly historyDays: number | null }
+  | { readonly name: 'devices' }
+  | { readonly name: 'revoke'; readonly deviceId: string }
+  | { readonly name: 'recover'; readonly deviceName: string }
+  | { readonly name: 'backup' };
 
 export interface CliArgs {
   readonly dataDir: string;
@@ -38,6 +45,12 @@ commands:
   receive [--timeout S] [--follow]   print incoming messages
   history NAME [--limit N]      print a conversation
   search TEXT                   search all messages
+  link --show [--name DEVICE]   on a new device: print a link code and QR, wait until linked
+  link --accept LINK [--history-days N|all]   on an existing device: link the new device
+  devices                       list this account's devices
+  revoke ID                     remove a device from the account
+  recover [--name DEVICE]       restore the account from the recovery phrase read from stdin
+  backup --now                  write the encrypted backup now
 The passphrase comes from PARLEY_PASSPHRASE or a prompt.`;
 
 const usage = (message: string): never => {
@@ -65,6 +78,13 @@ function positiveInt(text: string, flag: string, max: number): number {
   const n = Number(text);
   if (n < 1 || n > max) usage(`${flag} must be between 1 and ${max}.`);
   return n;
+}
+
+/** A device name from --name (or the default), within what a link code carries. */
+function deviceName(given: string | null): string {
+  const name = (given ?? 'Parley CLI').trim();
+  if (name.length === 0 || new TextEncoder().encode(name).length > LINK_DEVICE_NAME_MAX_BYTES) usage(`--name must be 1 to ${LINK_DEVICE_NAME_MAX_BYTES} bytes.`);
+  return name;
 }
 
 function noExtra(rest: string[]): void {
@@ -131,6 +151,33 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
     case 'search':
       command = { name: 'search', text: one(rest, 'search text') };
+      break;
+    case 'link': {
+      const accept = takeFlag(rest, '--accept');
+      const show = takeSwitch(rest, '--show');
+      if (accept !== null && !show) {
+        const h = takeFlag(rest, '--history-days');
+        command = { name: 'link-accept', link: accept, historyDays: h === null ? LINK_DEFAULT_HISTORY_DAYS : h === 'all' ? null : positiveInt(h, '--history-days', 36_500) };
+      } else if (show && accept === null) {
+        command = { name: 'link-show', deviceName: deviceName(takeFlag(rest, '--name')) };
+      } else return usage('Use “link --show” on the new device or “link --accept LINK” on an existing one.');
+      break;
+    }
+    case 'devices':
+      command = { name: 'devices' };
+      break;
+    case 'revoke': {
+      const deviceId = one(rest, 'device id');
+      if (!/^[A-Za-z0-9_-]{43}$/u.test(deviceId)) usage('A device id is 43 characters, as “devices” prints it.');
+      command = { name: 'revoke', deviceId };
+      break;
+    }
+    case 'recover':
+      command = { name: 'recover', deviceName: deviceName(takeFlag(rest, '--name')) };
+      break;
+    case 'backup':
+      if (!takeSwitch(rest, '--now')) usage('Did you mean “backup --now”?');
+      command = { name: 'backup' };
       break;
     default:
       return usage(`Unknown command “${verb}”.`);

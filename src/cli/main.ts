@@ -18,6 +18,15 @@ function readPassphrase(): Promise<string | null> {
   });
 }
 
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.length > 4096) break; // a phrase is far shorter; stop reading junk
+  }
+  return text;
+}
+
 const stopSignal = new Promise<void>((resolve) => {
   process.once('SIGINT', resolve);
   process.once('SIGTERM', resolve);
@@ -29,5 +38,6 @@ const code = await runCli(process.argv.slice(2), {
   err: (line) => process.stderr.write(`${line}\n`),
   readPassphrase,
   stopSignal,
+  readStdin,
 });
 process.exit(code);

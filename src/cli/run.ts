@@ -9,6 +9,39 @@ import { DEFAULT_RELAY_URL } from '../shared/constants';
 import { Messenger } from '../main/chat/messenger';
 import type { IncomingText } from '../main/chat/context';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
+import QRCode from 'qrcode';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ATTACHMENT_IPC_CHUNK_BYTES, MAX_ATTACHMENT_BYTES } from '../shared/constants';
+import type { Message } from '../main/store';
+
+/** Types the app previews; anything else is sent as a plain file. */
+const MIME_BY_EXTENSION: Record<string, string> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.pdf': 'application/pdf', '.txt': 'text/plain',
+};
+
+/** Streams a file into an attachment message, chunk by chunk (never fully in memory). */
+async function sendFile(messenger: Messenger, conversationId: string, file: string): Promise<Message> {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) throw new CliError('CLI_USAGE', `--file ${file} is not a readable file.`);
+  if (info.size === 0 || info.size > MAX_ATTACHMENT_BYTES) throw new CliError('CLI_USAGE', `--file must be 1 byte to ${MAX_ATTACHMENT_BYTES} bytes.`);
+  const upload = messenger.beginAttachment(conversationId, path.basename(file).slice(0, 255), MIME_BY_EXTENSION[path.extname(file).toLowerCase()] ?? 'application/octet-stream', info.size);
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(ATTACHMENT_IPC_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      await messenger.appendAttachment(upload, buf.subarray(0, bytesRead));
+    }
+  } catch (e) {
+    messenger.cancelAttachment(upload);
+    throw e;
+  } finally {
+    await fh.close();
+  }
+  return messenger.finishAttachment(upload);
+}
 
 export interface CliIo {
   readonly env: Record<string, string | undefined>;
@@ -18,6 +51,8 @@ export interface CliIo {
   readPassphrase(): Promise<string | null>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM), for `receive --follow`. */
   stopSignal: Promise<void>;
+  /** All of standard input (the recovery phrase for `recover`). */
+  readStdin(): Promise<string>;
 }
 
 const CONNECT_WAIT_MS = 5_000;
@@ -77,6 +112,54 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     return 0;
   }
 
+  if (cmd.name === 'link-show') {
+    const relayUrl = args.relayUrl ?? DEFAULT_RELAY_URL;
+    const abort = new AbortController();
+    void io.stopSignal.then(() => abort.abort());
+    const messenger = await Messenger.link({
+      dir: args.dataDir,
+      relayUrl,
+      deviceName: cmd.deviceName,
+      passphrase: await passphrase(io),
+      events,
+      signal: abort.signal,
+      onCode: (link) => {
+        print({ link }, `Link code: ${link}`);
+        // The QR goes where a person looks; with --json, stdout stays one JSON object per line.
+        void QRCode.toString(link, { type: 'utf8', errorCorrectionLevel: 'M' }).then((qr) => (args.json ? io.err(qr) : io.out(qr)));
+      },
+    });
+    try {
+      print({ linked: true, accountId: messenger.keys.accountId, deviceId: messenger.keys.deviceId }, 'Linked. This device now belongs to the account.');
+      await messenger.waitOnline(CONNECT_WAIT_MS);
+      await messenger.flush();
+    } finally {
+      await messenger.close();
+    }
+    return 0;
+  }
+
+  if (cmd.name === 'recover') {
+    const phrase = (await io.readStdin()).trim();
+    if (phrase === '') throw new CliError('CLI_USAGE', 'recover reads the 24-word recovery phrase from standard input.');
+    const { messenger, restoredMessages, backupFound } = await Messenger.restore({
+      dir: args.dataDir,
+      phrase,
+      relayUrl: args.relayUrl ?? DEFAULT_RELAY_URL,
+      deviceName: cmd.deviceName,
+      passphrase: await passphrase(io),
+      events,
+    });
+    try {
+      print({ invite: messenger.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.invite()}`);
+      await messenger.waitOnline(CONNECT_WAIT_MS);
+      await messenger.flush();
+    } finally {
+      await messenger.close();
+    }
+    return 0;
+  }
+
   const messenger = await Messenger.open({ dir: args.dataDir, passphrase: await passphrase(io), relayUrl: args.relayUrl ?? undefined, events });
   try {
     switch (cmd.name) {
@@ -104,9 +187,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       }
       case 'send': {
-        if (cmd.file !== null) throw new CliError('CLI_USAGE', 'Sending files from the CLI is not available in this version.');
         const c = messenger.contactByName(cmd.contactName);
-        const m = await messenger.sendText(c.accountId, cmd.text!);
+        const m = cmd.file === null ? await messenger.sendText(c.accountId, cmd.text!) : await sendFile(messenger, c.accountId, cmd.file);
         print({ id: m.id }, `Queued ${m.id}.`);
         if (await messenger.waitOnline(CONNECT_WAIT_MS)) await messenger.flush();
         break;
@@ -147,6 +229,30 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           const from = m.direction === 'out' ? 'me' : c.name;
           print({ id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state }, `${new Date(m.sentAt).toISOString()} ${from}: ${m.body}`);
         }
+        break;
+      }
+      case 'link-accept': {
+        await messenger.waitOnline(CONNECT_WAIT_MS);
+        const { deviceName } = messenger.inspectLink(cmd.link);
+        const linked = await messenger.acceptLink(cmd.link, cmd.historyDays);
+        await messenger.flush();
+        print({ linked: { deviceId: linked.deviceId, name: deviceName } }, `Linked “${deviceName}”.`);
+        break;
+      }
+      case 'devices':
+        for (const d of messenger.devices()) {
+          print({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice }, `${d.deviceId}\t${d.name}${d.isThisDevice ? ' (this device)' : ''}`);
+        }
+        break;
+      case 'revoke':
+        await messenger.waitOnline(CONNECT_WAIT_MS);
+        await messenger.revokeDevice(cmd.deviceId);
+        await messenger.flush();
+        print({ revoked: cmd.deviceId }, `Revoked ${cmd.deviceId}.`);
+        break;
+      case 'backup': {
+        const s = await messenger.backupNow();
+        print({ backedUpAt: s.lastBackupAt }, `Backed up at ${new Date(s.lastBackupAt ?? 0).toISOString()}.`);
         break;
       }
       case 'search': {
