@@ -220,6 +220,14 @@ export class AppSession {
     }
   }
 
+  /** A new phrase and account key; shown once and confirmed like a new account's. */
+  async rotatePhrase(): Promise<{ phrase: string[]; confirmIndices: number[] }> {
+    const phrase = await this.require().rotatePhrase();
+    this.#confirmIndices = pickConfirmIndices();
+    this.#changed();
+    return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
+  }
+
   pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {
     const phrase = this.require().pendingPhrase();
     if (!phrase) throw new ChatError('CHAT_NOT_ALLOWED', 'Your recovery phrase was already confirmed and is no longer stored.');

@@ -4,6 +4,7 @@ import type { AttachmentPointer } from '../../shared/wire/content';
 import type { ContactsRepo } from './contactsRepo';
 import type { DeviceKeys } from './keys';
 import type { RelayLink } from './relayLink';
+import type { BackupKeyRecord } from './accountRecord';
 
 export interface IncomingText {
   readonly conversationId: string;
@@ -29,7 +30,8 @@ export interface ChatEvents {
 
 export interface ChatContext {
   readonly store: LocalStore;
-  readonly keys: DeviceKeys;
+  /** Replaced when the account key rotates (new recovery phrase). */
+  keys: DeviceKeys;
   readonly contacts: ContactsRepo;
   readonly link: RelayLink;
   readonly events: ChatEvents;
@@ -37,5 +39,7 @@ export interface ChatContext {
   readonly settings: () => { readReceipts: boolean; typingIndicators: boolean };
   readonly now: () => number;
   /** Starts fetching a received attachment in the background. */
+  /** One of our devices rotated the account key; switch to it (after the commit that received it). */
+  readonly adoptRotation: (accountSecretKey: Uint8Array, backup: BackupKeyRecord | null) => Promise<void>;
   readonly fetchAttachment: (conversationId: string, messageId: string, attachmentId: string, pointer: AttachmentPointer) => void;
 }

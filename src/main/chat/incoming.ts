@@ -17,6 +17,7 @@ import type { ChatContext } from './context';
 import { ChatError } from './errors';
 import { queueContent, recipientsOf, flushOutbox, refreshDevices } from './outgoing';
 import { applyOwnContent } from './sync';
+import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from './ownDevices';
 
 const RANK: Record<DeliveryState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4 };
@@ -131,6 +132,14 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
       return undefined;
     case 'typing':
       return undefined;
+    case 'accountKeyChange': {
+      // Signed by the key we know: show the change and block sending until the user accepts it.
+      const c = ctx.contacts.get(from.accountId);
+      if (c && !c.pendingAccountId && verifyKeyChange(from.accountId, content.newAccountId, content.signature)) {
+        ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
+      }
+      return undefined;
+    }
     default:
       // sync, contacts, settings, ownDevices: only this account's own devices may send these.
       return undefined;
@@ -217,6 +226,12 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
     ctx.fetchAttachment(conversationId, message.id, attachmentId, text.attachment);
   }
   if (refresh.length > 0 && client) void refreshAll(ctx, client, refresh);
+  if (own && content.type === 'accountRotated') {
+    const secret = fromBase64Url(content.accountSecretKey);
+    if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {
+      void ctx.adoptRotation(secret, content.backup).catch(() => undefined);
+    }
+  }
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
     ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });

@@ -46,6 +46,16 @@ export class DeviceKeys {
     return { publicKey: this.identity.xPublic, privateKey: this.identity.xPrivate };
   }
 
+  /** The same device under a new account key (phrase rotation); the caller then drops this one with disposeAccount(). */
+  withAccount(accountSecret: Uint8Array): DeviceKeys {
+    return new DeviceKeys(this.identity, accountSecret);
+  }
+
+  /** Erases the account secret only (the identity lives on in the DeviceKeys that replaced this one). */
+  disposeAccount(): void {
+    sodium.memzero(this.#accountSecret);
+  }
+
   dispose(): void {
     sodium.memzero(this.#accountSecret);
     this.identity.dispose();

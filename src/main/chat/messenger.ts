@@ -22,14 +22,14 @@ import { ContactsRepo, type ContactRow } from './contactsRepo';
 import { ChatError } from './errors';
 import { handleIncoming, ack } from './incoming';
 import { createInitialPrekeys, DeviceKeys } from './keys';
-import { ensureSessions, flushOutbox, ownRecipients, queueContent, recipientsOf } from './outgoing';
+import { ensureSessions, flushOutbox, ownRecipients, queueContent, recipientsOf, refreshDevices } from './outgoing';
 import { RelayLink } from './relayLink';
 import { AttachmentFiles } from './attachments';
 import { SETTING } from './settingKeys';
 import { AccountBackup, backupKeysOf } from './backups';
 import { restoreBackup } from '../backup';
 import { nameDevice } from './ownDevices';
-import { adoptList, currentEntries, knownListVersion, listOwnDevices, publishList, signNextList, storedList, type OwnDevice } from './ownDevices';
+import { adoptList, currentEntries, knownListVersion, listOwnDevices, nextListVersion, publishList, signNextList, storedList, type OwnDevice } from './ownDevices';
 import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
 import { receiveLink } from '../linking/newDevice';
 import { downloadHistory, importHistory, verifyHistoryFile } from '../linking/history';
@@ -44,6 +44,9 @@ export interface LinkProgress {
 }
 import { confirmRevocation } from '../relayClient/signing';
 import { backupRecordOf, defaultDeviceName, wipeProfile } from './profile';
+import { moveContactAccount, moveOwnAccount, signKeyChange } from '../account/rotation';
+import { signDeviceList } from '../relayClient/signing';
+import type { BackupKeyRecord } from './accountRecord';
 
 export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
 
@@ -91,12 +94,12 @@ export class Messenger {
   #upload: Awaited<ReturnType<typeof createInitialPrekeys>> | null = null;
   #expiry: NodeJS.Timeout | null = null;
   readonly #files: AttachmentFiles;
-  readonly #backup: AccountBackup;
+  #backup: AccountBackup;
   #incoming: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly store: LocalStore,
-    readonly keys: DeviceKeys,
+    keys: DeviceKeys,
     readonly relayUrl: string,
     events: Partial<ChatEvents>,
     onConnection: (s: ConnectionState) => void,
@@ -121,7 +124,7 @@ export class Messenger {
       onState: onConnection,
       onOnline: (client) => this.#onOnline(client),
       onRevoked: (list) => {
-        if (!confirmRevocation(list, keys.accountPublicKey, keys.deviceId, knownListVersion(store))) return false;
+        if (!confirmRevocation(list, this.keys.accountPublicKey, this.keys.deviceId, knownListVersion(store))) return false;
         void this.#wipe();
         return true;
       },
@@ -144,6 +147,7 @@ export class Messenger {
       displayName: () => store.directory.account()?.displayName ?? '',
       settings: () => this.settings(),
       now: Date.now,
+      adoptRotation: (secret, backup) => this.#switchAccount(secret, backup, null),
       fetchAttachment: (conversationId, messageId, attachmentId, pointer) => {
         void this.#files
           .download(this.relayUrl, pointer, attachmentId)
@@ -378,6 +382,72 @@ export class Messenger {
   }
 
   // ── account ──────────────────────────────────────────────────────────────
+
+  /** This device's keys (the account part changes when the phrase rotates). */
+  get keys(): DeviceKeys {
+    return this.#ctx.keys;
+  }
+
+  /**
+   * Rotates the recovery phrase: a new account key. Our other devices get
+   * the new key end to end and switch; contacts get the change signed by the
+   * old key and see a safety-number warning until they accept. Then this
+   * device switches and registers the new account on the relay. Returns the
+   * new phrase (kept sealed until confirmed, like a new account's).
+   */
+  async rotatePhrase(): Promise<string> {
+    const client = await this.#link.online(5_000);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; rotating the phrase needs a connection.');
+    const phrase = generateRecoveryPhrase();
+    const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
+    const secret = recovery.account.secretKey.bytes.slice();
+    const backup = backupRecordOf(recovery);
+    recovery.dispose();
+    const signature = signKeyChange(this.keys.accountSigner.secretKey, secret.subarray(32));
+    const sentAt = Date.now();
+    await this.#toOwnDevices({ v: 1, type: 'accountRotated', sentAt, accountSecretKey: toBase64Url(secret), backup, signature });
+    for (const c of this.#ctx.contacts.all()) {
+      if (c.pendingAccountId) continue;
+      const recipients = recipientsOf(this.#ctx, c.accountId).filter((r) => r.accountId === c.accountId);
+      await ensureSessions(this.#ctx, recipients);
+      queueContent(this.#ctx, recipients, { v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });
+    }
+    // Everything for the old account leaves before the switch (the old mailbox is not read afterwards).
+    for (let i = 0; i < 20 && this.store.delivery.outbox(1).length > 0; i++) {
+      await flushOutbox(this.#ctx).catch(() => undefined);
+      if (this.store.delivery.outbox(1).length > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    await this.#switchAccount(secret, backup, phrase);
+    return phrase;
+  }
+
+  /** Moves this profile to a new account key (ours, or one of our devices rotated it) and reconnects as that account. */
+  async #switchAccount(secret: Uint8Array, backup: BackupKeyRecord | null, pendingPhrase: string | null): Promise<void> {
+    const old = this.#ctx.keys;
+    if (toBase64Url(secret.subarray(32)) === old.accountId) return;
+    const keys = old.withAccount(secret);
+    const now = Date.now();
+    const list = signDeviceList(keys.accountSigner, nextListVersion(0, now), currentEntries(this.store));
+    const d = this.store.directory;
+    const record = decodeAccountRecord(d.account()!.keyMaterial);
+    this.store.db.transaction(() => {
+      moveOwnAccount(this.store, old.accountId, keys.accountId);
+      d.setAccount(keys.accountId, this.displayName, encodeAccountRecord({ ...record, accountSecretKey: secret, pendingPhrase, backup }));
+      adoptList(this.store, list, keys.deviceId);
+      d.setSetting(SETTING_REGISTERED, '0');
+      d.setSetting(SETTING_PREKEYS_UPLOADED, '0');
+      d.setBackupState({ lastBackupAt: null, cursor: null, status: 'idle' });
+    })();
+    this.#upload = await createInitialPrekeys(this.store, keys.identity, now);
+    this.#ctx.keys = keys;
+    old.disposeAccount();
+    await this.#backup.stop();
+    this.#backup = new AccountBackup(this.store, backup ? backupKeysOf(backup) : null, keys.deviceId, () => relayHttpBase(this.relayUrl), () => this.#ctx.events.backupChanged());
+    this.#backup.start();
+    await this.#link.reauth(keys.accountId, keys.deviceSigner);
+    this.#ctx.events.contactsChanged();
+    this.#ctx.events.devicesChanged();
+  }
 
   get displayName(): string {
     return this.#ctx.displayName();
@@ -624,10 +694,9 @@ export class Messenger {
     const c = this.contact(accountId);
     if (!c.pendingAccountId) return c;
     const next = c.pendingAccountId;
-    this.store.db.transaction(() => {
-      this.store.db.prepare(`UPDATE contacts SET account_id = ?, pending_account_id = NULL, trust = 'unverified' WHERE account_id = ?`).run(next, accountId);
-      this.store.db.prepare('UPDATE conversations SET peer_account_id = ? WHERE id = ?').run(next, accountId);
-    })();
+    moveContactAccount(this.store, accountId, next);
+    const client = this.#link.client;
+    if (client) void refreshDevices(this.#ctx, client, next).catch(() => undefined);
     this.#ctx.events.contactsChanged();
     this.#ctx.events.conversationsChanged();
     return this.contact(next);

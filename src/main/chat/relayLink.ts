@@ -41,7 +41,23 @@ export class RelayLink {
   #timer: NodeJS.Timeout | null = null;
   #waiters: ((c: RelayClient) => void)[] = [];
 
-  constructor(private readonly o: RelayLinkOptions) {}
+  readonly #o: { -readonly [K in keyof RelayLinkOptions]: RelayLinkOptions[K] };
+
+  constructor(o: RelayLinkOptions) {
+    this.#o = { ...o };
+  }
+
+  private get o(): RelayLinkOptions {
+    return this.#o;
+  }
+
+  /** Reconnects as another account (after a phrase rotation); the device key stays. */
+  async reauth(accountId: string, device: SigningKey): Promise<void> {
+    await this.stop();
+    this.#o.accountId = accountId;
+    this.#o.device = device;
+    this.start();
+  }
 
   get client(): RelayClient | null {
     return this.#client && !this.#client.closed ? this.#client : null;

@@ -95,6 +95,7 @@ export function createHandlers(core: Core): HandlerTable {
       return { link, expiresAt, qrSvg: await qrSvg(link) };
     },
     cancelLink: () => (s.cancelLink(), {}),
+    rotateRecoveryPhrase: () => s.rotatePhrase(),
     restoreAccount: (r) => s.restore(r),
     listDevices: () => m().devices().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
     inspectLink: (r) => ({ deviceName: m().inspectLink(r.link).deviceName }),

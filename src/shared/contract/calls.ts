@@ -82,6 +82,14 @@ export const accountCalls = {
     response: z.object({ link: z.string(), qrSvg: z.string(), expiresAt: z.number() }),
   },
   cancelLink: { request: empty, response: done },
+  /**
+   * Replaces the recovery phrase with a new one (a new account key): contacts are told, signed by the old key,
+   * and see a safety-number warning. The new phrase must be confirmed like a new account's.
+   */
+  rotateRecoveryPhrase: {
+    request: empty,
+    response: z.object({ phrase: z.array(z.string()).length(24), confirmIndices: z.array(z.number().int()).length(3) }),
+  },
   /** On a fresh install: restores the account from its 24-word phrase and its backup (progress as `transferProgress`, kind 'restore'). */
   restoreAccount: {
     request: req({ phrase: z.string().min(1).max(400), deviceName: DeviceName, passphrase: Passphrase.nullable(), useKeychain: z.boolean() }),

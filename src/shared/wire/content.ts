@@ -65,8 +65,17 @@ export const Content = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('contacts'), contacts: z.array(SyncedContact).min(1).max(100) }).strict(),
   z.object({ ...base, type: z.literal('settings'), readReceipts: z.boolean(), typingIndicators: z.boolean(), notificationPreviews: z.boolean() }).strict(),
   z.object({ ...base, type: z.literal('ownDevices'), devices: z.array(z.object({ deviceId: KeyId, name: z.string().trim().min(1).max(64) }).strict()).min(1).max(64) }).strict(),
+  z.object({
+    ...base,
+    type: z.literal('accountRotated'),
+    accountSecretKey: z.string().length(86),
+    backup: z.object({ id: z.string().min(16).max(64), authKey: z.string().length(43), key: z.string().length(43) }).strict().nullable(),
+    signature: z.string().length(86),
+  }).strict(),
   // ── to contacts and own devices: the sender's signed device list changed, fetch it again ──
   z.object({ ...base, type: z.literal('devicesChanged') }).strict(),
+  // ── to contacts: the sender's account key changed (new recovery phrase), signed by the old key ──
+  z.object({ ...base, type: z.literal('accountKeyChange'), newAccountId: KeyId, signature: z.string().length(86) }).strict(),
 ]);
 export type Content = z.infer<typeof Content>;
 
