@@ -1,70 +1,40 @@
 /**
- * The messaging core one profile directory runs: account creation and
- * unlock, the relay connection, contacts and safety numbers, sending and
- * receiving. The Electron app (through the IPC handlers), the CLI and the
- * tests all drive this same class.
+ * The messaging core one profile directory runs: the relay connection,
+ * contacts and safety numbers, sending and receiving, own devices and the
+ * backup. New profiles are set up in ./newProfile.ts, account-wide device
+ * operations live in ./accountOps.ts. The Electron app (through the IPC
+ * handlers), the CLI and the tests all drive this same class.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { decodeInvite, encodeInvite } from '../../shared/wire/invite';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import type { ConnectionState } from '../../shared/contract';
-import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
-import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
-import { generateIdentityKey, IdentityKeyPair } from '../protocol';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
-import { KEY_FILE, LocalStore, type Keychain, type Message, type PwhashParams } from '../store';
+import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
+import { moveContactAccount } from '../account/rotation';
+import { IdentityKeyPair } from '../protocol';
+import { confirmRevocation } from '../relayClient/signing';
+import { LocalStore, type Message } from '../store';
+import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
 import { decodeAccountRecord, encodeAccountRecord } from './accountRecord';
+import { announceDevices, revokeDevice, rotatePhrase, switchAccount, syncContacts, toOwnDevices, type AccountHost } from './accountOps';
+import { AttachmentFiles, relayHttpBase } from './attachments';
+import { AccountBackup, backupKeysOf } from './backups';
 import type { ChatContext, ChatEvents } from './context';
 import { ContactsRepo, type ContactRow } from './contactsRepo';
 import { ChatError } from './errors';
 import { handleIncoming, ack } from './incoming';
-import { createInitialPrekeys, DeviceKeys } from './keys';
-import { ensureSessions, flushOutbox, ownRecipients, queueContent, recipientsOf, refreshDevices } from './outgoing';
+import { DeviceKeys } from './keys';
+import { createProfile, linkProfile, restoreProfile, profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile, type PrekeyUpload } from './newProfile';
+import { ensureSessions, flushOutbox, queueContent, recipientsOf, refreshDevices } from './outgoing';
+import { adoptList, knownListVersion, listOwnDevices, signNextList, storedList, type OwnDevice } from './ownDevices';
+import { wipeProfile } from './profile';
 import { RelayLink } from './relayLink';
-import { AttachmentFiles } from './attachments';
 import { SETTING } from './settingKeys';
-import { AccountBackup, backupKeysOf } from './backups';
-import { restoreBackup } from '../backup';
-import { nameDevice } from './ownDevices';
-import { adoptList, currentEntries, knownListVersion, listOwnDevices, nextListVersion, publishList, signNextList, storedList, type OwnDevice } from './ownDevices';
-import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
-import { receiveLink } from '../linking/newDevice';
-import { downloadHistory, importHistory, verifyHistoryFile } from '../linking/history';
-import { relayHttpBase } from './attachments';
-import { isParleyError } from '../../shared/errors';
 
-/** What a new device shows while it is being linked. */
-export interface LinkProgress {
-  readonly stage: 'receiving' | 'importing' | 'done';
-  readonly done: number;
-  readonly total: number | null;
-}
-import { confirmRevocation } from '../relayClient/signing';
-import { backupRecordOf, defaultDeviceName, wipeProfile } from './profile';
-import { moveContactAccount, moveOwnAccount, signKeyChange } from '../account/rotation';
-import { signDeviceList } from '../relayClient/signing';
-import type { BackupKeyRecord } from './accountRecord';
-
-export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
-
-export interface UnlockWith {
-  readonly passphrase?: string | undefined;
-  readonly keychain?: Keychain | undefined;
-}
-
-export interface MessengerOptions extends UnlockWith {
-  readonly dir: string;
-  /** Overrides the relay recorded in the account (settings may change it). */
-  readonly relayUrl?: string | undefined;
-  readonly events?: Partial<ChatEvents> | undefined;
-  readonly onConnection?: ((s: ConnectionState) => void) | undefined;
-  readonly nativeBinding?: string | undefined;
-  /** Argon2id limits for a new passphrase wrap (tests use cheaper ones; the default is the store's named limits). */
-  readonly pwhash?: PwhashParams | undefined;
-}
+export { profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
 
 const SETTING_REGISTERED = SETTING.registered;
 const SETTING_PREKEYS_UPLOADED = SETTING.prekeysUploaded;
@@ -72,12 +42,6 @@ const SETTING_READ_RECEIPTS = SETTING.readReceipts;
 const SETTING_TYPING = SETTING.typingIndicators;
 const SETTING_PREVIEWS = SETTING.notificationPreviews;
 const SETTING_RELAY = SETTING.relayUrl;
-/** Set when this device was just linked or restored: announce it to contacts and own devices once online. */
-const SETTING_ANNOUNCE = 'devices.announce';
-/** Attempts to download a linking history before giving up (each resumes where the last stopped). */
-const LINK_DOWNLOAD_ATTEMPTS = 5;
-/** The display name of a restored account until its backup says otherwise (no backup found). */
-const RESTORED_NAME = 'Parley user';
 
 /** How long an arriving envelope waits for the connection to finish authenticating. */
 const RELAY_ONLINE_WAIT_MS = 15_000;
@@ -86,12 +50,10 @@ const EXPIRY_TICK_MS = 1_000;
 
 const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
 
-export const profileExists = (dir: string): boolean => existsSync(path.join(dir, KEY_FILE));
-
 export class Messenger {
   readonly #ctx: ChatContext;
   readonly #link: RelayLink;
-  #upload: Awaited<ReturnType<typeof createInitialPrekeys>> | null = null;
+  #upload: PrekeyUpload | null = null;
   #expiry: NodeJS.Timeout | null = null;
   readonly #files: AttachmentFiles;
   #backup: AccountBackup;
@@ -147,7 +109,7 @@ export class Messenger {
       displayName: () => store.directory.account()?.displayName ?? '',
       settings: () => this.settings(),
       now: Date.now,
-      adoptRotation: (secret, backup) => this.#switchAccount(secret, backup, null),
+      adoptRotation: (secret, backup) => switchAccount(this.#host, secret, backup, null),
       fetchAttachment: (conversationId, messageId, attachmentId, pointer) => {
         void this.#files
           .download(this.relayUrl, pointer, attachmentId)
@@ -169,146 +131,36 @@ export class Messenger {
   static async create(
     o: MessengerOptions & { displayName: string; relayUrl: string; deviceName?: string; onProgress?: (step: CreateStep) => void },
   ): Promise<{ messenger: Messenger; phrase: string }> {
-    await sodium.ready;
-    if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
-    o.onProgress?.('keys');
-    const phrase = generateRecoveryPhrase();
-    const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
-    const accountSecret = recovery.account.secretKey.bytes.slice();
-    const backup = backupRecordOf(recovery);
-    recovery.dispose();
-    const identity = generateIdentityKey();
-    o.onProgress?.('store');
-    const store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
-    const keys = new DeviceKeys(identity, accountSecret);
-    store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase, backup }));
-    store.protocol.setIdentityKeyPairSync(identity.serialize());
-    store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
-    adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
-    const upload = await createInitialPrekeys(store, identity, Date.now());
-    const m = new Messenger(store, keys, o.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
-    m.#upload = upload;
-    m.#startExpiry();
+    const p = await createProfile(o);
+    const m = Messenger.#start(p, o);
     o.onProgress?.('register');
-    m.#link.start();
     const client = await m.#link.online(10_000);
     if (client) o.onProgress?.('prekeys');
     o.onProgress?.('done');
-    return { messenger: m, phrase };
+    return { messenger: m, phrase: p.phrase };
   }
 
-  /**
-   * Links this new desktop to an existing account: shows a link code (via
-   * `onCode`), waits for the existing device, downloads the sealed history
-   * (retrying with byte ranges, so a broken download resumes), checks it,
-   * and only then creates the store and imports everything in one
-   * transaction. A failure at any step leaves no profile behind.
-   */
+  /** Links this new desktop to an existing account (see linkProfile); resolves once linked and imported. */
   static async link(
     o: MessengerOptions & { relayUrl: string; deviceName: string; onCode: (code: string, expiresAt: number) => void; onProgress?: (p: LinkProgress) => void; signal?: AbortSignal },
   ): Promise<Messenger> {
-    await sodium.ready;
-    if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
-    const onProgress = o.onProgress ?? (() => undefined);
-    const { identity, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, signal: o.signal });
-    const h = payload.history;
-    const historyKeys = { key: fromBase64Url(h.key)!, digest: fromBase64Url(h.digest)! };
-    const dir = path.join(o.dir, 'linking');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, 'history.bin');
-    let store: LocalStore | null = null;
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await downloadHistory(relayHttpBase(payload.relayUrl), h.blobId, file, h.size, (n) => onProgress({ stage: 'receiving', done: n, total: h.size }));
-          break;
-        } catch (e) {
-          if (attempt >= LINK_DOWNLOAD_ATTEMPTS || (isParleyError(e) && e.code === 'HISTORY_TAMPERED')) throw e;
-          await new Promise((r) => setTimeout(r, 500 * attempt));
-        }
-      }
-      await verifyHistoryFile(file, historyKeys.digest);
-      store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
-      const accountSecret = fromBase64Url(payload.accountSecretKey)!;
-      const keys = new DeviceKeys(identity, accountSecret);
-      const d = store.directory;
-      d.setAccount(keys.accountId, payload.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: payload.relayUrl, pendingPhrase: null, backup: payload.backup }));
-      store.protocol.setIdentityKeyPairSync(identity.serialize());
-      adoptList(store, payload.list, keys.deviceId);
-      for (const dev of payload.devices) nameDevice(store, dev.deviceId, dev.name);
-      onProgress({ stage: 'importing', done: 0, total: h.messages });
-      await importHistory(store, file, historyKeys, (n) => onProgress({ stage: 'importing', done: n, total: h.messages }));
-      d.setSetting(SETTING_REGISTERED, '1');
-      d.setSetting(SETTING_ANNOUNCE, '1');
-      const upload = await createInitialPrekeys(store, identity, Date.now());
-      const m = new Messenger(store, keys, payload.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
-      m.#upload = upload;
-      m.#startExpiry();
-      m.#link.start();
-      onProgress({ stage: 'done', done: h.messages, total: h.messages });
-      return m;
-    } catch (e) {
-      if (store) {
-        store.close();
-        wipeProfile(o.dir);
-      }
-      identity.dispose();
-      throw e;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return Messenger.#start(await linkProfile(o), o);
   }
 
-  /**
-   * Restores an account on a fresh install from its 24-word phrase: words
-   * and checksum are checked before any key is derived (PHRASE_* errors);
-   * the account key comes back exactly (same invite, same safety numbers),
-   * this device is registered under a newly signed list that names only it
-   * (devices that could not be asked are dropped; they can be linked again),
-   * and the backup is downloaded, verified and imported. A tampered backup
-   * leaves no profile behind; a missing one restores the account alone.
-   */
+  /** Restores an account from its phrase and backup on a fresh install (see restoreProfile). */
   static async restore(
     o: MessengerOptions & { phrase: string; relayUrl: string; deviceName?: string; onProgress?: (p: { phase: 'download' | 'import'; done: number; total: number }) => void },
   ): Promise<{ messenger: Messenger; restoredMessages: number; backupFound: boolean }> {
-    await sodium.ready;
-    if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
-    const recovery = await deriveRecoveryKeys(phraseToSeed(o.phrase));
-    const accountSecret = recovery.account.secretKey.bytes.slice();
-    const identity = generateIdentityKey();
-    const keys = new DeviceKeys(identity, accountSecret);
-    let store: LocalStore | null = null;
-    try {
-      store = await LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
-      store.directory.setAccount(keys.accountId, RESTORED_NAME, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: null, backup: backupRecordOf(recovery) }));
-      store.protocol.setIdentityKeyPairSync(identity.serialize());
-      store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
-      let restoredMessages = 0;
-      let backupFound = true;
-      try {
-        restoredMessages = (await restoreBackup(relayHttpBase(o.relayUrl), recovery, store, o.onProgress)).messages;
-      } catch (e) {
-        if (!(isParleyError(e) && e.code === 'BACKUP_NOT_FOUND')) throw e;
-        backupFound = false;
-      }
-      adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
-      store.directory.setSetting(SETTING_ANNOUNCE, '1');
-      const upload = await createInitialPrekeys(store, identity, Date.now());
-      const m = new Messenger(store, keys, o.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
-      m.#upload = upload;
-      m.#startExpiry();
-      m.#link.start();
-      return { messenger: m, restoredMessages, backupFound };
-    } catch (e) {
-      if (store) {
-        store.close();
-        wipeProfile(o.dir);
-      }
-      keys.dispose();
-      throw e;
-    } finally {
-      recovery.dispose();
-    }
+    const p = await restoreProfile(o);
+    return { messenger: Messenger.#start(p, o), restoredMessages: p.restoredMessages, backupFound: p.backupFound };
+  }
+
+  static #start(p: NewProfile, o: MessengerOptions): Messenger {
+    const m = new Messenger(p.store, p.keys, p.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
+    m.#upload = p.upload;
+    m.#startExpiry();
+    m.#link.start();
+    return m;
   }
 
   /** Unlocks an existing profile. A wrong passphrase is STORE_WRONG_PASSPHRASE and changes nothing. */
@@ -348,9 +200,9 @@ export class Messenger {
       d.setSetting(SETTING_PREKEYS_UPLOADED, '1');
     }
     await ack(this.#ctx, this.store.delivery.pendingAcks());
-    if (d.setting(SETTING_ANNOUNCE) === '1') {
-      d.setSetting(SETTING_ANNOUNCE, '0');
-      await this.#announceDevices();
+    if (d.setting(SETTING.announce) === '1') {
+      d.setSetting(SETTING.announce, '0');
+      await announceDevices(this.#ctx);
     }
     await flushOutbox(this.#ctx);
   }
@@ -386,67 +238,6 @@ export class Messenger {
   /** This device's keys (the account part changes when the phrase rotates). */
   get keys(): DeviceKeys {
     return this.#ctx.keys;
-  }
-
-  /**
-   * Rotates the recovery phrase: a new account key. Our other devices get
-   * the new key end to end and switch; contacts get the change signed by the
-   * old key and see a safety-number warning until they accept. Then this
-   * device switches and registers the new account on the relay. Returns the
-   * new phrase (kept sealed until confirmed, like a new account's).
-   */
-  async rotatePhrase(): Promise<string> {
-    const client = await this.#link.online(5_000);
-    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; rotating the phrase needs a connection.');
-    const phrase = generateRecoveryPhrase();
-    const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
-    const secret = recovery.account.secretKey.bytes.slice();
-    const backup = backupRecordOf(recovery);
-    recovery.dispose();
-    const signature = signKeyChange(this.keys.accountSigner.secretKey, secret.subarray(32));
-    const sentAt = Date.now();
-    await this.#toOwnDevices({ v: 1, type: 'accountRotated', sentAt, accountSecretKey: toBase64Url(secret), backup, signature });
-    for (const c of this.#ctx.contacts.all()) {
-      if (c.pendingAccountId) continue;
-      const recipients = recipientsOf(this.#ctx, c.accountId).filter((r) => r.accountId === c.accountId);
-      await ensureSessions(this.#ctx, recipients);
-      queueContent(this.#ctx, recipients, { v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });
-    }
-    // Everything for the old account leaves before the switch (the old mailbox is not read afterwards).
-    for (let i = 0; i < 20 && this.store.delivery.outbox(1).length > 0; i++) {
-      await flushOutbox(this.#ctx).catch(() => undefined);
-      if (this.store.delivery.outbox(1).length > 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    await this.#switchAccount(secret, backup, phrase);
-    return phrase;
-  }
-
-  /** Moves this profile to a new account key (ours, or one of our devices rotated it) and reconnects as that account. */
-  async #switchAccount(secret: Uint8Array, backup: BackupKeyRecord | null, pendingPhrase: string | null): Promise<void> {
-    const old = this.#ctx.keys;
-    if (toBase64Url(secret.subarray(32)) === old.accountId) return;
-    const keys = old.withAccount(secret);
-    const now = Date.now();
-    const list = signDeviceList(keys.accountSigner, nextListVersion(0, now), currentEntries(this.store));
-    const d = this.store.directory;
-    const record = decodeAccountRecord(d.account()!.keyMaterial);
-    this.store.db.transaction(() => {
-      moveOwnAccount(this.store, old.accountId, keys.accountId);
-      d.setAccount(keys.accountId, this.displayName, encodeAccountRecord({ ...record, accountSecretKey: secret, pendingPhrase, backup }));
-      adoptList(this.store, list, keys.deviceId);
-      d.setSetting(SETTING_REGISTERED, '0');
-      d.setSetting(SETTING_PREKEYS_UPLOADED, '0');
-      d.setBackupState({ lastBackupAt: null, cursor: null, status: 'idle' });
-    })();
-    this.#upload = await createInitialPrekeys(this.store, keys.identity, now);
-    this.#ctx.keys = keys;
-    old.disposeAccount();
-    await this.#backup.stop();
-    this.#backup = new AccountBackup(this.store, backup ? backupKeysOf(backup) : null, keys.deviceId, () => relayHttpBase(this.relayUrl), () => this.#ctx.events.backupChanged());
-    this.#backup.start();
-    await this.#link.reauth(keys.accountId, keys.deviceSigner);
-    this.#ctx.events.contactsChanged();
-    this.#ctx.events.devicesChanged();
   }
 
   get displayName(): string {
@@ -498,7 +289,7 @@ export class Messenger {
     }
     if (patch.readReceipts !== undefined || patch.typingIndicators !== undefined || patch.notificationPreviews !== undefined) {
       const now = this.settings();
-      void this.#toOwnDevices({ v: 1, type: 'settings', sentAt: Date.now(), readReceipts: now.readReceipts, typingIndicators: now.typingIndicators, notificationPreviews: now.notificationPreviews }).catch(() => undefined);
+      void toOwnDevices(this.#ctx, { v: 1, type: 'settings', sentAt: Date.now(), readReceipts: now.readReceipts, typingIndicators: now.typingIndicators, notificationPreviews: now.notificationPreviews }).catch(() => undefined);
     }
     return this.settings();
   }
@@ -551,7 +342,7 @@ export class Messenger {
       this.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: trimmed, expireTimerMs: null });
     })();
     await this.#send(accountId, { v: 1, type: 'profile', name: this.displayName, sentAt: Date.now() });
-    await this.#syncContacts([accountId]);
+    await syncContacts(this.#ctx, [accountId]);
     this.#ctx.events.contactsChanged();
     this.#ctx.events.conversationsChanged();
     return repo.get(accountId)!;
@@ -567,7 +358,7 @@ export class Messenger {
     const c = this.contact(accountId);
     if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', 'Accept the new safety number before verifying it.');
     this.#ctx.contacts.setTrust(accountId, verified ? 'verified' : 'unverified');
-    void this.#syncContacts([accountId]).catch(() => undefined);
+    void syncContacts(this.#ctx, [accountId]).catch(() => undefined);
     this.#ctx.events.contactsChanged();
     this.#ctx.events.conversationsChanged();
     return this.contact(accountId);
@@ -768,40 +559,26 @@ export class Messenger {
     return { ...(await this.#files.read(a, offset)), messageId: a.messageId };
   }
 
-  // ── own devices: sync, linking, revocation ──────────────────────────────
+  // ── own devices: sync, linking, revocation, phrase rotation ─────────────
 
-  /** Sends account-level content to this account's other devices (sessions are made as needed). */
-  async #toOwnDevices(content: Parameters<typeof queueContent>[2]): Promise<void> {
-    const recipients = ownRecipients(this.#ctx);
-    if (recipients.length === 0) return;
-    await ensureSessions(this.#ctx, recipients);
-    queueContent(this.#ctx, recipients, content);
-    void flushOutbox(this.#ctx).catch(() => undefined);
+  get #host(): AccountHost {
+    return {
+      ctx: this.#ctx,
+      store: this.store,
+      link: this.#link,
+      displayName: this.displayName,
+      setUpload: (u) => (this.#upload = u),
+      replaceBackup: async (keys, backup) => {
+        await this.#backup.stop();
+        this.#backup = new AccountBackup(this.store, backup ? backupKeysOf(backup) : null, keys.deviceId, () => relayHttpBase(this.relayUrl), () => this.#ctx.events.backupChanged());
+        this.#backup.start();
+      },
+    };
   }
 
-  /** Tells our other devices about contacts we added or whose trust changed. */
-  async #syncContacts(accountIds: readonly string[]): Promise<void> {
-    const contacts = accountIds.map((id) => this.#ctx.contacts.get(id)).filter((c) => c !== null);
-    if (contacts.length === 0) return;
-    await this.#toOwnDevices({ v: 1, type: 'contacts', sentAt: Date.now(), contacts: contacts.map((c) => ({ accountId: c.accountId, name: c.name, trust: c.trust, relayUrl: c.relayUrl })) });
-  }
-
-  /** Tells contacts and our other devices that this account's device list changed, so they fetch it again. */
-  async #announceDevices(): Promise<void> {
-    const sentAt = Date.now();
-    const names = listOwnDevices(this.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));
-    await this.#toOwnDevices({ v: 1, type: 'ownDevices', sentAt, devices: names });
-    for (const c of this.#ctx.contacts.all()) {
-      if (c.pendingAccountId) continue;
-      try {
-        const recipients = recipientsOf(this.#ctx, c.accountId).filter((r) => r.accountId === c.accountId);
-        await ensureSessions(this.#ctx, recipients);
-        queueContent(this.#ctx, recipients, { v: 1, type: 'devicesChanged', sentAt });
-      } catch {
-        /* that contact learns it on our next message */
-      }
-    }
-    void flushOutbox(this.#ctx).catch(() => undefined);
+  /** A new recovery phrase and account key (accountOps.rotatePhrase); returns the phrase. */
+  rotatePhrase(): Promise<string> {
+    return rotatePhrase(this.#host);
   }
 
   devices(): OwnDevice[] {
@@ -822,16 +599,9 @@ export class Messenger {
     return linked;
   }
 
-  /** Removes a device from the account: a new signed list without it; contacts stop encrypting to it; it wipes itself. */
-  async revokeDevice(deviceId: string): Promise<void> {
-    if (deviceId === this.keys.deviceId) throw new ChatError('CHAT_NOT_ALLOWED', 'This device cannot revoke itself; revoke it from another device.');
-    if (!listOwnDevices(this.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_UNKNOWN_DEVICE', 'That device is not linked to this account.');
-    const client = await this.#link.online(5_000);
-    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
-    await publishList(this.store, this.keys, client, currentEntries(this.store).filter((d) => d.deviceId !== deviceId), Date.now());
-    this.store.db.prepare(`DELETE FROM outbox WHERE recipient = ?`).run(`${this.keys.accountId}.${deviceId}`);
-    this.#ctx.events.devicesChanged();
-    await this.#announceDevices();
+  /** Removes a device from the account (accountOps.revokeDevice). */
+  revokeDevice(deviceId: string): Promise<void> {
+    return revokeDevice(this.#ctx, deviceId);
   }
 
   #wiped: Promise<void> | null = null;

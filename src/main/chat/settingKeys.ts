@@ -6,4 +6,6 @@ export const SETTING = {
   typingIndicators: 'privacy.typingIndicators',
   notificationPreviews: 'privacy.notificationPreviews',
   relayUrl: 'relay.url',
+  /** Set when this device was just linked or restored: announce it to contacts and own devices once online. */
+  announce: 'devices.announce',
 } as const;
