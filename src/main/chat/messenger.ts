@@ -24,6 +24,7 @@ import { AttachmentFiles, relayHttpBase } from './attachments';
 import { AccountBackup, backupKeysOf } from './backups';
 import type { ChatContext, ChatEvents } from './context';
 import { ContactsRepo, type ContactRow } from './contactsRepo';
+import { deleteMessage, editMessage, expireMessages, getMessage, messageContext, messagesChanged, react, type ConversationHost } from './conversationOps';
 import { ChatError } from './errors';
 import { handleIncoming, ack } from './incoming';
 import { DeviceKeys } from './keys';
@@ -417,52 +418,23 @@ export class Messenger {
     return this.store.messages.search(text, limit);
   }
 
-  #own(messageId: string): Message {
-    const m = this.store.messages.get(messageId);
-    if (!m) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That message no longer exists.');
-    return m;
-  }
-
-  #changed(conversationId: string, ids: readonly string[]): void {
-    this.#ctx.events.messagesChanged(conversationId, ids);
-    this.#ctx.events.conversationsChanged();
-  }
-
   /** Edits one of our own messages here and on every recipient device. */
-  async editMessage(messageId: string, text: string): Promise<Message> {
-    const m = this.#own(messageId);
-    if (m.direction !== 'out' || m.deletedAt !== null) throw new ChatError('CHAT_NOT_ALLOWED', 'Only your own messages can be edited.');
-    const now = Date.now();
-    this.store.messages.edit(m.id, text, now);
-    await this.#send(m.conversationId, { v: 1, type: 'edit', target: m.id, text, sentAt: now });
-    this.#changed(m.conversationId, [m.id]);
-    return this.#own(m.id);
+  editMessage(messageId: string, text: string): Promise<Message> {
+    return editMessage(this.#conv, messageId, text);
   }
 
   /** Deletes a message here; for everyone (own messages only) also on the other side. */
-  async deleteMessage(messageId: string, forEveryone: boolean): Promise<void> {
-    const m = this.#own(messageId);
-    if (forEveryone) {
-      if (m.direction !== 'out') throw new ChatError('CHAT_NOT_ALLOWED', 'Only your own messages can be deleted for everyone.');
-      const now = Date.now();
-      this.store.db.prepare(`UPDATE messages SET body = '', deleted_at = ? WHERE id = ?`).run(now, m.id);
-      await this.#send(m.conversationId, { v: 1, type: 'delete', target: m.id, sentAt: now });
-    } else {
-      this.store.messages.delete(m.id);
-    }
-    this.store.checkpoint();
-    this.#changed(m.conversationId, [m.id]);
+  deleteMessage(messageId: string, forEveryone: boolean): Promise<void> {
+    return deleteMessage(this.#conv, messageId, forEveryone);
   }
 
   /** One reaction per person per message; null removes ours. */
-  async react(messageId: string, emoji: string | null): Promise<Message> {
-    const m = this.#own(messageId);
-    const now = Date.now();
-    if (emoji === null) this.store.reactions.remove(m.id, this.keys.accountId);
-    else this.store.reactions.set({ messageId: m.id, sender: this.keys.accountId, emoji, reactedAt: now });
-    await this.#send(m.conversationId, { v: 1, type: 'reaction', target: m.id, emoji, sentAt: now });
-    this.#changed(m.conversationId, [m.id]);
-    return this.#own(m.id);
+  react(messageId: string, emoji: string | null): Promise<Message> {
+    return react(this.#conv, messageId, emoji);
+  }
+
+  get #conv(): ConversationHost {
+    return { ctx: this.#ctx, send: (accountId, content, message) => this.#send(accountId, content, message) };
   }
 
   /** Tells the contact we are (or stopped) typing; dropped when offline or switched off. */
@@ -495,26 +467,12 @@ export class Messenger {
 
   /** Deletes messages whose disappearing timer ran out (and their search rows); returns how many. */
   expireMessages(now = Date.now()): number {
-    const gone = this.store.db.prepare('SELECT id, conversation_id AS c FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').all(now) as { id: string; c: string }[];
-    if (gone.length === 0) return 0;
-    const n = this.store.messages.expire(now);
-    this.store.checkpoint();
-    const byConversation = new Map<string, string[]>();
-    for (const g of gone) byConversation.set(g.c, [...(byConversation.get(g.c) ?? []), g.id]);
-    for (const [c, ids] of byConversation) this.#changed(c, ids);
-    return n;
+    return expireMessages(this.#ctx, now);
   }
 
   /** The messages around one message (for jumping to a search hit). */
   messageContext(messageId: string, limit: number): { conversationId: string; items: Message[] } {
-    const m = this.#own(messageId);
-    const half = Math.max(1, Math.floor(limit / 2));
-    const older = this.store.messages.page(m.conversationId, half, { at: m.sentAt, id: m.id });
-    const newer = this.store.db
-      .prepare('SELECT id FROM messages WHERE conversation_id = ? AND (sent_at, id) > (?, ?) ORDER BY sent_at, id LIMIT ?')
-      .pluck()
-      .all(m.conversationId, m.sentAt, m.id, half) as string[];
-    return { conversationId: m.conversationId, items: [...older, m, ...newer.map((id) => this.#own(id))] };
+    return messageContext(this.#ctx, messageId, limit);
   }
 
   beginAttachment(conversationId: string, name: string, mime: string, size: number): string {
@@ -547,8 +505,8 @@ export class Messenger {
       { id, conversationId: upload.conversationId, sender: this.keys.accountId, direction: 'out', body: '', sentAt: now, receivedAt: now, state: 'queued', expiresAt: timer === null ? null : now + timer },
     );
     this.store.attachments.put({ id: upload.id, messageId: id, contentType: upload.mime, size: upload.size, fileName: upload.name, localPath: upload.file, key: upload.key, digest });
-    this.#changed(upload.conversationId, [id]);
-    return this.#own(id);
+    messagesChanged(this.#ctx, upload.conversationId, [id]);
+    return getMessage(this.#ctx, id);
   }
 
   /** Reads a decrypted attachment chunk by chunk, from offset 0 on. */
