@@ -73,7 +73,7 @@ describe('rotating the recovery phrase', () => {
   it('warns the contact, signed by the old key, and blocks sending until accepted', async () => {
     const newId = ann.messenger.keys.accountId;
     const c = await eventually(() => (ben.messenger.contact(oldAnnId).pendingAccountId === newId ? ben.messenger.contact(oldAnnId) : null));
-    expect(c.trust).toBe('changed');
+    expect(c!.trust).toBe('changed');
     await expect(ben.messenger.sendText(oldAnnId, 'still there?')).rejects.toMatchObject({ code: 'CHAT_IDENTITY_CHANGED' });
     expect(ben.messenger.safetyNumber(oldAnnId).groups).toEqual(ann.messenger.safetyNumber(ben.messenger.keys.accountId).groups);
   });

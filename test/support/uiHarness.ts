@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CALL_NAMES, EVENT_NAMES, subscriberName } from '../../src/shared/contract';
+import { CALL_NAMES, EVENT_NAMES, subscriberName, type EventName, type EventPayload } from '../../src/shared/contract';
 import { PRODUCTION_CSP } from '../../src/shared/csp';
 import type { Core } from '../../src/main/core';
 import { createDispatcher } from '../../src/main/ipc/dispatch';
@@ -29,6 +29,8 @@ export interface AppWindow {
   /** Page errors and console errors seen so far. */
   readonly errors: string[];
   screenshot(name: string): Promise<string>;
+  /** Delivers a main → renderer event as main would (for tests that need a state on screen that passes too fast to see). */
+  deliver<K extends EventName>(name: K, payload: EventPayload<K>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,12 @@ function preloadShim(spec: { calls: string[]; events: { name: string; subscriber
 export async function openApp(
   browser: Browser,
   core: Core,
-  options: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
+  options: {
+    colorScheme?: 'light' | 'dark';
+    viewport?: { width: number; height: number };
+    /** Awaited before each call is dispatched: lets a test hold a call in flight (to see the screen while it runs). */
+    beforeCall?: (name: string) => Promise<void> | undefined;
+  } = {},
 ): Promise<AppWindow> {
   const context = await browser.newContext({
     colorScheme: options.colorScheme ?? 'light',
@@ -94,9 +101,10 @@ export async function openApp(
     }),
   );
 
-  await context.exposeBinding('__parleyInvoke', (source, name: string, payload: unknown) =>
-    dispatch(name, payload, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }),
-  );
+  await context.exposeBinding('__parleyInvoke', async (source, name: string, payload: unknown) => {
+    await options.beforeCall?.(name);
+    return dispatch(name, payload, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() });
+  });
   await context.addInitScript(preloadShim, {
     calls: [...CALL_NAMES],
     events: EVENT_NAMES.map((name) => ({ name, subscriber: subscriberName(name) })),
@@ -107,8 +115,10 @@ export async function openApp(
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
+  const deliver = (name: string, payload: unknown) =>
+    page.evaluate(([n, p]) => (window as unknown as { __parleyDeliver(n: string, p: unknown): void }).__parleyDeliver(n, p), [name, payload] as const);
   const unsubscribe = core.events.subscribe((name, payload) => {
-    void page.evaluate(([n, p]) => (window as unknown as { __parleyDeliver(n: string, p: unknown): void }).__parleyDeliver(n, p), [name, payload] as const).catch(() => {});
+    void deliver(name, payload).catch(() => {});
   });
   await page.goto(`${TEST_APP_ORIGIN}/index.html`);
 
@@ -121,6 +131,9 @@ export async function openApp(
       const file = path.join(screenshotsDir, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
       return file;
+    },
+    async deliver(name, payload) {
+      await deliver(name, payload);
     },
     async close() {
       unsubscribe();

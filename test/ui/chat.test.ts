@@ -4,68 +4,33 @@
  * through a real relay on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createCore, type Core } from '../../src/main/core';
 import { launchChromium } from '../support/browser';
 import { openApp, type AppWindow } from '../support/uiHarness';
 import { startTestRelay } from '../support/relayHarness';
-import { TEST_PASSPHRASE, TEST_PWHASH } from '../support/chatHarness';
+import { TEST_PASSPHRASE } from '../support/chatHarness';
 import { repoRoot } from '../support/paths';
+import { addContactFromQr, bubble, composer, onboard, TestCores } from '../support/uiFlows';
 
 const ANN = 'Annika Vestergaard';
 const BEN = 'Bartholomew Okonkwo';
 const CLEO = 'Cleopatra Lindqvist';
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let browser: Browser;
-const cores: Core[] = [];
-const dirs: string[] = [];
+let cores: TestCores;
 let ann: AppWindow;
 let ben: AppWindow;
 let cleo: AppWindow;
 
-function newCore(): Core {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ui-profile-'));
-  dirs.push(dataDir);
-  const core = createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: relay.url, dataDir, pwhash: TEST_PWHASH });
-  cores.push(core);
-  return core;
-}
-
-async function onboard(w: AppWindow, name: string, shot: string): Promise<void> {
-  const p = w.page;
-  await p.getByRole('button', { name: 'Create a new account' }).click();
-  await p.getByLabel('Your name').fill(name);
-  await p.getByLabel('Passphrase', { exact: true }).fill(TEST_PASSPHRASE);
-  await p.getByLabel('Repeat passphrase').fill(TEST_PASSPHRASE);
-  if (shot) await w.screenshot(`${shot}-create-account`);
-  await p.getByRole('button', { name: 'Create account' }).click();
-  const list = p.getByRole('list', { name: 'Recovery phrase' });
-  await list.waitFor();
-  const words = (await list.locator('.phrase__w').allTextContents()).map((w) => w.trim());
-  expect(words).toHaveLength(24);
-  if (shot) await w.screenshot(`${shot}-recovery-phrase`);
-  await p.getByRole('button', { name: 'I wrote it down' }).click();
-  for (const label of await p.locator('.field__label').allTextContents()) {
-    const n = Number(/Word (\d+)/u.exec(label)?.[1]);
-    await p.getByLabel(label, { exact: true }).fill(words[n - 1]!);
-  }
-  if (shot) await w.screenshot(`${shot}-confirm-phrase`);
-  await p.getByRole('button', { name: 'Confirm' }).click();
-  await p.getByRole('complementary', { name: 'Sidebar' }).waitFor();
-}
-
-const composer = (p: Page) => p.getByRole('textbox', { name: 'Message', exact: true });
-const bubble = (p: Page, text: string) => p.getByRole('log', { name: 'Messages' }).getByRole('article', { name: new RegExp(text) });
-
 beforeAll(async () => {
   relay = await startTestRelay();
+  cores = new TestCores(relay.url);
   browser = await launchChromium();
-  ann = await openApp(browser, newCore());
-  ben = await openApp(browser, newCore(), { colorScheme: 'dark' });
-  cleo = await openApp(browser, newCore());
+  ann = await openApp(browser, cores.create());
+  ben = await openApp(browser, cores.create(), { colorScheme: 'dark' });
+  cleo = await openApp(browser, cores.create());
   await ann.context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await cleo.context.grantPermissions(['clipboard-read', 'clipboard-write']);
 });
@@ -74,7 +39,7 @@ afterAll(async () => {
   await ann?.close();
   await ben?.close();
   await cleo?.close();
-  for (const c of cores) await c.close();
+  await cores?.closeAll();
   await browser?.close();
   await relay?.close();
 });
@@ -88,21 +53,7 @@ describe('chatting in the app', () => {
   });
 
   it('adds a contact by opening a screenshot of the other person’s QR code', async () => {
-    await ben.page.getByRole('button', { name: 'Add contact' }).click();
-    const qr = ben.page.getByRole('img', { name: 'Your invite QR code' });
-    await qr.waitFor();
-    const png = await qr.screenshot();
-    await ben.screenshot('chat-add-contact');
-    await ben.page.getByRole('button', { name: 'Close' }).click();
-
-    await ann.page.getByRole('button', { name: 'Add contact' }).click();
-    await ann.page.getByLabel('Open QR image').setInputFiles({ name: 'invite.png', mimeType: 'image/png', buffer: png });
-    await expect.poll(() => ann.page.getByLabel('Invite code', { exact: true }).inputValue()).toMatch(/^parley1/);
-    await ann.page.getByLabel('Name', { exact: true }).fill(BEN);
-    await ann.page.getByRole('button', { name: 'Add contact' }).last().click();
-    await ann.page.getByRole('heading', { name: BEN }).waitFor();
-    // Ben learns Ann's name from her encrypted introduction.
-    await ben.page.getByRole('button', { name: new RegExp(ANN) }).waitFor();
+    await addContactFromQr(ben, BEN, ann, ANN, 'chat-add-contact');
   });
 
   it('sends with Enter, and shows delivered then read', async () => {
@@ -265,7 +216,7 @@ describe('chatting in the app', () => {
   });
 
   it('keeps a 100,000-message history virtualized: only the rows on screen are in the page', async () => {
-    const core = cores[2]!;
+    const core = cores.cores[2]!;
     const store = core.session.messenger!.store;
     const conversationId = store.messages.listConversations(10)[0]!.id;
     const start = Date.now() - 200_000_000;
@@ -292,11 +243,11 @@ describe('chatting in the app', () => {
   });
 
   it('leaves no message text or contact name readable on disk', async () => {
-    for (const c of cores) c.session.messenger?.store.checkpoint();
+    for (const c of cores.cores) c.session.messenger?.store.checkpoint();
     const canaries = ['owl flies at midnight', 'Bring the lantern', 'while you were away', 'self-destructs', 'found you by your code', 'barn owl', 'Thinking about it', ANN, BEN, CLEO];
     const files = (dir: string): string[] =>
       readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? files(path.join(dir, n)) : [path.join(dir, n)]));
-    for (const dir of [...dirs, relay.dataDir]) {
+    for (const dir of [...cores.dirs, relay.dataDir]) {
       for (const f of files(dir)) {
         const bytes = readFileSync(f);
         for (const c of canaries) expect(bytes.includes(Buffer.from(c)), `${c} in ${f}`).toBe(false);

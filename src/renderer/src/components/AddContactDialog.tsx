@@ -1,11 +1,10 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from '../store/root';
 import { selectContactError, selectInvite } from '../store/contacts/selectors';
 import { CopyButton } from './CopyButton';
 import { Dialog } from './Dialog';
 import { QrImage } from './QrImage';
-import { QrScanner } from './QrScanner';
-import { decodeQrFile } from './qrDecode';
+import { QrSources } from './QrSources';
 import { Field } from './Field';
 
 export function AddContactDialog({ onClose }: { onClose: () => void }) {
@@ -18,7 +17,6 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
   const conversations = useStore((s) => s.conversations);
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
-  const [scanning, setScanning] = useState(false);
   const [fileError, setFileError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -26,11 +24,6 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
     clearError();
     void loadInvite();
   }, [loadInvite, clearError]);
-
-  const onScanned = useCallback((text: string) => {
-    setScanning(false);
-    setCode(text);
-  }, []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -68,29 +61,7 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
                 <textarea id={id} value={code} onChange={(e) => setCode(e.target.value)} rows={3} spellCheck={false} placeholder="parley1…" />
               )}
             </Field>
-            <div className="row">
-              <button type="button" className="button button--secondary" onClick={() => setScanning((s) => !s)}>
-                Scan with camera
-              </button>
-              <label className="button button--secondary file-button">
-                Open QR image
-                <input
-                  type="file"
-                  accept="image/*"
-                  aria-label="Open QR image"
-                  onChange={async (e) => {
-                    const file = e.target.files?.[0];
-                    e.target.value = '';
-                    setFileError(null);
-                    if (!file) return;
-                    const text = await decodeQrFile(file).catch(() => null);
-                    if (text) setCode(text);
-                    else setFileError('No QR code was found in that image.');
-                  }}
-                />
-              </label>
-            </div>
-            {scanning && <QrScanner onCode={onScanned} onClose={() => setScanning(false)} />}
+            <QrSources onCode={setCode} onError={setFileError} />
             <Field label="Name">
               {(id) => (
                 <input id={id} value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="What you call them" />

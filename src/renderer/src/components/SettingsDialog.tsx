@@ -3,6 +3,8 @@ import { useStore } from '../store/root';
 import { selectSettings } from '../store/settings/selectors';
 import { Dialog } from './Dialog';
 import { Field } from './Field';
+import { BackupSection } from './BackupSection';
+import { RotatePhraseSection } from './RotatePhraseSection';
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useStore(selectSettings);
@@ -45,6 +47,8 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           Save relay
         </button>
       </form>
+      <BackupSection />
+      <RotatePhraseSection />
     </Dialog>
   );
 }

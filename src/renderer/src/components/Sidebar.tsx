@@ -5,6 +5,7 @@ import { ConversationList } from './ConversationList';
 import { SearchResults } from './SearchResults';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Icon } from './Icon';
+import { RestoreNotice } from './RestoreNotice';
 
 export function Sidebar() {
   const query = useStore(selectSearchQuery);
@@ -37,6 +38,9 @@ export function Sidebar() {
           <button type="button" className="icon-button" aria-label="Add contact" title="Add contact" onClick={() => openDialog({ kind: 'addContact' })}>
             <Icon name="plus" />
           </button>
+          <button type="button" className="icon-button" aria-label="Devices" title="Devices" onClick={() => openDialog({ kind: 'devices' })}>
+            <Icon name="devices" />
+          </button>
           <button type="button" className="icon-button" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
             <Icon name="settings" />
           </button>
@@ -58,6 +62,7 @@ export function Sidebar() {
           onKeyDown={(e) => e.key === 'Escape' && clearSearch()}
         />
       </div>
+      <RestoreNotice />
       <div className="sidebar__list">{query.trim() ? <SearchResults /> : <ConversationList />}</div>
       <footer className="sidebar__footer">
         <ConnectionBadge />

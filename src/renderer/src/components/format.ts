@@ -7,6 +7,13 @@ export function formatTime(at: number, now = Date.now()): string {
     : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
+/** A day with its year, e.g. “Mar 3, 2025”. */
+export const formatDate = (at: number): string => new Date(at).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+/** A day and a time, e.g. “Mar 3, 2025, 10:42”. */
+export const formatDateTime = (at: number): string =>
+  new Date(at).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;

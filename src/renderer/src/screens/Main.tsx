@@ -6,6 +6,7 @@ import { ChatPane } from '../components/ChatPane';
 import { AddContactDialog } from '../components/AddContactDialog';
 import { SafetyNumberDialog } from '../components/SafetyNumberDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
+import { DevicesDialog } from '../components/DevicesDialog';
 
 export function Main() {
   const dialog = useStore(selectDialog);
@@ -35,6 +36,7 @@ export function Main() {
       {dialog.kind === 'addContact' && <AddContactDialog onClose={closeDialog} />}
       {dialog.kind === 'safetyNumber' && <SafetyNumberDialog contactId={dialog.contactId} onClose={closeDialog} />}
       {dialog.kind === 'settings' && <SettingsDialog onClose={closeDialog} />}
+      {dialog.kind === 'devices' && <DevicesDialog onClose={closeDialog} />}
     </div>
   );
 }

@@ -8,6 +8,10 @@ import type { MessagesSlice } from './messages/state';
 import type { SearchSlice } from './search/state';
 import type { SettingsSlice } from './settings/state';
 import type { UiSlice } from './ui/state';
+import type { LinkSlice } from './link/state';
+import type { RestoreSlice } from './restore/state';
+import type { DevicesSlice } from './devices/state';
+import type { BackupSlice } from './backup/state';
 import { createAppSlice } from './app/actions';
 import { createSessionSlice } from './session/actions';
 import { createContactsSlice } from './contacts/actions';
@@ -16,6 +20,10 @@ import { createMessagesSlice } from './messages/actions';
 import { createSearchSlice } from './search/actions';
 import { createSettingsSlice } from './settings/actions';
 import { createUiSlice } from './ui/actions';
+import { createLinkSlice } from './link/actions';
+import { createRestoreSlice } from './restore/actions';
+import { createDevicesSlice } from './devices/actions';
+import { createBackupSlice } from './backup/actions';
 
 export type RootState = AppSlice &
   SessionSlice &
@@ -24,7 +32,11 @@ export type RootState = AppSlice &
   MessagesSlice &
   SearchSlice &
   SettingsSlice &
-  UiSlice;
+  UiSlice &
+  LinkSlice &
+  RestoreSlice &
+  DevicesSlice &
+  BackupSlice;
 
 export const useStore = create<RootState>()((...a) => ({
   ...createAppSlice(...a),
@@ -35,4 +47,8 @@ export const useStore = create<RootState>()((...a) => ({
   ...createSearchSlice(...a),
   ...createSettingsSlice(...a),
   ...createUiSlice(...a),
+  ...createLinkSlice(...a),
+  ...createRestoreSlice(...a),
+  ...createDevicesSlice(...a),
+  ...createBackupSlice(...a),
 }));

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useStore } from '../../store/root';
 import { selectOnboarding, selectSession, selectSessionBusy, selectSessionError } from '../../store/session/selectors';
 import { Field } from '../../components/Field';
+import { NO_PROTECTION, ProtectionFields, protectionInput, protectionProblem, type Protection } from '../../components/ProtectionFields';
 
 const STEPS = [
   ['keys', 'Generating your keys'],
@@ -17,20 +18,17 @@ export function CreateAccount({ onBack }: { onBack: () => void }) {
   const error = useStore(selectSessionError);
   const progress = useStore(selectOnboarding);
   const createAccount = useStore((s) => s.createAccount);
-  const keychainOk = session?.keychain === 'available';
   const [name, setName] = useState('');
-  const [useKeychain, setUseKeychain] = useState(false);
-  const [passphrase, setPassphrase] = useState('');
-  const [repeat, setRepeat] = useState('');
+  const [protection, setProtection] = useState<Protection>(NO_PROTECTION);
   const [localError, setLocalError] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setLocalError(null);
     if (name.trim().length === 0) return setLocalError('Enter the name your contacts will see.');
-    if (!useKeychain && passphrase.length < 8) return setLocalError('Choose a passphrase of at least 8 characters.');
-    if (passphrase.length > 0 && passphrase !== repeat) return setLocalError('The two passphrases do not match.');
-    await createAccount({ name: name.trim(), passphrase: passphrase.length > 0 ? passphrase : null, useKeychain });
+    const problem = protectionProblem(protection);
+    if (problem) return setLocalError(problem);
+    await createAccount({ name: name.trim(), ...protectionInput(protection) });
   };
 
   const currentStep = progress ? STEPS.findIndex(([k]) => k === progress.step) : -1;
@@ -47,28 +45,7 @@ export function CreateAccount({ onBack }: { onBack: () => void }) {
             </>
           )}
         </Field>
-        <fieldset className="field" disabled={busy}>
-          <legend>Protect the messages stored on this computer</legend>
-          <label className="checkbox">
-            <input type="checkbox" checked={useKeychain} disabled={!keychainOk} onChange={(e) => setUseKeychain(e.target.checked)} />
-            <span>Use this computer’s keychain</span>
-          </label>
-          {session?.keychain === 'insecure' && (
-            <p className="note" role="note">
-              This system has no secure keychain (it would store the key in plain text), so Parley needs a passphrase.
-            </p>
-          )}
-          <Field label={`Passphrase${useKeychain ? ' (optional)' : ''}`}>
-            {(id) => (
-              <input id={id} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" />
-            )}
-          </Field>
-          <Field label="Repeat passphrase">
-            {(id) => (
-              <input id={id} type="password" value={repeat} onChange={(e) => setRepeat(e.target.value)} autoComplete="new-password" />
-            )}
-          </Field>
-        </fieldset>
+        <ProtectionFields keychain={session?.keychain} value={protection} onChange={setProtection} disabled={busy} />
         {(localError || error) && (
           <p className="error" role="alert">
             {localError ?? error?.message}

@@ -1,32 +1,24 @@
 import type { StateCreator } from 'zustand';
 import { parley } from '../../bridge';
+import type { SessionDto } from '../../../../shared/contract';
+import type { Result } from '../../../../shared/result';
+import { ACCOUNT_DATA_RESET } from '../accountReset';
 import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
 import type { SessionSlice } from './state';
 
-export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> = (set, get) => ({
-  session: null,
-  pendingPhrase: null,
-  onboarding: null,
-  sessionBusy: false,
-  sessionError: null,
-  async loadSession() {
-    const r = await parley.getSession();
-    if (r.ok) set({ session: r.value });
-    else set({ sessionError: { code: r.code, message: r.message } });
-  },
-  watchSession() {
-    const a = parley.onSessionChanged((session) => set({ session }));
-    const b = parley.onOnboardingProgress((onboarding) => set({ onboarding }));
-    return () => {
-      a();
-      b();
-    };
-  },
-  async createAccount(input) {
-    set({ sessionBusy: true, sessionError: null, onboarding: null });
+/** The next session, and, when it ends an unlocked account (revoked and wiped), the account data cleared with it. */
+function follow(prev: SessionDto | null, session: SessionDto): Partial<RootState> {
+  const removed = prev?.status === 'unlocked' && session.status === 'new';
+  return removed ? { ...ACCOUNT_DATA_RESET, session, deviceRemoved: true } : { session };
+}
+
+export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> = (set, get) => {
+  /** Runs a call that hands out a new phrase (account creation, rotation); the phrase screen then shows it. */
+  const showNewPhrase = async (call: () => Promise<Result<{ phrase: string[]; confirmIndices: number[] }>>): Promise<boolean> => {
+    set({ sessionBusy: true, sessionError: null });
     try {
-      const value = unwrap(await parley.createAccount(input));
+      const value = unwrap(await call());
       set({ pendingPhrase: { phrase: value.phrase, confirmIndices: value.confirmIndices } });
       await get().loadSession();
       return true;
@@ -36,6 +28,33 @@ export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> =
     } finally {
       set({ sessionBusy: false });
     }
+  };
+  return {
+  session: null,
+  pendingPhrase: null,
+  onboarding: null,
+  sessionBusy: false,
+  sessionError: null,
+  deviceRemoved: false,
+  async loadSession() {
+    const r = await parley.getSession();
+    if (r.ok) set((s) => follow(s.session, r.value));
+    else set({ sessionError: { code: r.code, message: r.message } });
+  },
+  watchSession() {
+    const a = parley.onSessionChanged((session) => set((s) => follow(s.session, session)));
+    const b = parley.onOnboardingProgress((onboarding) => set({ onboarding }));
+    return () => {
+      a();
+      b();
+    };
+  },
+  createAccount(input) {
+    set({ onboarding: null });
+    return showNewPhrase(() => parley.createAccount(input));
+  },
+  rotatePhrase() {
+    return showNewPhrase(() => parley.rotateRecoveryPhrase());
   },
   async loadPendingPhrase() {
     const r = await parley.getPendingRecoveryPhrase();
@@ -77,4 +96,8 @@ export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> =
   clearSessionError() {
     set({ sessionError: null });
   },
-});
+  dismissDeviceRemoved() {
+    set({ deviceRemoved: false });
+  },
+};
+};

@@ -14,3 +14,4 @@ export const selectPendingPhrase = (s: RootState) => s.pendingPhrase;
 export const selectOnboarding = (s: RootState) => s.onboarding;
 export const selectSessionError = (s: RootState) => s.sessionError;
 export const selectSessionBusy = (s: RootState) => s.sessionBusy;
+export const selectDeviceRemoved = (s: RootState) => s.deviceRemoved;

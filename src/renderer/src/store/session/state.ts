@@ -13,12 +13,17 @@ export interface SessionSlice {
   readonly onboarding: EventPayload<'onboardingProgress'> | null;
   readonly sessionBusy: boolean;
   readonly sessionError: UiError | null;
+  /** True when the account was removed while unlocked (this desktop was revoked and wiped itself). */
+  readonly deviceRemoved: boolean;
   loadSession(): Promise<void>;
   watchSession(): () => void;
   createAccount(input: { name: string; passphrase: string | null; useKeychain: boolean }): Promise<boolean>;
   loadPendingPhrase(): Promise<void>;
   confirmPhrase(answers: { index: number; word: string }[]): Promise<boolean>;
+  /** A new recovery phrase (and account key); the phrase screen follows until it is confirmed. */
+  rotatePhrase(): Promise<boolean>;
   unlock(passphrase: string): Promise<boolean>;
   lock(): Promise<void>;
   clearSessionError(): void;
+  dismissDeviceRemoved(): void;
 }

@@ -2,7 +2,8 @@ export type Dialog =
   | { readonly kind: 'none' }
   | { readonly kind: 'addContact' }
   | { readonly kind: 'safetyNumber'; readonly contactId: string }
-  | { readonly kind: 'settings' };
+  | { readonly kind: 'settings' }
+  | { readonly kind: 'devices' };
 
 export interface ActiveUpload {
   readonly uploadId: string;

@@ -1,0 +1,54 @@
+import type { StateCreator } from 'zustand';
+import { parley } from '../../bridge';
+import type { RootState } from '../root';
+import { toUiError, unwrap } from '../types';
+import type { DevicesSlice } from './state';
+
+export const createDevicesSlice: StateCreator<RootState, [], [], DevicesSlice> = (set, get) => ({
+  devices: [],
+  devicesError: null,
+  provisionProgress: null,
+  async loadDevices() {
+    const r = await parley.listDevices();
+    if (r.ok) set({ devices: r.value });
+    else set({ devicesError: { code: r.code, message: r.message } });
+  },
+  watchDevices() {
+    const a = parley.onDevicesChanged(() => void get().loadDevices());
+    const b = parley.onTransferProgress((p) => {
+      if (p.kind === 'provision') set({ provisionProgress: p });
+    });
+    return () => {
+      a();
+      b();
+    };
+  },
+  async revokeDevice(deviceId) {
+    set({ devicesError: null });
+    const r = await parley.revokeDevice({ deviceId });
+    await get().loadDevices();
+    if (!r.ok) set({ devicesError: { code: r.code, message: r.message } });
+    return r.ok;
+  },
+  async inspectLink(link) {
+    set({ devicesError: null });
+    const r = await parley.inspectLink({ link });
+    if (r.ok) return r.value.deviceName;
+    set({ devicesError: { code: r.code, message: r.message } });
+    return null;
+  },
+  async acceptLink(link, historyDays) {
+    set({ devicesError: null, provisionProgress: null });
+    try {
+      const linked = unwrap(await parley.acceptLink({ link, historyDays }));
+      await get().loadDevices();
+      return linked;
+    } catch (e) {
+      set({ devicesError: toUiError(e) });
+      return null;
+    }
+  },
+  clearDevicesError() {
+    set({ devicesError: null, provisionProgress: null });
+  },
+});
