@@ -157,14 +157,23 @@ export async function importHistory(store: LocalStore, file: string, h: Pick<His
   await verifyHistoryFile(file, h.digest);
   let count = 0;
   const decode = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
-  store.db.transaction(() => {
+  // One transaction for everything, opened by hand so the event loop turns between frames and progress
+  // reaches the screen. Nothing else writes to this store yet: it is new, and no Messenger runs on it.
+  const db = store.db;
+  db.exec('BEGIN IMMEDIATE');
+  try {
     let first = true;
     for (const plain of frames(file, h.key)) {
       if (first) importState(store, decode(plain));
       else count += importMessages(store, decode(plain)).written;
       first = false;
       onMessages(count);
+      await new Promise((r) => setImmediate(r));
     }
-  })();
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
   return count;
 }
