@@ -116,6 +116,23 @@ describe('linking a second desktop', () => {
     await eventually(() => ann2.contact(benId).trust === 'verified');
   });
 
+  it('syncs privacy settings to the other desktop', async () => {
+    ann.messenger.updateSettings({ typingIndicators: false, notificationPreviews: false });
+    await eventually(() => !ann2.settings().typingIndicators && !ann2.settings().notificationPreviews);
+    expect(ann2.settings().readReceipts).toBe(true);
+    ann.messenger.updateSettings({ typingIndicators: true, notificationPreviews: true });
+    await eventually(() => ann2.settings().typingIndicators);
+  });
+
+  it('lists both desktops with their link dates and when each last heard from the other', () => {
+    const first = ann.messenger.devices();
+    expect(first).toHaveLength(2);
+    const other = first.find((d) => !d.isThisDevice)!;
+    expect(other.name).toBe('Studio desktop');
+    expect(other.lastSeenAt).toBeGreaterThan(0);
+    expect(first.find((d) => d.isThisDevice)!.linkedAt).toBeLessThanOrEqual(other.linkedAt);
+  });
+
   it('revokes the second desktop: it wipes its keys, and Ben’s next message does not reach it', async () => {
     const ann2Id = ann2.keys.deviceId;
     await ann.messenger.revokeDevice(ann2Id);
