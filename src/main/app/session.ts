@@ -6,6 +6,8 @@
 import { randomInt } from 'node:crypto';
 import type { SessionDto, TransferProgressDto } from '../../shared/contract';
 import { isParleyError } from '../../shared/errors';
+import { notificationFor, type Notifier } from './notifications';
+import type { IncomingText } from '../chat/context';
 import type { ConnectionMonitor } from '../core/connection';
 import type { CoreEvents } from '../core/events';
 import { ChatError } from '../chat/errors';
@@ -25,6 +27,7 @@ export interface AppSessionOptions {
   readonly nativeBinding?: string | undefined;
   readonly pwhash?: PwhashParams | undefined;
   readonly now?: () => number;
+  readonly notifier?: Notifier | undefined;
 }
 
 const STEP_LABEL: Record<CreateStep, string> = {
@@ -93,6 +96,9 @@ export class AppSession {
       contactsChanged: () => ev.emit('contactsChanged', {}),
       typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
       devicesChanged: () => ev.emit('devicesChanged', {}),
+      // A locked app runs no Messenger, so nothing arrives then; previews follow the setting.
+      incomingText: (m: IncomingText) =>
+        this.o.notifier?.notify(notificationFor({ senderName: m.from, text: m.text }, { locked: this.#messenger === null, previews: this.#messenger?.settings().notificationPreviews ?? false })),
       revoked: () => {
         this.#messenger = null;
         this.#changed();

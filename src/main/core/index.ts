@@ -7,6 +7,7 @@ import { ConnectionMonitor } from './connection';
 import type { AppIdentity } from './appInfo';
 import { AppSession } from '../app/session';
 import type { Keychain, PwhashParams } from '../store';
+import type { Notifier } from '../app/notifications';
 
 export interface CoreOptions {
   readonly identity: AppIdentity;
@@ -17,6 +18,8 @@ export interface CoreOptions {
   readonly keychain?: Keychain | undefined;
   readonly nativeBinding?: string | undefined;
   readonly pwhash?: PwhashParams | undefined;
+  /** Shows new-message notifications (the shell's Electron Notification); none in the CLI and tests unless given. */
+  readonly notifier?: Notifier | undefined;
 }
 
 export interface Core {
@@ -38,6 +41,7 @@ export function createCore(options: CoreOptions): Core {
     keychain: options.keychain,
     nativeBinding: options.nativeBinding,
     pwhash: options.pwhash,
+    notifier: options.notifier,
   });
   return {
     options,

@@ -14,6 +14,7 @@ import { bindIpc, forwardEvents } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { ensureLocalRelay } from './embeddedRelay';
 import { electronKeychain } from './safeStorage';
+import { electronNotifier } from './notifier';
 import { DEFAULT_RELAY_URL } from '../../shared/constants';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,7 @@ if (!app.requestSingleInstanceLock()) {
       dataDir: path.join(userData, 'profile'),
       keychain: electronKeychain(),
       nativeBinding: process.env['PARLEY_SQLITE_BINDING'],
+      notifier: electronNotifier(() => BrowserWindow.getAllWindows()[0]?.focus()),
     });
     await core.session.unlockWithKeychain().catch(() => false);
     const dispatch = createDispatcher(createHandlers(core), {
