@@ -136,9 +136,9 @@ for (const s of sides) {
 // ── queries: identical inputs on both sides ──
 const convs = Array.from({ length: LATEST_SAMPLES }, () => `c${Math.floor(rand() * CONVERSATIONS)}`);
 const searchWords = Array.from({ length: SEARCHES }, pick);
-const phraseSource = sides[0]!.db.prepare('SELECT body FROM messages WHERE rowid = ?').pluck();
+const phraseSource = sides[0]!.db.prepare('SELECT body FROM messages WHERE id = ?').pluck();
 const phrases = Array.from({ length: SEARCHES }, () => {
-  const w = (phraseSource.get(1 + Math.floor(rand() * MESSAGES)) as string).split(' ');
+  const w = (phraseSource.get(`m${Math.floor(rand() * MESSAGES)}`) as string).split(' ');
   const k = Math.floor(rand() * (w.length - 1));
   return `${w[k]} ${w[k + 1]}`;
 });
