@@ -7,6 +7,9 @@ import type { LocalStore } from '../store';
 import type { TrustState } from '../store';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
 
+/** What a contact is called until they tell us their name (a first message from someone who added us). */
+export const unknownName = (accountId: string): string => `Unknown ${accountId.slice(0, 6)}`;
+
 export interface ContactRow {
   readonly accountId: string;
   readonly name: string;

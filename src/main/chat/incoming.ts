@@ -17,6 +17,7 @@ import type { ChatContext } from './context';
 import { ChatError } from './errors';
 import { queueContent, recipientsOf, flushOutbox, refreshDevices } from './outgoing';
 import { applyOwnContent } from './sync';
+import { unknownName } from './contactsRepo';
 import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from './ownDevices';
 
@@ -44,10 +45,6 @@ async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string
   const ids = (await client.getDeviceList(a.accountId)).devices.map((d) => d.deviceId);
   if (!ids.includes(a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
   return ids;
-}
-
-function unknownName(accountId: string): string {
-  return `Unknown ${accountId.slice(0, 6)}`;
 }
 
 /** Creates the contact and conversation for a first message from someone who added us. */

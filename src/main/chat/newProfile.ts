@@ -73,6 +73,13 @@ async function fresh(o: MessengerOptions): Promise<void> {
   if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
 }
 
+/** A new profile that failed half way leaves nothing behind. */
+function abandon(store: LocalStore | null, dir: string): void {
+  if (!store) return;
+  store.close();
+  wipeProfile(dir);
+}
+
 const openNewStore = (o: MessengerOptions): Promise<LocalStore> =>
   LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
 
@@ -145,10 +152,7 @@ export async function linkProfile(
     onProgress({ stage: 'done', done: h.messages, total: h.messages });
     return { store, keys, relayUrl: payload.relayUrl, upload, messages };
   } catch (e) {
-    if (store) {
-      store.close();
-      wipeProfile(o.dir);
-    }
+    abandon(store, o.dir);
     identity.dispose();
     throw e;
   } finally {
@@ -192,10 +196,7 @@ export async function restoreProfile(
     const upload = await createInitialPrekeys(store, identity, Date.now());
     return { store, keys, relayUrl: o.relayUrl, upload, restoredMessages, backupFound };
   } catch (e) {
-    if (store) {
-      store.close();
-      wipeProfile(o.dir);
-    }
+    abandon(store, o.dir);
     keys.dispose();
     throw e;
   } finally {

@@ -10,6 +10,7 @@ import type { NewMessage } from '../store';
 import type { ChatContext } from './context';
 import { nameDevice, noteSeen } from './ownDevices';
 import { SETTING } from './settingKeys';
+import { unknownName } from './contactsRepo';
 
 export interface OwnApplied {
   /** The message to insert (a sync transcript of a sent text). */
@@ -19,8 +20,6 @@ export interface OwnApplied {
   /** Accounts whose signed device lists to fetch again after the commit. */
   readonly refresh: string[];
 }
-
-const unknownName = (accountId: string): string => `Unknown ${accountId.slice(0, 6)}`;
 
 /** Makes sure a conversation (and its contact) exists before a transcript lands in it. */
 export function ensureConversation(ctx: ChatContext, accountId: string, name: string | null, relayUrl: string | null = null): void {
