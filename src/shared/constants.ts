@@ -38,7 +38,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 5;
+export const STORE_SCHEMA_VERSION = 6;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -180,6 +180,22 @@ export const DISAPPEARING_CHOICES = [30, 300, 3600, 86_400, 604_800] as const;
 /** Reconnect backoff to the relay: first wait and ceiling. */
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
+
+// ── Delivery and repair (src/main/session, src/main/chat) ─────────────────────
+/** Sent content is kept this long (encrypted store) so a device that could not decrypt it can ask for it again (Signal keeps ~24 h). */
+export const RESEND_LOG_TTL_MS = 24 * 3_600_000;
+/** Most resend-log rows kept; the oldest go first. Bounds the store a chatty account grows. */
+export const RESEND_LOG_MAX_ROWS = 20_000;
+/** Times one logged content is sent again to one device; a peer that keeps failing cannot make us resend forever. */
+export const MAX_RESENDS_PER_ENTRY = 3;
+/** An outgoing message no device confirmed (delivery receipt) within this time shows "not delivered" with a retry action. */
+export const DELIVERY_DEADLINE_MS = 24 * 3_600_000;
+/** Edits, deletes, reactions and receipts that arrive before their target message wait at most this long. */
+export const PENDING_EFFECT_TTL_MS = 7 * 86_400_000;
+/** Most waiting effects kept (oldest dropped first); bounds what a peer can make us hold. */
+export const PENDING_EFFECTS_MAX = 5_000;
+/** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */
+export const RELAY_SEND_WAIT_MS = 5_000;
 
 // ── Backups and snapshots (src/main/backup, src/main/sync) ───────────────────
 /** Messages per chunk that snapshot export reads in one query; bounds memory per step and keeps each read short while the UI is live. */

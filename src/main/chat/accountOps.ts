@@ -14,7 +14,7 @@ import { decodeAccountRecord, encodeAccountRecord, type BackupKeyRecord } from '
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
 import { createInitialPrekeys, type DeviceKeys } from './keys';
-import { ensureSessions, flushOutbox, ownRecipients, queueContent, recipientsOf } from './outgoing';
+import { errorCode, flushOutbox, ownRecipients, recipientsOf, sendContent } from './outgoing';
 import { adoptList, currentEntries, listOwnDevices, nextListVersion, publishList } from './ownDevices';
 import { backupRecordOf } from './profile';
 import type { RelayLink } from './relayLink';
@@ -36,9 +36,8 @@ export interface AccountHost {
 export async function toOwnDevices(ctx: ChatContext, content: Content): Promise<void> {
   const recipients = ownRecipients(ctx);
   if (recipients.length === 0) return;
-  await ensureSessions(ctx, recipients);
-  queueContent(ctx, recipients, content);
-  void flushOutbox(ctx).catch(() => undefined);
+  await sendContent(ctx, recipients, content);
+  void flushOutbox(ctx).catch((e: unknown) => ctx.audit('outbox.failed', { reason: errorCode(e) }));
 }
 
 /** Tells our other devices about contacts we added or whose trust changed. */
@@ -54,10 +53,10 @@ async function toContacts(ctx: ChatContext, content: Content): Promise<void> {
     if (c.pendingAccountId) continue;
     try {
       const recipients = recipientsOf(ctx, c.accountId).filter((r) => r.accountId === c.accountId);
-      await ensureSessions(ctx, recipients);
-      queueContent(ctx, recipients, content);
-    } catch {
-      /* that contact learns it on our next message */
+      await sendContent(ctx, recipients, content);
+    } catch (e) {
+      // That contact learns it on our next message; the failure is recorded.
+      ctx.audit('send.failed', { reason: errorCode(e) });
     }
   }
 }

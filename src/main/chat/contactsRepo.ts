@@ -60,6 +60,11 @@ export class ContactsRepo {
       .run(c.accountId, c.name, now, c.relayUrl);
   }
 
+  /** Sets the name a contact is shown under. */
+  rename(accountId: string, name: string): void {
+    this.store.db.prepare('UPDATE contacts SET display_name = ? WHERE account_id = ?').run(name, accountId);
+  }
+
   setTrust(accountId: string, trust: TrustState): void {
     this.store.db.prepare('UPDATE contacts SET trust = ? WHERE account_id = ?').run(trust, accountId);
   }

@@ -5,6 +5,7 @@ import type { ContactsRepo } from './contactsRepo';
 import type { DeviceKeys } from './keys';
 import type { RelayLink } from './relayLink';
 import type { BackupKeyRecord } from './accountRecord';
+import type { AuditSink, SessionLayer } from '../session/sessionLayer';
 
 export interface IncomingText {
   readonly conversationId: string;
@@ -20,6 +21,8 @@ export interface ChatEvents {
   contactsChanged(): void;
   typing(conversationId: string, typing: boolean): void;
   incomingText(message: IncomingText): void;
+  /** An envelope from a listed device could not be decrypted; a placeholder row shows it and a retry request went out. */
+  undecryptable(message: { conversationId: string | null; from: string; id: string; reason: string; receivedAt: number }): void;
   /** This account's device list or device names changed. */
   devicesChanged(): void;
   /** Another device of the account revoked this one; its profile has been wiped. */
@@ -34,6 +37,10 @@ export interface ChatContext {
   keys: DeviceKeys;
   readonly contacts: ContactsRepo;
   readonly link: RelayLink;
+  /** The one session layer: every encrypt, decrypt and session set-up goes through it. */
+  readonly sessions: SessionLayer;
+  /** Records key-management and session events (no secrets, no content). */
+  readonly audit: AuditSink;
   readonly events: ChatEvents;
   readonly displayName: () => string;
   readonly settings: () => { readReceipts: boolean; typingIndicators: boolean };

@@ -17,7 +17,11 @@ export type ChatErrorCode =
   | 'CHAT_LINK_CANCELLED'
   | 'CHAT_LINK_INVALID'
   | 'CHAT_UNKNOWN_DEVICE'
-  | 'CHAT_REVOKED';
+  | 'CHAT_REVOKED'
+  /** Only a message showing "not delivered" can be sent again. */
+  | 'CHAT_NOT_FAILED'
+  /** The message's content is no longer held for sending again (a file past the resend log's age). */
+  | 'CHAT_RETRY_UNAVAILABLE';
 
 /** Errors of the messaging core, each with one sentence a person can act on. */
 export class ChatError extends ParleyError<ChatErrorCode> {}

@@ -29,7 +29,11 @@ import { ChatError } from './errors';
 import { handleIncoming, ack } from './incoming';
 import { DeviceKeys } from './keys';
 import { createProfile, linkProfile, restoreProfile, profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile, type PrekeyUpload } from './newProfile';
-import { ensureSessions, flushOutbox, queueContent, recipientsOf, refreshDevices } from './outgoing';
+import { errorCode, flushOutbox, flushUnsent, recipientsOf, refreshDevices, sendContent } from './outgoing';
+import { SessionLayer } from '../session/sessionLayer';
+import { DELIVERY_DEADLINE_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { parseContent, type Content } from '../../shared/wire/content';
+import type { NewMessage } from '../store';
 import { adoptList, knownListVersion, listOwnDevices, signNextList, storedList, type OwnDevice } from './ownDevices';
 import { wipeProfile } from './profile';
 import { RelayLink } from './relayLink';
@@ -46,8 +50,8 @@ const SETTING_RELAY = SETTING.relayUrl;
 
 /** How long an arriving envelope waits for the connection to finish authenticating. */
 const RELAY_ONLINE_WAIT_MS = 15_000;
-/** How often disappearing messages are checked for expiry. */
-const EXPIRY_TICK_MS = 1_000;
+/** The upkeep beyond expiry (overdue deliveries, pruning, unsent content) runs every this many expiry ticks. */
+const MAINTENANCE_EVERY_TICKS = 30;
 
 const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
 
@@ -59,6 +63,7 @@ export class Messenger {
   readonly #files: AttachmentFiles;
   #backup: AccountBackup;
   #incoming: Promise<void> = Promise.resolve();
+  #deadlineMs = DELIVERY_DEADLINE_MS;
 
   private constructor(
     readonly store: LocalStore,
@@ -74,6 +79,7 @@ export class Messenger {
       contactsChanged: events.contactsChanged ?? noop,
       typing: events.typing ?? noop,
       incomingText: events.incomingText ?? noop,
+      undecryptable: events.undecryptable ?? noop,
       devicesChanged: events.devicesChanged ?? noop,
       revoked: events.revoked ?? noop,
       backupChanged: events.backupChanged ?? noop,
@@ -101,11 +107,21 @@ export class Messenger {
           .catch(() => undefined);
       },
     });
+    const audit: ChatContext['audit'] = () => undefined;
     this.#ctx = {
       store,
       keys,
       contacts,
       link: this.#link,
+      audit,
+      sessions: new SessionLayer({
+        store,
+        keys: () => this.#ctx.keys,
+        listed: (accountId) => (accountId === this.#ctx.keys.accountId ? store.directory.ownDevices().map((d) => d.deviceId) : contacts.devices(accountId)),
+        link: this.#link,
+        audit,
+        now: Date.now,
+      }),
       events: sink,
       displayName: () => store.directory.account()?.displayName ?? '',
       settings: () => this.settings(),
@@ -159,6 +175,7 @@ export class Messenger {
   static #start(p: NewProfile, o: MessengerOptions): Messenger {
     const m = new Messenger(p.store, p.keys, p.relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
     m.#upload = p.upload;
+    m.#deadlineMs = o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS;
     m.#startExpiry();
     m.#link.start();
     return m;
@@ -178,6 +195,7 @@ export class Messenger {
     const keys = new DeviceKeys(IdentityKeyPair.deserialize(store.protocol.getIdentityKeyPairSync()), record.accountSecretKey);
     const relayUrl = o.relayUrl ?? store.directory.setting(SETTING_RELAY) ?? record.relayUrl;
     const m = new Messenger(store, keys, relayUrl, o.events ?? {}, o.onConnection ?? (() => undefined));
+    m.#deadlineMs = o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS;
     m.#link.start();
     m.#startExpiry();
     return m;
@@ -206,6 +224,7 @@ export class Messenger {
       await announceDevices(this.#ctx);
     }
     await flushOutbox(this.#ctx);
+    await flushUnsent(this.#ctx);
   }
 
   /** Waits until the relay connection is up (or the timeout passes). */
@@ -220,9 +239,27 @@ export class Messenger {
 
   #startExpiry(): void {
     this.#backup.start();
-    this.expireMessages();
-    this.#expiry = setInterval(() => this.expireMessages(), EXPIRY_TICK_MS);
+    this.#maintain();
+    this.#expiry = setInterval(() => this.#maintain(), STORE_EXPIRY_INTERVAL_MS);
     this.#expiry.unref();
+  }
+
+  #ticks = 0;
+  /** The periodic upkeep: expiry every tick; overdue deliveries, log pruning and unsent content every MAINTENANCE_EVERY_TICKS. */
+  #maintain(): void {
+    if (!this.store.db.open) return;
+    this.expireMessages();
+    if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
+    this.store.repairs.prune();
+    this.checkDeliveries();
+    if (this.#link.client) void flushUnsent(this.#ctx).catch((e: unknown) => this.#ctx.audit('send.failed', { reason: errorCode(e) }));
+  }
+
+  /** Outgoing messages nobody confirmed within the deadline show "not delivered" (with a retry action); runs on the upkeep tick. */
+  checkDeliveries(): void {
+    const changed = this.store.messages.failOverdue(Date.now() - this.#deadlineMs);
+    for (const [conversationId, ids] of changed) this.#ctx.events.messagesChanged(conversationId, ids);
+    if (changed.size > 0) this.#ctx.events.conversationsChanged();
   }
 
   async close(): Promise<void> {
@@ -367,11 +404,30 @@ export class Messenger {
 
   // ── messages ─────────────────────────────────────────────────────────────
 
-  async #send(accountId: string, content: Parameters<typeof queueContent>[2], message?: Parameters<typeof queueContent>[3]): Promise<void> {
-    const recipients = recipientsOf(this.#ctx, accountId);
-    await ensureSessions(this.#ctx, recipients);
-    queueContent(this.#ctx, recipients, content, message, accountId);
-    void flushOutbox(this.#ctx).catch(() => undefined);
+  async #send(accountId: string, content: Content, message?: NewMessage): Promise<void> {
+    await sendContent(this.#ctx, recipientsOf(this.#ctx, accountId), content, message, accountId);
+    void flushOutbox(this.#ctx).catch((e: unknown) => this.#ctx.audit('outbox.failed', { reason: errorCode(e) }));
+  }
+
+  /**
+   * Sends a message that shows "not delivered" again, to every current
+   * device of the contact and our other devices, under the same id (the
+   * receiver keeps one copy). It shows "queued" until the relay takes it.
+   */
+  async retryMessage(messageId: string): Promise<Message> {
+    const m = this.store.messages.get(messageId);
+    if (!m || m.direction !== 'out' || m.kind !== 'text' || m.deletedAt !== null) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'There is no message of yours to send again.');
+    if (m.state !== 'failed') throw new ChatError('CHAT_NOT_FAILED', 'Only a message that shows “not delivered” can be sent again.');
+    const logged = this.store.repairs.sentContents(m.id).map((c) => parseContent(c)).find((c) => c.type === 'text');
+    const hasFile = this.store.attachments.forMessage(m.id).length > 0;
+    if (!logged && hasFile) throw new ChatError('CHAT_RETRY_UNAVAILABLE', 'This file is no longer held for sending again; send it once more.');
+    const timer = m.expiresAt == null ? null : Math.max(1, Math.round((m.expiresAt - m.sentAt) / 1000));
+    const content: Content = logged ?? { v: 1, type: 'text', id: m.id, text: m.body, sentAt: m.sentAt, replyTo: m.replyTo ?? null, expireSeconds: timer, attachment: null };
+    this.store.messages.setState(m.id, 'queued');
+    await sendContent(this.#ctx, recipientsOf(this.#ctx, m.conversationId), content, undefined, m.conversationId, m.id);
+    void flushOutbox(this.#ctx).catch((e: unknown) => this.#ctx.audit('outbox.failed', { reason: errorCode(e) }));
+    this.#ctx.events.messagesChanged(m.conversationId, [m.id]);
+    return this.store.messages.get(m.id)!;
   }
 
   /** Sends a text; resolves once it is committed to the outbox (it goes out now or on reconnect). */
@@ -392,7 +448,7 @@ export class Messenger {
   }
 
   #timerMs(conversationId: string): number | null {
-    return (this.store.db.prepare('SELECT expire_timer_ms FROM conversations WHERE id = ?').pluck().get(conversationId) as number | null | undefined) ?? null;
+    return this.store.messages.timerOf(conversationId);
   }
 
   /** Marks a conversation read and, if enabled, tells the sender with an encrypted read receipt. */
@@ -447,7 +503,7 @@ export class Messenger {
   /** Sets the conversation's disappearing-message timer on both sides. */
   async setDisappearingTimer(conversationId: string, seconds: number | null): Promise<void> {
     this.contact(conversationId);
-    this.store.db.prepare('UPDATE conversations SET expire_timer_ms = ? WHERE id = ?').run(seconds === null ? null : seconds * 1000, conversationId);
+    this.store.messages.setTimer(conversationId, seconds === null ? null : seconds * 1000);
     await this.#send(conversationId, { v: 1, type: 'timer', expireSeconds: seconds, sentAt: Date.now() });
     this.#ctx.events.conversationsChanged();
   }

@@ -49,6 +49,8 @@ export interface MessengerOptions extends UnlockWith {
   readonly nativeBinding?: string | undefined;
   /** Argon2id limits for a new passphrase wrap (tests use cheaper ones; the default is the store's named limits). */
   readonly pwhash?: PwhashParams | undefined;
+  /** How long an outgoing message may go unconfirmed before it shows "not delivered" (default DELIVERY_DEADLINE_MS). */
+  readonly deliveryDeadlineMs?: number | undefined;
 }
 
 export type PrekeyUpload = Awaited<ReturnType<typeof createInitialPrekeys>>;

@@ -1,61 +1,32 @@
 /**
- * The send path. Sessions are made (from verified bundles) before anything
- * is encrypted; then ONE transaction advances every recipient's session,
- * stores the message and its outbox entries (sealed envelopes). Only after
- * that commit does anything leave the machine; an outbox entry is removed
- * when the relay confirms it, so a crash or an offline spell resends.
+ * The send path, through the session layer (src/main/session). A send holds
+ * every recipient device, makes missing sessions from checked bundles,
+ * then ONE transaction advances every recipient's session and stores the
+ * message, its outbox entries (sealed envelopes) and the resend log (the
+ * content per device, kept RESEND_LOG_TTL_MS so a device that could not
+ * decrypt it can ask again). A device with no session yet (offline, no
+ * bundle) gets a resend-log row without a digest: flushUnsent encrypts it
+ * once a session can be made. Only after the commit does anything leave the
+ * machine; an outbox entry is removed when the relay confirms it, so a
+ * crash or an offline spell resends.
  */
 import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
-import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
-import { encodeContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
-import { publicKeyFromId } from '../../shared/wire/deviceList';
-import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
-import { encryptMessage, initiateSession, type PreKeyBundle, type ProtocolAddress, addressKey } from '../protocol';
-import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
+import { toBase64Url } from '../../shared/wire/encoding';
+import { encodeContent, parseContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
+import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage, OutboxEntry } from '../store';
 import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList } from './ownDevices';
-import { EnvelopeKind, seal } from '../messaging/sealedSender';
 import type { ChatContext } from './context';
-import { ChatError } from './errors';
 
-function prekeyFrom(w: WirePrekey) {
-  const publicKey = fromBase64Url(w.publicKey);
-  const signature = fromBase64Url(w.signature);
-  if (!publicKey || !signature) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The relay sent a malformed prekey.');
-  return { id: w.keyId, publicKey, signature };
-}
+/** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
+const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend';
 
-export function bundleFromWire(w: WireBundle): PreKeyBundle {
-  const identityKey = publicKeyFromId(w.deviceId);
-  if (!identityKey) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The relay sent a bundle for a malformed device id.');
-  const kem = w.oneTimeKem ?? w.lastResortKem;
-  return {
-    identityKey,
-    signedPreKey: prekeyFrom(w.signedPrekey),
-    oneTimePreKey: w.oneTimeEc ? prekeyFrom(w.oneTimeEc) : undefined,
-    kemPreKey: { ...prekeyFrom(kem), kind: w.oneTimeKem ? 'oneTime' : 'lastResort' },
-  };
-}
-
-/** Makes a session with every target that has none yet (needs the relay; targets it cannot reach are skipped). */
-export async function ensureSessions(ctx: ChatContext, targets: readonly ProtocolAddress[]): Promise<void> {
-  const missing = targets.filter((t) => ctx.store.protocol.loadSessionSync(t) === null);
-  if (missing.length === 0) return;
-  const client = await ctx.link.online(5_000);
-  if (!client) return;
-  for (const t of missing) {
-    let wire: WireBundle;
-    try {
-      wire = await client.fetchBundle(t.accountId, t.deviceId);
-    } catch {
-      continue; // no bundle yet (a device still linking) or rate-limited: the next send tries again
-    }
-    const record = initiateSession(null, ctx.keys.identity, bundleFromWire(wire), ctx.now());
-    ctx.store.protocol.storeSessionSync(t, record);
-  }
-}
+const parseAddress = (key: string): ProtocolAddress => {
+  const [accountId, deviceId] = key.split('.') as [string, string];
+  return { accountId, deviceId };
+};
 
 /** Every device a message to `accountId` goes to: the contact's devices, then this account's other devices. */
 export function recipientsOf(ctx: ChatContext, accountId: string): ProtocolAddress[] {
@@ -76,34 +47,103 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
 }
 
 /**
- * Encrypts `content` to each recipient with a session and commits sessions,
- * message and outbox in one transaction. `conversation` names the peer for
+ * Sends `content` to `recipients`: holds them in the session layer, makes
+ * missing sessions, then encrypts and commits sessions, message, outbox and
+ * resend log in one transaction. `conversation` names the peer for
  * conversation content: this account's other devices then get a sync
- * transcript of it instead.
+ * transcript of it instead. Resolves after the commit (not the upload).
  */
-export function queueContent(ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string): void {
+export async function sendContent(
+  ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string, messageId?: string,
+): Promise<void> {
+  const targets = recipients.filter((r) => !(r.accountId === ctx.keys.accountId && r.deviceId === ctx.keys.deviceId));
+  await ctx.sessions.hold(targets, async () => {
+    for (const t of targets) await ctx.sessions.establish(t);
+    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null);
+  });
+}
+
+/**
+ * Call while holding `recipients`: encrypts `content` to each and commits
+ * sessions, message, outbox and resend log in one transaction.
+ */
+function queueContent(
+  ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
+): void {
   const plaintext = encodeContent(content);
   const ownContent = forOwnDevice(content, conversation);
   const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
   const { store, keys } = ctx;
-  const sender = { accountKey: keys.accountPublicKey, deviceKey: keys.identity.publicKey };
+  const log = RESENDABLE(content);
   store.db.transaction(() => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
+    const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
     for (const r of recipients) {
-      const own = r.accountId === keys.accountId;
-      if (own && r.deviceId === keys.deviceId) continue;
-      const body = own ? ownPlaintext : plaintext;
-      const record = store.protocol.loadSessionSync(r);
-      const deviceKey = publicKeyFromId(r.deviceId);
-      if (!body || !record || !deviceKey) continue;
-      const out = encryptMessage(record, body, ctx.now());
-      store.protocol.storeSessionSync(r, out.record);
-      const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
-      outbox.push({ recipient: addressKey(r), payload: seal(deviceKey, sender, kind, out.ciphertext) });
+      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      if (!body) continue;
+      const sealed = ctx.sessions.encryptFor(r, body);
+      if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
+      if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
-    store.delivery.commitSend({ message, outbox });
+    store.delivery.commitSend({ message, messageId, outbox });
+    store.repairs.logSent(logged);
   }).immediate();
 }
+
+/**
+ * Encrypts logged content that had no session at send time, for every
+ * device a session can now be made with; what still cannot go waits for
+ * the next call (on each connection and on the maintenance tick).
+ */
+export async function flushUnsent(ctx: ChatContext): Promise<number> {
+  const entries = ctx.store.repairs.unsent(RELAY_MAX_SEND_RECIPIENTS);
+  let sent = 0;
+  for (const e of entries) {
+    const to = parseAddress(e.recipient);
+    await ctx.sessions.hold([to], async () => {
+      if (!(await ctx.sessions.establish(to))) return;
+      ctx.store.db.transaction(() => {
+        const sealed = ctx.sessions.encryptFor(to, e.content);
+        if (!sealed) return;
+        ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
+        ctx.store.repairs.markSent(e.id, sealed.digest, false);
+        sent++;
+      }).immediate();
+    });
+  }
+  if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('outbox.failed', { reason: errorCode(err) }));
+  return sent;
+}
+
+/**
+ * Answers a device's retry request: archives the session with it, makes a
+ * fresh one from a new bundle, and sends the logged content again, naming
+ * the digest it repairs. Bounded by MAX_RESENDS_PER_ENTRY per entry.
+ */
+export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Uint8Array, maxResends: number): Promise<boolean> {
+  return ctx.sessions.hold([to], async () => {
+    const entry = ctx.store.repairs.findSent(addressKey(to), digest);
+    if (!entry || entry.resent >= maxResends) {
+      ctx.audit('session.repair_refused', { address: addressKey(to), reason: entry ? 'TOO_MANY_RESENDS' : 'NOT_IN_RESEND_LOG' });
+      return false;
+    }
+    if (!(await ctx.sessions.establish(to, { fresh: true }))) return false;
+    const inner = parseContent(entry.content);
+    if (inner.type === 'retry' || inner.type === 'resend') return false;
+    const wrapped = encodeContent({ v: 1, type: 'resend', sentAt: ctx.now(), repairs: toBase64Url(digest), content: inner });
+    ctx.store.db.transaction(() => {
+      const sealed = ctx.sessions.encryptFor(to, wrapped);
+      if (!sealed) return;
+      ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: entry.messageId });
+      ctx.store.repairs.markSent(entry.id, sealed.digest, true);
+    }).immediate();
+    ctx.audit('session.repaired', { address: addressKey(to), role: 'sender' });
+    return true;
+  });
+}
+
+/** A typed error's code, for the audit log. */
+export const errorCode = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'UNKNOWN');
 
 /** This account's other devices, as recipients of account-level content. */
 export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
@@ -175,7 +215,7 @@ export async function refreshDevices(ctx: ChatContext, client: RelayClient, acco
   const before = ctx.contacts.devices(accountId);
   ctx.store.db.transaction(() => {
     ctx.contacts.setDevices(accountId, ids);
-    for (const d of before) if (!ids.includes(d)) ctx.store.db.prepare('DELETE FROM sessions WHERE address = ?').run(`${accountId}.${d}`);
+    for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
   })();
   return ids;
 }
@@ -191,8 +231,8 @@ async function dropUnlisted(ctx: ChatContext, client: RelayClient, batch: readon
       if (a === accountId && !listed.has(d)) unlisted.add(e.recipient);
     }
   }
-  const gone = ctx.store.db.prepare('SELECT id FROM outbox WHERE recipient = ?').pluck();
-  const ids = [...unlisted].flatMap((r) => gone.all(r) as number[]);
+  const ids = [...unlisted].flatMap((r) => ctx.store.delivery.outboxFor(r));
   if (ids.length > 0) ctx.store.delivery.confirmSent(ids);
+  for (const r of unlisted) ctx.store.repairs.forgetRecipient(r);
   return ids.length;
 }

@@ -1,92 +1,148 @@
 /**
  * Sealed sender: the outer layer of every envelope, so the relay never sees
- * who sent a message. The sender encrypts, to the recipient device's
- * identity key (its X25519 form), its own account and device keys plus the
- * ratchet message:
+ * who sent a message, while the recipient learns it authenticated. Version 2
+ * (two layers, as Signal's sealed sender):
  *
- *   sealed = 0x01 ‖ E (32) ‖ XChaCha20-Poly1305(k, nonce = 0²⁴, ad, inner)
- *   k      = HKDF-SHA256(ikm = X25519(e, R), salt = E ‖ R, info = "Parley-v1 sealed sender", 32)
- *   ad     = 0x01 ‖ E ‖ R
- *   inner  = senderAccountKey (32) ‖ senderDeviceKey (32) ‖ kind (1) ‖ ratchet message
+ *   sealed = 0x02 ‖ E (32) ‖ c1 (80) ‖ c2
+ *   e1     = X25519(e, R)                 k1 = HKDF(e1, salt = E ‖ R, "Parley-v2 sealed sender")
+ *   c1     = XChaCha20-Poly1305(k1, 0²⁴, ad = 0x02 ‖ E ‖ R, senderAccountKey ‖ senderDeviceKey)
+ *   s      = X25519(S, R)                 k2 = HKDF(e1 ‖ s, salt = E ‖ R ‖ c1, "Parley-v2 sealed body")
+ *   c2     = XChaCha20-Poly1305(k2, 0²⁴, ad = 0x02 ‖ E ‖ R ‖ c1, kind (1) ‖ payload)
  *
- * E is a fresh ephemeral X25519 key per envelope, so k is single-use and a
- * zero nonce is safe. The claimed sender is only a hint for choosing the
- * session: the ratchet message itself authenticates the sender's identity
- * key, and the device must appear in the sender account's signed list.
+ * E is a fresh ephemeral X25519 key per envelope, so both keys are single-use
+ * and a zero nonce is safe. S is the sender device's identity key (X25519
+ * form of the Ed25519 key that is its device id): only that device (or the
+ * recipient) can compute s, so an envelope that opens is authenticated as
+ * coming from the device it names — deniably, as in Signal. That is what
+ * lets the receive path tell "a listed device sent something we could not
+ * decrypt" (shown, and repaired) from a forgery (dropped and counted).
+ * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
+ * only their ratchet message vouches for the sender.
  */
 import { hkdfSync, randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { ParleyError } from '../../shared/errors';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
 
-const VERSION = 0x01;
-const INFO = utf8Bytes('Parley-v1 sealed sender');
+const V1 = 0x01;
+const V2 = 0x02;
+const INFO_V1 = utf8Bytes('Parley-v1 sealed sender');
+const INFO_SENDER = utf8Bytes('Parley-v2 sealed sender');
+const INFO_BODY = utf8Bytes('Parley-v2 sealed body');
 const NONCE = new Uint8Array(24);
+/** Length of the sender layer c1: two 32-byte keys and the AEAD tag. */
+const C1_BYTES = 64 + 16;
 
 export type SealedErrorCode = 'SEALED_MALFORMED' | 'SEALED_DECRYPT_FAILED';
+/** Why an envelope could not be opened (its sender is unknown, so nothing else can be said). */
 export class SealedSenderError extends ParleyError<SealedErrorCode> {}
 
-export const EnvelopeKind = { prekey: 1, message: 2 } as const;
+/** What the sealed payload holds: an initial or normal ratchet message, or plaintext content (retry requests only). */
+export const EnvelopeKind = { prekey: 1, message: 2, plaintext: 3 } as const;
+/** One of EnvelopeKind's values. */
 export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
+const KINDS: ReadonlySet<number> = new Set(Object.values(EnvelopeKind));
 
+/** An opened envelope. `authenticated` is true when the static layer proved the sender device key (version 2). */
 export interface Unsealed {
   readonly senderAccountKey: Uint8Array;
   readonly senderDeviceKey: Uint8Array;
   readonly kind: EnvelopeKind;
   readonly message: Uint8Array;
+  readonly authenticated: boolean;
 }
 
-function deriveKey(shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', shared, concatBytes(ephemeral, recipient), INFO, 32));
+/** The sending device: its account and device (Ed25519) keys, and the device key's X25519 private form. */
+export interface SealSender {
+  readonly accountKey: Uint8Array;
+  readonly deviceKey: Uint8Array;
+  readonly x25519PrivateKey: Uint8Array;
 }
 
-/** `recipientDeviceKey` is the recipient device's Ed25519 identity public key. */
-export function seal(
-  recipientDeviceKey: Uint8Array,
-  sender: { accountKey: Uint8Array; deviceKey: Uint8Array },
-  kind: EnvelopeKind,
-  message: Uint8Array,
-): Uint8Array {
-  const recipient = sodium.crypto_sign_ed25519_pk_to_curve25519(recipientDeviceKey);
-  const e = new Uint8Array(randomBytes(32));
-  const E = sodium.crypto_scalarmult_base(e);
-  const shared = sodium.crypto_scalarmult(e, recipient);
-  sodium.memzero(e);
-  const k = deriveKey(shared, E, recipient);
-  sodium.memzero(shared);
-  const inner = concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind]), message);
-  const ad = concatBytes(new Uint8Array([VERSION]), E, recipient);
-  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(inner, ad, null, NONCE, k);
-  sodium.memzero(k);
-  return concatBytes(new Uint8Array([VERSION]), E, ct);
+function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32));
 }
 
-/** `ownX25519` is this device's identity key pair in X25519 form. */
-export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: Uint8Array }): Unsealed {
-  if (sealed.length < 1 + 32 + 16 + 65 || sealed[0] !== VERSION) {
-    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
-  }
-  const E = sealed.subarray(1, 33);
-  let shared: Uint8Array;
+function aeadOpen(ct: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
   try {
-    shared = sodium.crypto_scalarmult(own.privateKey, E);
-  } catch {
-    throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
-  }
-  const k = deriveKey(shared, E, own.publicKey);
-  sodium.memzero(shared);
-  const ad = concatBytes(new Uint8Array([VERSION]), E, own.publicKey);
-  let inner: Uint8Array;
-  try {
-    inner = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed.subarray(33), ad, NONCE, k);
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, ad, NONCE, k);
   } catch {
     throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
   } finally {
     sodium.memzero(k);
   }
+}
+
+function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
+  try {
+    return sodium.crypto_scalarmult(priv, pub);
+  } catch {
+    throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
+  }
+}
+
+/** Seals `message` to the recipient device (`recipientDeviceKey`, its Ed25519 identity public key), authenticated as `sender`. */
+export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array): Uint8Array {
+  const R = sodium.crypto_sign_ed25519_pk_to_curve25519(recipientDeviceKey);
+  const e = new Uint8Array(randomBytes(32));
+  const E = sodium.crypto_scalarmult_base(e);
+  const e1 = sodium.crypto_scalarmult(e, R);
+  sodium.memzero(e);
+  const head = concatBytes(new Uint8Array([V2]), E);
+  const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
+  const c1 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(sender.accountKey, sender.deviceKey), concatBytes(head, R), null, NONCE, k1);
+  sodium.memzero(k1);
+  const s = sodium.crypto_scalarmult(sender.x25519PrivateKey, R);
+  const ikm = concatBytes(e1, s);
+  sodium.memzero(e1);
+  sodium.memzero(s);
+  const k2 = hkdf(ikm, concatBytes(E, R, c1), INFO_BODY);
+  sodium.memzero(ikm);
+  const c2 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(new Uint8Array([kind]), message), concatBytes(head, R, c1), null, NONCE, k2);
+  sodium.memzero(k2);
+  return concatBytes(head, c1, c2);
+}
+
+/** Opens an envelope with this device's identity key pair in X25519 form. */
+export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: Uint8Array }): Unsealed {
+  if (sealed.length >= 1 + 32 + 16 + 65 && sealed[0] === V1) return unsealV1(sealed, own);
+  if (sealed.length < 1 + 32 + C1_BYTES + 16 + 1 || sealed[0] !== V2) {
+    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
+  }
+  const head = sealed.subarray(0, 33);
+  const E = sealed.subarray(1, 33);
+  const c1 = sealed.subarray(33, 33 + C1_BYTES);
+  const e1 = dh(own.privateKey, E);
+  const keys = aeadOpen(c1, concatBytes(head, own.publicKey), hkdf(e1, concatBytes(E, own.publicKey), INFO_SENDER));
+  const senderDeviceKey = keys.slice(32, 64);
+  let S: Uint8Array;
+  try {
+    S = sodium.crypto_sign_ed25519_pk_to_curve25519(senderDeviceKey);
+  } catch {
+    sodium.memzero(e1);
+    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope names a malformed sender device key.');
+  }
+  const s = dh(own.privateKey, S);
+  const ikm = concatBytes(e1, s);
+  sodium.memzero(e1);
+  sodium.memzero(s);
+  const inner = aeadOpen(sealed.subarray(33 + C1_BYTES), concatBytes(head, own.publicKey, c1), hkdf(ikm, concatBytes(E, own.publicKey, c1), INFO_BODY));
+  sodium.memzero(ikm);
+  const kind = inner[0]!;
+  if (!KINDS.has(kind)) throw new SealedSenderError('SEALED_MALFORMED', 'The envelope carries an unknown message kind.');
+  return { senderAccountKey: keys.slice(0, 32), senderDeviceKey, kind: kind as EnvelopeKind, message: inner.slice(1), authenticated: true };
+}
+
+/** Version 1 (ephemeral layer only): the claimed sender is a hint that only the ratchet message can confirm. */
+function unsealV1(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: Uint8Array }): Unsealed {
+  const E = sealed.subarray(1, 33);
+  const shared = dh(own.privateKey, E);
+  const k = hkdf(shared, concatBytes(E, own.publicKey), INFO_V1);
+  sodium.memzero(shared);
+  const inner = aeadOpen(sealed.subarray(33), concatBytes(new Uint8Array([V1]), E, own.publicKey), k);
   const kind = inner[64];
   if (kind !== EnvelopeKind.prekey && kind !== EnvelopeKind.message) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope carries an unknown message kind.');
   }
-  return { senderAccountKey: inner.slice(0, 32), senderDeviceKey: inner.slice(32, 64), kind, message: inner.slice(65) };
+  return { senderAccountKey: inner.slice(0, 32), senderDeviceKey: inner.slice(32, 64), kind, message: inner.slice(65), authenticated: false };
 }

@@ -37,6 +37,8 @@ export interface OutboxEntry {
 export interface SendCommit {
   readonly session?: { readonly address: ProtocolAddress; readonly record: Uint8Array } | undefined;
   readonly message?: NewMessage | undefined;
+  /** The message the outbox entries belong to when it is not inserted here (a late or repeated send of it). */
+  readonly messageId?: string | null | undefined;
   readonly outbox: readonly { readonly recipient: string; readonly payload: Uint8Array }[];
 }
 
@@ -99,7 +101,7 @@ export class Delivery {
       if (c.session) this.protocol.storeSessionSync(c.session.address, c.session.record);
       if (c.message) this.messages.insert(c.message);
       const ins = prep(this.db, 'INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
-      return c.outbox.map((o) => Number(ins.run(c.message?.id ?? null, o.recipient, o.payload, now).lastInsertRowid));
+      return c.outbox.map((o) => Number(ins.run(c.message?.id ?? c.messageId ?? null, o.recipient, o.payload, now).lastInsertRowid));
     }).immediate();
   }
 
@@ -109,6 +111,11 @@ export class Delivery {
     const rows = prep(this.db, 'SELECT id, message_id, recipient, payload, attempts FROM outbox ORDER BY id LIMIT ?').all(limit) as
       { id: number; message_id: string | null; recipient: string; payload: Uint8Array; attempts: number }[];
     return rows.map((r) => ({ id: r.id, messageId: r.message_id, recipient: r.recipient, payload: new Uint8Array(r.payload), attempts: r.attempts }));
+  }
+
+  /** Ids of the outbox entries addressed to one device ("account.device"). */
+  outboxFor(recipient: string): number[] {
+    return prep(this.db, 'SELECT id FROM outbox WHERE recipient = ?').pluck().all(recipient) as number[];
   }
 
   noteAttempt(outboxId: number): void {

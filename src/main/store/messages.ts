@@ -12,6 +12,9 @@ export type MessageDirection = 'in' | 'out';
 export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 const DELIVERY_STATES: ReadonlySet<string> = new Set(['queued', 'sent', 'delivered', 'read', 'failed']);
 
+/** A normal message, or the row shown where an authenticated envelope could not be decrypted (repaired in place by a resend). */
+export type MessageKind = 'text' | 'undecryptable';
+
 export interface NewMessage {
   readonly id: string;
   readonly conversationId: string;
@@ -23,9 +26,12 @@ export interface NewMessage {
   readonly state: DeliveryState;
   readonly replyTo?: string | null | undefined;
   readonly expiresAt?: number | null | undefined;
+  /** Default 'text'. */
+  readonly kind?: MessageKind | undefined;
 }
 
 export interface Message extends NewMessage {
+  readonly kind: MessageKind;
   readonly unread: boolean;
   readonly editedAt: number | null;
   readonly deletedAt: number | null;
@@ -49,13 +55,13 @@ export interface Cursor {
 interface MessageRow {
   id: string; conversation_id: string; sender: string; direction: MessageDirection; body: string; sent_at: number;
   received_at: number; state: DeliveryState; unread: number; reply_to: string | null; edited_at: number | null;
-  deleted_at: number | null; expires_at: number | null;
+  deleted_at: number | null; expires_at: number | null; kind: MessageKind;
 }
-const COLS = 'id, conversation_id, sender, direction, body, sent_at, received_at, state, unread, reply_to, edited_at, deleted_at, expires_at';
+const COLS = 'id, conversation_id, sender, direction, body, sent_at, received_at, state, unread, reply_to, edited_at, deleted_at, expires_at, kind';
 const toMessage = (r: MessageRow): Message => ({
   id: r.id, conversationId: r.conversation_id, sender: r.sender, direction: r.direction, body: r.body, sentAt: r.sent_at,
   receivedAt: r.received_at, state: r.state, unread: r.unread === 1, replyTo: r.reply_to, editedAt: r.edited_at,
-  deletedAt: r.deleted_at, expiresAt: r.expires_at,
+  deletedAt: r.deleted_at, expiresAt: r.expires_at, kind: r.kind,
 });
 
 function checkLimit(limit: number, max: number): void {
@@ -98,9 +104,9 @@ export class MessageRepo {
     if (!m.id || typeof m.body !== 'string' || !Number.isSafeInteger(m.sentAt) || !Number.isSafeInteger(m.receivedAt)) {
       throw new StoreError('STORE_BAD_INPUT', 'A message needs an id, a text body and integer timestamps.');
     }
-    return prep(this.db, `INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`).run(
+    return prep(this.db, `INSERT OR IGNORE INTO messages (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`).run(
       m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state, m.direction === 'in' ? 1 : 0,
-      m.replyTo ?? null, m.expiresAt ?? null).changes > 0;
+      m.replyTo ?? null, m.expiresAt ?? null, m.kind ?? 'text').changes > 0;
   }
 
   private touch(conversationId: string, at: number): void {
@@ -176,6 +182,26 @@ export class MessageRepo {
     prep(this.db, 'UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(body, at, id);
   }
 
+  /** Deletes a message for everyone: the body goes, a "deleted" marker stays. */
+  eraseBody(id: string, at: number): void {
+    prep(this.db, `UPDATE messages SET body = '', deleted_at = ? WHERE id = ?`).run(at, id);
+  }
+
+  /** Marks one incoming message read; true if it was unread. */
+  markOneRead(id: string): boolean {
+    return prep(this.db, `UPDATE messages SET unread = 0 WHERE id = ? AND direction = 'in' AND unread = 1`).run(id).changes > 0;
+  }
+
+  /** The conversation's disappearing timer in milliseconds (null: off or no such conversation). */
+  timerOf(conversationId: string): number | null {
+    return (prep(this.db, 'SELECT expire_timer_ms FROM conversations WHERE id = ?').pluck().get(conversationId) as number | null | undefined) ?? null;
+  }
+
+  /** Sets the conversation's disappearing timer (null: off). */
+  setTimer(conversationId: string, ms: number | null): void {
+    prep(this.db, 'UPDATE conversations SET expire_timer_ms = ? WHERE id = ?').run(ms, conversationId);
+  }
+
   /** Deletes a message row for good (FTS row by trigger; freed pages zeroed by secure_delete). */
   delete(id: string): boolean {
     return prep(this.db, 'DELETE FROM messages WHERE id = ?').run(id).changes > 0;
@@ -185,6 +211,19 @@ export class MessageRepo {
   expire(now: number): number {
     return prep(this.db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
       .run(now, STORE_EXPIRY_BATCH).changes;
+  }
+
+  /**
+   * Outgoing messages still queued or sent (no device confirmed them) that
+   * were sent before `sentBefore`: they become 'failed' ("not delivered").
+   * Returns the changed ids by conversation.
+   */
+  failOverdue(sentBefore: number): Map<string, string[]> {
+    const rows = prep(this.db, `UPDATE messages SET state = 'failed' WHERE direction = 'out' AND state IN ('queued', 'sent') AND sent_at < ?
+      RETURNING id, conversation_id AS c`).all(sentBefore) as { id: string; c: string }[];
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.id]);
+    return out;
   }
 
   /** The next expiry deadline, or null. */

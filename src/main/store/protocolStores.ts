@@ -76,6 +76,10 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     const row = prep(this.db, 'SELECT record FROM sessions WHERE address = ?').get(k) as { record: Uint8Array } | undefined;
     return row ? this.sealer.open('sessions', k, row.record) : null;
   }
+  /** Forgets the session with a device (it left its account's signed list). */
+  deleteSessionSync(a: ProtocolAddress): void {
+    prep(this.db, 'DELETE FROM sessions WHERE address = ?').run(addressKey(a));
+  }
   storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
     const k = addressKey(a);
     prep(this.db, 'INSERT OR REPLACE INTO sessions (address, record, updated_at) VALUES (?, ?, ?)')

@@ -212,8 +212,39 @@ const V5 = `
 ALTER TABLE own_devices ADD COLUMN last_seen_at INTEGER;
 `;
 
+/**
+ * v6 (nothing is lost): placeholder rows for envelopes that authenticated but
+ * did not decrypt; the resend log of recently sent content (so a device that
+ * failed can ask again); effects (edit, delete, reaction, receipt) waiting
+ * for a message that has not arrived yet.
+ */
+const V6 = `
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'undecryptable'));
+CREATE TABLE resend_log (
+  id INTEGER PRIMARY KEY,
+  recipient TEXT NOT NULL,               -- accountId.deviceId
+  digest BLOB,                           -- SHA-256 of the ratchet message sent; NULL until it could be encrypted (no session yet)
+  content BLOB NOT NULL,                 -- encoded content
+  message_id TEXT,
+  created_at INTEGER NOT NULL,
+  resent INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX resend_log_digest ON resend_log(recipient, digest);
+CREATE INDEX resend_log_created ON resend_log(created_at);
+CREATE TABLE pending_effects (
+  id INTEGER PRIMARY KEY,
+  target TEXT NOT NULL,                  -- the message id the effect applies to
+  conversation_id TEXT NOT NULL,
+  sender TEXT NOT NULL,                  -- account id that sent it
+  from_device TEXT NOT NULL,
+  content BLOB NOT NULL,                 -- encoded content
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX pending_effects_target ON pending_effects(target);
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -21,6 +21,7 @@ import {
 import { MessageRepo } from './messages';
 import { SqliteProtocolStores } from './protocolStores';
 import { ReactionRepo } from './reactions';
+import { RepairRepo } from './repairs';
 import { migrate } from './schema';
 import { Sealer } from './seal';
 import { SecretKey } from './secretKey';
@@ -61,6 +62,8 @@ export class LocalStore {
   readonly directory: Directory;
   readonly attachments: AttachmentRepo;
   readonly reactions: ReactionRepo;
+  /** Resend log and effects waiting for their message (nothing is lost). */
+  readonly repairs: RepairRepo;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -77,6 +80,7 @@ export class LocalStore {
     this.directory = new Directory(db, sealer);
     this.attachments = new AttachmentRepo(db, sealer);
     this.reactions = new ReactionRepo(db);
+    this.repairs = new RepairRepo(db, clock);
   }
 
   /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */

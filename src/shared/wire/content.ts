@@ -51,7 +51,8 @@ const SyncedContact = z
   .strict();
 export type SyncedContact = z.infer<typeof SyncedContact>;
 
-export const Content = z.discriminatedUnion('type', [
+/** Every content a device may send through a session (resend and retry wrap or refer to these). */
+const SESSION_CONTENT = [
   TextContent,
   EditContent,
   DeleteContent,
@@ -76,6 +77,22 @@ export const Content = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('devicesChanged') }).strict(),
   // ── to contacts: the sender's account key changed (new recovery phrase), signed by the old key ──
   z.object({ ...base, type: z.literal('accountKeyChange'), newAccountId: KeyId, signature: z.string().length(86) }).strict(),
+] as const;
+
+/** Content that a resend may carry again: anything sent through a session except the repair messages themselves. */
+export const ResendableContent = z.discriminatedUnion('type', SESSION_CONTENT);
+export type ResendableContent = z.infer<typeof ResendableContent>;
+
+/** SHA-256 of a ratchet message, base64url: how a retry request and its resend name the message that failed. */
+const Digest = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
+
+export const Content = z.discriminatedUnion('type', [
+  ...SESSION_CONTENT,
+  // ── repair (docs/protocol.md §4.4) ──
+  // Sent in a sealed envelope of kind "plaintext" (no session): "your message with this digest did not decrypt here".
+  z.object({ ...base, type: z.literal('retry'), digest: Digest }).strict(),
+  // The sender's answer, through a fresh session: the same content again, naming the digest it repairs.
+  z.object({ ...base, type: z.literal('resend'), repairs: Digest, content: ResendableContent }).strict(),
 ]);
 export type Content = z.infer<typeof Content>;
 

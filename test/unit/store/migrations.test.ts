@@ -116,6 +116,20 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 6 keeps seeded v5 messages as plain texts and adds an empty resend log and effect queue', async () => {
+    const db = await freshDb();
+    migrate(db, 5);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'c1', 's', 'out', 'ünïcode', 5, 6, 'sent')`).run();
+    migrate(db, 6);
+    expect(schemaVersion(db)).toBe(6);
+    expect(db.prepare(`SELECT kind, body, state FROM messages WHERE id = 'm1'`).get()).toEqual({ kind: 'text', body: 'ünïcode', state: 'sent' });
+    expect(db.prepare('SELECT count(*) FROM resend_log').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM pending_effects').pluck().get()).toBe(0);
+    expect(() => db.prepare(`UPDATE messages SET kind = 'bogus' WHERE id = 'm1'`).run()).toThrow();
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

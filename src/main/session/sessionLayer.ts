@@ -1,0 +1,163 @@
+/**
+ * The one session layer every path goes through (the app, the CLI, the tests
+ * and the benchmarks all drive Messenger, which owns one of these): it sets
+ * up sessions from checked bundles, encrypts, seals and decrypts.
+ *
+ * Serialization: work on one peer device runs one item at a time, across
+ * sending and receiving (AddressQueue, keyed by "account.device"). A send
+ * holds every recipient's key while it fetches missing bundles and then
+ * encrypts and commits; a receive holds the sender's key from the device
+ * check through the commit. So a session can no longer appear while a
+ * bundle fetch is in flight and then be overwritten: an existing session is
+ * archived inside the record (initiateSession), never replaced.
+ */
+import { createHash } from 'node:crypto';
+import { RELAY_SEND_WAIT_MS } from '../../shared/constants';
+import { toBase64Url } from '../../shared/wire/encoding';
+import { publicKeyFromId } from '../../shared/wire/deviceList';
+import {
+  addressKey, decryptMessage, initiateSession, encryptMessage, requiredPreKeys, type DecryptResult, type ProtocolAddress,
+} from '../protocol';
+import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
+import { EnvelopeKind, seal } from '../messaging/sealedSender';
+import { isParleyError } from '../../shared/errors';
+import type { LocalStore } from '../store';
+import type { DeviceKeys } from '../chat/keys';
+import type { RelayLink } from '../chat/relayLink';
+import { AddressQueue } from './addressQueue';
+import { checkedBundle } from './bundles';
+import { SessionLayerError } from './errors';
+
+/** Records a key-management or session event in the audit log (no secrets, no content). */
+export type AuditSink = (kind: string, detail?: Record<string, string | number | boolean | null>) => void;
+
+/** What the layer needs from the messaging core. */
+export interface SessionLayerDeps {
+  readonly store: LocalStore;
+  /** This device's keys (the account part changes when the phrase rotates). */
+  readonly keys: () => DeviceKeys;
+  /** Device ids in an account's signed device list, as this client last verified it. */
+  readonly listed: (accountId: string) => readonly string[];
+  readonly link: RelayLink;
+  readonly audit: AuditSink;
+  readonly now: () => number;
+}
+
+/** One encrypted, sealed envelope for one device, and the digest that names its ratchet message in retry requests. */
+export interface SealedFor {
+  readonly recipient: string;
+  readonly payload: Uint8Array;
+  readonly digest: Uint8Array;
+}
+
+/** SHA-256 of a ratchet message: the name a retry request and its resend use for it. */
+export const messageDigest = (ratchetMessage: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(ratchetMessage).digest());
+
+/** The session layer of one profile. */
+export class SessionLayer {
+  readonly #queue = new AddressQueue();
+  readonly #d: SessionLayerDeps;
+
+  constructor(deps: SessionLayerDeps) {
+    this.#d = deps;
+  }
+
+  /** Runs `fn` while holding every peer in `peers` (sends, receives and repairs on them wait their turn). */
+  hold<T>(peers: readonly ProtocolAddress[], fn: () => Promise<T> | T): Promise<T> {
+    return this.#queue.runAll(peers.map(addressKey), fn);
+  }
+
+  /** True when a current session with the device exists. */
+  has(a: ProtocolAddress): boolean {
+    return this.#d.store.protocol.loadSessionSync(a) !== null;
+  }
+
+  /**
+   * Call while holding `a`. Makes a session with `a` if there is none, or,
+   * with `fresh`, archives the current one and starts a new one (repair).
+   * Returns false when it cannot now (offline, no bundle, refused bundle):
+   * the reason is in the audit log and the caller keeps the work queued.
+   */
+  async establish(a: ProtocolAddress, opts: { fresh?: boolean } = {}): Promise<boolean> {
+    if (!opts.fresh && this.has(a)) return true;
+    const client = await this.#d.link.online(RELAY_SEND_WAIT_MS);
+    if (!client) return false;
+    const address = addressKey(a);
+    try {
+      const wire = await client.fetchBundle(a.accountId, a.deviceId);
+      const bundle = checkedBundle(a, wire, this.#d.listed(a.accountId));
+      const p = this.#d.store.protocol;
+      const current = p.loadSessionSync(a);
+      const record = initiateSession(current, this.#d.keys().identity, bundle, this.#d.now());
+      p.storeSessionSync(a, record);
+      if (current) this.#d.audit('session.archived', { address, reason: opts.fresh ? 'repair' : 'replaced' });
+      this.#d.audit('session.established', { address, role: 'initiator', oneTimePreKey: bundle.oneTimePreKey !== undefined });
+      return true;
+    } catch (e) {
+      // Typed and recorded; the content stays in the resend log / outbox for the next attempt.
+      this.#d.audit('session.failed', { address, reason: isParleyError(e) ? e.code : 'UNKNOWN' });
+      if (e instanceof SessionLayerError) return false;
+      if (isParleyError(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Call while holding `a`, inside the send transaction: advances the
+   * session and returns the sealed envelope (null when there is no session).
+   */
+  encryptFor(a: ProtocolAddress, plaintext: Uint8Array): SealedFor | null {
+    const p = this.#d.store.protocol;
+    const record = p.loadSessionSync(a);
+    const deviceKey = publicKeyFromId(a.deviceId);
+    if (!record || !deviceKey) return null;
+    const out = encryptMessage(record, plaintext, this.#d.now());
+    p.storeSessionSync(a, out.record);
+    const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
+    return { recipient: addressKey(a), payload: seal(deviceKey, this.#sender(), kind, out.ciphertext), digest: messageDigest(out.ciphertext) };
+  }
+
+  /** Seals plaintext content (a retry request) to a device, without a session. */
+  sealPlain(a: ProtocolAddress, plaintext: Uint8Array): Uint8Array {
+    const deviceKey = publicKeyFromId(a.deviceId);
+    if (!deviceKey) throw new SessionLayerError('SESSION_UNLISTED_DEVICE', 'That device id is malformed.');
+    return seal(deviceKey, this.#sender(), EnvelopeKind.plaintext, plaintext);
+  }
+
+  /**
+   * Call while holding `from`: decrypts without writing anything. The caller
+   * commits the result (record, consumed prekeys, content) in one
+   * transaction; a throw changes nothing.
+   */
+  decrypt(from: ProtocolAddress, remoteIdentity: Uint8Array, message: Uint8Array): DecryptResult {
+    const p = this.#d.store.protocol;
+    const need = requiredPreKeys(message);
+    return decryptMessage({
+      record: p.loadSessionSync(from),
+      identity: this.#d.keys().identity,
+      remoteIdentity,
+      message,
+      preKeys: need
+        ? {
+            signedPreKey: p.loadSignedPreKeySync(need.signedPreKeyId),
+            oneTimePreKey: need.oneTimePreKeyId === null ? null : p.loadPreKeySync(need.oneTimePreKeyId),
+            kemPreKey: p.loadKyberPreKeySync(need.kemPreKeyId),
+          }
+        : undefined,
+      now: this.#d.now(),
+    });
+  }
+
+  /** Peers with work queued or running. */
+  get busy(): number {
+    return this.#queue.busy;
+  }
+
+  #sender() {
+    const k = this.#d.keys();
+    return { accountKey: k.accountPublicKey, deviceKey: k.identity.publicKey, x25519PrivateKey: k.x25519.privateKey };
+  }
+}
+
+/** Base64url of a digest, as retry requests and placeholders carry it. */
+export const digestId = (digest: Uint8Array): string => toBase64Url(digest);

@@ -1,0 +1,96 @@
+/**
+ * What "nothing is lost" keeps in the store: the resend log (recently sent
+ * content per recipient device, so a device that could not decrypt it can
+ * ask again), and effects that arrived before their target message. Both
+ * are bounded by count and age (src/shared/constants.ts); both live in the
+ * encrypted database like every message.
+ */
+import {
+  PENDING_EFFECT_TTL_MS, PENDING_EFFECTS_MAX, RESEND_LOG_MAX_ROWS, RESEND_LOG_TTL_MS,
+} from '../../shared/constants';
+import { prep, type SqliteDatabase } from './database';
+
+/** One logged send to one device. `digest` is null while the content still waits for a session with that device. */
+export interface ResendEntry {
+  readonly id: number;
+  readonly recipient: string;
+  readonly content: Uint8Array;
+  readonly messageId: string | null;
+  readonly resent: number;
+  readonly createdAt: number;
+}
+
+/** An edit, delete, reaction or receipt waiting for its target message. */
+export interface PendingEffect {
+  readonly conversationId: string;
+  readonly sender: string;
+  readonly fromDevice: string;
+  readonly content: Uint8Array;
+}
+
+interface ResendRow { id: number; recipient: string; content: Uint8Array; message_id: string | null; resent: number; created_at: number }
+const toEntry = (r: ResendRow): ResendEntry => ({
+  id: r.id, recipient: r.recipient, content: new Uint8Array(r.content), messageId: r.message_id, resent: r.resent, createdAt: r.created_at,
+});
+
+/** The resend log and the pending-effects queue. */
+export class RepairRepo {
+  constructor(private readonly db: SqliteDatabase, private readonly clock: () => number = Date.now) {}
+
+  /** Logs content sent (or still to send) to each recipient device; call inside the send transaction. */
+  logSent(rows: readonly { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[]): void {
+    const ins = prep(this.db, 'INSERT INTO resend_log (recipient, digest, content, message_id, created_at) VALUES (?, ?, ?, ?, ?)');
+    const now = this.clock();
+    for (const r of rows) ins.run(r.recipient, r.digest, r.content, r.messageId, now);
+  }
+
+  /** The logged content a device's retry request names (by the digest of the ratchet message it could not decrypt). */
+  findSent(recipient: string, digest: Uint8Array): ResendEntry | null {
+    const r = prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? AND digest = ?')
+      .get(recipient, digest) as ResendRow | undefined;
+    return r ? toEntry(r) : null;
+  }
+
+  /** The encoded contents logged for one message (one per recipient device), newest first. */
+  sentContents(messageId: string): Uint8Array[] {
+    return (prep(this.db, 'SELECT content FROM resend_log WHERE message_id = ? ORDER BY id DESC').pluck().all(messageId) as Uint8Array[]).map((c) => new Uint8Array(c));
+  }
+
+  /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
+  unsent(limit: number): ResendEntry[] {
+    return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')
+      .all(limit) as ResendRow[]).map(toEntry);
+  }
+
+  /** Records the digest of the ratchet message an entry finally went out as (or again, for a resend). */
+  markSent(id: number, digest: Uint8Array, resend: boolean): void {
+    prep(this.db, 'UPDATE resend_log SET digest = ?, resent = resent + ? WHERE id = ?').run(digest, resend ? 1 : 0, id);
+  }
+
+  /** Forgets entries for a device (it left its account's list): there is nobody to deliver them to. */
+  forgetRecipient(recipient: string): number {
+    return prep(this.db, 'DELETE FROM resend_log WHERE recipient = ?').run(recipient).changes;
+  }
+
+  /** Keeps `effect` until its target arrives; the oldest go once PENDING_EFFECTS_MAX are held. */
+  holdEffect(target: string, effect: PendingEffect): void {
+    prep(this.db, 'INSERT INTO pending_effects (target, conversation_id, sender, from_device, content, received_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(target, effect.conversationId, effect.sender, effect.fromDevice, effect.content, this.clock());
+    prep(this.db, 'DELETE FROM pending_effects WHERE id <= (SELECT id FROM pending_effects ORDER BY id DESC LIMIT 1 OFFSET ?)').run(PENDING_EFFECTS_MAX);
+  }
+
+  /** Removes and returns the effects waiting for `target`, in arrival order. */
+  takeEffects(target: string): PendingEffect[] {
+    const rows = prep(this.db, 'DELETE FROM pending_effects WHERE target = ? RETURNING id, conversation_id, sender, from_device, content').all(target) as
+      { id: number; conversation_id: string; sender: string; from_device: string; content: Uint8Array }[];
+    return rows.sort((a, b) => a.id - b.id).map((r) => ({ conversationId: r.conversation_id, sender: r.sender, fromDevice: r.from_device, content: new Uint8Array(r.content) }));
+  }
+
+  /** Drops resend entries and waiting effects past their age or count bounds; returns how many rows went. */
+  prune(now = this.clock()): number {
+    let n = prep(this.db, 'DELETE FROM resend_log WHERE created_at < ?').run(now - RESEND_LOG_TTL_MS).changes;
+    n += prep(this.db, 'DELETE FROM resend_log WHERE id <= (SELECT id FROM resend_log ORDER BY id DESC LIMIT 1 OFFSET ?)').run(RESEND_LOG_MAX_ROWS).changes;
+    n += prep(this.db, 'DELETE FROM pending_effects WHERE received_at < ?').run(now - PENDING_EFFECT_TTL_MS).changes;
+    return n;
+  }
+}
