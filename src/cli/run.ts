@@ -7,7 +7,7 @@
 import { isParleyError } from '../shared/errors';
 import { DEFAULT_RELAY_URL } from '../shared/constants';
 import { Messenger } from '../main/chat/messenger';
-import type { IncomingText } from '../main/chat/context';
+import type { ChatEvents, IncomingText } from '../main/chat/context';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
 import { open, stat } from 'node:fs/promises';
@@ -78,6 +78,14 @@ async function passphrase(io: CliIo): Promise<string> {
   return p;
 }
 
+/** One line `receive` prints: a text, or a placeholder for a message that did not decrypt (repaired by a later text line). */
+type ReceivedLine =
+  | { readonly type: 'text'; readonly from: string; readonly text: string; readonly id: string; readonly sentAt: number }
+  | { readonly type: 'undecryptable'; readonly from: string; readonly id: string; readonly receivedAt: number; readonly reason: string; readonly message: string };
+
+/** The sentence a placeholder shows, in the app and here. */
+const undecryptableNotice = (from: string): string => `A message from ${from} couldn’t be decrypted. Parley asked ${from}’s device to send it again.`;
+
 function printer(args: CliArgs, io: CliIo) {
   return (value: Record<string, unknown>, human: string) => io.out(args.json ? JSON.stringify(value) : human);
 }
@@ -85,11 +93,15 @@ function printer(args: CliArgs, io: CliIo) {
 async function execute(args: CliArgs, io: CliIo): Promise<number> {
   const print = printer(args, io);
   const cmd = args.command;
-  const inbox: IncomingText[] = [];
+  const inbox: ReceivedLine[] = [];
   let wake: (() => void) | null = null;
-  const events = {
+  const events: Partial<ChatEvents> = {
     incomingText: (m: IncomingText) => {
-      inbox.push(m);
+      inbox.push({ type: 'text', from: m.from, text: m.text, id: m.id, sentAt: m.sentAt });
+      wake?.();
+    },
+    undecryptable: (u) => {
+      inbox.push({ type: 'undecryptable', from: u.from, id: u.id, receivedAt: u.receivedAt, reason: u.reason, message: undecryptableNotice(u.from) });
       wake?.();
     },
   };
@@ -199,7 +211,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         const emit = () => {
           for (; printed < inbox.length; printed++) {
             const m = inbox[printed]!;
-            print({ from: m.from, text: m.text, id: m.id, sentAt: m.sentAt }, `${new Date(m.sentAt).toISOString()} ${m.from}: ${m.text}`);
+            if (m.type === 'text') print(m, `${new Date(m.sentAt).toISOString()} ${m.from}: ${m.text}`);
+            else print(m, `${new Date(m.receivedAt).toISOString()} ${m.message}`);
           }
         };
         let stopped = false;
@@ -227,7 +240,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         const c = messenger.contactByName(cmd.contactName);
         for (const m of messenger.history(c.accountId, Math.min(cmd.limit, 500))) {
           const from = m.direction === 'out' ? 'me' : c.name;
-          print({ id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state }, `${new Date(m.sentAt).toISOString()} ${from}: ${m.body}`);
+          if (m.kind === 'undecryptable') print({ type: 'undecryptable', id: m.id, from, sentAt: m.sentAt, message: undecryptableNotice(c.name) }, `${new Date(m.sentAt).toISOString()} ${undecryptableNotice(c.name)}`);
+          else print({ type: 'text', id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state }, `${new Date(m.sentAt).toISOString()} ${from}: ${m.body}${m.state === 'failed' ? ' (not delivered)' : ''}`);
         }
         break;
       }
