@@ -66,6 +66,7 @@ export function kdfRk(rootKey: Uint8Array, dhOut: Uint8Array): RootStep {
   return { rootKey: out.subarray(0, 32), chainKey: out.subarray(32, 64), nextHeaderKey: out.subarray(64, 96) };
 }
 
+/** One KDF_CK step: this message's key and the chain key after it (the nonce is random, not part of the step). */
 export interface ChainStep {
   readonly messageKey: Uint8Array;
   readonly nextChainKey: Uint8Array;
