@@ -1,7 +1,8 @@
 /**
  * Known-answer vectors for Parley's own KDF chain and message layout
  * (docs/protocol.md §2): KDF_CK, KDF_RK, the PQXDH KDF, the AD encoding and
- * a sealed normal message. The expected bytes live in parley-kdf.json; each
+ * a sealed normal message (its nonce is an input: nonces are random per
+ * message, no longer derived from the chain key). The expected bytes live in parley-kdf.json; each
  * KDF is also recomputed here with node:crypto (an independent HMAC/HKDF), so
  * the file cannot drift from the specification unnoticed.
  */
@@ -17,10 +18,10 @@ import { sealMessage } from '../../src/main/protocol/ratchet';
 import { repoRoot } from '../support/paths';
 
 const V = JSON.parse(readFileSync(path.join(repoRoot, 'test/vectors/parley-kdf.json'), 'utf8')) as {
-  kdfCk: { chainKey: string; steps: { messageKey: string; nonce: string; nextChainKey: string }[] };
+  kdfCk: { chainKey: string; steps: { messageKey: string; nextChainKey: string }[] };
   kdfRk: { rootKey: string; dhOut: string; rootKeyOut: string; chainKey: string; nextHeaderKey: string };
   pqxdh: { dh: string[]; kemSecret: string; ikA: string; ikB: string; ad: string; rootKey: string; initiatorHeaderKey: string; responderHeaderKey: string };
-  message: { headerKey: string; chainKey: string; ratchetKey: string; pn: number; n: number; plaintext: string; bytes: string };
+  message: { headerKey: string; chainKey: string; nonce: string; ratchetKey: string; pn: number; n: number; plaintext: string; bytes: string };
 };
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -31,14 +32,14 @@ beforeAll(async () => {
 });
 
 describe('Parley KDF known answers', () => {
-  it('KDF_CK yields MK = HMAC(CK,01), CK′ = HMAC(CK,02), nonce = HMAC(CK,03)[0..24] along a chain', () => {
+  it('KDF_CK yields MK = HMAC(CK,01) and CK′ = HMAC(CK,02) along a chain, and no nonce', () => {
     let ck = hex(V.kdfCk.chainKey);
     for (const step of V.kdfCk.steps) {
       expect(hmac(ck, Uint8Array.of(1))).toBe(step.messageKey);
       expect(hmac(ck, Uint8Array.of(2))).toBe(step.nextChainKey);
-      expect(hmac(ck, Uint8Array.of(3)).slice(0, 48)).toBe(step.nonce);
       const got = kdfCk(ck);
-      expect([toHex(got.messageKey), toHex(got.nonce), toHex(got.nextChainKey)]).toEqual([step.messageKey, step.nonce, step.nextChainKey]);
+      expect(Object.keys(got).sort()).toEqual(['messageKey', 'nextChainKey']);
+      expect([toHex(got.messageKey), toHex(got.nextChainKey)]).toEqual([step.messageKey, step.nextChainKey]);
       ck = got.nextChainKey;
     }
   });
@@ -67,12 +68,12 @@ describe('Parley KDF known answers', () => {
     const v = V.message;
     const step = kdfCk(hex(v.chainKey));
     const header = encodeHeader(hex(v.ratchetKey), v.pn, v.n);
-    const bytes = sealMessage(hex(v.headerKey), step, header, hex(V.pqxdh.ad), hex(v.plaintext));
+    const bytes = sealMessage(hex(v.headerKey), step.messageKey, hex(v.nonce), header, hex(V.pqxdh.ad), hex(v.plaintext));
     expect(toHex(bytes)).toBe(v.bytes);
     const m = parseMessage(bytes);
     expect(m.type).toBe('normal');
     if (m.type !== 'normal') return;
-    expect(toHex(m.nonce)).toBe(toHex(step.nonce));
+    expect(toHex(m.nonce)).toBe(v.nonce);
     const h = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, m.encHeader, Uint8Array.of(1, ...hex(V.pqxdh.ad)), m.nonce, hex(v.headerKey));
     expect(decodeHeader(h)).toEqual({ dh: hex(v.ratchetKey), pn: v.pn, n: v.n });
   });

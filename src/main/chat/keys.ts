@@ -22,6 +22,8 @@ export class DeviceKeys {
   readonly accountId: string;
   readonly accountPublicKey: Uint8Array;
   readonly #accountSecret: Uint8Array;
+  /** Made once; its secret is the identity's own buffer (no copy), so disposing the identity erases it. */
+  readonly #deviceSigner: SigningKey;
 
   constructor(identity: IdentityKeyPair, accountSecret: Uint8Array) {
     this.identity = identity;
@@ -29,6 +31,7 @@ export class DeviceKeys {
     this.#accountSecret = accountSecret;
     this.accountPublicKey = accountSecret.slice(32);
     this.accountId = toBase64Url(this.accountPublicKey);
+    this.#deviceSigner = redacted({ id: this.deviceId, secretKey: identity.signingSecretKey });
   }
 
   /** The account key in the relay client's signing shape (for device lists only). */
@@ -36,9 +39,13 @@ export class DeviceKeys {
     return redacted({ id: this.accountId, secretKey: this.#accountSecret });
   }
 
-  /** The device key in the relay client's signing shape (for the auth challenge). */
+  /**
+   * The device key in the relay client's signing shape (for the auth
+   * challenge): the same object on every call, holding no copy of the
+   * identity secret; dispose() zeroes it.
+   */
   get deviceSigner(): SigningKey {
-    return redacted({ id: this.deviceId, secretKey: this.identity.serialize().subarray(1) });
+    return this.#deviceSigner;
   }
 
   /** X25519 form of the device identity, for opening sealed envelopes. */

@@ -2,7 +2,8 @@
  * The engine's key derivation functions (docs/protocol.md §2.3):
  * HMAC-SHA256, HKDF-SHA256 (RFC 5869), the Double Ratchet's KDF_RK
  * (root step, also yielding the next header key) and KDF_CK (chain step,
- * HMAC with distinct one-byte constants).
+ * HMAC with distinct one-byte constants). Nonces are not derived: they are
+ * random per message (ratchet.ts), so a rolled-back state never repeats one.
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
@@ -13,8 +14,8 @@ export const PQXDH_INFO = utf8Bytes('Parley_PQXDH_X25519_SHA-256_ML-KEM-768_XCha
 /** Info string of the root-key step KDF_RK. */
 export const ROOT_INFO = utf8Bytes('Parley_DoubleRatchet_Root_v1');
 
-/** KDF_CK constants: message key, next chain key, nonce. */
-const KDF_CK_CONSTANTS = [0x01, 0x02, 0x03] as const;
+/** KDF_CK constants: message key, next chain key (0x03, the former nonce constant, is retired). */
+const KDF_CK_CONSTANTS = [0x01, 0x02] as const;
 
 let kdfCalls = 0;
 /** How many KDF_RK / KDF_CK / HKDF invocations ran in this process: lets tests prove a rejection did no KDF work. */
@@ -65,16 +66,15 @@ export function kdfRk(rootKey: Uint8Array, dhOut: Uint8Array): RootStep {
   return { rootKey: out.subarray(0, 32), chainKey: out.subarray(32, 64), nextHeaderKey: out.subarray(64, 96) };
 }
 
+/** One KDF_CK step: this message's key and the chain key after it (the nonce is random, not part of the step). */
 export interface ChainStep {
   readonly messageKey: Uint8Array;
   readonly nextChainKey: Uint8Array;
-  /** 24-byte XChaCha20 nonce for this message's header and body (each under its own key). */
-  readonly nonce: Uint8Array;
 }
 
-/** KDF_CK: MK = HMAC(CK, 0x01), CK' = HMAC(CK, 0x02), nonce = HMAC(CK, 0x03)[0..24]. */
+/** KDF_CK: MK = HMAC(CK, 0x01), CK' = HMAC(CK, 0x02). */
 export function kdfCk(chainKey: Uint8Array): ChainStep {
   kdfCalls++;
-  const [messageKey, nextChainKey, nonce] = hmac32Constants(chainKey, KDF_CK_CONSTANTS) as [Uint8Array, Uint8Array, Uint8Array];
-  return { messageKey, nextChainKey, nonce: nonce.subarray(0, 24) };
+  const [messageKey, nextChainKey] = hmac32Constants(chainKey, KDF_CK_CONSTANTS) as [Uint8Array, Uint8Array];
+  return { messageKey, nextChainKey };
 }

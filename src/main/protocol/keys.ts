@@ -39,6 +39,15 @@ export class IdentityKeyPair {
     return sodium.crypto_sign_detached(message, this.#secretKey);
   }
 
+  /**
+   * The Ed25519 secret key (libsodium layout: seed ‖ public), for signers
+   * outside the engine. It is the one buffer this pair holds, not a copy:
+   * dispose() erases it for every holder, and no call allocates another.
+   */
+  get signingSecretKey(): Uint8Array {
+    return this.#secretKey;
+  }
+
   /** X25519 with this identity's Montgomery-form private key. */
   get xPrivate(): Uint8Array {
     return this.#xPrivate;

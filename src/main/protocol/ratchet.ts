@@ -9,12 +9,13 @@ import { MAX_RATCHET_PLAINTEXT_BYTES, MAX_SKIP } from '../../shared/constants';
 import { concatBytes } from '../../shared/wire/encoding';
 import { NONCE_BYTES, aeadDecrypt, aeadEncrypt, generateX25519, x25519, type X25519KeyPair } from './dh';
 import { ProtocolError } from './errors';
-import { kdfCk, kdfRk, type ChainStep } from './kdf';
+import { kdfCk, kdfRk } from './kdf';
 import { ENC_HEADER_BYTES, MESSAGE_TYPE_NORMAL, decodeHeader, encodeHeader, type Header, type NormalMessage } from './message';
 import {
   appendSkipped, entryKey, findSkipped, pruneSkipped, removeSkipped, skippedBlock, type SessionState, type SkippedChain,
 } from './sessionState';
 import type { SharedSecrets } from './pqxdh';
+import { randomBytes } from './random';
 
 const HEADER_AD_PREFIX = new Uint8Array([MESSAGE_TYPE_NORMAL]);
 
@@ -66,7 +67,9 @@ export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): Uint8Arr
   if (!s.dhs) completeSendingStep(s);
   if (!s.cks || !s.hks || !s.dhs) throw new ProtocolError('PROTOCOL_NO_SESSION', 'This session cannot send before it has received.');
   const step = kdfCk(s.cks);
-  const out = sealMessage(s.hks, step, encodeHeader(s.dhs.publicKey, s.pn, s.ns), s.ad, plaintext);
+  // A fresh random nonce, never a function of the state: a rolled-back state repeats MK and HKs, not (key, nonce).
+  const nonce = randomBytes(NONCE_BYTES);
+  const out = sealMessage(s.hks, step.messageKey, nonce, encodeHeader(s.dhs.publicKey, s.pn, s.ns), s.ad, plaintext);
   sodium.memzero(s.cks);
   sodium.memzero(step.messageKey);
   s.cks = step.nextChainKey;
@@ -77,15 +80,18 @@ export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): Uint8Arr
 
 /**
  * Builds a normal message: 0x01 ‖ nonce ‖ AEAD(HK, nonce, header, 0x01 ‖ AD) ‖
- * AEAD(MK, nonce, plaintext, 0x01 ‖ AD ‖ encHeader). Pure, for known-answer tests.
+ * AEAD(MK, nonce, plaintext, 0x01 ‖ AD ‖ encHeader). One nonce serves both
+ * AEADs because HK and MK are independent keys (docs/protocol.md §2.4).
+ * Pure (the caller draws the nonce), for known-answer tests.
  */
-export function sealMessage(hk: Uint8Array, step: ChainStep, header: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+export function sealMessage(hk: Uint8Array, mk: Uint8Array, nonce: Uint8Array, header: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  if (nonce.length !== NONCE_BYTES) throw new ProtocolError('PROTOCOL_MALFORMED', `A message nonce is ${NONCE_BYTES} bytes.`);
   const hAd = concatBytes(HEADER_AD_PREFIX, ad);
-  const encHeader = aeadEncrypt(hk, step.nonce, header, hAd);
-  const body = aeadEncrypt(step.messageKey, step.nonce, plaintext, hAd, encHeader);
+  const encHeader = aeadEncrypt(hk, nonce, header, hAd);
+  const body = aeadEncrypt(mk, nonce, plaintext, hAd, encHeader);
   const out = new Uint8Array(1 + NONCE_BYTES + ENC_HEADER_BYTES + body.length);
   out[0] = MESSAGE_TYPE_NORMAL;
-  out.set(step.nonce, 1);
+  out.set(nonce, 1);
   out.set(encHeader, 1 + NONCE_BYTES);
   out.set(body, 1 + NONCE_BYTES + ENC_HEADER_BYTES);
   return out;
@@ -208,7 +214,8 @@ export function planDecrypt(s: SessionState, msg: NormalMessage, now: number): D
       appendSkipped(s, s.nhkr, skippedBlock(0, sk.keys, now));
       for (const k of [...(old?.keys ?? []), ...sk.keys, sk.ck]) k.fill(0);
       if (old && old.ck !== s.ckr) old.ck.fill(0);
-      for (const k of [s.rootKey, ourKey, s.ckr, s.cks, s.hkr]) if (k) sodium.memzero(k);
+      // Everything the step replaces, the old sending header key included (it sealed headers no one will open again).
+      for (const k of [s.rootKey, ourKey, s.ckr, s.cks, s.hks, s.hkr]) if (k) sodium.memzero(k);
       // Receiving half of DHRatchetHE now; the sending half runs at the next send.
       s.dhr = dhr;
       s.pn = s.ns;
