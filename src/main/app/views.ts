@@ -31,6 +31,7 @@ export function messageView(m: Messenger, row: Message): MessageDto {
     attachment: attachment
       ? { id: attachment.id, name: attachment.fileName ?? 'file', mime: attachment.contentType, size: attachment.size, state: attachment.localPath ? 'ready' : 'downloading', transferred: attachment.localPath ? attachment.size : 0 }
       : null,
+    kind: row.kind,
   };
 }
 

@@ -62,6 +62,7 @@ export function createHandlers(core: Core): HandlerTable {
     sendMessage: async (r) => messageView(m(), await m().sendText(r.conversationId, r.text, { replyTo: r.replyToId })),
     editMessage: async (r) => messageView(m(), await m().editMessage(r.messageId, r.text)),
     deleteMessage: async (r) => (await m().deleteMessage(r.messageId, r.forEveryone), {}),
+    retryMessage: async (r) => messageView(m(), await m().retryMessage(r.messageId)),
     reactToMessage: async (r) => messageView(m(), await m().react(r.messageId, r.emoji)),
     markConversationRead: async (r) => (await m().markRead(r.conversationId), {}),
     setTyping: async (r) => (await m().setTyping(r.conversationId, r.typing), {}),

@@ -134,6 +134,8 @@ export const conversationCalls = {
   sendMessage: { request: req({ conversationId: Id, text: Text, replyToId: Id.optional() }), response: MessageDto },
   editMessage: { request: req({ messageId: Id, text: Text }), response: MessageDto },
   deleteMessage: { request: req({ messageId: Id, forEveryone: z.boolean() }), response: done },
+  /** Sends a message that shows "not delivered" again. */
+  retryMessage: { request: req({ messageId: Id }), response: MessageDto },
   reactToMessage: { request: req({ messageId: Id, emoji: z.string().min(1).max(16).nullable() }), response: MessageDto },
   markConversationRead: { request: req({ conversationId: Id }), response: done },
   setTyping: { request: req({ conversationId: Id, typing: z.boolean() }), response: done },

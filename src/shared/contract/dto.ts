@@ -51,6 +51,8 @@ export const MessageDto = z.object({
   deleted: z.boolean(),
   expiresAt: z.number().nullable(),
   attachment: AttachmentDto.nullable(),
+  /** 'undecryptable': a placeholder for a message that did not decrypt; the sender was asked to send it again, and it is replaced when it arrives. */
+  kind: z.enum(['text', 'undecryptable']),
 });
 export type MessageDto = z.infer<typeof MessageDto>;
 

@@ -73,7 +73,7 @@ export function ChatPane() {
           </div>
         </div>
       )}
-      <MessageList conversationId={conversation.id} />
+      <MessageList conversationId={conversation.id} title={conversation.title} />
       <div className="typing" aria-live="polite">
         {typing ? `${conversation.title} is typing…` : ''}
       </div>

@@ -7,15 +7,28 @@ import { Icon } from './Icon';
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢'] as const;
 
-export function MessageBubble({ message, focused }: { message: MessageDto; focused: boolean }) {
+/** The row shown where a message could not be decrypted; the resend replaces it. */
+function Undecryptable({ message, from }: { message: MessageDto; from: string }) {
+  return (
+    <div className="message message--in message--notice" data-message-id={message.id}>
+      <p className="notice" role="status">
+        <Icon name="lock" size={14} /> A message from {from} couldn’t be decrypted. Parley asked {from}’s device to send it again.
+      </p>
+    </div>
+  );
+}
+
+export function MessageBubble({ message, focused, from }: { message: MessageDto; focused: boolean; from: string }) {
   const [menu, setMenu] = useState(false);
   const setReplyTo = useStore((s) => s.setReplyTo);
   const setEditing = useStore((s) => s.setEditing);
   const react = useStore((s) => s.react);
   const del = useStore((s) => s.deleteMessage);
+  const retry = useStore((s) => s.retry);
   const mine = message.direction === 'out';
   const myReaction = message.reactions.find((r) => r.by === 'me')?.emoji ?? null;
   const state = DELIVERY_LABEL[message.state];
+  if (message.kind === 'undecryptable') return <Undecryptable message={message} from={from} />;
 
   return (
     <div className={`message message--${message.direction}${focused ? ' message--focused' : ''}`} data-message-id={message.id}>
@@ -41,6 +54,11 @@ export function MessageBubble({ message, focused }: { message: MessageDto; focus
             <span className={`state state--${message.state}`} aria-label={`Delivery: ${state}`}>
               {state}
             </span>
+          )}
+          {mine && message.state === 'failed' && !message.deleted && (
+            <button type="button" className="link-button" onClick={() => void retry(message.id)}>
+              Retry
+            </button>
           )}
         </footer>
         {message.reactions.length > 0 && (

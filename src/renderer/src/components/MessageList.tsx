@@ -8,7 +8,7 @@ import { MessageBubble } from './MessageBubble';
 const FOCUS_HIGHLIGHT_MS = 4_000;
 
 /** Only the rows on screen (plus overscan) are in the DOM, so 100,000 messages scroll as smoothly as 10. */
-export function MessageList({ conversationId }: { conversationId: string }) {
+export function MessageList({ conversationId, title }: { conversationId: string; title: string }) {
   const { items, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
   const focusId = useStore(selectFocusMessageId);
   const loadOlder = useStore((s) => s.loadOlderMessages);
@@ -71,7 +71,7 @@ export function MessageList({ conversationId }: { conversationId: string }) {
               data-index={row.index}
               style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${row.start}px)` }}
             >
-              <MessageBubble message={message} focused={message.id === focusId} />
+              <MessageBubble message={message} focused={message.id === focusId} from={title} />
             </div>
           );
         })}

@@ -34,6 +34,6 @@ export const DELIVERY_LABEL = {
   sent: 'Sent',
   delivered: 'Delivered',
   read: 'Read',
-  failed: 'Not sent',
+  failed: 'Not delivered',
   received: '',
 } as const;

@@ -82,6 +82,12 @@ export const createMessagesSlice: StateCreator<RootState, [], [], MessagesSlice>
     else set({ messageError: { code: r.code, message: r.message } });
   },
 
+  async retry(messageId) {
+    const r = await parley.retryMessage({ messageId });
+    if (r.ok) set((s) => ({ messages: { ...s.messages, [r.value.conversationId]: merge(s.messages[r.value.conversationId], [r.value]) } }));
+    else set({ messageError: { code: r.code, message: r.message } });
+  },
+
   async deleteMessage(messageId, forEveryone) {
     const r = await parley.deleteMessage({ messageId, forEveryone });
     if (!r.ok) set({ messageError: { code: r.code, message: r.message } });

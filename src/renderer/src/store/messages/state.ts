@@ -21,6 +21,8 @@ export interface MessagesSlice {
   refreshMessages(conversationId: string, ids: readonly string[]): Promise<void>;
   sendText(conversationId: string, text: string): Promise<boolean>;
   react(messageId: string, emoji: string | null): Promise<void>;
+  /** Sends a "not delivered" message again. */
+  retry(messageId: string): Promise<void>;
   deleteMessage(messageId: string, forEveryone: boolean): Promise<void>;
   setReplyTo(message: MessageDto | null): void;
   setEditing(message: MessageDto | null): void;
