@@ -79,6 +79,7 @@ export async function revokeDevice(ctx: ChatContext, deviceId: string): Promise<
   if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
   await publishList(ctx.store, ctx.keys, client, currentEntries(ctx.store).filter((d) => d.deviceId !== deviceId), Date.now());
   ctx.store.db.prepare(`DELETE FROM outbox WHERE recipient = ?`).run(`${ctx.keys.accountId}.${deviceId}`);
+  ctx.store.audit.record('device.revoked', { deviceId });
   ctx.events.devicesChanged();
   await announceDevices(ctx);
 }
@@ -129,6 +130,7 @@ export async function switchAccount(host: AccountHost, secret: Uint8Array, backu
     d.setSetting(SETTING.registered, '0');
     d.setSetting(SETTING.prekeysUploaded, '0');
     d.setBackupState({ lastBackupAt: null, cursor: null, status: 'idle' });
+    store.audit.record('phrase.rotated', { previousAccountId: old.accountId, newAccountId: keys.accountId, origin: pendingPhrase === null ? 'other-device' : 'this-device' });
   })();
   host.setUpload(await createInitialPrekeys(store, keys.identity, now));
   ctx.keys = keys;
