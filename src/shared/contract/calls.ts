@@ -172,6 +172,7 @@ export const settingsCalls = {
   updateSettings: { request: SettingsDto.partial().strict(), response: SettingsDto },
 } as const;
 
+/** Settings → Security and the session health view: read-only views of the audit log and the sessions. */
 export const securityCalls = {
   /** The audit log, newest first; `before` is the id of the oldest row already shown. */
   auditLog: {

@@ -6,6 +6,7 @@ import type { SecuritySlice } from './state';
 /** Audit rows per page in Settings → Security. */
 const AUDIT_PAGE = 50;
 
+/** The security slice: loads audit pages and session health through window.parley only. */
 export const createSecuritySlice: StateCreator<RootState, [], [], SecuritySlice> = (set, get) => ({
   auditLog: [],
   auditNext: null,
