@@ -3,7 +3,7 @@
  * Every mistake becomes a CliError with code CLI_USAGE and one sentence.
  */
 import { ParleyError } from '../shared/errors';
-import { LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
 
 export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
 export class CliError extends ParleyError<CliErrorCode> {}
@@ -24,7 +24,9 @@ export type Command =
   | { readonly name: 'devices' }
   | { readonly name: 'revoke'; readonly deviceId: string }
   | { readonly name: 'recover'; readonly deviceName: string }
-  | { readonly name: 'backup' };
+  | { readonly name: 'backup' }
+  | { readonly name: 'audit'; readonly limit: number }
+  | { readonly name: 'health'; readonly contactName: string };
 
 export interface CliArgs {
   readonly dataDir: string;
@@ -51,6 +53,8 @@ commands:
   revoke ID                     remove a device from the account
   recover [--name DEVICE]       restore the account from the recovery phrase read from stdin
   backup --now                  write the encrypted backup now
+  audit [--limit N]             print the audit log of key and session events, newest first
+  health NAME                   show session health with each of a contact's devices
 The passphrase comes from PARLEY_PASSPHRASE or a prompt.`;
 
 const usage = (message: string): never => {
@@ -178,6 +182,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     case 'backup':
       if (!takeSwitch(rest, '--now')) usage('Did you mean “backup --now”?');
       command = { name: 'backup' };
+      break;
+    case 'audit': {
+      const l = takeFlag(rest, '--limit');
+      command = { name: 'audit', limit: l === null ? 50 : positiveInt(l, '--limit', AUDIT_LOG_MAX_ROWS) };
+      break;
+    }
+    case 'health':
+      command = { name: 'health', contactName: one(rest, 'contact name') };
       break;
     default:
       return usage(`Unknown command “${verb}”.`);

@@ -14,6 +14,8 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ATTACHMENT_IPC_CHUNK_BYTES, MAX_ATTACHMENT_BYTES } from '../shared/constants';
 import type { Message } from '../main/store';
+import { sessionHealth } from '../main/chat/health';
+import { formatDetail, formatHealth } from './report';
 
 /** Types the app previews; anything else is sent as a plain file. */
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -267,6 +269,16 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       case 'backup': {
         const s = await messenger.backupNow();
         print({ backedUpAt: s.lastBackupAt }, `Backed up at ${new Date(s.lastBackupAt ?? 0).toISOString()}.`);
+        break;
+      }
+      case 'audit':
+        for (const e of messenger.store.audit.list(cmd.limit)) {
+          print({ id: e.id, at: e.at, kind: e.kind, detail: e.detail }, `${new Date(e.at).toISOString()} ${e.kind} ${formatDetail(e.detail)}`);
+        }
+        break;
+      case 'health': {
+        const c = messenger.contactByName(cmd.contactName);
+        for (const d of sessionHealth(messenger.store, c.accountId)) print({ name: c.name, ...d }, formatHealth(c.name, d));
         break;
       }
       case 'search': {

@@ -38,7 +38,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 6;
+export const STORE_SCHEMA_VERSION = 7;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -65,6 +65,10 @@ export const STORE_WAL_AUTOCHECKPOINT_PAGES = 1000;
 export const STORE_CACHE_KIB = 64 * 1024;
 /** Messages per transaction in bulk imports (restore, benchmark); large enough to amortise the commit, small enough to keep the WAL short. */
 export const STORE_BULK_INSERT_BATCH = 10_000;
+/** Audit log rows kept (a ring: the oldest go first); years of key and session events in about 1 MB. */
+export const AUDIT_LOG_MAX_ROWS = 10_000;
+/** Longest string in an audit detail: fits an address (two 43-character ids and a dot) or an error code, not a sentence. */
+export const AUDIT_DETAIL_MAX_STRING_CHARS = 96;
 
 // ── Relay ────────────────────────────────────────────────────────────────────
 /** Version carried in every relay frame; a relay rejects frames of another version. */

@@ -81,6 +81,29 @@ describe('the parley CLI', () => {
     expect((await parley(['verify', 'Morwenna Appleyard'])).out).toEqual([{ name: 'Morwenna Appleyard', trust: 'verified' }]);
   });
 
+  it('prints the audit log newest first, one JSON object per line, and honours --limit', async () => {
+    const all = (await parley(['audit'])).out as { id: number; at: number; kind: string; detail: Record<string, unknown> }[];
+    expect(all.at(-1)).toMatchObject({ kind: 'identity.created', detail: { origin: 'create' } });
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => b - a));
+    expect(all.every((e) => typeof e.at === 'number' && !JSON.stringify(e).includes('Hello'))).toBe(true);
+    const one = await parley(['audit', '--limit', '1']);
+    expect(one.code).toBe(0);
+    expect(one.out).toEqual([all[0]]);
+  });
+
+  it('prints session health for each of a contact’s devices', async () => {
+    const r = await parley(['health', 'Morwenna Appleyard']);
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual([expect.objectContaining({
+      name: 'Morwenna Appleyard', deviceId: app.messenger.keys.deviceId, hasSession: true, skippedKeysHeld: 0, decryptFailures: 0, repairs: 0,
+    })]);
+    const [h] = r.out as { sessionAgeMs: number; messagesSinceDhStep: number; messagesReceived: number }[];
+    expect(h!.sessionAgeMs).toBeGreaterThanOrEqual(0);
+    expect(h!.messagesReceived).toBeGreaterThanOrEqual(1);
+    expect(h!.messagesSinceDhStep).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse((await parley(['health', 'Nobody'])).err)).toMatchObject({ error: 'CHAT_UNKNOWN_CONTACT' });
+  });
+
   it('reports errors as one JSON line on stderr with a non-zero status and no stack trace', async () => {
     const unknown = await parley(['send', 'Nobody', 'hi']);
     expect(unknown.code).toBe(1);

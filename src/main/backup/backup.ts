@@ -257,6 +257,7 @@ async function backupOnce(o: BackupOptions, keys: BackupKeys): Promise<BackupRes
   store.db.transaction(() => {
     saveCursor(store, { v: 1, confirmed: { generation: p.generation, bank: p.bank, manifestSeq: seq, seq, stateHash: hash }, adopt: null }, now);
     pruneChanges(store, seq);
+    store.audit.record('backup.written', { mode: p.mode, ...(p.reason ? { reason: p.reason } : {}), generation: p.generation, segments: written.length, messages: tally.messages });
   })();
   return { mode: p.mode, reason: p.reason, generation: p.generation, segmentsWritten: written.length, bytesUploaded: tally.bytes, ...tally };
 }

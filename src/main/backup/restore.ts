@@ -92,6 +92,7 @@ export async function restoreBackup(httpUrl: string, keys: BackupKeySource, stor
       applyTombstones(store, tombstones);
       importMessages(store, records);
       adoptRestoredBackup(store, manifest.writer);
+      store.audit.record('backup.restored', { generation: manifest.generation, segments: manifest.segments.length, messages: records.length });
     })();
     onProgress?.({ phase: 'import', done: records.length, total: records.length });
     return {

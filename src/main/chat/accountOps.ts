@@ -37,7 +37,7 @@ export async function toOwnDevices(ctx: ChatContext, content: Content): Promise<
   const recipients = ownRecipients(ctx);
   if (recipients.length === 0) return;
   await sendContent(ctx, recipients, content);
-  void flushOutbox(ctx).catch((e: unknown) => ctx.audit('outbox.failed', { reason: errorCode(e) }));
+  void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
 }
 
 /** Tells our other devices about contacts we added or whose trust changed. */
@@ -56,7 +56,7 @@ async function toContacts(ctx: ChatContext, content: Content): Promise<void> {
       await sendContent(ctx, recipients, content);
     } catch (e) {
       // That contact learns it on our next message; the failure is recorded.
-      ctx.audit('send.failed', { reason: errorCode(e) });
+      ctx.audit('delivery.failed', { reason: errorCode(e) });
     }
   }
 }
@@ -78,6 +78,7 @@ export async function revokeDevice(ctx: ChatContext, deviceId: string): Promise<
   if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
   await publishList(ctx.store, ctx.keys, client, currentEntries(ctx.store).filter((d) => d.deviceId !== deviceId), Date.now());
   ctx.store.db.prepare(`DELETE FROM outbox WHERE recipient = ?`).run(`${ctx.keys.accountId}.${deviceId}`);
+  ctx.store.audit.record('device.revoked', { deviceId });
   ctx.events.devicesChanged();
   await announceDevices(ctx);
 }
@@ -128,6 +129,7 @@ export async function switchAccount(host: AccountHost, secret: Uint8Array, backu
     d.setSetting(SETTING.registered, '0');
     d.setSetting(SETTING.prekeysUploaded, '0');
     d.setBackupState({ lastBackupAt: null, cursor: null, status: 'idle' });
+    store.audit.record('phrase.rotated', { previousAccountId: old.accountId, newAccountId: keys.accountId, origin: pendingPhrase === null ? 'other-device' : 'this-device' });
   })();
   host.setUpload(await createInitialPrekeys(store, keys.identity, now));
   ctx.keys = keys;

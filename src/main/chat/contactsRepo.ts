@@ -69,8 +69,12 @@ export class ContactsRepo {
     this.store.db.prepare('UPDATE contacts SET trust = ? WHERE account_id = ?').run(trust, accountId);
   }
 
+  /** Sets (or clears) a contact's new account key awaiting acceptance; setting one is a safety-number change, and is audited. */
   setPendingAccount(accountId: string, pending: string | null): void {
-    this.store.db.prepare(`UPDATE contacts SET pending_account_id = ?, trust = CASE WHEN ? IS NULL THEN trust ELSE 'changed' END WHERE account_id = ?`).run(pending, pending, accountId);
+    this.store.db.transaction(() => {
+      this.store.db.prepare(`UPDATE contacts SET pending_account_id = ?, trust = CASE WHEN ? IS NULL THEN trust ELSE 'changed' END WHERE account_id = ?`).run(pending, pending, accountId);
+      if (pending !== null) this.store.audit.record('safety_number.changed', { accountId, newAccountId: pending });
+    })();
   }
 
   /** Replaces the device set the contact's signed list names; device identity keys are the device ids themselves. */

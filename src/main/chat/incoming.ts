@@ -250,7 +250,7 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   const client = ctx.link.client;
   if (o.kind === 'retry') {
     await resendTo(ctx, o.from, o.digest, MAX_RESENDS_PER_ENTRY);
-    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('outbox.failed', { reason: errorCode(e) }));
+    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
     return;
   }
   if (o.kind === 'placeholder') {
@@ -260,7 +260,7 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
     }
     const name = ctx.contacts.get(o.from.accountId)?.name ?? o.from.accountId;
     ctx.events.undecryptable({ conversationId: o.conversationId, from: name, id: o.id, reason: o.reason, receivedAt: ctx.now() });
-    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('outbox.failed', { reason: errorCode(e) }));
+    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
     return;
   }
   if (o.kind !== 'content') return;
@@ -286,7 +286,7 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
     // Delivery receipt, end-to-end encrypted like any content; queued after the sender device is released.
     const to = recipientsOf(ctx, from.accountId).filter((r) => r.accountId === from.accountId);
     await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: [message.id], sentAt: ctx.now() });
-    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('outbox.failed', { reason: errorCode(e) }));
+    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 }
 

@@ -107,7 +107,9 @@ export class Messenger {
           .catch(() => undefined);
       },
     });
-    const audit: ChatContext['audit'] = () => undefined;
+    const audit: ChatContext['audit'] = (kind, detail) => {
+      if (store.db.open) store.audit.record(kind, detail);
+    };
     this.#ctx = {
       store,
       keys,
@@ -252,7 +254,7 @@ export class Messenger {
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
     this.store.repairs.prune();
     this.checkDeliveries();
-    if (this.#link.client) void flushUnsent(this.#ctx).catch((e: unknown) => this.#ctx.audit('send.failed', { reason: errorCode(e) }));
+    if (this.#link.client) void flushUnsent(this.#ctx).catch((e: unknown) => this.#ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 
   /** Outgoing messages nobody confirmed within the deadline show "not delivered" (with a retry action); runs on the upkeep tick. */
@@ -406,7 +408,7 @@ export class Messenger {
 
   async #send(accountId: string, content: Content, message?: NewMessage): Promise<void> {
     await sendContent(this.#ctx, recipientsOf(this.#ctx, accountId), content, message, accountId);
-    void flushOutbox(this.#ctx).catch((e: unknown) => this.#ctx.audit('outbox.failed', { reason: errorCode(e) }));
+    void flushOutbox(this.#ctx).catch((e: unknown) => this.#ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 
   /**
@@ -425,7 +427,7 @@ export class Messenger {
     const content: Content = logged ?? { v: 1, type: 'text', id: m.id, text: m.body, sentAt: m.sentAt, replyTo: m.replyTo ?? null, expireSeconds: timer, attachment: null };
     this.store.messages.setState(m.id, 'queued');
     await sendContent(this.#ctx, recipientsOf(this.#ctx, m.conversationId), content, undefined, m.conversationId, m.id);
-    void flushOutbox(this.#ctx).catch((e: unknown) => this.#ctx.audit('outbox.failed', { reason: errorCode(e) }));
+    void flushOutbox(this.#ctx).catch((e: unknown) => this.#ctx.audit('delivery.failed', { reason: errorCode(e) }));
     this.#ctx.events.messagesChanged(m.conversationId, [m.id]);
     return this.store.messages.get(m.id)!;
   }

@@ -104,6 +104,7 @@ export async function createProfile(
   store.protocol.setIdentityKeyPairSync(identity.serialize());
   store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
   adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
+  store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'create' });
   const upload = await createInitialPrekeys(store, identity, Date.now());
   return { store, keys, relayUrl: o.relayUrl, upload, phrase };
 }
@@ -146,6 +147,7 @@ export async function linkProfile(
     store.protocol.setIdentityKeyPairSync(identity.serialize());
     adoptList(store, payload.list, keys.deviceId);
     for (const dev of payload.devices) nameDevice(store, dev.deviceId, dev.name);
+    store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'link' });
     onProgress({ stage: 'importing', done: 0, total: h.messages });
     const messages = await importHistory(store, file, historyKeys, (n) => onProgress({ stage: 'importing', done: n, total: h.messages }));
     d.setSetting(SETTING.registered, '1');
@@ -185,6 +187,7 @@ export async function restoreProfile(
     store.directory.setAccount(keys.accountId, RESTORED_NAME, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: null, backup: backupRecordOf(recovery) }));
     store.protocol.setIdentityKeyPairSync(identity.serialize());
     store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+    store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'restore' });
     let restoredMessages = 0;
     let backupFound = true;
     try {

@@ -111,7 +111,7 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
       }).immediate();
     });
   }
-  if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('outbox.failed', { reason: errorCode(err) }));
+  if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
   return sent;
 }
 

@@ -9,6 +9,7 @@ import { qrSvg, qrSvgBytes } from '../app/qr';
 import { contactView, conversationViews, messageView, searchViews } from '../app/views';
 import { fromBase64Url } from '../../shared/wire/encoding';
 import { ChatError } from '../chat/errors';
+import { sessionHealth } from '../chat/health';
 import type { HandlerTable } from './dispatch';
 
 function decodeChunk(b64: string): Uint8Array {
@@ -105,5 +106,10 @@ export function createHandlers(core: Core): HandlerTable {
     revokeDevice: async (r) => (await m().revokeDevice(r.deviceId), {}),
     getBackupStatus: () => m().backupStatus(),
     backupNow: () => m().backupNow(),
+    auditLog: (r) => {
+      const items = m().store.audit.list(r.limit, r.before);
+      return { items, next: items.length === r.limit ? items.at(-1)!.id : null };
+    },
+    sessionHealth: (r) => sessionHealth(m().store, m().contact(r.contactId).accountId),
   };
 }

@@ -67,6 +67,7 @@ export async function provisionNewDevice(
     );
     const list = await publishList(ctx.store, ctx.keys, client, [...currentEntries(ctx.store), { deviceId, addedAt: now }], now);
     nameDevice(ctx.store, deviceId, link.deviceName);
+    ctx.store.audit.record('device.linked', { deviceId });
     const devices = listOwnDevices(ctx.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));
     const sealed = sealProvisioning(link, {
       v: 1,

@@ -133,6 +133,8 @@ export interface SessionHealth {
   readonly lastDhStepAt: number;
   readonly messagesSent: number;
   readonly messagesReceived: number;
+  /** Messages in the current sending and receiving chains (Ns + Nr): both restart at a DH ratchet step. */
+  readonly messagesSinceDhStep: number;
   readonly skippedKeysHeld: number;
   readonly archivedStates: number;
   /** True while the initiator has had no reply (its messages still carry the PQXDH preamble). */
@@ -148,6 +150,7 @@ export function recordHealth(bytes: Uint8Array | null): SessionHealth | null {
     lastDhStepAt: s.metrics.lastDhStepAt,
     messagesSent: s.metrics.sent,
     messagesReceived: s.metrics.received,
+    messagesSinceDhStep: s.ns + s.nr,
     skippedKeysHeld: skippedCount(s),
     archivedStates: rec.archived.length,
     awaitingReply: s.pendingPreamble !== null,

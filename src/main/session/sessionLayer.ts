@@ -22,6 +22,7 @@ import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
 import { EnvelopeKind, seal } from '../messaging/sealedSender';
 import { isParleyError } from '../../shared/errors';
 import type { LocalStore } from '../store';
+import type { AuditDetail, AuditKind } from '../../shared/audit';
 import type { DeviceKeys } from '../chat/keys';
 import type { RelayLink } from '../chat/relayLink';
 import { AddressQueue } from './addressQueue';
@@ -29,7 +30,7 @@ import { checkedBundle } from './bundles';
 import { SessionLayerError } from './errors';
 
 /** Records a key-management or session event in the audit log (no secrets, no content). */
-export type AuditSink = (kind: string, detail?: Record<string, string | number | boolean | null>) => void;
+export type AuditSink = (kind: AuditKind, detail?: AuditDetail) => void;
 
 /** What the layer needs from the messaging core. */
 export interface SessionLayerDeps {

@@ -12,3 +12,4 @@ export type { Contact } from './directory';
 export { ExpiryTimer } from './expiry';
 export type { Attachment } from './attachments';
 export type { Reaction } from './reactions';
+export { AUDIT_KINDS, type AuditCounts, type AuditDetail, type AuditEntry, type AuditKind } from './audit';

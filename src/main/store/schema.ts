@@ -213,12 +213,31 @@ ALTER TABLE own_devices ADD COLUMN last_seen_at INTEGER;
 `;
 
 /**
- * v6 (nothing is lost): placeholder rows for envelopes that authenticated but
+ * v6: the audit log (src/main/store/audit.ts), a ring of key-management and
+ * session events with no content. address and account_id are copied out of
+ * the detail so per-contact counts use an index. No change triggers: audit
+ * rows are local and never start a backup.
+ */
+const V6 = `
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  address TEXT,
+  account_id TEXT,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_address ON audit_log(address, kind) WHERE address IS NOT NULL;
+CREATE INDEX audit_log_account ON audit_log(account_id, kind) WHERE account_id IS NOT NULL;
+`;
+
+/**
+ * v7 (nothing is lost): placeholder rows for envelopes that authenticated but
  * did not decrypt; the resend log of recently sent content (so a device that
  * failed can ask again); effects (edit, delete, reaction, receipt) waiting
  * for a message that has not arrived yet.
  */
-const V6 = `
+const V7 = `
 ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'undecryptable'));
 CREATE TABLE resend_log (
   id INTEGER PRIMARY KEY,
@@ -244,7 +263,7 @@ CREATE INDEX pending_effects_target ON pending_effects(target);
 `;
 
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
 
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { openEncryptedDatabase, prep, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
 import { AttachmentRepo } from './attachments';
+import { AuditRepo } from './audit';
 import { Delivery } from './delivery';
 import { Directory } from './directory';
 import { StoreError } from './errors';
@@ -64,6 +65,8 @@ export class LocalStore {
   readonly reactions: ReactionRepo;
   /** Resend log and effects waiting for their message (nothing is lost). */
   readonly repairs: RepairRepo;
+  /** The audit log: key and session events, no content (./audit.ts). */
+  readonly audit: AuditRepo;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -81,6 +84,7 @@ export class LocalStore {
     this.attachments = new AttachmentRepo(db, sealer);
     this.reactions = new ReactionRepo(db);
     this.repairs = new RepairRepo(db, clock);
+    this.audit = new AuditRepo(db, clock);
   }
 
   /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */
@@ -222,6 +226,7 @@ export class LocalStore {
         for (const r of rows) upd.run(to.seal(s.table, r.k, from.open(s.table, r.k, r.v)), r.pk);
       }
       this.directory.setSetting(SEAL_ID_SETTING, sealKeyId(next));
+      this.audit.record('store.rekeyed');
     })();
     if (crashAfter === 'reseal') return;
     rekeyDatabase(this.db, next);

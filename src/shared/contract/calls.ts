@@ -15,8 +15,10 @@ import {
   SettingsDto,
   DeviceDto,
   BackupStatusDto,
+  AuditEntryDto,
+  DeviceHealthDto,
 } from './dto';
-import { ATTACHMENT_IPC_CHUNK_BYTES, DISAPPEARING_CHOICES, LINK_DEVICE_NAME_MAX_BYTES, MAX_ATTACHMENT_BYTES, MAX_MESSAGE_TEXT_CHARS } from '../constants';
+import { AUDIT_LOG_MAX_ROWS, STORE_MAX_PAGE_SIZE, ATTACHMENT_IPC_CHUNK_BYTES, DISAPPEARING_CHOICES, LINK_DEVICE_NAME_MAX_BYTES, MAX_ATTACHMENT_BYTES, MAX_MESSAGE_TEXT_CHARS } from '../constants';
 
 const empty = z.object({}).strict();
 const done = z.object({}).strict();
@@ -170,4 +172,15 @@ export const attachmentCalls = {
 export const settingsCalls = {
   getSettings: { request: empty, response: SettingsDto },
   updateSettings: { request: SettingsDto.partial().strict(), response: SettingsDto },
+} as const;
+
+/** Settings → Security and the session health view: read-only views of the audit log and the sessions. */
+export const securityCalls = {
+  /** The audit log, newest first; `before` is the id of the oldest row already shown. */
+  auditLog: {
+    request: req({ limit: z.number().int().min(1).max(STORE_MAX_PAGE_SIZE), before: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }),
+    response: z.object({ items: z.array(AuditEntryDto).max(AUDIT_LOG_MAX_ROWS), next: z.number().int().nullable() }),
+  },
+  /** Session health for each of a contact's devices. */
+  sessionHealth: { request: req({ contactId: Id }), response: z.array(DeviceHealthDto) },
 } as const;

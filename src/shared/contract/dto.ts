@@ -3,6 +3,7 @@
  * material ever appears in these shapes.
  */
 import { z } from 'zod';
+import { AUDIT_KINDS } from '../audit';
 
 /** Row ids (message, conversation, contact, attachment): url-safe, bounded. */
 export const Id = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/u, 'must be an id');
@@ -128,3 +129,30 @@ export const BackupStatusDto = z.object({
   error: z.string().nullable(),
 });
 export type BackupStatusDto = z.infer<typeof BackupStatusDto>;
+
+/** One audit log row: when, what, and its small detail (ids, counts, reason codes; never content). */
+export const AuditEntryDto = z.object({
+  id: z.number().int().positive(),
+  at: z.number(),
+  kind: z.enum(AUDIT_KINDS),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+export type AuditEntryDto = z.infer<typeof AuditEntryDto>;
+
+/** The session with one of a contact's devices, for the session health view. */
+export const DeviceHealthDto = z.object({
+  deviceId: z.string(),
+  hasSession: z.boolean(),
+  establishedAt: z.number().nullable(),
+  sessionAgeMs: z.number().nonnegative().nullable(),
+  lastDhStepAt: z.number().nullable(),
+  messagesSinceDhStep: z.number().int().nonnegative().nullable(),
+  messagesSent: z.number().int().nonnegative(),
+  messagesReceived: z.number().int().nonnegative(),
+  skippedKeysHeld: z.number().int().nonnegative(),
+  archivedStates: z.number().int().nonnegative(),
+  awaitingReply: z.boolean(),
+  decryptFailures: z.number().int().nonnegative(),
+  repairs: z.number().int().nonnegative(),
+});
+export type DeviceHealthDto = z.infer<typeof DeviceHealthDto>;

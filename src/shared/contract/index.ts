@@ -14,6 +14,7 @@ import {
   contactCalls,
   conversationCalls,
   deviceCalls,
+  securityCalls,
   settingsCalls,
 } from './calls';
 import { AttachmentDto, Id, SessionDto, TransferProgressDto } from './dto';
@@ -29,6 +30,7 @@ export const calls = {
   ...attachmentCalls,
   ...settingsCalls,
   ...deviceCalls,
+  ...securityCalls,
 } as const;
 
 export const events = {

@@ -11,6 +11,9 @@ describe('CLI arguments', () => {
     expect(parseArgs([...base, 'send', 'Bob', '--file', '/tmp/x.png']).command).toEqual({ name: 'send', contactName: 'Bob', text: null, file: '/tmp/x.png' });
     expect(parseArgs([...base, 'receive', '--timeout', '3', '--follow']).command).toEqual({ name: 'receive', timeoutS: 3, follow: true });
     expect(parseArgs([...base, 'history', 'Bob', '--limit', '10']).command).toEqual({ name: 'history', contactName: 'Bob', limit: 10 });
+    expect(parseArgs([...base, 'audit']).command).toEqual({ name: 'audit', limit: 50 });
+    expect(parseArgs([...base, 'audit', '--limit', '3']).command).toEqual({ name: 'audit', limit: 3 });
+    expect(parseArgs([...base, 'health', 'Bob']).command).toEqual({ name: 'health', contactName: 'Bob' });
     const a = parseArgs(['--json', ...base, 'search', 'pizza']);
     expect(a).toMatchObject({ json: true, dataDir: '/tmp/p', relayUrl: 'ws://127.0.0.1:8787', command: { name: 'search', text: 'pizza' } });
   });
@@ -26,6 +29,9 @@ describe('CLI arguments', () => {
       [...base, 'receive', '--timeout', '0'],
       [...base, 'history', 'Bob', '--limit'],
       [...base, 'contacts', 'extra'],
+      [...base, 'audit', '--limit', '0'],
+      [...base, 'audit', '--limit', '10001'],
+      [...base, 'health'],
       ['--data', '/tmp/p', '--relay', 'http://x', 'contacts'],
     ];
     for (const argv of bad) {

@@ -116,13 +116,32 @@ describe('schema migrations', () => {
     db.close();
   });
 
-  it('migration 6 keeps seeded v5 messages as plain texts and adds an empty resend log and effect queue', async () => {
+  it('migration 6 keeps seeded v5 rows and adds an empty audit log that changes no backup counter', async () => {
     const db = await freshDb();
     migrate(db, 5);
+    db.prepare(`INSERT INTO own_devices (device_id, name, is_this_device, created_at, last_seen_at) VALUES ('d1', 'Studio desktop', 1, 10, NULL), ('d2', 'Laptop', 0, 20, 30)`).run();
     db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
-    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'c1', 's', 'out', 'ünïcode', 5, 6, 'sent')`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'c1', 's', 'in', 'before v6', 5, 6, 'delivered')`).run();
+    db.prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust) VALUES ('acc1', 'Zoë', 3, 'verified')`).run();
+    const seqBefore = db.prepare('SELECT seq FROM change_counter').pluck().get();
     migrate(db, 6);
     expect(schemaVersion(db)).toBe(6);
+    expect(db.prepare('SELECT device_id, last_seen_at FROM own_devices ORDER BY device_id').all()).toEqual([
+      { device_id: 'd1', last_seen_at: null }, { device_id: 'd2', last_seen_at: 30 },
+    ]);
+    expect(db.prepare(`SELECT body FROM messages WHERE id = 'm1'`).pluck().get()).toBe('before v6');
+    expect(db.prepare(`SELECT display_name, trust FROM contacts`).get()).toEqual({ display_name: 'Zoë', trust: 'verified' });
+    expect(db.prepare('SELECT count(*) FROM audit_log').pluck().get()).toBe(0);
+    db.prepare(`INSERT INTO audit_log (at, kind, address, account_id, detail) VALUES (40, 'decrypt.failed', 'acc1.d9', 'acc1', '{}')`).run();
+    expect(db.prepare(`SELECT kind FROM audit_log WHERE account_id = 'acc1'`).pluck().all()).toEqual(['decrypt.failed']);
+    expect(db.prepare('SELECT seq FROM change_counter').pluck().get()).toBe(seqBefore);
+  it('migration 7 keeps seeded v6 messages as plain texts and adds an empty resend log and effect queue', async () => {
+    const db = await freshDb();
+    migrate(db, 6);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'c1', 's', 'out', 'ünïcode', 5, 6, 'sent')`).run();
+    migrate(db, 7);
+    expect(schemaVersion(db)).toBe(7);
     expect(db.prepare(`SELECT kind, body, state FROM messages WHERE id = 'm1'`).get()).toEqual({ kind: 'text', body: 'ünïcode', state: 'sent' });
     expect(db.prepare('SELECT count(*) FROM resend_log').pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM pending_effects').pluck().get()).toBe(0);

@@ -55,6 +55,9 @@ export function ChatPane() {
           <button type="button" className="button button--secondary" onClick={() => openDialog({ kind: 'safetyNumber', contactId: conversation.contactId })}>
             Safety number
           </button>
+          <button type="button" className="button button--secondary" onClick={() => openDialog({ kind: 'sessionHealth', contactId: conversation.contactId })}>
+            Session health
+          </button>
         </div>
       </header>
       {conversation.identityChangePending && (

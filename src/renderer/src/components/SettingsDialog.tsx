@@ -5,6 +5,7 @@ import { Dialog } from './Dialog';
 import { Field } from './Field';
 import { BackupSection } from './BackupSection';
 import { RotatePhraseSection } from './RotatePhraseSection';
+import { SecuritySection } from './SecuritySection';
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useStore(selectSettings);
@@ -49,6 +50,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       </form>
       <BackupSection />
       <RotatePhraseSection />
+      <SecuritySection />
     </Dialog>
   );
 }

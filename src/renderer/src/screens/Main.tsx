@@ -5,6 +5,7 @@ import { Sidebar } from '../components/Sidebar';
 import { ChatPane } from '../components/ChatPane';
 import { AddContactDialog } from '../components/AddContactDialog';
 import { SafetyNumberDialog } from '../components/SafetyNumberDialog';
+import { SessionHealthDialog } from '../components/SessionHealthDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
 import { DevicesDialog } from '../components/DevicesDialog';
 
@@ -35,6 +36,7 @@ export function Main() {
       <ChatPane />
       {dialog.kind === 'addContact' && <AddContactDialog onClose={closeDialog} />}
       {dialog.kind === 'safetyNumber' && <SafetyNumberDialog contactId={dialog.contactId} onClose={closeDialog} />}
+      {dialog.kind === 'sessionHealth' && <SessionHealthDialog contactId={dialog.contactId} onClose={closeDialog} />}
       {dialog.kind === 'settings' && <SettingsDialog onClose={closeDialog} />}
       {dialog.kind === 'devices' && <DevicesDialog onClose={closeDialog} />}
     </div>

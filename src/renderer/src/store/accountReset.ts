@@ -27,4 +27,9 @@ export const ACCOUNT_DATA_RESET = {
   backup: null,
   backupError: null,
   restoreResult: null,
+  auditLog: [],
+  auditNext: null,
+  auditError: null,
+  sessionHealth: {},
+  healthError: null,
 } satisfies Partial<RootState>;

@@ -12,6 +12,7 @@ import type { LinkSlice } from './link/state';
 import type { RestoreSlice } from './restore/state';
 import type { DevicesSlice } from './devices/state';
 import type { BackupSlice } from './backup/state';
+import type { SecuritySlice } from './security/state';
 import { createAppSlice } from './app/actions';
 import { createSessionSlice } from './session/actions';
 import { createContactsSlice } from './contacts/actions';
@@ -24,6 +25,7 @@ import { createLinkSlice } from './link/actions';
 import { createRestoreSlice } from './restore/actions';
 import { createDevicesSlice } from './devices/actions';
 import { createBackupSlice } from './backup/actions';
+import { createSecuritySlice } from './security/actions';
 
 export type RootState = AppSlice &
   SessionSlice &
@@ -36,7 +38,8 @@ export type RootState = AppSlice &
   LinkSlice &
   RestoreSlice &
   DevicesSlice &
-  BackupSlice;
+  BackupSlice &
+  SecuritySlice;
 
 export const useStore = create<RootState>()((...a) => ({
   ...createAppSlice(...a),
@@ -51,4 +54,5 @@ export const useStore = create<RootState>()((...a) => ({
   ...createRestoreSlice(...a),
   ...createDevicesSlice(...a),
   ...createBackupSlice(...a),
+  ...createSecuritySlice(...a),
 }));

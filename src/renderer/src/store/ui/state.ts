@@ -2,6 +2,7 @@ export type Dialog =
   | { readonly kind: 'none' }
   | { readonly kind: 'addContact' }
   | { readonly kind: 'safetyNumber'; readonly contactId: string }
+  | { readonly kind: 'sessionHealth'; readonly contactId: string }
   | { readonly kind: 'settings' }
   | { readonly kind: 'devices' };
 

@@ -1,0 +1,48 @@
+/** Words for the audit log and the session health view; pure. */
+import type { AuditEntryDto } from '../../../shared/contract';
+import type { AuditKind } from '../../../shared/audit';
+
+/** What each audit event means, in a few words. */
+export const AUDIT_LABEL: Record<AuditKind, string> = {
+  'identity.created': 'Device identity created',
+  'prekeys.replenished': 'One-time prekeys replenished',
+  'prekeys.rotated': 'Signed prekey rotated',
+  'session.established': 'Session established',
+  'session.archived': 'Session archived',
+  'session.repaired': 'Session repaired',
+  'session.failed': 'Session could not be set up (will retry)',
+  'session.repair_refused': 'A resend request was not answered',
+  'decrypt.failed': 'A message could not be decrypted',
+  'envelope.rejected': 'Unauthenticated message dropped',
+  'envelope.deferred': 'A message waits on the relay until the sender can be checked',
+  'delivery.failed': 'Sending paused (will retry)',
+  'devices.refresh_failed': 'A device list could not be fetched (will retry)',
+  'phrase.rotation_failed': 'Switching to a new recovery phrase failed',
+  'safety_number.changed': 'A contact’s safety number changed',
+  'device.linked': 'Device linked',
+  'device.revoked': 'Device revoked',
+  'phrase.rotated': 'Recovery phrase rotated',
+  'backup.written': 'Backup written',
+  'backup.restored': 'Backup restored',
+  'store.rekeyed': 'Local database re-keyed',
+};
+
+/** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */
+const short = (v: string | number | boolean): string =>
+  typeof v === 'string' && v.length > 16 ? v.split('.').map((p) => (p.length > 12 ? `${p.slice(0, 8)}…` : p)).join('.') : String(v);
+
+/** An audit detail as `key value` pairs for one line. */
+export const auditDetailText = (detail: AuditEntryDto['detail']): string =>
+  Object.entries(detail).map(([k, v]) => `${k} ${short(v)}`).join(' · ');
+
+/** A duration as its largest whole unit. */
+export function formatAge(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} days`;
+}
+
+/** A device id shortened for display. */
+export const shortId = (id: string): string => short(id);
