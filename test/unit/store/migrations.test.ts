@@ -135,6 +135,9 @@ describe('schema migrations', () => {
     db.prepare(`INSERT INTO audit_log (at, kind, address, account_id, detail) VALUES (40, 'decrypt.failed', 'acc1.d9', 'acc1', '{}')`).run();
     expect(db.prepare(`SELECT kind FROM audit_log WHERE account_id = 'acc1'`).pluck().all()).toEqual(['decrypt.failed']);
     expect(db.prepare('SELECT seq FROM change_counter').pluck().get()).toBe(seqBefore);
+    db.close();
+  });
+
   it('migration 7 keeps seeded v6 messages as plain texts and adds an empty resend log and effect queue', async () => {
     const db = await freshDb();
     migrate(db, 6);
