@@ -18,6 +18,7 @@ import { IdentityKeyPair } from '../protocol';
 import { confirmRevocation } from '../relayClient/signing';
 import { LocalStore, type Message } from '../store';
 import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
+import { PrekeyUpkeep } from '../prekeys/upkeep';
 import { decodeAccountRecord, encodeAccountRecord } from './accountRecord';
 import { announceDevices, revokeDevice, rotatePhrase, switchAccount, syncContacts, toOwnDevices, type AccountHost } from './accountOps';
 import { AttachmentFiles, relayHttpBase } from './attachments';
@@ -59,6 +60,8 @@ export class Messenger {
   readonly #files: AttachmentFiles;
   #backup: AccountBackup;
   #incoming: Promise<void> = Promise.resolve();
+  // Audit events are dropped until the audit log lands (the lead wires it); failures stay in status() and are retried.
+  readonly #prekeys: PrekeyUpkeep;
 
   private constructor(
     readonly store: LocalStore,
@@ -79,6 +82,7 @@ export class Messenger {
       backupChanged: events.backupChanged ?? noop,
     };
     const contacts = new ContactsRepo(store);
+    this.#prekeys = new PrekeyUpkeep({ store, identity: keys.identity, audit: () => undefined });
     this.#link = new RelayLink({
       url: relayUrl,
       accountId: keys.accountId,
@@ -206,6 +210,7 @@ export class Messenger {
       await announceDevices(this.#ctx);
     }
     await flushOutbox(this.#ctx);
+    await this.#prekeys.online(client);
   }
 
   /** Waits until the relay connection is up (or the timeout passes). */
@@ -229,6 +234,7 @@ export class Messenger {
     await this.#backup.stop();
     if (this.#expiry) clearInterval(this.#expiry);
     await this.#link.stop();
+    await this.#prekeys.stop();
     await this.#incoming;
     this.store.close();
     this.keys.dispose();

@@ -19,6 +19,7 @@ import {
   writeKeyFile, type KeyFile, type PwhashParams,
 } from './keyFile';
 import { MessageRepo } from './messages';
+import { PrekeyLedger } from './prekeyLedger';
 import { SqliteProtocolStores } from './protocolStores';
 import { ReactionRepo } from './reactions';
 import { migrate } from './schema';
@@ -61,6 +62,7 @@ export class LocalStore {
   readonly directory: Directory;
   readonly attachments: AttachmentRepo;
   readonly reactions: ReactionRepo;
+  readonly prekeyLedger: PrekeyLedger;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -77,6 +79,7 @@ export class LocalStore {
     this.directory = new Directory(db, sealer);
     this.attachments = new AttachmentRepo(db, sealer);
     this.reactions = new ReactionRepo(db);
+    this.prekeyLedger = new PrekeyLedger(db, this.protocol);
   }
 
   /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */
