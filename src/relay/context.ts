@@ -1,6 +1,7 @@
 /** Shared state of one relay instance, passed to every connection and HTTP route. */
 import type { Logger } from 'pino';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
+import type { PrekeyCounts } from '../shared/wire/relay';
 import type { RelayMetrics } from './metrics';
 import type { TokenBuckets } from './rateLimit';
 import type { DeviceKey, QueuedMessage, RelayStore } from './store/types';
@@ -12,6 +13,12 @@ export interface RelayLimits {
   readonly sendRefillPerSec: number;
   readonly bundleBucketSize: number;
   readonly bundleRefillMs: number;
+  /** Fetches one requester may make across all targets (RELAY_BUNDLE_REQUESTER_BUCKET_SIZE). */
+  readonly bundleRequesterBucketSize: number;
+  readonly bundleRequesterRefillMs: number;
+  /** One-time prekey pairs one target hands out across all requesters (RELAY_PREKEY_TARGET_BUDGET). */
+  readonly prekeyTargetBudget: number;
+  readonly prekeyTargetRefillMs: number;
   readonly frameRatePerSec: number;
   readonly frameBurst: number;
   readonly authTimeoutMs: number;
@@ -35,6 +42,8 @@ export interface LiveSession {
   readonly accountId: string | null;
   readonly deviceId: string | null;
   deliverProvisioning(channelId: string, payload: string): void;
+  /** Tells the device a fetch left it few one-time prekeys (the prekeysLow push). */
+  prekeysLow(counts: PrekeyCounts): void;
 }
 
 export interface RelayContext {
@@ -44,7 +53,12 @@ export interface RelayContext {
   readonly limits: RelayLimits;
   readonly dataDir: string;
   readonly sendBuckets: TokenBuckets;
+  /** Per (requester device, target device) pair. */
   readonly bundleBuckets: TokenBuckets;
+  /** Per requester device, across all targets. */
+  readonly bundleRequesterBuckets: TokenBuckets;
+  /** Per target device, across all requesters: one token per one-time prekey pair handed out. */
+  readonly prekeyBudgets: TokenBuckets;
   readonly backupGuessBuckets: TokenBuckets;
   /** Authenticated local connections by device. */
   readonly sessions: Map<DeviceKey, Set<LiveSession>>;

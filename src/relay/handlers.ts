@@ -1,6 +1,8 @@
 /** Request handlers behind the session: one function per frame type, each checking auth, limits and signatures. */
 import { createHash, randomBytes } from 'node:crypto';
-import { RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_ATTACHMENT_TTL_MS, RELAY_BULK_TOKEN_TTL_MS } from '../shared/constants';
+import {
+  ONE_TIME_PREKEY_REPLENISH_BELOW, RELAY_MAX_ENVELOPE_BYTES, RELAY_MAX_SEND_BYTES, RELAY_MAX_STORED_PREKEYS, RELAY_ATTACHMENT_TTL_MS, RELAY_BULK_TOKEN_TTL_MS,
+} from '../shared/constants';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
 import { fromBase64Url, toBase64Url } from '../shared/wire/encoding';
 import { PreKeyKind } from '../shared/wire/prekeySignature';
@@ -87,13 +89,28 @@ async function uploadPrekeys(s: Session, ctx: RelayContext, f: Of<'uploadPrekeys
   return ctx.store.countPrekeys(me.deviceKey);
 }
 
+/**
+ * Bounded draining (docs/protocol.md §3.4): a requester is limited per target
+ * and across all targets (RATE_LIMITED); a target hands out one-time prekeys
+ * from a budget shared by all requesters, after which bundles carry only the
+ * signed and last-resort keys, so a burst of fresh accounts cannot empty a pool.
+ */
 async function fetchBundle(s: Session, ctx: RelayContext, f: Of<'fetchBundle'>): Promise<unknown> {
   const me = requireAuth(s);
-  if (!ctx.bundleBuckets.take(`${me.deviceKey}>${f.accountId}.${f.deviceId}`)) throw new RelayError('RATE_LIMITED', 'too many bundle fetches for this target');
-  const bundle = (await hasDevice(ctx, f.accountId, f.deviceId)) ? await ctx.store.takeBundle(f.accountId, f.deviceId) : null;
-  if (!bundle) throw new RelayError('NOT_FOUND', 'no bundle for this device');
+  const target = deviceKeyOf(f.accountId, f.deviceId);
+  if (!ctx.bundleBuckets.take(`${me.deviceKey}>${target}`)) throw new RelayError('RATE_LIMITED', 'too many bundle fetches for this target');
+  if (!ctx.bundleRequesterBuckets.take(me.deviceKey)) throw new RelayError('RATE_LIMITED', 'too many bundle fetches');
+  if (!(await hasDevice(ctx, f.accountId, f.deviceId))) throw new RelayError('NOT_FOUND', 'no bundle for this device');
+  const oneTime = ctx.prekeyBudgets.take(target);
+  const taken = await ctx.store.takeBundle(f.accountId, f.deviceId, oneTime);
+  if (!taken) throw new RelayError('NOT_FOUND', 'no bundle for this device');
   ctx.metrics.prekeyFetches++;
-  return bundle;
+  if (!oneTime) ctx.metrics.prekeyBudgetSpent++;
+  const { left } = taken;
+  if (taken.consumed && Math.min(left.oneTimeEc, left.oneTimeKem) < ONE_TIME_PREKEY_REPLENISH_BELOW) {
+    for (const live of ctx.sessions.get(target) ?? []) live.prekeysLow(left);
+  }
+  return taken.bundle;
 }
 
 async function send(s: Session, ctx: RelayContext, f: Of<'send'>): Promise<unknown> {

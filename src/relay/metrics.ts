@@ -6,6 +6,8 @@ export class RelayMetrics {
   authenticated = 0;
   deliveries = 0;
   prekeyFetches = 0;
+  /** Bundles served without one-time prekeys because the target's budget was spent. */
+  prekeyBudgetSpent = 0;
   messagesQueued = 0;
   expiredPurged = 0;
   readonly rejections = new Map<string, number>();
@@ -41,6 +43,8 @@ export class RelayMetrics {
       `parley_relay_deliveries_total ${this.deliveries}`,
       '# TYPE parley_relay_prekey_fetches_total counter',
       `parley_relay_prekey_fetches_total ${this.prekeyFetches}`,
+      '# TYPE parley_relay_prekey_budget_spent_total counter',
+      `parley_relay_prekey_budget_spent_total ${this.prekeyBudgetSpent}`,
       '# TYPE parley_relay_expired_purged_total counter',
       `parley_relay_expired_purged_total ${this.expiredPurged}`,
       '# TYPE process_resident_memory_bytes gauge',

@@ -9,7 +9,9 @@ import type { WebSocket } from 'ws';
 import { RELAY_DELIVERY_WINDOW, RELAY_OUTBOX_FLUSH_BYTES, RELAY_PROTOCOL_VERSION } from '../shared/constants';
 import { toBase64Url } from '../shared/wire/encoding';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
-import { CLIENT_FRAME_TYPES, clientFrameSchema, RELAY_CHALLENGE_BYTES, type ClientFrame, type RelayErrorCode, type RelayErrorDetails, type ServerFrame } from '../shared/wire/relay';
+import {
+  CLIENT_FRAME_TYPES, clientFrameSchema, RELAY_CHALLENGE_BYTES, type ClientFrame, type PrekeyCounts, type RelayErrorCode, type RelayErrorDetails, type ServerFrame,
+} from '../shared/wire/relay';
 import type { LiveSession, RelayContext } from './context';
 import { RelayError } from './errors';
 import { handleRequest } from './handlers';
@@ -135,6 +137,10 @@ export class Session implements LiveSession {
 
   deliverProvisioning(channelId: string, payload: string): void {
     this.send({ v: RELAY_PROTOCOL_VERSION, type: 'provision', channelId, payload });
+  }
+
+  prekeysLow(counts: PrekeyCounts): void {
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'prekeysLow', counts });
   }
 
   private onClose(): void {

@@ -62,6 +62,17 @@ export const AUDIT_DETAIL_KEYS = [
   'role',
   /** Whether a new session used a one-time prekey. */
   'oneTimePreKey',
+  /** Prekey upkeep: one-time keys uploaded in a batch, held on the relay after it, first new ids. */
+  'oneTimeEc',
+  'oneTimeKem',
+  'heldOneTimeEc',
+  'heldOneTimeKem',
+  'firstOneTimeEcId',
+  'firstOneTimeKemId',
+  /** Prekey rotation: the new signed and last-resort ids, and the signed id replaced. */
+  'signedPrekeyId',
+  'lastResortKemId',
+  'replacedSignedPrekeyId',
   /** How many (prekeys uploaded, states archived, …). */
   'count',
   /** A backup run's mode (`full`, `incremental`). */

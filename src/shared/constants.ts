@@ -23,6 +23,10 @@ export const SIGNED_PREKEY_ROTATION_MS = 30 * 86_400_000;
 export const SIGNED_PREKEY_GRACE_MS = 7 * 86_400_000;
 /** One-time X25519 (and ML-KEM) prekeys are generated in batches of this size. */
 export const ONE_TIME_PREKEY_BATCH = 100;
+/** A device uploads a new batch when the relay holds fewer one-time prekeys of a kind than this (Signal replenishes below 10; 25 leaves room for a day of new contacts). */
+export const ONE_TIME_PREKEY_REPLENISH_BELOW = 25;
+/** How often a device re-checks its prekey counts and rotation dates while online; the relay's push covers sudden drains in between. */
+export const PREKEY_UPKEEP_INTERVAL_MS = 60 * 60_000;
 /** Archived (superseded) session states kept per peer so late messages still decrypt, Sesame-style (libsignal keeps 40). */
 export const MAX_ARCHIVED_SESSIONS = 40;
 /** An archived session state is dropped this long after it was archived. */
@@ -97,6 +101,14 @@ export const RELAY_MAX_STORED_PREKEYS = 1000;
 export const RELAY_BUNDLE_BUCKET_SIZE = 6;
 /** Bundle-fetch refill interval per token (Signal-Server: one every 10 minutes). */
 export const RELAY_BUNDLE_REFILL_MS = 10 * 60_000;
+/** Bundle fetches one requester device may make across all targets before RATE_LIMITED; stops one device sweeping every pool. */
+export const RELAY_BUNDLE_REQUESTER_BUCKET_SIZE = 100;
+/** One requester fetch is given back per this interval (100 an hour, far above adding contacts by hand). */
+export const RELAY_BUNDLE_REQUESTER_REFILL_MS = 36_000;
+/** One-time prekey pairs one target hands out across all requesters before bundles come without them; under half a batch, so a burst of new accounts leaves most of a pool. */
+export const RELAY_PREKEY_TARGET_BUDGET = 40;
+/** One one-time prekey pair of a target's budget comes back per this interval (96 a day). */
+export const RELAY_PREKEY_TARGET_REFILL_MS = 15 * 60_000;
 /** Send bucket per sender device; allows bursts of group fan-out. */
 export const RELAY_SEND_BUCKET_SIZE = 2_000;
 /** Send refill rate per sender device, tokens (recipient messages) per second. */

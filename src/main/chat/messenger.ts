@@ -18,6 +18,7 @@ import { IdentityKeyPair } from '../protocol';
 import { confirmRevocation } from '../relayClient/signing';
 import { LocalStore, type Message } from '../store';
 import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
+import { PrekeyUpkeep } from '../prekeys/upkeep';
 import { decodeAccountRecord, encodeAccountRecord } from './accountRecord';
 import { announceDevices, revokeDevice, rotatePhrase, switchAccount, syncContacts, toOwnDevices, type AccountHost } from './accountOps';
 import { AttachmentFiles, relayHttpBase } from './attachments';
@@ -64,6 +65,7 @@ export class Messenger {
   #backup: AccountBackup;
   #incoming: Promise<void> = Promise.resolve();
   #deadlineMs = DELIVERY_DEADLINE_MS;
+  readonly #prekeys: PrekeyUpkeep;
 
   private constructor(
     readonly store: LocalStore,
@@ -85,6 +87,7 @@ export class Messenger {
       backupChanged: events.backupChanged ?? noop,
     };
     const contacts = new ContactsRepo(store);
+    this.#prekeys = new PrekeyUpkeep({ store, identity: keys.identity, audit: (kind, detail) => this.#ctx.audit(kind, detail) });
     this.#link = new RelayLink({
       url: relayUrl,
       accountId: keys.accountId,
@@ -227,6 +230,7 @@ export class Messenger {
     }
     await flushOutbox(this.#ctx);
     await flushUnsent(this.#ctx);
+    await this.#prekeys.online(client);
   }
 
   /** Waits until the relay connection is up (or the timeout passes). */
@@ -268,6 +272,7 @@ export class Messenger {
     await this.#backup.stop();
     if (this.#expiry) clearInterval(this.#expiry);
     await this.#link.stop();
+    await this.#prekeys.stop();
     await this.#incoming;
     this.store.close();
     this.keys.dispose();

@@ -8,7 +8,9 @@ import WebSocket from 'ws';
 import { RELAY_PROTOCOL_VERSION } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
-import { deviceListSchema, type ClientFrame, type ServerFrame, type WireBundle, type WirePrekey } from '../../shared/wire/relay';
+import {
+  deviceListSchema, prekeyCountsSchema, prekeysLowFrameSchema, type ClientFrame, type PrekeyCounts, type ServerFrame, type WireBundle, type WirePrekey,
+} from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
 import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
 
@@ -20,6 +22,12 @@ const wellFormedList = (l: unknown): SignedDeviceList | undefined => {
   const r = deviceListSchema.safeParse(l);
   return r.success ? r.data : undefined;
 };
+
+function countsOf(body: unknown): PrekeyCounts {
+  const r = prekeyCountsSchema.safeParse(body);
+  if (!r.success) throw new RelayClientError('BAD_RESPONSE', 'the relay sent malformed prekey counts');
+  return r.data;
+}
 
 export interface IncomingMessage {
   readonly id: string;
@@ -41,6 +49,7 @@ export class RelayClient {
   private readonly provisionHandlers = new Set<(channelId: string, payload: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number) => void>();
   private readonly revokedHandlers = new Set<(list: SignedDeviceList) => void>();
+  private readonly prekeysLowHandlers = new Set<(counts: PrekeyCounts) => void>();
   /** Highest device-list version seen per account: older lists are rejected (no rollback). */
   private readonly listVersions = new Map<string, number>();
   closed = false;
@@ -140,6 +149,12 @@ export class RelayClient {
     return () => this.revokedHandlers.delete(handler);
   }
 
+  /** The relay reports that a bundle fetch left this device few one-time prekeys (validated counts). */
+  onPrekeysLow(handler: (counts: PrekeyCounts) => void): () => void {
+    this.prekeysLowHandlers.add(handler);
+    return () => this.prekeysLowHandlers.delete(handler);
+  }
+
   async putDeviceList(list: SignedDeviceList): Promise<void> {
     await this.request({ type: 'putDeviceList', list: wireList(list) });
   }
@@ -154,11 +169,13 @@ export class RelayClient {
     return list;
   }
 
-  async uploadPrekeys(keys: { signedPrekey?: WirePrekey; lastResortKem?: WirePrekey; oneTimeEc?: WirePrekey[]; oneTimeKem?: WirePrekey[] }): Promise<{ oneTimeEc: number; oneTimeKem: number }> {
-    return (await this.request({ type: 'uploadPrekeys', ...keys })) as { oneTimeEc: number; oneTimeKem: number };
+  /** Uploads prekeys; resolves with the one-time counts the relay holds afterwards. */
+  async uploadPrekeys(keys: { signedPrekey?: WirePrekey; lastResortKem?: WirePrekey; oneTimeEc?: WirePrekey[]; oneTimeKem?: WirePrekey[] }): Promise<PrekeyCounts> {
+    return countsOf(await this.request({ type: 'uploadPrekeys', ...keys }));
   }
-  async prekeyCount(): Promise<{ oneTimeEc: number; oneTimeKem: number }> {
-    return (await this.request({ type: 'prekeyCount' })) as { oneTimeEc: number; oneTimeKem: number };
+  /** The one-time prekey counts the relay holds for this device. */
+  async prekeyCount(): Promise<PrekeyCounts> {
+    return countsOf(await this.request({ type: 'prekeyCount' }));
   }
   async fetchBundle(accountId: string, deviceId: string): Promise<WireBundle> {
     return (await this.request({ type: 'fetchBundle', accountId, deviceId })) as WireBundle;
@@ -222,6 +239,9 @@ export class RelayClient {
     } else if (f.type === 'deviceList') {
       const list = wellFormedList(f.list);
       if (list) for (const h of this.revokedHandlers) h(list);
+    } else if (f.type === 'prekeysLow') {
+      const push = prekeysLowFrameSchema.safeParse(f);
+      if (push.success) for (const h of this.prekeysLowHandlers) h(push.data.counts);
     }
   }
 }

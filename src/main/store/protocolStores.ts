@@ -15,7 +15,8 @@ import { StoreError } from './errors';
 import type { Sealer } from './seal';
 
 export type TrustState = 'unverified' | 'verified' | 'changed';
-type PreKeyTable = 'ec' | 'signed' | 'kem';
+/** The prekey table's kinds: one-time X25519, signed X25519, and ML-KEM (last-resort and one-time share ids). */
+export type PreKeyTable = 'ec' | 'signed' | 'kem';
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -115,6 +116,14 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
   }
   private remove(kind: PreKeyTable, id: number): void {
     prep(this.db, 'DELETE FROM prekeys WHERE kind = ? AND id = ?').run(kind, id);
+  }
+  /** Stores (sealed) a private prekey record in any table; upkeep commits these inside its ledger transaction. */
+  putPreKeyRecordSync(table: PreKeyTable, id: number, record: Uint8Array): void {
+    this.store(table, id, record);
+  }
+  /** Erases a private prekey record (grace period over); secure_delete overwrites the freed page. */
+  erasePreKeyRecordSync(table: PreKeyTable, id: number): void {
+    this.remove(table, id);
   }
   loadPreKeySync = (id: number): Uint8Array | null => this.load('ec', id);
   loadSignedPreKeySync = (id: number): Uint8Array | null => this.load('signed', id);

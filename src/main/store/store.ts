@@ -20,6 +20,7 @@ import {
   writeKeyFile, type KeyFile, type PwhashParams,
 } from './keyFile';
 import { MessageRepo } from './messages';
+import { PrekeyLedger } from './prekeyLedger';
 import { SqliteProtocolStores } from './protocolStores';
 import { ReactionRepo } from './reactions';
 import { RepairRepo } from './repairs';
@@ -67,6 +68,7 @@ export class LocalStore {
   readonly repairs: RepairRepo;
   /** The audit log: key and session events, no content (./audit.ts). */
   readonly audit: AuditRepo;
+  readonly prekeyLedger: PrekeyLedger;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -85,6 +87,7 @@ export class LocalStore {
     this.reactions = new ReactionRepo(db);
     this.repairs = new RepairRepo(db, clock);
     this.audit = new AuditRepo(db, clock);
+    this.prekeyLedger = new PrekeyLedger(db, this.protocol);
   }
 
   /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */

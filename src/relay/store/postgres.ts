@@ -11,7 +11,7 @@ import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { AsyncGroupCommit } from './groupCommit';
-import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent } from './types';
+import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent, TakenBundle } from './types';
 import { deviceKeyOf, revokedBy } from './types';
 
 const CHANNEL = 'parley_relay';
@@ -187,11 +187,9 @@ export async function openPostgresStore(options: { connectionString: string; poo
       });
     },
     async countPrekeys(device) {
-      const r = await pool.query('SELECT kind, COUNT(*) AS n FROM one_time_prekeys WHERE device_key = $1 GROUP BY kind', [device]);
-      const get = (k: number): number => Number(r.rows.find((x: Row) => Number(x.kind) === k)?.n ?? 0);
-      return { oneTimeEc: get(PreKeyKind.oneTimeEc), oneTimeKem: get(PreKeyKind.oneTimeKem) };
+      return countPrekeys(pool, device);
     },
-    async takeBundle(accountId, deviceId): Promise<WireBundle | null> {
+    async takeBundle(accountId, deviceId, oneTime): Promise<TakenBundle | null> {
       const device = deviceKeyOf(accountId, deviceId);
       return tx(async (c) => {
         const s = await c.query('SELECT kind, key_id, public_key, signature FROM signed_prekeys WHERE device_key = $1', [device]);
@@ -205,9 +203,10 @@ export async function openPostgresStore(options: { connectionString: string; poo
           );
           return r.rows.length ? prekeyOf(r.rows[0]) : null;
         };
-        const oneTimeEc = await take(PreKeyKind.oneTimeEc);
-        const oneTimeKem = await take(PreKeyKind.oneTimeKem);
-        return { accountId, deviceId, signedPrekey: prekeyOf(spk), lastResortKem: prekeyOf(lrk), oneTimeEc, oneTimeKem };
+        const oneTimeEc = oneTime ? await take(PreKeyKind.oneTimeEc) : null;
+        const oneTimeKem = oneTime ? await take(PreKeyKind.oneTimeKem) : null;
+        const bundle: WireBundle = { accountId, deviceId, signedPrekey: prekeyOf(spk), lastResortKem: prekeyOf(lrk), oneTimeEc, oneTimeKem };
+        return { bundle, left: await countPrekeys(c, device), consumed: oneTimeEc !== null || oneTimeKem !== null };
       });
     },
     async enqueue(items, now, expiresAt) {
@@ -281,3 +280,9 @@ export async function openPostgresStore(options: { connectionString: string; poo
 }
 
 class TooMany extends Error {}
+
+async function countPrekeys(c: pg.Pool | pg.PoolClient, device: DeviceKey): Promise<{ oneTimeEc: number; oneTimeKem: number }> {
+  const r = await c.query('SELECT kind, COUNT(*) AS n FROM one_time_prekeys WHERE device_key = $1 GROUP BY kind', [device]);
+  const get = (k: number): number => Number(r.rows.find((x: Row) => Number(x.kind) === k)?.n ?? 0);
+  return { oneTimeEc: get(PreKeyKind.oneTimeEc), oneTimeKem: get(PreKeyKind.oneTimeKem) };
+}

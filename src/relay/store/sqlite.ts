@@ -15,7 +15,7 @@ import { RELAY_WAL_CHECKPOINT_INTERVAL_MS } from '../../shared/constants';
 import { startCheckpointer } from './checkpointer';
 import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
-import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent } from './types';
+import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent, TakenBundle } from './types';
 import { deviceKeyOf, revokedBy } from './types';
 
 type Row = Record<string, unknown>;
@@ -102,15 +102,21 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   });
   class TooMany extends Error {}
 
-  const takeBundle = db.transaction((accountId: string, deviceId: string): WireBundle | null => {
+  const counts = (device: DeviceKey): { oneTimeEc: number; oneTimeKem: number } => {
+    const rows = q.countOne.all(device) as Row[];
+    const get = (k: number): number => Number(rows.find((r) => Number(r.kind) === k)?.n ?? 0);
+    return { oneTimeEc: get(PreKeyKind.oneTimeEc), oneTimeKem: get(PreKeyKind.oneTimeKem) };
+  };
+
+  const takeBundle = db.transaction((accountId: string, deviceId: string, oneTime: boolean): TakenBundle | null => {
     const device = deviceKeyOf(accountId, deviceId);
     const signed = q.getSigned.all(device) as Row[];
     const spk = signed.find((r) => Number(r.kind) === PreKeyKind.signedEc);
     const lrk = signed.find((r) => Number(r.kind) === PreKeyKind.lastResortKem);
     if (!spk || !lrk) return null;
-    const ec = q.takeOne.get({ d: device, k: PreKeyKind.oneTimeEc }) as Row | undefined;
-    const kem = q.takeOne.get({ d: device, k: PreKeyKind.oneTimeKem }) as Row | undefined;
-    return {
+    const ec = oneTime ? (q.takeOne.get({ d: device, k: PreKeyKind.oneTimeEc }) as Row | undefined) : undefined;
+    const kem = oneTime ? (q.takeOne.get({ d: device, k: PreKeyKind.oneTimeKem }) as Row | undefined) : undefined;
+    const bundle: WireBundle = {
       accountId,
       deviceId,
       signedPrekey: prekeyOf(spk),
@@ -118,6 +124,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       oneTimeEc: ec ? prekeyOf(ec) : null,
       oneTimeKem: kem ? prekeyOf(kem) : null,
     };
+    return { bundle, left: counts(device), consumed: ec !== undefined || kem !== undefined };
   });
 
   type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
@@ -175,12 +182,10 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       }
     },
     async countPrekeys(device) {
-      const rows = q.countOne.all(device) as Row[];
-      const get = (k: number): number => Number(rows.find((r) => Number(r.kind) === k)?.n ?? 0);
-      return { oneTimeEc: get(PreKeyKind.oneTimeEc), oneTimeKem: get(PreKeyKind.oneTimeKem) };
+      return counts(device);
     },
-    async takeBundle(accountId, deviceId) {
-      return takeBundle(accountId, deviceId);
+    async takeBundle(accountId, deviceId, oneTime) {
+      return takeBundle(accountId, deviceId, oneTime);
     },
     async enqueue(items, now, expiresAt) {
       const ids = await enqueues.submit({ items, now, expiresAt });

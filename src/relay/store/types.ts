@@ -5,7 +5,7 @@
  * timestamp, id and expiry: no sender identity is persisted.
  */
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
-import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
+import type { PrekeyCounts, WireBundle, WirePrekey } from '../../shared/wire/relay';
 
 /** `${accountId}.${deviceId}`, the key of one device's queue and prekeys. */
 export type DeviceKey = string;
@@ -56,6 +56,14 @@ export interface BackupRecord {
   readonly updatedAt: number;
 }
 
+/** A bundle handed out, and the one-time prekeys its device has left after it. */
+export interface TakenBundle {
+  readonly bundle: WireBundle;
+  readonly left: PrekeyCounts;
+  /** True when this fetch consumed at least one one-time prekey. */
+  readonly consumed: boolean;
+}
+
 export interface PurgeStats {
   readonly messages: number;
   readonly attachments: string[];
@@ -76,9 +84,12 @@ export interface RelayStore {
   setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
   /** Adds one-time prekeys unless the stored count would exceed `max`; replaces same-id keys. */
   addOneTimePrekeys(device: DeviceKey, kind: OneTimeKind, keys: readonly WirePrekey[], max: number): Promise<'ok' | 'too-many'>;
-  countPrekeys(device: DeviceKey): Promise<{ oneTimeEc: number; oneTimeKem: number }>;
-  /** Hands out the bundle, consuming at most one one-time key of each kind atomically; null when no signed keys. */
-  takeBundle(accountId: string, deviceId: string): Promise<WireBundle | null>;
+  countPrekeys(device: DeviceKey): Promise<PrekeyCounts>;
+  /**
+   * Hands out the bundle, consuming at most one one-time key of each kind atomically
+   * (none when `oneTime` is false: the target's budget is spent); null when no signed keys.
+   */
+  takeBundle(accountId: string, deviceId: string, oneTime: boolean): Promise<TakenBundle | null>;
   /** Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events. */
   enqueue(items: readonly OutgoingItem[], now: number, expiresAt: number): Promise<string[]>;
   /** Unexpired messages of `device` with id above `afterId` (decimal), oldest first. */

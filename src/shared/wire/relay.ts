@@ -54,6 +54,17 @@ export const deviceListSchema = z.strictObject({
   signature: b64(64),
 });
 
+/** How many one-time prekeys of each kind the relay holds for a device (reply to uploadPrekeys and prekeyCount, and the prekeysLow push). */
+export const prekeyCountsSchema = z.strictObject({
+  oneTimeEc: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  oneTimeKem: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+/** A device's one-time prekey counts as the relay reports them. */
+export type PrekeyCounts = z.infer<typeof prekeyCountsSchema>;
+
+/** The push a device gets when a bundle fetch left it fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW. */
+export const prekeysLowFrameSchema = z.strictObject({ v, type: z.literal('prekeysLow'), counts: prekeyCountsSchema });
+
 export const prekeySchema = z.strictObject({ keyId: z.number().int().min(0).max(0xffffffff), publicKey: b64(1184), signature: b64(64) });
 export type WirePrekey = z.infer<typeof prekeySchema>;
 
@@ -111,7 +122,9 @@ export type ServerFrame =
   | { v: 1; type: 'message'; id: string; ts: number; envelope: string }
   | { v: 1; type: 'provision'; channelId: string; payload: string }
   /** Sent to a device just before its connection closes with 4003: the new list that dropped it (verify it before acting). */
-  | { v: 1; type: 'deviceList'; list: SignedDeviceList };
+  | { v: 1; type: 'deviceList'; list: SignedDeviceList }
+  /** A fetch left this device fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW: upload a batch. */
+  | z.infer<typeof prekeysLowFrameSchema>;
 
 /** Bytes a device signs to answer the challenge: bound to the relay host, the nonce and both keys. */
 export function authChallengeBytes(host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
