@@ -1,23 +1,30 @@
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
-import type { Plugin } from 'vite';
-import { PRODUCTION_META_CSP, developmentCsp } from './src/shared/csp';
+import type { Plugin, ViteDevServer } from 'vite';
+import { PRODUCTION_META_CSP, developmentCsp, metaCspOf, withMetaCsp } from './src/shared/csp';
 
-/** Puts the CSP into index.html: strict in builds, with Vite's HMR allowances only under `npm run dev`. */
-function contentSecurityPolicy(): Plugin {
-  let policy = PRODUCTION_META_CSP;
+/**
+ * index.html carries the production CSP as a <meta> tag. A build refuses an
+ * index.html whose tag differs from src/shared/csp.ts; only `npm run dev`
+ * swaps in the policy with Vite's HMR allowances.
+ */
+export function contentSecurityPolicy(): Plugin {
+  let devServer: ViteDevServer | null = null;
   return {
     name: 'parley-csp',
     configureServer(server) {
-      const port = server.config.server.port ?? 5173;
-      policy = developmentCsp(`http://localhost:${port}`);
+      devServer = server;
     },
     transformIndexHtml(html) {
-      return html.replace(
-        '<!-- csp -->',
-        `<meta http-equiv="Content-Security-Policy" content="${policy}" />`,
-      );
+      if (metaCspOf(html) !== PRODUCTION_META_CSP) {
+        throw new Error('src/renderer/index.html: the CSP <meta> tag must equal PRODUCTION_META_CSP in src/shared/csp.ts');
+      }
+      if (devServer === null) return html;
+      // The port actually bound (Vite moves on when the configured one is taken).
+      const address = devServer.httpServer?.address();
+      const port = typeof address === 'object' && address !== null ? address.port : (devServer.config.server.port ?? 5173);
+      return withMetaCsp(html, developmentCsp(`http://localhost:${port}`));
     },
   };
 }

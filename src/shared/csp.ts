@@ -25,10 +25,13 @@ function render(directives: Record<string, string[]>): string {
     .join('; ');
 }
 
-/** Sent as an HTTP header by the app:// protocol handler. */
+/** Sent as an HTTP header by the app:// protocol handler (and the UI tests' server). */
 export const PRODUCTION_CSP = render(base);
 
-/** The same policy for the <meta> tag, which cannot carry `frame-ancestors`. */
+/**
+ * The same policy for the <meta> tag written in `src/renderer/index.html`,
+ * which cannot carry `frame-ancestors` (browsers ignore it there).
+ */
 export const PRODUCTION_META_CSP = render(withoutFrameAncestors(base));
 
 function withoutFrameAncestors(d: Record<string, string[]>): Record<string, string[]> {
@@ -45,4 +48,26 @@ export function developmentCsp(devOrigin: string): string {
     'style-src': ["'self'", "'unsafe-inline'"],
     'connect-src': ["'self'", devOrigin, ws],
   });
+}
+
+const META_CSP = /(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)("\s*\/?>)/i;
+
+/** The policy in an HTML page's CSP `<meta>` tag, or null when it has none. */
+export function metaCspOf(html: string): string | null {
+  return META_CSP.exec(html)?.[2] ?? null;
+}
+
+/** `html` with its CSP `<meta>` tag's policy replaced by `policy` (unchanged when there is no tag). */
+export function withMetaCsp(html: string, policy: string): string {
+  return html.replace(META_CSP, (_m, open: string, _old: string, close: string) => `${open}${policy}${close}`);
+}
+
+/** A policy as its directives, each with its sorted sources, for comparing two spellings. */
+export function parseCsp(policy: string): Record<string, string[]> {
+  const directives: Record<string, string[]> = {};
+  for (const part of policy.split(';')) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name) directives[name.toLowerCase()] = sources.sort();
+  }
+  return directives;
 }

@@ -6,6 +6,7 @@
 /** The origin app content is served from in the packaged app. */
 export const APP_ORIGIN = 'app://parley';
 
+/** The `scheme://host[:port]` of `url`, or null when it does not parse. */
 export function originOf(url: string): string | null {
   try {
     const u = new URL(url);
@@ -20,6 +21,7 @@ export function isNavigationAllowed(targetUrl: string, appOrigin: string): boole
   return originOf(targetUrl) === originOf(appOrigin);
 }
 
+/** A permission request as the session hands it to the shell. */
 export interface PermissionRequest {
   readonly permission: string;
   readonly requestingUrl: string;
@@ -44,4 +46,52 @@ export function isRequestAllowed(url: string, appOrigin: string): boolean {
   // Dev server hot-reload socket shares the dev origin's host and port.
   const app = originOf(appOrigin);
   return app !== null && app.startsWith('http://') && origin === app.replace(/^http/, 'ws');
+}
+
+/** Hosts a dev server may be named by: this machine only. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** What decides whether the environment may redirect what the app loads. */
+export interface LaunchInputs {
+  /** `app.isPackaged`: true in an installed build. */
+  readonly isPackaged: boolean;
+  /** The process environment (only the variables each function names are read). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The dev server URL to load the renderer from, or null to serve the built
+ * renderer over `app://parley`. `ELECTRON_RENDERER_URL` is honoured only in
+ * an unpackaged app started by `electron-vite dev` (which sets
+ * `NODE_ENV_ELECTRON_VITE=development`), and only for an http(s) URL on
+ * loopback: an installed build, or `npm start`, never trusts an origin named
+ * by the environment.
+ */
+export function rendererDevUrl(inputs: LaunchInputs): string | null {
+  if (inputs.isPackaged) return null;
+  if (inputs.env['NODE_ENV_ELECTRON_VITE'] !== 'development') return null;
+  const raw = inputs.env['ELECTRON_RENDERER_URL'];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null; // not a URL: fall back to the built renderer, which is always safe
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (!LOOPBACK_HOSTS.has(url.hostname)) return null;
+  if (url.username !== '' || url.password !== '') return null;
+  return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * The path of a native SQLite addon named by `PARLEY_SQLITE_BINDING`, or
+ * undefined to use the addon shipped with the app. Only an unpackaged app
+ * (`npm start`, which builds an Electron-ABI copy) honours it: in an
+ * installed build the variable would load any native code into main.
+ */
+export function sqliteBindingOverride(inputs: LaunchInputs): string | undefined {
+  if (inputs.isPackaged) return undefined;
+  const binding = inputs.env['PARLEY_SQLITE_BINDING'];
+  return binding === undefined || binding === '' ? undefined : binding;
 }

@@ -2,13 +2,14 @@
  * The Electron entry point: the thin shell around the Node core. This folder
  * and the preload are the only code that imports `electron`.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, Menu, type MenuItemConstructorOptions } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core';
 import { createDispatcher } from '../ipc/dispatch';
 import { createHandlers } from '../ipc/handlers';
-import { APP_ORIGIN, originOf } from '../security/policy';
+import { APP_ORIGIN, originOf, rendererDevUrl, sqliteBindingOverride } from '../security/policy';
+import { packagedMenuTemplate, type MenuEntry } from '../security/menu';
 import { createMainWindow, hardenContents } from './window';
 import { bindIpc, forwardEvents } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
@@ -18,7 +19,8 @@ import { electronNotifier } from './notifier';
 import { DEFAULT_RELAY_URL } from '../../shared/constants';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const devUrl = process.env['ELECTRON_RENDERER_URL'];
+// Only `electron-vite dev` of an unpackaged app may point the window at a dev server.
+const devUrl = rendererDevUrl({ isPackaged: app.isPackaged, env: process.env });
 const appOrigin = devUrl ? (originOf(devUrl) ?? APP_ORIGIN) : APP_ORIGIN;
 
 // Crash dumps could hold plaintext from memory: Parley writes none.
@@ -33,6 +35,8 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents, appOrigin));
 
   void app.whenReady().then(async () => {
+    // Electron's default menu has Toggle Developer Tools; a packaged build gets one without it.
+    if (app.isPackaged) Menu.setApplicationMenu(Menu.buildFromTemplate(packagedMenuTemplate(process.platform).map(toMenuItem)));
     const configuredRelay = process.env['PARLEY_RELAY_URL'];
     const relayUrl = configuredRelay ?? DEFAULT_RELAY_URL;
     const userData = app.getPath('userData');
@@ -42,7 +46,7 @@ if (!app.requestSingleInstanceLock()) {
       relayUrl,
       dataDir: path.join(userData, 'profile'),
       keychain: electronKeychain(),
-      nativeBinding: process.env['PARLEY_SQLITE_BINDING'],
+      nativeBinding: sqliteBindingOverride({ isPackaged: app.isPackaged, env: process.env }),
       notifier: electronNotifier(() => BrowserWindow.getAllWindows()[0]?.focus()),
     });
     await core.session.unlockWithKeychain().catch(() => false);
@@ -86,4 +90,13 @@ if (!app.requestSingleInstanceLock()) {
       void core.close().then(() => embedded?.close());
     });
   });
+}
+
+/** Our plain menu data as Electron's template type (the roles are a subset of Electron's). */
+function toMenuItem(entry: MenuEntry): MenuItemConstructorOptions {
+  return {
+    ...(entry.role !== undefined ? { role: entry.role } : {}),
+    ...(entry.label !== undefined ? { label: entry.label } : {}),
+    ...(entry.submenu ? { submenu: entry.submenu.map(toMenuItem) } : {}),
+  };
 }

@@ -1,14 +1,16 @@
 /**
  * The one app window, hardened: sandboxed, context-isolated, no Node, an
  * in-memory session (nothing cached to disk), navigation, popups, webviews
- * and every permission but the camera denied.
+ * and every permission but the camera denied, no middle-click (Auxclick)
+ * and, in a packaged build, no DevTools.
  */
-import { BrowserWindow, session, type WebContents } from 'electron';
+import { app, BrowserWindow, session, type WebContents } from 'electron';
 import { isNavigationAllowed, isPermissionAllowed, isRequestAllowed } from '../security/policy';
 
 /** In-memory partition: no HTTP cache, localStorage or cookies reach disk. */
 export const WINDOW_PARTITION = 'parley-app';
 
+/** What the shell hands the window: file paths and the origins it may show. */
 export interface WindowOptions {
   readonly preload: string;
   readonly icon: string;
@@ -16,6 +18,11 @@ export interface WindowOptions {
   readonly startUrl: string;
 }
 
+/**
+ * Guards every web contents (the window's and any other Electron creates):
+ * no navigation away from the app, no webviews, no popups and, packaged, no
+ * DevTools even if something asks for them.
+ */
 export function hardenContents(contents: WebContents, appOrigin: string): void {
   contents.on('will-navigate', (event, url) => {
     if (!isNavigationAllowed(url, appOrigin)) event.preventDefault();
@@ -25,8 +32,13 @@ export function hardenContents(contents: WebContents, appOrigin: string): void {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  if (app.isPackaged) {
+    // `devTools: false` already refuses to open them; this closes them should any path still do so.
+    contents.on('devtools-opened', () => contents.closeDevTools());
+  }
 }
 
+/** Permission, device and request policy for the window's in-memory session. */
 export function hardenSession(appOrigin: string): void {
   const ses = session.fromPartition(WINDOW_PARTITION);
   ses.setPermissionRequestHandler((_wc, permission, callback, details) => {
@@ -46,6 +58,7 @@ export function hardenSession(appOrigin: string): void {
   });
 }
 
+/** Opens the app window with every hardening option set inline (so static checkers see them). */
 export function createMainWindow(options: WindowOptions): BrowserWindow {
   hardenSession(options.appOrigin);
   const win = new BrowserWindow({
@@ -70,6 +83,9 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: true,
+      // Middle-click would open links in a new window, past the will-navigate guard.
+      disableBlinkFeatures: 'Auxclick',
+      devTools: !app.isPackaged,
     },
   });
   hardenContents(win.webContents, options.appOrigin);
