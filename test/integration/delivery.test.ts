@@ -6,10 +6,11 @@
  * apply (test/unit/chat/effects.test.ts); a message nobody confirms shows "not delivered" and can be retried.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRelay } from '../support/relayHarness';
+import { registerDevice, startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, reopen, type TestUser } from '../support/chatHarness';
 import { Messenger } from '../../src/main/chat/messenger';
-import { TEST_PASSPHRASE } from '../support/chatHarness';
+import { TEST_PASSPHRASE, TEST_PWHASH, profileDir } from '../support/chatHarness';
+import { startHostileRelay } from '../support/hostileRelay';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 const open: TestUser[] = [];
@@ -109,4 +110,46 @@ describe('one checked path for every message', () => {
     await eventually(() => ann.messenger.store.messages.get(sent.id)?.state === 'delivered', 20_000);
     expect(ben.messenger.history(ann.messenger.keys.accountId, 10).filter((m) => m.id === sent.id)).toHaveLength(1);
   });
+
+  it('refuses a bundle the relay serves for another device, makes no session, and keeps the message to send later', async () => {
+    const ben = await user('Ben Target');
+    const cat = await user('Cat Decoy');
+    const hostile = await startHostileRelay(relay.url);
+    const dir = profileDir();
+    const ann = { dir, inbox: [], phrase: '', messenger: (await Messenger.create({ dir, displayName: 'Ann Proxied', relayUrl: hostile.url, passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH })).messenger };
+    open.push(ann);
+    await ann.messenger.waitOnline();
+    // Cat's genuine, validly signed bundle, to serve in place of Ben's.
+    const spare = await registerDevice(relay.url);
+    const catBundle = await spare.client.fetchBundle(cat.messenger.keys.accountId, cat.messenger.keys.deviceId);
+    await spare.client.close();
+    const asked = new Set<number>();
+    hostile.up = (f) => {
+      const m = JSON.parse(f) as { type?: string; id?: number; deviceId?: string };
+      if (m.type === 'fetchBundle' && m.deviceId === ben.messenger.keys.deviceId && m.id !== undefined) asked.add(m.id);
+      return f;
+    };
+    let swapped = 0;
+    hostile.down = (f) => {
+      const m = JSON.parse(f) as { type?: string; id?: number; ok?: boolean };
+      if (m.type === 'response' && m.ok && m.id !== undefined && asked.has(m.id)) {
+        swapped++;
+        return JSON.stringify({ ...m, body: catBundle });
+      }
+      return f;
+    };
+    await ann.messenger.addContact(ben.messenger.invite(), 'Ben');
+    const sent = await ann.messenger.sendText(ben.messenger.keys.accountId, 'for Ben only');
+    expect(swapped).toBeGreaterThan(0);
+    const benAddress = { accountId: ben.messenger.keys.accountId, deviceId: ben.messenger.keys.deviceId };
+    expect(ann.messenger.store.protocol.loadSessionSync(benAddress)).toBeNull();
+    expect(ann.messenger.store.audit.list(50).some((r) => r.kind === 'session.failed' && r.detail.reason === 'SESSION_BAD_BUNDLE')).toBe(true);
+    expect(cat.inbox).toHaveLength(0);
+    // Once the relay stops lying, the waiting message goes out and arrives.
+    hostile.down = (f) => f;
+    await ann.messenger.close();
+    await hostile.close();
+    await reopen(ann, relay.url);
+    await eventually(() => ben.inbox.find((m) => m.id === sent.id), 40_000);
+  }, 90_000);
 });

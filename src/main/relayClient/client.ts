@@ -8,8 +8,10 @@ import WebSocket from 'ws';
 import { RELAY_PROTOCOL_VERSION } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
+import type { z } from 'zod';
 import {
-  deviceListSchema, prekeyCountsSchema, prekeysLowFrameSchema, type ClientFrame, type PrekeyCounts, type ServerFrame, type WireBundle, type WirePrekey,
+  deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
+  type ServerFrame, type WireBundle, type WirePrekey,
 } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
 import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
@@ -23,10 +25,13 @@ const wellFormedList = (l: unknown): SignedDeviceList | undefined => {
   return r.success ? r.data : undefined;
 };
 
-function countsOf(body: unknown): PrekeyCounts {
-  const r = prekeyCountsSchema.safeParse(body);
-  if (!r.success) throw new RelayClientError('BAD_RESPONSE', 'the relay sent malformed prekey counts');
-  return r.data;
+type Replies = typeof replySchemas;
+
+/** A reply body checked against its request type's schema; a malformed one is BAD_RESPONSE, never used. */
+function replyOf<K extends keyof Replies>(type: K, body: unknown): z.infer<Replies[K]> {
+  const r = replySchemas[type].safeParse(body);
+  if (!r.success) throw new RelayClientError('BAD_RESPONSE', `the relay sent a malformed ${type} reply`);
+  return r.data as z.infer<Replies[K]>;
 }
 
 export interface IncomingMessage {
@@ -161,7 +166,7 @@ export class RelayClient {
 
   /** Fetches and verifies an account's device list; rejects forged or rolled-back lists. */
   async getDeviceList(accountId: string): Promise<SignedDeviceList> {
-    const list = (await this.request({ type: 'getDeviceList', accountId })) as SignedDeviceList;
+    const list: SignedDeviceList = replyOf('getDeviceList', await this.request({ type: 'getDeviceList', accountId }));
     if (list.accountId !== accountId || !deviceListVerifies(list)) throw new RelayClientError('BAD_DEVICE_LIST', 'device list signature does not verify');
     const seen = this.listVersions.get(accountId) ?? 0;
     if (list.version < seen) throw new RelayClientError('STALE_DEVICE_LIST', 'relay served an older device list');
@@ -171,32 +176,32 @@ export class RelayClient {
 
   /** Uploads prekeys; resolves with the one-time counts the relay holds afterwards. */
   async uploadPrekeys(keys: { signedPrekey?: WirePrekey; lastResortKem?: WirePrekey; oneTimeEc?: WirePrekey[]; oneTimeKem?: WirePrekey[] }): Promise<PrekeyCounts> {
-    return countsOf(await this.request({ type: 'uploadPrekeys', ...keys }));
+    return replyOf('uploadPrekeys', await this.request({ type: 'uploadPrekeys', ...keys }));
   }
   /** The one-time prekey counts the relay holds for this device. */
   async prekeyCount(): Promise<PrekeyCounts> {
-    return countsOf(await this.request({ type: 'prekeyCount' }));
+    return replyOf('prekeyCount', await this.request({ type: 'prekeyCount' }));
   }
   async fetchBundle(accountId: string, deviceId: string): Promise<WireBundle> {
-    return (await this.request({ type: 'fetchBundle', accountId, deviceId })) as WireBundle;
+    return replyOf('fetchBundle', await this.request({ type: 'fetchBundle', accountId, deviceId }));
   }
 
   /** Queues one envelope per addressed device; resolves once the relay has stored them durably. */
   async send(messages: readonly { accountId: string; deviceId: string; envelope: string }[]): Promise<{ queued: number }> {
-    return (await this.request({ type: 'send', messages: [...messages] })) as { queued: number };
+    return replyOf('send', await this.request({ type: 'send', messages: [...messages] }));
   }
   async ack(ids: readonly string[]): Promise<{ deleted: number }> {
-    return (await this.request({ type: 'ack', ids: [...ids] })) as { deleted: number };
+    return replyOf('ack', await this.request({ type: 'ack', ids: [...ids] }));
   }
   async attachmentUpload(): Promise<{ attachmentId: string; uploadToken: string; path: string; maxBytes: number }> {
-    return (await this.request({ type: 'attachmentUpload' })) as { attachmentId: string; uploadToken: string; path: string; maxBytes: number };
+    return replyOf('attachmentUpload', await this.request({ type: 'attachmentUpload' }));
   }
   /** A short-lived token for fetchQueued (HTTP bulk fetch). */
   async bulkToken(): Promise<{ token: string; expiresAt: number; path: string }> {
-    return (await this.request({ type: 'bulkToken' })) as { token: string; expiresAt: number; path: string };
+    return replyOf('bulkToken', await this.request({ type: 'bulkToken' }));
   }
   async provisionOpen(): Promise<{ channelId: string; expiresAt: number }> {
-    return (await this.request({ type: 'provisionOpen' })) as { channelId: string; expiresAt: number };
+    return replyOf('provisionOpen', await this.request({ type: 'provisionOpen' }));
   }
   async provisionSend(channelId: string, payload: string): Promise<void> {
     await this.request({ type: 'provisionSend', channelId, payload });
@@ -215,24 +220,38 @@ export class RelayClient {
     this.ws.terminate();
   }
 
+  /** Frames from the relay that were not valid JSON or did not match their schema; dropped, and counted here. */
+  malformedFrames = 0;
+
   private onFrame(text: string): void {
     let f: ServerFrame;
     try {
       f = JSON.parse(text) as ServerFrame;
     } catch {
+      this.malformedFrames++;
       return;
     }
-    if (f.type === 'response') {
-      const w = f.id === null ? undefined : this.waiting.get(f.id);
-      if (!w || f.id === null) return;
-      this.waiting.delete(f.id);
+    if (f?.type === 'response') {
+      const r = responseFrameSchema.safeParse(f);
+      if (!r.success) {
+        this.malformedFrames++;
+        return;
+      }
+      const ok = r.data;
+      const w = ok.id === null ? undefined : this.waiting.get(ok.id);
+      if (!w || ok.id === null) return;
+      this.waiting.delete(ok.id);
       clearTimeout(w.timer);
-      if (f.ok) w.resolve(f.body);
-      else w.reject(new RelayClientError(f.code, f.message, { deviceList: wellFormedList(f.details?.deviceList) }));
-    } else if (f.type === 'message') {
-      const envelope = fromBase64Url(f.envelope);
-      if (!envelope) return;
-      for (const h of this.messageHandlers) h({ id: f.id, ts: f.ts, envelope });
+      if (ok.ok) w.resolve(ok.body);
+      else w.reject(new RelayClientError(ok.code as RelayErrorCode, ok.message, { deviceList: wellFormedList(ok.details?.deviceList) }));
+    } else if (f?.type === 'message') {
+      const m = messageFrameSchema.safeParse(f);
+      const envelope = m.success ? fromBase64Url(m.data.envelope) : null;
+      if (!m.success || !envelope) {
+        this.malformedFrames++;
+        return;
+      }
+      for (const h of this.messageHandlers) h({ id: m.data.id, ts: m.data.ts, envelope });
     } else if (f.type === 'provision') {
       const payload = fromBase64Url(f.payload);
       if (payload) for (const h of this.provisionHandlers) h(f.channelId, payload);

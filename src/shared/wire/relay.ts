@@ -96,15 +96,44 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
 export const CLIENT_FRAME_TYPES: readonly string[] = clientFrameSchema.options.map((o) => o.shape.type.value);
+/** A device's prekey bundle as the relay serves it (checked against the request and the signed list by the session layer). */
+export const bundleSchema = z.strictObject({
+  accountId: keyId,
+  deviceId: keyId,
+  signedPrekey: prekeySchema,
+  lastResortKem: prekeySchema,
+  oneTimeEc: prekeySchema.nullable(),
+  oneTimeKem: prekeySchema.nullable(),
+});
+export type WireBundle = z.infer<typeof bundleSchema>;
 
-export interface WireBundle {
-  accountId: string;
-  deviceId: string;
-  signedPrekey: WirePrekey;
-  lastResortKem: WirePrekey;
-  oneTimeEc: WirePrekey | null;
-  oneTimeKem: WirePrekey | null;
-}
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const token = z.string().min(1).max(256);
+const httpPath = z.string().min(1).max(512).regex(/^\/[A-Za-z0-9_\-./?=&%]*$/u);
+
+/** The body of each successful reply, by request type: the client parses every reply with these before using it. */
+export const replySchemas = {
+  auth: z.unknown(),
+  putDeviceList: z.unknown(),
+  getDeviceList: deviceListSchema,
+  uploadPrekeys: prekeyCountsSchema,
+  prekeyCount: prekeyCountsSchema,
+  fetchBundle: bundleSchema,
+  send: z.object({ queued: count }),
+  ack: z.object({ deleted: count }),
+  attachmentUpload: z.object({ attachmentId: token, uploadToken: token, path: httpPath, maxBytes: count }),
+  bulkToken: z.object({ token, expiresAt: count, path: httpPath }),
+  provisionOpen: z.object({ channelId: token, expiresAt: count }),
+  provisionSend: z.unknown(),
+} as const;
+
+/** A pushed envelope: the relay's id for it, its arrival time and the sealed bytes. */
+export const messageFrameSchema = z.strictObject({ v, type: z.literal('message'), id: z.string().min(1).max(128), ts: count, envelope: b64(RELAY_MAX_ENVELOPE_BYTES + 3) });
+/** A reply frame; the body is checked per request type (replySchemas). */
+export const responseFrameSchema = z.union([
+  z.object({ v, type: z.literal('response'), id: requestId, ok: z.literal(true), body: z.unknown() }),
+  z.object({ v, type: z.literal('response'), id: requestId.nullable(), ok: z.literal(false), code: z.string().min(1).max(64), message: z.string().max(1000), details: z.object({ deviceList: z.unknown().optional() }).optional() }),
+]);
 
 /**
  * Optional machine-readable details of an error response (docs/protocol.md §3.1).

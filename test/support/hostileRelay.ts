@@ -1,0 +1,83 @@
+/**
+ * A hostile relay for tests: a WebSocket proxy between clients and the real
+ * relay that can rewrite, drop, replay, reorder or inject frames in either
+ * direction. It forwards the client's Host header, so authentication passes
+ * through it as it would through a relay in the middle.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { RELAY_WS_PATH } from '../../src/shared/constants';
+
+/** One proxied connection: send raw frames either way, or read what passed. */
+export interface ProxiedConnection {
+  toClient(frame: string): void;
+  toRelay(frame: string): void;
+  readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string }[];
+}
+
+/** What a hook decides for a frame: pass it (possibly rewritten), or drop it (null). */
+export type FrameHook = (frame: string, conn: ProxiedConnection) => string | null;
+
+export interface HostileRelay {
+  readonly url: string;
+  /** Frames from clients to the relay. */
+  up: FrameHook;
+  /** Frames from the relay to clients. */
+  down: FrameHook;
+  readonly connections: ProxiedConnection[];
+  close(): Promise<void>;
+}
+
+const pass: FrameHook = (f) => f;
+
+/** Starts a proxy on loopback in front of `relayUrl` (ws://host:port). */
+export async function startHostileRelay(relayUrl: string): Promise<HostileRelay> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  const target = new URL(relayUrl);
+  const proxy: HostileRelay = {
+    url: '',
+    up: pass,
+    down: pass,
+    connections: [],
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  wss.on('connection', (client, req) => {
+    const upstream = new WebSocket(`ws://${target.host}${req.url ?? RELAY_WS_PATH}`, { headers: { host: req.headers.host ?? target.host }, perMessageDeflate: false });
+    const pending: string[] = [];
+    const conn: ProxiedConnection = {
+      seen: [],
+      toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f),
+      toRelay: (f) => (upstream.readyState === WebSocket.OPEN ? upstream.send(f) : pending.push(f)),
+    };
+    proxy.connections.push(conn);
+    upstream.on('open', () => {
+      for (const f of pending.splice(0)) upstream.send(f);
+    });
+    upstream.on('message', (data) => {
+      for (const line of String(data).split('\n')) {
+        conn.seen.push({ dir: 'down', frame: line });
+        const out = proxy.down(line, conn);
+        if (out !== null) conn.toClient(out);
+      }
+    });
+    client.on('message', (data) => {
+      const line = String(data);
+      conn.seen.push({ dir: 'up', frame: line });
+      const out = proxy.up(line, conn);
+      if (out !== null) conn.toRelay(out);
+    });
+    upstream.on('close', () => client.close());
+    client.on('close', () => upstream.close());
+    upstream.on('error', () => client.terminate());
+    client.on('error', () => upstream.terminate());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return Object.assign(proxy, { url: `ws://127.0.0.1:${port}` });
+}
