@@ -7,7 +7,8 @@
 import { isParleyError } from '../shared/errors';
 import { DEFAULT_RELAY_URL } from '../shared/constants';
 import { Messenger } from '../main/chat/messenger';
-import type { ChatEvents, IncomingText } from '../main/chat/context';
+import type { ChatEvents } from '../main/chat/context';
+import { CliInbox, undecryptableNotice } from './inbox';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
 import { open, stat } from 'node:fs/promises';
@@ -80,14 +81,6 @@ async function passphrase(io: CliIo): Promise<string> {
   return p;
 }
 
-/** One line `receive` prints: a text, or a placeholder for a message that did not decrypt (repaired by a later text line). */
-type ReceivedLine =
-  | { readonly type: 'text'; readonly from: string; readonly text: string; readonly id: string; readonly sentAt: number }
-  | { readonly type: 'undecryptable'; readonly from: string; readonly id: string; readonly receivedAt: number; readonly reason: string; readonly message: string };
-
-/** The sentence a placeholder shows, in the app and here. */
-const undecryptableNotice = (from: string): string => `A message from ${from} couldn’t be decrypted. Parley asked ${from}’s device to send it again.`;
-
 function printer(args: CliArgs, io: CliIo) {
   return (value: Record<string, unknown>, human: string) => io.out(args.json ? JSON.stringify(value) : human);
 }
@@ -95,15 +88,15 @@ function printer(args: CliArgs, io: CliIo) {
 async function execute(args: CliArgs, io: CliIo): Promise<number> {
   const print = printer(args, io);
   const cmd = args.command;
-  const inbox: ReceivedLine[] = [];
+  let arrived = 0;
   let wake: (() => void) | null = null;
   const events: Partial<ChatEvents> = {
-    incomingText: (m: IncomingText) => {
-      inbox.push({ type: 'text', from: m.from, text: m.text, id: m.id, sentAt: m.sentAt });
+    incomingText: () => {
+      arrived++;
       wake?.();
     },
-    undecryptable: (u) => {
-      inbox.push({ type: 'undecryptable', from: u.from, id: u.id, receivedAt: u.receivedAt, reason: u.reason, message: undecryptableNotice(u.from) });
+    undecryptable: () => {
+      arrived++;
       wake?.();
     },
   };
@@ -209,13 +202,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
       case 'receive': {
         await messenger.waitOnline(CONNECT_WAIT_MS);
-        let printed = 0;
+        const inbox = new CliInbox(messenger);
         const emit = () => {
-          for (; printed < inbox.length; printed++) {
-            const m = inbox[printed]!;
+          for (const m of inbox.next()) {
             if (m.type === 'text') print(m, `${new Date(m.sentAt).toISOString()} ${m.from}: ${m.text}`);
             else print(m, `${new Date(m.receivedAt).toISOString()} ${m.message}`);
           }
+          inbox.commit();
         };
         let stopped = false;
         void io.stopSignal.then(() => {
@@ -225,16 +218,16 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         for (;;) {
           emit();
           if (stopped) break;
-          const before = inbox.length;
+          const before = arrived;
           await new Promise<void>((resolve) => {
             wake = resolve;
             if (!cmd.follow) setTimeout(resolve, cmd.timeoutS * 1000);
           });
           wake = null;
-          if (!cmd.follow && inbox.length === before) break;
+          if (!cmd.follow && arrived === before) break;
         }
-        emit();
         await messenger.drain();
+        emit();
         await messenger.flush();
         break;
       }

@@ -226,6 +226,17 @@ export class MessageRepo {
     return out;
   }
 
+  /**
+   * Incoming messages (texts and placeholders) received at or after `at`,
+   * in the order they were received: what a script's `receive` has not
+   * reported yet. Bounded by `limit`.
+   */
+  incomingSince(at: number, limit: number): Message[] {
+    checkLimit(limit, STORE_MAX_PAGE_SIZE);
+    return (prep(this.db, `SELECT ${COLS} FROM messages WHERE direction = 'in' AND received_at >= ? ORDER BY received_at, id LIMIT ?`)
+      .all(at, limit) as MessageRow[]).map(toMessage);
+  }
+
   /** The next expiry deadline, or null. */
   nextExpiry(): number | null {
     return (prep(this.db, 'SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL').pluck().get() as number | null) ?? null;
