@@ -6,7 +6,7 @@
  * profile's settings, so each message is printed once across runs.
  */
 import { STORE_MAX_PAGE_SIZE } from '../shared/constants';
-import type { Messenger } from '../main/chat/messenger';
+import type { Messenger } from '../main/messenger/messenger';
 import type { Message } from '../main/store';
 
 const CURSOR_SETTING = 'cli.receiveCursor';

@@ -1,6 +1,6 @@
 /** Human-readable lines for `parley audit` and `parley health` (with --json the objects are printed as they are). */
 import type { AuditDetail } from '../shared/audit';
-import type { DeviceHealth } from '../main/chat/health';
+import type { DeviceHealth } from '../main/contacts/health';
 
 /** `key=value` pairs of an audit detail, in the order they were recorded. */
 export const formatDetail = (detail: AuditDetail): string =>

@@ -6,8 +6,8 @@
  */
 import { isParleyError } from '../shared/errors';
 import { DEFAULT_RELAY_URL } from '../shared/constants';
-import { Messenger } from '../main/chat/messenger';
-import type { ChatEvents } from '../main/chat/context';
+import { Messenger } from '../main/messenger/messenger';
+import type { ChatEvents } from '../main/conversations/context';
 import { CliInbox, undecryptableNotice } from './inbox';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
@@ -15,7 +15,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ATTACHMENT_IPC_CHUNK_BYTES, MAX_ATTACHMENT_BYTES } from '../shared/constants';
 import type { Message } from '../main/store';
-import { sessionHealth } from '../main/chat/health';
+import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
 
 /** Types the app previews; anything else is sent as a plain file. */

@@ -5,8 +5,8 @@
  * change leaves one on the contact's side; no row carries text or names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Messenger } from '../../src/main/chat/messenger';
-import { sessionHealth } from '../../src/main/chat/health';
+import { Messenger } from '../../src/main/messenger/messenger';
+import { sessionHealth } from '../../src/main/contacts/health';
 import type { AuditKind } from '../../src/shared/audit';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';

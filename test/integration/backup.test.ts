@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed, type RecoveryKeys } from '../../src/main/account/recovery';
 import { BackupKeys, BackupScheduler, backupStatus, restoreBackup, runBackup, type BackupOptions, type ScheduledOutcome } from '../../src/main/backup';
 import type { LocalStore } from '../../src/main/store';
-import { exportState } from '../../src/main/sync/snapshot';
+import { exportState } from '../../src/main/snapshot/snapshot';
 import { BACKUP_PAD_BLOCK } from '../../src/shared/constants';
 import { startTestRelay, waitFor } from '../support/relayHarness';
 import { rawKeyStore } from '../support/storeFixture';

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDevice, startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, reopen, type TestUser } from '../support/chatHarness';
-import { Messenger } from '../../src/main/chat/messenger';
+import { Messenger } from '../../src/main/messenger/messenger';
 import { TEST_PASSPHRASE, TEST_PWHASH, profileDir } from '../support/chatHarness';
 import { startHostileRelay } from '../support/hostileRelay';
 

@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Messenger } from '../../src/main/chat/messenger';
-import type { IncomingText } from '../../src/main/chat/context';
+import { Messenger } from '../../src/main/messenger/messenger';
+import type { IncomingText } from '../../src/main/conversations/context';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
 import { decodeLinkCode } from '../../src/shared/wire/linkCode';
@@ -165,7 +165,7 @@ describe('linking a second desktop', () => {
     const rc = await (client as unknown as { waitOnline(): Promise<boolean> }).waitOnline();
     expect(rc).toBe(true);
     const { RelayClient } = await import('../../src/main/relayClient/client');
-    const { relayEndpoint } = await import('../../src/main/chat/relayLink');
+    const { relayEndpoint } = await import('../../src/main/relayClient/relayLink');
     const raw = await RelayClient.connect(relayEndpoint(relay.url));
     await raw.authenticate(ann.messenger.keys.accountId, ann.messenger.keys.deviceSigner);
     const { toBase64Url } = await import('../../src/shared/wire/encoding');

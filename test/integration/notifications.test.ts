@@ -4,7 +4,7 @@
  * previews are off, through a real relay on loopback and real profiles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src/main/core';
+import { createCore, type Core } from '../../src/main/app/core';
 import type { NotificationText } from '../../src/main/app/notifications';
 import { startTestRelay } from '../support/relayHarness';
 import { eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH } from '../support/chatHarness';

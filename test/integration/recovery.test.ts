@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { Messenger } from '../../src/main/chat/messenger';
-import type { IncomingText } from '../../src/main/chat/context';
+import { Messenger } from '../../src/main/messenger/messenger';
+import type { IncomingText } from '../../src/main/conversations/context';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
 

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sodium from 'libsodium-wrappers-sumo';
-import { Messenger } from '../../src/main/chat/messenger';
-import type { IncomingText } from '../../src/main/chat/context';
+import { Messenger } from '../../src/main/messenger/messenger';
+import type { IncomingText } from '../../src/main/conversations/context';
 import { signKeyChange, verifyKeyChange } from '../../src/main/account/rotation';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestRelay } from '../support/relayHarness';

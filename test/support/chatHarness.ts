@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Messenger } from '../../src/main/chat/messenger';
-import type { IncomingText } from '../../src/main/chat/context';
+import { Messenger } from '../../src/main/messenger/messenger';
+import type { IncomingText } from '../../src/main/conversations/context';
 import { STORE_PWHASH_MIN_MEMLIMIT, STORE_PWHASH_MIN_OPSLIMIT } from '../../src/shared/constants';
 
 /** The store's lowest allowed Argon2id limits, to keep tests quick (the app uses the named defaults). */

@@ -5,7 +5,7 @@
  * decrypts initial messages as the app's receive path does (prekeys loaded
  * from the store, write-free engine call).
  */
-import { createInitialPrekeys, DeviceKeys } from '../../src/main/chat/keys';
+import { createInitialPrekeys, DeviceKeys } from '../../src/main/account/keys';
 import { checkedBundle } from '../../src/main/session/bundles';
 import { PrekeyUpkeep, type PrekeyAuditKind } from '../../src/main/prekeys/upkeep';
 import { decryptMessage, encryptMessage, generateIdentityKey, initiateSession, requiredPreKeys, type IdentityKeyPair } from '../../src/main/protocol';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createCore, type Core } from '../../src/main/core';
+import { createCore, type Core } from '../../src/main/app/core';
 import type { AppWindow } from './uiHarness';
 import { TEST_PASSPHRASE, TEST_PWHASH } from './chatHarness';
 

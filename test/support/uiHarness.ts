@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CALL_NAMES, EVENT_NAMES, subscriberName, type EventName, type EventPayload } from '../../src/shared/contract';
 import { PRODUCTION_CSP } from '../../src/shared/csp';
-import type { Core } from '../../src/main/core';
+import type { Core } from '../../src/main/app/core';
 import { createDispatcher } from '../../src/main/ipc/dispatch';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { mimeType, resolveAppPath } from '../../src/main/security/appProtocol';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { Core } from '../../src/main/core';
+import type { Core } from '../../src/main/app/core';
 import type { TransferProgressDto } from '../../src/shared/contract';
 import { checkPhrase } from '../../src/shared/recoveryPhrase';
 import { launchChromium } from '../support/browser';

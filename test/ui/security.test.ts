@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { Core } from '../../src/main/core';
+import type { Core } from '../../src/main/app/core';
 import { launchChromium } from '../support/browser';
 import { openApp, type AppWindow } from '../support/uiHarness';
 import { startTestRelay } from '../support/relayHarness';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import type { Browser } from 'playwright-core';
-import { createCore, type Core } from '../../src/main/core';
+import { createCore, type Core } from '../../src/main/app/core';
 import { BRIDGE_KEYS } from '../../src/shared/contract';
 import { launchChromium } from '../support/browser';
 import { FOREIGN_ORIGIN, openApp, type AppWindow } from '../support/uiHarness';

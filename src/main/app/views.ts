@@ -1,7 +1,7 @@
 /** Store rows → the display DTOs of the IPC contract. No key material is ever mapped. */
 import type { ContactDto, ConversationDto, MessageDto, SearchHitDto } from '../../shared/contract';
-import type { Messenger } from '../chat/messenger';
-import type { ContactRow } from '../chat/contactsRepo';
+import type { Messenger } from '../messenger/messenger';
+import type { ContactRow } from '../store/contacts';
 import type { Message } from '../store';
 
 const SNIPPET_CHARS = 120;

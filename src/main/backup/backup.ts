@@ -18,8 +18,8 @@ import {
 import { isParleyError } from '../../shared/errors';
 import { toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
 import type { LocalStore } from '../store';
-import { currentChangeSeq, exportChanges, hasMessageChanges, pruneChanges, type ChangeChunk } from '../sync/changes';
-import { AccountStateSchema, MessageRecordSchema, exportMessages, exportState, parseOrThrow, type AccountState } from '../sync/snapshot';
+import { currentChangeSeq, exportChanges, hasMessageChanges, pruneChanges, type ChangeChunk } from '../snapshot/changes';
+import { AccountStateSchema, MessageRecordSchema, exportMessages, exportState, parseOrThrow, type AccountState } from '../snapshot/snapshot';
 import { BackupError } from './errors';
 import {
   ManifestSchema, digestOf, manifestAd, openBlob, sealBlob, segmentAd, type Manifest, type SegmentEntry, type SegmentPosition,

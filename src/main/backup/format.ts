@@ -18,7 +18,7 @@ import {
   BACKUP_FORMAT_VERSION, BACKUP_MAX_MANIFEST_SEGMENTS, BACKUP_PAD_BLOCK, BACKUP_SEGMENT_MAX_MESSAGES,
 } from '../../shared/constants';
 import { concatBytes, toBase64Url, u32be, utf8Bytes } from '../../shared/wire/encoding';
-import { AccountStateSchema, MessageRecordSchema } from '../sync/schemas';
+import { AccountStateSchema, MessageRecordSchema } from '../snapshot/schemas';
 import { BackupError } from './errors';
 
 const AD_LABEL = 'Parley-v1 backup';

@@ -6,7 +6,7 @@
  * Any failure leaves the target store as it was.
  */
 import type { LocalStore } from '../store';
-import { applyTombstones, importMessages, importState, type AccountState, type MessageRecord } from '../sync/snapshot';
+import { applyTombstones, importMessages, importState, type AccountState, type MessageRecord } from '../snapshot/snapshot';
 import { adoptRestoredBackup } from './backup';
 import { BackupError } from './errors';
 import { ManifestSchema, SegmentSchema, digestOf, manifestAd, openBlob, segmentAd, type Manifest } from './format';

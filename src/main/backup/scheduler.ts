@@ -10,7 +10,7 @@
 import { BACKUP_DEBOUNCE_MS, BACKUP_MAX_WAIT_MS, BACKUP_MIN_INTERVAL_MS, BACKUP_POLL_MS } from '../../shared/constants';
 import { isParleyError } from '../../shared/errors';
 import type { LocalStore } from '../store';
-import { currentChangeSeq } from '../sync/changes';
+import { currentChangeSeq } from '../snapshot/changes';
 import { recordBackupFailure, runBackup, type BackupResult } from './backup';
 import type { BackupKeySource } from './keys';
 

@@ -3,13 +3,13 @@
  * checks that every call has a handler and that each returns its declared
  * response type. Handlers are thin: they map to the core and to views.
  */
-import type { Core } from '../core';
-import { readAppInfo } from '../core/appInfo';
+import type { Core } from '../app/core';
+import { readAppInfo } from '../app/appInfo';
 import { qrSvg, qrSvgBytes } from '../app/qr';
 import { contactView, conversationViews, messageView, searchViews } from '../app/views';
 import { fromBase64Url } from '../../shared/wire/encoding';
-import { ChatError } from '../chat/errors';
-import { sessionHealth } from '../chat/health';
+import { ChatError } from '../account/errors';
+import { sessionHealth } from '../contacts/health';
 import type { HandlerTable } from './dispatch';
 
 function decodeChunk(b64: string): Uint8Array {

@@ -21,7 +21,7 @@ import {
 } from '../protocol';
 import type { RelayClient } from '../relayClient/client';
 import type { LocalStore, PrekeyLedgerState, PrekeyRecordPut } from '../store';
-import { PREKEY_IDS, toWirePrekey } from '../chat/keys';
+import { PREKEY_IDS, toWirePrekey } from '../account/keys';
 import { PrekeyError } from './errors';
 
 /** The audit events upkeep reports (ids and counts only, never key material). */

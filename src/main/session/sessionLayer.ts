@@ -19,12 +19,12 @@ import {
   addressKey, decryptMessage, initiateSession, encryptMessage, requiredPreKeys, type DecryptResult, type ProtocolAddress,
 } from '../protocol';
 import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
-import { EnvelopeKind, seal } from '../messaging/sealedSender';
+import { EnvelopeKind, seal } from './sealedSender';
 import { isParleyError } from '../../shared/errors';
 import type { LocalStore } from '../store';
 import type { AuditDetail, AuditKind } from '../../shared/audit';
-import type { DeviceKeys } from '../chat/keys';
-import type { RelayLink } from '../chat/relayLink';
+import type { DeviceKeys } from '../account/keys';
+import type { RelayLink } from '../relayClient/relayLink';
 import { AddressQueue } from './addressQueue';
 import { checkedBundle } from './bundles';
 import { SessionLayerError } from './errors';

@@ -5,7 +5,7 @@
 import { app, BrowserWindow, Menu, type MenuItemConstructorOptions } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore } from '../core';
+import { createCore } from '../app/core';
 import { createDispatcher } from '../ipc/dispatch';
 import { createHandlers } from '../ipc/handlers';
 import { APP_ORIGIN, originOf, rendererDevUrl, sqliteBindingOverride } from '../security/policy';

@@ -5,7 +5,7 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../../shared/contract';
 import type { Dispatch } from '../ipc/dispatch';
-import type { CoreEvents } from '../core/events';
+import type { CoreEvents } from '../app/events';
 
 export function bindIpc(dispatch: Dispatch): void {
   for (const name of CALL_NAMES) {

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import sodium from 'libsodium-wrappers-sumo';
-import { DeviceKeys } from '../../../src/main/chat/keys';
+import { DeviceKeys } from '../../../src/main/account/keys';
 import { generateIdentityKey } from '../../../src/main/protocol';
 import { signChallenge } from '../../../src/main/relayClient/signing';
 import { fromBase64Url } from '../../../src/shared/wire/encoding';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { currentChangeSeq, exportChanges, pruneChanges } from '../../../src/main/sync/changes';
+import { currentChangeSeq, exportChanges, pruneChanges } from '../../../src/main/snapshot/changes';
 import {
   applyTombstones, exportMessages, exportState, importMessages, importState, type AccountState, type MessageRecord,
-} from '../../../src/main/sync/snapshot';
+} from '../../../src/main/snapshot/snapshot';
 import { rawKeyStore } from '../../support/storeFixture';
 import { CANARY, allMessages, keyId, msgId, seedStore } from './seed';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCore } from '../../../src/main/core';
+import { createCore } from '../../../src/main/app/core';
 import { createDispatcher, type SenderInfo } from '../../../src/main/ipc/dispatch';
 import { createHandlers } from '../../../src/main/ipc/handlers';
 import { IPC_MAX_DEPTH, IPC_MAX_PAYLOAD_BYTES } from '../../../src/shared/constants';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AUDIT_DETAIL_MAX_STRING_CHARS, AUDIT_LOG_MAX_ROWS } from '../../../src/shared/constants';
 import type { AuditDetail } from '../../../src/shared/audit';
 import { LocalStore } from '../../../src/main/store/store';
-import { currentChangeSeq } from '../../../src/main/sync/changes';
+import { currentChangeSeq } from '../../../src/main/snapshot/changes';
 import { dbFiles, FAST_PWHASH, filesContain, rawKeyStore, tempDir } from '../../support/storeFixture';
 
 const peer = 'A'.repeat(43);

@@ -1,0 +1,55 @@
+/**
+ * The core: everything the app does, in plain Node. The Electron shell, the
+ * tests and the UI harness all construct it the same way.
+ */
+import { CoreEvents } from './events';
+import { ConnectionMonitor } from './connection';
+import type { AppIdentity } from './appInfo';
+import { AppSession } from './session';
+import type { Keychain, PwhashParams } from '../store';
+import type { Notifier } from './notifications';
+
+export interface CoreOptions {
+  readonly identity: AppIdentity;
+  /** Relay URL the client connects to. */
+  readonly relayUrl: string;
+  /** The profile directory (encrypted store, attachment ciphertexts). */
+  readonly dataDir: string;
+  readonly keychain?: Keychain | undefined;
+  readonly nativeBinding?: string | undefined;
+  readonly pwhash?: PwhashParams | undefined;
+  /** Shows new-message notifications (the shell's Electron Notification); none in the CLI and tests unless given. */
+  readonly notifier?: Notifier | undefined;
+}
+
+export interface Core {
+  readonly options: CoreOptions;
+  readonly events: CoreEvents;
+  readonly connection: ConnectionMonitor;
+  readonly session: AppSession;
+  close(): Promise<void>;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const events = new CoreEvents();
+  const connection = new ConnectionMonitor(events, options.relayUrl);
+  const session = new AppSession({
+    dataDir: options.dataDir,
+    relayUrl: options.relayUrl,
+    events,
+    connection,
+    keychain: options.keychain,
+    nativeBinding: options.nativeBinding,
+    pwhash: options.pwhash,
+    notifier: options.notifier,
+  });
+  return {
+    options,
+    events,
+    connection,
+    session,
+    async close() {
+      await session.lock();
+    },
+  };
+}

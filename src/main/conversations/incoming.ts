@@ -1,0 +1,316 @@
+/**
+ * The receive path. An envelope is unsealed (which authenticates the sending
+ * device), the device checked against its account's signed device list, and
+ * then, holding that device in the session layer, decrypted without writing
+ * anything. ONE transaction commits the new session record, consumed
+ * prekeys, the content's effect, the processed envelope id and the ack
+ * intent. Only then is the relay acked. A failed decrypt changes no state.
+ *
+ * Nothing is dropped silently:
+ * - an envelope that does not open, or names an unlisted device, is dropped
+ *   (anyone could forge it) and counted in the audit log;
+ * - an envelope from a listed device that does not decrypt leaves a
+ *   placeholder row in the conversation and, in the same transaction, a
+ *   retry request sealed to that device; the resend replaces the placeholder.
+ */
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
+import { MAX_RESENDS_PER_ENTRY } from '../../shared/constants';
+import { isParleyError } from '../../shared/errors';
+import { addressKey, ProtocolError, type ProtocolAddress } from '../protocol';
+import type { IncomingMessage } from '../relayClient/client';
+import type { NewMessage } from '../store';
+import { EnvelopeKind, unseal, type Unsealed } from '../session/sealedSender';
+import { messageDigest } from '../session/sessionLayer';
+import type { ChatContext } from './context';
+import { ChatError } from '../account/errors';
+import { errorCode, flushOutbox, recipientsOf, refreshDevices, resendTo, sendContent } from './outgoing';
+import { applyOwnContent } from './ownContent';
+import { unknownName } from '../store/contacts';
+import { verifyKeyChange } from '../account/rotation';
+import { refreshOwnList } from '../account/deviceList';
+import { applyConversationContent } from './effects';
+
+/** The placeholder row's id for a failed ratchet message (its digest's first 16 bytes): the resend names the same digest. */
+export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.subarray(0, 16));
+
+/**
+ * Confirms the sender device is in its account's signed device list: from
+ * the stored list, or a fresh one from the relay (signature and version
+ * checked by the client). Returns the fresh list's device ids, or null when
+ * the stored list already vouched for the device.
+ */
+async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string[] | null> {
+  if (a.accountId === ctx.keys.accountId) {
+    const known = () => ctx.store.directory.ownDevices().some((d) => d.deviceId === a.deviceId);
+    if (known()) return null;
+    const own = ctx.link.client;
+    if (!own) throw new ChatError('CHAT_OFFLINE', 'This account’s device list cannot be checked while offline.');
+    await refreshOwnList(ctx.store, ctx.keys, own);
+    if (known()) return null;
+    throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not one of this account’s devices.');
+  }
+  if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return null;
+  const client = ctx.link.client;
+  if (!client) throw new ChatError('CHAT_OFFLINE', 'The sender’s device list cannot be checked while offline.');
+  const ids = (await client.getDeviceList(a.accountId)).devices.map((d) => d.deviceId);
+  if (!ids.includes(a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
+  return ids;
+}
+
+/** Creates the contact and conversation for a first message from someone who added us. */
+function ensureContact(ctx: ChatContext, accountId: string, name: string | null): void {
+  const existing = ctx.contacts.get(accountId);
+  if (existing) {
+    if (name && existing.name === unknownName(accountId)) {
+      ctx.contacts.rename(accountId, name);
+      ctx.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: name, expireTimerMs: ctx.store.messages.timerOf(accountId) });
+    }
+    return;
+  }
+  const title = name ?? unknownName(accountId);
+  ctx.contacts.insert({ accountId, name: title, relayUrl: null }, ctx.now());
+  ctx.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title, expireTimerMs: null });
+}
+
+/** Applies a contact's content inside the receive transaction; returns the message it inserted, if any. */
+function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content, receivedAt: number, changed: Set<string>): NewMessage | undefined {
+  switch (content.type) {
+    case 'profile':
+      ensureContact(ctx, from.accountId, content.name);
+      return undefined;
+    case 'text':
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'receipt':
+    case 'timer':
+      if (content.type === 'text') ensureContact(ctx, from.accountId, null);
+      return applyConversationContent(ctx, { conversationId: from.accountId, author: from.accountId, fromDevice: from.deviceId, receivedAt }, content, changed);
+    case 'accountKeyChange': {
+      // Signed by the key we know: show the change and block sending until the user accepts it.
+      const c = ctx.contacts.get(from.accountId);
+      if (c && !c.pendingAccountId && verifyKeyChange(from.accountId, content.newAccountId, content.signature)) {
+        ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
+      }
+      return undefined;
+    }
+    default:
+      // typing is shown, not stored; sync, contacts, settings, ownDevices: only this account's own devices may send these.
+      return undefined;
+  }
+}
+
+type Outcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'later' }
+  | { readonly kind: 'retry'; readonly from: ProtocolAddress; readonly digest: Uint8Array }
+  | { readonly kind: 'placeholder'; readonly from: ProtocolAddress; readonly conversationId: string | null; readonly id: string; readonly reason: string }
+  | {
+      readonly kind: 'content';
+      readonly from: ProtocolAddress;
+      readonly content: Content;
+      readonly message: NewMessage | undefined;
+      readonly refresh: readonly string[];
+      readonly conversationId: string;
+      readonly changed: ReadonlySet<string>;
+    };
+
+/** Marks an envelope handled without any other change, and records why it was dropped. */
+function reject(ctx: ChatContext, m: IncomingMessage, reason: string, from?: ProtocolAddress): Outcome {
+  ctx.store.delivery.commitReceive({ envelopeId: m.id });
+  ctx.audit('envelope.rejected', { reason, ...(from ? { address: addressKey(from) } : {}) });
+  return { kind: 'done' };
+}
+
+/** Handles one envelope from the relay; resolves after the commit and the ack. */
+export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<void> {
+  if (ctx.store.delivery.isProcessed(m.id)) {
+    await ack(ctx, [m.id]);
+    return;
+  }
+  let opened: Unsealed;
+  try {
+    opened = unseal(m.envelope, ctx.keys.x25519);
+  } catch (e) {
+    reject(ctx, m, errorCode(e));
+    await ack(ctx, [m.id]);
+    return;
+  }
+  const from = { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) };
+  const outcome = await ctx.sessions.hold([from], () => receive(ctx, m, opened, from));
+  if (outcome.kind === 'later') return;
+  await ack(ctx, [m.id]);
+  await afterCommit(ctx, outcome);
+}
+
+/** Runs holding the sender device: vouch, decrypt, commit. */
+async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress): Promise<Outcome> {
+  const { store } = ctx;
+  let freshDevices: string[] | null;
+  try {
+    freshDevices = await vouchSender(ctx, from);
+  } catch (e) {
+    if (isParleyError(e) && e.code === 'CHAT_BAD_DEVICE_LIST') return reject(ctx, m, 'UNLISTED_DEVICE', from);
+    // Offline or the relay did not answer: left on the relay, offered again on the next connection.
+    ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(from) });
+    return { kind: 'later' };
+  }
+  if (opened.kind === EnvelopeKind.plaintext) {
+    let content: Content | null = null;
+    try {
+      content = parseContent(opened.message);
+    } catch {
+      content = null;
+    }
+    if (!opened.authenticated || content?.type !== 'retry') return reject(ctx, m, 'BAD_PLAINTEXT', from);
+    const digest = fromBase64Url(content.digest)!;
+    store.delivery.commitReceive({ envelopeId: m.id });
+    return { kind: 'retry', from, digest };
+  }
+  let out: ReturnType<ChatContext['sessions']['decrypt']>;
+  try {
+    out = ctx.sessions.decrypt(from, opened.senderDeviceKey, opened.message);
+  } catch (e) {
+    const reason = errorCode(e);
+    // Without the static layer the sender is only a claim; a replay of a message we already read is not a loss.
+    if (!opened.authenticated || !(e instanceof ProtocolError) || reason === 'PROTOCOL_DUPLICATE') return reject(ctx, m, reason, from);
+    return undecryptable(ctx, m, from, messageDigest(opened.message), reason);
+  }
+  const commit = { envelopeId: m.id, session: { address: from, record: out.record }, newIdentity: out.newSessionIdentity, consumed: out.consumed };
+  let content: Content;
+  try {
+    content = parseContent(out.plaintext);
+  } catch (e) {
+    // It decrypted, so the ratchet moves on; the content is of a shape this version does not know.
+    store.delivery.commitReceive(commit);
+    ctx.audit('envelope.rejected', { reason: errorCode(e), address: addressKey(from) });
+    return { kind: 'done' };
+  }
+  if (out.newSessionIdentity || out.consumed?.kemPreKeyId != null) ctx.audit('session.established', { address: addressKey(from), role: 'responder' });
+  const repaired = content.type === 'resend' ? placeholderId(fromBase64Url(content.repairs)!) : null;
+  if (content.type === 'resend') content = content.content;
+  const own = from.accountId === ctx.keys.accountId;
+  const changed = new Set<string>();
+  let message: NewMessage | undefined;
+  let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
+  let conversationId = from.accountId;
+  store.db.transaction(() => {
+    if (repaired && store.messages.delete(repaired)) changed.add(repaired);
+    if (own) {
+      const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
+      message = applied.message;
+      refresh = applied.refresh;
+      conversationId = applied.conversationId ?? conversationId;
+    } else {
+      message = applyContent(ctx, from, content, ctx.now(), changed);
+      if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
+    }
+    store.delivery.commitReceive(commit);
+    const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
+    const a = text?.attachment ?? null;
+    const key = a ? fromBase64Url(a.key) : null;
+    const digest = a ? fromBase64Url(a.digest) : null;
+    if (message && a && key?.length === 32 && digest) {
+      store.attachments.put({ id: `${message.id}-0`, messageId: message.id, contentType: a.mime, size: a.size, fileName: a.name, localPath: null, key, digest });
+    }
+  }).immediate();
+  if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
+  return { kind: 'content', from, content, message, refresh, conversationId, changed };
+}
+
+/**
+ * A listed device sent something that does not decrypt: one transaction
+ * marks it processed, leaves a placeholder row (for a contact's device) and
+ * queues a retry request sealed to that device.
+ */
+function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddress, digest: Uint8Array, reason: string): Outcome {
+  const own = from.accountId === ctx.keys.accountId;
+  const id = placeholderId(digest);
+  const now = ctx.now();
+  const request = ctx.sessions.sealPlain(from, encodeRetry(digest, now));
+  ctx.store.db.transaction(() => {
+    ctx.store.delivery.commitReceive({ envelopeId: m.id });
+    if (!own) {
+      ensureContact(ctx, from.accountId, null);
+      ctx.store.messages.insert({ id, conversationId: from.accountId, sender: from.accountId, direction: 'in', body: '', sentAt: now, receivedAt: now, state: 'delivered', kind: 'undecryptable' });
+    }
+    ctx.store.delivery.commitSend({ outbox: [{ recipient: addressKey(from), payload: request }] });
+  }).immediate();
+  ctx.audit('decrypt.failed', { address: addressKey(from), reason });
+  return { kind: 'placeholder', from, conversationId: own ? null : from.accountId, id, reason };
+}
+
+function encodeRetry(digest: Uint8Array, now: number): Uint8Array {
+  return encodeContent({ v: 1, type: 'retry', sentAt: now, digest: toBase64Url(digest) });
+}
+
+/** Side effects after the commit and the ack: events, receipts, repairs, device-list refreshes. */
+async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
+  const client = ctx.link.client;
+  if (o.kind === 'retry') {
+    await resendTo(ctx, o.from, o.digest, MAX_RESENDS_PER_ENTRY);
+    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    return;
+  }
+  if (o.kind === 'placeholder') {
+    if (o.conversationId) {
+      ctx.events.messagesChanged(o.conversationId, [o.id]);
+      ctx.events.conversationsChanged();
+    }
+    const name = ctx.contacts.get(o.from.accountId)?.name ?? o.from.accountId;
+    ctx.events.undecryptable({ conversationId: o.conversationId, from: name, id: o.id, reason: o.reason, receivedAt: ctx.now() });
+    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    return;
+  }
+  if (o.kind !== 'content') return;
+  const { from, content, message, refresh, conversationId, changed } = o;
+  const own = from.accountId === ctx.keys.accountId;
+  if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
+  if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();
+  if (changed.size > 0) ctx.events.messagesChanged(conversationId, [...changed]);
+  if (content.type !== 'typing') ctx.events.conversationsChanged();
+  if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) ctx.events.devicesChanged();
+  const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
+  if (message && text?.attachment) ctx.fetchAttachment(conversationId, message.id, `${message.id}-0`, text.attachment);
+  if (refresh.length > 0 && client) void refreshAll(ctx, client, refresh);
+  if (own && content.type === 'accountRotated') {
+    const secret = fromBase64Url(content.accountSecretKey);
+    if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {
+      void ctx.adoptRotation(secret, content.backup).catch((e: unknown) => ctx.audit('phrase.rotation_failed', { reason: errorCode(e) }));
+    }
+  }
+  if (message && content.type === 'text' && !own) {
+    ctx.events.typing(conversationId, false);
+    ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
+    // Delivery receipt, end-to-end encrypted like any content; queued after the sender device is released.
+    const to = recipientsOf(ctx, from.accountId).filter((r) => r.accountId === from.accountId);
+    await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: [message.id], sentAt: ctx.now() });
+    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  }
+}
+
+/** Fetches device lists again after a device-list change; a failure is recorded and waits for the next change or send. */
+async function refreshAll(ctx: ChatContext, client: NonNullable<ChatContext['link']['client']>, accounts: readonly string[]): Promise<void> {
+  for (const a of accounts) {
+    try {
+      await refreshDevices(ctx, client, a);
+    } catch (e) {
+      ctx.audit('devices.refresh_failed', { reason: errorCode(e) });
+    }
+  }
+  ctx.events.contactsChanged();
+  ctx.events.devicesChanged();
+}
+
+/** Acks to the relay after the commit; the intent stays recorded until the relay confirms. */
+export async function ack(ctx: ChatContext, ids: readonly string[]): Promise<void> {
+  const client = ctx.link.client;
+  if (!client || ids.length === 0) return;
+  try {
+    await client.ack(ids);
+    ctx.store.delivery.clearAcks(ids);
+  } catch {
+    // Not lost: the intent is in pending_acks and is sent again on the next connection.
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The send path, through the session layer (src/main/session). A send holds
+ * every recipient device, makes missing sessions from checked bundles,
+ * then ONE transaction advances every recipient's session and stores the
+ * message, its outbox entries (sealed envelopes) and the resend log (the
+ * content per device, kept RESEND_LOG_TTL_MS so a device that could not
+ * decrypt it can ask again). A device with no session yet (offline, no
+ * bundle) gets a resend-log row without a digest: flushUnsent encrypts it
+ * once a session can be made. Only after the commit does anything leave the
+ * machine; an outbox entry is removed when the relay confirms it, so a
+ * crash or an offline spell resends.
+ */
+import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { toBase64Url } from '../../shared/wire/encoding';
+import { encodeContent, parseContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
+import { addressKey, type ProtocolAddress } from '../protocol';
+import type { NewMessage, OutboxEntry } from '../store';
+import { RelayClientError } from '../relayClient/errors';
+import type { RelayClient } from '../relayClient/client';
+import { refreshOwnList } from '../account/deviceList';
+import type { ChatContext } from './context';
+
+/** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
+const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend';
+
+const parseAddress = (key: string): ProtocolAddress => {
+  const [accountId, deviceId] = key.split('.') as [string, string];
+  return { accountId, deviceId };
+};
+
+/** Every device a message to `accountId` goes to: the contact's devices, then this account's other devices. */
+export function recipientsOf(ctx: ChatContext, accountId: string): ProtocolAddress[] {
+  const theirs = ctx.contacts.devices(accountId).map((deviceId) => ({ accountId, deviceId }));
+  return [...theirs, ...ownRecipients(ctx)];
+}
+
+/**
+ * What an own device gets for `content` sent in `conversation`: a sync
+ * transcript for conversation content, the content itself for account-level
+ * content (no conversation), and nothing for what only the peer needs
+ * (typing, delivery receipts, our profile).
+ */
+function forOwnDevice(content: Content, conversation: string | undefined): Content | null {
+  if (conversation === undefined) return content;
+  if (!SYNCED_TYPES.has(content.type) || (content.type === 'receipt' && content.kind !== 'read')) return null;
+  return { v: 1, type: 'sync', sentAt: content.sentAt, conversation, content: content as SyncedContent };
+}
+
+/**
+ * Sends `content` to `recipients`: holds them in the session layer, makes
+ * missing sessions, then encrypts and commits sessions, message, outbox and
+ * resend log in one transaction. `conversation` names the peer for
+ * conversation content: this account's other devices then get a sync
+ * transcript of it instead. Resolves after the commit (not the upload).
+ */
+export async function sendContent(
+  ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string, messageId?: string,
+): Promise<void> {
+  const targets = recipients.filter((r) => !(r.accountId === ctx.keys.accountId && r.deviceId === ctx.keys.deviceId));
+  await ctx.sessions.hold(targets, async () => {
+    for (const t of targets) await ctx.sessions.establish(t);
+    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null);
+  });
+}
+
+/**
+ * Call while holding `recipients`: encrypts `content` to each and commits
+ * sessions, message, outbox and resend log in one transaction.
+ */
+function queueContent(
+  ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
+): void {
+  const plaintext = encodeContent(content);
+  const ownContent = forOwnDevice(content, conversation);
+  const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
+  const { store, keys } = ctx;
+  const log = RESENDABLE(content);
+  store.db.transaction(() => {
+    const outbox: { recipient: string; payload: Uint8Array }[] = [];
+    const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
+    for (const r of recipients) {
+      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      if (!body) continue;
+      const sealed = ctx.sessions.encryptFor(r, body);
+      if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
+      if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
+    }
+    store.delivery.commitSend({ message, messageId, outbox });
+    store.repairs.logSent(logged);
+  }).immediate();
+}
+
+/**
+ * Encrypts logged content that had no session at send time, for every
+ * device a session can now be made with; what still cannot go waits for
+ * the next call (on each connection and on the maintenance tick).
+ */
+export async function flushUnsent(ctx: ChatContext): Promise<number> {
+  const entries = ctx.store.repairs.unsent(RELAY_MAX_SEND_RECIPIENTS);
+  let sent = 0;
+  for (const e of entries) {
+    const to = parseAddress(e.recipient);
+    await ctx.sessions.hold([to], async () => {
+      if (!(await ctx.sessions.establish(to))) return;
+      ctx.store.db.transaction(() => {
+        const sealed = ctx.sessions.encryptFor(to, e.content);
+        if (!sealed) return;
+        ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
+        ctx.store.repairs.markSent(e.id, sealed.digest, false);
+        sent++;
+      }).immediate();
+    });
+  }
+  if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
+  return sent;
+}
+
+/**
+ * Answers a device's retry request: archives the session with it, makes a
+ * fresh one from a new bundle, and sends the logged content again, naming
+ * the digest it repairs. Bounded by MAX_RESENDS_PER_ENTRY per entry.
+ */
+export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Uint8Array, maxResends: number): Promise<boolean> {
+  return ctx.sessions.hold([to], async () => {
+    const entry = ctx.store.repairs.findSent(addressKey(to), digest);
+    if (!entry || entry.resent >= maxResends) {
+      ctx.audit('session.repair_refused', { address: addressKey(to), reason: entry ? 'TOO_MANY_RESENDS' : 'NOT_IN_RESEND_LOG' });
+      return false;
+    }
+    if (!(await ctx.sessions.establish(to, { fresh: true }))) return false;
+    const inner = parseContent(entry.content);
+    if (inner.type === 'retry' || inner.type === 'resend') return false;
+    const wrapped = encodeContent({ v: 1, type: 'resend', sentAt: ctx.now(), repairs: toBase64Url(digest), content: inner });
+    ctx.store.db.transaction(() => {
+      const sealed = ctx.sessions.encryptFor(to, wrapped);
+      if (!sealed) return;
+      ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: entry.messageId });
+      ctx.store.repairs.markSent(entry.id, sealed.digest, true);
+    }).immediate();
+    ctx.audit('session.repaired', { address: addressKey(to), role: 'sender' });
+    return true;
+  });
+}
+
+/** A typed error's code, for the audit log. */
+export const errorCode = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'UNKNOWN');
+
+/** This account's other devices, as recipients of account-level content. */
+export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
+  return ctx.store.directory
+    .ownDevices()
+    .filter((d) => !d.isThisDevice)
+    .map((d) => ({ accountId: ctx.keys.accountId, deviceId: d.deviceId }));
+}
+
+const flushing = new WeakMap<ChatContext, Promise<void>>();
+
+/** Sends what the outbox holds, in size-bounded batches; confirmed entries leave the outbox. One flush per core at a time. */
+export function flushOutbox(ctx: ChatContext): Promise<void> {
+  let running = flushing.get(ctx);
+  if (!running) {
+    running = doFlush(ctx).finally(() => flushing.delete(ctx));
+    flushing.set(ctx, running);
+  }
+  return running;
+}
+
+async function doFlush(ctx: ChatContext): Promise<void> {
+  for (;;) {
+    const client = ctx.link.client;
+    if (!client) return;
+    const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS);
+    if (entries.length === 0) return;
+    // One frame addresses each device at most once and stays under the relay's size cap; order per device is kept.
+    const batch: typeof entries = [];
+    const addressed = new Set<string>();
+    let bytes = 0;
+    for (const e of entries) {
+      if (addressed.has(e.recipient)) break;
+      const size = Math.ceil((e.payload.length * 4) / 3) + 200;
+      if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
+      batch.push(e);
+      addressed.add(e.recipient);
+      bytes += size;
+    }
+    const messages = batch.map((e) => {
+      const [accountId, deviceId] = e.recipient.split('.') as [string, string];
+      return { accountId, deviceId, envelope: toBase64Url(e.payload) };
+    });
+    for (const e of batch) ctx.store.delivery.noteAttempt(e.id);
+    try {
+      await client.send(messages);
+    } catch (e) {
+      // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
+      if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
+      throw e;
+    }
+    ctx.store.delivery.confirmSent(batch.map((e) => e.id));
+    const byConversation = new Map<string, string[]>();
+    for (const e of batch) {
+      const m = e.messageId ? ctx.store.messages.get(e.messageId) : null;
+      if (m) byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m.id]);
+    }
+    for (const [conversationId, ids] of byConversation) ctx.events.messagesChanged(conversationId, ids);
+  }
+}
+
+/** Fetches the current device list of an account we write to and records it; returns the listed device ids. */
+export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
+  if (accountId === ctx.keys.accountId) {
+    await refreshOwnList(ctx.store, ctx.keys, client);
+    return ctx.store.directory.ownDevices().map((d) => d.deviceId);
+  }
+  const ids = (await client.getDeviceList(accountId)).devices.map((d) => d.deviceId);
+  const before = ctx.contacts.devices(accountId);
+  ctx.store.db.transaction(() => {
+    ctx.contacts.setDevices(accountId, ids);
+    for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
+  })();
+  return ids;
+}
+
+/** Removes outbox entries for devices no longer in their account's list; returns how many went. */
+async function dropUnlisted(ctx: ChatContext, client: RelayClient, batch: readonly OutboxEntry[]): Promise<number> {
+  const accounts = new Set(batch.map((e) => e.recipient.split('.')[0]!));
+  const unlisted = new Set<string>();
+  for (const accountId of accounts) {
+    const listed = new Set(await refreshDevices(ctx, client, accountId));
+    for (const e of batch) {
+      const [a, d] = e.recipient.split('.') as [string, string];
+      if (a === accountId && !listed.has(d)) unlisted.add(e.recipient);
+    }
+  }
+  const ids = [...unlisted].flatMap((r) => ctx.store.delivery.outboxFor(r));
+  if (ids.length > 0) ctx.store.delivery.confirmSent(ids);
+  for (const r of unlisted) ctx.store.repairs.forgetRecipient(r);
+  return ids.length;
+}

@@ -1,0 +1,209 @@
+/**
+ * Setting up a new profile directory, in the three ways a desktop gets an
+ * account: create one (a new phrase), link to an existing one (QR code and
+ * provisioning), or restore one from its phrase and backup. Each returns the
+ * open store, this device's keys and the prekeys to upload; the Messenger
+ * then starts on them. A link or restore that fails leaves no profile.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import sodium from 'libsodium-wrappers-sumo';
+import { fromBase64Url } from '../../shared/wire/encoding';
+import type { ConnectionState } from '../../shared/contract';
+import { isParleyError } from '../../shared/errors';
+import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
+import { generateIdentityKey } from '../protocol';
+import { restoreBackup } from '../backup';
+import { KEY_FILE, LocalStore, type Keychain, type PwhashParams } from '../store';
+import { receiveLink } from '../devices/newDevice';
+import { downloadHistory, importHistory, verifyHistoryFile } from '../devices/linkHistory';
+import { encodeAccountRecord } from '../account/record';
+import { relayHttpBase } from '../relayClient/relayLink';
+import type { ChatEvents } from '../conversations/context';
+import { ChatError } from '../account/errors';
+import { createInitialPrekeys, DeviceKeys, type PrekeyUpload } from '../account/keys';
+import { adoptList, nameDevice, signNextList } from '../account/deviceList';
+import { backupRecordOf, defaultDeviceName, wipeProfile } from '../account/profile';
+import { SETTING } from '../account/settingKeys';
+
+export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
+
+/** What a new device shows while it is being linked. */
+export interface LinkProgress {
+  readonly stage: 'receiving' | 'importing' | 'done';
+  readonly done: number;
+  readonly total: number | null;
+}
+
+export interface UnlockWith {
+  readonly passphrase?: string | undefined;
+  readonly keychain?: Keychain | undefined;
+}
+
+export interface MessengerOptions extends UnlockWith {
+  readonly dir: string;
+  /** Overrides the relay recorded in the account (settings may change it). */
+  readonly relayUrl?: string | undefined;
+  readonly events?: Partial<ChatEvents> | undefined;
+  readonly onConnection?: ((s: ConnectionState) => void) | undefined;
+  readonly nativeBinding?: string | undefined;
+  /** Argon2id limits for a new passphrase wrap (tests use cheaper ones; the default is the store's named limits). */
+  readonly pwhash?: PwhashParams | undefined;
+  /** How long an outgoing message may go unconfirmed before it shows "not delivered" (default DELIVERY_DEADLINE_MS). */
+  readonly deliveryDeadlineMs?: number | undefined;
+}
+
+
+/** A new profile, ready for a Messenger to start on. */
+export interface NewProfile {
+  readonly store: LocalStore;
+  readonly keys: DeviceKeys;
+  readonly relayUrl: string;
+  readonly upload: PrekeyUpload;
+}
+
+/** Attempts to download a linking history before giving up (each resumes where the last stopped). */
+const LINK_DOWNLOAD_ATTEMPTS = 5;
+/** The display name of a restored account until its backup says otherwise (no backup found). */
+const RESTORED_NAME = 'Parley user';
+
+export const profileExists = (dir: string): boolean => existsSync(path.join(dir, KEY_FILE));
+
+async function fresh(o: MessengerOptions): Promise<void> {
+  await sodium.ready;
+  if (profileExists(o.dir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This profile already has an account.');
+}
+
+/** A new profile that failed half way leaves nothing behind. */
+function abandon(store: LocalStore | null, dir: string): void {
+  if (!store) return;
+  store.close();
+  wipeProfile(dir);
+}
+
+const openNewStore = (o: MessengerOptions): Promise<LocalStore> =>
+  LocalStore.create({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding, pwhash: o.pwhash });
+
+/** Creates the account and this device; the 24-word phrase is also kept sealed until confirmed. */
+export async function createProfile(
+  o: MessengerOptions & { displayName: string; relayUrl: string; deviceName?: string; onProgress?: (step: CreateStep) => void },
+): Promise<NewProfile & { phrase: string }> {
+  await fresh(o);
+  o.onProgress?.('keys');
+  const phrase = generateRecoveryPhrase();
+  const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
+  const accountSecret = recovery.account.secretKey.bytes.slice();
+  const backup = backupRecordOf(recovery);
+  recovery.dispose();
+  const identity = generateIdentityKey();
+  o.onProgress?.('store');
+  const store = await openNewStore(o);
+  const keys = new DeviceKeys(identity, accountSecret);
+  store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase, backup }));
+  store.protocol.setIdentityKeyPairSync(identity.serialize());
+  store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+  adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
+  store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'create' });
+  const upload = await createInitialPrekeys(store, identity, Date.now());
+  return { store, keys, relayUrl: o.relayUrl, upload, phrase };
+}
+
+/**
+ * Links this new desktop to an existing account: shows a link code (via
+ * `onCode`), waits for the existing device, downloads the sealed history
+ * (retrying with byte ranges, so a broken download resumes), checks it,
+ * and only then creates the store and imports everything in one
+ * transaction. A failure at any step leaves no profile behind.
+ */
+export async function linkProfile(
+  o: MessengerOptions & { relayUrl: string; deviceName: string; onCode: (code: string, expiresAt: number) => void; onProgress?: (p: LinkProgress) => void; signal?: AbortSignal },
+): Promise<NewProfile & { messages: number }> {
+  await fresh(o);
+  const onProgress = o.onProgress ?? (() => undefined);
+  const { identity, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, signal: o.signal });
+  const h = payload.history;
+  const historyKeys = { key: fromBase64Url(h.key)!, digest: fromBase64Url(h.digest)! };
+  const dir = path.join(o.dir, 'linking');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'history.bin');
+  let store: LocalStore | null = null;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await downloadHistory(relayHttpBase(payload.relayUrl), h.blobId, file, h.size, (n) => onProgress({ stage: 'receiving', done: n, total: h.size }));
+        break;
+      } catch (e) {
+        if (attempt >= LINK_DOWNLOAD_ATTEMPTS || (isParleyError(e) && e.code === 'HISTORY_TAMPERED')) throw e;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+    await verifyHistoryFile(file, historyKeys.digest);
+    store = await openNewStore(o);
+    const accountSecret = fromBase64Url(payload.accountSecretKey)!;
+    const keys = new DeviceKeys(identity, accountSecret);
+    const d = store.directory;
+    d.setAccount(keys.accountId, payload.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: payload.relayUrl, pendingPhrase: null, backup: payload.backup }));
+    store.protocol.setIdentityKeyPairSync(identity.serialize());
+    adoptList(store, payload.list, keys.deviceId);
+    for (const dev of payload.devices) nameDevice(store, dev.deviceId, dev.name);
+    store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'link' });
+    onProgress({ stage: 'importing', done: 0, total: h.messages });
+    const messages = await importHistory(store, file, historyKeys, (n) => onProgress({ stage: 'importing', done: n, total: h.messages }));
+    d.setSetting(SETTING.registered, '1');
+    d.setSetting(SETTING.announce, '1');
+    const upload = await createInitialPrekeys(store, identity, Date.now());
+    onProgress({ stage: 'done', done: h.messages, total: h.messages });
+    return { store, keys, relayUrl: payload.relayUrl, upload, messages };
+  } catch (e) {
+    abandon(store, o.dir);
+    identity.dispose();
+    throw e;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Restores an account on a fresh install from its 24-word phrase: words
+ * and checksum are checked before any key is derived (PHRASE_* errors);
+ * the account key comes back exactly (same invite, same safety numbers),
+ * this device is registered under a newly signed list that names only it
+ * (devices that could not be asked are dropped; they can be linked again),
+ * and the backup is downloaded, verified and imported. A tampered backup
+ * leaves no profile behind; a missing one restores the account alone.
+ */
+export async function restoreProfile(
+  o: MessengerOptions & { phrase: string; relayUrl: string; deviceName?: string; onProgress?: (p: { phase: 'download' | 'import'; done: number; total: number }) => void },
+): Promise<NewProfile & { restoredMessages: number; backupFound: boolean }> {
+  await fresh(o);
+  const recovery = await deriveRecoveryKeys(phraseToSeed(o.phrase));
+  const accountSecret = recovery.account.secretKey.bytes.slice();
+  const identity = generateIdentityKey();
+  const keys = new DeviceKeys(identity, accountSecret);
+  let store: LocalStore | null = null;
+  try {
+    store = await openNewStore(o);
+    store.directory.setAccount(keys.accountId, RESTORED_NAME, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: null, backup: backupRecordOf(recovery) }));
+    store.protocol.setIdentityKeyPairSync(identity.serialize());
+    store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+    store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'restore' });
+    let restoredMessages = 0;
+    let backupFound = true;
+    try {
+      restoredMessages = (await restoreBackup(relayHttpBase(o.relayUrl), recovery, store, o.onProgress)).messages;
+    } catch (e) {
+      if (!(isParleyError(e) && e.code === 'BACKUP_NOT_FOUND')) throw e;
+      backupFound = false;
+    }
+    adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
+    store.directory.setSetting(SETTING.announce, '1');
+    const upload = await createInitialPrekeys(store, identity, Date.now());
+    return { store, keys, relayUrl: o.relayUrl, upload, restoredMessages, backupFound };
+  } catch (e) {
+    abandon(store, o.dir);
+    keys.dispose();
+    throw e;
+  } finally {
+    recovery.dispose();
+  }
+}

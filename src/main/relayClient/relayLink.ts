@@ -1,0 +1,168 @@
+/**
+ * Keeps one authenticated relay connection alive: connects, authenticates,
+ * reports every state change, and reconnects with exponential backoff and
+ * jitter (RECONNECT_BASE_MS … RECONNECT_MAX_MS) until stopped.
+ */
+import { RECONNECT_BASE_MS, RECONNECT_MAX_MS, RELAY_WS_PATH } from '../../shared/constants';
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import type { ConnectionState } from '../../shared/contract';
+import { RelayClient } from './client';
+import { RelayClientError } from './errors';
+import type { SigningKey } from './signing';
+
+export interface RelayLinkOptions {
+  readonly url: string;
+  readonly accountId: string;
+  readonly device: SigningKey;
+  /** A signed list to (re)register with on the next authentication, if any. */
+  readonly registration: () => SignedDeviceList | undefined;
+  readonly onState: (state: ConnectionState) => void;
+  /** Runs after each successful authentication (flush the outbox and acks, upload prekeys). */
+  readonly onOnline: (client: RelayClient) => Promise<void>;
+  readonly onMessage: Parameters<RelayClient['onMessage']>[0];
+  /**
+   * The relay says this device was revoked and shows a list as proof (unverified).
+   * Returns true when the proof holds: the link then stops for good.
+   */
+  readonly onRevoked?: (list: SignedDeviceList) => boolean;
+}
+
+/** The relay's WebSocket endpoint for a configured relay address: a bare ws://host:port gets the protocol path. */
+export function relayEndpoint(url: string): string {
+  const u = new URL(url);
+  if (u.pathname === '/' || u.pathname === '') u.pathname = RELAY_WS_PATH;
+  return u.toString();
+}
+
+/** The relay's HTTP base for its WebSocket address. */
+export function relayHttpBase(relayUrl: string): string {
+  const u = new URL(relayEndpoint(relayUrl));
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+  return `${u.protocol}//${u.host}`;
+}
+
+export class RelayLink {
+  #client: RelayClient | null = null;
+  #stopped = true;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #waiters: ((c: RelayClient) => void)[] = [];
+
+  readonly #o: { -readonly [K in keyof RelayLinkOptions]: RelayLinkOptions[K] };
+
+  constructor(o: RelayLinkOptions) {
+    this.#o = { ...o };
+  }
+
+  private get o(): RelayLinkOptions {
+    return this.#o;
+  }
+
+  /** Reconnects as another account (after a phrase rotation); the device key stays. */
+  async reauth(accountId: string, device: SigningKey): Promise<void> {
+    await this.stop();
+    this.#o.accountId = accountId;
+    this.#o.device = device;
+    this.start();
+  }
+
+  get client(): RelayClient | null {
+    return this.#client && !this.#client.closed ? this.#client : null;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    void this.#connect();
+  }
+
+  /** Resolves with an online client, waiting for the connection if needed (bounded by `timeoutMs`). */
+  online(timeoutMs: number): Promise<RelayClient | null> {
+    const c = this.client;
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        resolve(null);
+      }, timeoutMs);
+      const done = (client: RelayClient) => {
+        clearTimeout(t);
+        resolve(client);
+      };
+      this.#waiters.push(done);
+    });
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    this.o.onState({ state: 'connecting', relay: this.o.url, retryInMs: null });
+    let client: RelayClient | null = null;
+    try {
+      client = await RelayClient.connect(relayEndpoint(this.o.url));
+      client.onMessage(this.o.onMessage);
+      client.onRevoked((list) => this.#revoked(list));
+      await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
+      if (this.#stopped) {
+        await client.close();
+        return;
+      }
+      this.#client = client;
+      this.#attempt = 0;
+      client.onClose(() => {
+        if (this.#client === client) this.#client = null;
+        this.#scheduleRetry();
+      });
+      this.o.onState({ state: 'online', relay: this.o.url, retryInMs: null });
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w(client);
+      await this.o.onOnline(client);
+    } catch (e) {
+      client?.terminate();
+      if (this.#client === client) this.#client = null;
+      if (e instanceof RelayClientError && e.code === 'DEVICE_REVOKED' && e.deviceList && this.#revoked(e.deviceList)) return;
+      this.#scheduleRetry();
+    }
+  }
+
+  /** A revocation whose proof holds stops the link for good (the owner wipes this device). */
+  #revoked(list: SignedDeviceList): boolean {
+    if (!this.o.onRevoked?.(list)) return false;
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null });
+    return true;
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopped || this.#timer) return;
+    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.#attempt);
+    const wait = Math.round(base / 2 + Math.random() * (base / 2));
+    this.#attempt++;
+    this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: wait });
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#connect();
+    }, wait);
+  }
+
+  /** Connects again right away (e.g. after the network came back). */
+  retryNow(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      void this.#connect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const c = this.#client;
+    this.#client = null;
+    if (c) await c.close();
+    this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null });
+  }
+}

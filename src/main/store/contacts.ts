@@ -1,0 +1,97 @@
+/**
+ * Contacts at account level (trust over the account key, a pending new key,
+ * their relay) and the devices their signed device list names. Every value
+ * is bound; names stay inside the page-encrypted file.
+ */
+import type { LocalStore } from './store';
+import type { TrustState } from './protocolStores';
+import { publicKeyFromId } from '../../shared/wire/deviceList';
+
+/** What a contact is called until they tell us their name (a first message from someone who added us). */
+export const unknownName = (accountId: string): string => `Unknown ${accountId.slice(0, 6)}`;
+
+export interface ContactRow {
+  readonly accountId: string;
+  readonly name: string;
+  readonly trust: TrustState;
+  readonly pendingAccountId: string | null;
+  readonly relayUrl: string | null;
+  readonly addedAt: number;
+}
+
+interface Row {
+  account_id: string;
+  display_name: string;
+  trust: TrustState;
+  pending_account_id: string | null;
+  relay_url: string | null;
+  created_at: number;
+}
+
+const toContact = (r: Row): ContactRow => ({
+  accountId: r.account_id,
+  name: r.display_name,
+  trust: r.trust,
+  pendingAccountId: r.pending_account_id,
+  relayUrl: r.relay_url,
+  addedAt: r.created_at,
+});
+
+export class ContactsRepo {
+  constructor(private readonly store: LocalStore) {}
+
+  all(): ContactRow[] {
+    return (this.store.db.prepare('SELECT * FROM contacts ORDER BY display_name COLLATE NOCASE').all() as Row[]).map(toContact);
+  }
+
+  get(accountId: string): ContactRow | null {
+    const r = this.store.db.prepare('SELECT * FROM contacts WHERE account_id = ?').get(accountId) as Row | undefined;
+    return r ? toContact(r) : null;
+  }
+
+  byName(name: string): ContactRow | null {
+    const r = this.store.db.prepare('SELECT * FROM contacts WHERE display_name = ? COLLATE NOCASE').get(name) as Row | undefined;
+    return r ? toContact(r) : null;
+  }
+
+  insert(c: { accountId: string; name: string; relayUrl: string | null }, now: number): void {
+    this.store.db
+      .prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust, relay_url) VALUES (?, ?, ?, 'unverified', ?)`)
+      .run(c.accountId, c.name, now, c.relayUrl);
+  }
+
+  /** Sets the name a contact is shown under. */
+  rename(accountId: string, name: string): void {
+    this.store.db.prepare('UPDATE contacts SET display_name = ? WHERE account_id = ?').run(name, accountId);
+  }
+
+  setTrust(accountId: string, trust: TrustState): void {
+    this.store.db.prepare('UPDATE contacts SET trust = ? WHERE account_id = ?').run(trust, accountId);
+  }
+
+  /** Sets (or clears) a contact's new account key awaiting acceptance; setting one is a safety-number change, and is audited. */
+  setPendingAccount(accountId: string, pending: string | null): void {
+    this.store.db.transaction(() => {
+      this.store.db.prepare(`UPDATE contacts SET pending_account_id = ?, trust = CASE WHEN ? IS NULL THEN trust ELSE 'changed' END WHERE account_id = ?`).run(pending, pending, accountId);
+      if (pending !== null) this.store.audit.record('safety_number.changed', { accountId, newAccountId: pending });
+    })();
+  }
+
+  /** Replaces the device set the contact's signed list names; device identity keys are the device ids themselves. */
+  setDevices(accountId: string, deviceIds: readonly string[]): void {
+    const keep = new Set(deviceIds);
+    const db = this.store.db;
+    db.transaction(() => {
+      const existing = db.prepare('SELECT device_id FROM contact_devices WHERE account_id = ?').pluck().all(accountId) as string[];
+      for (const d of existing) if (!keep.has(d)) db.prepare('DELETE FROM contact_devices WHERE account_id = ? AND device_id = ?').run(accountId, d);
+      for (const d of deviceIds) {
+        const key = publicKeyFromId(d);
+        if (key) this.store.protocol.saveIdentitySync({ accountId, deviceId: d }, key);
+      }
+    })();
+  }
+
+  devices(accountId: string): string[] {
+    return this.store.db.prepare('SELECT device_id FROM contact_devices WHERE account_id = ? ORDER BY device_id').pluck().all(accountId) as string[];
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Conversation content applied in any order (src/main/chat/effects.ts), on a
+ * real store file: edits, deletes, reactions and receipts that arrive before
+ * their message wait, bounded, and apply when it lands; a delete still wins.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SyncedContent } from '../../../src/shared/wire/content';
+import { applyConversationContent, type EffectSource } from '../../../src/main/conversations/effects';
+import type { ChatContext } from '../../../src/main/conversations/context';
+import type { LocalStore } from '../../../src/main/store';
+import { PENDING_EFFECT_TTL_MS } from '../../../src/shared/constants';
+import { rawKeyStore } from '../../support/storeFixture';
+
+const ME = 'M'.repeat(43);
+const ANN = 'A'.repeat(43);
+const MALLORY = 'Z'.repeat(43);
+const ID = 'msg-0000000000000001';
+let store: LocalStore;
+let ctx: ChatContext;
+
+const from = (author: string): EffectSource => ({ conversationId: ANN, author, fromDevice: 'd'.repeat(43), receivedAt: 1_000 });
+const text: SyncedContent = { v: 1, type: 'text', id: ID, text: 'the original', sentAt: 10, replyTo: null, expireSeconds: null, attachment: null };
+const apply = (c: SyncedContent, author = ANN) => applyConversationContent(ctx, from(author), c, new Set());
+
+beforeEach(async () => {
+  store = (await rawKeyStore()).store;
+  store.messages.upsertConversation({ id: ANN, kind: 'direct', peerAccountId: ANN, title: 'Ann', expireTimerMs: null });
+  ctx = { store, keys: { accountId: ME } } as unknown as ChatContext;
+});
+
+afterEach(() => store.close());
+
+describe('content that overtakes its message', () => {
+  it('applies an edit that arrived first once the message lands', () => {
+    apply({ v: 1, type: 'edit', target: ID, text: 'the edit', sentAt: 20 });
+    expect(store.messages.get(ID)).toBeNull();
+    apply(text);
+    expect(store.messages.get(ID)).toMatchObject({ body: 'the edit', editedAt: 20 });
+  });
+
+  it('lets a delete that arrived first win over the late text and a later edit', () => {
+    apply({ v: 1, type: 'delete', target: ID, sentAt: 30 });
+    apply({ v: 1, type: 'edit', target: ID, text: 'sneaky edit', sentAt: 20 });
+    apply(text);
+    expect(store.messages.get(ID)).toMatchObject({ body: '', deletedAt: 30 });
+  });
+
+  it('keeps a reaction for the message it was meant for', () => {
+    apply({ v: 1, type: 'reaction', target: ID, emoji: '👍', sentAt: 20 });
+    apply(text);
+    expect(store.reactions.forMessage(ID).map((r) => r.emoji)).toEqual(['👍']);
+  });
+
+  it('does not let someone else edit or delete a message through the waiting queue', () => {
+    apply({ v: 1, type: 'delete', target: ID, sentAt: 30 }, MALLORY);
+    apply(text);
+    expect(store.messages.get(ID)).toMatchObject({ body: 'the original', deletedAt: null });
+  });
+
+  it('upgrades our own message with a receipt that came before its transcript', () => {
+    applyConversationContent(ctx, from(ANN), { v: 1, type: 'receipt', kind: 'read', targets: [ID], sentAt: 40 }, new Set());
+    applyConversationContent(ctx, from(ME), text, new Set());
+    expect(store.messages.get(ID)).toMatchObject({ direction: 'out', state: 'read' });
+  });
+
+  it('forgets waiting effects past their age bound', () => {
+    apply({ v: 1, type: 'delete', target: ID, sentAt: 30 });
+    store.repairs.prune(Date.now() + PENDING_EFFECT_TTL_MS + 1);
+    apply(text);
+    expect(store.messages.get(ID)?.deletedAt).toBeNull();
+  });
+});
