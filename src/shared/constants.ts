@@ -212,6 +212,20 @@ export const PENDING_EFFECT_TTL_MS = 7 * 86_400_000;
 export const PENDING_EFFECTS_MAX = 5_000;
 /** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */
 export const RELAY_SEND_WAIT_MS = 5_000;
+/** How long an action that needs the relay (adding a contact, sending a file, revoking, rotating, linking) waits for the connection before it reports CHAT_OFFLINE. */
+export const RELAY_ACTION_WAIT_MS = 5_000;
+/** How long a new profile, or `waitOnline`, waits for its first authenticated connection. */
+export const RELAY_CONNECT_WAIT_MS = 10_000;
+/** How long an arriving envelope waits for the connection to finish authenticating before it is left for the next connection. */
+export const RELAY_ONLINE_WAIT_MS = 15_000;
+/** The upkeep beyond expiry (overdue deliveries, pruning, unsent content) runs every this many expiry ticks. */
+export const MAINTENANCE_EVERY_TICKS = 30;
+/** Most message ids one read receipt names; a long unread stretch goes out as several receipts. */
+export const READ_RECEIPT_BATCH = 500;
+/** How many times a phrase rotation flushes the old account's outbox before switching, RELAY_FLUSH_RETRY_MS apart. */
+export const ROTATION_FLUSH_ATTEMPTS = 20;
+/** Pause between the flushes of a phrase rotation. */
+export const ROTATION_FLUSH_RETRY_MS = 100;
 
 // ── Backups and snapshots (src/main/backup, src/main/sync) ───────────────────
 /** Messages per chunk that snapshot export reads in one query; bounds memory per step and keeps each read short while the UI is live. */

@@ -72,3 +72,20 @@ export function checkFile(relFile: string, source: string): Violation[] {
   }
   return violations;
 }
+
+const SQL_CALL_RE = /\.(prepare|exec|pragma)\s*\(/g;
+const STRING_RE = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g;
+const SQL_WORDS_RE = /\b(SELECT\s+[\w*(]|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER|VIRTUAL)|DROP\s+TABLE|ALTER\s+TABLE|PRAGMA\s|BEGIN(\s+IMMEDIATE|\s+EXCLUSIVE)?\s*$|COMMIT\s*$|ROLLBACK\b|SAVEPOINT\s)/m;
+
+/** Where SQL appears in a file that is not in src/main/store: a statement call (`.prepare(`, `.exec(`, `.pragma(`) or SQL in a string literal. */
+export function sqlOutsideStore(relFile: string, source: string): Violation[] {
+  const f = relFile.split(path.sep).join('/');
+  if (!f.startsWith('src/main/') || f.startsWith('src/main/store/')) return [];
+  const out: Violation[] = [];
+  for (const m of source.matchAll(SQL_CALL_RE)) out.push({ file: f, specifier: m[0], reason: `.${m[1]}( outside src/main/store` });
+  for (const m of source.matchAll(STRING_RE)) {
+    const body = m[0].slice(1, -1);
+    if (SQL_WORDS_RE.test(body)) out.push({ file: f, specifier: body.slice(0, 60), reason: 'SQL in a string literal outside src/main/store' });
+  }
+  return out;
+}

@@ -44,15 +44,9 @@ export function knownListVersion(store: LocalStore): number {
   return storedList(store)?.version ?? 0;
 }
 
+/** This account's devices, oldest link first. */
 export function listOwnDevices(store: LocalStore): OwnDevice[] {
-  const rows = store.db.prepare('SELECT device_id, name, is_this_device, created_at, last_seen_at FROM own_devices ORDER BY created_at, device_id').all() as {
-    device_id: string;
-    name: string;
-    is_this_device: number;
-    created_at: number;
-    last_seen_at: number | null;
-  }[];
-  return rows.map((r) => ({ deviceId: r.device_id, name: r.name, isThisDevice: r.is_this_device === 1, linkedAt: r.created_at, lastSeenAt: r.last_seen_at }));
+  return store.ownDevices.all();
 }
 
 /** Makes `own_devices` match a verified list: new devices are added (unnamed until told), removed ones go with their sessions. */
@@ -64,15 +58,12 @@ export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice:
   store.db.transaction(() => {
     for (const d of list.devices) {
       if (current.has(d.deviceId)) continue;
-      store.db
-        .prepare('INSERT INTO own_devices (device_id, name, is_this_device, created_at) VALUES (?, ?, ?, ?)')
-        .run(d.deviceId, UNNAMED_DEVICE, d.deviceId === thisDevice ? 1 : 0, d.addedAt);
+      store.ownDevices.add(d.deviceId, UNNAMED_DEVICE, d.deviceId === thisDevice, d.addedAt);
       added.push(d.deviceId);
     }
     for (const id of current.keys()) {
       if (listed.has(id) || id === thisDevice) continue;
-      store.db.prepare('DELETE FROM own_devices WHERE device_id = ?').run(id);
-      store.db.prepare('DELETE FROM sessions WHERE address = ?').run(`${list.accountId}.${id}`);
+      store.ownDevices.remove(id, `${list.accountId}.${id}`);
       removed.push(id);
     }
     store.directory.setSetting(SETTING_SIGNED_LIST, JSON.stringify(list));
@@ -81,11 +72,11 @@ export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice:
 }
 
 export function nameDevice(store: LocalStore, deviceId: string, name: string): void {
-  store.db.prepare('UPDATE own_devices SET name = ? WHERE device_id = ?').run(name, deviceId);
+  store.ownDevices.rename(deviceId, name);
 }
 
 export function noteSeen(store: LocalStore, deviceId: string, at: number): void {
-  store.db.prepare('UPDATE own_devices SET last_seen_at = ? WHERE device_id = ? AND is_this_device = 0').run(at, deviceId);
+  store.ownDevices.noteSeen(deviceId, at);
 }
 
 /** Signs the account's next list with exactly `devices` (the account key is on every device of the account). */

@@ -12,7 +12,12 @@ export type ChatErrorCode =
   | 'CHAT_BAD_DEVICE_LIST'
   | 'CHAT_UNKNOWN_MESSAGE'
   | 'CHAT_PHRASE_MISMATCH'
-  | 'CHAT_NOT_ALLOWED'
+  /** Edit or delete-for-everyone of a message that is not ours (or already deleted). */
+  | 'CHAT_NOT_OWN_MESSAGE'
+  /** A device tried to revoke itself; another device of the account must do it. */
+  | 'CHAT_REVOKE_SELF'
+  /** A relay address that is not ws:// or wss://. */
+  | 'CHAT_BAD_RELAY_URL'
   | 'CHAT_LINK_EXPIRED'
   | 'CHAT_LINK_CANCELLED'
   | 'CHAT_LINK_INVALID'

@@ -11,6 +11,7 @@ import type { IncomingText } from '../conversations/context';
 import type { ConnectionMonitor } from './connection';
 import type { CoreEvents } from './events';
 import { ChatError } from '../account/errors';
+import { AppError } from './errors';
 import { Messenger, profileExists, type CreateStep } from '../messenger/messenger';
 import type { Keychain, PwhashParams } from '../store';
 import { readKeyFile } from '../store/keyFile';
@@ -114,9 +115,9 @@ export class AppSession {
     if (profileExists(this.o.dataDir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This computer already has a Parley account.');
     const keychain = input.useKeychain ? this.o.keychain : undefined;
     if (input.useKeychain && this.#keychainState() !== 'available') {
-      throw new ChatError('CHAT_NOT_ALLOWED', 'This system has no secure keychain; protect Parley with a passphrase instead.');
+      throw new AppError('APP_KEYCHAIN_INSECURE', 'This system has no secure keychain; protect Parley with a passphrase instead.');
     }
-    if (input.passphrase === null && !keychain) throw new ChatError('CHAT_NOT_ALLOWED', 'Choose a passphrase or the keychain to protect your data.');
+    if (input.passphrase === null && !keychain) throw new AppError('APP_NO_PROTECTION', 'Choose a passphrase or the keychain to protect your data.');
     const { messenger, phrase } = await Messenger.create({
       dir: this.o.dataDir,
       displayName: input.name,
@@ -138,10 +139,10 @@ export class AppSession {
   #protection(input: { passphrase: string | null; useKeychain: boolean }): Keychain | undefined {
     if (profileExists(this.o.dataDir)) throw new ChatError('CHAT_ACCOUNT_EXISTS', 'This computer already has a Parley account.');
     if (input.useKeychain && this.#keychainState() !== 'available') {
-      throw new ChatError('CHAT_NOT_ALLOWED', 'This system has no secure keychain; protect Parley with a passphrase instead.');
+      throw new AppError('APP_KEYCHAIN_INSECURE', 'This system has no secure keychain; protect Parley with a passphrase instead.');
     }
     const keychain = input.useKeychain ? this.o.keychain : undefined;
-    if (input.passphrase === null && !keychain) throw new ChatError('CHAT_NOT_ALLOWED', 'Choose a passphrase or the keychain to protect your data.');
+    if (input.passphrase === null && !keychain) throw new AppError('APP_NO_PROTECTION', 'Choose a passphrase or the keychain to protect your data.');
     return keychain;
   }
 
@@ -170,7 +171,7 @@ export class AppSession {
    * background (progress and outcome as events).
    */
   async startLink(input: { deviceName: string; passphrase: string | null; useKeychain: boolean }): Promise<{ link: string; expiresAt: number }> {
-    if (this.#linking) throw new ChatError('CHAT_NOT_ALLOWED', 'Linking is already under way.');
+    if (this.#linking) throw new AppError('APP_LINK_IN_PROGRESS', 'Linking is already under way.');
     const keychain = this.#protection(input);
     const abort = new AbortController();
     this.#linking = abort;
@@ -236,7 +237,7 @@ export class AppSession {
 
   pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {
     const phrase = this.require().pendingPhrase();
-    if (!phrase) throw new ChatError('CHAT_NOT_ALLOWED', 'Your recovery phrase was already confirmed and is no longer stored.');
+    if (!phrase) throw new AppError('APP_PHRASE_CONFIRMED', 'Your recovery phrase was already confirmed and is no longer stored.');
     this.#confirmIndices ??= pickConfirmIndices();
     return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
   }
@@ -254,7 +255,7 @@ export class AppSession {
   async unlock(passphrase: string): Promise<void> {
     if (this.#messenger) return;
     const wait = this.#backoff.retryInMs;
-    if (wait > 0) throw new ChatError('CHAT_NOT_ALLOWED', `Too many attempts. Try again in ${Math.ceil(wait / 1000)} s.`);
+    if (wait > 0) throw new AppError('APP_UNLOCK_BACKOFF', `Too many attempts. Try again in ${Math.ceil(wait / 1000)} s.`);
     try {
       this.#messenger = await Messenger.open({
         dir: this.o.dataDir,

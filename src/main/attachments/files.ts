@@ -18,7 +18,7 @@ import { MAX_ATTACHMENT_BYTES } from '../../shared/constants';
 import { DecryptStream, EncryptStream, newAttachmentKey } from './crypto';
 import { downloadAttachment, uploadAttachment } from '../relayClient/blobs';
 import type { Attachment } from '../store/attachments';
-import { ChatError } from '../account/errors';
+import { AttachmentError } from './errors';
 import { relayHttpBase } from '../relayClient/relayLink';
 
 export interface Upload {
@@ -49,13 +49,14 @@ export class AttachmentFiles {
   }
 
   begin(conversationId: string, name: string, mime: string, size: number): Upload {
-    if (size < 1 || size > MAX_ATTACHMENT_BYTES) throw new ChatError('CHAT_NOT_ALLOWED', 'Attachments are 1 byte to 100 MiB.');
+    if (size < 1 || size > MAX_ATTACHMENT_BYTES) throw new AttachmentError('ATTACHMENT_BAD_SIZE', 'Attachments are 1 byte to 100 MiB.');
     const id = newId();
     const key = newAttachmentKey();
     const file = this.pathFor(id);
     const enc = new EncryptStream(key);
     const out: WriteStream = createWriteStream(file, { mode: 0o600 });
     const done = pipeline(enc, out);
+    // Not swallowed: `finish` awaits `done` and reports its failure; this only keeps an early failure from being an unhandled rejection.
     done.catch(() => undefined);
     const u: Upload = { id, conversationId, name, mime, size, key, file, enc, done, received: 0 };
     this.#uploads.set(id, u);
@@ -64,8 +65,8 @@ export class AttachmentFiles {
 
   async append(uploadId: string, chunk: Uint8Array): Promise<number> {
     const u = this.#uploads.get(uploadId);
-    if (!u) throw new ChatError('CHAT_NOT_ALLOWED', 'That upload was cancelled or finished.');
-    if (u.received + chunk.length > u.size) throw new ChatError('CHAT_NOT_ALLOWED', 'The file is larger than announced.');
+    if (!u) throw new AttachmentError('ATTACHMENT_UNKNOWN_UPLOAD', 'That upload was cancelled or finished.');
+    if (u.received + chunk.length > u.size) throw new AttachmentError('ATTACHMENT_SIZE_MISMATCH', 'The file is larger than announced.');
     if (!u.enc.write(chunk)) await new Promise((r) => u.enc.once('drain', r));
     u.received += chunk.length;
     return u.received;
@@ -74,8 +75,8 @@ export class AttachmentFiles {
   /** Seals the local ciphertext file and uploads it; returns the pointer for the message. */
   async finish(uploadId: string, relayUrl: string, slot: { path: string; uploadToken: string; attachmentId: string }): Promise<{ upload: Upload; pointer: AttachmentPointer; digest: Uint8Array }> {
     const u = this.#uploads.get(uploadId);
-    if (!u) throw new ChatError('CHAT_NOT_ALLOWED', 'That upload was cancelled or finished.');
-    if (u.received !== u.size) throw new ChatError('CHAT_NOT_ALLOWED', 'The file ended before its announced size.');
+    if (!u) throw new AttachmentError('ATTACHMENT_UNKNOWN_UPLOAD', 'That upload was cancelled or finished.');
+    if (u.received !== u.size) throw new AttachmentError('ATTACHMENT_SIZE_MISMATCH', 'The file ended before its announced size.');
     u.enc.end();
     await u.done;
     const digest = u.enc.digest();
@@ -99,21 +100,21 @@ export class AttachmentFiles {
   /** Streams a received blob to disk, checking its digest as it arrives; the file holds ciphertext only. */
   async download(relayUrl: string, pointer: AttachmentPointer, id: string): Promise<string> {
     const expected = fromBase64Url(pointer.digest);
-    if (!expected) throw new ChatError('CHAT_NOT_ALLOWED', 'The attachment pointer is malformed.');
+    if (!expected) throw new AttachmentError('ATTACHMENT_BAD_POINTER', 'The attachment pointer is malformed.');
     const file = this.pathFor(id);
     const hash = sodium.crypto_generichash_init(null, 32);
     let bytes = 0;
     const check = new Transform({
       transform(chunk: Buffer, _e, cb) {
         bytes += chunk.length;
-        if (bytes > MAX_ATTACHMENT_BYTES + MAX_ATTACHMENT_BYTES / 1000 + 1024) return cb(new ChatError('CHAT_NOT_ALLOWED', 'The attachment is larger than allowed.'));
+        if (bytes > MAX_ATTACHMENT_BYTES + MAX_ATTACHMENT_BYTES / 1000 + 1024) return cb(new AttachmentError('ATTACHMENT_TOO_LARGE', 'The attachment is larger than allowed.'));
         sodium.crypto_generichash_update(hash, chunk);
         cb(null, chunk);
       },
     });
     try {
       await pipeline(await downloadAttachment(relayHttpBase(relayUrl), pointer.blobId), check, createWriteStream(file, { mode: 0o600 }));
-      if (!sodium.memcmp(sodium.crypto_generichash_final(hash, 32), expected)) throw new ChatError('CHAT_NOT_ALLOWED', 'The attachment does not match its digest.');
+      if (!sodium.memcmp(sodium.crypto_generichash_final(hash, 32), expected)) throw new AttachmentError('ATTACHMENT_DIGEST_MISMATCH', 'The attachment does not match its digest.');
     } catch (e) {
       rmSync(file, { force: true });
       throw e;
@@ -123,10 +124,10 @@ export class AttachmentFiles {
 
   /** The next decrypted chunk at `offset` (reads are sequential per attachment). */
   async read(a: Attachment, offset: number): Promise<{ chunk: Uint8Array; done: boolean }> {
-    if (!a.localPath) throw new ChatError('CHAT_NOT_ALLOWED', 'The attachment has not arrived yet.');
+    if (!a.localPath) throw new AttachmentError('ATTACHMENT_NOT_ARRIVED', 'The attachment has not arrived yet.');
     let r = this.#readers.get(a.id);
     if (!r || r.offset !== offset) {
-      if (offset !== 0) throw new ChatError('CHAT_NOT_ALLOWED', 'Attachments are read from the start.');
+      if (offset !== 0) throw new AttachmentError('ATTACHMENT_BAD_OFFSET', 'Attachments are read from the start.');
       const stream = createReadStream(a.localPath).pipe(new DecryptStream(a.key, a.digest));
       r = { iterator: stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>, offset: 0 };
       this.#readers.set(a.id, r);

@@ -10,7 +10,7 @@ import { fromBase64Url } from '../../shared/wire/encoding';
 import { BackupScheduler, backupStatus, runBackup, type BackupKeySource } from '.';
 import type { LocalStore } from '../store';
 import type { BackupKeyRecord } from '../account/record';
-import { ChatError } from '../account/errors';
+import { BackupError } from './errors';
 import { storedList } from '../account/deviceList';
 
 export function backupKeysOf(r: BackupKeyRecord): BackupKeySource & { dispose(): void } {
@@ -60,8 +60,8 @@ export class AccountBackup {
 
   /** Backs up now (only the writer device does: two writers would keep rewriting each other's backup). */
   async now(): Promise<void> {
-    if (!this.keys) throw new ChatError('CHAT_NOT_ALLOWED', 'This account has no backup keys.');
-    if (!isBackupWriter(this.store, this.deviceId)) throw new ChatError('CHAT_NOT_ALLOWED', 'Your first-linked desktop writes the backup; back up from there.');
+    if (!this.keys) throw new BackupError('BACKUP_NO_KEYS', 'This account has no backup keys.');
+    if (!isBackupWriter(this.store, this.deviceId)) throw new BackupError('BACKUP_NOT_WRITER', 'Your first-linked desktop writes the backup; back up from there.');
     this.#running = true;
     this.onChange();
     try {

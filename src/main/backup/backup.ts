@@ -129,6 +129,7 @@ const inFlight = new WeakMap<LocalStore, Promise<unknown>>();
 /** Runs one backup; runs on the same store never overlap (a second call waits for the first). */
 export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   const prev = inFlight.get(o.store) ?? Promise.resolve();
+  // The previous run's failure was reported to its own caller; this run only waits for it to end.
   const run = prev.catch(() => undefined).then(() => withBackupKeys(o.keys, (keys) => backupOnce(o, keys)));
   inFlight.set(o.store, run);
   try {

@@ -18,6 +18,10 @@ export type BackupErrorCode =
   | 'BACKUP_RATE_LIMITED'
   /** The relay could not be reached or the transfer broke off. Nothing changed locally. */
   | 'BACKUP_NETWORK'
+  /** This account has no backup keys (a profile from before backups, or a linked device not yet told). */
+  | 'BACKUP_NO_KEYS'
+  /** Only the account's first-linked desktop writes the backup. */
+  | 'BACKUP_NOT_WRITER'
   /** Any other failure, as recorded by the scheduler. */
   | 'BACKUP_FAILED';
 

@@ -7,7 +7,6 @@
  */
 import { recordHealth } from '../protocol';
 import type { LocalStore } from '../store';
-import { ContactsRepo } from '../store/contacts';
 import { ChatError } from '../account/errors';
 
 /** The health of the session with one of a contact's devices. */
@@ -38,7 +37,7 @@ export interface DeviceHealth {
 
 /** The health of every listed device of the contact `accountId`; CHAT_UNKNOWN_CONTACT if there is no such contact. */
 export function sessionHealth(store: LocalStore, accountId: string, now = Date.now()): DeviceHealth[] {
-  const contacts = new ContactsRepo(store);
+  const contacts = store.contacts;
   if (!contacts.get(accountId)) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such contact.');
   return contacts.devices(accountId).map((deviceId) => {
     const h = recordHealth(store.protocol.loadSessionSync({ accountId, deviceId }));

@@ -30,7 +30,7 @@ export function messagesChanged(ctx: ChatContext, conversationId: string, ids: r
 export async function editMessage(h: ConversationHost, messageId: string, text: string): Promise<Message> {
   const { ctx } = h;
   const m = getMessage(ctx, messageId);
-  if (m.direction !== 'out' || m.deletedAt !== null) throw new ChatError('CHAT_NOT_ALLOWED', 'Only your own messages can be edited.');
+  if (m.direction !== 'out' || m.deletedAt !== null) throw new ChatError('CHAT_NOT_OWN_MESSAGE', 'Only your own messages can be edited.');
   const now = Date.now();
   ctx.store.messages.edit(m.id, text, now);
   await h.send(m.conversationId, { v: 1, type: 'edit', target: m.id, text, sentAt: now });
@@ -43,9 +43,9 @@ export async function deleteMessage(h: ConversationHost, messageId: string, forE
   const { ctx } = h;
   const m = getMessage(ctx, messageId);
   if (forEveryone) {
-    if (m.direction !== 'out') throw new ChatError('CHAT_NOT_ALLOWED', 'Only your own messages can be deleted for everyone.');
+    if (m.direction !== 'out') throw new ChatError('CHAT_NOT_OWN_MESSAGE', 'Only your own messages can be deleted for everyone.');
     const now = Date.now();
-    ctx.store.db.prepare(`UPDATE messages SET body = '', deleted_at = ? WHERE id = ?`).run(now, m.id);
+    ctx.store.messages.eraseBody(m.id, now);
     await h.send(m.conversationId, { v: 1, type: 'delete', target: m.id, sentAt: now });
   } else {
     ctx.store.messages.delete(m.id);
@@ -68,13 +68,14 @@ export async function react(h: ConversationHost, messageId: string, emoji: strin
 
 /** Deletes messages whose disappearing timer ran out (and their search rows); returns how many. */
 export function expireMessages(ctx: ChatContext, now: number): number {
-  const gone = ctx.store.db.prepare('SELECT id, conversation_id AS c FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').all(now) as { id: string; c: string }[];
-  if (gone.length === 0) return 0;
-  const n = ctx.store.messages.expire(now);
+  const gone = ctx.store.messages.expireByConversation(now);
+  if (gone.size === 0) return 0;
   ctx.store.checkpoint();
-  const byConversation = new Map<string, string[]>();
-  for (const g of gone) byConversation.set(g.c, [...(byConversation.get(g.c) ?? []), g.id]);
-  for (const [c, ids] of byConversation) messagesChanged(ctx, c, ids);
+  let n = 0;
+  for (const [c, ids] of gone) {
+    n += ids.length;
+    messagesChanged(ctx, c, ids);
+  }
   return n;
 }
 
@@ -83,9 +84,6 @@ export function messageContext(ctx: ChatContext, messageId: string, limit: numbe
   const m = getMessage(ctx, messageId);
   const half = Math.max(1, Math.floor(limit / 2));
   const older = ctx.store.messages.page(m.conversationId, half, { at: m.sentAt, id: m.id });
-  const newer = ctx.store.db
-    .prepare('SELECT id FROM messages WHERE conversation_id = ? AND (sent_at, id) > (?, ?) ORDER BY sent_at, id LIMIT ?')
-    .pluck()
-    .all(m.conversationId, m.sentAt, m.id, half) as string[];
-  return { conversationId: m.conversationId, items: [...older, m, ...newer.map((id) => getMessage(ctx, id))] };
+  const newer = ctx.store.messages.after(m.conversationId, { at: m.sentAt, id: m.id }, half);
+  return { conversationId: m.conversationId, items: [...older, m, ...newer] };
 }

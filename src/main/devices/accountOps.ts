@@ -7,7 +7,7 @@
 import { toBase64Url } from '../../shared/wire/encoding';
 import type { Content } from '../../shared/wire/content';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
-import { moveOwnAccount, signKeyChange } from '../account/rotation';
+import { signKeyChange } from '../account/rotation';
 import { signDeviceList } from '../relayClient/signing';
 import type { LocalStore } from '../store';
 import { decodeAccountRecord, encodeAccountRecord, type BackupKeyRecord } from '../account/record';
@@ -66,17 +66,17 @@ export async function announceDevices(ctx: ChatContext): Promise<void> {
   const names = listOwnDevices(ctx.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));
   await toOwnDevices(ctx, { v: 1, type: 'ownDevices', sentAt, devices: names });
   await toContacts(ctx, { v: 1, type: 'devicesChanged', sentAt });
-  void flushOutbox(ctx).catch(() => undefined);
+  void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
 }
 
 /** Removes a device from the account: a new signed list without it; contacts stop encrypting to it; it wipes itself. */
 export async function revokeDevice(ctx: ChatContext, deviceId: string): Promise<void> {
-  if (deviceId === ctx.keys.deviceId) throw new ChatError('CHAT_NOT_ALLOWED', 'This device cannot revoke itself; revoke it from another device.');
+  if (deviceId === ctx.keys.deviceId) throw new ChatError('CHAT_REVOKE_SELF', 'This device cannot revoke itself; revoke it from another device.');
   if (!listOwnDevices(ctx.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_UNKNOWN_DEVICE', 'That device is not linked to this account.');
   const client = await ctx.link.online(5_000);
   if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
   await publishList(ctx.store, ctx.keys, client, currentEntries(ctx.store).filter((d) => d.deviceId !== deviceId), Date.now());
-  ctx.store.db.prepare(`DELETE FROM outbox WHERE recipient = ?`).run(`${ctx.keys.accountId}.${deviceId}`);
+  ctx.store.delivery.dropRecipient(`${ctx.keys.accountId}.${deviceId}`);
   ctx.store.audit.record('device.revoked', { deviceId });
   ctx.events.devicesChanged();
   await announceDevices(ctx);
@@ -104,7 +104,8 @@ export async function rotatePhrase(host: AccountHost): Promise<string> {
   await toContacts(ctx, { v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });
   // Everything for the old account leaves before the switch (the old mailbox is not read afterwards).
   for (let i = 0; i < 20 && host.store.delivery.outbox(1).length > 0; i++) {
-    await flushOutbox(ctx).catch(() => undefined);
+    // A failed flush is retried by this loop; the last failure is recorded, and what is left goes out under the old account on reconnect.
+    await flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (host.store.delivery.outbox(1).length > 0) await new Promise((r) => setTimeout(r, 100));
   }
   await switchAccount(host, secret, backup, phrase);
@@ -122,7 +123,7 @@ export async function switchAccount(host: AccountHost, secret: Uint8Array, backu
   const d = store.directory;
   const record = decodeAccountRecord(d.account()!.keyMaterial);
   store.db.transaction(() => {
-    moveOwnAccount(store, old.accountId, keys.accountId);
+    store.accountMoves.ownAccount(old.accountId, keys.accountId);
     d.setAccount(keys.accountId, host.displayName, encodeAccountRecord({ ...record, accountSecretKey: secret, pendingPhrase, backup }));
     adoptList(store, list, keys.deviceId);
     d.setSetting(SETTING.registered, '0');

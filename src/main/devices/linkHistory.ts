@@ -159,9 +159,7 @@ export async function importHistory(store: LocalStore, file: string, h: Pick<His
   const decode = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
   // One transaction for everything, opened by hand so the event loop turns between frames and progress
   // reaches the screen. Nothing else writes to this store yet: it is new, and no Messenger runs on it.
-  const db = store.db;
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  await store.inAsyncTransaction(async () => {
     let first = true;
     for (const plain of frames(file, h.key)) {
       if (first) importState(store, decode(plain));
@@ -170,10 +168,6 @@ export async function importHistory(store: LocalStore, file: string, h: Pick<His
       onMessages(count);
       await new Promise((r) => setImmediate(r));
     }
-    db.exec('COMMIT');
-  } catch (e) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw e;
-  }
+  });
   return count;
 }

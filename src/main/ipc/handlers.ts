@@ -8,6 +8,7 @@ import { readAppInfo } from '../app/appInfo';
 import { qrSvg, qrSvgBytes } from '../app/qr';
 import { contactView, conversationViews, messageView, searchViews } from '../app/views';
 import { fromBase64Url } from '../../shared/wire/encoding';
+import { IpcError } from '../../shared/errors';
 import { ChatError } from '../account/errors';
 import { sessionHealth } from '../contacts/health';
 import type { HandlerTable } from './dispatch';
@@ -15,7 +16,7 @@ import type { HandlerTable } from './dispatch';
 function decodeChunk(b64: string): Uint8Array {
   const std = b64.replace(/\+/gu, '-').replace(/\//gu, '_').replace(/=+$/u, '');
   const bytes = fromBase64Url(std);
-  if (!bytes) throw new ChatError('CHAT_NOT_ALLOWED', 'The file chunk is not valid base64.');
+  if (!bytes) throw new IpcError('IPC_BAD_REQUEST', 'The file chunk is not valid base64.');
   return bytes;
 }
 

@@ -13,7 +13,6 @@ import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import type { ConnectionState } from '../../shared/contract';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
-import { moveContactAccount } from '../account/rotation';
 import { IdentityKeyPair } from '../protocol';
 import { confirmRevocation } from '../relayClient/signing';
 import { LocalStore, type Message } from '../store';
@@ -25,7 +24,7 @@ import { AttachmentFiles } from '../attachments/files';
 import { relayHttpBase } from '../relayClient/relayLink';
 import { AccountBackup, backupKeysOf } from '../backup/accountBackup';
 import type { ChatContext, ChatEvents } from '../conversations/context';
-import { ContactsRepo, type ContactRow } from '../store/contacts';
+import type { ContactRow } from '../store/contacts';
 import { deleteMessage, editMessage, expireMessages, getMessage, messageContext, messagesChanged, react, type ConversationHost } from '../conversations/conversationOps';
 import { ChatError } from '../account/errors';
 import { handleIncoming, ack } from '../conversations/incoming';
@@ -87,7 +86,7 @@ export class Messenger {
       revoked: events.revoked ?? noop,
       backupChanged: events.backupChanged ?? noop,
     };
-    const contacts = new ContactsRepo(store);
+    const contacts = store.contacts;
     this.#prekeys = new PrekeyUpkeep({ store, identity: keys.identity, audit: (kind, detail) => this.#ctx.audit(kind, detail) });
     this.#link = new RelayLink({
       url: relayUrl,
@@ -330,7 +329,7 @@ export class Messenger {
     if (patch.typingIndicators !== undefined) d.setSetting(SETTING_TYPING, patch.typingIndicators ? '1' : '0');
     if (patch.notificationPreviews !== undefined) d.setSetting(SETTING_PREVIEWS, patch.notificationPreviews ? '1' : '0');
     if (patch.relayUrl !== undefined) {
-      if (!/^wss?:\/\/\S+$/u.test(patch.relayUrl)) throw new ChatError('CHAT_NOT_ALLOWED', 'A relay address starts with ws:// or wss://.');
+      if (!/^wss?:\/\/\S+$/u.test(patch.relayUrl)) throw new ChatError('CHAT_BAD_RELAY_URL', 'A relay address starts with ws:// or wss://.');
       d.setSetting(SETTING_RELAY, patch.relayUrl);
     }
     if (patch.readReceipts !== undefined || patch.typingIndicators !== undefined || patch.notificationPreviews !== undefined) {
@@ -461,7 +460,7 @@ export class Messenger {
 
   /** Marks a conversation read and, if enabled, tells the sender with an encrypted read receipt. */
   async markRead(conversationId: string): Promise<void> {
-    const ids = this.store.db.prepare(`SELECT id FROM messages WHERE conversation_id = ? AND unread = 1 AND direction = 'in' ORDER BY sent_at`).pluck().all(conversationId) as string[];
+    const ids = this.store.messages.unreadIncomingIds(conversationId);
     if (ids.length === 0) return;
     const last = this.store.messages.get(ids[ids.length - 1]!)!;
     this.store.messages.markRead(conversationId, { at: last.sentAt, id: last.id });
@@ -521,7 +520,7 @@ export class Messenger {
     const c = this.contact(accountId);
     if (!c.pendingAccountId) return c;
     const next = c.pendingAccountId;
-    moveContactAccount(this.store, accountId, next);
+    this.store.accountMoves.contactAccount(accountId, next);
     const client = this.#link.client;
     if (client) void refreshDevices(this.#ctx, client, next).catch(() => undefined);
     this.#ctx.events.contactsChanged();
@@ -575,8 +574,7 @@ export class Messenger {
 
   /** Reads a decrypted attachment chunk by chunk, from offset 0 on. */
   async readAttachment(attachmentId: string, offset: number): Promise<{ chunk: Uint8Array; done: boolean; messageId: string }> {
-    const row = this.store.db.prepare('SELECT message_id FROM attachments WHERE id = ?').pluck().get(attachmentId) as string | undefined;
-    const a = row ? this.store.attachments.forMessage(row).find((x) => x.id === attachmentId) : undefined;
+    const a = this.store.attachments.get(attachmentId);
     if (!a) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
     return { ...(await this.#files.read(a, offset)), messageId: a.messageId };
   }

@@ -7,13 +7,12 @@
  * what changed after it.
  */
 import { SNAPSHOT_CHUNK_MESSAGES } from '../../shared/constants';
-import { prep } from '../store/database';
 import type { LocalStore } from '../store';
-import { MESSAGE_COLS, isExpired, toMessageRecord, type MessageRecord, type MessageRow } from './snapshot';
+import { isExpired, toMessageRecord, type MessageRecord } from './snapshot';
 
 /** The store's change counter now: any write to tracked data makes it larger. */
 export function currentChangeSeq(store: LocalStore): number {
-  return prep(store.db, 'SELECT seq FROM change_counter WHERE id = 1').pluck().get() as number;
+  return store.snapshot.changeSeq();
 }
 
 export interface ChangeChunk {
@@ -35,14 +34,13 @@ export function* exportChanges(store: LocalStore, afterSeq: number, upToSeq: num
   let after = afterSeq;
   for (;;) {
     const now = opts.now ?? Date.now();
-    const changed = prep(store.db, 'SELECT message_id AS id, seq FROM message_changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
-      .all(after, upToSeq, limit) as { id: string; seq: number }[];
+    const changed = store.snapshot.changedIds(after, upToSeq, limit);
     if (changed.length === 0) return;
     after = changed[changed.length - 1]!.seq;
     const records: MessageRecord[] = [];
     const tombstones: string[] = [];
     for (const c of changed) {
-      const row = prep(store.db, `SELECT ${MESSAGE_COLS} FROM messages WHERE id = ?`).get(c.id) as MessageRow | undefined;
+      const row = store.snapshot.message(c.id);
       if (!row || isExpired(row.expires_at, now)) tombstones.push(c.id);
       else records.push(toMessageRecord(store, row));
     }
@@ -53,10 +51,10 @@ export function* exportChanges(store: LocalStore, afterSeq: number, upToSeq: num
 
 /** True if any message changed in (afterSeq, upToSeq]. */
 export function hasMessageChanges(store: LocalStore, afterSeq: number, upToSeq: number): boolean {
-  return prep(store.db, 'SELECT 1 FROM message_changes WHERE seq > ? AND seq <= ? LIMIT 1').get(afterSeq, upToSeq) !== undefined;
+  return store.snapshot.hasChanges(afterSeq, upToSeq);
 }
 
 /** Forgets every change at or below `upToSeq` once the (single) consumer has them: the table then holds only what changed since. Returns how many. */
 export function pruneChanges(store: LocalStore, upToSeq: number): number {
-  return prep(store.db, 'DELETE FROM message_changes WHERE seq <= ?').run(upToSeq).changes;
+  return store.snapshot.pruneChanges(upToSeq);
 }

@@ -16,9 +16,8 @@
  *  - Attachment bytes and metadata are not part of a snapshot.
  */
 import { SNAPSHOT_CHUNK_MESSAGES } from '../../shared/constants';
-import { publicKeyFromId } from '../../shared/wire/deviceList';
-import { prep } from '../store/database';
 import type { LocalStore } from '../store';
+import type { MessageRow } from '../store/snapshotRows';
 import {
   AccountStateSchema, MessageRecordSchema, SnapshotError, parseOrThrow, type AccountState, type ContactState,
   type ConversationState, type MessageRecord, type ReactionRecord,
@@ -29,15 +28,11 @@ export * from './schemas';
 
 // ── rows ──
 
-export interface MessageRow {
-  id: string; conversation_id: string; sender: string; direction: 'in' | 'out'; body: string; sent_at: number; received_at: number;
-  state: MessageRecord['state']; unread: number; reply_to: string | null; edited_at: number | null; deleted_at: number | null; expires_at: number | null;
-}
-export const MESSAGE_COLS = 'id, conversation_id, sender, direction, body, sent_at, received_at, state, unread, reply_to, edited_at, deleted_at, expires_at';
+export type { MessageRow } from '../store/snapshotRows';
 
 /** The record of one message row, with its reactions (ordered by sender). */
 export function toMessageRecord(store: LocalStore, r: MessageRow): MessageRecord {
-  const reactions = (prep(store.db, 'SELECT sender, emoji, reacted_at AS reactedAt FROM reactions WHERE message_id = ? ORDER BY sender').all(r.id) as ReactionRecord[]);
+  const reactions: ReactionRecord[] = store.snapshot.reactions(r.id);
   return {
     id: r.id, conversationId: r.conversation_id, sender: r.sender, direction: r.direction, body: r.body, sentAt: r.sent_at,
     receivedAt: r.received_at, state: r.state, unread: r.unread === 1, replyTo: r.reply_to, editedAt: r.edited_at,
@@ -52,21 +47,16 @@ export const isExpired = (expiresAt: number | null, now: number): boolean => exp
 
 /** The account-level state, in a deterministic order (contacts and conversations by id, settings by key, devices sorted). */
 export function exportState(store: LocalStore): AccountState {
-  const db = store.db;
-  const account = prep(db, 'SELECT account_id, display_name FROM account WHERE id = 1').get() as { account_id: string; display_name: string } | undefined;
-  const contacts = (prep(db, 'SELECT account_id, display_name, trust, relay_url, pending_account_id, created_at FROM contacts ORDER BY account_id').all() as
-    { account_id: string; display_name: string; trust: ContactState['trust']; relay_url: string | null; pending_account_id: string | null; created_at: number }[])
-    .map((c): ContactState => ({
-      accountId: c.account_id, name: c.display_name, trust: c.trust, relayUrl: c.relay_url, pendingAccountId: c.pending_account_id, addedAt: c.created_at,
-      devices: prep(db, 'SELECT device_id FROM contact_devices WHERE account_id = ? ORDER BY device_id').pluck().all(c.account_id) as string[],
-    }));
-  const conversations = (prep(db, 'SELECT id, kind, peer_account_id, title, expire_timer_ms, archived, created_at FROM conversations ORDER BY id').all() as
-    { id: string; kind: 'direct' | 'group'; peer_account_id: string | null; title: string; expire_timer_ms: number | null; archived: number; created_at: number }[])
-    .map((c): ConversationState => ({
-      id: c.id, kind: c.kind, peerAccountId: c.peer_account_id, title: c.title, expireTimerMs: c.expire_timer_ms, archived: c.archived === 1, createdAt: c.created_at,
-    }));
-  const settings = (prep(db, `SELECT key, value FROM settings WHERE key GLOB 'privacy.*' OR key = 'relay.url' ORDER BY key`).all() as { key: string; value: string }[]);
-  return { v: 1, accountId: account?.account_id ?? null, displayName: account?.display_name ?? null, contacts, conversations, settings };
+  const rows = store.snapshot;
+  const account = rows.account();
+  const contacts = rows.contacts().map((c): ContactState => ({
+    accountId: c.account_id, name: c.display_name, trust: c.trust, relayUrl: c.relay_url, pendingAccountId: c.pending_account_id, addedAt: c.created_at,
+    devices: store.contacts.devices(c.account_id),
+  }));
+  const conversations = rows.conversations().map((c): ConversationState => ({
+    id: c.id, kind: c.kind, peerAccountId: c.peer_account_id, title: c.title, expireTimerMs: c.expire_timer_ms, archived: c.archived === 1, createdAt: c.created_at,
+  }));
+  return { v: 1, accountId: account?.account_id ?? null, displayName: account?.display_name ?? null, contacts, conversations, settings: rows.syncedSettings() };
 }
 
 export interface ExportMessagesOptions {
@@ -91,11 +81,7 @@ export function* exportMessages(store: LocalStore, opts: ExportMessagesOptions =
   let after: { at: number; id: string } | null = null;
   for (;;) {
     const now = opts.now ?? Date.now();
-    const rows = (after
-      ? prep(store.db, `SELECT ${MESSAGE_COLS} FROM messages WHERE (sent_at, id) > (?, ?) AND sent_at >= ? AND (expires_at IS NULL OR expires_at > ?)
-          ORDER BY sent_at, id LIMIT ?`).all(after.at, after.id, since, now, limit)
-      : prep(store.db, `SELECT ${MESSAGE_COLS} FROM messages WHERE sent_at >= ? AND (expires_at IS NULL OR expires_at > ?)
-          ORDER BY sent_at, id LIMIT ?`).all(since, now, limit)) as MessageRow[];
+    const rows = store.snapshot.messagePage(after, since, now, limit);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     after = { at: last.sent_at, id: last.id };
@@ -115,53 +101,24 @@ export function* exportMessages(store: LocalStore, opts: ExportMessagesOptions =
  */
 export function importState(store: LocalStore, input: unknown): void {
   const state = parseOrThrow(AccountStateSchema, input, 'account state');
-  const db = store.db;
-  db.transaction(() => {
-    const own = prep(db, 'SELECT account_id FROM account WHERE id = 1').pluck().get() as string | undefined;
+  const rows = store.snapshot;
+  store.db.transaction(() => {
+    const own = rows.account()?.account_id;
     if (own !== undefined && state.accountId !== null && own !== state.accountId) {
       throw new SnapshotError('SNAPSHOT_ACCOUNT_MISMATCH', 'The snapshot belongs to another account.');
     }
-    if (own !== undefined && state.displayName !== null) {
-      prep(db, 'UPDATE account SET display_name = ? WHERE id = 1 AND display_name IS NOT ?').run(state.displayName, state.displayName);
-    }
+    if (own !== undefined && state.displayName !== null) rows.mergeDisplayName(state.displayName);
     for (const c of state.contacts) {
-      prep(db, `INSERT INTO contacts (account_id, display_name, created_at, trust, pending_account_id, relay_url) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(account_id) DO UPDATE SET display_name = excluded.display_name, trust = excluded.trust,
-          pending_account_id = excluded.pending_account_id, relay_url = excluded.relay_url
-        WHERE display_name IS NOT excluded.display_name OR trust IS NOT excluded.trust
-          OR pending_account_id IS NOT excluded.pending_account_id OR relay_url IS NOT excluded.relay_url`)
-        .run(c.accountId, c.name, c.addedAt, c.trust, c.pendingAccountId, c.relayUrl);
-      setDevices(store, c.accountId, c.devices);
+      rows.mergeContact(c);
+      // A device id is its identity key, so a new device is saved as 'unverified' as on first contact.
+      store.contacts.setDevices(c.accountId, c.devices);
     }
-    for (const c of state.conversations) {
-      prep(db, `INSERT INTO conversations (id, kind, peer_account_id, title, expire_timer_ms, archived, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, peer_account_id = excluded.peer_account_id, title = excluded.title,
-          expire_timer_ms = excluded.expire_timer_ms, archived = excluded.archived
-        WHERE kind IS NOT excluded.kind OR peer_account_id IS NOT excluded.peer_account_id OR title IS NOT excluded.title
-          OR expire_timer_ms IS NOT excluded.expire_timer_ms OR archived IS NOT excluded.archived`)
-        .run(c.id, c.kind, c.peerAccountId, c.title, c.expireTimerMs, c.archived ? 1 : 0, c.createdAt);
-    }
-    for (const s of state.settings) {
-      prep(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value')
-        .run(s.key, s.value);
-    }
+    for (const c of state.conversations) rows.mergeConversation(c);
+    for (const s of state.settings) rows.mergeSetting(s.key, s.value);
   })();
 }
 
-/** Replaces a contact's device set; a device id is its identity key, so a new device is saved as 'unverified' as on first contact. */
-function setDevices(store: LocalStore, accountId: string, deviceIds: readonly string[]): void {
-  const keep = new Set(deviceIds);
-  const existing = prep(store.db, 'SELECT device_id FROM contact_devices WHERE account_id = ?').pluck().all(accountId) as string[];
-  for (const d of existing) if (!keep.has(d)) prep(store.db, 'DELETE FROM contact_devices WHERE account_id = ? AND device_id = ?').run(accountId, d);
-  for (const d of deviceIds) store.protocol.saveIdentitySync({ accountId, deviceId: d }, publicKeyFromId(d)!);
-}
-
 const MessageRecordsSchema = z.array(MessageRecordSchema);
-const UPSERT_COLS = MESSAGE_COLS.split(', ').filter((c) => c !== 'id');
-const UPSERT_SQL = `INSERT INTO messages (${MESSAGE_COLS}) VALUES (${MESSAGE_COLS.split(', ').map(() => '?').join(', ')})
-  ON CONFLICT(id) DO UPDATE SET ${UPSERT_COLS.map((c) => `${c} = excluded.${c}`).join(', ')}
-  WHERE ${UPSERT_COLS.map((c) => `${c} IS NOT excluded.${c}`).join(' OR ')}`;
-
 export interface ImportMessagesResult {
   /** Rows inserted or changed. */
   readonly written: number;
@@ -182,7 +139,7 @@ export function importMessages(store: LocalStore, input: unknown, now = Date.now
   return db.transaction((): ImportMessagesResult => {
     const conversations = new Set<string>(records.map((r) => r.conversationId));
     for (const c of conversations) {
-      if (prep(db, 'SELECT 1 FROM conversations WHERE id = ?').get(c) === undefined) {
+      if (!store.snapshot.hasConversation(c)) {
         throw new SnapshotError('SNAPSHOT_UNKNOWN_CONVERSATION', 'A message belongs to a conversation the store does not have.');
       }
     }
@@ -193,39 +150,38 @@ export function importMessages(store: LocalStore, input: unknown, now = Date.now
     for (const m of records) {
       if (isExpired(m.expiresAt, now)) {
         expired++;
-        prep(db, 'DELETE FROM messages WHERE id = ?').run(m.id);
+        store.messages.delete(m.id);
         continue;
       }
-      const changed = prep(db, UPSERT_SQL).run(m.id, m.conversationId, m.sender, m.direction, m.body, m.sentAt, m.receivedAt, m.state,
-        m.unread ? 1 : 0, m.replyTo, m.editedAt, m.deletedAt, m.expiresAt).changes > 0;
+      const changed = store.snapshot.mergeMessage({
+        id: m.id, conversation_id: m.conversationId, sender: m.sender, direction: m.direction, body: m.body, sent_at: m.sentAt, received_at: m.receivedAt,
+        state: m.state, unread: m.unread ? 1 : 0, reply_to: m.replyTo, edited_at: m.editedAt, deleted_at: m.deletedAt, expires_at: m.expiresAt,
+      });
       const reacted = setReactions(store, m.id, m.reactions);
       if (changed || reacted) written++;
       else unchanged++;
       latest.set(m.conversationId, Math.max(latest.get(m.conversationId) ?? 0, m.sentAt));
     }
-    for (const [c, at] of latest) prep(db, 'UPDATE conversations SET last_message_at = ? WHERE id = ? AND last_message_at < ?').run(at, c, at);
+    for (const [c, at] of latest) store.snapshot.advanceLastMessage(c, at);
     return { written, unchanged, expired };
   })();
 }
 
 /** Makes a message's reactions exactly `wanted`; returns whether anything was written. */
 function setReactions(store: LocalStore, messageId: string, wanted: readonly ReactionRecord[]): boolean {
-  const db = store.db;
-  const have = new Map((prep(db, 'SELECT sender, emoji, reacted_at AS reactedAt FROM reactions WHERE message_id = ?').all(messageId) as ReactionRecord[])
-    .map((r) => [r.sender, r]));
+  const have = new Map(store.snapshot.reactions(messageId).map((r) => [r.sender, r]));
   let wrote = false;
   const senders = new Set<string>();
   for (const r of wanted) {
     senders.add(r.sender);
     const h = have.get(r.sender);
     if (h && h.emoji === r.emoji && h.reactedAt === r.reactedAt) continue;
-    prep(db, `INSERT INTO reactions (message_id, sender, emoji, reacted_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT(message_id, sender) DO UPDATE SET emoji = excluded.emoji, reacted_at = excluded.reacted_at`).run(messageId, r.sender, r.emoji, r.reactedAt);
+    store.snapshot.putReaction(messageId, r);
     wrote = true;
   }
   for (const s of have.keys()) {
     if (senders.has(s)) continue;
-    prep(db, 'DELETE FROM reactions WHERE message_id = ? AND sender = ?').run(messageId, s);
+    store.reactions.remove(messageId, s);
     wrote = true;
   }
   return wrote;
@@ -236,5 +192,5 @@ const TombstonesSchema = z.array(z.string().min(1).max(128));
 /** Deletes the messages with these ids (locally deleted or expired at the source) in one transaction; returns how many existed. */
 export function applyTombstones(store: LocalStore, input: unknown): number {
   const ids = parseOrThrow(TombstonesSchema, input, 'tombstone list');
-  return store.db.transaction(() => ids.reduce((n, id) => n + prep(store.db, 'DELETE FROM messages WHERE id = ?').run(id).changes, 0))();
+  return store.db.transaction(() => ids.reduce((n, id) => n + (store.messages.delete(id) ? 1 : 0), 0))();
 }

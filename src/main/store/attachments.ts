@@ -28,6 +28,12 @@ export class AttachmentRepo {
     prep(this.db, 'UPDATE attachments SET local_path = ? WHERE id = ?').run(localPath, id);
   }
 
+  /** One attachment by id, or null. */
+  get(id: string): Attachment | null {
+    const messageId = prep(this.db, 'SELECT message_id FROM attachments WHERE id = ?').pluck().get(id) as string | undefined;
+    return messageId === undefined ? null : (this.forMessage(messageId).find((a) => a.id === id) ?? null);
+  }
+
   forMessage(messageId: string): Attachment[] {
     return (prep(this.db, 'SELECT * FROM attachments WHERE message_id = ? ORDER BY id').all(messageId) as Row[]).map((r) => ({
       id: r.id, messageId: r.message_id, contentType: r.content_type, size: r.size, fileName: r.file_name, localPath: r.local_path,

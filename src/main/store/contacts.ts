@@ -6,6 +6,7 @@
 import type { LocalStore } from './store';
 import type { TrustState } from './protocolStores';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
+import { prep } from './database';
 
 /** What a contact is called until they tell us their name (a first message from someone who added us). */
 export const unknownName = (accountId: string): string => `Unknown ${accountId.slice(0, 6)}`;
@@ -41,38 +42,37 @@ export class ContactsRepo {
   constructor(private readonly store: LocalStore) {}
 
   all(): ContactRow[] {
-    return (this.store.db.prepare('SELECT * FROM contacts ORDER BY display_name COLLATE NOCASE').all() as Row[]).map(toContact);
+    return (prep(this.store.db, 'SELECT * FROM contacts ORDER BY display_name COLLATE NOCASE').all() as Row[]).map(toContact);
   }
 
   get(accountId: string): ContactRow | null {
-    const r = this.store.db.prepare('SELECT * FROM contacts WHERE account_id = ?').get(accountId) as Row | undefined;
+    const r = prep(this.store.db, 'SELECT * FROM contacts WHERE account_id = ?').get(accountId) as Row | undefined;
     return r ? toContact(r) : null;
   }
 
   byName(name: string): ContactRow | null {
-    const r = this.store.db.prepare('SELECT * FROM contacts WHERE display_name = ? COLLATE NOCASE').get(name) as Row | undefined;
+    const r = prep(this.store.db, 'SELECT * FROM contacts WHERE display_name = ? COLLATE NOCASE').get(name) as Row | undefined;
     return r ? toContact(r) : null;
   }
 
   insert(c: { accountId: string; name: string; relayUrl: string | null }, now: number): void {
-    this.store.db
-      .prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust, relay_url) VALUES (?, ?, ?, 'unverified', ?)`)
+    prep(this.store.db, `INSERT INTO contacts (account_id, display_name, created_at, trust, relay_url) VALUES (?, ?, ?, 'unverified', ?)`)
       .run(c.accountId, c.name, now, c.relayUrl);
   }
 
   /** Sets the name a contact is shown under. */
   rename(accountId: string, name: string): void {
-    this.store.db.prepare('UPDATE contacts SET display_name = ? WHERE account_id = ?').run(name, accountId);
+    prep(this.store.db, 'UPDATE contacts SET display_name = ? WHERE account_id = ?').run(name, accountId);
   }
 
   setTrust(accountId: string, trust: TrustState): void {
-    this.store.db.prepare('UPDATE contacts SET trust = ? WHERE account_id = ?').run(trust, accountId);
+    prep(this.store.db, 'UPDATE contacts SET trust = ? WHERE account_id = ?').run(trust, accountId);
   }
 
   /** Sets (or clears) a contact's new account key awaiting acceptance; setting one is a safety-number change, and is audited. */
   setPendingAccount(accountId: string, pending: string | null): void {
     this.store.db.transaction(() => {
-      this.store.db.prepare(`UPDATE contacts SET pending_account_id = ?, trust = CASE WHEN ? IS NULL THEN trust ELSE 'changed' END WHERE account_id = ?`).run(pending, pending, accountId);
+      prep(this.store.db, `UPDATE contacts SET pending_account_id = ?, trust = CASE WHEN ? IS NULL THEN trust ELSE 'changed' END WHERE account_id = ?`).run(pending, pending, accountId);
       if (pending !== null) this.store.audit.record('safety_number.changed', { accountId, newAccountId: pending });
     })();
   }
@@ -82,8 +82,8 @@ export class ContactsRepo {
     const keep = new Set(deviceIds);
     const db = this.store.db;
     db.transaction(() => {
-      const existing = db.prepare('SELECT device_id FROM contact_devices WHERE account_id = ?').pluck().all(accountId) as string[];
-      for (const d of existing) if (!keep.has(d)) db.prepare('DELETE FROM contact_devices WHERE account_id = ? AND device_id = ?').run(accountId, d);
+      const existing = this.devices(accountId);
+      for (const d of existing) if (!keep.has(d)) prep(db, 'DELETE FROM contact_devices WHERE account_id = ? AND device_id = ?').run(accountId, d);
       for (const d of deviceIds) {
         const key = publicKeyFromId(d);
         if (key) this.store.protocol.saveIdentitySync({ accountId, deviceId: d }, key);
@@ -92,6 +92,6 @@ export class ContactsRepo {
   }
 
   devices(accountId: string): string[] {
-    return this.store.db.prepare('SELECT device_id FROM contact_devices WHERE account_id = ? ORDER BY device_id').pluck().all(accountId) as string[];
+    return prep(this.store.db, 'SELECT device_id FROM contact_devices WHERE account_id = ? ORDER BY device_id').pluck().all(accountId) as string[];
   }
 }

@@ -118,6 +118,11 @@ export class Delivery {
     return prep(this.db, 'SELECT id FROM outbox WHERE recipient = ?').pluck().all(recipient) as number[];
   }
 
+  /** Drops every outbox entry for one recipient device (`account.device`), e.g. a revoked device; returns how many. */
+  dropRecipient(recipient: string): number {
+    return prep(this.db, 'DELETE FROM outbox WHERE recipient = ?').run(recipient).changes;
+  }
+
   noteAttempt(outboxId: number): void {
     prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(outboxId);
   }

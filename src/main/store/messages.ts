@@ -209,8 +209,28 @@ export class MessageRepo {
 
   /** Deletes up to STORE_EXPIRY_BATCH messages whose expiry has passed; returns how many. */
   expire(now: number): number {
-    return prep(this.db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)`)
-      .run(now, STORE_EXPIRY_BATCH).changes;
+    let n = 0;
+    for (const ids of this.expireByConversation(now).values()) n += ids.length;
+    return n;
+  }
+
+  /** Deletes up to STORE_EXPIRY_BATCH messages whose expiry has passed; returns the deleted ids by conversation. */
+  expireByConversation(now: number): Map<string, string[]> {
+    const rows = prep(this.db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)
+      RETURNING id, conversation_id AS c`).all(now, STORE_EXPIRY_BATCH) as { id: string; c: string }[];
+    return byConversation(rows);
+  }
+
+  /** Ids of a conversation's unread incoming messages, oldest first. */
+  unreadIncomingIds(conversationId: string): string[] {
+    return prep(this.db, `SELECT id FROM messages WHERE conversation_id = ? AND unread = 1 AND direction = 'in' ORDER BY sent_at`).pluck().all(conversationId) as string[];
+  }
+
+  /** Up to `limit` messages of a conversation after `after`, oldest first (the newer half of a search hit's context). */
+  after(conversationId: string, after: Cursor, limit: number): Message[] {
+    checkLimit(limit, STORE_MAX_PAGE_SIZE);
+    return (prep(this.db, `SELECT ${COLS} FROM messages WHERE conversation_id = ? AND (sent_at, id) > (?, ?) ORDER BY sent_at, id LIMIT ?`)
+      .all(conversationId, after.at, after.id, limit) as MessageRow[]).map(toMessage);
   }
 
   /**
@@ -221,9 +241,7 @@ export class MessageRepo {
   failOverdue(sentBefore: number): Map<string, string[]> {
     const rows = prep(this.db, `UPDATE messages SET state = 'failed' WHERE direction = 'out' AND state IN ('queued', 'sent') AND sent_at < ?
       RETURNING id, conversation_id AS c`).all(sentBefore) as { id: string; c: string }[];
-    const out = new Map<string, string[]>();
-    for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.id]);
-    return out;
+    return byConversation(rows);
   }
 
   /**
@@ -241,4 +259,11 @@ export class MessageRepo {
   nextExpiry(): number | null {
     return (prep(this.db, 'SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL').pluck().get() as number | null) ?? null;
   }
+}
+
+/** Groups (id, conversation) rows by conversation. */
+function byConversation(rows: readonly { id: string; c: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.id]);
+  return out;
 }

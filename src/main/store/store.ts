@@ -21,7 +21,11 @@ import {
 } from './keyFile';
 import { MessageRepo } from './messages';
 import { PrekeyLedger } from './prekeyLedger';
+import { AccountMoves } from './accountMoves';
+import { ContactsRepo } from './contacts';
+import { OwnDeviceRepo } from './ownDevices';
 import { SqliteProtocolStores } from './protocolStores';
+import { SnapshotRows } from './snapshotRows';
 import { ReactionRepo } from './reactions';
 import { RepairRepo } from './repairs';
 import { migrate } from './schema';
@@ -69,6 +73,14 @@ export class LocalStore {
   /** The audit log: key and session events, no content (./audit.ts). */
   readonly audit: AuditRepo;
   readonly prekeyLedger: PrekeyLedger;
+  /** Contacts with trust, a pending new key and their listed devices (./contacts.ts). */
+  readonly contacts: ContactsRepo;
+  /** Bulk rows for snapshots, backups and linking (./snapshotRows.ts). */
+  readonly snapshot: SnapshotRows;
+  /** This account's devices (./ownDevices.ts). */
+  readonly ownDevices: OwnDeviceRepo;
+  /** Re-addressing rows when an account key changes (./accountMoves.ts). */
+  readonly accountMoves: AccountMoves;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -88,6 +100,28 @@ export class LocalStore {
     this.repairs = new RepairRepo(db, clock);
     this.audit = new AuditRepo(db, clock);
     this.prekeyLedger = new PrekeyLedger(db, this.protocol);
+    this.contacts = new ContactsRepo(this);
+    this.snapshot = new SnapshotRows(db);
+    this.ownDevices = new OwnDeviceRepo(db);
+    this.accountMoves = new AccountMoves(db, this.protocol);
+  }
+
+  /**
+   * Runs `work` inside one IMMEDIATE transaction that may await between
+   * writes (so progress reaches the screen); commits when it resolves, rolls
+   * back when it throws. Only for a store nothing else writes to meanwhile
+   * (a new profile being filled before its Messenger starts).
+   */
+  async inAsyncTransaction<T>(work: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = await work();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    }
   }
 
   /** Creates a new store in `dir` with a fresh random key, wrapped by the passphrase and/or the keychain. */
