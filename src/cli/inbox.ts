@@ -57,7 +57,7 @@ export class CliInbox {
   }
 
   #line(m: Message): ReceivedLine {
-    const from = this.messenger.contacts().find((c) => c.accountId === m.conversationId)?.name ?? m.sender;
+    const from = this.messenger.contacts.list().find((c) => c.accountId === m.conversationId)?.name ?? m.sender;
     if (m.kind === 'undecryptable') return { type: 'undecryptable', from, id: m.id, receivedAt: m.receivedAt, message: undecryptableNotice(from) };
     return { type: 'text', from, text: m.body, id: m.id, sentAt: m.sentAt };
   }

@@ -28,22 +28,22 @@ async function sendFile(messenger: Messenger, conversationId: string, file: stri
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw new CliError('CLI_USAGE', `--file ${file} is not a readable file.`);
   if (info.size === 0 || info.size > MAX_ATTACHMENT_BYTES) throw new CliError('CLI_USAGE', `--file must be 1 byte to ${MAX_ATTACHMENT_BYTES} bytes.`);
-  const upload = messenger.beginAttachment(conversationId, path.basename(file).slice(0, 255), MIME_BY_EXTENSION[path.extname(file).toLowerCase()] ?? 'application/octet-stream', info.size);
+  const upload = messenger.attachments.begin(conversationId, path.basename(file).slice(0, 255), MIME_BY_EXTENSION[path.extname(file).toLowerCase()] ?? 'application/octet-stream', info.size);
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(ATTACHMENT_IPC_CHUNK_BYTES);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
-      await messenger.appendAttachment(upload, buf.subarray(0, bytesRead));
+      await messenger.attachments.append(upload, buf.subarray(0, bytesRead));
     }
   } catch (e) {
-    messenger.cancelAttachment(upload);
+    messenger.attachments.cancel(upload);
     throw e;
   } finally {
     await fh.close();
   }
-  return messenger.finishAttachment(upload);
+  return messenger.attachments.finish(upload);
 }
 
 export interface CliIo {
@@ -111,8 +111,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     });
     try {
       const words = phrase.split(' ');
-      messenger.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
-      print({ invite: messenger.invite(), phrase }, `Invite code: ${messenger.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
+      messenger.account.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
+      print({ invite: messenger.account.invite(), phrase }, `Invite code: ${messenger.account.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
     } finally {
       await messenger.close();
     }
@@ -139,7 +139,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     try {
       print({ linked: true, accountId: messenger.keys.accountId, deviceId: messenger.keys.deviceId }, 'Linked. This device now belongs to the account.');
       await messenger.waitOnline(CONNECT_WAIT_MS);
-      await messenger.flush();
+      await messenger.conversations.flush();
     } finally {
       await messenger.close();
     }
@@ -158,9 +158,9 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       events,
     });
     try {
-      print({ invite: messenger.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.invite()}`);
+      print({ invite: messenger.account.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.account.invite()}`);
       await messenger.waitOnline(CONNECT_WAIT_MS);
-      await messenger.flush();
+      await messenger.conversations.flush();
     } finally {
       await messenger.close();
     }
@@ -171,33 +171,33 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
   try {
     switch (cmd.name) {
       case 'invite':
-        print({ invite: messenger.invite() }, messenger.invite());
+        print({ invite: messenger.account.invite() }, messenger.account.invite());
         break;
       case 'contact-add': {
-        const c = await messenger.addContact(cmd.code, cmd.contactName);
-        await messenger.flush();
+        const c = await messenger.contacts.add(cmd.code, cmd.contactName);
+        await messenger.conversations.flush();
         print({ contact: { name: c.name, accountId: c.accountId, trust: c.trust } }, `Added ${c.name}.`);
         break;
       }
       case 'contacts':
-        for (const c of messenger.contacts()) print({ name: c.name, accountId: c.accountId, trust: c.trust }, `${c.name}\t${c.trust}`);
+        for (const c of messenger.contacts.list()) print({ name: c.name, accountId: c.accountId, trust: c.trust }, `${c.name}\t${c.trust}`);
         break;
       case 'safety-number': {
-        const c = messenger.contactByName(cmd.contactName);
-        const n = messenger.safetyNumber(c.accountId);
+        const c = messenger.contacts.byName(cmd.contactName);
+        const n = messenger.contacts.safetyNumber(c.accountId);
         print({ name: c.name, safetyNumber: n.groups.join(' '), verified: c.trust === 'verified' }, `${c.name}: ${n.groups.join(' ')}`);
         break;
       }
       case 'verify': {
-        const c = messenger.setVerified(messenger.contactByName(cmd.contactName).accountId, true);
+        const c = messenger.contacts.setVerified(messenger.contacts.byName(cmd.contactName).accountId, true);
         print({ name: c.name, trust: c.trust }, `${c.name} is verified.`);
         break;
       }
       case 'send': {
-        const c = messenger.contactByName(cmd.contactName);
-        const m = cmd.file === null ? await messenger.sendText(c.accountId, cmd.text!) : await sendFile(messenger, c.accountId, cmd.file);
+        const c = messenger.contacts.byName(cmd.contactName);
+        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!) : await sendFile(messenger, c.accountId, cmd.file);
         print({ id: m.id }, `Queued ${m.id}.`);
-        if (await messenger.waitOnline(CONNECT_WAIT_MS)) await messenger.flush();
+        if (await messenger.waitOnline(CONNECT_WAIT_MS)) await messenger.conversations.flush();
         break;
       }
       case 'receive': {
@@ -226,14 +226,14 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           wake = null;
           if (!cmd.follow && arrived === before) break;
         }
-        await messenger.drain();
+        await messenger.conversations.drain();
         emit();
-        await messenger.flush();
+        await messenger.conversations.flush();
         break;
       }
       case 'history': {
-        const c = messenger.contactByName(cmd.contactName);
-        for (const m of messenger.history(c.accountId, Math.min(cmd.limit, 500))) {
+        const c = messenger.contacts.byName(cmd.contactName);
+        for (const m of messenger.conversations.history(c.accountId, Math.min(cmd.limit, 500))) {
           const from = m.direction === 'out' ? 'me' : c.name;
           if (m.kind === 'undecryptable') print({ type: 'undecryptable', id: m.id, from, sentAt: m.sentAt, message: undecryptableNotice(c.name) }, `${new Date(m.sentAt).toISOString()} ${undecryptableNotice(c.name)}`);
           else print({ type: 'text', id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state }, `${new Date(m.sentAt).toISOString()} ${from}: ${m.body}${m.state === 'failed' ? ' (not delivered)' : ''}`);
@@ -242,25 +242,25 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
       case 'link-accept': {
         await messenger.waitOnline(CONNECT_WAIT_MS);
-        const { deviceName } = messenger.inspectLink(cmd.link);
-        const linked = await messenger.acceptLink(cmd.link, cmd.historyDays);
-        await messenger.flush();
+        const { deviceName } = messenger.devices.inspectLink(cmd.link);
+        const linked = await messenger.devices.acceptLink(cmd.link, cmd.historyDays);
+        await messenger.conversations.flush();
         print({ linked: { deviceId: linked.deviceId, name: deviceName } }, `Linked “${deviceName}”.`);
         break;
       }
       case 'devices':
-        for (const d of messenger.devices()) {
+        for (const d of messenger.devices.list()) {
           print({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice }, `${d.deviceId}\t${d.name}${d.isThisDevice ? ' (this device)' : ''}`);
         }
         break;
       case 'revoke':
         await messenger.waitOnline(CONNECT_WAIT_MS);
-        await messenger.revokeDevice(cmd.deviceId);
-        await messenger.flush();
+        await messenger.devices.revokeDevice(cmd.deviceId);
+        await messenger.conversations.flush();
         print({ revoked: cmd.deviceId }, `Revoked ${cmd.deviceId}.`);
         break;
       case 'backup': {
-        const s = await messenger.backupNow();
+        const s = await messenger.backup.now();
         print({ backedUpAt: s.lastBackupAt }, `Backed up at ${new Date(s.lastBackupAt ?? 0).toISOString()}.`);
         break;
       }
@@ -270,13 +270,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         }
         break;
       case 'health': {
-        const c = messenger.contactByName(cmd.contactName);
+        const c = messenger.contacts.byName(cmd.contactName);
         for (const d of sessionHealth(messenger.store, c.accountId)) print({ name: c.name, ...d }, formatHealth(c.name, d));
         break;
       }
       case 'search': {
-        const names = new Map(messenger.contacts().map((c) => [c.accountId, c.name]));
-        for (const m of messenger.search(cmd.text)) {
+        const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
+        for (const m of messenger.conversations.search(cmd.text)) {
           const conversation = names.get(m.conversationId) ?? m.conversationId;
           const from = m.direction === 'out' ? 'me' : conversation;
           print({ id: m.id, conversation, from, text: m.body, sentAt: m.sentAt }, `${conversation} · ${from}: ${m.body}`);

@@ -22,11 +22,11 @@ beforeAll(async () => {
   relay = await startTestRelay();
   ann = await createUser('Annika Lindqvist', relay.url);
   ben = await createUser('Benedikt Arroyo', relay.url);
-  await ann.messenger.addContact(ben.messenger.invite(), 'Benedikt');
-  await eventually(() => ben.messenger.contacts().find((c) => c.name === 'Annika Lindqvist'));
-  await ann.messenger.sendText(ben.messenger.keys.accountId, TEXTS[0]!);
+  await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Benedikt');
+  await eventually(() => ben.messenger.contacts.list().find((c) => c.name === 'Annika Lindqvist'));
+  await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, TEXTS[0]!);
   await eventually(() => ben.inbox.find((m) => m.text === TEXTS[0]));
-  await ben.messenger.sendText(ann.messenger.keys.accountId, TEXTS[1]!);
+  await ben.messenger.conversations.sendText(ann.messenger.keys.accountId, TEXTS[1]!);
   await eventually(() => ann.inbox.find((m) => m.text === TEXTS[1]));
 });
 
@@ -67,12 +67,12 @@ describe('the audit log of real operations', () => {
       events: { revoked: () => revoked++ }, onCode: (c) => (code = c),
     });
     await eventually(() => code);
-    const { deviceId } = await ann.messenger.acceptLink(code, null);
+    const { deviceId } = await ann.messenger.devices.acceptLink(code, null);
     const ann2 = await linking;
     expect(rows(ann.messenger, 'device.linked').map((e) => e.detail)).toEqual([{ deviceId }]);
     expect(rows(ann2, 'identity.created').map((e) => e.detail)).toEqual([{ deviceId, origin: 'link' }]);
     await ann2.waitOnline();
-    await ann.messenger.revokeDevice(deviceId);
+    await ann.messenger.devices.revokeDevice(deviceId);
     expect(rows(ann.messenger, 'device.revoked').map((e) => e.detail)).toEqual([{ deviceId }]);
     await eventually(() => revoked === 1);
     await ann2.revoked;
@@ -80,7 +80,7 @@ describe('the audit log of real operations', () => {
 
   it('records a backup written, and the restore and new identity on a fresh install', async () => {
     const cleo = await createUser('Cleo Marchetti', relay.url);
-    await cleo.messenger.backupNow();
+    await cleo.messenger.backup.now();
     expect(rows(cleo.messenger, 'backup.written').map((e) => e.detail)).toEqual([expect.objectContaining({ mode: 'full', reason: 'first', segments: expect.any(Number) as number, messages: 0 })]);
     await cleo.messenger.close();
     const { messenger } = await Messenger.restore({ dir: profileDir(), phrase: cleo.phrase, relayUrl: relay.url, passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH });
@@ -94,10 +94,10 @@ describe('the audit log of real operations', () => {
 
   it('records a phrase rotation, and the contact records the safety-number change', async () => {
     const oldId = ann.messenger.keys.accountId;
-    await ann.messenger.rotatePhrase();
+    await ann.messenger.devices.rotatePhrase();
     const newId = ann.messenger.keys.accountId;
     expect(rows(ann.messenger, 'phrase.rotated').map((e) => e.detail)).toEqual([{ previousAccountId: oldId, newAccountId: newId, origin: 'this-device' }]);
-    await eventually(() => ben.messenger.contact(oldId).pendingAccountId === newId);
+    await eventually(() => ben.messenger.contacts.get(oldId).pendingAccountId === newId);
     expect(rows(ben.messenger, 'safety_number.changed').map((e) => e.detail)).toEqual([{ accountId: oldId, newAccountId: newId }]);
     expect(ben.messenger.store.audit.countsFor(oldId)['safety_number.changed']).toBe(1);
   });

@@ -55,9 +55,9 @@ describe('the parley CLI', () => {
   });
 
   it('chats with an app user both ways, with receipts', async () => {
-    const added = await app.messenger.addContact(cliInvite, 'Cecily');
+    const added = await app.messenger.contacts.add(cliInvite, 'Cecily');
     cliAccount = added.accountId;
-    const sent = await app.messenger.sendText(cliAccount, 'Hello from the app');
+    const sent = await app.messenger.conversations.sendText(cliAccount, 'Hello from the app');
     const r = await parley(['receive', '--timeout', '2']);
     expect(r.code).toBe(0);
     expect(r.out).toContainEqual(expect.objectContaining({ from: 'Morwenna Appleyard', text: 'Hello from the app', id: sent.id }));
@@ -77,7 +77,7 @@ describe('the parley CLI', () => {
     const found = await parley(['search', 'terminal']);
     expect(found.out).toEqual([expect.objectContaining({ text: 'Hello from the terminal', from: 'me' })]);
     const sn = (await parley(['safety-number', 'Morwenna Appleyard'])).out[0] as { safetyNumber: string };
-    expect(sn.safetyNumber).toBe(app.messenger.safetyNumber(cliAccount).groups.join(' '));
+    expect(sn.safetyNumber).toBe(app.messenger.contacts.safetyNumber(cliAccount).groups.join(' '));
     expect((await parley(['verify', 'Morwenna Appleyard'])).out).toEqual([{ name: 'Morwenna Appleyard', trust: 'verified' }]);
   });
 

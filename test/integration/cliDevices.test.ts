@@ -47,7 +47,7 @@ beforeAll(async () => {
   expect(init.code).toBe(0);
   phrase = String(init.out[0]!['phrase']);
   invite = String(init.out[0]!['invite']);
-  expect((await run(first, ['contact', 'add', app.messenger.invite(), '--name', 'Petronella'])).code).toBe(0);
+  expect((await run(first, ['contact', 'add', app.messenger.account.invite(), '--name', 'Petronella'])).code).toBe(0);
 });
 
 afterAll(async () => {

@@ -21,7 +21,7 @@ async function user(name: string): Promise<TestUser> {
   return u;
 }
 
-const texts = (u: TestUser, peer: TestUser) => u.messenger.history(peer.messenger.keys.accountId, 100).filter((m) => m.kind === 'text').map((m) => m.body);
+const texts = (u: TestUser, peer: TestUser) => u.messenger.conversations.history(peer.messenger.keys.accountId, 100).filter((m) => m.kind === 'text').map((m) => m.body);
 
 beforeAll(async () => {
   relay = await startTestRelay();
@@ -36,8 +36,8 @@ describe('one checked path for every message', () => {
   it('delivers the first message after both sides added each other', async () => {
     const ann = await user('Ann Mutual');
     const ben = await user('Ben Mutual');
-    await Promise.all([ann.messenger.addContact(ben.messenger.invite(), 'Ben'), ben.messenger.addContact(ann.messenger.invite(), 'Ann')]);
-    const sent = await ann.messenger.sendText(ben.messenger.keys.accountId, 'first after a mutual add');
+    await Promise.all([ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben'), ben.messenger.contacts.add(ann.messenger.account.invite(), 'Ann')]);
+    const sent = await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'first after a mutual add');
     await eventually(() => ben.inbox.find((m) => m.id === sent.id));
     await eventually(() => ann.messenger.store.messages.get(sent.id)?.state === 'delivered');
   });
@@ -45,12 +45,12 @@ describe('one checked path for every message', () => {
   it('delivers a message written while the other side was closed and then added us back', async () => {
     const ann = await user('Ann Offline');
     const ben = await user('Ben Offline');
-    await ann.messenger.addContact(ben.messenger.invite(), 'Ben');
-    const invite = ann.messenger.invite();
+    await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
+    const invite = ann.messenger.account.invite();
     await ben.messenger.close();
-    const sent = await ann.messenger.sendText(ben.messenger.keys.accountId, 'written while you were away');
+    const sent = await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'written while you were away');
     await reopen(ben);
-    await ben.messenger.addContact(invite, 'Ann').catch(() => undefined);
+    await ben.messenger.contacts.add(invite, 'Ann').catch(() => undefined);
     await eventually(() => ben.inbox.find((m) => m.id === sent.id), 20_000);
     await eventually(() => ann.messenger.store.messages.get(sent.id)?.state === 'delivered', 20_000);
   });
@@ -58,16 +58,16 @@ describe('one checked path for every message', () => {
   it('delivers everything when both send first, before either has received', async () => {
     const ann = await user('Ann Both');
     const ben = await user('Ben Both');
-    await Promise.all([ann.messenger.addContact(ben.messenger.invite(), 'Ben'), ben.messenger.addContact(ann.messenger.invite(), 'Ann')]);
+    await Promise.all([ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben'), ben.messenger.contacts.add(ann.messenger.account.invite(), 'Ann')]);
     const a = ann.messenger.keys.accountId;
     const b = ben.messenger.keys.accountId;
     const sent = await Promise.all([
-      ann.messenger.sendText(b, 'ann 1'), ben.messenger.sendText(a, 'ben 1'), ann.messenger.sendText(b, 'ann 2'), ben.messenger.sendText(a, 'ben 2'),
-      ann.messenger.sendText(b, 'ann 3'), ben.messenger.sendText(a, 'ben 3'),
+      ann.messenger.conversations.sendText(b, 'ann 1'), ben.messenger.conversations.sendText(a, 'ben 1'), ann.messenger.conversations.sendText(b, 'ann 2'), ben.messenger.conversations.sendText(a, 'ben 2'),
+      ann.messenger.conversations.sendText(b, 'ann 3'), ben.messenger.conversations.sendText(a, 'ben 3'),
     ]);
     await eventually(() => texts(ben, ann).filter((t) => t.startsWith('ann')).length === 3 && texts(ann, ben).filter((t) => t.startsWith('ben')).length === 3, 20_000);
     await eventually(() => sent.every((m) => ['delivered', 'read'].includes((m.sender === a ? ann : ben).messenger.store.messages.get(m.id)!.state)), 20_000);
-    expect(ann.messenger.history(b, 50).some((m) => m.kind === 'undecryptable')).toBe(false);
+    expect(ann.messenger.conversations.history(b, 50).some((m) => m.kind === 'undecryptable')).toBe(false);
   });
 
   it('repairs a message that did not decrypt: placeholder first, then the text in its place', async () => {
@@ -75,17 +75,17 @@ describe('one checked path for every message', () => {
     const ben = await user('Ben Repair');
     const placeholders: string[] = [];
     await ben.messenger.close();
-    await ann.messenger.addContact(ben.messenger.invite(), 'Ben');
+    await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
     // Ben loses his session with Ann (a restored old copy, say): Ann's next message cannot decrypt there.
     ben.messenger = await Messenger.open({ dir: ben.dir, passphrase: TEST_PASSPHRASE, events: { incomingText: (m) => ben.inbox.push(m), undecryptable: (u) => placeholders.push(u.id) } });
-    await eventually(() => ben.messenger.contacts().length === 1);
-    await ann.messenger.sendText(ben.messenger.keys.accountId, 'hello before the break');
+    await eventually(() => ben.messenger.contacts.list().length === 1);
+    await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'hello before the break');
     await eventually(() => ben.inbox.length === 1);
     ben.messenger.store.protocol.deleteSessionSync({ accountId: ann.messenger.keys.accountId, deviceId: ann.messenger.keys.deviceId });
-    const lost = await ann.messenger.sendText(ben.messenger.keys.accountId, 'this one needs a repair');
+    const lost = await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'this one needs a repair');
     await eventually(() => placeholders.length === 1);
     await eventually(() => ben.inbox.find((m) => m.id === lost.id), 20_000);
-    const rows = ben.messenger.history(ann.messenger.keys.accountId, 10);
+    const rows = ben.messenger.conversations.history(ann.messenger.keys.accountId, 10);
     expect(rows.map((m) => m.kind)).toEqual(['text', 'text']);
     expect(rows.find((m) => m.id === lost.id)?.body).toBe('this one needs a repair');
     await eventually(() => ann.messenger.store.messages.get(lost.id)?.state === 'delivered');
@@ -94,21 +94,21 @@ describe('one checked path for every message', () => {
   it('shows "not delivered" when nobody confirms in time, and sends again on retry', async () => {
     const ann = await user('Ann Deadline');
     const ben = await user('Ben Deadline');
-    await ann.messenger.addContact(ben.messenger.invite(), 'Ben');
-    await eventually(() => ben.messenger.contacts().length === 1);
+    await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
+    await eventually(() => ben.messenger.contacts.list().length === 1);
     await ben.messenger.close();
     await ann.messenger.close();
     ann.messenger = await Messenger.open({ dir: ann.dir, passphrase: TEST_PASSPHRASE, deliveryDeadlineMs: 1 });
     await ann.messenger.waitOnline();
-    const sent = await ann.messenger.sendText(ben.messenger.keys.accountId, 'are you there?');
+    const sent = await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'are you there?');
     await new Promise((r) => setTimeout(r, 5));
-    ann.messenger.checkDeliveries();
+    ann.messenger.conversations.checkDeliveries();
     expect(ann.messenger.store.messages.get(sent.id)?.state).toBe('failed');
     await reopen(ben);
-    const again = await ann.messenger.retryMessage(sent.id);
+    const again = await ann.messenger.conversations.retryMessage(sent.id);
     expect(['queued', 'sent', 'delivered']).toContain(again.state);
     await eventually(() => ann.messenger.store.messages.get(sent.id)?.state === 'delivered', 20_000);
-    expect(ben.messenger.history(ann.messenger.keys.accountId, 10).filter((m) => m.id === sent.id)).toHaveLength(1);
+    expect(ben.messenger.conversations.history(ann.messenger.keys.accountId, 10).filter((m) => m.id === sent.id)).toHaveLength(1);
   });
 
   it('refuses a bundle the relay serves for another device, makes no session, and keeps the message to send later', async () => {
@@ -138,8 +138,8 @@ describe('one checked path for every message', () => {
       }
       return f;
     };
-    await ann.messenger.addContact(ben.messenger.invite(), 'Ben');
-    const sent = await ann.messenger.sendText(ben.messenger.keys.accountId, 'for Ben only');
+    await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
+    const sent = await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'for Ben only');
     expect(swapped).toBeGreaterThan(0);
     const benAddress = { accountId: ben.messenger.keys.accountId, deviceId: ben.messenger.keys.deviceId };
     expect(ann.messenger.store.protocol.loadSessionSync(benAddress)).toBeNull();

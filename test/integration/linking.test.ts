@@ -35,8 +35,8 @@ async function linkDesktop(dir: string, existing: Messenger, inbox: IncomingText
   });
   await eventually(() => code);
   opts.tamper?.(code);
-  expect(existing.inspectLink(code)).toMatchObject({ deviceName: 'Studio desktop' });
-  await existing.acceptLink(code, opts.historyDays ?? null);
+  expect(existing.devices.inspectLink(code)).toMatchObject({ deviceName: 'Studio desktop' });
+  await existing.devices.acceptLink(code, opts.historyDays ?? null);
   return linking;
 }
 
@@ -44,11 +44,11 @@ beforeAll(async () => {
   relay = await startTestRelay();
   ann = await createUser('Astrid Nakamura', relay.url);
   ben = await createUser('Bruno Ekwueme', relay.url);
-  await ann.messenger.addContact(ben.messenger.invite(), 'Bruno');
-  await eventually(() => ben.messenger.contacts().find((c) => c.name === 'Astrid Nakamura'));
-  await ann.messenger.sendText(ben.messenger.keys.accountId, 'History from before the link');
+  await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Bruno');
+  await eventually(() => ben.messenger.contacts.list().find((c) => c.name === 'Astrid Nakamura'));
+  await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'History from before the link');
   await eventually(() => ben.inbox.find((m) => m.text === 'History from before the link'));
-  await ben.messenger.sendText(ann.messenger.keys.accountId, 'And a reply before it');
+  await ben.messenger.conversations.sendText(ann.messenger.keys.accountId, 'And a reply before it');
   await eventually(() => ann.inbox.find((m) => m.text === 'And a reply before it'));
 });
 
@@ -61,25 +61,25 @@ afterAll(async () => {
 
 describe('linking a second desktop', () => {
   it('refuses a link code that is not one, or one for another relay, with a typed error', () => {
-    expect(() => ann.messenger.inspectLink('parleylink1nonsense')).toThrow(expect.objectContaining({ code: 'CHAT_LINK_INVALID' }));
+    expect(() => ann.messenger.devices.inspectLink('parleylink1nonsense')).toThrow(expect.objectContaining({ code: 'CHAT_LINK_INVALID' }));
   });
 
   it('links by code: the new desktop gets the account, contacts, trust and the old history', async () => {
     ann2 = await linkDesktop(ann2Dir, ann.messenger, ann2Inbox);
     expect(ann2.keys.accountId).toBe(ann.messenger.keys.accountId);
     expect(ann2.keys.deviceId).not.toBe(ann.messenger.keys.deviceId);
-    expect(ann2.displayName).toBe('Astrid Nakamura');
-    expect(ann2.contacts().map((c) => c.name)).toEqual(['Bruno']);
+    expect(ann2.account.displayName).toBe('Astrid Nakamura');
+    expect(ann2.contacts.list().map((c) => c.name)).toEqual(['Bruno']);
     const benId = ben.messenger.keys.accountId;
-    expect(ann2.history(benId, 10).map((m) => [m.direction, m.body])).toEqual([
+    expect(ann2.conversations.history(benId, 10).map((m) => [m.direction, m.body])).toEqual([
       ['out', 'History from before the link'],
       ['in', 'And a reply before it'],
     ]);
-    expect(ann.messenger.devices().map((d) => d.name)).toContain('Studio desktop');
-    expect(ann2.devices()).toHaveLength(2);
-    expect(ann2.devices().find((d) => d.isThisDevice)?.name).toBe('Studio desktop');
+    expect(ann.messenger.devices.list().map((d) => d.name)).toContain('Studio desktop');
+    expect(ann2.devices.list()).toHaveLength(2);
+    expect(ann2.devices.list().find((d) => d.isThisDevice)?.name).toBe('Studio desktop');
     // No safety-number change for Ben: the account key is the same.
-    expect(ben.messenger.safetyNumber(ann.messenger.keys.accountId).groups.join('')).toBe(ann2.safetyNumber(benId).groups.join(''));
+    expect(ben.messenger.contacts.safetyNumber(ann.messenger.keys.accountId).groups.join('')).toBe(ann2.contacts.safetyNumber(benId).groups.join(''));
   });
 
   it('delivers a contact’s message to both desktops of the account', async () => {
@@ -87,15 +87,15 @@ describe('linking a second desktop', () => {
     const benId = ben.messenger.keys.accountId;
     // Ben learns of the new device from its announcement and encrypts to both.
     await eventually(() => ben.messenger.store.db.prepare('SELECT count(*) FROM contact_devices WHERE account_id = ?').pluck().get(ann.messenger.keys.accountId) === 2);
-    const m = await ben.messenger.sendText(ann.messenger.keys.accountId, 'Both of your desktops should see this');
+    const m = await ben.messenger.conversations.sendText(ann.messenger.keys.accountId, 'Both of your desktops should see this');
     await eventually(() => ann.inbox.find((x) => x.id === m.id));
     await eventually(() => ann2Inbox.find((x) => x.id === m.id));
-    expect(ann2.history(benId, 10).at(-1)?.body).toBe('Both of your desktops should see this');
+    expect(ann2.conversations.history(benId, 10).at(-1)?.body).toBe('Both of your desktops should see this');
   });
 
   it('shows a reply written on the second desktop on the first one, as sent', async () => {
     const benId = ben.messenger.keys.accountId;
-    const reply = await ann2.sendText(benId, 'Replying from the studio');
+    const reply = await ann2.conversations.sendText(benId, 'Replying from the studio');
     await eventually(() => ben.inbox.find((x) => x.id === reply.id));
     const onFirst = await eventually(() => ann.messenger.store.messages.get(reply.id));
     expect(onFirst).toMatchObject({ direction: 'out', body: 'Replying from the studio', conversationId: benId });
@@ -103,29 +103,29 @@ describe('linking a second desktop', () => {
 
   it('syncs read state between the desktops', async () => {
     const benId = ben.messenger.keys.accountId;
-    const m = await ben.messenger.sendText(ann.messenger.keys.accountId, 'Read me once, anywhere');
+    const m = await ben.messenger.conversations.sendText(ann.messenger.keys.accountId, 'Read me once, anywhere');
     await eventually(() => ann.messenger.store.messages.get(m.id) && ann2.store.messages.get(m.id));
     expect(ann.messenger.store.messages.unreadCount(benId)).toBeGreaterThan(0);
-    await ann2.markRead(benId);
+    await ann2.conversations.markRead(benId);
     await eventually(() => ann.messenger.store.messages.unreadCount(benId) === 0);
   });
 
   it('syncs a contact’s verification to the other desktop', async () => {
     const benId = ben.messenger.keys.accountId;
-    ann.messenger.setVerified(benId, true);
-    await eventually(() => ann2.contact(benId).trust === 'verified');
+    ann.messenger.contacts.setVerified(benId, true);
+    await eventually(() => ann2.contacts.get(benId).trust === 'verified');
   });
 
   it('syncs privacy settings to the other desktop', async () => {
-    ann.messenger.updateSettings({ typingIndicators: false, notificationPreviews: false });
-    await eventually(() => !ann2.settings().typingIndicators && !ann2.settings().notificationPreviews);
-    expect(ann2.settings().readReceipts).toBe(true);
-    ann.messenger.updateSettings({ typingIndicators: true, notificationPreviews: true });
-    await eventually(() => ann2.settings().typingIndicators);
+    ann.messenger.account.updateSettings({ typingIndicators: false, notificationPreviews: false });
+    await eventually(() => !ann2.account.settings().typingIndicators && !ann2.account.settings().notificationPreviews);
+    expect(ann2.account.settings().readReceipts).toBe(true);
+    ann.messenger.account.updateSettings({ typingIndicators: true, notificationPreviews: true });
+    await eventually(() => ann2.account.settings().typingIndicators);
   });
 
   it('lists both desktops with their link dates and when each last heard from the other', () => {
-    const first = ann.messenger.devices();
+    const first = ann.messenger.devices.list();
     expect(first).toHaveLength(2);
     const other = first.find((d) => !d.isThisDevice)!;
     expect(other.name).toBe('Studio desktop');
@@ -135,8 +135,8 @@ describe('linking a second desktop', () => {
 
   it('revokes the second desktop: it wipes its keys, and Ben’s next message does not reach it', async () => {
     const ann2Id = ann2.keys.deviceId;
-    await ann.messenger.revokeDevice(ann2Id);
-    expect(ann.messenger.devices().map((d) => d.deviceId)).not.toContain(ann2Id);
+    await ann.messenger.devices.revokeDevice(ann2Id);
+    expect(ann.messenger.devices.list().map((d) => d.deviceId)).not.toContain(ann2Id);
     await eventually(() => revokedEvents === 1);
     await ann2.revoked;
     expect(readdirSync(ann2Dir).filter((f) => f.startsWith('parley.'))).toEqual([]);
@@ -144,9 +144,9 @@ describe('linking a second desktop', () => {
 
     await eventually(() => ben.messenger.store.db.prepare('SELECT count(*) FROM contact_devices WHERE account_id = ?').pluck().get(ann.messenger.keys.accountId) === 1);
     const before = ann2Inbox.length;
-    const m = await ben.messenger.sendText(ann.messenger.keys.accountId, 'Only the first desktop now');
+    const m = await ben.messenger.conversations.sendText(ann.messenger.keys.accountId, 'Only the first desktop now');
     await eventually(() => ann.inbox.find((x) => x.id === m.id));
-    await eventually(async () => (await ben.messenger.flush(), ben.messenger.store.delivery.outbox(100).length === 0));
+    await eventually(async () => (await ben.messenger.conversations.flush(), ben.messenger.store.delivery.outbox(100).length === 0));
     expect(ann2Inbox.length).toBe(before);
   });
 

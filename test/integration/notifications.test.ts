@@ -25,8 +25,8 @@ beforeAll(async () => {
   await ben.session.create({ name: 'Bastiaan Roos', passphrase: TEST_PASSPHRASE, useKeychain: false });
   await ann.session.require().waitOnline();
   await ben.session.require().waitOnline();
-  await ben.session.require().addContact(ann.session.require().invite(), 'Anouk');
-  await eventually(() => ann.session.require().contacts().length === 1);
+  await ben.session.require().contacts.add(ann.session.require().account.invite(), 'Anouk');
+  await eventually(() => ann.session.require().contacts.list().length === 1);
 });
 
 afterAll(async () => {
@@ -37,14 +37,14 @@ afterAll(async () => {
 
 describe('new-message notifications', () => {
   it('show the sender and the text when previews are on', async () => {
-    await ben.session.require().sendText(ann.session.require().keys.accountId, 'Ferry leaves at six');
+    await ben.session.require().conversations.sendText(ann.session.require().keys.accountId, 'Ferry leaves at six');
     await eventually(() => shown.length === 1);
     expect(shown[0]).toEqual({ title: 'Bastiaan Roos', body: 'Ferry leaves at six' });
   });
 
   it('carry no message content when previews are switched off', async () => {
-    ann.session.require().updateSettings({ notificationPreviews: false });
-    await ben.session.require().sendText(ann.session.require().keys.accountId, 'Bring the tickets');
+    ann.session.require().account.updateSettings({ notificationPreviews: false });
+    await ben.session.require().conversations.sendText(ann.session.require().keys.accountId, 'Bring the tickets');
     await eventually(() => shown.length === 2);
     expect(shown[1]).toEqual({ title: 'Bastiaan Roos', body: 'New message' });
     expect(JSON.stringify(shown[1])).not.toContain('tickets');

@@ -43,8 +43,8 @@ describe('prekey upkeep in the messaging core', () => {
     await reopen(bob);
     expect(await bob.messenger.waitOnline()).toBe(true);
     const ann = await createUser('Ann Szabo', relay.url);
-    await ann.messenger.addContact(bob.messenger.invite(), 'Bob');
-    await eventually(() => bob.messenger.contacts().some((c) => c.name === 'Ann Szabo'));
+    await ann.messenger.contacts.add(bob.messenger.account.invite(), 'Bob');
+    await eventually(() => bob.messenger.contacts.list().some((c) => c.name === 'Ann Szabo'));
     expect((await held()).oneTimeEc).toBe(ONE_TIME_PREKEY_REPLENISH_BELOW - 1 + ONE_TIME_PREKEY_BATCH - 1);
     await ann.messenger.close();
   });

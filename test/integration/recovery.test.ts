@@ -33,13 +33,13 @@ beforeAll(async () => {
   relay = await startTestRelay();
   ann = await createUser('Ayesha Lindgren', relay.url);
   ben = await createUser('Bogdan Achterberg', relay.url);
-  await ann.messenger.addContact(ben.messenger.invite(), 'Bogdan');
-  await eventually(() => ben.messenger.contacts().find((c) => c.name === 'Ayesha Lindgren'));
-  await ann.messenger.sendText(ben.messenger.keys.accountId, 'Written before the laptop was lost');
+  await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Bogdan');
+  await eventually(() => ben.messenger.contacts.list().find((c) => c.name === 'Ayesha Lindgren'));
+  await ann.messenger.conversations.sendText(ben.messenger.keys.accountId, 'Written before the laptop was lost');
   await eventually(() => ben.inbox.find((m) => m.text === 'Written before the laptop was lost'));
-  await ben.messenger.sendText(ann.messenger.keys.accountId, 'An answer worth keeping');
+  await ben.messenger.conversations.sendText(ann.messenger.keys.accountId, 'An answer worth keeping');
   await eventually(() => ann.inbox.find((m) => m.text === 'An answer worth keeping'));
-  ann.messenger.setVerified(ben.messenger.keys.accountId, true);
+  ann.messenger.contacts.setVerified(ben.messenger.keys.accountId, true);
 });
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ describe('recovery from the recovery phrase', () => {
   });
 
   it('fails cleanly on a backup the relay tampered with, leaving no profile', async () => {
-    await ann.messenger.backupNow();
+    await ann.messenger.backup.now();
     const dir = path.join(relay.dataDir, 'backups');
     const files = readdirSync(dir);
     expect(files.length).toBeGreaterThan(0);
@@ -86,28 +86,28 @@ describe('recovery from the recovery phrase', () => {
   });
 
   it('restores the account, contacts, trust and history on a fresh install', async () => {
-    const invite = ann.messenger.invite();
+    const invite = ann.messenger.account.invite();
     const r = await restore(ann.phrase);
     restored = r.messenger;
     expect(r.backupFound).toBe(true);
     expect(restored.keys.accountId).toBe(ann.messenger.keys.accountId);
-    expect(restored.invite()).toBe(invite);
-    expect(restored.displayName).toBe('Ayesha Lindgren');
+    expect(restored.account.invite()).toBe(invite);
+    expect(restored.account.displayName).toBe('Ayesha Lindgren');
     const benId = ben.messenger.keys.accountId;
-    expect(restored.contact(benId)).toMatchObject({ name: 'Bogdan', trust: 'verified' });
-    expect(restored.history(benId, 10).map((m) => m.body)).toEqual(['Written before the laptop was lost', 'An answer worth keeping']);
-    expect(restored.safetyNumber(benId).groups).toEqual(ben.messenger.safetyNumber(restored.keys.accountId).groups);
+    expect(restored.contacts.get(benId)).toMatchObject({ name: 'Bogdan', trust: 'verified' });
+    expect(restored.conversations.history(benId, 10).map((m) => m.body)).toEqual(['Written before the laptop was lost', 'An answer worth keeping']);
+    expect(restored.contacts.safetyNumber(benId).groups).toEqual(ben.messenger.contacts.safetyNumber(restored.keys.accountId).groups);
   });
 
   it('lets contacts reach the restored device with no safety-number change, and drops the lost one', async () => {
     const annId = ann.messenger.keys.accountId;
-    const before = ben.messenger.safetyNumber(annId).groups.join('');
+    const before = ben.messenger.contacts.safetyNumber(annId).groups.join('');
     expect(await restored!.waitOnline()).toBe(true);
     await eventually(() => ben.messenger.store.db.prepare('SELECT device_id FROM contact_devices WHERE account_id = ?').pluck().all(annId).includes(restored!.keys.deviceId));
-    const m = await ben.messenger.sendText(annId, 'Welcome back');
+    const m = await ben.messenger.conversations.sendText(annId, 'Welcome back');
     await eventually(() => restoredInbox.find((x) => x.id === m.id));
-    expect(ben.messenger.safetyNumber(annId).groups.join('')).toBe(before);
-    expect(ben.messenger.contact(annId).pendingAccountId).toBeNull();
+    expect(ben.messenger.contacts.safetyNumber(annId).groups.join('')).toBe(before);
+    expect(ben.messenger.contacts.get(annId).pendingAccountId).toBeNull();
     // The old device was not in the new list: it is told, checks the signed proof, and wipes itself.
     await eventually(() => ann.messenger.revoked !== null);
     await ann.messenger.revoked;

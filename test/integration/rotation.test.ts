@@ -26,12 +26,12 @@ beforeAll(async () => {
   relay = await startTestRelay();
   ann = await createUser('Aurelia Fontaine', relay.url);
   ben = await createUser('Barnaby Okafor', relay.url);
-  await ann.messenger.addContact(ben.messenger.invite(), 'Barnaby');
-  await eventually(() => ben.messenger.contacts().find((c) => c.name === 'Aurelia Fontaine'));
+  await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Barnaby');
+  await eventually(() => ben.messenger.contacts.list().find((c) => c.name === 'Aurelia Fontaine'));
   let code = '';
   const linking = Messenger.link({ dir: profileDir(), relayUrl: relay.url, deviceName: 'Attic desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, events: { incomingText: (m) => ann2Inbox.push(m) }, onCode: (c) => (code = c) });
   await eventually(() => code);
-  await ann.messenger.acceptLink(code, null);
+  await ann.messenger.devices.acceptLink(code, null);
   ann2 = await linking;
   await ann2.waitOnline();
   await eventually(() => ben.messenger.store.db.prepare('SELECT count(*) FROM contact_devices WHERE account_id = ?').pluck().get(ann.messenger.keys.accountId) === 2);
@@ -59,45 +59,45 @@ describe('rotating the recovery phrase', () => {
   });
 
   it('gives a new phrase and account key, and the other desktop switches too', async () => {
-    newPhrase = await ann.messenger.rotatePhrase();
+    newPhrase = await ann.messenger.devices.rotatePhrase();
     expect(newPhrase.split(' ')).toHaveLength(24);
     expect(newPhrase).not.toBe(ann.phrase);
     expect(ann.messenger.keys.accountId).not.toBe(oldAnnId);
-    expect(ann.messenger.pendingPhrase()).toBe(newPhrase);
+    expect(ann.messenger.account.pendingPhrase()).toBe(newPhrase);
     await eventually(() => ann2.keys.accountId === ann.messenger.keys.accountId);
     expect(await ann.messenger.waitOnline()).toBe(true);
     await eventually(async () => ann2.waitOnline(1_000));
-    expect(ann2.pendingPhrase()).toBeNull();
+    expect(ann2.account.pendingPhrase()).toBeNull();
   });
 
   it('warns the contact, signed by the old key, and blocks sending until accepted', async () => {
     const newId = ann.messenger.keys.accountId;
-    const c = await eventually(() => (ben.messenger.contact(oldAnnId).pendingAccountId === newId ? ben.messenger.contact(oldAnnId) : null));
+    const c = await eventually(() => (ben.messenger.contacts.get(oldAnnId).pendingAccountId === newId ? ben.messenger.contacts.get(oldAnnId) : null));
     expect(c!.trust).toBe('changed');
-    await expect(ben.messenger.sendText(oldAnnId, 'still there?')).rejects.toMatchObject({ code: 'CHAT_IDENTITY_CHANGED' });
-    expect(ben.messenger.safetyNumber(oldAnnId).groups).toEqual(ann.messenger.safetyNumber(ben.messenger.keys.accountId).groups);
+    await expect(ben.messenger.conversations.sendText(oldAnnId, 'still there?')).rejects.toMatchObject({ code: 'CHAT_IDENTITY_CHANGED' });
+    expect(ben.messenger.contacts.safetyNumber(oldAnnId).groups).toEqual(ann.messenger.contacts.safetyNumber(ben.messenger.keys.accountId).groups);
   });
 
   it('carries on under the new key once accepted: both desktops get the next message, and replies flow back', async () => {
     const newId = ann.messenger.keys.accountId;
-    const accepted = ben.messenger.acceptIdentityChange(oldAnnId);
+    const accepted = ben.messenger.contacts.acceptIdentityChange(oldAnnId);
     expect(accepted).toMatchObject({ accountId: newId, trust: 'unverified', pendingAccountId: null });
     await eventually(() => ben.messenger.store.db.prepare('SELECT count(*) FROM contact_devices WHERE account_id = ?').pluck().get(newId) === 2);
-    const m = await ben.messenger.sendText(newId, 'Got your new key');
+    const m = await ben.messenger.conversations.sendText(newId, 'Got your new key');
     await eventually(() => ann.inbox.find((x) => x.id === m.id));
     await eventually(() => ann2Inbox.find((x) => x.id === m.id));
-    const reply = await ann2.sendText(ben.messenger.keys.accountId, 'Thanks for accepting');
+    const reply = await ann2.conversations.sendText(ben.messenger.keys.accountId, 'Thanks for accepting');
     await eventually(() => ben.inbox.find((x) => x.id === reply.id));
-    expect(ben.messenger.history(newId, 10).map((x) => x.body)).toContain('Got your new key');
+    expect(ben.messenger.conversations.history(newId, 10).map((x) => x.body)).toContain('Got your new key');
   });
 
   it('restores the new account from the new phrase', async () => {
-    await ann.messenger.backupNow();
+    await ann.messenger.backup.now();
     const r = await Messenger.restore({ dir: profileDir(), phrase: newPhrase, relayUrl: relay.url, passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH });
     try {
       expect(r.messenger.keys.accountId).toBe(ann.messenger.keys.accountId);
       expect(r.backupFound).toBe(true);
-      expect(r.messenger.contacts().map((c) => c.name)).toEqual(['Barnaby']);
+      expect(r.messenger.contacts.list().map((c) => c.name)).toEqual(['Barnaby']);
     } finally {
       await r.messenger.close();
     }

@@ -80,12 +80,12 @@ export class AppSession {
     }
     return {
       status: !exists ? 'new' : m ? 'unlocked' : 'locked',
-      name: m ? m.displayName : null,
+      name: m ? m.account.displayName : null,
       accountId: m ? m.keys.accountId : null,
       protection,
       keychain: this.#keychainState(),
       unlockRetryInMs: this.#backoff.retryInMs,
-      phrasePendingConfirmation: m ? m.pendingPhrase() !== null : false,
+      phrasePendingConfirmation: m ? m.account.pendingPhrase() !== null : false,
     };
   }
 
@@ -99,7 +99,7 @@ export class AppSession {
       devicesChanged: () => ev.emit('devicesChanged', {}),
       // A locked app runs no Messenger, so nothing arrives then; previews follow the setting.
       incomingText: (m: IncomingText) =>
-        this.o.notifier?.notify(notificationFor({ senderName: m.from, text: m.text }, { locked: this.#messenger === null, previews: this.#messenger?.settings().notificationPreviews ?? false })),
+        this.o.notifier?.notify(notificationFor({ senderName: m.from, text: m.text }, { locked: this.#messenger === null, previews: this.#messenger?.account.settings().notificationPreviews ?? false })),
       revoked: () => {
         this.#messenger = null;
         this.#changed();
@@ -229,14 +229,14 @@ export class AppSession {
 
   /** A new phrase and account key; shown once and confirmed like a new account's. */
   async rotatePhrase(): Promise<{ phrase: string[]; confirmIndices: number[] }> {
-    const phrase = await this.require().rotatePhrase();
+    const phrase = await this.require().devices.rotatePhrase();
     this.#confirmIndices = pickConfirmIndices();
     this.#changed();
     return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
   }
 
   pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {
-    const phrase = this.require().pendingPhrase();
+    const phrase = this.require().account.pendingPhrase();
     if (!phrase) throw new AppError('APP_PHRASE_CONFIRMED', 'Your recovery phrase was already confirmed and is no longer stored.');
     this.#confirmIndices ??= pickConfirmIndices();
     return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
@@ -247,7 +247,7 @@ export class AppSession {
     if (answers.length !== 3 || !answers.every((a) => asked.includes(a.index))) {
       throw new ChatError('CHAT_PHRASE_MISMATCH', 'Answer the three words Parley asked for.');
     }
-    this.require().confirmPhrase(answers);
+    this.require().account.confirmPhrase(answers);
     this.#confirmIndices = null;
     this.#changed();
   }

@@ -36,7 +36,7 @@ export function messageView(m: Messenger, row: Message): MessageDto {
 }
 
 export function conversationViews(m: Messenger, limit: number): ConversationDto[] {
-  const contacts = new Map(m.contacts().map((c) => [c.accountId, c]));
+  const contacts = new Map(m.contacts.list().map((c) => [c.accountId, c]));
   const unread = m.store.messages.unreadCounts();
   return m.store.messages.listConversations(limit).flatMap((c) => {
     const contact = contacts.get(c.id) ?? [...contacts.values()].find((x) => x.accountId === c.peerAccountId);
@@ -59,6 +59,6 @@ export function conversationViews(m: Messenger, limit: number): ConversationDto[
 }
 
 export function searchViews(m: Messenger, rows: readonly Message[]): SearchHitDto[] {
-  const names = new Map(m.contacts().map((c) => [c.accountId, c.name]));
+  const names = new Map(m.contacts.list().map((c) => [c.accountId, c.name]));
   return rows.map((r) => ({ messageId: r.id, conversationId: r.conversationId, title: names.get(r.conversationId) ?? 'Unknown', snippet: r.body.slice(0, SNIPPET_CHARS), sentAt: r.sentAt }));
 }

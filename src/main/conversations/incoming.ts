@@ -272,12 +272,12 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (content.type !== 'typing') ctx.events.conversationsChanged();
   if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) ctx.events.devicesChanged();
   const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
-  if (message && text?.attachment) ctx.fetchAttachment(conversationId, message.id, `${message.id}-0`, text.attachment);
+  if (message && text?.attachment) ctx.bus.emit('attachmentOffered', conversationId, message.id, `${message.id}-0`, text.attachment);
   if (refresh.length > 0 && client) void refreshAll(ctx, client, refresh);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
     if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {
-      void ctx.adoptRotation(secret, content.backup).catch((e: unknown) => ctx.audit('phrase.rotation_failed', { reason: errorCode(e) }));
+      ctx.bus.emit('accountRotated', secret, content.backup);
     }
   }
   if (message && content.type === 'text' && !own) {

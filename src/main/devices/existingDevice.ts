@@ -9,6 +9,7 @@ import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { toBase64Url } from '../../shared/wire/encoding';
+import { RELAY_ACTION_WAIT_MS } from '../../shared/constants';
 import { decodeLinkCode, type LinkCode } from '../../shared/wire/linkCode';
 import { isParleyError } from '../../shared/errors';
 import { uploadAttachment } from '../relayClient/blobs';
@@ -45,7 +46,7 @@ export async function provisionNewDevice(
   o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; onProgress: (p: ProvisionProgress) => void },
 ): Promise<{ deviceId: string; name: string }> {
   const link = inspectLink(ctx, o.code, o.relayUrl);
-  const client = await ctx.link.online(5_000);
+  const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
   if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; linking needs a connection.');
   const deviceId = toBase64Url(link.deviceKey);
   const dir = path.join(o.dir, 'linking');

@@ -35,63 +35,63 @@ export function createHandlers(core: Core): HandlerTable {
     lock: async () => (await s.lock(), {}),
 
     getInvite: async () => {
-      const code = m().invite();
+      const code = m().account.invite();
       return { code, qrSvg: await qrSvg(code) };
     },
-    addContact: async (r) => contactView(await m().addContact(r.code, r.name)),
-    listContacts: () => m().contacts().map(contactView),
+    addContact: async (r) => contactView(await m().contacts.add(r.code, r.name)),
+    listContacts: () => m().contacts.list().map(contactView),
     getSafetyNumber: async (r) => {
       const messenger = m();
-      const n = messenger.safetyNumber(r.contactId);
-      return { groups: [...n.groups], qrSvg: await qrSvgBytes(n.qrPayload), verified: messenger.contact(r.contactId).trust === 'verified' };
+      const n = messenger.contacts.safetyNumber(r.contactId);
+      return { groups: [...n.groups], qrSvg: await qrSvgBytes(n.qrPayload), verified: messenger.contacts.get(r.contactId).trust === 'verified' };
     },
-    setContactVerified: (r) => contactView(m().setVerified(r.contactId, r.verified)),
-    acceptIdentityChange: (r) => contactView(m().acceptIdentityChange(r.contactId)),
+    setContactVerified: (r) => contactView(m().contacts.setVerified(r.contactId, r.verified)),
+    acceptIdentityChange: (r) => contactView(m().contacts.acceptIdentityChange(r.contactId)),
 
     listConversations: (r) => ({ items: conversationViews(m(), r.limit), next: null }),
     listMessages: (r) => {
       const messenger = m();
-      const rows = messenger.history(r.conversationId, r.limit, r.before);
+      const rows = messenger.conversations.history(r.conversationId, r.limit, r.before);
       const first = rows[0];
       return { items: rows.map((row) => messageView(messenger, row)), next: rows.length === r.limit && first ? { at: first.sentAt, id: first.id } : null };
     },
     getMessageContext: (r) => {
       const messenger = m();
-      const { conversationId, items } = messenger.messageContext(r.messageId, r.limit);
+      const { conversationId, items } = messenger.conversations.messageContext(r.messageId, r.limit);
       const first = items[0];
       return { conversationId, items: items.map((row) => messageView(messenger, row)), next: first ? { at: first.sentAt, id: first.id } : null };
     },
-    sendMessage: async (r) => messageView(m(), await m().sendText(r.conversationId, r.text, { replyTo: r.replyToId })),
-    editMessage: async (r) => messageView(m(), await m().editMessage(r.messageId, r.text)),
-    deleteMessage: async (r) => (await m().deleteMessage(r.messageId, r.forEveryone), {}),
-    retryMessage: async (r) => messageView(m(), await m().retryMessage(r.messageId)),
-    reactToMessage: async (r) => messageView(m(), await m().react(r.messageId, r.emoji)),
-    markConversationRead: async (r) => (await m().markRead(r.conversationId), {}),
-    setTyping: async (r) => (await m().setTyping(r.conversationId, r.typing), {}),
+    sendMessage: async (r) => messageView(m(), await m().conversations.sendText(r.conversationId, r.text, { replyTo: r.replyToId })),
+    editMessage: async (r) => messageView(m(), await m().conversations.editMessage(r.messageId, r.text)),
+    deleteMessage: async (r) => (await m().conversations.deleteMessage(r.messageId, r.forEveryone), {}),
+    retryMessage: async (r) => messageView(m(), await m().conversations.retryMessage(r.messageId)),
+    reactToMessage: async (r) => messageView(m(), await m().conversations.react(r.messageId, r.emoji)),
+    markConversationRead: async (r) => (await m().conversations.markRead(r.conversationId), {}),
+    setTyping: async (r) => (await m().conversations.setTyping(r.conversationId, r.typing), {}),
     setDisappearingTimer: async (r) => {
       const messenger = m();
-      await messenger.setDisappearingTimer(r.conversationId, r.seconds);
+      await messenger.conversations.setDisappearingTimer(r.conversationId, r.seconds);
       const view = conversationViews(messenger, 200).find((c) => c.id === r.conversationId);
       if (!view) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such conversation.');
       return view;
     },
-    searchMessages: (r) => searchViews(m(), m().search(r.query, r.limit)),
+    searchMessages: (r) => searchViews(m(), m().conversations.search(r.query, r.limit)),
 
-    beginAttachment: (r) => ({ uploadId: m().beginAttachment(r.conversationId, r.name, r.mime, r.size) }),
-    appendAttachment: async (r) => ({ received: await m().appendAttachment(r.uploadId, decodeChunk(r.chunk)) }),
-    finishAttachment: async (r) => messageView(m(), await m().finishAttachment(r.uploadId)),
-    cancelAttachment: (r) => (m().cancelAttachment(r.id), {}),
+    beginAttachment: (r) => ({ uploadId: m().attachments.begin(r.conversationId, r.name, r.mime, r.size) }),
+    appendAttachment: async (r) => ({ received: await m().attachments.append(r.uploadId, decodeChunk(r.chunk)) }),
+    finishAttachment: async (r) => messageView(m(), await m().attachments.finish(r.uploadId)),
+    cancelAttachment: (r) => (m().attachments.cancel(r.id), {}),
     readAttachment: async (r) => {
       const messenger = m();
-      const { chunk, done, messageId } = await messenger.readAttachment(r.attachmentId, r.offset);
+      const { chunk, done, messageId } = await messenger.attachments.read(r.attachmentId, r.offset);
       const row = messenger.store.messages.get(messageId);
       const attachment = row ? messageView(messenger, row).attachment : null;
       if (!attachment) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
       return { chunk: Buffer.from(chunk).toString('base64'), done, attachment };
     },
 
-    getSettings: () => m().settings(),
-    updateSettings: (r) => m().updateSettings(r),
+    getSettings: () => m().account.settings(),
+    updateSettings: (r) => m().account.updateSettings(r),
 
     startLink: async (r) => {
       const { link, expiresAt } = await s.startLink(r);
@@ -100,17 +100,17 @@ export function createHandlers(core: Core): HandlerTable {
     cancelLink: () => (s.cancelLink(), {}),
     rotateRecoveryPhrase: () => s.rotatePhrase(),
     restoreAccount: (r) => s.restore(r),
-    listDevices: () => m().devices().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
-    inspectLink: (r) => ({ deviceName: m().inspectLink(r.link).deviceName }),
+    listDevices: () => m().devices.list().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
+    inspectLink: (r) => ({ deviceName: m().devices.inspectLink(r.link).deviceName }),
     acceptLink: (r) =>
-      m().acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
-    revokeDevice: async (r) => (await m().revokeDevice(r.deviceId), {}),
-    getBackupStatus: () => m().backupStatus(),
-    backupNow: () => m().backupNow(),
+      m().devices.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
+    revokeDevice: async (r) => (await m().devices.revokeDevice(r.deviceId), {}),
+    getBackupStatus: () => m().backup.status(),
+    backupNow: () => m().backup.now(),
     auditLog: (r) => {
       const items = m().store.audit.list(r.limit, r.before);
       return { items, next: items.length === r.limit ? items.at(-1)!.id : null };
     },
-    sessionHealth: (r) => sessionHealth(m().store, m().contact(r.contactId).accountId),
+    sessionHealth: (r) => sessionHealth(m().store, m().contacts.get(r.contactId).accountId),
   };
 }

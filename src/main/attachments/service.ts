@@ -1,0 +1,73 @@
+/**
+ * The attachments service: files being sent (streamed in, encrypted to
+ * disk, uploaded, then announced by a message) and files received (fetched
+ * in the background when the bus says `attachmentOffered`, read back
+ * decrypted chunk by chunk).
+ */
+import path from 'node:path';
+import { RELAY_ACTION_WAIT_MS } from '../../shared/constants';
+import { ChatError } from '../account/errors';
+import type { ChatContext } from '../conversations/context';
+import { errorCode } from '../conversations/outgoing';
+import { newMessageId, type ConversationService } from '../conversations/service';
+import type { Message } from '../store';
+import { AttachmentFiles } from './files';
+
+/** Sending and receiving files (see the file comment). */
+export class AttachmentService {
+  readonly #files: AttachmentFiles;
+
+  constructor(
+    private readonly ctx: ChatContext,
+    private readonly conversations: ConversationService,
+    private readonly relayUrl: string,
+  ) {
+    this.#files = new AttachmentFiles(path.join(ctx.store.dir ?? '.', 'attachments'));
+    ctx.bus.on('attachmentOffered', (conversationId, messageId, attachmentId, pointer) => {
+      void this.#files
+        .download(this.relayUrl, pointer, attachmentId)
+        .then((file) => {
+          if (ctx.store.db.open) ctx.store.attachments.setLocalPath(attachmentId, file);
+          ctx.events.messagesChanged(conversationId, [messageId]);
+        })
+        // The message shows the file as not arrived; the failure is in the audit log.
+        .catch((e: unknown) => ctx.audit('attachment.fetch_failed', { reason: errorCode(e) }));
+    });
+  }
+
+  /** Starts sending a file to a conversation; returns the upload id the chunks go to. */
+  begin(conversationId: string, name: string, mime: string, size: number): string {
+    this.conversations.sendablePeer(conversationId);
+    return this.#files.begin(conversationId, name, mime, size).id;
+  }
+
+  /** Encrypts the next chunk to disk; returns the bytes received so far. */
+  append(uploadId: string, chunk: Uint8Array): Promise<number> {
+    return this.#files.append(uploadId, chunk);
+  }
+
+  /** Drops an upload and its ciphertext. */
+  cancel(uploadId: string): void {
+    this.#files.cancel(uploadId);
+  }
+
+  /** Uploads the encrypted file and sends the message that points to it. */
+  async finish(uploadId: string): Promise<Message> {
+    const client = await this.ctx.link.online(RELAY_ACTION_WAIT_MS);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; sending a file needs a connection.');
+    const slot = await client.attachmentUpload();
+    const { upload, pointer, digest } = await this.#files.finish(uploadId, this.relayUrl, slot);
+    const id = newMessageId();
+    await this.conversations.sendMessage(upload.conversationId, id, { text: '', replyTo: null, attachment: pointer });
+    this.ctx.store.attachments.put({ id: upload.id, messageId: id, contentType: upload.mime, size: upload.size, fileName: upload.name, localPath: upload.file, key: upload.key, digest });
+    this.conversations.announce(upload.conversationId, [id]);
+    return this.conversations.get(id);
+  }
+
+  /** Reads a decrypted attachment chunk by chunk, from offset 0 on. */
+  async read(attachmentId: string, offset: number): Promise<{ chunk: Uint8Array; done: boolean; messageId: string }> {
+    const a = this.ctx.store.attachments.get(attachmentId);
+    if (!a) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
+    return { ...(await this.#files.read(a, offset)), messageId: a.messageId };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The contacts service: adding a contact from an invite, trust and safety
+ * numbers, and accepting a contact's new account key. Contacts added or
+ * re-trusted here are announced on the bus (`contactsEdited`) so the devices
+ * service tells our other devices.
+ */
+import { decodeInvite } from '../../shared/wire/invite';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { RELAY_ACTION_WAIT_MS } from '../../shared/constants';
+import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
+import { ChatError } from '../account/errors';
+import type { ChatContext } from '../conversations/context';
+import { errorCode, refreshDevices } from '../conversations/outgoing';
+import type { ConversationService } from '../conversations/service';
+import type { ContactRow } from '../store/contacts';
+
+/** Contacts, trust and identity changes (see the file comment). */
+export class ContactService {
+  constructor(
+    private readonly ctx: ChatContext,
+    private readonly conversations: ConversationService,
+  ) {}
+
+  /** Every contact, by name. */
+  list(): ContactRow[] {
+    return this.ctx.contacts.all();
+  }
+
+  /** One contact, or CHAT_UNKNOWN_CONTACT. */
+  get(accountId: string): ContactRow {
+    return this.conversations.peer(accountId);
+  }
+
+  /** The contact shown under `name` (case-insensitive), or CHAT_UNKNOWN_CONTACT. */
+  byName(name: string): ContactRow {
+    const c = this.ctx.contacts.byName(name);
+    if (!c) throw new ChatError('CHAT_UNKNOWN_CONTACT', `You have no contact named “${name}”.`);
+    return c;
+  }
+
+  /**
+   * Adds a contact from their invite code: fetches their signed device list
+   * (verified against the account key in the code), starts sessions, and
+   * introduces us by name. A known name with a different account key is an
+   * identity change that waits for the user's acceptance.
+   */
+  async add(code: string, name: string): Promise<ContactRow> {
+    const { ctx } = this;
+    const invite = decodeInvite(code);
+    const accountId = toBase64Url(invite.accountKey);
+    const trimmed = name.trim();
+    if (accountId === ctx.keys.accountId) throw new ChatError('CHAT_SELF_CONTACT', 'That is your own invite code.');
+    const repo = ctx.contacts;
+    if (repo.get(accountId)) throw new ChatError('CHAT_CONTACT_EXISTS', 'This person is already in your contacts.');
+    const sameName = repo.byName(trimmed);
+    const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; adding a contact needs a connection.');
+    const list = await client.getDeviceList(accountId);
+    if (list.accountId !== accountId) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The relay answered with another account’s device list.');
+    if (sameName) {
+      repo.setPendingAccount(sameName.accountId, accountId);
+      this.#changed();
+      return repo.get(sameName.accountId)!;
+    }
+    ctx.store.db.transaction(() => {
+      repo.insert({ accountId, name: trimmed, relayUrl: invite.relayUrl }, Date.now());
+      repo.setDevices(accountId, list.devices.map((d) => d.deviceId));
+      ctx.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: trimmed, expireTimerMs: null });
+    })();
+    await this.conversations.send(accountId, { v: 1, type: 'profile', name: ctx.displayName(), sentAt: Date.now() });
+    await ctx.bus.emitAndWait('contactsEdited', [accountId]);
+    this.#changed();
+    return repo.get(accountId)!;
+  }
+
+  /** The safety number with a contact (with their new key while a change awaits acceptance). */
+  safetyNumber(accountId: string): SafetyNumber {
+    const c = this.get(accountId);
+    return safetyNumber(this.ctx.keys.accountPublicKey, fromBase64Url(c.pendingAccountId ?? c.accountId)!);
+  }
+
+  /** Marks a contact's safety number verified (or not) here and on our other devices. */
+  setVerified(accountId: string, verified: boolean): ContactRow {
+    const c = this.get(accountId);
+    if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', 'Accept the new safety number before verifying it.');
+    this.ctx.contacts.setTrust(accountId, verified ? 'verified' : 'unverified');
+    this.ctx.bus.emit('contactsEdited', [accountId]);
+    this.#changed();
+    return this.get(accountId);
+  }
+
+  /** Accepts a contact's new account key: the conversation continues under it, unverified. */
+  acceptIdentityChange(accountId: string): ContactRow {
+    const { ctx } = this;
+    const c = this.get(accountId);
+    if (!c.pendingAccountId) return c;
+    const next = c.pendingAccountId;
+    ctx.store.accountMoves.contactAccount(accountId, next);
+    const client = ctx.link.client;
+    // Offline, or the fetch fails: the list is fetched again before the next send to them.
+    if (client) void refreshDevices(ctx, client, next).catch((e: unknown) => ctx.audit('devices.refresh_failed', { reason: errorCode(e) }));
+    this.#changed();
+    return this.get(next);
+  }
+
+  #changed(): void {
+    this.ctx.events.contactsChanged();
+    this.ctx.events.conversationsChanged();
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The conversations service: everything a person does in a conversation —
+ * send, retry, edit, delete, react, read, type, set the timer — and the
+ * receive queue that applies what arrives. It owns the order of incoming
+ * envelopes and the delivery deadline. Each change is committed here, then
+ * sent end to end (our other devices get it as a sync transcript) and
+ * announced on the bus.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseContent, type Content } from '../../shared/wire/content';
+import { toBase64Url } from '../../shared/wire/encoding';
+import { DELIVERY_DEADLINE_MS, READ_RECEIPT_BATCH, RELAY_ONLINE_WAIT_MS } from '../../shared/constants';
+import type { IncomingMessage } from '../relayClient/client';
+import type { Message, NewMessage } from '../store';
+import type { ContactRow } from '../store/contacts';
+import { ChatError } from '../account/errors';
+import type { ChatContext } from './context';
+import { ack, handleIncoming } from './incoming';
+import { errorCode, flushOutbox, flushUnsent, recipientsOf, sendContent } from './outgoing';
+
+/** A fresh message id (16 random bytes, base64url). */
+export const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
+
+/** Sending, changing and receiving messages (see the file comment). */
+export class ConversationService {
+  #incoming: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: ChatContext,
+    private readonly deadlineMs = DELIVERY_DEADLINE_MS,
+  ) {}
+
+  /** The contact a conversation is with (conversation ids are the peer's account id), or CHAT_UNKNOWN_CONTACT. */
+  peer(conversationId: string): ContactRow {
+    const c = this.ctx.contacts.get(conversationId);
+    if (!c) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such contact.');
+    return c;
+  }
+
+  /** The peer, refusing while their safety number changed and awaits acceptance. */
+  sendablePeer(conversationId: string): ContactRow {
+    const c = this.peer(conversationId);
+    if (c.pendingAccountId) throw new ChatError('CHAT_IDENTITY_CHANGED', `${c.name}’s safety number changed. Review and accept it before sending.`);
+    return c;
+  }
+
+  /** Commits `content` (and the message row) to the outbox for every device of `accountId` and our other devices, then flushes in the background. */
+  async send(accountId: string, content: Content, message?: NewMessage): Promise<void> {
+    await sendContent(this.ctx, recipientsOf(this.ctx, accountId), content, message, accountId);
+    this.flushInBackground();
+  }
+
+  /** Flushes the outbox without waiting; a failure is recorded and the entries stay for the next flush. */
+  flushInBackground(): void {
+    void flushOutbox(this.ctx).catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  }
+
+  /** Sends any outbox entries now (used after reconnects and by the CLI before exiting). */
+  flush(): Promise<void> {
+    return flushOutbox(this.ctx);
+  }
+
+  /** Sends a text; resolves once it is committed to the outbox (it goes out now or on reconnect). */
+  async sendText(conversationId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
+    this.sendablePeer(conversationId);
+    const id = newMessageId();
+    await this.sendMessage(conversationId, id, { text, replyTo: opts.replyTo ?? null, attachment: null });
+    this.announce(conversationId, [id]);
+    return this.get(id);
+  }
+
+  /** Commits and sends one text message (with an attachment pointer, or not) under `id`, with the conversation's timer; the caller announces it. */
+  async sendMessage(conversationId: string, id: string, body: { text: string; replyTo: string | null; attachment: Extract<Content, { type: 'text' }>['attachment'] }): Promise<void> {
+    const now = Date.now();
+    const timer = this.ctx.store.messages.timerOf(conversationId);
+    await this.send(
+      conversationId,
+      { v: 1, type: 'text', id, text: body.text, sentAt: now, replyTo: body.replyTo, expireSeconds: timer === null ? null : Math.round(timer / 1000), attachment: body.attachment },
+      { id, conversationId, sender: this.ctx.keys.accountId, direction: 'out', body: body.text, sentAt: now, receivedAt: now, state: 'queued', replyTo: body.replyTo, expiresAt: timer === null ? null : now + timer },
+    );
+  }
+
+  /**
+   * Sends a message that shows "not delivered" again, to every current
+   * device of the contact and our other devices, under the same id (the
+   * receiver keeps one copy). It shows "queued" until the relay takes it.
+   */
+  async retryMessage(messageId: string): Promise<Message> {
+    const { store } = this.ctx;
+    const m = store.messages.get(messageId);
+    if (!m || m.direction !== 'out' || m.kind !== 'text' || m.deletedAt !== null) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'There is no message of yours to send again.');
+    if (m.state !== 'failed') throw new ChatError('CHAT_NOT_FAILED', 'Only a message that shows “not delivered” can be sent again.');
+    const logged = store.repairs.sentContents(m.id).map((c) => parseContent(c)).find((c) => c.type === 'text');
+    if (!logged && store.attachments.forMessage(m.id).length > 0) throw new ChatError('CHAT_RETRY_UNAVAILABLE', 'This file is no longer held for sending again; send it once more.');
+    const timer = m.expiresAt == null ? null : Math.max(1, Math.round((m.expiresAt - m.sentAt) / 1000));
+    const content: Content = logged ?? { v: 1, type: 'text', id: m.id, text: m.body, sentAt: m.sentAt, replyTo: m.replyTo ?? null, expireSeconds: timer, attachment: null };
+    store.messages.setState(m.id, 'queued');
+    await sendContent(this.ctx, recipientsOf(this.ctx, m.conversationId), content, undefined, m.conversationId, m.id);
+    this.flushInBackground();
+    this.ctx.events.messagesChanged(m.conversationId, [m.id]);
+    return this.get(m.id);
+  }
+
+  /** Marks a conversation read and, if enabled, tells the sender with encrypted read receipts. */
+  async markRead(conversationId: string): Promise<void> {
+    const { store } = this.ctx;
+    const ids = store.messages.unreadIncomingIds(conversationId);
+    if (ids.length === 0) return;
+    const last = this.get(ids[ids.length - 1]!);
+    store.messages.markRead(conversationId, { at: last.sentAt, id: last.id });
+    if (this.ctx.settings().readReceipts) {
+      for (let i = 0; i < ids.length; i += READ_RECEIPT_BATCH) {
+        await this.send(conversationId, { v: 1, type: 'receipt', kind: 'read', targets: ids.slice(i, i + READ_RECEIPT_BATCH), sentAt: Date.now() });
+      }
+    }
+    this.ctx.events.conversationsChanged();
+  }
+
+  /** A page of a conversation, newest first, before the cursor. */
+  history(conversationId: string, limit: number, before?: { at: number; id: string }): Message[] {
+    this.peer(conversationId);
+    return this.ctx.store.messages.page(conversationId, limit, before);
+  }
+
+  /** Full-text search over every conversation. */
+  search(text: string, limit = 50): Message[] {
+    return this.ctx.store.messages.search(text, limit);
+  }
+
+  /** One message, or CHAT_UNKNOWN_MESSAGE. */
+  get(messageId: string): Message {
+    const m = this.ctx.store.messages.get(messageId);
+    if (!m) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That message no longer exists.');
+    return m;
+  }
+
+  /** Edits one of our own messages here and on every recipient device. */
+  async editMessage(messageId: string, text: string): Promise<Message> {
+    const m = this.get(messageId);
+    if (m.direction !== 'out' || m.deletedAt !== null) throw new ChatError('CHAT_NOT_OWN_MESSAGE', 'Only your own messages can be edited.');
+    const now = Date.now();
+    this.ctx.store.messages.edit(m.id, text, now);
+    await this.send(m.conversationId, { v: 1, type: 'edit', target: m.id, text, sentAt: now });
+    this.announce(m.conversationId, [m.id]);
+    return this.get(m.id);
+  }
+
+  /** Deletes a message here; for everyone (own messages only) also on the other side. */
+  async deleteMessage(messageId: string, forEveryone: boolean): Promise<void> {
+    const m = this.get(messageId);
+    if (forEveryone) {
+      if (m.direction !== 'out') throw new ChatError('CHAT_NOT_OWN_MESSAGE', 'Only your own messages can be deleted for everyone.');
+      const now = Date.now();
+      this.ctx.store.messages.eraseBody(m.id, now);
+      await this.send(m.conversationId, { v: 1, type: 'delete', target: m.id, sentAt: now });
+    } else {
+      this.ctx.store.messages.delete(m.id);
+    }
+    this.ctx.store.checkpoint();
+    this.announce(m.conversationId, [m.id]);
+  }
+
+  /** One reaction per person per message; null removes ours. */
+  async react(messageId: string, emoji: string | null): Promise<Message> {
+    const { store, keys } = this.ctx;
+    const m = this.get(messageId);
+    const now = Date.now();
+    if (emoji === null) store.reactions.remove(m.id, keys.accountId);
+    else store.reactions.set({ messageId: m.id, sender: keys.accountId, emoji, reactedAt: now });
+    await this.send(m.conversationId, { v: 1, type: 'reaction', target: m.id, emoji, sentAt: now });
+    this.announce(m.conversationId, [m.id]);
+    return this.get(m.id);
+  }
+
+  /** Tells the contact we are (or stopped) typing; dropped when offline or switched off. */
+  async setTyping(conversationId: string, typing: boolean): Promise<void> {
+    this.peer(conversationId);
+    if (!this.ctx.settings().typingIndicators || !this.ctx.link.client) return;
+    await this.send(conversationId, { v: 1, type: 'typing', typing, sentAt: Date.now() });
+  }
+
+  /** Sets the conversation's disappearing-message timer on both sides. */
+  async setDisappearingTimer(conversationId: string, seconds: number | null): Promise<void> {
+    this.peer(conversationId);
+    this.ctx.store.messages.setTimer(conversationId, seconds === null ? null : seconds * 1000);
+    await this.send(conversationId, { v: 1, type: 'timer', expireSeconds: seconds, sentAt: Date.now() });
+    this.ctx.events.conversationsChanged();
+  }
+
+  /** Deletes messages whose disappearing timer ran out (and their search rows); returns how many. */
+  expireMessages(now = Date.now()): number {
+    const gone = this.ctx.store.messages.expireByConversation(now);
+    if (gone.size === 0) return 0;
+    this.ctx.store.checkpoint();
+    let n = 0;
+    for (const [c, ids] of gone) {
+      n += ids.length;
+      this.announce(c, ids);
+    }
+    return n;
+  }
+
+  /** The messages around one message (for jumping to a search hit). */
+  messageContext(messageId: string, limit: number): { conversationId: string; items: Message[] } {
+    const m = this.get(messageId);
+    const half = Math.max(1, Math.floor(limit / 2));
+    const older = this.ctx.store.messages.page(m.conversationId, half, { at: m.sentAt, id: m.id });
+    const newer = this.ctx.store.messages.after(m.conversationId, { at: m.sentAt, id: m.id }, half);
+    return { conversationId: m.conversationId, items: [...older, m, ...newer] };
+  }
+
+  /** Outgoing messages nobody confirmed within the deadline show "not delivered" (with a retry action); runs on the upkeep tick. */
+  checkDeliveries(): void {
+    const changed = this.ctx.store.messages.failOverdue(Date.now() - this.deadlineMs);
+    for (const [conversationId, ids] of changed) this.ctx.events.messagesChanged(conversationId, ids);
+    if (changed.size > 0) this.ctx.events.conversationsChanged();
+  }
+
+  /** Sends content whose device set was unknown at send time (runs on the upkeep tick and when the relay is back). */
+  flushUnsent(): Promise<number> {
+    return flushUnsent(this.ctx);
+  }
+
+  /** Queues an envelope from the relay: envelopes are handled one at a time, in order, once the link is online. */
+  receive(m: IncomingMessage): void {
+    this.#incoming = this.#incoming.then(async () => {
+      await this.ctx.link.online(RELAY_ONLINE_WAIT_MS);
+      await handleIncoming(this.ctx, m);
+    }).catch((e: unknown) => {
+      // The envelope stays on the relay (it was not acked) and comes back on the next connection.
+      this.ctx.audit('envelope.deferred', { reason: errorCode(e) });
+    });
+  }
+
+  /** Acks envelopes whose commit is recorded but whose ack did not reach the relay. */
+  ackPending(): Promise<void> {
+    return ack(this.ctx, this.ctx.store.delivery.pendingAcks());
+  }
+
+  /** Waits until every envelope received so far is committed and acked. */
+  drain(): Promise<void> {
+    return this.#incoming;
+  }
+
+  /** Tells the UI these messages and the conversation list changed. */
+  announce(conversationId: string, ids: readonly string[]): void {
+    this.ctx.events.messagesChanged(conversationId, ids);
+    this.ctx.events.conversationsChanged();
+  }
+}

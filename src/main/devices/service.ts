@@ -1,0 +1,213 @@
+/**
+ * The devices service: this account's devices and what crosses between
+ * them. It links new desktops, revokes devices, rotates the recovery phrase
+ * (a new account key, signed over by the old one) and switches to a key
+ * another device rotated, registers with the relay and uploads the first
+ * prekeys, and tells our other devices about contacts, settings and names
+ * (own-device sync). It listens on the bus for `accountRotated`,
+ * `contactsEdited` and `settingsEdited`, and emits `accountSwitched`.
+ */
+import { toBase64Url } from '../../shared/wire/encoding';
+import type { Content } from '../../shared/wire/content';
+import { RELAY_ACTION_WAIT_MS, ROTATION_FLUSH_ATTEMPTS, ROTATION_FLUSH_RETRY_MS } from '../../shared/constants';
+import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
+import { signKeyChange } from '../account/rotation';
+import { signDeviceList } from '../relayClient/signing';
+import type { RelayClient } from '../relayClient/client';
+import { decodeAccountRecord, encodeAccountRecord, type BackupKeyRecord } from '../account/record';
+import type { ChatContext } from '../conversations/context';
+import { ChatError } from '../account/errors';
+import { createInitialPrekeys, type PrekeyUpload } from '../account/keys';
+import { errorCode, flushOutbox, ownRecipients, recipientsOf, sendContent } from '../conversations/outgoing';
+import { adoptList, currentEntries, listOwnDevices, nextListVersion, publishList, signNextList, storedList, type OwnDevice } from '../account/deviceList';
+import { backupRecordOf } from '../account/profile';
+import { SETTING } from '../account/settingKeys';
+import type { SignedDeviceList } from '../../shared/wire/deviceList';
+import { inspectLink, provisionNewDevice, type ProvisionProgress } from './existingDevice';
+
+/** This account's devices and own-device sync (see the file comment). */
+export class DeviceService {
+  /** The first prekeys, until the relay has them. */
+  #upload: PrekeyUpload | null;
+
+  constructor(
+    private readonly ctx: ChatContext,
+    private readonly relayUrl: string,
+    upload: PrekeyUpload | null,
+  ) {
+    this.#upload = upload;
+    const { bus } = ctx;
+    const recorded = (kind: 'phrase.rotation_failed' | 'delivery.failed') => (e: unknown) => ctx.audit(kind, { reason: errorCode(e) });
+    bus.on('accountRotated', (secret, backup) => this.switchAccount(secret, backup, null).catch(recorded('phrase.rotation_failed')));
+    bus.on('contactsEdited', (ids) => this.#syncContacts(ids).catch(recorded('delivery.failed')));
+    bus.on('settingsEdited', () => {
+      const s = ctx.settings();
+      const sync: Content = { v: 1, type: 'settings', sentAt: Date.now(), readReceipts: s.readReceipts, typingIndicators: s.typingIndicators, notificationPreviews: s.notificationPreviews };
+      return this.#toOwnDevices(sync).catch(recorded('delivery.failed'));
+    });
+  }
+
+  /** This account's devices, oldest link first. */
+  list(): OwnDevice[] {
+    return listOwnDevices(this.ctx.store);
+  }
+
+  /** The list to register with: the last one this device signed or verified (older profiles sign their first now). */
+  registrationList(): SignedDeviceList {
+    const { store, keys } = this.ctx;
+    const stored = storedList(store);
+    if (stored) return stored;
+    const list = signNextList(store, keys, store.directory.ownDevices().map((d) => ({ deviceId: d.deviceId, addedAt: 0 })), Date.now());
+    adoptList(store, list, keys.deviceId);
+    return list;
+  }
+
+  /** On every authenticated connection: note the registration, upload the first prekeys once, and announce a pending device-list change. */
+  async online(client: RelayClient): Promise<void> {
+    const d = this.ctx.store.directory;
+    if (d.setting(SETTING.registered) !== '1') d.setSetting(SETTING.registered, '1');
+    if (d.setting(SETTING.prekeysUploaded) !== '1' && this.#upload) {
+      await client.uploadPrekeys(this.#upload);
+      this.#upload = null;
+      d.setSetting(SETTING.prekeysUploaded, '1');
+    }
+    if (d.setting(SETTING.announce) === '1') {
+      d.setSetting(SETTING.announce, '0');
+      await this.#announce();
+    }
+  }
+
+  /** Reads a new device's link code for confirmation: its name, and whether it can be linked from here. */
+  inspectLink(code: string): { deviceName: string; deviceId: string } {
+    const link = inspectLink(this.ctx, code, this.relayUrl);
+    return { deviceName: link.deviceName, deviceId: toBase64Url(link.deviceKey) };
+  }
+
+  /** Links the device whose code the user confirmed: history (last `historyDays`, or all), keys and contacts, end to end encrypted. */
+  async acceptLink(code: string, historyDays: number | null, onProgress: (p: ProvisionProgress) => void = () => undefined): Promise<{ deviceId: string; name: string }> {
+    const { store } = this.ctx;
+    const record = decodeAccountRecord(store.directory.account()!.keyMaterial);
+    return provisionNewDevice(this.ctx, { code, historyDays, dir: store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, onProgress });
+  }
+
+  /** Removes a device from the account: a new signed list without it; contacts stop encrypting to it; it wipes itself. */
+  async revokeDevice(deviceId: string): Promise<void> {
+    const { ctx } = this;
+    if (deviceId === ctx.keys.deviceId) throw new ChatError('CHAT_REVOKE_SELF', 'This device cannot revoke itself; revoke it from another device.');
+    if (!listOwnDevices(ctx.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_UNKNOWN_DEVICE', 'That device is not linked to this account.');
+    const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
+    await publishList(ctx.store, ctx.keys, client, currentEntries(ctx.store).filter((d) => d.deviceId !== deviceId), Date.now());
+    ctx.store.delivery.dropRecipient(`${ctx.keys.accountId}.${deviceId}`);
+    ctx.store.audit.record('device.revoked', { deviceId });
+    ctx.events.devicesChanged();
+    await this.#announce();
+  }
+
+  /**
+   * Rotates the recovery phrase: a new account key. Our other devices get
+   * the new key end to end and switch; contacts get the change signed by the
+   * old key and see a safety-number warning until they accept. Then this
+   * device switches and registers the new account on the relay. Returns the
+   * new phrase (kept sealed until confirmed, like a new account's).
+   */
+  async rotatePhrase(): Promise<string> {
+    const { ctx } = this;
+    const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
+    if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; rotating the phrase needs a connection.');
+    const phrase = generateRecoveryPhrase();
+    const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
+    // The new DeviceKeys takes this copy over (and zeroes it when disposed); the recovery keys are zeroed now.
+    const secret = recovery.account.secretKey.bytes.slice();
+    const backup = backupRecordOf(recovery);
+    recovery.dispose();
+    const signature = signKeyChange(ctx.keys.accountSigner.secretKey, secret.subarray(32));
+    const sentAt = Date.now();
+    await this.#toOwnDevices({ v: 1, type: 'accountRotated', sentAt, accountSecretKey: toBase64Url(secret), backup, signature });
+    await this.#toContacts({ v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });
+    // Everything for the old account leaves before the switch (the old mailbox is not read afterwards).
+    for (let i = 0; i < ROTATION_FLUSH_ATTEMPTS && ctx.store.delivery.outbox(1).length > 0; i++) {
+      // A failed flush is retried by this loop; the failure is recorded, and what is left goes out on reconnect.
+      await flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+      if (ctx.store.delivery.outbox(1).length > 0) await new Promise((r) => setTimeout(r, ROTATION_FLUSH_RETRY_MS));
+    }
+    await this.switchAccount(secret, backup, phrase);
+    return phrase;
+  }
+
+  /** Moves this profile to a new account key (ours, or one of our devices rotated it), reconnects as that account and emits `accountSwitched`. */
+  async switchAccount(secret: Uint8Array, backup: BackupKeyRecord | null, pendingPhrase: string | null): Promise<void> {
+    const { ctx } = this;
+    const { store } = ctx;
+    const old = ctx.keys;
+    if (toBase64Url(secret.subarray(32)) === old.accountId) {
+      secret.fill(0);
+      return;
+    }
+    const keys = old.withAccount(secret);
+    const now = Date.now();
+    const list = signDeviceList(keys.accountSigner, nextListVersion(0, now), currentEntries(store));
+    const d = store.directory;
+    const account = d.account()!;
+    const record = decodeAccountRecord(account.keyMaterial);
+    store.db.transaction(() => {
+      store.accountMoves.ownAccount(old.accountId, keys.accountId);
+      d.setAccount(keys.accountId, account.displayName, encodeAccountRecord({ ...record, accountSecretKey: secret, pendingPhrase, backup }));
+      adoptList(store, list, keys.deviceId);
+      d.setSetting(SETTING.registered, '0');
+      d.setSetting(SETTING.prekeysUploaded, '0');
+      d.setBackupState({ lastBackupAt: null, cursor: null, status: 'idle' });
+      store.audit.record('phrase.rotated', { previousAccountId: old.accountId, newAccountId: keys.accountId, origin: pendingPhrase === null ? 'other-device' : 'this-device' });
+    })();
+    record.accountSecretKey.fill(0);
+    this.#upload = await createInitialPrekeys(store, keys.identity, now);
+    ctx.keys = keys;
+    old.disposeAccount();
+    await ctx.bus.emitAndWait('accountSwitched', keys, backup);
+    await ctx.link.reauth(keys.accountId, keys.deviceSigner);
+    ctx.events.contactsChanged();
+    ctx.events.devicesChanged();
+  }
+
+  /** Sends account-level content to this account's other devices (sessions are made as needed). */
+  async #toOwnDevices(content: Content): Promise<void> {
+    const recipients = ownRecipients(this.ctx);
+    if (recipients.length === 0) return;
+    await sendContent(this.ctx, recipients, content);
+    this.#flush();
+  }
+
+  /** Tells our other devices about contacts we added or whose trust changed. */
+  async #syncContacts(accountIds: readonly string[]): Promise<void> {
+    const contacts = accountIds.map((id) => this.ctx.contacts.get(id)).filter((c) => c !== null);
+    if (contacts.length === 0) return;
+    await this.#toOwnDevices({ v: 1, type: 'contacts', sentAt: Date.now(), contacts: contacts.map((c) => ({ accountId: c.accountId, name: c.name, trust: c.trust, relayUrl: c.relayUrl })) });
+  }
+
+  /** Queues `content` to every contact whose key is not in question (each on all their devices). */
+  async #toContacts(content: Content): Promise<void> {
+    for (const c of this.ctx.contacts.all()) {
+      if (c.pendingAccountId) continue;
+      try {
+        const recipients = recipientsOf(this.ctx, c.accountId).filter((r) => r.accountId === c.accountId);
+        await sendContent(this.ctx, recipients, content);
+      } catch (e) {
+        // That contact learns it on our next message; the failure is recorded.
+        this.ctx.audit('delivery.failed', { reason: errorCode(e) });
+      }
+    }
+  }
+
+  /** Tells contacts and our other devices that this account's device list changed, so they fetch it again. */
+  async #announce(): Promise<void> {
+    const sentAt = Date.now();
+    const names = listOwnDevices(this.ctx.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));
+    await this.#toOwnDevices({ v: 1, type: 'ownDevices', sentAt, devices: names });
+    await this.#toContacts({ v: 1, type: 'devicesChanged', sentAt });
+    this.#flush();
+  }
+
+  #flush(): void {
+    void flushOutbox(this.ctx).catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  }
+}
