@@ -3,7 +3,6 @@
  * (engine IdentityKeyPair), the account key (signs the device list), and
  * the signing views the relay client needs. Secrets never print.
  */
-import sodium from 'libsodium-wrappers-sumo';
 import { toBase64Url } from '../../shared/wire/encoding';
 import type { WirePrekey } from '../../shared/wire/relay';
 import {
@@ -12,6 +11,7 @@ import {
 import type { SigningKey } from '../relayClient/signing';
 import type { LocalStore } from '../store';
 import { ONE_TIME_PREKEY_BATCH } from '../../shared/constants';
+import { Secret } from '../crypto/secret';
 
 /** Id ranges in the store's prekey tables (KEM last-resort and one-time share the 'kem' table). */
 export const PREKEY_IDS = { signed: 1, lastResortKem: 1, firstOneTimeKem: 1000, firstOneTimeEc: 1 } as const;
@@ -21,14 +21,15 @@ export class DeviceKeys {
   readonly deviceId: string;
   readonly accountId: string;
   readonly accountPublicKey: Uint8Array;
-  readonly #accountSecret: Uint8Array;
+  readonly #accountSecret: Secret;
   /** Made once; its secret is the identity's own buffer (no copy), so disposing the identity erases it. */
   readonly #deviceSigner: SigningKey;
 
+  /** Takes ownership of `accountSecret` (zeroed when this is disposed). */
   constructor(identity: IdentityKeyPair, accountSecret: Uint8Array) {
     this.identity = identity;
     this.deviceId = toBase64Url(identity.publicKey);
-    this.#accountSecret = accountSecret;
+    this.#accountSecret = new Secret('AccountSecretKey', accountSecret);
     this.accountPublicKey = accountSecret.slice(32);
     this.accountId = toBase64Url(this.accountPublicKey);
     this.#deviceSigner = redacted({ id: this.deviceId, secretKey: identity.signingSecretKey });
@@ -36,7 +37,7 @@ export class DeviceKeys {
 
   /** The account key in the relay client's signing shape (for device lists only). */
   get accountSigner(): SigningKey {
-    return redacted({ id: this.accountId, secretKey: this.#accountSecret });
+    return redacted({ id: this.accountId, secretKey: this.#accountSecret.bytes });
   }
 
   /**
@@ -60,11 +61,12 @@ export class DeviceKeys {
 
   /** Erases the account secret only (the identity lives on in the DeviceKeys that replaced this one). */
   disposeAccount(): void {
-    sodium.memzero(this.#accountSecret);
+    this.#accountSecret.dispose();
   }
 
+  /** Erases the account secret and the device identity. */
   dispose(): void {
-    sodium.memzero(this.#accountSecret);
+    this.#accountSecret.dispose();
     this.identity.dispose();
   }
 

@@ -92,13 +92,20 @@ export async function createProfile(
   o.onProgress?.('keys');
   const phrase = generateRecoveryPhrase();
   const recovery = await deriveRecoveryKeys(phraseToSeed(phrase));
-  const accountSecret = recovery.account.secretKey.bytes.slice();
+  // DeviceKeys owns this copy (zeroed when it is disposed); the recovery keys are zeroed now.
+  const keys = new DeviceKeys(generateIdentityKey(), recovery.account.secretKey.bytes.slice());
+  const { identity } = keys;
   const backup = backupRecordOf(recovery);
   recovery.dispose();
-  const identity = generateIdentityKey();
   o.onProgress?.('store');
-  const store = await openNewStore(o);
-  const keys = new DeviceKeys(identity, accountSecret);
+  let store: LocalStore;
+  try {
+    store = await openNewStore(o);
+  } catch (e) {
+    keys.dispose();
+    throw e;
+  }
+  const accountSecret = keys.accountSigner.secretKey;
   store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase, backup }));
   store.protocol.setIdentityKeyPairSync(identity.serialize());
   store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
@@ -127,6 +134,7 @@ export async function linkProfile(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'history.bin');
   let store: LocalStore | null = null;
+  let keys: DeviceKeys | null = null;
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -140,7 +148,7 @@ export async function linkProfile(
     await verifyHistoryFile(file, historyKeys.digest);
     store = await openNewStore(o);
     const accountSecret = fromBase64Url(payload.accountSecretKey)!;
-    const keys = new DeviceKeys(identity, accountSecret);
+    keys = new DeviceKeys(identity, accountSecret);
     const d = store.directory;
     d.setAccount(keys.accountId, payload.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: payload.relayUrl, pendingPhrase: null, backup: payload.backup }));
     store.protocol.setIdentityKeyPairSync(identity.serialize());
@@ -156,7 +164,9 @@ export async function linkProfile(
     return { store, keys, relayUrl: payload.relayUrl, upload, messages };
   } catch (e) {
     abandon(store, o.dir);
-    identity.dispose();
+    // DeviceKeys zeroes the account secret and the identity; before it exists, only the identity is held.
+    if (keys) keys.dispose();
+    else identity.dispose();
     throw e;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -177,9 +187,10 @@ export async function restoreProfile(
 ): Promise<NewProfile & { restoredMessages: number; backupFound: boolean }> {
   await fresh(o);
   const recovery = await deriveRecoveryKeys(phraseToSeed(o.phrase));
-  const accountSecret = recovery.account.secretKey.bytes.slice();
-  const identity = generateIdentityKey();
-  const keys = new DeviceKeys(identity, accountSecret);
+  // DeviceKeys owns this copy (zeroed when it is disposed, also on failure below).
+  const keys = new DeviceKeys(generateIdentityKey(), recovery.account.secretKey.bytes.slice());
+  const { identity } = keys;
+  const accountSecret = keys.accountSigner.secretKey;
   let store: LocalStore | null = null;
   try {
     store = await openNewStore(o);

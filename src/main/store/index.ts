@@ -10,7 +10,6 @@ export type { ReceiveCommit, ReceiveOutcome, SendCommit, OutboxEntry } from './d
 export type { TrustState, PreKeyTable } from './protocolStores';
 export { PREKEY_LEDGER_SETTING, type PrekeyLedger, type PrekeyLedgerState, type PrekeyRecordPut } from './prekeyLedger';
 export type { Contact } from './directory';
-export { ExpiryTimer } from './expiry';
 export type { Attachment } from './attachments';
 export type { Reaction } from './reactions';
 export { AUDIT_KINDS, type AuditCounts, type AuditDetail, type AuditEntry, type AuditKind } from './audit';

@@ -96,7 +96,7 @@ describe('key hierarchy', () => {
     const bytes = new Uint8Array(32).fill(0xaa);
     const k = new SecretKey(bytes);
     expect(JSON.stringify({ k })).not.toContain('170');
-    expect(inspect(k)).toBe('[SecretKey]');
+    expect(inspect(k)).toBe('SecretKey([redacted])');
     k.dispose();
     expect(bytes.every((b) => b === 0)).toBe(true);
     expect(() => k.bytes).toThrow(StoreError);

@@ -1,5 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
-import { ExpiryTimer } from '../../../src/main/store/expiry';
+import { describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../../src/main/store/messages';
 import { STORE_EXPIRY_BATCH } from '../../../src/shared/constants';
 import { conv, rawKeyStore } from '../../support/storeFixture';
@@ -82,26 +81,16 @@ describe('queries', () => {
     store.messages.insertMany(Array.from({ length: n }, (_, i) => msg(i, 'c1', { body: `vanishing ${i}`, expiresAt: 20_000 })));
     store.messages.insert(msg(n, 'c1', { body: 'vanishing later', expiresAt: 30_000 }));
     store.messages.insert(msg(n + 1, 'c1', { body: 'vanishing never' }));
-    const timer = new ExpiryTimer(store.messages, () => now);
-    expect(timer.tick()).toBe(0);
+    expect(store.messages.expire(now)).toBe(0);
     now = 20_000;
-    expect(timer.tick()).toBe(n);
+    expect(store.messages.expire(now)).toBe(STORE_EXPIRY_BATCH);
+    const rest = store.messages.expireByConversation(now);
+    expect([...rest.keys()]).toEqual(['c1']);
+    expect(rest.get('c1')).toHaveLength(n - STORE_EXPIRY_BATCH);
+    expect(store.messages.expire(now)).toBe(0);
     expect(store.messages.search('vanishing', 200).map((m) => m.body).sort()).toEqual(['vanishing later', 'vanishing never']);
     expect(store.db.prepare(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'vanishing'`).pluck().get()).toBe(2);
     expect(store.messages.nextExpiry()).toBe(30_000);
-    store.close();
-  });
-
-  it('runs expiry on its own timer once started and stops when told', async () => {
-    const { store } = await rawKeyStore();
-    store.messages.upsertConversation(conv('c1'));
-    store.messages.insert(msg(1, 'c1', { expiresAt: Date.now() - 1 }));
-    const expired: number[] = [];
-    const timer = new ExpiryTimer(store.messages, Date.now, (n) => expired.push(n));
-    timer.start(10);
-    await vi.waitFor(() => expect(expired).toEqual([1]), { timeout: 5_000 });
-    timer.stop();
-    expect(store.messages.get(msg(1).id)).toBeNull();
     store.close();
   });
 });
