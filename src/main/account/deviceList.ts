@@ -17,6 +17,7 @@ const SETTING_SIGNED_LIST = 'devices.signedList';
 /** Name a device gets until one of our devices tells us what it is called. */
 export const UNNAMED_DEVICE = 'Linked desktop';
 
+/** One of this account's devices, as the Devices screen lists it. */
 export interface OwnDevice {
   readonly deviceId: string;
   readonly name: string;
@@ -35,11 +36,13 @@ export function nextListVersion(known: number, now: number): number {
   return Math.max(known + 1, Math.floor((now - DEVICE_LIST_EPOCH_MS) / DEVICE_LIST_CLOCK_MS));
 }
 
+/** The last signed device list this device made or verified, or null. */
 export function storedList(store: LocalStore): SignedDeviceList | null {
   const raw = store.directory.setting(SETTING_SIGNED_LIST);
   return raw ? (JSON.parse(raw) as SignedDeviceList) : null;
 }
 
+/** The version of the stored list (0 when none): a revocation must be newer. */
 export function knownListVersion(store: LocalStore): number {
   return storedList(store)?.version ?? 0;
 }
@@ -71,10 +74,12 @@ export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice:
   return { added, removed };
 }
 
+/** Sets the name one of our devices is shown under. */
 export function nameDevice(store: LocalStore, deviceId: string, name: string): void {
   store.ownDevices.rename(deviceId, name);
 }
 
+/** Records when another of our devices was last heard from. */
 export function noteSeen(store: LocalStore, deviceId: string, at: number): void {
   store.ownDevices.noteSeen(deviceId, at);
 }

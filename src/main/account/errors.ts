@@ -1,5 +1,6 @@
 import { ParleyError } from '../../shared/errors';
 
+/** What the messaging core (account, contacts, conversations, devices, messenger) refused or could not do. */
 export type ChatErrorCode =
   | 'CHAT_NO_ACCOUNT'
   | 'CHAT_ACCOUNT_EXISTS'

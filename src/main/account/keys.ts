@@ -16,6 +16,7 @@ import { Secret } from '../crypto/secret';
 /** Id ranges in the store's prekey tables (KEM last-resort and one-time share the 'kem' table). */
 export const PREKEY_IDS = { signed: 1, lastResortKem: 1, firstOneTimeKem: 1000, firstOneTimeEc: 1 } as const;
 
+/** This device's identity and the account key it holds (see the file comment); redacted when printed. */
 export class DeviceKeys {
   readonly identity: IdentityKeyPair;
   readonly deviceId: string;
@@ -86,6 +87,7 @@ function redacted(k: SigningKey): SigningKey {
   });
 }
 
+/** A prekey in the relay's upload shape (public half and signature only). */
 export const toWirePrekey = (k: PreKeyPair): WirePrekey => ({
   keyId: k.id,
   publicKey: toBase64Url(k.publicKey),

@@ -15,6 +15,7 @@ export function defaultDeviceName(): string {
   return host ? `${host} desktop` : 'Desktop';
 }
 
+/** The backup id and keys as the account record stores them (base64url). */
 export const backupRecordOf = (r: RecoveryKeys): BackupKeyRecord => ({
   id: r.backupId,
   authKey: toBase64Url(r.backupAuthKey.bytes),

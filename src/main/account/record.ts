@@ -18,6 +18,7 @@ export interface BackupKeyRecord {
   readonly key: string;
 }
 
+/** The decoded account record (see the file comment). */
 export interface AccountRecord {
   readonly accountSecretKey: Uint8Array;
   readonly relayUrl: string;
@@ -25,10 +26,12 @@ export interface AccountRecord {
   readonly backup: BackupKeyRecord | null;
 }
 
+/** Serializes the account record for the sealed `account` row. */
 export function encodeAccountRecord(r: AccountRecord): Uint8Array {
   return concatBytes(new Uint8Array([VERSION]), r.accountSecretKey, utf8Bytes(JSON.stringify({ relayUrl: r.relayUrl, pendingPhrase: r.pendingPhrase, backup: r.backup })));
 }
 
+/** Reads the sealed `account` row; the secret key is a copy the caller zeroes or hands to DeviceKeys. */
 export function decodeAccountRecord(bytes: Uint8Array): AccountRecord {
   if (bytes[0] !== VERSION || bytes.length < 65) throw new ChatError('CHAT_NO_ACCOUNT', 'The account record is unreadable.');
   const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(65))) as { relayUrl: string; pendingPhrase: string | null; backup?: BackupKeyRecord | null };

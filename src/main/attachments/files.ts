@@ -21,6 +21,7 @@ import type { Attachment } from '../store/attachments';
 import { AttachmentError } from './errors';
 import { relayHttpBase } from '../relayClient/relayLink';
 
+/** A file being sent: its ciphertext streams to `file` as chunks arrive. */
 export interface Upload {
   readonly id: string;
   readonly conversationId: string;
@@ -34,8 +35,10 @@ export interface Upload {
   received: number;
 }
 
+/** A fresh upload or attachment id (16 random bytes, base64url). */
 export const newId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
 
+/** Attachment ciphertext on disk: encrypting uploads, verified downloads, decrypting reads. */
 export class AttachmentFiles {
   readonly #uploads = new Map<string, Upload>();
   readonly #readers = new Map<string, { iterator: AsyncIterator<Buffer>; offset: number }>();

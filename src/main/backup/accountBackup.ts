@@ -13,6 +13,7 @@ import type { BackupKeyRecord } from '../account/record';
 import { BackupError } from './errors';
 import { storedList } from '../account/deviceList';
 
+/** The backup keys of an account record as Secrets (disposed with the runner). */
 export function backupKeysOf(r: BackupKeyRecord): BackupKeySource & { dispose(): void } {
   const backupAuthKey = new Secret('BackupAuthKey', fromBase64Url(r.authKey)!);
   const backupKey = new Secret('BackupKey', fromBase64Url(r.key)!);
@@ -35,6 +36,7 @@ export function isBackupWriter(store: LocalStore, deviceId: string): boolean {
   return first.deviceId === deviceId;
 }
 
+/** The backup runner for one set of keys: scheduled runs on the writer device, and "back up now". */
 export class AccountBackup {
   #scheduler: BackupScheduler | null = null;
   #running = false;

@@ -1,6 +1,7 @@
 /** Typed errors of backups. Messages name blobs by role and number, never by content, key or id. */
 import { ParleyError } from '../../shared/errors';
 
+/** What went wrong with a backup, one code per situation. */
 export type BackupErrorCode =
   /** The relay has no backup for these keys (none was made, or the recovery phrase is another one). */
   | 'BACKUP_NOT_FOUND'
@@ -25,4 +26,5 @@ export type BackupErrorCode =
   /** Any other failure, as recorded by the scheduler. */
   | 'BACKUP_FAILED';
 
+/** Errors of src/main/backup. */
 export class BackupError extends ParleyError<BackupErrorCode> {}

@@ -13,6 +13,7 @@ import { nameDevice, noteSeen } from '../account/deviceList';
 import { SETTING } from '../account/settingKeys';
 import { unknownName } from '../store/contacts';
 
+/** What applying own-device content did, for the follow-ups after the commit. */
 export interface OwnApplied {
   /** The message to insert (a sync transcript of a sent text). */
   readonly message?: NewMessage;

@@ -26,6 +26,7 @@ import { adoptList, nameDevice, signNextList } from '../account/deviceList';
 import { backupRecordOf, defaultDeviceName, wipeProfile } from '../account/profile';
 import { SETTING } from '../account/settingKeys';
 
+/** The steps a new account shows while it is created. */
 export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
 
 /** What a new device shows while it is being linked. */
@@ -35,11 +36,13 @@ export interface LinkProgress {
   readonly total: number | null;
 }
 
+/** How a profile is unlocked: a passphrase, the keychain, or both. */
 export interface UnlockWith {
   readonly passphrase?: string | undefined;
   readonly keychain?: Keychain | undefined;
 }
 
+/** What every way of starting a Messenger takes. */
 export interface MessengerOptions extends UnlockWith {
   readonly dir: string;
   /** Overrides the relay recorded in the account (settings may change it). */
@@ -67,6 +70,7 @@ const LINK_DOWNLOAD_ATTEMPTS = 5;
 /** The display name of a restored account until its backup says otherwise (no backup found). */
 const RESTORED_NAME = 'Parley user';
 
+/** True if `dir` holds a profile (its key file). */
 export const profileExists = (dir: string): boolean => existsSync(path.join(dir, KEY_FILE));
 
 async function fresh(o: MessengerOptions): Promise<void> {

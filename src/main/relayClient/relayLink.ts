@@ -10,6 +10,7 @@ import { RelayClient } from './client';
 import { RelayClientError } from './errors';
 import type { SigningKey } from './signing';
 
+/** What the relay link needs: where, as whom, and whom to tell. */
 export interface RelayLinkOptions {
   readonly url: string;
   readonly accountId: string;
@@ -41,6 +42,7 @@ export function relayHttpBase(relayUrl: string): string {
   return `${u.protocol}//${u.host}`;
 }
 
+/** The connection to the relay: reconnects with backoff, authenticates, and hands envelopes to the receive queue. */
 export class RelayLink {
   #client: RelayClient | null = null;
   #stopped = true;

@@ -15,6 +15,7 @@ export function currentChangeSeq(store: LocalStore): number {
   return store.snapshot.changeSeq();
 }
 
+/** One chunk of changed messages and deleted ids. */
 export interface ChangeChunk {
   /** Messages changed in the range that still exist, with their current values. */
   readonly records: MessageRecord[];

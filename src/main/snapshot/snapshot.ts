@@ -59,6 +59,7 @@ export function exportState(store: LocalStore): AccountState {
   return { v: 1, accountId: account?.account_id ?? null, displayName: account?.display_name ?? null, contacts, conversations, settings: rows.syncedSettings() };
 }
 
+/** Which messages an export covers and in what chunks. */
 export interface ExportMessagesOptions {
   /** Only messages sent at or after this time (ms since the epoch). */
   readonly sinceMs?: number | undefined;
@@ -119,6 +120,7 @@ export function importState(store: LocalStore, input: unknown): void {
 }
 
 const MessageRecordsSchema = z.array(MessageRecordSchema);
+/** What an import of message records wrote. */
 export interface ImportMessagesResult {
   /** Rows inserted or changed. */
   readonly written: number;

@@ -11,6 +11,7 @@ import { prep } from './database';
 /** What a contact is called until they tell us their name (a first message from someone who added us). */
 export const unknownName = (accountId: string): string => `Unknown ${accountId.slice(0, 6)}`;
 
+/** One contact as the services see it. */
 export interface ContactRow {
   readonly accountId: string;
   readonly name: string;
@@ -38,6 +39,7 @@ const toContact = (r: Row): ContactRow => ({
   addedAt: r.created_at,
 });
 
+/** The `contacts` and `contact_devices` tables (see the file comment). */
 export class ContactsRepo {
   constructor(private readonly store: LocalStore) {}
 

@@ -48,6 +48,7 @@ function checkLimit(limit: number): void {
   }
 }
 
+/** The atomic receive and send commits, the outbox and pending acks (nothing is lost). */
 export class Delivery {
   constructor(
     private readonly db: SqliteDatabase,

@@ -75,6 +75,7 @@ export function ftsQuery(input: string, phrase: boolean): string {
   return phrase ? `"${words.join(' ')}"` : words.map((w) => `"${w}"`).join(' ');
 }
 
+/** The `messages` and `conversations` tables, search and expiry. */
 export class MessageRepo {
   constructor(private readonly db: SqliteDatabase) {}
 

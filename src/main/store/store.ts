@@ -61,6 +61,7 @@ export interface UnlockOptions extends DatabaseOpenOptions {
   readonly clock?: (() => number) | undefined;
 }
 
+/** One profile's encrypted store and its repositories (see the file comment). */
 export class LocalStore {
   readonly protocol: SqliteProtocolStores;
   readonly messages: MessageRepo;
