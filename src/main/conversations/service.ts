@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
-import { DELIVERY_DEADLINE_MS, READ_RECEIPT_BATCH, RELAY_ONLINE_WAIT_MS } from '../../shared/constants';
+import { DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import type { Message, NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
@@ -24,6 +24,8 @@ export const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes
 /** Sending, changing and receiving messages (see the file comment). */
 export class ConversationService {
   #incoming: Promise<void> = Promise.resolve();
+  #tick: NodeJS.Timeout | null = null;
+  #ticks = 0;
 
   constructor(
     private readonly ctx: ChatContext,
@@ -214,6 +216,29 @@ export class ConversationService {
     const changed = this.ctx.store.messages.failOverdue(Date.now() - this.deadlineMs);
     for (const [conversationId, ids] of changed) this.ctx.events.messagesChanged(conversationId, ids);
     if (changed.size > 0) this.ctx.events.conversationsChanged();
+  }
+
+  /** Starts the upkeep tick (every STORE_EXPIRY_INTERVAL_MS), running it once now. */
+  startUpkeep(): void {
+    this.#upkeep();
+    this.#tick = setInterval(() => this.#upkeep(), STORE_EXPIRY_INTERVAL_MS);
+    this.#tick.unref();
+  }
+
+  /** Stops the upkeep tick. */
+  stopUpkeep(): void {
+    if (this.#tick) clearInterval(this.#tick);
+    this.#tick = null;
+  }
+
+  /** Expiry every tick; overdue deliveries, resend-log pruning and unsent content every MAINTENANCE_EVERY_TICKS. */
+  #upkeep(): void {
+    if (!this.ctx.store.db.open) return;
+    this.expireMessages();
+    if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
+    this.ctx.store.repairs.prune();
+    this.checkDeliveries();
+    if (this.ctx.link.client) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 
   /** Sends content whose device set was unknown at send time (runs on the upkeep tick and when the relay is back). */

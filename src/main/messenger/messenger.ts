@@ -6,7 +6,7 @@
  * tests all drive this same object.
  */
 import sodium from 'libsodium-wrappers-sumo';
-import { DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, RELAY_CONNECT_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DELIVERY_DEADLINE_MS, RELAY_CONNECT_WAIT_MS } from '../../shared/constants';
 import { ChatError } from '../account/errors';
 import { AccountBus } from '../account/events';
 import { DeviceKeys } from '../account/keys';
@@ -45,15 +45,11 @@ export class Messenger {
   readonly prekeys: PrekeyUpkeep;
   readonly #ctx: ChatContext;
   readonly #link: RelayLink;
-  #tick: NodeJS.Timeout | null = null;
-  #ticks = 0;
   #wiped: Promise<void> | null = null;
 
   private constructor(readonly store: LocalStore, keys: DeviceKeys, readonly relayUrl: string, o: MessengerOptions, upload: NewProfile['upload'] | null) {
     this.bus.onAll(o.events ?? {});
-    const audit: ChatContext['audit'] = (kind, detail) => {
-      if (store.db.open) store.audit.record(kind, detail);
-    };
+    const audit: ChatContext['audit'] = (kind, detail) => void (store.db.open && store.audit.record(kind, detail));
     this.account = new AccountService(store, this.bus, () => this.#ctx.keys, relayUrl);
     this.#link = new RelayLink({
       url: relayUrl,
@@ -89,9 +85,7 @@ export class Messenger {
     record.accountSecretKey.fill(0);
     this.backup = new BackupService(store, this.bus, record.backup, keys.deviceId, () => relayHttpBase(relayUrl));
     this.backup.start();
-    this.#maintain();
-    this.#tick = setInterval(() => this.#maintain(), STORE_EXPIRY_INTERVAL_MS);
-    this.#tick.unref();
+    this.conversations.startUpkeep();
     this.#link.start();
   }
 
@@ -162,20 +156,10 @@ export class Messenger {
     await this.prekeys.online(client);
   }
 
-  /** The upkeep tick: expiry every tick; overdue deliveries, log pruning and unsent content every MAINTENANCE_EVERY_TICKS. */
-  #maintain(): void {
-    if (!this.store.db.open) return;
-    this.conversations.expireMessages();
-    if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
-    this.store.repairs.prune();
-    this.conversations.checkDeliveries();
-    if (this.#link.client) void this.conversations.flushUnsent().catch((e: unknown) => this.#ctx.audit('delivery.failed', { reason: errorCode(e) }));
-  }
-
   /** Stops every service, closes the store and erases the keys in memory. */
   async close(): Promise<void> {
     await this.backup.stop();
-    if (this.#tick) clearInterval(this.#tick);
+    this.conversations.stopUpkeep();
     await this.#link.stop();
     await this.prekeys.stop();
     await this.conversations.drain();
@@ -187,12 +171,8 @@ export class Messenger {
   #wipe(): Promise<void> {
     this.#wiped ??= (async () => {
       const dir = this.store.dir;
-      try {
-        await this.close();
-      } catch (e) {
-        // The wipe goes on (the device is revoked either way); the store may already be closed, so this is written to stderr.
-        console.error(`Parley: closing the revoked profile failed (${errorCode(e)}); deleting it anyway.`);
-      }
+      // The wipe goes on (the device is revoked either way); the store may be closed already, so the trace goes to stderr.
+      await this.close().catch((e: unknown) => console.error(`Parley: closing the revoked profile failed (${errorCode(e)}); deleting it anyway.`));
       if (dir) wipeProfile(dir);
       this.bus.emit('revoked');
     })();
