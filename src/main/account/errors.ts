@@ -3,6 +3,8 @@ import { ParleyError } from '../../shared/errors';
 /** What the messaging core (account, contacts, conversations, devices, messenger) refused or could not do. */
 export type ChatErrorCode =
   | 'CHAT_NO_ACCOUNT'
+  /** The sealed account record opened but is not in a format this build reads. */
+  | 'CHAT_BAD_ACCOUNT_RECORD'
   | 'CHAT_ACCOUNT_EXISTS'
   | 'CHAT_LOCKED'
   | 'CHAT_OFFLINE'

@@ -33,7 +33,7 @@ export function encodeAccountRecord(r: AccountRecord): Uint8Array {
 
 /** Reads the sealed `account` row; the secret key is a copy the caller zeroes or hands to DeviceKeys. */
 export function decodeAccountRecord(bytes: Uint8Array): AccountRecord {
-  if (bytes[0] !== VERSION || bytes.length < 65) throw new ChatError('CHAT_NO_ACCOUNT', 'The account record is unreadable.');
+  if (bytes[0] !== VERSION || bytes.length < 65) throw new ChatError('CHAT_BAD_ACCOUNT_RECORD', 'The account record is unreadable.');
   const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(65))) as { relayUrl: string; pendingPhrase: string | null; backup?: BackupKeyRecord | null };
   return { accountSecretKey: bytes.slice(1, 65), relayUrl: meta.relayUrl, pendingPhrase: meta.pendingPhrase, backup: meta.backup ?? null };
 }

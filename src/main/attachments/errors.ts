@@ -3,6 +3,8 @@ import { ParleyError } from '../../shared/errors';
 
 /** What went wrong with an attachment. */
 export type AttachmentErrorCode =
+  /** The attachment id names no attachment (its message was deleted or expired). */
+  | 'ATTACHMENT_UNKNOWN'
   /** The announced size is 0 or above MAX_ATTACHMENT_BYTES. */
   | 'ATTACHMENT_BAD_SIZE'
   /** The upload id names no upload in progress (cancelled, finished or never begun). */

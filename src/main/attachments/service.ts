@@ -11,6 +11,7 @@ import type { ChatContext } from '../conversations/context';
 import { errorCode } from '../conversations/outgoing';
 import { newMessageId, type ConversationService } from '../conversations/service';
 import type { Message } from '../store';
+import { AttachmentError } from './errors';
 import { AttachmentFiles } from './files';
 
 /** Sending and receiving files (see the file comment). */
@@ -67,7 +68,7 @@ export class AttachmentService {
   /** Reads a decrypted attachment chunk by chunk, from offset 0 on. */
   async read(attachmentId: string, offset: number): Promise<{ chunk: Uint8Array; done: boolean; messageId: string }> {
     const a = this.ctx.store.attachments.get(attachmentId);
-    if (!a) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
+    if (!a) throw new AttachmentError('ATTACHMENT_UNKNOWN', 'That attachment no longer exists.');
     return { ...(await this.#files.read(a, offset)), messageId: a.messageId };
   }
 }

@@ -10,6 +10,7 @@ import { contactView, conversationViews, messageView, searchViews } from '../app
 import { fromBase64Url } from '../../shared/wire/encoding';
 import { IpcError } from '../../shared/errors';
 import { ChatError } from '../account/errors';
+import { AttachmentError } from '../attachments/errors';
 import { sessionHealth } from '../contacts/health';
 import type { HandlerTable } from './dispatch';
 
@@ -86,7 +87,7 @@ export function createHandlers(core: Core): HandlerTable {
       const { chunk, done, messageId } = await messenger.attachments.read(r.attachmentId, r.offset);
       const row = messenger.store.messages.get(messageId);
       const attachment = row ? messageView(messenger, row).attachment : null;
-      if (!attachment) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'That attachment no longer exists.');
+      if (!attachment) throw new AttachmentError('ATTACHMENT_UNKNOWN', 'That attachment no longer exists.');
       return { chunk: Buffer.from(chunk).toString('base64'), done, attachment };
     },
 
