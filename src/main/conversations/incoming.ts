@@ -42,7 +42,7 @@ export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.
  */
 async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string[] | null> {
   if (a.accountId === ctx.keys.accountId) {
-    const known = () => ctx.store.directory.ownDevices().some((d) => d.deviceId === a.deviceId);
+    const known = () => ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId);
     if (known()) return null;
     const own = ctx.link.client;
     if (!own) throw new ChatError('CHAT_OFFLINE', 'This account’s device list cannot be checked while offline.');

@@ -147,8 +147,8 @@ export const errorCode = (e: unknown): string => (e && typeof e === 'object' && 
 
 /** This account's other devices, as recipients of account-level content. */
 export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
-  return ctx.store.directory
-    .ownDevices()
+  return ctx.store.ownDevices
+    .all()
     .filter((d) => !d.isThisDevice)
     .map((d) => ({ accountId: ctx.keys.accountId, deviceId: d.deviceId }));
 }
@@ -209,7 +209,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
 export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
   if (accountId === ctx.keys.accountId) {
     await refreshOwnList(ctx.store, ctx.keys, client);
-    return ctx.store.directory.ownDevices().map((d) => d.deviceId);
+    return ctx.store.ownDevices.all().map((d) => d.deviceId);
   }
   const ids = (await client.getDeviceList(accountId)).devices.map((d) => d.deviceId);
   const before = ctx.contacts.devices(accountId);

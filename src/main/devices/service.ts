@@ -57,13 +57,13 @@ export class DeviceService {
     const { store, keys } = this.ctx;
     const stored = storedList(store);
     if (stored) return stored;
-    const list = signNextList(store, keys, store.directory.ownDevices().map((d) => ({ deviceId: d.deviceId, addedAt: 0 })), Date.now());
+    const list = signNextList(store, keys, store.ownDevices.all().map((d) => ({ deviceId: d.deviceId, addedAt: 0 })), Date.now());
     adoptList(store, list, keys.deviceId);
     return list;
   }
 
-  /** On every authenticated connection: note the registration, upload the first prekeys once, and announce a pending device-list change. */
-  async online(client: RelayClient): Promise<void> {
+  /** First thing on every authenticated connection: note the registration and upload the first prekeys once. */
+  async register(client: RelayClient): Promise<void> {
     const d = this.ctx.store.directory;
     if (d.setting(SETTING.registered) !== '1') d.setSetting(SETTING.registered, '1');
     if (d.setting(SETTING.prekeysUploaded) !== '1' && this.#upload) {
@@ -71,6 +71,11 @@ export class DeviceService {
       this.#upload = null;
       d.setSetting(SETTING.prekeysUploaded, '1');
     }
+  }
+
+  /** Announces a device-list change that waited for the connection (a new or restored device). */
+  async announcePending(): Promise<void> {
+    const d = this.ctx.store.directory;
     if (d.setting(SETTING.announce) === '1') {
       d.setSetting(SETTING.announce, '0');
       await this.#announce();

@@ -73,7 +73,7 @@ export class Messenger {
       sessions: new SessionLayer({
         store, link: this.#link, audit, now: Date.now,
         keys: () => this.#ctx.keys,
-        listed: (accountId) => (accountId === this.#ctx.keys.accountId ? store.directory.ownDevices().map((d) => d.deviceId) : contacts.devices(accountId)),
+        listed: (accountId) => (accountId === this.#ctx.keys.accountId ? store.ownDevices.all().map((d) => d.deviceId) : contacts.devices(accountId)),
       }),
     };
     this.conversations = new ConversationService(this.#ctx, o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS);
@@ -149,8 +149,9 @@ export class Messenger {
   }
 
   async #onOnline(client: NonNullable<RelayLink['client']>): Promise<void> {
+    await this.devices.register(client);
     await this.conversations.ackPending();
-    await this.devices.online(client);
+    await this.devices.announcePending();
     await this.conversations.flush();
     await this.conversations.flushUnsent();
     await this.prekeys.online(client);

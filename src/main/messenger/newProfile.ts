@@ -112,7 +112,7 @@ export async function createProfile(
   const accountSecret = keys.accountSigner.secretKey;
   store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase, backup }));
   store.protocol.setIdentityKeyPairSync(identity.serialize());
-  store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+  store.ownDevices.add(keys.deviceId, o.deviceName ?? defaultDeviceName(), true, Date.now());
   adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
   store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'create' });
   const upload = await createInitialPrekeys(store, identity, Date.now());
@@ -200,7 +200,7 @@ export async function restoreProfile(
     store = await openNewStore(o);
     store.directory.setAccount(keys.accountId, RESTORED_NAME, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: null, backup: backupRecordOf(recovery) }));
     store.protocol.setIdentityKeyPairSync(identity.serialize());
-    store.directory.addOwnDevice(keys.deviceId, o.deviceName ?? defaultDeviceName(), true);
+    store.ownDevices.add(keys.deviceId, o.deviceName ?? defaultDeviceName(), true, Date.now());
     store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'restore' });
     let restoredMessages = 0;
     let backupFound = true;

@@ -21,16 +21,6 @@ export class Directory {
     return r ? { accountId: r.account_id, displayName: r.display_name, keyMaterial: this.sealer.open('account', '1', r.key_material) } : null;
   }
 
-  addOwnDevice(deviceId: string, name: string, isThisDevice: boolean, now = Date.now()): void {
-    prep(this.db, 'INSERT OR REPLACE INTO own_devices (device_id, name, is_this_device, created_at) VALUES (?, ?, ?, ?)')
-      .run(deviceId, name, isThisDevice ? 1 : 0, now);
-  }
-
-  ownDevices(): { deviceId: string; name: string; isThisDevice: boolean }[] {
-    return (prep(this.db, 'SELECT device_id, name, is_this_device FROM own_devices ORDER BY created_at').all() as
-      { device_id: string; name: string; is_this_device: number }[]).map((r) => ({ deviceId: r.device_id, name: r.name, isThisDevice: r.is_this_device === 1 }));
-  }
-
   upsertContact(c: Contact, now = Date.now()): void {
     prep(this.db, `INSERT INTO contacts (account_id, display_name, created_at) VALUES (?, ?, ?)
       ON CONFLICT(account_id) DO UPDATE SET display_name = excluded.display_name`).run(c.accountId, c.displayName, now);

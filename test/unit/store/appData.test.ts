@@ -5,14 +5,14 @@ describe('account, contacts, attachments, reactions, backup state', () => {
   it('keeps the account key material sealed and returns it after a reopen', async () => {
     const { store, dbPath, key } = await rawKeyStore();
     store.directory.setAccount('acct-me', 'Me', new Uint8Array([1, 2, 3]));
-    store.directory.addOwnDevice('dev-1', 'Laptop', true);
+    store.ownDevices.add('dev-1', 'Laptop', true, 7);
     store.directory.upsertContact({ accountId: 'acct-x', displayName: 'Xavier' });
     store.directory.upsertContact({ accountId: 'acct-x', displayName: 'Xavi' });
     store.directory.setBackupState({ lastBackupAt: 5, cursor: 'c', status: 'done' });
     store.close();
     const s = reopen(dbPath, key);
     expect(s.directory.account()).toEqual({ accountId: 'acct-me', displayName: 'Me', keyMaterial: new Uint8Array([1, 2, 3]) });
-    expect(s.directory.ownDevices()).toEqual([{ deviceId: 'dev-1', name: 'Laptop', isThisDevice: true }]);
+    expect(s.ownDevices.all()).toEqual([{ deviceId: 'dev-1', name: 'Laptop', isThisDevice: true, linkedAt: 7, lastSeenAt: null }]);
     expect(s.directory.contacts()).toEqual([{ accountId: 'acct-x', displayName: 'Xavi' }]);
     expect(s.directory.backupState()).toEqual({ lastBackupAt: 5, cursor: 'c', status: 'done' });
     expect(s.db.prepare('SELECT key_material FROM account').pluck().get()).not.toEqual(Buffer.from([1, 2, 3]));
