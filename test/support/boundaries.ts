@@ -89,3 +89,14 @@ export function sqlOutsideStore(relFile: string, source: string): Violation[] {
   }
   return out;
 }
+
+/** The house limit on a source file's length (review rule: a longer file hides its plan). */
+export const FILE_MAX_LINES = 400;
+
+/** `file: N lines` for every file longer than FILE_MAX_LINES (a trailing newline does not count as a line). */
+export function oversizedFiles(files: readonly { file: string; source: string }[]): string[] {
+  return files
+    .map(({ file, source }) => ({ file, lines: source.replace(/\n$/, '').split('\n').length }))
+    .filter((f) => f.lines > FILE_MAX_LINES)
+    .map((f) => `${f.file}: ${f.lines} lines`);
+}
