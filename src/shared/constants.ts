@@ -197,7 +197,7 @@ export const DISAPPEARING_CHOICES = [30, 300, 3600, 86_400, 604_800] as const;
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
 
-// ── Delivery and repair (src/main/session, src/main/chat) ─────────────────────
+// ── Delivery and repair (src/main/session, src/main/conversations) ─────────────────────
 /** Sent content is kept this long (encrypted store) so a device that could not decrypt it can ask for it again (Signal keeps ~24 h). */
 export const RESEND_LOG_TTL_MS = 24 * 3_600_000;
 /** Most resend-log rows kept; the oldest go first. Bounds the store a chatty account grows. */
@@ -227,7 +227,7 @@ export const ROTATION_FLUSH_ATTEMPTS = 20;
 /** Pause between the flushes of a phrase rotation. */
 export const ROTATION_FLUSH_RETRY_MS = 100;
 
-// ── Backups and snapshots (src/main/backup, src/main/sync) ───────────────────
+// ── Backups and snapshots (src/main/backup, src/main/snapshot) ───────────────────
 /** Messages per chunk that snapshot export reads in one query; bounds memory per step and keeps each read short while the UI is live. */
 export const SNAPSHOT_CHUNK_MESSAGES = 500;
 /** Longest text field accepted from an imported snapshot; above any text the app writes (MAX_MESSAGE_TEXT_CHARS), so a hostile peer cannot balloon memory. */

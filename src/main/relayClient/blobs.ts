@@ -1,7 +1,7 @@
 /**
  * HTTP blob transfers against the relay, streamed both ways (never fully
  * buffered): encrypted attachments and the encrypted backup. Callers encrypt
- * before upload (src/main/messaging/attachmentCrypto.ts); the relay only sees
+ * before upload (src/main/attachments/crypto.ts); the relay only sees
  * ciphertext.
  */
 import http from 'node:http';

@@ -164,7 +164,7 @@ ALTER TABLE contacts ADD COLUMN relay_url TEXT;
 `;
 
 /**
- * v4: change tracking for incremental backups (src/main/sync/changes.ts).
+ * v4: change tracking for incremental backups (src/main/snapshot/changes.ts).
  * change_counter.seq only grows; every write to messages or reactions bumps
  * it and stamps the message id in message_changes with the new value, so
  * "what changed after seq S" is a range scan, and a deleted message keeps

@@ -1,5 +1,5 @@
 /**
- * Conversation content applied in any order (src/main/chat/effects.ts), on a
+ * Conversation content applied in any order (src/main/conversations/effects.ts), on a
  * real store file: edits, deletes, reactions and receipts that arrive before
  * their message wait, bounded, and apply when it lands; a delete still wins.
  */

@@ -1,5 +1,5 @@
 /**
- * The sealed history a linking device hands the new one (src/main/linking/history.ts),
+ * The sealed history a linking device hands the new one (src/main/devices/linkHistory.ts),
  * on real SQLite files: it round-trips, it holds no plaintext, and every kind
  * of alteration fails with HISTORY_TAMPERED and imports nothing.
  */
