@@ -5,7 +5,7 @@
  * status, never a stack trace.
  */
 import { isParleyError } from '../shared/errors';
-import { DEFAULT_RELAY_URL } from '../shared/constants';
+import { ATTACHMENT_IPC_CHUNK_BYTES, CLI_CONNECT_WAIT_MS, DEFAULT_RELAY_URL, MAX_ATTACHMENT_BYTES } from '../shared/constants';
 import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
 import { CliInbox, undecryptableNotice } from './inbox';
@@ -13,7 +13,6 @@ import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ATTACHMENT_IPC_CHUNK_BYTES, MAX_ATTACHMENT_BYTES } from '../shared/constants';
 import type { Message } from '../main/store';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
@@ -57,8 +56,6 @@ export interface CliIo {
   /** All of standard input (the recovery phrase for `recover`). */
   readStdin(): Promise<string>;
 }
-
-const CONNECT_WAIT_MS = 5_000;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let args: CliArgs | null = null;
@@ -138,7 +135,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     });
     try {
       print({ linked: true, accountId: messenger.keys.accountId, deviceId: messenger.keys.deviceId }, 'Linked. This device now belongs to the account.');
-      await messenger.waitOnline(CONNECT_WAIT_MS);
+      await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
       await messenger.conversations.flush();
     } finally {
       await messenger.close();
@@ -159,7 +156,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     });
     try {
       print({ invite: messenger.account.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.account.invite()}`);
-      await messenger.waitOnline(CONNECT_WAIT_MS);
+      await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
       await messenger.conversations.flush();
     } finally {
       await messenger.close();
@@ -197,11 +194,11 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         const c = messenger.contacts.byName(cmd.contactName);
         const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!) : await sendFile(messenger, c.accountId, cmd.file);
         print({ id: m.id }, `Queued ${m.id}.`);
-        if (await messenger.waitOnline(CONNECT_WAIT_MS)) await messenger.conversations.flush();
+        if (await messenger.waitOnline(CLI_CONNECT_WAIT_MS)) await messenger.conversations.flush();
         break;
       }
       case 'receive': {
-        await messenger.waitOnline(CONNECT_WAIT_MS);
+        await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
         const inbox = new CliInbox(messenger);
         const emit = () => {
           for (const m of inbox.next()) {
@@ -241,7 +238,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       }
       case 'link-accept': {
-        await messenger.waitOnline(CONNECT_WAIT_MS);
+        await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
         const { deviceName } = messenger.devices.inspectLink(cmd.link);
         const linked = await messenger.devices.acceptLink(cmd.link, cmd.historyDays);
         await messenger.conversations.flush();
@@ -254,7 +251,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         }
         break;
       case 'revoke':
-        await messenger.waitOnline(CONNECT_WAIT_MS);
+        await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
         await messenger.devices.revokeDevice(cmd.deviceId);
         await messenger.conversations.flush();
         print({ revoked: cmd.deviceId }, `Revoked ${cmd.deviceId}.`);

@@ -167,6 +167,14 @@ export const LINK_HISTORY_CHUNK_MESSAGES = 1_000;
 export const LINK_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** History a new device gets by default when linking (days); the user may choose all of it or less. */
 export const LINK_DEFAULT_HISTORY_DAYS = 90;
+/** Attempts a new device makes to download the linking history (each resumes where the last stopped). */
+export const LINK_DOWNLOAD_ATTEMPTS = 5;
+/** Pause before the n-th retry of a history download is n times this. */
+export const LINK_DOWNLOAD_RETRY_MS = 500;
+/** How long a CLI command waits for the relay before it works offline (and reports what stayed queued). */
+export const CLI_CONNECT_WAIT_MS = 5_000;
+/** How long the app waits for a TCP connect to a configured relay before it starts the embedded one. */
+export const EMBEDDED_RELAY_PROBE_MS = 1_000;
 /** Device-list versions follow a clock from this date (2025-01-01), so a recovering device signs a newer list without reading the old one. */
 export const DEVICE_LIST_EPOCH_MS = Date.UTC(2025, 0, 1);
 /** One tick of that clock: quarter-seconds keep the u32 version field valid until 2059. */

@@ -5,6 +5,7 @@
  * open store, this device's keys and the prekeys to upload; the Messenger
  * then starts on them. A link or restore that fails leaves no profile.
  */
+import { LINK_DOWNLOAD_ATTEMPTS, LINK_DOWNLOAD_RETRY_MS } from '../../shared/constants';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
@@ -65,8 +66,6 @@ export interface NewProfile {
   readonly upload: PrekeyUpload;
 }
 
-/** Attempts to download a linking history before giving up (each resumes where the last stopped). */
-const LINK_DOWNLOAD_ATTEMPTS = 5;
 /** The display name of a restored account until its backup says otherwise (no backup found). */
 const RESTORED_NAME = 'Parley user';
 
@@ -146,7 +145,7 @@ export async function linkProfile(
         break;
       } catch (e) {
         if (attempt >= LINK_DOWNLOAD_ATTEMPTS || (isParleyError(e) && e.code === 'HISTORY_TAMPERED')) throw e;
-        await new Promise((r) => setTimeout(r, 500 * attempt));
+        await new Promise((r) => setTimeout(r, LINK_DOWNLOAD_RETRY_MS * attempt));
       }
     }
     await verifyHistoryFile(file, historyKeys.digest);

@@ -3,6 +3,7 @@
  * one on this machine is not answering, the app runs one in-process on
  * loopback so a new user has a working messenger at once.
  */
+import { EMBEDDED_RELAY_PROBE_MS } from '../../shared/constants';
 import net from 'node:net';
 import pino from 'pino';
 import { startRelay, type RunningRelay } from '../../relay/server';
@@ -14,7 +15,7 @@ function reachable(host: string, port: number): Promise<boolean> {
       s.destroy();
       resolve(ok);
     };
-    s.setTimeout(1_000, () => done(false));
+    s.setTimeout(EMBEDDED_RELAY_PROBE_MS, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
   });
