@@ -33,12 +33,13 @@ export class DeviceKeys {
     this.#accountSecret = new Secret('AccountSecretKey', accountSecret);
     this.accountPublicKey = accountSecret.slice(32);
     this.accountId = toBase64Url(this.accountPublicKey);
-    this.#deviceSigner = redacted({ id: this.deviceId, secretKey: identity.signingSecretKey });
+    // A Secret over the identity's own buffer (no copy): disposing the identity erases it.
+    this.#deviceSigner = signingView(this.deviceId, new Secret('DeviceSigningKey', identity.signingSecretKey));
   }
 
   /** The account key in the relay client's signing shape (for device lists only). */
   get accountSigner(): SigningKey {
-    return redacted({ id: this.accountId, secretKey: this.#accountSecret.bytes });
+    return signingView(this.accountId, this.#accountSecret);
   }
 
   /**
@@ -80,10 +81,12 @@ export class DeviceKeys {
   }
 }
 
-function redacted(k: SigningKey): SigningKey {
-  return Object.defineProperties({ ...k }, {
-    toJSON: { value: () => ({ id: k.id, secretKey: '[redacted]' }) },
-    [Symbol.for('nodejs.util.inspect.custom')]: { value: () => `SigningKey(${k.id}, [redacted])` },
+/** The relay client's signing shape over a Secret: the bytes are read through it (no copy), and printing shows the Secret's redaction. */
+function signingView(id: string, secret: Secret): SigningKey {
+  return Object.defineProperties({ id } as SigningKey, {
+    secretKey: { get: () => secret.bytes, enumerable: false },
+    toJSON: { value: () => ({ id, secretKey: secret.toJSON() }) },
+    [Symbol.for('nodejs.util.inspect.custom')]: { value: () => `SigningKey(${id}, ${secret.toString()})` },
   });
 }
 

@@ -68,3 +68,19 @@ describe('the device signer', () => {
     keys.dispose();
   });
 });
+
+describe('the account signer', () => {
+  it('reads the account key through its Secret: redacted when printed, unusable once the account key is disposed', () => {
+    const secret = sodium.crypto_sign_keypair().privateKey;
+    const keys = new DeviceKeys(generateIdentityKey(), secret);
+    const signer = keys.accountSigner;
+    expect(signer.secretKey).toBe(secret);
+    const printed = `${JSON.stringify(signer)} ${inspect(signer)}`;
+    expect(printed).toContain('redacted');
+    expect(printed).not.toContain(Buffer.from(secret).toString('base64url').slice(0, 16));
+    keys.disposeAccount();
+    expect(isZero(secret)).toBe(true);
+    expect(() => signer.secretKey).toThrow('AccountSecretKey was disposed');
+    keys.dispose();
+  });
+});
