@@ -36,12 +36,19 @@ export { profileExists, type CreateStep, type LinkProgress, type MessengerOption
 export class Messenger {
   /** The typed bus the services talk through; subscribe here for any event. */
   readonly bus = new AccountBus();
+  /** Name, invite, recovery-phrase confirmation, settings. */
   readonly account: AccountService;
+  /** Adding contacts, trust, safety numbers, identity changes. */
   readonly contacts: ContactService;
+  /** Sending, changing and receiving messages. */
   readonly conversations: ConversationService;
+  /** Files sent and received. */
   readonly attachments: AttachmentService;
+  /** Own devices: linking, revocation, phrase rotation, own-device sync. */
   readonly devices: DeviceService;
+  /** The account backup. */
   readonly backup: BackupService;
+  /** Prekey replenishment and rotation on the relay. */
   readonly prekeys: PrekeyUpkeep;
   readonly #ctx: ChatContext;
   readonly #link: RelayLink;
@@ -49,7 +56,9 @@ export class Messenger {
 
   private constructor(readonly store: LocalStore, keys: DeviceKeys, readonly relayUrl: string, o: MessengerOptions, upload: NewProfile['upload'] | null) {
     this.bus.onAll(o.events ?? {});
-    const audit: ChatContext['audit'] = (kind, detail) => void (store.db.open && store.audit.record(kind, detail));
+    const audit: ChatContext['audit'] = (kind, detail) => {
+      if (store.db.open) store.audit.record(kind, detail);
+    };
     this.account = new AccountService(store, this.bus, () => this.#ctx.keys, relayUrl);
     this.#link = new RelayLink({
       url: relayUrl,
