@@ -5,11 +5,9 @@
  * services. The Electron app (through the IPC handlers), the CLI and the
  * tests all drive this same object.
  */
-import sodium from 'libsodium-wrappers-sumo';
 import { DELIVERY_DEADLINE_MS, RELAY_CONNECT_WAIT_MS } from '../../shared/constants';
-import { ChatError } from '../account/errors';
 import { AccountBus } from '../account/events';
-import { DeviceKeys } from '../account/keys';
+import type { DeviceKeys } from '../account/keys';
 import { wipeProfile } from '../account/profile';
 import { decodeAccountRecord } from '../account/record';
 import { AccountService } from '../account/service';
@@ -23,12 +21,11 @@ import { errorCode } from '../conversations/outgoing';
 import { ConversationService } from '../conversations/service';
 import { DeviceService } from '../devices/service';
 import { PrekeyUpkeep } from '../prekeys/upkeep';
-import { IdentityKeyPair } from '../protocol';
 import { relayHttpBase, RelayLink } from '../relayClient/relayLink';
 import { confirmRevocation } from '../relayClient/signing';
 import { SessionLayer } from '../session/sessionLayer';
-import { LocalStore } from '../store';
-import { createProfile, linkProfile, profileExists, restoreProfile, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile } from './newProfile';
+import type { LocalStore } from '../store';
+import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile } from './newProfile';
 
 export { profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
 
@@ -128,18 +125,8 @@ export class Messenger {
 
   /** Unlocks an existing profile. A wrong passphrase is STORE_WRONG_PASSPHRASE and changes nothing. */
   static async open(o: MessengerOptions): Promise<Messenger> {
-    await sodium.ready;
-    const missing = () => new ChatError('CHAT_NO_ACCOUNT', 'This profile has no account yet; create one first.');
-    if (!profileExists(o.dir)) throw missing();
-    const store = await LocalStore.open({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding });
-    const account = store.directory.account();
-    if (!account) {
-      store.close();
-      throw missing();
-    }
-    const record = decodeAccountRecord(account.keyMaterial);
-    const keys = new DeviceKeys(IdentityKeyPair.deserialize(store.protocol.getIdentityKeyPairSync()), record.accountSecretKey);
-    return new Messenger(store, keys, o.relayUrl ?? store.directory.setting(SETTING.relayUrl) ?? record.relayUrl, o, null);
+    const p = await openProfile(o);
+    return new Messenger(p.store, p.keys, p.relayUrl, o, null);
   }
 
   /** This device's keys (the account part changes when the phrase rotates). */

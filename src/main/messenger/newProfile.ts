@@ -13,12 +13,12 @@ import { fromBase64Url } from '../../shared/wire/encoding';
 import type { ConnectionState } from '../../shared/contract';
 import { isParleyError } from '../../shared/errors';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
-import { generateIdentityKey } from '../protocol';
+import { generateIdentityKey, IdentityKeyPair } from '../protocol';
 import { restoreBackup } from '../backup';
 import { KEY_FILE, LocalStore, type Keychain, type PwhashParams } from '../store';
 import { receiveLink } from '../devices/newDevice';
 import { downloadHistory, importHistory, verifyHistoryFile } from '../devices/linkHistory';
-import { encodeAccountRecord } from '../account/record';
+import { decodeAccountRecord, encodeAccountRecord } from '../account/record';
 import { relayHttpBase } from '../relayClient/relayLink';
 import type { ChatEvents } from '../conversations/context';
 import { ChatError } from '../account/errors';
@@ -116,6 +116,22 @@ export async function createProfile(
   store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'create' });
   const upload = await createInitialPrekeys(store, identity, Date.now());
   return { store, keys, relayUrl: o.relayUrl, upload, phrase };
+}
+
+/** Unlocks an existing profile: its store and keys (CHAT_NO_ACCOUNT when there is none; a wrong passphrase changes nothing). */
+export async function openProfile(o: MessengerOptions): Promise<Omit<NewProfile, 'upload'>> {
+  await sodium.ready;
+  const missing = () => new ChatError('CHAT_NO_ACCOUNT', 'This profile has no account yet; create one first.');
+  if (!profileExists(o.dir)) throw missing();
+  const store = await LocalStore.open({ dir: o.dir, passphrase: o.passphrase, keychain: o.keychain, nativeBinding: o.nativeBinding });
+  const account = store.directory.account();
+  if (!account) {
+    store.close();
+    throw missing();
+  }
+  const record = decodeAccountRecord(account.keyMaterial);
+  const keys = new DeviceKeys(IdentityKeyPair.deserialize(store.protocol.getIdentityKeyPairSync()), record.accountSecretKey);
+  return { store, keys, relayUrl: o.relayUrl ?? store.directory.setting(SETTING.relayUrl) ?? record.relayUrl };
 }
 
 /**
