@@ -20,7 +20,7 @@ import { isParleyError } from '../../shared/errors';
 import { addressKey, ProtocolError, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import type { NewMessage } from '../store';
-import { EnvelopeKind, unseal, type Unsealed } from '../messaging/sealedSender';
+import { ContentHint, EnvelopeKind, unseal, type Unsealed } from '../messaging/sealedSender';
 import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
@@ -175,7 +175,8 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
     const reason = errorCode(e);
     // Without the static layer the sender is only a claim; a replay of a message we already read is not a loss.
     if (!opened.authenticated || !(e instanceof ProtocolError) || reason === 'PROTOCOL_DUPLICATE') return reject(ctx, m, reason, from);
-    return undecryptable(ctx, m, from, messageDigest(opened.message), reason);
+    if (opened.hint === ContentHint.none) return reject(ctx, m, reason, from);
+    return undecryptable(ctx, m, from, messageDigest(opened.message), reason, opened.hint === ContentHint.placeholder);
   }
   const commit = { envelopeId: m.id, session: { address: from, record: out.record }, newIdentity: out.newSessionIdentity, consumed: out.consumed };
   let content: Content;
@@ -224,21 +225,22 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
  * marks it processed, leaves a placeholder row (for a contact's device) and
  * queues a retry request sealed to that device.
  */
-function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddress, digest: Uint8Array, reason: string): Outcome {
-  const own = from.accountId === ctx.keys.accountId;
+function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddress, digest: Uint8Array, reason: string, visible: boolean): Outcome {
+  // Only a contact's text gets a row: our own devices' content has no conversation to show it in, and other content is asked for silently.
+  const hidden = from.accountId === ctx.keys.accountId || !visible;
   const id = placeholderId(digest);
   const now = ctx.now();
   const request = ctx.sessions.sealPlain(from, encodeRetry(digest, now));
   ctx.store.db.transaction(() => {
     ctx.store.delivery.commitReceive({ envelopeId: m.id });
-    if (!own) {
+    if (!hidden) {
       ensureContact(ctx, from.accountId, null);
       ctx.store.messages.insert({ id, conversationId: from.accountId, sender: from.accountId, direction: 'in', body: '', sentAt: now, receivedAt: now, state: 'delivered', kind: 'undecryptable' });
     }
     ctx.store.delivery.commitSend({ outbox: [{ recipient: addressKey(from), payload: request }] });
   }).immediate();
   ctx.audit('decrypt.failed', { address: addressKey(from), reason });
-  return { kind: 'placeholder', from, conversationId: own ? null : from.accountId, id, reason };
+  return { kind: 'placeholder', from, conversationId: hidden ? null : from.accountId, id, reason };
 }
 
 function encodeRetry(digest: Uint8Array, now: number): Uint8Array {

@@ -18,10 +18,17 @@ import type { NewMessage, OutboxEntry } from '../store';
 import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList } from './ownDevices';
+import { ContentHint } from '../messaging/sealedSender';
 import type { ChatContext } from './context';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend';
+
+/** What a recipient that cannot decrypt `c` should do: a text shows a placeholder; other logged content is asked for again silently. */
+export function hintFor(c: Content): ContentHint {
+  if (c.type === 'text' || (c.type === 'resend' && c.content.type === 'text')) return ContentHint.placeholder;
+  return RESENDABLE(c) || c.type === 'resend' ? ContentHint.retry : ContentHint.none;
+}
 
 const parseAddress = (key: string): ProtocolAddress => {
   const [accountId, deviceId] = key.split('.') as [string, string];
@@ -75,13 +82,14 @@ function queueContent(
   const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
   const { store, keys } = ctx;
   const log = RESENDABLE(content);
+  const hint = hintFor(content);
   store.db.transaction(() => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
     const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
     for (const r of recipients) {
       const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
       if (!body) continue;
-      const sealed = ctx.sessions.encryptFor(r, body);
+      const sealed = ctx.sessions.encryptFor(r, body, hint);
       if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
@@ -103,7 +111,7 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
     await ctx.sessions.hold([to], async () => {
       if (!(await ctx.sessions.establish(to))) return;
       ctx.store.db.transaction(() => {
-        const sealed = ctx.sessions.encryptFor(to, e.content);
+        const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
         if (!sealed) return;
         ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
         ctx.store.repairs.markSent(e.id, sealed.digest, false);
@@ -132,7 +140,7 @@ export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Ui
     if (inner.type === 'retry' || inner.type === 'resend') return false;
     const wrapped = encodeContent({ v: 1, type: 'resend', sentAt: ctx.now(), repairs: toBase64Url(digest), content: inner });
     ctx.store.db.transaction(() => {
-      const sealed = ctx.sessions.encryptFor(to, wrapped);
+      const sealed = ctx.sessions.encryptFor(to, wrapped, hintFor(parseContent(wrapped)));
       if (!sealed) return;
       ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: entry.messageId });
       ctx.store.repairs.markSent(entry.id, sealed.digest, true);
