@@ -1,0 +1,310 @@
+/**
+ * The model of the model-based test and its commands (fast-check
+ * `AsyncCommand`s over a World). The model knows which devices exist and
+ * are open or online, which adds were made, and every text with the devices
+ * that must show it; each command checks its precondition on the model,
+ * acts on the real system, and records what it did.
+ */
+import fc from 'fast-check';
+import { isParleyError } from '../../src/shared/errors';
+import { ACCOUNT_NAMES, type World } from './modelWorld';
+import { shownWithToken } from './modelObserve';
+
+/** Every text sent in a model run carries this, so a scan of the files can find plaintext. */
+export const CANARY = 'PARLEY-CANARY';
+
+export interface ModelDevice {
+  readonly name: string;
+  readonly account: number;
+  open: boolean;
+  online: boolean;
+  current: boolean;
+}
+
+export interface ModelText {
+  readonly token: string;
+  readonly id: string;
+  readonly from: string;
+  readonly fromAccount: number;
+  readonly to: number;
+  /** Devices (other than the sender) that were current when it was sent, plus devices linked later from a device that had it. */
+  readonly mustShow: Set<string>;
+  body: string;
+  deleted: boolean;
+  edits: number;
+}
+
+export interface Model {
+  readonly devices: ModelDevice[];
+  /** `a>b`: account a added account b. */
+  readonly added: Set<string>;
+  readonly texts: ModelText[];
+  links: number;
+  /** What the run did beyond the command list (skips, kill outcomes), printed with a failure. */
+  readonly notes: string[];
+}
+
+/** Most devices linked in one scenario (linking is one of the slow commands). */
+export const MAX_LINKS = 2;
+
+export function initialModel(): Model {
+  return {
+    devices: ACCOUNT_NAMES.map((n, i) => ({ name: `${n[0]}1`, account: i, open: true, online: true, current: true })),
+    added: new Set(),
+    texts: [],
+    links: 0,
+    notes: [],
+  };
+}
+
+type Cmd = fc.AsyncCommand<Model, World>;
+const dev = (m: Model, name: string): ModelDevice | undefined => m.devices.find((d) => d.name === name && d.current);
+const currentOf = (m: Model, account: number): ModelDevice[] => m.devices.filter((d) => d.account === account && d.current);
+const acct = (i: number): string => ACCOUNT_NAMES[i]!;
+let tokenCounter = 0;
+
+/** The error code of a typed error, else rethrows. */
+function codeOf(e: unknown): string {
+  if (isParleyError(e)) return e.code;
+  throw e;
+}
+
+class AddContact implements Cmd {
+  constructor(readonly by: string, readonly to: number) {}
+  check(m: Model): boolean {
+    const d = dev(m, this.by);
+    return !!d && d.open && d.online && d.account !== this.to && !m.added.has(`${d.account}>${this.to}`);
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const d = dev(m, this.by)!;
+    m.added.add(`${d.account}>${this.to}`);
+    const peer = w.messenger(w.devices.find((x) => x.account === this.to)!.name);
+    try {
+      await w.messenger(this.by).addContact(peer.invite(), acct(this.to));
+    } catch (e) {
+      // Already a contact because the other side's profile message arrived first: adding is then done.
+      if (codeOf(e) !== 'CHAT_CONTACT_EXISTS') throw e;
+      m.notes.push(`${this.toString()}: already a contact`);
+    }
+  }
+  toString(): string {
+    return `${this.by} adds ${acct(this.to)}`;
+  }
+}
+
+class SendText implements Cmd {
+  constructor(readonly by: string, readonly to: number) {}
+  check(m: Model): boolean {
+    const d = dev(m, this.by);
+    return !!d && d.open && d.account !== this.to && (m.added.has(`${d.account}>${this.to}`) || m.added.has(`${this.to}>${d.account}`));
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const d = dev(m, this.by)!;
+    const messenger = w.messenger(this.by);
+    const peerId = w.accountId(this.to);
+    if (!messenger.contacts().some((c) => c.accountId === peerId)) {
+      m.notes.push(`${this.toString()}: skipped, ${this.by} does not know ${acct(this.to)} yet`);
+      return;
+    }
+    const token = `t${++tokenCounter}`;
+    const body = `${token} ${CANARY} from ${this.by}`;
+    const sent = await messenger.sendText(peerId, body);
+    const mustShow = new Set(m.devices.filter((x) => x.current && x.name !== d.name && (x.account === this.to || x.account === d.account)).map((x) => x.name));
+    m.texts.push({ token, id: sent.id, from: d.name, fromAccount: d.account, to: this.to, mustShow, body, deleted: false, edits: 0 });
+  }
+  toString(): string {
+    return `${this.by} writes to ${acct(this.to)}`;
+  }
+}
+
+/** Texts a device may edit or delete: its own, still there. */
+const ownTexts = (m: Model, by: string): ModelText[] => m.texts.filter((t) => t.from === by && !t.deleted);
+
+class EditText implements Cmd {
+  constructor(readonly by: string, readonly pick: number) {}
+  check(m: Model): boolean {
+    return !!dev(m, this.by)?.open && ownTexts(m, this.by).length > 0;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const texts = ownTexts(m, this.by);
+    const t = texts[this.pick % texts.length]!;
+    const body = `${t.token} ${CANARY} edit ${++t.edits}`;
+    await w.messenger(this.by).editMessage(t.id, body);
+    t.body = body;
+  }
+  toString(): string {
+    return `${this.by} edits its text #${this.pick}`;
+  }
+}
+
+class DeleteText implements Cmd {
+  constructor(readonly by: string, readonly pick: number) {}
+  check(m: Model): boolean {
+    return !!dev(m, this.by)?.open && ownTexts(m, this.by).length > 0;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const texts = ownTexts(m, this.by);
+    const t = texts[this.pick % texts.length]!;
+    await w.messenger(this.by).deleteMessage(t.id, true);
+    t.deleted = true;
+  }
+  toString(): string {
+    return `${this.by} deletes its text #${this.pick} for everyone`;
+  }
+}
+
+class React implements Cmd {
+  constructor(readonly by: string, readonly pick: number, readonly emoji: string | null) {}
+  #texts(m: Model): ModelText[] {
+    const d = dev(m, this.by);
+    return d ? m.texts.filter((t) => !t.deleted && (t.fromAccount === d.account || t.to === d.account)) : [];
+  }
+  check(m: Model): boolean {
+    return !!dev(m, this.by)?.open && this.#texts(m).length > 0;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const texts = this.#texts(m);
+    const t = texts[this.pick % texts.length]!;
+    const messenger = w.messenger(this.by);
+    if (!messenger.store.messages.get(t.id)) {
+      m.notes.push(`${this.toString()}: skipped, ${t.token} not on ${this.by} yet`);
+      return;
+    }
+    await messenger.react(t.id, this.emoji);
+  }
+  toString(): string {
+    return `${this.by} reacts ${this.emoji ?? '(none)'} to text #${this.pick}`;
+  }
+}
+
+class SetOnline implements Cmd {
+  constructor(readonly name: string, readonly online: boolean) {}
+  check(m: Model): boolean {
+    const d = dev(m, this.name);
+    return !!d && d.online !== this.online;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    dev(m, this.name)!.online = this.online;
+    w.setOnline(this.name, this.online);
+    await Promise.resolve();
+  }
+  toString(): string {
+    return `${this.name} goes ${this.online ? 'online' : 'offline'}`;
+  }
+}
+
+class SetOpen implements Cmd {
+  constructor(readonly name: string, readonly open: boolean) {}
+  check(m: Model): boolean {
+    const d = dev(m, this.name);
+    return !!d && d.open !== this.open;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    dev(m, this.name)!.open = this.open;
+    if (this.open) await w.open(this.name);
+    else await w.close(this.name);
+  }
+  toString(): string {
+    return `${this.name} ${this.open ? 'reopens' : 'closes'} its profile`;
+  }
+}
+
+class Kill implements Cmd {
+  constructor(readonly name: string) {}
+  check(m: Model): boolean {
+    return !!dev(m, this.name)?.online;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    dev(m, this.name)!.open = false;
+    const how = await w.kill(this.name);
+    m.notes.push(`${this.toString()}: killed ${how === 'commit' ? 'between a commit and its ack' : 'while idle (nothing arrived)'}`);
+  }
+  toString(): string {
+    return `${this.name} runs in a child and is SIGKILLed between commit and ack`;
+  }
+}
+
+class Link implements Cmd {
+  constructor(readonly account: number) {}
+  #linker(m: Model): ModelDevice | undefined {
+    return currentOf(m, this.account).find((d) => d.open && d.online);
+  }
+  check(m: Model): boolean {
+    return m.links < MAX_LINKS && currentOf(m, this.account).length < 2 && !!this.#linker(m);
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const linker = this.#linker(m)!;
+    const name = `${acct(this.account)[0]}${m.devices.filter((d) => d.account === this.account).length + 1}`;
+    m.links++;
+    await w.link(linker.name, name);
+    m.devices.push({ name, account: this.account, open: true, online: true, current: true });
+    // The history the linker held at that moment comes across; texts in flight to it do not.
+    const linkerMessenger = w.messenger(linker.name);
+    for (const t of m.texts) {
+      if (t.fromAccount !== this.account && t.to !== this.account) continue;
+      const peer = w.accountId(t.fromAccount === this.account ? t.to : t.fromAccount);
+      if (!t.deleted && shownWithToken(linkerMessenger, peer, t.token).length > 0) t.mustShow.add(name);
+    }
+  }
+  toString(): string {
+    return `${acct(this.account)} links a new device`;
+  }
+}
+
+class Revoke implements Cmd {
+  constructor(readonly account: number, readonly which: number) {}
+  #pair(m: Model): [ModelDevice, ModelDevice] | null {
+    const cur = currentOf(m, this.account);
+    if (cur.length < 2) return null;
+    const target = cur[this.which % 2]!;
+    const by = cur[(this.which + 1) % 2]!;
+    return by.open && by.online ? [by, target] : null;
+  }
+  check(m: Model): boolean {
+    return this.#pair(m) !== null;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const [by, target] = this.#pair(m)!;
+    await w.revoke(by.name, target.name);
+    target.current = false;
+    m.notes.push(`${this.toString()}: ${by.name} revoked ${target.name}`);
+  }
+  toString(): string {
+    return `${acct(this.account)} revokes its device #${this.which % 2}`;
+  }
+}
+
+class RestartRelay implements Cmd {
+  check(): boolean {
+    return true;
+  }
+  async run(_m: Model, w: World): Promise<void> {
+    await w.restartRelay();
+  }
+  toString(): string {
+    return 'the relay restarts';
+  }
+}
+
+const account = fc.integer({ min: 0, max: 2 });
+/** Device slots: first devices most often, linked ones when they exist (a command on a missing device is skipped). */
+const device = fc.oneof(
+  { arbitrary: account.map((a) => `${acct(a)[0]}1`), weight: 3 },
+  { arbitrary: fc.tuple(account, fc.integer({ min: 2, max: 3 })).map(([a, n]) => `${acct(a)[0]}${n}`), weight: 2 },
+);
+const pick = fc.nat({ max: 7 });
+
+/** The command mix: cheap commands often, the slow ones (kill, link, relay restart) rarely. */
+export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { arbitrary: fc.tuple(device, account).map(([d, a]) => new AddContact(d, a)), weight: 5 },
+  { arbitrary: fc.tuple(device, account).map(([d, a]) => new SendText(d, a)), weight: 8 },
+  { arbitrary: fc.tuple(device, pick).map(([d, p]) => new EditText(d, p)), weight: 2 },
+  { arbitrary: fc.tuple(device, pick).map(([d, p]) => new DeleteText(d, p)), weight: 2 },
+  { arbitrary: fc.tuple(device, pick, fc.constantFrom('👍', '❤️', null)).map(([d, p, e]) => new React(d, p, e)), weight: 2 },
+  { arbitrary: fc.tuple(device, fc.boolean()).map(([d, on]) => new SetOnline(d, on)), weight: 3 },
+  { arbitrary: fc.tuple(device, fc.boolean()).map(([d, open]) => new SetOpen(d, open)), weight: 3 },
+  { arbitrary: device.map((d) => new Kill(d)), weight: 1 },
+  { arbitrary: account.map((a) => new Link(a)), weight: 1 },
+  { arbitrary: fc.tuple(account, fc.nat({ max: 1 })).map(([a, k]) => new Revoke(a, k)), weight: 1 },
+  { arbitrary: fc.constant(new RestartRelay()), weight: 1 },
+);
