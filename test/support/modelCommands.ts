@@ -58,9 +58,27 @@ export function initialModel(): Model {
 }
 
 type Cmd = fc.AsyncCommand<Model, World>;
-const dev = (m: Model, name: string): ModelDevice | undefined => m.devices.find((d) => d.name === name && d.current);
 const currentOf = (m: Model, account: number): ModelDevice[] => m.devices.filter((d) => d.account === account && d.current);
 const acct = (i: number): string => ACCOUNT_NAMES[i]!;
+
+/**
+ * A device as commands name it: the k-th current device of an account
+ * (oldest first, k taken modulo their number), so a command always lands on
+ * a device that exists. Shown as `Ann[k]`, plus `=A2` once resolved in a run.
+ */
+class Ref {
+  #name: string | null = null;
+  constructor(readonly account: number, readonly k: number) {}
+  resolve(m: Model): ModelDevice {
+    const cur = currentOf(m, this.account);
+    const d = cur[this.k % cur.length]!;
+    this.#name = d.name;
+    return d;
+  }
+  toString(): string {
+    return `${acct(this.account)}[${this.k}]${this.#name ? `=${this.#name}` : ''}`;
+  }
+}
 let tokenCounter = 0;
 
 /** The error code of a typed error, else rethrows. */
@@ -70,17 +88,16 @@ function codeOf(e: unknown): string {
 }
 
 class AddContact implements Cmd {
-  constructor(readonly by: string, readonly to: number) {}
+  constructor(readonly by: Ref, readonly to: number) {}
   check(m: Model): boolean {
-    const d = dev(m, this.by);
-    return !!d && d.open && d.online && d.account !== this.to && !m.added.has(`${d.account}>${this.to}`);
+    const d = this.by.resolve(m);
+    return d.open && d.online && d.account !== this.to && !m.added.has(`${d.account}>${this.to}`);
   }
   async run(m: Model, w: World): Promise<void> {
-    const d = dev(m, this.by)!;
+    const d = this.by.resolve(m);
     m.added.add(`${d.account}>${this.to}`);
-    const peer = w.messenger(w.devices.find((x) => x.account === this.to)!.name);
     try {
-      await w.messenger(this.by).addContact(peer.invite(), acct(this.to));
+      await w.messenger(d.name).addContact(w.invite(this.to), acct(this.to));
     } catch (e) {
       // Already a contact because the other side's profile message arrived first: adding is then done.
       if (codeOf(e) !== 'CHAT_CONTACT_EXISTS') throw e;
@@ -93,21 +110,21 @@ class AddContact implements Cmd {
 }
 
 class SendText implements Cmd {
-  constructor(readonly by: string, readonly to: number) {}
+  constructor(readonly by: Ref, readonly to: number) {}
   check(m: Model): boolean {
-    const d = dev(m, this.by);
-    return !!d && d.open && d.account !== this.to && (m.added.has(`${d.account}>${this.to}`) || m.added.has(`${this.to}>${d.account}`));
+    const d = this.by.resolve(m);
+    return d.open && d.account !== this.to && (m.added.has(`${d.account}>${this.to}`) || m.added.has(`${this.to}>${d.account}`));
   }
   async run(m: Model, w: World): Promise<void> {
-    const d = dev(m, this.by)!;
-    const messenger = w.messenger(this.by);
+    const d = this.by.resolve(m);
+    const messenger = w.messenger(d.name);
     const peerId = w.accountId(this.to);
     if (!messenger.contacts().some((c) => c.accountId === peerId)) {
-      m.notes.push(`${this.toString()}: skipped, ${this.by} does not know ${acct(this.to)} yet`);
+      m.notes.push(`${this.toString()}: skipped, ${d.name} does not know ${acct(this.to)} yet`);
       return;
     }
     const token = `t${++tokenCounter}`;
-    const body = `${token} ${CANARY} from ${this.by}`;
+    const body = `${token} ${CANARY} from ${d.name}`;
     const sent = await messenger.sendText(peerId, body);
     const mustShow = new Set(m.devices.filter((x) => x.current && x.name !== d.name && (x.account === this.to || x.account === d.account)).map((x) => x.name));
     m.texts.push({ token, id: sent.id, from: d.name, fromAccount: d.account, to: this.to, mustShow, body, deleted: false, edits: 0 });
@@ -117,57 +134,62 @@ class SendText implements Cmd {
   }
 }
 
-/** Texts a device may edit or delete: its own, still there. */
-const ownTexts = (m: Model, by: string): ModelText[] => m.texts.filter((t) => t.from === by && !t.deleted);
+/** Texts their sender may still edit or delete: not deleted, sender current and open (edits come from the sending device). */
+const editable = (m: Model): ModelText[] => m.texts.filter((t) => !t.deleted && m.devices.some((d) => d.name === t.from && d.current && d.open));
 
 class EditText implements Cmd {
-  constructor(readonly by: string, readonly pick: number) {}
+  #token = '';
+  constructor(readonly pick: number) {}
   check(m: Model): boolean {
-    return !!dev(m, this.by)?.open && ownTexts(m, this.by).length > 0;
+    return editable(m).length > 0;
   }
   async run(m: Model, w: World): Promise<void> {
-    const texts = ownTexts(m, this.by);
+    const texts = editable(m);
     const t = texts[this.pick % texts.length]!;
+    this.#token = `=${t.token}`;
     const body = `${t.token} ${CANARY} edit ${++t.edits}`;
-    await w.messenger(this.by).editMessage(t.id, body);
+    await w.messenger(t.from).editMessage(t.id, body);
     t.body = body;
   }
   toString(): string {
-    return `${this.by} edits its text #${this.pick}`;
+    return `its sender edits text #${this.pick}${this.#token}`;
   }
 }
 
 class DeleteText implements Cmd {
-  constructor(readonly by: string, readonly pick: number) {}
+  #token = '';
+  constructor(readonly pick: number) {}
   check(m: Model): boolean {
-    return !!dev(m, this.by)?.open && ownTexts(m, this.by).length > 0;
+    return editable(m).length > 0;
   }
   async run(m: Model, w: World): Promise<void> {
-    const texts = ownTexts(m, this.by);
+    const texts = editable(m);
     const t = texts[this.pick % texts.length]!;
-    await w.messenger(this.by).deleteMessage(t.id, true);
+    this.#token = `=${t.token}`;
+    await w.messenger(t.from).deleteMessage(t.id, true);
     t.deleted = true;
   }
   toString(): string {
-    return `${this.by} deletes its text #${this.pick} for everyone`;
+    return `its sender deletes text #${this.pick}${this.#token} for everyone`;
   }
 }
 
 class React implements Cmd {
-  constructor(readonly by: string, readonly pick: number, readonly emoji: string | null) {}
+  constructor(readonly by: Ref, readonly pick: number, readonly emoji: string | null) {}
   #texts(m: Model): ModelText[] {
-    const d = dev(m, this.by);
-    return d ? m.texts.filter((t) => !t.deleted && (t.fromAccount === d.account || t.to === d.account)) : [];
+    const d = this.by.resolve(m);
+    return m.texts.filter((t) => !t.deleted && (t.fromAccount === d.account || t.to === d.account));
   }
   check(m: Model): boolean {
-    return !!dev(m, this.by)?.open && this.#texts(m).length > 0;
+    return this.by.resolve(m).open && this.#texts(m).length > 0;
   }
   async run(m: Model, w: World): Promise<void> {
     const texts = this.#texts(m);
     const t = texts[this.pick % texts.length]!;
-    const messenger = w.messenger(this.by);
+    const d = this.by.resolve(m);
+    const messenger = w.messenger(d.name);
     if (!messenger.store.messages.get(t.id)) {
-      m.notes.push(`${this.toString()}: skipped, ${t.token} not on ${this.by} yet`);
+      m.notes.push(`${this.toString()}: skipped, ${t.token} not on ${d.name} yet`);
       return;
     }
     await messenger.react(t.id, this.emoji);
@@ -177,50 +199,55 @@ class React implements Cmd {
   }
 }
 
-class SetOnline implements Cmd {
-  constructor(readonly name: string, readonly online: boolean) {}
-  check(m: Model): boolean {
-    const d = dev(m, this.name);
-    return !!d && d.online !== this.online;
+class ToggleOnline implements Cmd {
+  #to = '';
+  constructor(readonly dev: Ref) {}
+  check(): boolean {
+    return true;
   }
   async run(m: Model, w: World): Promise<void> {
-    dev(m, this.name)!.online = this.online;
-    w.setOnline(this.name, this.online);
+    const d = this.dev.resolve(m);
+    d.online = !d.online;
+    this.#to = d.online ? ' (online)' : ' (offline)';
+    w.setOnline(d.name, d.online);
     await Promise.resolve();
   }
   toString(): string {
-    return `${this.name} goes ${this.online ? 'online' : 'offline'}`;
+    return `${this.dev} goes offline or back online${this.#to}`;
   }
 }
 
-class SetOpen implements Cmd {
-  constructor(readonly name: string, readonly open: boolean) {}
-  check(m: Model): boolean {
-    const d = dev(m, this.name);
-    return !!d && d.open !== this.open;
+class ToggleOpen implements Cmd {
+  #to = '';
+  constructor(readonly dev: Ref) {}
+  check(): boolean {
+    return true;
   }
   async run(m: Model, w: World): Promise<void> {
-    dev(m, this.name)!.open = this.open;
-    if (this.open) await w.open(this.name);
-    else await w.close(this.name);
+    const d = this.dev.resolve(m);
+    d.open = !d.open;
+    this.#to = d.open ? ' (reopened)' : ' (closed)';
+    if (d.open) await w.open(d.name);
+    else await w.close(d.name);
   }
   toString(): string {
-    return `${this.name} ${this.open ? 'reopens' : 'closes'} its profile`;
+    return `${this.dev} closes or reopens its profile${this.#to}`;
   }
 }
 
 class Kill implements Cmd {
-  constructor(readonly name: string) {}
+  constructor(readonly dev: Ref) {}
   check(m: Model): boolean {
-    return !!dev(m, this.name)?.online;
+    return this.dev.resolve(m).online;
   }
   async run(m: Model, w: World): Promise<void> {
-    dev(m, this.name)!.open = false;
-    const how = await w.kill(this.name);
+    const d = this.dev.resolve(m);
+    d.open = false;
+    const how = await w.kill(d.name);
     m.notes.push(`${this.toString()}: killed ${how === 'commit' ? 'between a commit and its ack' : 'while idle (nothing arrived)'}`);
   }
   toString(): string {
-    return `${this.name} runs in a child and is SIGKILLed between commit and ack`;
+    return `${this.dev} runs in a child and is SIGKILLed between commit and ack`;
   }
 }
 
@@ -287,22 +314,23 @@ class RestartRelay implements Cmd {
 }
 
 const account = fc.integer({ min: 0, max: 2 });
-/** Device slots: first devices most often, linked ones when they exist (a command on a missing device is skipped). */
-const device = fc.oneof(
-  { arbitrary: account.map((a) => `${acct(a)[0]}1`), weight: 3 },
-  { arbitrary: fc.tuple(account, fc.integer({ min: 2, max: 3 })).map(([a, n]) => `${acct(a)[0]}${n}`), weight: 2 },
-);
+const device = fc.tuple(account, fc.nat({ max: 1 })).map(([a, k]) => new Ref(a, k));
+/** A device and another account (never its own). */
+const deviceAndPeer = fc.tuple(account, fc.nat({ max: 1 }), fc.nat({ max: 1 })).map(([a, k, o]) => [new Ref(a, k), (a + 1 + o) % 3] as const);
 const pick = fc.nat({ max: 7 });
+
+/** Adds at the start of a scenario, so that the commands after them find contacts to write to (adds also come later, in any order). */
+export const preludeArb: fc.Arbitrary<Cmd> = deviceAndPeer.map(([d, a]) => new AddContact(d, a));
 
 /** The command mix: cheap commands often, the slow ones (kill, link, relay restart) rarely. */
 export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { arbitrary: fc.tuple(device, account).map(([d, a]) => new AddContact(d, a)), weight: 5 },
-  { arbitrary: fc.tuple(device, account).map(([d, a]) => new SendText(d, a)), weight: 8 },
-  { arbitrary: fc.tuple(device, pick).map(([d, p]) => new EditText(d, p)), weight: 2 },
-  { arbitrary: fc.tuple(device, pick).map(([d, p]) => new DeleteText(d, p)), weight: 2 },
+  { arbitrary: deviceAndPeer.map(([d, a]) => new AddContact(d, a)), weight: 5 },
+  { arbitrary: deviceAndPeer.map(([d, a]) => new SendText(d, a)), weight: 10 },
+  { arbitrary: pick.map((p) => new EditText(p)), weight: 2 },
+  { arbitrary: pick.map((p) => new DeleteText(p)), weight: 2 },
   { arbitrary: fc.tuple(device, pick, fc.constantFrom('👍', '❤️', null)).map(([d, p, e]) => new React(d, p, e)), weight: 2 },
-  { arbitrary: fc.tuple(device, fc.boolean()).map(([d, on]) => new SetOnline(d, on)), weight: 3 },
-  { arbitrary: fc.tuple(device, fc.boolean()).map(([d, open]) => new SetOpen(d, open)), weight: 3 },
+  { arbitrary: device.map((d) => new ToggleOnline(d)), weight: 3 },
+  { arbitrary: device.map((d) => new ToggleOpen(d)), weight: 3 },
   { arbitrary: device.map((d) => new Kill(d)), weight: 1 },
   { arbitrary: account.map((a) => new Link(a)), weight: 1 },
   { arbitrary: fc.tuple(account, fc.nat({ max: 1 })).map(([a, k]) => new Revoke(a, k)), weight: 1 },

@@ -12,6 +12,7 @@ import { allRows, deliveryState, filesContaining, isPlaceholder, settle, shownWi
 
 /** Every invariant, by the name a violation carries. */
 export const INVARIANTS = {
+  commands: 'every command the model allows succeeds (or fails with the typed error the model expects)',
   quiet: 'the system becomes quiet: nothing left in outboxes, pending acks or relay queues',
   exactlyOnce: 'a text sent by a current device shows exactly once on every current device that must show it, and never twice anywhere',
   edits: 'a shown text shows its latest edit',

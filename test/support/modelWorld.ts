@@ -76,6 +76,8 @@ export async function buildTemplate(): Promise<WorldTemplate> {
 export class World {
   readonly devices: WorldDevice[] = [];
   readonly accountIds: string[] = [];
+  /** Each account's invite code (as its first device shows it). */
+  readonly #invites: string[] = [];
   readonly #keychain;
   #relay: RunningRelay;
   #links = 0;
@@ -95,6 +97,7 @@ export class World {
       const proxy = await RelayProxy.start(relay.port);
       const messenger = await world.#open(path.join(dir, `p${i}`), proxy.url);
       world.accountIds.push(messenger.keys.accountId);
+      world.#invites.push(messenger.invite());
       world.devices.push({ name: `${ACCOUNT_NAMES[i]![0]}1`, account: i, dir: path.join(dir, `p${i}`), proxy, deviceId: messenger.keys.deviceId, messenger, revoked: false });
     }
     return world;
@@ -124,6 +127,10 @@ export class World {
   /** The account id of account `i` (every device of it shares it; the phrase is never rotated here). */
   accountId(i: number): string {
     return this.accountIds[i]!;
+  }
+
+  invite(account: number): string {
+    return this.#invites[account]!;
   }
 
   async open(name: string): Promise<void> {
