@@ -99,8 +99,15 @@ class AddContact implements Cmd {
     try {
       await w.messenger(d.name).addContact(w.invite(this.to), acct(this.to));
     } catch (e) {
+      const code = codeOf(e);
+      if (code === 'CLOSED') {
+        // The connection dropped under the request (a relay restart just before): a visible, typed failure; nothing was added.
+        m.added.delete(`${d.account}>${this.to}`);
+        m.notes.push(`${this.toString()}: failed visibly (${code}), not added`);
+        return;
+      }
       // Already a contact because the other side's profile message arrived first: adding is then done.
-      if (codeOf(e) !== 'CHAT_CONTACT_EXISTS') throw e;
+      if (code !== 'CHAT_CONTACT_EXISTS') throw e;
       m.notes.push(`${this.toString()}: already a contact`);
     }
   }
