@@ -13,6 +13,7 @@ import { shownWithToken } from './modelObserve';
 /** Every text sent in a model run carries this, so a scan of the files can find plaintext. */
 export const CANARY = 'PARLEY-CANARY';
 
+/** A device in the model: open (profile running), online (network), current (not revoked). */
 export interface ModelDevice {
   readonly name: string;
   readonly account: number;
@@ -21,6 +22,7 @@ export interface ModelDevice {
   current: boolean;
 }
 
+/** A text as the model expects it: where it must show, its latest body, whether it was deleted. */
 export interface ModelText {
   readonly token: string;
   readonly id: string;
@@ -34,6 +36,7 @@ export interface ModelText {
   edits: number;
 }
 
+/** The whole model of one scenario. */
 export interface Model {
   readonly devices: ModelDevice[];
   /** `a>b`: account a added account b. */
@@ -47,6 +50,7 @@ export interface Model {
 /** Most devices linked in one scenario (linking is one of the slow commands). */
 export const MAX_LINKS = 2;
 
+/** Three accounts with one open, online device each, no contacts, no texts. */
 export function initialModel(): Model {
   return {
     devices: ACCOUNT_NAMES.map((n, i) => ({ name: `${n[0]}1`, account: i, open: true, online: true, current: true })),

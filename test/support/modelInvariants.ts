@@ -22,8 +22,10 @@ export const INVARIANTS = {
   canary: 'no plaintext in any file under the profile dirs and the relay data dir',
 } as const;
 
+/** The name of one invariant (a key of INVARIANTS). */
 export type InvariantName = keyof typeof INVARIANTS;
 
+/** One broken invariant, with what was seen. */
 export interface Violation {
   readonly invariant: InvariantName;
   readonly detail: string;

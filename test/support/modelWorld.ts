@@ -144,8 +144,13 @@ export class World {
     const m = d.messenger;
     if (!m) return;
     d.messenger = null;
-    if (m.revoked) await m.revoked;
-    else await m.close();
+    if (m.revoked) {
+      await m.revoked;
+      return;
+    }
+    // Today an envelope whose handler starts after close() stopped the link waits RELAY_ONLINE_WAIT_MS (15 s)
+    // for a connection that never comes; the run notes such a slow command.
+    await m.close();
   }
 
   setOnline(name: string, online: boolean): void {
