@@ -210,6 +210,10 @@ export const DELIVERY_DEADLINE_MS = 24 * 3_600_000;
 export const PENDING_EFFECT_TTL_MS = 7 * 86_400_000;
 /** Most waiting effects kept (oldest dropped first); bounds what a peer can make us hold. */
 export const PENDING_EFFECTS_MAX = 5_000;
+/** Content logged this long before a contact's device was added (by its list) still goes to it: covers clock skew between devices. */
+export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
+/** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */
+export const DEFERRED_RETRY_MS = 2_000;
 /** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */
 export const RELAY_SEND_WAIT_MS = 5_000;
 

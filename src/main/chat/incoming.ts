@@ -24,7 +24,8 @@ import { ContentHint, EnvelopeKind, unseal, type Unsealed } from '../messaging/s
 import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
-import { errorCode, flushOutbox, recipientsOf, refreshDevices, resendTo, sendContent } from './outgoing';
+import { adoptContactDevices, errorCode, flushOutbox, recipientsOf, refreshDevices, resendTo, sendContent } from './outgoing';
+import type { NewDevice } from './lateDevices';
 import { applyOwnContent } from './sync';
 import { unknownName } from './contactsRepo';
 import { verifyKeyChange } from '../account/rotation';
@@ -40,7 +41,7 @@ export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.
  * checked by the client). Returns the fresh list's device ids, or null when
  * the stored list already vouched for the device.
  */
-async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string[] | null> {
+async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<readonly NewDevice[] | null> {
   if (a.accountId === ctx.keys.accountId) {
     const known = () => ctx.store.directory.ownDevices().some((d) => d.deviceId === a.deviceId);
     if (known()) return null;
@@ -53,9 +54,9 @@ async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string
   if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return null;
   const client = ctx.link.client;
   if (!client) throw new ChatError('CHAT_OFFLINE', 'The sender’s device list cannot be checked while offline.');
-  const ids = (await client.getDeviceList(a.accountId)).devices.map((d) => d.deviceId);
-  if (!ids.includes(a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
-  return ids;
+  const devices = (await client.getDeviceList(a.accountId)).devices;
+  if (!devices.some((d) => d.deviceId === a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
+  return devices;
 }
 
 /** Creates the contact and conversation for a first message from someone who added us. */
@@ -114,6 +115,8 @@ type Outcome =
       readonly refresh: readonly string[];
       readonly conversationId: string;
       readonly changed: ReadonlySet<string>;
+      /** The sender account's list, fetched because the sender device was new to us (adopted after the sender is released). */
+      readonly freshDevices: readonly NewDevice[] | null;
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
@@ -123,11 +126,15 @@ function reject(ctx: ChatContext, m: IncomingMessage, reason: string, from?: Pro
   return { kind: 'done' };
 }
 
-/** Handles one envelope from the relay; resolves after the commit and the ack. */
-export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<void> {
+/**
+ * Handles one envelope from the relay; resolves after the commit and the
+ * ack with 'done', or with 'deferred' when it was left on the relay (the
+ * sender's device list could not be checked now).
+ */
+export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<'done' | 'deferred'> {
   if (ctx.store.delivery.isProcessed(m.id)) {
     await ack(ctx, [m.id]);
-    return;
+    return 'done';
   }
   let opened: Unsealed;
   try {
@@ -135,19 +142,20 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
   } catch (e) {
     reject(ctx, m, errorCode(e));
     await ack(ctx, [m.id]);
-    return;
+    return 'done';
   }
   const from = { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) };
   const outcome = await ctx.sessions.hold([from], () => receive(ctx, m, opened, from));
-  if (outcome.kind === 'later') return;
+  if (outcome.kind === 'later') return 'deferred';
   await ack(ctx, [m.id]);
   await afterCommit(ctx, outcome);
+  return 'done';
 }
 
 /** Runs holding the sender device: vouch, decrypt, commit. */
 async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress): Promise<Outcome> {
   const { store } = ctx;
-  let freshDevices: string[] | null;
+  let freshDevices: readonly NewDevice[] | null;
   try {
     freshDevices = await vouchSender(ctx, from);
   } catch (e) {
@@ -205,7 +213,7 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
       conversationId = applied.conversationId ?? conversationId;
     } else {
       message = applyContent(ctx, from, content, ctx.now(), changed);
-      if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
+      if (freshDevices && !ctx.contacts.get(from.accountId)) freshDevices = null;
     }
     store.delivery.commitReceive(commit);
     const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
@@ -217,7 +225,7 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
     }
   }).immediate();
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
-  return { kind: 'content', from, content, message, refresh, conversationId, changed };
+  return { kind: 'content', from, content, message, refresh, conversationId, changed, freshDevices };
 }
 
 /**
@@ -266,7 +274,8 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
     return;
   }
   if (o.kind !== 'content') return;
-  const { from, content, message, refresh, conversationId, changed } = o;
+  const { from, content, message, refresh, conversationId, changed, freshDevices } = o;
+  if (freshDevices) await adoptContactDevices(ctx, from.accountId, freshDevices);
   const own = from.accountId === ctx.keys.accountId;
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
   if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();

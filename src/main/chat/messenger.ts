@@ -32,7 +32,8 @@ import { DeviceKeys } from './keys';
 import { createProfile, linkProfile, restoreProfile, profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile, type PrekeyUpload } from './newProfile';
 import { errorCode, flushOutbox, flushUnsent, recipientsOf, refreshDevices, sendContent } from './outgoing';
 import { SessionLayer } from '../session/sessionLayer';
-import { DELIVERY_DEADLINE_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import type { IncomingMessage } from '../relayClient/client';
 import { parseContent, type Content } from '../../shared/wire/content';
 import type { NewMessage } from '../store';
 import { adoptList, knownListVersion, listOwnDevices, signNextList, storedList, type OwnDevice } from './ownDevices';
@@ -100,15 +101,7 @@ export class Messenger {
         void this.#wipe();
         return true;
       },
-      onMessage: (m) => {
-        // Envelopes can arrive while authentication completes: handle them, in order, once the link is online.
-        this.#incoming = this.#incoming
-          .then(async () => {
-            await this.#link.online(RELAY_ONLINE_WAIT_MS);
-            await handleIncoming(this.#ctx, m);
-          })
-          .catch(() => undefined);
-      },
+      onMessage: (m) => this.#receive(m),
     });
     const audit: ChatContext['audit'] = (kind, detail) => {
       if (store.db.open) store.audit.record(kind, detail);
@@ -225,12 +218,31 @@ export class Messenger {
     }
     await ack(this.#ctx, this.store.delivery.pendingAcks());
     if (d.setting(SETTING.announce) === '1') {
-      d.setSetting(SETTING.announce, '0');
+      // Cleared only once the announcement is committed to the outbox: a close in between announces on the next start.
       await announceDevices(this.#ctx);
+      d.setSetting(SETTING.announce, '0');
     }
     await flushOutbox(this.#ctx);
     await flushUnsent(this.#ctx);
     await this.#prekeys.online(client);
+  }
+
+  /**
+   * Envelopes can arrive while authentication completes: handle them, in
+   * order, once the link is online. One whose sender could not be checked
+   * now stays on the relay and is tried again after DEFERRED_RETRY_MS while
+   * online (the relay offers it again only on the next connection).
+   */
+  #receive(m: IncomingMessage): void {
+    this.#incoming = this.#incoming
+      .then(async () => {
+        if (!(await this.#link.online(RELAY_ONLINE_WAIT_MS)) || !this.store.db.open) return;
+        if ((await handleIncoming(this.#ctx, m)) === 'deferred') {
+          const t = setTimeout(() => this.#receive(m), DEFERRED_RETRY_MS);
+          t.unref();
+        }
+      })
+      .catch((e: unknown) => this.#ctx.audit('envelope.deferred', { reason: errorCode(e) }));
   }
 
   /** Waits until the relay connection is up (or the timeout passes). */
@@ -382,7 +394,9 @@ export class Messenger {
       return repo.get(sameName.accountId)!;
     }
     this.store.db.transaction(() => {
-      repo.insert({ accountId, name: trimmed, relayUrl: invite.relayUrl }, Date.now());
+      // Their profile message may have made the contact while we fetched the list: the name the user chose wins.
+      if (repo.get(accountId)) repo.rename(accountId, trimmed);
+      else repo.insert({ accountId, name: trimmed, relayUrl: invite.relayUrl }, Date.now());
       repo.setDevices(accountId, list.devices.map((d) => d.deviceId));
       this.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: trimmed, expireTimerMs: null });
     })();
@@ -617,6 +631,8 @@ export class Messenger {
     const record = decodeAccountRecord(this.store.directory.account()!.keyMaterial);
     const linked = await provisionNewDevice(this.#ctx, { code, historyDays, dir: this.store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, onProgress });
     this.#ctx.events.devicesChanged();
+    // Contacts learn of the new device from us too, in case it closes before announcing itself.
+    await announceDevices(this.#ctx).catch((e: unknown) => this.#ctx.audit('delivery.failed', { reason: errorCode(e) }));
     return linked;
   }
 

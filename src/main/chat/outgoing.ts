@@ -17,7 +17,8 @@ import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage, OutboxEntry } from '../store';
 import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
-import { refreshOwnList } from './ownDevices';
+import { refreshOwnList, storedList } from './ownDevices';
+import { forwardToNewDevices, type NewDevice } from './lateDevices';
 import { ContentHint } from '../messaging/sealedSender';
 import type { ChatContext } from './context';
 
@@ -216,16 +217,28 @@ async function doFlush(ctx: ChatContext): Promise<void> {
 /** Fetches the current device list of an account we write to and records it; returns the listed device ids. */
 export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
   if (accountId === ctx.keys.accountId) {
-    await refreshOwnList(ctx.store, ctx.keys, client);
+    const { added } = await refreshOwnList(ctx.store, ctx.keys, client);
+    const listed = storedList(ctx.store)?.devices ?? [];
+    await forwardToNewDevices(ctx, accountId, listed.filter((d) => added.includes(d.deviceId)));
     return ctx.store.directory.ownDevices().map((d) => d.deviceId);
   }
-  const ids = (await client.getDeviceList(accountId)).devices.map((d) => d.deviceId);
+  const list = (await client.getDeviceList(accountId)).devices;
+  await adoptContactDevices(ctx, accountId, list);
+  return list.map((d) => d.deviceId);
+}
+
+/**
+ * Records a contact's verified device list: sessions with devices it no
+ * longer names go, and devices new to us get what we sent them late.
+ */
+export async function adoptContactDevices(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): Promise<void> {
+  const ids = list.map((d) => d.deviceId);
   const before = ctx.contacts.devices(accountId);
   ctx.store.db.transaction(() => {
     ctx.contacts.setDevices(accountId, ids);
     for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
   })();
-  return ids;
+  if (before.length > 0) await forwardToNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId)));
 }
 
 /** Removes outbox entries for devices no longer in their account's list; returns how many went. */

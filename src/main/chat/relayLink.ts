@@ -39,7 +39,7 @@ export class RelayLink {
   #stopped = true;
   #attempt = 0;
   #timer: NodeJS.Timeout | null = null;
-  #waiters: ((c: RelayClient) => void)[] = [];
+  #waiters: ((c: RelayClient | null) => void)[] = [];
 
   readonly #o: { -readonly [K in keyof RelayLinkOptions]: RelayLinkOptions[K] };
 
@@ -73,12 +73,13 @@ export class RelayLink {
   online(timeoutMs: number): Promise<RelayClient | null> {
     const c = this.client;
     if (c) return Promise.resolve(c);
+    if (this.#stopped) return Promise.resolve(null);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== done);
         resolve(null);
       }, timeoutMs);
-      const done = (client: RelayClient) => {
+      const done = (client: RelayClient | null) => {
         clearTimeout(t);
         resolve(client);
       };
@@ -151,6 +152,10 @@ export class RelayLink {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    // Whoever waits for the connection learns now that it is not coming (a close must not wait out their timeouts).
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w(null);
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const c = this.#client;

@@ -56,6 +56,25 @@ export class RepairRepo {
     return (prep(this.db, 'SELECT content FROM resend_log WHERE message_id = ? ORDER BY id DESC').pluck().all(messageId) as Uint8Array[]).map((c) => new Uint8Array(c));
   }
 
+  /**
+   * Distinct contents logged for any device of `accountId` since `since`,
+   * oldest first (one row per message or content): what a device of that
+   * account we learned of late should still get.
+   */
+  recentForAccount(accountId: string, since: number, limit: number): ResendEntry[] {
+    const rows = prep(this.db, `SELECT id, recipient, content, message_id, resent, created_at FROM resend_log
+      WHERE recipient >= ? AND recipient < ? AND created_at >= ? ORDER BY id LIMIT ?`).all(`${accountId}.`, `${accountId}/`, since, limit) as ResendRow[];
+    const seen = new Set<string>();
+    const out: ResendEntry[] = [];
+    for (const r of rows) {
+      const key = r.message_id ?? Buffer.from(r.content).toString('base64');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(toEntry(r));
+    }
+    return out;
+  }
+
   /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
   unsent(limit: number): ResendEntry[] {
     return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')
