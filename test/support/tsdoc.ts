@@ -43,7 +43,8 @@ function declaredNames(node: ts.Statement): string[] {
  * Every exported top-level declaration of one file that lacks TSDoc. Local
  * `export { a, b }` groups count as documented when the group or each
  * declaration is; re-exports from other modules are checked where they are
- * declared. Later overload signatures share the first one's comment.
+ * declared. A declaration right after one of the same name (overloads, a
+ * schema and its inferred type) shares the first one's comment.
  */
 export function undocumentedExports(file: string, text: string): MissingDoc[] {
   const kind = file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
@@ -53,12 +54,15 @@ export function undocumentedExports(file: string, text: string): MissingDoc[] {
   const missing: MissingDoc[] = [];
   const report = (node: ts.Node, name: string) =>
     missing.push({ file, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, name });
-  let previous: ts.Statement | undefined;
+  let previous: string[] = [];
   for (const s of source.statements) {
-    const overload =
-      ts.isFunctionDeclaration(s) && previous && ts.isFunctionDeclaration(previous) && previous.name?.text === s.name?.text;
-    previous = s;
-    if (overload) continue;
+    const names = ts.isExportDeclaration(s) || ts.isExportAssignment(s) ? [] : declaredNames(s);
+    // A declaration right after one of the same name (an overload, or the type
+    // of a schema: `const X = z.object(…); type X = z.infer<typeof X>`) is one
+    // merged symbol and shares the first declaration's comment.
+    const merged = names.length === 1 && previous.length === 1 && names[0] === previous[0] && names[0] !== 'default';
+    previous = names;
+    if (merged) continue;
     if (isExported(s)) {
       if (!hasTsDoc(s, source)) for (const name of declaredNames(s)) report(s, name);
     } else if (ts.isExportDeclaration(s) && !s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause)) {

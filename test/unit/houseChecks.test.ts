@@ -29,7 +29,7 @@ describe('the TSDoc check', () => {
     expect(names('src/x.ts', text)).toEqual(['bare', 'lined', 'second', 'Empty', 'Plain', 'Alias', 'default']);
   });
 
-  it('accepts TSDoc directly above, on the export group, on the declaration a group names, and on the first overload', () => {
+  it('accepts TSDoc directly above, on the export group, on the declaration a group names, and on the first of merged declarations (overloads, a schema and its type)', () => {
     const text = [
       '/** Adds one. */',
       'export function inc(n: number): number { return n + 1; }',
@@ -44,6 +44,9 @@ describe('the TSDoc check', () => {
       'export function parse(x: string): number;',
       'export function parse(x: number): number;',
       'export function parse(x: string | number): number { return Number(x); }',
+      '/** A point, as a schema and as its type. */',
+      'export const Point = z.object({ x: z.number() });',
+      'export type Point = z.infer<typeof Point>;',
       "export * from './elsewhere';",
       "export { d } from './elsewhere';",
       'function internal(): void {}',
@@ -52,8 +55,10 @@ describe('the TSDoc check', () => {
     expect(names('src/x.ts', text)).toEqual([]);
   });
 
-  it('flags a name in an export group whose declaration has no TSDoc', () => {
+  it('flags a name in an export group whose declaration has no TSDoc, and a type whose namesake is not next to it', () => {
     expect(names('src/x.tsx', 'const hidden = 1;\nexport { hidden };')).toEqual(['hidden']);
+    const apart = '/** A schema. */\nexport const S = z.string();\nconst other = 1;\nexport type S = z.infer<typeof S>;';
+    expect(names('src/x.ts', apart)).toEqual(['S']);
   });
 });
 
