@@ -5,9 +5,12 @@
 import { ParleyError } from '../shared/errors';
 import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
 
+/** Why the command line was refused: bad usage, or no passphrase available. */
 export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
+/** The error parseArgs and the passphrase prompt raise. */
 export class CliError extends ParleyError<CliErrorCode> {}
 
+/** One parsed CLI command and its arguments. */
 export type Command =
   | { readonly name: 'init'; readonly displayName: string }
   | { readonly name: 'invite' }
@@ -28,6 +31,7 @@ export type Command =
   | { readonly name: 'audit'; readonly limit: number }
   | { readonly name: 'health'; readonly contactName: string };
 
+/** The parsed command line: data directory, relay, output mode and the command. */
 export interface CliArgs {
   readonly dataDir: string;
   readonly relayUrl: string | null;
@@ -35,6 +39,7 @@ export interface CliArgs {
   readonly command: Command;
 }
 
+/** The help text `parley` prints on a usage error. */
 export const USAGE = `usage: parley --data DIR [--relay ws://HOST:PORT] [--json] COMMAND
 commands:
   init --name NAME              create an account (prints the invite and the recovery phrase once)
@@ -101,6 +106,7 @@ function one(rest: string[], what: string): string {
   return v!;
 }
 
+/** Parses `parley` arguments into flags and one command; throws CliError('CLI_USAGE') on anything else. */
 export function parseArgs(argv: readonly string[]): CliArgs {
   const rest = [...argv];
   const dataDir = takeFlag(rest, '--data');

@@ -46,6 +46,7 @@ async function sendFile(messenger: Messenger, conversationId: string, file: stri
   return messenger.finishAttachment(upload);
 }
 
+/** What the CLI needs from its process: environment, output, passphrase prompt, stop signal and stdin (tests pass their own). */
 export interface CliIo {
   readonly env: Record<string, string | undefined>;
   out(line: string): void;
@@ -60,6 +61,7 @@ export interface CliIo {
 
 const CONNECT_WAIT_MS = 5_000;
 
+/** Runs one `parley` command and returns its exit status; errors are printed (as JSON with --json), never thrown. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let args: CliArgs | null = null;
   try {

@@ -6,6 +6,7 @@ import type { RelayMetrics } from './metrics';
 import type { TokenBuckets } from './rateLimit';
 import type { DeviceKey, QueuedMessage, RelayStore } from './store/types';
 
+/** The limits one relay instance enforces; DEFAULT_LIMITS takes them from src/shared/constants.ts, tests may lower them. */
 export interface RelayLimits {
   readonly maxFrameBytes: number;
   readonly maxConnectionsPerIp: number;
@@ -46,6 +47,7 @@ export interface LiveSession {
   prekeysLow(counts: PrekeyCounts): void;
 }
 
+/** Everything the handlers of one relay instance share: store, metrics, log, limits, rate-limit buckets and live sessions. */
 export interface RelayContext {
   readonly store: RelayStore;
   readonly metrics: RelayMetrics;
@@ -81,6 +83,7 @@ export async function hasDevice(ctx: RelayContext, accountId: string, deviceId: 
   return (await currentDevices(ctx, accountId))?.has(deviceId) ?? false;
 }
 
+/** The device ids in an account's current signed list (cached per account), or null when it has none. */
 export async function currentDevices(ctx: RelayContext, accountId: string): Promise<ReadonlySet<string> | null> {
   const cached = ctx.deviceCache.get(accountId);
   if (cached) return cached;

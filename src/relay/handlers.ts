@@ -20,6 +20,7 @@ function requireAuth(s: Session): { accountId: string; deviceId: string; deviceK
   return s.state;
 }
 
+/** Hex SHA-256, how the relay stores bearer tokens: a leaked database does not leak usable tokens. */
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** Stores a verified list if newer; the store revokes the devices it removed, and its event closes their connections. */
@@ -201,6 +202,7 @@ export async function deliverProvisioning(ctx: RelayContext, channelId: string):
   ch.session.deliverProvisioning(channelId, payload);
 }
 
+/** Runs one authenticated (or auth) request frame and returns the response body; refusals throw RelayError. */
 export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFrame): Promise<unknown> {
   switch (f.type) {
     case 'auth':

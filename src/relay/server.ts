@@ -20,6 +20,7 @@ import { openSqliteStore } from './store/sqlite';
 import type { RelayStore } from './store/types';
 import { sodiumReady } from './verify';
 
+/** How to start a relay: where it listens, where it keeps data, which store, TLS, limits and logging. */
 export interface RelayOptions {
   readonly port?: number;
   readonly host?: string;
@@ -34,6 +35,7 @@ export interface RelayOptions {
   readonly logLevel?: string;
 }
 
+/** A started relay: its URLs and port, its shared context, and how to stop it. */
 export interface RunningRelay {
   /** ws:// or wss:// URL of the WebSocket endpoint. */
   readonly url: string;
@@ -44,6 +46,7 @@ export interface RunningRelay {
   close(): Promise<void>;
 }
 
+/** The limits a relay runs with unless options override them, all from src/shared/constants.ts. */
 export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameBytes: C.RELAY_MAX_FRAME_BYTES,
   maxConnectionsPerIp: C.RELAY_MAX_CONNECTIONS_PER_IP,
@@ -73,6 +76,7 @@ async function openStore(options: RelayOptions): Promise<RelayStore> {
   return openSqliteStore({ dataDir: options.dataDir, durability: options.durability ?? 'normal' });
 }
 
+/** Starts one relay instance (HTTP and WebSocket on one port) and resolves once it listens. */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await sodiumReady;
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -195,6 +195,7 @@ export const CONTENT_PAD_BLOCK = 160;
 export const DISAPPEARING_CHOICES = [30, 300, 3600, 86_400, 604_800] as const;
 /** Reconnect backoff to the relay: first wait and ceiling. */
 export const RECONNECT_BASE_MS = 500;
+/** Ceiling of that backoff: a relay that is down is retried at least twice a minute. */
 export const RECONNECT_MAX_MS = 30_000;
 
 // ── Delivery and repair (src/main/session, src/main/chat) ─────────────────────

@@ -34,12 +34,14 @@ function replyOf<K extends keyof Replies>(type: K, body: unknown): z.infer<Repli
   return r.data as z.infer<Replies[K]>;
 }
 
+/** A message the relay delivered: its id (to ack), server time and envelope. */
 export interface IncomingMessage {
   readonly id: string;
   readonly ts: number;
   readonly envelope: Uint8Array;
 }
 
+/** Options of a relay connection: request timeout and extra trusted certificates. */
 export interface RelayClientOptions {
   /** Per-request timeout. */
   readonly timeoutMs?: number;
@@ -47,6 +49,7 @@ export interface RelayClientOptions {
   readonly ca?: string | Uint8Array;
 }
 
+/** One authenticated WebSocket connection to a relay: requests matched to replies, pushed messages and acks; it does not reconnect by itself. */
 export class RelayClient {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (b: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();

@@ -3,8 +3,10 @@ import { ParleyError } from '../../shared/errors';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { RelayErrorCode } from '../../shared/wire/relay';
 
+/** Why a relay call failed: the relay's own codes, or a local one (closed, timeout, bad list or response, HTTP). */
 export type RelayClientErrorCode = RelayErrorCode | 'CLOSED' | 'TIMEOUT' | 'BAD_DEVICE_LIST' | 'STALE_DEVICE_LIST' | 'BAD_RESPONSE' | 'HTTP';
 
+/** The typed error every relay-client failure raises. */
 export class RelayClientError extends ParleyError<RelayClientErrorCode> {
   /**
    * With DEVICE_REVOKED: the signed list the relay sent as proof, well formed

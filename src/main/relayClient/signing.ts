@@ -12,12 +12,14 @@ export interface SigningKey {
   readonly secretKey: Uint8Array;
 }
 
+/** A new random Ed25519 signing key. */
 export async function generateSigningKey(): Promise<SigningKey> {
   await sodium.ready;
   const kp = sodium.crypto_sign_keypair();
   return { id: toBase64Url(kp.publicKey), secretKey: kp.privateKey };
 }
 
+/** Signs a device list at `version` with the account key (devices sorted into their canonical order). */
 export function signDeviceList(account: SigningKey, version: number, devices: readonly DeviceEntry[]): SignedDeviceList {
   const list = { accountId: account.id, version, devices: canonicalDevices(devices) };
   const encoded = deviceListSignedBytes(list);
@@ -53,11 +55,13 @@ export function confirmRevocation(list: unknown, accountPublicKey: Uint8Array, d
   return l.version > knownVersion && !l.devices.some((d) => d.deviceId === deviceId) && deviceListVerifies(l);
 }
 
+/** Signs a one-time or signed prekey with the device key, in the relay's wire form. */
 export function signPrekey(device: SigningKey, kind: PreKeyKind, keyId: number, publicKey: Uint8Array): WirePrekey {
   const sig = sodium.crypto_sign_detached(prekeySignatureMessage(kind, keyId, publicKey), device.secretKey);
   return { keyId, publicKey: toBase64Url(publicKey), signature: toBase64Url(sig) };
 }
 
+/** Signs the relay's auth challenge for this host and nonce with the device key. */
 export function signChallenge(host: string, nonce: Uint8Array, account: string, device: SigningKey): string {
   const accountKey = publicKeyFromId(account);
   const deviceKey = publicKeyFromId(device.id);

@@ -2,6 +2,7 @@
 import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
 
+/** One attachment's row: its message, type, size, name, where the encrypted file lies, and its (unsealed) key and digest. */
 export interface Attachment {
   readonly id: string;
   readonly messageId: string;
@@ -15,6 +16,7 @@ export interface Attachment {
 
 interface Row { id: string; message_id: string; content_type: string; size: number; file_name: string | null; local_path: string | null; key: Uint8Array; digest: Uint8Array }
 
+/** Attachment rows; keys are sealed at rest. */
 export class AttachmentRepo {
   constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
 

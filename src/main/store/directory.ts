@@ -2,11 +2,13 @@
 import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
 
+/** A contact as the directory stores it: account id and display name. */
 export interface Contact {
   readonly accountId: string;
   readonly displayName: string;
 }
 
+/** Account, own devices, contacts and settings rows; account key material is sealed. */
 export class Directory {
   constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
 

@@ -2,6 +2,7 @@
 import { STORE_EXPIRY_BATCH, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { MessageRepo } from './messages';
 
+/** Runs the disappearing-message deletion every STORE_EXPIRY_INTERVAL_MS and reports how many messages went. */
 export class ExpiryTimer {
   #timer: ReturnType<typeof setInterval> | null = null;
 

@@ -8,13 +8,16 @@ import { STORE_EXPIRY_BATCH, STORE_MAX_PAGE_SIZE, STORE_MAX_SEARCH_RESULTS } fro
 import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 
+/** Whether a message was received (in) or sent by this account (out). */
 export type MessageDirection = 'in' | 'out';
+/** Where a sent message stands, from queued to read, or failed. */
 export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 const DELIVERY_STATES: ReadonlySet<string> = new Set(['queued', 'sent', 'delivered', 'read', 'failed']);
 
 /** A normal message, or the row shown where an authenticated envelope could not be decrypted (repaired in place by a resend). */
 export type MessageKind = 'text' | 'undecryptable';
 
+/** A message to insert. */
 export interface NewMessage {
   readonly id: string;
   readonly conversationId: string;
@@ -30,6 +33,7 @@ export interface NewMessage {
   readonly kind?: MessageKind | undefined;
 }
 
+/** A stored message, with its unread, edited and deleted state. */
 export interface Message extends NewMessage {
   readonly kind: MessageKind;
   readonly unread: boolean;
@@ -37,6 +41,7 @@ export interface Message extends NewMessage {
   readonly deletedAt: number | null;
 }
 
+/** A stored conversation: its kind, peer, title, disappearing timer and last activity. */
 export interface Conversation {
   readonly id: string;
   readonly kind: 'direct' | 'group';
@@ -75,6 +80,7 @@ export function ftsQuery(input: string, phrase: boolean): string {
   return phrase ? `"${words.join(' ')}"` : words.map((w) => `"${w}"`).join(' ');
 }
 
+/** Conversations and messages: paging, search, unread counts, edits, deletes and expiry. */
 export class MessageRepo {
   constructor(private readonly db: SqliteDatabase) {}
 

@@ -265,6 +265,7 @@ CREATE INDEX pending_effects_target ON pending_effects(target);
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
 export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
 
+/** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

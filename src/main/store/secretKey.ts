@@ -2,8 +2,10 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { StoreError } from './errors';
 
+/** Length of the database key and its subkeys. */
 export const DB_KEY_BYTES = 32;
 
+/** The database key (or a subkey): redacted when printed, zeroed on dispose. */
 export class SecretKey {
   #bytes: Uint8Array | null;
   constructor(bytes: Uint8Array) {

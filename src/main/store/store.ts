@@ -28,7 +28,9 @@ import { migrate } from './schema';
 import { Sealer } from './seal';
 import { SecretKey } from './secretKey';
 
+/** File name of the encrypted database in the data directory. */
 export const DB_FILE = 'parley.db';
+/** File name of the key file in the data directory. */
 export const KEY_FILE = 'parley.keys';
 const SEAL_CONTEXT = 'parleysl';
 const SEAL_ID_SETTING = 'store.sealKeyId';
@@ -48,6 +50,7 @@ const SEALED: readonly { table: string; col: string; key: string; pk: string }[]
   { table: 'attachments', col: 'key', key: 'id', pk: 'id' },
 ];
 
+/** How to unlock a store: its directory, a passphrase or the keychain, and options for tests. */
 export interface UnlockOptions extends DatabaseOpenOptions {
   readonly dir: string;
   readonly passphrase?: string | undefined;
@@ -57,6 +60,7 @@ export interface UnlockOptions extends DatabaseOpenOptions {
   readonly clock?: (() => number) | undefined;
 }
 
+/** This device's encrypted local store: the database and its repositories, opened with the unwrapped key. */
 export class LocalStore {
   readonly protocol: SqliteProtocolStores;
   readonly messages: MessageRepo;

@@ -22,6 +22,7 @@ import { AttachmentDto, Id, SessionDto, TransferProgressDto } from './dto';
 export * from './dto';
 export { AppInfoSchema, ConnectionStateSchema, type AppInfo, type ConnectionState } from './calls';
 
+/** Every call the renderer may make, with its request and response schemas. */
 export const calls = {
   ...appCalls,
   ...accountCalls,
@@ -33,6 +34,7 @@ export const calls = {
   ...securityCalls,
 } as const;
 
+/** Every event main may push to the renderer, with its payload schema. */
 export const events = {
   /** The relay connection changed state. */
   connectionState: ConnectionStateSchema,
@@ -56,23 +58,34 @@ export const events = {
   devicesChanged: z.object({}),
 } as const;
 
+/** The type of the call table. */
 export type Calls = typeof calls;
+/** The name of one call. */
 export type CallName = keyof Calls;
+/** The name of one event. */
 export type EventName = keyof typeof events;
+/** What the renderer passes to call K (before defaults are applied). */
 export type CallRequest<K extends CallName> = z.input<Calls[K]['request']>;
+/** What main's handler for call K receives, after the schema parsed it. */
 export type ParsedRequest<K extends CallName> = z.output<Calls[K]['request']>;
+/** What call K resolves to. */
 export type CallResponse<K extends CallName> = z.output<Calls[K]['response']>;
+/** What event K carries. */
 export type EventPayload<K extends EventName> = z.output<(typeof events)[K]>;
 
+/** Every call name, in table order. */
 export const CALL_NAMES = Object.keys(calls) as CallName[];
+/** Every event name, in table order. */
 export const EVENT_NAMES = Object.keys(events) as EventName[];
 
 /** The IPC channel a call travels on. Only the preload and the shell use it. */
 export const callChannel = (name: CallName): string => `parley:call:${name}`;
+/** The IPC channel an event travels on. Only the preload and the shell use it. */
 export const eventChannel = (name: EventName): string => `parley:event:${name}`;
 
 /** `connectionState` → `onConnectionState`. */
 export type SubscriberName<K extends EventName> = `on${Capitalize<K>}`;
+/** The `window.parley` key that subscribes to an event: `connectionState` → `onConnectionState`. */
 export const subscriberName = <K extends EventName>(name: K): SubscriberName<K> =>
   `on${name.charAt(0).toUpperCase()}${name.slice(1)}` as SubscriberName<K>;
 

@@ -16,14 +16,18 @@ import { ParleyError } from '../errors';
 import { checkedCodeVersion, decodeCheckedCode, encodeCheckedCode, type CheckedCodeSpec } from './checkedCode';
 import { concatBytes, utf8Bytes } from './encoding';
 
+/** The text prefix of a link code. */
 export const LINK_PREFIX = 'parleylink1';
+/** The current link code version; older versions are refused with LINK_VERSION. */
 export const LINK_CODE_VERSION = 2;
 const ID_BYTES = 16;
 const KEY_BYTES = 32;
 const NAME_AT = ID_BYTES + 2 * KEY_BYTES;
 const SPEC: CheckedCodeSpec = { prefix: LINK_PREFIX, version: LINK_CODE_VERSION, bodyBytes: NAME_AT + LINK_DEVICE_NAME_MAX_BYTES };
 
+/** Why a link code was refused: malformed, mistyped (checksum) or from another version. */
 export type LinkCodeErrorCode = 'LINK_MALFORMED' | 'LINK_CHECKSUM' | 'LINK_VERSION';
+/** The error `decodeLinkCode` and `encodeLinkCode` raise. */
 export class LinkCodeError extends ParleyError<LinkCodeErrorCode> {}
 
 const PROBLEMS = {
@@ -33,6 +37,7 @@ const PROBLEMS = {
 } as const;
 const OLDER = 'This link code comes from an older Parley that this version cannot link; update the new device and show its new link code.';
 
+/** What a new device's link code carries: the channel to wait on, the keys to encrypt to and sign, and its name. */
 export interface LinkCode {
   readonly provisioningId: Uint8Array;
   /** The new device's ephemeral X25519 public key: the provisioning payload is encrypted to it. */
@@ -54,6 +59,7 @@ function validName(name: string, bytes: Uint8Array): boolean {
 
 const malformed = (message: string): LinkCodeError => new LinkCodeError('LINK_MALFORMED', message);
 
+/** Encodes a new device's link code for its QR code and text field. */
 export function encodeLinkCode(link: LinkCode): string {
   const name = utf8Bytes(link.deviceName);
   if (!validName(link.deviceName, name)) {
@@ -83,6 +89,7 @@ function decodeName(field: Uint8Array): string | null {
   return validName(name, field.subarray(0, end)) ? name : null;
 }
 
+/** Decodes a link code scanned or pasted on the existing device. */
 export function decodeLinkCode(text: string): LinkCode {
   const r = decodeCheckedCode(SPEC, text);
   if (r === 'version') {

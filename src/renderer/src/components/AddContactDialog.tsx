@@ -7,6 +7,7 @@ import { QrImage } from './QrImage';
 import { QrSources } from './QrSources';
 import { Field } from './Field';
 
+/** Dialog that shows this account's invite (code and QR) and adds a contact from theirs. */
 export function AddContactDialog({ onClose }: { onClose: () => void }) {
   const invite = useStore(selectInvite);
   const error = useStore(selectContactError);

@@ -8,6 +8,7 @@ import { Icon } from './Icon';
 
 const TYPING_REFRESH_MS = 3000;
 
+/** The message input of a conversation: text, reply and edit modes, attachments and typing signals; disabled while `blocked`. */
 export function Composer({ conversationId, blocked }: { conversationId: string; blocked: boolean }) {
   const [text, setText] = useState('');
   const replyTo = useStore(selectReplyTo);

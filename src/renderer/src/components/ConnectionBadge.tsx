@@ -1,6 +1,7 @@
 import { useStore } from '../store/root';
 import { selectConnection, selectConnectionLabel } from '../store/app/selectors';
 
+/** Shows the relay connection state (and the reconnect countdown) in the sidebar. */
 export function ConnectionBadge() {
   const label = useStore(selectConnectionLabel);
   const connection = useStore(selectConnection);

@@ -4,6 +4,7 @@ import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
 import type { ContactsSlice } from './state';
 
+/** The contacts slice: the contact list, the invite, adding, renaming and verifying contacts. */
 export const createContactsSlice: StateCreator<RootState, [], [], ContactsSlice> = (set, get) => ({
   contacts: [],
   invite: null,

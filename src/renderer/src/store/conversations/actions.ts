@@ -5,6 +5,7 @@ import type { ConversationsSlice } from './state';
 
 const LIST_LIMIT = 200;
 
+/** The conversations slice: the list, the selected conversation, typing and timers. */
 export const createConversationsSlice: StateCreator<RootState, [], [], ConversationsSlice> = (set, get) => ({
   conversations: [],
   selectedConversationId: null,

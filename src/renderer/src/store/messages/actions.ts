@@ -25,6 +25,7 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** The messages slice: loaded pages per conversation, sending, reacting, editing, deleting and files. */
 export const createMessagesSlice: StateCreator<RootState, [], [], MessagesSlice> = (set, get) => ({
   messages: {},
   replyTo: null,

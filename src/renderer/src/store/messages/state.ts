@@ -1,6 +1,7 @@
 import type { Cursor, MessageDto } from '../../../../shared/contract';
 import type { UiError } from '../types';
 
+/** The loaded messages of one conversation and where the next older page starts. */
 export interface ConversationMessages {
   /** Oldest first. */
   readonly items: readonly MessageDto[];
@@ -9,6 +10,7 @@ export interface ConversationMessages {
   readonly loadingOlder: boolean;
 }
 
+/** State and actions of the messages slice. */
 export interface MessagesSlice {
   readonly messages: Readonly<Record<string, ConversationMessages>>;
   readonly replyTo: MessageDto | null;

@@ -13,6 +13,7 @@ function follow(prev: SessionDto | null, session: SessionDto): Partial<RootState
   return removed ? { ...ACCOUNT_DATA_RESET, session, deviceRemoved: true } : { session };
 }
 
+/** The session slice: creating, unlocking and locking the account, and the recovery phrase shown once. */
 export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> = (set, get) => {
   /** Runs one session step with the busy flag set; a failure becomes `sessionError` and `false`. */
   const step = async (work: () => Promise<void>, onError?: () => Promise<void>): Promise<boolean> => {
