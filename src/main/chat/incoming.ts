@@ -284,7 +284,8 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) ctx.events.devicesChanged();
   const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
   if (message && text?.attachment) ctx.fetchAttachment(conversationId, message.id, `${message.id}-0`, text.attachment);
-  if (refresh.length > 0 && client) void refreshAll(ctx, client, refresh);
+  // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
+  if (refresh.length > 0 && client) await refreshAll(ctx, client, refresh);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
     if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {
