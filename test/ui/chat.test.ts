@@ -73,7 +73,10 @@ describe('chatting in the app', () => {
   it('costs the sender at most two round trips per message and the open reader one, with every row pushed', async () => {
     // Both have the conversation open. Let the previous test's calls finish, then count from zero.
     await ann.page.waitForTimeout(500);
-    for (const w of [ann, ben]) (w.calls.length = 0, w.events.length = 0);
+    for (const w of [ann, ben]) {
+      w.calls.length = 0;
+      w.events.length = 0;
+    }
     await composer(ann.page).fill('Counting round trips');
     await composer(ann.page).press('Enter');
     await bubble(ben.page, 'Counting round trips').waitFor();
