@@ -88,7 +88,6 @@ describe('chatting in the app', () => {
     await ann.page.waitForTimeout(1_000);
     await ann.screenshot('chat-round-trips-sender');
     await ben.screenshot('chat-round-trips-reader');
-    console.log('round trips', JSON.stringify({ sender: ann.calls, reader: ben.calls, senderEvents: ann.events, readerEvents: ben.events }));
     // Sender: "typing" on the first keystroke, then the send; delivered and read arrive as pushed rows.
     expect(ann.calls).toEqual(['setTyping', 'sendMessage']);
     // Reader: the one call that marks the message read (and sends the read receipt); the message row, the list row and typing are pushed.
