@@ -183,6 +183,10 @@ export const ATTACHMENT_IPC_CHUNK_BYTES = 128 * 1024;
 export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
 /** Messages fetched per page in the chat view; one screen plus overscan. */
 export const MESSAGE_PAGE_SIZE = 50;
+/** Conversations in the sidebar list (and in each pushed list order); more than anyone scrolls through, one query. */
+export const CONVERSATION_LIST_LIMIT = 200;
+/** Most message rows one messagesChanged event carries; a bigger burst (history import, mass expiry) costs the same as re-reading one page, so the event asks for that instead. */
+export const EVENT_MAX_MESSAGE_ROWS = MESSAGE_PAGE_SIZE;
 /** First unlock retry wait after a wrong passphrase; doubles per failure. */
 export const UNLOCK_BACKOFF_BASE_MS = 1_000;
 /** Longest unlock retry wait; stops guessing without locking the owner out for long. */

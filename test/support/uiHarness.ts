@@ -28,6 +28,10 @@ export interface AppWindow {
   readonly context: BrowserContext;
   /** Page errors and console errors seen so far. */
   readonly errors: string[];
+  /** Every call the page made (one IPC round trip each), by name, in order; a test may empty it. */
+  readonly calls: string[];
+  /** Every main → renderer event delivered from the core, with its payload size in bytes as JSON; a test may empty it. */
+  readonly events: { readonly name: EventName; readonly bytes: number }[];
   screenshot(name: string): Promise<string>;
   /** Delivers a main → renderer event as main would (for tests that need a state on screen that passes too fast to see). */
   deliver<K extends EventName>(name: K, payload: EventPayload<K>): Promise<void>;
@@ -76,6 +80,8 @@ export async function openApp(
     viewport: options.viewport ?? { width: 1120, height: 760 },
   });
   const errors: string[] = [];
+  const calls: string[] = [];
+  const events: { name: EventName; bytes: number }[] = [];
   const dispatch = createDispatcher(createHandlers(core), { trustedOrigin: TEST_APP_ORIGIN });
 
   // Nothing leaves the machine: everything not served below is aborted.
@@ -102,6 +108,7 @@ export async function openApp(
   );
 
   await context.exposeBinding('__parleyInvoke', async (source, name: string, payload: unknown) => {
+    calls.push(name);
     await options.beforeCall?.(name);
     return dispatch(name, payload, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() });
   });
@@ -118,6 +125,7 @@ export async function openApp(
   const deliver = (name: string, payload: unknown) =>
     page.evaluate(([n, p]) => (window as unknown as { __parleyDeliver(n: string, p: unknown): void }).__parleyDeliver(n, p), [name, payload] as const);
   const unsubscribe = core.events.subscribe((name, payload) => {
+    events.push({ name, bytes: JSON.stringify(payload).length });
     void deliver(name, payload).catch(() => {});
   });
   await page.goto(`${TEST_APP_ORIGIN}/index.html`);
@@ -126,6 +134,8 @@ export async function openApp(
     page,
     context,
     errors,
+    calls,
+    events,
     async screenshot(name: string) {
       mkdirSync(screenshotsDir, { recursive: true });
       const file = path.join(screenshotsDir, `${name}.png`);

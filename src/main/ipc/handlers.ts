@@ -11,6 +11,7 @@ import { fromBase64Url } from '../../shared/wire/encoding';
 import { ChatError } from '../chat/errors';
 import { sessionHealth } from '../chat/health';
 import type { HandlerTable } from './dispatch';
+import { CONVERSATION_LIST_LIMIT } from '../../shared/constants';
 
 function decodeChunk(b64: string): Uint8Array {
   const std = b64.replace(/\+/gu, '-').replace(/\//gu, '_').replace(/=+$/u, '');
@@ -70,7 +71,7 @@ export function createHandlers(core: Core): HandlerTable {
     setDisappearingTimer: async (r) => {
       const messenger = m();
       await messenger.setDisappearingTimer(r.conversationId, r.seconds);
-      const view = conversationViews(messenger, 200).find((c) => c.id === r.conversationId);
+      const view = conversationViews(messenger, CONVERSATION_LIST_LIMIT).find((c) => c.id === r.conversationId);
       if (!view) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such conversation.');
       return view;
     },

@@ -17,7 +17,8 @@ import {
   securityCalls,
   settingsCalls,
 } from './calls';
-import { AttachmentDto, Id, SessionDto, TransferProgressDto } from './dto';
+import { CONVERSATION_LIST_LIMIT, EVENT_MAX_MESSAGE_ROWS } from '../constants';
+import { AttachmentDto, ContactDto, ConversationDto, Id, MessageDto, SessionDto, TransferProgressDto } from './dto';
 
 export * from './dto';
 export { AppInfoSchema, ConnectionStateSchema, type AppInfo, type ConnectionState } from './calls';
@@ -42,12 +43,29 @@ export const events = {
   sessionChanged: SessionDto,
   /** Account creation progress, step by step. */
   onboardingProgress: z.object({ step: z.enum(['keys', 'store', 'register', 'prekeys', 'done']), label: z.string() }),
-  /** Contacts were added or changed (trust, identity). */
-  contactsChanged: z.object({}),
-  /** Conversation list order, previews or unread counts changed. */
-  conversationsChanged: z.object({}),
-  /** Messages in one conversation were added, changed or removed. */
-  messagesChanged: z.object({ conversationId: Id, messageIds: z.array(Id) }),
+  /** Contacts were added or changed (trust, identity): the whole contact list as it now is (`reload`: read it with listContacts instead). */
+  contactsChanged: z.object({ contacts: z.array(ContactDto), reload: z.boolean() }),
+  /**
+   * Conversation list order, previews or unread counts changed. Carries the
+   * rows that changed since the previous push and the complete list order;
+   * an id in `order` the renderer does not hold, or `reload`, means "read the list again".
+   */
+  conversationsChanged: z.object({
+    changed: z.array(ConversationDto).max(CONVERSATION_LIST_LIMIT),
+    order: z.array(Id).max(CONVERSATION_LIST_LIMIT),
+    reload: z.boolean(),
+  }),
+  /**
+   * Messages in one conversation were added, changed or removed: the rows as
+   * they now are, and the ids that no longer exist. `reload` (a burst larger
+   * than one event carries, or rows that could not be read) means "read the newest page again".
+   */
+  messagesChanged: z.object({
+    conversationId: Id,
+    messages: z.array(MessageDto).max(EVENT_MAX_MESSAGE_ROWS),
+    removedIds: z.array(Id).max(EVENT_MAX_MESSAGE_ROWS),
+    reload: z.boolean(),
+  }),
   /** The other side started or stopped typing. */
   typing: z.object({ conversationId: Id, typing: z.boolean() }),
   /** Upload or download progress of an attachment. */

@@ -20,7 +20,8 @@ export interface MessagesSlice {
   readonly messageError: UiError | null;
   loadLatestMessages(conversationId: string): Promise<void>;
   loadOlderMessages(conversationId: string): Promise<void>;
-  refreshMessages(conversationId: string, ids: readonly string[]): Promise<void>;
+  /** Re-reads the newest page (when a change was too large to push). */
+  refreshMessages(conversationId: string): Promise<void>;
   sendText(conversationId: string, text: string): Promise<boolean>;
   react(messageId: string, emoji: string | null): Promise<void>;
   /** Sends a "not delivered" message again. */
