@@ -24,7 +24,7 @@ import { ContentHint, EnvelopeKind, unseal, type Unsealed } from '../messaging/s
 import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
-import { adoptContactDevices, errorCode, flushOutbox, recipientsOf, refreshDevices, resendTo, sendContent } from './outgoing';
+import { adoptContactDevices, errorCode, flushOutbox, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
 import type { NewDevice } from './lateDevices';
 import { applyOwnContent } from './sync';
 import { unknownName } from './contactsRepo';
@@ -216,6 +216,7 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
       if (freshDevices && !ctx.contacts.get(from.accountId)) freshDevices = null;
     }
     store.delivery.commitReceive(commit);
+    if (!own && message && content.type === 'text') store.repairs.oweReceipt(message.id, conversationId);
     const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
     const a = text?.attachment ?? null;
     const key = a ? fromBase64Url(a.key) : null;
@@ -295,9 +296,8 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
     ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
-    // Delivery receipt, end-to-end encrypted like any content; queued after the sender device is released.
-    const to = recipientsOf(ctx, from.accountId).filter((r) => r.accountId === from.accountId);
-    await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: [message.id], sentAt: ctx.now() });
+    // The delivery receipt was owed in the receive transaction; it is queued now the sender device is released.
+    await sendOwedReceipts(ctx);
     if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 }

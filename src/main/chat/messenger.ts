@@ -30,7 +30,7 @@ import { ChatError } from './errors';
 import { handleIncoming, ack } from './incoming';
 import { DeviceKeys } from './keys';
 import { createProfile, linkProfile, restoreProfile, profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile, type PrekeyUpload } from './newProfile';
-import { errorCode, flushOutbox, flushUnsent, recipientsOf, refreshDevices, sendContent } from './outgoing';
+import { errorCode, flushOutbox, flushUnsent, recipientsOf, refreshDevices, sendContent, sendOwedReceipts } from './outgoing';
 import { SessionLayer } from '../session/sessionLayer';
 import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
@@ -222,6 +222,7 @@ export class Messenger {
       await announceDevices(this.#ctx);
       d.setSetting(SETTING.announce, '0');
     }
+    await sendOwedReceipts(this.#ctx);
     await flushOutbox(this.#ctx);
     await flushUnsent(this.#ctx);
     await this.#prekeys.online(client);

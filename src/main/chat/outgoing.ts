@@ -11,6 +11,9 @@
  * crash or an offline spell resends.
  */
 import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+
+/** Most message ids one delivery receipt names (the content schema's bound). */
+const RECEIPT_BATCH = 500;
 import { toBase64Url } from '../../shared/wire/encoding';
 import { encodeContent, parseContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
 import { addressKey, type ProtocolAddress } from '../protocol';
@@ -63,12 +66,29 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
  */
 export async function sendContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string, messageId?: string,
+  inSameTransaction?: () => void,
 ): Promise<void> {
   const targets = recipients.filter((r) => !(r.accountId === ctx.keys.accountId && r.deviceId === ctx.keys.deviceId));
   await ctx.sessions.hold(targets, async () => {
     for (const t of targets) await ctx.sessions.establish(t);
-    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null);
+    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, inSameTransaction);
   });
+}
+
+/**
+ * Sends the delivery receipts owed for stored messages, one receipt per
+ * conversation for up to 500 messages; each is forgotten in the transaction
+ * that queues it. Runs after each receive, on each connection and on the
+ * upkeep tick, so a crash between storing a message and answering it only
+ * delays the receipt.
+ */
+export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
+  for (const [conversationId, ids] of ctx.store.repairs.owedReceipts(RECEIPT_BATCH)) {
+    const to = recipientsOf(ctx, conversationId).filter((r) => r.accountId === conversationId);
+    await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() }, undefined, conversationId, undefined, () =>
+      ctx.store.repairs.settleReceipts(ids),
+    );
+  }
 }
 
 /**
@@ -77,6 +97,7 @@ export async function sendContent(
  */
 function queueContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
+  inSameTransaction?: () => void,
 ): void {
   const plaintext = encodeContent(content);
   const ownContent = forOwnDevice(content, conversation);
@@ -96,6 +117,7 @@ function queueContent(
     }
     store.delivery.commitSend({ message, messageId, outbox });
     store.repairs.logSent(logged);
+    inSameTransaction?.();
   }).immediate();
 }
 

@@ -105,6 +105,25 @@ export class RepairRepo {
     return rows.sort((a, b) => a.id - b.id).map((r) => ({ conversationId: r.conversation_id, sender: r.sender, fromDevice: r.from_device, content: new Uint8Array(r.content) }));
   }
 
+  /** Records, inside the receive transaction, that a delivery receipt is owed for a stored message (sent even if we crash before sending it). */
+  oweReceipt(messageId: string, conversationId: string): void {
+    prep(this.db, 'INSERT OR IGNORE INTO owed_receipts (message_id, conversation_id, created_at) VALUES (?, ?, ?)').run(messageId, conversationId, this.clock());
+  }
+
+  /** Owed delivery receipts by conversation, oldest first, at most `limit` ids in all. */
+  owedReceipts(limit: number): Map<string, string[]> {
+    const rows = prep(this.db, 'SELECT message_id AS m, conversation_id AS c FROM owed_receipts ORDER BY created_at, message_id LIMIT ?').all(limit) as { m: string; c: string }[];
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.m]);
+    return out;
+  }
+
+  /** Forgets owed receipts once they are queued (call in the transaction that queues them). */
+  settleReceipts(messageIds: readonly string[]): void {
+    const del = prep(this.db, 'DELETE FROM owed_receipts WHERE message_id = ?');
+    for (const id of messageIds) del.run(id);
+  }
+
   /** Drops resend entries and waiting effects past their age or count bounds; returns how many rows went. */
   prune(now = this.clock()): number {
     let n = prep(this.db, 'DELETE FROM resend_log WHERE created_at < ?').run(now - RESEND_LOG_TTL_MS).changes;

@@ -260,6 +260,11 @@ CREATE TABLE pending_effects (
   received_at INTEGER NOT NULL
 );
 CREATE INDEX pending_effects_target ON pending_effects(target);
+CREATE TABLE owed_receipts (
+  message_id TEXT PRIMARY KEY,           -- a contact's message we stored and owe a delivery receipt for
+  conversation_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
