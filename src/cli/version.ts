@@ -1,0 +1,20 @@
+/**
+ * `parley --version [--json]`: recognised before anything heavy is loaded,
+ * so this module imports nothing.
+ */
+
+/** What `--version` asks for: the plain version or one JSON object. */
+export interface VersionRequest {
+  readonly json: boolean;
+}
+
+/**
+ * The version request when argv is `--version`, optionally with `--json`,
+ * and nothing else; null otherwise (a command, where `--version` could be
+ * the text of a message).
+ */
+export function versionRequest(argv: readonly string[]): VersionRequest | null {
+  if (!argv.includes('--version')) return null;
+  if (!argv.every((a) => a === '--version' || a === '--json')) return null;
+  return { json: argv.includes('--json') };
+}
