@@ -12,7 +12,7 @@ export async function runCompiled(entry, name) {
   const file = path.join(root, 'out/node', entry);
   if (!existsSync(file)) {
     const message = `${name} is not built yet: run \`npm run build\` (or just \`npm run build:node\`) in ${root}.`;
-    console.error(process.argv.includes('--json') ? JSON.stringify({ error: 'CLI_NOT_BUILT', message }) : `${name}: ${message}`);
+    console.error(process.argv.includes('--json') ? JSON.stringify({ error: 'CLI_NOT_BUILT', message }) : message);
     process.exit(1);
   }
   await import(pathToFileURL(file).href);
