@@ -43,6 +43,8 @@ function previousOutputs() {
   }
 }
 
+const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli/main.ts', relay: 'src/relay/main.ts' },
@@ -57,6 +59,8 @@ const result = await build({
   packages: 'external',
   tsconfig: 'tsconfig.node.json',
   legalComments: 'none',
+  // `parley --version` (src/cli/version.ts), inlined so it needs no file read.
+  define: { PARLEY_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
   write: false,
 });

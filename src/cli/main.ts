@@ -1,11 +1,11 @@
 /**
  * `parley` entry point: wires process I/O to runCli. `--version` answers from
  * this module alone; the core (libsodium, SQLite, the relay client) is
- * imported only for a command, so the version prints in a few tens of ms.
+ * imported only for a command, so the version prints in a few ms
+ * more than Node's own start.
  */
 import { createInterface } from 'node:readline';
-import { version } from '../../package.json';
-import { versionRequest } from './version';
+import { VERSION, versionRequest } from './version';
 
 function readPassphrase(): Promise<string | null> {
   if (!process.stdin.isTTY) return Promise.resolve(null);
@@ -35,7 +35,7 @@ async function readStdin(): Promise<string> {
 async function run(argv: readonly string[]): Promise<number> {
   const request = versionRequest(argv);
   if (request !== null) {
-    process.stdout.write(`${request.json ? JSON.stringify({ version }) : version}\n`);
+    process.stdout.write(`${request.json ? JSON.stringify({ version: VERSION }) : VERSION}\n`);
     return 0;
   }
   const stopSignal = new Promise<void>((resolve) => {

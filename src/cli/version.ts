@@ -3,6 +3,12 @@
  * so this module imports nothing.
  */
 
+/** Replaced by package.json's version when scripts/build-node.mjs compiles the CLI. */
+declare const PARLEY_VERSION: string | undefined;
+
+/** The package version; sources run without the build (through tsx) have none. */
+export const VERSION = typeof PARLEY_VERSION === 'string' ? PARLEY_VERSION : 'unbuilt';
+
 /** What `--version` asks for: the plain version or one JSON object. */
 export interface VersionRequest {
   readonly json: boolean;
