@@ -27,6 +27,7 @@ for (const [label, cmd, args] of [
   ['typecheck (tests and benchmarks)', bin('tsc'), ['-p', 'tsconfig.test.json', '--noEmit']],
   ['lint', bin('eslint'), ['--max-warnings', '0', '.']],
   ['build', bin('electron-vite'), ['build']],
+  ['build (CLI and relay)', process.execPath, ['scripts/build-node.mjs']],
 ]) {
   const status = step(label, cmd, args);
   if (status !== 0) {

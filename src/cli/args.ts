@@ -41,6 +41,7 @@ export interface CliArgs {
 
 /** The help text `parley` prints on a usage error. */
 export const USAGE = `usage: parley --data DIR [--relay ws://HOST:PORT] [--json] COMMAND
+       parley --version [--json]
 commands:
   init --name NAME              create an account (prints the invite and the recovery phrase once)
   invite                        print your invite code
