@@ -30,6 +30,8 @@ export const AUDIT_KINDS = [
   'backup.written',
   'backup.restored',
   'store.rekeyed',
+  'key_operation.confirmed',
+  'key_operation.refused',
 ] as const;
 
 /** One kind of audit event. */
@@ -83,6 +85,8 @@ export const AUDIT_DETAIL_KEYS = [
   'segments',
   /** Messages written or restored (a count, never content). */
   'messages',
+  /** A guarded key operation (`phrase.show`, `phrase.rotate`, `link.accept`, `device.revoke`, `export`). */
+  'operation',
 ] as const;
 
 /** A key an audit detail may use. */

@@ -17,6 +17,7 @@ import { createDispatcher } from '../../src/main/ipc/dispatch';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { mimeType, resolveAppPath } from '../../src/main/security/appProtocol';
 import { rendererOut, screenshotsDir } from './paths';
+import { SAYS_YES, ScriptedConfirmer } from './scriptedConfirmer';
 
 /** The origin the renderer is served from in tests (the shell uses app://parley). */
 export const TEST_APP_ORIGIN = 'https://parley.test';
@@ -32,6 +33,8 @@ export interface AppWindow {
   readonly calls: string[];
   /** Every main → renderer event delivered from the core, with its payload size in bytes as JSON; a test may empty it. */
   readonly events: { readonly name: EventName; readonly bytes: number }[];
+  /** The user at main's confirmation dialogs (phrase, link, revoke): says yes with the test passphrase unless a test scripts otherwise. */
+  readonly confirmer: ScriptedConfirmer;
   screenshot(name: string): Promise<string>;
   /** Delivers a main → renderer event as main would (for tests that need a state on screen that passes too fast to see). */
   deliver<K extends EventName>(name: K, payload: EventPayload<K>): Promise<void>;
@@ -73,6 +76,8 @@ export async function openApp(
     viewport?: { width: number; height: number };
     /** Awaited before each call is dispatched: lets a test hold a call in flight (to see the screen while it runs). */
     beforeCall?: (name: string) => Promise<void> | undefined;
+    /** The user at main's confirmation dialogs (default: says yes with the test passphrase). */
+    confirmer?: ScriptedConfirmer;
   } = {},
 ): Promise<AppWindow> {
   const context = await browser.newContext({
@@ -82,7 +87,8 @@ export async function openApp(
   const errors: string[] = [];
   const calls: string[] = [];
   const events: { name: EventName; bytes: number }[] = [];
-  const dispatch = createDispatcher(createHandlers(core), { trustedOrigin: TEST_APP_ORIGIN });
+  const confirmer = options.confirmer ?? new ScriptedConfirmer(SAYS_YES);
+  const dispatch = createDispatcher(createHandlers(core, confirmer), { trustedOrigin: TEST_APP_ORIGIN });
 
   // Nothing leaves the machine: everything not served below is aborted.
   await context.route('**/*', (route) => route.abort());
@@ -136,6 +142,7 @@ export async function openApp(
     errors,
     calls,
     events,
+    confirmer,
     async screenshot(name: string) {
       mkdirSync(screenshotsDir, { recursive: true });
       const file = path.join(screenshotsDir, `${name}.png`);

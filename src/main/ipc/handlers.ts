@@ -12,6 +12,9 @@ import { ChatError } from '../chat/errors';
 import { sessionHealth } from '../chat/health';
 import type { HandlerTable } from './dispatch';
 import { CONVERSATION_LIST_LIMIT } from '../../shared/constants';
+import type { Confirmer } from '../security/confirm';
+import { ConfirmGate } from '../app/confirmGate';
+import { KeyOperations } from '../app/keyOperations';
 
 function decodeChunk(b64: string): Uint8Array {
   const std = b64.replace(/\+/gu, '-').replace(/\//gu, '_').replace(/=+$/u, '');
@@ -20,16 +23,22 @@ function decodeChunk(b64: string): Uint8Array {
   return bytes;
 }
 
-export function createHandlers(core: Core): HandlerTable {
+/**
+ * The handler table over one core. `confirmer` asks the user, outside the
+ * renderer, before the guarded key operations (phrase, link, revoke) run.
+ */
+export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
   const s = core.session;
   const m = () => s.require();
+  const gate = new ConfirmGate(confirmer, core.options.dataDir, (kind, detail) => s.messenger?.store.audit.record(kind, detail));
+  const guarded = new KeyOperations(s, gate);
   return {
     getAppInfo: () => readAppInfo(core.options.identity),
     getConnectionState: () => core.connection.current,
 
     getSession: () => s.status(),
     createAccount: (r) => s.create(r),
-    getPendingRecoveryPhrase: () => s.pendingPhrase(),
+    getPendingRecoveryPhrase: () => guarded.showPendingPhrase(),
     confirmRecoveryPhrase: (r) => (s.confirmPhrase(r.answers), {}),
     unlock: async (r) => (await s.unlock(r.passphrase), {}),
     lock: async () => (await s.lock(), {}),
@@ -98,13 +107,13 @@ export function createHandlers(core: Core): HandlerTable {
       return { link, expiresAt, qrSvg: await qrSvg(link) };
     },
     cancelLink: () => (s.cancelLink(), {}),
-    rotateRecoveryPhrase: () => s.rotatePhrase(),
+    rotateRecoveryPhrase: () => guarded.rotatePhrase(),
     restoreAccount: (r) => s.restore(r),
     listDevices: () => m().devices().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
     inspectLink: (r) => ({ deviceName: m().inspectLink(r.link).deviceName }),
     acceptLink: (r) =>
-      m().acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
-    revokeDevice: async (r) => (await m().revokeDevice(r.deviceId), {}),
+      guarded.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
+    revokeDevice: async (r) => (await guarded.revokeDevice(r.deviceId), {}),
     getBackupStatus: () => m().backupStatus(),
     backupNow: () => m().backupNow(),
     auditLog: (r) => {

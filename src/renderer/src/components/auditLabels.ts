@@ -25,6 +25,8 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'backup.written': 'Backup written',
   'backup.restored': 'Backup restored',
   'store.rekeyed': 'Local database re-keyed',
+  'key_operation.confirmed': 'A key operation was confirmed in Parley’s own dialog',
+  'key_operation.refused': 'A key operation was refused (not confirmed)',
 };
 
 /** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */
