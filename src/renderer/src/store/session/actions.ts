@@ -65,6 +65,8 @@ export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> =
       return showNewPhrase(() => parley.rotateRecoveryPhrase());
     },
     async loadPendingPhrase() {
+      set({ sessionError: null });
+      // Main asks the user in its own dialog first; the words live only in this slice (never persisted) until confirmed.
       const r = await parley.getPendingRecoveryPhrase();
       if (r.ok) set({ pendingPhrase: r.value });
       else set({ sessionError: { code: r.code, message: r.message } });
