@@ -215,6 +215,10 @@ export const DELIVERY_DEADLINE_MS = 24 * 3_600_000;
 export const PENDING_EFFECT_TTL_MS = 7 * 86_400_000;
 /** Most waiting effects kept (oldest dropped first); bounds what a peer can make us hold. */
 export const PENDING_EFFECTS_MAX = 5_000;
+/** First wait before content for a device with no session yet (no bundle: still linking) is tried again; doubles per failure. */
+export const UNSENT_RETRY_BASE_MS = 1_000;
+/** Longest wait between such tries; bounds how late a message to a new device can be, and the bundle fetches it costs. */
+export const UNSENT_RETRY_MAX_MS = 5 * 60_000;
 /** Content logged this long before a contact's device was added (by its list) still goes to it: covers clock skew between devices. */
 export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */

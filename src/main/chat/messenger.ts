@@ -268,6 +268,8 @@ export class Messenger {
   #maintain(): void {
     if (!this.store.db.open) return;
     this.expireMessages();
+    // Content waiting for a device's first session is tried every tick (each device backs off on its own).
+    if (this.#link.client && this.store.repairs.hasUnsent()) void flushUnsent(this.#ctx).catch((e: unknown) => this.#ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
     this.store.repairs.prune();
     this.checkDeliveries();

@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -127,12 +127,22 @@ function queueContent(
  * the next call (on each connection and on the maintenance tick).
  */
 export async function flushUnsent(ctx: ChatContext): Promise<number> {
-  const entries = ctx.store.repairs.unsent(RELAY_MAX_SEND_RECIPIENTS);
+  const backoff = unsentBackoff.get(ctx) ?? new Map<string, { next: number; wait: number }>();
+  unsentBackoff.set(ctx, backoff);
+  const now = ctx.now();
+  const entries = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => (backoff.get(e.recipient)?.next ?? 0) <= now);
   let sent = 0;
   for (const e of entries) {
     const to = parseAddress(e.recipient);
+    if ((backoff.get(e.recipient)?.next ?? 0) > now) continue;
     await ctx.sessions.hold([to], async () => {
-      if (!(await ctx.sessions.establish(to))) return;
+      if (!(await ctx.sessions.establish(to))) {
+        // No bundle yet (a device still linking), offline or refused: try this device again later, doubling the wait.
+        const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(e.recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
+        backoff.set(e.recipient, { next: ctx.now() + wait, wait });
+        return;
+      }
+      backoff.delete(e.recipient);
       ctx.store.db.transaction(() => {
         const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
         if (!sealed) return;
@@ -145,6 +155,9 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
   if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
   return sent;
 }
+
+/** Per profile: when each device without a session may be tried again (in memory: a restart retries at once). */
+const unsentBackoff = new WeakMap<ChatContext, Map<string, { next: number; wait: number }>>();
 
 /**
  * Answers a device's retry request: archives the session with it, makes a

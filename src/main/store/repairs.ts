@@ -75,6 +75,11 @@ export class RepairRepo {
     return out;
   }
 
+  /** True when some logged content still waits for a session with its device (cheap: a partial index). */
+  hasUnsent(): boolean {
+    return prep(this.db, 'SELECT 1 FROM resend_log WHERE digest IS NULL LIMIT 1').get() !== undefined;
+  }
+
   /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
   unsent(limit: number): ResendEntry[] {
     return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')

@@ -250,6 +250,7 @@ CREATE TABLE resend_log (
 );
 CREATE INDEX resend_log_digest ON resend_log(recipient, digest);
 CREATE INDEX resend_log_created ON resend_log(created_at);
+CREATE INDEX resend_log_unsent ON resend_log(id) WHERE digest IS NULL;
 CREATE TABLE pending_effects (
   id INTEGER PRIMARY KEY,
   target TEXT NOT NULL,                  -- the message id the effect applies to
