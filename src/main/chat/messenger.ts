@@ -115,7 +115,12 @@ export class Messenger {
       sessions: new SessionLayer({
         store,
         keys: () => this.#ctx.keys,
-        listed: (accountId) => (accountId === this.#ctx.keys.accountId ? store.directory.ownDevices().map((d) => d.deviceId) : contacts.devices(accountId)),
+        listed: (accountId) => {
+          const own = () => store.directory.ownDevices().map((d) => d.deviceId);
+          if (accountId === this.#ctx.keys.accountId) return own();
+          // Not a contact: an earlier account of ours (content queued before a phrase rotation still goes to our own devices).
+          return contacts.get(accountId) ? contacts.devices(accountId) : own();
+        },
         link: this.#link,
         audit,
         now: Date.now,

@@ -53,11 +53,19 @@ export class RelayLink {
 
   /** Reconnects as another account (after a phrase rotation); the device key stays. */
   async reauth(accountId: string, device: SigningKey): Promise<void> {
-    await this.stop();
-    this.#o.accountId = accountId;
-    this.#o.device = device;
+    // Waiters keep waiting: they get the connection under the new account (nothing in flight is dropped).
+    this.#switching = true;
+    try {
+      await this.#halt(false);
+      this.#o.accountId = accountId;
+      this.#o.device = device;
+    } finally {
+      this.#switching = false;
+    }
     this.start();
   }
+
+  #switching = false;
 
   get client(): RelayClient | null {
     return this.#client && !this.#client.closed ? this.#client : null;
@@ -73,7 +81,7 @@ export class RelayLink {
   online(timeoutMs: number): Promise<RelayClient | null> {
     const c = this.client;
     if (c) return Promise.resolve(c);
-    if (this.#stopped) return Promise.resolve(null);
+    if (this.#stopped && !this.#switching) return Promise.resolve(null);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== done);
@@ -150,12 +158,18 @@ export class RelayLink {
     }
   }
 
+  /** Stops for good (close): whoever waits for the connection learns now that it is not coming. */
   async stop(): Promise<void> {
+    await this.#halt(true);
+  }
+
+  async #halt(final: boolean): Promise<void> {
     this.#stopped = true;
-    // Whoever waits for the connection learns now that it is not coming (a close must not wait out their timeouts).
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w(null);
+    if (final) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w(null);
+    }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const c = this.#client;
