@@ -24,7 +24,7 @@ import { ContentHint, EnvelopeKind, unseal, type Unsealed } from '../messaging/s
 import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import { ChatError } from './errors';
-import { adoptContactDevices, errorCode, flushOutbox, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
+import { adoptContactDevices, errorCode, flushOutbox, nudgeUnsent, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
 import type { NewDevice } from './lateDevices';
 import { applyOwnContent } from './sync';
 import { unknownName } from './contactsRepo';
@@ -277,6 +277,7 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (o.kind !== 'content') return;
   const { from, content, message, refresh, conversationId, changed, freshDevices } = o;
   if (freshDevices) await adoptContactDevices(ctx, from.accountId, freshDevices);
+  await nudgeUnsent(ctx, from);
   const own = from.accountId === ctx.keys.accountId;
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
   if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();

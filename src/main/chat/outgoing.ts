@@ -160,6 +160,15 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
 const unsentBackoff = new WeakMap<ChatContext, Map<string, { next: number; wait: number }>>();
 
 /**
+ * A device we were backing off from just wrote to us, so it is up and has
+ * its prekeys on the relay: try what waits for it now.
+ */
+export async function nudgeUnsent(ctx: ChatContext, from: ProtocolAddress): Promise<void> {
+  if (!unsentBackoff.get(ctx)?.delete(addressKey(from))) return;
+  await flushUnsent(ctx);
+}
+
+/**
  * Answers a device's retry request: archives the session with it, makes a
  * fresh one from a new bundle, and sends the logged content again, naming
  * the digest it repairs. Bounded by MAX_RESENDS_PER_ENTRY per entry.
