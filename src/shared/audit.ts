@@ -30,6 +30,8 @@ export const AUDIT_KINDS = [
   'backup.written',
   'backup.restored',
   'store.rekeyed',
+  'relay.key_pinned',
+  'relay.key_refused',
 ] as const;
 
 /** One kind of audit event. */
@@ -83,6 +85,8 @@ export const AUDIT_DETAIL_KEYS = [
   'segments',
   /** Messages written or restored (a count, never content). */
   'messages',
+  /** A relay's identity key (base64url of the public key): pinned, refused or accepted. */
+  'relayKey',
 ] as const;
 
 /** A key an audit detail may use. */

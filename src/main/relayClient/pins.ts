@@ -69,3 +69,20 @@ export function relayKeyFromId(id: string): Uint8Array | null {
   const key = fromBase64Url(id);
   return key && key.length === RELAY_KEY_BYTES ? key : null;
 }
+
+/** Where a profile keeps its pins (the store's directory repository satisfies it). */
+export interface PinStorage {
+  relayKeyPin(relayId: string): Uint8Array | null;
+  setRelayKeyPin(relayId: string, key: Uint8Array): void;
+}
+
+/** RelayKeyPins over a profile's storage; `onPinned` hears every new pin (the app records it in the audit log). */
+export function storedPins(storage: PinStorage, onPinned: (relayId: string, key: Uint8Array) => void): RelayKeyPins {
+  return {
+    pinned: (id) => storage.relayKeyPin(id),
+    pin: (id, key) => {
+      storage.setRelayKeyPin(id, key);
+      onPinned(id, key);
+    },
+  };
+}

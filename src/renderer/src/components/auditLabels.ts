@@ -25,6 +25,8 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'backup.written': 'Backup written',
   'backup.restored': 'Backup restored',
   'store.rekeyed': 'Local database re-keyed',
+  'relay.key_pinned': 'Relay identity key pinned',
+  'relay.key_refused': 'Relay identity key did not match the pin (not signed in)',
 };
 
 /** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */
