@@ -124,6 +124,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       events,
     });
     try {
+      // Online first, so the relay key is pinned and the invite carries it (offline, the invite has no relay key).
+      await messenger.waitOnline(CONNECT_WAIT_MS);
       const words = phrase.split(' ');
       messenger.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
       print({ invite: messenger.invite(), phrase }, `Invite code: ${messenger.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
