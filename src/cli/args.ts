@@ -29,7 +29,9 @@ export type Command =
   | { readonly name: 'recover'; readonly deviceName: string }
   | { readonly name: 'backup' }
   | { readonly name: 'audit'; readonly limit: number }
-  | { readonly name: 'health'; readonly contactName: string };
+  | { readonly name: 'health'; readonly contactName: string }
+  | { readonly name: 'relay' }
+  | { readonly name: 'relay-trust'; readonly relayKey: string };
 
 /** The parsed command line: data directory, relay, output mode and the command. */
 export interface CliArgs {
@@ -58,6 +60,8 @@ commands:
   devices                       list this account's devices
   revoke ID                     remove a device from the account
   recover [--name DEVICE]       restore the account from the recovery phrase read from stdin
+  relay                         show the relay and the identity key pinned for it
+  relay trust KEY               accept the relay's new identity key (after checking it with its operator)
   backup --now                  write the encrypted backup now
   audit [--limit N]             print the audit log of key and session events, newest first
   health NAME                   show session health with each of a contact's devices
@@ -198,6 +202,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     case 'health':
       command = { name: 'health', contactName: one(rest, 'contact name') };
       break;
+    case 'relay': {
+      if (rest[0] !== 'trust') {
+        command = { name: 'relay' };
+        break;
+      }
+      rest.shift();
+      const relayKey = one(rest, 'relay key');
+      if (!/^[A-Za-z0-9_-]{43}$/u.test(relayKey)) usage('A relay key is 43 characters, as the warning or “relay” prints it.');
+      command = { name: 'relay-trust', relayKey };
+      break;
+    }
     default:
       return usage(`Unknown command “${verb}”.`);
   }

@@ -8,6 +8,7 @@ import { isParleyError } from '../shared/errors';
 import { DEFAULT_RELAY_URL } from '../shared/constants';
 import { Messenger } from '../main/chat/messenger';
 import type { ChatEvents } from '../main/chat/context';
+import type { ConnectionState } from '../shared/contract';
 import { CliInbox, undecryptableNotice } from './inbox';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
@@ -83,6 +84,17 @@ async function passphrase(io: CliIo): Promise<string> {
   return p;
 }
 
+/** Says once, on stderr, that the relay proved a key other than the pin (so nothing was signed) and how to accept it. */
+function relayKeyWarning(args: CliArgs, io: CliIo): (s: ConnectionState) => void {
+  let told = false;
+  return (s) => {
+    if (s.reason !== 'relayKeyChanged' || told) return;
+    told = true;
+    const message = `The relay at ${s.relay} presented a different identity key (${s.relayKey ?? '?'}) than the one pinned for it, so Parley did not sign in. Check the key with the relay's operator, then run “parley relay trust ${s.relayKey ?? 'KEY'}”.`;
+    io.err(args.json ? JSON.stringify({ warning: 'RELAY_KEY_CHANGED', relay: s.relay, relayKey: s.relayKey, message }) : `warning: ${message}`);
+  };
+}
+
 function printer(args: CliArgs, io: CliIo) {
   return (value: Record<string, unknown>, human: string) => io.out(args.json ? JSON.stringify(value) : human);
 }
@@ -112,6 +124,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       events,
     });
     try {
+      // Online first, so the relay key is pinned and the invite carries it (offline, the invite has no relay key).
+      await messenger.waitOnline(CONNECT_WAIT_MS);
       const words = phrase.split(' ');
       messenger.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
       print({ invite: messenger.invite(), phrase }, `Invite code: ${messenger.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
@@ -169,7 +183,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     return 0;
   }
 
-  const messenger = await Messenger.open({ dir: args.dataDir, passphrase: await passphrase(io), relayUrl: args.relayUrl ?? undefined, events });
+  const messenger = await Messenger.open({ dir: args.dataDir, passphrase: await passphrase(io), relayUrl: args.relayUrl ?? undefined, events, onConnection: relayKeyWarning(args, io) });
   try {
     switch (cmd.name) {
       case 'invite':
@@ -276,6 +290,16 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         for (const d of sessionHealth(messenger.store, c.accountId)) print({ name: c.name, ...d }, formatHealth(c.name, d));
         break;
       }
+      case 'relay':
+        print({ relay: messenger.relayUrl, relayKey: messenger.relayKeyPin() }, `${messenger.relayUrl}\tkey ${messenger.relayKeyPin() ?? '(none pinned yet)'}`);
+        break;
+      case 'relay-trust':
+      {
+        messenger.acceptRelayKey(cmd.relayKey);
+        const online = await messenger.waitOnline(CONNECT_WAIT_MS);
+        print({ relay: messenger.relayUrl, relayKey: cmd.relayKey, online }, `Trusting ${cmd.relayKey} for ${messenger.relayUrl}${online ? '; signed in.' : '; the relay is not reachable yet.'}`);
+      }
+        break;
       case 'search': {
         const names = new Map(messenger.contacts().map((c) => [c.accountId, c.name]));
         for (const m of messenger.search(cmd.text)) {

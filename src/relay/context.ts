@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
 import type { PrekeyCounts } from '../shared/wire/relay';
+import type { RelayIdentity } from './identity';
 import type { RelayMetrics } from './metrics';
 import type { TokenBuckets } from './rateLimit';
 import type { DeviceKey, QueuedMessage, RelayStore } from './store/types';
@@ -54,6 +55,8 @@ export interface RelayContext {
   readonly log: Logger;
   readonly limits: RelayLimits;
   readonly dataDir: string;
+  /** The relay's long-term identity key: signs every challenge, and device signatures must cover it. */
+  readonly identity: RelayIdentity;
   readonly sendBuckets: TokenBuckets;
   /** Per (requester device, target device) pair. */
   readonly bundleBuckets: TokenBuckets;

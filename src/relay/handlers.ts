@@ -35,7 +35,8 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
   const fail = (): never => {
     throw new RelayError('AUTH_FAILED', 'authentication failed');
   };
-  if (!verifyAuth(s.host, s.state.nonce, f.accountId, f.deviceId, f.signature)) fail();
+  // The signature must cover this relay's own key: one made for a challenge another relay issued (and a proxy forwarded) fails here.
+  if (!verifyAuth(ctx.identity.publicKey, s.host, s.state.nonce, f.accountId, f.deviceId, f.signature)) fail();
   if (f.deviceList) {
     const l = f.deviceList;
     if (l.accountId !== f.accountId || !l.devices.some((d) => d.deviceId === f.deviceId) || !verifyDeviceList(l)) fail();

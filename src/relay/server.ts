@@ -13,6 +13,7 @@ import * as C from '../shared/constants';
 import type { RelayContext, RelayLimits } from './context';
 import { deliverProvisioning } from './handlers';
 import { handleHttp } from './http';
+import { loadRelayIdentity } from './identity';
 import { RelayMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
 import { Session } from './session';
@@ -26,6 +27,12 @@ export interface RelayOptions {
   readonly host?: string;
   /** Data directory: the SQLite file (unless `db` is a PostgreSQL URL), attachments and backups. */
   readonly dataDir: string;
+  /**
+   * File holding the relay's identity key seed (32 bytes). Without it the key
+   * is `<dataDir>/relay-identity.key`, made on first start. Instances behind
+   * one URL must share one key.
+   */
+  readonly keyFile?: string;
   /** `postgres://…` to use PostgreSQL instead of the embedded SQLite store. */
   readonly db?: string;
   readonly durability?: 'normal' | 'full';
@@ -42,6 +49,8 @@ export interface RunningRelay {
   /** http:// or https:// base URL for HTTP routes. */
   readonly httpUrl: string;
   readonly port: number;
+  /** base64url of the relay's identity public key: what clients pin for its URL. */
+  readonly relayKey: string;
   readonly context: RelayContext;
   close(): Promise<void>;
 }
@@ -82,6 +91,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.logger ?? pino({ level: options.logLevel ?? 'info', base: { svc: 'parley-relay' } });
   fs.mkdirSync(options.dataDir, { recursive: true });
+  const identity = loadRelayIdentity(options.dataDir, options.keyFile);
   const store = await openStore(options);
   const ctx: RelayContext = {
     store,
@@ -89,6 +99,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     limits,
     dataDir: options.dataDir,
+    identity,
     sendBuckets: new TokenBuckets(limits.sendBucketSize, 1000 / limits.sendRefillPerSec),
     bundleBuckets: new TokenBuckets(limits.bundleBucketSize, limits.bundleRefillMs),
     bundleRequesterBuckets: new TokenBuckets(limits.bundleRequesterBucketSize, limits.bundleRequesterRefillMs),
@@ -196,6 +207,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     url: `ws${scheme}://${hostPart}:${addr.port}/v1/ws`,
     httpUrl: `http${scheme}://${hostPart}:${addr.port}`,
     port: addr.port,
+    relayKey: identity.keyId,
     context: ctx,
     close() {
       closed ??= (async () => {

@@ -66,7 +66,8 @@ export class Session implements LiveSession {
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', () => this.onClose());
-    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'challenge', nonce: toBase64Url(nonce) });
+    const relaySignature = toBase64Url(ctx.identity.signChallenge(nonce));
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'challenge', nonce: toBase64Url(nonce), relayKey: ctx.identity.keyId, relaySignature });
   }
 
   get accountId(): string | null {

@@ -35,10 +35,13 @@ export function verifyPrekey(deviceId: string, kind: PreKeyKind, key: WirePrekey
   return verify(key.signature, prekeySignatureMessage(kind, key.keyId, pub), deviceKey);
 }
 
-/** True when `signature` answers the relay's challenge for this host, nonce, account and device. */
-export function verifyAuth(host: string, nonce: Uint8Array, accountId: string, deviceId: string, signature: string): boolean {
+/**
+ * True when `signature` answers this relay's challenge: made over this relay's
+ * own identity key (`relayKey`), the host, the nonce, the account and the device.
+ */
+export function verifyAuth(relayKey: Uint8Array, host: string, nonce: Uint8Array, accountId: string, deviceId: string, signature: string): boolean {
   const accountKey = publicKeyFromId(accountId);
   const deviceKey = publicKeyFromId(deviceId);
   if (!accountKey || !deviceKey) return false;
-  return verify(signature, authChallengeBytes(host, nonce, accountKey, deviceKey), deviceKey);
+  return verify(signature, authChallengeBytes(relayKey, host, nonce, accountKey, deviceKey), deviceKey);
 }

@@ -32,6 +32,8 @@ export const AUDIT_KINDS = [
   'store.rekeyed',
   'key_operation.confirmed',
   'key_operation.refused',
+  'relay.key_pinned',
+  'relay.key_refused',
 ] as const;
 
 /** One kind of audit event. */
@@ -87,6 +89,8 @@ export const AUDIT_DETAIL_KEYS = [
   'messages',
   /** A guarded key operation (`phrase.show`, `phrase.rotate`, `link.accept`, `device.revoke`, `export`). */
   'operation',
+  /** A relay's identity key (base64url of the public key): pinned, refused or accepted. */
+  'relayKey',
 ] as const;
 
 /** A key an audit detail may use. */

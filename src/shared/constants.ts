@@ -147,6 +147,8 @@ export const RELAY_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 export const RELAY_BULK_TOKEN_TTL_MS = 5 * 60_000;
 /** Most messages one HTTP bulk fetch returns. */
 export const RELAY_BULK_FETCH_MAX = 1_000;
+/** File in the relay's data directory holding its identity key seed (32 bytes, mode 0600); instances behind one URL share it with --key. */
+export const RELAY_KEY_FILE = 'relay-identity.key';
 /** Wait before re-opening a dropped PostgreSQL LISTEN connection. */
 export const RELAY_LISTEN_RETRY_MS = 1_000;
 /** How often the relay deletes expired messages, attachments and channels. */

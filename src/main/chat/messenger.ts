@@ -16,6 +16,7 @@ import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
 import { moveContactAccount } from '../account/rotation';
 import { IdentityKeyPair } from '../protocol';
 import { confirmRevocation } from '../relayClient/signing';
+import { pinFromCode, relayKeyFromId, relayPinId, storedPins } from '../relayClient/pins';
 import { LocalStore, type Message } from '../store';
 import { inspectLink, provisionNewDevice, type ProvisionProgress } from '../linking/existingDevice';
 import { PrekeyUpkeep } from '../prekeys/upkeep';
@@ -94,7 +95,11 @@ export class Messenger {
       accountId: keys.accountId,
       device: keys.deviceSigner,
       registration: () => (store.directory.setting(SETTING_REGISTERED) === '1' ? undefined : this.#deviceList()),
-      onState: onConnection,
+      onState: (s) => {
+        if (s.reason === 'relayKeyChanged') this.#ctx.audit('relay.key_refused', { relayKey: s.relayKey ?? '', origin: 'relay' });
+        onConnection(s);
+      },
+      pins: storedPins(store.directory, (_id, key) => this.#ctx.audit('relay.key_pinned', { relayKey: toBase64Url(key), origin: 'first-use' })),
       onOnline: (client) => this.#onOnline(client),
       onRevoked: (list) => {
         if (!confirmRevocation(list, this.keys.accountPublicKey, this.keys.deviceId, knownListVersion(store))) return false;
@@ -310,7 +315,26 @@ export class Messenger {
   }
 
   invite(): string {
-    return encodeInvite({ accountKey: this.keys.accountPublicKey, relayUrl: this.relayUrl });
+    return encodeInvite({ accountKey: this.keys.accountPublicKey, relayUrl: this.relayUrl, relayKey: this.store.directory.relayKeyPin(relayPinId(this.relayUrl)) });
+  }
+
+  /** The identity key pinned for this profile's relay (base64url), or null before the first connection. */
+  relayKeyPin(): string | null {
+    const key = this.store.directory.relayKeyPin(relayPinId(this.relayUrl));
+    return key ? toBase64Url(key) : null;
+  }
+
+  /**
+   * Trusts `key` (base64url) for this profile's relay in place of the pin and
+   * connects again: the user's explicit answer to a relayKeyChanged state,
+   * given the key that state showed (so a third key still gets refused).
+   */
+  acceptRelayKey(key: string): void {
+    const k = relayKeyFromId(key);
+    if (!k) throw new ChatError('CHAT_NOT_ALLOWED', 'That is not a relay identity key (43 characters of base64url).');
+    this.store.directory.setRelayKeyPin(relayPinId(this.relayUrl), k);
+    this.#ctx.audit('relay.key_pinned', { relayKey: key, origin: 'accepted' });
+    this.#link.start();
   }
 
   /** The phrase while it still awaits confirmation, else null. */
@@ -385,6 +409,11 @@ export class Messenger {
    */
   async addContact(code: string, name: string): Promise<ContactRow> {
     const invite = decodeInvite(code);
+    if (invite.relayKey) {
+      // The inviter's pin for their relay: ours for that address unless we pinned one already; a conflict is recorded, never adopted.
+      const pinned = pinFromCode(storedPins(this.store.directory, () => undefined), invite.relayUrl, invite.relayKey);
+      if (pinned !== 'already') this.#ctx.audit(pinned === 'pinned' ? 'relay.key_pinned' : 'relay.key_refused', { relayKey: toBase64Url(invite.relayKey), origin: 'invite' });
+    }
     const accountId = toBase64Url(invite.accountKey);
     const trimmed = name.trim();
     if (accountId === this.keys.accountId) throw new ChatError('CHAT_SELF_CONTACT', 'That is your own invite code.');

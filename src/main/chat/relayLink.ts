@@ -8,6 +8,8 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { ConnectionState } from '../../shared/contract';
 import { RelayClient } from '../relayClient/client';
 import { RelayClientError } from '../relayClient/errors';
+import { relayPinId, type RelayKeyPins } from '../relayClient/pins';
+import { toBase64Url } from '../../shared/wire/encoding';
 import type { SigningKey } from '../relayClient/signing';
 
 export interface RelayLinkOptions {
@@ -25,6 +27,12 @@ export interface RelayLinkOptions {
    * Returns true when the proof holds: the link then stops for good.
    */
   readonly onRevoked?: (list: SignedDeviceList) => boolean;
+  /**
+   * The relay keys this profile pinned (docs/protocol.md §3.3). A relay whose
+   * key differs from its pin stops the link (offline, reason relayKeyChanged,
+   * no retry) until the key is accepted and the link started again.
+   */
+  readonly pins?: RelayKeyPins;
 }
 
 /** The relay's WebSocket endpoint for a configured relay address: a bare ws://host:port gets the protocol path. */
@@ -100,7 +108,7 @@ export class RelayLink {
     this.o.onState({ state: 'connecting', relay: this.o.url, retryInMs: null });
     let client: RelayClient | null = null;
     try {
-      client = await RelayClient.connect(relayEndpoint(this.o.url));
+      client = await RelayClient.connect(relayEndpoint(this.o.url), this.o.pins ? { pins: this.o.pins } : {});
       client.onMessage(this.o.onMessage);
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
@@ -123,6 +131,7 @@ export class RelayLink {
       client?.terminate();
       if (this.#client === client) this.#client = null;
       if (e instanceof RelayClientError && e.code === 'DEVICE_REVOKED' && e.deviceList && this.#revoked(e.deviceList)) return;
+      if (e instanceof RelayClientError && e.code === 'RELAY_KEY_CHANGED') return this.#keyChanged(e.relayKey ?? '');
       this.#scheduleRetry();
     }
   }
@@ -135,6 +144,20 @@ export class RelayLink {
     this.#timer = null;
     this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null });
     return true;
+  }
+
+  /** The relay proved another key than the pin: stop (retrying cannot help) and say so until the user decides. */
+  #keyChanged(presented: string): void {
+    const pinned = this.o.pins?.pinned(relayPinId(relayEndpoint(this.o.url)));
+    // The user accepted this very key while the refused attempt was still unwinding: connect with it.
+    if (pinned && presented !== '' && toBase64Url(pinned) === presented) return void this.#connect();
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w(null);
+    this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null, reason: 'relayKeyChanged', relayKey: presented });
   }
 
   #scheduleRetry(): void {

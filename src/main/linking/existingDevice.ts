@@ -12,6 +12,7 @@ import { toBase64Url } from '../../shared/wire/encoding';
 import { decodeLinkCode, type LinkCode } from '../../shared/wire/linkCode';
 import { isParleyError } from '../../shared/errors';
 import { uploadAttachment } from '../relayClient/blobs';
+import { pinFromCode, storedPins } from '../relayClient/pins';
 import { relayHttpBase } from '../chat/attachments';
 import type { BackupKeyRecord } from '../chat/accountRecord';
 import type { ChatContext } from '../chat/context';
@@ -35,6 +36,10 @@ export function inspectLink(ctx: ChatContext, code: string, relayUrl: string): L
     throw new ChatError('CHAT_LINK_INVALID', isParleyError(e) ? e.message : 'This is not a Parley link code.');
   }
   if (link.relayUrl !== relayUrl) throw new ChatError('CHAT_LINK_INVALID', `The new device uses another relay (${link.relayUrl}); both must use ${relayUrl}.`);
+  if (link.relayKey && pinFromCode(storedPins(ctx.store.directory, () => undefined), relayUrl, link.relayKey) === 'conflict') {
+    ctx.audit('relay.key_refused', { relayKey: toBase64Url(link.relayKey), origin: 'link' });
+    throw new ChatError('CHAT_LINK_INVALID', 'The new device reached a relay with a different identity key than this one: something between it and the relay is not the relay. Check its network and relay address.');
+  }
   const deviceId = toBase64Url(link.deviceKey);
   if (listOwnDevices(ctx.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_LINK_INVALID', 'That device is already linked to this account.');
   return link;

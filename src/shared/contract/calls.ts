@@ -34,11 +34,19 @@ export const AppInfoSchema = z.object({
 /** Name, version and cryptographic suite of this build. */
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
-/** The relay connection as the UI shows it: offline, connecting or online, and to which relay. */
+/**
+ * The relay connection as the UI shows it: offline, connecting or online, and
+ * to which relay. `reason: 'relayKeyChanged'` (offline, no retry) means the
+ * relay proved an identity key other than the one pinned for it, so this
+ * device did not sign in; `relayKey` is the key it presented, which the user
+ * may accept (acceptRelayKey) after checking it with the relay's operator.
+ */
 export const ConnectionStateSchema = z.object({
   state: z.enum(['offline', 'connecting', 'online']),
   relay: z.string(),
   retryInMs: z.number().int().nonnegative().nullable(),
+  reason: z.enum(['relayKeyChanged']).optional(),
+  relayKey: z.string().max(64).optional(),
 });
 /** The relay connection state pushed to the UI. */
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>;

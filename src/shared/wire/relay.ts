@@ -16,8 +16,16 @@ import {
 import type { SignedDeviceList } from './deviceList';
 import { concatBytes, u32be, utf8Bytes } from './encoding';
 
-/** Domain-separation prefix of the relay's authentication challenge signature. */
-export const RELAY_AUTH_CONTEXT = 'Parley-Relay-Auth-v1';
+/**
+ * Domain-separation prefix of the device's answer to the challenge. Version 2
+ * covers the relay's identity key (version 1 bound only the Host header,
+ * which a relay in the middle chooses; issue 13 §3).
+ */
+export const RELAY_AUTH_CONTEXT = 'Parley-Relay-Auth-v2';
+/** Domain-separation prefix of the relay's own signature over its challenge. */
+export const RELAY_CHALLENGE_CONTEXT = 'Parley-Relay-Challenge-v1';
+/** Length of a relay identity (Ed25519) public key. */
+export const RELAY_KEY_BYTES = 32;
 /** Length of the random challenge the relay sends before authentication. */
 export const RELAY_CHALLENGE_BYTES = 32;
 
@@ -157,7 +165,8 @@ export interface RelayErrorDetails {
 
 /** Every frame the relay sends: the challenge, responses to requests, and pushed messages, provisioning payloads and notices. */
 export type ServerFrame =
-  | { v: 1; type: 'challenge'; nonce: string }
+  /** The first frame: a fresh nonce, the relay's identity key and its signature over both (challengeSignedBytes). */
+  | { v: 1; type: 'challenge'; nonce: string; relayKey: string; relaySignature: string }
   | { v: 1; type: 'response'; id: number; ok: true; body: unknown }
   | { v: 1; type: 'response'; id: number | null; ok: false; code: RelayErrorCode; message: string; details?: RelayErrorDetails }
   | { v: 1; type: 'message'; id: string; ts: number; envelope: string }
@@ -167,8 +176,20 @@ export type ServerFrame =
   /** A fetch left this device fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW: upload a batch. */
   | z.infer<typeof prekeysLowFrameSchema>;
 
-/** Bytes a device signs to answer the challenge: bound to the relay host, the nonce and both keys. */
-export function authChallengeBytes(host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
+/** The challenge frame as a client checks it before using any of it. */
+export const challengeFrameSchema = z.strictObject({ v, type: z.literal('challenge'), nonce: b64(RELAY_CHALLENGE_BYTES), relayKey: b64(RELAY_KEY_BYTES), relaySignature: b64(64) });
+
+/** Bytes the relay signs with its identity key in the challenge frame: its key and the fresh nonce, under their own context. */
+export function challengeSignedBytes(relayKey: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return concatBytes(utf8Bytes(RELAY_CHALLENGE_CONTEXT), relayKey, nonce);
+}
+
+/**
+ * Bytes a device signs to answer the challenge: bound to the relay's identity
+ * key, the host, the nonce and both of the device's keys. A relay checks them
+ * with its own key, so a challenge forwarded from another relay is useless here.
+ */
+export function authChallengeBytes(relayKey: Uint8Array, host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
   const hostBytes = utf8Bytes(host.toLowerCase());
-  return concatBytes(utf8Bytes(RELAY_AUTH_CONTEXT), u32be(hostBytes.length), hostBytes, nonce, accountKey, deviceKey);
+  return concatBytes(utf8Bytes(RELAY_AUTH_CONTEXT), relayKey, u32be(hostBytes.length), hostBytes, nonce, accountKey, deviceKey);
 }

@@ -10,6 +10,7 @@ export const selectConnection = (s: RootState) => s.connection;
 export const selectConnectionLabel = (s: RootState): string => {
   const c = s.connection;
   if (!c) return 'Offline';
+  if (c.reason === 'relayKeyChanged') return 'Relay identity changed · not signed in';
   if (c.state === 'offline' && c.retryInMs !== null) return `Offline · retrying in ${Math.ceil(c.retryInMs / 1000)} s`;
   return LABELS[c.state];
 };
