@@ -174,8 +174,9 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       events,
     });
     try {
-      print({ invite: messenger.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.invite()}`);
+      // Online first: the relay's key is pinned then, and the invite carries it.
       await messenger.waitOnline(CONNECT_WAIT_MS);
+      print({ invite: messenger.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.invite()}`);
       await messenger.flush();
     } finally {
       await messenger.close();

@@ -74,8 +74,9 @@ describe('one checked path for every message', () => {
     const ann = await user('Ann Repair');
     const ben = await user('Ben Repair');
     const placeholders: string[] = [];
+    const benInvite = ben.messenger.invite();
     await ben.messenger.close();
-    await ann.messenger.addContact(ben.messenger.invite(), 'Ben');
+    await ann.messenger.addContact(benInvite, 'Ben');
     // Ben loses his session with Ann (a restored old copy, say): Ann's next message cannot decrypt there.
     ben.messenger = await Messenger.open({ dir: ben.dir, passphrase: TEST_PASSPHRASE, events: { incomingText: (m) => ben.inbox.push(m), undecryptable: (u) => placeholders.push(u.id) } });
     await eventually(() => ben.messenger.contacts().length === 1);
