@@ -8,7 +8,8 @@
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
-import { createUser, eventually, reopen, type TestUser } from '../support/chatHarness';
+import { createUser, eventually, profileDir, reopen, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
+import { Messenger } from '../../src/main/chat/messenger';
 import { RelayProxy } from '../support/relayProxy';
 import { deliveryState, shownWithToken } from '../support/modelObserve';
 import { isParleyError } from '../../src/shared/errors';
@@ -118,5 +119,32 @@ describe('first messages between two people who add each other', () => {
     const three = [await write(ben.user, ann.user, 'one'), await write(ben.user, ann.user, 'two'), await write(ben.user, ann.user, 'three')];
     ben.proxy.setDeviceOnline(true);
     for (const t of three) await expectArrived(ben.user, ann.user, t);
+  });
+});
+
+describe('a device the sender learns of late', () => {
+  it('gets a text written while the sender was offline and did not yet know the device', async () => {
+    const ben = await person('Ben');
+    const cai = await person('Cai');
+    await add(ben.user, cai.user.messenger.invite(), 'Cai');
+    await eventually(() => cai.user.messenger.contacts().length === 1);
+    ben.proxy.setDeviceOnline(false);
+    let code = '';
+    const linking = Messenger.link({ dir: profileDir(), relayUrl: cai.proxy.url, deviceName: 'Cai two', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c) });
+    await eventually(() => code);
+    await cai.user.messenger.acceptLink(code, null);
+    let cai2 = await linking;
+    const dir2 = cai2.store.dir!;
+    await cai2.close();
+    const sent = await write(ben.user, cai.user, 'late-device');
+    await ben.user.messenger.editMessage(sent.id, `${sent.token} edited`);
+    ben.proxy.setDeviceOnline(true);
+    cai2 = await Messenger.open({ dir: dir2, passphrase: TEST_PASSPHRASE });
+    try {
+      await eventually(() => shownWithToken(cai2, ben.user.messenger.keys.accountId, sent.token).length === 1, 15_000);
+      await eventually(() => cai2.history(ben.user.messenger.keys.accountId, 10).some((m) => m.body.endsWith('edited')), 15_000);
+    } finally {
+      await cai2.close();
+    }
   });
 });
