@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          // Integration tests spawn the compiled CLI and relay (out/node): build them from the current sources first.
+          globalSetup: ['test/support/buildNode.ts'],
           environment: 'node',
           pool: 'forks',
           testTimeout: 60_000,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the relay from its TypeScript sources through tsx's loader.
-import { register } from 'tsx/esm/api';
+// Runs the relay compiled to out/node by `npm run build:node` (run by
+// `npm install`, `npm ci` and `npm run build`); without it, one sentence
+// says how to build it. See bin/compiled.mjs.
+import { runCompiled } from './compiled.mjs';
 
-register();
-await import('../src/relay/main.ts');
+await runCompiled('relay.mjs', 'parley-relay');

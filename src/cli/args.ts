@@ -5,9 +5,12 @@
 import { ParleyError } from '../shared/errors';
 import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
 
+/** Why the command line was refused: bad usage, or no passphrase available. */
 export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
+/** The error parseArgs and the passphrase prompt raise. */
 export class CliError extends ParleyError<CliErrorCode> {}
 
+/** One parsed CLI command and its arguments. */
 export type Command =
   | { readonly name: 'init'; readonly displayName: string }
   | { readonly name: 'invite' }
@@ -26,8 +29,11 @@ export type Command =
   | { readonly name: 'recover'; readonly deviceName: string }
   | { readonly name: 'backup' }
   | { readonly name: 'audit'; readonly limit: number }
-  | { readonly name: 'health'; readonly contactName: string };
+  | { readonly name: 'health'; readonly contactName: string }
+  | { readonly name: 'relay' }
+  | { readonly name: 'relay-trust'; readonly relayKey: string };
 
+/** The parsed command line: data directory, relay, output mode and the command. */
 export interface CliArgs {
   readonly dataDir: string;
   readonly relayUrl: string | null;
@@ -35,7 +41,9 @@ export interface CliArgs {
   readonly command: Command;
 }
 
+/** The help text `parley` prints on a usage error. */
 export const USAGE = `usage: parley --data DIR [--relay ws://HOST:PORT] [--json] COMMAND
+       parley --version [--json]
 commands:
   init --name NAME              create an account (prints the invite and the recovery phrase once)
   invite                        print your invite code
@@ -52,6 +60,8 @@ commands:
   devices                       list this account's devices
   revoke ID                     remove a device from the account
   recover [--name DEVICE]       restore the account from the recovery phrase read from stdin
+  relay                         show the relay and the identity key pinned for it
+  relay trust KEY               accept the relay's new identity key (after checking it with its operator)
   backup --now                  write the encrypted backup now
   audit [--limit N]             print the audit log of key and session events, newest first
   health NAME                   show session health with each of a contact's devices
@@ -101,6 +111,7 @@ function one(rest: string[], what: string): string {
   return v!;
 }
 
+/** Parses `parley` arguments into flags and one command; throws CliError('CLI_USAGE') on anything else. */
 export function parseArgs(argv: readonly string[]): CliArgs {
   const rest = [...argv];
   const dataDir = takeFlag(rest, '--data');
@@ -191,6 +202,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     case 'health':
       command = { name: 'health', contactName: one(rest, 'contact name') };
       break;
+    case 'relay': {
+      if (rest[0] !== 'trust') {
+        command = { name: 'relay' };
+        break;
+      }
+      rest.shift();
+      const relayKey = one(rest, 'relay key');
+      if (!/^[A-Za-z0-9_-]{43}$/u.test(relayKey)) usage('A relay key is 43 characters, as the warning or “relay” prints it.');
+      command = { name: 'relay-trust', relayKey };
+      break;
+    }
     default:
       return usage(`Unknown command “${verb}”.`);
   }

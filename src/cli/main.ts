@@ -1,6 +1,11 @@
-/** `parley` entry point: wires process I/O to runCli. */
+/**
+ * `parley` entry point: wires process I/O to runCli. `--version` answers from
+ * this module alone; the core (libsodium, SQLite, the relay client) is
+ * imported only for a command, so the version prints in a few ms
+ * more than Node's own start.
+ */
 import { createInterface } from 'node:readline';
-import { runCli } from './run';
+import { VERSION, versionRequest } from './version';
 
 function readPassphrase(): Promise<string | null> {
   if (!process.stdin.isTTY) return Promise.resolve(null);
@@ -27,17 +32,25 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-const stopSignal = new Promise<void>((resolve) => {
-  process.once('SIGINT', resolve);
-  process.once('SIGTERM', resolve);
-});
+async function run(argv: readonly string[]): Promise<number> {
+  const request = versionRequest(argv);
+  if (request !== null) {
+    process.stdout.write(`${request.json ? JSON.stringify({ version: VERSION }) : VERSION}\n`);
+    return 0;
+  }
+  const stopSignal = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const { runCli } = await import('./run');
+  return runCli(argv, {
+    env: process.env,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    readPassphrase,
+    stopSignal,
+    readStdin,
+  });
+}
 
-const code = await runCli(process.argv.slice(2), {
-  env: process.env,
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  readPassphrase,
-  stopSignal,
-  readStdin,
-});
-process.exit(code);
+process.exit(await run(process.argv.slice(2)));

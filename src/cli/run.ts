@@ -8,6 +8,7 @@ import { isParleyError } from '../shared/errors';
 import { ATTACHMENT_IPC_CHUNK_BYTES, CLI_CONNECT_WAIT_MS, DEFAULT_RELAY_URL, MAX_ATTACHMENT_BYTES } from '../shared/constants';
 import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
+import type { ConnectionState } from '../shared/contract';
 import { CliInbox, undecryptableNotice } from './inbox';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
@@ -45,6 +46,7 @@ async function sendFile(messenger: Messenger, conversationId: string, file: stri
   return messenger.attachments.finish(upload);
 }
 
+/** What the CLI needs from its process: environment, output, passphrase prompt, stop signal and stdin (tests pass their own). */
 export interface CliIo {
   readonly env: Record<string, string | undefined>;
   out(line: string): void;
@@ -57,6 +59,7 @@ export interface CliIo {
   readStdin(): Promise<string>;
 }
 
+/** Runs one `parley` command and returns its exit status; errors are printed (as JSON with --json), never thrown. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let args: CliArgs | null = null;
   try {
@@ -76,6 +79,17 @@ async function passphrase(io: CliIo): Promise<string> {
   const p = io.env['PARLEY_PASSPHRASE'] ?? (await io.readPassphrase());
   if (!p) throw new CliError('CLI_NO_PASSPHRASE', 'Set PARLEY_PASSPHRASE or run in a terminal to be asked for the passphrase.');
   return p;
+}
+
+/** Says once, on stderr, that the relay proved a key other than the pin (so nothing was signed) and how to accept it. */
+function relayKeyWarning(args: CliArgs, io: CliIo): (s: ConnectionState) => void {
+  let told = false;
+  return (s) => {
+    if (s.reason !== 'relayKeyChanged' || told) return;
+    told = true;
+    const message = `The relay at ${s.relay} presented a different identity key (${s.relayKey ?? '?'}) than the one pinned for it, so Parley did not sign in. Check the key with the relay's operator, then run “parley relay trust ${s.relayKey ?? 'KEY'}”.`;
+    io.err(args.json ? JSON.stringify({ warning: 'RELAY_KEY_CHANGED', relay: s.relay, relayKey: s.relayKey, message }) : `warning: ${message}`);
+  };
 }
 
 function printer(args: CliArgs, io: CliIo) {
@@ -107,6 +121,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       events,
     });
     try {
+      // Online first, so the relay key is pinned and the invite carries it (offline, the invite has no relay key).
+      await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
       const words = phrase.split(' ');
       messenger.account.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
       print({ invite: messenger.account.invite(), phrase }, `Invite code: ${messenger.account.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
@@ -155,8 +171,9 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       events,
     });
     try {
-      print({ invite: messenger.account.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.account.invite()}`);
+      // Online first: the relay's key is pinned then, and the invite carries it.
       await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+      print({ invite: messenger.account.invite(), restoredMessages, backupFound }, `Restored. Invite code: ${messenger.account.invite()}`);
       await messenger.conversations.flush();
     } finally {
       await messenger.close();
@@ -164,7 +181,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     return 0;
   }
 
-  const messenger = await Messenger.open({ dir: args.dataDir, passphrase: await passphrase(io), relayUrl: args.relayUrl ?? undefined, events });
+  const messenger = await Messenger.open({ dir: args.dataDir, passphrase: await passphrase(io), relayUrl: args.relayUrl ?? undefined, events, onConnection: relayKeyWarning(args, io) });
   try {
     switch (cmd.name) {
       case 'invite':
@@ -271,6 +288,16 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         for (const d of sessionHealth(messenger.store, c.accountId)) print({ name: c.name, ...d }, formatHealth(c.name, d));
         break;
       }
+      case 'relay':
+        print({ relay: messenger.relayUrl, relayKey: messenger.relayKeyPin() }, `${messenger.relayUrl}\tkey ${messenger.relayKeyPin() ?? '(none pinned yet)'}`);
+        break;
+      case 'relay-trust':
+      {
+        messenger.acceptRelayKey(cmd.relayKey);
+        const online = await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+        print({ relay: messenger.relayUrl, relayKey: cmd.relayKey, online }, `Trusting ${cmd.relayKey} for ${messenger.relayUrl}${online ? '; signed in.' : '; the relay is not reachable yet.'}`);
+      }
+        break;
       case 'search': {
         const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
         for (const m of messenger.conversations.search(cmd.text)) {

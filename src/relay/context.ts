@@ -2,10 +2,12 @@
 import type { Logger } from 'pino';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
 import type { PrekeyCounts } from '../shared/wire/relay';
+import type { RelayIdentity } from './identity';
 import type { RelayMetrics } from './metrics';
 import type { TokenBuckets } from './rateLimit';
 import type { DeviceKey, QueuedMessage, RelayStore } from './store/types';
 
+/** The limits one relay instance enforces; DEFAULT_LIMITS takes them from src/shared/constants.ts, tests may lower them. */
 export interface RelayLimits {
   readonly maxFrameBytes: number;
   readonly maxConnectionsPerIp: number;
@@ -46,12 +48,15 @@ export interface LiveSession {
   prekeysLow(counts: PrekeyCounts): void;
 }
 
+/** Everything the handlers of one relay instance share: store, metrics, log, limits, rate-limit buckets and live sessions. */
 export interface RelayContext {
   readonly store: RelayStore;
   readonly metrics: RelayMetrics;
   readonly log: Logger;
   readonly limits: RelayLimits;
   readonly dataDir: string;
+  /** The relay's long-term identity key: signs every challenge, and device signatures must cover it. */
+  readonly identity: RelayIdentity;
   readonly sendBuckets: TokenBuckets;
   /** Per (requester device, target device) pair. */
   readonly bundleBuckets: TokenBuckets;
@@ -81,6 +86,7 @@ export async function hasDevice(ctx: RelayContext, accountId: string, deviceId: 
   return (await currentDevices(ctx, accountId))?.has(deviceId) ?? false;
 }
 
+/** The device ids in an account's current signed list (cached per account), or null when it has none. */
 export async function currentDevices(ctx: RelayContext, accountId: string): Promise<ReadonlySet<string> | null> {
   const cached = ctx.deviceCache.get(accountId);
   if (cached) return cached;

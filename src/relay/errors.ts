@@ -2,6 +2,7 @@
 import { ParleyError } from '../shared/errors';
 import type { RelayErrorCode, RelayErrorDetails } from '../shared/wire/relay';
 
+/** A refusal the relay sends back: a RelayErrorCode, a sentence, and optional details. */
 export class RelayError extends ParleyError<RelayErrorCode> {
   constructor(
     code: RelayErrorCode,

@@ -20,6 +20,7 @@ function requireAuth(s: Session): { accountId: string; deviceId: string; deviceK
   return s.state;
 }
 
+/** Hex SHA-256, how the relay stores bearer tokens: a leaked database does not leak usable tokens. */
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** Stores a verified list if newer; the store revokes the devices it removed, and its event closes their connections. */
@@ -34,7 +35,8 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
   const fail = (): never => {
     throw new RelayError('AUTH_FAILED', 'authentication failed');
   };
-  if (!verifyAuth(s.host, s.state.nonce, f.accountId, f.deviceId, f.signature)) fail();
+  // The signature must cover this relay's own key: one made for a challenge another relay issued (and a proxy forwarded) fails here.
+  if (!verifyAuth(ctx.identity.publicKey, s.host, s.state.nonce, f.accountId, f.deviceId, f.signature)) fail();
   if (f.deviceList) {
     const l = f.deviceList;
     if (l.accountId !== f.accountId || !l.devices.some((d) => d.deviceId === f.deviceId) || !verifyDeviceList(l)) fail();
@@ -201,6 +203,7 @@ export async function deliverProvisioning(ctx: RelayContext, channelId: string):
   ch.session.deliverProvisioning(channelId, payload);
 }
 
+/** Runs one authenticated (or auth) request frame and returns the response body; refusals throw RelayError. */
 export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFrame): Promise<unknown> {
   switch (f.type) {
     case 'auth':

@@ -169,6 +169,7 @@ async function bulkFetch(req: IncomingMessage, res: ServerResponse, ctx: RelayCo
   res.end(JSON.stringify({ v: 1, messages }));
 }
 
+/** Routes one HTTP request: health, metrics, attachment and backup blobs, provisioning and bulk message fetch. */
 export async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: RelayContext): Promise<void> {
   const url = (req.url ?? '/').split('?')[0]!;
   const ip = req.socket.remoteAddress ?? 'unknown';

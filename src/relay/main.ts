@@ -1,13 +1,13 @@
 /**
  * `npm run relay -- --port 8787 --data ./relay-data [--db postgres://…] [--host 0.0.0.0]
- *  [--tls-cert cert.pem --tls-key key.pem] [--durability full] [--max-connections-per-ip N]`
- * Flags override the environment (PARLEY_RELAY_PORT, _DATA, _DB, _HOST, _TLS_CERT, _TLS_KEY, _DURABILITY, _LOG_LEVEL, _MAX_CONNECTIONS_PER_IP).
- * Prints one line when listening; exits cleanly on SIGTERM and SIGINT.
+ *  [--tls-cert cert.pem --tls-key key.pem] [--durability full] [--max-connections-per-ip N] [--key identity.key]`
+ * Flags override the environment (PARLEY_RELAY_PORT, _DATA, _DB, _HOST, _TLS_CERT, _TLS_KEY, _DURABILITY, _LOG_LEVEL, _MAX_CONNECTIONS_PER_IP, _KEY).
+ * Prints one line when listening (with the relay's identity key); exits cleanly on SIGTERM and SIGINT.
  */
 import { parseArgs } from 'node:util';
 import { startRelay } from './server';
 
-const FLAGS = ['port', 'data', 'db', 'host', 'tls-cert', 'tls-key', 'durability', 'log-level', 'max-connections-per-ip'] as const;
+const FLAGS = ['port', 'data', 'db', 'host', 'tls-cert', 'tls-key', 'durability', 'log-level', 'max-connections-per-ip', 'key'] as const;
 
 function config(): Record<(typeof FLAGS)[number], string | undefined> {
   const { values } = parseArgs({ options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])), strict: true });
@@ -37,17 +37,23 @@ async function main(): Promise<void> {
     console.error('parley-relay: --tls-cert and --tls-key go together');
     process.exit(2);
   }
-  const relay = await startRelay({
+  const started = startRelay({
     port,
     host: c.host ?? '127.0.0.1',
     dataDir: c.data ?? './relay-data',
+    keyFile: c.key,
     db: c.db,
     durability: c.durability === 'full' ? 'full' : 'normal',
     tls: c['tls-cert'] && c['tls-key'] ? { cert: c['tls-cert'], key: c['tls-key'] } : undefined,
     logLevel: c['log-level'] ?? 'warn',
     limits: c['max-connections-per-ip'] ? { maxConnectionsPerIp: Number(c['max-connections-per-ip']) } : {},
   });
-  console.log(`parley-relay listening on ${relay.url} (${relay.context.store.kind})`);
+  const relay = await started.catch((e: unknown) => {
+    // A missing or malformed --key file, a port in use: say which, and stop (no key material is in these messages).
+    console.error(`parley-relay: cannot start: ${e instanceof Error ? e.message : 'unknown error'}`);
+    process.exit(1);
+  });
+  console.log(`parley-relay listening on ${relay.url} (${relay.context.store.kind}) key ${relay.relayKey}`);
   const stop = (): void => {
     void relay.close().then(() => process.exit(0));
   };

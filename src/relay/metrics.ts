@@ -1,6 +1,7 @@
 /** Relay metrics in Prometheus text format: counters, gauges and one latency histogram. No labels carry identities. */
 const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 1000] as const;
 
+/** The relay's counters and gauges, rendered in Prometheus text format for /metrics. */
 export class RelayMetrics {
   connections = 0;
   authenticated = 0;

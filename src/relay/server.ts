@@ -13,6 +13,7 @@ import * as C from '../shared/constants';
 import type { RelayContext, RelayLimits } from './context';
 import { deliverProvisioning } from './handlers';
 import { handleHttp } from './http';
+import { loadRelayIdentity } from './identity';
 import { RelayMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
 import { Session } from './session';
@@ -20,11 +21,18 @@ import { openSqliteStore } from './store/sqlite';
 import type { RelayStore } from './store/types';
 import { sodiumReady } from './verify';
 
+/** How to start a relay: where it listens, where it keeps data, which store, TLS, limits and logging. */
 export interface RelayOptions {
   readonly port?: number;
   readonly host?: string;
   /** Data directory: the SQLite file (unless `db` is a PostgreSQL URL), attachments and backups. */
   readonly dataDir: string;
+  /**
+   * File holding the relay's identity key seed (32 bytes). Without it the key
+   * is `<dataDir>/relay-identity.key`, made on first start. Instances behind
+   * one URL must share one key.
+   */
+  readonly keyFile?: string;
   /** `postgres://…` to use PostgreSQL instead of the embedded SQLite store. */
   readonly db?: string;
   readonly durability?: 'normal' | 'full';
@@ -34,16 +42,20 @@ export interface RelayOptions {
   readonly logLevel?: string;
 }
 
+/** A started relay: its URLs and port, its shared context, and how to stop it. */
 export interface RunningRelay {
   /** ws:// or wss:// URL of the WebSocket endpoint. */
   readonly url: string;
   /** http:// or https:// base URL for HTTP routes. */
   readonly httpUrl: string;
   readonly port: number;
+  /** base64url of the relay's identity public key: what clients pin for its URL. */
+  readonly relayKey: string;
   readonly context: RelayContext;
   close(): Promise<void>;
 }
 
+/** The limits a relay runs with unless options override them, all from src/shared/constants.ts. */
 export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameBytes: C.RELAY_MAX_FRAME_BYTES,
   maxConnectionsPerIp: C.RELAY_MAX_CONNECTIONS_PER_IP,
@@ -73,11 +85,13 @@ async function openStore(options: RelayOptions): Promise<RelayStore> {
   return openSqliteStore({ dataDir: options.dataDir, durability: options.durability ?? 'normal' });
 }
 
+/** Starts one relay instance (HTTP and WebSocket on one port) and resolves once it listens. */
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await sodiumReady;
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.logger ?? pino({ level: options.logLevel ?? 'info', base: { svc: 'parley-relay' } });
   fs.mkdirSync(options.dataDir, { recursive: true });
+  const identity = loadRelayIdentity(options.dataDir, options.keyFile);
   const store = await openStore(options);
   const ctx: RelayContext = {
     store,
@@ -85,6 +99,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     limits,
     dataDir: options.dataDir,
+    identity,
     sendBuckets: new TokenBuckets(limits.sendBucketSize, 1000 / limits.sendRefillPerSec),
     bundleBuckets: new TokenBuckets(limits.bundleBucketSize, limits.bundleRefillMs),
     bundleRequesterBuckets: new TokenBuckets(limits.bundleRequesterBucketSize, limits.bundleRequesterRefillMs),
@@ -192,6 +207,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     url: `ws${scheme}://${hostPart}:${addr.port}/v1/ws`,
     httpUrl: `http${scheme}://${hostPart}:${addr.port}`,
     port: addr.port,
+    relayKey: identity.keyId,
     context: ctx,
     close() {
       closed ??= (async () => {

@@ -18,15 +18,20 @@ import { handleRequest } from './handlers';
 import { TokenBuckets } from './rateLimit';
 import { deviceKeyOf, type DeviceKey, type QueuedMessage } from './store/types';
 
+/** Where one connection stands: challenged, authenticated as a device, or closed. */
 export type SessionState =
   | { readonly kind: 'challenged'; readonly nonce: Uint8Array }
   | { readonly kind: 'authenticated'; readonly accountId: string; readonly deviceId: string; readonly deviceKey: DeviceKey }
   | { readonly kind: 'closed' };
 
+/** WebSocket close code: the auth frame failed verification. */
 export const CLOSE_AUTH_FAILED = 4001;
+/** WebSocket close code: no auth frame arrived within RELAY_AUTH_TIMEOUT_MS. */
 export const CLOSE_AUTH_TIMEOUT = 4002;
+/** WebSocket close code: the device was removed from its account's device list. */
 export const CLOSE_REVOKED = 4003;
 
+/** One client WebSocket connection: authenticates it, runs its request frames, and delivers its queued messages with flow control. */
 export class Session implements LiveSession {
   state: SessionState;
   private readonly inflight = new Set<string>();
@@ -61,7 +66,8 @@ export class Session implements LiveSession {
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', () => this.onClose());
-    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'challenge', nonce: toBase64Url(nonce) });
+    const relaySignature = toBase64Url(ctx.identity.signChallenge(nonce));
+    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'challenge', nonce: toBase64Url(nonce), relayKey: ctx.identity.keyId, relaySignature });
   }
 
   get accountId(): string | null {

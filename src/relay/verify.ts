@@ -5,6 +5,7 @@ import { fromBase64Url } from '../shared/wire/encoding';
 import { prekeySignatureMessage, type PreKeyKind } from '../shared/wire/prekeySignature';
 import { authChallengeBytes, type WirePrekey } from '../shared/wire/relay';
 
+/** Resolves when libsodium is initialised; every signature check waits for it. */
 export const sodiumReady = sodium.ready;
 
 function verify(signatureB64: string, message: Uint8Array, publicKey: Uint8Array): boolean {
@@ -17,6 +18,7 @@ function verify(signatureB64: string, message: Uint8Array, publicKey: Uint8Array
   }
 }
 
+/** True when the device list is signed by the account key it names. */
 export function verifyDeviceList(list: SignedDeviceList): boolean {
   const encoded = deviceListSignedBytes(list);
   const accountKey = publicKeyFromId(list.accountId);
@@ -25,6 +27,7 @@ export function verifyDeviceList(list: SignedDeviceList): boolean {
 
 const KEY_LENGTHS: Record<PreKeyKind, number> = { 1: 32, 2: 32, 3: 1184, 4: 1184 };
 
+/** True when the prekey is signed by the device's identity key for this kind and key id. */
 export function verifyPrekey(deviceId: string, kind: PreKeyKind, key: WirePrekey): boolean {
   const deviceKey = publicKeyFromId(deviceId);
   const pub = fromBase64Url(key.publicKey);
@@ -32,9 +35,13 @@ export function verifyPrekey(deviceId: string, kind: PreKeyKind, key: WirePrekey
   return verify(key.signature, prekeySignatureMessage(kind, key.keyId, pub), deviceKey);
 }
 
-export function verifyAuth(host: string, nonce: Uint8Array, accountId: string, deviceId: string, signature: string): boolean {
+/**
+ * True when `signature` answers this relay's challenge: made over this relay's
+ * own identity key (`relayKey`), the host, the nonce, the account and the device.
+ */
+export function verifyAuth(relayKey: Uint8Array, host: string, nonce: Uint8Array, accountId: string, deviceId: string, signature: string): boolean {
   const accountKey = publicKeyFromId(accountId);
   const deviceKey = publicKeyFromId(deviceId);
   if (!accountKey || !deviceKey) return false;
-  return verify(signature, authChallengeBytes(host, nonce, accountKey, deviceKey), deviceKey);
+  return verify(signature, authChallengeBytes(relayKey, host, nonce, accountKey, deviceKey), deviceKey);
 }

@@ -31,6 +31,10 @@ export const AUDIT_KINDS = [
   'backup.written',
   'backup.restored',
   'store.rekeyed',
+  'key_operation.confirmed',
+  'key_operation.refused',
+  'relay.key_pinned',
+  'relay.key_refused',
 ] as const;
 
 /** One kind of audit event. */
@@ -84,6 +88,10 @@ export const AUDIT_DETAIL_KEYS = [
   'segments',
   /** Messages written or restored (a count, never content). */
   'messages',
+  /** A guarded key operation (`phrase.show`, `phrase.rotate`, `link.accept`, `device.revoke`, `export`). */
+  'operation',
+  /** A relay's identity key (base64url of the public key): pinned, refused or accepted. */
+  'relayKey',
 ] as const;
 
 /** A key an audit detail may use. */

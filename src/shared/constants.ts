@@ -147,6 +147,8 @@ export const RELAY_WAL_CHECKPOINT_INTERVAL_MS = 1_000;
 export const RELAY_BULK_TOKEN_TTL_MS = 5 * 60_000;
 /** Most messages one HTTP bulk fetch returns. */
 export const RELAY_BULK_FETCH_MAX = 1_000;
+/** File in the relay's data directory holding its identity key seed (32 bytes, mode 0600); instances behind one URL share it with --key. */
+export const RELAY_KEY_FILE = 'relay-identity.key';
 /** Wait before re-opening a dropped PostgreSQL LISTEN connection. */
 export const RELAY_LISTEN_RETRY_MS = 1_000;
 /** How often the relay deletes expired messages, attachments and channels. */
@@ -191,6 +193,10 @@ export const ATTACHMENT_IPC_CHUNK_BYTES = 128 * 1024;
 export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
 /** Messages fetched per page in the chat view; one screen plus overscan. */
 export const MESSAGE_PAGE_SIZE = 50;
+/** Conversations in the sidebar list (and in each pushed list order); more than anyone scrolls through, one query. */
+export const CONVERSATION_LIST_LIMIT = 200;
+/** Most message rows one messagesChanged event carries; a bigger burst (history import, mass expiry) costs the same as re-reading one page, so the event asks for that instead. */
+export const EVENT_MAX_MESSAGE_ROWS = MESSAGE_PAGE_SIZE;
 /** First unlock retry wait after a wrong passphrase; doubles per failure. */
 export const UNLOCK_BACKOFF_BASE_MS = 1_000;
 /** Longest unlock retry wait; stops guessing without locking the owner out for long. */
@@ -203,6 +209,7 @@ export const CONTENT_PAD_BLOCK = 160;
 export const DISAPPEARING_CHOICES = [30, 300, 3600, 86_400, 604_800] as const;
 /** Reconnect backoff to the relay: first wait and ceiling. */
 export const RECONNECT_BASE_MS = 500;
+/** Ceiling of that backoff: a relay that is down is retried at least twice a minute. */
 export const RECONNECT_MAX_MS = 30_000;
 
 // ── Delivery and repair (src/main/session, src/main/conversations) ─────────────────────
@@ -218,6 +225,14 @@ export const DELIVERY_DEADLINE_MS = 24 * 3_600_000;
 export const PENDING_EFFECT_TTL_MS = 7 * 86_400_000;
 /** Most waiting effects kept (oldest dropped first); bounds what a peer can make us hold. */
 export const PENDING_EFFECTS_MAX = 5_000;
+/** First wait before content for a device with no session yet (no bundle: still linking) is tried again; doubles per failure. */
+export const UNSENT_RETRY_BASE_MS = 1_000;
+/** Longest wait between such tries; bounds how late a message to a new device can be, and the bundle fetches it costs. */
+export const UNSENT_RETRY_MAX_MS = 5 * 60_000;
+/** Content logged this long before a contact's device was added (by its list) still goes to it: covers clock skew between devices. */
+export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
+/** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */
+export const DEFERRED_RETRY_MS = 2_000;
 /** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */
 export const RELAY_SEND_WAIT_MS = 5_000;
 /** How long an action that needs the relay (adding a contact, sending a file, revoking, rotating, linking) waits for the connection before it reports CHAT_OFFLINE. */

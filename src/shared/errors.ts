@@ -19,8 +19,10 @@ export type IpcErrorCode =
   | 'IPC_BAD_REQUEST'
   | 'IPC_INTERNAL';
 
+/** An error raised by the IPC boundary itself: unknown call, foreign sender, bad request or an internal failure. */
 export class IpcError extends ParleyError<IpcErrorCode> {}
 
+/** True for any Parley typed error, so a boundary can pass its `code` on instead of hiding it. */
 export function isParleyError(e: unknown): e is ParleyError {
   return e instanceof ParleyError && typeof e.code === 'string';
 }

@@ -11,8 +11,10 @@ export const RECOVERY_PHRASE_WORDS = 24;
 
 const WORDS = new Set(wordlist);
 
+/** Why a typed recovery phrase is not valid: wrong number of words, a word not on the list, or a bad checksum. */
 export type PhraseErrorCode = 'PHRASE_WORD_COUNT' | 'PHRASE_UNKNOWN_WORD' | 'PHRASE_CHECKSUM';
 
+/** The outcome of checking a phrase: the normalised words and phrase, or what is wrong and at which word. */
 export type PhraseCheck =
   | { readonly ok: true; readonly words: readonly string[]; readonly phrase: string }
   | { readonly ok: false; readonly code: PhraseErrorCode; readonly message: string; readonly wordIndex?: number };
@@ -26,6 +28,7 @@ export function splitPhrase(text: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/** True when `word` is on the BIP-39 English list (after the same normalisation as the phrase). */
 export const isRecoveryWord = (word: string): boolean => WORDS.has(word.normalize('NFKD').toLowerCase());
 
 /** Words of the list that start with `prefix`, for type-ahead (at most `limit`). */
@@ -42,6 +45,7 @@ export function suggestWords(prefix: string, limit = 6): string[] {
   return out;
 }
 
+/** Checks a whole typed phrase: word count, each word on the list, then the BIP-39 checksum. */
 export function checkPhrase(text: string): PhraseCheck {
   const words = splitPhrase(text);
   for (let i = 0; i < words.length; i++) {

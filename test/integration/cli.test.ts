@@ -8,6 +8,8 @@ import path from 'node:path';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, type TestUser } from '../support/chatHarness';
 import { repoRoot } from '../support/paths';
+import { decodeInvite } from '../../src/shared/wire/invite';
+import { toBase64Url } from '../../src/shared/wire/encoding';
 
 const PASS = 'cli passphrase for tests';
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
@@ -52,6 +54,13 @@ describe('the parley CLI', () => {
     cliInvite = first!.invite;
     const again = await parley(['invite']);
     expect(again.out).toEqual([{ invite: cliInvite }]);
+  });
+
+  it('shows the relay key it pinned, puts it in the invite, and trusts a key only when told', async () => {
+    expect((await parley(['relay'])).out).toEqual([{ relay: relay.url, relayKey: relay.relayKey }]);
+    expect(toBase64Url(decodeInvite(cliInvite).relayKey!)).toBe(relay.relayKey);
+    const trusted = await parley(['relay', 'trust', relay.relayKey]);
+    expect([trusted.code, trusted.out]).toEqual([0, [{ relay: relay.url, relayKey: relay.relayKey, online: true }]]);
   });
 
   it('chats with an app user both ways, with receipts', async () => {

@@ -74,8 +74,9 @@ describe('one checked path for every message', () => {
     const ann = await user('Ann Repair');
     const ben = await user('Ben Repair');
     const placeholders: string[] = [];
+    const benInvite = ben.messenger.account.invite();
     await ben.messenger.close();
-    await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
+    await ann.messenger.contacts.add(benInvite, 'Ben');
     // Ben loses his session with Ann (a restored old copy, say): Ann's next message cannot decrypt there.
     ben.messenger = await Messenger.open({ dir: ben.dir, passphrase: TEST_PASSPHRASE, events: { incomingText: (m) => ben.inbox.push(m), undecryptable: (u) => placeholders.push(u.id) } });
     await eventually(() => ben.messenger.contacts.list().length === 1);

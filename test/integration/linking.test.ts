@@ -12,7 +12,9 @@ import { Messenger } from '../../src/main/messenger/messenger';
 import type { IncomingText } from '../../src/main/conversations/context';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
-import { decodeLinkCode } from '../../src/shared/wire/linkCode';
+import { decodeLinkCode, encodeLinkCode } from '../../src/shared/wire/linkCode';
+import { fromBase64Url } from '../../src/shared/wire/encoding';
+import { randomBytes } from 'node:crypto';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -64,6 +66,14 @@ describe('linking a second desktop', () => {
     expect(() => ann.messenger.devices.inspectLink('parleylink1nonsense')).toThrow(expect.objectContaining({ code: 'CHAT_LINK_INVALID' }));
   });
 
+  it('refuses a link code whose relay key differs from the key this desktop pinned for the relay', () => {
+    const code = (relayKey: Uint8Array) =>
+      encodeLinkCode({ provisioningId: randomBytes(16), ephemeralKey: randomBytes(32), deviceKey: randomBytes(32), deviceName: 'Elsewhere', relayUrl: relay.url, relayKey });
+    expect(() => ann.messenger.devices.inspectLink(code(randomBytes(32)))).toThrow(expect.objectContaining({ code: 'CHAT_LINK_INVALID', message: expect.stringMatching(/different identity key/) }));
+    expect(ann.messenger.store.audit.list(1)[0]).toMatchObject({ kind: 'relay.key_refused', detail: { origin: 'link' } });
+    expect(ann.messenger.devices.inspectLink(code(fromBase64Url(relay.relayKey)!))).toMatchObject({ deviceName: 'Elsewhere' });
+  });
+
   it('links by code: the new desktop gets the account, contacts, trust and the old history', async () => {
     ann2 = await linkDesktop(ann2Dir, ann.messenger, ann2Inbox);
     expect(ann2.keys.accountId).toBe(ann.messenger.keys.accountId);
@@ -78,6 +88,7 @@ describe('linking a second desktop', () => {
     expect(ann.messenger.devices.list().map((d) => d.name)).toContain('Studio desktop');
     expect(ann2.devices.list()).toHaveLength(2);
     expect(ann2.devices.list().find((d) => d.isThisDevice)?.name).toBe('Studio desktop');
+    expect(ann2.relayKeyPin()).toBe(relay.relayKey);
     // No safety-number change for Ben: the account key is the same.
     expect(ben.messenger.contacts.safetyNumber(ann.messenger.keys.accountId).groups.join('')).toBe(ann2.contacts.safetyNumber(benId).groups.join(''));
   });

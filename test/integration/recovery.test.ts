@@ -91,6 +91,7 @@ describe('recovery from the recovery phrase', () => {
     restored = r.messenger;
     expect(r.backupFound).toBe(true);
     expect(restored.keys.accountId).toBe(ann.messenger.keys.accountId);
+    expect(await restored.waitOnline()).toBe(true); // the relay key is pinned on the first connection, and the invite carries it
     expect(restored.account.invite()).toBe(invite);
     expect(restored.account.displayName).toBe('Ayesha Lindgren');
     const benId = ben.messenger.keys.accountId;

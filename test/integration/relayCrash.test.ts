@@ -25,7 +25,7 @@ describe('relay process', () => {
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
 
-    const second = await spawnRelay(['--data', dataDir], 'bin');
+    const second = await spawnRelay(['--data', dataDir]);
     running.push(second);
     const client = await RelayClient.connect(second.url);
     const got: IncomingMessage[] = [];

@@ -87,11 +87,12 @@ async function fuzzConnection(url: string, who: TestDevice | null, frames: numbe
   while (sent < frames) {
     const ws = new WebSocket(url);
     let nonce: Uint8Array | null = null;
+    let relayKey: Uint8Array | null = null;
     const barrier = new Map<number, () => void>();
     ws.on('message', (d) => {
       for (const line of String(d).split('\n')) {
-        const f = JSON.parse(line) as { type: string; id?: number; nonce?: string };
-        if (f.type === 'challenge') nonce = fromBase64Url(f.nonce!);
+        const f = JSON.parse(line) as { type: string; id?: number; nonce?: string; relayKey?: string };
+        if (f.type === 'challenge') [nonce, relayKey] = [fromBase64Url(f.nonce!), fromBase64Url(f.relayKey!)];
         else if (f.type === 'response' && typeof f.id === 'number') barrier.get(f.id)?.();
       }
     });
@@ -103,7 +104,7 @@ async function fuzzConnection(url: string, who: TestDevice | null, frames: numbe
     if (who) {
       const host = new URL(url).host;
       const ok = until(1_000_000);
-      ws.send(JSON.stringify({ v: 1, type: 'auth', id: 1_000_000, accountId: who.account.id, deviceId: who.device.id, signature: signChallenge(host, nonce!, who.account.id, who.device) }));
+      ws.send(JSON.stringify({ v: 1, type: 'auth', id: 1_000_000, accountId: who.account.id, deviceId: who.device.id, signature: signChallenge(relayKey!, host, nonce!, who.account.id, who.device) }));
       await ok;
     }
     while (sent < frames && ws.readyState === WebSocket.OPEN) {

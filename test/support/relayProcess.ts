@@ -1,4 +1,4 @@
-/** Runs the relay as a real child process (`src/relay/main.ts` through tsx), as `npm run relay` does. */
+/** Runs the relay as a real child process of bin/parley-relay.mjs (the compiled relay), as `npm run relay` and `npx parley-relay` do. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './paths';
@@ -11,10 +11,9 @@ export interface RelayProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** `entry` 'source' runs src/relay/main.ts as `npm run relay` does; 'bin' runs bin/parley-relay.mjs as `npx parley-relay` does. */
-export async function spawnRelay(args: readonly string[], entry: 'source' | 'bin' = 'source'): Promise<RelayProcess> {
-  const command = entry === 'bin' ? [path.join(repoRoot, 'bin/parley-relay.mjs')] : ['--import', 'tsx', path.join(repoRoot, 'src/relay/main.ts')];
-  const proc = spawn(process.execPath, [...command, '--port', '0', ...args], {
+/** Starts the relay on a free loopback port with `args` and resolves once it prints its listening line. */
+export async function spawnRelay(args: readonly string[]): Promise<RelayProcess> {
+  const proc = spawn(process.execPath, [path.join(repoRoot, 'bin/parley-relay.mjs'), '--port', '0', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

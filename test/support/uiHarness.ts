@@ -17,6 +17,7 @@ import { createDispatcher } from '../../src/main/ipc/dispatch';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { mimeType, resolveAppPath } from '../../src/main/security/appProtocol';
 import { rendererOut, screenshotsDir } from './paths';
+import { SAYS_YES, ScriptedConfirmer } from './scriptedConfirmer';
 
 /** The origin the renderer is served from in tests (the shell uses app://parley). */
 export const TEST_APP_ORIGIN = 'https://parley.test';
@@ -28,6 +29,12 @@ export interface AppWindow {
   readonly context: BrowserContext;
   /** Page errors and console errors seen so far. */
   readonly errors: string[];
+  /** Every call the page made (one IPC round trip each), by name, in order; a test may empty it. */
+  readonly calls: string[];
+  /** Every main → renderer event delivered from the core, with its payload size in bytes as JSON; a test may empty it. */
+  readonly events: { readonly name: EventName; readonly bytes: number }[];
+  /** The user at main's confirmation dialogs (phrase, link, revoke): says yes with the test passphrase unless a test scripts otherwise. */
+  readonly confirmer: ScriptedConfirmer;
   screenshot(name: string): Promise<string>;
   /** Delivers a main → renderer event as main would (for tests that need a state on screen that passes too fast to see). */
   deliver<K extends EventName>(name: K, payload: EventPayload<K>): Promise<void>;
@@ -69,6 +76,8 @@ export async function openApp(
     viewport?: { width: number; height: number };
     /** Awaited before each call is dispatched: lets a test hold a call in flight (to see the screen while it runs). */
     beforeCall?: (name: string) => Promise<void> | undefined;
+    /** The user at main's confirmation dialogs (default: says yes with the test passphrase). */
+    confirmer?: ScriptedConfirmer;
   } = {},
 ): Promise<AppWindow> {
   const context = await browser.newContext({
@@ -76,7 +85,10 @@ export async function openApp(
     viewport: options.viewport ?? { width: 1120, height: 760 },
   });
   const errors: string[] = [];
-  const dispatch = createDispatcher(createHandlers(core), { trustedOrigin: TEST_APP_ORIGIN });
+  const calls: string[] = [];
+  const events: { name: EventName; bytes: number }[] = [];
+  const confirmer = options.confirmer ?? new ScriptedConfirmer(SAYS_YES);
+  const dispatch = createDispatcher(createHandlers(core, confirmer), { trustedOrigin: TEST_APP_ORIGIN });
 
   // Nothing leaves the machine: everything not served below is aborted.
   await context.route('**/*', (route) => route.abort());
@@ -102,6 +114,7 @@ export async function openApp(
   );
 
   await context.exposeBinding('__parleyInvoke', async (source, name: string, payload: unknown) => {
+    calls.push(name);
     await options.beforeCall?.(name);
     return dispatch(name, payload, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() });
   });
@@ -118,6 +131,7 @@ export async function openApp(
   const deliver = (name: string, payload: unknown) =>
     page.evaluate(([n, p]) => (window as unknown as { __parleyDeliver(n: string, p: unknown): void }).__parleyDeliver(n, p), [name, payload] as const);
   const unsubscribe = core.events.subscribe((name, payload) => {
+    events.push({ name, bytes: JSON.stringify(payload).length });
     void deliver(name, payload).catch(() => {});
   });
   await page.goto(`${TEST_APP_ORIGIN}/index.html`);
@@ -126,6 +140,9 @@ export async function openApp(
     page,
     context,
     errors,
+    calls,
+    events,
+    confirmer,
     async screenshot(name: string) {
       mkdirSync(screenshotsDir, { recursive: true });
       const file = path.join(screenshotsDir, `${name}.png`);

@@ -70,6 +70,35 @@ describe('chatting in the app', () => {
     await ben.screenshot('chat-conversation-dark');
   });
 
+  it('costs the sender at most two round trips per message and the open reader one, with every row pushed', async () => {
+    // Both have the conversation open. Let the previous test's calls finish, then count from zero.
+    await ann.page.waitForTimeout(500);
+    for (const w of [ann, ben]) {
+      w.calls.length = 0;
+      w.events.length = 0;
+    }
+    await composer(ann.page).fill('Counting round trips');
+    await composer(ann.page).press('Enter');
+    await bubble(ben.page, 'Counting round trips').waitFor();
+    await bubble(ann.page, 'Counting round trips').getByLabel('Delivery: Read').waitFor();
+    // The reader's list row shows the preview, and no unread badge once it is read.
+    await ben.page.getByRole('complementary', { name: 'Sidebar' }).getByText('Counting round trips').waitFor();
+    await ben.page.getByRole('button', { name: ANN, exact: true }).waitFor();
+    // Late pulls would come within a few event-loop turns; give them ample time to show up.
+    await ann.page.waitForTimeout(1_000);
+    await ann.screenshot('chat-round-trips-sender');
+    await ben.screenshot('chat-round-trips-reader');
+    // Sender: "typing" on the first keystroke, then the send; delivered and read arrive as pushed rows.
+    expect(ann.calls).toEqual(['setTyping', 'sendMessage']);
+    // Reader: the one call that marks the message read (and sends the read receipt); the message row, the list row and typing are pushed.
+    expect(ben.calls).toEqual(['markConversationRead']);
+    const counted = (w: AppWindow) => w.events.filter((e) => e.name !== 'connectionState').map((e) => e.name);
+    // Sender: the new row and its list row (one coalesced turn), then sent, delivered and read as one row each.
+    expect(counted(ann).filter((n) => n === 'messagesChanged').length).toBeLessThanOrEqual(4);
+    expect(counted(ann).filter((n) => n === 'conversationsChanged').length).toBeLessThanOrEqual(2);
+    expect(counted(ben)).not.toContain('contactsChanged');
+  });
+
   it('replies the other way with Shift+Enter for a new line', async () => {
     const input = ben.page.getByRole('textbox', { name: 'Message', exact: true });
     await input.fill('Understood.');

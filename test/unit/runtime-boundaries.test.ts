@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkFile } from '../support/boundaries';
+import { listSourceFiles } from '../support/house';
 import { repoRoot } from '../support/paths';
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...sourceFiles(full));
-    else if (/\.(ts|tsx|mts|cts)$/.test(name)) out.push(full);
-  }
-  return out;
-}
 
 describe('runtime boundaries', () => {
   it('flags a renderer file that imports Node, Electron or main code', () => {
@@ -39,7 +30,7 @@ describe('runtime boundaries', () => {
 
   it('holds for every file under src/', () => {
     const root = path.join(repoRoot, 'src');
-    const violations = sourceFiles(root).flatMap((file) =>
+    const violations = listSourceFiles(root).flatMap((file) =>
       checkFile(path.relative(repoRoot, file), readFileSync(file, 'utf8')),
     );
     expect(violations).toEqual([]);

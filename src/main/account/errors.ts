@@ -21,6 +21,8 @@ export type ChatErrorCode =
   | 'CHAT_REVOKE_SELF'
   /** A relay address that is not ws:// or wss://. */
   | 'CHAT_BAD_RELAY_URL'
+  /** A relay identity key given to trust is not a 32-byte key in base64url. */
+  | 'CHAT_BAD_RELAY_KEY'
   | 'CHAT_LINK_EXPIRED'
   | 'CHAT_LINK_CANCELLED'
   | 'CHAT_LINK_INVALID'

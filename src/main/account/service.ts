@@ -4,6 +4,7 @@
  * synced setting changed here is announced on the bus (`settingsEdited`) so
  * our other devices follow.
  */
+import { relayPinId } from '../relayClient/pins';
 import { encodeInvite } from '../../shared/wire/invite';
 import type { LocalStore } from '../store';
 import { ChatError } from './errors';
@@ -36,7 +37,7 @@ export class AccountService {
 
   /** The invite code others add us with. */
   invite(): string {
-    return encodeInvite({ accountKey: this.keys().accountPublicKey, relayUrl: this.relayUrl });
+    return encodeInvite({ accountKey: this.keys().accountPublicKey, relayUrl: this.relayUrl, relayKey: this.store.directory.relayKeyPin(relayPinId(this.relayUrl)) });
   }
 
   /** The phrase while it still awaits confirmation, else null. */

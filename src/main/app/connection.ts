@@ -20,7 +20,7 @@ export class ConnectionMonitor {
 
   set(next: ConnectionState): void {
     const prev = this.#state;
-    if (prev.state === next.state && prev.relay === next.relay && prev.retryInMs === next.retryInMs) return;
+    if (prev.state === next.state && prev.relay === next.relay && prev.retryInMs === next.retryInMs && prev.reason === next.reason && prev.relayKey === next.relayKey) return;
     this.#state = next;
     this.#events.emit('connectionState', next);
   }

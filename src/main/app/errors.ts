@@ -1,7 +1,7 @@
-/** Typed errors of the app session (creating, linking, unlocking a profile); each code names one situation. */
+/** Typed errors of the app layer (src/main/app): what the session and the guarded key operations refuse; each code names one situation. */
 import { ParleyError } from '../../shared/errors';
 
-/** What the app session refused. */
+/** Codes of the app layer. */
 export type AppErrorCode =
   /** The keychain was chosen but this system's keychain is missing or insecure (Linux basic_text). */
   | 'APP_KEYCHAIN_INSECURE'
@@ -12,7 +12,11 @@ export type AppErrorCode =
   /** The recovery phrase was confirmed earlier and is no longer stored. */
   | 'APP_PHRASE_CONFIRMED'
   /** Too many wrong passphrases: unlocking waits (the message says how long). */
-  | 'APP_UNLOCK_BACKOFF';
+  | 'APP_UNLOCK_BACKOFF'
+  /** The user declined the main-owned confirmation, or typed a wrong passphrase into it: nothing was done. */
+  | 'APP_NOT_CONFIRMED'
+  /** Another confirmation is already open: one question at a time, so a renderer cannot stack dialogs. */
+  | 'APP_CONFIRM_BUSY';
 
-/** Errors of src/main/app. */
+/** An error raised by the app layer, with one sentence a person can act on. */
 export class AppError extends ParleyError<AppErrorCode> {}

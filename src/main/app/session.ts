@@ -17,6 +17,7 @@ import type { Keychain, PwhashParams } from '../store';
 import { readKeyFile } from '../store/keyFile';
 import { KEY_FILE } from '../store';
 import { UnlockBackoff } from './unlockBackoff';
+import { RowEvents } from './rowEvents';
 import path from 'node:path';
 
 export interface AppSessionOptions {
@@ -91,10 +92,12 @@ export class AppSession {
 
   #events() {
     const ev = this.o.events;
+    // List changes go out as row events, coalesced per turn (rowEvents.ts); the renderer merges them instead of pulling.
+    const rows = new RowEvents(ev, () => this.#messenger);
     return {
-      messagesChanged: (conversationId: string, messageIds: readonly string[]) => ev.emit('messagesChanged', { conversationId, messageIds: [...messageIds] }),
-      conversationsChanged: () => ev.emit('conversationsChanged', {}),
-      contactsChanged: () => ev.emit('contactsChanged', {}),
+      messagesChanged: (conversationId: string, messageIds: readonly string[]) => rows.messagesChanged(conversationId, messageIds),
+      conversationsChanged: () => rows.conversationsChanged(),
+      contactsChanged: () => rows.contactsChanged(),
       typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
       devicesChanged: () => ev.emit('devicesChanged', {}),
       // A locked app runs no Messenger, so nothing arrives then; previews follow the setting.

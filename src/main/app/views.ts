@@ -6,10 +6,12 @@ import type { Message } from '../store';
 
 const SNIPPET_CHARS = 120;
 
+/** A contact as the renderer shows it. */
 export function contactView(c: ContactRow): ContactDto {
   return { id: c.accountId, name: c.name, accountId: c.accountId, trust: c.trust, identityChangePending: c.pendingAccountId !== null, addedAt: c.addedAt };
 }
 
+/** One message row as the renderer shows it: reply snippet, reactions and attachment state included. */
 export function messageView(m: Messenger, row: Message): MessageDto {
   const me = m.keys.accountId;
   const reply = row.replyTo ? m.store.messages.get(row.replyTo) : null;
@@ -35,20 +37,24 @@ export function messageView(m: Messenger, row: Message): MessageDto {
   };
 }
 
+/**
+ * The conversation list, newest activity first: two queries whatever its
+ * length (the contacts, and one summary statement for conversations, their
+ * newest message and unread counts).
+ */
 export function conversationViews(m: Messenger, limit: number): ConversationDto[] {
   const contacts = new Map(m.contacts.list().map((c) => [c.accountId, c]));
-  const unread = m.store.messages.unreadCounts();
-  return m.store.messages.listConversations(limit).flatMap((c) => {
-    const contact = contacts.get(c.id) ?? [...contacts.values()].find((x) => x.accountId === c.peerAccountId);
+  return m.store.messages.conversationSummaries(limit).flatMap((c) => {
+    const contact = contacts.get(c.id) ?? (c.peerAccountId === null ? undefined : contacts.get(c.peerAccountId));
     if (!contact) return [];
-    const last = m.store.messages.page(c.id, 1)[0];
+    const last = c.last;
     return [
       {
         id: c.id,
         contactId: contact.accountId,
         title: contact.name,
-        lastMessage: last ? { text: last.deletedAt !== null ? 'Message deleted' : last.body.slice(0, SNIPPET_CHARS), at: last.sentAt, direction: last.direction } : null,
-        unread: unread.get(c.id) ?? 0,
+        lastMessage: last ? { text: last.deleted ? 'Message deleted' : last.body.slice(0, SNIPPET_CHARS), at: last.sentAt, direction: last.direction } : null,
+        unread: c.unread,
         disappearingSeconds: c.expireTimerMs === null ? null : Math.round(c.expireTimerMs / 1000),
         updatedAt: c.lastMessageAt,
         identityChangePending: contact.pendingAccountId !== null,
@@ -58,6 +64,7 @@ export function conversationViews(m: Messenger, limit: number): ConversationDto[
   });
 }
 
+/** Search hits with their conversation's title and a snippet. */
 export function searchViews(m: Messenger, rows: readonly Message[]): SearchHitDto[] {
   const names = new Map(m.contacts.list().map((c) => [c.accountId, c.name]));
   return rows.map((r) => ({ messageId: r.id, conversationId: r.conversationId, title: names.get(r.conversationId) ?? 'Unknown', snippet: r.body.slice(0, SNIPPET_CHARS), sentAt: r.sentAt }));

@@ -4,6 +4,7 @@
  * re-trusted here are announced on the bus (`contactsEdited`) so the devices
  * service tells our other devices.
  */
+import { pinFromCode, storedPins } from '../relayClient/pins';
 import { decodeInvite } from '../../shared/wire/invite';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { RELAY_ACTION_WAIT_MS } from '../../shared/constants';
@@ -47,6 +48,11 @@ export class ContactService {
   async add(code: string, name: string): Promise<ContactRow> {
     const { ctx } = this;
     const invite = decodeInvite(code);
+    if (invite.relayKey) {
+      // The inviter's pin for their relay: ours for that address unless we pinned one already; a conflict is recorded, never adopted.
+      const pinned = pinFromCode(storedPins(ctx.store.directory, () => undefined), invite.relayUrl, invite.relayKey);
+      if (pinned !== 'already') ctx.audit(pinned === 'pinned' ? 'relay.key_pinned' : 'relay.key_refused', { relayKey: toBase64Url(invite.relayKey), origin: 'invite' });
+    }
     const accountId = toBase64Url(invite.accountKey);
     const trimmed = name.trim();
     if (accountId === ctx.keys.accountId) throw new ChatError('CHAT_SELF_CONTACT', 'That is your own invite code.');
@@ -63,7 +69,9 @@ export class ContactService {
       return repo.get(sameName.accountId)!;
     }
     ctx.store.db.transaction(() => {
-      repo.insert({ accountId, name: trimmed, relayUrl: invite.relayUrl }, Date.now());
+      // Their profile message may have made the contact while we fetched the list: the name the user chose wins.
+      if (repo.get(accountId)) repo.rename(accountId, trimmed);
+      else repo.insert({ accountId, name: trimmed, relayUrl: invite.relayUrl }, Date.now());
       repo.setDevices(accountId, list.devices.map((d) => d.deviceId));
       ctx.store.messages.upsertConversation({ id: accountId, kind: 'direct', peerAccountId: accountId, title: trimmed, expireTimerMs: null });
     })();

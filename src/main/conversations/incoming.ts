@@ -20,11 +20,12 @@ import { isParleyError } from '../../shared/errors';
 import { addressKey, ProtocolError, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import type { NewMessage } from '../store';
-import { EnvelopeKind, unseal, type Unsealed } from '../session/sealedSender';
+import { ContentHint, EnvelopeKind, unseal, type Unsealed } from '../session/sealedSender';
 import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import { ChatError } from '../account/errors';
-import { errorCode, flushOutbox, recipientsOf, refreshDevices, resendTo, sendContent } from './outgoing';
+import { adoptContactDevices, errorCode, flushOutbox, nudgeUnsent, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
+import type { NewDevice } from './lateDevices';
 import { applyOwnContent } from './ownContent';
 import { unknownName } from '../store/contacts';
 import { verifyKeyChange } from '../account/rotation';
@@ -40,7 +41,7 @@ export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.
  * checked by the client). Returns the fresh list's device ids, or null when
  * the stored list already vouched for the device.
  */
-async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string[] | null> {
+async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<readonly NewDevice[] | null> {
   if (a.accountId === ctx.keys.accountId) {
     const known = () => ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId);
     if (known()) return null;
@@ -53,9 +54,9 @@ async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<string
   if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return null;
   const client = ctx.link.client;
   if (!client) throw new ChatError('CHAT_OFFLINE', 'The sender’s device list cannot be checked while offline.');
-  const ids = (await client.getDeviceList(a.accountId)).devices.map((d) => d.deviceId);
-  if (!ids.includes(a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
-  return ids;
+  const devices = (await client.getDeviceList(a.accountId)).devices;
+  if (!devices.some((d) => d.deviceId === a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
+  return devices;
 }
 
 /** Creates the contact and conversation for a first message from someone who added us. */
@@ -114,6 +115,8 @@ type Outcome =
       readonly refresh: readonly string[];
       readonly conversationId: string;
       readonly changed: ReadonlySet<string>;
+      /** The sender account's list, fetched because the sender device was new to us (adopted after the sender is released). */
+      readonly freshDevices: readonly NewDevice[] | null;
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
@@ -123,11 +126,15 @@ function reject(ctx: ChatContext, m: IncomingMessage, reason: string, from?: Pro
   return { kind: 'done' };
 }
 
-/** Handles one envelope from the relay; resolves after the commit and the ack. */
-export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<void> {
+/**
+ * Handles one envelope from the relay; resolves after the commit and the
+ * ack with 'done', or with 'deferred' when it was left on the relay (the
+ * sender's device list could not be checked now).
+ */
+export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<'done' | 'deferred'> {
   if (ctx.store.delivery.isProcessed(m.id)) {
     await ack(ctx, [m.id]);
-    return;
+    return 'done';
   }
   let opened: Unsealed;
   try {
@@ -135,19 +142,20 @@ export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Prom
   } catch (e) {
     reject(ctx, m, errorCode(e));
     await ack(ctx, [m.id]);
-    return;
+    return 'done';
   }
   const from = { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) };
   const outcome = await ctx.sessions.hold([from], () => receive(ctx, m, opened, from));
-  if (outcome.kind === 'later') return;
+  if (outcome.kind === 'later') return 'deferred';
   await ack(ctx, [m.id]);
   await afterCommit(ctx, outcome);
+  return 'done';
 }
 
 /** Runs holding the sender device: vouch, decrypt, commit. */
 async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress): Promise<Outcome> {
   const { store } = ctx;
-  let freshDevices: string[] | null;
+  let freshDevices: readonly NewDevice[] | null;
   try {
     freshDevices = await vouchSender(ctx, from);
   } catch (e) {
@@ -175,7 +183,8 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
     const reason = errorCode(e);
     // Without the static layer the sender is only a claim; a replay of a message we already read is not a loss.
     if (!opened.authenticated || !(e instanceof ProtocolError) || reason === 'PROTOCOL_DUPLICATE') return reject(ctx, m, reason, from);
-    return undecryptable(ctx, m, from, messageDigest(opened.message), reason);
+    if (opened.hint === ContentHint.none) return reject(ctx, m, reason, from);
+    return undecryptable(ctx, m, from, messageDigest(opened.message), reason, opened.hint === ContentHint.placeholder);
   }
   const commit = { envelopeId: m.id, session: { address: from, record: out.record }, newIdentity: out.newSessionIdentity, consumed: out.consumed };
   let content: Content;
@@ -204,9 +213,10 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
       conversationId = applied.conversationId ?? conversationId;
     } else {
       message = applyContent(ctx, from, content, ctx.now(), changed);
-      if (freshDevices && ctx.contacts.get(from.accountId)) ctx.contacts.setDevices(from.accountId, freshDevices);
+      if (freshDevices && !ctx.contacts.get(from.accountId)) freshDevices = null;
     }
     store.delivery.commitReceive(commit);
+    if (!own && message && content.type === 'text') store.repairs.oweReceipt(message.id, conversationId);
     const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
     const a = text?.attachment ?? null;
     const key = a ? fromBase64Url(a.key) : null;
@@ -216,7 +226,7 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
     }
   }).immediate();
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
-  return { kind: 'content', from, content, message, refresh, conversationId, changed };
+  return { kind: 'content', from, content, message, refresh, conversationId, changed, freshDevices };
 }
 
 /**
@@ -224,21 +234,22 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
  * marks it processed, leaves a placeholder row (for a contact's device) and
  * queues a retry request sealed to that device.
  */
-function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddress, digest: Uint8Array, reason: string): Outcome {
-  const own = from.accountId === ctx.keys.accountId;
+function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddress, digest: Uint8Array, reason: string, visible: boolean): Outcome {
+  // Only a contact's text gets a row: our own devices' content has no conversation to show it in, and other content is asked for silently.
+  const hidden = from.accountId === ctx.keys.accountId || !visible;
   const id = placeholderId(digest);
   const now = ctx.now();
   const request = ctx.sessions.sealPlain(from, encodeRetry(digest, now));
   ctx.store.db.transaction(() => {
     ctx.store.delivery.commitReceive({ envelopeId: m.id });
-    if (!own) {
+    if (!hidden) {
       ensureContact(ctx, from.accountId, null);
       ctx.store.messages.insert({ id, conversationId: from.accountId, sender: from.accountId, direction: 'in', body: '', sentAt: now, receivedAt: now, state: 'delivered', kind: 'undecryptable' });
     }
     ctx.store.delivery.commitSend({ outbox: [{ recipient: addressKey(from), payload: request }] });
   }).immediate();
   ctx.audit('decrypt.failed', { address: addressKey(from), reason });
-  return { kind: 'placeholder', from, conversationId: own ? null : from.accountId, id, reason };
+  return { kind: 'placeholder', from, conversationId: hidden ? null : from.accountId, id, reason };
 }
 
 function encodeRetry(digest: Uint8Array, now: number): Uint8Array {
@@ -264,7 +275,9 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
     return;
   }
   if (o.kind !== 'content') return;
-  const { from, content, message, refresh, conversationId, changed } = o;
+  const { from, content, message, refresh, conversationId, changed, freshDevices } = o;
+  if (freshDevices) await adoptContactDevices(ctx, from.accountId, freshDevices);
+  await nudgeUnsent(ctx, from);
   const own = from.accountId === ctx.keys.accountId;
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
   if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();
@@ -273,7 +286,8 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) ctx.events.devicesChanged();
   const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
   if (message && text?.attachment) ctx.bus.emit('attachmentOffered', conversationId, message.id, `${message.id}-0`, text.attachment);
-  if (refresh.length > 0 && client) void refreshAll(ctx, client, refresh);
+  // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
+  if (refresh.length > 0 && client) await refreshAll(ctx, client, refresh);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
     if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {
@@ -283,9 +297,8 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
     ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
-    // Delivery receipt, end-to-end encrypted like any content; queued after the sender device is released.
-    const to = recipientsOf(ctx, from.accountId).filter((r) => r.accountId === from.accountId);
-    await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: [message.id], sentAt: ctx.now() });
+    // The delivery receipt was owed in the receive transaction; it is queued now the sender device is released.
+    await sendOwedReceipts(ctx);
     if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 }

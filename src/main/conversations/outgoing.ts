@@ -10,18 +10,29 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+
+/** Most message ids one delivery receipt names (the content schema's bound). */
+const RECEIPT_BATCH = 500;
 import { toBase64Url } from '../../shared/wire/encoding';
 import { encodeContent, parseContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage, OutboxEntry } from '../store';
 import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
-import { refreshOwnList } from '../account/deviceList';
+import { refreshOwnList, storedList } from '../account/deviceList';
+import { forwardToNewDevices, type NewDevice } from './lateDevices';
+import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend';
+
+/** What a recipient that cannot decrypt `c` should do: a text shows a placeholder; other logged content is asked for again silently. */
+export function hintFor(c: Content): ContentHint {
+  if (c.type === 'text' || (c.type === 'resend' && c.content.type === 'text')) return ContentHint.placeholder;
+  return RESENDABLE(c) || c.type === 'resend' ? ContentHint.retry : ContentHint.none;
+}
 
 const parseAddress = (key: string): ProtocolAddress => {
   const [accountId, deviceId] = key.split('.') as [string, string];
@@ -55,12 +66,29 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
  */
 export async function sendContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string, messageId?: string,
+  inSameTransaction?: () => void,
 ): Promise<void> {
   const targets = recipients.filter((r) => !(r.accountId === ctx.keys.accountId && r.deviceId === ctx.keys.deviceId));
   await ctx.sessions.hold(targets, async () => {
     for (const t of targets) await ctx.sessions.establish(t);
-    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null);
+    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, inSameTransaction);
   });
+}
+
+/**
+ * Sends the delivery receipts owed for stored messages, one receipt per
+ * conversation for up to 500 messages; each is forgotten in the transaction
+ * that queues it. Runs after each receive, on each connection and on the
+ * upkeep tick, so a crash between storing a message and answering it only
+ * delays the receipt.
+ */
+export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
+  for (const [conversationId, ids] of ctx.store.repairs.owedReceipts(RECEIPT_BATCH)) {
+    const to = recipientsOf(ctx, conversationId).filter((r) => r.accountId === conversationId);
+    await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() }, undefined, conversationId, undefined, () =>
+      ctx.store.repairs.settleReceipts(ids),
+    );
+  }
 }
 
 /**
@@ -69,24 +97,27 @@ export async function sendContent(
  */
 function queueContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
+  inSameTransaction?: () => void,
 ): void {
   const plaintext = encodeContent(content);
   const ownContent = forOwnDevice(content, conversation);
   const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
   const { store, keys } = ctx;
   const log = RESENDABLE(content);
+  const hint = hintFor(content);
   store.db.transaction(() => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
     const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
     for (const r of recipients) {
       const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
       if (!body) continue;
-      const sealed = ctx.sessions.encryptFor(r, body);
+      const sealed = ctx.sessions.encryptFor(r, body, hint);
       if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
     store.delivery.commitSend({ message, messageId, outbox });
     store.repairs.logSent(logged);
+    inSameTransaction?.();
   }).immediate();
 }
 
@@ -96,14 +127,24 @@ function queueContent(
  * the next call (on each connection and on the maintenance tick).
  */
 export async function flushUnsent(ctx: ChatContext): Promise<number> {
-  const entries = ctx.store.repairs.unsent(RELAY_MAX_SEND_RECIPIENTS);
+  const backoff = unsentBackoff.get(ctx) ?? new Map<string, { next: number; wait: number }>();
+  unsentBackoff.set(ctx, backoff);
+  const now = ctx.now();
+  const entries = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => (backoff.get(e.recipient)?.next ?? 0) <= now);
   let sent = 0;
   for (const e of entries) {
     const to = parseAddress(e.recipient);
+    if ((backoff.get(e.recipient)?.next ?? 0) > now) continue;
     await ctx.sessions.hold([to], async () => {
-      if (!(await ctx.sessions.establish(to))) return;
+      if (!(await ctx.sessions.establish(to))) {
+        // No bundle yet (a device still linking), offline or refused: try this device again later, doubling the wait.
+        const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(e.recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
+        backoff.set(e.recipient, { next: ctx.now() + wait, wait });
+        return;
+      }
+      backoff.delete(e.recipient);
       ctx.store.db.transaction(() => {
-        const sealed = ctx.sessions.encryptFor(to, e.content);
+        const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
         if (!sealed) return;
         ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
         ctx.store.repairs.markSent(e.id, sealed.digest, false);
@@ -113,6 +154,18 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
   }
   if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
   return sent;
+}
+
+/** Per profile: when each device without a session may be tried again (in memory: a restart retries at once). */
+const unsentBackoff = new WeakMap<ChatContext, Map<string, { next: number; wait: number }>>();
+
+/**
+ * A device we were backing off from just wrote to us, so it is up and has
+ * its prekeys on the relay: try what waits for it now.
+ */
+export async function nudgeUnsent(ctx: ChatContext, from: ProtocolAddress): Promise<void> {
+  if (!unsentBackoff.get(ctx)?.delete(addressKey(from))) return;
+  await flushUnsent(ctx);
 }
 
 /**
@@ -132,7 +185,7 @@ export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Ui
     if (inner.type === 'retry' || inner.type === 'resend') return false;
     const wrapped = encodeContent({ v: 1, type: 'resend', sentAt: ctx.now(), repairs: toBase64Url(digest), content: inner });
     ctx.store.db.transaction(() => {
-      const sealed = ctx.sessions.encryptFor(to, wrapped);
+      const sealed = ctx.sessions.encryptFor(to, wrapped, hintFor(parseContent(wrapped)));
       if (!sealed) return;
       ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: entry.messageId });
       ctx.store.repairs.markSent(entry.id, sealed.digest, true);
@@ -208,16 +261,28 @@ async function doFlush(ctx: ChatContext): Promise<void> {
 /** Fetches the current device list of an account we write to and records it; returns the listed device ids. */
 export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
   if (accountId === ctx.keys.accountId) {
-    await refreshOwnList(ctx.store, ctx.keys, client);
+    const { added } = await refreshOwnList(ctx.store, ctx.keys, client);
+    const listed = storedList(ctx.store)?.devices ?? [];
+    await forwardToNewDevices(ctx, accountId, listed.filter((d) => added.includes(d.deviceId)));
     return ctx.store.ownDevices.all().map((d) => d.deviceId);
   }
-  const ids = (await client.getDeviceList(accountId)).devices.map((d) => d.deviceId);
+  const list = (await client.getDeviceList(accountId)).devices;
+  await adoptContactDevices(ctx, accountId, list);
+  return list.map((d) => d.deviceId);
+}
+
+/**
+ * Records a contact's verified device list: sessions with devices it no
+ * longer names go, and devices new to us get what we sent them late.
+ */
+export async function adoptContactDevices(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): Promise<void> {
+  const ids = list.map((d) => d.deviceId);
   const before = ctx.contacts.devices(accountId);
   ctx.store.db.transaction(() => {
     ctx.contacts.setDevices(accountId, ids);
     for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
   })();
-  return ids;
+  if (before.length > 0) await forwardToNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId)));
 }
 
 /** Removes outbox entries for devices no longer in their account's list; returns how many went. */

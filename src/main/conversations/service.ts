@@ -9,14 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
-import { DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import type { Message, NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
 import { ChatError } from '../account/errors';
 import type { ChatContext } from './context';
 import { ack, handleIncoming } from './incoming';
-import { errorCode, flushOutbox, flushUnsent, recipientsOf, sendContent } from './outgoing';
+import { errorCode, flushOutbox, flushUnsent, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
 
 /** A fresh message id (16 random bytes, base64url). */
 export const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
@@ -235,6 +235,8 @@ export class ConversationService {
   #upkeep(): void {
     if (!this.ctx.store.db.open) return;
     this.expireMessages();
+    // Content waiting for a device's first session is tried every tick (each device backs off on its own).
+    if (this.ctx.link.client && this.ctx.store.repairs.hasUnsent()) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
     this.ctx.store.repairs.prune();
     this.checkDeliveries();
@@ -246,15 +248,28 @@ export class ConversationService {
     return flushUnsent(this.ctx);
   }
 
-  /** Queues an envelope from the relay: envelopes are handled one at a time, in order, once the link is online. */
+  /**
+   * Queues an envelope from the relay: envelopes are handled one at a time,
+   * in order, once the link is online. One whose sender could not be checked
+   * now stays on the relay and is tried again after DEFERRED_RETRY_MS while
+   * online (the relay offers it again only on the next connection).
+   */
   receive(m: IncomingMessage): void {
     this.#incoming = this.#incoming.then(async () => {
-      await this.ctx.link.online(RELAY_ONLINE_WAIT_MS);
-      await handleIncoming(this.ctx, m);
+      if (!(await this.ctx.link.online(RELAY_ONLINE_WAIT_MS)) || !this.ctx.store.db.open) return;
+      if ((await handleIncoming(this.ctx, m)) === 'deferred') {
+        const t = setTimeout(() => this.receive(m), DEFERRED_RETRY_MS);
+        t.unref();
+      }
     }).catch((e: unknown) => {
       // The envelope stays on the relay (it was not acked) and comes back on the next connection.
       this.ctx.audit('envelope.deferred', { reason: errorCode(e) });
     });
+  }
+
+  /** Sends the delivery receipts owed for stored messages (after a crash between a commit and its receipt, say). */
+  sendOwedReceipts(): Promise<void> {
+    return sendOwedReceipts(this.ctx);
   }
 
   /** Acks envelopes whose commit is recorded but whose ack did not reach the relay. */

@@ -13,6 +13,7 @@ import { RELAY_ACTION_WAIT_MS } from '../../shared/constants';
 import { decodeLinkCode, type LinkCode } from '../../shared/wire/linkCode';
 import { isParleyError } from '../../shared/errors';
 import { uploadAttachment } from '../relayClient/blobs';
+import { pinFromCode, storedPins } from '../relayClient/pins';
 import { relayHttpBase } from '../relayClient/relayLink';
 import type { BackupKeyRecord } from '../account/record';
 import type { ChatContext } from '../conversations/context';
@@ -36,6 +37,10 @@ export function inspectLink(ctx: ChatContext, code: string, relayUrl: string): L
     throw new ChatError('CHAT_LINK_INVALID', isParleyError(e) ? e.message : 'This is not a Parley link code.');
   }
   if (link.relayUrl !== relayUrl) throw new ChatError('CHAT_LINK_INVALID', `The new device uses another relay (${link.relayUrl}); both must use ${relayUrl}.`);
+  if (link.relayKey && pinFromCode(storedPins(ctx.store.directory, () => undefined), relayUrl, link.relayKey) === 'conflict') {
+    ctx.audit('relay.key_refused', { relayKey: toBase64Url(link.relayKey), origin: 'link' });
+    throw new ChatError('CHAT_LINK_INVALID', 'The new device reached a relay with a different identity key than this one: something between it and the relay is not the relay. Check its network and relay address.');
+  }
   const deviceId = toBase64Url(link.deviceKey);
   if (listOwnDevices(ctx.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_LINK_INVALID', 'That device is already linked to this account.');
   return link;

@@ -17,6 +17,8 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 
 export interface ReceivedLink {
   readonly identity: IdentityKeyPair;
+  /** The relay's identity key as this device saw it while linking (it is in the link code, which the existing device checks against its pin). */
+  readonly relayKey: Uint8Array;
   readonly payload: ProvisioningPayload & { list: SignedDeviceList };
 }
 
@@ -51,6 +53,7 @@ export async function receiveLink(o: ReceiveLinkOptions): Promise<ReceivedLink> 
       deviceKey: identity.publicKey,
       deviceName: o.deviceName,
       relayUrl: o.relayUrl,
+      relayKey: client.relayKey,
     });
     o.onCode(code, receiver.channel.expiresAt);
     const message = await new Promise<Uint8Array>((resolve, reject) => {
@@ -60,7 +63,7 @@ export async function receiveLink(o: ReceiveLinkOptions): Promise<ReceivedLink> 
       client.onClose(() => (finish(), reject(new ChatError('CHAT_OFFLINE', 'The connection to the relay dropped while waiting; start linking again.'))));
       o.signal?.addEventListener('abort', () => (finish(), reject(new ChatError('CHAT_LINK_CANCELLED', 'Linking was cancelled.'))), { once: true });
     });
-    return { identity, payload: openProvisioning(receiver.receiver, message, deviceId) };
+    return { identity, relayKey: client.relayKey, payload: openProvisioning(receiver.receiver, message, deviceId) };
   } catch (e) {
     identity.dispose();
     throw e;

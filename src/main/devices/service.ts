@@ -77,8 +77,9 @@ export class DeviceService {
   async announcePending(): Promise<void> {
     const d = this.ctx.store.directory;
     if (d.setting(SETTING.announce) === '1') {
-      d.setSetting(SETTING.announce, '0');
+      // Cleared only once the announcement is committed to the outbox: a close in between announces on the next start.
       await this.#announce();
+      d.setSetting(SETTING.announce, '0');
     }
   }
 
@@ -92,7 +93,10 @@ export class DeviceService {
   async acceptLink(code: string, historyDays: number | null, onProgress: (p: ProvisionProgress) => void = () => undefined): Promise<{ deviceId: string; name: string }> {
     const { store } = this.ctx;
     const record = decodeAccountRecord(store.directory.account()!.keyMaterial);
-    return provisionNewDevice(this.ctx, { code, historyDays, dir: store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, onProgress });
+    const linked = await provisionNewDevice(this.ctx, { code, historyDays, dir: store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, onProgress });
+    // Contacts learn of the new device from us too, in case it closes before announcing itself.
+    await this.#announce().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    return linked;
   }
 
   /** Removes a device from the account: a new signed list without it; contacts stop encrypting to it; it wipes itself. */

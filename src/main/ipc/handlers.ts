@@ -13,6 +13,10 @@ import { ChatError } from '../account/errors';
 import { AttachmentError } from '../attachments/errors';
 import { sessionHealth } from '../contacts/health';
 import type { HandlerTable } from './dispatch';
+import { CONVERSATION_LIST_LIMIT } from '../../shared/constants';
+import type { Confirmer } from '../security/confirm';
+import { ConfirmGate } from '../app/confirmGate';
+import { KeyOperations } from '../app/keyOperations';
 
 function decodeChunk(b64: string): Uint8Array {
   const std = b64.replace(/\+/gu, '-').replace(/\//gu, '_').replace(/=+$/u, '');
@@ -21,16 +25,22 @@ function decodeChunk(b64: string): Uint8Array {
   return bytes;
 }
 
-export function createHandlers(core: Core): HandlerTable {
+/**
+ * The handler table over one core. `confirmer` asks the user, outside the
+ * renderer, before the guarded key operations (phrase, link, revoke) run.
+ */
+export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
   const s = core.session;
   const m = () => s.require();
+  const gate = new ConfirmGate(confirmer, core.options.dataDir, (kind, detail) => s.messenger?.store.audit.record(kind, detail));
+  const guarded = new KeyOperations(s, gate);
   return {
     getAppInfo: () => readAppInfo(core.options.identity),
     getConnectionState: () => core.connection.current,
 
     getSession: () => s.status(),
     createAccount: (r) => s.create(r),
-    getPendingRecoveryPhrase: () => s.pendingPhrase(),
+    getPendingRecoveryPhrase: () => guarded.showPendingPhrase(),
     confirmRecoveryPhrase: (r) => (s.confirmPhrase(r.answers), {}),
     unlock: async (r) => (await s.unlock(r.passphrase), {}),
     lock: async () => (await s.lock(), {}),
@@ -72,7 +82,7 @@ export function createHandlers(core: Core): HandlerTable {
     setDisappearingTimer: async (r) => {
       const messenger = m();
       await messenger.conversations.setDisappearingTimer(r.conversationId, r.seconds);
-      const view = conversationViews(messenger, 200).find((c) => c.id === r.conversationId);
+      const view = conversationViews(messenger, CONVERSATION_LIST_LIMIT).find((c) => c.id === r.conversationId);
       if (!view) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such conversation.');
       return view;
     },
@@ -99,13 +109,13 @@ export function createHandlers(core: Core): HandlerTable {
       return { link, expiresAt, qrSvg: await qrSvg(link) };
     },
     cancelLink: () => (s.cancelLink(), {}),
-    rotateRecoveryPhrase: () => s.rotatePhrase(),
+    rotateRecoveryPhrase: () => guarded.rotatePhrase(),
     restoreAccount: (r) => s.restore(r),
     listDevices: () => m().devices.list().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
     inspectLink: (r) => ({ deviceName: m().devices.inspectLink(r.link).deviceName }),
     acceptLink: (r) =>
-      m().devices.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
-    revokeDevice: async (r) => (await m().devices.revokeDevice(r.deviceId), {}),
+      guarded.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
+    revokeDevice: async (r) => (await guarded.revokeDevice(r.deviceId), {}),
     getBackupStatus: () => m().backup.status(),
     backupNow: () => m().backup.now(),
     auditLog: (r) => {

@@ -23,6 +23,9 @@ import { DeviceService } from '../devices/service';
 import { PrekeyUpkeep } from '../prekeys/upkeep';
 import { relayHttpBase, RelayLink } from '../relayClient/relayLink';
 import { confirmRevocation } from '../relayClient/signing';
+import { relayKeyFromId, relayPinId, storedPins } from '../relayClient/pins';
+import { toBase64Url } from '../../shared/wire/encoding';
+import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile } from './newProfile';
@@ -62,7 +65,11 @@ export class Messenger {
       accountId: keys.accountId,
       device: keys.deviceSigner,
       registration: () => (store.directory.setting(SETTING.registered) === '1' ? undefined : this.devices.registrationList()),
-      onState: o.onConnection ?? (() => undefined),
+      onState: (s) => {
+        if (s.reason === 'relayKeyChanged') this.#ctx.audit('relay.key_refused', { relayKey: s.relayKey ?? '', origin: 'relay' });
+        o.onConnection?.(s);
+      },
+      pins: storedPins(store.directory, (_id, key) => this.#ctx.audit('relay.key_pinned', { relayKey: toBase64Url(key), origin: 'first-use' })),
       onOnline: (client) => this.#onOnline(client),
       onRevoked: (list) => {
         if (!confirmRevocation(list, this.keys.accountPublicKey, this.keys.deviceId, knownListVersion(store))) return false;
@@ -79,7 +86,12 @@ export class Messenger {
       sessions: new SessionLayer({
         store, link: this.#link, audit, now: Date.now,
         keys: () => this.#ctx.keys,
-        listed: (accountId) => (accountId === this.#ctx.keys.accountId ? store.ownDevices.all().map((d) => d.deviceId) : contacts.devices(accountId)),
+        listed: (accountId) => {
+          const own = () => store.ownDevices.all().map((d) => d.deviceId);
+          if (accountId === this.#ctx.keys.accountId) return own();
+          // Not a contact: an earlier account of ours (content queued before a phrase rotation still goes to our own devices).
+          return contacts.get(accountId) ? contacts.devices(accountId) : own();
+        },
       }),
     };
     this.conversations = new ConversationService(this.#ctx, o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS);
@@ -139,6 +151,25 @@ export class Messenger {
     return (await this.#link.online(timeoutMs)) !== null;
   }
 
+  /** The identity key pinned for this profile's relay (base64url), or null before the first connection. */
+  relayKeyPin(): string | null {
+    const key = this.store.directory.relayKeyPin(relayPinId(this.relayUrl));
+    return key ? toBase64Url(key) : null;
+  }
+
+  /**
+   * Trusts `key` (base64url) for this profile's relay in place of the pin and
+   * connects again: the user's explicit answer to a relayKeyChanged state,
+   * given the key that state showed (so a third key still gets refused).
+   */
+  acceptRelayKey(key: string): void {
+    const k = relayKeyFromId(key);
+    if (!k) throw new ChatError('CHAT_BAD_RELAY_KEY', 'That is not a relay identity key (43 characters of base64url).');
+    this.store.directory.setRelayKeyPin(relayPinId(this.relayUrl), k);
+    this.#ctx.audit('relay.key_pinned', { relayKey: key, origin: 'accepted' });
+    this.#link.start();
+  }
+
   /** Resolves once a revocation has wiped this profile (tests and the CLI wait on it). */
   get revoked(): Promise<void> | null {
     return this.#wiped;
@@ -148,6 +179,7 @@ export class Messenger {
     await this.devices.register(client);
     await this.conversations.ackPending();
     await this.devices.announcePending();
+    await this.conversations.sendOwedReceipts();
     await this.conversations.flush();
     await this.conversations.flushUnsent();
     await this.prekeys.online(client);

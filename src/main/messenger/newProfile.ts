@@ -9,7 +9,7 @@ import { LINK_DOWNLOAD_ATTEMPTS, LINK_DOWNLOAD_RETRY_MS } from '../../shared/con
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
-import { fromBase64Url } from '../../shared/wire/encoding';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import type { ConnectionState } from '../../shared/contract';
 import { isParleyError } from '../../shared/errors';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
@@ -26,6 +26,7 @@ import { createInitialPrekeys, DeviceKeys, type PrekeyUpload } from '../account/
 import { adoptList, nameDevice, signNextList } from '../account/deviceList';
 import { backupRecordOf, defaultDeviceName, wipeProfile } from '../account/profile';
 import { SETTING } from '../account/settingKeys';
+import { relayPinId } from '../relayClient/pins';
 
 /** The steps a new account shows while it is created. */
 export type CreateStep = 'keys' | 'store' | 'register' | 'prekeys' | 'done';
@@ -146,7 +147,7 @@ export async function linkProfile(
 ): Promise<NewProfile & { messages: number }> {
   await fresh(o);
   const onProgress = o.onProgress ?? (() => undefined);
-  const { identity, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, signal: o.signal });
+  const { identity, relayKey, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, signal: o.signal });
   const h = payload.history;
   const historyKeys = { key: fromBase64Url(h.key)!, digest: fromBase64Url(h.digest)! };
   const dir = path.join(o.dir, 'linking');
@@ -178,6 +179,9 @@ export async function linkProfile(
     const messages = await importHistory(store, file, historyKeys, (n) => onProgress({ stage: 'importing', done: n, total: h.messages }));
     d.setSetting(SETTING.registered, '1');
     d.setSetting(SETTING.announce, '1');
+    // The key this device saw, which the existing device found equal to its own pin (inspectLink).
+    d.setRelayKeyPin(relayPinId(o.relayUrl), relayKey);
+    store.audit.record('relay.key_pinned', { relayKey: toBase64Url(relayKey), origin: 'link' });
     const upload = await createInitialPrekeys(store, identity, Date.now());
     onProgress({ stage: 'done', done: h.messages, total: h.messages });
     return { store, keys, relayUrl: payload.relayUrl, upload, messages };

@@ -7,11 +7,13 @@ import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import { ProtocolError } from './errors';
 import { MLKEM_PUBLIC_BYTES, X25519_KEY_BYTES, requirePreKeySignature, type PreKeyPair, type SignedPublicPreKey } from './keys';
 
+/** A signed ML-KEM-768 prekey in a bundle: one-time or last-resort. */
 export interface KemPublicPreKey extends SignedPublicPreKey {
   /** A one-time KEM prekey is consumed by its first use; the last-resort one is reused. */
   readonly kind: 'oneTime' | 'lastResort';
 }
 
+/** What a peer needs to start a session with a device while it is offline: identity key and signed prekeys. */
 export interface PreKeyBundle {
   /** The device's Ed25519 identity public key (32). */
   readonly identityKey: Uint8Array;
@@ -20,6 +22,7 @@ export interface PreKeyBundle {
   readonly kemPreKey: KemPublicPreKey;
 }
 
+/** The prekey-signature kind byte of a KEM prekey of kind `k`. */
 export const kemKindByte = (k: KemPublicPreKey['kind']): PreKeyKind =>
   k === 'oneTime' ? PreKeyKind.oneTimeKem : PreKeyKind.lastResortKem;
 

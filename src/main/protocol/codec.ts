@@ -91,6 +91,7 @@ export function wipe(b: Uint8Array | null | undefined): void {
   if (b) b.fill(0);
 }
 
+/** Reads fixed-size fields from a serialized record in order; any overrun or trailing byte is PROTOCOL_MALFORMED. */
 export class ByteReader {
   readonly #buf: Uint8Array;
   readonly #view: DataView;
@@ -161,6 +162,7 @@ export class ByteReader {
   }
 }
 
+/** Constant-time equality of two byte strings (the length is not secret). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;

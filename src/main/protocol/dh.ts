@@ -10,16 +10,19 @@ import { ProtocolError } from './errors';
 import { randomBytes } from './random';
 import { scalarmult, scalarmultBase, xchachaDecrypt, xchachaEncrypt } from './sodiumDirect';
 
+/** An X25519 key pair (32-byte public and private keys). */
 export interface X25519KeyPair {
   readonly publicKey: Uint8Array;
   readonly privateKey: Uint8Array;
 }
 
+/** A fresh X25519 key pair from the engine's random pool. */
 export function generateX25519(): X25519KeyPair {
   const privateKey = randomBytes(32);
   return { privateKey, publicKey: scalarmultBase(privateKey) };
 }
 
+/** The X25519 shared secret; throws PROTOCOL_INVALID_KEY for a wrong-length or low-order public key. */
 export function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   if (publicKey.length !== 32) throw new ProtocolError('PROTOCOL_INVALID_KEY', 'An X25519 public key is 32 bytes.');
   const out = scalarmult(privateKey, publicKey);
@@ -51,7 +54,9 @@ export function edPublicToX25519(edPublicKey: Uint8Array): Uint8Array {
   return x;
 }
 
+/** Length of the AEAD authentication tag. */
 export const AEAD_TAG_BYTES = 16;
+/** Length of an XChaCha20-Poly1305 nonce. */
 export const NONCE_BYTES = 24;
 
 /** XChaCha20-Poly1305 with AD = ad ‖ ad2. */

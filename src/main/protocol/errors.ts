@@ -1,6 +1,7 @@
 /** Typed errors of the ratchet engine. Callers branch on `code`; messages never carry key material or plaintext. */
 import { ParleyError } from '../../shared/errors';
 
+/** Why the ratchet engine refused an operation; each code is one kind of failure. */
 export type ProtocolErrorCode =
   /** A public key is not a valid point, or is of low order (the DH output would be all zeros). */
   | 'PROTOCOL_INVALID_KEY'
@@ -25,4 +26,5 @@ export type ProtocolErrorCode =
   /** A plaintext or field exceeds a named limit. */
   | 'PROTOCOL_TOO_LARGE';
 
+/** The typed error every ratchet-engine failure raises. */
 export class ProtocolError extends ParleyError<ProtocolErrorCode> {}

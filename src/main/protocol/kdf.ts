@@ -21,6 +21,7 @@ let kdfCalls = 0;
 /** How many KDF_RK / KDF_CK / HKDF invocations ran in this process: lets tests prove a rejection did no KDF work. */
 export const kdfInvocations = (): number => kdfCalls;
 
+/** HMAC-SHA256 of `message` under `key` (a fast path for 32-byte keys). */
 export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   if (key.length === 32) return hmac32(key, message);
   const st = sodium.crypto_auth_hmacsha256_init(key);
@@ -28,10 +29,12 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   return sodium.crypto_auth_hmacsha256_final(st);
 }
 
+/** HKDF-Extract (RFC 5869): the pseudorandom key from `salt` (all zeros when empty) and `ikm`. */
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
   return hmacSha256(salt.length === 0 ? new Uint8Array(32) : salt, ikm);
 }
 
+/** HKDF-Expand (RFC 5869): `length` bytes (at most 8160) from `prk` and `info`. */
 export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (length > 255 * 32) throw new RangeError('HKDF output too long');
   const out = new Uint8Array(length);
@@ -45,6 +48,7 @@ export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): U
   return out;
 }
 
+/** HKDF-SHA256 (RFC 5869): extract then expand; counted in kdfInvocations. */
 export function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   kdfCalls++;
   if (salt.length === 32 && length <= 255 * 32 && hasDirect()) return hkdf32(salt, ikm, info, length);
@@ -54,6 +58,7 @@ export function hkdf(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length
   return out;
 }
 
+/** The outputs of one KDF_RK step: the new root key, chain key and next header key. */
 export interface RootStep {
   readonly rootKey: Uint8Array;
   readonly chainKey: Uint8Array;

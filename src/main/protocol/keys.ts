@@ -14,10 +14,15 @@ import { randomBytes } from './random';
 
 const REDACTED = '[redacted]';
 const RECORD_VERSION = 1;
+/** Length of an X25519 public or private key. */
 export const X25519_KEY_BYTES = 32;
+/** Length of an ML-KEM-768 public key. */
 export const MLKEM_PUBLIC_BYTES = 1184;
+/** Length of an ML-KEM-768 secret key. */
 export const MLKEM_SECRET_BYTES = 2400;
+/** Length of an ML-KEM-768 ciphertext. */
 export const MLKEM_CIPHERTEXT_BYTES = 1088;
+/** Length of an Ed25519 signature. */
 export const SIGNATURE_BYTES = 64;
 
 /** A device identity key pair. `publicKey` is the Ed25519 key every peer sees; DH uses the cached X25519 forms. */
@@ -86,6 +91,7 @@ export function identityKeyFromSeed(seed: Uint8Array): IdentityKeyPair {
   return new IdentityKeyPair(sodium.crypto_sign_seed_keypair(seed).privateKey);
 }
 
+/** A new random device identity key; the seed is wiped after use. */
 export function generateIdentityKey(): IdentityKeyPair {
   const seed = randomBytes(32);
   const id = identityKeyFromSeed(seed);
@@ -155,6 +161,7 @@ export class PreKeyPair {
   }
 }
 
+/** A prekey's public half as published: its id, public key and the identity key's signature. */
 export interface SignedPublicPreKey {
   readonly id: number;
   readonly publicKey: Uint8Array;
@@ -180,9 +187,11 @@ function makeKem(identity: IdentityKeyPair, kind: PreKeyKind, id: number, now: n
   return new PreKeyPair(kind, id, now, kp.publicKey, kp.privateKey, identity.sign(prekeySignatureMessage(kind, id, kp.publicKey)));
 }
 
+/** A new signed X25519 prekey with id `id`, signed by `identity`. */
 export const generateSignedPreKey = (identity: IdentityKeyPair, id: number, now = Date.now()): PreKeyPair =>
   makeEc(identity, PreKeyKind.signedEc, id, now);
 
+/** A new ML-KEM-768 last-resort prekey with id `id`, signed by `identity`. */
 export const generateLastResortKemPreKey = (identity: IdentityKeyPair, id: number, now = Date.now()): PreKeyPair =>
   makeKem(identity, PreKeyKind.lastResortKem, id, now);
 
@@ -191,6 +200,7 @@ export function generateOneTimePreKeys(identity: IdentityKeyPair, startId: numbe
   return Array.from({ length: count }, (_, i) => makeEc(identity, PreKeyKind.oneTimeEc, startId + i, now));
 }
 
+/** `count` (default ONE_TIME_PREKEY_BATCH) one-time ML-KEM-768 prekeys with ids startId, startId+1, … */
 export function generateOneTimeKemPreKeys(identity: IdentityKeyPair, startId: number, count = ONE_TIME_PREKEY_BATCH, now = Date.now()): PreKeyPair[] {
   return Array.from({ length: count }, (_, i) => makeKem(identity, PreKeyKind.oneTimeKem, startId + i, now));
 }
@@ -209,6 +219,7 @@ export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signat
 export const verifyPreKeySignature = (identityKey: Uint8Array, kind: PreKeyKind, key: SignedPublicPreKey): boolean =>
   verifyEd25519(identityKey, prekeySignatureMessage(kind, key.id, key.publicKey), key.signature);
 
+/** Throws PROTOCOL_BAD_SIGNATURE unless `signature` is the identity key's signature over this prekey. */
 export function requirePreKeySignature(identityKey: Uint8Array, kind: PreKeyKind, key: SignedPublicPreKey): void {
   if (!verifyPreKeySignature(identityKey, kind, key)) {
     throw new ProtocolError('PROTOCOL_BAD_SIGNATURE', `The signature on prekey kind ${kind} id ${key.id} does not verify.`);

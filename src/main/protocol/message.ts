@@ -11,11 +11,17 @@ import { AEAD_TAG_BYTES, NONCE_BYTES } from './dh';
 import { ProtocolError } from './errors';
 import { MLKEM_CIPHERTEXT_BYTES } from './keys';
 
+/** First byte of a normal ratchet message. */
 export const MESSAGE_TYPE_NORMAL = 0x01;
+/** First byte of an initial message (PQXDH preamble, then a normal message). */
 export const MESSAGE_TYPE_INITIAL = 0x02;
+/** Length of a plaintext header: DHs (32) ‖ PN (u32) ‖ N (u32). */
 export const HEADER_BYTES = 40;
+/** Length of an encrypted header: the header plus its AEAD tag. */
 export const ENC_HEADER_BYTES = HEADER_BYTES + AEAD_TAG_BYTES;
+/** Bytes a normal message adds to its plaintext: type, nonce, encrypted header and body tag. */
 export const NORMAL_OVERHEAD = 1 + NONCE_BYTES + ENC_HEADER_BYTES + AEAD_TAG_BYTES;
+/** Length of the PQXDH preamble of an initial message, type byte included. */
 export const PREAMBLE_BYTES = 1 + 32 + 32 + 12 + MLKEM_CIPHERTEXT_BYTES;
 
 /** The PQXDH fields of an initial message. */
@@ -29,6 +35,7 @@ export interface PreambleFields {
   readonly kemCiphertext: Uint8Array;
 }
 
+/** A parsed normal message: its bytes and views of its nonce, encrypted header and body. */
 export interface NormalMessage {
   readonly type: 'normal';
   /** The whole message, whose first byte is also bound into both ADs. */
@@ -38,19 +45,23 @@ export interface NormalMessage {
   readonly body: Uint8Array;
 }
 
+/** A parsed initial message: the PQXDH fields and the normal message inside. */
 export interface InitialMessage extends PreambleFields {
   readonly type: 'initial';
   readonly inner: NormalMessage;
 }
 
+/** Either kind of parsed ratchet message. */
 export type RatchetMessage = NormalMessage | InitialMessage;
 
+/** A decrypted header: the sender's ratchet public key, previous chain length and message number. */
 export interface Header {
   readonly dh: Uint8Array;
   readonly pn: number;
   readonly n: number;
 }
 
+/** The plaintext header bytes for ratchet key `dh`, previous chain length `pn` and message number `n`. */
 export function encodeHeader(dh: Uint8Array, pn: number, n: number): Uint8Array {
   const h = new Uint8Array(HEADER_BYTES);
   h.set(dh);
@@ -60,6 +71,7 @@ export function encodeHeader(dh: Uint8Array, pn: number, n: number): Uint8Array 
   return h;
 }
 
+/** Reads a decrypted header (fields are views into `h`). */
 export function decodeHeader(h: Uint8Array): Header {
   const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
   return { dh: h.subarray(0, 32), pn: v.getUint32(32), n: v.getUint32(36) };
@@ -105,6 +117,7 @@ export function parseMessage(bytes: Uint8Array): RatchetMessage {
   };
 }
 
+/** The preamble bytes of an initial message, type byte included. */
 export function encodePreamble(p: PreambleFields): Uint8Array {
   const out = new Uint8Array(PREAMBLE_BYTES);
   const v = new DataView(out.buffer);

@@ -18,6 +18,7 @@ import { randomBytes } from './random';
 
 /** Encode(IK): key-type byte 0x01 (Ed25519) ‖ the 32-byte Ed25519 public key. Fixed length, so the concatenation is unambiguous. */
 export const IDENTITY_KEY_TYPE = 0x01;
+/** Encode(IK): the key-type byte, then the Ed25519 identity key. */
 export function encodeIdentity(ik: Uint8Array): Uint8Array {
   const out = new Uint8Array(33);
   out[0] = IDENTITY_KEY_TYPE;
@@ -25,12 +26,14 @@ export function encodeIdentity(ik: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The session's associated data: Encode(IK_A) ‖ Encode(IK_B), initiator first. */
 export const sessionAd = (initiatorIk: Uint8Array, responderIk: Uint8Array): Uint8Array =>
   concatBytes(encodeIdentity(initiatorIk), encodeIdentity(responderIk));
 
 const F = new Uint8Array(32).fill(0xff);
 const ZERO_SALT = new Uint8Array(32);
 
+/** What PQXDH yields for both sides: root key, the two first header keys and the session AD. */
 export interface SharedSecrets {
   readonly rootKey: Uint8Array;
   /** HK_A: Alice's first sending header key, Bob's first next-receiving header key. */
@@ -49,6 +52,7 @@ export function pqxdhKdf(dhs: Uint8Array[], ss: Uint8Array, ad: Uint8Array): Sha
   return { rootKey: out.subarray(0, 32), initiatorHeaderKey: out.subarray(32, 64), responderHeaderKey: out.subarray(64, 96), ad };
 }
 
+/** The initiator's PQXDH result: the shared secrets plus the base key and KEM ciphertext to send in the preamble. */
 export interface InitiatorResult extends SharedSecrets {
   readonly baseKey: X25519KeyPair;
   readonly kemCiphertext: Uint8Array;
@@ -69,6 +73,7 @@ export function pqxdhInitiate(own: IdentityKeyPair, bundle: PreKeyBundle): Initi
   return { ...secrets, baseKey: ek, kemCiphertext: kem.ciphertext };
 }
 
+/** What the responder needs to run PQXDH: the preamble's keys and ciphertext, and its own prekeys they name. */
 export interface ResponderInput {
   readonly initiatorIdentity: Uint8Array;
   readonly baseKey: Uint8Array;

@@ -97,6 +97,7 @@ export function sealMessage(hk: Uint8Array, mk: Uint8Array, nonce: Uint8Array, h
   return out;
 }
 
+/** A decryption that has not changed the state yet: the plaintext, and `commit` to apply the state change. */
 export interface DecryptPlan {
   readonly plaintext: Uint8Array;
   /** Applies the state change; call only once, and only to keep the result. */

@@ -8,6 +8,7 @@ import { SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_ROTATION_MS } from '../../shared/
 import { PreKeyPair, generateSignedPreKey, type IdentityKeyPair } from './keys';
 import type { SignedPreKeyStore } from './stores';
 
+/** The outcome of one rotation check: the signed prekey to publish, whether it is new, and the ids erased. */
 export interface RotationResult {
   /** The signed prekey to publish now (new, or the still-fresh newest one). */
   readonly current: PreKeyPair;
@@ -16,6 +17,7 @@ export interface RotationResult {
   readonly erased: number[];
 }
 
+/** Creates a new signed prekey when the newest is SIGNED_PREKEY_ROTATION_MS old, and erases replaced ones past their grace period. */
 export async function rotateSignedPreKey(store: SignedPreKeyStore, identity: IdentityKeyPair, now = Date.now()): Promise<RotationResult> {
   const keys: PreKeyPair[] = [];
   for (const id of await store.listSignedPreKeyIds()) {

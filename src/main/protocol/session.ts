@@ -44,11 +44,13 @@ function finish(rec: SessionRecord, now: number): Uint8Array {
   return out;
 }
 
+/** A ciphertext to send and the session record to store after it. */
 export interface EncryptResult {
   readonly ciphertext: Uint8Array;
   readonly record: Uint8Array;
 }
 
+/** Encrypts with the current session of `record` (an initial message while no reply came); writes nothing, returns the new record. */
 export function encryptMessage(record: Uint8Array | null, plaintext: Uint8Array, now = Date.now()): EncryptResult {
   const rec = parseRecord(record);
   const s = rec.current;
@@ -77,6 +79,7 @@ export interface PreKeyRecords {
   readonly kemPreKey: Uint8Array | null;
 }
 
+/** What decrypting one message needs: the session record, this device's identity, the expected sender and any prekeys it names. */
 export interface DecryptInput {
   readonly record: Uint8Array | null;
   readonly identity: IdentityKeyPair;
@@ -87,6 +90,7 @@ export interface DecryptInput {
   readonly now?: number | undefined;
 }
 
+/** A decrypted message, the record to store, the prekeys to consume, and the sender's identity when it started a session. */
 export interface DecryptResult {
   readonly plaintext: Uint8Array;
   readonly record: Uint8Array;

@@ -15,6 +15,7 @@ import {
 } from './session';
 import type { ProtocolAddress, ProtocolStores } from './stores';
 
+/** libsignal-style encrypt and decrypt for one store set: loads records, runs session.ts, writes only after success. */
 export class SessionCipher {
   readonly #stores: ProtocolStores;
   readonly #now: () => number;

@@ -12,18 +12,22 @@ import { ByteReader, ByteWriter, bytesEqual, wipe } from './codec';
 import { ProtocolError } from './errors';
 import { disposeState, readState, skippedCount, stateSize, writeState, type SessionState } from './sessionState';
 
+/** Format version of a serialized session record. */
 export const RECORD_VERSION = 1;
 
+/** A superseded session state, kept serialized until a message needs it. */
 export interface ArchivedState {
   readonly archivedAt: number;
   readonly bytes: Uint8Array;
 }
 
+/** The base key of an initial message that created a session here, and when it was seen. */
 export interface SeenBaseKey {
   readonly baseKey: Uint8Array;
   readonly seenAt: number;
 }
 
+/** All session state with one peer device: the current state, archived ones and seen base keys. */
 export interface SessionRecord {
   current: SessionState | null;
   /** Most recently archived first. */
@@ -39,8 +43,10 @@ export interface SessionRecord {
 /** How long a seen base key matters: the longest a signed prekey can still decrypt an initial message. */
 export const SEEN_BASE_KEY_TTL_MS = SIGNED_PREKEY_ROTATION_MS + SIGNED_PREKEY_GRACE_MS;
 
+/** A record with no session at all. */
 export const emptyRecord = (): SessionRecord => ({ current: null, archived: [], seen: [] });
 
+/** Parses a serialized session record (empty or null means no session); malformed bytes are PROTOCOL_MALFORMED. */
 export function parseRecord(bytes: Uint8Array | null): SessionRecord {
   if (bytes === null || bytes.length === 0) return emptyRecord();
   // One private copy; every field of the parsed record is a view into it, so the caller's bytes are never touched.
@@ -66,6 +72,7 @@ export function parseState(bytes: Uint8Array): SessionState {
   return s;
 }
 
+/** One session state as versioned bytes. */
 export function serializeState(s: SessionState): Uint8Array {
   const w = new ByteWriter(stateSize(s));
   writeState(w, s);
@@ -114,6 +121,7 @@ export function promoteArchived(rec: SessionRecord, i: number, state: SessionSta
 /** Offset of the base key inside a serialized state: version, flags, AD (66). */
 const BASE_KEY_OFFSET = 68;
 
+/** True when an initial message with this base key already created a session here (a replay). */
 export const wasSeen = (rec: SessionRecord, baseKey: Uint8Array): boolean => rec.seen.some((x) => bytesEqual(x.baseKey, baseKey));
 
 /** Where the state whose initiator base key is `baseKey` lives: 'current', an archive index, or null. */
@@ -123,11 +131,13 @@ export function findByBaseKey(rec: SessionRecord, baseKey: Uint8Array): 'current
   return i < 0 ? null : i;
 }
 
+/** Wipes every key in the record; it must not be used afterwards. */
 export function disposeRecord(rec: SessionRecord): void {
   if (rec.current) disposeState(rec.current);
   for (const a of rec.archived) wipe(a.bytes);
 }
 
+/** Numbers about a session for the health view; no key material. */
 export interface SessionHealth {
   readonly createdAt: number;
   readonly lastDhStepAt: number;
@@ -141,6 +151,7 @@ export interface SessionHealth {
   readonly awaitingReply: boolean;
 }
 
+/** The health of the current session in a serialized record, or null when there is none. */
 export function recordHealth(bytes: Uint8Array | null): SessionHealth | null {
   const rec = parseRecord(bytes);
   const s = rec.current;

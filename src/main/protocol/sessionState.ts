@@ -15,9 +15,12 @@ import type { X25519KeyPair } from './dh';
 import { ProtocolError } from './errors';
 import { PREAMBLE_BYTES } from './message';
 
+/** Format version of a serialized session state. */
 export const STATE_VERSION = 1;
+/** Length of one skipped-key entry: n (u32) ‖ storedAt seconds (u32) ‖ message key (32). */
 export const SKIP_ENTRY_BYTES = 40;
 
+/** The skipped message keys of one receiving chain, found by its header key. */
 export interface SkippedChain {
   readonly hk: Uint8Array;
   /** Physical entries in the block, including a hole. */
@@ -43,6 +46,7 @@ function compact(c: SkippedChain): void {
   c.hole = -1;
 }
 
+/** Counters a session keeps for the health view. */
 export interface SessionMetrics {
   readonly createdAt: number;
   lastDhStepAt: number;
@@ -50,6 +54,7 @@ export interface SessionMetrics {
   received: number;
 }
 
+/** One Double Ratchet session state with header encryption (root, chain and header keys, counters and skipped keys). */
 export interface SessionState {
   /** AD = Encode(IK_A) ‖ Encode(IK_B), 66 bytes. */
   readonly ad: Uint8Array;
@@ -77,16 +82,19 @@ export interface SessionState {
   metrics: SessionMetrics;
 }
 
+/** Skipped message keys the state holds, across chains. */
 export function skippedCount(s: SessionState): number {
   let n = 0;
   for (const c of s.skipped) n += live(c);
   return n;
 }
 
+/** Message number of entry `i` of a skipped chain. */
 export const entryN = (c: SkippedChain, i: number): number =>
   ((c.entries[i * 40]! << 24) | (c.entries[i * 40 + 1]! << 16) | (c.entries[i * 40 + 2]! << 8) | c.entries[i * 40 + 3]!) >>> 0;
 const entryTime = (c: SkippedChain, i: number): number =>
   ((c.entries[i * 40 + 4]! << 24) | (c.entries[i * 40 + 5]! << 16) | (c.entries[i * 40 + 6]! << 8) | c.entries[i * 40 + 7]!) >>> 0;
+/** Message key of entry `i` of a skipped chain (a view into the block). */
 export const entryKey = (c: SkippedChain, i: number): Uint8Array => c.entries.subarray(i * 40 + 8, i * 40 + 40);
 
 /** Index of the entry for message number n, or -1. */
@@ -192,6 +200,7 @@ export function stateSize(s: SessionState): number {
   return n;
 }
 
+/** Writes a session state in its versioned binary form. */
 export function writeState(w: ByteWriter, s: SessionState): void {
   const flags = (s.dhr ? F_DHR : 0) | (s.cks ? F_CKS : 0) | (s.ckr ? F_CKR : 0) | (s.hks ? F_HKS : 0) | (s.hkr ? F_HKR : 0)
     | (s.pendingPreamble ? F_PENDING : 0) | (s.dhs ? F_DHS : 0) | (s.nhks ? F_NHKS : 0);

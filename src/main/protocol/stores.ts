@@ -17,10 +17,13 @@ export interface ProtocolAddress {
   readonly deviceId: string;
 }
 
+/** The store key of an address: `accountId.deviceId`. */
 export const addressKey = (a: ProtocolAddress): string => `${a.accountId}.${a.deviceId}`;
 
+/** Whether an identity is checked for sending to or receiving from a peer. */
 export type Direction = 'sending' | 'receiving';
 
+/** Identity keys: this device's key pair and the keys seen for peers, with trust decisions. */
 export interface IdentityKeyStore {
   /** This device's serialized identity key pair record. */
   getIdentityKeyPair(): Promise<Uint8Array>;
@@ -32,18 +35,21 @@ export interface IdentityKeyStore {
   isTrustedIdentity(address: ProtocolAddress, identityKey: Uint8Array, direction: Direction): Promise<boolean>;
 }
 
+/** Session records, one per peer device. */
 export interface SessionStore {
   /** The serialized session record (current plus archived states), or null. */
   loadSession(address: ProtocolAddress): Promise<Uint8Array | null>;
   storeSession(address: ProtocolAddress, record: Uint8Array): Promise<void>;
 }
 
+/** One-time X25519 prekeys by id. */
 export interface PreKeyStore {
   loadPreKey(id: number): Promise<Uint8Array | null>;
   storePreKey(id: number, record: Uint8Array): Promise<void>;
   removePreKey(id: number): Promise<void>;
 }
 
+/** Signed X25519 prekeys by id, including replaced ones in their grace period. */
 export interface SignedPreKeyStore {
   loadSignedPreKey(id: number): Promise<Uint8Array | null>;
   storeSignedPreKey(id: number, record: Uint8Array): Promise<void>;
@@ -52,6 +58,7 @@ export interface SignedPreKeyStore {
   listSignedPreKeyIds(): Promise<number[]>;
 }
 
+/** ML-KEM-768 prekeys by id: one-time ones and the last-resort one. */
 export interface KyberPreKeyStore {
   loadKyberPreKey(id: number): Promise<Uint8Array | null>;
   storeKyberPreKey(id: number, record: Uint8Array): Promise<void>;
@@ -59,6 +66,7 @@ export interface KyberPreKeyStore {
   markKyberPreKeyUsed(id: number): Promise<void>;
 }
 
+/** The five stores the engine takes, as one set. */
 export interface ProtocolStores {
   readonly identity: IdentityKeyStore;
   readonly sessions: SessionStore;

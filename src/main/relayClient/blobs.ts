@@ -77,6 +77,7 @@ export async function putBackup(httpUrl: string, backupId: string, authKey: Uint
   res.resume();
 }
 
+/** Downloads the backup addressed by `backupId`, proving the right with the derived access key. */
 export async function getBackup(httpUrl: string, backupId: string, authKey: Uint8Array): Promise<Readable> {
   const res = await request('GET', `${httpUrl}/v1/backups/${backupId}`, toBase64Url(authKey));
   await expectStatus(res, 200);

@@ -10,11 +10,12 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
 import type { z } from 'zod';
 import {
-  deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
-  type ServerFrame, type WireBundle, type WirePrekey,
+  challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
+  RELAY_CHALLENGE_BYTES, type ServerFrame, type WireBundle, type WirePrekey,
 } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
-import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
+import { checkRelayKey, relayKeyFromId, type RelayKeyPins } from './pins';
+import { deviceListVerifies, relayChallengeVerifies, signChallenge, type SigningKey } from './signing';
 
 type Req = ClientFrame extends infer F ? (F extends { id: number; v: number } ? Omit<F, 'id' | 'v'> : never) : never;
 
@@ -34,19 +35,51 @@ function replyOf<K extends keyof Replies>(type: K, body: unknown): z.infer<Repli
   return r.data as z.infer<Replies[K]>;
 }
 
+/** A message the relay delivered: its id (to ack), server time and envelope. */
 export interface IncomingMessage {
   readonly id: string;
   readonly ts: number;
   readonly envelope: Uint8Array;
 }
 
+/** Options of a relay connection: request timeout and extra trusted certificates. */
 export interface RelayClientOptions {
   /** Per-request timeout. */
   readonly timeoutMs?: number;
   /** Extra trusted CA certificate(s) (PEM) for a wss:// relay with a private certificate. */
   readonly ca?: string | Uint8Array;
+  /**
+   * The relay keys this client trusts, by relay URL: authenticate refuses
+   * (RELAY_KEY_CHANGED) a relay whose proven key differs from the pin, and
+   * pins it on first use. Without pins any key that proves itself is used.
+   */
+  readonly pins?: RelayKeyPins;
 }
 
+/** The challenge frame's contents, once the relay's signature over them verified. */
+interface Challenge {
+  readonly nonce: Uint8Array;
+  readonly relayKey: Uint8Array;
+}
+
+/** Parses the first frame as a challenge and checks the relay's signature over it; null when either fails. */
+function provenChallenge(text: string): Challenge | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null; // not JSON: the caller reports BAD_RESPONSE
+  }
+  const f = challengeFrameSchema.safeParse(raw);
+  if (!f.success) return null;
+  const nonce = fromBase64Url(f.data.nonce);
+  const relayKey = relayKeyFromId(f.data.relayKey);
+  const signature = fromBase64Url(f.data.relaySignature);
+  if (!nonce || nonce.length !== RELAY_CHALLENGE_BYTES || !relayKey || !signature || !relayChallengeVerifies(relayKey, nonce, signature)) return null;
+  return { nonce, relayKey };
+}
+
+/** One authenticated WebSocket connection to a relay: requests matched to replies, pushed messages and acks; it does not reconnect by itself. */
 export class RelayClient {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (b: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
@@ -63,7 +96,10 @@ export class RelayClient {
     readonly url: string,
     private readonly ws: WebSocket,
     private readonly nonce: Uint8Array,
+    /** The identity key the relay proved in its challenge. */
+    readonly relayKey: Uint8Array,
     private readonly timeoutMs: number,
+    private readonly pins: RelayKeyPins | undefined,
   ) {
     ws.on('message', (data) => {
       for (const line of String(data).split('\n')) this.onFrame(line);
@@ -80,37 +116,38 @@ export class RelayClient {
     ws.on('error', () => undefined);
   }
 
-  /** Opens a connection and waits for the relay's challenge. */
+  /** Opens a connection and waits for the relay's challenge, whose signature by the relay's key must verify. */
   static async connect(url: string, options: RelayClientOptions = {}): Promise<RelayClient> {
     await sodium.ready;
     const ws = new WebSocket(url, { perMessageDeflate: false, ...(options.ca ? { ca: Buffer.from(options.ca) } : {}) });
-    const nonce = await new Promise<Uint8Array>((resolve, reject) => {
+    const challenge = await new Promise<Challenge>((resolve, reject) => {
       const fail = (e: Error): void => reject(new RelayClientError('CLOSED', `cannot connect: ${e.message}`));
       ws.once('error', fail);
       ws.once('close', (code) => fail(new Error(`closed ${code}`)));
       ws.once('message', (data) => {
-        try {
-          const f = JSON.parse(String(data).split('\n')[0]!) as ServerFrame;
-          const n = f.type === 'challenge' ? fromBase64Url(f.nonce) : null;
-          if (!n) throw new Error('no challenge');
-          ws.removeAllListeners();
-          resolve(n);
-        } catch {
-          reject(new RelayClientError('BAD_RESPONSE', 'relay did not send a challenge'));
+        const c = provenChallenge(String(data).split('\n')[0]!);
+        if (!c) {
+          ws.terminate();
+          return reject(new RelayClientError('BAD_RESPONSE', 'relay did not send a challenge signed by its key'));
         }
+        ws.removeAllListeners();
+        resolve(c);
       });
     });
-    return new RelayClient(url, ws, nonce, options.timeoutMs ?? 15_000);
+    return new RelayClient(url, ws, challenge.nonce, challenge.relayKey, options.timeoutMs ?? 15_000, options.pins);
   }
 
   /**
    * Proves possession of the device key; `deviceList` registers or updates the account in the same step.
    * A device its account has revoked is refused with DEVICE_REVOKED, whose `deviceList` is the relay's
    * unverified proof: check it with confirmRevocation before acting on it.
+   * With pins, a relay whose key differs from the pin for this URL is refused
+   * with RELAY_KEY_CHANGED before anything is signed; a first key is pinned.
    */
   async authenticate(accountId: string, device: SigningKey, deviceList?: SignedDeviceList): Promise<void> {
+    if (this.pins) checkRelayKey(this.pins, this.url, this.relayKey);
     const host = new URL(this.url).host;
-    const signature = signChallenge(host, this.nonce, accountId, device);
+    const signature = signChallenge(this.relayKey, host, this.nonce, accountId, device);
     await this.request({ type: 'auth', accountId, deviceId: device.id, signature, ...(deviceList ? { deviceList: wireList(deviceList) } : {}) });
   }
 

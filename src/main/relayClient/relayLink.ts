@@ -8,6 +8,8 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { ConnectionState } from '../../shared/contract';
 import { RelayClient } from './client';
 import { RelayClientError } from './errors';
+import { relayPinId, type RelayKeyPins } from './pins';
+import { toBase64Url } from '../../shared/wire/encoding';
 import type { SigningKey } from './signing';
 
 /** What the relay link needs: where, as whom, and whom to tell. */
@@ -26,6 +28,12 @@ export interface RelayLinkOptions {
    * Returns true when the proof holds: the link then stops for good.
    */
   readonly onRevoked?: (list: SignedDeviceList) => boolean;
+  /**
+   * The relay keys this profile pinned (docs/protocol.md §3.3). A relay whose
+   * key differs from its pin stops the link (offline, reason relayKeyChanged,
+   * no retry) until the key is accepted and the link started again.
+   */
+  readonly pins?: RelayKeyPins;
 }
 
 /** The relay's WebSocket endpoint for a configured relay address: a bare ws://host:port gets the protocol path. */
@@ -48,7 +56,7 @@ export class RelayLink {
   #stopped = true;
   #attempt = 0;
   #timer: NodeJS.Timeout | null = null;
-  #waiters: ((c: RelayClient) => void)[] = [];
+  #waiters: ((c: RelayClient | null) => void)[] = [];
 
   readonly #o: { -readonly [K in keyof RelayLinkOptions]: RelayLinkOptions[K] };
 
@@ -62,11 +70,19 @@ export class RelayLink {
 
   /** Reconnects as another account (after a phrase rotation); the device key stays. */
   async reauth(accountId: string, device: SigningKey): Promise<void> {
-    await this.stop();
-    this.#o.accountId = accountId;
-    this.#o.device = device;
+    // Waiters keep waiting: they get the connection under the new account (nothing in flight is dropped).
+    this.#switching = true;
+    try {
+      await this.#halt(false);
+      this.#o.accountId = accountId;
+      this.#o.device = device;
+    } finally {
+      this.#switching = false;
+    }
     this.start();
   }
+
+  #switching = false;
 
   get client(): RelayClient | null {
     return this.#client && !this.#client.closed ? this.#client : null;
@@ -82,12 +98,13 @@ export class RelayLink {
   online(timeoutMs: number): Promise<RelayClient | null> {
     const c = this.client;
     if (c) return Promise.resolve(c);
+    if (this.#stopped && !this.#switching) return Promise.resolve(null);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== done);
         resolve(null);
       }, timeoutMs);
-      const done = (client: RelayClient) => {
+      const done = (client: RelayClient | null) => {
         clearTimeout(t);
         resolve(client);
       };
@@ -100,7 +117,7 @@ export class RelayLink {
     this.o.onState({ state: 'connecting', relay: this.o.url, retryInMs: null });
     let client: RelayClient | null = null;
     try {
-      client = await RelayClient.connect(relayEndpoint(this.o.url));
+      client = await RelayClient.connect(relayEndpoint(this.o.url), this.o.pins ? { pins: this.o.pins } : {});
       client.onMessage(this.o.onMessage);
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
@@ -123,6 +140,7 @@ export class RelayLink {
       client?.terminate();
       if (this.#client === client) this.#client = null;
       if (e instanceof RelayClientError && e.code === 'DEVICE_REVOKED' && e.deviceList && this.#revoked(e.deviceList)) return;
+      if (e instanceof RelayClientError && e.code === 'RELAY_KEY_CHANGED') return this.#keyChanged(e.relayKey ?? '');
       this.#scheduleRetry();
     }
   }
@@ -135,6 +153,20 @@ export class RelayLink {
     this.#timer = null;
     this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null });
     return true;
+  }
+
+  /** The relay proved another key than the pin: stop (retrying cannot help) and say so until the user decides. */
+  #keyChanged(presented: string): void {
+    const pinned = this.o.pins?.pinned(relayPinId(relayEndpoint(this.o.url)));
+    // The user accepted this very key while the refused attempt was still unwinding: connect with it.
+    if (pinned && presented !== '' && toBase64Url(pinned) === presented) return void this.#connect();
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w(null);
+    this.o.onState({ state: 'offline', relay: this.o.url, retryInMs: null, reason: 'relayKeyChanged', relayKey: presented });
   }
 
   #scheduleRetry(): void {
@@ -158,8 +190,18 @@ export class RelayLink {
     }
   }
 
+  /** Stops for good (close): whoever waits for the connection learns now that it is not coming. */
   async stop(): Promise<void> {
+    await this.#halt(true);
+  }
+
+  async #halt(final: boolean): Promise<void> {
     this.#stopped = true;
+    if (final) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w(null);
+    }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const c = this.#client;

@@ -1,9 +1,9 @@
-/** Client-side signing and verification for relay objects: device lists, prekeys, auth challenges. */
+/** Client-side signing and verification for relay objects: device lists, prekeys, auth challenges and the relay's own challenge signature. */
 import sodium from 'libsodium-wrappers-sumo';
 import { canonicalDevices, deviceListSignedBytes, publicKeyFromId, type DeviceEntry, type SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { prekeySignatureMessage, type PreKeyKind } from '../../shared/wire/prekeySignature';
-import { authChallengeBytes, deviceListSchema, type WirePrekey } from '../../shared/wire/relay';
+import { authChallengeBytes, challengeSignedBytes, deviceListSchema, RELAY_CHALLENGE_BYTES, RELAY_KEY_BYTES, type WirePrekey } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
 
 /** An Ed25519 key pair as the relay sees it: its id (base64url public key) and the 64-byte secret key. */
@@ -12,12 +12,14 @@ export interface SigningKey {
   readonly secretKey: Uint8Array;
 }
 
+/** A new random Ed25519 signing key. */
 export async function generateSigningKey(): Promise<SigningKey> {
   await sodium.ready;
   const kp = sodium.crypto_sign_keypair();
   return { id: toBase64Url(kp.publicKey), secretKey: kp.privateKey };
 }
 
+/** Signs a device list at `version` with the account key (devices sorted into their canonical order). */
 export function signDeviceList(account: SigningKey, version: number, devices: readonly DeviceEntry[]): SignedDeviceList {
   const list = { accountId: account.id, version, devices: canonicalDevices(devices) };
   const encoded = deviceListSignedBytes(list);
@@ -53,14 +55,29 @@ export function confirmRevocation(list: unknown, accountPublicKey: Uint8Array, d
   return l.version > knownVersion && !l.devices.some((d) => d.deviceId === deviceId) && deviceListVerifies(l);
 }
 
+/** Signs a one-time or signed prekey with the device key, in the relay's wire form. */
 export function signPrekey(device: SigningKey, kind: PreKeyKind, keyId: number, publicKey: Uint8Array): WirePrekey {
   const sig = sodium.crypto_sign_detached(prekeySignatureMessage(kind, keyId, publicKey), device.secretKey);
   return { keyId, publicKey: toBase64Url(publicKey), signature: toBase64Url(sig) };
 }
 
-export function signChallenge(host: string, nonce: Uint8Array, account: string, device: SigningKey): string {
+/**
+ * Signs the relay's auth challenge with the device key: over the relay's
+ * identity key (as its challenge presented it), the host, the nonce and both keys.
+ */
+export function signChallenge(relayKey: Uint8Array, host: string, nonce: Uint8Array, account: string, device: SigningKey): string {
   const accountKey = publicKeyFromId(account);
   const deviceKey = publicKeyFromId(device.id);
   if (!accountKey || !deviceKey) throw new RelayClientError('BAD_DEVICE_LIST', 'account or device id is not an Ed25519 key');
-  return toBase64Url(sodium.crypto_sign_detached(authChallengeBytes(host, nonce, accountKey, deviceKey), device.secretKey));
+  return toBase64Url(sodium.crypto_sign_detached(authChallengeBytes(relayKey, host, nonce, accountKey, deviceKey), device.secretKey));
+}
+
+/** True when `signature` is the relay key's signature over its challenge (this key, this nonce). Needs libsodium ready. */
+export function relayChallengeVerifies(relayKey: Uint8Array, nonce: Uint8Array, signature: Uint8Array): boolean {
+  if (relayKey.length !== RELAY_KEY_BYTES || nonce.length !== RELAY_CHALLENGE_BYTES || signature.length !== sodium.crypto_sign_BYTES) return false;
+  try {
+    return sodium.crypto_sign_verify_detached(signature, challengeSignedBytes(relayKey, nonce), relayKey);
+  } catch {
+    return false; // a malformed key is a failed proof, which the caller reports as BAD_RESPONSE
+  }
 }

@@ -7,7 +7,7 @@
  *   e1     = X25519(e, R)                 k1 = HKDF(e1, salt = E ‖ R, "Parley-v2 sealed sender")
  *   c1     = XChaCha20-Poly1305(k1, 0²⁴, ad = 0x02 ‖ E ‖ R, senderAccountKey ‖ senderDeviceKey)
  *   s      = X25519(S, R)                 k2 = HKDF(e1 ‖ s, salt = E ‖ R ‖ c1, "Parley-v2 sealed body")
- *   c2     = XChaCha20-Poly1305(k2, 0²⁴, ad = 0x02 ‖ E ‖ R ‖ c1, kind (1) ‖ payload)
+ *   c2     = XChaCha20-Poly1305(k2, 0²⁴, ad = 0x02 ‖ E ‖ R ‖ c1, kind (1) ‖ hint (1) ‖ payload)
  *
  * E is a fresh ephemeral X25519 key per envelope, so both keys are single-use
  * and a zero nonce is safe. S is the sender device's identity key (X25519
@@ -16,6 +16,8 @@
  * coming from the device it names — deniably, as in Signal. That is what
  * lets the receive path tell "a listed device sent something we could not
  * decrypt" (shown, and repaired) from a forgery (dropped and counted).
+ * The hint (as Signal's content hint) says what to do if the payload does
+ * not decrypt: show a placeholder and ask again, only ask again, or nothing.
  * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
  * only their ratchet message vouches for the sender.
  */
@@ -43,6 +45,12 @@ export const EnvelopeKind = { prekey: 1, message: 2, plaintext: 3 } as const;
 export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
 const KINDS: ReadonlySet<number> = new Set(Object.values(EnvelopeKind));
 
+/** What the recipient does if the payload does not decrypt: placeholder and retry (a text), retry only, or nothing (typing). */
+export const ContentHint = { placeholder: 0, retry: 1, none: 2 } as const;
+/** One of ContentHint's values. */
+export type ContentHint = (typeof ContentHint)[keyof typeof ContentHint];
+const HINTS: ReadonlySet<number> = new Set(Object.values(ContentHint));
+
 /** An opened envelope. `authenticated` is true when the static layer proved the sender device key (version 2). */
 export interface Unsealed {
   readonly senderAccountKey: Uint8Array;
@@ -50,6 +58,8 @@ export interface Unsealed {
   readonly kind: EnvelopeKind;
   readonly message: Uint8Array;
   readonly authenticated: boolean;
+  /** Version 2 only; version 1 envelopes carry no hint (ContentHint.none: they are never repaired). */
+  readonly hint: ContentHint;
 }
 
 /** The sending device: its account and device (Ed25519) keys, and the device key's X25519 private form. */
@@ -82,7 +92,7 @@ function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
 }
 
 /** Seals `message` to the recipient device (`recipientDeviceKey`, its Ed25519 identity public key), authenticated as `sender`. */
-export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array): Uint8Array {
+export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): Uint8Array {
   const R = sodium.crypto_sign_ed25519_pk_to_curve25519(recipientDeviceKey);
   const e = new Uint8Array(randomBytes(32));
   const E = sodium.crypto_scalarmult_base(e);
@@ -98,7 +108,7 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
   sodium.memzero(s);
   const k2 = hkdf(ikm, concatBytes(E, R, c1), INFO_BODY);
   sodium.memzero(ikm);
-  const c2 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(new Uint8Array([kind]), message), concatBytes(head, R, c1), null, NONCE, k2);
+  const c2 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(new Uint8Array([kind, hint]), message), concatBytes(head, R, c1), null, NONCE, k2);
   sodium.memzero(k2);
   return concatBytes(head, c1, c2);
 }
@@ -106,7 +116,7 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
 /** Opens an envelope with this device's identity key pair in X25519 form. */
 export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: Uint8Array }): Unsealed {
   if (sealed.length >= 1 + 32 + 16 + 65 && sealed[0] === V1) return unsealV1(sealed, own);
-  if (sealed.length < 1 + 32 + C1_BYTES + 16 + 1 || sealed[0] !== V2) {
+  if (sealed.length < 1 + 32 + C1_BYTES + 16 + 2 || sealed[0] !== V2) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
   }
   const head = sealed.subarray(0, 33);
@@ -129,8 +139,9 @@ export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; private
   const inner = aeadOpen(sealed.subarray(33 + C1_BYTES), concatBytes(head, own.publicKey, c1), hkdf(ikm, concatBytes(E, own.publicKey, c1), INFO_BODY));
   sodium.memzero(ikm);
   const kind = inner[0]!;
-  if (!KINDS.has(kind)) throw new SealedSenderError('SEALED_MALFORMED', 'The envelope carries an unknown message kind.');
-  return { senderAccountKey: keys.slice(0, 32), senderDeviceKey, kind: kind as EnvelopeKind, message: inner.slice(1), authenticated: true };
+  const hint = inner[1];
+  if (!KINDS.has(kind) || hint === undefined || !HINTS.has(hint)) throw new SealedSenderError('SEALED_MALFORMED', 'The envelope carries an unknown message kind or hint.');
+  return { senderAccountKey: keys.slice(0, 32), senderDeviceKey, kind: kind as EnvelopeKind, message: inner.slice(2), authenticated: true, hint: hint as ContentHint };
 }
 
 /** Version 1 (ephemeral layer only): the claimed sender is a hint that only the ratchet message can confirm. */
@@ -144,5 +155,5 @@ function unsealV1(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: 
   if (kind !== EnvelopeKind.prekey && kind !== EnvelopeKind.message) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope carries an unknown message kind.');
   }
-  return { senderAccountKey: inner.slice(0, 32), senderDeviceKey: inner.slice(32, 64), kind, message: inner.slice(65), authenticated: false };
+  return { senderAccountKey: inner.slice(0, 32), senderDeviceKey: inner.slice(32, 64), kind, message: inner.slice(65), authenticated: false, hint: ContentHint.none };
 }

@@ -19,7 +19,7 @@ import {
   addressKey, decryptMessage, initiateSession, encryptMessage, requiredPreKeys, type DecryptResult, type ProtocolAddress,
 } from '../protocol';
 import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
-import { EnvelopeKind, seal } from './sealedSender';
+import { ContentHint, EnvelopeKind, seal } from './sealedSender';
 import { isParleyError } from '../../shared/errors';
 import type { LocalStore } from '../store';
 import type { AuditDetail, AuditKind } from '../../shared/audit';
@@ -107,7 +107,7 @@ export class SessionLayer {
    * Call while holding `a`, inside the send transaction: advances the
    * session and returns the sealed envelope (null when there is no session).
    */
-  encryptFor(a: ProtocolAddress, plaintext: Uint8Array): SealedFor | null {
+  encryptFor(a: ProtocolAddress, plaintext: Uint8Array, hint: ContentHint = ContentHint.placeholder): SealedFor | null {
     const p = this.#d.store.protocol;
     const record = p.loadSessionSync(a);
     const deviceKey = publicKeyFromId(a.deviceId);
@@ -115,14 +115,14 @@ export class SessionLayer {
     const out = encryptMessage(record, plaintext, this.#d.now());
     p.storeSessionSync(a, out.record);
     const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
-    return { recipient: addressKey(a), payload: seal(deviceKey, this.#sender(), kind, out.ciphertext), digest: messageDigest(out.ciphertext) };
+    return { recipient: addressKey(a), payload: seal(deviceKey, this.#sender(), kind, out.ciphertext, hint), digest: messageDigest(out.ciphertext) };
   }
 
   /** Seals plaintext content (a retry request) to a device, without a session. */
   sealPlain(a: ProtocolAddress, plaintext: Uint8Array): Uint8Array {
     const deviceKey = publicKeyFromId(a.deviceId);
     if (!deviceKey) throw new SessionLayerError('SESSION_UNLISTED_DEVICE', 'That device id is malformed.');
-    return seal(deviceKey, this.#sender(), EnvelopeKind.plaintext, plaintext);
+    return seal(deviceKey, this.#sender(), EnvelopeKind.plaintext, plaintext, ContentHint.none);
   }
 
   /**

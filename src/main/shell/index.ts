@@ -16,6 +16,7 @@ import { registerAppScheme, serveRenderer } from './protocol';
 import { ensureLocalRelay } from './embeddedRelay';
 import { electronKeychain } from './safeStorage';
 import { electronNotifier } from './notifier';
+import { electronConfirmer } from './confirmer';
 import { DEFAULT_RELAY_URL } from '../../shared/constants';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,7 +51,9 @@ if (!app.requestSingleInstanceLock()) {
       notifier: electronNotifier(() => BrowserWindow.getAllWindows()[0]?.focus()),
     });
     await core.session.unlockWithKeychain().catch(() => false);
-    const dispatch = createDispatcher(createHandlers(core), {
+    // The window confirmations belong to (the prompt is modal to it).
+    let appWindow: BrowserWindow | undefined;
+    const dispatch = createDispatcher(createHandlers(core, electronConfirmer(() => appWindow)), {
       trustedOrigin: appOrigin,
       onInternalError: (call, error) => {
         // Names and codes only: never payloads.
@@ -68,8 +71,12 @@ if (!app.requestSingleInstanceLock()) {
         appOrigin,
         startUrl: devUrl ?? `${APP_ORIGIN}/index.html`,
       });
+      appWindow = win;
       const stop = forwardEvents(core.events, win);
-      win.on('closed', stop);
+      win.on('closed', () => {
+        stop();
+        if (appWindow === win) appWindow = undefined;
+      });
     };
     open();
 

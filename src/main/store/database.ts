@@ -10,8 +10,10 @@ import { STORE_CACHE_KIB, STORE_WAL_AUTOCHECKPOINT_PAGES } from '../../shared/co
 import { StoreError } from './errors';
 import type { SecretKey } from './secretKey';
 
+/** An open better-sqlite3 database. */
 export type SqliteDatabase = Database.Database;
 
+/** How to open the database file beyond its path and key. */
 export interface DatabaseOpenOptions {
   /** Path of a better-sqlite3 addon built for another ABI (the Electron app's copy). */
   readonly nativeBinding?: string | undefined;

@@ -13,6 +13,7 @@ import { StoreError } from './errors';
 import type { MessageRepo, NewMessage } from './messages';
 import type { SqliteProtocolStores } from './protocolStores';
 
+/** Everything one received envelope changes, committed in one transaction: session, identity, consumed prekeys, message and envelope id. */
 export interface ReceiveCommit {
   readonly envelopeId: string;
   /** The engine's new record for the sender (absent when the envelope carried no ratchet message). */
@@ -24,8 +25,10 @@ export interface ReceiveCommit {
   readonly message?: NewMessage | undefined;
 }
 
+/** Whether a received envelope was stored now or had been already. */
 export type ReceiveOutcome = 'stored' | 'duplicate';
 
+/** One encrypted payload waiting for the relay to accept it for one recipient device. */
 export interface OutboxEntry {
   readonly id: number;
   readonly messageId: string | null;
@@ -34,6 +37,7 @@ export interface OutboxEntry {
   readonly attempts: number;
 }
 
+/** Everything one send changes before it leaves the machine, committed in one transaction: session, message and outbox entries. */
 export interface SendCommit {
   readonly session?: { readonly address: ProtocolAddress; readonly record: Uint8Array } | undefined;
   readonly message?: NewMessage | undefined;

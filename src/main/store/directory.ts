@@ -2,11 +2,16 @@
 import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
 
+/** Settings-key prefix of relay key pins. */
+const RELAY_PIN_PREFIX = 'relay.pin.';
+
+/** A contact as the directory stores it: account id and display name. */
 export interface Contact {
   readonly accountId: string;
   readonly displayName: string;
 }
 
+/** Account, own devices, contacts and settings rows; account key material is sealed. */
 export class Directory {
   constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
 
@@ -41,6 +46,21 @@ export class Directory {
 
   setting(key: string): string | null {
     return (prep(this.db, 'SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+  }
+
+  /**
+   * The identity key pinned for a relay (docs/protocol.md §3.3), by its pin id
+   * (scheme, host, port and path), or null when none is. Kept in the settings
+   * table under `relay.pin.<id>`, inside the encrypted file like every setting.
+   */
+  relayKeyPin(relayId: string): Uint8Array | null {
+    const value = this.setting(`${RELAY_PIN_PREFIX}${relayId}`);
+    return value === null ? null : new Uint8Array(Buffer.from(value, 'base64url'));
+  }
+
+  /** Pins `key` for a relay, replacing any earlier pin. */
+  setRelayKeyPin(relayId: string, key: Uint8Array): void {
+    this.setSetting(`${RELAY_PIN_PREFIX}${relayId}`, Buffer.from(key).toString('base64url'));
   }
 
   backupState(): { lastBackupAt: number | null; cursor: string | null; status: string } {

@@ -1,6 +1,7 @@
 /** Typed errors of the local store. Messages never carry keys, bodies or names. */
 import { ParleyError } from '../../shared/errors';
 
+/** Why a store operation failed; each code is one kind of failure. */
 export type StoreErrorCode =
   /** The passphrase (or keychain blob) does not unwrap the database key. Nothing was modified. */
   | 'STORE_WRONG_PASSPHRASE'
@@ -23,4 +24,5 @@ export type StoreErrorCode =
   /** The store was closed. */
   | 'STORE_CLOSED';
 
+/** The typed error every store failure raises. */
 export class StoreError extends ParleyError<StoreErrorCode> {}

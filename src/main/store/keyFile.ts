@@ -15,13 +15,16 @@ import { StoreError } from './errors';
 import type { Keychain } from './keychain';
 import { DB_KEY_BYTES, SecretKey } from './secretKey';
 
+/** Format version of the key file. */
 export const KEY_FILE_VERSION = 1;
 
+/** Argon2id cost parameters of a passphrase wrap. */
 export interface PwhashParams {
   readonly opslimit: number;
   readonly memlimit: number;
 }
 
+/** The Argon2id parameters new passphrase wraps use (libsodium MODERATE). */
 export const DEFAULT_PWHASH: PwhashParams = { opslimit: STORE_PWHASH_OPSLIMIT, memlimit: STORE_PWHASH_MEMLIMIT };
 
 const b64 = z.string().regex(/^[A-Za-z0-9_-]*$/);
@@ -32,6 +35,7 @@ const keyFileSchema = z.object({
   }).optional(),
   keychain: z.object({ blob: b64 }).optional(),
 });
+/** The key file: the database key wrapped by a passphrase, by the OS keychain, or both. */
 export type KeyFile = z.infer<typeof keyFileSchema>;
 
 function dec(s: string): Uint8Array {
@@ -46,6 +50,7 @@ function deriveWrapKey(passphrase: string, salt: Uint8Array, p: PwhashParams): U
   return sodium.crypto_pwhash(DB_KEY_BYTES, passphrase, salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
 }
 
+/** Wraps the database key under an Argon2id key from the passphrase (parameters no weaker than the named minimums). */
 export function wrapWithPassphrase(key: SecretKey, passphrase: string, p: PwhashParams = DEFAULT_PWHASH): NonNullable<KeyFile['passphrase']> {
   if (p.opslimit < STORE_PWHASH_MIN_OPSLIMIT || p.memlimit < STORE_PWHASH_MIN_MEMLIMIT) {
     throw new StoreError('STORE_BAD_INPUT', 'Argon2id parameters are below the named minimums.');
@@ -61,6 +66,7 @@ export function wrapWithPassphrase(key: SecretKey, passphrase: string, p: Pwhash
   }
 }
 
+/** Unwraps the database key with the passphrase; throws STORE_WRONG_PASSPHRASE when it does not open. */
 export function unwrapWithPassphrase(file: KeyFile, passphrase: string): SecretKey {
   const w = file.passphrase;
   if (!w) throw new StoreError('STORE_NO_UNLOCK_METHOD', 'This store has no passphrase set.');
@@ -85,11 +91,13 @@ export function requireSecureKeychain(k: Keychain): void {
   }
 }
 
+/** Wraps the database key with the OS keychain; refuses a keychain that offers no protection. */
 export function wrapWithKeychain(key: SecretKey, k: Keychain): NonNullable<KeyFile['keychain']> {
   requireSecureKeychain(k);
   return { blob: toBase64Url(k.encrypt(key.bytes)) };
 }
 
+/** Unwraps the database key with the OS keychain. */
 export function unwrapWithKeychain(file: KeyFile, k: Keychain): SecretKey {
   if (!file.keychain) throw new StoreError('STORE_NO_UNLOCK_METHOD', 'This store is not protected by the keychain.');
   requireSecureKeychain(k);
@@ -100,6 +108,7 @@ export function unwrapWithKeychain(file: KeyFile, k: Keychain): SecretKey {
   }
 }
 
+/** Reads and checks the key file at `path`; a missing or malformed file is a typed StoreError. */
 export function readKeyFile(path: string): KeyFile {
   let raw: string;
   try {

@@ -10,6 +10,7 @@ export type KeychainBackend =
   /** No encryption is available at all. */
   | 'unavailable';
 
+/** The OS keychain as the store uses it: which backend, and encrypting and decrypting a small secret. */
 export interface Keychain {
   readonly backend: KeychainBackend;
   /** Encrypts a small secret with the OS keychain. */

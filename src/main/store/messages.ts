@@ -8,13 +8,16 @@ import { STORE_EXPIRY_BATCH, STORE_MAX_PAGE_SIZE, STORE_MAX_SEARCH_RESULTS } fro
 import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 
+/** Whether a message was received (in) or sent by this account (out). */
 export type MessageDirection = 'in' | 'out';
+/** Where a sent message stands, from queued to read, or failed. */
 export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 const DELIVERY_STATES: ReadonlySet<string> = new Set(['queued', 'sent', 'delivered', 'read', 'failed']);
 
 /** A normal message, or the row shown where an authenticated envelope could not be decrypted (repaired in place by a resend). */
 export type MessageKind = 'text' | 'undecryptable';
 
+/** A message to insert. */
 export interface NewMessage {
   readonly id: string;
   readonly conversationId: string;
@@ -30,6 +33,7 @@ export interface NewMessage {
   readonly kind?: MessageKind | undefined;
 }
 
+/** A stored message, with its unread, edited and deleted state. */
 export interface Message extends NewMessage {
   readonly kind: MessageKind;
   readonly unread: boolean;
@@ -37,6 +41,7 @@ export interface Message extends NewMessage {
   readonly deletedAt: number | null;
 }
 
+/** A stored conversation: its kind, peer, title, disappearing timer and last activity. */
 export interface Conversation {
   readonly id: string;
   readonly kind: 'direct' | 'group';
@@ -44,6 +49,17 @@ export interface Conversation {
   readonly title: string;
   readonly expireTimerMs: number | null;
   readonly lastMessageAt: number;
+}
+
+/** A conversation with what its list row shows: the newest message (if any) and the unread count. */
+export interface ConversationSummary extends Conversation {
+  readonly unread: number;
+  readonly last: { readonly body: string; readonly sentAt: number; readonly direction: MessageDirection; readonly deleted: boolean } | null;
+}
+
+interface SummaryRow {
+  id: string; kind: 'direct' | 'group'; peer_account_id: string | null; title: string; expire_timer_ms: number | null; last_message_at: number;
+  unread: number; last_body: string | null; last_sent_at: number | null; last_direction: MessageDirection | null; last_deleted_at: number | null;
 }
 
 /** A keyset cursor: the (sentAt, id) of the last row seen. */
@@ -97,6 +113,34 @@ export class MessageRepo {
       : prep(this.db, 'SELECT * FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT ?').all(limit);
     return (rows as { id: string; kind: 'direct' | 'group'; peer_account_id: string | null; title: string; expire_timer_ms: number | null; last_message_at: number }[])
       .map((r) => ({ id: r.id, kind: r.kind, peerAccountId: r.peer_account_id, title: r.title, expireTimerMs: r.expire_timer_ms, lastMessageAt: r.last_message_at }));
+  }
+
+  /**
+   * The conversation list screen in one statement: each conversation (newest
+   * activity first) with its newest message and its unread count, both read
+   * through the `messages_page` and `messages_unread` indexes.
+   */
+  conversationSummaries(limit: number): ConversationSummary[] {
+    checkLimit(limit, STORE_MAX_PAGE_SIZE);
+    const rows = prep(this.db, `SELECT c.id, c.kind, c.peer_account_id, c.title, c.expire_timer_ms, c.last_message_at,
+        (SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.unread = 1) AS unread,
+        l.body AS last_body, l.sent_at AS last_sent_at, l.direction AS last_direction, l.deleted_at AS last_deleted_at
+      FROM (SELECT * FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT ?) c
+      LEFT JOIN messages l ON l.id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.id DESC LIMIT 1)
+      ORDER BY c.last_message_at DESC, c.id DESC`).all(limit) as SummaryRow[];
+    return rows.map((r) => ({
+      id: r.id, kind: r.kind, peerAccountId: r.peer_account_id, title: r.title, expireTimerMs: r.expire_timer_ms, lastMessageAt: r.last_message_at,
+      unread: r.unread,
+      last: r.last_body === null ? null : { body: r.last_body, sentAt: r.last_sent_at!, direction: r.last_direction!, deleted: r.last_deleted_at !== null },
+    }));
+  }
+
+  /** The rows that exist among `ids` (any order; missing ids are simply absent), in one statement. */
+  getMany(ids: readonly string[]): Message[] {
+    if (ids.length === 0) return [];
+    checkLimit(ids.length, STORE_MAX_PAGE_SIZE);
+    const rows = prep(this.db, `SELECT ${COLS} FROM messages WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as MessageRow[];
+    return rows.map(toMessage);
   }
 
   private insertRow(m: NewMessage): boolean {

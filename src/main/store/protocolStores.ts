@@ -14,12 +14,14 @@ import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { Sealer } from './seal';
 
+/** Whether the user verified a contact's key, and whether it changed since. */
 export type TrustState = 'unverified' | 'verified' | 'changed';
 /** The prekey table's kinds: one-time X25519, signed X25519, and ML-KEM (last-resort and one-time share ids). */
 export type PreKeyTable = 'ec' | 'signed' | 'kem';
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** The engine's five store interfaces on SQLite, with synchronous twins for use inside one transaction. */
 export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, SessionStore, PreKeyStore, SignedPreKeyStore, KyberPreKeyStore {
   readonly identity = this;
   readonly sessions = this;

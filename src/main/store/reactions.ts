@@ -1,6 +1,7 @@
 /** Reactions: one emoji per sender per message; removed with the message by cascade. */
 import { prep, type SqliteDatabase } from './database';
 
+/** One sender's reaction to a message. */
 export interface Reaction {
   readonly messageId: string;
   readonly sender: string;
@@ -8,6 +9,7 @@ export interface Reaction {
   readonly reactedAt: number;
 }
 
+/** Reaction rows: one emoji per sender per message. */
 export class ReactionRepo {
   constructor(private readonly db: SqliteDatabase) {}
 

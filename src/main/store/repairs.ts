@@ -56,6 +56,30 @@ export class RepairRepo {
     return (prep(this.db, 'SELECT content FROM resend_log WHERE message_id = ? ORDER BY id DESC').pluck().all(messageId) as Uint8Array[]).map((c) => new Uint8Array(c));
   }
 
+  /**
+   * Distinct contents logged for any device of `accountId` since `since`,
+   * oldest first (one row per message or content): what a device of that
+   * account we learned of late should still get.
+   */
+  recentForAccount(accountId: string, since: number, limit: number): ResendEntry[] {
+    const rows = prep(this.db, `SELECT id, recipient, content, message_id, resent, created_at FROM resend_log
+      WHERE recipient >= ? AND recipient < ? AND created_at >= ? ORDER BY id LIMIT ?`).all(`${accountId}.`, `${accountId}/`, since, limit) as ResendRow[];
+    const seen = new Set<string>();
+    const out: ResendEntry[] = [];
+    for (const r of rows) {
+      const key = r.message_id ?? Buffer.from(r.content).toString('base64');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(toEntry(r));
+    }
+    return out;
+  }
+
+  /** True when some logged content still waits for a session with its device (cheap: a partial index). */
+  hasUnsent(): boolean {
+    return prep(this.db, 'SELECT 1 FROM resend_log WHERE digest IS NULL LIMIT 1').get() !== undefined;
+  }
+
   /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
   unsent(limit: number): ResendEntry[] {
     return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')
@@ -84,6 +108,25 @@ export class RepairRepo {
     const rows = prep(this.db, 'DELETE FROM pending_effects WHERE target = ? RETURNING id, conversation_id, sender, from_device, content').all(target) as
       { id: number; conversation_id: string; sender: string; from_device: string; content: Uint8Array }[];
     return rows.sort((a, b) => a.id - b.id).map((r) => ({ conversationId: r.conversation_id, sender: r.sender, fromDevice: r.from_device, content: new Uint8Array(r.content) }));
+  }
+
+  /** Records, inside the receive transaction, that a delivery receipt is owed for a stored message (sent even if we crash before sending it). */
+  oweReceipt(messageId: string, conversationId: string): void {
+    prep(this.db, 'INSERT OR IGNORE INTO owed_receipts (message_id, conversation_id, created_at) VALUES (?, ?, ?)').run(messageId, conversationId, this.clock());
+  }
+
+  /** Owed delivery receipts by conversation, oldest first, at most `limit` ids in all. */
+  owedReceipts(limit: number): Map<string, string[]> {
+    const rows = prep(this.db, 'SELECT message_id AS m, conversation_id AS c FROM owed_receipts ORDER BY created_at, message_id LIMIT ?').all(limit) as { m: string; c: string }[];
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.m]);
+    return out;
+  }
+
+  /** Forgets owed receipts once they are queued (call in the transaction that queues them). */
+  settleReceipts(messageIds: readonly string[]): void {
+    const del = prep(this.db, 'DELETE FROM owed_receipts WHERE message_id = ?');
+    for (const id of messageIds) del.run(id);
   }
 
   /** Drops resend entries and waiting effects past their age or count bounds; returns how many rows went. */

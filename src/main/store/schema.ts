@@ -250,6 +250,7 @@ CREATE TABLE resend_log (
 );
 CREATE INDEX resend_log_digest ON resend_log(recipient, digest);
 CREATE INDEX resend_log_created ON resend_log(created_at);
+CREATE INDEX resend_log_unsent ON resend_log(id) WHERE digest IS NULL;
 CREATE TABLE pending_effects (
   id INTEGER PRIMARY KEY,
   target TEXT NOT NULL,                  -- the message id the effect applies to
@@ -260,11 +261,17 @@ CREATE TABLE pending_effects (
   received_at INTEGER NOT NULL
 );
 CREATE INDEX pending_effects_target ON pending_effects(target);
+CREATE TABLE owed_receipts (
+  message_id TEXT PRIMARY KEY,           -- a contact's message we stored and owe a delivery receipt for
+  conversation_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
 export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
 
+/** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

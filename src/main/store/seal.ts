@@ -22,6 +22,7 @@ function ad(table: string, rowId: string, version: number): Uint8Array {
   return out;
 }
 
+/** Seals and opens key material bound to its table and row, under the seal subkey of the database key. */
 export class Sealer {
   constructor(private key: SecretKey) {}
 

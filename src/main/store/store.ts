@@ -32,7 +32,9 @@ import { migrate } from './schema';
 import { Sealer } from './seal';
 import { SecretKey } from './secretKey';
 
+/** File name of the encrypted database in the data directory. */
 export const DB_FILE = 'parley.db';
+/** File name of the key file in the data directory. */
 export const KEY_FILE = 'parley.keys';
 const SEAL_CONTEXT = 'parleysl';
 const SEAL_ID_SETTING = 'store.sealKeyId';
@@ -52,6 +54,7 @@ const SEALED: readonly { table: string; col: string; key: string; pk: string }[]
   { table: 'attachments', col: 'key', key: 'id', pk: 'id' },
 ];
 
+/** How to unlock a store: its directory, a passphrase or the keychain, and options for tests. */
 export interface UnlockOptions extends DatabaseOpenOptions {
   readonly dir: string;
   readonly passphrase?: string | undefined;

@@ -19,10 +19,12 @@ const timer = setInterval(() => {
 parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
 `;
 
+/** A running checkpoint worker; `stop` ends it and closes its connection. */
 export interface Checkpointer {
   stop(): Promise<void>;
 }
 
+/** Starts a worker thread that checkpoints the SQLite WAL of `file` every `intervalMs`. */
 export function startCheckpointer(file: string, intervalMs: number): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module, intervalMs } });

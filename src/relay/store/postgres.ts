@@ -18,6 +18,7 @@ const CHANNEL = 'parley_relay';
 type Row = Record<string, unknown>;
 const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
 
+/** Applies the numbered PostgreSQL migrations up to the newest, under an advisory lock so instances do not race; returns the version. */
 export async function migratePostgres(client: pg.PoolClient | pg.Client): Promise<number> {
   await client.query('SELECT pg_advisory_lock(7263)');
   try {
@@ -39,6 +40,7 @@ export async function migratePostgres(client: pg.PoolClient | pg.Client): Promis
   }
 }
 
+/** Opens the PostgreSQL relay store (migrating it) and listens for events from other instances. */
 export async function openPostgresStore(options: { connectionString: string; poolSize?: number }): Promise<RelayStore> {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
   pool.on('error', () => undefined);

@@ -1,6 +1,7 @@
 /** Numbered PostgreSQL schema migrations for the relay; relay_schema.version records the applied version. */
 import type { Migration } from './sqliteMigrations';
 
+/** The relay's PostgreSQL migrations, oldest first. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

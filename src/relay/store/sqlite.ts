@@ -21,6 +21,7 @@ import { deviceKeyOf, revokedBy } from './types';
 type Row = Record<string, unknown>;
 const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
 
+/** Where the embedded SQLite relay store keeps its file, and whether each commit waits for fsync ('full'). */
 export interface SqliteStoreOptions {
   readonly dataDir: string;
   readonly durability?: 'normal' | 'full';
@@ -40,6 +41,7 @@ export function migrateSqlite(db: Database.Database): number {
   return version;
 }
 
+/** Opens (creating and migrating) the embedded SQLite relay store in `options.dataDir`. */
 export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'relay.sqlite');
@@ -249,4 +251,5 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   };
 }
 
+/** The attachment row type, for callers that import the SQLite store. */
 export type { AttachmentRecord };

@@ -4,6 +4,7 @@ export interface Migration {
   readonly sql: string;
 }
 
+/** The relay's SQLite migrations, oldest first. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

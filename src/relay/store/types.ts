@@ -9,6 +9,7 @@ import type { PrekeyCounts, WireBundle, WirePrekey } from '../../shared/wire/rel
 
 /** `${accountId}.${deviceId}`, the key of one device's queue and prekeys. */
 export type DeviceKey = string;
+/** The DeviceKey of one device of an account. */
 export const deviceKeyOf = (accountId: string, deviceId: string): DeviceKey => `${accountId}.${deviceId}`;
 
 /** The devices `previous` had and `next` lacks: the ones a newly stored list revokes. */
@@ -17,9 +18,12 @@ export function revokedBy(previous: SignedDeviceList | null, next: SignedDeviceL
   return (previous?.devices ?? []).filter((d) => !kept.has(d.deviceId)).map((d) => deviceKeyOf(next.accountId, d.deviceId));
 }
 
+/** Prekey kinds a device has exactly one of, replaced on upload. */
 export type SignedKind = 'signedEc' | 'lastResortKem';
+/** Prekey kinds a device uploads in batches and the relay hands out once each. */
 export type OneTimeKind = 'oneTimeEc' | 'oneTimeKem';
 
+/** One message waiting in a device's queue: its id, opaque envelope and server receive time. */
 export interface QueuedMessage {
   /** Decimal string of a monotonically assigned integer id. */
   readonly id: string;
@@ -29,11 +33,13 @@ export interface QueuedMessage {
   readonly envelope: string;
 }
 
+/** One envelope of a send, addressed to one recipient device. */
 export interface OutgoingItem {
   readonly deviceKey: DeviceKey;
   readonly envelope: string;
 }
 
+/** What the store tells every relay instance: a queue got a message, a provisioning payload arrived, a device list changed, or events were missed. */
 export type StoreEvent =
   | { readonly kind: 'queued'; readonly deviceKey: DeviceKey; /** Present when the event comes from this process, so live delivery needs no read. */ readonly message?: QueuedMessage }
   /** Events may have been missed (the PostgreSQL LISTEN connection was re-established). */
@@ -42,6 +48,7 @@ export type StoreEvent =
   | { readonly kind: 'provision'; readonly channelId: string }
   | { readonly kind: 'deviceList'; readonly accountId: string };
 
+/** One attachment blob's row: the hash of its upload token, its size once complete, and its expiry. */
 export interface AttachmentRecord {
   readonly id: string;
   readonly tokenHash: string;
@@ -49,6 +56,7 @@ export interface AttachmentRecord {
   readonly expiresAt: number;
 }
 
+/** One encrypted backup's row: the hash of its auth key, its size and when it was written. */
 export interface BackupRecord {
   readonly id: string;
   readonly authHash: string;
@@ -64,11 +72,13 @@ export interface TakenBundle {
   readonly consumed: boolean;
 }
 
+/** What one cleanup pass deleted: the number of expired messages and the attachment ids whose files to remove. */
 export interface PurgeStats {
   readonly messages: number;
   readonly attachments: string[];
 }
 
+/** The relay's storage: device lists, prekeys, message queues, attachments, backups and provisioning channels, in SQLite or PostgreSQL. */
 export interface RelayStore {
   readonly kind: 'sqlite' | 'postgres';
   getDeviceList(accountId: string): Promise<SignedDeviceList | null>;

@@ -13,6 +13,7 @@ import { ConnectionBadge } from './components/ConnectionBadge';
 /** The screens behind the welcome screen's choices. */
 const ONBOARDING = { create: CreateAccount, link: LinkDevice, restore: RestoreAccount } as const;
 
+/** The root component: the screen for the session state (loading, welcome and onboarding, phrase, unlock, main). */
 export function App() {
   const screen = useStore(selectScreen);
   const loadAppInfo = useStore((s) => s.loadAppInfo);

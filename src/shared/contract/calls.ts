@@ -24,19 +24,31 @@ const empty = z.object({}).strict();
 const done = z.object({}).strict();
 const req = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict();
 
+/** Name, version and cryptographic suite of this build, as the about box shows them. */
 export const AppInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
   platform: z.string(),
   crypto: z.object({ library: z.string(), libraryVersion: z.string(), aead: z.string(), kem: z.string() }),
 });
+/** Name, version and cryptographic suite of this build. */
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
+/**
+ * The relay connection as the UI shows it: offline, connecting or online, and
+ * to which relay. `reason: 'relayKeyChanged'` (offline, no retry) means the
+ * relay proved an identity key other than the one pinned for it, so this
+ * device did not sign in; `relayKey` is the key it presented, which the user
+ * may accept (acceptRelayKey) after checking it with the relay's operator.
+ */
 export const ConnectionStateSchema = z.object({
   state: z.enum(['offline', 'connecting', 'online']),
   relay: z.string(),
   retryInMs: z.number().int().nonnegative().nullable(),
+  reason: z.enum(['relayKeyChanged']).optional(),
+  relayKey: z.string().max(64).optional(),
 });
+/** The relay connection state pushed to the UI. */
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
 
 const Name = z.string().trim().min(1, 'cannot be empty').max(64, 'is at most 64 characters');
@@ -49,6 +61,7 @@ const Passphrase = z.string().min(8, 'needs at least 8 characters').max(1024);
 const Text = z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS);
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: Cursor.nullable() });
 
+/** Calls about the app itself (build information). */
 export const appCalls = {
   /** Name, version and the cryptographic suite this build runs. */
   getAppInfo: { request: empty, response: AppInfoSchema },
@@ -56,6 +69,7 @@ export const appCalls = {
   getConnectionState: { request: empty, response: ConnectionStateSchema },
 } as const;
 
+/** Calls that create, unlock, lock, restore and protect the account. */
 export const accountCalls = {
   getSession: { request: empty, response: SessionDto },
   /** Creates the account: keys, encrypted store, relay registration. Returns the phrase once. */
@@ -99,6 +113,7 @@ export const accountCalls = {
   },
 } as const;
 
+/** Calls about this account's desktops: list, link, rename, revoke. */
 export const deviceCalls = {
   listDevices: { request: empty, response: z.array(DeviceDto) },
   /** Reads a new device's link code so the user can confirm its name before anything is sent. */
@@ -110,6 +125,7 @@ export const deviceCalls = {
   backupNow: { request: empty, response: BackupStatusDto },
 } as const;
 
+/** Calls about contacts: invites, adding, renaming, safety numbers and trust. */
 export const contactCalls = {
   getInvite: { request: empty, response: z.object({ code: z.string(), qrSvg: z.string() }) },
   addContact: { request: req({ code: z.string().min(1).max(512), name: Name }), response: ContactDto },
@@ -122,6 +138,7 @@ export const contactCalls = {
   acceptIdentityChange: { request: req({ contactId: Id }), response: ContactDto },
 } as const;
 
+/** Calls about conversations and their messages: list, send, edit, delete, react, read, typing, timers, search. */
 export const conversationCalls = {
   listConversations: { request: req({ limit: z.number().int().min(1).max(200), before: Cursor.optional() }), response: Page(ConversationDto) },
   listMessages: {
@@ -151,6 +168,7 @@ export const conversationCalls = {
   searchMessages: { request: req({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100) }), response: z.array(SearchHitDto) },
 } as const;
 
+/** Calls that send an attachment in chunks and read a received one back. */
 export const attachmentCalls = {
   beginAttachment: {
     request: req({ conversationId: Id, name: z.string().min(1).max(255), mime: z.string().max(128), size: z.number().int().min(1).max(MAX_ATTACHMENT_BYTES) }),
@@ -169,6 +187,7 @@ export const attachmentCalls = {
   },
 } as const;
 
+/** Calls that read and change the app settings (privacy switches, relay address). */
 export const settingsCalls = {
   getSettings: { request: empty, response: SettingsDto },
   updateSettings: { request: SettingsDto.partial().strict(), response: SettingsDto },

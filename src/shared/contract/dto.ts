@@ -8,12 +8,15 @@ import { AUDIT_KINDS } from '../audit';
 /** Row ids (message, conversation, contact, attachment): url-safe, bounded. */
 export const Id = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/u, 'must be an id');
 
+/** Position in a time-ordered list (time, then id to break ties), for paging backwards. */
 export const Cursor = z.object({ at: z.number().int().nonnegative(), id: Id }).strict();
 export type Cursor = z.infer<typeof Cursor>;
 
+/** Whether the user checked a contact's safety number, and whether the contact's key changed since. */
 export const TrustState = z.enum(['unverified', 'verified', 'changed']);
 export type TrustState = z.infer<typeof TrustState>;
 
+/** A contact as the UI lists it. */
 export const ContactDto = z.object({
   id: Id,
   name: z.string(),
@@ -25,9 +28,11 @@ export const ContactDto = z.object({
 });
 export type ContactDto = z.infer<typeof ContactDto>;
 
+/** Where a message stands: on its way out (queued to read), failed, or received. */
 export const DeliveryState = z.enum(['queued', 'sent', 'delivered', 'read', 'failed', 'received']);
 export type DeliveryState = z.infer<typeof DeliveryState>;
 
+/** An attachment of a message and its transfer progress. */
 export const AttachmentDto = z.object({
   id: Id,
   name: z.string(),
@@ -38,6 +43,7 @@ export const AttachmentDto = z.object({
 });
 export type AttachmentDto = z.infer<typeof AttachmentDto>;
 
+/** One message as the chat view shows it, with its reply preview, reactions and attachment. */
 export const MessageDto = z.object({
   id: Id,
   conversationId: Id,
@@ -57,6 +63,7 @@ export const MessageDto = z.object({
 });
 export type MessageDto = z.infer<typeof MessageDto>;
 
+/** One conversation as the conversation list shows it: title, last message preview, unread count, timer. */
 export const ConversationDto = z.object({
   id: Id,
   contactId: Id,
@@ -70,6 +77,7 @@ export const ConversationDto = z.object({
 });
 export type ConversationDto = z.infer<typeof ConversationDto>;
 
+/** The session state: whether an account exists and is unlocked, and how its store is protected. */
 export const SessionDto = z.object({
   status: z.enum(['new', 'locked', 'unlocked']),
   name: z.string().nullable(),
@@ -85,6 +93,7 @@ export const SessionDto = z.object({
 });
 export type SessionDto = z.infer<typeof SessionDto>;
 
+/** The settings the user can change. */
 export const SettingsDto = z.object({
   typingIndicators: z.boolean(),
   readReceipts: z.boolean(),
@@ -93,6 +102,7 @@ export const SettingsDto = z.object({
 });
 export type SettingsDto = z.infer<typeof SettingsDto>;
 
+/** One search result: the matching message with a snippet around the match. */
 export const SearchHitDto = z.object({
   messageId: Id,
   conversationId: Id,
@@ -123,6 +133,7 @@ export const TransferProgressDto = z.object({
 });
 export type TransferProgressDto = z.infer<typeof TransferProgressDto>;
 
+/** When the last encrypted backup ran and how it went. */
 export const BackupStatusDto = z.object({
   lastBackupAt: z.number().nullable(),
   status: z.enum(['idle', 'ok', 'failed', 'running']),

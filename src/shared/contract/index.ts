@@ -17,11 +17,13 @@ import {
   securityCalls,
   settingsCalls,
 } from './calls';
-import { AttachmentDto, Id, SessionDto, TransferProgressDto } from './dto';
+import { CONVERSATION_LIST_LIMIT, EVENT_MAX_MESSAGE_ROWS } from '../constants';
+import { AttachmentDto, ContactDto, ConversationDto, Id, MessageDto, SessionDto, TransferProgressDto } from './dto';
 
 export * from './dto';
 export { AppInfoSchema, ConnectionStateSchema, type AppInfo, type ConnectionState } from './calls';
 
+/** Every call the renderer may make, with its request and response schemas. */
 export const calls = {
   ...appCalls,
   ...accountCalls,
@@ -33,6 +35,7 @@ export const calls = {
   ...securityCalls,
 } as const;
 
+/** Every event main may push to the renderer, with its payload schema. */
 export const events = {
   /** The relay connection changed state. */
   connectionState: ConnectionStateSchema,
@@ -40,12 +43,29 @@ export const events = {
   sessionChanged: SessionDto,
   /** Account creation progress, step by step. */
   onboardingProgress: z.object({ step: z.enum(['keys', 'store', 'register', 'prekeys', 'done']), label: z.string() }),
-  /** Contacts were added or changed (trust, identity). */
-  contactsChanged: z.object({}),
-  /** Conversation list order, previews or unread counts changed. */
-  conversationsChanged: z.object({}),
-  /** Messages in one conversation were added, changed or removed. */
-  messagesChanged: z.object({ conversationId: Id, messageIds: z.array(Id) }),
+  /** Contacts were added or changed (trust, identity): the whole contact list as it now is (`reload`: read it with listContacts instead). */
+  contactsChanged: z.object({ contacts: z.array(ContactDto), reload: z.boolean() }),
+  /**
+   * Conversation list order, previews or unread counts changed. Carries the
+   * rows that changed since the previous push and the complete list order;
+   * an id in `order` the renderer does not hold, or `reload`, means "read the list again".
+   */
+  conversationsChanged: z.object({
+    changed: z.array(ConversationDto).max(CONVERSATION_LIST_LIMIT),
+    order: z.array(Id).max(CONVERSATION_LIST_LIMIT),
+    reload: z.boolean(),
+  }),
+  /**
+   * Messages in one conversation were added, changed or removed: the rows as
+   * they now are, and the ids that no longer exist. `reload` (a burst larger
+   * than one event carries, or rows that could not be read) means "read the newest page again".
+   */
+  messagesChanged: z.object({
+    conversationId: Id,
+    messages: z.array(MessageDto).max(EVENT_MAX_MESSAGE_ROWS),
+    removedIds: z.array(Id).max(EVENT_MAX_MESSAGE_ROWS),
+    reload: z.boolean(),
+  }),
   /** The other side started or stopped typing. */
   typing: z.object({ conversationId: Id, typing: z.boolean() }),
   /** Upload or download progress of an attachment. */
@@ -56,23 +76,34 @@ export const events = {
   devicesChanged: z.object({}),
 } as const;
 
+/** The type of the call table. */
 export type Calls = typeof calls;
+/** The name of one call. */
 export type CallName = keyof Calls;
+/** The name of one event. */
 export type EventName = keyof typeof events;
+/** What the renderer passes to call K (before defaults are applied). */
 export type CallRequest<K extends CallName> = z.input<Calls[K]['request']>;
+/** What main's handler for call K receives, after the schema parsed it. */
 export type ParsedRequest<K extends CallName> = z.output<Calls[K]['request']>;
+/** What call K resolves to. */
 export type CallResponse<K extends CallName> = z.output<Calls[K]['response']>;
+/** What event K carries. */
 export type EventPayload<K extends EventName> = z.output<(typeof events)[K]>;
 
+/** Every call name, in table order. */
 export const CALL_NAMES = Object.keys(calls) as CallName[];
+/** Every event name, in table order. */
 export const EVENT_NAMES = Object.keys(events) as EventName[];
 
 /** The IPC channel a call travels on. Only the preload and the shell use it. */
 export const callChannel = (name: CallName): string => `parley:call:${name}`;
+/** The IPC channel an event travels on. Only the preload and the shell use it. */
 export const eventChannel = (name: EventName): string => `parley:event:${name}`;
 
 /** `connectionState` → `onConnectionState`. */
 export type SubscriberName<K extends EventName> = `on${Capitalize<K>}`;
+/** The `window.parley` key that subscribes to an event: `connectionState` → `onConnectionState`. */
 export const subscriberName = <K extends EventName>(name: K): SubscriberName<K> =>
   `on${name.charAt(0).toUpperCase()}${name.slice(1)}` as SubscriberName<K>;
 

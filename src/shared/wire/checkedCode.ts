@@ -8,8 +8,10 @@ import { INVITE_MAX_RELAY_URL_BYTES } from '../constants';
 import { crc32 } from './crc32';
 import { concatBytes, fromBase64Url, toBase64Url, u32be, utf8Bytes } from './encoding';
 
+/** Why a checked code did not encode or decode. */
 export type CheckedCodeProblem = 'malformed' | 'checksum' | 'version';
 
+/** The layout of one kind of checked code: its text prefix, version byte and body length. */
 export interface CheckedCodeSpec {
   readonly prefix: string;
   readonly version: number;
@@ -17,6 +19,7 @@ export interface CheckedCodeSpec {
   readonly bodyBytes: number;
 }
 
+/** Encodes a body and relay URL as a checked code, or says why it cannot. */
 export function encodeCheckedCode(spec: CheckedCodeSpec, body: Uint8Array, relayUrl: string): string | CheckedCodeProblem {
   const relay = utf8Bytes(relayUrl);
   if (body.length !== spec.bodyBytes || relay.length === 0 || relay.length > INVITE_MAX_RELAY_URL_BYTES) return 'malformed';
@@ -45,6 +48,7 @@ export function checkedCodeVersion(prefix: string, text: string): number | null 
   return typeof all === 'string' ? null : all[0]!;
 }
 
+/** Decodes a checked code (prefix, version, length and CRC checked), or says what is wrong with it. */
 export function decodeCheckedCode(spec: CheckedCodeSpec, text: string): { body: Uint8Array; relayUrl: string } | CheckedCodeProblem {
   const all = unwrap(spec.prefix, text);
   if (typeof all === 'string') return all;

@@ -9,12 +9,14 @@ import { z } from 'zod';
 import { CONTENT_PAD_BLOCK, MAX_MESSAGE_TEXT_CHARS } from '../constants';
 import { ParleyError } from '../errors';
 
+/** Version of the content format; every content object carries it. */
 export const CONTENT_VERSION = 1;
 
 const MsgId = z.string().regex(/^[A-Za-z0-9_-]{16,43}$/u);
 const At = z.number().int().nonnegative();
 const Timer = z.number().int().positive().max(365 * 86_400).nullable();
 
+/** Where a sent attachment lies on the relay, with the key to decrypt it and the digest to check it. */
 export const AttachmentPointer = z
   .object({
     /** Relay blob id. */
@@ -44,6 +46,7 @@ const TimerContent = z.object({ ...base, type: z.literal('timer'), expireSeconds
 /** What this account did in one conversation, as its other devices learn it (Signal's sent transcripts). */
 export const SyncedContent = z.discriminatedUnion('type', [TextContent, EditContent, DeleteContent, ReactionContent, ReceiptContent, TimerContent]);
 export type SyncedContent = z.infer<typeof SyncedContent>;
+/** Content types another device of the same account learns through a sent transcript. */
 export const SYNCED_TYPES: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'receipt', 'timer']);
 
 const SyncedContact = z
@@ -86,6 +89,7 @@ export type ResendableContent = z.infer<typeof ResendableContent>;
 /** SHA-256 of a ratchet message, base64url: how a retry request and its resend name the message that failed. */
 const Digest = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
 
+/** Every content object a ratchet message may carry: session content plus the repair messages (retry and resend). */
 export const Content = z.discriminatedUnion('type', [
   ...SESSION_CONTENT,
   // ── repair (docs/protocol.md §4.4) ──
@@ -96,9 +100,12 @@ export const Content = z.discriminatedUnion('type', [
 ]);
 export type Content = z.infer<typeof Content>;
 
+/** Why received content was refused: bad padding, or not exactly one of the known shapes. */
 export type ContentErrorCode = 'CONTENT_MALFORMED' | 'CONTENT_PADDING';
+/** The error `parseContent` and `encodeContent` raise. */
 export class ContentError extends ParleyError<ContentErrorCode> {}
 
+/** Checks content against the schema and encodes it as padded UTF-8 JSON, ready to encrypt. */
 export function encodeContent(content: Content): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(Content.parse(content)));
   const padded = new Uint8Array(Math.ceil((json.length + 1) / CONTENT_PAD_BLOCK) * CONTENT_PAD_BLOCK);
@@ -107,6 +114,7 @@ export function encodeContent(content: Content): Uint8Array {
   return padded;
 }
 
+/** Removes the padding from a decrypted plaintext and parses it into exactly one content shape. */
 export function parseContent(padded: Uint8Array): Content {
   let end = padded.length - 1;
   while (end >= 0 && padded[end] === 0) end--;

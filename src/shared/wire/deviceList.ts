@@ -13,10 +13,14 @@
  */
 import { concatBytes, fromBase64Url, u32be, utf8Bytes } from './encoding';
 
+/** Domain-separation prefix of the signed device-list bytes. */
 export const DEVICE_LIST_CONTEXT = 'Parley-DeviceList-v1';
+/** Length of an Ed25519 public key (account and device keys). */
 export const ED25519_PUBLIC_KEY_BYTES = 32;
+/** Length of an Ed25519 signature. */
 export const ED25519_SIGNATURE_BYTES = 64;
 
+/** One device in an account's list: its identity key and when it was added. */
 export interface DeviceEntry {
   /** Unpadded base64url of the device's Ed25519 identity public key. */
   readonly deviceId: string;
@@ -24,6 +28,7 @@ export interface DeviceEntry {
   readonly addedAt: number;
 }
 
+/** An account's devices at one version, before signing. */
 export interface DeviceList {
   /** Unpadded base64url of the account's Ed25519 public key. */
   readonly accountId: string;
@@ -32,11 +37,13 @@ export interface DeviceList {
   readonly devices: readonly DeviceEntry[];
 }
 
+/** A device list with the account key's signature over its canonical bytes. */
 export interface SignedDeviceList extends DeviceList {
   /** Unpadded base64url Ed25519 signature by the account key over deviceListSignedBytes. */
   readonly signature: string;
 }
 
+/** Why a device list was refused when parsed or checked. */
 export type DeviceListProblem = 'bad-account-key' | 'bad-device-key' | 'bad-version' | 'bad-added-at' | 'unsorted-devices' | 'empty';
 
 /** Decodes a 32-byte Ed25519 public key from its id form, or null. */

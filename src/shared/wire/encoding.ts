@@ -8,6 +8,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
+/** Unpadded base64url of `bytes`, as keys and ciphertexts travel in JSON frames. */
 export function toBase64Url(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
@@ -48,6 +49,7 @@ export function fromBase64Url(text: string): Uint8Array | null {
   return out;
 }
 
+/** The parts joined into one new byte array. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
@@ -60,10 +62,12 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** `n` as 4 big-endian bytes; throws RangeError outside 0..2^32-1. */
 export function u32be(n: number): Uint8Array {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError('u32 out of range');
   return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 
 const utf8 = new TextEncoder();
+/** `s` as UTF-8 bytes. */
 export const utf8Bytes = (s: string): Uint8Array => utf8.encode(s);

@@ -10,8 +10,10 @@
  */
 import { concatBytes, u32be, utf8Bytes } from './encoding';
 
+/** Domain-separation prefix of prekey signatures. */
 export const PREKEY_SIGNATURE_CONTEXT = 'Parley-PreKey-v1';
 
+/** The kinds of signed prekey, each a distinct byte in the signed message. */
 export const PreKeyKind = {
   /** Signed X25519 prekey (SPK), rotated every 30 days. */
   signedEc: 0x01,
@@ -24,6 +26,7 @@ export const PreKeyKind = {
 } as const;
 export type PreKeyKind = (typeof PreKeyKind)[keyof typeof PreKeyKind];
 
+/** The bytes a device's identity key signs for one prekey: context, kind, key id and public key. */
 export function prekeySignatureMessage(kind: PreKeyKind, keyId: number, publicKey: Uint8Array): Uint8Array {
   return concatBytes(utf8Bytes(PREKEY_SIGNATURE_CONTEXT), new Uint8Array([kind]), u32be(keyId), publicKey);
 }

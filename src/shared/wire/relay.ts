@@ -16,9 +16,20 @@ import {
 import type { SignedDeviceList } from './deviceList';
 import { concatBytes, u32be, utf8Bytes } from './encoding';
 
-export const RELAY_AUTH_CONTEXT = 'Parley-Relay-Auth-v1';
+/**
+ * Domain-separation prefix of the device's answer to the challenge. Version 2
+ * covers the relay's identity key (version 1 bound only the Host header,
+ * which a relay in the middle chooses; issue 13 §3).
+ */
+export const RELAY_AUTH_CONTEXT = 'Parley-Relay-Auth-v2';
+/** Domain-separation prefix of the relay's own signature over its challenge. */
+export const RELAY_CHALLENGE_CONTEXT = 'Parley-Relay-Challenge-v1';
+/** Length of a relay identity (Ed25519) public key. */
+export const RELAY_KEY_BYTES = 32;
+/** Length of the random challenge the relay sends before authentication. */
 export const RELAY_CHALLENGE_BYTES = 32;
 
+/** Error codes the relay returns in a failed response frame. */
 export type RelayErrorCode =
   | 'BAD_FRAME'
   | 'UNSUPPORTED_VERSION'
@@ -47,6 +58,7 @@ const keyId = z.string().length(43).regex(/^[A-Za-z0-9_-]*$/);
 const requestId = z.number().int().min(0).max(2 ** 31);
 const v = z.literal(RELAY_PROTOCOL_VERSION);
 
+/** A signed device list as it travels in relay frames. */
 export const deviceListSchema = z.strictObject({
   accountId: keyId,
   version: z.number().int().min(1).max(0xffffffff),
@@ -65,11 +77,14 @@ export type PrekeyCounts = z.infer<typeof prekeyCountsSchema>;
 /** The push a device gets when a bundle fetch left it fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW. */
 export const prekeysLowFrameSchema = z.strictObject({ v, type: z.literal('prekeysLow'), counts: prekeyCountsSchema });
 
+/** One signed one-time prekey as uploaded to and served by the relay. */
 export const prekeySchema = z.strictObject({ keyId: z.number().int().min(0).max(0xffffffff), publicKey: b64(1184), signature: b64(64) });
+/** One signed one-time prekey on the wire. */
 export type WirePrekey = z.infer<typeof prekeySchema>;
 
 const recipientMessage = z.strictObject({ accountId: keyId, deviceId: keyId, envelope: b64(RELAY_MAX_ENVELOPE_BYTES + 3) });
 
+/** Every frame a client may send to the relay; the relay refuses anything else. */
 export const clientFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ v, type: z.literal('auth'), id: requestId, accountId: keyId, deviceId: keyId, signature: b64(64), deviceList: deviceListSchema.optional() }),
   z.strictObject({ v, type: z.literal('ping'), id: requestId }),
@@ -93,8 +108,11 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ v, type: z.literal('provisionOpen'), id: requestId }),
   z.strictObject({ v, type: z.literal('provisionSend'), id: requestId, channelId: z.string().length(22).regex(/^[A-Za-z0-9_-]*$/), payload: b64(RELAY_MAX_PROVISIONING_BYTES) }),
 ]);
+/** One frame a client sends to the relay. */
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
+/** The `type` of a client frame. */
 export type ClientFrameType = ClientFrame['type'];
+/** Every client frame type, so the relay can refuse an unknown type before parsing the rest. */
 export const CLIENT_FRAME_TYPES: readonly string[] = clientFrameSchema.options.map((o) => o.shape.type.value);
 /** A device's prekey bundle as the relay serves it (checked against the request and the signed list by the session layer). */
 export const bundleSchema = z.strictObject({
@@ -105,6 +123,7 @@ export const bundleSchema = z.strictObject({
   oneTimeEc: prekeySchema.nullable(),
   oneTimeKem: prekeySchema.nullable(),
 });
+/** A device's prekey bundle as the relay serves it. */
 export type WireBundle = z.infer<typeof bundleSchema>;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -144,8 +163,10 @@ export interface RelayErrorDetails {
   readonly deviceList?: SignedDeviceList;
 }
 
+/** Every frame the relay sends: the challenge, responses to requests, and pushed messages, provisioning payloads and notices. */
 export type ServerFrame =
-  | { v: 1; type: 'challenge'; nonce: string }
+  /** The first frame: a fresh nonce, the relay's identity key and its signature over both (challengeSignedBytes). */
+  | { v: 1; type: 'challenge'; nonce: string; relayKey: string; relaySignature: string }
   | { v: 1; type: 'response'; id: number; ok: true; body: unknown }
   | { v: 1; type: 'response'; id: number | null; ok: false; code: RelayErrorCode; message: string; details?: RelayErrorDetails }
   | { v: 1; type: 'message'; id: string; ts: number; envelope: string }
@@ -155,8 +176,20 @@ export type ServerFrame =
   /** A fetch left this device fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW: upload a batch. */
   | z.infer<typeof prekeysLowFrameSchema>;
 
-/** Bytes a device signs to answer the challenge: bound to the relay host, the nonce and both keys. */
-export function authChallengeBytes(host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
+/** The challenge frame as a client checks it before using any of it. */
+export const challengeFrameSchema = z.strictObject({ v, type: z.literal('challenge'), nonce: b64(RELAY_CHALLENGE_BYTES), relayKey: b64(RELAY_KEY_BYTES), relaySignature: b64(64) });
+
+/** Bytes the relay signs with its identity key in the challenge frame: its key and the fresh nonce, under their own context. */
+export function challengeSignedBytes(relayKey: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return concatBytes(utf8Bytes(RELAY_CHALLENGE_CONTEXT), relayKey, nonce);
+}
+
+/**
+ * Bytes a device signs to answer the challenge: bound to the relay's identity
+ * key, the host, the nonce and both of the device's keys. A relay checks them
+ * with its own key, so a challenge forwarded from another relay is useless here.
+ */
+export function authChallengeBytes(relayKey: Uint8Array, host: string, nonce: Uint8Array, accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
   const hostBytes = utf8Bytes(host.toLowerCase());
-  return concatBytes(utf8Bytes(RELAY_AUTH_CONTEXT), u32be(hostBytes.length), hostBytes, nonce, accountKey, deviceKey);
+  return concatBytes(utf8Bytes(RELAY_AUTH_CONTEXT), relayKey, u32be(hostBytes.length), hostBytes, nonce, accountKey, deviceKey);
 }

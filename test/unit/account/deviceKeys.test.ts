@@ -21,8 +21,9 @@ const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 /** Whether a challenge signed by `keys.deviceSigner` verifies under the device's public key. */
 function signsChallenge(keys: DeviceKeys): boolean {
   const nonce = sodium.randombytes_buf(32);
-  const sig = fromBase64Url(signChallenge('relay.test', nonce, keys.accountId, keys.deviceSigner))!;
-  const msg = authChallengeBytes('relay.test', nonce, keys.accountPublicKey, keys.identity.publicKey);
+  const relayKey = sodium.crypto_sign_keypair().publicKey;
+  const sig = fromBase64Url(signChallenge(relayKey, 'relay.test', nonce, keys.accountId, keys.deviceSigner))!;
+  const msg = authChallengeBytes(relayKey, 'relay.test', nonce, keys.accountPublicKey, keys.identity.publicKey);
   return sodium.crypto_sign_verify_detached(sig, msg, keys.identity.publicKey);
 }
 

@@ -14,6 +14,8 @@ describe('CLI arguments', () => {
     expect(parseArgs([...base, 'audit']).command).toEqual({ name: 'audit', limit: 50 });
     expect(parseArgs([...base, 'audit', '--limit', '3']).command).toEqual({ name: 'audit', limit: 3 });
     expect(parseArgs([...base, 'health', 'Bob']).command).toEqual({ name: 'health', contactName: 'Bob' });
+    expect(parseArgs([...base, 'relay']).command).toEqual({ name: 'relay' });
+    expect(parseArgs([...base, 'relay', 'trust', 'A'.repeat(43)]).command).toEqual({ name: 'relay-trust', relayKey: 'A'.repeat(43) });
     const a = parseArgs(['--json', ...base, 'search', 'pizza']);
     expect(a).toMatchObject({ json: true, dataDir: '/tmp/p', relayUrl: 'ws://127.0.0.1:8787', command: { name: 'search', text: 'pizza' } });
   });
@@ -28,6 +30,8 @@ describe('CLI arguments', () => {
       [...base, 'receive', '--timeout', 'soon'],
       [...base, 'receive', '--timeout', '0'],
       [...base, 'history', 'Bob', '--limit'],
+      [...base, 'relay', 'trust'],
+      [...base, 'relay', 'trust', 'not-a-key'],
       [...base, 'contacts', 'extra'],
       [...base, 'audit', '--limit', '0'],
       [...base, 'audit', '--limit', '10001'],

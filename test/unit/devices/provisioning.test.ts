@@ -11,7 +11,14 @@ beforeAll(async () => {
 });
 
 const bytes = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-const link = (deviceName: string, relayUrl = 'ws://127.0.0.1:8787'): LinkCode => ({ provisioningId: bytes(16), ephemeralKey: bytes(32), deviceKey: bytes(32), deviceName, relayUrl });
+const link = (deviceName: string, relayUrl = 'ws://127.0.0.1:8787'): LinkCode => ({
+  provisioningId: bytes(16),
+  ephemeralKey: bytes(32),
+  deviceKey: bytes(32),
+  deviceName,
+  relayUrl,
+  relayKey: bytes(32),
+});
 const codeOf = (f: () => unknown): string => {
   try {
     f();
@@ -29,8 +36,8 @@ const nameField = (...b: number[]): Uint8Array => {
   return f;
 };
 
-describe('link codes (version 2)', () => {
-  it('round-trip the provisioning id, both keys, the device name and the relay', () => {
+describe('link codes (version 3)', () => {
+  it('round-trip the provisioning id, the keys, the device name, the relay and its key', () => {
     const l = link('Work laptop');
     const code = encodeLinkCode(l);
     expect(code.startsWith('parleylink1')).toBe(true);
@@ -80,11 +87,18 @@ describe('link codes (version 2)', () => {
     for (const field of bad) expect(codeOf(() => decodeLinkCode(withNameField(field))), toBase64Url(field)).toBe('LINK_MALFORMED');
   });
 
+  it('still decode a version-2 code (no relay key), with relayKey null', () => {
+    const l = { ...link('Old desk'), relayKey: null };
+    const v2 = encodeCheckedCode({ prefix: LINK_PREFIX, version: 2, bodyBytes: 112 }, concatBytes(l.provisioningId, l.ephemeralKey, l.deviceKey, nameField(...new TextEncoder().encode('Old desk'))), l.relayUrl) as string;
+    expect(decodeLinkCode(v2)).toEqual(l);
+    expect(encodeLinkCode(l)).toBe(v2);
+  });
+
   it('tell a version-1 code (no device key or name) apart, with LINK_VERSION and a message naming the older Parley', () => {
     const v1 = encodeCheckedCode({ prefix: LINK_PREFIX, version: 1, bodyBytes: 48 }, bytes(48), 'ws://127.0.0.1:8787') as string;
     expect(() => decodeLinkCode(v1)).toThrow(expect.objectContaining({ code: 'LINK_VERSION', message: expect.stringMatching(/older Parley/) }));
-    const v3 = encodeCheckedCode({ prefix: LINK_PREFIX, version: 3, bodyBytes: 200 }, bytes(200), 'ws://127.0.0.1:8787') as string;
-    expect(() => decodeLinkCode(v3)).toThrow(expect.objectContaining({ code: 'LINK_VERSION', message: expect.stringMatching(/newer Parley/) }));
+    const v4 = encodeCheckedCode({ prefix: LINK_PREFIX, version: 4, bodyBytes: 200 }, bytes(200), 'ws://127.0.0.1:8787') as string;
+    expect(() => decodeLinkCode(v4)).toThrow(expect.objectContaining({ code: 'LINK_VERSION', message: expect.stringMatching(/newer Parley/) }));
   });
 
   it('reject typos and garbage with typed errors', () => {

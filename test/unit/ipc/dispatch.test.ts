@@ -8,6 +8,7 @@ import { createHandlers } from '../../../src/main/ipc/handlers';
 import { IPC_MAX_DEPTH, IPC_MAX_PAYLOAD_BYTES } from '../../../src/shared/constants';
 import { CALL_NAMES } from '../../../src/shared/contract';
 import { ParleyError } from '../../../src/shared/errors';
+import { ScriptedConfirmer } from '../../support/scriptedConfirmer';
 
 const ORIGIN = 'app://parley';
 const own: SenderInfo = { url: 'app://parley/index.html', isMainFrame: true };
@@ -20,7 +21,7 @@ function setup(overrides: Partial<ReturnType<typeof createHandlers>> = {}) {
   });
   const internal: unknown[] = [];
   const dispatch = createDispatcher(
-    { ...createHandlers(core), ...overrides },
+    { ...createHandlers(core, new ScriptedConfirmer()), ...overrides },
     { trustedOrigin: ORIGIN, onInternalError: (_c, e) => internal.push(e) },
   );
   return { core, dispatch, internal };
@@ -36,7 +37,7 @@ describe('the IPC dispatcher', () => {
 
   it('has a handler for every call in the contract, and no other', () => {
     const core = createCore({ identity: { name: 'Parley', version: '1', platform: 'linux' }, relayUrl: 'ws://127.0.0.1:1', dataDir: mkdtempSync(path.join(os.tmpdir(), 'parley-ipc-')) });
-    const table = createHandlers(core);
+    const table = createHandlers(core, new ScriptedConfirmer());
     expect(Object.keys(table).sort()).toEqual([...CALL_NAMES].sort());
     for (const name of CALL_NAMES) expect(typeof table[name], name).toBe('function');
   });

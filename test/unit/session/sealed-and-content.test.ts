@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import sodium from 'libsodium-wrappers-sumo';
-import { EnvelopeKind, seal, SealedSenderError, unseal } from '../../../src/main/session/sealedSender';
+import { ContentHint, EnvelopeKind, seal, SealedSenderError, unseal } from '../../../src/main/session/sealedSender';
 import { ContentError, encodeContent, parseContent, type Content } from '../../../src/shared/wire/content';
 import { CONTENT_PAD_BLOCK } from '../../../src/shared/constants';
 
@@ -50,6 +50,13 @@ describe('sealed sender', () => {
     const bob = device();
     const opened = unseal(seal(bob.publicKey, sender(), EnvelopeKind.plaintext, new Uint8Array([7])), bob.x25519);
     expect(opened.kind).toBe(EnvelopeKind.plaintext);
+  });
+
+  it('carries the sender’s content hint inside the authenticated layer', () => {
+    const bob = device();
+    for (const hint of [ContentHint.placeholder, ContentHint.retry, ContentHint.none]) {
+      expect(unseal(seal(bob.publicKey, sender(), EnvelopeKind.message, new Uint8Array([1]), hint), bob.x25519).hint).toBe(hint);
+    }
   });
 
   it('still opens a version 1 envelope, flagged unauthenticated', () => {

@@ -148,6 +148,7 @@ describe('schema migrations', () => {
     expect(db.prepare(`SELECT kind, body, state FROM messages WHERE id = 'm1'`).get()).toEqual({ kind: 'text', body: 'ünïcode', state: 'sent' });
     expect(db.prepare('SELECT count(*) FROM resend_log').pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM pending_effects').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM owed_receipts').pluck().get()).toBe(0);
     expect(() => db.prepare(`UPDATE messages SET kind = 'bogus' WHERE id = 'm1'`).run()).toThrow();
     db.close();
   });

@@ -73,6 +73,39 @@ describe('queries', () => {
     store.close();
   });
 
+  it('summarises the conversation list with each newest message and unread count, exactly as the per-conversation reads give them', async () => {
+    const { store } = await rawKeyStore();
+    for (let c = 0; c < 6; c++) store.messages.upsertConversation(conv(`c${c}`));
+    // c0..c4 get messages (same timestamps within one, mixed directions); c5 stays empty.
+    for (let c = 0; c < 5; c++) {
+      store.messages.insertMany(Array.from({ length: 7 }, (_, i) => msg(c * 100 + i, `c${c}`, { sentAt: 5000 - c * 10 + Math.floor(i / 2), ...(i % 3 === 0 ? { direction: 'out' as const, state: 'sent' as const } : {}) })));
+    }
+    store.messages.eraseBody(msg(206).id, 9);
+    store.messages.markRead('c3', { at: 9_999_999, id: 'zzz' });
+    const summaries = store.messages.conversationSummaries(10);
+    const unread = store.messages.unreadCounts();
+    expect(summaries).toEqual(
+      store.messages.listConversations(10).map((c) => {
+        const last = store.messages.page(c.id, 1)[0];
+        return { ...c, unread: unread.get(c.id) ?? 0, last: last ? { body: last.body, sentAt: last.sentAt, direction: last.direction, deleted: last.deletedAt !== null } : null };
+      }),
+    );
+    expect(summaries.map((c) => c.id)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
+    expect(summaries.find((c) => c.id === 'c2')!.last!.deleted).toBe(true);
+    expect(summaries.find((c) => c.id === 'c3')!.unread).toBe(0);
+    expect(summaries.find((c) => c.id === 'c5')!.last).toBeNull();
+    store.close();
+  });
+
+  it('reads many messages by id in one statement, leaving out ids that do not exist', async () => {
+    const { store } = await rawKeyStore();
+    store.messages.upsertConversation(conv('c1'));
+    store.messages.insertMany(Array.from({ length: 5 }, (_, i) => msg(i)));
+    expect(store.messages.getMany([msg(3).id, 'missing', msg(1).id]).map((m) => m.id).sort()).toEqual([msg(1).id, msg(3).id]);
+    expect(store.messages.getMany([])).toEqual([]);
+    store.close();
+  });
+
   it('expires disappearing messages past their deadline, with their search rows, in batches', async () => {
     const { store } = await rawKeyStore();
     let now = 10_000;

@@ -7,6 +7,7 @@ import { QrImage } from './QrImage';
 import { QrSources } from './QrSources';
 import { Field } from './Field';
 
+/** Dialog that shows this account's invite (code and QR) and adds a contact from theirs. */
 export function AddContactDialog({ onClose }: { onClose: () => void }) {
   const invite = useStore(selectInvite);
   const error = useStore(selectContactError);
@@ -32,7 +33,8 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
     setBusy(false);
     if (contact) {
       const conv = useStore.getState().conversations.find((c) => c.contactId === contact.id) ?? conversations.find((c) => c.contactId === contact.id);
-      if (conv) select(conv.id);
+      // A direct conversation's id is the contact's; its row may still be on its way as a push.
+      select(conv?.id ?? contact.id);
       onClose();
     }
   };

@@ -25,6 +25,7 @@ async function loadBlob(attachment: Pick<AttachmentDto, 'id' | 'mime'>): Promise
   return URL.createObjectURL(new Blob(parts as BlobPart[], { type: attachment.mime }));
 }
 
+/** An attachment in a message: a preview for images, otherwise name, size, transfer progress and a save button. */
 export function AttachmentView({ attachment }: { attachment: AttachmentDto }) {
   const isImage = attachment.mime.startsWith('image/') && attachment.mime !== 'image/svg+xml';
   const [url, setUrl] = useState<string | null>(null);

@@ -6,6 +6,7 @@ import { MessageList } from './MessageList';
 import { formatTimer } from './format';
 import { Icon } from './Icon';
 
+/** The open conversation: header (verification, typing, disappearing timer), message list and composer. */
 export function ChatPane() {
   const conversation = useStore(selectSelectedConversation);
   const typing = useStore(selectIsTyping(conversation?.id ?? null));

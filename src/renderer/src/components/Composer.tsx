@@ -8,6 +8,7 @@ import { Icon } from './Icon';
 
 const TYPING_REFRESH_MS = 3000;
 
+/** The message input of a conversation: text, reply and edit modes, attachments and typing signals; disabled while `blocked`. */
 export function Composer({ conversationId, blocked }: { conversationId: string; blocked: boolean }) {
   const [text, setText] = useState('');
   const replyTo = useStore(selectReplyTo);
@@ -47,7 +48,9 @@ export function Composer({ conversationId, blocked }: { conversationId: string; 
   const send = async () => {
     const body = text.trim();
     if (!body || blocked) return;
-    stopTyping();
+    // A new message ends "typing" on the other side by itself (the receiver clears it on arrival), so only an edit sends the stop.
+    if (editing) stopTyping();
+    else lastTyping.current = 0;
     if (await sendText(conversationId, body)) setText('');
   };
 

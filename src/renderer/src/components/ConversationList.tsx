@@ -2,6 +2,7 @@ import { useStore } from '../store/root';
 import { selectConversations } from '../store/conversations/selectors';
 import { formatTime } from './format';
 
+/** The list of conversations with previews and unread counts; selecting one opens it. */
 export function ConversationList() {
   const conversations = useStore(selectConversations);
   const selected = useStore((s) => s.selectedConversationId);

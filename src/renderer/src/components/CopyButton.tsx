@@ -1,5 +1,6 @@
 import { useState } from 'react';
 
+/** A button that copies `text` to the clipboard and says whether it worked. */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const copy = async () => {

@@ -15,8 +15,10 @@ const PATHS = {
   devices: 'M3 5h13v9H3zM7 18h5M9.5 14v4M18 9h3v11h-3z',
 } as const;
 
+/** The name of one of the built-in icons. */
 export type IconName = keyof typeof PATHS;
 
+/** One built-in SVG icon at `size` pixels, decorative (hidden from assistive technology). */
 export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
   return (
     <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={name === 'more' ? 3 : 2} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">

@@ -79,7 +79,7 @@ export function LinkNewDevice({ onDone }: { onDone: () => void }) {
         <h3>Link “{step.name}”?</h3>
         <p className="muted">
           “{step.name}” will get your account key, your contacts and the history you choose, and will be able to read and send your messages.
-          Only link a desktop you own and can see in front of you.
+          Only link a desktop you own and can see in front of you. Parley asks you to confirm in its own window before it sends anything.
         </p>
         <Field label="History to send">
           {(id) => (

@@ -1,3 +1,4 @@
+/** The Parley logo at `size` pixels. */
 export function Logo({ size = 56 }: { size?: number }) {
   return (
     <svg width={size} height={size} viewBox="0 0 64 64" role="img" aria-label="Parley logo">

@@ -18,6 +18,7 @@ function Undecryptable({ message, from }: { message: MessageDto; from: string })
   );
 }
 
+/** One message in the chat: text, reply preview, reactions, attachment, delivery state and its action menu. */
 export function MessageBubble({ message, focused, from }: { message: MessageDto; focused: boolean; from: string }) {
   const [menu, setMenu] = useState(false);
   const setReplyTo = useStore((s) => s.setReplyTo);

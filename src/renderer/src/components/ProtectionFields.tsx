@@ -8,6 +8,7 @@ export interface Protection {
   readonly repeat: string;
 }
 
+/** The form's starting value: no keychain, no passphrase typed yet. */
 export const NO_PROTECTION: Protection = { useKeychain: false, passphrase: '', repeat: '' };
 
 /** What is wrong with the choice, in a sentence, or null. */
@@ -20,6 +21,7 @@ export function protectionProblem(p: Protection): string | null {
 /** The choice as the contract takes it. */
 export const protectionInput = (p: Protection) => ({ passphrase: p.passphrase.length > 0 ? p.passphrase : null, useKeychain: p.useKeychain });
 
+/** The keychain switch (where the keychain is secure) and passphrase fields of the store protection choice. */
 export function ProtectionFields({
   keychain,
   value,

@@ -5,6 +5,7 @@ import { selectContact } from '../store/contacts/selectors';
 import { Dialog } from './Dialog';
 import { QrImage } from './QrImage';
 
+/** Dialog that shows a contact's safety number as digits and QR code, to compare in person and mark the contact verified. */
 export function SafetyNumberDialog({ contactId, onClose }: { contactId: string; onClose: () => void }) {
   const contact = useStore(selectContact(contactId));
   const setVerified = useStore((s) => s.setVerified);

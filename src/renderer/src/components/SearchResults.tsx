@@ -2,6 +2,7 @@ import { useStore } from '../store/root';
 import { selectSearchHits } from '../store/search/selectors';
 import { formatTime } from './format';
 
+/** The message search results; choosing one jumps to that message. */
 export function SearchResults() {
   const hits = useStore(selectSearchHits);
   const jump = useStore((s) => s.jumpToMessage);

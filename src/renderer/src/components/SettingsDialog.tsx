@@ -7,6 +7,7 @@ import { BackupSection } from './BackupSection';
 import { RotatePhraseSection } from './RotatePhraseSection';
 import { SecuritySection } from './SecuritySection';
 
+/** Dialog for the privacy switches and relay address, with the backup, recovery phrase and security sections. */
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useStore(selectSettings);
   const load = useStore((s) => s.loadSettings);

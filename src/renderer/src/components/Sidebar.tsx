@@ -7,6 +7,7 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { Icon } from './Icon';
 import { RestoreNotice } from './RestoreNotice';
 
+/** The left column: search, connection state, the conversation list or search results, and buttons for contacts, devices, settings and lock. */
 export function Sidebar() {
   const query = useStore(selectSearchQuery);
   const search = useStore((s) => s.search);

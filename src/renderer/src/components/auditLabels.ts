@@ -26,6 +26,10 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'backup.written': 'Backup written',
   'backup.restored': 'Backup restored',
   'store.rekeyed': 'Local database re-keyed',
+  'key_operation.confirmed': 'A key operation was confirmed in Parley’s own dialog',
+  'key_operation.refused': 'A key operation was refused (not confirmed)',
+  'relay.key_pinned': 'Relay identity key pinned',
+  'relay.key_refused': 'Relay identity key did not match the pin (not signed in)',
 };
 
 /** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */

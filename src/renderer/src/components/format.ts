@@ -14,12 +14,14 @@ export const formatDate = (at: number): string => new Date(at).toLocaleDateStrin
 export const formatDateTime = (at: number): string =>
   new Date(at).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
+/** A byte count for people (B, KB, MB). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** A disappearing-message timer for people ("Off", "5 minutes", …). */
 export function formatTimer(seconds: number | null): string {
   if (seconds === null) return 'Off';
   if (seconds < 60) return `${seconds} seconds`;
@@ -29,6 +31,7 @@ export function formatTimer(seconds: number | null): string {
   return `${seconds / 604_800} week${seconds === 604_800 ? '' : 's'}`;
 }
 
+/** What the UI shows for each delivery state (nothing for received messages). */
 export const DELIVERY_LABEL = {
   queued: 'Queued',
   sent: 'Sent',

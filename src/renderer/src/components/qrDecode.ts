@@ -12,6 +12,7 @@ function decodeFrom(source: CanvasImageSource, width: number, height: number): s
   return jsQR(image.data, width, height, { inversionAttempts: 'attemptBoth' })?.data ?? null;
 }
 
+/** The text of the QR code in an image file, or null if it holds none. */
 export async function decodeQrFile(file: Blob): Promise<string | null> {
   const bitmap = await createImageBitmap(file);
   try {
@@ -21,6 +22,7 @@ export async function decodeQrFile(file: Blob): Promise<string | null> {
   }
 }
 
+/** The text of a QR code in the video's current frame, or null. */
 export function decodeQrVideo(video: HTMLVideoElement): string | null {
   if (video.videoWidth === 0) return null;
   return decodeFrom(video, video.videoWidth, video.videoHeight);

@@ -9,6 +9,7 @@ import { SessionHealthDialog } from '../components/SessionHealthDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
 import { DevicesDialog } from '../components/DevicesDialog';
 
+/** The unlocked app: sidebar, open conversation and the dialog on top, if any. */
 export function Main() {
   const dialog = useStore(selectDialog);
   const closeDialog = useStore((s) => s.closeDialog);

@@ -4,6 +4,7 @@ import { useStore } from '../store/root';
 import { selectSession, selectSessionBusy, selectSessionError } from '../store/session/selectors';
 import { Field } from '../components/Field';
 
+/** The unlock screen: asks for the passphrase and shows the retry wait after failures. */
 export function Unlock() {
   const session = useStore(selectSession);
   const busy = useStore(selectSessionBusy);

@@ -5,6 +5,7 @@
  */
 import type { RootState } from './root';
 
+/** The account data of every slice at its start. */
 export const ACCOUNT_DATA_RESET = {
   contacts: [],
   invite: null,

@@ -27,6 +27,7 @@ import { createDevicesSlice } from './devices/actions';
 import { createBackupSlice } from './backup/actions';
 import { createSecuritySlice } from './security/actions';
 
+/** The whole renderer state: every slice's state and actions. */
 export type RootState = AppSlice &
   SessionSlice &
   ContactsSlice &
@@ -41,6 +42,7 @@ export type RootState = AppSlice &
   BackupSlice &
   SecuritySlice;
 
+/** The renderer's one store, built from the slices; components read it through selectors. */
 export const useStore = create<RootState>()((...a) => ({
   ...createAppSlice(...a),
   ...createSessionSlice(...a),

@@ -12,6 +12,7 @@ const STEPS = [
   ['done', 'Ready'],
 ] as const;
 
+/** Creates a new account: name, store protection, then the progress of key generation and registration. */
 export function CreateAccount({ onBack }: { onBack: () => void }) {
   const session = useStore(selectSession);
   const busy = useStore(selectSessionBusy);

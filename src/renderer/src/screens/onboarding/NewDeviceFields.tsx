@@ -5,8 +5,10 @@ import { Field } from '../../components/Field';
 import { NO_PROTECTION, ProtectionFields, protectionInput, protectionProblem, type Protection } from '../../components/ProtectionFields';
 import type { NewDeviceInput } from '../../store/link/state';
 
+/** The name a linked desktop gets unless the user types another. */
 export const DEFAULT_DEVICE_NAME = 'My desktop';
 
+/** The fields a new desktop fills in before linking or restoring: its name and store protection. */
 export interface NewDeviceForm {
   readonly deviceName: string;
   readonly protection: Protection;
@@ -22,6 +24,7 @@ export function newDeviceInput(f: NewDeviceForm): { ok: true; input: NewDeviceIn
   return { ok: true, input: { deviceName, ...protectionInput(f.protection) } };
 }
 
+/** State for the new-device form, starting from the default name and no protection. */
 export function useNewDeviceForm() {
   return useState<NewDeviceForm>({ deviceName: DEFAULT_DEVICE_NAME, protection: NO_PROTECTION });
 }

@@ -2,8 +2,10 @@ import { useId, useRef, useState } from 'react';
 import { isRecoveryWord, RECOVERY_PHRASE_WORDS, splitPhrase, suggestWords } from '../../../../shared/recoveryPhrase';
 import { Field } from '../../components/Field';
 
+/** A blank phrase: one empty field per recovery word. */
 export const EMPTY_WORDS: readonly string[] = Array.from({ length: RECOVERY_PHRASE_WORDS }, () => '');
 
+/** The sentence shown for a word that is not on the recovery word list. */
 export const unknownWordMessage = (index: number, word: string) => `Word ${index + 1} (“${word}”) is not in the recovery word list.`;
 
 /** A word is flagged once no list word can start with it (while typed) or it is not a list word (once left). */

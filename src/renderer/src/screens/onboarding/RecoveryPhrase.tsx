@@ -1,20 +1,19 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { CopyButton } from '../../components/CopyButton';
 import { useStore } from '../../store/root';
 import { selectPendingPhrase, selectSessionBusy, selectSessionError } from '../../store/session/selectors';
 import { Field } from '../../components/Field';
 
-/** Shows the 24 words once, then asks for three of them back. */
+/**
+ * Shows the 24 words once, then asks for three of them back. After a
+ * restart the words are not here: Parley asks in its own dialog (with the
+ * passphrase) before it hands them to this screen again.
+ */
 export function RecoveryPhrase() {
   const pending = useStore(selectPendingPhrase);
-  const loadPendingPhrase = useStore((s) => s.loadPendingPhrase);
   const [stage, setStage] = useState<'show' | 'confirm'>('show');
 
-  useEffect(() => {
-    if (!pending) void loadPendingPhrase();
-  }, [pending, loadPendingPhrase]);
-
-  if (!pending) return <main className="onboarding"><p>Loading…</p></main>;
+  if (!pending) return <ShowPendingPhrase />;
   return stage === 'show' ? (
     <main className="onboarding" aria-labelledby="phrase-title">
       <div className="card card--wide">
@@ -41,6 +40,39 @@ export function RecoveryPhrase() {
     </main>
   ) : (
     <ConfirmPhrase indices={pending.confirmIndices} onBack={() => setStage('show')} />
+  );
+}
+
+/** The phrase is still unconfirmed but not on screen: ask main to show it (it confirms with the user first). */
+function ShowPendingPhrase() {
+  const loadPendingPhrase = useStore((s) => s.loadPendingPhrase);
+  const error = useStore(selectSessionError);
+  const [asking, setAsking] = useState(false);
+  const show = async () => {
+    setAsking(true);
+    await loadPendingPhrase();
+    setAsking(false);
+  };
+  return (
+    <main className="onboarding" aria-labelledby="pending-title">
+      <div className="card card--wide">
+        <h1 id="pending-title">Write down your recovery phrase</h1>
+        <p>
+          You have not confirmed your recovery phrase yet. Parley will ask you in its own window (with your passphrase, if you set one)
+          before it shows the 24 words. Make sure no one else can see your screen.
+        </p>
+        {error && (
+          <p className="error" role="alert">
+            {error.message}
+          </p>
+        )}
+        <div className="row row--end">
+          <button type="button" className="button" disabled={asking} onClick={() => void show()}>
+            Show my recovery phrase
+          </button>
+        </div>
+      </div>
+    </main>
   );
 }
 

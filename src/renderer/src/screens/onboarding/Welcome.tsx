@@ -3,8 +3,10 @@ import { useStore } from '../../store/root';
 import { selectAppInfo } from '../../store/app/selectors';
 import { selectDeviceRemoved } from '../../store/session/selectors';
 
+/** What the user chose on the welcome screen: a new account, linking to one, or restoring one. */
 export type WelcomeChoice = 'create' | 'link' | 'restore';
 
+/** The first screen: create an account, link this desktop, or restore from a recovery phrase. */
 export function Welcome({ onChoose }: { onChoose: (choice: WelcomeChoice) => void }) {
   const appInfo = useStore(selectAppInfo);
   const removed = useStore(selectDeviceRemoved);

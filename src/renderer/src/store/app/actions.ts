@@ -3,6 +3,7 @@ import { parley } from '../../bridge';
 import type { RootState } from '../root';
 import type { AppSlice } from './state';
 
+/** The app slice: build information and the relay connection state. */
 export const createAppSlice: StateCreator<RootState, [], [], AppSlice> = (set) => ({
   appInfo: { status: 'loading' },
   connection: null,

@@ -1,10 +1,12 @@
 import type { AppInfo, ConnectionState } from '../../../../shared/contract';
 
+/** Build information: loading, loaded, or failed to load. */
 export type AppInfoState =
   | { readonly status: 'loading' }
   | { readonly status: 'ready'; readonly info: AppInfo }
   | { readonly status: 'error'; readonly code: string; readonly message: string };
 
+/** State and actions of the app slice. */
 export interface AppSlice {
   readonly appInfo: AppInfoState;
   readonly connection: ConnectionState | null;

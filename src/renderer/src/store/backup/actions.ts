@@ -3,6 +3,7 @@ import { parley } from '../../bridge';
 import type { RootState } from '../root';
 import type { BackupSlice } from './state';
 
+/** The backup slice: status of the encrypted backup and running one now. */
 export const createBackupSlice: StateCreator<RootState, [], [], BackupSlice> = (set, get) => ({
   backup: null,
   backupError: null,

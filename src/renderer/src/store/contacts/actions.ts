@@ -4,7 +4,8 @@ import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
 import type { ContactsSlice } from './state';
 
-export const createContactsSlice: StateCreator<RootState, [], [], ContactsSlice> = (set, get) => ({
+/** The contacts slice: the contact list, the invite, adding, renaming and verifying contacts. */
+export const createContactsSlice: StateCreator<RootState, [], [], ContactsSlice> = (set) => ({
   contacts: [],
   invite: null,
   contactError: null,
@@ -20,23 +21,21 @@ export const createContactsSlice: StateCreator<RootState, [], [], ContactsSlice>
   async addContact(code, name) {
     set({ contactError: null });
     try {
-      const contact = unwrap(await parley.addContact({ code, name }));
-      await Promise.all([get().loadContacts(), get().loadConversations()]);
-      return contact;
+      // The new contact and its conversation arrive as contactsChanged and conversationsChanged pushes.
+      return unwrap(await parley.addContact({ code, name }));
     } catch (e) {
       set({ contactError: toUiError(e) });
       return null;
     }
   },
+  // Trust and identity changes come back as contactsChanged and conversationsChanged pushes.
   async setVerified(contactId, verified) {
     const r = await parley.setContactVerified({ contactId, verified });
     if (!r.ok) set({ contactError: { code: r.code, message: r.message } });
-    await Promise.all([get().loadContacts(), get().loadConversations()]);
   },
   async acceptIdentityChange(contactId) {
     const r = await parley.acceptIdentityChange({ contactId });
     if (!r.ok) set({ contactError: { code: r.code, message: r.message } });
-    await Promise.all([get().loadContacts(), get().loadConversations()]);
   },
   clearContactError() {
     set({ contactError: null });

@@ -1,6 +1,7 @@
 import type { ContactDto } from '../../../../shared/contract';
 import type { UiError } from '../types';
 
+/** State and actions of the contacts slice. */
 export interface ContactsSlice {
   readonly contacts: readonly ContactDto[];
   readonly invite: { readonly code: string; readonly qrSvg: string } | null;

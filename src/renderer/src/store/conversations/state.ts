@@ -1,5 +1,6 @@
 import type { ConversationDto } from '../../../../shared/contract';
 
+/** State and actions of the conversations slice. */
 export interface ConversationsSlice {
   readonly conversations: readonly ConversationDto[];
   readonly selectedConversationId: string | null;

@@ -4,6 +4,7 @@ import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
 import type { DevicesSlice } from './state';
 
+/** The devices slice: this account's desktops, linking a new one, renaming and revoking. */
 export const createDevicesSlice: StateCreator<RootState, [], [], DevicesSlice> = (set, get) => ({
   devices: [],
   devicesError: null,

@@ -4,6 +4,7 @@ import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
 import type { LinkSlice } from './state';
 
+/** The link slice: this new desktop's link code and the progress of receiving the account. */
 export const createLinkSlice: StateCreator<RootState, [], [], LinkSlice> = (set) => ({
   linkCode: null,
   linkProgress: null,

@@ -25,6 +25,7 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** The messages slice: loaded pages per conversation, sending, reacting, editing, deleting and files. */
 export const createMessagesSlice: StateCreator<RootState, [], [], MessagesSlice> = (set, get) => ({
   messages: {},
   replyTo: null,
@@ -47,17 +48,16 @@ export const createMessagesSlice: StateCreator<RootState, [], [], MessagesSlice>
     set((s) => ({ messages: { ...s.messages, [conversationId]: merge(s.messages[conversationId], r.value.items, r.value.next) } }));
   },
 
-  async refreshMessages(conversationId, ids) {
+  async refreshMessages(conversationId) {
     // Re-read the newest page: covers new, edited, deleted and expired rows in one query.
     const r = await parley.listMessages({ conversationId, limit: MESSAGE_PAGE_SIZE });
-    if (!r.ok) return;
+    if (!r.ok) return set({ messageError: { code: r.code, message: r.message } });
     set((s) => {
       const prev = s.messages[conversationId];
-      const keep = (prev?.items ?? []).filter((m) => !ids.includes(m.id) || r.value.items.some((x) => x.id === m.id));
       const oldest = r.value.items[0];
       // Rows inside the refreshed window that vanished (expired or deleted) are dropped.
-      const pruned = oldest ? keep.filter((m) => byTime(m, oldest) < 0 || r.value.items.some((x) => x.id === m.id)) : keep;
-      return { messages: { ...s.messages, [conversationId]: merge({ items: pruned, next: prev?.next ?? r.value.next, loadingOlder: false }, r.value.items) } };
+      const kept = oldest ? (prev?.items ?? []).filter((m) => byTime(m, oldest) < 0) : [];
+      return { messages: { ...s.messages, [conversationId]: merge({ items: kept, next: prev?.next ?? r.value.next, loadingOlder: false }, r.value.items) } };
     });
   },
 
@@ -141,11 +141,15 @@ export const createMessagesSlice: StateCreator<RootState, [], [], MessagesSlice>
   },
 
   watchMessages() {
-    return parley.onMessagesChanged(({ conversationId, messageIds }) => {
-      if (get().messages[conversationId]) void get().refreshMessages(conversationId, messageIds);
-      if (get().selectedConversationId === conversationId && document.visibilityState === 'visible') {
-        void parley.markConversationRead({ conversationId });
-      }
+    return parley.onMessagesChanged(({ conversationId, messages, removedIds, reload }) => {
+      // A conversation not loaded yet reads its newest page when it is opened.
+      if (!get().messages[conversationId]) return;
+      if (reload) return void get().refreshMessages(conversationId);
+      set((s) => {
+        const list = merge(s.messages[conversationId], messages);
+        const gone = new Set(removedIds);
+        return { messages: { ...s.messages, [conversationId]: gone.size === 0 ? list : { ...list, items: list.items.filter((m) => !gone.has(m.id)) } } };
+      });
     });
   },
 

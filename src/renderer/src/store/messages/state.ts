@@ -1,6 +1,7 @@
 import type { Cursor, MessageDto } from '../../../../shared/contract';
 import type { UiError } from '../types';
 
+/** The loaded messages of one conversation and where the next older page starts. */
 export interface ConversationMessages {
   /** Oldest first. */
   readonly items: readonly MessageDto[];
@@ -9,6 +10,7 @@ export interface ConversationMessages {
   readonly loadingOlder: boolean;
 }
 
+/** State and actions of the messages slice. */
 export interface MessagesSlice {
   readonly messages: Readonly<Record<string, ConversationMessages>>;
   readonly replyTo: MessageDto | null;
@@ -18,7 +20,8 @@ export interface MessagesSlice {
   readonly messageError: UiError | null;
   loadLatestMessages(conversationId: string): Promise<void>;
   loadOlderMessages(conversationId: string): Promise<void>;
-  refreshMessages(conversationId: string, ids: readonly string[]): Promise<void>;
+  /** Re-reads the newest page (when a change was too large to push). */
+  refreshMessages(conversationId: string): Promise<void>;
   sendText(conversationId: string, text: string): Promise<boolean>;
   react(messageId: string, emoji: string | null): Promise<void>;
   /** Sends a "not delivered" message again. */

@@ -4,6 +4,7 @@ import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
 import type { RestoreSlice } from './state';
 
+/** The restore slice: restoring an account from its recovery phrase and backup. */
 export const createRestoreSlice: StateCreator<RootState, [], [], RestoreSlice> = (set) => ({
   restoreProgress: null,
   restoreError: null,

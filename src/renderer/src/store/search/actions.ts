@@ -5,6 +5,7 @@ import type { SearchSlice } from './state';
 
 const SEARCH_LIMIT = 50;
 
+/** The search slice: the query and its hits. */
 export const createSearchSlice: StateCreator<RootState, [], [], SearchSlice> = (set, get) => ({
   searchQuery: '',
   searchHits: null,

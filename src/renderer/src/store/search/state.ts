@@ -1,5 +1,6 @@
 import type { SearchHitDto } from '../../../../shared/contract';
 
+/** State and actions of the search slice. */
 export interface SearchSlice {
   readonly searchQuery: string;
   readonly searchHits: readonly SearchHitDto[] | null;

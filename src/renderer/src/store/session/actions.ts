@@ -13,6 +13,7 @@ function follow(prev: SessionDto | null, session: SessionDto): Partial<RootState
   return removed ? { ...ACCOUNT_DATA_RESET, session, deviceRemoved: true } : { session };
 }
 
+/** The session slice: creating, unlocking and locking the account, and the recovery phrase shown once. */
 export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> = (set, get) => {
   /** Runs one session step with the busy flag set; a failure becomes `sessionError` and `false`. */
   const step = async (work: () => Promise<void>, onError?: () => Promise<void>): Promise<boolean> => {
@@ -64,6 +65,8 @@ export const createSessionSlice: StateCreator<RootState, [], [], SessionSlice> =
       return showNewPhrase(() => parley.rotateRecoveryPhrase());
     },
     async loadPendingPhrase() {
+      set({ sessionError: null });
+      // Main asks the user in its own dialog first; the words live only in this slice (never persisted) until confirmed.
       const r = await parley.getPendingRecoveryPhrase();
       if (r.ok) set({ pendingPhrase: r.value });
       else set({ sessionError: { code: r.code, message: r.message } });

@@ -1,11 +1,13 @@
 import type { EventPayload, SessionDto } from '../../../../shared/contract';
 import type { UiError } from '../types';
 
+/** A new recovery phrase and the word positions the user must type back to confirm it. */
 export interface PendingPhrase {
   readonly phrase: readonly string[];
   readonly confirmIndices: readonly number[];
 }
 
+/** State and actions of the session slice. */
 export interface SessionSlice {
   readonly session: SessionDto | null;
   /** Shown once after account creation, dropped as soon as it is confirmed. */

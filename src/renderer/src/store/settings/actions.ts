@@ -3,6 +3,7 @@ import { parley } from '../../bridge';
 import type { RootState } from '../root';
 import type { SettingsSlice } from './state';
 
+/** The settings slice: loading and changing the settings. */
 export const createSettingsSlice: StateCreator<RootState, [], [], SettingsSlice> = (set) => ({
   settings: null,
   async loadSettings() {

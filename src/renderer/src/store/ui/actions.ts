@@ -3,6 +3,7 @@ import { parley } from '../../bridge';
 import type { RootState } from '../root';
 import type { UiSlice } from './state';
 
+/** The UI slice: the open dialog and the file upload in progress. */
 export const createUiSlice: StateCreator<RootState, [], [], UiSlice> = (set, get) => ({
   dialog: { kind: 'none' },
   activeUpload: null,

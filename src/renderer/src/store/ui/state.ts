@@ -1,3 +1,4 @@
+/** The dialog shown over the main screen, if any. */
 export type Dialog =
   | { readonly kind: 'none' }
   | { readonly kind: 'addContact' }
@@ -6,6 +7,7 @@ export type Dialog =
   | { readonly kind: 'settings' }
   | { readonly kind: 'devices' };
 
+/** A file upload in progress: its id, name, size and bytes sent. */
 export interface ActiveUpload {
   readonly uploadId: string;
   readonly name: string;
@@ -13,6 +15,7 @@ export interface ActiveUpload {
   readonly sent: number;
 }
 
+/** State and actions of the UI slice. */
 export interface UiSlice {
   readonly dialog: Dialog;
   readonly activeUpload: ActiveUpload | null;

@@ -1,0 +1,150 @@
+/**
+ * Regressions for issue 11's lost first messages, each on a real relay on
+ * loopback and real encrypted profiles, with a TCP proxy in front of each
+ * person to take them off the network: mutual adds, an add while the other
+ * side is closed, both writing first, and three messages sent before the
+ * other side's profile message was processed. Every text must show exactly
+ * once at the other side and end `delivered` at the sender.
+ */
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { startTestRelay } from '../support/relayHarness';
+import { createUser, eventually, profileDir, reopen, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
+import { Messenger } from '../../src/main/messenger/messenger';
+import { RelayProxy } from '../support/relayProxy';
+import { deliveryState, shownWithToken } from '../support/modelObserve';
+import { isParleyError } from '../../src/shared/errors';
+
+/** How long a text may take to arrive and be confirmed on loopback (bounds only a failing test). */
+const ARRIVAL_MS = 8_000;
+
+let relay: Awaited<ReturnType<typeof startTestRelay>>;
+let open: { user: TestUser; proxy: RelayProxy }[] = [];
+
+beforeAll(async () => {
+  relay = await startTestRelay();
+});
+
+afterAll(async () => {
+  await relay?.close();
+});
+
+afterEach(async () => {
+  for (const p of open) {
+    await p.user.messenger.close().catch(() => undefined); // already closed by the test
+    await p.proxy.close();
+  }
+  open = [];
+});
+
+/** A person on their own proxy, online. */
+async function person(name: string): Promise<{ user: TestUser; proxy: RelayProxy }> {
+  const proxy = await RelayProxy.start(relay.port);
+  const p = { user: await createUser(name, proxy.url), proxy };
+  open.push(p);
+  return p;
+}
+
+/** Adds `invite` as a contact; when the other side's profile message made them a contact first, that is the same outcome. */
+async function add(u: TestUser, invite: string, name: string): Promise<void> {
+  try {
+    await u.messenger.contacts.add(invite, name);
+  } catch (e) {
+    if (!(isParleyError(e) && e.code === 'CHAT_CONTACT_EXISTS')) throw e;
+  }
+}
+
+/** Sends a text and returns its id and a unique token. */
+async function write(from: TestUser, to: TestUser, label: string): Promise<{ id: string; token: string }> {
+  const token = `${label}-${Math.random().toString(36).slice(2, 10)}`;
+  const m = await from.messenger.conversations.sendText(to.messenger.keys.accountId, `${token} hello`);
+  return { id: m.id, token };
+}
+
+/** The text shows exactly once at the recipient and ends delivered at the sender. */
+async function expectArrived(from: TestUser, to: TestUser, sent: { id: string; token: string }): Promise<void> {
+  const shown = () => shownWithToken(to.messenger, from.messenger.keys.accountId, sent.token).length;
+  await eventually(() => shown() > 0, ARRIVAL_MS).catch(() => undefined); // the expectation below reports it
+  expect(shown(), `${sent.token} shown at the recipient`).toBe(1);
+  await eventually(() => deliveryState(from.messenger, sent.id) === 'delivered', ARRIVAL_MS).catch(() => undefined); // reported below
+  expect(deliveryState(from.messenger, sent.id), `${sent.token} state at the sender`).toBe('delivered');
+}
+
+describe('first messages between two people who add each other', () => {
+  it('delivers the first message after both add each other at the same time', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    await Promise.all([add(ann.user, ben.user.messenger.account.invite(), 'Ben'), add(ben.user, ann.user.messenger.account.invite(), 'Ann')]);
+    const first = await write(ann.user, ben.user, 'mutual');
+    await expectArrived(ann.user, ben.user, first);
+  });
+
+  it('delivers the first message after Ben adds Ann and Ann, at once, adds Ben', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    await add(ben.user, ann.user.messenger.account.invite(), 'Ann');
+    await add(ann.user, ben.user.messenger.account.invite(), 'Ben');
+    const first = await write(ben.user, ann.user, 'in-a-row');
+    await expectArrived(ben.user, ann.user, first);
+  });
+
+  it('shows the message Ann wrote while Ben was closed, after Ben opens and adds Ann', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    const benInvite = ben.user.messenger.account.invite();
+    await ben.user.messenger.close();
+    await add(ann.user, benInvite, 'Ben');
+    const early = await write(ann.user, ben.user, 'while-closed');
+    await reopen(ben.user, ben.proxy.url);
+    await add(ben.user, ann.user.messenger.account.invite(), 'Ann');
+    await expectArrived(ann.user, ben.user, early);
+  });
+
+  it('delivers both first messages when both write right after adding each other, before either has read the other', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    await add(ben.user, ann.user.messenger.account.invite(), 'Ann');
+    await add(ann.user, ben.user.messenger.account.invite(), 'Ben');
+    const [fromAnn, fromBen] = await Promise.all([write(ann.user, ben.user, 'ann-first'), write(ben.user, ann.user, 'ben-first')]);
+    await expectArrived(ann.user, ben.user, fromAnn);
+    await expectArrived(ben.user, ann.user, fromBen);
+  });
+
+  it('delivers three messages sent before the other side’s profile message was processed', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    await add(ben.user, ann.user.messenger.account.invite(), 'Ann');
+    await add(ann.user, ben.user.messenger.account.invite(), 'Ben');
+    // Ben goes off the network at once: Ann's profile message waits on the relay while he writes three times.
+    ben.proxy.setDeviceOnline(false);
+    const three = [await write(ben.user, ann.user, 'one'), await write(ben.user, ann.user, 'two'), await write(ben.user, ann.user, 'three')];
+    ben.proxy.setDeviceOnline(true);
+    for (const t of three) await expectArrived(ben.user, ann.user, t);
+  });
+});
+
+describe('a device the sender learns of late', () => {
+  it('gets a text written while the sender was offline and did not yet know the device', async () => {
+    const ben = await person('Ben');
+    const cai = await person('Cai');
+    await add(ben.user, cai.user.messenger.account.invite(), 'Cai');
+    await eventually(() => cai.user.messenger.contacts.list().length === 1);
+    ben.proxy.setDeviceOnline(false);
+    let code = '';
+    const linking = Messenger.link({ dir: profileDir(), relayUrl: cai.proxy.url, deviceName: 'Cai two', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c) });
+    await eventually(() => code);
+    await cai.user.messenger.devices.acceptLink(code, null);
+    let cai2 = await linking;
+    const dir2 = cai2.store.dir!;
+    await cai2.close();
+    const sent = await write(ben.user, cai.user, 'late-device');
+    await ben.user.messenger.conversations.editMessage(sent.id, `${sent.token} edited`);
+    ben.proxy.setDeviceOnline(true);
+    cai2 = await Messenger.open({ dir: dir2, passphrase: TEST_PASSPHRASE });
+    try {
+      await eventually(() => shownWithToken(cai2, ben.user.messenger.keys.accountId, sent.token).length === 1, 15_000);
+      await eventually(() => cai2.conversations.history(ben.user.messenger.keys.accountId, 10).some((m) => m.body.endsWith('edited')), 15_000);
+    } finally {
+      await cai2.close();
+    }
+  });
+});
