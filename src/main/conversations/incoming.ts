@@ -36,12 +36,22 @@ import { applyConversationContent } from './effects';
 export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.subarray(0, 16));
 
 /**
+ * True for this account's own devices: by account, or by device for one of
+ * our devices that already switched to a new account key (a phrase rotation
+ * it tells us about under the new key, before we have switched).
+ */
+function isOwnDevice(ctx: ChatContext, a: ProtocolAddress): boolean {
+  return a.accountId === ctx.keys.accountId || ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId && d.deviceId !== ctx.keys.deviceId);
+}
+
+/**
  * Confirms the sender device is in its account's signed device list: from
  * the stored list, or a fresh one from the relay (signature and version
  * checked by the client). Returns the fresh list's device ids, or null when
  * the stored list already vouched for the device.
  */
 async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<readonly NewDevice[] | null> {
+  if (isOwnDevice(ctx, a)) return null;
   if (a.accountId === ctx.keys.accountId) {
     const known = () => ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId);
     if (known()) return null;
@@ -199,7 +209,7 @@ async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, f
   if (out.newSessionIdentity || out.consumed?.kemPreKeyId != null) ctx.audit('session.established', { address: addressKey(from), role: 'responder' });
   const repaired = content.type === 'resend' ? placeholderId(fromBase64Url(content.repairs)!) : null;
   if (content.type === 'resend') content = content.content;
-  const own = from.accountId === ctx.keys.accountId;
+  const own = isOwnDevice(ctx, from);
   const changed = new Set<string>();
   let message: NewMessage | undefined;
   let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
@@ -278,7 +288,7 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   const { from, content, message, refresh, conversationId, changed, freshDevices } = o;
   if (freshDevices) await adoptContactDevices(ctx, from.accountId, freshDevices);
   await nudgeUnsent(ctx, from);
-  const own = from.accountId === ctx.keys.accountId;
+  const own = isOwnDevice(ctx, from);
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
   if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();
   if (changed.size > 0) ctx.events.messagesChanged(conversationId, [...changed]);
