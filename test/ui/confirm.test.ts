@@ -127,7 +127,7 @@ describe('key operations need main’s confirmation', () => {
     const release = user.next(SAYS_YES).hold();
     const first = fromPage('revokeDevice', { deviceId });
     await eventually(() => user.asked.length === before + 1);
-    expectRefused(await fromPage('getPendingRecoveryPhrase'), 'CHAT_NOT_ALLOWED');
+    expectRefused(await fromPage('getPendingRecoveryPhrase'), 'APP_PHRASE_CONFIRMED');
     const asked = user.asked.length;
     expectRefused(await fromPage('rotateRecoveryPhrase'), 'APP_CONFIRM_BUSY');
     expect(user.asked).toHaveLength(asked);
