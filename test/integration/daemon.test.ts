@@ -4,14 +4,12 @@
  * and an app user on the same core at the other end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
-import { RpcClient, spawnDaemon, type DaemonProcess, type RpcMessage } from '../support/daemonClient';
-import { repoRoot } from '../support/paths';
+import { RpcClient, runParley, spawnDaemon, type DaemonProcess, type RpcMessage } from '../support/daemonClient';
 
 const ENV = { PARLEY_PASSPHRASE: 'daemon passphrase for tests' };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-daemon-'));
@@ -25,16 +23,10 @@ let daemon: DaemonProcess;
 let client: RpcClient;
 let daemonInvite = '';
 
-function init(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/parley.mjs'), '--data', profile, '--relay', relay.url, '--json', 'init', '--name', 'Dai Monroe'], {
-      env: { PATH: process.env['PATH'] ?? '', ...ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve((JSON.parse(out) as { invite: string }).invite) : reject(new Error(`init exited ${code}`))));
-  });
+async function init(): Promise<string> {
+  const r = await runParley(profile, ['--relay', relay.url, 'init', '--name', 'Dai Monroe'], ENV);
+  if (r.code !== 0) throw new Error(`init exited ${r.code}: ${r.err}`);
+  return (r.out[0] as { invite: string }).invite;
 }
 
 const receiveNotes = (c: RpcClient) => c.notifications.filter((n) => n.method === 'receive').map((n) => n.params!);
@@ -59,15 +51,9 @@ afterAll(async () => {
 describe('parley daemon over a socket', () => {
   it('creates its socket readable and writable by the owner only, and refuses a second daemon on it', async () => {
     expect(statSync(socketPath).mode & 0o777).toBe(0o600);
-    const second = spawn(process.execPath, [path.join(repoRoot, 'bin/parley.mjs'), '--data', profile, '--json', 'daemon', '--socket', socketPath], {
-      env: { PATH: process.env['PATH'] ?? '', ...ENV },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    second.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((r) => second.on('close', r));
-    expect(code).toBe(1);
-    expect(JSON.parse(err)).toMatchObject({ error: 'DAEMON_SOCKET_IN_USE' });
+    const second = await runParley(profile, ['daemon', '--socket', socketPath], ENV);
+    expect(second.code).toBe(1);
+    expect(JSON.parse(second.err)).toMatchObject({ error: 'DAEMON_SOCKET_IN_USE' });
     expect((await client.call('version')).result).toEqual({ version: expect.any(String) });
   });
 

@@ -23,7 +23,22 @@ export interface DaemonProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `parley --data DIR --json ARGS…` and resolves once it prints its ready line (or rejects when it exits first). */
+/** Runs one `parley --data DIR --json ARGS…` command to its end; resolves with its status and stdout lines parsed. */
+export function runParley(dataDir: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number; out: unknown[]; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/parley.mjs'), '--data', dataDir, '--json', ...args], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out: out.trim() ? out.trim().split('\n').map((l) => JSON.parse(l) as unknown) : [], err }));
+  });
+}
+
+/** Starts `parley --data DIR --json daemon ARGS…` and resolves once it prints its ready line (or rejects when it exits first). */
 export async function spawnDaemon(dataDir: string, args: readonly string[], env: Record<string, string>): Promise<DaemonProcess> {
   const proc = spawn(process.execPath, [path.join(repoRoot, 'bin/parley.mjs'), '--data', dataDir, '--json', 'daemon', ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
