@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
+import { DAEMON_MAX_LINE_BYTES } from '../../src/shared/constants';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
 import { RpcClient, runParley, spawnDaemon, type DaemonProcess, type RpcMessage } from '../support/daemonClient';
 
@@ -99,6 +100,10 @@ describe('parley daemon over a socket', () => {
     expect(unknown.error).toMatchObject({ code: -32602, data: { code: 'CHAT_UNKNOWN_CONTACT' } });
     client.send('[]');
     await client.until(() => client.responses.at(-1)?.error?.code === -32600 && client.responses.at(-1)?.id === null);
+    const errorsBefore = client.responses.filter((r) => r.error?.code === -32600).length;
+    client.send(`{"jsonrpc":"2.0","id":9,"method":"send","params":{"name":"Appleton Vye","text":"${'x'.repeat(DAEMON_MAX_LINE_BYTES)}"}}`);
+    await client.until(() => client.responses.filter((r) => r.error?.code === -32600).length > errorsBefore);
+    expect(client.responses.some((r) => r.id === 9)).toBe(false);
     const contacts = await client.call('contacts');
     expect(contacts.result).toEqual([{ name: 'Appleton Vye', accountId: app.messenger.keys.accountId, trust: 'unverified' }]);
   });
