@@ -55,7 +55,7 @@ describe('parley daemon over a socket', () => {
     const second = await runParley(profile, ['daemon', '--socket', socketPath], ENV);
     expect(second.code).toBe(1);
     expect(JSON.parse(second.err)).toMatchObject({ error: 'DAEMON_SOCKET_IN_USE' });
-    expect((await client.call('version')).result).toEqual({ version: expect.any(String) });
+    expect((await client.call('invite')).result).toEqual({ invite: daemonInvite });
   });
 
   it('adds a contact, sends a text the app user receives, and notifies the delivery receipt', async () => {
