@@ -31,7 +31,8 @@ export type Command =
   | { readonly name: 'audit'; readonly limit: number }
   | { readonly name: 'health'; readonly contactName: string }
   | { readonly name: 'relay' }
-  | { readonly name: 'relay-trust'; readonly relayKey: string };
+  | { readonly name: 'relay-trust'; readonly relayKey: string }
+  | { readonly name: 'daemon'; readonly socket: string | null };
 
 /** The parsed command line: data directory, relay, output mode and the command. */
 export interface CliArgs {
@@ -65,6 +66,7 @@ commands:
   backup --now                  write the encrypted backup now
   audit [--limit N]             print the audit log of key and session events, newest first
   health NAME                   show session health with each of a contact's devices
+  daemon [--socket PATH]        unlock once and serve JSON-RPC 2.0 on stdin/stdout or a Unix socket (0600)
 The passphrase comes from PARLEY_PASSPHRASE or a prompt.`;
 
 const usage = (message: string): never => {
@@ -211,6 +213,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       const relayKey = one(rest, 'relay key');
       if (!/^[A-Za-z0-9_-]{43}$/u.test(relayKey)) usage('A relay key is 43 characters, as the warning or “relay” prints it.');
       command = { name: 'relay-trust', relayKey };
+      break;
+    }
+    case 'daemon': {
+      const socket = takeFlag(rest, '--socket');
+      if (socket !== null && socket.trim() === '') usage('--socket needs a file path.');
+      command = { name: 'daemon', socket };
       break;
     }
     default:

@@ -50,6 +50,7 @@ async function run(argv: readonly string[]): Promise<number> {
     readPassphrase,
     stopSignal,
     readStdin,
+    input: process.stdin,
   });
 }
 

@@ -5,46 +5,18 @@
  * status, never a stack trace.
  */
 import { isParleyError } from '../shared/errors';
-import { ATTACHMENT_IPC_CHUNK_BYTES, CLI_CONNECT_WAIT_MS, DEFAULT_RELAY_URL, MAX_ATTACHMENT_BYTES } from '../shared/constants';
+import { CLI_CONNECT_WAIT_MS, DEFAULT_RELAY_URL } from '../shared/constants';
 import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
 import type { ConnectionState } from '../shared/contract';
 import { CliInbox, undecryptableNotice } from './inbox';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
-import { open, stat } from 'node:fs/promises';
-import path from 'node:path';
-import type { Message } from '../main/store';
+import type { Readable } from 'node:stream';
+import { sendFile } from './sendFile';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
-
-/** Types the app previews; anything else is sent as a plain file. */
-const MIME_BY_EXTENSION: Record<string, string> = {
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.pdf': 'application/pdf', '.txt': 'text/plain',
-};
-
-/** Streams a file into an attachment message, chunk by chunk (never fully in memory). */
-async function sendFile(messenger: Messenger, conversationId: string, file: string): Promise<Message> {
-  const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) throw new CliError('CLI_USAGE', `--file ${file} is not a readable file.`);
-  if (info.size === 0 || info.size > MAX_ATTACHMENT_BYTES) throw new CliError('CLI_USAGE', `--file must be 1 byte to ${MAX_ATTACHMENT_BYTES} bytes.`);
-  const upload = messenger.attachments.begin(conversationId, path.basename(file).slice(0, 255), MIME_BY_EXTENSION[path.extname(file).toLowerCase()] ?? 'application/octet-stream', info.size);
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(ATTACHMENT_IPC_CHUNK_BYTES);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      await messenger.attachments.append(upload, buf.subarray(0, bytesRead));
-    }
-  } catch (e) {
-    messenger.attachments.cancel(upload);
-    throw e;
-  } finally {
-    await fh.close();
-  }
-  return messenger.attachments.finish(upload);
-}
+import { runDaemon } from './daemon';
 
 /** What the CLI needs from its process: environment, output, passphrase prompt, stop signal and stdin (tests pass their own). */
 export interface CliIo {
@@ -57,6 +29,8 @@ export interface CliIo {
   stopSignal: Promise<void>;
   /** All of standard input (the recovery phrase for `recover`). */
   readStdin(): Promise<string>;
+  /** Standard input as a stream (`daemon` reads its JSON-RPC requests from it). */
+  readonly input?: Readable | undefined;
 }
 
 /** Runs one `parley` command and returns its exit status; errors are printed (as JSON with --json), never thrown. */
@@ -97,6 +71,7 @@ function printer(args: CliArgs, io: CliIo) {
 }
 
 async function execute(args: CliArgs, io: CliIo): Promise<number> {
+  if (args.command.name === 'daemon') return runDaemon({ dataDir: args.dataDir, relayUrl: args.relayUrl, socket: args.command.socket }, io, () => passphrase(io));
   const print = printer(args, io);
   const cmd = args.command;
   let arrived = 0;

@@ -281,3 +281,13 @@ export const BACKUP_MAX_WAIT_MS = 15 * 60_000;
 export const BACKUP_MIN_INTERVAL_MS = 5 * 60_000;
 /** The scheduler reads the store's change counter this often, so it notices changes from any writer without hooks. */
 export const BACKUP_POLL_MS = 5_000;
+/** Longest JSON-RPC request line `parley daemon` reads (bytes): a text at MAX_MESSAGE_TEXT_CHARS fits many times over; bounds memory per client. */
+export const DAEMON_MAX_LINE_BYTES = 1024 * 1024;
+/** Requests one JSON-RPC batch may hold: a batch runs at once, so this bounds the work one line can start. */
+export const DAEMON_MAX_BATCH = 100;
+/** Clients connected to a daemon socket at once: a few scripts and bridges, not a public server. */
+export const DAEMON_MAX_CLIENTS = 16;
+/** How long the daemon waits for a connect to an existing socket file to tell a running daemon from a stale file. */
+export const DAEMON_SOCKET_PROBE_MS = 1_000;
+/** Outgoing messages whose last notified receipt state the daemon remembers, so a receipt is notified once (oldest forgotten first). */
+export const DAEMON_RECEIPT_MEMORY = 10_000;

@@ -1,0 +1,117 @@
+/**
+ * The methods `parley daemon` answers: one entry per CLI command, named as
+ * the command in camelCase (signal-cli's convention: `contact add` is
+ * `contactAdd`, `--history-days` is `historyDays`), calling the same core
+ * service methods the command calls and returning what the command prints
+ * with --json (a list command returns the lines as an array). Adding a method
+ * is adding one entry here. (No `version` method: importing version.ts here
+ * would pull it into a chunk the `--version` entry then loads.)
+ */
+import { z } from 'zod';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, MAX_MESSAGE_TEXT_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
+import type { Messenger } from '../main/messenger/messenger';
+import { sessionHealth } from '../main/contacts/health';
+import { undecryptableNotice } from './inbox';
+import { rpcMethod, type RpcTable } from './daemonRpc';
+import { sendFile } from './sendFile';
+
+/** What every method runs against: the one unlocked profile of the daemon. */
+export interface DaemonContext {
+  readonly messenger: Messenger;
+}
+
+const m = <P extends z.ZodType>(params: P, run: (ctx: DaemonContext, p: z.infer<P>) => unknown) => rpcMethod<DaemonContext, P>(params, run);
+const none = z.strictObject({});
+const contactName = z.string().min(1);
+const limit = (max: number) => z.number().int().min(1).max(max).default(50);
+const key43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/u, 'expected 43 characters of base64url');
+
+const contactLine = (c: { name: string; accountId: string; trust: string }) => ({ name: c.name, accountId: c.accountId, trust: c.trust });
+
+/** The method table (see the file comment). */
+export const DAEMON_METHODS: RpcTable<DaemonContext> = {
+  invite: m(none, ({ messenger }) => ({ invite: messenger.account.invite() })),
+
+  contactAdd: m(z.strictObject({ code: z.string().min(1), name: contactName }), async ({ messenger }, p) => {
+    const c = await messenger.contacts.add(p.code, p.name);
+    return { contact: contactLine(c) };
+  }),
+
+  contacts: m(none, ({ messenger }) => messenger.contacts.list().map(contactLine)),
+
+  safetyNumber: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
+    const c = messenger.contacts.byName(p.name);
+    return { name: c.name, safetyNumber: messenger.contacts.safetyNumber(c.accountId).groups.join(' '), verified: c.trust === 'verified' };
+  }),
+
+  verify: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
+    const c = messenger.contacts.setVerified(messenger.contacts.byName(p.name).accountId, true);
+    return { name: c.name, trust: c.trust };
+  }),
+
+  send: m(
+    z.union([
+      z.strictObject({ name: contactName, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }),
+      z.strictObject({ name: contactName, file: z.string().min(1) }),
+    ]),
+    async ({ messenger }, p) => {
+      const c = messenger.contacts.byName(p.name);
+      // Committed to the outbox when this resolves; the service flushes it to the relay in the background.
+      const sent = 'text' in p ? await messenger.conversations.sendText(c.accountId, p.text) : await sendFile(messenger, c.accountId, p.file);
+      return { id: sent.id, sentAt: sent.sentAt };
+    },
+  ),
+
+  history: m(z.strictObject({ name: contactName, limit: limit(STORE_MAX_PAGE_SIZE) }), ({ messenger }, p) => {
+    const c = messenger.contacts.byName(p.name);
+    return messenger.conversations.history(c.accountId, p.limit).map((msg) => {
+      const from = msg.direction === 'out' ? 'me' : c.name;
+      if (msg.kind === 'undecryptable') return { type: 'undecryptable', id: msg.id, from, sentAt: msg.sentAt, message: undecryptableNotice(c.name) };
+      return { type: 'text', id: msg.id, from, text: msg.body, sentAt: msg.sentAt, state: msg.state };
+    });
+  }),
+
+  search: m(z.strictObject({ text: z.string().min(1) }), ({ messenger }, p) => {
+    const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
+    return messenger.conversations.search(p.text).map((msg) => {
+      const conversation = names.get(msg.conversationId) ?? msg.conversationId;
+      return { id: msg.id, conversation, from: msg.direction === 'out' ? 'me' : conversation, text: msg.body, sentAt: msg.sentAt };
+    });
+  }),
+
+  linkAccept: m(
+    z.strictObject({ link: z.string().min(1), historyDays: z.union([z.number().int().min(1).max(36_500), z.null()]).default(LINK_DEFAULT_HISTORY_DAYS) }),
+    async ({ messenger }, p) => {
+      const { deviceName } = messenger.devices.inspectLink(p.link);
+      const linked = await messenger.devices.acceptLink(p.link, p.historyDays);
+      return { linked: { deviceId: linked.deviceId, name: deviceName } };
+    },
+  ),
+
+  devices: m(none, ({ messenger }) =>
+    messenger.devices.list().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice })),
+  ),
+
+  revoke: m(z.strictObject({ deviceId: key43 }), async ({ messenger }, p) => {
+    await messenger.devices.revokeDevice(p.deviceId);
+    return { revoked: p.deviceId };
+  }),
+
+  backup: m(none, async ({ messenger }) => ({ backedUpAt: (await messenger.backup.now()).lastBackupAt })),
+
+  audit: m(z.strictObject({ limit: limit(AUDIT_LOG_MAX_ROWS) }), ({ messenger }, p) =>
+    messenger.store.audit.list(p.limit).map((e) => ({ id: e.id, at: e.at, kind: e.kind, detail: e.detail })),
+  ),
+
+  health: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
+    const c = messenger.contacts.byName(p.name);
+    return sessionHealth(messenger.store, c.accountId).map((d) => ({ name: c.name, ...d }));
+  }),
+
+  relay: m(none, async ({ messenger }) => ({ relay: messenger.relayUrl, relayKey: messenger.relayKeyPin(), online: await messenger.waitOnline(0) })),
+
+  relayTrust: m(z.strictObject({ relayKey: key43 }), async ({ messenger }, p) => {
+    messenger.acceptRelayKey(p.relayKey);
+    return { relay: messenger.relayUrl, relayKey: p.relayKey, online: await messenger.waitOnline() };
+  }),
+};

@@ -1,0 +1,156 @@
+/**
+ * `parley daemon` driven over its Unix socket by a JSON-RPC test client: a
+ * real profile (made by `parley init`), a real relay process on loopback,
+ * and an app user on the same core at the other end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnRelay, type RelayProcess } from '../support/relayProcess';
+import { DAEMON_MAX_LINE_BYTES } from '../../src/shared/constants';
+import { createUser, eventually, type TestUser } from '../support/chatHarness';
+import { RpcClient, runParley, spawnDaemon, type DaemonProcess, type RpcMessage } from '../support/daemonClient';
+
+const ENV = { PARLEY_PASSPHRASE: 'daemon passphrase for tests' };
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-daemon-'));
+const relayData = path.join(tmp, 'relay');
+const profile = path.join(tmp, 'profile');
+const socketPath = path.join(tmp, 'parley.sock');
+let relay: RelayProcess;
+let port = 0;
+let app: TestUser;
+let daemon: DaemonProcess;
+let client: RpcClient;
+let daemonInvite = '';
+
+async function init(): Promise<string> {
+  const r = await runParley(profile, ['--relay', relay.url, 'init', '--name', 'Dai Monroe'], ENV);
+  if (r.code !== 0) throw new Error(`init exited ${r.code}: ${r.err}`);
+  return (r.out[0] as { invite: string }).invite;
+}
+
+const receiveNotes = (c: RpcClient) => c.notifications.filter((n) => n.method === 'receive').map((n) => n.params!);
+
+beforeAll(async () => {
+  relay = await spawnRelay(['--data', relayData]);
+  port = Number(new URL(relay.url).port);
+  app = await createUser('Appleton Vye', relay.url);
+  daemonInvite = await init();
+  daemon = await spawnDaemon(profile, ['--socket', socketPath], ENV);
+  client = await RpcClient.connect(socketPath);
+});
+
+afterAll(async () => {
+  client?.close();
+  if (daemon && daemon.proc.exitCode === null) daemon.proc.kill('SIGKILL');
+  await app?.messenger.close();
+  relay?.proc.kill('SIGTERM');
+  await relay?.exited;
+});
+
+describe('parley daemon over a socket', () => {
+  it('creates its socket readable and writable by the owner only, and refuses a second daemon on it', async () => {
+    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    const second = await runParley(profile, ['daemon', '--socket', socketPath], ENV);
+    expect(second.code).toBe(1);
+    expect(JSON.parse(second.err)).toMatchObject({ error: 'DAEMON_SOCKET_IN_USE' });
+    expect((await client.call('invite')).result).toEqual({ invite: daemonInvite });
+  });
+
+  it('adds a contact, sends a text the app user receives, and notifies the delivery receipt', async () => {
+    const added = await client.call('contactAdd', { code: app.messenger.account.invite(), name: 'Appleton Vye' });
+    expect(added.result).toEqual({ contact: { name: 'Appleton Vye', accountId: app.messenger.keys.accountId, trust: 'unverified' } });
+    await app.messenger.contacts.add(daemonInvite, 'Dai');
+    const sent = await client.call('send', { name: 'Appleton Vye', text: 'Hello from the daemon' });
+    const { id } = sent.result as { id: string };
+    await eventually(() => app.inbox.find((m) => m.id === id));
+    expect(app.inbox.find((m) => m.id === id)!.text).toBe('Hello from the daemon');
+    const receipt = await client.until(() => receiveNotes(client).find((n) => n['type'] === 'receipt' && (n['targets'] as string[]).includes(id)));
+    expect(receipt).toEqual({ type: 'receipt', from: 'Appleton Vye', kind: 'delivered', targets: [id] });
+  });
+
+  it('sends a receive notification for every text that arrives, once', async () => {
+    const dai = app.messenger.contacts.byName('Dai').accountId;
+    const a = await app.messenger.conversations.sendText(dai, 'First to the daemon');
+    const b = await app.messenger.conversations.sendText(dai, 'Second to the daemon');
+    await client.until(() => receiveNotes(client).some((n) => n['id'] === b.id));
+    const texts = receiveNotes(client).filter((n) => n['type'] === 'text');
+    expect(texts).toEqual([
+      { type: 'text', from: 'Appleton Vye', text: 'First to the daemon', id: a.id, sentAt: a.sentAt },
+      { type: 'text', from: 'Appleton Vye', text: 'Second to the daemon', id: b.id, sentAt: b.sentAt },
+    ]);
+    const history = (await client.call('history', { name: 'Appleton Vye', limit: 10 })).result as { text: string }[];
+    expect(history.map((m) => m.text)).toEqual(['Hello from the daemon', 'First to the daemon', 'Second to the daemon']);
+  });
+
+  it('answers each kind of bad request with its JSON-RPC error and keeps serving', async () => {
+    const before = client.responses.length;
+    client.send('{"jsonrpc":"2.0","id":');
+    await client.until(() => client.responses.length > before);
+    expect(client.responses.at(-1)).toMatchObject({ id: null, error: { code: -32700 } });
+    client.send('{"id":7,"method":"send"}');
+    await client.until(() => client.responses.some((r) => r.id === 7));
+    expect(client.responses.find((r) => r.id === 7)).toMatchObject({ error: { code: -32600 } });
+    expect((await client.call('frobnicate')).error).toMatchObject({ code: -32601 });
+    const badParams = await client.call('send', { name: 'Appleton Vye', text: 42 });
+    expect(badParams.error).toMatchObject({ code: -32602, data: { code: 'DAEMON_BAD_PARAMS' } });
+    expect((await client.call('history', ['Appleton Vye'])).error).toMatchObject({ code: -32602, data: { code: 'DAEMON_BAD_PARAMS' } });
+    const unknown = await client.call('send', { name: 'Nobody', text: 'hi' });
+    expect(unknown.error).toMatchObject({ code: -32602, data: { code: 'CHAT_UNKNOWN_CONTACT' } });
+    client.send('[]');
+    await client.until(() => client.responses.at(-1)?.error?.code === -32600 && client.responses.at(-1)?.id === null);
+    const errorsBefore = client.responses.filter((r) => r.error?.code === -32600).length;
+    client.send(`{"jsonrpc":"2.0","id":9,"method":"send","params":{"name":"Appleton Vye","text":"${'x'.repeat(DAEMON_MAX_LINE_BYTES)}"}}`);
+    await client.until(() => client.responses.filter((r) => r.error?.code === -32600).length > errorsBefore);
+    expect(client.responses.some((r) => r.id === 9)).toBe(false);
+    const contacts = await client.call('contacts');
+    expect(contacts.result).toEqual([{ name: 'Appleton Vye', accountId: app.messenger.keys.accountId, trust: 'unverified' }]);
+  });
+
+  it('sends through the same connection after the relay process restarts', async () => {
+    relay.proc.kill('SIGTERM');
+    await relay.exited;
+    relay = await spawnRelay(['--data', relayData, '--port', String(port)]);
+    await eventually(async () => ((await client.call('relay')).result as { online: boolean }).online, 30_000);
+    const sent = await client.call('send', { name: 'Appleton Vye', text: 'After the relay restarted' });
+    const { id } = sent.result as { id: string };
+    await eventually(() => app.inbox.find((m) => m.id === id), 30_000);
+    await client.until(() => receiveNotes(client).find((n) => n['type'] === 'receipt' && (n['targets'] as string[]).includes(id)), 30_000);
+  });
+
+  it('stops on SIGTERM (profile closed, socket removed), and a socket left by a killed daemon is taken over', async () => {
+    daemon.proc.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(existsSync(socketPath)).toBe(false);
+    daemon = await spawnDaemon(profile, ['--socket', socketPath], ENV);
+    daemon.proc.kill('SIGKILL');
+    await daemon.exited;
+    expect(existsSync(socketPath)).toBe(true);
+    daemon = await spawnDaemon(profile, ['--socket', socketPath], ENV);
+    const again = await RpcClient.connect(socketPath);
+    expect((await again.call('invite')).result).toEqual({ invite: expect.stringMatching(/^parley1/) });
+    again.close();
+    daemon.proc.kill('SIGINT');
+    expect(await daemon.exited).toBe(0);
+    expect(existsSync(socketPath)).toBe(false);
+  });
+
+  it('refuses a --socket path that is some other file, and leaves the file alone', async () => {
+    const file = path.join(tmp, 'not-a-socket');
+    writeFileSync(file, 'keep me');
+    await expect(spawnDaemon(profile, ['--socket', file], ENV)).rejects.toThrow(/DAEMON_SOCKET_NOT_SOCKET/);
+    expect(statSync(file).size).toBe(7);
+  });
+
+  it('speaks the same protocol on stdin and stdout, and exits when stdin ends', async () => {
+    const stdio = await spawnDaemon(profile, [], ENV);
+    let out = '';
+    stdio.proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    stdio.proc.stdin!.end('{"jsonrpc":"2.0","id":"a","method":"contacts"}\nnot json\n');
+    expect(await stdio.exited).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as RpcMessage);
+    expect(lines).toContainEqual({ jsonrpc: '2.0', id: 'a', result: [expect.objectContaining({ name: 'Appleton Vye' })] });
+    expect(lines).toContainEqual(expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) }));
+  });
+});
