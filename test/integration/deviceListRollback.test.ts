@@ -5,6 +5,7 @@
  * is refused, and a revoked contact device does not become a recipient again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adoptList, storedList } from '../../src/main/account/deviceList';
 import { Messenger } from '../../src/main/messenger/messenger';
 import { RelayClient } from '../../src/main/relayClient/client';
 import { generateSigningKey, signDeviceList } from '../../src/main/relayClient/signing';
@@ -77,5 +78,37 @@ describe('device-list versions persist across restarts', () => {
     await eventually(() => ann.messenger.store.audit.list(50).some((e) => e.kind === 'devices.refresh_failed' || e.kind === 'delivery.failed'));
     expect(ann.messenger.store.contacts.devices(keys.accountId)).toEqual([keys.deviceId]);
     expect(ann.messenger.store.listHeads.get(keys.accountId)?.version).toBe(current.version + 2);
+  });
+
+  it('warns about a contact whose newer list the relay withholds from us while the contact has verified it', async () => {
+    hostile.up = (f) => f;
+    hostile.down = (f) => f;
+    const cal = await createUser('Cal Split', relay.url);
+    open.push(cal);
+    const dir = profileDir();
+    const dee: TestUser = { dir, inbox: [], phrase: '', messenger: (await Messenger.create({ dir, displayName: 'Dee Proxied', relayUrl: hostile.url, passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH })).messenger };
+    open.push(dee);
+    await dee.messenger.waitOnline();
+    const keys = cal.messenger.keys;
+    await dee.messenger.contacts.add(cal.messenger.account.invite(), 'Cal');
+    await cal.messenger.contacts.add(dee.messenger.account.invite(), 'Dee');
+    const v1 = storedList(cal.messenger.store)!;
+    // Cal's device publishes a successor (same device, new link time) and records it, as publishList does.
+    const side = await RelayClient.connect(relay.url);
+    await side.authenticate(keys.accountId, keys.deviceSigner);
+    const v2 = signDeviceList(keys.accountSigner, v1.version + 1, v1.devices.map((d) => ({ ...d, addedAt: d.addedAt + 1 })), keys.deviceSigner);
+    await side.putDeviceList(v2);
+    await side.close();
+    adoptList(cal.messenger.store, v2, keys.deviceId);
+    // The relay keeps showing Dee the old list of Cal's account.
+    hostile.down = (f) => {
+      const m = JSON.parse(f) as { type?: string; ok?: boolean; body?: SignedDeviceList };
+      return m.type === 'response' && m.ok === true && m.body?.accountId === keys.accountId ? JSON.stringify({ ...m, body: v1 }) : f;
+    };
+    expect(dee.messenger.store.listHeads.warning(keys.accountId)).toBeNull();
+    await cal.messenger.conversations.sendText(dee.messenger.keys.accountId, 'Which list do you see?');
+    await eventually(() => dee.messenger.store.listHeads.warning(keys.accountId) !== null, 20_000);
+    expect(dee.messenger.store.listHeads.warning(keys.accountId)).toBe('list-withheld');
+    expect(dee.messenger.store.audit.list(100).some((e) => e.kind === 'devices.split_view')).toBe(true);
   });
 });
