@@ -11,6 +11,7 @@ import { hasDevice, type RelayContext } from './context';
 import { RelayError } from './errors';
 import type { Session } from './session';
 import { deviceKeyOf, type OutgoingItem } from './store/types';
+import { admitList, type ListPath } from './listRule';
 import { verifyAuth, verifyDeviceList, verifyPrekey } from './verify';
 
 type Of<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -23,11 +24,29 @@ function requireAuth(s: Session): { accountId: string; deviceId: string; deviceK
 /** Hex SHA-256, how the relay stores bearer tokens: a leaked database does not leak usable tokens. */
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-/** Stores a verified list if newer; the store revokes the devices it removed, and its event closes their connections. */
-async function storeList(ctx: RelayContext, list: SignedDeviceList): Promise<'ok' | 'stale'> {
-  const result = await ctx.store.putDeviceList(list);
+const REFUSALS = {
+  stale: ['STALE_DEVICE_LIST', 'device list version must be the stored version plus one'],
+  'not-successor': ['DEVICE_LIST_NOT_SUCCESSOR', 'device list version must be the stored version plus one'],
+  'not-cosigned': ['DEVICE_LIST_NOT_COSIGNED', 'device list must be co-signed by this device, named in the previous list'],
+  legacy: ['DEVICE_LIST_NOT_COSIGNED', 'v1 device lists are no longer accepted'],
+} as const;
+
+/**
+ * Stores a verified list if `admitList` allows it (exact successor, co-signed by
+ * `device` of the previous list); the store revokes the devices it removed, and
+ * its event closes their connections. A refusal carries the current list, since
+ * only the account key's holder (who signed `list`) gets here.
+ */
+async function storeList(ctx: RelayContext, list: SignedDeviceList, device: string, path: ListPath): Promise<void> {
+  const previous = await ctx.store.getDeviceList(list.accountId);
+  let verdict = admitList(previous, list, device, path);
+  if (verdict === 'same') return;
+  if (verdict === 'ok' && (await ctx.store.putDeviceList(list)) === 'stale') verdict = 'stale'; // another instance stored a successor first
   ctx.deviceCache.delete(list.accountId);
-  return result;
+  if (verdict === 'ok') return;
+  const current = await ctx.store.getDeviceList(list.accountId);
+  const [code, message] = REFUSALS[verdict];
+  throw new RelayError(code, message, current ? { deviceList: current } : undefined);
 }
 
 async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unknown> {
@@ -37,13 +56,17 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
   };
   // The signature must cover this relay's own key: one made for a challenge another relay issued (and a proxy forwarded) fails here.
   if (!verifyAuth(ctx.identity.publicKey, s.host, s.state.nonce, f.accountId, f.deviceId, f.signature)) fail();
+  let refused: unknown = null;
   if (f.deviceList) {
     const l = f.deviceList;
     if (l.accountId !== f.accountId || !l.devices.some((d) => d.deviceId === f.deviceId) || !verifyDeviceList(l)) fail();
-    await storeList(ctx, l);
+    // A refused list still lets a revoked device learn of its revocation (below); anyone else gets the refusal.
+    refused = await storeList(ctx, l, f.deviceId, 'auth').then(() => null, (e: unknown) => e);
   }
   ctx.deviceCache.delete(f.accountId); // authentication always reads the current list, never a possibly stale cache
-  if (!(await hasDevice(ctx, f.accountId, f.deviceId))) {
+  const listed = await hasDevice(ctx, f.accountId, f.deviceId);
+  if (refused && (listed || !(await ctx.store.isRevoked(deviceKeyOf(f.accountId, f.deviceId))))) throw refused;
+  if (!listed) {
     // Only a device an earlier list contained learns that it was revoked (with the list that
     // dropped it); any other key gets AUTH_FAILED, so strangers still learn nothing about accounts.
     const list = (await ctx.store.isRevoked(deviceKeyOf(f.accountId, f.deviceId))) ? await ctx.store.getDeviceList(f.accountId) : null;
@@ -58,7 +81,7 @@ async function putDeviceList(s: Session, ctx: RelayContext, f: Of<'putDeviceList
   const me = requireAuth(s);
   if (f.list.accountId !== me.accountId) throw new RelayError('FORBIDDEN', 'a device may only publish its own account list');
   if (!verifyDeviceList(f.list)) throw new RelayError('BAD_SIGNATURE', 'device list signature does not verify');
-  if ((await storeList(ctx, f.list)) === 'stale') throw new RelayError('STALE_DEVICE_LIST', 'device list version must increase');
+  await storeList(ctx, f.list, me.deviceId, 'put');
   return null;
 }
 

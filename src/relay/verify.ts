@@ -18,11 +18,14 @@ function verify(signatureB64: string, message: Uint8Array, publicKey: Uint8Array
   }
 }
 
-/** True when the device list is signed by the account key it names. */
+/** True when the device list is signed by the account key it names and, if it names a co-signer, by that device key too. */
 export function verifyDeviceList(list: SignedDeviceList): boolean {
   const encoded = deviceListSignedBytes(list);
   const accountKey = publicKeyFromId(list.accountId);
-  return encoded.ok && accountKey !== null && verify(list.signature, encoded.bytes, accountKey);
+  if (!encoded.ok || accountKey === null || !verify(list.signature, encoded.bytes, accountKey)) return false;
+  if (!list.coSigner) return list.coSignature === undefined;
+  const coKey = publicKeyFromId(list.coSigner);
+  return coKey !== null && list.coSignature !== undefined && verify(list.coSignature, encoded.bytes, coKey);
 }
 
 const KEY_LENGTHS: Record<PreKeyKind, number> = { 1: 32, 2: 32, 3: 1184, 4: 1184 };

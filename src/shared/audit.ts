@@ -22,6 +22,7 @@ export const AUDIT_KINDS = [
   'envelope.deferred',
   'delivery.failed',
   'devices.refresh_failed',
+  'devices.split_view',
   'attachment.fetch_failed',
   'phrase.rotation_failed',
   'safety_number.changed',

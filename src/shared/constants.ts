@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 7;
+export const STORE_SCHEMA_VERSION = 8;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -177,10 +177,6 @@ export const LINK_DOWNLOAD_RETRY_MS = 500;
 export const CLI_CONNECT_WAIT_MS = 5_000;
 /** How long the app waits for a TCP connect to a configured relay before it starts the embedded one. */
 export const EMBEDDED_RELAY_PROBE_MS = 1_000;
-/** Device-list versions follow a clock from this date (2025-01-01), so a recovering device signs a newer list without reading the old one. */
-export const DEVICE_LIST_EPOCH_MS = Date.UTC(2025, 0, 1);
-/** One tick of that clock: quarter-seconds keep the u32 version field valid until 2059. */
-export const DEVICE_LIST_CLOCK_MS = 250;
 /** SHA-512 iterations per safety-number half, as Signal's numeric fingerprint: slows brute-force collision search. */
 export const SAFETY_NUMBER_ITERATIONS = 5200;
 /** Longest message text, in UTF-16 units; with headers it stays well under the relay's envelope cap. */

@@ -34,7 +34,7 @@ export async function registerDevice(url: string): Promise<TestDevice> {
   await sodium.ready;
   const account = await generateSigningKey();
   const device = await generateSigningKey();
-  const list = signDeviceList(account, 1, [{ deviceId: device.id, addedAt: Date.now() }]);
+  const list = signDeviceList(account, 1, [{ deviceId: device.id, addedAt: Date.now() }], device);
   const client = await RelayClient.connect(url);
   await client.authenticate(account.id, device, list);
   return { account, device, client, list };
@@ -43,7 +43,7 @@ export async function registerDevice(url: string): Promise<TestDevice> {
 /** Adds a second device to an existing account (signed by the account key) and authenticates it. */
 export async function linkDevice(url: string, owner: TestDevice): Promise<TestDevice> {
   const device = await generateSigningKey();
-  const list = signDeviceList(owner.account, owner.list.version + 1, [...owner.list.devices, { deviceId: device.id, addedAt: Date.now() }]);
+  const list = signDeviceList(owner.account, owner.list.version + 1, [...owner.list.devices, { deviceId: device.id, addedAt: Date.now() }], owner.device);
   await owner.client.putDeviceList(list);
   owner.list = list;
   const client = await RelayClient.connect(url);

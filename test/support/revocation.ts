@@ -6,7 +6,7 @@ import type { TestDevice } from './relayHarness';
 
 /** The account's next list, keeping only `owner`'s own device (every other device is revoked by it). */
 export function keepOnly(owner: TestDevice): SignedDeviceList {
-  return signDeviceList(owner.account, owner.list.version + 1, owner.list.devices.filter((d) => d.deviceId === owner.device.id));
+  return signDeviceList(owner.account, owner.list.version + 1, owner.list.devices.filter((d) => d.deviceId === owner.device.id), owner.device);
 }
 
 /** Records, in order, a client's pushed revocation list ('list') and its close ('close <code>'). */

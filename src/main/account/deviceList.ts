@@ -5,10 +5,10 @@
  * refreshing from the relay. Names never go into the signed list (the relay
  * would see them); own devices tell each other names end to end.
  */
-import { DEVICE_LIST_CLOCK_MS, DEVICE_LIST_EPOCH_MS } from '../../shared/constants';
 import type { DeviceEntry, SignedDeviceList } from '../../shared/wire/deviceList';
-import type { RelayClient } from '../relayClient/client';
-import { deviceListVerifies, signDeviceList } from '../relayClient/signing';
+import type { ListBook, RelayClient } from '../relayClient/client';
+import { RelayClientError } from '../relayClient/errors';
+import { deviceListHead, deviceListVerifies, signDeviceList } from '../relayClient/signing';
 import type { LocalStore } from '../store';
 import type { DeviceKeys } from './keys';
 import { ChatError } from './errors';
@@ -27,13 +27,13 @@ export interface OwnDevice {
 }
 
 /**
- * The next list version: above every version seen, and at least the list
- * clock (DEVICE_LIST_CLOCK_MS ticks since DEVICE_LIST_EPOCH_MS), so a device
- * that cannot read the previous list (recovery) still signs a newer one.
- * Versions are u32 in the signed encoding.
+ * The next list version: exactly one above the last one known (the relay
+ * refuses any other, docs/protocol.md §6.1); an account's first list is 1. A
+ * device that cannot read the previous list (recovery) learns the relay's
+ * current list from the refusal and signs its successor (`resignAfter`).
  */
-export function nextListVersion(known: number, now: number): number {
-  return Math.max(known + 1, Math.floor((now - DEVICE_LIST_EPOCH_MS) / DEVICE_LIST_CLOCK_MS));
+export function nextListVersion(known: number): number {
+  return known + 1;
 }
 
 /** The last signed device list this device made or verified, or null. */
@@ -70,6 +70,7 @@ export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice:
       removed.push(id);
     }
     store.directory.setSetting(SETTING_SIGNED_LIST, JSON.stringify(list));
+    store.listHeads.note(list.accountId, list.version, deviceListHead(list), Date.now());
   })();
   return { added, removed };
 }
@@ -84,15 +85,46 @@ export function noteSeen(store: LocalStore, deviceId: string, at: number): void 
   store.ownDevices.noteSeen(deviceId, at);
 }
 
-/** Signs the account's next list with exactly `devices` (the account key is on every device of the account). */
-export function signNextList(store: LocalStore, keys: DeviceKeys, devices: readonly DeviceEntry[], now: number): SignedDeviceList {
-  return signDeviceList(keys.accountSigner, nextListVersion(knownListVersion(store), now), devices);
+/**
+ * Signs the successor of `previous` with exactly `devices`: account key, and
+ * this device's co-signature when `previous` names it (or there is no
+ * previous list, a new account); otherwise a recovery list (account key alone).
+ */
+export function signSuccessor(previous: SignedDeviceList | null, keys: DeviceKeys, devices: readonly DeviceEntry[]): SignedDeviceList {
+  const listed = !previous || previous.devices.some((d) => d.deviceId === keys.deviceId);
+  return signDeviceList(keys.accountSigner, nextListVersion(previous?.version ?? 0), devices, listed ? keys.deviceSigner : null);
 }
 
-/** Publishes a new list on the relay, then records it here; the relay refuses a stale one. */
-export async function publishList(store: LocalStore, keys: DeviceKeys, client: RelayClient, devices: readonly DeviceEntry[], now: number): Promise<SignedDeviceList> {
-  const list = signNextList(store, keys, devices, now);
-  await client.putDeviceList(list);
+/** Signs the account's next list after the stored one with exactly `devices`. */
+export function signNextList(store: LocalStore, keys: DeviceKeys, devices: readonly DeviceEntry[]): SignedDeviceList {
+  return signSuccessor(storedList(store), keys, devices);
+}
+
+/**
+ * The relay refused our list as not the successor and showed its `current`
+ * one: if that list is genuinely this account's and not older than ours, sign
+ * its successor with the devices we meant, store it and return it (null otherwise).
+ */
+export function resignAfter(store: LocalStore, keys: DeviceKeys, current: SignedDeviceList): SignedDeviceList | null {
+  if (current.accountId !== keys.accountId || !deviceListVerifies(current) || current.version < knownListVersion(store) - 1) return null;
+  const meant = storedList(store);
+  const devices = current.devices.some((d) => d.deviceId === keys.deviceId) ? (meant?.devices ?? current.devices) : [{ deviceId: keys.deviceId, addedAt: Date.now() }];
+  const list = signSuccessor(current, keys, devices);
+  adoptList(store, list, keys.deviceId);
+  return list;
+}
+
+/** Publishes a new list on the relay, then records it here; a refused one (a list we had not seen) is re-signed once over the relay's current list. */
+export async function publishList(store: LocalStore, keys: DeviceKeys, client: RelayClient, devices: readonly DeviceEntry[]): Promise<SignedDeviceList> {
+  let list = signNextList(store, keys, devices);
+  try {
+    await client.putDeviceList(list);
+  } catch (e) {
+    const current = e instanceof RelayClientError && (e.code === 'STALE_DEVICE_LIST' || e.code === 'DEVICE_LIST_NOT_SUCCESSOR') ? e.deviceList : undefined;
+    if (!current || current.accountId !== keys.accountId || !deviceListVerifies(current) || current.version < knownListVersion(store)) throw e;
+    list = signSuccessor(current, keys, devices);
+    await client.putDeviceList(list);
+  }
   adoptList(store, list, keys.deviceId);
   return list;
 }
@@ -102,6 +134,14 @@ export function currentEntries(store: LocalStore): DeviceEntry[] {
   const list = storedList(store);
   if (list) return list.devices.map((d) => ({ deviceId: d.deviceId, addedAt: d.addedAt }));
   return listOwnDevices(store).map((d) => ({ deviceId: d.deviceId, addedAt: d.linkedAt }));
+}
+
+/** The persisted highest list version of every account, for the relay client (own account: never below the stored list). */
+export function listBook(store: LocalStore, ownAccount: () => string): ListBook {
+  return {
+    floor: (accountId) => Math.max(store.listHeads.get(accountId)?.version ?? 0, accountId === ownAccount() ? knownListVersion(store) : 0),
+    seen: (list) => void store.listHeads.note(list.accountId, list.version, deviceListHead(list), Date.now()),
+  };
 }
 
 /** Fetches this account's list from the relay (signature and version checked by the client) and adopts it. */

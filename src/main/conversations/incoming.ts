@@ -30,6 +30,7 @@ import { applyOwnContent } from './ownContent';
 import { unknownName } from '../store/contacts';
 import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from '../account/deviceList';
+import { checkHeads, confirmBehind } from '../account/listHeads';
 import { applyConversationContent } from './effects';
 
 /** The placeholder row's id for a failed ratchet message (its digest's first 16 bytes): the resend names the same digest. */
@@ -297,7 +298,10 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
   if (message && text?.attachment) ctx.bus.emit('attachmentOffered', conversationId, message.id, `${message.id}-0`, text.attachment);
   // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
-  if (refresh.length > 0 && client) await refreshAll(ctx, client, refresh);
+  const heads = !own && (content.type === 'text' || content.type === 'receipt') ? content.heads : undefined; // split-view check (§6.7)
+  const behind = heads && checkHeads(ctx.store, ctx.keys.accountId, from.accountId, heads) === 'behind';
+  if ((refresh.length > 0 || behind) && client) await refreshAll(ctx, client, behind ? [...refresh, from.accountId] : refresh);
+  if (behind && heads.sender) confirmBehind(ctx.store, from.accountId, heads.sender.version);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
     if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {

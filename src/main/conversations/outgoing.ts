@@ -21,6 +21,7 @@ import type { NewMessage, OutboxEntry } from '../store';
 import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList, storedList } from '../account/deviceList';
+import { withHeads } from '../account/listHeads';
 import { forwardToNewDevices, type NewDevice } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
@@ -96,9 +97,10 @@ export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
  * sessions, message, outbox and resend log in one transaction.
  */
 function queueContent(
-  ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
+  ctx: ChatContext, recipients: readonly ProtocolAddress[], bare: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
   inSameTransaction?: () => void,
 ): void {
+  const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare); // list heads for split-view detection (§6.7)
   const plaintext = encodeContent(content);
   const ownContent = forOwnDevice(content, conversation);
   const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);

@@ -71,7 +71,7 @@ export async function provisionNewDevice(
       slot,
       createReadStream(file).pipe(counting((n) => o.onProgress({ stage: 'sending', done: n, total: history.size }))),
     );
-    const list = await publishList(ctx.store, ctx.keys, client, [...currentEntries(ctx.store), { deviceId, addedAt: now }], now);
+    const list = await publishList(ctx.store, ctx.keys, client, [...currentEntries(ctx.store), { deviceId, addedAt: now }]);
     nameDevice(ctx.store, deviceId, link.deviceName);
     ctx.store.audit.record('device.linked', { deviceId });
     const devices = listOwnDevices(ctx.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));

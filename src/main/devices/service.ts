@@ -12,14 +12,13 @@ import type { Content } from '../../shared/wire/content';
 import { RELAY_ACTION_WAIT_MS, ROTATION_FLUSH_ATTEMPTS, ROTATION_FLUSH_RETRY_MS } from '../../shared/constants';
 import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../account/recovery';
 import { signKeyChange } from '../account/rotation';
-import { signDeviceList } from '../relayClient/signing';
 import type { RelayClient } from '../relayClient/client';
 import { decodeAccountRecord, encodeAccountRecord, type BackupKeyRecord } from '../account/record';
 import type { ChatContext } from '../conversations/context';
 import { ChatError } from '../account/errors';
 import { createInitialPrekeys, type PrekeyUpload } from '../account/keys';
 import { errorCode, flushOutbox, ownRecipients, recipientsOf, sendContent } from '../conversations/outgoing';
-import { adoptList, currentEntries, listOwnDevices, nextListVersion, publishList, signNextList, storedList, type OwnDevice } from '../account/deviceList';
+import { adoptList, currentEntries, listOwnDevices, publishList, signNextList, signSuccessor, storedList, type OwnDevice } from '../account/deviceList';
 import { backupRecordOf } from '../account/profile';
 import { SETTING } from '../account/settingKeys';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
@@ -57,7 +56,7 @@ export class DeviceService {
     const { store, keys } = this.ctx;
     const stored = storedList(store);
     if (stored) return stored;
-    const list = signNextList(store, keys, store.ownDevices.all().map((d) => ({ deviceId: d.deviceId, addedAt: 0 })), Date.now());
+    const list = signNextList(store, keys, store.ownDevices.all().map((d) => ({ deviceId: d.deviceId, addedAt: 0 })));
     adoptList(store, list, keys.deviceId);
     return list;
   }
@@ -106,7 +105,7 @@ export class DeviceService {
     if (!listOwnDevices(ctx.store).some((d) => d.deviceId === deviceId)) throw new ChatError('CHAT_UNKNOWN_DEVICE', 'That device is not linked to this account.');
     const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
     if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; revoking a device needs a connection.');
-    await publishList(ctx.store, ctx.keys, client, currentEntries(ctx.store).filter((d) => d.deviceId !== deviceId), Date.now());
+    await publishList(ctx.store, ctx.keys, client, currentEntries(ctx.store).filter((d) => d.deviceId !== deviceId));
     ctx.store.delivery.dropRecipient(`${ctx.keys.accountId}.${deviceId}`);
     ctx.store.audit.record('device.revoked', { deviceId });
     ctx.events.devicesChanged();
@@ -155,7 +154,7 @@ export class DeviceService {
     }
     const keys = old.withAccount(secret);
     const now = Date.now();
-    const list = signDeviceList(keys.accountSigner, nextListVersion(0, now), currentEntries(store));
+    const list = signSuccessor(null, keys, currentEntries(store)); // a new account's first list: version 1, co-signed by this device
     const d = store.directory;
     const account = d.account()!;
     const record = decodeAccountRecord(account.keyMaterial);

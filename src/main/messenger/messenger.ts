@@ -12,7 +12,7 @@ import { wipeProfile } from '../account/profile';
 import { decodeAccountRecord } from '../account/record';
 import { AccountService } from '../account/service';
 import { SETTING } from '../account/settingKeys';
-import { knownListVersion } from '../account/deviceList';
+import { knownListVersion, listBook, resignAfter } from '../account/deviceList';
 import { AttachmentService } from '../attachments/service';
 import { BackupService } from '../backup/service';
 import { ContactService } from '../contacts/service';
@@ -76,6 +76,8 @@ export class Messenger {
         void this.#wipe();
         return true;
       },
+      lists: listBook(store, () => this.#ctx.keys.accountId),
+      onListRefused: (current) => resignAfter(store, this.keys, current) !== null,
       onMessage: (m) => this.conversations.receive(m),
     });
     const contacts = store.contacts;

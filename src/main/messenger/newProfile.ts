@@ -113,7 +113,7 @@ export async function createProfile(
   store.directory.setAccount(keys.accountId, o.displayName, encodeAccountRecord({ accountSecretKey: accountSecret, relayUrl: o.relayUrl, pendingPhrase: phrase, backup }));
   store.protocol.setIdentityKeyPairSync(identity.serialize());
   store.ownDevices.add(keys.deviceId, o.deviceName ?? defaultDeviceName(), true, Date.now());
-  adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
+  adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }]), keys.deviceId);
   store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'create' });
   const upload = await createInitialPrekeys(store, identity, Date.now());
   return { store, keys, relayUrl: o.relayUrl, upload, phrase };
@@ -229,7 +229,7 @@ export async function restoreProfile(
       if (!(isParleyError(e) && e.code === 'BACKUP_NOT_FOUND')) throw e;
       backupFound = false;
     }
-    adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }], Date.now()), keys.deviceId);
+    adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }]), keys.deviceId);
     store.directory.setSetting(SETTING.announce, '1');
     const upload = await createInitialPrekeys(store, identity, Date.now());
     return { store, keys, relayUrl: o.relayUrl, upload, restoredMessages, backupFound };

@@ -54,6 +54,8 @@ export interface RelayClientOptions {
    * pins it on first use. Without pins any key that proves itself is used.
    */
   readonly pins?: RelayKeyPins;
+  /** The persisted highest list version per account (docs/protocol.md §6.7); without it only this connection remembers. */
+  readonly lists?: ListBook;
 }
 
 /** The challenge frame's contents, once the relay's signature over them verified. */
@@ -79,6 +81,14 @@ function provenChallenge(text: string): Challenge | null {
   return { nonce, relayKey };
 }
 
+/** Where a client keeps the highest device-list version it verified for every account, across connections and restarts. */
+export interface ListBook {
+  /** The highest version verified for `accountId` (0 when none). */
+  floor(accountId: string): number;
+  /** Records a verified list that is not older than the floor. */
+  seen(list: SignedDeviceList): void;
+}
+
 /** One authenticated WebSocket connection to a relay: requests matched to replies, pushed messages and acks; it does not reconnect by itself. */
 export class RelayClient {
   private nextId = 1;
@@ -100,6 +110,7 @@ export class RelayClient {
     readonly relayKey: Uint8Array,
     private readonly timeoutMs: number,
     private readonly pins: RelayKeyPins | undefined,
+    private readonly lists: ListBook | undefined,
   ) {
     ws.on('message', (data) => {
       for (const line of String(data).split('\n')) this.onFrame(line);
@@ -134,7 +145,7 @@ export class RelayClient {
         resolve(c);
       });
     });
-    return new RelayClient(url, ws, challenge.nonce, challenge.relayKey, options.timeoutMs ?? 15_000, options.pins);
+    return new RelayClient(url, ws, challenge.nonce, challenge.relayKey, options.timeoutMs ?? 15_000, options.pins, options.lists);
   }
 
   /**
@@ -205,9 +216,10 @@ export class RelayClient {
   async getDeviceList(accountId: string): Promise<SignedDeviceList> {
     const list: SignedDeviceList = replyOf('getDeviceList', await this.request({ type: 'getDeviceList', accountId }));
     if (list.accountId !== accountId || !deviceListVerifies(list)) throw new RelayClientError('BAD_DEVICE_LIST', 'device list signature does not verify');
-    const seen = this.listVersions.get(accountId) ?? 0;
+    const seen = Math.max(this.listVersions.get(accountId) ?? 0, this.lists?.floor(accountId) ?? 0);
     if (list.version < seen) throw new RelayClientError('STALE_DEVICE_LIST', 'relay served an older device list');
     this.listVersions.set(accountId, list.version);
+    this.lists?.seen(list);
     return list;
   }
 

@@ -6,7 +6,7 @@
 import { RECONNECT_BASE_MS, RECONNECT_MAX_MS, RELAY_WS_PATH } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { ConnectionState } from '../../shared/contract';
-import { RelayClient } from './client';
+import { RelayClient, type ListBook } from './client';
 import { RelayClientError } from './errors';
 import { relayPinId, type RelayKeyPins } from './pins';
 import { toBase64Url } from '../../shared/wire/encoding';
@@ -29,11 +29,19 @@ export interface RelayLinkOptions {
    */
   readonly onRevoked?: (list: SignedDeviceList) => boolean;
   /**
+   * The relay refused the registration list as not the successor of its
+   * current list (shown, unverified). Returns true when a successor was
+   * signed: the next attempt registers with it at once.
+   */
+  readonly onListRefused?: (current: SignedDeviceList) => boolean;
+  /**
    * The relay keys this profile pinned (docs/protocol.md §3.3). A relay whose
    * key differs from its pin stops the link (offline, reason relayKeyChanged,
    * no retry) until the key is accepted and the link started again.
    */
   readonly pins?: RelayKeyPins;
+  /** The persisted highest device-list versions (every client of this link refuses older lists). */
+  readonly lists?: ListBook;
 }
 
 /** The relay's WebSocket endpoint for a configured relay address: a bare ws://host:port gets the protocol path. */
@@ -55,6 +63,7 @@ export class RelayLink {
   #client: RelayClient | null = null;
   #stopped = true;
   #attempt = 0;
+  #resigned = false;
   #timer: NodeJS.Timeout | null = null;
   #waiters: ((c: RelayClient | null) => void)[] = [];
 
@@ -117,7 +126,7 @@ export class RelayLink {
     this.o.onState({ state: 'connecting', relay: this.o.url, retryInMs: null });
     let client: RelayClient | null = null;
     try {
-      client = await RelayClient.connect(relayEndpoint(this.o.url), this.o.pins ? { pins: this.o.pins } : {});
+      client = await RelayClient.connect(relayEndpoint(this.o.url), { ...(this.o.pins ? { pins: this.o.pins } : {}), ...(this.o.lists ? { lists: this.o.lists } : {}) });
       client.onMessage(this.o.onMessage);
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
@@ -127,6 +136,7 @@ export class RelayLink {
       }
       this.#client = client;
       this.#attempt = 0;
+      this.#resigned = false;
       client.onClose(() => {
         if (this.#client === client) this.#client = null;
         this.#scheduleRetry();
@@ -141,6 +151,11 @@ export class RelayLink {
       if (this.#client === client) this.#client = null;
       if (e instanceof RelayClientError && e.code === 'DEVICE_REVOKED' && e.deviceList && this.#revoked(e.deviceList)) return;
       if (e instanceof RelayClientError && e.code === 'RELAY_KEY_CHANGED') return this.#keyChanged(e.relayKey ?? '');
+      const refused = e instanceof RelayClientError && (e.code === 'DEVICE_LIST_NOT_SUCCESSOR' || e.code === 'STALE_DEVICE_LIST') && e.deviceList;
+      if (refused && !this.#resigned && this.o.onListRefused?.(refused)) {
+        this.#resigned = true; // once per successful connection: a relay that keeps refusing gets the usual backoff
+        return this.#connect();
+      }
       this.#scheduleRetry();
     }
   }

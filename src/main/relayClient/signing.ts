@@ -19,25 +19,43 @@ export async function generateSigningKey(): Promise<SigningKey> {
   return { id: toBase64Url(kp.publicKey), secretKey: kp.privateKey };
 }
 
-/** Signs a device list at `version` with the account key (devices sorted into their canonical order). */
-export function signDeviceList(account: SigningKey, version: number, devices: readonly DeviceEntry[]): SignedDeviceList {
-  const list = { accountId: account.id, version, devices: canonicalDevices(devices) };
+/**
+ * Signs a v2 device list at `version` with the account key and, unless this is a
+ * recovery list (`coSigner` null), co-signs it with a device key of the previous
+ * list (devices sorted into their canonical order; docs/protocol.md §6.1).
+ */
+export function signDeviceList(account: SigningKey, version: number, devices: readonly DeviceEntry[], coSigner: SigningKey | null = null): SignedDeviceList {
+  const list = { accountId: account.id, version, devices: canonicalDevices(devices), coSigner: coSigner?.id ?? null };
   const encoded = deviceListSignedBytes(list);
   if (!encoded.ok) throw new RelayClientError('BAD_DEVICE_LIST', `device list is malformed: ${encoded.problem}`);
-  return { ...list, signature: toBase64Url(sodium.crypto_sign_detached(encoded.bytes, account.secretKey)) };
+  const signature = toBase64Url(sodium.crypto_sign_detached(encoded.bytes, account.secretKey));
+  if (!coSigner) return { ...list, signature };
+  return { ...list, signature, coSignature: toBase64Url(sodium.crypto_sign_detached(encoded.bytes, coSigner.secretKey)) };
 }
 
-/** True when the account key signed exactly this list. */
+function verifiesBy(signature: string | undefined, bytes: Uint8Array, keyId: string): boolean {
+  const key = publicKeyFromId(keyId);
+  const sig = signature === undefined ? null : fromBase64Url(signature);
+  if (!key || !sig || sig.length !== sodium.crypto_sign_BYTES) return false;
+  try {
+    return sodium.crypto_sign_verify_detached(sig, bytes, key);
+  } catch {
+    return false; // libsodium throws on malformed input; a malformed signature simply does not verify
+  }
+}
+
+/** A list's head hash: base64url SHA-256 of its signed bytes (version, co-signer and devices), or '' for a malformed list. */
+export function deviceListHead(list: SignedDeviceList): string {
+  const encoded = deviceListSignedBytes(list);
+  return encoded.ok ? toBase64Url(sodium.crypto_hash_sha256(encoded.bytes)) : '';
+}
+
+/** True when the account key signed exactly this list and, when it names a co-signer, that device key did too. */
 export function deviceListVerifies(list: SignedDeviceList): boolean {
   const encoded = deviceListSignedBytes(list);
-  const key = publicKeyFromId(list.accountId);
-  const sig = fromBase64Url(list.signature);
-  if (!encoded.ok || !key || !sig || sig.length !== sodium.crypto_sign_BYTES) return false;
-  try {
-    return sodium.crypto_sign_verify_detached(sig, encoded.bytes, key);
-  } catch {
-    return false;
-  }
+  if (!encoded.ok || !verifiesBy(list.signature, encoded.bytes, list.accountId)) return false;
+  if (list.coSigner) return verifiesBy(list.coSignature, encoded.bytes, list.coSigner);
+  return list.coSignature === undefined;
 }
 
 /**

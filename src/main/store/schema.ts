@@ -268,8 +268,18 @@ CREATE TABLE owed_receipts (
 ) WITHOUT ROWID;
 `;
 
+const V8 = `
+CREATE TABLE device_list_heads (
+  account_id TEXT PRIMARY KEY,           -- any account whose signed device list we verified, our own included
+  version INTEGER NOT NULL,              -- the highest version verified: anything older is refused, across restarts
+  head TEXT NOT NULL,                    -- base64url SHA-256 of that list's signed bytes (compared with contacts, §6.7)
+  seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE contacts ADD COLUMN list_warning TEXT; -- null, or why this contact's device list looks split or withheld
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {

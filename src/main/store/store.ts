@@ -24,6 +24,7 @@ import { PrekeyLedger } from './prekeyLedger';
 import { AccountMoves } from './accountMoves';
 import { ContactsRepo } from './contacts';
 import { OwnDeviceRepo } from './ownDevices';
+import { ListHeadRepo } from './listHeads';
 import { SqliteProtocolStores } from './protocolStores';
 import { SnapshotRows } from './snapshotRows';
 import { ReactionRepo } from './reactions';
@@ -85,6 +86,8 @@ export class LocalStore {
   readonly ownDevices: OwnDeviceRepo;
   /** Re-addressing rows when an account key changes (./accountMoves.ts). */
   readonly accountMoves: AccountMoves;
+  /** The highest verified device list of every account, and contacts' split-view flags (./listHeads.ts). */
+  readonly listHeads: ListHeadRepo;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -108,6 +111,7 @@ export class LocalStore {
     this.snapshot = new SnapshotRows(db);
     this.ownDevices = new OwnDeviceRepo(db);
     this.accountMoves = new AccountMoves(db, this.protocol);
+    this.listHeads = new ListHeadRepo(db);
   }
 
   /**

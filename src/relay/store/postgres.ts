@@ -145,7 +145,7 @@ export async function openPostgresStore(options: { connectionString: string; poo
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [list.accountId]);
         const prev = await c.query('SELECT list FROM device_lists WHERE account_id = $1', [list.accountId]);
         const r = await c.query(
-          'INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version > device_lists.version',
+          'INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version = device_lists.version + 1',
           [list.accountId, list.version, JSON.stringify(list)],
         );
         if (r.rowCount === 0) return 'stale' as const;

@@ -61,7 +61,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   const q = {
     getList: db.prepare('SELECT list FROM device_lists WHERE account_id = ?'),
     putList: db.prepare(
-      'INSERT INTO device_lists (account_id, version, list) VALUES (?, ?, ?) ON CONFLICT(account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version > device_lists.version',
+      'INSERT INTO device_lists (account_id, version, list) VALUES (?, ?, ?) ON CONFLICT(account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version = device_lists.version + 1',
     ),
     setSigned: db.prepare('INSERT OR REPLACE INTO signed_prekeys (device_key, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)'),
     addOne: db.prepare('INSERT OR REPLACE INTO one_time_prekeys (device_key, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)'),

@@ -83,7 +83,7 @@ export interface RelayStore {
   readonly kind: 'sqlite' | 'postgres';
   getDeviceList(accountId: string): Promise<SignedDeviceList | null>;
   /**
-   * Stores `list` only if it is newer than the stored one; 'stale' otherwise.
+   * Stores `list` only if it is the stored one's exact successor (version + 1); 'stale' otherwise.
    * In the same transaction, every device the previous list had and this one
    * lacks is revoked: its prekeys and queue are deleted and it is recorded as
    * revoked (a device the list contains is no longer). Emits a deviceList event.

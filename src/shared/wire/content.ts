@@ -36,11 +36,18 @@ const base = { v: z.literal(CONTENT_VERSION), sentAt: At };
 /** An account or device id: base64url of a 32-byte public key. */
 const KeyId = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
 
-const TextContent = z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable() }).strict();
+/** One account's device-list head as a device holds it: version and base64url SHA-256 of the signed bytes (docs/protocol.md §6.7). */
+const ListHead = z.strictObject({ version: z.number().int().min(1).max(0xffffffff), hash: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) });
+/** The heads a sender holds for its own account and for the recipient's, so both can spot a relay that shows them different lists. */
+const ListHeads = z.strictObject({ sender: ListHead.nullable(), recipient: ListHead.nullable() });
+/** The `heads` field of a text or receipt. */
+export type ListHeads = z.infer<typeof ListHeads>;
+
+const TextContent = z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable(), heads: ListHeads.optional() }).strict();
 const EditContent = z.object({ ...base, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict();
 const DeleteContent = z.object({ ...base, type: z.literal('delete'), target: MsgId }).strict();
 const ReactionContent = z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(16).nullable() }).strict();
-const ReceiptContent = z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500) }).strict();
+const ReceiptContent = z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500), heads: ListHeads.optional() }).strict();
 const TimerContent = z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict();
 
 /** What this account did in one conversation, as its other devices learn it (Signal's sent transcripts). */

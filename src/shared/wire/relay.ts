@@ -41,6 +41,8 @@ export type RelayErrorCode =
   | 'FORBIDDEN'
   | 'BAD_SIGNATURE'
   | 'STALE_DEVICE_LIST'
+  | 'DEVICE_LIST_NOT_SUCCESSOR'
+  | 'DEVICE_LIST_NOT_COSIGNED'
   | 'UNKNOWN_DEVICE'
   | 'NOT_FOUND'
   | 'TOO_LARGE'
@@ -64,6 +66,8 @@ export const deviceListSchema = z.strictObject({
   version: z.number().int().min(1).max(0xffffffff),
   devices: z.array(z.strictObject({ deviceId: keyId, addedAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })).min(1).max(RELAY_MAX_DEVICES),
   signature: b64(64),
+  coSigner: keyId.nullable().optional(),
+  coSignature: b64(64).optional(),
 });
 
 /** How many one-time prekeys of each kind the relay holds for a device (reply to uploadPrekeys and prekeyCount, and the prekeysLow push). */

@@ -153,6 +153,19 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 8 keeps seeded v7 contacts unflagged and adds an empty table of list versions that refuses duplicates', async () => {
+    const db = await freshDb();
+    migrate(db, 7);
+    db.prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust, relay_url) VALUES ('acc1', 'Zoë', 3, 'verified', 'ws://r')`).run();
+    migrate(db, 8);
+    expect(schemaVersion(db)).toBe(8);
+    expect(db.prepare(`SELECT display_name, trust, relay_url, list_warning FROM contacts`).get()).toEqual({ display_name: 'Zoë', trust: 'verified', relay_url: 'ws://r', list_warning: null });
+    expect(db.prepare('SELECT count(*) FROM device_list_heads').pluck().get()).toBe(0);
+    db.prepare(`INSERT INTO device_list_heads (account_id, version, head, seen_at) VALUES ('acc1', 3, 'h', 1)`).run();
+    expect(() => db.prepare(`INSERT INTO device_list_heads (account_id, version, head, seen_at) VALUES ('acc1', 4, 'h2', 2)`).run()).toThrow();
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

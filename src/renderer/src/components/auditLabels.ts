@@ -17,6 +17,7 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'envelope.deferred': 'A message waits on the relay until the sender can be checked',
   'delivery.failed': 'Sending paused (will retry)',
   'devices.refresh_failed': 'A device list could not be fetched (will retry)',
+  'devices.split_view': 'The relay showed this contact’s device list differently to you and to them: verify the safety number',
   'attachment.fetch_failed': 'A received file could not be fetched',
   'phrase.rotation_failed': 'Switching to a new recovery phrase failed',
   'safety_number.changed': 'A contact’s safety number changed',
