@@ -13,10 +13,10 @@ import {
   generateIdentityKey, generateOneTimeKemPreKeys, generateOneTimePreKeys, generateSignedPreKey, type IdentityKeyPair,
 } from '../src/main/protocol/keys';
 import { NORMAL_OVERHEAD, PREAMBLE_BYTES } from '../src/main/protocol/message';
-import { SessionCipher } from '../src/main/protocol/sessionCipher';
-import type { ProtocolAddress } from '../src/main/protocol/stores';
+import type { ProtocolAddress } from '../src/main/protocol/address';
 import { toBase64Url } from '../src/shared/wire/encoding';
-import { memoryStores } from '../test/support/memoryStores';
+import { MemoryProtocolStore } from '../test/support/memoryStores';
+import { SessionDriver } from '../test/support/sessionDriver';
 import { SignalDevice } from '../test/support/protocolLibsignal';
 import { SqliteDevice } from '../test/support/protocolSqlite';
 import { LocalStore, SecretKey } from '../src/main/store';
@@ -38,15 +38,16 @@ await sodium.ready;
 class ParleyDevice {
   readonly identity: IdentityKeyPair = generateIdentityKey();
   readonly address: ProtocolAddress;
-  stores = memoryStores(this.identity.serialize());
-  cipher = new SessionCipher(this.stores);
+  store = new MemoryProtocolStore();
+  /** The app's session path (session.ts, write-free, then the writes) over the in-memory records. */
+  session = new SessionDriver(this.store, this.identity);
   #next = 1;
   constructor(name: string) {
     this.address = { accountId: name, deviceId: toBase64Url(this.identity.publicKey) };
   }
   reset(): void {
-    this.stores = memoryStores(this.identity.serialize());
-    this.cipher = new SessionCipher(this.stores);
+    this.store = new MemoryProtocolStore();
+    this.session = new SessionDriver(this.store, this.identity);
   }
   /** Same work as libsignal's bundle: a fresh signed EC prekey, one-time EC prekey and signed one-time KEM prekey. */
   bundle() {
@@ -54,9 +55,9 @@ class ParleyDevice {
     const spk = generateSignedPreKey(this.identity, id);
     const opk = generateOneTimePreKeys(this.identity, id, 1)[0]!;
     const kem = generateOneTimeKemPreKeys(this.identity, id, 1)[0]!;
-    void this.stores.signedPreKeys.storeSignedPreKey(id, spk.serialize());
-    void this.stores.preKeys.storePreKey(id, opk.serialize());
-    void this.stores.kyberPreKeys.storeKyberPreKey(id, kem.serialize());
+    this.store.putPreKeyRecordSync('signed', id, spk.serialize());
+    this.store.putPreKeyRecordSync('ec', id, opk.serialize());
+    this.store.putPreKeyRecordSync('kem', id, kem.serialize());
     return bundleFromKeys(this.identity.publicKey, spk, kem, opk);
   }
 }
@@ -73,9 +74,10 @@ interface Engine<D, W> {
 const parley: Engine<ParleyDevice, Uint8Array> = {
   make: (n) => new ParleyDevice(n),
   reset: (d) => d.reset(),
-  bundleAndProcess: (a, b) => a.cipher.processPreKeyBundle(b.address, b.bundle()),
-  encrypt: (a, b) => a.cipher.encrypt(b.address, PAYLOAD),
-  decrypt: async (at, from, w) => void (await at.cipher.decrypt(from.address, w)),
+  // async like libsignal's side, so both pay the same await per call.
+  bundleAndProcess: async (a, b) => a.session.startSession(b.address, b.bundle()),
+  encrypt: async (a, b) => a.session.encrypt(b.address, PAYLOAD),
+  decrypt: async (at, from, w) => void at.session.decrypt(from.address, w),
   size: (w) => w.length,
 };
 
@@ -157,7 +159,7 @@ function oneWaySqlite(): number {
     const da = new SqliteDevice(path.join(dir, 'a.db'), a.identity);
     const db = new SqliteDevice(path.join(dir, 'b.db'), b.identity);
     const bundle = b.bundle();
-    for (const [kind, map] of [['signed', b.stores.keys.signed], ['oneTime', b.stores.keys.preKeys], ['kem', b.stores.keys.kyber]] as const) {
+    for (const [kind, map] of [['signed', b.store.prekeys.signed], ['oneTime', b.store.prekeys.ec], ['kem', b.store.prekeys.kem]] as const) {
       for (const [id, rec] of map) db.storePreKey(kind, id, rec);
     }
     da.setSession(b.address, initiateSession(null, a.identity, bundle));
@@ -174,29 +176,29 @@ function oneWaySqlite(): number {
   }
 }
 
-/** Parley's SessionCipher on the app's own encrypted SQLite store (src/main/store: SQLCipher, sealed records). */
-async function oneWayLocalStore(): Promise<number> {
+/** Parley's session path (session.ts, then the writes) on the app's own encrypted SQLite store (src/main/store: SQLCipher, sealed records). */
+function oneWayLocalStore(): number {
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-bench-store-'));
   const stores: LocalStore[] = [];
   try {
-    const mk = async (name: string) => {
+    const mk = (name: string) => {
       const d = new ParleyDevice(name);
       const store = LocalStore.fromKey(path.join(dir, `${name}.db`), SecretKey.random());
       stores.push(store);
       store.protocol.setIdentityKeyPairSync(d.identity.serialize());
-      return { d, cipher: new SessionCipher(store.protocol), store };
+      return { d, session: new SessionDriver(store.protocol, d.identity), store };
     };
-    const a = await mk('alice');
-    const b = await mk('bob');
+    const a = mk('alice');
+    const b = mk('bob');
     const bundle = b.d.bundle();
-    for (const [id, rec] of b.d.stores.keys.signed) await b.store.protocol.storeSignedPreKey(id, rec);
-    for (const [id, rec] of b.d.stores.keys.preKeys) await b.store.protocol.storePreKey(id, rec);
-    for (const [id, rec] of b.d.stores.keys.kyber) await b.store.protocol.storeKyberPreKey(id, rec);
-    await a.cipher.processPreKeyBundle(b.d.address, bundle);
-    await b.cipher.decrypt(a.d.address, await a.cipher.encrypt(b.d.address, PAYLOAD));
-    await a.cipher.decrypt(b.d.address, await b.cipher.encrypt(a.d.address, PAYLOAD));
+    for (const table of ['signed', 'ec', 'kem'] as const) {
+      for (const [id, rec] of b.d.store.prekeys[table]) b.store.protocol.putPreKeyRecordSync(table, id, rec);
+    }
+    a.session.startSession(b.d.address, bundle);
+    b.session.decrypt(a.d.address, a.session.encrypt(b.d.address, PAYLOAD));
+    a.session.decrypt(b.d.address, b.session.encrypt(a.d.address, PAYLOAD));
     const t = performance.now();
-    for (let i = 0; i < ONE_WAY; i++) await b.cipher.decrypt(a.d.address, await a.cipher.encrypt(b.d.address, PAYLOAD));
+    for (let i = 0; i < ONE_WAY; i++) b.session.decrypt(a.d.address, a.session.encrypt(b.d.address, PAYLOAD));
     return (ONE_WAY * 1000) / (performance.now() - t);
   } finally {
     for (const s of stores) s.close();
@@ -228,7 +230,7 @@ const sqliteRuns: number[] = [];
 const storeRuns: number[] = [];
 for (let rep = -1; rep < REPS; rep++) {
   const sq = oneWaySqlite();
-  const st = await oneWayLocalStore();
+  const st = oneWayLocalStore();
   if (rep >= 0) {
     sqliteRuns.push(sq);
     storeRuns.push(st);
@@ -264,7 +266,7 @@ const sqRatio = Number((sq / median(results.oneWay.libsignal)).toFixed(2));
 console.log(`${'oneWay+SQL'.padEnd(10)} | ${Math.round(sq).toString().padStart(7)} msgs/s | ${Math.round(median(results.oneWay.libsignal)).toString().padStart(7)} msgs/s | ${sqRatio.toFixed(2).padStart(5)} | Parley on SQLite files (1 txn/msg each side) vs libsignal in memory`);
 const st = median(storeRuns);
 const stRatio = Number((st / median(results.oneWay.libsignal)).toFixed(2));
-console.log(`${'oneWay+db'.padEnd(10)} | ${Math.round(st).toString().padStart(7)} msgs/s | ${Math.round(median(results.oneWay.libsignal)).toString().padStart(7)} msgs/s | ${stRatio.toFixed(2).padStart(5)} | SessionCipher on the app's encrypted LocalStore vs libsignal in memory`);
+console.log(`${'oneWay+db'.padEnd(10)} | ${Math.round(st).toString().padStart(7)} msgs/s | ${Math.round(median(results.oneWay.libsignal)).toString().padStart(7)} msgs/s | ${stRatio.toFixed(2).padStart(5)} | session.ts on the app's encrypted LocalStore vs libsignal in memory`);
 console.log(`ciphertext overhead (bytes over a 100 B plaintext): Parley normal ${pOver.normal}, initial ${pOver.initial}; libsignal normal ${sOver.normal}, initial ${sOver.initial}`);
 console.log(`(wire constants: Parley normal overhead ${NORMAL_OVERHEAD}, preamble ${PREAMBLE_BYTES})`);
 console.log(`randombytes_buf(24): ${rbUs.toFixed(1)} µs; node:crypto randomBytes(24): ${nodeUs.toFixed(2)} µs (the engine draws from a pooled node:crypto buffer)`);

@@ -70,7 +70,7 @@ describe('store under SIGKILL', () => {
     // Alice's messages, as the relay would hold them.
     const inbox: string[] = [];
     for (let i = 0; i < N_IN; i++) {
-      const ct = await alice.cipher.encrypt(bob.address, bytes(`alice-${i}`));
+      const ct = alice.encrypt(bob.address, bytes(`alice-${i}`));
       inbox.push(JSON.stringify({ id: `env-${i}`, ct: Buffer.from(ct).toString('base64') }));
     }
     fs.writeFileSync(path.join(dir, 'inbox.jsonl'), `${inbox.join('\n')}\n`);
@@ -116,11 +116,11 @@ describe('store under SIGKILL', () => {
       const { outboxId, ct } = JSON.parse(line) as { outboxId: number; ct: string };
       if (seen.has(outboxId)) continue;
       seen.add(outboxId);
-      got.push(text(await alice.cipher.decrypt(bob.address, Buffer.from(ct, 'base64'))));
+      got.push(text(alice.decrypt(bob.address, Buffer.from(ct, 'base64'))));
     }
     expect(got).toEqual(Array.from({ length: N_OUT }, (_, i) => `bob-${i}`));
     // And the stored ratchet still talks to Alice's.
     const after = encryptMessage(bobRecord, bytes('after the crashes'));
-    expect(text(await alice.cipher.decrypt(bob.address, after.ciphertext))).toBe('after the crashes');
+    expect(text(alice.decrypt(bob.address, after.ciphertext))).toBe('after the crashes');
   }, 180_000);
 });

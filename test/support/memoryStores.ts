@@ -1,83 +1,74 @@
-/** In-memory implementations of the engine's store interfaces (src/main/protocol/stores.ts), for tests and benchmarks. */
-import {
-  addressKey, type Direction, type IdentityKeyStore, type KyberPreKeyStore, type PreKeyStore, type ProtocolAddress,
-  type ProtocolStores, type SessionStore, type SignedPreKeyStore,
-} from '../../src/main/protocol/stores';
+/**
+ * The engine's records in memory, for tests and benchmarks: the same
+ * synchronous methods the app's SQLite store has (SqliteProtocolStores in
+ * src/main/store), over plain maps the tests can inspect and change. This
+ * is libsignal's split: SQLite in main, in-memory here.
+ */
+import { addressKey, type ProtocolAddress } from '../../src/main/protocol/address';
 import { PreKeyPair } from '../../src/main/protocol/keys';
+import type { PreKeyTable, SqliteProtocolStores, TrustState } from '../../src/main/store/protocolStores';
 import { PreKeyKind } from '../../src/shared/wire/prekeySignature';
+
+/** The record methods the session path uses; SqliteProtocolStores has them, and so does MemoryProtocolStore. */
+export type ProtocolRecords = Pick<
+  SqliteProtocolStores,
+  | 'getIdentityKeyPairSync' | 'setIdentityKeyPairSync' | 'getIdentitySync' | 'saveIdentitySync'
+  | 'loadSessionSync' | 'storeSessionSync'
+  | 'putPreKeyRecordSync' | 'loadPreKeySync' | 'loadSignedPreKeySync' | 'loadKyberPreKeySync' | 'removePreKeySync' | 'markKyberPreKeyUsedSync'
+>;
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-export class MemoryIdentityStore implements IdentityKeyStore {
-  readonly known = new Map<string, Uint8Array>();
-  constructor(readonly own: Uint8Array) {}
-  async getIdentityKeyPair(): Promise<Uint8Array> {
-    return this.own;
-  }
-  async getIdentity(a: ProtocolAddress): Promise<Uint8Array | null> {
-    return this.known.get(addressKey(a)) ?? null;
-  }
-  async saveIdentity(a: ProtocolAddress, key: Uint8Array): Promise<boolean> {
-    const old = this.known.get(addressKey(a));
-    this.known.set(addressKey(a), key.slice());
-    return old !== undefined && !same(old, key);
-  }
-  async isTrustedIdentity(a: ProtocolAddress, key: Uint8Array, _d: Direction): Promise<boolean> {
-    const old = this.known.get(addressKey(a));
-    return old === undefined || same(old, key);
-  }
-}
+/**
+ * ProtocolRecords over maps, with the SQLite store's semantics (trust on
+ * identity change, one-time KEM keys removed when used). Records are kept
+ * by reference, as the engine never changes bytes it is handed.
+ */
+export class MemoryProtocolStore implements ProtocolRecords {
+  #identity: Uint8Array | null = null;
+  /** Peer identity keys by `accountId.deviceId`. */
+  readonly identities = new Map<string, { key: Uint8Array; trust: TrustState }>();
+  /** Session records by `accountId.deviceId`. */
+  readonly sessions = new Map<string, Uint8Array>();
+  /** Private prekey records by table and id. */
+  readonly prekeys: Record<PreKeyTable, Map<number, Uint8Array>> = { ec: new Map(), signed: new Map(), kem: new Map() };
 
-export class MemorySessionStore implements SessionStore {
-  readonly records = new Map<string, Uint8Array>();
-  async loadSession(a: ProtocolAddress): Promise<Uint8Array | null> {
-    return this.records.get(addressKey(a)) ?? null;
+  setIdentityKeyPairSync(record: Uint8Array): void {
+    this.#identity = record.slice();
   }
-  async storeSession(a: ProtocolAddress, record: Uint8Array): Promise<void> {
-    this.records.set(addressKey(a), record);
+  getIdentityKeyPairSync(): Uint8Array {
+    if (!this.#identity) throw new Error('This store has no identity key yet.');
+    return this.#identity.slice();
   }
-}
-
-export class MemoryPreKeyStore implements PreKeyStore, SignedPreKeyStore, KyberPreKeyStore {
-  readonly preKeys = new Map<number, Uint8Array>();
-  readonly signed = new Map<number, Uint8Array>();
-  readonly kyber = new Map<number, Uint8Array>();
-  async loadPreKey(id: number): Promise<Uint8Array | null> {
-    return this.preKeys.get(id) ?? null;
+  getIdentitySync(a: ProtocolAddress): { key: Uint8Array; trust: TrustState } | null {
+    const row = this.identities.get(addressKey(a));
+    return row ? { key: row.key.slice(), trust: row.trust } : null;
   }
-  async storePreKey(id: number, r: Uint8Array): Promise<void> {
-    this.preKeys.set(id, r);
+  saveIdentitySync(a: ProtocolAddress, key: Uint8Array): boolean {
+    const old = this.identities.get(addressKey(a));
+    if (old && same(old.key, key)) return false;
+    this.identities.set(addressKey(a), { key: key.slice(), trust: old ? 'changed' : 'unverified' });
+    return old !== undefined;
   }
-  async removePreKey(id: number): Promise<void> {
-    this.preKeys.delete(id);
+  loadSessionSync(a: ProtocolAddress): Uint8Array | null {
+    return this.sessions.get(addressKey(a)) ?? null;
   }
-  async loadSignedPreKey(id: number): Promise<Uint8Array | null> {
-    return this.signed.get(id) ?? null;
+  storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
+    this.sessions.set(addressKey(a), record);
   }
-  async storeSignedPreKey(id: number, r: Uint8Array): Promise<void> {
-    this.signed.set(id, r);
+  putPreKeyRecordSync(table: PreKeyTable, id: number, record: Uint8Array): void {
+    this.prekeys[table].set(id, record);
   }
-  async removeSignedPreKey(id: number): Promise<void> {
-    this.signed.delete(id);
+  loadPreKeySync = (id: number): Uint8Array | null => this.prekeys.ec.get(id) ?? null;
+  loadSignedPreKeySync = (id: number): Uint8Array | null => this.prekeys.signed.get(id) ?? null;
+  loadKyberPreKeySync = (id: number): Uint8Array | null => this.prekeys.kem.get(id) ?? null;
+  removePreKeySync = (id: number): void => void this.prekeys.ec.delete(id);
+  markKyberPreKeyUsedSync(id: number): void {
+    const r = this.prekeys.kem.get(id);
+    if (!r) return;
+    const k = PreKeyPair.deserialize(r);
+    const oneTime = k.kind === PreKeyKind.oneTimeKem;
+    k.dispose();
+    if (oneTime) this.prekeys.kem.delete(id);
   }
-  async listSignedPreKeyIds(): Promise<number[]> {
-    return [...this.signed.keys()];
-  }
-  async loadKyberPreKey(id: number): Promise<Uint8Array | null> {
-    return this.kyber.get(id) ?? null;
-  }
-  async storeKyberPreKey(id: number, r: Uint8Array): Promise<void> {
-    this.kyber.set(id, r);
-  }
-  async markKyberPreKeyUsed(id: number): Promise<void> {
-    const r = this.kyber.get(id);
-    if (r && PreKeyPair.deserialize(r).kind === PreKeyKind.oneTimeKem) this.kyber.delete(id);
-  }
-}
-
-export function memoryStores(identityRecord: Uint8Array): ProtocolStores & { readonly keys: MemoryPreKeyStore; readonly ids: MemoryIdentityStore; readonly sessionMap: MemorySessionStore } {
-  const keys = new MemoryPreKeyStore();
-  const ids = new MemoryIdentityStore(identityRecord);
-  const sessionMap = new MemorySessionStore();
-  return { identity: ids, sessions: sessionMap, preKeys: keys, signedPreKeys: keys, kyberPreKeys: keys, keys, ids, sessionMap };
 }

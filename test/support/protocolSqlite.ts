@@ -6,7 +6,7 @@
  * benchmark's SQLite row until the real store (src/main/store) lands.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { addressKey, type ProtocolAddress } from '../../src/main/protocol/stores';
+import { addressKey, type ProtocolAddress } from '../../src/main/protocol/address';
 import type { IdentityKeyPair } from '../../src/main/protocol/keys';
 import { decryptMessage, deviceIdentity, encryptMessage, requiredPreKeys } from '../../src/main/protocol/session';
 

@@ -14,7 +14,7 @@ import { IdentityKeyPair } from '../../src/main/protocol/keys';
 import { decryptMessage, encryptMessage } from '../../src/main/protocol/session';
 import { SecretKey } from '../../src/main/store/secretKey';
 import { LocalStore } from '../../src/main/store/store';
-import type { ProtocolAddress } from '../../src/main/protocol/stores';
+import type { ProtocolAddress } from '../../src/main/protocol/address';
 
 export const ALICE: ProtocolAddress = { accountId: 'acct-alice', deviceId: 'dev-alice' };
 export const CONVERSATION = 'c-alice';

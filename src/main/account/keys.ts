@@ -98,16 +98,16 @@ export const toWirePrekey = (k: PreKeyPair): WirePrekey => ({
 });
 
 /** Generates the initial prekey set, stores the private halves, and returns what to upload. */
-export async function createInitialPrekeys(store: LocalStore, identity: IdentityKeyPair, now: number) {
+export function createInitialPrekeys(store: LocalStore, identity: IdentityKeyPair, now: number) {
   const spk = generateSignedPreKey(identity, PREKEY_IDS.signed, now);
   const kem = generateLastResortKemPreKey(identity, PREKEY_IDS.lastResortKem, now);
   const opks = generateOneTimePreKeys(identity, PREKEY_IDS.firstOneTimeEc, ONE_TIME_PREKEY_BATCH, now);
   const kems = generateOneTimeKemPreKeys(identity, PREKEY_IDS.firstOneTimeKem, ONE_TIME_PREKEY_BATCH, now);
   const p = store.protocol;
-  await p.storeSignedPreKey(spk.id, spk.serialize());
-  await p.storeKyberPreKey(kem.id, kem.serialize());
-  for (const k of opks) await p.storePreKey(k.id, k.serialize());
-  for (const k of kems) await p.storeKyberPreKey(k.id, k.serialize());
+  p.putPreKeyRecordSync('signed', spk.id, spk.serialize());
+  p.putPreKeyRecordSync('kem', kem.id, kem.serialize());
+  for (const k of opks) p.putPreKeyRecordSync('ec', k.id, k.serialize());
+  for (const k of kems) p.putPreKeyRecordSync('kem', k.id, k.serialize());
   const upload = {
     signedPrekey: toWirePrekey(spk),
     lastResortKem: toWirePrekey(kem),
@@ -119,4 +119,4 @@ export async function createInitialPrekeys(store: LocalStore, identity: Identity
 }
 
 /** The first prekeys of a device, as uploaded to the relay once it is online. */
-export type PrekeyUpload = Awaited<ReturnType<typeof createInitialPrekeys>>;
+export type PrekeyUpload = ReturnType<typeof createInitialPrekeys>;

@@ -29,8 +29,10 @@ export const RECOVERY_INFO = {
 /** Salt for every recovery HKDF: fixed, because the BIP-39 seed is already uniformly random. */
 const RECOVERY_SALT = new Uint8Array(32);
 
+/** A recovery phrase that cannot be used (wrong word count, unknown word, bad checksum), with the phrase check's code. */
 export class RecoveryError extends ParleyError<PhraseErrorCode> {}
 
+/** Draws 256 bits of fresh entropy and returns the 24-word phrase a new account is shown once; the entropy is zeroed after. */
 export function generateRecoveryPhrase(): string {
   const entropy = randomBytes(32);
   try {
@@ -51,6 +53,7 @@ function hkdf(seed: Secret, info: string, length = 32): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', seed.bytes, RECOVERY_SALT, info, length));
 }
 
+/** The account identity key derived from the phrase: the same phrase always gives the same account id. */
 export interface AccountKeyPair {
   /** Ed25519 public key; its base64url form is the account id. */
   readonly publicKey: Uint8Array;
@@ -59,6 +62,7 @@ export interface AccountKeyPair {
   readonly secretKey: Secret;
 }
 
+/** Everything the phrase yields (account key, backup id and keys); dispose() zeroes the secrets. */
 export interface RecoveryKeys {
   readonly account: AccountKeyPair;
   /** Public identifier of this account's backup on the relay (opaque to it). */
@@ -70,6 +74,7 @@ export interface RecoveryKeys {
   dispose(): void;
 }
 
+/** Derives the account key and the backup id and keys from the BIP-39 seed, so recovery needs nothing but the phrase. */
 export async function deriveRecoveryKeys(seed: Secret): Promise<RecoveryKeys> {
   await sodium.ready;
   const accountSeed = hkdf(seed, RECOVERY_INFO.accountIdentity);

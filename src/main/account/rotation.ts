@@ -12,6 +12,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, fromBase64Url, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
 
+/** Domain separation prefix of the signed old → new account key statement, so the signature cannot be replayed as another kind. */
 export const KEY_CHANGE_CONTEXT = 'Parley-v1 account key change';
 
 const changeBytes = (oldKey: Uint8Array, newKey: Uint8Array): Uint8Array => concatBytes(utf8Bytes(KEY_CHANGE_CONTEXT), oldKey, newKey);

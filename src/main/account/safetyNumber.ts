@@ -31,6 +31,7 @@ function digits(fp: Uint8Array): string {
   return out;
 }
 
+/** What two users compare to detect a man in the middle: digits to read out and a QR payload to scan. */
 export interface SafetyNumber {
   /** 60 digits. */
   readonly digits: string;
@@ -40,6 +41,7 @@ export interface SafetyNumber {
   readonly qrPayload: Uint8Array;
 }
 
+/** Computes the safety number for a pair of account keys; both sides get the same one, whatever the order. */
 export function safetyNumber(ownAccountKey: Uint8Array, theirAccountKey: Uint8Array): SafetyNumber {
   const a = fingerprint(ownAccountKey);
   const b = fingerprint(theirAccountKey);

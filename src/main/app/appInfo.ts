@@ -5,12 +5,14 @@
 import sodium from 'libsodium-wrappers-sumo';
 import type { AppInfo } from '../../shared/contract';
 
+/** The build's name, version and platform as the shell (or the CLI) knows them. */
 export interface AppIdentity {
   readonly name: string;
   readonly version: string;
   readonly platform: string;
 }
 
+/** Builds the About information, with the crypto suite probed from the running libsodium. */
 export async function readAppInfo(identity: AppIdentity): Promise<AppInfo> {
   await sodium.ready;
   const kem = typeof sodium.crypto_kem_mlkem768_keypair === 'function' ? 'ML-KEM-768' : 'unavailable';

@@ -5,6 +5,7 @@
 import type { ConnectionState } from '../../shared/contract';
 import type { CoreEvents } from './events';
 
+/** Holds the current relay connection state and announces each change to the window. */
 export class ConnectionMonitor {
   #state: ConnectionState;
   readonly #events: CoreEvents;

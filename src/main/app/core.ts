@@ -9,6 +9,7 @@ import { AppSession } from './session';
 import type { Keychain, PwhashParams } from '../store';
 import type { Notifier } from './notifications';
 
+/** What a host supplies to build the core: identity, relay, profile directory, and optional keychain, native addon and KDF cost. */
 export interface CoreOptions {
   readonly identity: AppIdentity;
   /** Relay URL the client connects to. */
@@ -22,6 +23,7 @@ export interface CoreOptions {
   readonly notifier?: Notifier | undefined;
 }
 
+/** The built core the host holds: events to forward, the connection state, the account session, and close(). */
 export interface Core {
   readonly options: CoreOptions;
   readonly events: CoreEvents;
@@ -30,6 +32,7 @@ export interface Core {
   close(): Promise<void>;
 }
 
+/** Wires the event bus, connection monitor and account session; the shell, the CLI and the UI harness all start here. */
 export function createCore(options: CoreOptions): Core {
   const events = new CoreEvents();
   const connection = new ConnectionMonitor(events, options.relayUrl);

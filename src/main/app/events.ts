@@ -4,8 +4,10 @@
  */
 import { events, type EventName, type EventPayload } from '../../shared/contract';
 
+/** A subscriber to every main → renderer event, typed by event name. */
 export type EventListener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
 
+/** The bus the core emits UI events on; payloads are checked against the contract before any listener sees them. */
 export class CoreEvents {
   readonly #listeners = new Set<EventListener>();
 

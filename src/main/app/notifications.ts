@@ -8,10 +8,12 @@ export interface NotificationText {
   readonly body: string;
 }
 
+/** Shows a notification on the desktop; the shell implements it with Electron, hosts without a desktop leave it out. */
 export interface Notifier {
   notify(text: NotificationText): void;
 }
 
+/** The title and body allowed for a new message: no text while locked or with previews off, long texts cut. */
 export function notificationFor(
   message: { senderName: string; text: string },
   state: { locked: boolean; previews: boolean },

@@ -20,6 +20,7 @@ import { UnlockBackoff } from './unlockBackoff';
 import { RowEvents } from './rowEvents';
 import path from 'node:path';
 
+/** What the account session needs: profile directory, relay, the UI bus, and the injectable keychain, KDF cost and clock. */
 export interface AppSessionOptions {
   readonly dataDir: string;
   readonly relayUrl: string;
@@ -46,6 +47,7 @@ function pickConfirmIndices(): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
+/** The account's lifecycle behind the IPC calls: create, link, restore, unlock and lock, owning the running Messenger. */
 export class AppSession {
   #messenger: Messenger | null = null;
   #linking: AbortController | null = null;

@@ -6,6 +6,7 @@
  */
 import { UNLOCK_BACKOFF_BASE_MS, UNLOCK_BACKOFF_MAX_MS } from '../../shared/constants';
 
+/** Counts failed unlocks and says when the next attempt may run, so guessing a passphrase gets slower. */
 export class UnlockBackoff {
   #failures = 0;
   #notBefore = 0;

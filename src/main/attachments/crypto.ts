@@ -21,9 +21,12 @@ type StreamState = ReturnType<typeof sodium.crypto_secretstream_xchacha20poly130
 const ABYTES = 17; // crypto_secretstream_xchacha20poly1305_ABYTES
 const HEADER = 24;
 
+/** Why an attachment blob failed to decrypt: altered, cut short, or not the blob the pointer names. */
 export type AttachmentCryptoErrorCode = 'ATTACHMENT_CORRUPT' | 'ATTACHMENT_TRUNCATED' | 'ATTACHMENT_DIGEST';
+/** A failed attachment decryption, with the code saying how. */
 export class AttachmentCryptoError extends ParleyError<AttachmentCryptoErrorCode> {}
 
+/** A fresh random 32-byte key for one attachment; it travels only inside the encrypted message. */
 export const newAttachmentKey = (): Uint8Array => new Uint8Array(randomBytes(32));
 
 /** Encrypts a byte stream; `digest()` is valid after 'end'. */

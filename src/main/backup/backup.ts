@@ -61,6 +61,7 @@ function writerId(store: LocalStore): string {
   return id;
 }
 
+/** The outcome of the last backup run as Settings shows it. */
 export type BackupStatus = 'idle' | 'ok' | 'failed';
 
 /** Last successful backup time and the outcome of the last run (`code` is the error code of a failed one). */
@@ -86,6 +87,7 @@ const stateHash = (state: AccountState): string => toBase64Url(sodium.crypto_gen
 
 // ── the run ──
 
+/** Segment sizes and the number of deltas before compaction; tests lower them to reach the edges quickly. */
 export interface BackupLimits {
   readonly segmentMaxMessages: number;
   readonly segmentMaxBytes: number;
@@ -95,6 +97,7 @@ const DEFAULT_LIMITS: BackupLimits = {
   segmentMaxMessages: BACKUP_SEGMENT_MAX_MESSAGES, segmentMaxBytes: BACKUP_SEGMENT_MAX_BYTES, maxDeltaSegments: BACKUP_MAX_DELTA_SEGMENTS,
 };
 
+/** One backup run's inputs: the relay, the keys, the store, and whether to force, replace or use smaller limits. */
 export interface BackupOptions {
   /** The relay's HTTP base (http[s]://host:port). */
   readonly httpUrl: string;
@@ -109,9 +112,12 @@ export interface BackupOptions {
   readonly limits?: Partial<BackupLimits> | undefined;
 }
 
+/** What a run wrote: nothing, a delta segment on top of the last set, or a new full set. */
 export type BackupMode = 'unchanged' | 'incremental' | 'full';
+/** Why a run wrote a full set: none existed, too many deltas, replacing another writer, or repairing a rolled-back one. */
 export type FullReason = 'first' | 'compaction' | 'replace' | 'repair';
 
+/** What a run did (mode, generation, segments and bytes), for the scheduler, the CLI and the tests. */
 export interface BackupResult {
   readonly mode: BackupMode;
   /** Why a full set was written (mode 'full' only). */

@@ -23,6 +23,7 @@ import { BackupError } from './errors';
 
 const AD_LABEL = 'Parley-v1 backup';
 const NONCE_BYTES = 24;
+/** The role byte bound into each blob's AD, so a manifest can never be opened as a segment or the reverse. */
 export const ROLE = { manifest: 1, segment: 2 } as const;
 
 /** Where a segment sits: its generation, bank (0/1) and number; all three are bound into its AD. */
@@ -32,10 +33,12 @@ export interface SegmentPosition {
   readonly n: number;
 }
 
+/** The associated data sealing the manifest to its backup id and format version. */
 export function manifestAd(backupId: string): Uint8Array {
   return concatBytes(utf8Bytes(AD_LABEL), new Uint8Array([ROLE.manifest, BACKUP_FORMAT_VERSION]), utf8Bytes(backupId));
 }
 
+/** The associated data sealing a segment to its backup id and position, so the relay cannot swap or reorder segments. */
 export function segmentAd(backupId: string, p: SegmentPosition): Uint8Array {
   return concatBytes(utf8Bytes(AD_LABEL), new Uint8Array([ROLE.segment, BACKUP_FORMAT_VERSION]), u32be(p.generation), new Uint8Array([p.bank]), u32be(p.n),
     utf8Bytes(backupId));
@@ -94,10 +97,12 @@ export function openBlob<T>(key: Uint8Array, ad: Uint8Array, blob: Uint8Array, s
   return r.data;
 }
 
+/** The BLAKE2b-256 digest of a segment blob, as listed in the manifest and checked on restore. */
 export const digestOf = (blob: Uint8Array): string => toBase64Url(sodium.crypto_generichash(32, blob, null));
 
 const Count = z.number().int().min(0).max(0xffffffff);
 
+/** The manifest's line for one segment: its blob id, kind, counts and digest. */
 export const SegmentEntrySchema = z.object({
   n: Count,
   id: z.string().regex(/^[A-Za-z0-9_-]{22,43}$/u),
@@ -109,6 +114,7 @@ export const SegmentEntrySchema = z.object({
   digest: z.string().length(43),
 }).strict();
 
+/** The manifest: which writer and generation the backup is, its account state and the list of its segments. */
 export const ManifestSchema = z.object({
   v: z.literal(BACKUP_FORMAT_VERSION),
   /** Random id of the store that writes this backup (its backup_state cursor holds the same id). */
@@ -122,12 +128,16 @@ export const ManifestSchema = z.object({
   segments: z.array(SegmentEntrySchema).max(BACKUP_MAX_MANIFEST_SEGMENTS),
 }).strict();
 
+/** One segment's contents: message records and the ids of messages deleted since. */
 export const SegmentSchema = z.object({
   v: z.literal(BACKUP_FORMAT_VERSION),
   records: z.array(MessageRecordSchema).max(BACKUP_SEGMENT_MAX_MESSAGES),
   tombstones: z.array(z.string().min(1).max(128)).max(BACKUP_SEGMENT_MAX_MESSAGES),
 }).strict();
 
+/** One validated manifest segment line. */
 export type SegmentEntry = z.infer<typeof SegmentEntrySchema>;
+/** A validated backup manifest. */
 export type Manifest = z.infer<typeof ManifestSchema>;
+/** A validated backup segment. */
 export type Segment = z.infer<typeof SegmentSchema>;

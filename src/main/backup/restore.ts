@@ -13,6 +13,7 @@ import { ManifestSchema, SegmentSchema, digestOf, manifestAd, openBlob, segmentA
 import { withBackupKeys, type BackupKeys, type BackupKeySource } from './keys';
 import { fetchBlob } from './transport';
 
+/** Restore progress reported to the UI while blobs download and then import. */
 export interface RestoreProgress {
   /** 'download': blobs fetched and verified so far (manifest included); 'import': writing. */
   readonly phase: 'download' | 'import';
@@ -20,6 +21,7 @@ export interface RestoreProgress {
   readonly total: number;
 }
 
+/** What a restore brought back: the account state, which backup it was and how much it held. */
 export interface RestoreResult {
   /** The restored account state (the caller creates the account row from accountId and displayName if the store had none). */
   readonly state: AccountState;

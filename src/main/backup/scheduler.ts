@@ -14,6 +14,7 @@ import { currentChangeSeq } from '../snapshot/changes';
 import { recordBackupFailure, runBackup, type BackupResult } from './backup';
 import type { BackupKeySource } from './keys';
 
+/** The scheduler's waits (debounce, latest start, minimum spacing, poll); tests shorten them. */
 export interface SchedulerTiming {
   readonly debounceMs: number;
   readonly maxWaitMs: number;
@@ -21,8 +22,10 @@ export interface SchedulerTiming {
   readonly pollMs: number;
 }
 
+/** The result of one scheduled or manual run: what it wrote, or the error code it recorded. */
 export type ScheduledOutcome = { readonly ok: true; readonly result: BackupResult } | { readonly ok: false; readonly code: string };
 
+/** What the scheduler runs backups with, and the timing and clock tests may replace. */
 export interface BackupSchedulerOptions {
   readonly store: LocalStore;
   /** Borrowed: the scheduler never disposes them; stop() before the caller does. */
@@ -37,6 +40,7 @@ export interface BackupSchedulerOptions {
   readonly replaceForeign?: boolean | undefined;
 }
 
+/** Runs backups automatically after changes (see the timing above) and on request, one run at a time. */
 export class BackupScheduler {
   readonly #o: BackupSchedulerOptions;
   readonly #t: SchedulerTiming;

@@ -22,6 +22,7 @@ import { currentEntries, listOwnDevices, nameDevice, publishList } from '../acco
 import { counting, HistoryError, writeHistory } from './linkHistory';
 import { sealProvisioning } from './provision';
 
+/** Progress of linking a new device, shown on the existing device: packing history, sending it, done. */
 export interface ProvisionProgress {
   readonly stage: 'packing' | 'sending' | 'done';
   readonly done: number;
@@ -46,6 +47,7 @@ export function inspectLink(ctx: ChatContext, code: string, relayUrl: string): L
   return link;
 }
 
+/** The existing device's half of linking: adds the new device to the signed list, uploads the sealed history and sends the provisioning message. */
 export async function provisionNewDevice(
   ctx: ChatContext,
   o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; onProgress: (p: ProvisionProgress) => void },

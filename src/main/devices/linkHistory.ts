@@ -27,11 +27,14 @@ import { downloadAttachment } from '../relayClient/blobs';
 import type { LocalStore } from '../store';
 import { exportMessages, exportState, importMessages, importState } from '../snapshot';
 
+/** Why a linking history could not be used: altered or truncated in transit, or over the size limit. */
 export type HistoryErrorCode = 'HISTORY_TAMPERED' | 'HISTORY_TOO_LARGE';
+/** A failed history export or import, with its code; nothing was imported. */
 export class HistoryError extends ParleyError<HistoryErrorCode> {}
 
 const AD_CONTEXT = utf8Bytes('Parley-v1 history');
 
+/** A written history file: the key and digest the provisioning message carries, and its size and counts. */
 export interface HistoryFile {
   readonly key: Uint8Array;
   readonly digest: Uint8Array;

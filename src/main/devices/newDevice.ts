@@ -15,6 +15,7 @@ import { openProvisioning, type ProvisioningPayload } from './provision';
 import { ProvisioningReceiver } from './provisioningCipher';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 
+/** What the new device got from linking: its own identity, the relay key it saw, and the verified provisioning payload. */
 export interface ReceivedLink {
   readonly identity: IdentityKeyPair;
   /** The relay's identity key as this device saw it while linking (it is in the link code, which the existing device checks against its pin). */
@@ -22,6 +23,7 @@ export interface ReceivedLink {
   readonly payload: ProvisioningPayload & { list: SignedDeviceList };
 }
 
+/** How the new device links: relay, its name, where to show the link code, and a signal to cancel. */
 export interface ReceiveLinkOptions {
   readonly relayUrl: string;
   readonly deviceName: string;
@@ -30,6 +32,7 @@ export interface ReceiveLinkOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** The new device's half of linking: shows a link code, waits for the provisioning message and opens it. */
 export async function receiveLink(o: ReceiveLinkOptions): Promise<ReceivedLink> {
   let client: RelayClient;
   try {

@@ -18,7 +18,9 @@ import sodium from 'libsodium-wrappers-sumo';
 import { ParleyError } from '../../shared/errors';
 import { concatBytes, u32be, utf8Bytes } from '../../shared/wire/encoding';
 
+/** Why provisioning data was refused: it did not decrypt, or it was not in the expected shape. */
 export type ProvisioningErrorCode = 'PROVISIONING_DECRYPT_FAILED' | 'PROVISIONING_MALFORMED';
+/** A refused provisioning message or chunk, with its code. */
 export class ProvisioningError extends ParleyError<ProvisioningErrorCode> {}
 
 const INFO = 'Parley-v1 provisioning';
@@ -81,6 +83,7 @@ export function startProvisioning(receiverKey: Uint8Array, provisioningId: Uint8
   return { senderEphemeral: E, key: new ProvisioningKey(key, provisioningId) };
 }
 
+/** The key both devices share for one linking, sealing numbered chunks to the provisioning id; zeroed on dispose, never printed. */
 export class ProvisioningKey {
   #key: Uint8Array;
   readonly #id: Uint8Array;

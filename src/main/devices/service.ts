@@ -168,7 +168,7 @@ export class DeviceService {
       store.audit.record('phrase.rotated', { previousAccountId: old.accountId, newAccountId: keys.accountId, origin: pendingPhrase === null ? 'other-device' : 'this-device' });
     })();
     record.accountSecretKey.fill(0);
-    this.#upload = await createInitialPrekeys(store, keys.identity, now);
+    this.#upload = createInitialPrekeys(store, keys.identity, now);
     ctx.keys = keys;
     old.disposeAccount();
     await ctx.bus.emitAndWait('accountSwitched', keys, backup);

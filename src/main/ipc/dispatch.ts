@@ -20,10 +20,12 @@ export interface SenderInfo {
   readonly isMainFrame: boolean;
 }
 
+/** One handler per contract call, taking the parsed request and returning that call's response type. */
 export type HandlerTable = {
   readonly [K in CallName]: (request: ParsedRequest<K>) => Promise<CallResponse<K>> | CallResponse<K>;
 };
 
+/** The origin calls must come from, and where internal errors are reported. */
 export interface DispatcherOptions {
   /** The app's own origin, e.g. `app://parley`. Calls from any other origin are refused. */
   readonly trustedOrigin: string;
@@ -31,6 +33,7 @@ export interface DispatcherOptions {
   readonly onInternalError?: (call: string, error: unknown) => void;
 }
 
+/** The single entry point every IPC call goes through; it always resolves to a Result, never throws. */
 export type Dispatch = (name: string, payload: unknown, sender: SenderInfo) => Promise<Result<unknown>>;
 
 function originOf(url: string): string | null {
@@ -43,6 +46,7 @@ function originOf(url: string): string | null {
   }
 }
 
+/** Builds the dispatcher: refuses unknown calls and foreign senders, validates the payload, runs the handler and maps errors to codes. */
 export function createDispatcher(table: HandlerTable, options: DispatcherOptions): Dispatch {
   const trusted = originOf(options.trustedOrigin);
   return async (name, payload, sender) => {

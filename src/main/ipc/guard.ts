@@ -8,6 +8,7 @@ import { IpcError } from '../../shared/errors';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Throws IPC_BAD_REQUEST when a payload is too big, too deep, not plain data or carries prototype keys. */
 export function assertSafePayload(value: unknown): void {
   walk(value, 0);
   let size: number;

@@ -115,7 +115,7 @@ export async function createProfile(
   store.ownDevices.add(keys.deviceId, o.deviceName ?? defaultDeviceName(), true, Date.now());
   adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }]), keys.deviceId);
   store.audit.record('identity.created', { deviceId: keys.deviceId, origin: 'create' });
-  const upload = await createInitialPrekeys(store, identity, Date.now());
+  const upload = createInitialPrekeys(store, identity, Date.now());
   return { store, keys, relayUrl: o.relayUrl, upload, phrase };
 }
 
@@ -182,7 +182,7 @@ export async function linkProfile(
     // The key this device saw, which the existing device found equal to its own pin (inspectLink).
     d.setRelayKeyPin(relayPinId(o.relayUrl), relayKey);
     store.audit.record('relay.key_pinned', { relayKey: toBase64Url(relayKey), origin: 'link' });
-    const upload = await createInitialPrekeys(store, identity, Date.now());
+    const upload = createInitialPrekeys(store, identity, Date.now());
     onProgress({ stage: 'done', done: h.messages, total: h.messages });
     return { store, keys, relayUrl: payload.relayUrl, upload, messages };
   } catch (e) {
@@ -231,7 +231,7 @@ export async function restoreProfile(
     }
     adoptList(store, signNextList(store, keys, [{ deviceId: keys.deviceId, addedAt: Date.now() }]), keys.deviceId);
     store.directory.setSetting(SETTING.announce, '1');
-    const upload = await createInitialPrekeys(store, identity, Date.now());
+    const upload = createInitialPrekeys(store, identity, Date.now());
     return { store, keys, relayUrl: o.relayUrl, upload, restoredMessages, backupFound };
   } catch (e) {
     abandon(store, o.dir);

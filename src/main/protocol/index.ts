@@ -10,7 +10,5 @@ export {
   type DecryptInput, type DecryptResult, type EncryptResult, type PreKeyRecords,
 } from './session';
 export { recordHealth, SEEN_BASE_KEY_TTL_MS, type SessionHealth } from './sessionRecord';
-export { SessionCipher } from './sessionCipher';
-export { rotateSignedPreKey, type RotationResult } from './rotation';
 export { parseMessage, NORMAL_OVERHEAD, PREAMBLE_BYTES, type RatchetMessage } from './message';
-export * from './stores';
+export { addressKey, type ProtocolAddress } from './address';

@@ -58,7 +58,7 @@ export class IdentityKeyPair {
     return this.#xPrivate;
   }
 
-  /** The record an IdentityKeyStore keeps: version ‖ Ed25519 secret key (64, libsodium layout: seed ‖ public). */
+  /** The record the identity_keypair row keeps (sealed): version ‖ Ed25519 secret key (64, libsodium layout: seed ‖ public). */
   serialize(): Uint8Array {
     return new ByteWriter(65).u8(RECORD_VERSION).bytes(this.#secretKey).finish();
   }

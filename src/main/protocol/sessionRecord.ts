@@ -1,7 +1,7 @@
 /**
  * A session record: the current session state with a peer device plus
  * archived ones (Sesame-style), kept so late messages on a superseded
- * session still decrypt. This is the versioned byte string a SessionStore
+ * session still decrypt. This is the versioned byte string the sessions table
  * persists (docs/protocol.md §2.7). Archived states stay serialized until a
  * message needs them.
  */

@@ -17,6 +17,7 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
+/** The Content-Type for a renderer file, by extension; unknown ones are served as opaque bytes. */
 export function mimeType(file: string): string {
   return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }

@@ -35,6 +35,7 @@ const NONCE = new Uint8Array(24);
 /** Length of the sender layer c1: two 32-byte keys and the AEAD tag. */
 const C1_BYTES = 64 + 16;
 
+/** Why a sealed envelope could not be opened: malformed, or it failed to decrypt or authenticate. */
 export type SealedErrorCode = 'SEALED_MALFORMED' | 'SEALED_DECRYPT_FAILED';
 /** Why an envelope could not be opened (its sender is unknown, so nothing else can be said). */
 export class SealedSenderError extends ParleyError<SealedErrorCode> {}

@@ -21,6 +21,7 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Starts the embedded relay when the relay URL is on loopback and nothing answers there; null when not needed. */
 export async function ensureLocalRelay(relayUrl: string, dataDir: string): Promise<RunningRelay | null> {
   const u = new URL(relayUrl);
   if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') return null;

@@ -7,6 +7,7 @@ import { CALL_NAMES, callChannel, eventChannel } from '../../shared/contract';
 import type { Dispatch } from '../ipc/dispatch';
 import type { CoreEvents } from '../app/events';
 
+/** Registers one ipcMain handler per contract call, each passing the sender's frame to the dispatcher. */
 export function bindIpc(dispatch: Dispatch): void {
   for (const name of CALL_NAMES) {
     ipcMain.handle(callChannel(name), (event: IpcMainInvokeEvent, payload: unknown) => {
@@ -17,6 +18,7 @@ export function bindIpc(dispatch: Dispatch): void {
   }
 }
 
+/** Sends every core event to the window while it exists; returns the unsubscribe function. */
 export function forwardEvents(events: CoreEvents, win: BrowserWindow): () => void {
   return events.subscribe((name, payload) => {
     if (!win.isDestroyed()) win.webContents.send(eventChannel(name), payload);

@@ -2,6 +2,7 @@
 import { Notification } from 'electron';
 import type { Notifier } from '../app/notifications';
 
+/** The desktop notifier through Electron's Notification; a click runs `onClick` (the shell brings the window forward). */
 export function electronNotifier(onClick: () => void): Notifier {
   return {
     notify(text) {

@@ -15,6 +15,7 @@ export function registerAppScheme(): void {
   ]);
 }
 
+/** Answers app:// requests with the built renderer's files and the production CSP; anything outside the root is a 404. */
 export function serveRenderer(rendererRoot: string): void {
   protocol.handle('app', async (request) => {
     const file = resolveAppPath(rendererRoot, request.url, APP_ORIGIN);

@@ -10,6 +10,7 @@ import { RELAY_MAX_DEVICES, SNAPSHOT_MAX_REACTIONS, SNAPSHOT_MAX_TEXT_CHARS } fr
 import { ParleyError } from '../../shared/errors';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
 
+/** Why a snapshot import was refused; in every case nothing was written. */
 export type SnapshotErrorCode =
   /** The data does not match the snapshot schema (wrong type, unknown key, out of range). Nothing was written. */
   | 'SNAPSHOT_MALFORMED'
@@ -18,6 +19,7 @@ export type SnapshotErrorCode =
   /** The snapshot belongs to another account than the store's. Nothing was written. */
   | 'SNAPSHOT_ACCOUNT_MISMATCH';
 
+/** A refused snapshot import, naming the field but never its value. */
 export class SnapshotError extends ParleyError<SnapshotErrorCode> {}
 
 /** Settings that travel with the account; relay.registered, relay.prekeysUploaded and store.* stay per device. */
@@ -28,6 +30,7 @@ const AccountId = z.string().refine((s) => publicKeyFromId(s) !== null, 'not an 
 const Text = z.string().max(SNAPSHOT_MAX_TEXT_CHARS);
 const Time = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** One contact as it travels in a snapshot: key, name, trust, relay and signed devices. */
 export const ContactStateSchema = z.object({
   accountId: AccountId,
   name: Text,
@@ -39,6 +42,7 @@ export const ContactStateSchema = z.object({
   devices: z.array(AccountId).max(RELAY_MAX_DEVICES),
 }).strict();
 
+/** One conversation's settings as they travel in a snapshot (not its messages). */
 export const ConversationStateSchema = z.object({
   id: Id,
   kind: z.enum(['direct', 'group']),
@@ -49,11 +53,13 @@ export const ConversationStateSchema = z.object({
   createdAt: Time,
 }).strict();
 
+/** One account-wide setting; per-device settings are refused. */
 export const SettingSchema = z.object({
   key: z.string().max(128).refine(isSyncableSetting, 'not a syncable setting'),
   value: Text,
 }).strict();
 
+/** The whole account state a backup or a link carries: profile, contacts, conversations, settings. */
 export const AccountStateSchema = z.object({
   v: z.literal(1),
   /** The account the state belongs to; null if the exporting store had no account yet. */
@@ -64,8 +70,10 @@ export const AccountStateSchema = z.object({
   settings: z.array(SettingSchema),
 }).strict();
 
+/** One reaction on a message in a snapshot. */
 export const ReactionRecordSchema = z.object({ sender: Id, emoji: z.string().min(1).max(64), reactedAt: Time }).strict();
 
+/** One message as it travels in a snapshot, with its state and reactions. */
 export const MessageRecordSchema = z.object({
   id: Id,
   conversationId: Id,
@@ -84,11 +92,17 @@ export const MessageRecordSchema = z.object({
   reactions: z.array(ReactionRecordSchema).max(SNAPSHOT_MAX_REACTIONS),
 }).strict();
 
+/** A validated snapshot contact. */
 export type ContactState = z.infer<typeof ContactStateSchema>;
+/** A validated snapshot conversation. */
 export type ConversationState = z.infer<typeof ConversationStateSchema>;
+/** A validated snapshot setting. */
 export type SettingState = z.infer<typeof SettingSchema>;
+/** A validated account state, ready to import. */
 export type AccountState = z.infer<typeof AccountStateSchema>;
+/** A validated snapshot reaction. */
 export type ReactionRecord = z.infer<typeof ReactionRecordSchema>;
+/** A validated snapshot message. */
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
 
 /** Parses untrusted input; the error names the first bad path (never the value, which may be a message text). */

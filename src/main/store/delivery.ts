@@ -7,7 +7,7 @@
  * when the relay confirms it.
  */
 import { STORE_MAX_PENDING_LIST } from '../../shared/constants';
-import type { ProtocolAddress } from '../protocol/stores';
+import type { ProtocolAddress } from '../protocol/address';
 import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { MessageRepo, NewMessage } from './messages';

@@ -1,14 +1,13 @@
 /**
- * The engine's store interfaces (src/main/protocol/stores.ts) on SQLite.
- * Records stay opaque; every private one is sealed with its table and row id
- * as AD. Each method has a synchronous twin so the receive and send paths
- * can commit engine output inside one better-sqlite3 transaction.
+ * The engine's records on SQLite: this device's identity, the identity keys
+ * seen for peer devices, session records and private prekeys. Records stay
+ * opaque; every private one is sealed with its table and row id as AD.
+ * Every method is synchronous, so the receive and send paths commit the
+ * engine's output (src/main/protocol/session.ts) inside one better-sqlite3
+ * transaction. The tests' in-memory equivalent is test/support/memoryStores.ts.
  */
 import { PreKeyPair } from '../protocol/keys';
-import {
-  addressKey, type Direction, type IdentityKeyStore, type KyberPreKeyStore, type PreKeyStore, type ProtocolAddress,
-  type ProtocolStores, type SessionStore, type SignedPreKeyStore,
-} from '../protocol/stores';
+import { addressKey, type ProtocolAddress } from '../protocol/address';
 import { PreKeyKind } from '../../shared/wire/prekeySignature';
 import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
@@ -21,14 +20,8 @@ export type PreKeyTable = 'ec' | 'signed' | 'kem';
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** The engine's five store interfaces on SQLite, with synchronous twins for use inside one transaction. */
-export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, SessionStore, PreKeyStore, SignedPreKeyStore, KyberPreKeyStore {
-  readonly identity = this;
-  readonly sessions = this;
-  readonly preKeys = this;
-  readonly signedPreKeys = this;
-  readonly kyberPreKeys = this;
-
+/** The engine's records on SQLite, read and written synchronously so callers can commit inside one transaction. */
+export class SqliteProtocolStores {
   constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer, private readonly clock: () => number = Date.now) {}
 
   // ── identity ──
@@ -40,16 +33,10 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     if (!row) throw new StoreError('STORE_BAD_INPUT', 'This store has no identity key yet.');
     return this.sealer.open('identity_keypair', '1', row.record);
   }
-  async getIdentityKeyPair(): Promise<Uint8Array> {
-    return this.getIdentityKeyPairSync();
-  }
   getIdentitySync(a: ProtocolAddress): { key: Uint8Array; trust: TrustState } | null {
     const row = prep(this.db, 'SELECT identity_key AS key, trust FROM contact_devices WHERE address = ?').get(addressKey(a)) as
       { key: Uint8Array; trust: TrustState } | undefined;
     return row ? { key: new Uint8Array(row.key), trust: row.trust } : null;
-  }
-  async getIdentity(a: ProtocolAddress): Promise<Uint8Array | null> {
-    return this.getIdentitySync(a)?.key ?? null;
   }
   /** Saves a device's identity key; a different key than before sets trust to 'changed' and returns true. */
   saveIdentitySync(a: ProtocolAddress, key: Uint8Array): boolean {
@@ -60,13 +47,6 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
       ON CONFLICT(address) DO UPDATE SET identity_key = excluded.identity_key, trust = excluded.trust, updated_at = excluded.updated_at`)
       .run(addressKey(a), a.accountId, a.deviceId, key, trust, this.clock());
     return old !== null;
-  }
-  async saveIdentity(a: ProtocolAddress, key: Uint8Array): Promise<boolean> {
-    return this.saveIdentitySync(a, key);
-  }
-  async isTrustedIdentity(a: ProtocolAddress, key: Uint8Array, _d: Direction): Promise<boolean> {
-    const old = this.getIdentitySync(a);
-    return old === null || same(old.key, key);
   }
   setTrustSync(a: ProtocolAddress, trust: TrustState): void {
     const r = prep(this.db, 'UPDATE contact_devices SET trust = ?, updated_at = ? WHERE address = ?').run(trust, this.clock(), addressKey(a));
@@ -87,12 +67,6 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     const k = addressKey(a);
     prep(this.db, 'INSERT OR REPLACE INTO sessions (address, record, updated_at) VALUES (?, ?, ?)')
       .run(k, this.sealer.seal('sessions', k, record), this.clock());
-  }
-  async loadSession(a: ProtocolAddress): Promise<Uint8Array | null> {
-    return this.loadSessionSync(a);
-  }
-  async storeSession(a: ProtocolAddress, record: Uint8Array): Promise<void> {
-    this.storeSessionSync(a, record);
   }
   /** Moves a whole session record aside (identity change); the archived copy stays sealed. */
   archiveSessionSync(a: ProtocolAddress): void {
@@ -138,35 +112,5 @@ export class SqliteProtocolStores implements ProtocolStores, IdentityKeyStore, S
     const oneTime = k.kind === PreKeyKind.oneTimeKem;
     k.dispose();
     if (oneTime) this.remove('kem', id);
-  }
-  async loadPreKey(id: number): Promise<Uint8Array | null> {
-    return this.load('ec', id);
-  }
-  async storePreKey(id: number, record: Uint8Array): Promise<void> {
-    this.store('ec', id, record);
-  }
-  async removePreKey(id: number): Promise<void> {
-    this.remove('ec', id);
-  }
-  async loadSignedPreKey(id: number): Promise<Uint8Array | null> {
-    return this.load('signed', id);
-  }
-  async storeSignedPreKey(id: number, record: Uint8Array): Promise<void> {
-    this.store('signed', id, record);
-  }
-  async removeSignedPreKey(id: number): Promise<void> {
-    this.remove('signed', id);
-  }
-  async listSignedPreKeyIds(): Promise<number[]> {
-    return (prep(this.db, `SELECT id FROM prekeys WHERE kind = 'signed' ORDER BY id`).pluck().all() as number[]);
-  }
-  async loadKyberPreKey(id: number): Promise<Uint8Array | null> {
-    return this.load('kem', id);
-  }
-  async storeKyberPreKey(id: number, record: Uint8Array): Promise<void> {
-    this.store('kem', id, record);
-  }
-  async markKyberPreKeyUsed(id: number): Promise<void> {
-    this.markKyberPreKeyUsedSync(id);
   }
 }

@@ -78,12 +78,12 @@ describe('engine boundaries', () => {
   it('tracks session metrics: created, last DH step, sent, received', async () => {
     let now = Date.UTC(2026, 10, 23);
     const { alice, bob } = await establishedPair(() => now);
-    const created = (await alice.cipher.health(bob.address))!;
+    const created = (alice.health(bob.address))!;
     expect(created.createdAt).toBe(now);
     now += 60_000;
-    await bob.cipher.decrypt(alice.address, await alice.cipher.encrypt(bob.address, Uint8Array.of(1)));
-    await alice.cipher.decrypt(bob.address, await bob.cipher.encrypt(alice.address, Uint8Array.of(2)));
-    const h = (await alice.cipher.health(bob.address))!;
+    bob.decrypt(alice.address, alice.encrypt(bob.address, Uint8Array.of(1)));
+    alice.decrypt(bob.address, bob.encrypt(alice.address, Uint8Array.of(2)));
+    const h = (alice.health(bob.address))!;
     expect(h).toMatchObject({ createdAt: created.createdAt, lastDhStepAt: now, messagesSent: 2, messagesReceived: 2, skippedKeysHeld: 0 });
   });
 });

@@ -5,8 +5,9 @@ import { ProtocolError } from '../../../src/main/protocol/errors';
 import { kdfInvocations } from '../../../src/main/protocol/kdf';
 import { decryptMessage, encryptMessage } from '../../../src/main/protocol/session';
 import { recordHealth } from '../../../src/main/protocol/sessionRecord';
-import { SessionCipher } from '../../../src/main/protocol/sessionCipher';
+import { IdentityKeyPair } from '../../../src/main/protocol/keys';
 import { bytes, establishedPair, recordOf, text, type TestDevice } from '../../support/protocolDevice';
+import { SessionDriver } from '../../support/sessionDriver';
 
 beforeAll(async () => {
   await sodium.ready;
@@ -181,13 +182,13 @@ describe('Double Ratchet with header encryption', () => {
 
   it('restores a serialized session mid-conversation and carries on', async () => {
     const { alice, bob } = await establishedPair();
-    const pending = await alice.cipher.encrypt(bob.address, bytes('in flight'));
-    // A fresh cipher over copies of the stored bytes: no hidden in-memory state.
-    for (const [k, v] of bob.stores.sessionMap.records) bob.stores.sessionMap.records.set(k, v.slice());
-    const restored = new SessionCipher(bob.stores);
-    expect(text(await restored.decrypt(alice.address, pending))).toBe('in flight');
-    expect(text(await alice.cipher.decrypt(bob.address, await restored.encrypt(alice.address, bytes('back'))))).toBe('back');
-    const h = await restored.health(alice.address);
+    const pending = alice.encrypt(bob.address, bytes('in flight'));
+    // A fresh driver over copies of the stored bytes, identity read back from the store: no hidden in-memory state.
+    for (const [k, v] of bob.store.sessions) bob.store.sessions.set(k, v.slice());
+    const restored = new SessionDriver(bob.store, IdentityKeyPair.deserialize(bob.store.getIdentityKeyPairSync()));
+    expect(text(restored.decrypt(alice.address, pending))).toBe('in flight');
+    expect(text(alice.decrypt(bob.address, restored.encrypt(alice.address, bytes('back'))))).toBe('back');
+    const h = restored.health(alice.address);
     expect(h).toMatchObject({ messagesSent: 2, messagesReceived: 2, skippedKeysHeld: 0, awaitingReply: false });
   });
 });

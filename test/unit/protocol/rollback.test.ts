@@ -39,17 +39,17 @@ describe('nonces after a state rollback', () => {
     const { alice, bob } = await establishedPair(clock);
     const key = `${bob.address.accountId}.${bob.address.deviceId}`;
     // One send first, so the snapshot holds a live sending chain (not a pending DH step, which would draw a fresh key pair).
-    const warmUp = await alice.cipher.encrypt(bob.address, bytes('warm-up'));
-    await bob.cipher.decrypt(alice.address, warmUp);
+    const warmUp = alice.encrypt(bob.address, bytes('warm-up'));
+    bob.decrypt(alice.address, warmUp);
     const snapshot = recordOf(alice, bob).slice();
     const bobSnapshot = recordOf(bob, alice).slice();
     const p1 = bytes('pay Carol 100 on Friday');
     const p2 = bytes('pay Mallory 9999 today!');
     expect(p1.length).toBe(p2.length);
 
-    const first = normal(await alice.cipher.encrypt(bob.address, p1));
-    alice.stores.sessionMap.records.set(key, snapshot.slice()); // the rollback
-    const second = normal(await alice.cipher.encrypt(bob.address, p2));
+    const first = normal(alice.encrypt(bob.address, p1));
+    alice.store.sessions.set(key, snapshot.slice()); // the rollback
+    const second = normal(alice.encrypt(bob.address, p2));
 
     expect(hex(first.nonce)).not.toBe(hex(second.nonce));
     // Same header key, same header: only a fresh nonce makes the sealed headers differ.

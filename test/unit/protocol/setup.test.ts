@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import sodium from 'libsodium-wrappers-sumo';
-import { ONE_TIME_PREKEY_BATCH, SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_ROTATION_MS } from '../../../src/shared/constants';
+import { ONE_TIME_PREKEY_BATCH } from '../../../src/shared/constants';
 import { PreKeyKind, prekeySignatureMessage } from '../../../src/shared/wire/prekeySignature';
 import { toBase64Url } from '../../../src/shared/wire/encoding';
 import type { PreKeyBundle } from '../../../src/main/protocol/bundle';
@@ -9,16 +9,14 @@ import { ProtocolError } from '../../../src/main/protocol/errors';
 import {
   generateIdentityKey, generateOneTimeKemPreKeys, generateOneTimePreKeys, generateSignedPreKey, identityKeyFromSeed, verifyPreKeySignature,
 } from '../../../src/main/protocol/keys';
-import { rotateSignedPreKey } from '../../../src/main/protocol/rotation';
-import { bytes, establishedPair, makeDevice, text } from '../../support/protocolDevice';
-import { MemoryPreKeyStore } from '../../support/memoryStores';
+import { bytes, establishedPair, makeDevice, text, thrown } from '../../support/protocolDevice';
 
 beforeAll(async () => {
   await sodium.ready;
 });
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => null, (x: unknown) => x);
+function codeOf(f: () => unknown): string {
+  const e = thrown(f);
   expect(e).toBeInstanceOf(ProtocolError);
   return (e as ProtocolError).code;
 }
@@ -84,31 +82,14 @@ describe('device keys', () => {
     id.dispose();
     expect(x.every((b) => b === 0)).toBe(true);
   });
-
-  it('rotates the signed prekey every 30 days and erases the old one after the grace period', async () => {
-    const id = generateIdentityKey();
-    const store = new MemoryPreKeyStore();
-    const t0 = Date.UTC(2026, 0, 1);
-    const first = await rotateSignedPreKey(store, id, t0);
-    expect(first.created).toBe(true);
-    expect((await rotateSignedPreKey(store, id, t0 + SIGNED_PREKEY_ROTATION_MS - 1)).created).toBe(false);
-    const second = await rotateSignedPreKey(store, id, t0 + SIGNED_PREKEY_ROTATION_MS);
-    expect(second.created).toBe(true);
-    expect(await store.listSignedPreKeyIds()).toEqual([first.current.id, second.current.id]);
-    const within = await rotateSignedPreKey(store, id, t0 + SIGNED_PREKEY_ROTATION_MS + SIGNED_PREKEY_GRACE_MS - 1);
-    expect(within.erased).toEqual([]);
-    const after = await rotateSignedPreKey(store, id, t0 + SIGNED_PREKEY_ROTATION_MS + SIGNED_PREKEY_GRACE_MS);
-    expect(after.erased).toEqual([first.current.id]);
-    expect(await store.listSignedPreKeyIds()).toEqual([second.current.id]);
-  });
 });
 
 describe('session setup (PQXDH)', () => {
   it('works without a one-time EC prekey and with a one-time KEM prekey', async () => {
     const alice = await makeDevice('a');
     const bob = await makeDevice('b');
-    await alice.cipher.processPreKeyBundle(bob.address, bob.bundle({ oneTimeEc: false, oneTimeKem: true }));
-    expect(text(await bob.cipher.decrypt(alice.address, await alice.cipher.encrypt(bob.address, bytes('pq'))))).toBe('pq');
+    alice.startSession(bob.address, bob.bundle({ oneTimeEc: false, oneTimeKem: true }));
+    expect(text(bob.decrypt(alice.address, alice.encrypt(bob.address, bytes('pq'))))).toBe('pq');
   });
 
   it('rejects a bundle whose signed prekey signature is bad, storing nothing', async () => {
@@ -117,8 +98,8 @@ describe('session setup (PQXDH)', () => {
     const b = bob.bundle();
     const sig = b.signedPreKey.signature.slice();
     sig[0]! ^= 1;
-    expect(await codeOf(alice.cipher.processPreKeyBundle(bob.address, { ...b, signedPreKey: { ...b.signedPreKey, signature: sig } }))).toBe('PROTOCOL_BAD_SIGNATURE');
-    expect(alice.stores.sessionMap.records.size).toBe(0);
+    expect(codeOf(() => alice.startSession(bob.address, { ...b, signedPreKey: { ...b.signedPreKey, signature: sig } }))).toBe('PROTOCOL_BAD_SIGNATURE');
+    expect(alice.store.sessions.size).toBe(0);
   });
 
   it('rejects a bundle whose KEM prekey signature is bad or made for another kind', async () => {
@@ -127,11 +108,11 @@ describe('session setup (PQXDH)', () => {
     const b = bob.bundle();
     const sig = b.kemPreKey.signature.slice();
     sig[10]! ^= 0x40;
-    expect(await codeOf(alice.cipher.processPreKeyBundle(bob.address, { ...b, kemPreKey: { ...b.kemPreKey, signature: sig } }))).toBe('PROTOCOL_BAD_SIGNATURE');
+    expect(codeOf(() => alice.startSession(bob.address, { ...b, kemPreKey: { ...b.kemPreKey, signature: sig } }))).toBe('PROTOCOL_BAD_SIGNATURE');
     const relabelled: PreKeyBundle = { ...b, kemPreKey: { ...b.kemPreKey, kind: 'oneTime' } };
-    expect(await codeOf(alice.cipher.processPreKeyBundle(bob.address, relabelled))).toBe('PROTOCOL_BAD_SIGNATURE');
+    expect(codeOf(() => alice.startSession(bob.address, relabelled))).toBe('PROTOCOL_BAD_SIGNATURE');
     const opk = b.oneTimePreKey!;
-    expect(await codeOf(alice.cipher.processPreKeyBundle(bob.address, { ...b, oneTimePreKey: { ...opk, id: opk.id + 1 } }))).toBe('PROTOCOL_BAD_SIGNATURE');
+    expect(codeOf(() => alice.startSession(bob.address, { ...b, oneTimePreKey: { ...opk, id: opk.id + 1 } }))).toBe('PROTOCOL_BAD_SIGNATURE');
   });
 
   it('rejects low-order signed prekeys, even when validly signed', async () => {
@@ -140,7 +121,7 @@ describe('session setup (PQXDH)', () => {
     const b = bob.bundle();
     for (const point of LOW_ORDER) {
       const spk = { id: 77, publicKey: point, signature: bob.identity.sign(prekeySignatureMessage(PreKeyKind.signedEc, 77, point)) };
-      expect(await codeOf(alice.cipher.processPreKeyBundle(bob.address, { ...b, signedPreKey: spk }))).toBe('PROTOCOL_INVALID_KEY');
+      expect(codeOf(() => alice.startSession(bob.address, { ...b, signedPreKey: spk }))).toBe('PROTOCOL_INVALID_KEY');
     }
   });
 
@@ -148,71 +129,69 @@ describe('session setup (PQXDH)', () => {
     const { alice, bob } = await (async () => {
       const a = await makeDevice('a');
       const b = await makeDevice('b');
-      await a.cipher.processPreKeyBundle(b.address, b.bundle());
+      a.startSession(b.address, b.bundle());
       return { alice: a, bob: b };
     })();
-    const first = await alice.cipher.encrypt(bob.address, bytes('x'));
+    const first = alice.encrypt(bob.address, bytes('x'));
     for (const point of LOW_ORDER) {
       const bad = first.slice();
       bad.set(point, 33);
-      expect(await codeOf(bob.cipher.decrypt(alice.address, bad))).toBe('PROTOCOL_INVALID_KEY');
+      expect(codeOf(() => bob.decrypt(alice.address, bad))).toBe('PROTOCOL_INVALID_KEY');
     }
-    expect(bob.stores.keys.preKeys.size).toBe(1);
-    expect(bob.stores.sessionMap.records.size).toBe(0);
+    expect(bob.store.prekeys.ec.size).toBe(1);
+    expect(bob.store.sessions.size).toBe(0);
   });
 
-  it('refuses a substituted identity key with a typed error', async () => {
+  it('refuses a substituted identity key with a typed error, storing nothing', async () => {
     const alice = await makeDevice('a');
     const bob = await makeDevice('b');
     const mallory = await makeDevice('m');
-    // A bundle signed by another identity than the one the address names.
-    expect(await codeOf(alice.cipher.processPreKeyBundle(bob.address, mallory.bundle()))).toBe('PROTOCOL_UNTRUSTED_IDENTITY');
+    // A bundle made by another identity than the one the address names: its prekey signatures fail under the named key.
+    expect(codeOf(() => alice.startSession(bob.address, mallory.bundle()))).toBe('PROTOCOL_BAD_SIGNATURE');
+    expect(alice.store.sessions.size).toBe(0);
     // An initial message claiming to be Alice but carrying Mallory's identity key.
-    await mallory.cipher.processPreKeyBundle(bob.address, bob.bundle());
-    const forged = await mallory.cipher.encrypt(bob.address, bytes('I am alice'));
-    expect(await codeOf(bob.cipher.decrypt(alice.address, forged))).toBe('PROTOCOL_UNTRUSTED_IDENTITY');
-    // A known address whose identity changed (not accepted by the user).
-    await alice.cipher.processPreKeyBundle(bob.address, bob.bundle());
-    const other = await makeDevice('b2');
-    const swapped = { ...bob.address, deviceId: toBase64Url(other.identity.publicKey) };
-    alice.stores.ids.known.set(`${swapped.accountId}.${swapped.deviceId}`, bob.identity.publicKey);
-    expect(await codeOf(alice.cipher.processPreKeyBundle(swapped, other.bundle()))).toBe('PROTOCOL_UNTRUSTED_IDENTITY');
+    mallory.startSession(bob.address, bob.bundle());
+    const forged = mallory.encrypt(bob.address, bytes('I am alice'));
+    expect(codeOf(() => bob.decrypt(alice.address, forged))).toBe('PROTOCOL_UNTRUSTED_IDENTITY');
+    expect(bob.store.sessions.size).toBe(0);
+    expect(bob.store.identities.size).toBe(0);
+    expect(bob.store.prekeys.ec.size).toBe(1);
   });
 
   it('reports a missing prekey with a typed error', async () => {
     const alice = await makeDevice('a');
     const bob = await makeDevice('b');
-    await alice.cipher.processPreKeyBundle(bob.address, bob.bundle());
-    bob.stores.keys.preKeys.clear();
-    expect(await codeOf(bob.cipher.decrypt(alice.address, await alice.cipher.encrypt(bob.address, bytes('x'))))).toBe('PROTOCOL_MISSING_PREKEY');
+    alice.startSession(bob.address, bob.bundle());
+    bob.store.prekeys.ec.clear();
+    expect(codeOf(() => bob.decrypt(alice.address, alice.encrypt(bob.address, bytes('x'))))).toBe('PROTOCOL_MISSING_PREKEY');
   });
 
   it('converges after simultaneous initiation from both sides', async () => {
     const alice = await makeDevice('a');
     const bob = await makeDevice('b');
-    await alice.cipher.processPreKeyBundle(bob.address, bob.bundle());
-    await bob.cipher.processPreKeyBundle(alice.address, alice.bundle());
-    const fromAlice = await alice.cipher.encrypt(bob.address, bytes('hi bob'));
-    const fromBob = await bob.cipher.encrypt(alice.address, bytes('hi alice'));
-    expect(text(await bob.cipher.decrypt(alice.address, fromAlice))).toBe('hi bob');
-    expect(text(await alice.cipher.decrypt(bob.address, fromBob))).toBe('hi alice');
+    alice.startSession(bob.address, bob.bundle());
+    bob.startSession(alice.address, alice.bundle());
+    const fromAlice = alice.encrypt(bob.address, bytes('hi bob'));
+    const fromBob = bob.encrypt(alice.address, bytes('hi alice'));
+    expect(text(bob.decrypt(alice.address, fromAlice))).toBe('hi bob');
+    expect(text(alice.decrypt(bob.address, fromBob))).toBe('hi alice');
     for (let i = 0; i < 3; i++) {
-      expect(text(await bob.cipher.decrypt(alice.address, await alice.cipher.encrypt(bob.address, bytes(`a${i}`))))).toBe(`a${i}`);
-      expect(text(await alice.cipher.decrypt(bob.address, await bob.cipher.encrypt(alice.address, bytes(`b${i}`))))).toBe(`b${i}`);
+      expect(text(bob.decrypt(alice.address, alice.encrypt(bob.address, bytes(`a${i}`))))).toBe(`a${i}`);
+      expect(text(alice.decrypt(bob.address, bob.encrypt(alice.address, bytes(`b${i}`))))).toBe(`b${i}`);
     }
-    expect((await alice.cipher.health(bob.address))?.awaitingReply).toBe(false);
-    expect((await bob.cipher.health(alice.address))?.awaitingReply).toBe(false);
+    expect((alice.health(bob.address))?.awaitingReply).toBe(false);
+    expect((bob.health(alice.address))?.awaitingReply).toBe(false);
   });
 
   it('archives a session and starts a fresh one while late messages on the old one still decrypt', async () => {
     const { alice, bob } = await establishedPair();
-    const late = await alice.cipher.encrypt(bob.address, bytes('late on the old session'));
-    await alice.cipher.archiveSession(bob.address);
-    await expect(alice.cipher.encrypt(bob.address, bytes('x'))).rejects.toThrow(ProtocolError);
-    await alice.cipher.processPreKeyBundle(bob.address, bob.bundle());
-    const fresh = await alice.cipher.encrypt(bob.address, bytes('fresh'));
-    expect(text(await bob.cipher.decrypt(alice.address, fresh))).toBe('fresh');
-    expect(text(await bob.cipher.decrypt(alice.address, late))).toBe('late on the old session');
-    expect((await bob.cipher.health(alice.address))?.archivedStates).toBe(1);
+    const late = alice.encrypt(bob.address, bytes('late on the old session'));
+    alice.archive(bob.address);
+    expect(() => alice.encrypt(bob.address, bytes('x'))).toThrow(ProtocolError);
+    alice.startSession(bob.address, bob.bundle());
+    const fresh = alice.encrypt(bob.address, bytes('fresh'));
+    expect(text(bob.decrypt(alice.address, fresh))).toBe('fresh');
+    expect(text(bob.decrypt(alice.address, late))).toBe('late on the old session');
+    expect((bob.health(alice.address))?.archivedStates).toBe(1);
   });
 });

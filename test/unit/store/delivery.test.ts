@@ -14,7 +14,7 @@ describe('atomic receive and send', () => {
     const c = { envelopeId: 'env-1', session: { address: addr, record: new Uint8Array([1]) }, message: message('m1') };
     expect(store.delivery.commitReceive(c)).toBe('stored');
     expect(store.delivery.commitReceive({ ...c, session: { address: addr, record: new Uint8Array([2]) }, message: message('m2') })).toBe('duplicate');
-    expect(await store.protocol.loadSession(addr)).toEqual(new Uint8Array([1]));
+    expect(store.protocol.loadSessionSync(addr)).toEqual(new Uint8Array([1]));
     expect(store.messages.get('m2')).toBeNull();
     expect(store.delivery.isProcessed('env-1')).toBe(true);
     expect(store.delivery.pendingAcks()).toEqual(['env-1']);
@@ -32,7 +32,7 @@ describe('atomic receive and send', () => {
     // No conversation row: the message insert violates its foreign key.
     expect(() => store.delivery.commitReceive({ envelopeId: 'env-2', session: { address: addr, record: new Uint8Array([7]) }, message: message('m1') })).toThrow();
     expect(store.delivery.isProcessed('env-2')).toBe(false);
-    expect(await store.protocol.loadSession(addr)).toBeNull();
+    expect(store.protocol.loadSessionSync(addr)).toBeNull();
     expect(store.delivery.pendingAcks()).toEqual([]);
     store.close();
   });

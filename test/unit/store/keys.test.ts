@@ -57,14 +57,14 @@ describe('key hierarchy', () => {
     const dir = tempDir();
     const s = await LocalStore.create({ dir, passphrase: 'pw', pwhash: FAST_PWHASH });
     s.protocol.setIdentityKeyPairSync(new Uint8Array([1, 2, 3]));
-    await s.protocol.storeSession({ accountId: 'a', deviceId: 'd' }, new Uint8Array([9, 9]));
+    s.protocol.storeSessionSync({ accountId: 'a', deviceId: 'd' }, new Uint8Array([9, 9]));
     const oldKey = JSON.parse(fs.readFileSync(path.join(dir, 'parley.keys'), 'utf8')) as unknown;
     s.rekey('pw');
     expect(s.protocol.getIdentityKeyPairSync()).toEqual(new Uint8Array([1, 2, 3]));
     s.close();
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'parley.keys'), 'utf8'))).not.toEqual(oldKey);
     const t = await LocalStore.open({ dir, passphrase: 'pw' });
-    expect(await t.protocol.loadSession({ accountId: 'a', deviceId: 'd' })).toEqual(new Uint8Array([9, 9]));
+    expect(t.protocol.loadSessionSync({ accountId: 'a', deviceId: 'd' })).toEqual(new Uint8Array([9, 9]));
     t.close();
   });
 
