@@ -3,7 +3,9 @@
  * (read from its QR or pasted) and the user's confirmation, it packs and
  * uploads the sealed history, publishes a new signed device list naming the
  * new device's key from the code, and posts the provisioning message to the
- * channel from the code. The key material never travels any other way.
+ * channel from the code, sealed under this session's provisioning key
+ * (`ProvisioningSender`), so the new desktop shows the short code this one
+ * showed at confirmation. The key material never travels any other way.
  */
 import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +23,7 @@ import { ChatError } from '../account/errors';
 import { currentEntries, listOwnDevices, nameDevice, publishList } from '../account/deviceList';
 import { counting, HistoryError, writeHistory } from './linkHistory';
 import { sealProvisioning } from './provision';
+import type { ProvisioningSender } from './provisioningCipher';
 
 export interface ProvisionProgress {
   readonly stage: 'packing' | 'sending' | 'done';
@@ -48,7 +51,7 @@ export function inspectLink(ctx: ChatContext, code: string, relayUrl: string): L
 
 export async function provisionNewDevice(
   ctx: ChatContext,
-  o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; onProgress: (p: ProvisionProgress) => void },
+  o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; sender: ProvisioningSender; onProgress: (p: ProvisionProgress) => void },
 ): Promise<{ deviceId: string; name: string }> {
   const link = inspectLink(ctx, o.code, o.relayUrl);
   const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
@@ -84,7 +87,7 @@ export async function provisionNewDevice(
       devices,
       backup: o.backup,
       history: { blobId: slot.attachmentId, key: toBase64Url(history.key), digest: toBase64Url(history.digest), size: history.size, frames: history.frames, messages: history.messages },
-    });
+    }, o.sender);
     history.key.fill(0);
     await client.provisionSend(toBase64Url(link.provisioningId), toBase64Url(sealed));
     o.onProgress({ stage: 'done', done: history.size, total: history.size });
