@@ -25,6 +25,7 @@ import { counting, HistoryError, writeHistory } from './linkHistory';
 import { sealProvisioning } from './provision';
 import type { ProvisioningSender } from './provisioningCipher';
 
+/** How far the existing device is with a link: packing the history, sending it, done. */
 export interface ProvisionProgress {
   readonly stage: 'packing' | 'sending' | 'done';
   readonly done: number;
@@ -49,6 +50,7 @@ export function inspectLink(ctx: ChatContext, code: string, relayUrl: string): L
   return link;
 }
 
+/** Answers a link code the user confirmed: uploads the sealed history, publishes the list naming the new device, posts the provisioning message. */
 export async function provisionNewDevice(
   ctx: ChatContext,
   o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; sender: ProvisioningSender; onProgress: (p: ProvisionProgress) => void },

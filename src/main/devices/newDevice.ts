@@ -18,6 +18,7 @@ import { RelayClient } from '../relayClient/client';
 import { openProvisioning, type OpenedProvisioning } from './provision';
 import { ProvisioningReceiver } from './provisioningCipher';
 
+/** What a confirmed link hands to the new profile: this device's identity, the relay key it saw, the verified payload. */
 export interface ReceivedLink {
   readonly identity: IdentityKeyPair;
   /** The relay's identity key as this device saw it while linking (it is in the link code, which the existing device checks against its pin). */
@@ -32,6 +33,7 @@ export interface LinkCheck {
   readonly shortCode: string;
 }
 
+/** Where the new device links, under which name, and the caller's part (show the code, confirm the check, cancel). */
 export interface ReceiveLinkOptions {
   readonly relayUrl: string;
   readonly deviceName: string;
@@ -46,6 +48,7 @@ export interface ReceiveLinkOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Runs the new device's half of linking up to the user's confirmed answer (see the file comment). */
 export async function receiveLink(o: ReceiveLinkOptions): Promise<ReceivedLink> {
   let client: RelayClient;
   try {

@@ -23,6 +23,7 @@ import { ProvisioningError, ProvisioningReceiver, type ProvisioningSender } from
 const B64 = (bytes: number) => z.string().refine((s) => fromBase64Url(s)?.length === bytes, `must be ${bytes} bytes of base64url`);
 const KeyId = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
 
+/** The provisioning message's plaintext, schema-checked after decryption. */
 export const ProvisioningPayload = z
   .object({
     v: z.literal(1),

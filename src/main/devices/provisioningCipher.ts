@@ -28,7 +28,9 @@ import { LINK_SHORT_CODE_DIGITS } from '../../shared/constants';
 import { ParleyError } from '../../shared/errors';
 import { concatBytes, u32be, utf8Bytes } from '../../shared/wire/encoding';
 
+/** Why a provisioning message was refused: altered in transit, or not a valid message. */
 export type ProvisioningErrorCode = 'PROVISIONING_DECRYPT_FAILED' | 'PROVISIONING_MALFORMED';
+/** A refused provisioning message. */
 export class ProvisioningError extends ParleyError<ProvisioningErrorCode> {}
 
 const INFO = 'Parley-v1 provisioning';
@@ -139,6 +141,7 @@ function formatShortCode(mac: Uint8Array): string {
   return (n.toString().padStart(LINK_SHORT_CODE_DIGITS, '0').match(/\d{1,4}/gu) ?? []).join(' ');
 }
 
+/** The channel key k of one link: seals and opens chunks, and gives the short code. */
 export class ProvisioningKey {
   #key: Uint8Array;
   readonly #id: Uint8Array;
