@@ -5,8 +5,8 @@
 import { ParleyError } from '../shared/errors';
 import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
 
-/** Why the command line was refused: bad usage, or no passphrase available. */
-export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
+/** Why the command line was refused: bad usage, no passphrase available, or no answer to the linking code check. */
+export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE' | 'CLI_NO_CONFIRMATION';
 /** The error parseArgs and the passphrase prompt raise. */
 export class CliError extends ParleyError<CliErrorCode> {}
 
@@ -56,8 +56,9 @@ commands:
   receive [--timeout S] [--follow]   print incoming messages
   history NAME [--limit N]      print a conversation
   search TEXT                   search all messages
-  link --show [--name DEVICE]   on a new device: print a link code and QR, wait until linked
-  link --accept LINK [--history-days N|all]   on an existing device: link the new device
+  link --show [--name DEVICE]   on a new device: print a link code and QR, then the account and a short code;
+                                link only after y (terminal) or the other device's code (stdin)
+  link --accept LINK [--history-days N|all]   on an existing device: print the short code and link the new device
   devices                       list this account's devices
   revoke ID                     remove a device from the account
   recover [--name DEVICE]       restore the account from the recovery phrase read from stdin

@@ -23,6 +23,23 @@ function readPassphrase(): Promise<string | null> {
   });
 }
 
+/** One line of input: asked on a terminal (prompt on stderr), else the next line of piped stdin; null at its end. */
+function readLine(prompt: string): Promise<{ text: string; terminal: boolean } | null> {
+  const terminal = Boolean(process.stdin.isTTY);
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: terminal ? process.stderr : undefined, terminal });
+    let answered = false;
+    rl.once('close', () => answered || resolve(null));
+    const done = (text: string) => {
+      answered = true;
+      rl.close();
+      resolve({ text, terminal });
+    };
+    if (terminal) rl.question(prompt, done);
+    else rl.once('line', done);
+  });
+}
+
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) {
@@ -51,6 +68,7 @@ async function run(argv: readonly string[]): Promise<number> {
     stopSignal,
     readStdin,
     input: process.stdin,
+    readLine,
   });
 }
 

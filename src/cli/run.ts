@@ -31,6 +31,21 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Standard input as a stream (`daemon` reads its JSON-RPC requests from it). */
   readonly input?: Readable | undefined;
+  /** One line: asked on a terminal, else read from piped stdin; null when there is none (the linking short code for `link --show`). */
+  readLine?(prompt: string): Promise<{ text: string; terminal: boolean } | null>;
+}
+
+/**
+ * `link --show`'s question: does the other desktop show this code? On a
+ * terminal `y` or the code itself answers yes; piped, only the code does
+ * (a script must have compared it). Anything else refuses the account.
+ */
+async function codeMatches(io: CliIo, shortCode: string): Promise<boolean> {
+  const answer = await io.readLine?.('Does your other desktop show exactly this code? Type y or the code to link, anything else to refuse: ');
+  if (!answer) throw new CliError('CLI_NO_CONFIRMATION', 'Nothing answered the code check: on a terminal type y, or pipe the code the other desktop shows into stdin.');
+  const text = answer.text.trim();
+  const digits = (s: string) => s.replace(/\s+/gu, '');
+  return (answer.terminal && /^y(es)?$/iu.test(text)) || (text !== '' && digits(text) === digits(shortCode));
 }
 
 /** Runs one `parley` command and returns its exit status; errors are printed (as JSON with --json), never thrown. */
@@ -122,6 +137,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ link }, `Link code: ${link}`);
         // The QR goes where a person looks; with --json, stdout stays one JSON object per line.
         void QRCode.toString(link, { type: 'utf8', errorCorrectionLevel: 'M' }).then((qr) => (args.json ? io.err(qr) : io.out(qr)));
+      },
+      confirm: (check) => {
+        print(
+          { check: { accountName: check.accountName, accountId: check.accountId, shortCode: check.shortCode } },
+          `Account: “${check.accountName}”\nCode: ${check.shortCode}  (your other desktop shows a code too; link only if it is the same)`,
+        );
+        return codeMatches(io, check.shortCode);
       },
     });
     try {
@@ -231,7 +253,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
       case 'link-accept': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
-        const { deviceName } = messenger.devices.inspectLink(cmd.link);
+        const { deviceName, accountName, shortCode } = messenger.devices.inspectLink(cmd.link);
+        print({ check: { deviceName, accountName, shortCode } }, `Linking “${deviceName}” to “${accountName}”. Code: ${shortCode}. The new device must show the same code; confirm there only if it does.`);
         const linked = await messenger.devices.acceptLink(cmd.link, cmd.historyDays);
         await messenger.conversations.flush();
         print({ linked: { deviceId: linked.deviceId, name: deviceName } }, `Linked “${deviceName}”.`);

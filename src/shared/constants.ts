@@ -171,6 +171,8 @@ export const LINK_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 export const LINK_DEFAULT_HISTORY_DAYS = 90;
 /** Attempts a new device makes to download the linking history (each resumes where the last stopped). */
 export const LINK_DOWNLOAD_ATTEMPTS = 5;
+/** Digits of the short code both desktops show while linking: one guess per link code, so 10⁻⁸ is an attacker's whole chance. */
+export const LINK_SHORT_CODE_DIGITS = 8;
 /** Pause before the n-th retry of a history download is n times this. */
 export const LINK_DOWNLOAD_RETRY_MS = 500;
 /** How long a CLI command waits for the relay before it works offline (and reports what stayed queued). */

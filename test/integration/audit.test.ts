@@ -10,6 +10,7 @@ import { sessionHealth } from '../../src/main/contacts/health';
 import type { AuditKind } from '../../src/shared/audit';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
+import { CodeComparer } from '../support/linkCheck';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -62,11 +63,13 @@ describe('the audit log of real operations', () => {
   it('records a linked desktop on the existing device and its identity on the new one, then its revocation', async () => {
     let code = '';
     let revoked = 0;
+    const user = new CodeComparer();
     const linking = Messenger.link({
       dir: profileDir(), relayUrl: relay.url, deviceName: 'Loft desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH,
-      events: { revoked: () => revoked++ }, onCode: (c) => (code = c),
+      events: { revoked: () => revoked++ }, onCode: (c) => (code = c), confirm: user.confirm,
     });
     await eventually(() => code);
+    user.saw(ann.messenger.devices.inspectLink(code));
     const { deviceId } = await ann.messenger.devices.acceptLink(code, null);
     const ann2 = await linking;
     expect(rows(ann.messenger, 'device.linked').map((e) => e.detail)).toEqual([{ deviceId }]);

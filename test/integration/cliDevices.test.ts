@@ -56,9 +56,8 @@ afterAll(async () => {
 });
 
 describe('the parley CLI with several devices', () => {
-  it('links a second device: link --show prints a code and QR, link --accept links it, and both list two devices', async () => {
+  it('links a second device: link --show prints a code and QR, link --accept links it and prints the short code, the new device links once given that code, and both list two devices', async () => {
     const shower = start(second, ['link', '--show', '--name', 'Build server']);
-    shower.stdin.end();
     let out = '';
     let err = '';
     shower.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -69,9 +68,16 @@ describe('the parley CLI with several devices', () => {
     await eventually(() => err.includes('█') || err.includes('▀'), 5_000);
     const accepted = await run(first, ['link', '--accept', link, '--history-days', 'all']);
     expect(accepted.code).toBe(0);
-    expect(accepted.out[0]).toMatchObject({ linked: { name: 'Build server' } });
+    const check = accepted.out[0]!['check'] as { shortCode: string; accountName: string };
+    expect(check).toMatchObject({ deviceName: 'Build server', accountName: 'Quentin Marlowe', shortCode: expect.stringMatching(/^\d{4} \d{4}$/u) });
+    expect(accepted.out[1]).toMatchObject({ linked: { name: 'Build server' } });
+    // The new device shows the account and the same code, and waits for the person who compared them.
+    const lines = () => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    await eventually(() => lines().some((l) => l['check']), 15_000);
+    expect(lines().find((l) => l['check'])!['check']).toMatchObject({ accountName: 'Quentin Marlowe', shortCode: check.shortCode });
+    shower.stdin.end(`${check.shortCode}\n`);
     expect(await exited).toBe(0);
-    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toMatchObject({ linked: true });
+    expect(lines().at(-1)).toMatchObject({ linked: true });
     const devices = await run(first, ['devices']);
     expect(devices.out).toHaveLength(2);
     expect(devices.out.find((d) => d['thisDevice'] === false)).toMatchObject({ name: 'Build server' });

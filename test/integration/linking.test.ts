@@ -15,6 +15,7 @@ import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type 
 import { decodeLinkCode, encodeLinkCode } from '../../src/shared/wire/linkCode';
 import { fromBase64Url } from '../../src/shared/wire/encoding';
 import { randomBytes } from 'node:crypto';
+import { CodeComparer } from '../support/linkCheck';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -26,6 +27,7 @@ let revokedEvents = 0;
 
 async function linkDesktop(dir: string, existing: Messenger, inbox: IncomingText[], opts: { historyDays?: number | null; tamper?: (code: string) => void } = {}): Promise<Messenger> {
   let code = '';
+  const user = new CodeComparer();
   const linking = Messenger.link({
     dir,
     relayUrl: relay.url,
@@ -34,10 +36,11 @@ async function linkDesktop(dir: string, existing: Messenger, inbox: IncomingText
     pwhash: TEST_PWHASH,
     events: { incomingText: (m) => inbox.push(m), revoked: () => revokedEvents++ },
     onCode: (c) => (code = c),
+    confirm: user.confirm,
   });
   await eventually(() => code);
   opts.tamper?.(code);
-  expect(existing.devices.inspectLink(code)).toMatchObject({ deviceName: 'Studio desktop' });
+  expect(user.saw(existing.devices.inspectLink(code))).toMatchObject({ deviceName: 'Studio desktop' });
   await existing.devices.acceptLink(code, opts.historyDays ?? null);
   return linking;
 }
@@ -164,7 +167,7 @@ describe('linking a second desktop', () => {
   it('refuses a provisioning message a relay altered, and creates no profile', async () => {
     const dir = profileDir();
     let code = '';
-    const linking = Messenger.link({ dir, relayUrl: relay.url, deviceName: 'Tampered desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c) });
+    const linking = Messenger.link({ dir, relayUrl: relay.url, deviceName: 'Tampered desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: new CodeComparer().confirm });
     const failed = linking.then(
       () => null,
       (e: unknown) => e,

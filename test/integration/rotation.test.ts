@@ -13,6 +13,7 @@ import { signKeyChange, verifyKeyChange } from '../../src/main/account/rotation'
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
+import { CodeComparer } from '../support/linkCheck';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -29,8 +30,10 @@ beforeAll(async () => {
   await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Barnaby');
   await eventually(() => ben.messenger.contacts.list().find((c) => c.name === 'Aurelia Fontaine'));
   let code = '';
-  const linking = Messenger.link({ dir: profileDir(), relayUrl: relay.url, deviceName: 'Attic desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, events: { incomingText: (m) => ann2Inbox.push(m) }, onCode: (c) => (code = c) });
+  const user = new CodeComparer();
+  const linking = Messenger.link({ dir: profileDir(), relayUrl: relay.url, deviceName: 'Attic desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, events: { incomingText: (m) => ann2Inbox.push(m) }, onCode: (c) => (code = c), confirm: user.confirm });
   await eventually(() => code);
+  user.saw(ann.messenger.devices.inspectLink(code));
   await ann.messenger.devices.acceptLink(code, null);
   ann2 = await linking;
   await ann2.waitOnline();

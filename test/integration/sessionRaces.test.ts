@@ -13,6 +13,7 @@ import { Messenger } from '../../src/main/messenger/messenger';
 import { RelayProxy } from '../support/relayProxy';
 import { deliveryState, shownWithToken } from '../support/modelObserve';
 import { isParleyError } from '../../src/shared/errors';
+import { CodeComparer } from '../support/linkCheck';
 
 /** How long a text may take to arrive and be confirmed on loopback (bounds only a failing test). */
 const ARRIVAL_MS = 8_000;
@@ -130,8 +131,10 @@ describe('a device the sender learns of late', () => {
     await eventually(() => cai.user.messenger.contacts.list().length === 1);
     ben.proxy.setDeviceOnline(false);
     let code = '';
-    const linking = Messenger.link({ dir: profileDir(), relayUrl: cai.proxy.url, deviceName: 'Cai two', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c) });
+    const user = new CodeComparer();
+    const linking = Messenger.link({ dir: profileDir(), relayUrl: cai.proxy.url, deviceName: 'Cai two', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: user.confirm });
     await eventually(() => code);
+    user.saw(cai.user.messenger.devices.inspectLink(code));
     await cai.user.messenger.devices.acceptLink(code, null);
     let cai2 = await linking;
     const dir2 = cai2.store.dir!;

@@ -2,7 +2,8 @@
  * A hostile relay for tests: a WebSocket proxy between clients and the real
  * relay that can rewrite, drop, replay, reorder or inject frames in either
  * direction. It forwards the client's Host header, so authentication passes
- * through it as it would through a relay in the middle.
+ * through it as it would through a relay in the middle; plain HTTP requests
+ * (blobs) are forwarded unchanged.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +34,16 @@ const pass: FrameHook = (f) => f;
 
 /** Starts a proxy on loopback in front of `relayUrl` (ws://host:port). */
 export async function startHostileRelay(relayUrl: string): Promise<HostileRelay> {
-  const server = http.createServer();
+  const target0 = new URL(relayUrl);
+  // Plain HTTP (attachment and history blobs, backups) passes through unchanged, as through any relay in the middle.
+  const server = http.createServer((req, res) => {
+    const up = http.request({ host: target0.hostname, port: target0.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    req.pipe(up);
+  });
   const wss = new WebSocketServer({ server });
   const target = new URL(relayUrl);
   const proxy: HostileRelay = {

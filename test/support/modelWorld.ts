@@ -23,6 +23,7 @@ import { RelayProxy } from './relayProxy';
 import { testKeychain } from './testKeychain';
 import { repoRoot } from './paths';
 import { eventually } from './chatHarness';
+import { CodeComparer } from './linkCheck';
 
 /** Display names of the three accounts, in order. */
 export const ACCOUNT_NAMES = ['Ann', 'Ben', 'Cai'] as const;
@@ -200,12 +201,14 @@ export class World {
     const account = this.device(from).account;
     const dir = path.join(this.dir, `p${account}-${++this.#links}`);
     let code = '';
-    const linking = Messenger.link({ dir, relayUrl: linker.relayUrl, deviceName: newName, keychain: this.#keychain, onCode: (c) => (code = c) });
+    const user = new CodeComparer();
+    const linking = Messenger.link({ dir, relayUrl: linker.relayUrl, deviceName: newName, keychain: this.#keychain, onCode: (c) => (code = c), confirm: user.confirm });
     // A failed link rejects `linking`; watch it so the wait for a code ends early.
     let failed: unknown = null;
     linking.catch((e: unknown) => (failed = e));
     await eventually(() => code || failed);
     if (failed) throw failed as Error;
+    user.saw(linker.devices.inspectLink(code));
     await linker.devices.acceptLink(code, null);
     const fresh = await linking;
     // The prekey upload runs once online from memory: let it finish before reopening on the device's own proxy.

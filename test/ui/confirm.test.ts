@@ -111,9 +111,15 @@ describe('key operations need main’s confirmation', () => {
 
     // The same single-use link code still works once the user confirms: the refused call sent nothing on it.
     user.next(SAYS_YES);
+    // The person at the new desktop links only if its code is the one this desktop shows (issue 13 §5).
+    const shown = annCore.session.require().devices.inspectLink(link).shortCode;
+    const stop = newCore.events.subscribe((name, payload) => {
+      if (name === 'linkCheck') newCore.session.answerLink((payload as { shortCode: string }).shortCode === shown);
+    });
     expect(await fromPage('acceptLink', { link, historyDays: null })).toMatchObject({ ok: true, value: { name: INTRUDER } });
     await eventually(() => newCore.session.status().status === 'unlocked', 30_000);
     expect(accountOf(newCore)).toBe(accountOf(annCore));
+    stop();
   });
 
   it('does not revoke a device without the user’s yes, and refuses a second question while one is open', async () => {

@@ -208,6 +208,9 @@ describe('one account on several desktops', () => {
     await desk1.screenshot('devices-link-new');
     await linkDialog.getByLabel('Open QR image').setInputFiles({ name: 'link.png', mimeType: 'image/png', buffer: png });
     await linkDialog.getByRole('heading', { name: `Link “${STUDIO}”?` }).waitFor();
+    const shownOnFirst = await linkDialog.getByLabel('Short code').textContent();
+    expect(shownOnFirst).toMatch(/^\d{4} \d{4}$/u);
+    await linkDialog.getByText(`your account “${ANN}” and this code`).waitFor();
     const history = linkDialog.getByLabel('History to send');
     expect(await history.inputValue()).toBe('90');
     expect(await history.locator('option').allTextContents()).toEqual(['Last 30 days', 'Last 90 days', 'All history']);
@@ -224,8 +227,15 @@ describe('one account on several desktops', () => {
     release();
 
     await linkDialog.getByText(`“${STUDIO}” is linked.`).waitFor({ timeout: 60_000 });
+    expect(await linkDialog.getByLabel('Short code').textContent()).toBe(shownOnFirst);
     await desk1.screenshot('devices-link-done');
     expect(await stagesOf(desk1.page)).toEqual(['packing', 'sending', 'done']);
+    // The new desktop stores nothing until the user says its code is the one the first desktop shows.
+    await p.getByRole('heading', { name: 'Is this your account?' }).waitFor({ timeout: 60_000 });
+    await p.getByText(ANN, { exact: true }).waitFor();
+    expect(await p.getByLabel('Short code').textContent()).toBe(shownOnFirst);
+    await desk2.screenshot('devices-link-check');
+    await p.getByRole('button', { name: 'They match: link' }).click();
     await p.getByRole('complementary', { name: 'Sidebar' }).waitFor({ timeout: 60_000 });
     expect(await stagesOf(p)).toEqual(['receiving', 'importing', 'done']);
     await p.getByRole('button', { name: new RegExp(BEN) }).click();

@@ -26,6 +26,8 @@ export type ChatErrorCode =
   | 'CHAT_LINK_EXPIRED'
   | 'CHAT_LINK_CANCELLED'
   | 'CHAT_LINK_INVALID'
+  /** The user said the short code on the new desktop differs from the one on their other desktop: the link is refused. */
+  | 'CHAT_LINK_DECLINED'
   | 'CHAT_UNKNOWN_DEVICE'
   | 'CHAT_REVOKED'
   /** Only a message showing "not delivered" can be sent again. */

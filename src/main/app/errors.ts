@@ -9,6 +9,8 @@ export type AppErrorCode =
   | 'APP_NO_PROTECTION'
   /** A link to an existing account is already under way. */
   | 'APP_LINK_IN_PROGRESS'
+  /** An answer about the linking short code came when no code is waiting for one. */
+  | 'APP_NO_LINK_CHECK'
   /** The recovery phrase was confirmed earlier and is no longer stored. */
   | 'APP_PHRASE_CONFIRMED'
   /** Too many wrong passphrases: unlocking waits (the message says how long). */

@@ -57,13 +57,15 @@ export class KeyOperations {
     return this.session.rotatePhrase();
   }
 
-  /** Sends the account, contacts and history to the device named in the link code, once the user confirmed that name in main. */
+  /** Sends the account, contacts and history to the device named in the link code, once the user confirmed that name in main (the question shows the short code too). */
   async acceptLink(link: string, historyDays: number | null, onProgress: LinkProgress): Promise<{ deviceId: string; name: string }> {
-    const { deviceName } = this.session.require().devices.inspectLink(link);
+    const { deviceName, shortCode } = this.session.require().devices.inspectLink(link);
     await this.gate.require({
       kind: 'link.accept',
       title: `Link “${deviceName}” to your account?`,
-      detail: `“${deviceName}” will get your account key, your contacts and ${historyWords(historyDays)}, and will be able to read and send your messages. Only link a desktop you own and can see in front of you.`,
+      detail:
+        `“${deviceName}” will get your account key, your contacts and ${historyWords(historyDays)}, and will be able to read and send your messages. Only link a desktop you own and can see in front of you.\n\n` +
+        `Code: ${shortCode}\nThe new desktop will show this code and your account's name before it accepts; there, confirm only if it is exactly this code.`,
       confirmLabel: 'Link device',
     });
     return this.session.require().devices.acceptLink(link, historyDays, onProgress);

@@ -51,6 +51,8 @@ function pickConfirmIndices(): number[] {
 export class AppSession {
   #messenger: Messenger | null = null;
   #linking: AbortController | null = null;
+  /** Resolves the new desktop's question "do the short codes match?" while it is on screen. */
+  #linkAnswer: ((matches: boolean) => void) | null = null;
   #confirmIndices: number[] | null = null;
   readonly #backoff: UnlockBackoff;
 
@@ -190,8 +192,13 @@ export class AppSession {
           this.#progress({ kind: 'link', stage: 'waiting', done: 0, total: null });
           resolve({ link, expiresAt });
         },
+        confirm: (check) =>
+          new Promise<boolean>((answer) => {
+            this.#linkAnswer = answer;
+            this.o.events.emit('linkCheck', { accountName: check.accountName, shortCode: check.shortCode });
+          }),
         onProgress: (p) => this.#progress({ kind: 'link', stage: p.stage, done: p.done, total: p.total }),
-      }).then(
+      }).finally(() => (this.#linkAnswer = null)).then(
         (messenger) => {
           this.#messenger = messenger;
           this.#linking = null;
@@ -209,6 +216,18 @@ export class AppSession {
 
   cancelLink(): void {
     this.#linking?.abort();
+  }
+
+  /**
+   * The user's answer to the short code on screen (`linkCheck`): true links
+   * this desktop to that account, false refuses it (the link fails with
+   * CHAT_LINK_DECLINED and nothing is stored).
+   */
+  answerLink(matches: boolean): void {
+    const answer = this.#linkAnswer;
+    if (!answer) throw new AppError('APP_NO_LINK_CHECK', 'No linking code is waiting for an answer.');
+    this.#linkAnswer = null;
+    answer(matches);
   }
 
   /** Restores the account from its recovery phrase and backup on this fresh install. */

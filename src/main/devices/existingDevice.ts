@@ -3,7 +3,9 @@
  * (read from its QR or pasted) and the user's confirmation, it packs and
  * uploads the sealed history, publishes a new signed device list naming the
  * new device's key from the code, and posts the provisioning message to the
- * channel from the code. The key material never travels any other way.
+ * channel from the code, sealed under this session's provisioning key
+ * (`ProvisioningSender`), so the new desktop shows the short code this one
+ * showed at confirmation. The key material never travels any other way.
  */
 import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -21,8 +23,9 @@ import { ChatError } from '../account/errors';
 import { currentEntries, listOwnDevices, nameDevice, publishList } from '../account/deviceList';
 import { counting, HistoryError, writeHistory } from './linkHistory';
 import { sealProvisioning } from './provision';
+import type { ProvisioningSender } from './provisioningCipher';
 
-/** Progress of linking a new device, shown on the existing device: packing history, sending it, done. */
+/** How far the existing device is with a link: packing the history, sending it, done. */
 export interface ProvisionProgress {
   readonly stage: 'packing' | 'sending' | 'done';
   readonly done: number;
@@ -47,10 +50,10 @@ export function inspectLink(ctx: ChatContext, code: string, relayUrl: string): L
   return link;
 }
 
-/** The existing device's half of linking: adds the new device to the signed list, uploads the sealed history and sends the provisioning message. */
+/** Answers a link code the user confirmed: uploads the sealed history, publishes the list naming the new device, posts the provisioning message. */
 export async function provisionNewDevice(
   ctx: ChatContext,
-  o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; onProgress: (p: ProvisionProgress) => void },
+  o: { code: string; historyDays: number | null; dir: string; relayUrl: string; backup: BackupKeyRecord | null; sender: ProvisioningSender; onProgress: (p: ProvisionProgress) => void },
 ): Promise<{ deviceId: string; name: string }> {
   const link = inspectLink(ctx, o.code, o.relayUrl);
   const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
@@ -86,7 +89,7 @@ export async function provisionNewDevice(
       devices,
       backup: o.backup,
       history: { blobId: slot.attachmentId, key: toBase64Url(history.key), digest: toBase64Url(history.digest), size: history.size, frames: history.frames, messages: history.messages },
-    });
+    }, o.sender);
     history.key.fill(0);
     await client.provisionSend(toBase64Url(link.provisioningId), toBase64Url(sealed));
     o.onProgress({ stage: 'done', done: history.size, total: history.size });

@@ -2,8 +2,12 @@
  * The new desktop's half of linking, up to the verified provisioning
  * payload: open a provisioning channel on the relay, show the link code
  * (channel id, ephemeral key, this device's identity key and name), wait for
- * the existing device's message, open and check it. No store exists until
- * the payload is verified, so a cancelled or failed link leaves nothing.
+ * the existing device's message, open and check it, then show the account's
+ * name and the channel's short code and go on only when the user says it
+ * matches the code on their other desktop (issue 13 §5: the link code is
+ * public, so anyone who saw it can answer it; only the short code tells the
+ * user's own desktop apart). No store exists until the payload is verified
+ * and confirmed, so a cancelled, refused or failed link leaves nothing.
  */
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { encodeLinkCode } from '../../shared/wire/linkCode';
@@ -11,28 +15,40 @@ import { ChatError } from '../account/errors';
 import { relayEndpoint } from '../relayClient/relayLink';
 import { generateIdentityKey, type IdentityKeyPair } from '../protocol';
 import { RelayClient } from '../relayClient/client';
-import { openProvisioning, type ProvisioningPayload } from './provision';
+import { openProvisioning, type OpenedProvisioning } from './provision';
 import { ProvisioningReceiver } from './provisioningCipher';
-import type { SignedDeviceList } from '../../shared/wire/deviceList';
 
-/** What the new device got from linking: its own identity, the relay key it saw, and the verified provisioning payload. */
+/** What a confirmed link hands to the new profile: this device's identity, the relay key it saw, the verified payload. */
 export interface ReceivedLink {
   readonly identity: IdentityKeyPair;
   /** The relay's identity key as this device saw it while linking (it is in the link code, which the existing device checks against its pin). */
   readonly relayKey: Uint8Array;
-  readonly payload: ProvisioningPayload & { list: SignedDeviceList };
+  readonly payload: OpenedProvisioning;
 }
 
-/** How the new device links: relay, its name, where to show the link code, and a signal to cancel. */
+/** What the new desktop shows before it accepts an account: whose it is, and the channel's short code. */
+export interface LinkCheck {
+  readonly accountName: string;
+  readonly accountId: string;
+  readonly shortCode: string;
+}
+
+/** Where the new device links, under which name, and the caller's part (show the code, confirm the check, cancel). */
 export interface ReceiveLinkOptions {
   readonly relayUrl: string;
   readonly deviceName: string;
   /** Called once with the link code to show as QR and text. */
   readonly onCode: (code: string, expiresAt: number) => void;
+  /**
+   * Asks the user whether `check.shortCode` is the code their other desktop
+   * shows; true links, false refuses (CHAT_LINK_DECLINED). Called once, after
+   * the message verified and before anything is downloaded or stored.
+   */
+  readonly confirm: (check: LinkCheck) => Promise<boolean>;
   readonly signal?: AbortSignal | undefined;
 }
 
-/** The new device's half of linking: shows a link code, waits for the provisioning message and opens it. */
+/** Runs the new device's half of linking up to the user's confirmed answer (see the file comment). */
 export async function receiveLink(o: ReceiveLinkOptions): Promise<ReceivedLink> {
   let client: RelayClient;
   try {
@@ -66,12 +82,36 @@ export async function receiveLink(o: ReceiveLinkOptions): Promise<ReceivedLink> 
       client.onClose(() => (finish(), reject(new ChatError('CHAT_OFFLINE', 'The connection to the relay dropped while waiting; start linking again.'))));
       o.signal?.addEventListener('abort', () => (finish(), reject(new ChatError('CHAT_LINK_CANCELLED', 'Linking was cancelled.'))), { once: true });
     });
-    return { identity, relayKey: client.relayKey, payload: openProvisioning(receiver.receiver, message, deviceId) };
+    const payload = openProvisioning(receiver.receiver, message, deviceId);
+    receiver.receiver.dispose();
+    await client.close();
+    await confirmed(o, { accountName: payload.displayName, accountId: payload.list.accountId, shortCode: payload.shortCode });
+    return { identity, relayKey: client.relayKey, payload };
   } catch (e) {
     identity.dispose();
     throw e;
   } finally {
     receiver.receiver.dispose();
     await client.close();
+  }
+}
+
+/** Waits for the user's answer (or the cancel signal); anything but a yes refuses the account. */
+async function confirmed(o: ReceiveLinkOptions, check: LinkCheck): Promise<void> {
+  let stop = () => undefined as void;
+  const cancelled = new Promise<never>((_, reject) => {
+    stop = () => reject(new ChatError('CHAT_LINK_CANCELLED', 'Linking was cancelled.'));
+    if (o.signal?.aborted) stop();
+    o.signal?.addEventListener('abort', stop, { once: true });
+  });
+  let yes: boolean;
+  try {
+    yes = await Promise.race([o.confirm(check), cancelled]);
+  } finally {
+    // A cancel after the answer must not reject a promise no one awaits any more.
+    o.signal?.removeEventListener('abort', stop);
+  }
+  if (!yes) {
+    throw new ChatError('CHAT_LINK_DECLINED', 'The codes did not match, so this desktop refused the account that answered. Nothing was stored; start linking again and check that both desktops show the same code.');
   }
 }

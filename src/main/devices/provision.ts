@@ -18,12 +18,12 @@ import { deviceListSchema } from '../../shared/wire/relay';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import type { LinkCode } from '../../shared/wire/linkCode';
 import { deviceListVerifies } from '../relayClient/signing';
-import { ProvisioningError, ProvisioningReceiver, startProvisioning } from './provisioningCipher';
+import { ProvisioningError, ProvisioningReceiver, type ProvisioningSender } from './provisioningCipher';
 
 const B64 = (bytes: number) => z.string().refine((s) => fromBase64Url(s)?.length === bytes, `must be ${bytes} bytes of base64url`);
 const KeyId = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
 
-/** The schema of the provisioning message's content; also its validated type. */
+/** The provisioning message's plaintext, schema-checked after decryption. */
 export const ProvisioningPayload = z
   .object({
     v: z.literal(1),
@@ -47,9 +47,9 @@ export const ProvisioningPayload = z
   .strict();
 export type ProvisioningPayload = z.infer<typeof ProvisioningPayload>;
 
-/** Seals the payload to the new device named by `link`. */
-export function sealProvisioning(link: LinkCode, payload: ProvisioningPayload): Uint8Array {
-  const { senderEphemeral, key } = startProvisioning(link.ephemeralKey, link.provisioningId);
+/** Seals the payload to the new device named by `link`, under `sender`'s key for that code (so its short code is the one the user was shown). */
+export function sealProvisioning(link: LinkCode, payload: ProvisioningPayload, sender: ProvisioningSender): Uint8Array {
+  const { senderEphemeral, key } = sender.start(link.ephemeralKey, link.provisioningId);
   try {
     const sealed = key.sealChunk(0, 1, new TextEncoder().encode(JSON.stringify(ProvisioningPayload.parse(payload))));
     const out = new Uint8Array(32 + sealed.length);
@@ -62,17 +62,22 @@ export function sealProvisioning(link: LinkCode, payload: ProvisioningPayload): 
   }
 }
 
+/** A verified provisioning payload, its list, and the short code of the channel it came over (the user compares it with the other desktop's). */
+export type OpenedProvisioning = ProvisioningPayload & { list: SignedDeviceList; shortCode: string };
+
 /**
  * Opens the provisioning message on the new device. Any alteration is
  * PROVISIONING_DECRYPT_FAILED; a payload whose list does not verify or does
  * not name `deviceId` is PROVISIONING_MALFORMED.
  */
-export function openProvisioning(receiver: ProvisioningReceiver, message: Uint8Array, deviceId: string): ProvisioningPayload & { list: SignedDeviceList } {
+export function openProvisioning(receiver: ProvisioningReceiver, message: Uint8Array, deviceId: string): OpenedProvisioning {
   if (message.length < 32 + 17) throw new ProvisioningError('PROVISIONING_MALFORMED', 'The linking message is truncated.');
   const key = receiver.open(message.subarray(0, 32));
   let json: unknown;
+  let shortCode: string;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(key.openChunk(0, 1, message.subarray(32))));
+    shortCode = key.shortCode();
   } catch (e) {
     if (e instanceof ProvisioningError) throw e;
     throw new ProvisioningError('PROVISIONING_MALFORMED', 'The linking message is not valid.');
@@ -87,5 +92,5 @@ export function openProvisioning(receiver: ProvisioningReceiver, message: Uint8A
   if (list.accountId !== toBase64Url(accountPublic) || !deviceListVerifies(list) || !list.devices.some((d) => d.deviceId === deviceId)) {
     throw new ProvisioningError('PROVISIONING_MALFORMED', 'The linking message does not add this device to the account.');
   }
-  return { ...p, list };
+  return { ...p, list, shortCode };
 }

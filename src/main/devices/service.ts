@@ -23,11 +23,25 @@ import { backupRecordOf } from '../account/profile';
 import { SETTING } from '../account/settingKeys';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { inspectLink, provisionNewDevice, type ProvisionProgress } from './existingDevice';
+import { ProvisioningSender } from './provisioningCipher';
+
+/** What the existing desktop shows before it answers a link code. */
+export interface LinkPreview {
+  /** The new desktop's name, from its link code. */
+  readonly deviceName: string;
+  readonly deviceId: string;
+  /** This account's display name (the new desktop shows the name it receives). */
+  readonly accountName: string;
+  /** The code both desktops must show (issue 13 §5). */
+  readonly shortCode: string;
+}
 
 /** This account's devices and own-device sync (see the file comment). */
 export class DeviceService {
   /** The first prekeys, until the relay has them. */
   #upload: PrekeyUpload | null;
+  /** This session's provisioning key: one link code, one short code, from inspection to answer. */
+  readonly #sender = new ProvisioningSender();
 
   constructor(
     private readonly ctx: ChatContext,
@@ -82,20 +96,30 @@ export class DeviceService {
     }
   }
 
-  /** Reads a new device's link code for confirmation: its name, and whether it can be linked from here. */
-  inspectLink(code: string): { deviceName: string; deviceId: string } {
+  /**
+   * Reads a new device's link code for confirmation: its name, whether it can
+   * be linked from here, this account's name and the short code the new
+   * device will show once this device answers (the same for this code until
+   * the profile closes).
+   */
+  inspectLink(code: string): LinkPreview {
     const link = inspectLink(this.ctx, code, this.relayUrl);
-    return { deviceName: link.deviceName, deviceId: toBase64Url(link.deviceKey) };
+    return { deviceName: link.deviceName, deviceId: toBase64Url(link.deviceKey), accountName: this.ctx.displayName(), shortCode: this.#sender.shortCode(link.ephemeralKey, link.provisioningId) };
   }
 
   /** Links the device whose code the user confirmed: history (last `historyDays`, or all), keys and contacts, end to end encrypted. */
   async acceptLink(code: string, historyDays: number | null, onProgress: (p: ProvisionProgress) => void = () => undefined): Promise<{ deviceId: string; name: string }> {
     const { store } = this.ctx;
     const record = decodeAccountRecord(store.directory.account()!.keyMaterial);
-    const linked = await provisionNewDevice(this.ctx, { code, historyDays, dir: store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, onProgress });
+    const linked = await provisionNewDevice(this.ctx, { code, historyDays, dir: store.dir ?? '.', relayUrl: this.relayUrl, backup: record.backup, sender: this.#sender, onProgress });
     // Contacts learn of the new device from us too, in case it closes before announcing itself.
     await this.#announce().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
     return linked;
+  }
+
+  /** Erases this session's provisioning key (the profile is closing). */
+  dispose(): void {
+    this.#sender.dispose();
   }
 
   /** Removes a device from the account: a new signed list without it; contacts stop encrypting to it; it wipes itself. */

@@ -109,10 +109,14 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
       return { link, expiresAt, qrSvg: await qrSvg(link) };
     },
     cancelLink: () => (s.cancelLink(), {}),
+    answerLink: (r) => (s.answerLink(r.matches), {}),
     rotateRecoveryPhrase: () => guarded.rotatePhrase(),
     restoreAccount: (r) => s.restore(r),
     listDevices: () => m().devices.list().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.isThisDevice ? null : d.lastSeenAt, isThisDevice: d.isThisDevice })),
-    inspectLink: (r) => ({ deviceName: m().devices.inspectLink(r.link).deviceName }),
+    inspectLink: (r) => {
+      const { deviceName, accountName, shortCode } = m().devices.inspectLink(r.link);
+      return { deviceName, accountName, shortCode };
+    },
     acceptLink: (r) =>
       guarded.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
     revokeDevice: async (r) => (await guarded.revokeDevice(r.deviceId), {}),

@@ -28,9 +28,10 @@ import { toBase64Url } from '../../shared/wire/encoding';
 import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
 import type { LocalStore } from '../store';
-import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile } from './newProfile';
+import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
 
-export { profileExists, type CreateStep, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
+export { profileExists, type CreateStep, type LinkOptions, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
+export type { LinkCheck } from '../devices/newDevice';
 
 /** One running profile: its services (see the file comment). */
 export class Messenger {
@@ -123,7 +124,7 @@ export class Messenger {
 
   /** Links this new desktop to an existing account (see linkProfile); resolves once linked and imported. */
   static async link(
-    o: MessengerOptions & { relayUrl: string; deviceName: string; onCode: (code: string, expiresAt: number) => void; onProgress?: (p: LinkProgress) => void; signal?: AbortSignal },
+    o: MessengerOptions & LinkOptions,
   ): Promise<Messenger> {
     const p = await linkProfile(o);
     return new Messenger(p.store, p.keys, p.relayUrl, o, p.upload);
@@ -196,6 +197,7 @@ export class Messenger {
     await this.conversations.drain();
     this.store.close();
     this.keys.dispose();
+    this.devices.dispose();
   }
 
   /** This device was revoked (proof checked): close everything and delete the profile's keys and data. */

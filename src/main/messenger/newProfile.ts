@@ -16,7 +16,7 @@ import { deriveRecoveryKeys, generateRecoveryPhrase, phraseToSeed } from '../acc
 import { generateIdentityKey, IdentityKeyPair } from '../protocol';
 import { restoreBackup } from '../backup';
 import { KEY_FILE, LocalStore, type Keychain, type PwhashParams } from '../store';
-import { receiveLink } from '../devices/newDevice';
+import { receiveLink, type LinkCheck } from '../devices/newDevice';
 import { downloadHistory, importHistory, verifyHistoryFile } from '../devices/linkHistory';
 import { decodeAccountRecord, encodeAccountRecord } from '../account/record';
 import { relayHttpBase } from '../relayClient/relayLink';
@@ -135,19 +135,30 @@ export async function openProfile(o: MessengerOptions): Promise<Omit<NewProfile,
   return { store, keys, relayUrl: o.relayUrl ?? store.directory.setting(SETTING.relayUrl) ?? record.relayUrl };
 }
 
+/** How a new desktop links: where, under which name, and the three moments the caller takes part in. */
+export interface LinkOptions {
+  readonly relayUrl: string;
+  readonly deviceName: string;
+  /** Called once with the link code to show (QR and text) and when it expires. */
+  readonly onCode: (code: string, expiresAt: number) => void;
+  /** Shows the account's name and the short code; resolves true only if the user says it matches their other desktop's (see receiveLink). */
+  readonly confirm: (check: LinkCheck) => Promise<boolean>;
+  readonly onProgress?: (p: LinkProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Links this new desktop to an existing account: shows a link code (via
- * `onCode`), waits for the existing device, downloads the sealed history
+ * `onCode`), waits for the existing device, asks the user to compare the
+ * short code (`confirm`), downloads the sealed history
  * (retrying with byte ranges, so a broken download resumes), checks it,
  * and only then creates the store and imports everything in one
  * transaction. A failure at any step leaves no profile behind.
  */
-export async function linkProfile(
-  o: MessengerOptions & { relayUrl: string; deviceName: string; onCode: (code: string, expiresAt: number) => void; onProgress?: (p: LinkProgress) => void; signal?: AbortSignal },
-): Promise<NewProfile & { messages: number }> {
+export async function linkProfile(o: MessengerOptions & LinkOptions): Promise<NewProfile & { messages: number }> {
   await fresh(o);
   const onProgress = o.onProgress ?? (() => undefined);
-  const { identity, relayKey, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, signal: o.signal });
+  const { identity, relayKey, payload } = await receiveLink({ relayUrl: o.relayUrl, deviceName: o.deviceName, onCode: o.onCode, confirm: o.confirm, signal: o.signal });
   const h = payload.history;
   const historyKeys = { key: fromBase64Url(h.key)!, digest: fromBase64Url(h.digest)! };
   const dir = path.join(o.dir, 'linking');

@@ -98,6 +98,8 @@ export const accountCalls = {
     response: z.object({ link: z.string(), qrSvg: z.string(), expiresAt: z.number() }),
   },
   cancelLink: { request: empty, response: done },
+  /** On a fresh install, after `linkCheck`: whether the short code matches the other desktop's (false refuses the account). */
+  answerLink: { request: req({ matches: z.boolean() }), response: done },
   /**
    * Replaces the recovery phrase with a new one (a new account key): contacts are told, signed by the old key,
    * and see a safety-number warning. The new phrase must be confirmed like a new account's.
@@ -116,8 +118,8 @@ export const accountCalls = {
 /** Calls about this account's desktops: list, link, rename, revoke. */
 export const deviceCalls = {
   listDevices: { request: empty, response: z.array(DeviceDto) },
-  /** Reads a new device's link code so the user can confirm its name before anything is sent. */
-  inspectLink: { request: req({ link: z.string().min(1).max(600) }), response: z.object({ deviceName: z.string() }) },
+  /** Reads a new device's link code so the user can confirm its name, and compare the short code it will show, before anything is sent. */
+  inspectLink: { request: req({ link: z.string().min(1).max(600) }), response: z.object({ deviceName: z.string(), accountName: z.string(), shortCode: z.string() }) },
   /** Links the device (progress as `transferProgress`, kind 'provision'); `historyDays` null sends all history. */
   acceptLink: { request: req({ link: z.string().min(1).max(600), historyDays: z.number().int().min(1).max(36_500).nullable() }), response: z.object({ deviceId: z.string(), name: z.string() }) },
   revokeDevice: { request: req({ deviceId: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) }), response: done },

@@ -72,6 +72,8 @@ export const events = {
   attachmentProgress: AttachmentDto,
   /** Linking, provisioning or restore progress (both linking screens show it). */
   transferProgress: TransferProgressDto,
+  /** A fresh install got an answer to its link code: whose account it is and the short code to compare (answer with `answerLink`). */
+  linkCheck: z.object({ accountName: z.string(), shortCode: z.string() }),
   /** This account's device list or device names changed. */
   devicesChanged: z.object({}),
 } as const;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
-import { ProvisioningError, ProvisioningReceiver, startProvisioning } from '../../../src/main/devices/provisioningCipher';
+import { ProvisioningError, ProvisioningReceiver, ProvisioningSender, startProvisioning } from '../../../src/main/devices/provisioningCipher';
 import { encodeCheckedCode } from '../../../src/shared/wire/checkedCode';
 import { concatBytes, toBase64Url } from '../../../src/shared/wire/encoding';
 import { decodeLinkCode, encodeLinkCode, LINK_PREFIX, LinkCodeError, type LinkCode } from '../../../src/shared/wire/linkCode';
@@ -135,5 +135,29 @@ describe('provisioning encryption', () => {
     const mitm = startProvisioning(new ProvisioningReceiver().publicKey, receiver.provisioningId);
     expect(() => receiver.open(mitm.senderEphemeral).openChunk(0, 2, sealed)).toThrow(ProvisioningError);
     expect(JSON.stringify({ rx })).not.toMatch(/[0-9a-f]{32}/);
+  });
+});
+
+describe('the linking short code', () => {
+  it('is the same on the new device and on the sender that answered, and the same for one code each time that sender is asked', () => {
+    const receiver = new ProvisioningReceiver();
+    const sender = new ProvisioningSender();
+    const shown = sender.shortCode(receiver.publicKey, receiver.provisioningId);
+    expect(shown).toMatch(/^\d{4} \d{4}$/u);
+    expect(sender.shortCode(receiver.publicKey, receiver.provisioningId)).toBe(shown);
+    const { senderEphemeral, key } = sender.start(receiver.publicKey, receiver.provisioningId);
+    key.dispose();
+    expect(receiver.open(senderEphemeral).shortCode()).toBe(shown);
+  });
+
+  it('differs for anyone else who answers the same code, even with the honest answer in hand', () => {
+    const receiver = new ProvisioningReceiver();
+    const honest = new ProvisioningSender();
+    const shown = honest.shortCode(receiver.publicKey, receiver.provisioningId);
+    // Attackers who saw the code (and the honest ephemeral key) answer with keys of their own: each is one blind guess.
+    const others = Array.from({ length: 50 }, () => new ProvisioningSender().shortCode(receiver.publicKey, receiver.provisioningId));
+    expect(others).not.toContain(shown);
+    expect(new Set(others).size).toBe(50);
+    expect(JSON.stringify({ honest })).not.toMatch(/[0-9a-f]{16}/u);
   });
 });

@@ -12,9 +12,29 @@ const HISTORY_CHOICES = [
   { value: 'all', label: 'All history', days: null },
 ] as const;
 
-type Step = { readonly kind: 'enter' } | { readonly kind: 'confirm'; readonly name: string } | { readonly kind: 'sending'; readonly name: string } | { readonly kind: 'done'; readonly name: string };
+/** What the new desktop's code showed: its name, this account's name and the short code both desktops show. */
+interface Preview {
+  readonly deviceName: string;
+  readonly accountName: string;
+  readonly shortCode: string;
+}
+type Step = { readonly kind: 'enter' } | { readonly kind: 'confirm' | 'sending' | 'done'; readonly preview: Preview };
 
-/** The existing desktop's half of linking: read the new desktop's code, confirm its name, send the account. */
+/** The short code, large, with what the user must do with it. */
+function ShortCode({ preview, done }: { preview: Preview; done: boolean }) {
+  return (
+    <div className="link-check" aria-label="Link check">
+      <p className="muted">
+        {done ? 'The new desktop now shows' : 'Once you link, the new desktop shows'} your account “{preview.accountName}” and this code. Confirm there only if it is exactly this code.
+      </p>
+      <p className="link-check__code" aria-label="Short code">
+        {preview.shortCode}
+      </p>
+    </div>
+  );
+}
+
+/** The existing desktop's half of linking: read the new desktop's code, confirm its name, send the account, show the short code to compare. */
 export function LinkNewDevice({ onDone }: { onDone: () => void }) {
   const error = useStore(selectDevicesError);
   const progress = useStore(selectProvisionProgress);
@@ -33,18 +53,18 @@ export function LinkNewDevice({ onDone }: { onDone: () => void }) {
       setCode(link);
       setFileError(null);
       setChecking(true);
-      const name = await inspectLink(link);
+      const preview = await inspectLink(link);
       setChecking(false);
-      if (name !== null) setStep({ kind: 'confirm', name });
+      if (preview !== null) setStep({ kind: 'confirm', preview });
     },
     [inspectLink],
   );
 
-  const link = async (name: string) => {
-    setStep({ kind: 'sending', name });
+  const link = async (preview: Preview) => {
+    setStep({ kind: 'sending', preview });
     const days = HISTORY_CHOICES.find((c) => c.value === history)?.days ?? LINK_DEFAULT_HISTORY_DAYS;
     const linked = await acceptLink(code, days);
-    setStep(linked ? { kind: 'done', name: linked.name } : { kind: 'confirm', name });
+    setStep({ kind: linked ? 'done' : 'confirm', preview });
   };
   const restart = () => {
     clearError();
@@ -62,8 +82,9 @@ export function LinkNewDevice({ onDone }: { onDone: () => void }) {
     return (
       <>
         <p role="status">
-          <strong>“{step.name}” is linked.</strong> It now has your account, contacts and the history you chose, and receives new messages too.
+          <strong>“{step.preview.deviceName}” is linked.</strong> It now has your account, contacts and the history you chose, and receives new messages too.
         </p>
+        <ShortCode preview={step.preview} done />
         <div className="row row--end">
           <button type="button" className="button" onClick={onDone}>
             Done
@@ -74,11 +95,12 @@ export function LinkNewDevice({ onDone }: { onDone: () => void }) {
   }
   if (step.kind === 'confirm' || step.kind === 'sending') {
     const sending = step.kind === 'sending';
+    const name = step.preview.deviceName;
     return (
       <>
-        <h3>Link “{step.name}”?</h3>
+        <h3>Link “{name}”?</h3>
         <p className="muted">
-          “{step.name}” will get your account key, your contacts and the history you choose, and will be able to read and send your messages.
+          “{name}” will get your account key, your contacts and the history you choose, and will be able to read and send your messages.
           Only link a desktop you own and can see in front of you. Parley asks you to confirm in its own window before it sends anything.
         </p>
         <Field label="History to send">
@@ -92,13 +114,14 @@ export function LinkNewDevice({ onDone }: { onDone: () => void }) {
             </select>
           )}
         </Field>
+        <ShortCode preview={step.preview} done={false} />
         {sending && progress && <TransferProgress progress={progress} />}
         {errorLine}
         <div className="row row--end">
           <button type="button" className="button button--secondary" onClick={restart} disabled={sending}>
             Back
           </button>
-          <button type="button" className="button" onClick={() => void link(step.name)} disabled={sending}>
+          <button type="button" className="button" onClick={() => void link(step.preview)} disabled={sending}>
             {sending ? 'Linking…' : 'Link device'}
           </button>
         </div>

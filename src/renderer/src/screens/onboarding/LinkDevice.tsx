@@ -4,7 +4,7 @@ import { QrImage } from '../../components/QrImage';
 import { TransferProgress } from '../../components/TransferProgress';
 import { useStore } from '../../store/root';
 import { selectSession } from '../../store/session/selectors';
-import { selectLinkCode, selectLinkError, selectLinkProgress, selectLinkStarting } from '../../store/link/selectors';
+import { selectLinkCheck, selectLinkCode, selectLinkError, selectLinkProgress, selectLinkStarting } from '../../store/link/selectors';
 import type { NewDeviceInput } from '../../store/link/state';
 import type { UiError } from '../../store/types';
 import { NewDeviceFields, newDeviceInput, useNewDeviceForm } from './NewDeviceFields';
@@ -14,6 +14,7 @@ const ALTERED = 'Linking refused';
 const FAILURE_TITLES: Readonly<Record<string, string>> = {
   CHAT_LINK_EXPIRED: 'The code was not used in time',
   CHAT_LINK_CANCELLED: 'Linking stopped',
+  CHAT_LINK_DECLINED: ALTERED,
   HISTORY_TAMPERED: ALTERED,
   PROVISIONING_DECRYPT_FAILED: ALTERED,
   PROVISIONING_MALFORMED: ALTERED,
@@ -38,6 +39,7 @@ export function LinkDevice({ onBack }: { onBack: () => void }) {
   const progress = useStore(selectLinkProgress);
   const error = useStore(selectLinkError);
   const starting = useStore(selectLinkStarting);
+  const check = useStore(selectLinkCheck);
   const startLink = useStore((s) => s.startLink);
   const resetLink = useStore((s) => s.resetLink);
   const watchLinkProgress = useStore((s) => s.watchLinkProgress);
@@ -66,6 +68,7 @@ export function LinkDevice({ onBack }: { onBack: () => void }) {
 
   const transferring = progress && ['receiving', 'importing', 'done'].includes(progress.stage);
   if (error && started) return <LinkFailed error={error} onRetry={() => void begin(started)} onBack={() => (resetLink(), setStarted(null))} />;
+  if (check) return <LinkCheckView check={check} />;
   if (transferring) {
     return (
       <main className="onboarding" aria-labelledby="link-title">
@@ -134,6 +137,38 @@ function LinkCodeView({ code, deviceName }: { code: { link: string; qrSvg: strin
         <div className="row row--end">
           <button type="button" className="button button--secondary" disabled={cancelling} onClick={() => (setCancelling(true), void cancelLink())}>
             Cancel
+          </button>
+        </div>
+      </div>
+    </main>
+  );
+}
+
+/** The account that answered the code: its name and the short code, which the user compares with their other desktop's before anything is stored. */
+function LinkCheckView({ check }: { check: { accountName: string; shortCode: string } }) {
+  const answerLink = useStore((s) => s.answerLink);
+  const [answered, setAnswered] = useState(false);
+  const answer = (matches: boolean) => (setAnswered(true), void answerLink(matches));
+  return (
+    <main className="onboarding" aria-labelledby="link-title">
+      <div className="card card--form">
+        <h1 id="link-title">Is this your account?</h1>
+        <p>
+          The account “<strong>{check.accountName}</strong>” answered this desktop’s code. Your other desktop shows a code too: link only if it is exactly
+          this one.
+        </p>
+        <div className="link-check" aria-label="Link check">
+          <p className="link-check__code" aria-label="Short code">
+            {check.shortCode}
+          </p>
+        </div>
+        <p className="muted">If the codes differ, someone else answered this desktop’s code: refuse, and nothing of their account is kept.</p>
+        <div className="row row--end">
+          <button type="button" className="button button--secondary" disabled={answered} onClick={() => answer(false)}>
+            The codes differ
+          </button>
+          <button type="button" className="button" disabled={answered} onClick={() => answer(true)}>
+            They match: link
           </button>
         </div>
       </div>

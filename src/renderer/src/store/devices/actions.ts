@@ -34,7 +34,7 @@ export const createDevicesSlice: StateCreator<RootState, [], [], DevicesSlice> =
   async inspectLink(link) {
     set({ devicesError: null });
     const r = await parley.inspectLink({ link });
-    if (r.ok) return r.value.deviceName;
+    if (r.ok) return r.value;
     set({ devicesError: { code: r.code, message: r.message } });
     return null;
   },

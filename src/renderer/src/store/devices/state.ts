@@ -11,8 +11,8 @@ export interface DevicesSlice {
   /** Follows `devicesChanged` and provisioning progress; returns the unsubscribe. */
   watchDevices(): () => void;
   revokeDevice(deviceId: string): Promise<boolean>;
-  /** The new desktop's name from its link code, or null with `devicesError` set. */
-  inspectLink(link: string): Promise<string | null>;
+  /** The new desktop's name from its link code, this account's name and the short code both desktops show; null with `devicesError` set. */
+  inspectLink(link: string): Promise<CallResponse<'inspectLink'> | null>;
   /** Sends the account to the new desktop; null with `devicesError` set on failure. */
   acceptLink(link: string, historyDays: number | null): Promise<CallResponse<'acceptLink'> | null>;
   clearDevicesError(): void;

@@ -10,8 +10,9 @@ export const createLinkSlice: StateCreator<RootState, [], [], LinkSlice> = (set)
   linkProgress: null,
   linkError: null,
   linkStarting: false,
+  linkCheck: null,
   async startLink(input) {
-    set({ linkStarting: true, linkError: null, linkProgress: null, linkCode: null });
+    set({ linkStarting: true, linkError: null, linkProgress: null, linkCode: null, linkCheck: null });
     try {
       const code = unwrap(await parley.startLink(input));
       // A failure can arrive as an event before the answer does; keep it.
@@ -28,14 +29,24 @@ export const createLinkSlice: StateCreator<RootState, [], [], LinkSlice> = (set)
     const r = await parley.cancelLink();
     if (!r.ok) set({ linkError: { code: r.code, message: r.message } });
   },
+  async answerLink(matches) {
+    set({ linkCheck: null });
+    const r = await parley.answerLink({ matches });
+    if (!r.ok) set({ linkError: { code: r.code, message: r.message } });
+  },
   resetLink() {
-    set({ linkCode: null, linkProgress: null, linkError: null });
+    set({ linkCode: null, linkProgress: null, linkError: null, linkCheck: null });
   },
   watchLinkProgress() {
-    return parley.onTransferProgress((p) => {
+    const progress = parley.onTransferProgress((p) => {
       if (p.kind !== 'link') return;
-      if (p.stage === 'failed') set({ linkProgress: p, linkCode: null, linkError: p.error ?? { code: 'CHAT_LINK_FAILED', message: 'Linking failed.' } });
+      if (p.stage === 'failed') set({ linkProgress: p, linkCode: null, linkCheck: null, linkError: p.error ?? { code: 'CHAT_LINK_FAILED', message: 'Linking failed.' } });
       else set({ linkProgress: p });
     });
+    const check = parley.onLinkCheck((c) => set({ linkCheck: c }));
+    return () => {
+      progress();
+      check();
+    };
   },
 });

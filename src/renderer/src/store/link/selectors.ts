@@ -6,5 +6,7 @@ export const selectLinkCode = (s: RootState) => s.linkCode;
 export const selectLinkProgress = (s: RootState) => s.linkProgress;
 /** The last linking error to show, or null. */
 export const selectLinkError = (s: RootState) => s.linkError;
+/** The account and short code waiting for the user's answer, or null. */
+export const selectLinkCheck = (s: RootState) => s.linkCheck;
 /** True while the link code is being made. */
 export const selectLinkStarting = (s: RootState) => s.linkStarting;

@@ -1,4 +1,4 @@
-import type { CallResponse, TransferProgressDto } from '../../../../shared/contract';
+import type { CallResponse, EventPayload, TransferProgressDto } from '../../../../shared/contract';
 import type { UiError } from '../types';
 
 /** What a new desktop chooses before it shows its link code. */
@@ -16,10 +16,14 @@ export interface LinkSlice {
   readonly linkProgress: TransferProgressDto | null;
   readonly linkError: UiError | null;
   readonly linkStarting: boolean;
+  /** The account that answered and the short code to compare, until the user answers. */
+  readonly linkCheck: EventPayload<'linkCheck'> | null;
   startLink(input: NewDeviceInput): Promise<boolean>;
   cancelLink(): Promise<void>;
+  /** Tells main whether the short code matches the other desktop's (false refuses that account). */
+  answerLink(matches: boolean): Promise<void>;
   /** Back to the form: forgets the code, progress and error. */
   resetLink(): void;
-  /** Follows `transferProgress` for kind 'link'; returns the unsubscribe. */
+  /** Follows `transferProgress` for kind 'link' and `linkCheck`; returns the unsubscribe. */
   watchLinkProgress(): () => void;
 }
