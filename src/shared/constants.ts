@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 7;
+export const STORE_SCHEMA_VERSION = 8;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -173,6 +173,8 @@ export const LINK_DEFAULT_HISTORY_DAYS = 90;
 export const LINK_DOWNLOAD_ATTEMPTS = 5;
 /** Pause before the n-th retry of a history download is n times this. */
 export const LINK_DOWNLOAD_RETRY_MS = 500;
+/** Received events (edits, deletes, reactions, receipts, timers) kept for `parley receive`; the oldest go first, so a profile no script reads stays small. */
+export const RECEIVED_EVENTS_MAX_ROWS = 10_000;
 /** How long a CLI command waits for the relay before it works offline (and reports what stayed queued). */
 export const CLI_CONNECT_WAIT_MS = 5_000;
 /** How long the app waits for a TCP connect to a configured relay before it starts the embedded one. */
