@@ -9,10 +9,11 @@ import { ATTACHMENT_IPC_CHUNK_BYTES, CLI_CONNECT_WAIT_MS, DEFAULT_RELAY_URL, MAX
 import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
 import type { ConnectionState } from '../shared/contract';
-import { CliInbox, undecryptableNotice } from './inbox';
+import { CliInbox, humanLine } from './inbox';
+import { messageIn, runConversationCommand } from './commands';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Message } from '../main/store';
 import { sessionHealth } from '../main/contacts/health';
@@ -44,6 +45,16 @@ async function sendFile(messenger: Messenger, conversationId: string, file: stri
     await fh.close();
   }
   return messenger.attachments.finish(upload);
+}
+
+/** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
+async function attachmentsFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  });
+  if (info === null) await mkdir(dir, { recursive: true, mode: 0o700 });
+  else if (!info.isDirectory()) throw new CliError('CLI_USAGE', `--attachments ${dir} is not a folder.`);
 }
 
 /** What the CLI needs from its process: environment, output, passphrase prompt, stop signal and stdin (tests pass their own). */
@@ -101,16 +112,12 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
   const cmd = args.command;
   let arrived = 0;
   let wake: (() => void) | null = null;
-  const events: Partial<ChatEvents> = {
-    incomingText: () => {
-      arrived++;
-      wake?.();
-    },
-    undecryptable: () => {
-      arrived++;
-      wake?.();
-    },
+  const arrival = () => {
+    arrived++;
+    wake?.();
   };
+  // Texts, placeholders, and edits, deletes, reactions, receipts and timers (which change rows or conversations).
+  const events: Partial<ChatEvents> = { incomingText: arrival, undecryptable: arrival, messagesChanged: arrival, conversationsChanged: arrival };
 
   if (cmd.name === 'init') {
     const { messenger, phrase } = await Messenger.create({
@@ -209,19 +216,18 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
       case 'send': {
         const c = messenger.contacts.byName(cmd.contactName);
-        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!) : await sendFile(messenger, c.accountId, cmd.file);
+        if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
+        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!, { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
         print({ id: m.id }, `Queued ${m.id}.`);
         if (await messenger.waitOnline(CLI_CONNECT_WAIT_MS)) await messenger.conversations.flush();
         break;
       }
       case 'receive': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+        if (cmd.attachmentsDir !== null) await attachmentsFolder(cmd.attachmentsDir);
         const inbox = new CliInbox(messenger);
-        const emit = () => {
-          for (const m of inbox.next()) {
-            if (m.type === 'text') print(m, `${new Date(m.sentAt).toISOString()} ${m.from}: ${m.text}`);
-            else print(m, `${new Date(m.receivedAt).toISOString()} ${m.message}`);
-          }
+        const emit = async () => {
+          for (const line of await inbox.next(cmd.attachmentsDir)) print(line, humanLine(line));
           inbox.commit();
         };
         let stopped = false;
@@ -230,7 +236,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           wake?.();
         });
         for (;;) {
-          emit();
+          await emit();
           if (stopped) break;
           const before = arrived;
           await new Promise<void>((resolve) => {
@@ -241,17 +247,18 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           if (!cmd.follow && arrived === before) break;
         }
         await messenger.conversations.drain();
-        emit();
+        await emit();
         await messenger.conversations.flush();
         break;
       }
-      case 'history': {
-        const c = messenger.contacts.byName(cmd.contactName);
-        for (const m of messenger.conversations.history(c.accountId, Math.min(cmd.limit, 500))) {
-          const from = m.direction === 'out' ? 'me' : c.name;
-          if (m.kind === 'undecryptable') print({ type: 'undecryptable', id: m.id, from, sentAt: m.sentAt, message: undecryptableNotice(c.name) }, `${new Date(m.sentAt).toISOString()} ${undecryptableNotice(c.name)}`);
-          else print({ type: 'text', id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state }, `${new Date(m.sentAt).toISOString()} ${from}: ${m.body}${m.state === 'failed' ? ' (not delivered)' : ''}`);
-        }
+      case 'history':
+      case 'edit':
+      case 'delete':
+      case 'react':
+      case 'read':
+      case 'timer': {
+        for (const o of await runConversationCommand(messenger, cmd)) print(o.json, o.human);
+        if (cmd.name !== 'history' && (await messenger.waitOnline(CLI_CONNECT_WAIT_MS))) await messenger.conversations.flush();
         break;
       }
       case 'link-accept': {

@@ -191,6 +191,14 @@ export const MAX_MESSAGE_TEXT_CHARS = 16_000;
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
 /** Bytes per attachment chunk over IPC; base64 of it stays under IPC_MAX_PAYLOAD_BYTES. */
 export const ATTACHMENT_IPC_CHUNK_BYTES = 128 * 1024;
+/** Longest disappearing timer (seconds): a year, what the wire format accepts. */
+export const MAX_DISAPPEARING_TIMER_S = 365 * 86_400;
+/** Longest reaction text (UTF-16 units), what the wire format accepts: one emoji with modifiers. */
+export const REACTION_MAX_CHARS = 16;
+/** Longest file name (UTF-8 bytes) a saved or exported attachment gets: under every common file system's 255, with room for " (n)". */
+export const SAVED_FILE_NAME_MAX_BYTES = 200;
+/** Numbered variants ("name (2).png", …) tried before saving a file gives up: a folder full of one name is a mistake, not a case to serve. */
+export const SAVED_FILE_NAME_MAX_TRIES = 1_000;
 /** Plaintext bytes per secretstream chunk of an attachment; bounds memory per chunk while keeping overhead under 0.03%. */
 export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
 /** Messages fetched per page in the chat view; one screen plus overscan. */
