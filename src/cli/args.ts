@@ -5,8 +5,8 @@
 import { ParleyError } from '../shared/errors';
 import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES, MAX_DISAPPEARING_TIMER_S, REACTION_MAX_CHARS } from '../shared/constants';
 
-/** Why the command line was refused: bad usage, or no passphrase available. */
-export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE';
+/** Why the command line was refused: bad usage, no passphrase available, or the person said no when asked. */
+export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE' | 'CLI_NOT_CONFIRMED';
 /** The error parseArgs and the passphrase prompt raise. */
 export class CliError extends ParleyError<CliErrorCode> {}
 

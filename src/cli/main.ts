@@ -23,6 +23,18 @@ function readPassphrase(): Promise<string | null> {
   });
 }
 
+/** Asks a yes/no question on the terminal (stderr); null when stdin is not a terminal. */
+function confirm(question: string): Promise<boolean | null> {
+  if (!process.stdin.isTTY) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/iu.test(answer.trim()));
+    });
+  });
+}
+
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) {
@@ -50,6 +62,7 @@ async function run(argv: readonly string[]): Promise<number> {
     readPassphrase,
     stopSignal,
     readStdin,
+    confirm,
   });
 }
 

@@ -57,6 +57,16 @@ async function attachmentsFolder(dir: string): Promise<void> {
   else if (!info.isDirectory()) throw new CliError('CLI_USAGE', `--attachments ${dir} is not a folder.`);
 }
 
+/** An export writes plaintext: with --json it needs --yes; otherwise a terminal is asked (or --yes given). Throws CLI_NOT_CONFIRMED or CLI_USAGE when not. */
+async function confirmExport(args: CliArgs, io: CliIo, cmd: Extract<CliArgs['command'], { name: 'export' }>): Promise<void> {
+  if (cmd.yes) return;
+  if (args.json) throw new CliError('CLI_USAGE', 'export writes your messages as plaintext files; with --json, pass --yes to confirm.');
+  const what = cmd.contactName === null ? 'every conversation' : `the conversation with ${cmd.contactName}`;
+  const answer = (await io.confirm?.(`Write ${what} as unencrypted files to ${cmd.out}? Anyone who can read those files can read the messages. [y/N] `)) ?? null;
+  if (answer === null) throw new CliError('CLI_USAGE', 'export writes plaintext files; run it in a terminal to be asked, or pass --yes.');
+  if (!answer) throw new CliError('CLI_NOT_CONFIRMED', 'Nothing was exported.');
+}
+
 /** What the CLI needs from its process: environment, output, passphrase prompt, stop signal and stdin (tests pass their own). */
 export interface CliIo {
   readonly env: Record<string, string | undefined>;
@@ -68,6 +78,8 @@ export interface CliIo {
   stopSignal: Promise<void>;
   /** All of standard input (the recovery phrase for `recover`). */
   readStdin(): Promise<string>;
+  /** Asks a yes/no question on a terminal; absent (or resolving null) when there is no terminal to ask on. */
+  confirm?(question: string): Promise<boolean | null>;
 }
 
 /** Runs one `parley` command and returns its exit status; errors are printed (as JSON with --json), never thrown. */
@@ -305,6 +317,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ relay: messenger.relayUrl, relayKey: cmd.relayKey, online }, `Trusting ${cmd.relayKey} for ${messenger.relayUrl}${online ? '; signed in.' : '; the relay is not reachable yet.'}`);
       }
         break;
+      case 'export': {
+        const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
+        await confirmExport(args, io, cmd);
+        const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
+        print({ exported: r }, `Exported ${r.conversations} conversations (${r.messages} messages, ${r.attachments} files) to ${r.out}.`);
+        break;
+      }
       case 'search': {
         const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
         for (const m of messenger.conversations.search(cmd.text)) {

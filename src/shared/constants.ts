@@ -195,6 +195,10 @@ export const ATTACHMENT_IPC_CHUNK_BYTES = 128 * 1024;
 export const MAX_DISAPPEARING_TIMER_S = 365 * 86_400;
 /** Longest reaction text (UTF-16 units), what the wire format accepts: one emoji with modifiers. */
 export const REACTION_MAX_CHARS = 16;
+/** Messages an export writes between progress reports: often enough for a smooth bar, rarely enough to cost nothing. */
+export const EXPORT_PROGRESS_EVERY = 250;
+/** Characters of a replied-to message an HTML export quotes above the reply: enough to recognise it. */
+export const EXPORT_REPLY_EXCERPT_CHARS = 120;
 /** Longest file name (UTF-8 bytes) a saved or exported attachment gets: under every common file system's 255, with room for " (n)". */
 export const SAVED_FILE_NAME_MAX_BYTES = 200;
 /** Numbered variants ("name (2).png", …) tried before saving a file gives up: a folder full of one name is a mistake, not a case to serve. */

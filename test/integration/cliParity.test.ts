@@ -129,4 +129,14 @@ describe('a conversation run entirely from scripts', () => {
     const unknown = await runParley(ann.dir, relay.url, ['react', 'Ben', 'x'.repeat(22), '👍']);
     expect(JSON.parse(unknown.err)).toMatchObject({ error: 'CHAT_UNKNOWN_MESSAGE' });
   });
+
+  it('exports only with --yes under --json, and then writes the conversation as JSON', async () => {
+    const out = path.join(tempDir(), 'export');
+    const refused = await runParley(ann.dir, relay.url, ['export', 'Ben', '--format', 'json', '--out', out]);
+    expect([refused.code, JSON.parse(refused.err)]).toEqual([2, { error: 'CLI_USAGE', message: expect.stringContaining('--yes') }]);
+    const [line] = await parley(ann, ['export', 'Ben', '--format', 'json', '--out', out, '--yes']);
+    expect(line).toEqual({ exported: { out, files: ['conversations.json'], conversations: 1, messages: 4, attachments: 1 } });
+    const doc = JSON.parse(readFileSync(path.join(out, 'conversations.json'), 'utf8')) as { conversations: { messages: { id: string }[] }[] };
+    expect(doc.conversations[0]!.messages.map((m) => m.id)).toEqual([ids.first, ids.second, ids.reply, ids.file]);
+  });
 });
