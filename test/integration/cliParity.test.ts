@@ -47,7 +47,8 @@ afterAll(async () => {
   await relay?.close();
 });
 
-describe('a conversation run entirely from scripts', () => {
+// Each step is several CLI processes; on a loaded machine one process can take seconds.
+describe('a conversation run entirely from scripts', { timeout: 240_000 }, () => {
   const ids = { first: '', second: '', reply: '', file: '' };
 
   it('prints typed text lines, a reply with its target, delivery and read receipts', async () => {
