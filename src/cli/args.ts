@@ -3,10 +3,10 @@
  * Every mistake becomes a CliError with code CLI_USAGE and one sentence.
  */
 import { ParleyError } from '../shared/errors';
-import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES } from '../shared/constants';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES, MAX_DISAPPEARING_TIMER_S, REACTION_MAX_CHARS } from '../shared/constants';
 
-/** Why the command line was refused: bad usage, no passphrase available, or no answer to the linking code check. */
-export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE' | 'CLI_NO_CONFIRMATION';
+/** Why the command line was refused: bad usage, no passphrase available, no answer to the linking code check, or the person said no when asked. */
+export type CliErrorCode = 'CLI_USAGE' | 'CLI_NO_PASSPHRASE' | 'CLI_NO_CONFIRMATION' | 'CLI_NOT_CONFIRMED';
 /** The error parseArgs and the passphrase prompt raise. */
 export class CliError extends ParleyError<CliErrorCode> {}
 
@@ -18,8 +18,14 @@ export type Command =
   | { readonly name: 'contacts' }
   | { readonly name: 'safety-number'; readonly contactName: string }
   | { readonly name: 'verify'; readonly contactName: string }
-  | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null }
-  | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean }
+  | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null; readonly replyTo: string | null }
+  | { readonly name: 'edit'; readonly contactName: string; readonly id: string; readonly text: string }
+  | { readonly name: 'delete'; readonly contactName: string; readonly id: string; readonly forEveryone: boolean }
+  | { readonly name: 'react'; readonly contactName: string; readonly id: string; readonly emoji: string | null }
+  | { readonly name: 'read'; readonly contactName: string }
+  | { readonly name: 'timer'; readonly contactName: string; readonly seconds: number | null }
+  | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean; readonly attachmentsDir: string | null }
+  | { readonly name: 'export'; readonly contactName: string | null; readonly format: 'json' | 'html'; readonly out: string; readonly yes: boolean }
   | { readonly name: 'history'; readonly contactName: string; readonly limit: number }
   | { readonly name: 'search'; readonly text: string }
   | { readonly name: 'link-show'; readonly deviceName: string }
@@ -52,8 +58,14 @@ commands:
   contacts                      list contacts
   safety-number NAME            show the safety number with a contact
   verify NAME                   mark a contact's safety number as verified
-  send NAME TEXT | --file PATH  send a message or a file
-  receive [--timeout S] [--follow]   print incoming messages
+  send NAME TEXT [--reply-to ID] | --file PATH   send a message (or a reply) or a file
+  edit NAME ID TEXT             edit one of your messages
+  delete NAME ID [--for-everyone]   delete a message here (or your own for everyone)
+  react NAME ID EMOJI | --remove    react to a message, or remove your reaction
+  read NAME                     mark a conversation read (sends read receipts when they are on)
+  timer NAME SECONDS|off        set the disappearing-message timer
+  receive [--timeout S] [--follow] [--attachments DIR]   print incoming messages and events (saving files into DIR)
+  export NAME|--all --format json|html --out PATH [--yes]   write conversations out as plaintext (asks first)
   history NAME [--limit N]      print a conversation
   search TEXT                   search all messages
   link --show [--name DEVICE]   on a new device: print a link code and QR, then the account and a short code;
@@ -104,6 +116,18 @@ function deviceName(given: string | null): string {
   return name;
 }
 
+/** A message id as `send`, `history` and `receive` print it. */
+function messageId(text: string): string {
+  if (!/^[A-Za-z0-9_-]{16,43}$/u.test(text)) usage('A message id is 16 to 43 characters, as “send”, “history” or “receive” print it.');
+  return text;
+}
+
+/** An emoji (any short text the app would send as a reaction). */
+function emoji(text: string): string {
+  if (text.length === 0 || text.length > REACTION_MAX_CHARS) usage(`A reaction is 1 to ${REACTION_MAX_CHARS} characters.`);
+  return text;
+}
+
 function noExtra(rest: string[]): void {
   if (rest.length > 0) usage(`Unexpected argument “${rest[0]}”.`);
 }
@@ -151,15 +175,56 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       break;
     case 'send': {
       const file = takeFlag(rest, '--file');
+      const replyTo = takeFlag(rest, '--reply-to');
+      if (replyTo !== null && file !== null) usage('--reply-to goes with a text, not --file.');
+      if (replyTo !== null) messageId(replyTo);
       const contactName = one(rest, 'contact name');
       const text = file === null ? one(rest, 'message text') : null;
-      command = { name: 'send', contactName, text, file };
+      command = { name: 'send', contactName, text, file, replyTo };
+      break;
+    }
+    case 'edit': {
+      const contactName = one(rest, 'contact name');
+      command = { name: 'edit', contactName, id: messageId(one(rest, 'message id')), text: one(rest, 'new text') };
+      break;
+    }
+    case 'delete': {
+      const forEveryone = takeSwitch(rest, '--for-everyone');
+      const contactName = one(rest, 'contact name');
+      command = { name: 'delete', contactName, id: messageId(one(rest, 'message id')), forEveryone };
+      break;
+    }
+    case 'react': {
+      const remove = takeSwitch(rest, '--remove');
+      const contactName = one(rest, 'contact name');
+      const id = messageId(one(rest, 'message id'));
+      command = { name: 'react', contactName, id, emoji: remove ? null : emoji(one(rest, 'emoji')) };
+      break;
+    }
+    case 'read':
+      command = { name: 'read', contactName: one(rest, 'contact name') };
+      break;
+    case 'timer': {
+      const contactName = one(rest, 'contact name');
+      const s = one(rest, 'SECONDS or off');
+      command = { name: 'timer', contactName, seconds: s === 'off' ? null : positiveInt(s, 'timer', MAX_DISAPPEARING_TIMER_S) };
       break;
     }
     case 'receive': {
       const t = takeFlag(rest, '--timeout');
       const follow = takeSwitch(rest, '--follow');
-      command = { name: 'receive', timeoutS: t === null ? 5 : positiveInt(t, '--timeout', 86_400), follow };
+      const attachmentsDir = takeFlag(rest, '--attachments');
+      command = { name: 'receive', timeoutS: t === null ? 5 : positiveInt(t, '--timeout', 86_400), follow, attachmentsDir };
+      break;
+    }
+    case 'export': {
+      const all = takeSwitch(rest, '--all');
+      const format = takeFlag(rest, '--format') ?? usage('export needs --format json or html.');
+      if (format !== 'json' && format !== 'html') usage('--format is json or html.');
+      const out = takeFlag(rest, '--out') ?? usage('export needs --out PATH.');
+      const yes = takeSwitch(rest, '--yes');
+      const contactName = all ? null : one(rest, 'contact name (or --all)');
+      command = { name: 'export', contactName, format: format as 'json' | 'html', out, yes };
       break;
     }
     case 'history': {

@@ -7,10 +7,10 @@
  * Texts and undecryptable placeholders go through the `receive` cursor
  * (CliInbox): one that arrives while no client listens (a socket daemon with
  * nobody connected) stays unreported and goes to the next client that
- * connects, or to the next `parley receive`. Receipts are notified as they
- * change a message's state and are not kept for later.
+ * connects, or to the next `parley receive`. Receipts, edits, deletes,
+ * reactions and timers come from the same inbox (the received-events
+ * outbox), so they too reach the next listener exactly once.
  */
-import { DAEMON_RECEIPT_MEMORY } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import { CliInbox, type ReceivedLine } from './inbox';
 
@@ -39,13 +39,9 @@ export interface GroupEvent {
 /** Everything a `receive` notification carries. */
 export type DaemonEvent = ReceivedLine | ReceiptEvent | GroupEvent;
 
-const RANK = { delivered: 1, read: 2 } as const;
-
 /** Turns the bus into `receive` notifications for whoever listens (see the file comment). */
 export class DaemonNotifier {
   readonly #inbox: CliInbox;
-  /** Highest receipt state notified per outgoing message id (insertion order = age). */
-  readonly #notified = new Map<string, number>();
   readonly #off: (() => void)[] = [];
 
   /**
@@ -63,41 +59,37 @@ export class DaemonNotifier {
     this.#off.push(
       bus.on('incomingText', () => this.flush()),
       bus.on('undecryptable', () => this.flush()),
-      bus.on('messagesChanged', (conversationId, ids) => this.#receipts(conversationId, ids)),
+      // Receipts, edits, deletes, reactions and timers are stored as received events when applied: the inbox reports them.
+      bus.on('messagesChanged', () => this.flush()),
     );
   }
 
   /** Reports every received message not reported yet, if someone listens (call when a client connects). */
   flush(): void {
     if (!this.listening()) return;
-    for (;;) {
-      const lines = this.#inbox.next();
-      if (lines.length === 0) return;
-      for (const line of lines) this.deliver(line);
-      this.#inbox.commit();
-    }
+    // One pass at a time, in order: the inbox's cursor advances only after its lines went out.
+    this.#flushing = this.#flushing.then(async () => {
+      for (;;) {
+        if (!this.listening()) return;
+        const lines = await this.#inbox.next(null);
+        if (lines.length === 0) return;
+        for (const line of lines) this.deliver(line);
+        this.#inbox.commit();
+      }
+    }).catch((e: unknown) => {
+      process.stderr.write(`${JSON.stringify({ warning: 'DAEMON_NOTIFY_FAILED', message: errorCodeOf(e) })}\n`);
+    });
   }
+
+  #flushing: Promise<void> = Promise.resolve();
 
   /** Stops listening to the bus. */
   stop(): void {
     for (const off of this.#off.splice(0)) off();
   }
 
-  #receipts(conversationId: string, ids: readonly string[]): void {
-    if (ids.length === 0 || !this.listening()) return;
-    const byKind = { delivered: [] as string[], read: [] as string[] };
-    for (const msg of this.messenger.store.messages.getMany(ids)) {
-      if (msg.direction !== 'out' || (msg.state !== 'delivered' && msg.state !== 'read')) continue;
-      if ((this.#notified.get(msg.id) ?? 0) >= RANK[msg.state]) continue;
-      this.#notified.delete(msg.id);
-      this.#notified.set(msg.id, RANK[msg.state]);
-      byKind[msg.state].push(msg.id);
-    }
-    for (const id of this.#notified.keys()) {
-      if (this.#notified.size <= DAEMON_RECEIPT_MEMORY) break;
-      this.#notified.delete(id);
-    }
-    const from = this.messenger.contacts.list().find((c) => c.accountId === conversationId)?.name ?? conversationId;
-    for (const kind of ['delivered', 'read'] as const) if (byKind[kind].length > 0) this.deliver({ type: 'receipt', from, kind, targets: byKind[kind] });
-  }
+
 }
+
+/** A typed error's code, or its class name: never its message, which could carry content. */
+const errorCodeOf = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : e instanceof Error ? e.name : 'UNKNOWN');

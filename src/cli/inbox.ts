@@ -1,64 +1,139 @@
 /**
  * What `parley receive` reports: every incoming message this profile has
- * stored and no `receive` has printed yet — also those that arrived while
- * another command (a `send`, a `link`) had the profile open. The cursor
- * (receipt time, and the ids printed at that exact time) lives in the
- * profile's settings, so each message is printed once across runs.
+ * stored and every edit, delete, reaction, receipt and timer change a
+ * contact sent that no `receive` has printed yet — also those that arrived
+ * while another command (a `send`, a `link`) had the profile open. Texts
+ * and placeholders are message rows, read from a cursor on their receipt
+ * time (and the ids printed at that exact time); the rest comes from the
+ * store's received-events outbox, read from its sequence number. Both
+ * cursors live in the profile's settings, so each line is printed once
+ * across runs. Lines of one batch are ordered by when they were applied.
  */
 import { STORE_MAX_PAGE_SIZE } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
-import type { Message } from '../main/store';
+import type { Message, ReceivedEvent } from '../main/store';
 
 const CURSOR_SETTING = 'cli.receiveCursor';
 
-/** One line `receive` prints: a text, or a placeholder for a message that did not decrypt (repaired by a later text line). */
+/** An attachment a text line carries: where it was saved (null without --attachments, or if it did not arrive), its name, size and type. */
+export interface LineAttachment {
+  readonly name: string;
+  readonly path: string | null;
+  readonly size: number;
+  readonly mime: string;
+}
+
+/** One line `receive` prints (the issue's shapes; `group` is null until groups exist). */
 export type ReceivedLine =
-  | { readonly type: 'text'; readonly from: string; readonly text: string; readonly id: string; readonly sentAt: number }
-  | { readonly type: 'undecryptable'; readonly from: string; readonly id: string; readonly receivedAt: number; readonly message: string };
+  | { readonly type: 'text'; readonly from: string; readonly text: string; readonly id: string; readonly sentAt: number; readonly replyTo: string | null; readonly group: null; readonly attachment?: LineAttachment }
+  | { readonly type: 'undecryptable'; readonly from: string; readonly id: string; readonly receivedAt: number; readonly message: string }
+  | { readonly type: 'edit'; readonly from: string; readonly target: string; readonly text: string }
+  | { readonly type: 'delete'; readonly from: string; readonly target: string }
+  | { readonly type: 'reaction'; readonly from: string; readonly target: string; readonly emoji: string | null }
+  | { readonly type: 'receipt'; readonly from: string; readonly kind: 'delivered' | 'read'; readonly targets: readonly string[] }
+  | { readonly type: 'timer'; readonly from: string; readonly seconds: number | null };
 
 /** The sentence a placeholder shows, in the app and here. */
 export const undecryptableNotice = (from: string): string => `A message from ${from} couldn’t be decrypted. Parley asked ${from}’s device to send it again.`;
 
+/** A line as a person reads it. */
+export function humanLine(l: ReceivedLine): string {
+  switch (l.type) {
+    case 'text':
+      return `${new Date(l.sentAt).toISOString()} ${l.from}: ${l.text}${l.attachment ? ` [${l.attachment.name}${l.attachment.path ? ` saved to ${l.attachment.path}` : ''}]` : ''}`;
+    case 'undecryptable':
+      return `${new Date(l.receivedAt).toISOString()} ${l.message}`;
+    case 'edit':
+      return `${l.from} edited ${l.target}: ${l.text}`;
+    case 'delete':
+      return `${l.from} deleted ${l.target}`;
+    case 'reaction':
+      return l.emoji === null ? `${l.from} removed their reaction to ${l.target}` : `${l.from} reacted ${l.emoji} to ${l.target}`;
+    case 'receipt':
+      return `${l.from} ${l.kind === 'read' ? 'read' : 'received'} ${l.targets.join(', ')}`;
+    case 'timer':
+      return l.seconds === null ? `${l.from} turned disappearing messages off` : `${l.from} set disappearing messages to ${l.seconds} s`;
+  }
+}
+
 interface Cursor {
   at: number;
   ids: string[];
+  seq: number;
 }
 
 function readCursor(m: Messenger): Cursor {
   try {
-    const c = JSON.parse(m.store.directory.setting(CURSOR_SETTING) ?? '') as Cursor;
-    if (Number.isSafeInteger(c.at) && Array.isArray(c.ids)) return c;
+    const c = JSON.parse(m.store.directory.setting(CURSOR_SETTING) ?? '') as Partial<Cursor>;
+    if (Number.isSafeInteger(c.at) && Array.isArray(c.ids)) return { at: c.at!, ids: c.ids, seq: Number.isSafeInteger(c.seq) ? c.seq! : 0 };
   } catch {
     // No cursor yet (first receive): report everything stored.
   }
-  return { at: 0, ids: [] };
+  return { at: 0, ids: [], seq: 0 };
 }
 
-/** Reads incoming messages not reported yet, and remembers what was reported. */
+/** Reads incoming messages and events not reported yet, and remembers what was reported. */
 export class CliInbox {
   #cursor: Cursor;
+  #names = new Map<string, string>();
 
   constructor(private readonly messenger: Messenger) {
     this.#cursor = readCursor(messenger);
   }
 
-  /** Lines for messages stored since the last report, oldest first; call `commit` once they are printed. */
-  next(): ReceivedLine[] {
+  /**
+   * Lines for what was stored since the last report, in the order it was
+   * applied; text lines carry their attachment, saved into `dir` when one
+   * is given (downloads in flight are awaited first). Call `commit` once
+   * they are printed.
+   */
+  async next(dir: string | null): Promise<ReceivedLine[]> {
+    this.#names = new Map(this.messenger.contacts.list().map((c) => [c.accountId, c.name]));
     const rows = this.messenger.store.messages.incomingSince(this.#cursor.at, STORE_MAX_PAGE_SIZE).filter((m) => !(m.receivedAt === this.#cursor.at && this.#cursor.ids.includes(m.id)));
     for (const m of rows) {
-      this.#cursor = m.receivedAt === this.#cursor.at ? { at: m.receivedAt, ids: [...this.#cursor.ids, m.id] } : { at: m.receivedAt, ids: [m.id] };
+      this.#cursor = m.receivedAt === this.#cursor.at ? { ...this.#cursor, ids: [...this.#cursor.ids, m.id] } : { ...this.#cursor, at: m.receivedAt, ids: [m.id] };
     }
-    return rows.map((m) => this.#line(m));
+    const events = this.messenger.store.receivedEvents.since(this.#cursor.seq, STORE_MAX_PAGE_SIZE);
+    if (events.length > 0) this.#cursor.seq = events[events.length - 1]!.seq;
+    if (rows.some((m) => this.messenger.store.attachments.forMessage(m.id).length > 0)) await this.messenger.attachments.settled();
+    const timed: { at: number; line: ReceivedLine }[] = [];
+    for (const m of rows) timed.push({ at: m.receivedAt, line: await this.#messageLine(m, dir) });
+    for (const e of events) timed.push({ at: e.receivedAt, line: this.#eventLine(e) });
+    return timed.sort((a, b) => a.at - b.at).map((t) => t.line);
   }
 
-  /** Persists the cursor past everything `next` returned. */
+  /** Persists the cursors past everything `next` returned. */
   commit(): void {
     this.messenger.store.directory.setSetting(CURSOR_SETTING, JSON.stringify(this.#cursor));
   }
 
-  #line(m: Message): ReceivedLine {
-    const from = this.messenger.contacts.list().find((c) => c.accountId === m.conversationId)?.name ?? m.sender;
+  #from(accountId: string): string {
+    return this.#names.get(accountId) ?? accountId;
+  }
+
+  async #messageLine(m: Message, dir: string | null): Promise<ReceivedLine> {
+    const from = this.#from(m.conversationId);
     if (m.kind === 'undecryptable') return { type: 'undecryptable', from, id: m.id, receivedAt: m.receivedAt, message: undecryptableNotice(from) };
-    return { type: 'text', from, text: m.body, id: m.id, sentAt: m.sentAt };
+    const line = { type: 'text' as const, from, text: m.body, id: m.id, sentAt: m.sentAt, replyTo: m.replyTo ?? null, group: null };
+    const a = this.messenger.store.attachments.forMessage(m.id)[0];
+    if (!a) return line;
+    const saved = dir !== null && a.localPath ? (await this.messenger.attachments.saveForMessage(m.id, dir))[0] : undefined;
+    return { ...line, attachment: saved ? { name: saved.name, path: saved.path, size: saved.size, mime: saved.mime } : { name: a.fileName ?? '', path: null, size: a.size, mime: a.contentType } };
+  }
+
+  #eventLine(e: ReceivedEvent): ReceivedLine {
+    const from = this.#from(e.sender);
+    switch (e.type) {
+      case 'edit':
+        return { type: 'edit', from, target: e.target, text: e.text };
+      case 'delete':
+        return { type: 'delete', from, target: e.target };
+      case 'reaction':
+        return { type: 'reaction', from, target: e.target, emoji: e.emoji };
+      case 'receipt':
+        return { type: 'receipt', from, kind: e.kind, targets: e.targets };
+      case 'timer':
+        return { type: 'timer', from, seconds: e.seconds };
+    }
   }
 }

@@ -40,6 +40,18 @@ function readLine(prompt: string): Promise<{ text: string; terminal: boolean } |
   });
 }
 
+/** Asks a yes/no question on the terminal (stderr); null when stdin is not a terminal. */
+function confirm(question: string): Promise<boolean | null> {
+  if (!process.stdin.isTTY) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/iu.test(answer.trim()));
+    });
+  });
+}
+
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) {
@@ -69,6 +81,7 @@ async function run(argv: readonly string[]): Promise<number> {
     readStdin,
     input: process.stdin,
     readLine,
+    confirm,
   });
 }
 

@@ -9,14 +9,36 @@ import { CLI_CONNECT_WAIT_MS, DEFAULT_RELAY_URL } from '../shared/constants';
 import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
 import type { ConnectionState } from '../shared/contract';
-import { CliInbox, undecryptableNotice } from './inbox';
+import { CliInbox, humanLine } from './inbox';
+import { messageIn, runConversationCommand } from './commands';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
 import type { Readable } from 'node:stream';
 import { sendFile } from './sendFile';
+import { mkdir, stat } from 'node:fs/promises';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
 import { runDaemon } from './daemon';
+
+/** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
+async function attachmentsFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  });
+  if (info === null) await mkdir(dir, { recursive: true, mode: 0o700 });
+  else if (!info.isDirectory()) throw new CliError('CLI_USAGE', `--attachments ${dir} is not a folder.`);
+}
+
+/** An export writes plaintext: with --json it needs --yes; otherwise a terminal is asked (or --yes given). Throws CLI_NOT_CONFIRMED or CLI_USAGE when not. */
+async function confirmExport(args: CliArgs, io: CliIo, cmd: Extract<CliArgs['command'], { name: 'export' }>): Promise<void> {
+  if (cmd.yes) return;
+  if (args.json) throw new CliError('CLI_USAGE', 'export writes your messages as plaintext files; with --json, pass --yes to confirm.');
+  const what = cmd.contactName === null ? 'every conversation' : `the conversation with ${cmd.contactName}`;
+  const answer = (await io.confirm?.(`Write ${what} as unencrypted files to ${cmd.out}? Anyone who can read those files can read the messages. [y/N] `)) ?? null;
+  if (answer === null) throw new CliError('CLI_USAGE', 'export writes plaintext files; run it in a terminal to be asked, or pass --yes.');
+  if (!answer) throw new CliError('CLI_NOT_CONFIRMED', 'Nothing was exported.');
+}
 
 /** What the CLI needs from its process: environment, output, passphrase prompt, stop signal and stdin (tests pass their own). */
 export interface CliIo {
@@ -33,6 +55,8 @@ export interface CliIo {
   readonly input?: Readable | undefined;
   /** One line: asked on a terminal, else read from piped stdin; null when there is none (the linking short code for `link --show`). */
   readLine?(prompt: string): Promise<{ text: string; terminal: boolean } | null>;
+  /** Asks a yes/no question on a terminal; absent (or resolving null) when there is no terminal to ask on. */
+  confirm?(question: string): Promise<boolean | null>;
 }
 
 /**
@@ -91,16 +115,12 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
   const cmd = args.command;
   let arrived = 0;
   let wake: (() => void) | null = null;
-  const events: Partial<ChatEvents> = {
-    incomingText: () => {
-      arrived++;
-      wake?.();
-    },
-    undecryptable: () => {
-      arrived++;
-      wake?.();
-    },
+  const arrival = () => {
+    arrived++;
+    wake?.();
   };
+  // Texts, placeholders, and edits, deletes, reactions, receipts and timers (which change rows or conversations).
+  const events: Partial<ChatEvents> = { incomingText: arrival, undecryptable: arrival, messagesChanged: arrival, conversationsChanged: arrival };
 
   if (cmd.name === 'init') {
     const { messenger, phrase } = await Messenger.create({
@@ -206,19 +226,18 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
       case 'send': {
         const c = messenger.contacts.byName(cmd.contactName);
-        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!) : await sendFile(messenger, c.accountId, cmd.file);
+        if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
+        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!, { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
         print({ id: m.id }, `Queued ${m.id}.`);
         if (await messenger.waitOnline(CLI_CONNECT_WAIT_MS)) await messenger.conversations.flush();
         break;
       }
       case 'receive': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+        if (cmd.attachmentsDir !== null) await attachmentsFolder(cmd.attachmentsDir);
         const inbox = new CliInbox(messenger);
-        const emit = () => {
-          for (const m of inbox.next()) {
-            if (m.type === 'text') print(m, `${new Date(m.sentAt).toISOString()} ${m.from}: ${m.text}`);
-            else print(m, `${new Date(m.receivedAt).toISOString()} ${m.message}`);
-          }
+        const emit = async () => {
+          for (const line of await inbox.next(cmd.attachmentsDir)) print(line, humanLine(line));
           inbox.commit();
         };
         let stopped = false;
@@ -227,7 +246,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           wake?.();
         });
         for (;;) {
-          emit();
+          await emit();
           if (stopped) break;
           const before = arrived;
           await new Promise<void>((resolve) => {
@@ -238,17 +257,18 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           if (!cmd.follow && arrived === before) break;
         }
         await messenger.conversations.drain();
-        emit();
+        await emit();
         await messenger.conversations.flush();
         break;
       }
-      case 'history': {
-        const c = messenger.contacts.byName(cmd.contactName);
-        for (const m of messenger.conversations.history(c.accountId, Math.min(cmd.limit, 500))) {
-          const from = m.direction === 'out' ? 'me' : c.name;
-          if (m.kind === 'undecryptable') print({ type: 'undecryptable', id: m.id, from, sentAt: m.sentAt, message: undecryptableNotice(c.name) }, `${new Date(m.sentAt).toISOString()} ${undecryptableNotice(c.name)}`);
-          else print({ type: 'text', id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state }, `${new Date(m.sentAt).toISOString()} ${from}: ${m.body}${m.state === 'failed' ? ' (not delivered)' : ''}`);
-        }
+      case 'history':
+      case 'edit':
+      case 'delete':
+      case 'react':
+      case 'read':
+      case 'timer': {
+        for (const o of await runConversationCommand(messenger, cmd)) print(o.json, o.human);
+        if (cmd.name !== 'history' && (await messenger.waitOnline(CLI_CONNECT_WAIT_MS))) await messenger.conversations.flush();
         break;
       }
       case 'link-accept': {
@@ -296,6 +316,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ relay: messenger.relayUrl, relayKey: cmd.relayKey, online }, `Trusting ${cmd.relayKey} for ${messenger.relayUrl}${online ? '; signed in.' : '; the relay is not reachable yet.'}`);
       }
         break;
+      case 'export': {
+        const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
+        await confirmExport(args, io, cmd);
+        const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
+        print({ exported: r }, `Exported ${r.conversations} conversations (${r.messages} messages, ${r.attachments} files) to ${r.out}.`);
+        break;
+      }
       case 'search': {
         const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
         for (const m of messenger.conversations.search(cmd.text)) {

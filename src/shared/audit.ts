@@ -36,6 +36,7 @@ export const AUDIT_KINDS = [
   'key_operation.refused',
   'relay.key_pinned',
   'relay.key_refused',
+  'export.written',
 ] as const;
 
 /** One kind of audit event. */
@@ -93,6 +94,12 @@ export const AUDIT_DETAIL_KEYS = [
   'operation',
   /** A relay's identity key (base64url of the public key): pinned, refused or accepted. */
   'relayKey',
+  /** An export's format (`json`, `html`). */
+  'format',
+  /** Conversations written by an export. */
+  'conversations',
+  /** Attachments copied by an export. */
+  'attachments',
 ] as const;
 
 /** A key an audit detail may use. */

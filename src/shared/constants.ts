@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 8;
+export const STORE_SCHEMA_VERSION = 9;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -175,6 +175,8 @@ export const LINK_DOWNLOAD_ATTEMPTS = 5;
 export const LINK_SHORT_CODE_DIGITS = 8;
 /** Pause before the n-th retry of a history download is n times this. */
 export const LINK_DOWNLOAD_RETRY_MS = 500;
+/** Received events (edits, deletes, reactions, receipts, timers) kept for `parley receive`; the oldest go first, so a profile no script reads stays small. */
+export const RECEIVED_EVENTS_MAX_ROWS = 10_000;
 /** How long a CLI command waits for the relay before it works offline (and reports what stayed queued). */
 export const CLI_CONNECT_WAIT_MS = 5_000;
 /** How long the app waits for a TCP connect to a configured relay before it starts the embedded one. */
@@ -187,6 +189,18 @@ export const MAX_MESSAGE_TEXT_CHARS = 16_000;
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
 /** Bytes per attachment chunk over IPC; base64 of it stays under IPC_MAX_PAYLOAD_BYTES. */
 export const ATTACHMENT_IPC_CHUNK_BYTES = 128 * 1024;
+/** Longest disappearing timer (seconds): a year, what the wire format accepts. */
+export const MAX_DISAPPEARING_TIMER_S = 365 * 86_400;
+/** Longest reaction text (UTF-16 units), what the wire format accepts: one emoji with modifiers. */
+export const REACTION_MAX_CHARS = 16;
+/** Messages an export writes between progress reports: often enough for a smooth bar, rarely enough to cost nothing. */
+export const EXPORT_PROGRESS_EVERY = 250;
+/** Characters of a replied-to message an HTML export quotes above the reply: enough to recognise it. */
+export const EXPORT_REPLY_EXCERPT_CHARS = 120;
+/** Longest file name (UTF-8 bytes) a saved or exported attachment gets: under every common file system's 255, with room for " (n)". */
+export const SAVED_FILE_NAME_MAX_BYTES = 200;
+/** Numbered variants ("name (2).png", …) tried before saving a file gives up: a folder full of one name is a mistake, not a case to serve. */
+export const SAVED_FILE_NAME_MAX_TRIES = 1_000;
 /** Plaintext bytes per secretstream chunk of an attachment; bounds memory per chunk while keeping overhead under 0.03%. */
 export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
 /** Messages fetched per page in the chat view; one screen plus overscan. */
@@ -287,5 +301,3 @@ export const DAEMON_MAX_BATCH = 100;
 export const DAEMON_MAX_CLIENTS = 16;
 /** How long the daemon waits for a connect to an existing socket file to tell a running daemon from a stale file. */
 export const DAEMON_SOCKET_PROBE_MS = 1_000;
-/** Outgoing messages whose last notified receipt state the daemon remembers, so a receipt is notified once (oldest forgotten first). */
-export const DAEMON_RECEIPT_MEMORY = 10_000;

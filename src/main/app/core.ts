@@ -19,6 +19,8 @@ export interface CoreOptions {
   readonly keychain?: Keychain | undefined;
   readonly nativeBinding?: string | undefined;
   readonly pwhash?: PwhashParams | undefined;
+  /** Where Settings → Export writes (a new dated folder inside each time); default: “Parley exports” in the home folder. */
+  readonly exportsDir?: string | undefined;
   /** Shows new-message notifications (the shell's Electron Notification); none in the CLI and tests unless given. */
   readonly notifier?: Notifier | undefined;
 }

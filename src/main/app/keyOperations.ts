@@ -6,6 +6,9 @@
  * passes the `ConfirmGate`, and only then does anything. The IPC handlers
  * call these and nothing else for those calls.
  */
+import os from 'node:os';
+import path from 'node:path';
+import type { ExportProgress, ExportSummary } from '../export/service';
 import type { AppSession } from './session';
 import type { ConfirmGate } from './confirmGate';
 
@@ -26,7 +29,27 @@ export class KeyOperations {
   constructor(
     private readonly session: AppSession,
     private readonly gate: ConfirmGate,
+    private readonly exportsDir = path.join(os.homedir(), 'Parley exports'),
   ) {}
+
+  /**
+   * Writes every conversation as plaintext into a new dated folder under
+   * the exports folder, once the user confirmed in main (the question names
+   * the folder). The export itself is the core's (src/main/export), which
+   * records it in the audit log.
+   */
+  async exportAll(format: 'json' | 'html', onProgress: (p: ExportProgress) => void): Promise<ExportSummary> {
+    const messenger = this.session.require();
+    const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ').replaceAll(':', '-');
+    const out = path.join(this.exportsDir, `Parley export ${stamp}`);
+    await this.gate.require({
+      kind: 'export',
+      title: 'Export all your conversations?',
+      detail: `Parley will write every conversation and its files, unencrypted (${format === 'html' ? 'one web page per conversation' : 'one JSON file'}), to “${out}”. Anyone who can read that folder can read your messages.`,
+      confirmLabel: 'Export',
+    });
+    return messenger.exports.write({ conversationIds: null, format, out }, onProgress);
+  }
 
   /**
    * Shows the unconfirmed recovery phrase again, after the user confirmed in

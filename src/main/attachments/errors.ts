@@ -20,7 +20,9 @@ export type AttachmentErrorCode =
   /** The file is still being fetched (or the fetch failed); nothing to read yet. */
   | 'ATTACHMENT_NOT_ARRIVED'
   /** A read began at an offset the decrypting reader is not at (reads go from 0 in order). */
-  | 'ATTACHMENT_BAD_OFFSET';
+  | 'ATTACHMENT_BAD_OFFSET'
+  /** A saved file's name would leave its folder, or every numbered variant of it is taken. */
+  | 'ATTACHMENT_BAD_NAME';
 
 /** Errors of src/main/attachments. */
 export class AttachmentError extends ParleyError<AttachmentErrorCode> {}

@@ -13,10 +13,12 @@ import { newMessageId, type ConversationService } from '../conversations/service
 import type { Message } from '../store';
 import { AttachmentError } from './errors';
 import { AttachmentFiles } from './files';
+import { saveAttachment, type SavedFile } from './save';
 
 /** Sending and receiving files (see the file comment). */
 export class AttachmentService {
   readonly #files: AttachmentFiles;
+  readonly #downloads = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: ChatContext,
@@ -25,15 +27,29 @@ export class AttachmentService {
   ) {
     this.#files = new AttachmentFiles(path.join(ctx.store.dir ?? '.', 'attachments'));
     ctx.bus.on('attachmentOffered', (conversationId, messageId, attachmentId, pointer) => {
-      void this.#files
+      const download = this.#files
         .download(this.relayUrl, pointer, attachmentId)
         .then((file) => {
           if (ctx.store.db.open) ctx.store.attachments.setLocalPath(attachmentId, file);
           ctx.events.messagesChanged(conversationId, [messageId]);
         })
         // The message shows the file as not arrived; the failure is in the audit log.
-        .catch((e: unknown) => ctx.audit('attachment.fetch_failed', { reason: errorCode(e) }));
+        .catch((e: unknown) => ctx.audit('attachment.fetch_failed', { reason: errorCode(e) }))
+        .finally(() => this.#downloads.delete(download));
+      this.#downloads.add(download);
     });
+  }
+
+  /** Resolves once every download started so far has finished (or failed, which the audit log records). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#downloads]);
+  }
+
+  /** Decrypts every arrived attachment of a message into new 0600 files in `dir` (see save.ts); not-arrived ones are skipped. */
+  async saveForMessage(messageId: string, dir: string): Promise<SavedFile[]> {
+    const saved: SavedFile[] = [];
+    for (const a of this.ctx.store.attachments.forMessage(messageId)) if (a.localPath) saved.push(await saveAttachment(a, dir));
+    return saved;
   }
 
   /** Starts sending a file to a conversation; returns the upload id the chunks go to. */

@@ -10,9 +10,13 @@
  * the store (bounded, expiring: PENDING_EFFECTS_MAX, PENDING_EFFECT_TTL_MS)
  * and applied, in arrival order, in the transaction that inserts the target.
  * A delete that came first therefore still wins over the late text.
+ *
+ * What a contact did (not our own transcripts) is also recorded in the
+ * received-events outbox when it is applied, in the same transaction, so a
+ * script's `receive` reports it once.
  */
 import { encodeContent, parseContent, type SyncedContent } from '../../shared/wire/content';
-import type { DeliveryState, Message, NewMessage } from '../store';
+import type { DeliveryState, Message, NewMessage, ReceivedEventBody } from '../store';
 import type { ChatContext } from './context';
 
 const RANK: Record<DeliveryState, number> = { failed: 0, queued: 1, sent: 2, delivered: 3, read: 4 };
@@ -37,6 +41,9 @@ export function applyConversationContent(ctx: ChatContext, src: EffectSource, c:
     const m = ctx.store.messages.get(id);
     if (!m) return null;
     return m.conversationId === src.conversationId ? m : undefined;
+  };
+  const record = (event: ReceivedEventBody): void => {
+    if (!outgoing) ctx.store.receivedEvents.record(src.conversationId, src.author, src.receivedAt, event);
   };
   const hold = (id: string, content: SyncedContent): void => {
     ctx.store.repairs.holdEffect(id, { conversationId: src.conversationId, sender: src.author, fromDevice: src.fromDevice, content: encodeContent(content) });
@@ -70,6 +77,7 @@ export function applyConversationContent(ctx: ChatContext, src: EffectSource, c:
       if (m === null) hold(c.target, c);
       else if (m && m.sender === src.author && m.deletedAt === null) {
         ctx.store.messages.edit(m.id, c.text, c.sentAt);
+        record({ type: 'edit', target: m.id, text: c.text });
         changed.add(m.id);
       }
       return undefined;
@@ -79,6 +87,8 @@ export function applyConversationContent(ctx: ChatContext, src: EffectSource, c:
       if (m === null) hold(c.target, c);
       else if (m && m.sender === src.author) {
         ctx.store.messages.eraseBody(m.id, c.sentAt);
+        ctx.store.receivedEvents.forgetEdits(m.id);
+        record({ type: 'delete', target: m.id });
         changed.add(m.id);
       }
       return undefined;
@@ -89,11 +99,13 @@ export function applyConversationContent(ctx: ChatContext, src: EffectSource, c:
       else if (m) {
         if (c.emoji === null) ctx.store.reactions.remove(m.id, src.author);
         else ctx.store.reactions.set({ messageId: m.id, sender: src.author, emoji: c.emoji, reactedAt: c.sentAt });
+        record({ type: 'reaction', target: m.id, emoji: c.emoji });
         changed.add(m.id);
       }
       return undefined;
     }
-    case 'receipt':
+    case 'receipt': {
+      const confirmed: string[] = [];
       for (const id of c.targets) {
         const m = target(id);
         if (m === null) hold(id, { ...c, targets: [id] });
@@ -102,15 +114,19 @@ export function applyConversationContent(ctx: ChatContext, src: EffectSource, c:
           if (ctx.store.messages.markOneRead(m.id)) changed.add(m.id);
         } else if (m && !outgoing && m.direction === 'out') {
           const next: DeliveryState = c.kind === 'read' ? 'read' : 'delivered';
+          confirmed.push(m.id);
           if (RANK[next] > RANK[m.state]) {
             ctx.store.messages.setState(m.id, next);
             changed.add(m.id);
           }
         }
       }
+      if (confirmed.length > 0) record({ type: 'receipt', kind: c.kind, targets: confirmed });
       return undefined;
+    }
     case 'timer':
       ctx.store.messages.setTimer(src.conversationId, c.expireSeconds === null ? null : c.expireSeconds * 1000);
+      record({ type: 'timer', seconds: c.expireSeconds });
       return undefined;
   }
 }

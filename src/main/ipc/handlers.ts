@@ -33,7 +33,7 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
   const s = core.session;
   const m = () => s.require();
   const gate = new ConfirmGate(confirmer, core.options.dataDir, (kind, detail) => s.messenger?.store.audit.record(kind, detail));
-  const guarded = new KeyOperations(s, gate);
+  const guarded = new KeyOperations(s, gate, core.options.exportsDir);
   return {
     getAppInfo: () => readAppInfo(core.options.identity),
     getConnectionState: () => core.connection.current,
@@ -120,6 +120,12 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     acceptLink: (r) =>
       guarded.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
     revokeDevice: async (r) => (await guarded.revokeDevice(r.deviceId), {}),
+    exportConversations: async (r) => {
+      const progress = (stage: 'sending' | 'done', p: { done: number; total: number }) => core.events.emit('transferProgress', { kind: 'export', stage, done: p.done, total: p.total, error: null });
+      const { out, conversations, messages, attachments } = await guarded.exportAll(r.format, (p) => progress('sending', p));
+      progress('done', { done: messages, total: messages });
+      return { out, conversations, messages, attachments };
+    },
     getBackupStatus: () => m().backup.status(),
     backupNow: () => m().backup.now(),
     auditLog: (r) => {

@@ -29,6 +29,7 @@ import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
+import { ExportService } from '../export/service';
 
 export { profileExists, type CreateStep, type LinkOptions, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
 export type { LinkCheck } from '../devices/newDevice';
@@ -49,6 +50,8 @@ export class Messenger {
   readonly devices: DeviceService;
   /** The account backup. */
   readonly backup: BackupService;
+  /** Conversation export (JSON or HTML, attachments beside it); callers ask the person first. */
+  readonly exports: ExportService;
   /** Prekey replenishment and rotation on the relay. */
   readonly prekeys: PrekeyUpkeep;
   readonly #ctx: ChatContext;
@@ -101,6 +104,7 @@ export class Messenger {
     this.contacts = new ContactService(this.#ctx, this.conversations);
     this.attachments = new AttachmentService(this.#ctx, this.conversations, relayUrl);
     this.devices = new DeviceService(this.#ctx, relayUrl, upload);
+    this.exports = new ExportService(this.#ctx);
     this.prekeys = new PrekeyUpkeep({ store, identity: keys.identity, audit });
     const record = decodeAccountRecord(store.directory.account()!.keyMaterial);
     record.accountSecretKey.fill(0);

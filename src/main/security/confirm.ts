@@ -9,7 +9,7 @@
 /** The key operations that need the user's confirmation in main. */
 export const CONFIRM_KINDS = ['phrase.show', 'phrase.rotate', 'link.accept', 'device.revoke', 'export'] as const;
 
-/** One guarded operation. `export` has no caller yet: the mechanism is ready for it. */
+/** One guarded operation (`export` is Settings → Export). */
 export type ConfirmKind = (typeof CONFIRM_KINDS)[number];
 
 /** What main asks the user. Every text is built in main from main's own data, never taken from the renderer. */

@@ -46,6 +46,7 @@ if (!app.requestSingleInstanceLock()) {
       identity: { name: 'Parley', version: app.getVersion(), platform: process.platform },
       relayUrl,
       dataDir: path.join(userData, 'profile'),
+      exportsDir: path.join(app.getPath('documents'), 'Parley exports'),
       keychain: electronKeychain(),
       nativeBinding: sqliteBindingOverride({ isPackaged: app.isPackaged, env: process.env }),
       notifier: electronNotifier(() => BrowserWindow.getAllWindows()[0]?.focus()),

@@ -77,6 +77,13 @@ export class AuditRepo {
     return counts;
   }
 
+  /** Every held event of the given kinds about one contact's account, oldest first (an export's safety-number events). */
+  forAccount(accountId: string, kinds: readonly AuditKind[]): AuditEntry[] {
+    const rows = prep(this.db, 'SELECT id, at, kind, detail FROM audit_log WHERE account_id = ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY id')
+      .all(accountId, JSON.stringify(kinds)) as Row[];
+    return rows.map((r) => ({ id: r.id, at: r.at, kind: r.kind as AuditKind, detail: JSON.parse(r.detail) as AuditDetail }));
+  }
+
   /** Rows held (at most AUDIT_LOG_MAX_ROWS). */
   size(): number {
     return prep(this.db, 'SELECT count(*) FROM audit_log').pluck().get() as number;

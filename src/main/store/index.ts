@@ -13,3 +13,4 @@ export type { Contact } from './directory';
 export type { Attachment } from './attachments';
 export type { Reaction } from './reactions';
 export { AUDIT_KINDS, type AuditCounts, type AuditDetail, type AuditEntry, type AuditKind } from './audit';
+export type { ReceivedEvent, ReceivedEventBody } from './receivedEvents';

@@ -202,6 +202,11 @@ export class MessageRepo {
     return rows.map(toMessage);
   }
 
+  /** How many messages a conversation holds (an export's progress total). */
+  countIn(conversationId: string): number {
+    return prep(this.db, 'SELECT count(*) FROM messages WHERE conversation_id = ?').pluck().get(conversationId) as number;
+  }
+
   unreadCount(conversationId: string): number {
     return prep(this.db, 'SELECT count(*) FROM messages WHERE conversation_id = ? AND unread = 1').pluck().get(conversationId) as number;
   }

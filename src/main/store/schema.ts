@@ -278,8 +278,28 @@ CREATE TABLE device_list_heads (
 ALTER TABLE contacts ADD COLUMN list_warning TEXT; -- null, or why this contact's device list looks split or withheld
 `;
 
+/**
+ * v9 (CLI parity): the received-events outbox. Each edit, delete, reaction,
+ * receipt and timer a contact sends is recorded in the transaction that
+ * applies it, so `parley receive` reports it once, even when it arrived
+ * while another command had the profile open. Events about one message go
+ * with it (cascade), so expiry and "delete for me" take their text along.
+ */
+const V9 = `
+CREATE TABLE received_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id TEXT NOT NULL,
+  sender TEXT NOT NULL,                  -- the contact's account id
+  message_id TEXT REFERENCES messages(id) ON DELETE CASCADE,  -- the target (NULL for receipts and timers)
+  type TEXT NOT NULL CHECK (type IN ('edit', 'delete', 'reaction', 'receipt', 'timer')),
+  detail TEXT NOT NULL,                  -- JSON: text, emoji, kind and targets, or seconds
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX received_events_message ON received_events(message_id) WHERE message_id IS NOT NULL;
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {

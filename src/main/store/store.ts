@@ -28,6 +28,7 @@ import { ListHeadRepo } from './listHeads';
 import { SqliteProtocolStores } from './protocolStores';
 import { SnapshotRows } from './snapshotRows';
 import { ReactionRepo } from './reactions';
+import { ReceivedEventRepo } from './receivedEvents';
 import { RepairRepo } from './repairs';
 import { migrate } from './schema';
 import { Sealer } from './seal';
@@ -73,6 +74,8 @@ export class LocalStore {
   readonly directory: Directory;
   readonly attachments: AttachmentRepo;
   readonly reactions: ReactionRepo;
+  /** Edits, deletes, reactions, receipts and timers contacts sent, for `parley receive`. */
+  readonly receivedEvents: ReceivedEventRepo;
   /** Resend log and effects waiting for their message (nothing is lost). */
   readonly repairs: RepairRepo;
   /** The audit log: key and session events, no content (./audit.ts). */
@@ -104,6 +107,7 @@ export class LocalStore {
     this.directory = new Directory(db, sealer);
     this.attachments = new AttachmentRepo(db, sealer);
     this.reactions = new ReactionRepo(db);
+    this.receivedEvents = new ReceivedEventRepo(db);
     this.repairs = new RepairRepo(db, clock);
     this.audit = new AuditRepo(db, clock);
     this.prekeyLedger = new PrekeyLedger(db, this.protocol);

@@ -123,6 +123,14 @@ export const deviceCalls = {
   /** Links the device (progress as `transferProgress`, kind 'provision'); `historyDays` null sends all history. */
   acceptLink: { request: req({ link: z.string().min(1).max(600), historyDays: z.number().int().min(1).max(36_500).nullable() }), response: z.object({ deviceId: z.string(), name: z.string() }) },
   revokeDevice: { request: req({ deviceId: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) }), response: done },
+  /**
+   * Settings → Export: every conversation as plaintext (JSON, or one HTML page each) into a new folder main picks,
+   * after the main-owned confirmation names it. Progress arrives as `transferProgress` (kind 'export').
+   */
+  exportConversations: {
+    request: req({ format: z.enum(['json', 'html']) }),
+    response: z.object({ out: z.string(), conversations: z.number().int(), messages: z.number().int(), attachments: z.number().int() }),
+  },
   getBackupStatus: { request: empty, response: BackupStatusDto },
   backupNow: { request: empty, response: BackupStatusDto },
 } as const;

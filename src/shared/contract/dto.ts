@@ -123,9 +123,9 @@ export const DeviceDto = z.object({
 });
 export type DeviceDto = z.infer<typeof DeviceDto>;
 
-/** Progress of a transfer that takes a while: linking (new device), provisioning (existing device), restoring from a backup. */
+/** Progress of a transfer that takes a while: linking (new device), provisioning (existing device), restoring from a backup, exporting. */
 export const TransferProgressDto = z.object({
-  kind: z.enum(['link', 'provision', 'restore']),
+  kind: z.enum(['link', 'provision', 'restore', 'export']),
   stage: z.enum(['waiting', 'packing', 'sending', 'receiving', 'importing', 'done', 'failed']),
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative().nullable(),

@@ -6,7 +6,7 @@
  * not exactly one of these shapes.
  */
 import { z } from 'zod';
-import { CONTENT_PAD_BLOCK, MAX_MESSAGE_TEXT_CHARS } from '../constants';
+import { CONTENT_PAD_BLOCK, MAX_DISAPPEARING_TIMER_S, MAX_MESSAGE_TEXT_CHARS, REACTION_MAX_CHARS } from '../constants';
 import { ParleyError } from '../errors';
 
 /** Version of the content format; every content object carries it. */
@@ -14,7 +14,7 @@ export const CONTENT_VERSION = 1;
 
 const MsgId = z.string().regex(/^[A-Za-z0-9_-]{16,43}$/u);
 const At = z.number().int().nonnegative();
-const Timer = z.number().int().positive().max(365 * 86_400).nullable();
+const Timer = z.number().int().positive().max(MAX_DISAPPEARING_TIMER_S).nullable();
 
 /** Where a sent attachment lies on the relay, with the key to decrypt it and the digest to check it. */
 export const AttachmentPointer = z
@@ -46,7 +46,7 @@ export type ListHeads = z.infer<typeof ListHeads>;
 const TextContent = z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable(), heads: ListHeads.optional() }).strict();
 const EditContent = z.object({ ...base, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict();
 const DeleteContent = z.object({ ...base, type: z.literal('delete'), target: MsgId }).strict();
-const ReactionContent = z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(16).nullable() }).strict();
+const ReactionContent = z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(REACTION_MAX_CHARS).nullable() }).strict();
 const ReceiptContent = z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500), heads: ListHeads.optional() }).strict();
 const TimerContent = z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict();
 

@@ -7,9 +7,21 @@ describe('CLI arguments', () => {
   it('parses every command with its flags', () => {
     expect(parseArgs([...base, '--json', 'init', '--name', 'Ann']).command).toEqual({ name: 'init', displayName: 'Ann' });
     expect(parseArgs([...base, 'contact', 'add', 'parley1abc', '--name', 'Bob']).command).toEqual({ name: 'contact-add', code: 'parley1abc', contactName: 'Bob' });
-    expect(parseArgs([...base, 'send', 'Bob', 'hi there']).command).toEqual({ name: 'send', contactName: 'Bob', text: 'hi there', file: null });
-    expect(parseArgs([...base, 'send', 'Bob', '--file', '/tmp/x.png']).command).toEqual({ name: 'send', contactName: 'Bob', text: null, file: '/tmp/x.png' });
-    expect(parseArgs([...base, 'receive', '--timeout', '3', '--follow']).command).toEqual({ name: 'receive', timeoutS: 3, follow: true });
+    expect(parseArgs([...base, 'send', 'Bob', 'hi there']).command).toEqual({ name: 'send', contactName: 'Bob', text: 'hi there', file: null, replyTo: null });
+    expect(parseArgs([...base, 'send', 'Bob', '--file', '/tmp/x.png']).command).toEqual({ name: 'send', contactName: 'Bob', text: null, file: '/tmp/x.png', replyTo: null });
+    expect(parseArgs([...base, 'receive', '--timeout', '3', '--follow']).command).toEqual({ name: 'receive', timeoutS: 3, follow: true, attachmentsDir: null });
+    const id = 'AbCdEfGhIjKlMnOpQrStUv';
+    expect(parseArgs([...base, 'send', 'Bob', 'yes', '--reply-to', id]).command).toEqual({ name: 'send', contactName: 'Bob', text: 'yes', file: null, replyTo: id });
+    expect(parseArgs([...base, 'edit', 'Bob', id, 'new text']).command).toEqual({ name: 'edit', contactName: 'Bob', id, text: 'new text' });
+    expect(parseArgs([...base, 'delete', 'Bob', id, '--for-everyone']).command).toEqual({ name: 'delete', contactName: 'Bob', id, forEveryone: true });
+    expect(parseArgs([...base, 'react', 'Bob', id, '👍']).command).toEqual({ name: 'react', contactName: 'Bob', id, emoji: '👍' });
+    expect(parseArgs([...base, 'react', 'Bob', id, '--remove']).command).toEqual({ name: 'react', contactName: 'Bob', id, emoji: null });
+    expect(parseArgs([...base, 'read', 'Bob']).command).toEqual({ name: 'read', contactName: 'Bob' });
+    expect(parseArgs([...base, 'timer', 'Bob', 'off']).command).toEqual({ name: 'timer', contactName: 'Bob', seconds: null });
+    expect(parseArgs([...base, 'timer', 'Bob', '60']).command).toEqual({ name: 'timer', contactName: 'Bob', seconds: 60 });
+    expect(parseArgs([...base, 'receive', '--attachments', '/tmp/in']).command).toMatchObject({ name: 'receive', attachmentsDir: '/tmp/in' });
+    expect(parseArgs([...base, 'export', '--all', '--format', 'html', '--out', '/tmp/x', '--yes']).command).toEqual({ name: 'export', contactName: null, format: 'html', out: '/tmp/x', yes: true });
+    expect(parseArgs([...base, 'export', 'Bob', '--format', 'json', '--out', '/tmp/x']).command).toEqual({ name: 'export', contactName: 'Bob', format: 'json', out: '/tmp/x', yes: false });
     expect(parseArgs([...base, 'history', 'Bob', '--limit', '10']).command).toEqual({ name: 'history', contactName: 'Bob', limit: 10 });
     expect(parseArgs([...base, 'audit']).command).toEqual({ name: 'audit', limit: 50 });
     expect(parseArgs([...base, 'audit', '--limit', '3']).command).toEqual({ name: 'audit', limit: 3 });
@@ -36,6 +48,13 @@ describe('CLI arguments', () => {
       [...base, 'audit', '--limit', '0'],
       [...base, 'audit', '--limit', '10001'],
       [...base, 'health'],
+      [...base, 'edit', 'Bob', 'short', 'text'],
+      [...base, 'send', 'Bob', '--file', '/x', '--reply-to', 'AbCdEfGhIjKlMnOpQrStUv'],
+      [...base, 'react', 'Bob', 'AbCdEfGhIjKlMnOpQrStUv'],
+      [...base, 'timer', 'Bob', '0'],
+      [...base, 'timer', 'Bob', String(365 * 86_400 + 1)],
+      [...base, 'export', 'Bob', '--format', 'pdf', '--out', '/tmp/x'],
+      [...base, 'export', 'Bob', '--format', 'json'],
       ['--data', '/tmp/p', '--relay', 'http://x', 'contacts'],
     ];
     for (const argv of bad) {

@@ -70,3 +70,44 @@ describe('content that overtakes its message', () => {
     expect(store.messages.get(ID)?.deletedAt).toBeNull();
   });
 });
+
+describe('the received-events outbox', () => {
+  const events = () => store.receivedEvents.since(0, 100).map(({ seq: _seq, receivedAt: _at, conversationId: _c, ...e }) => e);
+
+  it('records what a contact did once it applies, in order, and not our own transcripts', () => {
+    apply(text);
+    apply({ v: 1, type: 'edit', target: ID, text: 'the edit', sentAt: 20 });
+    apply({ v: 1, type: 'reaction', target: ID, emoji: '🎉', sentAt: 21 });
+    apply({ v: 1, type: 'reaction', target: ID, emoji: null, sentAt: 22 });
+    apply({ v: 1, type: 'timer', expireSeconds: 60, sentAt: 23 });
+    apply({ v: 1, type: 'reaction', target: ID, emoji: '👀', sentAt: 24 }, ME);
+    expect(events()).toEqual([
+      { type: 'edit', sender: ANN, target: ID, text: 'the edit' },
+      { type: 'reaction', sender: ANN, target: ID, emoji: '🎉' },
+      { type: 'reaction', sender: ANN, target: ID, emoji: null },
+      { type: 'timer', sender: ANN, seconds: 60 },
+    ]);
+  });
+
+  it('records an effect that waited for its message only when the message lands', () => {
+    apply({ v: 1, type: 'reaction', target: ID, emoji: '👍', sentAt: 20 });
+    expect(events()).toEqual([]);
+    apply(text);
+    expect(events()).toEqual([{ type: 'reaction', sender: ANN, target: ID, emoji: '👍' }]);
+  });
+
+  it('reports a receipt only for our own messages it confirms', () => {
+    applyConversationContent(ctx, from(ME), text, new Set());
+    apply({ v: 1, type: 'receipt', kind: 'read', targets: [ID], sentAt: 40 });
+    expect(events()).toEqual([{ type: 'receipt', sender: ANN, kind: 'read', targets: [ID] }]);
+  });
+
+  it('forgets an edit’s text when the message is deleted for everyone, and every event when it is deleted here', () => {
+    apply(text);
+    apply({ v: 1, type: 'edit', target: ID, text: 'secret second thought', sentAt: 20 });
+    apply({ v: 1, type: 'delete', target: ID, sentAt: 30 });
+    expect(events()).toEqual([{ type: 'delete', sender: ANN, target: ID }]);
+    store.messages.delete(ID);
+    expect(events()).toEqual([]);
+  });
+});

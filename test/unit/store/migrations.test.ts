@@ -166,6 +166,22 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 9 keeps seeded v8 messages and adds an empty event outbox whose rows go with their message', async () => {
+    const db = await freshDb();
+    migrate(db, 8);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'c1', 's', 'in', 'before v9', 5, 6, 'delivered')`).run();
+    migrate(db, 9);
+    expect(schemaVersion(db)).toBe(9);
+    expect(db.prepare(`SELECT body, kind FROM messages WHERE id = 'm1'`).get()).toEqual({ body: 'before v9', kind: 'text' });
+    expect(db.prepare('SELECT count(*) FROM received_events').pluck().get()).toBe(0);
+    db.prepare(`INSERT INTO received_events (conversation_id, sender, message_id, type, detail, received_at) VALUES ('c1', 's', 'm1', 'edit', '{}', 7)`).run();
+    expect(() => db.prepare(`INSERT INTO received_events (conversation_id, sender, type, detail, received_at) VALUES ('c1', 's', 'bogus', '{}', 7)`).run()).toThrow();
+    db.prepare(`DELETE FROM messages WHERE id = 'm1'`).run();
+    expect(db.prepare('SELECT count(*) FROM received_events').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

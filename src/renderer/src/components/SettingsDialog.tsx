@@ -6,8 +6,9 @@ import { Field } from './Field';
 import { BackupSection } from './BackupSection';
 import { RotatePhraseSection } from './RotatePhraseSection';
 import { SecuritySection } from './SecuritySection';
+import { ExportSection } from './ExportSection';
 
-/** Dialog for the privacy switches and relay address, with the backup, recovery phrase and security sections. */
+/** Dialog for the privacy switches and relay address, with the backup, recovery phrase, security and export sections. */
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useStore(selectSettings);
   const load = useStore((s) => s.loadSettings);
@@ -52,6 +53,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       <BackupSection />
       <RotatePhraseSection />
       <SecuritySection />
+      <ExportSection />
     </Dialog>
   );
 }

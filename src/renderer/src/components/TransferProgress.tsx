@@ -21,6 +21,10 @@ const LINES: Record<TransferProgressDto['kind'], Partial<Record<Stage, Line>>> =
     importing: { label: 'Importing messages', unit: 'messages' },
     done: { label: 'Restored', unit: null },
   },
+  export: {
+    sending: { label: 'Exporting messages', unit: 'messages' },
+    done: { label: 'Exported', unit: null },
+  },
 };
 
 function amount(unit: Line['unit'], done: number, total: number | null): string {

@@ -31,6 +31,7 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'key_operation.refused': 'A key operation was refused (not confirmed)',
   'relay.key_pinned': 'Relay identity key pinned',
   'relay.key_refused': 'Relay identity key did not match the pin (not signed in)',
+  'export.written': 'Conversations exported as plaintext',
 };
 
 /** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */

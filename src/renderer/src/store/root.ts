@@ -13,6 +13,7 @@ import type { RestoreSlice } from './restore/state';
 import type { DevicesSlice } from './devices/state';
 import type { BackupSlice } from './backup/state';
 import type { SecuritySlice } from './security/state';
+import type { ExportsSlice } from './exports/state';
 import { createAppSlice } from './app/actions';
 import { createSessionSlice } from './session/actions';
 import { createContactsSlice } from './contacts/actions';
@@ -26,6 +27,7 @@ import { createRestoreSlice } from './restore/actions';
 import { createDevicesSlice } from './devices/actions';
 import { createBackupSlice } from './backup/actions';
 import { createSecuritySlice } from './security/actions';
+import { createExportsSlice } from './exports/actions';
 
 /** The whole renderer state: every slice's state and actions. */
 export type RootState = AppSlice &
@@ -40,7 +42,8 @@ export type RootState = AppSlice &
   RestoreSlice &
   DevicesSlice &
   BackupSlice &
-  SecuritySlice;
+  SecuritySlice &
+  ExportsSlice;
 
 /** The renderer's one store, built from the slices; components read it through selectors. */
 export const useStore = create<RootState>()((...a) => ({
@@ -57,4 +60,5 @@ export const useStore = create<RootState>()((...a) => ({
   ...createDevicesSlice(...a),
   ...createBackupSlice(...a),
   ...createSecuritySlice(...a),
+  ...createExportsSlice(...a),
 }));

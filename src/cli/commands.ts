@@ -1,0 +1,90 @@
+/**
+ * The conversation commands as a table: each maps its parsed arguments to
+ * one core call on an open Messenger and returns the lines it prints (the
+ * JSON object, and the sentence a person reads). `parley COMMAND` runs one
+ * per process; the daemon can expose the same table as JSON-RPC methods
+ * (`CONVERSATION_COMMANDS[name](messenger, params)`), so both say the same.
+ */
+import type { Messenger } from '../main/messenger/messenger';
+import type { Message } from '../main/store';
+import { ChatError } from '../main/account/errors';
+import type { Command } from './args';
+import { undecryptableNotice } from './inbox';
+
+/** One printed result: the object `--json` prints and the line a person reads. */
+export interface Output {
+  readonly json: Record<string, unknown>;
+  readonly human: string;
+}
+
+/** The commands in the table (their names and parsed arguments, as parseArgs makes them). */
+export type ConversationCommand = Extract<Command, { name: 'edit' | 'delete' | 'react' | 'read' | 'timer' | 'history' }>;
+
+type Handler<K extends ConversationCommand['name']> = (messenger: Messenger, cmd: Extract<ConversationCommand, { name: K }>) => Promise<Output[]>;
+
+/** The message `id` in the conversation with `accountId`, or CHAT_UNKNOWN_MESSAGE (a message id of another conversation is refused too). */
+export function messageIn(messenger: Messenger, accountId: string, id: string): Message {
+  const m = messenger.store.messages.get(id);
+  if (!m || m.conversationId !== accountId) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'There is no message with that id in this conversation.');
+  return m;
+}
+
+/** A history line: the message with its edit time, deletion, reactions, reply and delivery state. */
+export function historyLine(messenger: Messenger, m: Message, contactName: string): Output {
+  const me = messenger.keys.accountId;
+  const from = m.direction === 'out' ? 'me' : contactName;
+  const time = new Date(m.sentAt).toISOString();
+  if (m.kind === 'undecryptable') return { json: { type: 'undecryptable', id: m.id, from, sentAt: m.sentAt, message: undecryptableNotice(contactName) }, human: `${time} ${undecryptableNotice(contactName)}` };
+  const reactions = messenger.store.reactions.forMessage(m.id).map((r) => ({ from: r.sender === me ? 'me' : contactName, emoji: r.emoji }));
+  const a = messenger.store.attachments.forMessage(m.id)[0];
+  const json = {
+    type: 'text', id: m.id, from, text: m.body, sentAt: m.sentAt, state: m.state, editedAt: m.editedAt, deleted: m.deletedAt !== null, reactions, replyTo: m.replyTo ?? null,
+    ...(a ? { attachment: { name: a.fileName ?? '', size: a.size, mime: a.contentType } } : {}),
+  };
+  const marks = [m.deletedAt !== null ? '(deleted)' : '', m.editedAt !== null ? '(edited)' : '', m.state === 'failed' ? '(not delivered)' : '', ...reactions.map((r) => r.emoji)].filter((x) => x !== '');
+  return { json, human: `${time} ${from}: ${m.body}${marks.length > 0 ? ` ${marks.join(' ')}` : ''}` };
+}
+
+const edit: Handler<'edit'> = async (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  const m = await messenger.conversations.editMessage(messageIn(messenger, c.accountId, cmd.id).id, cmd.text);
+  return [{ json: { edited: m.id }, human: `Edited ${m.id}.` }];
+};
+
+const remove: Handler<'delete'> = async (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  await messenger.conversations.deleteMessage(messageIn(messenger, c.accountId, cmd.id).id, cmd.forEveryone);
+  return [{ json: { deleted: cmd.id }, human: `Deleted ${cmd.id}${cmd.forEveryone ? ' for everyone' : ''}.` }];
+};
+
+const react: Handler<'react'> = async (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  await messenger.conversations.react(messageIn(messenger, c.accountId, cmd.id).id, cmd.emoji);
+  return [{ json: { reacted: cmd.id, emoji: cmd.emoji }, human: cmd.emoji === null ? `Removed your reaction to ${cmd.id}.` : `Reacted ${cmd.emoji} to ${cmd.id}.` }];
+};
+
+const read: Handler<'read'> = async (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  const unread = messenger.store.messages.unreadIncomingIds(c.accountId).length;
+  await messenger.conversations.markRead(c.accountId);
+  return [{ json: { read: c.name, messages: unread }, human: `Marked ${unread} messages from ${c.name} read.` }];
+};
+
+const timer: Handler<'timer'> = async (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  await messenger.conversations.setDisappearingTimer(c.accountId, cmd.seconds);
+  return [{ json: { timer: c.name, seconds: cmd.seconds }, human: cmd.seconds === null ? `Disappearing messages are off with ${c.name}.` : `Messages with ${c.name} disappear after ${cmd.seconds} s.` }];
+};
+
+const history: Handler<'history'> = (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  return Promise.resolve(messenger.conversations.history(c.accountId, Math.min(cmd.limit, 500)).map((m) => historyLine(messenger, m, c.name)));
+};
+
+/** Every conversation command by name; each returns the lines to print and leaves sending to the outbox (the caller flushes). */
+export const CONVERSATION_COMMANDS: { readonly [K in ConversationCommand['name']]: Handler<K> } = { edit, delete: remove, react, read, timer, history };
+
+/** Runs one conversation command from the table. */
+export function runConversationCommand(messenger: Messenger, cmd: ConversationCommand): Promise<Output[]> {
+  return (CONVERSATION_COMMANDS[cmd.name] as (m: Messenger, c: ConversationCommand) => Promise<Output[]>)(messenger, cmd);
+}
