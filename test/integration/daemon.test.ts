@@ -77,8 +77,8 @@ describe('parley daemon over a socket', () => {
     await client.until(() => receiveNotes(client).some((n) => n['id'] === b.id));
     const texts = receiveNotes(client).filter((n) => n['type'] === 'text');
     expect(texts).toEqual([
-      { type: 'text', from: 'Appleton Vye', text: 'First to the daemon', id: a.id, sentAt: a.sentAt },
-      { type: 'text', from: 'Appleton Vye', text: 'Second to the daemon', id: b.id, sentAt: b.sentAt },
+      expect.objectContaining({ type: 'text', from: 'Appleton Vye', text: 'First to the daemon', id: a.id, sentAt: a.sentAt, replyTo: null }),
+      expect.objectContaining({ type: 'text', from: 'Appleton Vye', text: 'Second to the daemon', id: b.id, sentAt: b.sentAt, replyTo: null }),
     ]);
     const history = (await client.call('history', { name: 'Appleton Vye', limit: 10 })).result as { text: string }[];
     expect(history.map((m) => m.text)).toEqual(['Hello from the daemon', 'First to the daemon', 'Second to the daemon']);
