@@ -76,7 +76,7 @@ export class Messenger {
         void this.#wipe();
         return true;
       },
-      onMessage: (m) => this.conversations.receive(m),
+      onMessages: (ms) => this.conversations.receiveMany(ms),
     });
     const contacts = store.contacts;
     this.#ctx = {

@@ -84,6 +84,7 @@ export class RelayClient {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (b: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly messageHandlers = new Set<(m: IncomingMessage) => void>();
+  private readonly batchHandlers = new Set<(ms: IncomingMessage[]) => void>();
   private readonly provisionHandlers = new Set<(channelId: string, payload: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number) => void>();
   private readonly revokedHandlers = new Set<(list: SignedDeviceList) => void>();
@@ -102,7 +103,12 @@ export class RelayClient {
     private readonly pins: RelayKeyPins | undefined,
   ) {
     ws.on('message', (data) => {
-      for (const line of String(data).split('\n')) this.onFrame(line);
+      const batch: IncomingMessage[] = [];
+      for (const line of String(data).split('\n')) {
+        const m = this.onFrame(line);
+        if (m) batch.push(m);
+      }
+      if (batch.length > 0) for (const h of this.batchHandlers) h(batch);
     });
     ws.on('close', (code) => {
       this.closed = true;
@@ -173,6 +179,11 @@ export class RelayClient {
   onMessage(handler: (m: IncomingMessage) => void): () => void {
     this.messageHandlers.add(handler);
     return () => this.messageHandlers.delete(handler);
+  }
+  /** Every message of one relay push (one WebSocket message, up to the relay's delivery window) at once, in order. */
+  onMessages(handler: (ms: IncomingMessage[]) => void): () => void {
+    this.batchHandlers.add(handler);
+    return () => this.batchHandlers.delete(handler);
   }
   onProvision(handler: (channelId: string, payload: Uint8Array) => void): () => void {
     this.provisionHandlers.add(handler);
@@ -260,7 +271,8 @@ export class RelayClient {
   /** Frames from the relay that were not valid JSON or did not match their schema; dropped, and counted here. */
   malformedFrames = 0;
 
-  private onFrame(text: string): void {
+  /** Handles one frame; returns a pushed message (already given to the per-message handlers) for the batch handlers. */
+  private onFrame(text: string): IncomingMessage | undefined {
     let f: ServerFrame;
     try {
       f = JSON.parse(text) as ServerFrame;
@@ -288,7 +300,9 @@ export class RelayClient {
         this.malformedFrames++;
         return;
       }
-      for (const h of this.messageHandlers) h({ id: m.data.id, ts: m.data.ts, envelope });
+      const message = { id: m.data.id, ts: m.data.ts, envelope };
+      for (const h of this.messageHandlers) h(message);
+      return message;
     } else if (f.type === 'provision') {
       const payload = fromBase64Url(f.payload);
       if (payload) for (const h of this.provisionHandlers) h(f.channelId, payload);

@@ -22,7 +22,8 @@ export interface RelayLinkOptions {
   readonly onState: (state: ConnectionState) => void;
   /** Runs after each successful authentication (flush the outbox and acks, upload prekeys). */
   readonly onOnline: (client: RelayClient) => Promise<void>;
-  readonly onMessage: Parameters<RelayClient['onMessage']>[0];
+  /** The messages of one relay push, in order (a batch for the receive path). */
+  readonly onMessages: Parameters<RelayClient['onMessages']>[0];
   /**
    * The relay says this device was revoked and shows a list as proof (unverified).
    * Returns true when the proof holds: the link then stops for good.
@@ -118,7 +119,7 @@ export class RelayLink {
     let client: RelayClient | null = null;
     try {
       client = await RelayClient.connect(relayEndpoint(this.o.url), this.o.pins ? { pins: this.o.pins } : {});
-      client.onMessage(this.o.onMessage);
+      client.onMessages(this.o.onMessages);
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
       if (this.#stopped) {
