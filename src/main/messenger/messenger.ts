@@ -27,6 +27,7 @@ import { relayKeyFromId, relayPinId, storedPins } from '../relayClient/pins';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
+import { forgetSealedStatics } from '../session/sealedSender';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkProgress, type MessengerOptions, type NewProfile } from './newProfile';
 
@@ -194,6 +195,7 @@ export class Messenger {
     await this.conversations.drain();
     this.store.close();
     this.keys.dispose();
+    forgetSealedStatics();
   }
 
   /** This device was revoked (proof checked): close everything and delete the profile's keys and data. */
