@@ -231,6 +231,8 @@ export const UNSENT_RETRY_BASE_MS = 1_000;
 export const UNSENT_RETRY_MAX_MS = 5 * 60_000;
 /** Content logged this long before a contact's device was added (by its list) still goes to it: covers clock skew between devices. */
 export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
+/** A failed outbox flush is tried again after this long while online (else it would wait for the next send or connection). */
+export const OUTBOX_RETRY_MS = 5_000;
 /** Device pairs whose sealed-sender static values (peer X25519 key, static DH) stay cached: more than the contacts' devices of a busy profile. */
 export const SEALED_STATIC_CACHE_ENTRIES = 4_096;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */

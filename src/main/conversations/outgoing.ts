@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -259,14 +259,37 @@ const flushing = new WeakMap<ChatContext, Promise<void>>();
 /** Connections to relays older than repeated devices in one send (they answer BAD_FRAME): each device once per frame there. */
 const onceRelays = new WeakSet<RelayClient>();
 
-/** Sends what the outbox holds, in size-bounded batches; confirmed entries leave the outbox. One flush per core at a time. */
+/** Per profile: the pending retry of a flush that failed. */
+const flushRetries = new WeakMap<ChatContext, NodeJS.Timeout>();
+
+/**
+ * Sends what the outbox holds, in size-bounded batches; confirmed entries
+ * leave the outbox. One flush per core at a time. A flush that fails (a
+ * timeout, say) is tried again after OUTBOX_RETRY_MS while online, so a
+ * burst's tail does not wait for the next send or connection.
+ */
 export function flushOutbox(ctx: ChatContext): Promise<void> {
   let running = flushing.get(ctx);
   if (!running) {
-    running = doFlush(ctx).finally(() => flushing.delete(ctx));
+    running = doFlush(ctx)
+      .catch((e: unknown) => {
+        retryFlush(ctx);
+        throw e;
+      })
+      .finally(() => flushing.delete(ctx));
     flushing.set(ctx, running);
   }
   return running;
+}
+
+function retryFlush(ctx: ChatContext): void {
+  if (flushRetries.has(ctx)) return;
+  const t = setTimeout(() => {
+    flushRetries.delete(ctx);
+    if (ctx.store.db.open && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  }, OUTBOX_RETRY_MS);
+  t.unref();
+  flushRetries.set(ctx, t);
 }
 
 async function doFlush(ctx: ChatContext): Promise<void> {

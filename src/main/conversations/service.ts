@@ -26,6 +26,7 @@ export const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes
 export class ConversationService {
   #incoming: Promise<void> = Promise.resolve();
   #pending: IncomingMessage[] = [];
+  #progress: { done: number; total: number } | null = null;
   #tick: NodeJS.Timeout | null = null;
   #ticks = 0;
 
@@ -275,6 +276,7 @@ export class ConversationService {
       }
       const batch = this.#pending.splice(0, RECEIVE_BATCH_MAX);
       const later = await handleBatch(this.ctx, batch);
+      this.#advance(batch.length - later.length);
       if (later.length > 0) {
         const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);
         t.unref();
@@ -283,6 +285,20 @@ export class ConversationService {
       // The envelopes stay on the relay (they were not acked) and come back on the next connection.
       this.ctx.audit('envelope.deferred', { reason: errorCode(e) });
     });
+  }
+
+  /** The relay said `queued` messages wait after sign-in: progress ("Receiving N of M") counts from here, once per batch. */
+  backlog(queued: number): void {
+    this.#progress = { done: 0, total: queued };
+    this.ctx.events.receiving({ ...this.#progress });
+  }
+
+  #advance(handled: number): void {
+    const p = this.#progress;
+    if (!p) return;
+    p.done = Math.min(p.total, p.done + handled);
+    if (p.done >= p.total) this.#progress = null;
+    this.ctx.events.receiving(this.#progress ? { ...this.#progress } : null);
   }
 
   /** Sends the delivery receipts owed for stored messages (after a crash between a commit and its receipt, say). */

@@ -78,6 +78,7 @@ export class Messenger {
         return true;
       },
       onMessages: (ms) => this.conversations.receiveMany(ms),
+      onBacklog: (queued) => this.conversations.backlog(queued),
     });
     const contacts = store.contacts;
     this.#ctx = {

@@ -10,7 +10,7 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
 import type { z } from 'zod';
 import {
-  challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
+  backlogFrameSchema, challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
   RELAY_CHALLENGE_BYTES, type ServerFrame, type WireBundle, type WirePrekey,
 } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
@@ -89,6 +89,7 @@ export class RelayClient {
   private readonly closeHandlers = new Set<(code: number) => void>();
   private readonly revokedHandlers = new Set<(list: SignedDeviceList) => void>();
   private readonly prekeysLowHandlers = new Set<(counts: PrekeyCounts) => void>();
+  private readonly backlogHandlers = new Set<(queued: number) => void>();
   /** Highest device-list version seen per account: older lists are rejected (no rollback). */
   private readonly listVersions = new Map<string, number>();
   closed = false;
@@ -202,6 +203,12 @@ export class RelayClient {
     return () => this.revokedHandlers.delete(handler);
   }
 
+  /** The relay says how many messages wait for this device (once, after sign-in, when any do). */
+  onBacklog(handler: (queued: number) => void): () => void {
+    this.backlogHandlers.add(handler);
+    return () => this.backlogHandlers.delete(handler);
+  }
+
   /** The relay reports that a bundle fetch left this device few one-time prekeys (validated counts). */
   onPrekeysLow(handler: (counts: PrekeyCounts) => void): () => void {
     this.prekeysLowHandlers.add(handler);
@@ -312,6 +319,10 @@ export class RelayClient {
     } else if (f.type === 'prekeysLow') {
       const push = prekeysLowFrameSchema.safeParse(f);
       if (push.success) for (const h of this.prekeysLowHandlers) h(push.data.counts);
+    } else if (f.type === 'backlog') {
+      const push = backlogFrameSchema.safeParse(f);
+      if (push.success) for (const h of this.backlogHandlers) h(push.data.queued);
+      else this.malformedFrames++;
     }
   }
 }

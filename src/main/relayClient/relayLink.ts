@@ -24,6 +24,8 @@ export interface RelayLinkOptions {
   readonly onOnline: (client: RelayClient) => Promise<void>;
   /** The messages of one relay push, in order (a batch for the receive path). */
   readonly onMessages: Parameters<RelayClient['onMessages']>[0];
+  /** How many messages the relay said wait for this device after sign-in. */
+  readonly onBacklog?: (queued: number) => void;
   /**
    * The relay says this device was revoked and shows a list as proof (unverified).
    * Returns true when the proof holds: the link then stops for good.
@@ -120,6 +122,7 @@ export class RelayLink {
     try {
       client = await RelayClient.connect(relayEndpoint(this.o.url), this.o.pins ? { pins: this.o.pins } : {});
       client.onMessages(this.o.onMessages);
+      if (this.o.onBacklog) client.onBacklog(this.o.onBacklog);
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
       if (this.#stopped) {
