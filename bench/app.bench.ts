@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Session } from 'node:inspector/promises';
 import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes } from 'node:crypto';
 import { Messenger } from '../src/main/messenger/messenger';
@@ -45,6 +46,7 @@ const LINK_MESSAGES = n(100_000);
 const ENGINE_MESSAGES = 5_000;
 const CLI_RUNS = 5;
 const DONE_TIMEOUT_MS = 600_000;
+const NUDGE_MS = 2_000;
 const repo = path.resolve(import.meta.dirname, '..');
 
 await sodium.ready;
@@ -55,13 +57,25 @@ const newDir = (): string => path.join(tmp, `p${dirs++}`);
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, what: string): Promise<void> {
+/**
+ * Polls `check`. `nudge` runs every NUDGE_MS while waiting: a flush that
+ * failed (a timeout under load) is otherwise tried again only on the next
+ * send or connection, which a benchmark never makes.
+ */
+async function until(check: () => boolean, what: string, nudge?: () => void): Promise<void> {
   const end = Date.now() + DONE_TIMEOUT_MS;
+  let next = Date.now() + NUDGE_MS;
   while (!check()) {
     if (Date.now() > end) throw new Error(`bench: ${what} not reached in time`);
+    if (nudge && Date.now() > next) {
+      next = Date.now() + NUDGE_MS;
+      nudges++;
+      nudge();
+    }
     await sleep(5);
   }
 }
+let nudges = 0;
 
 /** The relay child process; resolves with its URL once it listens. */
 async function startRelayProcess(): Promise<{ url: string; proc: ChildProcess }> {
@@ -95,11 +109,34 @@ async function engineRate(): Promise<number> {
   return (ENGINE_MESSAGES * 1000) / (performance.now() - t);
 }
 
+/** Delivery failures the profiles recorded (audit kinds and reasons), reported at the end. */
+const audited = new Set<string>();
+const noteFailures = (m: Messenger): void => {
+  for (const e of m.store.audit.list(500)) if (e.kind === 'delivery.failed' || e.kind === 'envelope.deferred') audited.add(`${e.kind} ${JSON.stringify(e.detail)}`);
+};
+
 async function profile(name: string, relayUrl: string): Promise<{ m: Messenger; dir: string }> {
   const dir = newDir();
   const { messenger } = await Messenger.create({ dir, displayName: name, relayUrl, keychain, pwhash: TEST_PWHASH });
   if (!(await messenger.waitOnline())) throw new Error(`bench: ${name} is offline`);
   return { m: messenger, dir };
+}
+
+/** With BENCH_PROFILE=<file prefix>, a CPU profile of one timed section (the --cpu-prof format) goes to <prefix>-<name>.cpuprofile. */
+async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
+  const prefix = process.env['BENCH_PROFILE'];
+  if (!prefix) return f();
+  const inspector = new Session();
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+  try {
+    return await f();
+  } finally {
+    const { profile } = await inspector.post('Profiler.stop');
+    fs.writeFileSync(`${prefix}-${name}.cpuprofile`, JSON.stringify(profile));
+    inspector.disconnect();
+  }
 }
 
 /** Nothing left to do: outbox, owed receipts and pending acks empty. */
@@ -117,18 +154,28 @@ async function catchup(relayUrl: string): Promise<number> {
   const bob = await profile('Bob', relayUrl);
   const invite = bob.m.account.invite();
   await bob.m.close();
-  const senders = await Promise.all(Array.from({ length: CATCHUP_CONTACTS }, (_, i) => profile(`Sender ${i}`, relayUrl)));
+  const senders: { m: Messenger; dir: string }[] = [];
+  for (let i = 0; i < CATCHUP_CONTACTS; i++) senders.push(await profile(`Sender ${i}`, relayUrl));
+  log(`catch-up: ${CATCHUP_CONTACTS} senders created`);
   for (const s of senders) await s.m.contacts.add(invite, 'Bob');
   const target = senders[0]!.m.contacts.list()[0]!.accountId;
   await Promise.all(senders.map((s, i) => burst(s.m, target, CATCHUP_EACH, `from ${i}`)));
-  await until(() => senders.every((s) => s.m.store.delivery.outbox(1).length === 0), 'senders flushed');
-  for (const s of senders) await s.m.close();
+  log('catch-up: texts committed by the senders');
+  await until(() => senders.every((s) => s.m.store.delivery.outbox(1).length === 0), 'senders flushed', () => senders.forEach((s) => s.m.conversations.flushInBackground()));
+  for (const s of senders) {
+    noteFailures(s.m);
+    await s.m.close();
+  }
   const total = CATCHUP_CONTACTS * CATCHUP_EACH;
   log(`catch-up: ${total} queued from ${CATCHUP_CONTACTS} contacts; opening`);
   const t = performance.now();
-  const m = await Messenger.open({ dir: bob.dir, keychain });
-  await until(() => unreadTotal(m) >= total && settled(m), 'catch-up complete');
+  const m = await profiled('catchup', async () => {
+    const open = await Messenger.open({ dir: bob.dir, keychain });
+    await until(() => unreadTotal(open) >= total && settled(open), 'catch-up complete');
+    return open;
+  });
   const ms = performance.now() - t;
+  noteFailures(m);
   await m.close();
   return (total * 1000) / ms;
 }
@@ -147,11 +194,14 @@ async function send(relayUrl: string): Promise<number> {
   await until(() => alice.m.store.delivery.outbox(1).length === 0, 'first texts flushed');
   const total = SEND_CONTACTS * SEND_EACH;
   const t = performance.now();
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < SEND_EACH; i++) for (const id of ids) sends.push(alice.m.conversations.sendText(id, `burst ${i} a text of ordinary length for a chat message`));
-  await Promise.all(sends);
-  await until(() => alice.m.store.delivery.outbox(1).length === 0, 'burst accepted');
+  await profiled('send', async () => {
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < SEND_EACH; i++) for (const id of ids) sends.push(alice.m.conversations.sendText(id, `burst ${i} a text of ordinary length for a chat message`));
+    await Promise.all(sends);
+    await until(() => alice.m.store.delivery.outbox(1).length === 0, 'burst accepted', () => alice.m.conversations.flushInBackground());
+  });
   const ms = performance.now() - t;
+  noteFailures(alice.m);
   await alice.m.close();
   return (total * 1000) / ms;
 }
@@ -242,6 +292,9 @@ try {
   const cliStartMs = ONLY.has('cli') ? cliStart() : null;
   if (cliStartMs !== null) log(`cli start  ${cliStartMs.toFixed(0)} ms (parley --version, median of ${CLI_RUNS})`);
   log('daemon     no `parley daemon` on this branch: daemonSendMs is null');
+  if (nudges > 0) log(`note       ${nudges} stalled flush(es) were nudged (a failed flush waits for the next send or connection)`);
+  const failures = audited.size > 0 ? [...audited].join(', ') : 'none';
+  log(`failures   ${failures}`);
   const ratio = (x: number | null) => (x === null ? null : Number((x / enginePerSec).toFixed(3)));
   log(
     JSON.stringify({

@@ -281,6 +281,8 @@ export const BACKUP_MAX_DELTA_SEGMENTS = 32;
 export const BACKUP_PAD_BLOCK = 4096;
 /** Automatic backups run this long after the last change, so a burst of messages makes one segment, not one per message. */
 export const BACKUP_DEBOUNCE_MS = 30_000;
+/** Most backup runs a one-shot CLI command makes before it exits: a run repeats only while messages changed during the previous one (a receipt arrived). */
+export const BACKUP_EXIT_RUNS = 3;
 /** A steady stream of changes still gets backed up at least this often (the debounce would otherwise wait forever). */
 export const BACKUP_MAX_WAIT_MS = 15 * 60_000;
 /** Automatic backups start at most this often; also the retry wait after a failure, so a down relay is not hammered. */
