@@ -21,7 +21,7 @@
  * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
  * only their ratchet message vouches for the sender.
  */
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { ParleyError } from '../../shared/errors';
 import { concatBytes, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
@@ -70,8 +70,14 @@ export interface SealSender {
   readonly x25519PrivateKey: Uint8Array;
 }
 
+const BLOCK_1 = new Uint8Array([1]);
+
+/** HKDF-SHA256 (RFC 5869) for one 32-byte block: T(1) = HMAC(HMAC(salt, ikm), info ‖ 0x01). Same bytes as hkdfSync, without its per-call key objects. */
 function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32));
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const okm = new Uint8Array(createHmac('sha256', prk).update(info).update(BLOCK_1).digest());
+  prk.fill(0);
+  return okm;
 }
 
 function aeadOpen(ct: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
