@@ -315,7 +315,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       const [accountId, deviceId] = e.recipient.split('.') as [string, string];
       return { accountId, deviceId, envelope: toBase64Url(e.payload) };
     });
-    for (const e of batch) ctx.store.delivery.noteAttempt(e.id);
+    ctx.store.delivery.noteAttempts(batch.map((e) => e.id));
     try {
       await client.send(messages);
     } catch (e) {

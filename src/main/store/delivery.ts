@@ -128,8 +128,12 @@ export class Delivery {
     return prep(this.db, 'DELETE FROM outbox WHERE recipient = ?').run(recipient).changes;
   }
 
-  noteAttempt(outboxId: number): void {
-    prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(outboxId);
+  /** Counts one more send attempt for each of these entries, in one transaction (a frame's worth). */
+  noteAttempts(outboxIds: readonly number[]): void {
+    const bump = prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of outboxIds) bump.run(id);
+    })();
   }
 
   /** The relay confirmed these entries: remove them; a message with no entries left becomes 'sent'. */
