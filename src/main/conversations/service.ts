@@ -287,8 +287,13 @@ export class ConversationService {
     });
   }
 
-  /** The relay said `queued` messages wait after sign-in: progress ("Receiving N of M") counts from here, once per batch. */
+  /** The relay said `queued` messages wait after sign-in: progress ("Receiving N of M") counts from here, once per batch; 0 clears it. */
   backlog(queued: number): void {
+    if (queued <= 0) {
+      if (this.#progress) this.ctx.events.receiving(null);
+      this.#progress = null;
+      return;
+    }
     this.#progress = { done: 0, total: queued };
     this.ctx.events.receiving({ ...this.#progress });
   }

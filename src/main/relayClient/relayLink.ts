@@ -24,7 +24,7 @@ export interface RelayLinkOptions {
   readonly onOnline: (client: RelayClient) => Promise<void>;
   /** The messages of one relay push, in order (a batch for the receive path). */
   readonly onMessages: Parameters<RelayClient['onMessages']>[0];
-  /** How many messages the relay said wait for this device after sign-in. */
+  /** How many messages the relay said wait for this device after sign-in; 0 at each new connection until it says. */
   readonly onBacklog?: (queued: number) => void;
   /**
    * The relay says this device was revoked and shows a list as proof (unverified).
@@ -122,7 +122,11 @@ export class RelayLink {
     try {
       client = await RelayClient.connect(relayEndpoint(this.o.url), this.o.pins ? { pins: this.o.pins } : {});
       client.onMessages(this.o.onMessages);
-      if (this.o.onBacklog) client.onBacklog(this.o.onBacklog);
+      if (this.o.onBacklog) {
+        // A new connection starts with no known backlog (progress of an interrupted catch-up is void) until the relay says.
+        this.o.onBacklog(0);
+        client.onBacklog(this.o.onBacklog);
+      }
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
       if (this.#stopped) {
