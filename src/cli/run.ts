@@ -334,6 +334,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
     }
   } finally {
+    // A one-shot command never lives to see the debounced schedule fire: back up now what it changed (recorded in the backup status if it fails).
+    await messenger.backup.beforeExit();
     await messenger.close();
   }
   return 0;

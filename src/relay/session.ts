@@ -132,7 +132,19 @@ export class Session implements LiveSession {
     set.add(this);
     this.ctx.metrics.authenticated++;
     this.ctx.log.debug({ sessions: this.ctx.sessions.size }, 'device authenticated');
+    void this.announceBacklog(deviceKey);
     this.pump();
+  }
+
+  /** Tells a device how many messages wait for it when it signs in (docs/protocol.md §3.4), so it can show "Receiving N of M". */
+  private async announceBacklog(deviceKey: string): Promise<void> {
+    try {
+      const queued = await this.ctx.store.pendingCount(deviceKey, Date.now());
+      if (queued > 0) this.send({ v: RELAY_PROTOCOL_VERSION, type: 'backlog', queued });
+    } catch (e) {
+      // Only progress display depends on it; delivery goes on.
+      this.ctx.log.warn({ err: e instanceof Error ? e.name : 'unknown' }, 'backlog count failed');
+    }
   }
 
   /** The device left its account's list: it gets that list first (so it can verify its revocation), then the 4003 close. */

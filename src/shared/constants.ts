@@ -243,6 +243,12 @@ export const UNSENT_RETRY_BASE_MS = 1_000;
 export const UNSENT_RETRY_MAX_MS = 5 * 60_000;
 /** Content logged this long before a contact's device was added (by its list) still goes to it: covers clock skew between devices. */
 export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
+/** A failed outbox flush is tried again after this long while online (else it would wait for the next send or connection). */
+export const OUTBOX_RETRY_MS = 5_000;
+/** Device pairs whose sealed-sender static values (peer X25519 key, static DH) stay cached: more than the contacts' devices of a busy profile. */
+export const SEALED_STATIC_CACHE_ENTRIES = 4_096;
+/** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
+export const RECEIVE_BATCH_MAX = 512;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */
 export const DEFERRED_RETRY_MS = 2_000;
 /** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */
@@ -287,6 +293,8 @@ export const BACKUP_MAX_DELTA_SEGMENTS = 32;
 export const BACKUP_PAD_BLOCK = 4096;
 /** Automatic backups run this long after the last change, so a burst of messages makes one segment, not one per message. */
 export const BACKUP_DEBOUNCE_MS = 30_000;
+/** Most backup runs a one-shot CLI command makes before it exits: a run repeats only while messages changed during the previous one (a receipt arrived). */
+export const BACKUP_EXIT_RUNS = 3;
 /** A steady stream of changes still gets backed up at least this often (the debounce would otherwise wait forever). */
 export const BACKUP_MAX_WAIT_MS = 15 * 60_000;
 /** Automatic backups start at most this often; also the retry wait after a failure, so a down relay is not hammered. */

@@ -28,7 +28,7 @@ export interface Undecryptable {
   readonly receivedAt: number;
 }
 
-/** Every event and its arguments. The first nine are the ones the UI (and the CLI, and tests) subscribe to. */
+/** Every event and its arguments. The first nine and `receiving` are the ones the UI (and the CLI, and tests) subscribe to. */
 export interface AccountEventArgs {
   messagesChanged: [conversationId: string, messageIds: readonly string[]];
   conversationsChanged: [];
@@ -42,6 +42,8 @@ export interface AccountEventArgs {
   revoked: [];
   /** The backup ran, started or failed. */
   backupChanged: [];
+  /** Catch-up progress after sign-in, once per receive batch: `done` of the `total` the relay said were queued (null once caught up). */
+  receiving: [progress: { readonly done: number; readonly total: number } | null];
   /** One of our devices rotated the account key (verified); committed with the message that carried it. */
   accountRotated: [accountSecretKey: Uint8Array, backup: BackupKeyRecord | null];
   /** This profile now runs under new account keys (rotated here or on another device). */
@@ -61,7 +63,7 @@ export type AccountEventName = keyof AccountEventArgs;
 export type AccountEventHandler<K extends AccountEventName> = (...args: AccountEventArgs[K]) => void | Promise<void>;
 
 /** The UI-facing events as one object of handlers (what Messenger's options take). */
-export type ChatEvents = { [K in 'messagesChanged' | 'conversationsChanged' | 'contactsChanged' | 'typing' | 'incomingText' | 'undecryptable' | 'devicesChanged' | 'revoked' | 'backupChanged']: (...args: AccountEventArgs[K]) => void };
+export type ChatEvents = { [K in 'messagesChanged' | 'conversationsChanged' | 'contactsChanged' | 'typing' | 'incomingText' | 'undecryptable' | 'devicesChanged' | 'revoked' | 'backupChanged' | 'receiving']: (...args: AccountEventArgs[K]) => void };
 
 /** A synchronous typed bus: handlers run in subscription order; a throwing handler throws to the emitter, as a direct call would. */
 export class AccountBus {
@@ -105,6 +107,7 @@ export class AccountBus {
       devicesChanged: () => this.emit('devicesChanged'),
       revoked: () => this.emit('revoked'),
       backupChanged: () => this.emit('backupChanged'),
+      receiving: (p) => this.emit('receiving', p),
     };
   }
 }

@@ -19,10 +19,26 @@ export class ConnectionMonitor {
     return this.#state;
   }
 
+  /** A new link state from the relay client; catch-up progress carries over while online. */
   set(next: ConnectionState): void {
     const prev = this.#state;
-    if (prev.state === next.state && prev.relay === next.relay && prev.retryInMs === next.retryInMs && prev.reason === next.reason && prev.relayKey === next.relayKey) return;
-    this.#state = next;
-    this.#events.emit('connectionState', next);
+    const receiving = next.state === 'online' ? (next.receiving ?? prev.receiving) : undefined;
+    this.#apply({ ...next, ...(receiving ? { receiving } : {}) });
+  }
+
+  /** Catch-up progress (once per receive batch), or null once caught up. */
+  receiving(progress: { readonly done: number; readonly total: number } | null): void {
+    const { receiving: _old, ...rest } = this.#state;
+    this.#apply({ ...rest, ...(progress ? { receiving: { done: progress.done, total: progress.total } } : {}) });
+  }
+
+  #apply(merged: ConnectionState): void {
+    const prev = this.#state;
+    if (
+      prev.state === merged.state && prev.relay === merged.relay && prev.retryInMs === merged.retryInMs && prev.reason === merged.reason && prev.relayKey === merged.relayKey &&
+      prev.receiving?.done === merged.receiving?.done && prev.receiving?.total === merged.receiving?.total
+    ) return;
+    this.#state = merged;
+    this.#events.emit('connectionState', merged);
   }
 }

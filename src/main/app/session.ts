@@ -102,6 +102,7 @@ export class AppSession {
       messagesChanged: (conversationId: string, messageIds: readonly string[]) => rows.messagesChanged(conversationId, messageIds),
       conversationsChanged: () => rows.conversationsChanged(),
       contactsChanged: () => rows.contactsChanged(),
+      receiving: (progress: { readonly done: number; readonly total: number } | null) => this.o.connection.receiving(progress),
       typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
       devicesChanged: () => ev.emit('devicesChanged', {}),
       // A locked app runs no Messenger, so nothing arrives then; previews follow the setting.

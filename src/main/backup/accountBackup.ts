@@ -8,6 +8,8 @@
 import { Secret } from '../crypto/secret';
 import { fromBase64Url } from '../../shared/wire/encoding';
 import { BackupScheduler, backupStatus, runBackup, type BackupKeySource } from '.';
+import type { ScheduledOutcome } from './scheduler';
+import { BACKUP_EXIT_RUNS } from '../../shared/constants';
 import type { LocalStore } from '../store';
 import type { BackupKeyRecord } from '../account/record';
 import { BackupError } from './errors';
@@ -71,6 +73,28 @@ export class AccountBackup {
     } finally {
       this.#running = false;
       this.onChange();
+    }
+  }
+
+  /**
+   * For a one-shot process about to exit (the CLI): the scheduler's
+   * debounce would never fire, so write the incremental backup now when
+   * anything changed since the last one (runBackup answers 'unchanged'
+   * otherwise, uploading nothing). A message that changed again while a
+   * run uploaded (its receipt arrived) is left to the next run, so runs
+   * repeat until one finds nothing new, at most BACKUP_EXIT_RUNS. Null when
+   * this device does not write backups; a failure is recorded in the
+   * backup status, never thrown.
+   */
+  async beforeExit(): Promise<ScheduledOutcome | null> {
+    if (!this.#scheduler) return null;
+    this.#running = true;
+    try {
+      let outcome = await this.#scheduler.runNow();
+      for (let i = 1; i < BACKUP_EXIT_RUNS && outcome.ok && outcome.result.mode !== 'unchanged'; i++) outcome = await this.#scheduler.runNow();
+      return outcome;
+    } finally {
+      this.#running = false;
     }
   }
 

@@ -47,6 +47,11 @@ export class BackupService {
     return this.#backup.status();
   }
 
+  /** Before a one-shot process exits: writes the incremental backup if anything changed (see AccountBackup.beforeExit); null when this device is not the writer. */
+  beforeExit(): ReturnType<AccountBackup['beforeExit']> {
+    return this.#backup.beforeExit();
+  }
+
   /** Stops the schedule and erases the backup keys held in memory. */
   stop(): Promise<void> {
     return this.#backup.stop();

@@ -1,10 +1,12 @@
 /**
- * The receive path. An envelope is unsealed (which authenticates the sending
- * device), the device checked against its account's signed device list, and
- * then, holding that device in the session layer, decrypted without writing
- * anything. ONE transaction commits the new session record, consumed
- * prekeys, the content's effect, the processed envelope id and the ack
- * intent. Only then is the relay acked. A failed decrypt changes no state.
+ * The receive path for one envelope (receiveBatch.ts runs it for each
+ * envelope of a relay push). An envelope is unsealed (which authenticates
+ * the sending device), the device checked against its account's signed
+ * device list, and then, holding that device in the session layer,
+ * decrypted without writing anything. One savepoint of the batch
+ * transaction commits the new session record, consumed prekeys, the
+ * content's effect, the processed envelope id and the ack intent. Only
+ * after the batch commits is the relay acked. A failed decrypt changes no state.
  *
  * Nothing is dropped silently:
  * - an envelope that does not open, or names an unlisted device, is dropped
@@ -16,11 +18,10 @@
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
 import { MAX_RESENDS_PER_ENTRY } from '../../shared/constants';
-import { isParleyError } from '../../shared/errors';
 import { addressKey, ProtocolError, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import type { NewMessage } from '../store';
-import { ContentHint, EnvelopeKind, unseal, type Unsealed } from '../session/sealedSender';
+import { ContentHint, EnvelopeKind, type Unsealed } from '../session/sealedSender';
 import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import { ChatError } from '../account/errors';
@@ -51,7 +52,7 @@ function isOwnDevice(ctx: ChatContext, a: ProtocolAddress): boolean {
  * checked by the client). Returns the fresh list's device ids, or null when
  * the stored list already vouched for the device.
  */
-async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<readonly NewDevice[] | null> {
+export async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<readonly NewDevice[] | null> {
   if (isOwnDevice(ctx, a)) return null;
   if (a.accountId === ctx.keys.accountId) {
     const known = () => ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId);
@@ -113,7 +114,8 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
   }
 }
 
-type Outcome =
+/** What one envelope came to, for the work after the commit. */
+export type Outcome =
   | { readonly kind: 'done' }
   | { readonly kind: 'later' }
   | { readonly kind: 'retry'; readonly from: ProtocolAddress; readonly digest: Uint8Array }
@@ -131,56 +133,26 @@ type Outcome =
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
-function reject(ctx: ChatContext, m: IncomingMessage, reason: string, from?: ProtocolAddress): Outcome {
+export function reject(ctx: ChatContext, m: IncomingMessage, reason: string, from?: ProtocolAddress): Outcome {
   ctx.store.delivery.commitReceive({ envelopeId: m.id });
   ctx.audit('envelope.rejected', { reason, ...(from ? { address: addressKey(from) } : {}) });
   return { kind: 'done' };
 }
 
 /**
- * Handles one envelope from the relay; resolves after the commit and the
- * ack with 'done', or with 'deferred' when it was left on the relay (the
- * sender's device list could not be checked now).
+ * Everything about an envelope after its sender device was vouched for,
+ * synchronous and called inside the batch transaction while holding the
+ * sender: decrypt (no writes), then apply and commit in one savepoint.
  */
-export async function handleIncoming(ctx: ChatContext, m: IncomingMessage): Promise<'done' | 'deferred'> {
-  if (ctx.store.delivery.isProcessed(m.id)) {
-    await ack(ctx, [m.id]);
-    return 'done';
-  }
-  let opened: Unsealed;
-  try {
-    opened = unseal(m.envelope, ctx.keys.x25519);
-  } catch (e) {
-    reject(ctx, m, errorCode(e));
-    await ack(ctx, [m.id]);
-    return 'done';
-  }
-  const from = { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) };
-  const outcome = await ctx.sessions.hold([from], () => receive(ctx, m, opened, from));
-  if (outcome.kind === 'later') return 'deferred';
-  await ack(ctx, [m.id]);
-  await afterCommit(ctx, outcome);
-  return 'done';
-}
-
-/** Runs holding the sender device: vouch, decrypt, commit. */
-async function receive(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress): Promise<Outcome> {
+export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress, vouched: readonly NewDevice[] | null): Outcome {
   const { store } = ctx;
-  let freshDevices: readonly NewDevice[] | null;
-  try {
-    freshDevices = await vouchSender(ctx, from);
-  } catch (e) {
-    if (isParleyError(e) && e.code === 'CHAT_BAD_DEVICE_LIST') return reject(ctx, m, 'UNLISTED_DEVICE', from);
-    // Offline or the relay did not answer: left on the relay, offered again on the next connection.
-    ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(from) });
-    return { kind: 'later' };
-  }
+  let freshDevices = vouched;
   if (opened.kind === EnvelopeKind.plaintext) {
     let content: Content | null = null;
     try {
       content = parseContent(opened.message);
     } catch {
-      content = null;
+      content = null; // not content at all: rejected (and audited) just below
     }
     if (!opened.authenticated || content?.type !== 'retry') return reject(ctx, m, 'BAD_PLAINTEXT', from);
     const digest = fromBase64Url(content.digest)!;
@@ -267,34 +239,70 @@ function encodeRetry(digest: Uint8Array, now: number): Uint8Array {
   return encodeContent({ v: 1, type: 'retry', sentAt: now, digest: toBase64Url(digest) });
 }
 
-/** Side effects after the commit and the ack: events, receipts, repairs, device-list refreshes. */
-async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
+/** What the envelopes of one batch leave to do once, after its commit and ack. */
+export class BatchEffects {
+  readonly messages = new Map<string, Set<string>>();
+  conversations = false;
+  contacts = false;
+  devices = false;
+  receipts = false;
+  flush = false;
+  readonly adopted = new Set<string>();
+  readonly nudged = new Set<string>();
+
+  /** Notes changed message rows of a conversation (announced once per batch). */
+  changed(conversationId: string, ids: Iterable<string>): void {
+    const set = this.messages.get(conversationId) ?? new Set<string>();
+    for (const id of ids) set.add(id);
+    this.messages.set(conversationId, set);
+  }
+
+  /** One event per kind for the whole batch, one delivery receipt per sender (sendOwedReceipts coalesces), one flush. */
+  async finish(ctx: ChatContext): Promise<void> {
+    if (this.contacts) ctx.events.contactsChanged();
+    for (const [conversationId, ids] of this.messages) ctx.events.messagesChanged(conversationId, [...ids]);
+    if (this.conversations) ctx.events.conversationsChanged();
+    if (this.devices) ctx.events.devicesChanged();
+    if (this.receipts) await sendOwedReceipts(ctx);
+    if (this.flush && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  }
+}
+
+/** Side effects after the batch's commit and ack, collected in `fx` where one per batch is enough: events, receipts, repairs, device-list refreshes. */
+export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects): Promise<void> {
   const client = ctx.link.client;
   if (o.kind === 'retry') {
     await resendTo(ctx, o.from, o.digest, MAX_RESENDS_PER_ENTRY);
-    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    fx.flush = true;
     return;
   }
   if (o.kind === 'placeholder') {
     if (o.conversationId) {
-      ctx.events.messagesChanged(o.conversationId, [o.id]);
-      ctx.events.conversationsChanged();
+      fx.changed(o.conversationId, [o.id]);
+      fx.conversations = true;
     }
     const name = ctx.contacts.get(o.from.accountId)?.name ?? o.from.accountId;
     ctx.events.undecryptable({ conversationId: o.conversationId, from: name, id: o.id, reason: o.reason, receivedAt: ctx.now() });
-    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    fx.flush = true;
     return;
   }
   if (o.kind !== 'content') return;
   const { from, content, message, refresh, conversationId, changed, freshDevices } = o;
-  if (freshDevices) await adoptContactDevices(ctx, from.accountId, freshDevices);
-  await nudgeUnsent(ctx, from);
+  const sender = addressKey(from);
+  if (freshDevices && !fx.adopted.has(from.accountId)) {
+    fx.adopted.add(from.accountId);
+    await adoptContactDevices(ctx, from.accountId, freshDevices);
+  }
+  if (!fx.nudged.has(sender)) {
+    fx.nudged.add(sender);
+    await nudgeUnsent(ctx, from);
+  }
   const own = isOwnDevice(ctx, from);
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
-  if (content.type === 'profile' || content.type === 'contacts') ctx.events.contactsChanged();
-  if (changed.size > 0) ctx.events.messagesChanged(conversationId, [...changed]);
-  if (content.type !== 'typing') ctx.events.conversationsChanged();
-  if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) ctx.events.devicesChanged();
+  if (content.type === 'profile' || content.type === 'contacts') fx.contacts = true;
+  if (changed.size > 0) fx.changed(conversationId, changed);
+  if (content.type !== 'typing') fx.conversations = true;
+  if (content.type === 'ownDevices' || (own && content.type === 'devicesChanged')) fx.devices = true;
   const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
   if (message && text?.attachment) ctx.bus.emit('attachmentOffered', conversationId, message.id, `${message.id}-0`, text.attachment);
   // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
@@ -311,9 +319,9 @@ async function afterCommit(ctx: ChatContext, o: Outcome): Promise<void> {
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
     ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
-    // The delivery receipt was owed in the receive transaction; it is queued now the sender device is released.
-    await sendOwedReceipts(ctx);
-    if (client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    // The delivery receipt was owed in the receive transaction; it is queued once per batch, after the senders are released.
+    fx.receipts = true;
+    fx.flush = true;
   }
 }
 

@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -58,38 +58,87 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
   return { v: 1, type: 'sync', sentAt: content.sentAt, conversation, content: content as SyncedContent };
 }
 
+/** One send waiting for its turn's batch. */
+interface SendJob {
+  readonly targets: readonly ProtocolAddress[];
+  readonly run: () => void;
+  readonly done: (e?: unknown) => void;
+}
+
+/** Per profile: the sends queued in this event-loop turn. */
+const turnSends = new WeakMap<ChatContext, SendJob[]>();
+
 /**
  * Sends `content` to `recipients`: holds them in the session layer, makes
  * missing sessions, then encrypts and commits sessions, message, outbox and
- * resend log in one transaction. `conversation` names the peer for
- * conversation content: this account's other devices then get a sync
- * transcript of it instead. Resolves after the commit (not the upload).
+ * resend log. `conversation` names the peer for conversation content: this
+ * account's other devices then get a sync transcript of it instead.
+ * Resolves after the commit (not the upload). Sends issued in one
+ * event-loop turn are encrypted and committed together (commitSends).
  */
-export async function sendContent(
+export function sendContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], content: Content, message?: NewMessage, conversation?: string, messageId?: string,
   inSameTransaction?: () => void,
 ): Promise<void> {
   const targets = recipients.filter((r) => !(r.accountId === ctx.keys.accountId && r.deviceId === ctx.keys.deviceId));
-  await ctx.sessions.hold(targets, async () => {
-    for (const t of targets) await ctx.sessions.establish(t);
-    queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, inSameTransaction);
+  return new Promise<void>((resolve, reject) => {
+    let jobs = turnSends.get(ctx);
+    if (!jobs) {
+      jobs = [];
+      turnSends.set(ctx, jobs);
+      setImmediate(() => void commitSends(ctx));
+    }
+    const run = (): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, inSameTransaction);
+    jobs.push({ targets, run, done: (e) => (e === undefined ? resolve() : reject(e)) });
   });
 }
 
 /**
- * Sends the delivery receipts owed for stored messages, one receipt per
- * conversation for up to 500 messages; each is forgotten in the transaction
- * that queues it. Runs after each receive, on each connection and on the
- * upkeep tick, so a crash between storing a message and answering it only
- * delays the receipt.
+ * One turn's sends: hold every recipient at once, make missing sessions,
+ * then ONE transaction runs each send in its own savepoint (one that throws
+ * rolls back alone and rejects alone). Each send's promise settles after
+ * the commit.
+ */
+async function commitSends(ctx: ChatContext): Promise<void> {
+  const jobs = turnSends.get(ctx) ?? [];
+  turnSends.delete(ctx);
+  const all = [...new Map(jobs.flatMap((j) => j.targets).map((t) => [addressKey(t), t])).values()];
+  const failed = new Map<SendJob, unknown>();
+  try {
+    await ctx.sessions.hold(all, async () => {
+      for (const t of all) await ctx.sessions.establish(t);
+      ctx.store.db.transaction(() => {
+        for (const j of jobs) {
+          try {
+            ctx.store.db.transaction(j.run)();
+          } catch (e) {
+            // Rolled back to its savepoint: this send rejects with the error, the others commit.
+            failed.set(j, e);
+          }
+        }
+      }).immediate();
+    });
+  } catch (e) {
+    for (const j of jobs) j.done(e);
+    return;
+  }
+  for (const j of jobs) j.done(failed.get(j));
+}
+
+/**
+ * Sends the delivery receipts owed for stored messages: one receipt per
+ * conversation for up to 500 messages, all in one turn's send batch, each
+ * forgotten in the savepoint that queues it. Runs after each receive batch,
+ * on each connection and on the upkeep tick, so a crash between storing a
+ * message and answering it only delays the receipt.
  */
 export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
+  const sends: Promise<void>[] = [];
   for (const [conversationId, ids] of ctx.store.repairs.owedReceipts(RECEIPT_BATCH)) {
     const to = recipientsOf(ctx, conversationId).filter((r) => r.accountId === conversationId);
-    await sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() }, undefined, conversationId, undefined, () =>
-      ctx.store.repairs.settleReceipts(ids),
-    );
+    sends.push(sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() }, undefined, conversationId, undefined, () => ctx.store.repairs.settleReceipts(ids)));
   }
+  await Promise.all(sends);
 }
 
 /**
@@ -209,15 +258,40 @@ export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
 }
 
 const flushing = new WeakMap<ChatContext, Promise<void>>();
+/** Connections to relays older than repeated devices in one send (they answer BAD_FRAME): each device once per frame there. */
+const onceRelays = new WeakSet<RelayClient>();
 
-/** Sends what the outbox holds, in size-bounded batches; confirmed entries leave the outbox. One flush per core at a time. */
+/** Per profile: the pending retry of a flush that failed. */
+const flushRetries = new WeakMap<ChatContext, NodeJS.Timeout>();
+
+/**
+ * Sends what the outbox holds, in size-bounded batches; confirmed entries
+ * leave the outbox. One flush per core at a time. A flush that fails (a
+ * timeout, say) is tried again after OUTBOX_RETRY_MS while online, so a
+ * burst's tail does not wait for the next send or connection.
+ */
 export function flushOutbox(ctx: ChatContext): Promise<void> {
   let running = flushing.get(ctx);
   if (!running) {
-    running = doFlush(ctx).finally(() => flushing.delete(ctx));
+    running = doFlush(ctx)
+      .catch((e: unknown) => {
+        retryFlush(ctx);
+        throw e;
+      })
+      .finally(() => flushing.delete(ctx));
     flushing.set(ctx, running);
   }
   return running;
+}
+
+function retryFlush(ctx: ChatContext): void {
+  if (flushRetries.has(ctx)) return;
+  const t = setTimeout(() => {
+    flushRetries.delete(ctx);
+    if (ctx.store.db.open && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  }, OUTBOX_RETRY_MS);
+  t.unref();
+  flushRetries.set(ctx, t);
 }
 
 async function doFlush(ctx: ChatContext): Promise<void> {
@@ -226,12 +300,13 @@ async function doFlush(ctx: ChatContext): Promise<void> {
     if (!client) return;
     const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS);
     if (entries.length === 0) return;
-    // One frame addresses each device at most once and stays under the relay's size cap; order per device is kept.
+    // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each once.
+    const once = onceRelays.has(client);
     const batch: typeof entries = [];
     const addressed = new Set<string>();
     let bytes = 0;
     for (const e of entries) {
-      if (addressed.has(e.recipient)) break;
+      if (once && addressed.has(e.recipient)) break;
       const size = Math.ceil((e.payload.length * 4) / 3) + 200;
       if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
       batch.push(e);
@@ -242,12 +317,16 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       const [accountId, deviceId] = e.recipient.split('.') as [string, string];
       return { accountId, deviceId, envelope: toBase64Url(e.payload) };
     });
-    for (const e of batch) ctx.store.delivery.noteAttempt(e.id);
+    ctx.store.delivery.noteAttempts(batch.map((e) => e.id));
     try {
       await client.send(messages);
     } catch (e) {
       // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
       if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
+      if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {
+        onceRelays.add(client);
+        continue;
+      }
       throw e;
     }
     ctx.store.delivery.confirmSent(batch.map((e) => e.id));

@@ -9,13 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
-import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import type { Message, NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
 import { ChatError } from '../account/errors';
 import type { ChatContext } from './context';
-import { ack, handleIncoming } from './incoming';
+import { ack } from './incoming';
+import { handleBatch } from './receiveBatch';
 import { errorCode, flushOutbox, flushUnsent, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
 
 /** A fresh message id (16 random bytes, base64url). */
@@ -24,6 +25,8 @@ export const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes
 /** Sending, changing and receiving messages (see the file comment). */
 export class ConversationService {
   #incoming: Promise<void> = Promise.resolve();
+  #pending: IncomingMessage[] = [];
+  #progress: { done: number; total: number } | null = null;
   #tick: NodeJS.Timeout | null = null;
   #ticks = 0;
 
@@ -248,23 +251,59 @@ export class ConversationService {
     return flushUnsent(this.ctx);
   }
 
-  /**
-   * Queues an envelope from the relay: envelopes are handled one at a time,
-   * in order, once the link is online. One whose sender could not be checked
-   * now stays on the relay and is tried again after DEFERRED_RETRY_MS while
-   * online (the relay offers it again only on the next connection).
-   */
+  /** Queues one envelope from the relay (see receiveMany). */
   receive(m: IncomingMessage): void {
+    this.receiveMany([m]);
+  }
+
+  /**
+   * Queues the envelopes of one relay push. Batches are handled one at a
+   * time, in order, once the link is online; each run takes everything
+   * waiting (up to RECEIVE_BATCH_MAX) as one batch (receiveBatch.ts). An
+   * envelope whose sender could not be checked now stays on the relay and
+   * is tried again after DEFERRED_RETRY_MS while online (the relay offers it
+   * again only on the next connection).
+   */
+  receiveMany(ms: readonly IncomingMessage[]): void {
+    if (ms.length === 0) return;
+    this.#pending.push(...ms);
     this.#incoming = this.#incoming.then(async () => {
-      if (!(await this.ctx.link.online(RELAY_ONLINE_WAIT_MS)) || !this.ctx.store.db.open) return;
-      if ((await handleIncoming(this.ctx, m)) === 'deferred') {
-        const t = setTimeout(() => this.receive(m), DEFERRED_RETRY_MS);
+      if (this.#pending.length === 0) return;
+      if (!(await this.ctx.link.online(RELAY_ONLINE_WAIT_MS)) || !this.ctx.store.db.open) {
+        // Not acked: the relay offers these again on the next connection.
+        this.#pending = [];
+        return;
+      }
+      const batch = this.#pending.splice(0, RECEIVE_BATCH_MAX);
+      const later = await handleBatch(this.ctx, batch);
+      this.#advance(batch.length - later.length);
+      if (later.length > 0) {
+        const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);
         t.unref();
       }
     }).catch((e: unknown) => {
-      // The envelope stays on the relay (it was not acked) and comes back on the next connection.
+      // The envelopes stay on the relay (they were not acked) and come back on the next connection.
       this.ctx.audit('envelope.deferred', { reason: errorCode(e) });
     });
+  }
+
+  /** The relay said `queued` messages wait after sign-in: progress ("Receiving N of M") counts from here, once per batch; 0 clears it. */
+  backlog(queued: number): void {
+    if (queued <= 0) {
+      if (this.#progress) this.ctx.events.receiving(null);
+      this.#progress = null;
+      return;
+    }
+    this.#progress = { done: 0, total: queued };
+    this.ctx.events.receiving({ ...this.#progress });
+  }
+
+  #advance(handled: number): void {
+    const p = this.#progress;
+    if (!p) return;
+    p.done = Math.min(p.total, p.done + handled);
+    if (p.done >= p.total) this.#progress = null;
+    this.ctx.events.receiving(this.#progress ? { ...this.#progress } : null);
   }
 
   /** Sends the delivery receipts owed for stored messages (after a crash between a commit and its receipt, say). */

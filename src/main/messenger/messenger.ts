@@ -27,6 +27,7 @@ import { relayKeyFromId, relayPinId, storedPins } from '../relayClient/pins';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
+import { forgetSealedStatics } from '../session/sealedSender';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
 import { ExportService } from '../export/service';
@@ -82,7 +83,8 @@ export class Messenger {
       },
       lists: listBook(store, () => this.#ctx.keys.accountId),
       onListRefused: (current) => resignAfter(store, this.keys, current) !== null,
-      onMessage: (m) => this.conversations.receive(m),
+      onMessages: (ms) => this.conversations.receiveMany(ms),
+      onBacklog: (queued) => this.conversations.backlog(queued),
     });
     const contacts = store.contacts;
     this.#ctx = {
@@ -202,6 +204,7 @@ export class Messenger {
     this.store.close();
     this.keys.dispose();
     this.devices.dispose();
+    forgetSealedStatics();
   }
 
   /** This device was revoked (proof checked): close everything and delete the profile's keys and data. */

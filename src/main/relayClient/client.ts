@@ -10,7 +10,7 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
 import type { z } from 'zod';
 import {
-  challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
+  backlogFrameSchema, challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
   RELAY_CHALLENGE_BYTES, type ServerFrame, type WireBundle, type WirePrekey,
 } from '../../shared/wire/relay';
 import { RelayClientError } from './errors';
@@ -94,10 +94,12 @@ export class RelayClient {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (b: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly messageHandlers = new Set<(m: IncomingMessage) => void>();
+  private readonly batchHandlers = new Set<(ms: IncomingMessage[]) => void>();
   private readonly provisionHandlers = new Set<(channelId: string, payload: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(code: number) => void>();
   private readonly revokedHandlers = new Set<(list: SignedDeviceList) => void>();
   private readonly prekeysLowHandlers = new Set<(counts: PrekeyCounts) => void>();
+  private readonly backlogHandlers = new Set<(queued: number) => void>();
   /** Highest device-list version seen per account: older lists are rejected (no rollback). */
   private readonly listVersions = new Map<string, number>();
   closed = false;
@@ -113,7 +115,12 @@ export class RelayClient {
     private readonly lists: ListBook | undefined,
   ) {
     ws.on('message', (data) => {
-      for (const line of String(data).split('\n')) this.onFrame(line);
+      const batch: IncomingMessage[] = [];
+      for (const line of String(data).split('\n')) {
+        const m = this.onFrame(line);
+        if (m) batch.push(m);
+      }
+      if (batch.length > 0) for (const h of this.batchHandlers) h(batch);
     });
     ws.on('close', (code) => {
       this.closed = true;
@@ -185,6 +192,11 @@ export class RelayClient {
     this.messageHandlers.add(handler);
     return () => this.messageHandlers.delete(handler);
   }
+  /** Every message of one relay push (one WebSocket message, up to the relay's delivery window) at once, in order. */
+  onMessages(handler: (ms: IncomingMessage[]) => void): () => void {
+    this.batchHandlers.add(handler);
+    return () => this.batchHandlers.delete(handler);
+  }
   onProvision(handler: (channelId: string, payload: Uint8Array) => void): () => void {
     this.provisionHandlers.add(handler);
     return () => this.provisionHandlers.delete(handler);
@@ -200,6 +212,12 @@ export class RelayClient {
   onRevoked(handler: (list: SignedDeviceList) => void): () => void {
     this.revokedHandlers.add(handler);
     return () => this.revokedHandlers.delete(handler);
+  }
+
+  /** The relay says how many messages wait for this device (once, after sign-in, when any do). */
+  onBacklog(handler: (queued: number) => void): () => void {
+    this.backlogHandlers.add(handler);
+    return () => this.backlogHandlers.delete(handler);
   }
 
   /** The relay reports that a bundle fetch left this device few one-time prekeys (validated counts). */
@@ -272,7 +290,8 @@ export class RelayClient {
   /** Frames from the relay that were not valid JSON or did not match their schema; dropped, and counted here. */
   malformedFrames = 0;
 
-  private onFrame(text: string): void {
+  /** Handles one frame; returns a pushed message (already given to the per-message handlers) for the batch handlers. */
+  private onFrame(text: string): IncomingMessage | undefined {
     let f: ServerFrame;
     try {
       f = JSON.parse(text) as ServerFrame;
@@ -300,7 +319,9 @@ export class RelayClient {
         this.malformedFrames++;
         return;
       }
-      for (const h of this.messageHandlers) h({ id: m.data.id, ts: m.data.ts, envelope });
+      const message = { id: m.data.id, ts: m.data.ts, envelope };
+      for (const h of this.messageHandlers) h(message);
+      return message;
     } else if (f.type === 'provision') {
       const payload = fromBase64Url(f.payload);
       if (payload) for (const h of this.provisionHandlers) h(f.channelId, payload);
@@ -310,6 +331,10 @@ export class RelayClient {
     } else if (f.type === 'prekeysLow') {
       const push = prekeysLowFrameSchema.safeParse(f);
       if (push.success) for (const h of this.prekeysLowHandlers) h(push.data.counts);
+    } else if (f.type === 'backlog') {
+      const push = backlogFrameSchema.safeParse(f);
+      if (push.success) for (const h of this.backlogHandlers) h(push.data.queued);
+      else this.malformedFrames++;
     }
   }
 }

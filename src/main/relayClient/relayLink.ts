@@ -22,7 +22,10 @@ export interface RelayLinkOptions {
   readonly onState: (state: ConnectionState) => void;
   /** Runs after each successful authentication (flush the outbox and acks, upload prekeys). */
   readonly onOnline: (client: RelayClient) => Promise<void>;
-  readonly onMessage: Parameters<RelayClient['onMessage']>[0];
+  /** The messages of one relay push, in order (a batch for the receive path). */
+  readonly onMessages: Parameters<RelayClient['onMessages']>[0];
+  /** How many messages the relay said wait for this device after sign-in; 0 at each new connection until it says. */
+  readonly onBacklog?: (queued: number) => void;
   /**
    * The relay says this device was revoked and shows a list as proof (unverified).
    * Returns true when the proof holds: the link then stops for good.
@@ -127,7 +130,12 @@ export class RelayLink {
     let client: RelayClient | null = null;
     try {
       client = await RelayClient.connect(relayEndpoint(this.o.url), { ...(this.o.pins ? { pins: this.o.pins } : {}), ...(this.o.lists ? { lists: this.o.lists } : {}) });
-      client.onMessage(this.o.onMessage);
+      client.onMessages(this.o.onMessages);
+      if (this.o.onBacklog) {
+        // A new connection starts with no known backlog (progress of an interrupted catch-up is void) until the relay says.
+        this.o.onBacklog(0);
+        client.onBacklog(this.o.onBacklog);
+      }
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
       if (this.#stopped) {

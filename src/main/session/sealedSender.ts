@@ -21,10 +21,11 @@
  * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
  * only their ratchet message vouches for the sender.
  */
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { ParleyError } from '../../shared/errors';
-import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
+import { concatBytes, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
+import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
 
 const V1 = 0x01;
 const V2 = 0x02;
@@ -70,8 +71,14 @@ export interface SealSender {
   readonly x25519PrivateKey: Uint8Array;
 }
 
+const BLOCK_1 = new Uint8Array([1]);
+
+/** HKDF-SHA256 (RFC 5869) for one 32-byte block: T(1) = HMAC(HMAC(salt, ikm), info ‖ 0x01). Same bytes as hkdfSync, without its per-call key objects. */
 function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32));
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const okm = new Uint8Array(createHmac('sha256', prk).update(info).update(BLOCK_1).digest());
+  prk.fill(0);
+  return okm;
 }
 
 function aeadOpen(ct: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
@@ -92,9 +99,47 @@ function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   }
 }
 
+/**
+ * The static layer's per-pair values, by (own device key, peer device key):
+ * the peer's X25519 form and s = X25519(own, peer). Both depend only on the
+ * two long-term keys, and computing them costs two of the three scalar
+ * multiplications of an open (the Ed25519 → X25519 conversion checks the
+ * point), so a catch-up from few senders pays them once per sender. s is
+ * derivable from the identity key this process already holds; entries are
+ * zeroed when evicted or forgotten.
+ */
+const statics = new Map<string, { readonly peer: Uint8Array; readonly s: Uint8Array }>();
+
+function staticPair(ownKey: Uint8Array, ownPrivate: Uint8Array, peerDeviceKey: Uint8Array): { readonly peer: Uint8Array; readonly s: Uint8Array } {
+  const id = `${toBase64Url(ownKey)}.${toBase64Url(peerDeviceKey)}`;
+  const hit = statics.get(id);
+  if (hit) return hit;
+  let peer: Uint8Array;
+  try {
+    peer = sodium.crypto_sign_ed25519_pk_to_curve25519(peerDeviceKey);
+  } catch {
+    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope names a malformed device key.');
+  }
+  const entry = { peer, s: dh(ownPrivate, peer) };
+  if (statics.size >= SEALED_STATIC_CACHE_ENTRIES) {
+    const [oldest, old] = statics.entries().next().value!;
+    sodium.memzero(old.s);
+    statics.delete(oldest);
+  }
+  statics.set(id, entry);
+  return entry;
+}
+
+/** Zeroes and forgets every cached static-layer value (a profile closes or is wiped). */
+export function forgetSealedStatics(): void {
+  for (const e of statics.values()) sodium.memzero(e.s);
+  statics.clear();
+}
+
 /** Seals `message` to the recipient device (`recipientDeviceKey`, its Ed25519 identity public key), authenticated as `sender`. */
 export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): Uint8Array {
-  const R = sodium.crypto_sign_ed25519_pk_to_curve25519(recipientDeviceKey);
+  const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, recipientDeviceKey);
+  const R = pair.peer;
   const e = new Uint8Array(randomBytes(32));
   const E = sodium.crypto_scalarmult_base(e);
   const e1 = sodium.crypto_scalarmult(e, R);
@@ -103,10 +148,8 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
   const c1 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(sender.accountKey, sender.deviceKey), concatBytes(head, R), null, NONCE, k1);
   sodium.memzero(k1);
-  const s = sodium.crypto_scalarmult(sender.x25519PrivateKey, R);
-  const ikm = concatBytes(e1, s);
+  const ikm = concatBytes(e1, pair.s);
   sodium.memzero(e1);
-  sodium.memzero(s);
   const k2 = hkdf(ikm, concatBytes(E, R, c1), INFO_BODY);
   sodium.memzero(ikm);
   const c2 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(new Uint8Array([kind, hint]), message), concatBytes(head, R, c1), null, NONCE, k2);
@@ -126,17 +169,15 @@ export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; private
   const e1 = dh(own.privateKey, E);
   const keys = aeadOpen(c1, concatBytes(head, own.publicKey), hkdf(e1, concatBytes(E, own.publicKey), INFO_SENDER));
   const senderDeviceKey = keys.slice(32, 64);
-  let S: Uint8Array;
+  let s: Uint8Array;
   try {
-    S = sodium.crypto_sign_ed25519_pk_to_curve25519(senderDeviceKey);
-  } catch {
+    s = staticPair(own.publicKey, own.privateKey, senderDeviceKey).s;
+  } catch (e) {
     sodium.memzero(e1);
-    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope names a malformed sender device key.');
+    throw e;
   }
-  const s = dh(own.privateKey, S);
   const ikm = concatBytes(e1, s);
   sodium.memzero(e1);
-  sodium.memzero(s);
   const inner = aeadOpen(sealed.subarray(33 + C1_BYTES), concatBytes(head, own.publicKey, c1), hkdf(ikm, concatBytes(E, own.publicKey, c1), INFO_BODY));
   sodium.memzero(ikm);
   const kind = inner[0]!;

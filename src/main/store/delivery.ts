@@ -128,24 +128,32 @@ export class Delivery {
     return prep(this.db, 'DELETE FROM outbox WHERE recipient = ?').run(recipient).changes;
   }
 
-  noteAttempt(outboxId: number): void {
-    prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(outboxId);
+  /** Counts one more send attempt for each of these entries, in one transaction (a frame's worth). */
+  noteAttempts(outboxIds: readonly number[]): void {
+    const bump = prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of outboxIds) bump.run(id);
+    })();
   }
 
   /** The relay confirmed these entries: remove them; a message with no entries left becomes 'sent'. */
   confirmSent(outboxIds: readonly number[]): void {
     const get = prep(this.db, 'SELECT message_id FROM outbox WHERE id = ?').pluck();
     const del = prep(this.db, 'DELETE FROM outbox WHERE id = ?');
-    const left = prep(this.db, 'SELECT count(*) FROM outbox WHERE message_id = ?').pluck();
+    // One scan for the whole batch (outbox has no message_id index; a count per entry made a burst quadratic).
+    const waiting = prep(this.db, 'SELECT DISTINCT message_id FROM outbox WHERE message_id IN (SELECT value FROM json_each(?))').pluck();
+    const sent = prep(this.db, `UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'queued'`);
     this.db.transaction(() => {
+      const messages = new Set<string>();
       for (const id of outboxIds) {
         const mid = get.get(id) as string | null | undefined;
         if (mid === undefined) continue;
         del.run(id);
-        if (mid !== null && (left.get(mid) as number) === 0) {
-          prep(this.db, `UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'queued'`).run(mid);
-        }
+        if (mid !== null) messages.add(mid);
       }
+      if (messages.size === 0) return;
+      const left = new Set(waiting.all(JSON.stringify([...messages])) as string[]);
+      for (const mid of messages) if (!left.has(mid)) sent.run(mid);
     })();
   }
 }

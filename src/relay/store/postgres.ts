@@ -221,6 +221,10 @@ export async function openPostgresStore(options: { connectionString: string; poo
     async ack(device, ids) {
       return acks.submit({ device, ids });
     },
+    async pendingCount(device, now) {
+      const r = await pool.query('SELECT COUNT(*) AS n FROM messages WHERE device_key = $1 AND expires_at > $2', [device, now]);
+      return Number(r.rows[0].n);
+    },
     async queueDepth() {
       const r = await pool.query('SELECT COUNT(*) AS n FROM messages');
       return Number(r.rows[0].n);

@@ -77,6 +77,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     pending: db.prepare('SELECT id, ts, envelope FROM messages WHERE device_key = ? AND id > ? AND expires_at > ? ORDER BY id LIMIT ?'),
     ack: db.prepare('DELETE FROM messages WHERE device_key = ? AND id = ?'),
     depth: db.prepare('SELECT COUNT(*) AS n FROM messages'),
+    pendingCount: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE device_key = ? AND expires_at > ?'),
     createAtt: db.prepare('INSERT INTO attachments (id, token_hash, size, expires_at) VALUES (?, ?, ?, ?)'),
     getAtt: db.prepare('SELECT id, token_hash, size, expires_at FROM attachments WHERE id = ?'),
     completeAtt: db.prepare('UPDATE attachments SET size = ? WHERE id = ?'),
@@ -203,6 +204,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async queueDepth() {
       return Number((q.depth.get() as Row).n);
+    },
+    async pendingCount(device, now) {
+      return Number((q.pendingCount.get(device, now) as Row).n);
     },
     async createAttachment(r) {
       q.createAtt.run(r.id, r.tokenHash, r.size, r.expiresAt);

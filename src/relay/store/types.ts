@@ -107,6 +107,8 @@ export interface RelayStore {
   /** Deletes acknowledged messages of this device only; resolves with how many were deleted. */
   ack(device: DeviceKey, ids: readonly string[]): Promise<number>;
   queueDepth(): Promise<number>;
+  /** How many unexpired messages wait for `device` (the backlog push, so a client can show its catch-up progress). */
+  pendingCount(device: DeviceKey, now: number): Promise<number>;
   createAttachment(record: AttachmentRecord): Promise<void>;
   getAttachment(id: string): Promise<AttachmentRecord | null>;
   completeAttachment(id: string, size: number): Promise<void>;

@@ -40,6 +40,7 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
  * relay proved an identity key other than the one pinned for it, so this
  * device did not sign in; `relayKey` is the key it presented, which the user
  * may accept (acceptRelayKey) after checking it with the relay's operator.
+ * `receiving` is the catch-up progress, updated once per receive batch.
  */
 export const ConnectionStateSchema = z.object({
   state: z.enum(['offline', 'connecting', 'online']),
@@ -47,6 +48,8 @@ export const ConnectionStateSchema = z.object({
   retryInMs: z.number().int().nonnegative().nullable(),
   reason: z.enum(['relayKeyChanged']).optional(),
   relayKey: z.string().max(64).optional(),
+  /** While catching up after sign-in: `done` of the `total` messages the relay said were queued (shown as "Receiving 3,400 of 10,000"). */
+  receiving: z.object({ done: z.number().int().nonnegative(), total: z.number().int().positive() }).optional(),
 });
 /** The relay connection state pushed to the UI. */
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>;

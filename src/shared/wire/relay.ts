@@ -80,6 +80,8 @@ export type PrekeyCounts = z.infer<typeof prekeyCountsSchema>;
 
 /** The push a device gets when a bundle fetch left it fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW. */
 export const prekeysLowFrameSchema = z.strictObject({ v, type: z.literal('prekeysLow'), counts: prekeyCountsSchema });
+/** Pushed once after sign-in when messages wait: how many, so the client can show its catch-up progress. */
+export const backlogFrameSchema = z.strictObject({ v, type: z.literal('backlog'), queued: z.number().int().positive() });
 
 /** One signed one-time prekey as uploaded to and served by the relay. */
 export const prekeySchema = z.strictObject({ keyId: z.number().int().min(0).max(0xffffffff), publicKey: b64(1184), signature: b64(64) });
@@ -178,7 +180,8 @@ export type ServerFrame =
   /** Sent to a device just before its connection closes with 4003: the new list that dropped it (verify it before acting). */
   | { v: 1; type: 'deviceList'; list: SignedDeviceList }
   /** A fetch left this device fewer one-time prekeys of a kind than ONE_TIME_PREKEY_REPLENISH_BELOW: upload a batch. */
-  | z.infer<typeof prekeysLowFrameSchema>;
+  | z.infer<typeof prekeysLowFrameSchema>
+  | z.infer<typeof backlogFrameSchema>;
 
 /** The challenge frame as a client checks it before using any of it. */
 export const challengeFrameSchema = z.strictObject({ v, type: z.literal('challenge'), nonce: b64(RELAY_CHALLENGE_BYTES), relayKey: b64(RELAY_KEY_BYTES), relaySignature: b64(64) });

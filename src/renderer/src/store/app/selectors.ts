@@ -12,5 +12,6 @@ export const selectConnectionLabel = (s: RootState): string => {
   if (!c) return 'Offline';
   if (c.reason === 'relayKeyChanged') return 'Relay identity changed · not signed in';
   if (c.state === 'offline' && c.retryInMs !== null) return `Offline · retrying in ${Math.ceil(c.retryInMs / 1000)} s`;
+  if (c.state === 'online' && c.receiving) return `Receiving ${c.receiving.done.toLocaleString('en-US')} of ${c.receiving.total.toLocaleString('en-US')}`;
   return LABELS[c.state];
 };

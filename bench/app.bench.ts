@@ -1,0 +1,308 @@
+/**
+ * npm run bench:app — the paths people wait on, on real store files and a
+ * real relay on loopback (its own process, bench/appRelay.ts), beside the
+ * engine-only one-way rate measured in the same run:
+ * - catch-up: 10,000 texts from 20 contacts queued while the profile was
+ *   closed; open → all committed, acked and receipted (messages/s);
+ * - send: 5,000 texts to 5 contacts in one burst → all accepted (messages/s);
+ * - cold open: unlock (keychain, no Argon2id) a profile of 1,000,000
+ *   messages in 1,000 conversations, read the list and the top 50 (ms);
+ * - link: a new desktop takes a profile's 100,000 messages end to end (s);
+ * - cli: `parley --version`, and `send` through a daemon when there is one (ms).
+ * BENCH_ONLY=catchup,send,... runs a subset; BENCH_SCALE (default 1) scales
+ * every count. Temp dirs are deleted at the end. The last line is the JSON.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Session } from 'node:inspector/promises';
+import sodium from 'libsodium-wrappers-sumo';
+import { randomBytes } from 'node:crypto';
+import { Messenger } from '../src/main/messenger/messenger';
+import { generateIdentityKey } from '../src/main/protocol';
+import { generateOneTimeKemPreKeys, generateOneTimePreKeys, generateSignedPreKey } from '../src/main/protocol';
+import { bundleFromKeys } from '../src/main/protocol/bundle';
+import { LocalStore } from '../src/main/store';
+import type { NewMessage } from '../src/main/store';
+import { STORE_BULK_INSERT_BATCH } from '../src/shared/constants';
+import { toBase64Url } from '../src/shared/wire/encoding';
+import { MemoryProtocolStore } from '../test/support/memoryStores';
+import { SessionDriver } from '../test/support/sessionDriver';
+import { testKeychain } from '../test/support/testKeychain';
+import { TEST_PWHASH } from '../test/support/chatHarness';
+
+const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'catchup,send,cold,link,cli').split(','));
+const n = (x: number): number => Math.max(1, Math.round(x * SCALE));
+const CATCHUP_CONTACTS = 20;
+const CATCHUP_EACH = n(500);
+const SEND_CONTACTS = 5;
+const SEND_EACH = n(1_000);
+const COLD_MESSAGES = n(1_000_000);
+const COLD_CONVERSATIONS = 1_000;
+const LINK_MESSAGES = n(100_000);
+const ENGINE_MESSAGES = 5_000;
+const CLI_RUNS = 5;
+const DONE_TIMEOUT_MS = 600_000;
+const NUDGE_MS = 2_000;
+const repo = path.resolve(import.meta.dirname, '..');
+
+await sodium.ready;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-app-'));
+const keychain = testKeychain(new Uint8Array(randomBytes(32)));
+let dirs = 0;
+const newDir = (): string => path.join(tmp, `p${dirs++}`);
+const log = (s: string): void => void process.stdout.write(`${s}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `check`. `nudge` runs every NUDGE_MS while waiting: a flush that
+ * failed (a timeout under load) is otherwise tried again only on the next
+ * send or connection, which a benchmark never makes.
+ */
+async function until(check: () => boolean, what: string, nudge?: () => void): Promise<void> {
+  const end = Date.now() + DONE_TIMEOUT_MS;
+  let next = Date.now() + NUDGE_MS;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`bench: ${what} not reached in time`);
+    if (nudge && Date.now() > next) {
+      next = Date.now() + NUDGE_MS;
+      nudges++;
+      nudge();
+    }
+    await sleep(5);
+  }
+}
+let nudges = 0;
+
+/** The relay child process; resolves with its URL once it listens. */
+async function startRelayProcess(): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo });
+  const lines = readline.createInterface({ input: proc.stdout! });
+  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc };
+  throw new Error('bench: the relay did not start');
+}
+
+/** The engine alone: the app's session path (session.ts) one-way on in-memory records, the reference rate. */
+async function engineRate(): Promise<number> {
+  const make = (name: string) => {
+    const identity = generateIdentityKey();
+    const store = new MemoryProtocolStore();
+    return { identity, store, driver: new SessionDriver(store, identity), address: { accountId: name, deviceId: toBase64Url(identity.publicKey) } };
+  };
+  const a = make('alice');
+  const b = make('bob');
+  const spk = generateSignedPreKey(b.identity, 1);
+  const opk = generateOneTimePreKeys(b.identity, 1, 1)[0]!;
+  const kem = generateOneTimeKemPreKeys(b.identity, 1, 1)[0]!;
+  b.store.putPreKeyRecordSync('signed', 1, spk.serialize());
+  b.store.putPreKeyRecordSync('ec', 1, opk.serialize());
+  b.store.putPreKeyRecordSync('kem', 1, kem.serialize());
+  a.driver.startSession(b.address, bundleFromKeys(b.identity.publicKey, spk, kem, opk));
+  const payload = new Uint8Array(randomBytes(100));
+  b.driver.decrypt(a.address, a.driver.encrypt(b.address, payload));
+  a.driver.decrypt(b.address, b.driver.encrypt(a.address, payload));
+  const t = performance.now();
+  for (let i = 0; i < ENGINE_MESSAGES; i++) b.driver.decrypt(a.address, a.driver.encrypt(b.address, payload));
+  return (ENGINE_MESSAGES * 1000) / (performance.now() - t);
+}
+
+/** Delivery failures the profiles recorded (audit kinds and reasons), reported at the end. */
+const audited = new Set<string>();
+const noteFailures = (m: Messenger): void => {
+  for (const e of m.store.audit.list(500)) if (e.kind === 'delivery.failed' || e.kind === 'envelope.deferred') audited.add(`${e.kind} ${JSON.stringify(e.detail)}`);
+};
+
+async function profile(name: string, relayUrl: string): Promise<{ m: Messenger; dir: string }> {
+  const dir = newDir();
+  const { messenger } = await Messenger.create({ dir, displayName: name, relayUrl, keychain, pwhash: TEST_PWHASH });
+  if (!(await messenger.waitOnline())) throw new Error(`bench: ${name} is offline`);
+  return { m: messenger, dir };
+}
+
+/** With BENCH_PROFILE=<file prefix>, a CPU profile of one timed section (the --cpu-prof format) goes to <prefix>-<name>.cpuprofile. */
+async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
+  const prefix = process.env['BENCH_PROFILE'];
+  if (!prefix) return f();
+  const inspector = new Session();
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+  try {
+    return await f();
+  } finally {
+    const { profile } = await inspector.post('Profiler.stop');
+    fs.writeFileSync(`${prefix}-${name}.cpuprofile`, JSON.stringify(profile));
+    inspector.disconnect();
+  }
+}
+
+/** Nothing left to do: outbox, owed receipts and pending acks empty. */
+const settled = (m: Messenger): boolean => m.store.delivery.outbox(1).length === 0 && m.store.repairs.owedReceipts(1).size === 0 && m.store.delivery.pendingAcks(1).length === 0;
+const unreadTotal = (m: Messenger): number => [...m.store.messages.unreadCounts().values()].reduce((a, b) => a + b, 0);
+
+/** Sends `count` texts from `from` to `to` in one burst (not awaiting each) and waits until the relay took all of them. */
+async function burst(from: Messenger, to: string, count: number, label: string): Promise<void> {
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) sends.push(from.conversations.sendText(to, `${label} ${i} a text of ordinary length for a chat message`));
+  await Promise.all(sends);
+}
+
+async function catchup(relayUrl: string): Promise<number> {
+  const bob = await profile('Bob', relayUrl);
+  const invite = bob.m.account.invite();
+  await bob.m.close();
+  const senders: { m: Messenger; dir: string }[] = [];
+  for (let i = 0; i < CATCHUP_CONTACTS; i++) senders.push(await profile(`Sender ${i}`, relayUrl));
+  log(`catch-up: ${CATCHUP_CONTACTS} senders created`);
+  for (const s of senders) await s.m.contacts.add(invite, 'Bob');
+  const target = senders[0]!.m.contacts.list()[0]!.accountId;
+  await Promise.all(senders.map((s, i) => burst(s.m, target, CATCHUP_EACH, `from ${i}`)));
+  log('catch-up: texts committed by the senders');
+  await until(() => senders.every((s) => s.m.store.delivery.outbox(1).length === 0), 'senders flushed', () => senders.forEach((s) => s.m.conversations.flushInBackground()));
+  for (const s of senders) {
+    noteFailures(s.m);
+    await s.m.close();
+  }
+  const total = CATCHUP_CONTACTS * CATCHUP_EACH;
+  log(`catch-up: ${total} queued from ${CATCHUP_CONTACTS} contacts; opening`);
+  const t = performance.now();
+  const m = await profiled('catchup', async () => {
+    const open = await Messenger.open({ dir: bob.dir, keychain });
+    await until(() => unreadTotal(open) >= total && settled(open), 'catch-up complete');
+    return open;
+  });
+  const ms = performance.now() - t;
+  noteFailures(m);
+  await m.close();
+  return (total * 1000) / ms;
+}
+
+async function send(relayUrl: string): Promise<number> {
+  const alice = await profile('Alice', relayUrl);
+  const peers = await Promise.all(Array.from({ length: SEND_CONTACTS }, (_, i) => profile(`Peer ${i}`, relayUrl)));
+  const ids: string[] = [];
+  for (const p of peers) {
+    await alice.m.contacts.add(p.m.account.invite(), `Peer ${ids.length}`);
+    ids.push(p.m.keys.accountId);
+    await p.m.close();
+  }
+  // Sessions exist before the clock starts: one text each, flushed.
+  for (const id of ids) await alice.m.conversations.sendText(id, 'hello');
+  await until(() => alice.m.store.delivery.outbox(1).length === 0, 'first texts flushed');
+  const total = SEND_CONTACTS * SEND_EACH;
+  const t = performance.now();
+  await profiled('send', async () => {
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < SEND_EACH; i++) for (const id of ids) sends.push(alice.m.conversations.sendText(id, `burst ${i} a text of ordinary length for a chat message`));
+    await Promise.all(sends);
+    await until(() => alice.m.store.delivery.outbox(1).length === 0, 'burst accepted', () => alice.m.conversations.flushInBackground());
+  });
+  const ms = performance.now() - t;
+  noteFailures(alice.m);
+  await alice.m.close();
+  return (total * 1000) / ms;
+}
+
+async function coldOpen(): Promise<number> {
+  const dir = newDir();
+  const store = await LocalStore.create({ dir, keychain });
+  store.db.transaction(() => {
+    for (let c = 0; c < COLD_CONVERSATIONS; c++) store.messages.upsertConversation({ id: `c${c}`, kind: 'direct', peerAccountId: `peer${c}`, title: `Contact ${c}`, expireTimerMs: null }, 0);
+  })();
+  const t0 = Date.UTC(2026, 0, 1);
+  for (let done = 0; done < COLD_MESSAGES; done += STORE_BULK_INSERT_BATCH) {
+    const batch: NewMessage[] = [];
+    for (let i = done; i < Math.min(COLD_MESSAGES, done + STORE_BULK_INSERT_BATCH); i++) {
+      const c = (i * 7919) % COLD_CONVERSATIONS;
+      batch.push({ id: `m${i}`, conversationId: `c${c}`, sender: i % 2 ? 'me' : `peer${c}`, direction: i % 2 ? 'out' : 'in', body: `message ${i} with a few words of ordinary text`, sentAt: t0 + i * 1000, receivedAt: t0 + i * 1000, state: 'delivered' });
+    }
+    store.messages.insertMany(batch);
+  }
+  store.close();
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    const s = await LocalStore.open({ dir, keychain });
+    const list = s.messages.conversationSummaries(50);
+    const top = s.messages.page(list[0]!.id, 50);
+    times.push(performance.now() - t);
+    if (top.length !== 50) throw new Error('bench: the top conversation has fewer than 50 messages');
+    s.close();
+  }
+  return times.sort((a, b) => a - b)[1]!;
+}
+
+async function link(relayUrl: string): Promise<number> {
+  const ann = await profile('Ann', relayUrl);
+  const ben = await profile('Ben', relayUrl);
+  await ann.m.contacts.add(ben.m.account.invite(), 'Ben');
+  const conv = ben.m.keys.accountId;
+  await ben.m.close();
+  const t0 = Date.now() - LINK_MESSAGES * 1000;
+  for (let done = 0; done < LINK_MESSAGES; done += STORE_BULK_INSERT_BATCH) {
+    const batch: NewMessage[] = [];
+    for (let i = done; i < Math.min(LINK_MESSAGES, done + STORE_BULK_INSERT_BATCH); i++) {
+      batch.push({ id: `h${i}`, conversationId: conv, sender: i % 2 ? ann.m.keys.accountId : conv, direction: i % 2 ? 'out' : 'in', body: `history ${i} with a few words of ordinary text`, sentAt: t0 + i * 1000, receivedAt: t0 + i * 1000, state: 'delivered' });
+    }
+    ann.m.store.messages.insertMany(batch);
+  }
+  let code = '';
+  const t = performance.now();
+  const linking = Messenger.link({ dir: newDir(), relayUrl, deviceName: 'Bench desktop', keychain, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: async () => true /* the benchmark's user says the codes match */ });
+  await until(() => code !== '', 'link code');
+  await ann.m.devices.acceptLink(code, null);
+  const linked = await linking;
+  const sec = (performance.now() - t) / 1000;
+  const got = linked.store.messages.page(conv, 1).length;
+  await linked.close();
+  await ann.m.close();
+  if (got !== 1) throw new Error('bench: the linked desktop has no history');
+  return sec;
+}
+
+function cliStart(): number {
+  execFileSync(process.execPath, [path.join(repo, 'scripts/build-node.mjs')], { cwd: repo, stdio: 'ignore' });
+  const times: number[] = [];
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const t = performance.now();
+    execFileSync(process.execPath, [path.join(repo, 'bin/parley.mjs'), '--version'], { cwd: repo, stdio: 'ignore' });
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(CLI_RUNS / 2)]!;
+}
+
+const round = (x: number | null, d = 0): number | null => (x === null ? null : Number(x.toFixed(d)));
+const relay = ONLY.has('catchup') || ONLY.has('send') || ONLY.has('link') ? await startRelayProcess() : null;
+try {
+  const engine = [await engineRate()];
+  const catchupPerSec = ONLY.has('catchup') ? await catchup(relay!.url) : null;
+  if (catchupPerSec !== null) log(`catch-up   ${Math.round(catchupPerSec)} msgs/s`);
+  const sendPerSec = ONLY.has('send') ? await send(relay!.url) : null;
+  if (sendPerSec !== null) log(`send       ${Math.round(sendPerSec)} msgs/s`);
+  engine.push(await engineRate());
+  const enginePerSec = Math.max(...engine);
+  log(`engine     ${Math.round(enginePerSec)} msgs/s (one-way, in memory; best of ${engine.length})`);
+  const coldOpenMs = ONLY.has('cold') ? await coldOpen() : null;
+  if (coldOpenMs !== null) log(`cold open  ${coldOpenMs.toFixed(1)} ms (${COLD_MESSAGES} messages)`);
+  const link100kSec = ONLY.has('link') ? await link(relay!.url) : null;
+  if (link100kSec !== null) log(`link       ${link100kSec.toFixed(1)} s (${LINK_MESSAGES} messages)`);
+  const cliStartMs = ONLY.has('cli') ? cliStart() : null;
+  if (cliStartMs !== null) log(`cli start  ${cliStartMs.toFixed(0)} ms (parley --version, median of ${CLI_RUNS})`);
+  log('daemon     no `parley daemon` on this branch: daemonSendMs is null');
+  if (nudges > 0) log(`note       ${nudges} stalled flush(es) were nudged (a failed flush waits for the next send or connection)`);
+  const failures = audited.size > 0 ? [...audited].join(', ') : 'none';
+  log(`failures   ${failures}`);
+  const ratio = (x: number | null) => (x === null ? null : Number((x / enginePerSec).toFixed(3)));
+  log(
+    JSON.stringify({
+      catchupPerSec: round(catchupPerSec), sendPerSec: round(sendPerSec), enginePerSec: round(enginePerSec), ratio: { catchup: ratio(catchupPerSec), send: ratio(sendPerSec) },
+      coldOpenMs: round(coldOpenMs, 1), link100kSec: round(link100kSec, 1), cliStartMs: round(cliStartMs), daemonSendMs: null,
+    }),
+  );
+} finally {
+  relay?.proc.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,124 @@
+/**
+ * Catch-up in batches. The envelopes one relay push brings (up to the
+ * relay's delivery window) are handled together:
+ * 1. unsealed (which authenticates each sending device);
+ * 2. holding every sender device in the session layer, each distinct sender
+ *    is vouched for by its account's signed device list — the only step
+ *    that may wait on the network, and it writes no message state;
+ * 3. ONE transaction decrypts and applies every envelope in order, each in
+ *    its own savepoint: a failed decrypt writes nothing of its own (it is
+ *    rejected, or leaves a placeholder and a retry request, exactly as
+ *    alone), and an envelope whose apply throws rolls back alone and stays
+ *    unacked on the relay;
+ * 4. after the commit, ONE ack for the batch; then one round of events, one
+ *    delivery receipt per sender (owed in the transaction) and one flush.
+ * A crash before the commit leaves every envelope of the batch on the relay;
+ * a crash after it leaves the ack intents recorded (pending_acks) and the
+ * receipts owed, so nothing is lost and the processed ids keep a redelivery
+ * from applying twice.
+ */
+import { toBase64Url } from '../../shared/wire/encoding';
+import { isParleyError } from '../../shared/errors';
+import { addressKey, type ProtocolAddress } from '../protocol';
+import type { IncomingMessage } from '../relayClient/client';
+import { unseal, type Unsealed } from '../session/sealedSender';
+import type { ChatContext } from './context';
+import { errorCode } from './outgoing';
+import type { NewDevice } from './lateDevices';
+import { ack, afterCommit, BatchEffects, receiveVouched, reject, vouchSender, type Outcome } from './incoming';
+
+/** One sender's standing for this batch: vouched (with the fresh list, if fetched), not listed, or not checkable now. */
+type Vouch = { readonly kind: 'ok'; readonly fresh: readonly NewDevice[] | null } | { readonly kind: 'unlisted' } | { readonly kind: 'later'; readonly reason: string };
+
+interface Opened {
+  readonly m: IncomingMessage;
+  readonly opened: Unsealed;
+  readonly from: ProtocolAddress;
+}
+
+/** One envelope's result: its outcome once committed (null: not committed, and `later` says whether to try again soon). */
+interface Result {
+  readonly m: IncomingMessage;
+  readonly outcome: Outcome | null;
+  readonly later: boolean;
+}
+
+/**
+ * Handles a batch of envelopes from the relay (see the file comment);
+ * resolves after the commit, the ack and the batch's follow-up work with the
+ * envelopes to try again soon (their sender's device list could not be
+ * checked now). One whose apply failed stays unacked until the next connection.
+ */
+export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage[]): Promise<IncomingMessage[]> {
+  const acked: string[] = [];
+  const seen = new Set<string>();
+  const work: Opened[] = [];
+  for (const m of ms) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    if (ctx.store.delivery.isProcessed(m.id)) {
+      acked.push(m.id);
+      continue;
+    }
+    try {
+      const opened = unseal(m.envelope, ctx.keys.x25519);
+      work.push({ m, opened, from: { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) } });
+    } catch (e) {
+      reject(ctx, m, errorCode(e));
+      acked.push(m.id);
+    }
+  }
+  const senders = [...new Map(work.map((w) => [addressKey(w.from), w.from])).values()];
+  const results = senders.length === 0 ? [] : await ctx.sessions.hold(senders, async () => commitBatch(ctx, work, await vouchAll(ctx, senders)));
+  const left: IncomingMessage[] = [];
+  for (const r of results) {
+    if (r.outcome) acked.push(r.m.id);
+    else if (r.later) left.push(r.m);
+  }
+  await ack(ctx, acked);
+  const fx = new BatchEffects();
+  for (const r of results) if (r.outcome) await afterCommit(ctx, r.outcome, fx);
+  await fx.finish(ctx);
+  return left;
+}
+
+/** Vouches for each distinct sender device once per batch. */
+async function vouchAll(ctx: ChatContext, senders: readonly ProtocolAddress[]): Promise<Map<string, Vouch>> {
+  const out = new Map<string, Vouch>();
+  for (const s of senders) {
+    try {
+      out.set(addressKey(s), { kind: 'ok', fresh: await vouchSender(ctx, s) });
+    } catch (e) {
+      if (isParleyError(e) && e.code === 'CHAT_BAD_DEVICE_LIST') out.set(addressKey(s), { kind: 'unlisted' });
+      else {
+        // Offline or the relay did not answer: left on the relay, offered again (DEFERRED_RETRY_MS, or the next connection).
+        ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(s) });
+        out.set(addressKey(s), { kind: 'later', reason: errorCode(e) });
+      }
+    }
+  }
+  return out;
+}
+
+/** The batch transaction: every envelope decrypted and applied in order, each in its own savepoint. Outcome null = not committed. */
+function commitBatch(ctx: ChatContext, work: readonly Opened[], vouched: ReadonlyMap<string, Vouch>): Result[] {
+  const results: Result[] = [];
+  ctx.store.db.transaction(() => {
+    for (const w of work) {
+      const v = vouched.get(addressKey(w.from))!;
+      if (v.kind === 'later') {
+        results.push({ m: w.m, outcome: null, later: true });
+        continue;
+      }
+      try {
+        const outcome = ctx.store.db.transaction(() => (v.kind === 'unlisted' ? reject(ctx, w.m, 'UNLISTED_DEVICE', w.from) : receiveVouched(ctx, w.m, w.opened, w.from, v.fresh)))();
+        results.push({ m: w.m, outcome, later: false });
+      } catch (e) {
+        // Rolled back to its savepoint: nothing of it is stored, it stays unacked on the relay and comes back; the rest of the batch commits.
+        ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(w.from) });
+        results.push({ m: w.m, outcome: null, later: false });
+      }
+    }
+  }).immediate();
+  return results;
+}
