@@ -296,12 +296,12 @@ export class MessageRepo {
 
   /**
    * Incoming messages (texts and placeholders) received at or after `at`,
-   * in the order they were received: what a script's `receive` has not
+   * in the order they were stored (one batch shares a receipt time): what a script's `receive` has not
    * reported yet. Bounded by `limit`.
    */
   incomingSince(at: number, limit: number): Message[] {
     checkLimit(limit, STORE_MAX_PAGE_SIZE);
-    return (prep(this.db, `SELECT ${COLS} FROM messages WHERE direction = 'in' AND received_at >= ? ORDER BY received_at, id LIMIT ?`)
+    return (prep(this.db, `SELECT ${COLS} FROM messages WHERE direction = 'in' AND received_at >= ? ORDER BY received_at, rowid LIMIT ?`)
       .all(at, limit) as MessageRow[]).map(toMessage);
   }
 
