@@ -63,12 +63,18 @@ interface Cursor {
 }
 
 function readCursor(m: Messenger): Cursor {
+  const raw = m.store.directory.setting(CURSOR_SETTING);
+  // No cursor yet (first receive): report everything stored.
+  if (raw === null) return { at: 0, ids: [], seq: 0 };
+  let c: Partial<Cursor> | null = null;
   try {
-    const c = JSON.parse(m.store.directory.setting(CURSOR_SETTING) ?? '') as Partial<Cursor>;
-    if (Number.isSafeInteger(c.at) && Array.isArray(c.ids)) return { at: c.at!, ids: c.ids, seq: Number.isSafeInteger(c.seq) ? c.seq! : 0 };
+    c = JSON.parse(raw) as Partial<Cursor>;
   } catch {
-    // No cursor yet (first receive): report everything stored.
+    c = null; // unreadable: reported on stderr just below
   }
+  if (c && Number.isSafeInteger(c.at) && Array.isArray(c.ids)) return { at: c.at!, ids: c.ids, seq: Number.isSafeInteger(c.seq) ? c.seq! : 0 };
+  // A damaged cursor would silently re-report (or skip) lines: say so, then start over from everything stored.
+  process.stderr.write(`${JSON.stringify({ warning: 'CLI_RECEIVE_CURSOR_RESET', message: 'The receive cursor was unreadable; reporting every stored message again.' })}\n`);
   return { at: 0, ids: [], seq: 0 };
 }
 
