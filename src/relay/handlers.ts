@@ -10,7 +10,7 @@ import { decodedLength, type ClientFrame, type WirePrekey } from '../shared/wire
 import { hasDevice, type RelayContext } from './context';
 import { RelayError } from './errors';
 import type { Session } from './session';
-import { deviceKeyOf, type OutgoingItem } from './store/types';
+import { accountOfDeviceKey, deviceKeyOf, RevokedRecipient, type OutgoingItem } from './store/types';
 import { admitList, type ListPath } from './listRule';
 import { verifyAuth, verifyDeviceList, verifyPrekey } from './verify';
 
@@ -158,7 +158,14 @@ async function send(s: Session, ctx: RelayContext, f: Of<'send'>): Promise<unkno
     items.push({ deviceKey, envelope: m.envelope });
   }
   const now = Date.now();
-  await ctx.store.enqueue(items, now, now + ctx.limits.messageTtlMs);
+  try {
+    await ctx.store.enqueue(items, now, now + ctx.limits.messageTtlMs);
+  } catch (e) {
+    // Revoked after the list check above (or listed only in a stale cache): nothing queued; the sender refreshes the list.
+    if (!(e instanceof RevokedRecipient)) throw e;
+    ctx.deviceCache.delete(accountOfDeviceKey(e.device));
+    throw new RelayError('UNKNOWN_DEVICE', 'a recipient device was revoked');
+  }
   ctx.metrics.messagesQueued += items.length;
   ctx.log.trace({ recipients: items.length, bytes: total }, 'queued');
   return { queued: items.length };

@@ -12,7 +12,7 @@ import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { AsyncGroupCommit } from './groupCommit';
 import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent, TakenBundle } from './types';
-import { deviceKeyOf, revokedBy } from './types';
+import { accountOfDeviceKey, deviceKeyOf, RevokedRecipient, revokedBy } from './types';
 
 const CHANNEL = 'parley_relay';
 type Row = Record<string, unknown>;
@@ -102,10 +102,21 @@ export async function openPostgresStore(options: { connectionString: string; poo
   const notify = (c: pg.PoolClient | pg.Pool, payload: string) => c.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
 
   type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
-  /** Sends of one batch share one transaction (one INSERT … UNNEST) and one NOTIFY per recipient device. */
+  /**
+   * Sends of one batch share one transaction (one INSERT … UNNEST) and one
+   * NOTIFY per recipient device. Each recipient account's lock is taken
+   * shared (putDeviceList takes it exclusively, in sorted order so the
+   * batch cannot deadlock with itself), then no recipient may be revoked: a
+   * revocation commits wholly before this check or after this commit.
+   */
   const enqueues = new AsyncGroupCommit<EnqueueRequest, string[]>((reqs) =>
     tx(async (c) => {
       const all = reqs.flatMap((r) => r.items.map((it) => ({ ...it, now: r.now, expiresAt: r.expiresAt })));
+      const devices = [...new Set(all.map((i) => i.deviceKey))];
+      const accounts = [...new Set(devices.map(accountOfDeviceKey))];
+      await c.query('SELECT pg_advisory_xact_lock_shared(h) FROM (SELECT hashtext(a) AS h FROM UNNEST($1::text[]) AS a ORDER BY 1) AS s', [accounts]);
+      const revoked = await c.query('SELECT device_key FROM revoked_devices WHERE device_key = ANY($1::text[]) LIMIT 1', [devices]);
+      if (revoked.rows.length > 0) throw new RevokedRecipient(String((revoked.rows[0] as Row).device_key));
       const r = await c.query(
         'INSERT INTO messages (device_key, ts, expires_at, envelope) SELECT d, t, e, v FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS x(d, t, e, v, n) ORDER BY n RETURNING id',
         [all.map((i) => i.deviceKey), all.map((i) => i.now), all.map((i) => i.expiresAt), all.map((i) => i.envelope)],

@@ -16,7 +16,7 @@ import { startCheckpointer } from './checkpointer';
 import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
 import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent, TakenBundle } from './types';
-import { deviceKeyOf, revokedBy } from './types';
+import { deviceKeyOf, RevokedRecipient, revokedBy } from './types';
 
 type Row = Record<string, unknown>;
 const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
@@ -131,9 +131,13 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   });
 
   type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
+  /** A revoked recipient fails its request (the group then commits each request alone, so only that send is refused). */
   const enqueues = new GroupCommit<EnqueueRequest, string[]>(
     db.transaction((reqs: readonly EnqueueRequest[]) =>
-      reqs.map((r) => r.items.map((it) => String(q.enqueue.run(it.deviceKey, r.now, r.expiresAt, it.envelope).lastInsertRowid))),
+      reqs.map((r) => {
+        for (const device of new Set(r.items.map((it) => it.deviceKey))) if (q.isRevoked.get(device) !== undefined) throw new RevokedRecipient(device);
+        return r.items.map((it) => String(q.enqueue.run(it.deviceKey, r.now, r.expiresAt, it.envelope).lastInsertRowid));
+      }),
     ),
   );
   const acks = new GroupCommit<{ device: DeviceKey; ids: readonly string[] }, number>(

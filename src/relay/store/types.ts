@@ -12,6 +12,21 @@ export type DeviceKey = string;
 /** The DeviceKey of one device of an account. */
 export const deviceKeyOf = (accountId: string, deviceId: string): DeviceKey => `${accountId}.${deviceId}`;
 
+/** The account a DeviceKey belongs to (base64url ids hold no '.'). */
+export const accountOfDeviceKey = (device: DeviceKey): string => device.slice(0, device.indexOf('.'));
+
+/**
+ * enqueue refuses a send that names a revoked device: checked inside the
+ * enqueue transaction, so a list update that revokes the device commits
+ * either before (the send is refused) or after (its queue deletion removes
+ * what the send queued). The relay answers UNKNOWN_DEVICE.
+ */
+export class RevokedRecipient extends Error {
+  constructor(readonly device: DeviceKey) {
+    super('a recipient device was revoked');
+  }
+}
+
 /** The devices `previous` had and `next` lacks: the ones a newly stored list revokes. */
 export function revokedBy(previous: SignedDeviceList | null, next: SignedDeviceList): DeviceKey[] {
   const kept = new Set(next.devices.map((d) => d.deviceId));
@@ -100,7 +115,10 @@ export interface RelayStore {
    * (none when `oneTime` is false: the target's budget is spent); null when no signed keys.
    */
   takeBundle(accountId: string, deviceId: string, oneTime: boolean): Promise<TakenBundle | null>;
-  /** Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events. */
+  /**
+   * Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events.
+   * Rejects with RevokedRecipient, queuing nothing, when an item's device is revoked (checked in that transaction).
+   */
   enqueue(items: readonly OutgoingItem[], now: number, expiresAt: number): Promise<string[]>;
   /** Unexpired messages of `device` with id above `afterId` (decimal), oldest first. */
   pending(device: DeviceKey, limit: number, now: number, afterId?: string): Promise<QueuedMessage[]>;
