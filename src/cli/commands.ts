@@ -9,6 +9,7 @@
 import type { Messenger } from '../main/messenger/messenger';
 import type { Message } from '../main/store';
 import { ChatError } from '../main/account/errors';
+import { count } from '../shared/count';
 import type { Command } from './args';
 import { undecryptableNotice } from './inbox';
 import { sendFile } from './sendFile';
@@ -54,9 +55,6 @@ const send: Handler<'send'> = async (messenger, cmd) => {
   const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text ?? '', { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
   return [{ json: { id: m.id, sentAt: m.sentAt }, human: `Queued ${m.id}.` }];
 };
-
-/** `n thing` or `n things`, the count grouped by thousands. */
-export const count = (n: number, thing: string): string => `${n.toLocaleString('en-US')} ${thing}${n === 1 ? '' : 's'}`;
 
 const exportConversations: Handler<'export'> = async (messenger, cmd) => {
   const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
