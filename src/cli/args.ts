@@ -116,9 +116,12 @@ function deviceName(given: string | null): string {
   return name;
 }
 
+/** What a message id looks like (as `send`, `history` and `receive` print it); the daemon's params check the same. */
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{16,43}$/u;
+
 /** A message id as `send`, `history` and `receive` print it. */
 function messageId(text: string): string {
-  if (!/^[A-Za-z0-9_-]{16,43}$/u.test(text)) usage('A message id is 16 to 43 characters, as “send”, “history” or “receive” print it.');
+  if (!MESSAGE_ID_PATTERN.test(text)) usage('A message id is 16 to 43 characters, as “send”, “history” or “receive” print it.');
   return text;
 }
 

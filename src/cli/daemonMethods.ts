@@ -3,17 +3,18 @@
  * the command in camelCase (signal-cli's convention: `contact add` is
  * `contactAdd`, `--history-days` is `historyDays`), calling the same core
  * service methods the command calls and returning what the command prints
- * with --json (a list command returns the lines as an array). Adding a method
- * is adding one entry here. (No `version` method: importing version.ts here
+ * with --json (a list command returns the lines as an array). The
+ * conversation methods (send, edit, delete, react, read, timer, history,
+ * export) run the CLI's own command table (daemonConversation.ts). Adding a
+ * method is adding one entry here. (No `version` method: importing version.ts here
  * would pull it into a chunk the `--version` entry then loads.)
  */
 import { z } from 'zod';
-import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, MAX_MESSAGE_TEXT_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import { sessionHealth } from '../main/contacts/health';
-import { undecryptableNotice } from './inbox';
 import { rpcMethod, type RpcTable } from './daemonRpc';
-import { sendFile } from './sendFile';
+import { CONVERSATION_METHODS } from './daemonConversation';
 
 /** What every method runs against: the one unlocked profile of the daemon. */
 export interface DaemonContext {
@@ -30,6 +31,8 @@ const contactLine = (c: { name: string; accountId: string; trust: string }) => (
 
 /** The method table (see the file comment). */
 export const DAEMON_METHODS: RpcTable<DaemonContext> = {
+  ...CONVERSATION_METHODS,
+
   invite: m(none, ({ messenger }) => ({ invite: messenger.account.invite() })),
 
   contactAdd: m(z.strictObject({ code: z.string().min(1), name: contactName }), async ({ messenger }, p) => {
@@ -47,28 +50,6 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
   verify: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
     const c = messenger.contacts.setVerified(messenger.contacts.byName(p.name).accountId, true);
     return { name: c.name, trust: c.trust };
-  }),
-
-  send: m(
-    z.union([
-      z.strictObject({ name: contactName, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }),
-      z.strictObject({ name: contactName, file: z.string().min(1) }),
-    ]),
-    async ({ messenger }, p) => {
-      const c = messenger.contacts.byName(p.name);
-      // Committed to the outbox when this resolves; the service flushes it to the relay in the background.
-      const sent = 'text' in p ? await messenger.conversations.sendText(c.accountId, p.text) : await sendFile(messenger, c.accountId, p.file);
-      return { id: sent.id, sentAt: sent.sentAt };
-    },
-  ),
-
-  history: m(z.strictObject({ name: contactName, limit: limit(STORE_MAX_PAGE_SIZE) }), ({ messenger }, p) => {
-    const c = messenger.contacts.byName(p.name);
-    return messenger.conversations.history(c.accountId, p.limit).map((msg) => {
-      const from = msg.direction === 'out' ? 'me' : c.name;
-      if (msg.kind === 'undecryptable') return { type: 'undecryptable', id: msg.id, from, sentAt: msg.sentAt, message: undecryptableNotice(c.name) };
-      return { type: 'text', id: msg.id, from, text: msg.body, sentAt: msg.sentAt, state: msg.state };
-    });
   }),
 
   search: m(z.strictObject({ text: z.string().min(1) }), ({ messenger }, p) => {

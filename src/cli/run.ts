@@ -10,11 +10,10 @@ import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
 import type { ConnectionState } from '../shared/contract';
 import { CliInbox, humanLine } from './inbox';
-import { messageIn, runConversationCommand } from './commands';
+import { runConversationCommand } from './commands';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
 import type { Readable } from 'node:stream';
-import { sendFile } from './sendFile';
 import { mkdir, stat } from 'node:fs/promises';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
@@ -224,14 +223,6 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ name: c.name, trust: c.trust }, `${c.name} is verified.`);
         break;
       }
-      case 'send': {
-        const c = messenger.contacts.byName(cmd.contactName);
-        if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
-        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!, { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
-        print({ id: m.id }, `Queued ${m.id}.`);
-        if (await messenger.waitOnline(CLI_CONNECT_WAIT_MS)) await messenger.conversations.flush();
-        break;
-      }
       case 'receive': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
         if (cmd.attachmentsDir !== null) await attachmentsFolder(cmd.attachmentsDir);
@@ -261,6 +252,12 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         await messenger.conversations.flush();
         break;
       }
+      case 'export':
+        if (cmd.contactName !== null) messenger.contacts.byName(cmd.contactName); // an unknown name fails before the question
+        await confirmExport(args, io, cmd);
+        for (const o of await runConversationCommand(messenger, cmd)) print(o.json, o.human);
+        break;
+      case 'send':
       case 'history':
       case 'edit':
       case 'delete':
@@ -316,13 +313,6 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ relay: messenger.relayUrl, relayKey: cmd.relayKey, online }, `Trusting ${cmd.relayKey} for ${messenger.relayUrl}${online ? '; signed in.' : '; the relay is not reachable yet.'}`);
       }
         break;
-      case 'export': {
-        const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
-        await confirmExport(args, io, cmd);
-        const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
-        print({ exported: r }, `Exported ${r.conversations} conversations (${r.messages} messages, ${r.attachments} files) to ${r.out}.`);
-        break;
-      }
       case 'search': {
         const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
         for (const m of messenger.conversations.search(cmd.text)) {

@@ -23,7 +23,7 @@ import type { IncomingMessage } from '../relayClient/client';
 import type { NewMessage } from '../store';
 import { ContentHint, EnvelopeKind, type Unsealed } from '../session/sealedSender';
 import { messageDigest } from '../session/sessionLayer';
-import type { ChatContext } from './context';
+import type { ChatContext, IncomingText } from './context';
 import { ChatError } from '../account/errors';
 import { errorCode, flushOutbox, flushUnsent, nudgeUnsent, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
 import { logForNewDevices, recordContactList, type NewDevice } from './lateDevices';
@@ -264,6 +264,8 @@ export class BatchEffects {
   /** Forwards to late devices logged by the batch (in its transaction, or its own-list refresh): sent once, after it. */
   forwarded = 0;
   readonly nudged = new Set<string>();
+  /** Texts that arrived in this batch, announced together (one synchronous loop, so listeners can tell one batch). */
+  readonly texts: IncomingText[] = [];
 
   /** Notes changed message rows of a conversation (announced once per batch). */
   changed(conversationId: string, ids: Iterable<string>): void {
@@ -274,6 +276,7 @@ export class BatchEffects {
 
   /** One event per kind for the whole batch, one delivery receipt per sender (sendOwedReceipts coalesces), one flush. */
   async finish(ctx: ChatContext): Promise<void> {
+    for (const t of this.texts) ctx.events.incomingText(t);
     if (this.contacts) ctx.events.contactsChanged();
     for (const [conversationId, ids] of this.messages) ctx.events.messagesChanged(conversationId, [...ids]);
     if (this.conversations) ctx.events.conversationsChanged();
@@ -332,7 +335,7 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   }
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
-    ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
+    fx.texts.push({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
     // The delivery receipt was owed in the receive transaction; it is queued once per batch, after the senders are released.
     fx.receipts = true;
     fx.flush = true;
