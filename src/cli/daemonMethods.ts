@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import { sessionHealth } from '../main/contacts/health';
+import { contactJson, contactWarning, revokeAndSecure } from './warnings';
 import { rpcMethod, type RpcTable } from './daemonRpc';
 import { CONVERSATION_METHODS } from './daemonConversation';
 
@@ -27,7 +28,6 @@ const contactName = z.string().min(1);
 const limit = (max: number) => z.number().int().min(1).max(max).default(50);
 const key43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/u, 'expected 43 characters of base64url');
 
-const contactLine = (c: { name: string; accountId: string; trust: string }) => ({ name: c.name, accountId: c.accountId, trust: c.trust });
 
 /** The method table (see the file comment). */
 export const DAEMON_METHODS: RpcTable<DaemonContext> = {
@@ -37,10 +37,10 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
 
   contactAdd: m(z.strictObject({ code: z.string().min(1), name: contactName }), async ({ messenger }, p) => {
     const c = await messenger.contacts.add(p.code, p.name);
-    return { contact: contactLine(c) };
+    return { contact: contactJson(c) };
   }),
 
-  contacts: m(none, ({ messenger }) => messenger.contacts.list().map(contactLine)),
+  contacts: m(none, ({ messenger }) => messenger.contacts.list().map(contactJson)),
 
   safetyNumber: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
     const c = messenger.contacts.byName(p.name);
@@ -73,10 +73,8 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
     messenger.devices.list().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice })),
   ),
 
-  revoke: m(z.strictObject({ deviceId: key43 }), async ({ messenger }, p) => {
-    await messenger.devices.revokeDevice(p.deviceId);
-    return { revoked: p.deviceId };
-  }),
+  /** `secure: true`: "Remove and secure" (docs/protocol.md §6.8); the new recovery phrase comes back once, to write down. */
+  revoke: m(z.strictObject({ deviceId: key43, secure: z.boolean().optional() }), ({ messenger }, p) => revokeAndSecure(messenger, p.deviceId, p.secure ?? false)),
 
   backup: m(none, async ({ messenger }) => ({ backedUpAt: (await messenger.backup.now()).lastBackupAt })),
 
@@ -86,7 +84,8 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
 
   health: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
     const c = messenger.contacts.byName(p.name);
-    return sessionHealth(messenger.store, c.accountId).map((d) => ({ name: c.name, ...d }));
+    const w = contactWarning(c);
+    return [...(w ? [{ name: c.name, warning: w.code }] : []), ...sessionHealth(messenger.store, c.accountId).map((d) => ({ name: c.name, ...d }))];
   }),
 
   relay: m(none, async ({ messenger }) => ({ relay: messenger.relayUrl, relayKey: messenger.relayKeyPin(), online: await messenger.waitOnline(0) })),

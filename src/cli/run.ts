@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { mkdir, stat } from 'node:fs/promises';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
+import { confirmPrinted, contactJson, contactWarning, revokeAndSecure, revokedLine } from './warnings';
 import { runDaemon } from './daemon';
 
 /** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
@@ -132,8 +133,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     try {
       // Online first, so the relay key is pinned and the invite carries it (offline, the invite has no relay key).
       await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
-      const words = phrase.split(' ');
-      messenger.account.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
+      confirmPrinted(messenger, phrase);
       print({ invite: messenger.account.invite(), phrase }, `Invite code: ${messenger.account.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
     } finally {
       await messenger.close();
@@ -210,7 +210,10 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       }
       case 'contacts':
-        for (const c of messenger.contacts.list()) print({ name: c.name, accountId: c.accountId, trust: c.trust }, `${c.name}\t${c.trust}`);
+        for (const c of messenger.contacts.list()) {
+          const w = contactWarning(c);
+          print(contactJson(c), `${c.name}\t${c.trust}${w ? `\t${w.text}` : ''}`);
+        }
         break;
       case 'safety-number': {
         const c = messenger.contacts.byName(cmd.contactName);
@@ -282,12 +285,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           print({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice }, `${d.deviceId}\t${d.name}${d.isThisDevice ? ' (this device)' : ''}`);
         }
         break;
-      case 'revoke':
+      case 'revoke': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
-        await messenger.devices.revokeDevice(cmd.deviceId);
+        const done = await revokeAndSecure(messenger, cmd.deviceId, cmd.secure);
         await messenger.conversations.flush();
-        print({ revoked: cmd.deviceId }, `Revoked ${cmd.deviceId}.`);
+        print(done, revokedLine(done));
         break;
+      }
       case 'backup': {
         const s = await messenger.backup.now();
         print({ backedUpAt: s.lastBackupAt }, `Backed up at ${new Date(s.lastBackupAt ?? 0).toISOString()}.`);
@@ -300,6 +304,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       case 'health': {
         const c = messenger.contacts.byName(cmd.contactName);
+        const w = contactWarning(c);
+        if (w) print({ name: c.name, warning: w.code }, w.text);
         for (const d of sessionHealth(messenger.store, c.accountId)) print({ name: c.name, ...d }, formatHealth(c.name, d));
         break;
       }

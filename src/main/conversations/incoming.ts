@@ -114,11 +114,12 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
       if (content.type === 'text') ensureContact(ctx, from.accountId, null);
       return applyConversationContent(ctx, { conversationId: from.accountId, author: from.accountId, fromDevice: from.deviceId, receivedAt }, content, changed);
     case 'accountKeyChange': {
-      // Signed by the key we know: show the change and block sending until the user accepts it.
+      // Signed by the key we know: show the change and block sending until the user accepts it. A second, different
+      // change (whoever else holds the old key: a revoked device) is a conflict: neither wins until the user verifies.
       const c = ctx.contacts.get(from.accountId);
-      if (c && !c.pendingAccountId && verifyKeyChange(from.accountId, content.newAccountId, content.signature)) {
-        ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
-      }
+      if (!c || !verifyKeyChange(from.accountId, content.newAccountId, content.signature)) return undefined;
+      if (!c.pendingAccountId) ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
+      else if (c.pendingAccountId !== content.newAccountId) ctx.contacts.setConflictAccount(from.accountId, content.newAccountId);
       return undefined;
     }
     default:

@@ -154,6 +154,7 @@ export async function openPostgresStore(options: { connectionString: string; poo
     async putDeviceList(list) {
       return tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [list.accountId]);
+        if ((await c.query('SELECT 1 FROM superseded_accounts WHERE account_id = $1', [list.accountId])).rows.length > 0) return 'superseded' as const;
         const prev = await c.query('SELECT list FROM device_lists WHERE account_id = $1', [list.accountId]);
         const r = await c.query(
           'INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version = device_lists.version + 1',
@@ -172,6 +173,21 @@ export async function openPostgresStore(options: { connectionString: string; poo
         await notify(c, `d:${list.accountId}`);
         return 'ok' as const;
       });
+    },
+    /** Under the same per-account lock as putDeviceList, so no list of the old key commits after this. */
+    async supersedeAccount(accountId, newAccountId, now) {
+      return tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [accountId]);
+        const r = await c.query(
+          'INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING',
+          [accountId, newAccountId, now],
+        );
+        return r.rowCount === 1 ? ('ok' as const) : ('already' as const);
+      });
+    },
+    async supersededBy(accountId) {
+      const r = await pool.query('SELECT new_account_id FROM superseded_accounts WHERE account_id = $1', [accountId]);
+      return r.rows.length ? String(r.rows[0].new_account_id) : null;
     },
     async isRevoked(device) {
       return (await pool.query('SELECT 1 FROM revoked_devices WHERE device_key = $1', [device])).rows.length > 0;
@@ -261,6 +277,9 @@ export async function openPostgresStore(options: { connectionString: string; poo
         'INSERT INTO backups (id, auth_hash, size, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET auth_hash = excluded.auth_hash, size = excluded.size, updated_at = excluded.updated_at',
         [b.id, b.authHash, b.size, b.updatedAt],
       );
+    },
+    async deleteBackup(id) {
+      return ((await pool.query('DELETE FROM backups WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },
     async openProvisioning(channelId, expiresAt) {
       await pool.query('INSERT INTO provisioning (channel_id, expires_at) VALUES ($1, $2)', [channelId, expiresAt]);

@@ -26,4 +26,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 3,
     sql: `CREATE TABLE revoked_devices (device_key TEXT PRIMARY KEY, revoked_at BIGINT NOT NULL);`,
   },
+  {
+    // Account keys replaced by "Remove and secure" (docs/protocol.md §6.8): no list signed by them is stored again.
+    version: 4,
+    sql: `CREATE TABLE superseded_accounts (account_id TEXT PRIMARY KEY, new_account_id TEXT NOT NULL, superseded_at BIGINT NOT NULL);`,
+  },
 ];

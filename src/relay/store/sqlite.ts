@@ -92,6 +92,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     revoke: db.prepare('INSERT OR REPLACE INTO revoked_devices (device_key, revoked_at) VALUES (?, ?)'),
     unrevoke: db.prepare('DELETE FROM revoked_devices WHERE device_key = ?'),
     isRevoked: db.prepare('SELECT 1 FROM revoked_devices WHERE device_key = ?'),
+    supersede: db.prepare('INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES (?, ?, ?) ON CONFLICT (account_id) DO NOTHING'),
+    supersededBy: db.prepare('SELECT new_account_id FROM superseded_accounts WHERE account_id = ?'),
+    deleteBackup: db.prepare('DELETE FROM backups WHERE id = ?'),
   };
 
   const kindNumber = (k: SignedKind | OneTimeKind): number => PreKeyKind[k];
@@ -150,7 +153,8 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     ),
   );
   /** One transaction: the newer list, and the revocation of every device it dropped (docs/protocol.md §3.2). */
-  const putList = db.transaction((list: SignedDeviceList, now: number): 'ok' | 'stale' => {
+  const putList = db.transaction((list: SignedDeviceList, now: number): 'ok' | 'stale' | 'superseded' => {
+    if (q.supersededBy.get(list.accountId) !== undefined) return 'superseded';
     const row = q.getList.get(list.accountId) as Row | undefined;
     if (q.putList.run(list.accountId, list.version, JSON.stringify(list)).changes === 0) return 'stale';
     for (const device of revokedBy(row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null, list)) {
@@ -170,9 +174,16 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       return row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null;
     },
     async putDeviceList(list) {
-      if (putList(list, Date.now()) === 'stale') return 'stale';
-      emit({ kind: 'deviceList', accountId: list.accountId });
-      return 'ok';
+      const verdict = putList(list, Date.now());
+      if (verdict === 'ok') emit({ kind: 'deviceList', accountId: list.accountId });
+      return verdict;
+    },
+    async supersedeAccount(accountId, newAccountId, now) {
+      return q.supersede.run(accountId, newAccountId, now).changes === 1 ? 'ok' : 'already';
+    },
+    async supersededBy(accountId) {
+      const r = q.supersededBy.get(accountId) as Row | undefined;
+      return r ? String(r.new_account_id) : null;
     },
     async isRevoked(device) {
       return q.isRevoked.get(device) !== undefined;
@@ -228,6 +239,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async putBackup(r: BackupRecord) {
       q.putBackup.run(r.id, r.authHash, r.size, r.updatedAt);
+    },
+    async deleteBackup(id) {
+      return q.deleteBackup.run(id).changes > 0;
     },
     async openProvisioning(channelId, expiresAt) {
       q.openProv.run(channelId, expiresAt);

@@ -102,8 +102,18 @@ export interface RelayStore {
    * In the same transaction, every device the previous list had and this one
    * lacks is revoked: its prekeys and queue are deleted and it is recorded as
    * revoked (a device the list contains is no longer). Emits a deviceList event.
+   * 'superseded' when the account key was replaced (supersedeAccount): nothing is stored.
    */
-  putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale'>;
+  putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale' | 'superseded'>;
+  /**
+   * Records that `accountId`'s key was replaced by `newAccountId` ("Remove and
+   * secure", docs/protocol.md §6.8), unless it already was ('already'). From
+   * then on putDeviceList refuses every list of `accountId` ('superseded');
+   * serialised with putDeviceList per account, so no list lands after it.
+   */
+  supersedeAccount(accountId: string, newAccountId: string, now: number): Promise<'ok' | 'already'>;
+  /** The account key that replaced `accountId`, or null while it is not superseded. */
+  supersededBy(accountId: string): Promise<string | null>;
   /** Whether `device` was dropped from its account's list by a newer one (and not added back since). */
   isRevoked(device: DeviceKey): Promise<boolean>;
   setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
@@ -132,6 +142,8 @@ export interface RelayStore {
   completeAttachment(id: string, size: number): Promise<void>;
   getBackup(id: string): Promise<BackupRecord | null>;
   putBackup(record: BackupRecord): Promise<void>;
+  /** Removes a backup's row (the caller removes its file); false when there was none. */
+  deleteBackup(id: string): Promise<boolean>;
   openProvisioning(channelId: string, expiresAt: number): Promise<void>;
   /** Posts the one payload of an open, unexpired channel; false if there is none or it already has one. Emits a provision event. */
   postProvisioning(channelId: string, payload: string, now: number): Promise<boolean>;

@@ -32,16 +32,32 @@ describe('relay SQLite schema', () => {
     db.close();
   });
 
-  it('migrates version 2 with seeded rows to version 3 (revoked devices), keeping the rows', () => {
+  it('migrates version 2 with seeded rows to the newest version (revoked devices), keeping the rows', () => {
     const db = new Database(path.join(tempDir(), 'v2.sqlite'));
     for (const m of SQLITE_MIGRATIONS.slice(0, 2)) db.exec(m.sql);
     db.pragma('user_version = 2');
     db.prepare("INSERT INTO provisioning (channel_id, expires_at, payload) VALUES ('c', 5, 'PPPP')").run();
     db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 4, '{}')").run();
-    expect(migrateSqlite(db)).toBe(3);
+    expect(migrateSqlite(db)).toBe(SQLITE_MIGRATIONS.at(-1)!.version);
     expect(db.prepare('SELECT payload FROM provisioning').all()).toEqual([{ payload: 'PPPP' }]);
     expect(db.prepare('SELECT version FROM device_lists').all()).toEqual([{ version: 4 }]);
     expect(db.prepare('SELECT COUNT(*) AS n FROM revoked_devices').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('migrates version 3 with seeded rows to version 4 (superseded accounts), keeping the rows', () => {
+    const db = new Database(path.join(tempDir(), 'v3.sqlite'));
+    for (const m of SQLITE_MIGRATIONS.slice(0, 3)) db.exec(m.sql);
+    db.pragma('user_version = 3');
+    db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 7, '{}')").run();
+    db.prepare("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('acc.b', 9)").run();
+    db.prepare("INSERT INTO backups (id, auth_hash, size, updated_at) VALUES ('bk', 'h', 3, 4)").run();
+    expect(migrateSqlite(db)).toBe(4);
+    expect(db.prepare('SELECT version FROM device_lists').all()).toEqual([{ version: 7 }]);
+    expect(db.prepare('SELECT device_key FROM revoked_devices').all()).toEqual([{ device_key: 'acc.b' }]);
+    expect(db.prepare('SELECT size FROM backups').all()).toEqual([{ size: 3 }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM superseded_accounts').get()).toEqual({ n: 0 });
+    db.prepare("INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES ('acc', 'acc2', 1)").run();
     db.close();
   });
 
@@ -91,12 +107,24 @@ describe('relay PostgreSQL schema', () => {
     });
   });
 
-  it('migrates version 2 with seeded rows to version 3 (revoked devices), keeping the rows', async () => {
+  it('migrates version 2 with seeded rows to the newest version (revoked devices), keeping the rows', async () => {
     await atVersion(2, async (c) => {
       await c.query("INSERT INTO provisioning (channel_id, expires_at, payload) VALUES ('c', 5, 'PPPP')");
-      expect(await migratePostgres(c)).toBe(3);
+      expect(await migratePostgres(c)).toBe(POSTGRES_MIGRATIONS.at(-1)!.version);
       expect((await c.query('SELECT payload FROM provisioning')).rows).toEqual([{ payload: 'PPPP' }]);
       expect((await c.query('SELECT COUNT(*)::int AS n FROM revoked_devices')).rows).toEqual([{ n: 0 }]);
+    });
+  });
+
+  it('migrates version 3 with seeded rows to version 4 (superseded accounts), keeping the rows', async () => {
+    await atVersion(3, async (c) => {
+      await c.query("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 7, '{}')");
+      await c.query("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('acc.b', 9)");
+      expect(await migratePostgres(c)).toBe(4);
+      expect((await c.query('SELECT version::int AS version FROM device_lists')).rows).toEqual([{ version: 7 }]);
+      expect((await c.query('SELECT device_key FROM revoked_devices')).rows).toEqual([{ device_key: 'acc.b' }]);
+      expect((await c.query('SELECT COUNT(*)::int AS n FROM superseded_accounts')).rows).toEqual([{ n: 0 }]);
+      await c.query("INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES ('acc', 'acc2', 1)");
     });
   });
 
