@@ -75,7 +75,7 @@ export class KeyOperations {
       kind: 'phrase.rotate',
       title: 'Make a new recovery phrase?',
       detail:
-        'Parley makes a new account key and shows its 24 words once. Your old phrase stops working, your contacts see that your safety number changed, and your other desktops switch automatically.',
+        'Parley makes a new account key and shows its 24 words once. Your old phrase stops working (the relay refuses the old account key from then on, and the old backup is deleted), your contacts see that your safety number changed, and your other desktops switch automatically.',
       confirmLabel: 'Make new phrase',
     });
     return this.session.rotatePhrase();
