@@ -1,6 +1,7 @@
 /**
  * The key operations a renderer cannot trigger alone (issue 13 §4): showing
- * or rotating the recovery phrase, accepting a link and revoking a device.
+ * or rotating the recovery phrase, accepting a link, revoking a device and
+ * securing the account after a revocation.
  * Each builds its question from main's own data (the device name read from
  * the link code or the device list, never a name the renderer passes),
  * passes the `ConfirmGate`, and only then does anything. The IPC handlers
@@ -86,7 +87,7 @@ export class KeyOperations {
       kind: 'phrase.rotate',
       title: 'Make a new recovery phrase?',
       detail:
-        'Parley makes a new account key and shows its 24 words once. Your old phrase stops working, your contacts see that your safety number changed, and your other desktops switch automatically.',
+        'Parley makes a new account key and shows its 24 words once. Your old phrase stops working (the relay refuses the old account key from then on, and the old backup is deleted), your contacts see that your safety number changed, and your other desktops switch automatically.',
       confirmLabel: 'Make new phrase',
     });
     return this.session.rotatePhrase();
@@ -104,6 +105,25 @@ export class KeyOperations {
       confirmLabel: 'Link device',
     });
     return this.session.require().devices.acceptLink(link, historyDays, onProgress);
+  }
+
+  /**
+   * "Remove and secure", after a revocation (docs/protocol.md §6.8): a new
+   * account key and phrase, the old key retired on the relay and the old
+   * backup deleted, once the user confirmed in main. The new words go back in
+   * this one response.
+   */
+  async secureAccount(): Promise<ShownPhrase & { secured: boolean }> {
+    this.session.require();
+    await this.gate.require({
+      kind: 'account.secure',
+      title: 'Secure your account?',
+      detail:
+        'A device you removed still holds your current account key. Parley makes a new account key and shows its new 24-word recovery phrase once; the relay then refuses the old key for good, and the backup made with the old phrase is deleted. ' +
+        'Your old phrase stops working, your contacts see that your safety number changed, and your other desktops switch automatically.',
+      confirmLabel: 'Secure account',
+    });
+    return this.session.secureAccount();
   }
 
   /** Revokes one of this account's other devices once the user confirmed its name in main. */

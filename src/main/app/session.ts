@@ -262,6 +262,14 @@ export class AppSession {
     return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
   }
 
+  /** "Remove and secure": a new phrase and account key as in rotatePhrase, and the old key retired on the relay. */
+  async secureAccount(): Promise<{ phrase: string[]; confirmIndices: number[]; secured: boolean }> {
+    const { phrase, secured } = await this.require().devices.secureAccount();
+    this.#confirmIndices = pickConfirmIndices();
+    this.#changed();
+    return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices, secured };
+  }
+
   pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {
     const phrase = this.require().account.pendingPhrase();
     if (!phrase) throw new AppError('APP_PHRASE_CONFIRMED', 'Your recovery phrase was already confirmed and is no longer stored.');

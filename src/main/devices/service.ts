@@ -145,23 +145,25 @@ export class DeviceService {
    * Rotates the recovery phrase: a new account key. Our other devices get
    * the new key end to end and switch; contacts get the change signed by the
    * old key and see a safety-number warning until they accept. Then this
-   * device switches and registers the new account on the relay. Returns the
-   * new phrase (kept sealed until confirmed, like a new account's).
+   * device switches and registers the new account on the relay, and retires
+   * the old key there as "Remove and secure" does (a leaked phrase is the old
+   * key too). Returns the new phrase (kept sealed until confirmed, like a new
+   * account's).
    */
   async rotatePhrase(): Promise<string> {
-    return this.#rotate(false);
+    return (await this.secureAccount()).phrase;
   }
 
   /**
-   * "Remove and secure" (docs/protocol.md §6.8), after revoking a device: the
-   * phrase rotation above, then the relay records the old account key as
-   * superseded and the old backup is deleted, so a revoked device holding
+   * "Remove and secure" (docs/protocol.md §6.8), after revoking a device: a
+   * new phrase and account key (as rotatePhrase), then the relay records the
+   * old account key as superseded and the old backup is deleted, so a revoked device holding
    * every old key can publish no list and read no new backup. Returns the
    * new phrase and whether the relay part finished (if not, it is retried on
    * every connection until it does, and the audit log says why).
    */
   async secureAccount(): Promise<{ phrase: string; secured: boolean }> {
-    const phrase = await this.#rotate(true);
+    const phrase = await this.#rotate();
     try {
       await this.#finishSecuring();
       return { phrase, secured: securePending(this.ctx) === null }; // the reconnect may have finished it first
@@ -177,7 +179,7 @@ export class DeviceService {
     return this.#securing;
   }
 
-  async #rotate(securing: boolean): Promise<string> {
+  async #rotate(): Promise<string> {
     const { ctx } = this;
     const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
     if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; rotating the phrase needs a connection.');
@@ -190,7 +192,7 @@ export class DeviceService {
     const signature = signKeyChange(ctx.keys.accountSigner.secretKey, secret.subarray(32));
     const oldBackup = decodeAccountRecord(ctx.store.directory.account()!.keyMaterial);
     oldBackup.accountSecretKey.fill(0);
-    const pending: SecurePending | null = securing ? { v: 1, oldAccountId: ctx.keys.accountId, signature, backup: oldBackup.backup } : null;
+    const pending: SecurePending = { v: 1, oldAccountId: ctx.keys.accountId, signature, backup: oldBackup.backup };
     const sentAt = Date.now();
     await this.#toOwnDevices({ v: 1, type: 'accountRotated', sentAt, accountSecretKey: toBase64Url(secret), backup, signature });
     await this.#toContacts({ v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });

@@ -120,6 +120,7 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     acceptLink: (r) =>
       guarded.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
     revokeDevice: async (r) => (await guarded.revokeDevice(r.deviceId), {}),
+    secureAccount: () => guarded.secureAccount(),
     exportConversations: async (r) => {
       const progress = (stage: 'sending' | 'done', p: { done: number; total: number }) => core.events.emit('transferProgress', { kind: 'export', stage, done: p.done, total: p.total, error: null });
       const { out, conversations, messages, attachments } = await guarded.exportAll(r.format, (p) => progress('sending', p));

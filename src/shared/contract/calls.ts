@@ -128,6 +128,15 @@ export const deviceCalls = {
   acceptLink: { request: req({ link: z.string().min(1).max(600), historyDays: z.number().int().min(1).max(36_500).nullable() }), response: z.object({ deviceId: z.string(), name: z.string() }) },
   revokeDevice: { request: req({ deviceId: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) }), response: done },
   /**
+   * "Remove and secure" (docs/protocol.md §6.8), offered after a revocation and confirmed in main: a new account key and phrase
+   * (confirmed like a new account's), the old key retired on the relay and the old backup deleted. `secured` false: the relay
+   * step did not finish yet and is retried on every connection.
+   */
+  secureAccount: {
+    request: empty,
+    response: z.object({ phrase: z.array(z.string()).length(24), confirmIndices: z.array(z.number().int()).length(3), secured: z.boolean() }),
+  },
+  /**
    * Settings → Export: every conversation as plaintext (JSON, or one HTML page each) into a new folder main picks,
    * after the main-owned confirmation names it. Progress arrives as `transferProgress` (kind 'export').
    */
