@@ -7,7 +7,7 @@
  * blocked, and the text a contact sent is found on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -112,8 +112,25 @@ describe('Settings → Export', () => {
     expect(ann.errors).toEqual([]);
   });
 
+  it('writes a second export started in the same second to its own numbered folder', async () => {
+    // The folder is named for the second it starts in: take the next seconds' names first, so this export must number its own.
+    const stamp = (at: number) => new Date(at).toISOString().slice(0, 19).replace('T', ' ').replaceAll(':', '-');
+    const now = Date.now();
+    const taken = Array.from({ length: 30 }, (_, i) => path.join(exportsDir, `Parley export ${stamp(now + i * 1000)}`));
+    for (const dir of taken) mkdirSync(dir, { recursive: true });
+    await ann.page.getByLabel('Format').selectOption('json');
+    await exportButton().click();
+    const status = ann.page.getByRole('status').filter({ hasText: /^Exported 1 conversation / });
+    await status.filter({ hasText: /\(2\)$/u }).waitFor({ timeout: 120_000 });
+    const numbered = readdirSync(exportsDir).filter((f) => f.endsWith(' (2)'));
+    expect(numbered).toHaveLength(1);
+    expect(readdirSync(path.join(exportsDir, numbered[0]!)).sort()).toEqual(['attachments', 'conversations.json']);
+    for (const dir of taken) expect(readdirSync(dir)).toEqual([]);
+    for (const dir of taken) rmSync(dir, { recursive: true });
+  });
+
   it('wrote a page that Chromium, with scripts and the network blocked, opens and finds the contact’s text on', async () => {
-    const [folder] = readdirSync(exportsDir);
+    const [folder] = readdirSync(exportsDir).filter((f) => !f.endsWith(' (2)'));
     const out = path.join(exportsDir, folder!);
     expect(readdirSync(out).sort()).toEqual([`${BEN}.html`, 'attachments']);
     expect(statSync(path.join(out, `${BEN}.html`)).mode & 0o777).toBe(0o600);
