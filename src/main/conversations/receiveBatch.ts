@@ -53,10 +53,11 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   const acked: string[] = [];
   const seen = new Set<string>();
   const work: Opened[] = [];
+  const processed = ctx.store.delivery.processedAmong(ms.map((m) => m.id));
   for (const m of ms) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
-    if (ctx.store.delivery.isProcessed(m.id)) {
+    if (processed.has(m.id)) {
       acked.push(m.id);
       continue;
     }

@@ -66,6 +66,13 @@ export class Delivery {
     return prep(this.db, 'SELECT 1 FROM processed_envelopes WHERE envelope_id = ?').get(envelopeId) !== undefined;
   }
 
+  /** Which of these envelope ids were already committed: one query for a relay push (isProcessed, batched). */
+  processedAmong(envelopeIds: readonly string[]): Set<string> {
+    if (envelopeIds.length === 0) return new Set();
+    const rows = prep(this.db, 'SELECT envelope_id FROM processed_envelopes WHERE envelope_id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(envelopeIds));
+    return new Set(rows as string[]);
+  }
+
   /** One transaction: session, identity, prekeys, message + FTS, dedupe id, ack intent. A repeated envelope id changes nothing. */
   commitReceive(c: ReceiveCommit): ReceiveOutcome {
     if (c.envelopeId.length === 0) throw new StoreError('STORE_BAD_INPUT', 'An envelope id is required.');

@@ -4,8 +4,8 @@
  * AD = table ‖ 0x00 ‖ row id ‖ 0x00 ‖ format version, so a sealed value
  * moved to another row or table does not open. Layout: version ‖ nonce ‖ ct.
  */
-import { randomFillSync } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
+import { randomBytes } from '../protocol/random';
 import { STORE_SEAL_FORMAT_VERSION } from '../../shared/constants';
 import { StoreError } from './errors';
 import type { SecretKey } from './secretKey';
@@ -33,8 +33,9 @@ export class Sealer {
   }
 
   seal(table: string, rowId: string, plaintext: Uint8Array): Uint8Array {
-    // node:crypto, not libsodium's randombytes_buf: in this wasm build that costs ~100 µs per call, and every session write seals.
-    const nonce = randomFillSync(new Uint8Array(NONCE));
+    // From the pooled node:crypto buffer: libsodium's randombytes_buf costs ~100 µs a call here, and even one
+    // randomFillSync per nonce costs ~20 µs; every session write seals.
+    const nonce = randomBytes(NONCE);
     const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
       plaintext, ad(table, rowId, STORE_SEAL_FORMAT_VERSION), null, nonce, this.key.bytes);
     const out = new Uint8Array(1 + NONCE + ct.length);
