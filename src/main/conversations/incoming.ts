@@ -33,6 +33,7 @@ import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from '../account/deviceList';
 import { checkHeads, confirmBehind } from '../account/listHeads';
 import { applyConversationContent } from './effects';
+import { inTransaction } from '../store/database';
 
 /** The placeholder row's id for a failed ratchet message (its digest's first 16 bytes): the resend names the same digest. */
 export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.subarray(0, 16));
@@ -187,7 +188,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
   let message: NewMessage | undefined;
   let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
   let conversationId = from.accountId;
-  store.db.transaction(() => {
+  inTransaction(store.db, () => {
     if (repaired && store.messages.delete(repaired)) changed.add(repaired);
     if (own) {
       const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
@@ -207,7 +208,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     if (message && a && key?.length === 32 && digest) {
       store.attachments.put({ id: `${message.id}-0`, messageId: message.id, contentType: a.mime, size: a.size, fileName: a.name, localPath: null, key, digest });
     }
-  }).immediate();
+  });
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
   return { kind: 'content', from, content, message, refresh, conversationId, changed, freshDevices };
 }
@@ -223,14 +224,14 @@ function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddre
   const id = placeholderId(digest);
   const now = ctx.now();
   const request = ctx.sessions.sealPlain(from, encodeRetry(digest, now));
-  ctx.store.db.transaction(() => {
+  inTransaction(ctx.store.db, () => {
     ctx.store.delivery.commitReceive({ envelopeId: m.id });
     if (!hidden) {
       ensureContact(ctx, from.accountId, null);
       ctx.store.messages.insert({ id, conversationId: from.accountId, sender: from.accountId, direction: 'in', body: '', sentAt: now, receivedAt: now, state: 'delivered', kind: 'undecryptable' });
     }
     ctx.store.delivery.commitSend({ outbox: [{ recipient: addressKey(from), payload: request }] });
-  }).immediate();
+  });
   ctx.audit('decrypt.failed', { address: addressKey(from), reason });
   return { kind: 'placeholder', from, conversationId: hidden ? null : from.accountId, id, reason };
 }
