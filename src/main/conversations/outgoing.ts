@@ -109,7 +109,7 @@ async function commitSends(ctx: ChatContext): Promise<void> {
     results = await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
       // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-      return transactionEach(ctx.store.db, jobs, (j) => j.run());
+      return transactionEach(ctx.store.db, jobs, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
     });
   } catch (e) {
     for (const j of jobs) j.done(e);

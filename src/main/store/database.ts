@@ -120,9 +120,13 @@ export type EachResult<R> = { readonly ok: true; readonly value: R } | { readonl
  * transaction) and the others commit. `run` must keep all its writes in the
  * database (a rolled-back pass leaves nothing behind) and may run twice.
  */
-export function transactionEach<T, R>(db: SqliteDatabase, items: readonly T[], run: (item: T) => R, onError?: (item: T, e: unknown) => void): EachResult<R>[] {
+export function transactionEach<T, R>(
+  db: SqliteDatabase, items: readonly T[], run: (item: T) => R, onError?: (item: T, e: unknown) => void,
+  /** Wraps the first pass only (inside its transaction): what may hold writes until the pass ends, since any throw rolls all of it back. */
+  firstPass: (all: () => EachResult<R>[]) => EachResult<R>[] = (all) => all(),
+): EachResult<R>[] {
   try {
-    return db.transaction(() => items.map((i): EachResult<R> => ({ ok: true, value: run(i) }))).immediate();
+    return db.transaction(() => firstPass(() => items.map((i): EachResult<R> => ({ ok: true, value: run(i) })))).immediate();
   } catch {
     // Which item, and whether it fails again alone, is for the second pass to find out.
   }

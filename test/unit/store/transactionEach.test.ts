@@ -64,3 +64,49 @@ describe('inTransaction', () => {
     store.close();
   });
 });
+
+describe('batchSessions', () => {
+  const count = (store: Awaited<ReturnType<typeof rawKeyStore>>['store']): number => store.db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+
+  it('holds a device’s record through the batch, reads it back, and writes it once when the batch ends', async () => {
+    const { store } = await rawKeyStore();
+    store.db.transaction(() =>
+      store.protocol.batchSessions(() => {
+        for (let i = 1; i <= 5; i++) store.protocol.storeSessionSync(addr, new Uint8Array([i]));
+        expect(store.protocol.loadSessionSync(addr)).toEqual(new Uint8Array([5]));
+        expect(count(store)).toBe(0);
+      }),
+    )();
+    expect(count(store)).toBe(1);
+    expect(store.protocol.loadSessionSync(addr)).toEqual(new Uint8Array([5]));
+    store.close();
+  });
+
+  it('drops what it held when the batch throws, so the rolled-back transaction and the store agree', async () => {
+    const { store } = await rawKeyStore();
+    store.protocol.storeSessionSync(addr, new Uint8Array([1]));
+    expect(() =>
+      store.db.transaction(() =>
+        store.protocol.batchSessions(() => {
+          store.protocol.storeSessionSync(addr, new Uint8Array([2]));
+          throw new Error('an envelope failed');
+        }),
+      )(),
+    ).toThrow('an envelope failed');
+    expect(store.protocol.loadSessionSync(addr)).toEqual(new Uint8Array([1]));
+    store.close();
+  });
+
+  it('forgets a held record whose session is deleted in the batch, and refuses to hold outside a transaction', async () => {
+    const { store } = await rawKeyStore();
+    store.db.transaction(() =>
+      store.protocol.batchSessions(() => {
+        store.protocol.storeSessionSync(addr, new Uint8Array([3]));
+        store.protocol.deleteSessionSync(addr);
+      }),
+    )();
+    expect(store.protocol.loadSessionSync(addr)).toBeNull();
+    expect(() => store.protocol.batchSessions(() => 1)).toThrow(/inside a transaction/u);
+    store.close();
+  });
+});
