@@ -16,7 +16,7 @@
  *   retry request sealed to that device; the resend replaces the placeholder.
  */
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
-import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
+import { encodeContent, parseContent, type Content, type ListHeads } from '../../shared/wire/content';
 import { MAX_RESENDS_PER_ENTRY } from '../../shared/constants';
 import { addressKey, ProtocolError, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
@@ -33,6 +33,7 @@ import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from '../account/deviceList';
 import { checkHeads, confirmBehind } from '../account/listHeads';
 import { applyConversationContent } from './effects';
+import { inTransaction } from '../store/database';
 
 /** The placeholder row's id for a failed ratchet message (its digest's first 16 bytes): the resend names the same digest. */
 export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.subarray(0, 16));
@@ -43,7 +44,7 @@ export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.
  * it tells us about under the new key, before we have switched).
  */
 function isOwnDevice(ctx: ChatContext, a: ProtocolAddress): boolean {
-  return a.accountId === ctx.keys.accountId || ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId && d.deviceId !== ctx.keys.deviceId);
+  return a.accountId === ctx.keys.accountId || (a.deviceId !== ctx.keys.deviceId && ctx.store.ownDevices.has(a.deviceId));
 }
 
 /**
@@ -144,6 +145,8 @@ export type Outcome =
       readonly changed: ReadonlySet<string>;
       /** Forwards to the sender account's new devices logged in this commit (its fresh list was recorded here); sent after the batch. */
       readonly forwarded: number;
+      /** Sent by one of this account's own devices. */
+      readonly own: boolean;
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
@@ -201,7 +204,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
   let message: NewMessage | undefined;
   let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
   let conversationId = from.accountId;
-  store.db.transaction(() => {
+  inTransaction(store.db, () => {
     if (repaired && store.messages.delete(repaired)) changed.add(repaired);
     if (own) {
       const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
@@ -222,9 +225,9 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     if (message && a && key?.length === 32 && digest) {
       store.attachments.put({ id: `${message.id}-0`, messageId: message.id, contentType: a.mime, size: a.size, fileName: a.name, localPath: null, key, digest });
     }
-  }).immediate();
+  });
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
-  return { kind: 'content', from, content, message, refresh, conversationId, changed, forwarded };
+  return { kind: 'content', from, content, message, refresh, conversationId, changed, forwarded, own };
 }
 
 /**
@@ -238,14 +241,14 @@ function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddre
   const id = placeholderId(digest);
   const now = ctx.now();
   const request = ctx.sessions.sealPlain(from, encodeRetry(digest, now));
-  ctx.store.db.transaction(() => {
+  inTransaction(ctx.store.db, () => {
     ctx.store.delivery.commitReceive({ envelopeId: m.id });
     if (!hidden) {
       ensureContact(ctx, from.accountId, null);
       ctx.store.messages.insert({ id, conversationId: from.accountId, sender: from.accountId, direction: 'in', body: '', sentAt: now, receivedAt: now, state: 'delivered', kind: 'undecryptable' });
     }
     ctx.store.delivery.commitSend({ outbox: [{ recipient: addressKey(from), payload: request }] });
-  }).immediate();
+  });
   ctx.audit('decrypt.failed', { address: addressKey(from), reason });
   return { kind: 'placeholder', from, conversationId: hidden ? null : from.accountId, id, reason };
 }
@@ -267,6 +270,31 @@ export class BatchEffects {
   readonly nudged = new Set<string>();
   /** Texts that arrived in this batch, announced together (one synchronous loop, so listeners can tell one batch). */
   readonly texts: IncomingText[] = [];
+
+  /** Contact names and heads found current, read once per batch (a device-list refresh in the batch forgets the heads). */
+  readonly #names = new Map<string, string>();
+  readonly #headsOk = new Set<string>();
+
+  /** The name a sender's account is shown under (its id when it is not a contact). */
+  nameOf(ctx: ChatContext, accountId: string): string {
+    let name = this.#names.get(accountId);
+    if (name === undefined) this.#names.set(accountId, (name = ctx.contacts.get(accountId)?.name ?? accountId));
+    return name;
+  }
+
+  /** Whether `peer` has verified a newer list than ours (checkHeads), asked once per batch for the same claimed heads. */
+  headsBehind(ctx: ChatContext, peer: string, heads: ListHeads): boolean {
+    const key = `${peer} ${JSON.stringify(heads)}`;
+    if (this.#headsOk.has(key)) return false;
+    const verdict = checkHeads(ctx.store, ctx.keys.accountId, peer, heads);
+    if (verdict === 'ok') this.#headsOk.add(key);
+    return verdict === 'behind';
+  }
+
+  /** Device lists were fetched again: heads are compared afresh. */
+  listsRefreshed(): void {
+    this.#headsOk.clear();
+  }
 
   /** Notes changed message rows of a conversation (announced once per batch). */
   changed(conversationId: string, ids: Iterable<string>): void {
@@ -302,20 +330,18 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
       fx.changed(o.conversationId, [o.id]);
       fx.conversations = true;
     }
-    const name = ctx.contacts.get(o.from.accountId)?.name ?? o.from.accountId;
-    ctx.events.undecryptable({ conversationId: o.conversationId, from: name, id: o.id, reason: o.reason, receivedAt: ctx.now() });
+    ctx.events.undecryptable({ conversationId: o.conversationId, from: fx.nameOf(ctx, o.from.accountId), id: o.id, reason: o.reason, receivedAt: ctx.now() });
     fx.flush = true;
     return;
   }
   if (o.kind !== 'content') return;
-  const { from, content, message, refresh, conversationId, changed, forwarded } = o;
+  const { from, content, message, refresh, conversationId, changed, forwarded, own } = o;
   const sender = addressKey(from);
   fx.forwarded += forwarded;
   if (!fx.nudged.has(sender)) {
     fx.nudged.add(sender);
     await nudgeUnsent(ctx, from);
   }
-  const own = isOwnDevice(ctx, from);
   if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
   if (content.type === 'profile' || content.type === 'contacts') fx.contacts = true;
   if (changed.size > 0) fx.changed(conversationId, changed);
@@ -325,8 +351,11 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   if (message && text?.attachment) ctx.bus.emit('attachmentOffered', conversationId, message.id, `${message.id}-0`, text.attachment);
   // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
   const heads = !own && (content.type === 'text' || content.type === 'receipt') ? content.heads : undefined; // split-view check (§6.7)
-  const behind = heads && checkHeads(ctx.store, ctx.keys.accountId, from.accountId, heads) === 'behind';
-  if ((refresh.length > 0 || behind) && client) await refreshAll(ctx, client, behind ? [...refresh, from.accountId] : refresh);
+  const behind = heads && fx.headsBehind(ctx, from.accountId, heads);
+  if ((refresh.length > 0 || behind) && client) {
+    await refreshAll(ctx, client, behind ? [...refresh, from.accountId] : refresh);
+    fx.listsRefreshed();
+  }
   if (behind && heads.sender) confirmBehind(ctx.store, from.accountId, heads.sender.version);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
@@ -336,7 +365,7 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   }
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
-    fx.texts.push({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
+    fx.texts.push({ conversationId, from: fx.nameOf(ctx, from.accountId), id: message.id, text: message.body, sentAt: message.sentAt });
     // The delivery receipt was owed in the receive transaction; it is queued once per batch, after the senders are released.
     fx.receipts = true;
     fx.flush = true;

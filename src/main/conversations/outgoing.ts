@@ -25,6 +25,7 @@ import { withHeads } from '../account/listHeads';
 import { logForNewDevices, recordContactList } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
+import { inTransaction, transactionEach, type EachResult } from '../store/database';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend';
@@ -103,26 +104,21 @@ async function commitSends(ctx: ChatContext): Promise<void> {
   const jobs = turnSends.get(ctx) ?? [];
   turnSends.delete(ctx);
   const all = [...new Map(jobs.flatMap((j) => j.targets).map((t) => [addressKey(t), t])).values()];
-  const failed = new Map<SendJob, unknown>();
+  let results: EachResult<void>[];
   try {
-    await ctx.sessions.hold(all, async () => {
+    results = await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
-      ctx.store.db.transaction(() => {
-        for (const j of jobs) {
-          try {
-            ctx.store.db.transaction(j.run)();
-          } catch (e) {
-            // Rolled back to its savepoint: this send rejects with the error, the others commit.
-            failed.set(j, e);
-          }
-        }
-      }).immediate();
+      // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
+      return transactionEach(ctx.store.db, jobs, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
     });
   } catch (e) {
     for (const j of jobs) j.done(e);
     return;
   }
-  for (const j of jobs) j.done(failed.get(j));
+  jobs.forEach((j, i) => {
+    const r = results[i]!;
+    j.done(r.ok ? undefined : r.error);
+  });
 }
 
 /**
@@ -156,7 +152,7 @@ function queueContent(
   const { store, keys } = ctx;
   const log = RESENDABLE(content);
   const hint = hintFor(content);
-  store.db.transaction(() => {
+  inTransaction(store.db, () => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
     const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
     for (const r of recipients) {
@@ -169,7 +165,7 @@ function queueContent(
     store.delivery.commitSend({ message, messageId, outbox });
     store.repairs.logSent(logged);
     inSameTransaction?.();
-  }).immediate();
+  });
 }
 
 /**

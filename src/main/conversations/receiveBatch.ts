@@ -5,11 +5,12 @@
  * 2. holding every sender device in the session layer, each distinct sender
  *    is vouched for by its account's signed device list — the only step
  *    that may wait on the network, and it writes no message state;
- * 3. ONE transaction decrypts and applies every envelope in order, each in
- *    its own savepoint: a failed decrypt writes nothing of its own (it is
- *    rejected, or leaves a placeholder and a retry request, exactly as
- *    alone), and an envelope whose apply throws rolls back alone and stays
- *    unacked on the relay;
+ * 3. ONE transaction decrypts and applies every envelope in order: a failed
+ *    decrypt writes nothing of its own (it is rejected, or leaves a
+ *    placeholder and a retry request, exactly as alone), and an envelope
+ *    whose apply throws rolls back alone and stays unacked on the relay (the
+ *    batch is run again with a savepoint per envelope, store/database.ts
+ *    transactionEach);
  * 4. after the commit, ONE ack for the batch; then one round of events, one
  *    delivery receipt per sender (owed in the transaction) and one flush.
  * A crash before the commit leaves every envelope of the batch on the relay;
@@ -23,6 +24,7 @@ import { addressKey, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import { unseal, type Unsealed } from '../session/sealedSender';
 import type { ChatContext } from './context';
+import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
 import { ack, afterCommit, BatchEffects, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
 
@@ -52,10 +54,11 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   const acked: string[] = [];
   const seen = new Set<string>();
   const work: Opened[] = [];
+  const processed = ctx.store.delivery.processedAmong(ms.map((m) => m.id));
   for (const m of ms) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
-    if (ctx.store.delivery.isProcessed(m.id)) {
+    if (processed.has(m.id)) {
       acked.push(m.id);
       continue;
     }
@@ -103,25 +106,28 @@ async function vouchAll(ctx: ChatContext, senders: readonly ProtocolAddress[]): 
   return out;
 }
 
-/** The batch transaction: every envelope decrypted and applied in order, each in its own savepoint. Outcome null = not committed. */
+/**
+ * The batch transaction: every envelope decrypted and applied in order
+ * (transactionEach: one pass with no savepoint per envelope; only if one
+ * throws, a second pass with one each, so that one rolls back alone).
+ * Outcome null = not committed.
+ */
 function commitBatch(ctx: ChatContext, work: readonly Opened[], vouched: ReadonlyMap<string, Vouch>): Result[] {
-  const results: Result[] = [];
-  ctx.store.db.transaction(() => {
-    for (const w of work) {
+  const ready = work.filter((w) => vouched.get(addressKey(w.from))!.kind !== 'later');
+  const done = transactionEach(
+    ctx.store.db,
+    ready,
+    (w) => {
       const v = vouched.get(addressKey(w.from))!;
-      if (v.kind === 'later') {
-        results.push({ m: w.m, outcome: null, later: true });
-        continue;
-      }
-      try {
-        const outcome = ctx.store.db.transaction(() => (v.kind === 'unlisted' ? reject(ctx, w.m, 'UNLISTED_DEVICE', w.from) : receiveVouched(ctx, w.m, w.opened, w.from, v.fresh)))();
-        results.push({ m: w.m, outcome, later: false });
-      } catch (e) {
-        // Rolled back to its savepoint: nothing of it is stored, it stays unacked on the relay and comes back; the rest of the batch commits.
-        ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(w.from) });
-        results.push({ m: w.m, outcome: null, later: false });
-      }
-    }
-  }).immediate();
-  return results;
+      return v.kind === 'ok' ? receiveVouched(ctx, w.m, w.opened, w.from, v.fresh) : reject(ctx, w.m, 'UNLISTED_DEVICE', w.from);
+    },
+    // Rolled back to its savepoint: nothing of it is stored, it stays unacked on the relay and comes back; the rest of the batch commits.
+    (w, e) => ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(w.from) }),
+    (all) => ctx.store.protocol.batchSessions(all), // each sender's record written once per batch
+  );
+  const outcomes = new Map(ready.map((w, i) => [w, done[i]!] as const));
+  return work.map((w) => {
+    const r = outcomes.get(w);
+    return r ? { m: w.m, outcome: r.ok ? r.value : null, later: false } : { m: w.m, outcome: null, later: true };
+  });
 }

@@ -86,7 +86,8 @@ export interface DecryptInput {
   /** Expected sender identity (the address's device id, decoded); an initial message with another one is refused. */
   readonly remoteIdentity: Uint8Array | null;
   readonly message: Uint8Array;
-  readonly preKeys?: PreKeyRecords | undefined;
+  /** The records an initial message names, or a loader called only when the message starts a new session (a repeat of a known one needs none). */
+  readonly preKeys?: PreKeyRecords | (() => PreKeyRecords) | undefined;
   readonly now?: number | undefined;
 }
 
@@ -171,7 +172,7 @@ function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: DecryptI
   if (wasSeen(rec, msg.baseKey)) {
     throw new ProtocolError('PROTOCOL_DUPLICATE', 'This initial message was already processed.');
   }
-  const pk = input.preKeys;
+  const pk = typeof input.preKeys === 'function' ? input.preKeys() : input.preKeys;
   const spk = loadPreKey(pk?.signedPreKey, [PreKeyKind.signedEc], msg.signedPreKeyId, 'signed prekey');
   const kem = loadPreKey(pk?.kemPreKey, [PreKeyKind.lastResortKem, PreKeyKind.oneTimeKem], msg.kemPreKeyId, 'KEM prekey');
   const opk = msg.oneTimePreKeyId === 0 ? null : loadPreKey(pk?.oneTimePreKey, [PreKeyKind.oneTimeEc], msg.oneTimePreKeyId, 'one-time prekey');

@@ -5,6 +5,7 @@
  * the primitive itself for small inputs. Scratch bytes are zeroed after
  * every call. Falls back to the wrapper when the module is not exposed.
  */
+import { createHmac } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 
 interface Wasm {
@@ -164,6 +165,45 @@ export function hkdf32(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, leng
   const cut = out.slice(0, length);
   out.fill(0);
   return cut;
+}
+
+/**
+ * One 32-byte block of HKDF-SHA256 with a salt of any length (RFC 5869:
+ * PRK = HMAC(salt, ikm), T(1) = HMAC(PRK, info ‖ 0x01)), in one scratch
+ * session: sealed sender's key derivations (salts of 64 and 144 bytes).
+ */
+export function hkdfBlock(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array): Uint8Array {
+  const w = lib();
+  if (!w) return hkdfBlockWrapped(salt, ikm, info);
+  // layout: prk (32) | T (32) | salt | ikm | info | counter (1) | state
+  const p = scratch(w, 64 + salt.length + ikm.length + info.length + 1 + HMAC_STATE);
+  const sa = p + 64;
+  const im = sa + salt.length;
+  const inf = im + ikm.length;
+  const ctr = inf + info.length;
+  const st = ctr + 1;
+  const h0 = w.HEAPU8;
+  h0.set(salt, sa);
+  h0.set(ikm, im);
+  h0.set(info, inf);
+  h0[ctr] = 1;
+  w._crypto_auth_hmacsha256_init(st, sa, salt.length);
+  w._crypto_auth_hmacsha256_update(st, im, ikm.length, 0);
+  w._crypto_auth_hmacsha256_final(st, p);
+  w._crypto_auth_hmacsha256_init(st, p, 32);
+  w._crypto_auth_hmacsha256_update(st, inf, info.length + 1, 0);
+  w._crypto_auth_hmacsha256_final(st, p + 32);
+  const h = w.HEAPU8;
+  const out = h.slice(p + 32, p + 64);
+  h.fill(0, p, st + HMAC_STATE);
+  return out;
+}
+
+function hkdfBlockWrapped(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array): Uint8Array {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const okm = new Uint8Array(createHmac('sha256', prk).update(info).update(new Uint8Array([1])).digest());
+  prk.fill(0);
+  return okm;
 }
 
 /**

@@ -21,8 +21,9 @@
  * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
  * only their ratchet message vouches for the sender.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
+import { ephemeralX25519, privateKeyObject, x25519Native } from '../crypto/nativeX25519';
+import { hkdfBlock, xchachaDecrypt, xchachaEncrypt } from '../protocol/sodiumDirect';
 import { ParleyError } from '../../shared/errors';
 import { concatBytes, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
 import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
@@ -71,24 +72,14 @@ export interface SealSender {
   readonly x25519PrivateKey: Uint8Array;
 }
 
-const BLOCK_1 = new Uint8Array([1]);
+/** HKDF-SHA256, one 32-byte block, on the direct libsodium path (no per-call key objects). */
+const hkdf = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array => hkdfBlock(salt, ikm, info);
 
-/** HKDF-SHA256 (RFC 5869) for one 32-byte block: T(1) = HMAC(HMAC(salt, ikm), info ‖ 0x01). Same bytes as hkdfSync, without its per-call key objects. */
-function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
-  const prk = createHmac('sha256', salt).update(ikm).digest();
-  const okm = new Uint8Array(createHmac('sha256', prk).update(info).update(BLOCK_1).digest());
-  prk.fill(0);
-  return okm;
-}
-
-function aeadOpen(ct: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
-  try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, ad, NONCE, k);
-  } catch {
-    throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
-  } finally {
-    sodium.memzero(k);
-  }
+function aeadOpen(ct: Uint8Array, ad: Uint8Array, k: Uint8Array, ad2?: Uint8Array): Uint8Array {
+  const out = xchachaDecrypt(k, NONCE, ct, ad, ad2);
+  sodium.memzero(k);
+  if (!out) throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
+  return out;
 }
 
 function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
@@ -97,6 +88,13 @@ function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   } catch {
     throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
   }
+}
+
+/** The per-envelope ephemeral DH on native X25519 (see crypto/nativeX25519.ts); refuses low-order keys as `dh` does. */
+function ephemeralDh(priv: Parameters<typeof x25519Native>[0], pub: Uint8Array): Uint8Array {
+  const out = x25519Native(priv, pub);
+  if (!out) throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
+  return out;
 }
 
 /**
@@ -140,19 +138,18 @@ export function forgetSealedStatics(): void {
 export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): Uint8Array {
   const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, recipientDeviceKey);
   const R = pair.peer;
-  const e = new Uint8Array(randomBytes(32));
-  const E = sodium.crypto_scalarmult_base(e);
-  const e1 = sodium.crypto_scalarmult(e, R);
-  sodium.memzero(e);
+  const eph = ephemeralX25519();
+  const E = eph.publicKey;
+  const e1 = ephemeralDh(eph.privateKey, R);
   const head = concatBytes(new Uint8Array([V2]), E);
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
-  const c1 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(sender.accountKey, sender.deviceKey), concatBytes(head, R), null, NONCE, k1);
+  const c1 = xchachaEncrypt(k1, NONCE, concatBytes(sender.accountKey, sender.deviceKey), head, R);
   sodium.memzero(k1);
   const ikm = concatBytes(e1, pair.s);
   sodium.memzero(e1);
   const k2 = hkdf(ikm, concatBytes(E, R, c1), INFO_BODY);
   sodium.memzero(ikm);
-  const c2 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(new Uint8Array([kind, hint]), message), concatBytes(head, R, c1), null, NONCE, k2);
+  const c2 = xchachaEncrypt(k2, NONCE, concatBytes(new Uint8Array([kind, hint]), message), head, concatBytes(R, c1));
   sodium.memzero(k2);
   return concatBytes(head, c1, c2);
 }
@@ -166,8 +163,8 @@ export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; private
   const head = sealed.subarray(0, 33);
   const E = sealed.subarray(1, 33);
   const c1 = sealed.subarray(33, 33 + C1_BYTES);
-  const e1 = dh(own.privateKey, E);
-  const keys = aeadOpen(c1, concatBytes(head, own.publicKey), hkdf(e1, concatBytes(E, own.publicKey), INFO_SENDER));
+  const e1 = ephemeralDh(privateKeyObject(own.privateKey), E);
+  const keys = aeadOpen(c1, head, hkdf(e1, concatBytes(E, own.publicKey), INFO_SENDER), own.publicKey);
   const senderDeviceKey = keys.slice(32, 64);
   let s: Uint8Array;
   try {
@@ -178,7 +175,7 @@ export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; private
   }
   const ikm = concatBytes(e1, s);
   sodium.memzero(e1);
-  const inner = aeadOpen(sealed.subarray(33 + C1_BYTES), concatBytes(head, own.publicKey, c1), hkdf(ikm, concatBytes(E, own.publicKey, c1), INFO_BODY));
+  const inner = aeadOpen(sealed.subarray(33 + C1_BYTES), head, hkdf(ikm, concatBytes(E, own.publicKey, c1), INFO_BODY), concatBytes(own.publicKey, c1));
   sodium.memzero(ikm);
   const kind = inner[0]!;
   const hint = inner[1];

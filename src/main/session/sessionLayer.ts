@@ -138,12 +138,13 @@ export class SessionLayer {
       identity: this.#d.keys().identity,
       remoteIdentity,
       message,
+      // Loaded only for a message that starts a session: the rest of a sender's initial messages (a catch-up from a new contact) reuse it.
       preKeys: need
-        ? {
+        ? () => ({
             signedPreKey: p.loadSignedPreKeySync(need.signedPreKeyId),
             oneTimePreKey: need.oneTimePreKeyId === null ? null : p.loadPreKeySync(need.oneTimePreKeyId),
             kemPreKey: p.loadKyberPreKeySync(need.kemPreKeyId),
-          }
+          })
         : undefined,
       now: this.#d.now(),
     });

@@ -97,3 +97,47 @@ export function prep(db: SqliteDatabase, sql: string): Database.Statement {
   if (!s) m.set(sql, (s = db.prepare(sql)));
   return s;
 }
+
+/**
+ * Runs `fn` in the caller's transaction when there is one (no savepoint of
+ * its own: the caller's transaction, or the savepoint it put around this
+ * call, rolls back whatever `fn` wrote if it throws), else in a new
+ * immediate transaction. A savepoint per call cost ~20–60 µs in the receive
+ * and send batches.
+ */
+export function inTransaction<T>(db: SqliteDatabase, fn: () => T): T {
+  return db.inTransaction ? fn() : db.transaction(fn).immediate();
+}
+
+/** One item's result in `transactionEach`: its value, or the error it threw (nothing of it was kept). */
+export type EachResult<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs `run` for every item, in order, in ONE immediate transaction, and
+ * commits. If an item throws, that whole pass rolls back and the items run
+ * again, each in its own savepoint: the one that throws again rolls back
+ * alone (its error is in its result, and `onError` records it inside the
+ * transaction) and the others commit. `run` must keep all its writes in the
+ * database (a rolled-back pass leaves nothing behind) and may run twice.
+ */
+export function transactionEach<T, R>(
+  db: SqliteDatabase, items: readonly T[], run: (item: T) => R, onError?: (item: T, e: unknown) => void,
+  /** Wraps the first pass only (inside its transaction): what may hold writes until the pass ends, since any throw rolls all of it back. */
+  firstPass: (all: () => EachResult<R>[]) => EachResult<R>[] = (all) => all(),
+): EachResult<R>[] {
+  try {
+    return db.transaction(() => firstPass(() => items.map((i): EachResult<R> => ({ ok: true, value: run(i) })))).immediate();
+  } catch {
+    // Which item, and whether it fails again alone, is for the second pass to find out.
+  }
+  return db.transaction(() =>
+    items.map((i): EachResult<R> => {
+      try {
+        return { ok: true, value: db.transaction(() => run(i))() };
+      } catch (e) {
+        onError?.(i, e);
+        return { ok: false, error: e };
+      }
+    }),
+  ).immediate();
+}

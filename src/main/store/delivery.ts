@@ -8,7 +8,7 @@
  */
 import { STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import type { ProtocolAddress } from '../protocol/address';
-import { prep, type SqliteDatabase } from './database';
+import { inTransaction, prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { MessageRepo, NewMessage } from './messages';
 import type { SqliteProtocolStores } from './protocolStores';
@@ -66,10 +66,18 @@ export class Delivery {
     return prep(this.db, 'SELECT 1 FROM processed_envelopes WHERE envelope_id = ?').get(envelopeId) !== undefined;
   }
 
+  /** Which of these envelope ids were already committed: one query for a relay push (isProcessed, batched). */
+  processedAmong(envelopeIds: readonly string[]): Set<string> {
+    if (envelopeIds.length === 0) return new Set();
+    const rows = prep(this.db, 'SELECT envelope_id FROM processed_envelopes WHERE envelope_id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(envelopeIds));
+    return new Set(rows as string[]);
+  }
+
   /** One transaction: session, identity, prekeys, message + FTS, dedupe id, ack intent. A repeated envelope id changes nothing. */
   commitReceive(c: ReceiveCommit): ReceiveOutcome {
     if (c.envelopeId.length === 0) throw new StoreError('STORE_BAD_INPUT', 'An envelope id is required.');
-    return this.db.transaction((): ReceiveOutcome => {
+    // Joins the caller's transaction (the receive batch), which rolls it back if anything here throws.
+    return inTransaction(this.db, (): ReceiveOutcome => {
       const now = this.clock();
       const fresh = prep(this.db, 'INSERT OR IGNORE INTO processed_envelopes (envelope_id, processed_at) VALUES (?, ?)').run(c.envelopeId, now);
       if (fresh.changes === 0) return 'duplicate';
@@ -82,7 +90,7 @@ export class Delivery {
       if (c.message) this.messages.insert(c.message);
       prep(this.db, 'INSERT OR IGNORE INTO pending_acks (envelope_id, created_at) VALUES (?, ?)').run(c.envelopeId, now);
       return 'stored';
-    }).immediate();
+    });
   }
 
   /** Envelope ids committed but not yet acknowledged to the relay, oldest first. */
@@ -101,13 +109,14 @@ export class Delivery {
 
   /** One transaction: advanced session record, the outgoing message, and its outbox entries. Returns the outbox ids. */
   commitSend(c: SendCommit): number[] {
-    return this.db.transaction((): number[] => {
+    // Joins the caller's transaction (the send batch), which rolls it back if anything here throws.
+    return inTransaction(this.db, (): number[] => {
       const now = this.clock();
       if (c.session) this.protocol.storeSessionSync(c.session.address, c.session.record);
       if (c.message) this.messages.insert(c.message);
       const ins = prep(this.db, 'INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
       return c.outbox.map((o) => Number(ins.run(c.message?.id ?? c.messageId ?? null, o.recipient, o.payload, now).lastInsertRowid));
-    }).immediate();
+    });
   }
 
   /** Outbox entries still to send (or resend), oldest first. */

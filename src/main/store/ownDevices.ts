@@ -21,6 +21,11 @@ export class OwnDeviceRepo {
     return rows.map((r) => ({ deviceId: r.device_id, name: r.name, isThisDevice: r.is_this_device === 1, linkedAt: r.created_at, lastSeenAt: r.last_seen_at }));
   }
 
+  /** True when `deviceId` is one of this account's devices (one indexed lookup, for the receive path). */
+  has(deviceId: string): boolean {
+    return prep(this.db, 'SELECT 1 FROM own_devices WHERE device_id = ?').get(deviceId) !== undefined;
+  }
+
   /** Adds a device a verified list names. */
   add(deviceId: string, name: string, isThisDevice: boolean, linkedAt: number): void {
     prep(this.db, 'INSERT INTO own_devices (device_id, name, is_this_device, created_at) VALUES (?, ?, ?, ?)').run(deviceId, name, isThisDevice ? 1 : 0, linkedAt);

@@ -54,17 +54,50 @@ export class SqliteProtocolStores {
   }
 
   // ── sessions ──
+  /** Records written during `batchSessions`, by address: sealed and stored once each when it ends. */
+  #held: Map<string, Uint8Array> | null = null;
+
+  /**
+   * Runs `fn` (inside the caller's transaction) with session writes held in
+   * memory and written once per device when it returns: a batch of N
+   * messages with one device seals and writes its record once, not N times.
+   * Reads see the held records. If `fn` throws, the held records are
+   * dropped, so the caller's transaction must roll back then too (the
+   * savepoint-free first pass of transactionEach). Sessions deleted by
+   * address through this class leave the hold as well.
+   */
+  batchSessions<T>(fn: () => T): T {
+    if (this.#held) return fn();
+    if (!this.db.inTransaction) throw new StoreError('STORE_BAD_INPUT', 'Session writes are held only inside a transaction.');
+    const held = new Map<string, Uint8Array>();
+    this.#held = held;
+    try {
+      const out = fn();
+      for (const [k, record] of held) this.#write(k, record);
+      return out;
+    } finally {
+      this.#held = null;
+    }
+  }
+
   loadSessionSync(a: ProtocolAddress): Uint8Array | null {
     const k = addressKey(a);
+    const held = this.#held?.get(k);
+    if (held) return held.slice();
     const row = prep(this.db, 'SELECT record FROM sessions WHERE address = ?').get(k) as { record: Uint8Array } | undefined;
     return row ? this.sealer.open('sessions', k, row.record) : null;
   }
   /** Forgets the session with a device (it left its account's signed list). */
   deleteSessionSync(a: ProtocolAddress): void {
+    this.#held?.delete(addressKey(a));
     prep(this.db, 'DELETE FROM sessions WHERE address = ?').run(addressKey(a));
   }
   storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
     const k = addressKey(a);
+    if (this.#held) this.#held.set(k, record.slice());
+    else this.#write(k, record);
+  }
+  #write(k: string, record: Uint8Array): void {
     prep(this.db, 'INSERT OR REPLACE INTO sessions (address, record, updated_at) VALUES (?, ?, ?)')
       .run(k, this.sealer.seal('sessions', k, record), this.clock());
   }
@@ -78,6 +111,7 @@ export class SqliteProtocolStores {
       prep(this.db, 'INSERT INTO archived_sessions (rowid, address, record, archived_at) VALUES (?, ?, ?, ?)')
         .run(id, k, this.sealer.seal('archived_sessions', String(id), rec), this.clock());
       prep(this.db, 'DELETE FROM sessions WHERE address = ?').run(k);
+      this.#held?.delete(k);
     })();
   }
 
