@@ -19,122 +19,28 @@
  * The hint (as Signal's content hint) says what to do if the payload does
  * not decrypt: show a placeholder and ask again, only ask again, or nothing.
  * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
- * only their ratchet message vouches for the sender.
+ * only their ratchet message vouches for the sender. Version 3 (one upload
+ * for many devices) is multiSeal.ts; unseal opens all three. What the
+ * versions share is sealedCore.ts.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
-import { ParleyError } from '../../shared/errors';
-import { concatBytes, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
-import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
+import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
+import {
+  aeadOpen, aeadSeal, ContentHint, dh, EnvelopeKind, hkdf, kindAndHint, SealedSenderError, staticPair, type SealOwnKeys, type SealSender, type Unsealed,
+} from './sealedCore';
+import { MULTI_SEAL_VERSION, unsealMulti } from './multiSeal';
+
+export { ContentHint, EnvelopeKind, forgetSealedStatics, SealedSenderError } from './sealedCore';
+export type { SealedErrorCode, SealSender, Unsealed } from './sealedCore';
 
 const V1 = 0x01;
 const V2 = 0x02;
 const INFO_V1 = utf8Bytes('Parley-v1 sealed sender');
 const INFO_SENDER = utf8Bytes('Parley-v2 sealed sender');
 const INFO_BODY = utf8Bytes('Parley-v2 sealed body');
-const NONCE = new Uint8Array(24);
 /** Length of the sender layer c1: two 32-byte keys and the AEAD tag. */
 const C1_BYTES = 64 + 16;
-
-/** Why a sealed envelope could not be opened: malformed, or it failed to decrypt or authenticate. */
-export type SealedErrorCode = 'SEALED_MALFORMED' | 'SEALED_DECRYPT_FAILED';
-/** Why an envelope could not be opened (its sender is unknown, so nothing else can be said). */
-export class SealedSenderError extends ParleyError<SealedErrorCode> {}
-
-/** What the sealed payload holds: an initial or normal ratchet message, or plaintext content (retry requests only). */
-export const EnvelopeKind = { prekey: 1, message: 2, plaintext: 3 } as const;
-/** One of EnvelopeKind's values. */
-export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
-const KINDS: ReadonlySet<number> = new Set(Object.values(EnvelopeKind));
-
-/** What the recipient does if the payload does not decrypt: placeholder and retry (a text), retry only, or nothing (typing). */
-export const ContentHint = { placeholder: 0, retry: 1, none: 2 } as const;
-/** One of ContentHint's values. */
-export type ContentHint = (typeof ContentHint)[keyof typeof ContentHint];
-const HINTS: ReadonlySet<number> = new Set(Object.values(ContentHint));
-
-/** An opened envelope. `authenticated` is true when the static layer proved the sender device key (version 2). */
-export interface Unsealed {
-  readonly senderAccountKey: Uint8Array;
-  readonly senderDeviceKey: Uint8Array;
-  readonly kind: EnvelopeKind;
-  readonly message: Uint8Array;
-  readonly authenticated: boolean;
-  /** Version 2 only; version 1 envelopes carry no hint (ContentHint.none: they are never repaired). */
-  readonly hint: ContentHint;
-}
-
-/** The sending device: its account and device (Ed25519) keys, and the device key's X25519 private form. */
-export interface SealSender {
-  readonly accountKey: Uint8Array;
-  readonly deviceKey: Uint8Array;
-  readonly x25519PrivateKey: Uint8Array;
-}
-
-const BLOCK_1 = new Uint8Array([1]);
-
-/** HKDF-SHA256 (RFC 5869) for one 32-byte block: T(1) = HMAC(HMAC(salt, ikm), info ‖ 0x01). Same bytes as hkdfSync, without its per-call key objects. */
-function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
-  const prk = createHmac('sha256', salt).update(ikm).digest();
-  const okm = new Uint8Array(createHmac('sha256', prk).update(info).update(BLOCK_1).digest());
-  prk.fill(0);
-  return okm;
-}
-
-function aeadOpen(ct: Uint8Array, ad: Uint8Array, k: Uint8Array): Uint8Array {
-  try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, ad, NONCE, k);
-  } catch {
-    throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
-  } finally {
-    sodium.memzero(k);
-  }
-}
-
-function dh(priv: Uint8Array, pub: Uint8Array): Uint8Array {
-  try {
-    return sodium.crypto_scalarmult(priv, pub);
-  } catch {
-    throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
-  }
-}
-
-/**
- * The static layer's per-pair values, by (own device key, peer device key):
- * the peer's X25519 form and s = X25519(own, peer). Both depend only on the
- * two long-term keys, and computing them costs two of the three scalar
- * multiplications of an open (the Ed25519 → X25519 conversion checks the
- * point), so a catch-up from few senders pays them once per sender. s is
- * derivable from the identity key this process already holds; entries are
- * zeroed when evicted or forgotten.
- */
-const statics = new Map<string, { readonly peer: Uint8Array; readonly s: Uint8Array }>();
-
-function staticPair(ownKey: Uint8Array, ownPrivate: Uint8Array, peerDeviceKey: Uint8Array): { readonly peer: Uint8Array; readonly s: Uint8Array } {
-  const id = `${toBase64Url(ownKey)}.${toBase64Url(peerDeviceKey)}`;
-  const hit = statics.get(id);
-  if (hit) return hit;
-  let peer: Uint8Array;
-  try {
-    peer = sodium.crypto_sign_ed25519_pk_to_curve25519(peerDeviceKey);
-  } catch {
-    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope names a malformed device key.');
-  }
-  const entry = { peer, s: dh(ownPrivate, peer) };
-  if (statics.size >= SEALED_STATIC_CACHE_ENTRIES) {
-    const [oldest, old] = statics.entries().next().value!;
-    sodium.memzero(old.s);
-    statics.delete(oldest);
-  }
-  statics.set(id, entry);
-  return entry;
-}
-
-/** Zeroes and forgets every cached static-layer value (a profile closes or is wiped). */
-export function forgetSealedStatics(): void {
-  for (const e of statics.values()) sodium.memzero(e.s);
-  statics.clear();
-}
 
 /** Seals `message` to the recipient device (`recipientDeviceKey`, its Ed25519 identity public key), authenticated as `sender`. */
 export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): Uint8Array {
@@ -146,20 +52,19 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
   sodium.memzero(e);
   const head = concatBytes(new Uint8Array([V2]), E);
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
-  const c1 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(sender.accountKey, sender.deviceKey), concatBytes(head, R), null, NONCE, k1);
-  sodium.memzero(k1);
+  const c1 = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey), concatBytes(head, R), k1);
   const ikm = concatBytes(e1, pair.s);
   sodium.memzero(e1);
   const k2 = hkdf(ikm, concatBytes(E, R, c1), INFO_BODY);
   sodium.memzero(ikm);
-  const c2 = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(concatBytes(new Uint8Array([kind, hint]), message), concatBytes(head, R, c1), null, NONCE, k2);
-  sodium.memzero(k2);
+  const c2 = aeadSeal(concatBytes(new Uint8Array([kind, hint]), message), concatBytes(head, R, c1), k2);
   return concatBytes(head, c1, c2);
 }
 
 /** Opens an envelope with this device's identity key pair in X25519 form. */
-export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: Uint8Array }): Unsealed {
+export function unseal(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
   if (sealed.length >= 1 + 32 + 16 + 65 && sealed[0] === V1) return unsealV1(sealed, own);
+  if (sealed[0] === MULTI_SEAL_VERSION) return unsealMulti(sealed, own);
   if (sealed.length < 1 + 32 + C1_BYTES + 16 + 2 || sealed[0] !== V2) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
   }
@@ -180,14 +85,12 @@ export function unseal(sealed: Uint8Array, own: { publicKey: Uint8Array; private
   sodium.memzero(e1);
   const inner = aeadOpen(sealed.subarray(33 + C1_BYTES), concatBytes(head, own.publicKey, c1), hkdf(ikm, concatBytes(E, own.publicKey, c1), INFO_BODY));
   sodium.memzero(ikm);
-  const kind = inner[0]!;
-  const hint = inner[1];
-  if (!KINDS.has(kind) || hint === undefined || !HINTS.has(hint)) throw new SealedSenderError('SEALED_MALFORMED', 'The envelope carries an unknown message kind or hint.');
-  return { senderAccountKey: keys.slice(0, 32), senderDeviceKey, kind: kind as EnvelopeKind, message: inner.slice(2), authenticated: true, hint: hint as ContentHint };
+  const { kind, hint } = kindAndHint(inner[0], inner[1]);
+  return { senderAccountKey: keys.slice(0, 32), senderDeviceKey, kind, message: inner.slice(2), authenticated: true, hint };
 }
 
 /** Version 1 (ephemeral layer only): the claimed sender is a hint that only the ratchet message can confirm. */
-function unsealV1(sealed: Uint8Array, own: { publicKey: Uint8Array; privateKey: Uint8Array }): Unsealed {
+function unsealV1(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
   const E = sealed.subarray(1, 33);
   const shared = dh(own.privateKey, E);
   const k = hkdf(shared, concatBytes(E, own.publicKey), INFO_V1);
