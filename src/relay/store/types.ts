@@ -18,6 +18,23 @@ export function revokedBy(previous: SignedDeviceList | null, next: SignedDeviceL
   return (previous?.devices ?? []).filter((d) => !kept.has(d.deviceId)).map((d) => deviceKeyOf(next.accountId, d.deviceId));
 }
 
+/** Which accounts' lists name one device id: now (`listed`) and in the past (`former`). */
+export interface DeviceAccounts {
+  readonly listed: string[];
+  readonly former: string[];
+}
+
+/** Groups index rows (device id, account id, listed) by device id. */
+export function groupAccounts(rows: readonly { device: string; account: string; listed: boolean }[]): Map<string, DeviceAccounts> {
+  const out = new Map<string, DeviceAccounts>();
+  for (const r of rows) {
+    let e = out.get(r.device);
+    if (!e) out.set(r.device, (e = { listed: [], former: [] }));
+    (r.listed ? e.listed : e.former).push(r.account);
+  }
+  return out;
+}
+
 /** Prekey kinds a device has exactly one of, replaced on upload. */
 export type SignedKind = 'signedEc' | 'lastResortKem';
 /** Prekey kinds a device uploads in batches and the relay hands out once each. */
@@ -89,6 +106,12 @@ export interface RelayStore {
    * revoked (a device the list contains is no longer). Emits a deviceList event.
    */
   putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale'>;
+  /**
+   * The device → account index (relay migration 4), for a multi-recipient
+   * send: per device id asked, the accounts whose current list names it and
+   * those whose list once did. Ids no account ever listed are absent.
+   */
+  accountsOf(deviceIds: readonly string[]): Promise<Map<string, DeviceAccounts>>;
   /** Whether `device` was dropped from its account's list by a newer one (and not added back since). */
   isRevoked(device: DeviceKey): Promise<boolean>;
   setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
