@@ -15,6 +15,8 @@ export interface ProxiedConnection {
   toClient(frame: string): void;
   /** Sends a text frame, or a binary one (sendMulti) when given bytes. */
   toRelay(frame: string | Uint8Array): void;
+  /** Drops both sides of this connection at once (a relay in the middle that hangs up). */
+  close(): void;
   /** Text frames as text; binary frames (sendMulti uploads) as `frame: '<binary>'` with their bytes. */
   readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string; readonly binary?: Uint8Array }[];
 }
@@ -72,6 +74,10 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
       seen: [],
       toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f),
       toRelay: (f) => (upstream.readyState === WebSocket.OPEN ? upstream.send(f) : pending.push(f)),
+      close: () => {
+        client.terminate();
+        upstream.terminate();
+      },
     };
     proxy.connections.push(conn);
     upstream.on('open', () => {
