@@ -7,30 +7,34 @@
  * an envelope sealed to its device:
  *
  *   e, E   one ephemeral X25519 key pair per upload (not per recipient)
- *   K      = HKDF(M, salt = E, "Parley-v3 shared body")
+ *   K      = HMAC-SHA256(M, "Parley-v3 shared body" ‖ E)
  *   shared = 0x03 ‖ E (32) ‖ XChaCha20-Poly1305(K, 0²⁴, ad = 0x03 ‖ E, senderAccountKey ‖ senderDeviceKey ‖ kind ‖ hint ‖ payload)
  *   a_i    = X25519(e, R_i)              s_i = X25519(S, R_i)   (cached per pair, as in version 2)
- *   w_i    = M ⊕ HKDF(a_i, salt = E ‖ R_i, "Parley-v3 key wrap")
- *   t_i    = HMAC-SHA256(HKDF(a_i ‖ s_i, salt = E ‖ R_i ‖ w_i, "Parley-v3 sender auth"), SHA-256(shared))[0..16]
+ *   w_i    = M ⊕ HMAC-SHA256(a_i, "Parley-v3 key wrap" ‖ E ‖ R_i)
+ *   t_i    = HMAC-SHA256(a_i ‖ s_i, "Parley-v3 sender auth" ‖ E ‖ R_i ‖ w_i ‖ SHA-256(shared))[0..16]
  *   entry  = deviceId_i (32) ‖ w_i (32) ‖ t_i (16)
  *   envelope_i = 0x03 ‖ w_i ‖ t_i ‖ E ‖ body
  *
+ * HMAC keyed with the secret (as HKDF-Expand is with its PRK) is the KDF:
+ * one call per derived value instead of HKDF's two, since a DH output used
+ * once as a PRF key needs no separate extract step here (the same
+ * dual-PRF use of HMAC as the TLS 1.3 key schedule).
  * The recipient unwraps M with a_i, opens the body (which names the sender
  * device), then checks t_i with s_i: only the sender device (or the
  * recipient) can compute s_i, so an envelope that opens is authenticated as
  * from the device it names, deniably, as version 2. t_i covers the whole
  * shared part, so another recipient, who also knows M, cannot hand a
  * member a different body under the sender's name. Per recipient the sender
- * pays one X25519 (native, on a cached key object) and four HMACs; the
+ * pays one X25519 (native, on a cached key object) and two HMACs; the
  * shared part is encrypted and hashed once.
  */
-import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
 import { concatBytes, fromBase64Url, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
 import { DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES } from '../../shared/wire/multiSend';
 import {
-  aeadOpen, aeadSeal, ContentHint, dh, hkdf, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
+  aeadOpen, aeadSeal, ContentHint, dh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
 } from './sealedCore';
 
 export { MULTI_SEAL_VERSION } from '../../shared/wire/multiSend';
@@ -66,12 +70,17 @@ function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** HMAC-SHA256(key, info ‖ parts…), one call. */
+function prf(key: Uint8Array, info: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  const h = createHmac('sha256', key).update(info);
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
 function authTag(a: Uint8Array, s: Uint8Array, E: Uint8Array, R: Uint8Array, w: Uint8Array, sharedHash: Uint8Array): Uint8Array {
-  const ikm = concatBytes(a, s);
-  const k = hkdf(ikm, concatBytes(E, R, w), INFO_AUTH);
-  sodium.memzero(ikm);
-  const tag = new Uint8Array(createHash('sha256').update(k).update(sharedHash).digest()).subarray(0, TAG_BYTES);
-  sodium.memzero(k);
+  const key = concatBytes(a, s);
+  const tag = prf(key, INFO_AUTH, E, R, w, sharedHash).subarray(0, TAG_BYTES);
+  sodium.memzero(key);
   return tag;
 }
 
@@ -83,13 +92,13 @@ export function sealMulti(recipientDeviceKeys: readonly Uint8Array[], sender: Se
   const M = new Uint8Array(randomBytes(32));
   const eph = generateKeyPairSync('x25519');
   const E = fromBase64Url(eph.publicKey.export({ format: 'jwk' }).x!)!;
-  const body = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message), concatBytes(HEAD, E), hkdf(M, E, INFO_BODY));
+  const body = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message), concatBytes(HEAD, E), prf(M, INFO_BODY, E));
   const shared = concatBytes(HEAD, E, body);
   const sharedHash = new Uint8Array(createHash('sha256').update(shared).digest());
   const entries = recipientDeviceKeys.map((deviceKey) => {
     const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, deviceKey);
     const a = new Uint8Array(diffieHellman({ privateKey: eph.privateKey, publicKey: peerKeyObject(pair.peer) }));
-    const mask = hkdf(a, concatBytes(E, pair.peer), INFO_WRAP);
+    const mask = prf(a, INFO_WRAP, E, pair.peer);
     const w = xor32(M, mask);
     sodium.memzero(mask);
     const t = authTag(a, pair.s, E, pair.peer, w, sharedHash);
@@ -111,12 +120,12 @@ export function unsealMulti(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
   const E = rest.subarray(0, 32);
   const shared = concatBytes(HEAD, rest);
   const a = dh(own.privateKey, E);
-  const mask = hkdf(a, concatBytes(E, own.publicKey), INFO_WRAP);
+  const mask = prf(a, INFO_WRAP, E, own.publicKey);
   const M = xor32(w, mask);
   sodium.memzero(mask);
   const inner = (() => {
     try {
-      return aeadOpen(rest.subarray(32), concatBytes(HEAD, E), hkdf(M, E, INFO_BODY));
+      return aeadOpen(rest.subarray(32), concatBytes(HEAD, E), prf(M, INFO_BODY, E));
     } finally {
       sodium.memzero(M);
     }
