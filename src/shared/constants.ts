@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 9;
+export const STORE_SCHEMA_VERSION = 10;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -201,6 +201,8 @@ export const REACTION_MAX_CHARS = 16;
 export const EXPORT_PROGRESS_EVERY = 250;
 /** Characters of a replied-to message an HTML export quotes above the reply: enough to recognise it. */
 export const EXPORT_REPLY_EXCERPT_CHARS = 120;
+/** Numbered export folders ("Parley export … (2)") tried before Settings → Export gives up: more than this in one second is a runaway loop, not a person. */
+export const EXPORT_FOLDER_MAX_TRIES = 100;
 /** Longest file name (UTF-8 bytes) a saved or exported attachment gets: under every common file system's 255, with room for " (n)". */
 export const SAVED_FILE_NAME_MAX_BYTES = 200;
 /** Numbered variants ("name (2).png", …) tried before saving a file gives up: a folder full of one name is a mistake, not a case to serve. */

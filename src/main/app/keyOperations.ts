@@ -6,9 +6,12 @@
  * passes the `ConfirmGate`, and only then does anything. The IPC handlers
  * call these and nothing else for those calls.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExportProgress, ExportSummary } from '../export/service';
+import { ExportError } from '../export/errors';
+import { EXPORT_FOLDER_MAX_TRIES } from '../../shared/constants';
 import type { AppSession } from './session';
 import type { ConfirmGate } from './confirmGate';
 
@@ -23,6 +26,15 @@ type LinkProgress = NonNullable<Parameters<ReturnType<AppSession['require']>['de
 
 /** How many days of history a link sends, in words for the question. */
 const historyWords = (days: number | null): string => (days === null ? 'all your message history' : `your messages of the last ${days} days`);
+
+/** `base`, or `base (2)`, `base (3)`… the first that does not exist yet (two exports in one second get two folders). */
+function unusedFolder(base: string): string {
+  for (let n = 1; n <= EXPORT_FOLDER_MAX_TRIES; n++) {
+    const candidate = n === 1 ? base : `${base} (${n})`;
+    if (!existsSync(candidate)) return candidate;
+  }
+  throw new ExportError('EXPORT_OUT_NOT_EMPTY', `${base} and ${EXPORT_FOLDER_MAX_TRIES} numbered folders beside it exist already.`);
+}
 
 /** The guarded operations over one session and one gate. */
 export class KeyOperations {
@@ -41,7 +53,7 @@ export class KeyOperations {
   async exportAll(format: 'json' | 'html', onProgress: (p: ExportProgress) => void): Promise<ExportSummary> {
     const messenger = this.session.require();
     const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ').replaceAll(':', '-');
-    const out = path.join(this.exportsDir, `Parley export ${stamp}`);
+    const out = unusedFolder(path.join(this.exportsDir, `Parley export ${stamp}`));
     await this.gate.require({
       kind: 'export',
       title: 'Export all your conversations?',

@@ -53,11 +53,11 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     listContacts: () => m().contacts.list().map(contactView),
     getSafetyNumber: async (r) => {
       const messenger = m();
-      const n = messenger.contacts.safetyNumber(r.contactId);
+      const n = messenger.contacts.safetyNumber(r.contactId, r.choice);
       return { groups: [...n.groups], qrSvg: await qrSvgBytes(n.qrPayload), verified: messenger.contacts.get(r.contactId).trust === 'verified' };
     },
     setContactVerified: (r) => contactView(m().contacts.setVerified(r.contactId, r.verified)),
-    acceptIdentityChange: (r) => contactView(m().contacts.acceptIdentityChange(r.contactId)),
+    acceptIdentityChange: (r) => contactView(m().contacts.acceptIdentityChange(r.contactId, r.choice)),
 
     listConversations: (r) => ({ items: conversationViews(m(), r.limit), next: null }),
     listMessages: (r) => {

@@ -311,6 +311,14 @@ export class RelayClient {
   async provisionOpen(): Promise<{ channelId: string; expiresAt: number }> {
     return replyOf('provisionOpen', await this.request({ type: 'provisionOpen' }));
   }
+  /**
+   * "Remove and secure" (docs/protocol.md §6.8): tells the relay that this
+   * connection's account replaces `oldAccountId`, with the old key's signed
+   * change; from then on the relay refuses every list signed by the old key.
+   */
+  async supersedeAccount(oldAccountId: string, signature: string): Promise<void> {
+    await this.request({ type: 'supersedeAccount', oldAccountId, signature });
+  }
   async provisionSend(channelId: string, payload: string): Promise<void> {
     await this.request({ type: 'provisionSend', channelId, payload });
   }

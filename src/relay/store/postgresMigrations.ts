@@ -27,8 +27,13 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     sql: `CREATE TABLE revoked_devices (device_key TEXT PRIMARY KEY, revoked_at BIGINT NOT NULL);`,
   },
   {
-    // Device → account index (see the SQLite migration 4): listed devices of every stored list, and revoked devices.
+    // Account keys replaced by "Remove and secure" (docs/protocol.md §6.8): no list signed by them is stored again.
     version: 4,
+    sql: `CREATE TABLE superseded_accounts (account_id TEXT PRIMARY KEY, new_account_id TEXT NOT NULL, superseded_at BIGINT NOT NULL);`,
+  },
+  {
+    // Device → account index (see the SQLite migration 5): listed devices of every stored list, and revoked devices.
+    version: 5,
     sql: `
       CREATE TABLE device_accounts (device_id TEXT NOT NULL, account_id TEXT NOT NULL, listed BOOLEAN NOT NULL, PRIMARY KEY (device_id, account_id));
       INSERT INTO device_accounts (device_id, account_id, listed)

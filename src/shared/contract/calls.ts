@@ -9,6 +9,7 @@ import {
   ConversationDto,
   Cursor,
   Id,
+  IdentityChoice,
   MessageDto,
   SearchHitDto,
   SessionDto,
@@ -144,11 +145,13 @@ export const contactCalls = {
   addContact: { request: req({ code: z.string().min(1).max(512), name: Name }), response: ContactDto },
   listContacts: { request: empty, response: z.array(ContactDto) },
   getSafetyNumber: {
-    request: req({ contactId: Id }),
+    /** `choice`: with two conflicting key changes, which one's number ('first' by default). */
+    request: req({ contactId: Id, choice: IdentityChoice.optional() }),
     response: z.object({ groups: z.array(z.string()), qrSvg: z.string(), verified: z.boolean() }),
   },
   setContactVerified: { request: req({ contactId: Id, verified: z.boolean() }), response: ContactDto },
-  acceptIdentityChange: { request: req({ contactId: Id }), response: ContactDto },
+  /** With two conflicting key changes (`identityConflict`), `choice` is required: the one the user verified. */
+  acceptIdentityChange: { request: req({ contactId: Id, choice: IdentityChoice.optional() }), response: ContactDto },
 } as const;
 
 /** Calls about conversations and their messages: list, send, edit, delete, react, read, typing, timers, search. */

@@ -47,7 +47,7 @@ describe('relay SQLite schema', () => {
     db.close();
   });
 
-  it('migrates version 2 with seeded rows to version 3 (revoked devices), keeping the rows', () => {
+  it('migrates version 2 with seeded rows to the newest version (revoked devices), keeping the rows', () => {
     const db = new Database(path.join(tempDir(), 'v2.sqlite'));
     for (const m of SQLITE_MIGRATIONS.slice(0, 2)) db.exec(m.sql);
     db.pragma('user_version = 2');
@@ -60,15 +60,31 @@ describe('relay SQLite schema', () => {
     db.close();
   });
 
-  it('migrates version 3 with seeded lists and revocations to version 4, indexing each device under its account', () => {
+  it('migrates version 3 with seeded rows to version 4 (superseded accounts), keeping the rows', () => {
     const db = new Database(path.join(tempDir(), 'v3.sqlite'));
     for (const m of SQLITE_MIGRATIONS.slice(0, 3)) db.exec(m.sql);
     db.pragma('user_version = 3');
+    db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 7, '{}')").run();
+    db.prepare("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('acc.b', 9)").run();
+    db.prepare("INSERT INTO backups (id, auth_hash, size, updated_at) VALUES ('bk', 'h', 3, 4)").run();
+    expect(migrateSqlite(db)).toBe(SQLITE_MIGRATIONS.at(-1)!.version);
+    expect(db.prepare('SELECT version FROM device_lists').all()).toEqual([{ version: 7 }]);
+    expect(db.prepare('SELECT device_key FROM revoked_devices').all()).toEqual([{ device_key: 'acc.b' }]);
+    expect(db.prepare('SELECT size FROM backups').all()).toEqual([{ size: 3 }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM superseded_accounts').get()).toEqual({ n: 0 });
+    db.prepare("INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES ('acc', 'acc2', 1)").run();
+    db.close();
+  });
+
+  it('migrates version 4 with seeded lists and revocations to version 5, indexing each device under its account', () => {
+    const db = new Database(path.join(tempDir(), 'v4.sqlite'));
+    for (const m of SQLITE_MIGRATIONS.slice(0, 4)) db.exec(m.sql);
+    db.pragma('user_version = 4');
     db.prepare('INSERT INTO device_lists (account_id, version, list) VALUES (?, ?, ?)').run('acc', 2, SEEDED_LIST);
     db.prepare("INSERT INTO device_lists (account_id, version, list) VALUES ('empty', 1, '{}')").run();
     db.prepare("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('acc.gone', 1)").run();
     db.prepare("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('acc.d1', 1, 2, 'CCCC')").run();
-    expect(migrateSqlite(db)).toBe(4);
+    expect(migrateSqlite(db)).toBe(5);
     expect(db.prepare('SELECT device_id, account_id, listed FROM device_accounts ORDER BY device_id').all()).toEqual([
       { device_id: 'd1', account_id: 'acc', listed: 1 },
       { device_id: 'd2', account_id: 'acc', listed: 1 },
@@ -130,7 +146,7 @@ describe('relay PostgreSQL schema', () => {
     });
   });
 
-  it('migrates version 2 with seeded rows to version 3 (revoked devices), keeping the rows', async () => {
+  it('migrates version 2 with seeded rows to the newest version (revoked devices), keeping the rows', async () => {
     await atVersion(2, async (c) => {
       await c.query("INSERT INTO provisioning (channel_id, expires_at, payload) VALUES ('c', 5, 'PPPP')");
       expect(await migratePostgres(c)).toBe(POSTGRES_MIGRATIONS.at(-1)!.version);
@@ -139,13 +155,25 @@ describe('relay PostgreSQL schema', () => {
     });
   });
 
-  it('migrates version 3 with seeded lists and revocations to version 4, indexing each device under its account', async () => {
+  it('migrates version 3 with seeded rows to version 4 (superseded accounts), keeping the rows', async () => {
     await atVersion(3, async (c) => {
+      await c.query("INSERT INTO device_lists (account_id, version, list) VALUES ('acc', 7, '{}')");
+      await c.query("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('acc.b', 9)");
+      expect(await migratePostgres(c)).toBe(POSTGRES_MIGRATIONS.at(-1)!.version);
+      expect((await c.query('SELECT version::int AS version FROM device_lists')).rows).toEqual([{ version: 7 }]);
+      expect((await c.query('SELECT device_key FROM revoked_devices')).rows).toEqual([{ device_key: 'acc.b' }]);
+      expect((await c.query('SELECT COUNT(*)::int AS n FROM superseded_accounts')).rows).toEqual([{ n: 0 }]);
+      await c.query("INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES ('acc', 'acc2', 1)");
+    });
+  });
+
+  it('migrates version 4 with seeded lists and revocations to version 5, indexing each device under its account', async () => {
+    await atVersion(4, async (c) => {
       await c.query('INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3)', ['acc', 2, SEEDED_LIST]);
       await c.query("INSERT INTO device_lists (account_id, version, list) VALUES ('empty', 1, '{}')");
       await c.query("INSERT INTO revoked_devices (device_key, revoked_at) VALUES ('acc.gone', 1)");
       await c.query("INSERT INTO messages (device_key, ts, expires_at, envelope) VALUES ('acc.d1', 1, 2, 'CCCC')");
-      expect(await migratePostgres(c)).toBe(4);
+      expect(await migratePostgres(c)).toBe(5);
       expect((await c.query('SELECT device_id, account_id, listed FROM device_accounts ORDER BY device_id')).rows).toEqual([
         { device_id: 'd1', account_id: 'acc', listed: true },
         { device_id: 'd2', account_id: 'acc', listed: true },
