@@ -5,7 +5,7 @@
  * a sender-key payload with an audit entry (never silently); a device no
  * longer in its account's list is dropped and audited, a listed one not
  * addressed is reported; a withheld upload fails typed and a retry
- * delivers; a replayed upload queues byte-identical envelopes, so the
+ * delivers; a rewritten one is refused by its recipient (audited); a replayed upload queues byte-identical envelopes, so the
  * payload's own layer can recognise the repeat.
  */
 import sodium from 'libsodium-wrappers-sumo';
@@ -82,6 +82,19 @@ describe('multi-recipient delivery from a profile', () => {
     const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });
     expect(out.delivered).toEqual([device(ben.messenger)]);
     await eventually(() => refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 1);
+  });
+
+  it('has a member refuse, with an audit entry, an envelope whose upload the relay in the middle rewrote', async () => {
+    const before = refusals(ben.messenger, 'SEALED_DECRYPT_FAILED');
+    proxy.upBinary = (f) => {
+      const out = f.slice();
+      out[out.length - 1] = out[out.length - 1]! ^ 0x01; // the last byte of the last entry's tag
+      return out;
+    };
+    const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });
+    proxy.upBinary = (f) => f;
+    expect(out.delivered).toEqual([device(ben.messenger)]);
+    await eventually(() => refusals(ben.messenger, 'SEALED_DECRYPT_FAILED') === before + 1);
   });
 
   it('queues byte-identical envelopes when the relay in the middle replays an upload, and the sender counts each recipient once', async () => {
