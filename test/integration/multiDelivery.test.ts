@@ -1,11 +1,12 @@
 /**
  * Delivery of one payload to many devices from a real profile (Messenger →
- * SessionLayer.deliverMulti → sendMulti) through a relay in the middle:
- * every member device gets its own envelope and, until groups land, refuses
- * a sender-key payload with an audit entry (never silently); a device no
- * longer in its account's list is dropped and audited, a listed one not
- * addressed is reported; a withheld upload fails typed and a retry
- * delivers; a rewritten one is refused by its recipient (audited); a replayed upload queues byte-identical envelopes, so the
+ * SessionLayer.deliverMulti → sendMulti) through a relay in the middle, on
+ * SQLite and PostgreSQL: every member device gets its own envelope and,
+ * until groups land, refuses a sender-key payload with an audit entry
+ * (never silently); a device no longer in its account's list is dropped and
+ * audited, a listed one not addressed is reported; a withheld upload fails
+ * typed and a retry delivers; a rewritten one is refused by its recipient
+ * (audited); a replayed upload queues byte-identical envelopes, so the
  * payload's own layer can recognise the repeat.
  */
 import sodium from 'libsodium-wrappers-sumo';
@@ -17,34 +18,38 @@ import type { Messenger } from '../../src/main/messenger/messenger';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
 import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
 import { startTestRelay } from '../support/relayHarness';
-
-let relay: Awaited<ReturnType<typeof startTestRelay>>;
-let proxy: HostileRelay;
-let ann: TestUser;
-let ben: TestUser;
-let cat: TestUser;
+import { startTestPostgres, type TestPostgres } from '../support/postgres';
 
 const device = (m: Messenger) => ({ accountId: m.keys.accountId, deviceId: m.keys.deviceId });
 const refusals = (m: Messenger, reason: string) => m.store.audit.list(500).filter((e) => e.kind === 'envelope.rejected' && e.detail.reason === reason).length;
 
-beforeAll(async () => {
-  await sodium.ready;
-  relay = await startTestRelay();
-  proxy = await startHostileRelay(relay.url);
-  ann = await createUser('Ann Multi', proxy.url);
-  ben = await createUser('Ben Multi', relay.url);
-  cat = await createUser('Cat Multi', relay.url);
-  await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
-  await ann.messenger.contacts.add(cat.messenger.account.invite(), 'Cat');
-}, 60_000);
+describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a profile on %s', (kind) => {
+  let relay: Awaited<ReturnType<typeof startTestRelay>>;
+  let proxy: HostileRelay;
+  let ann: TestUser;
+  let ben: TestUser;
+  let cat: TestUser;
+  let pg: TestPostgres | null = null;
 
-afterAll(async () => {
-  for (const u of [ann, ben, cat]) await u?.messenger.close();
-  await proxy?.close();
-  await relay?.close();
-});
+  beforeAll(async () => {
+    await sodium.ready;
+    if (kind === 'postgres') pg = await startTestPostgres();
+    relay = await startTestRelay(pg ? { db: pg.url } : {});
+    proxy = await startHostileRelay(relay.url);
+    ann = await createUser('Ann Multi', proxy.url);
+    ben = await createUser('Ben Multi', relay.url);
+    cat = await createUser('Cat Multi', relay.url);
+    await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
+    await ann.messenger.contacts.add(cat.messenger.account.invite(), 'Cat');
+  }, 60_000);
 
-describe('multi-recipient delivery from a profile', () => {
+  afterAll(async () => {
+    for (const u of [ann, ben, cat]) await u?.messenger.close();
+    await proxy?.close();
+    await relay?.close();
+    await pg?.stop();
+  });
+
   it('gives every member device its own envelope, and each refuses the sender-key payload with an audit entry until groups land', async () => {
     const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger), device(cat.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(100).fill(1) });
     expect(out).toMatchObject({ delivered: [device(ben.messenger), device(cat.messenger)], dropped: [], added: [], failed: [] });
