@@ -12,11 +12,10 @@
  * BENCH_ONLY=catchup,send,... runs a subset; BENCH_SCALE (default 1) scales
  * every count. Temp dirs are deleted at the end. The last line is the JSON.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Session } from 'node:inspector/promises';
 import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +31,7 @@ import { MemoryProtocolStore } from '../test/support/memoryStores';
 import { SessionDriver } from '../test/support/sessionDriver';
 import { testKeychain } from '../test/support/testKeychain';
 import { TEST_PWHASH } from '../test/support/chatHarness';
+import { startRelayProcess } from './relayChild';
 import { measureDaemonSend, median } from './daemonSend';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
@@ -79,14 +79,6 @@ async function until(check: () => boolean, what: string, nudge?: () => void): Pr
   }
 }
 let nudges = 0;
-
-/** The relay child process; resolves with its URL once it listens. */
-async function startRelayProcess(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc };
-  throw new Error('bench: the relay did not start');
-}
 
 /** The engine alone: the app's session path (session.ts) one-way on in-memory records, the reference rate. */
 async function engineRate(): Promise<number> {

@@ -16,7 +16,8 @@ import { verifyAccountChange, verifyAuth, verifyDeviceList, verifyPrekey } from 
 
 type Of<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-function requireAuth(s: Session): { accountId: string; deviceId: string; deviceKey: string } {
+/** The authenticated device of `s`, or NOT_AUTHENTICATED. */
+export function requireAuth(s: Session): { accountId: string; deviceId: string; deviceKey: string } {
   if (s.state.kind !== 'authenticated') throw new RelayError('NOT_AUTHENTICATED', 'authenticate first');
   return s.state;
 }

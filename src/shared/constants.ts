@@ -85,6 +85,10 @@ export const RELAY_MAX_ENVELOPE_BYTES = 96 * 1024;
 export const RELAY_MAX_SEND_BYTES = 256 * 1024;
 /** Most recipient devices one send may address; an account's devices plus the sender's own. */
 export const RELAY_MAX_SEND_RECIPIENTS = 64;
+/** Most recipient devices one multi-recipient send (sendMulti) may address: a 1,000-member group with room to spare, and the reply stays small. */
+export const RELAY_MAX_MULTI_RECIPIENTS = 1_024;
+/** Largest sendMulti frame (shared part and every entry): the 256 KiB, which 1,024 entries of 80 B and a 150 KiB message fit. */
+export const RELAY_MAX_MULTI_SEND_BYTES = 256 * 1024;
 /** Queued messages expire after this long undelivered, as Signal's 30-day mailbox TTL. */
 export const RELAY_MESSAGE_TTL_MS = 30 * 86_400_000;
 /** Server frames batched into one WebSocket message flush at this size; bounds the batch while saving writes. */

@@ -164,6 +164,8 @@ export function reject(ctx: ChatContext, m: IncomingMessage, reason: string, fro
 export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress, fresh: readonly NewDevice[] | null): Outcome {
   const { store } = ctx;
   let forwarded = 0;
+  // Group (sender-key) payloads need the group layer: refused, audited and acked, never dropped in silence.
+  if (opened.kind === EnvelopeKind.senderKey) return reject(ctx, m, 'SENDER_KEY_UNSUPPORTED', from);
   if (opened.kind === EnvelopeKind.plaintext) {
     let content: Content | null = null;
     try {

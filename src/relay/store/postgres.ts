@@ -12,7 +12,7 @@ import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { AsyncGroupCommit } from './groupCommit';
 import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent, TakenBundle } from './types';
-import { accountOfDeviceKey, deviceKeyOf, RevokedRecipient, revokedBy } from './types';
+import { accountOfDeviceKey, deviceKeyOf, groupAccounts, RevokedRecipient, revokedBy } from './types';
 
 const CHANNEL = 'parley_relay';
 type Row = Record<string, unknown>;
@@ -170,6 +170,11 @@ export async function openPostgresStore(options: { connectionString: string; poo
           );
         }
         await c.query('DELETE FROM revoked_devices WHERE device_key = ANY($1::text[])', [list.devices.map((d) => deviceKeyOf(list.accountId, d.deviceId))]);
+        await c.query('UPDATE device_accounts SET listed = FALSE WHERE account_id = $1', [list.accountId]);
+        await c.query(
+          'INSERT INTO device_accounts (device_id, account_id, listed) SELECT d, $2, TRUE FROM UNNEST($1::text[]) AS d ON CONFLICT (device_id, account_id) DO UPDATE SET listed = TRUE',
+          [list.devices.map((d) => d.deviceId), list.accountId],
+        );
         await notify(c, `d:${list.accountId}`);
         return 'ok' as const;
       });
@@ -191,6 +196,10 @@ export async function openPostgresStore(options: { connectionString: string; poo
     },
     async isRevoked(device) {
       return (await pool.query('SELECT 1 FROM revoked_devices WHERE device_key = $1', [device])).rows.length > 0;
+    },
+    async accountsOf(deviceIds) {
+      const r = await pool.query('SELECT device_id, account_id, listed FROM device_accounts WHERE device_id = ANY($1::text[])', [[...deviceIds]]);
+      return groupAccounts((r.rows as Row[]).map((x) => ({ device: String(x.device_id), account: String(x.account_id), listed: x.listed === true })));
     },
     async setSignedPrekey(device, kind, key) {
       await pool.query(

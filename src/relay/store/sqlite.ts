@@ -16,7 +16,7 @@ import { startCheckpointer } from './checkpointer';
 import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
 import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent, TakenBundle } from './types';
-import { deviceKeyOf, RevokedRecipient, revokedBy } from './types';
+import { deviceKeyOf, groupAccounts, RevokedRecipient, revokedBy } from './types';
 
 type Row = Record<string, unknown>;
 const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
@@ -95,6 +95,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     supersede: db.prepare('INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES (?, ?, ?) ON CONFLICT (account_id) DO NOTHING'),
     supersededBy: db.prepare('SELECT new_account_id FROM superseded_accounts WHERE account_id = ?'),
     deleteBackup: db.prepare('DELETE FROM backups WHERE id = ?'),
+    unlistAll: db.prepare('UPDATE device_accounts SET listed = 0 WHERE account_id = ?'),
+    listDevice: db.prepare('INSERT INTO device_accounts (device_id, account_id, listed) VALUES (?, ?, 1) ON CONFLICT (device_id, account_id) DO UPDATE SET listed = 1'),
+    accountsOf: db.prepare("SELECT d.device_id, d.account_id, d.listed FROM device_accounts d JOIN json_each(?) j ON d.device_id = j.value"),
   };
 
   const kindNumber = (k: SignedKind | OneTimeKind): number => PreKeyKind[k];
@@ -164,6 +167,8 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       q.revoke.run(device, now);
     }
     for (const d of list.devices) q.unrevoke.run(deviceKeyOf(list.accountId, d.deviceId));
+    q.unlistAll.run(list.accountId);
+    for (const d of list.devices) q.listDevice.run(d.deviceId, list.accountId);
     return 'ok';
   });
 
@@ -187,6 +192,10 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async isRevoked(device) {
       return q.isRevoked.get(device) !== undefined;
+    },
+    async accountsOf(deviceIds) {
+      const rows = q.accountsOf.all(JSON.stringify(deviceIds)) as Row[];
+      return groupAccounts(rows.map((r) => ({ device: String(r.device_id), account: String(r.account_id), listed: Number(r.listed) === 1 })));
     },
     async setSignedPrekey(device, kind, key) {
       q.setSigned.run(device, kindNumber(kind), key.keyId, key.publicKey, key.signature);

@@ -33,6 +33,23 @@ export function revokedBy(previous: SignedDeviceList | null, next: SignedDeviceL
   return (previous?.devices ?? []).filter((d) => !kept.has(d.deviceId)).map((d) => deviceKeyOf(next.accountId, d.deviceId));
 }
 
+/** Which accounts' lists name one device id: now (`listed`) and in the past (`former`). */
+export interface DeviceAccounts {
+  readonly listed: string[];
+  readonly former: string[];
+}
+
+/** Groups index rows (device id, account id, listed) by device id. */
+export function groupAccounts(rows: readonly { device: string; account: string; listed: boolean }[]): Map<string, DeviceAccounts> {
+  const out = new Map<string, DeviceAccounts>();
+  for (const r of rows) {
+    let e = out.get(r.device);
+    if (!e) out.set(r.device, (e = { listed: [], former: [] }));
+    (r.listed ? e.listed : e.former).push(r.account);
+  }
+  return out;
+}
+
 /** Prekey kinds a device has exactly one of, replaced on upload. */
 export type SignedKind = 'signedEc' | 'lastResortKem';
 /** Prekey kinds a device uploads in batches and the relay hands out once each. */
@@ -114,6 +131,12 @@ export interface RelayStore {
   supersedeAccount(accountId: string, newAccountId: string, now: number): Promise<'ok' | 'already'>;
   /** The account key that replaced `accountId`, or null while it is not superseded. */
   supersededBy(accountId: string): Promise<string | null>;
+  /**
+   * The device → account index (relay migration 5), for a multi-recipient
+   * send: per device id asked, the accounts whose current list names it and
+   * those whose list once did. Ids no account ever listed are absent.
+   */
+  accountsOf(deviceIds: readonly string[]): Promise<Map<string, DeviceAccounts>>;
   /** Whether `device` was dropped from its account's list by a newer one (and not added back since). */
   isRevoked(device: DeviceKey): Promise<boolean>;
   setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
