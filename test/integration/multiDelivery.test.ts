@@ -63,6 +63,13 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
     }
   });
 
+  it('sends one envelope to a device named twice', async () => {
+    const before = refusals(cat.messenger, 'SENDER_KEY_UNSUPPORTED');
+    const out = await ann.messenger.deliverMulti({ recipients: [device(cat.messenger), device(cat.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });
+    expect(out.delivered).toEqual([device(cat.messenger)]);
+    await eventually(() => refusals(cat.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 1);
+  });
+
   it('drops a device its account does not list, with an audit entry, and reports the listed device it was not given', async () => {
     const stray = await generateSigningKey();
     const out = await ann.messenger.deliverMulti({ recipients: [{ accountId: ben.messenger.keys.accountId, deviceId: stray.id }, device(cat.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });

@@ -82,15 +82,17 @@ function frames(targets: readonly Target[], sharedBytes: number): Target[][] {
 export async function deliverMulti(deps: MultiDeliveryDeps, req: MultiDeliveryRequest): Promise<MultiDeliveryResult> {
   const client = await deps.link.online(RELAY_SEND_WAIT_MS);
   if (!client) throw new SessionLayerError('SESSION_OFFLINE', 'The relay could not be reached.');
-  const keys = req.recipients.map((a) => publicKeyFromId(a.deviceId));
+  // A device named twice gets one envelope (the relay refuses a frame that repeats a device).
+  const recipients = [...new Map(req.recipients.map((a) => [addressKey(a), a])).values()];
+  const keys = recipients.map((a) => publicKeyFromId(a.deviceId));
   if (keys.some((k) => k === null)) throw new SessionLayerError('SESSION_UNLISTED_DEVICE', 'A recipient device id is malformed.');
   const sealed = sealMulti(keys as Uint8Array[], deps.sender(), req.kind, req.payload, req.hint ?? ContentHint.placeholder);
-  const addressed = new Set(req.recipients.map(addressKey));
+  const addressed = new Set(recipients.map(addressKey));
   const delivered: ProtocolAddress[] = [];
   const dropped: ProtocolAddress[] = [];
   const added = new Map<string, ProtocolAddress>();
   let uploadedBytes = 0;
-  let pending: Target[] = req.recipients.map((address, i) => ({ address, entry: sealed.entries[i]! }));
+  let pending: Target[] = recipients.map((address, i) => ({ address, entry: sealed.entries[i]! }));
   let refused: { target: Target; code: string }[] = [];
   for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
     refused = [];
