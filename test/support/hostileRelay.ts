@@ -14,6 +14,8 @@ import { RELAY_WS_PATH } from '../../src/shared/constants';
 export interface ProxiedConnection {
   toClient(frame: string): void;
   toRelay(frame: string): void;
+  /** Drops the client's connection (and so the relay's), as a relay that hangs up. */
+  close(): void;
   readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string }[];
 }
 
@@ -64,6 +66,7 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
       seen: [],
       toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f),
       toRelay: (f) => (upstream.readyState === WebSocket.OPEN ? upstream.send(f) : pending.push(f)),
+      close: () => client.terminate(),
     };
     proxy.connections.push(conn);
     upstream.on('open', () => {
