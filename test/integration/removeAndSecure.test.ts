@@ -47,7 +47,9 @@ beforeAll(async () => {
   laptop = await linkDesktop(ann.messenger, relay.url, 'Laptop');
   oldAnnId = ann.messenger.keys.accountId;
   await eventually(() => deviceCount(ben.messenger, oldAnnId) === 3);
-  await ann.messenger.backup.now();
+  const hello = await ben.messenger.conversations.sendText(oldAnnId, 'Before the laptop went missing');
+  await eventually(() => ann.inbox.find((x) => x.id === hello.id));
+  await ann.messenger.backup.now(); // a manifest and a segment with that message
   const record = decodeAccountRecord(ann.messenger.store.directory.account()!.keyMaterial);
   record.accountSecretKey.fill(0);
   oldBackup = record.backup!;
@@ -83,7 +85,9 @@ describe('Remove and secure', () => {
     const newAnnId = ann.messenger.keys.accountId;
     expect(newAnnId).not.toBe(oldAnnId);
     expect(await relay.context.store.supersededBy(oldAnnId)).toBe(newAnnId);
-    expect(ann.messenger.store.audit.list(20).find((e) => e.kind === 'account.secured')?.detail).toMatchObject({ previousAccountId: oldAnnId, newAccountId: newAnnId });
+    const done = ann.messenger.store.audit.list(20).find((e) => e.kind === 'account.secured')?.detail;
+    expect(done).toMatchObject({ previousAccountId: oldAnnId, newAccountId: newAnnId });
+    expect(done?.blobs).toBeGreaterThanOrEqual(2); // the old manifest and at least one segment
   });
 
   it('leaves the thief, holding the old account key, no way back in and no backup to read', async () => {

@@ -31,7 +31,7 @@ export function ConversationList() {
               </span>
               <span className="conversation__bottom">
                 <span className="conversation__preview">
-                  {c.identityChangePending ? '⚠ Safety number changed' : c.lastMessage ? `${c.lastMessage.direction === 'out' ? 'You: ' : ''}${c.lastMessage.text}` : 'No messages yet'}
+                  {c.identityConflict ? '⚠ Two different safety numbers: verify' : c.identityChangePending ? '⚠ Safety number changed' : c.lastMessage ? `${c.lastMessage.direction === 'out' ? 'You: ' : ''}${c.lastMessage.text}` : 'No messages yet'}
                 </span>
                 {c.unread > 0 && (
                   <span className="badge" aria-hidden="true">

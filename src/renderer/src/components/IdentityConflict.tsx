@@ -32,6 +32,9 @@ export function IdentityConflict({ contactId, title }: { contactId: string; titl
       {error && <p className="error">{error}</p>}
       {CHOICES.map((choice) => (
         <div key={choice} className="conflict-choice">
+          <strong className="conflict-choice__tag" aria-hidden="true">
+            {choice === 'first' ? 'A' : 'B'}
+          </strong>
           <div className="safety" role="group" aria-label={`Safety number ${choice === 'first' ? 'A' : 'B'}`}>
             {(numbers[choice] ?? []).map((g, i) => (
               <span key={i}>{g}</span>
