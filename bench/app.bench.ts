@@ -8,15 +8,14 @@
  * - cold open: unlock (keychain, no Argon2id) a profile of 1,000,000
  *   messages in 1,000 conversations, read the list and the top 50 (ms);
  * - link: a new desktop takes a profile's 100,000 messages end to end (s);
- * - cli: `parley --version`, and `send` through a daemon when there is one (ms).
+ * - cli: `parley --version`, and `send` through a running daemon (ms).
  * BENCH_ONLY=catchup,send,... runs a subset; BENCH_SCALE (default 1) scales
  * every count. Temp dirs are deleted at the end. The last line is the JSON.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Session } from 'node:inspector/promises';
 import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +31,8 @@ import { MemoryProtocolStore } from '../test/support/memoryStores';
 import { SessionDriver } from '../test/support/sessionDriver';
 import { testKeychain } from '../test/support/testKeychain';
 import { TEST_PWHASH } from '../test/support/chatHarness';
+import { startRelayProcess } from './relayChild';
+import { measureDaemonSend, median } from './daemonSend';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'catchup,send,cold,link,cli').split(','));
@@ -45,6 +46,8 @@ const COLD_CONVERSATIONS = 1_000;
 const LINK_MESSAGES = n(100_000);
 const ENGINE_MESSAGES = 5_000;
 const CLI_RUNS = 5;
+const DAEMON_SENDS = 200;
+const DAEMON_WARMUP = 20;
 const DONE_TIMEOUT_MS = 600_000;
 const NUDGE_MS = 2_000;
 const repo = path.resolve(import.meta.dirname, '..');
@@ -76,14 +79,6 @@ async function until(check: () => boolean, what: string, nudge?: () => void): Pr
   }
 }
 let nudges = 0;
-
-/** The relay child process; resolves with its URL once it listens. */
-async function startRelayProcess(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc };
-  throw new Error('bench: the relay did not start');
-}
 
 /** The engine alone: the app's session path (session.ts) one-way on in-memory records, the reference rate. */
 async function engineRate(): Promise<number> {
@@ -288,6 +283,17 @@ function cliStart(): number {
   return times.sort((a, b) => a - b)[Math.floor(CLI_RUNS / 2)]!;
 }
 
+/** `send` through a running `parley daemon` (bench/daemonSend.ts, shared with bench:daemon): the median request → response time. */
+async function daemonSend(relayUrl: string | null): Promise<number> {
+  const own = relayUrl === null ? await startRelayProcess() : null;
+  try {
+    const { daemonMs } = await measureDaemonSend(relayUrl ?? own!.url, newDir(), { sends: DAEMON_SENDS, warmup: DAEMON_WARMUP, oneShots: 0 });
+    return median(daemonMs);
+  } finally {
+    own?.proc.kill('SIGTERM');
+  }
+}
+
 const round = (x: number | null, d = 0): number | null => (x === null ? null : Number(x.toFixed(d)));
 const relay = ONLY.has('catchup') || ONLY.has('send') || ONLY.has('link') ? await startRelayProcess() : null;
 try {
@@ -305,7 +311,8 @@ try {
   if (link100kSec !== null) log(`link       ${link100kSec.toFixed(1)} s (${LINK_MESSAGES} messages)`);
   const cliStartMs = ONLY.has('cli') ? cliStart() : null;
   if (cliStartMs !== null) log(`cli start  ${cliStartMs.toFixed(0)} ms (parley --version, median of ${CLI_RUNS})`);
-  log('daemon     no `parley daemon` on this branch: daemonSendMs is null');
+  const daemonSendMs = ONLY.has('cli') ? await daemonSend(relay?.url ?? null) : null;
+  if (daemonSendMs !== null) log(`daemon     ${daemonSendMs.toFixed(1)} ms (send through a running daemon's socket, median of ${DAEMON_SENDS} after ${DAEMON_WARMUP} warm-up)`);
   if (nudges > 0) log(`note       ${nudges} stalled flush(es) were nudged (a failed flush waits for the next send or connection)`);
   const failures = audited.size > 0 ? [...audited].join(', ') : 'none';
   log(`failures   ${failures}`);
@@ -313,7 +320,7 @@ try {
   log(
     JSON.stringify({
       catchupPerSec: round(catchupPerSec), sendPerSec: round(sendPerSec), enginePerSec: round(enginePerSec), ratio: { catchup: ratio(catchupPerSec), send: ratio(sendPerSec) },
-      coldOpenMs: round(coldOpenMs, 1), link100kSec: round(link100kSec, 1), cliStartMs: round(cliStartMs), daemonSendMs: null,
+      coldOpenMs: round(coldOpenMs, 1), link100kSec: round(link100kSec, 1), cliStartMs: round(cliStartMs), daemonSendMs: round(daemonSendMs, 1),
     }),
   );
 } finally {

@@ -31,7 +31,7 @@ export type Command =
   | { readonly name: 'link-show'; readonly deviceName: string }
   | { readonly name: 'link-accept'; readonly link: string; readonly historyDays: number | null }
   | { readonly name: 'devices' }
-  | { readonly name: 'revoke'; readonly deviceId: string }
+  | { readonly name: 'revoke'; readonly deviceId: string; readonly secure: boolean }
   | { readonly name: 'recover'; readonly deviceName: string }
   | { readonly name: 'backup' }
   | { readonly name: 'audit'; readonly limit: number }
@@ -72,7 +72,8 @@ commands:
                                 link only after y (terminal) or the other device's code (stdin)
   link --accept LINK [--history-days N|all]   on an existing device: print the short code and link the new device
   devices                       list this account's devices
-  revoke ID                     remove a device from the account
+  revoke ID [--secure]          remove a device from the account; --secure also rotates the account key and
+                                recovery phrase and retires the old key on the relay (prints the new phrase)
   recover [--name DEVICE]       restore the account from the recovery phrase read from stdin
   relay                         show the relay and the identity key pinned for it
   relay trust KEY               accept the relay's new identity key (after checking it with its operator)
@@ -116,9 +117,12 @@ function deviceName(given: string | null): string {
   return name;
 }
 
+/** What a message id looks like (as `send`, `history` and `receive` print it); the daemon's params check the same. */
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]{16,43}$/u;
+
 /** A message id as `send`, `history` and `receive` print it. */
 function messageId(text: string): string {
-  if (!/^[A-Za-z0-9_-]{16,43}$/u.test(text)) usage('A message id is 16 to 43 characters, as “send”, “history” or “receive” print it.');
+  if (!MESSAGE_ID_PATTERN.test(text)) usage('A message id is 16 to 43 characters, as “send”, “history” or “receive” print it.');
   return text;
 }
 
@@ -250,9 +254,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       command = { name: 'devices' };
       break;
     case 'revoke': {
+      const secure = takeSwitch(rest, '--secure');
       const deviceId = one(rest, 'device id');
       if (!/^[A-Za-z0-9_-]{43}$/u.test(deviceId)) usage('A device id is 43 characters, as “devices” prints it.');
-      command = { name: 'revoke', deviceId };
+      command = { name: 'revoke', deviceId, secure };
       break;
     }
     case 'recover':

@@ -2,14 +2,17 @@
  * The conversation commands as a table: each maps its parsed arguments to
  * one core call on an open Messenger and returns the lines it prints (the
  * JSON object, and the sentence a person reads). `parley COMMAND` runs one
- * per process; the daemon can expose the same table as JSON-RPC methods
- * (`CONVERSATION_COMMANDS[name](messenger, params)`), so both say the same.
+ * per process; the daemon's methods of the same names (daemonConversation.ts)
+ * build the same command from their params and run it here, so both say
+ * the same.
  */
 import type { Messenger } from '../main/messenger/messenger';
 import type { Message } from '../main/store';
 import { ChatError } from '../main/account/errors';
+import { count } from '../shared/count';
 import type { Command } from './args';
 import { undecryptableNotice } from './inbox';
+import { sendFile } from './sendFile';
 
 /** One printed result: the object `--json` prints and the line a person reads. */
 export interface Output {
@@ -17,8 +20,8 @@ export interface Output {
   readonly human: string;
 }
 
-/** The commands in the table (their names and parsed arguments, as parseArgs makes them). */
-export type ConversationCommand = Extract<Command, { name: 'edit' | 'delete' | 'react' | 'read' | 'timer' | 'history' }>;
+/** The commands in the table (their names and parsed arguments, as parseArgs makes them). `export` runs only once the caller has asked (or been told yes). */
+export type ConversationCommand = Extract<Command, { name: 'send' | 'edit' | 'delete' | 'react' | 'read' | 'timer' | 'history' | 'export' }>;
 
 type Handler<K extends ConversationCommand['name']> = (messenger: Messenger, cmd: Extract<ConversationCommand, { name: K }>) => Promise<Output[]>;
 
@@ -45,6 +48,20 @@ export function historyLine(messenger: Messenger, m: Message, contactName: strin
   return { json, human: `${time} ${from}: ${m.body}${marks.length > 0 ? ` ${marks.join(' ')}` : ''}` };
 }
 
+const send: Handler<'send'> = async (messenger, cmd) => {
+  const c = messenger.contacts.byName(cmd.contactName);
+  if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
+  // Committed to the outbox when this resolves; the service flushes it to the relay in the background.
+  const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text ?? '', { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
+  return [{ json: { id: m.id, sentAt: m.sentAt }, human: `Queued ${m.id}.` }];
+};
+
+const exportConversations: Handler<'export'> = async (messenger, cmd) => {
+  const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
+  const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
+  return [{ json: { exported: r }, human: `Exported ${count(r.conversations, 'conversation')} (${count(r.messages, 'message')}, ${count(r.attachments, 'file')}) to ${r.out}.` }];
+};
+
 const edit: Handler<'edit'> = async (messenger, cmd) => {
   const c = messenger.contacts.byName(cmd.contactName);
   const m = await messenger.conversations.editMessage(messageIn(messenger, c.accountId, cmd.id).id, cmd.text);
@@ -67,7 +84,7 @@ const read: Handler<'read'> = async (messenger, cmd) => {
   const c = messenger.contacts.byName(cmd.contactName);
   const unread = messenger.store.messages.unreadIncomingIds(c.accountId).length;
   await messenger.conversations.markRead(c.accountId);
-  return [{ json: { read: c.name, messages: unread }, human: `Marked ${unread} messages from ${c.name} read.` }];
+  return [{ json: { read: c.name, messages: unread }, human: `Marked ${count(unread, 'message')} from ${c.name} read.` }];
 };
 
 const timer: Handler<'timer'> = async (messenger, cmd) => {
@@ -82,7 +99,7 @@ const history: Handler<'history'> = (messenger, cmd) => {
 };
 
 /** Every conversation command by name; each returns the lines to print and leaves sending to the outbox (the caller flushes). */
-export const CONVERSATION_COMMANDS: { readonly [K in ConversationCommand['name']]: Handler<K> } = { edit, delete: remove, react, read, timer, history };
+export const CONVERSATION_COMMANDS: { readonly [K in ConversationCommand['name']]: Handler<K> } = { send, edit, delete: remove, react, read, timer, history, export: exportConversations };
 
 /** Runs one conversation command from the table. */
 export function runConversationCommand(messenger: Messenger, cmd: ConversationCommand): Promise<Output[]> {

@@ -61,6 +61,7 @@ export class DaemonNotifier {
       bus.on('undecryptable', () => this.flush()),
       // Receipts, edits, deletes, reactions and timers are stored as received events when applied: the inbox reports them.
       bus.on('messagesChanged', () => this.flush()),
+      bus.on('conversationsChanged', () => this.flush()),
     );
   }
 

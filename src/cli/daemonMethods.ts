@@ -3,17 +3,19 @@
  * the command in camelCase (signal-cli's convention: `contact add` is
  * `contactAdd`, `--history-days` is `historyDays`), calling the same core
  * service methods the command calls and returning what the command prints
- * with --json (a list command returns the lines as an array). Adding a method
- * is adding one entry here. (No `version` method: importing version.ts here
+ * with --json (a list command returns the lines as an array). The
+ * conversation methods (send, edit, delete, react, read, timer, history,
+ * export) run the CLI's own command table (daemonConversation.ts). Adding a
+ * method is adding one entry here. (No `version` method: importing version.ts here
  * would pull it into a chunk the `--version` entry then loads.)
  */
 import { z } from 'zod';
-import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, MAX_MESSAGE_TEXT_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import { sessionHealth } from '../main/contacts/health';
-import { undecryptableNotice } from './inbox';
+import { contactJson, contactWarning, revokeAndSecure } from './warnings';
 import { rpcMethod, type RpcTable } from './daemonRpc';
-import { sendFile } from './sendFile';
+import { CONVERSATION_METHODS } from './daemonConversation';
 
 /** What every method runs against: the one unlocked profile of the daemon. */
 export interface DaemonContext {
@@ -26,18 +28,19 @@ const contactName = z.string().min(1);
 const limit = (max: number) => z.number().int().min(1).max(max).default(50);
 const key43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/u, 'expected 43 characters of base64url');
 
-const contactLine = (c: { name: string; accountId: string; trust: string }) => ({ name: c.name, accountId: c.accountId, trust: c.trust });
 
 /** The method table (see the file comment). */
 export const DAEMON_METHODS: RpcTable<DaemonContext> = {
+  ...CONVERSATION_METHODS,
+
   invite: m(none, ({ messenger }) => ({ invite: messenger.account.invite() })),
 
   contactAdd: m(z.strictObject({ code: z.string().min(1), name: contactName }), async ({ messenger }, p) => {
     const c = await messenger.contacts.add(p.code, p.name);
-    return { contact: contactLine(c) };
+    return { contact: contactJson(c) };
   }),
 
-  contacts: m(none, ({ messenger }) => messenger.contacts.list().map(contactLine)),
+  contacts: m(none, ({ messenger }) => messenger.contacts.list().map(contactJson)),
 
   safetyNumber: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
     const c = messenger.contacts.byName(p.name);
@@ -47,28 +50,6 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
   verify: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
     const c = messenger.contacts.setVerified(messenger.contacts.byName(p.name).accountId, true);
     return { name: c.name, trust: c.trust };
-  }),
-
-  send: m(
-    z.union([
-      z.strictObject({ name: contactName, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }),
-      z.strictObject({ name: contactName, file: z.string().min(1) }),
-    ]),
-    async ({ messenger }, p) => {
-      const c = messenger.contacts.byName(p.name);
-      // Committed to the outbox when this resolves; the service flushes it to the relay in the background.
-      const sent = 'text' in p ? await messenger.conversations.sendText(c.accountId, p.text) : await sendFile(messenger, c.accountId, p.file);
-      return { id: sent.id, sentAt: sent.sentAt };
-    },
-  ),
-
-  history: m(z.strictObject({ name: contactName, limit: limit(STORE_MAX_PAGE_SIZE) }), ({ messenger }, p) => {
-    const c = messenger.contacts.byName(p.name);
-    return messenger.conversations.history(c.accountId, p.limit).map((msg) => {
-      const from = msg.direction === 'out' ? 'me' : c.name;
-      if (msg.kind === 'undecryptable') return { type: 'undecryptable', id: msg.id, from, sentAt: msg.sentAt, message: undecryptableNotice(c.name) };
-      return { type: 'text', id: msg.id, from, text: msg.body, sentAt: msg.sentAt, state: msg.state };
-    });
   }),
 
   search: m(z.strictObject({ text: z.string().min(1) }), ({ messenger }, p) => {
@@ -92,10 +73,8 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
     messenger.devices.list().map((d) => ({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice })),
   ),
 
-  revoke: m(z.strictObject({ deviceId: key43 }), async ({ messenger }, p) => {
-    await messenger.devices.revokeDevice(p.deviceId);
-    return { revoked: p.deviceId };
-  }),
+  /** `secure: true`: "Remove and secure" (docs/protocol.md §6.8); the new recovery phrase comes back once, to write down. */
+  revoke: m(z.strictObject({ deviceId: key43, secure: z.boolean().optional() }), ({ messenger }, p) => revokeAndSecure(messenger, p.deviceId, p.secure ?? false)),
 
   backup: m(none, async ({ messenger }) => ({ backedUpAt: (await messenger.backup.now()).lastBackupAt })),
 
@@ -105,7 +84,8 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
 
   health: m(z.strictObject({ name: contactName }), ({ messenger }, p) => {
     const c = messenger.contacts.byName(p.name);
-    return sessionHealth(messenger.store, c.accountId).map((d) => ({ name: c.name, ...d }));
+    const w = contactWarning(c);
+    return [...(w ? [{ name: c.name, warning: w.code }] : []), ...sessionHealth(messenger.store, c.accountId).map((d) => ({ name: c.name, ...d }))];
   }),
 
   relay: m(none, async ({ messenger }) => ({ relay: messenger.relayUrl, relayKey: messenger.relayKeyPin(), online: await messenger.waitOnline(0) })),

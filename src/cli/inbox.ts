@@ -101,7 +101,11 @@ export class CliInbox {
     }
     const events = this.messenger.store.receivedEvents.since(this.#cursor.seq, STORE_MAX_PAGE_SIZE);
     if (events.length > 0) this.#cursor.seq = events[events.length - 1]!.seq;
-    if (rows.some((m) => this.messenger.store.attachments.forMessage(m.id).length > 0)) await this.messenger.attachments.settled();
+    if (rows.some((m) => this.messenger.store.attachments.forMessage(m.id).length > 0)) {
+      // A row is committed before its batch's follow-up offers the file for download: let that batch finish, then the downloads.
+      await this.messenger.conversations.drain();
+      await this.messenger.attachments.settled();
+    }
     const timed: { at: number; line: ReceivedLine }[] = [];
     for (const m of rows) timed.push({ at: m.receivedAt, line: await this.#messageLine(m, dir) });
     for (const e of events) timed.push({ at: e.receivedAt, line: this.#eventLine(e) });

@@ -10,14 +10,14 @@ import { Messenger } from '../main/messenger/messenger';
 import type { ChatEvents } from '../main/conversations/context';
 import type { ConnectionState } from '../shared/contract';
 import { CliInbox, humanLine } from './inbox';
-import { messageIn, runConversationCommand } from './commands';
+import { runConversationCommand } from './commands';
 import { CliError, parseArgs, USAGE, type CliArgs } from './args';
 import QRCode from 'qrcode';
 import type { Readable } from 'node:stream';
-import { sendFile } from './sendFile';
 import { mkdir, stat } from 'node:fs/promises';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
+import { confirmPrinted, contactJson, contactWarning, revokeAndSecure, revokedLine } from './warnings';
 import { runDaemon } from './daemon';
 
 /** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
@@ -133,8 +133,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
     try {
       // Online first, so the relay key is pinned and the invite carries it (offline, the invite has no relay key).
       await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
-      const words = phrase.split(' ');
-      messenger.account.confirmPhrase([0, 11, 23].map((index) => ({ index, word: words[index]! })));
+      confirmPrinted(messenger, phrase);
       print({ invite: messenger.account.invite(), phrase }, `Invite code: ${messenger.account.invite()}\nRecovery phrase (write it down; it is shown only now):\n${phrase}`);
     } finally {
       await messenger.close();
@@ -211,7 +210,10 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       }
       case 'contacts':
-        for (const c of messenger.contacts.list()) print({ name: c.name, accountId: c.accountId, trust: c.trust }, `${c.name}\t${c.trust}`);
+        for (const c of messenger.contacts.list()) {
+          const w = contactWarning(c);
+          print(contactJson(c), `${c.name}\t${c.trust}${w ? `\t${w.text}` : ''}`);
+        }
         break;
       case 'safety-number': {
         const c = messenger.contacts.byName(cmd.contactName);
@@ -222,14 +224,6 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       case 'verify': {
         const c = messenger.contacts.setVerified(messenger.contacts.byName(cmd.contactName).accountId, true);
         print({ name: c.name, trust: c.trust }, `${c.name} is verified.`);
-        break;
-      }
-      case 'send': {
-        const c = messenger.contacts.byName(cmd.contactName);
-        if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
-        const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!, { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
-        print({ id: m.id }, `Queued ${m.id}.`);
-        if (await messenger.waitOnline(CLI_CONNECT_WAIT_MS)) await messenger.conversations.flush();
         break;
       }
       case 'receive': {
@@ -261,6 +255,12 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         await messenger.conversations.flush();
         break;
       }
+      case 'export':
+        if (cmd.contactName !== null) messenger.contacts.byName(cmd.contactName); // an unknown name fails before the question
+        await confirmExport(args, io, cmd);
+        for (const o of await runConversationCommand(messenger, cmd)) print(o.json, o.human);
+        break;
+      case 'send':
       case 'history':
       case 'edit':
       case 'delete':
@@ -285,12 +285,13 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
           print({ id: d.deviceId, name: d.name, linkedAt: d.linkedAt, lastSeenAt: d.lastSeenAt, thisDevice: d.isThisDevice }, `${d.deviceId}\t${d.name}${d.isThisDevice ? ' (this device)' : ''}`);
         }
         break;
-      case 'revoke':
+      case 'revoke': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
-        await messenger.devices.revokeDevice(cmd.deviceId);
+        const done = await revokeAndSecure(messenger, cmd.deviceId, cmd.secure);
         await messenger.conversations.flush();
-        print({ revoked: cmd.deviceId }, `Revoked ${cmd.deviceId}.`);
+        print(done, revokedLine(done));
         break;
+      }
       case 'backup': {
         const s = await messenger.backup.now();
         print({ backedUpAt: s.lastBackupAt }, `Backed up at ${new Date(s.lastBackupAt ?? 0).toISOString()}.`);
@@ -303,6 +304,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       case 'health': {
         const c = messenger.contacts.byName(cmd.contactName);
+        const w = contactWarning(c);
+        if (w) print({ name: c.name, warning: w.code }, w.text);
         for (const d of sessionHealth(messenger.store, c.accountId)) print({ name: c.name, ...d }, formatHealth(c.name, d));
         break;
       }
@@ -316,13 +319,6 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ relay: messenger.relayUrl, relayKey: cmd.relayKey, online }, `Trusting ${cmd.relayKey} for ${messenger.relayUrl}${online ? '; signed in.' : '; the relay is not reachable yet.'}`);
       }
         break;
-      case 'export': {
-        const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
-        await confirmExport(args, io, cmd);
-        const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
-        print({ exported: r }, `Exported ${r.conversations} conversations (${r.messages} messages, ${r.attachments} files) to ${r.out}.`);
-        break;
-      }
       case 'search': {
         const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
         for (const m of messenger.conversations.search(cmd.text)) {

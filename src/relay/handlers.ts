@@ -10,13 +10,14 @@ import { decodedLength, type ClientFrame, type WirePrekey } from '../shared/wire
 import { hasDevice, type RelayContext } from './context';
 import { RelayError } from './errors';
 import type { Session } from './session';
-import { deviceKeyOf, type OutgoingItem } from './store/types';
+import { accountOfDeviceKey, deviceKeyOf, RevokedRecipient, type OutgoingItem } from './store/types';
 import { admitList, type ListPath } from './listRule';
-import { verifyAuth, verifyDeviceList, verifyPrekey } from './verify';
+import { verifyAccountChange, verifyAuth, verifyDeviceList, verifyPrekey } from './verify';
 
 type Of<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
-function requireAuth(s: Session): { accountId: string; deviceId: string; deviceKey: string } {
+/** The authenticated device of `s`, or NOT_AUTHENTICATED. */
+export function requireAuth(s: Session): { accountId: string; deviceId: string; deviceKey: string } {
   if (s.state.kind !== 'authenticated') throw new RelayError('NOT_AUTHENTICATED', 'authenticate first');
   return s.state;
 }
@@ -29,6 +30,7 @@ const REFUSALS = {
   'not-successor': ['DEVICE_LIST_NOT_SUCCESSOR', 'device list version must be the stored version plus one'],
   'not-cosigned': ['DEVICE_LIST_NOT_COSIGNED', 'device list must be co-signed by this device, named in the previous list'],
   legacy: ['DEVICE_LIST_NOT_COSIGNED', 'v1 device lists are no longer accepted'],
+  superseded: ['ACCOUNT_SUPERSEDED', 'this account key was replaced; no list signed by it is accepted'],
 } as const;
 
 /**
@@ -39,9 +41,10 @@ const REFUSALS = {
  */
 async function storeList(ctx: RelayContext, list: SignedDeviceList, device: string, path: ListPath): Promise<void> {
   const previous = await ctx.store.getDeviceList(list.accountId);
-  let verdict = admitList(previous, list, device, path);
+  let verdict: ReturnType<typeof admitList> | 'superseded' = admitList(previous, list, device, path);
   if (verdict === 'same') return;
-  if (verdict === 'ok' && (await ctx.store.putDeviceList(list)) === 'stale') verdict = 'stale'; // another instance stored a successor first
+  if (verdict === 'ok') verdict = await ctx.store.putDeviceList(list); // 'stale': another instance stored a successor first
+  else if ((await ctx.store.supersededBy(list.accountId)) !== null) verdict = 'superseded'; // the real reason, not the rule it also breaks
   ctx.deviceCache.delete(list.accountId);
   if (verdict === 'ok') return;
   const current = await ctx.store.getDeviceList(list.accountId);
@@ -65,6 +68,8 @@ async function auth(s: Session, ctx: RelayContext, f: Of<'auth'>): Promise<unkno
   }
   ctx.deviceCache.delete(f.accountId); // authentication always reads the current list, never a possibly stale cache
   const listed = await hasDevice(ctx, f.accountId, f.deviceId);
+  // A device of a superseded account's final list still signs in, to read what waits for it (the rotation that moves it on); its list changes nothing.
+  if (listed && refused instanceof RelayError && refused.code === 'ACCOUNT_SUPERSEDED') refused = null;
   if (refused && (listed || !(await ctx.store.isRevoked(deviceKeyOf(f.accountId, f.deviceId))))) throw refused;
   if (!listed) {
     // Only a device an earlier list contained learns that it was revoked (with the list that
@@ -82,6 +87,27 @@ async function putDeviceList(s: Session, ctx: RelayContext, f: Of<'putDeviceList
   if (f.list.accountId !== me.accountId) throw new RelayError('FORBIDDEN', 'a device may only publish its own account list');
   if (!verifyDeviceList(f.list)) throw new RelayError('BAD_SIGNATURE', 'device list signature does not verify');
   await storeList(ctx, f.list, me.deviceId, 'put');
+  return null;
+}
+
+/**
+ * "Remove and secure" (docs/protocol.md §6.8): a device of the new account,
+ * still listed in the old account's current list, shows the old key's signed
+ * statement that the new key replaces it. From then on no list signed by the
+ * old key is stored, so a device revoked before this cannot publish one even
+ * holding that key. Only the first supersession of an account counts.
+ */
+async function supersedeAccount(s: Session, ctx: RelayContext, f: Of<'supersedeAccount'>): Promise<unknown> {
+  const me = requireAuth(s);
+  if (!verifyAccountChange(f.oldAccountId, me.accountId, f.signature)) throw new RelayError('BAD_SIGNATURE', 'the account change signature does not verify');
+  const old = await ctx.store.getDeviceList(f.oldAccountId);
+  if (!old?.devices.some((d) => d.deviceId === me.deviceId)) throw new RelayError('FORBIDDEN', "only a device of the old account's current list may supersede it");
+  const done = await ctx.store.supersedeAccount(f.oldAccountId, me.accountId, Date.now());
+  // Repeating one's own supersession (a retry after a lost answer) is fine; a second, different one is not.
+  if (done === 'already' && (await ctx.store.supersededBy(f.oldAccountId)) !== me.accountId) {
+    throw new RelayError('ACCOUNT_SUPERSEDED', 'this account key was already replaced');
+  }
+  ctx.deviceCache.delete(f.oldAccountId);
   return null;
 }
 
@@ -158,7 +184,14 @@ async function send(s: Session, ctx: RelayContext, f: Of<'send'>): Promise<unkno
     items.push({ deviceKey, envelope: m.envelope });
   }
   const now = Date.now();
-  await ctx.store.enqueue(items, now, now + ctx.limits.messageTtlMs);
+  try {
+    await ctx.store.enqueue(items, now, now + ctx.limits.messageTtlMs);
+  } catch (e) {
+    // Revoked after the list check above (or listed only in a stale cache): nothing queued; the sender refreshes the list.
+    if (!(e instanceof RevokedRecipient)) throw e;
+    ctx.deviceCache.delete(accountOfDeviceKey(e.device));
+    throw new RelayError('UNKNOWN_DEVICE', 'a recipient device was revoked');
+  }
   ctx.metrics.messagesQueued += items.length;
   ctx.log.trace({ recipients: items.length, bytes: total }, 'queued');
   return { queued: items.length };
@@ -255,5 +288,7 @@ export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFram
       return provisionOpen(s, ctx);
     case 'provisionSend':
       return provisionSend(s, ctx, f);
+    case 'supersedeAccount':
+      return supersedeAccount(s, ctx, f);
   }
 }

@@ -152,6 +152,13 @@ async function backups(req: IncomingMessage, res: ServerResponse, ctx: RelayCont
     await ctx.store.putBackup({ id, authHash, size, updatedAt: Date.now() });
     return reply(res, 201, 'OK', ctx);
   }
+  if (req.method === 'DELETE') {
+    // Retiring a backup ("Remove and secure", docs/protocol.md §6.8): the row goes first, so a failed unlink leaves nothing served.
+    if (!ok) return reply(res, 404, 'NOT_FOUND', ctx);
+    await ctx.store.deleteBackup(id);
+    await fs.promises.rm(file, { force: true });
+    return reply(res, 200, 'OK', ctx);
+  }
   reply(res, 405, 'BAD_FRAME', ctx);
 }
 

@@ -15,6 +15,8 @@ import {
 import type { LiveSession, RelayContext } from './context';
 import { RelayError } from './errors';
 import { handleRequest } from './handlers';
+import { sendMulti } from './sendMulti';
+import { decodeSendMulti } from '../shared/wire/multiSend';
 import { TokenBuckets } from './rateLimit';
 import { deviceKeyOf, type DeviceKey, type QueuedMessage } from './store/types';
 
@@ -180,7 +182,7 @@ export class Session implements LiveSession {
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.state.kind === 'closed') return;
     if (!this.frameBucket.take('f')) return this.fail(null, 'RATE_LIMITED', 'too many frames');
-    if (isBinary) return this.fail(null, 'BAD_FRAME', 'binary frames are not part of the protocol');
+    if (isBinary) return this.onBinary(data);
     let raw: unknown;
     try {
       raw = JSON.parse(data.toString('utf8'));
@@ -194,22 +196,34 @@ export class Session implements LiveSession {
     if (typeof obj.type !== 'string' || !CLIENT_FRAME_TYPES.includes(obj.type)) return this.fail(id, 'UNKNOWN_TYPE', 'unknown frame type');
     const parsed = clientFrameSchema.safeParse(raw);
     if (!parsed.success) return this.fail(id, 'BAD_FRAME', `invalid ${obj.type} frame`);
-    this.pending++;
-    void this.dispatch(parsed.data).finally(() => this.pending--);
+    const frame: ClientFrame = parsed.data;
+    this.dispatch(frame.id, frame.type, () => handleRequest(this, this.ctx, frame));
   }
 
-  private async dispatch(frame: ClientFrame): Promise<void> {
+  /** The one binary frame, sendMulti (docs/protocol.md §3.5.1); a malformed one gets a typed refusal like a bad JSON frame. */
+  private onBinary(data: Buffer): void {
+    const f = decodeSendMulti(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if ('code' in f) return this.fail(f.id, f.code, f.message);
+    this.dispatch(f.id, 'sendMulti', () => sendMulti(this, this.ctx, f));
+  }
+
+  private dispatch(id: number, type: string, run: () => Promise<unknown>): void {
+    this.pending++;
+    void this.answer(id, type, run).finally(() => this.pending--);
+  }
+
+  private async answer(id: number, type: string, run: () => Promise<unknown>): Promise<void> {
     try {
-      const body = await handleRequest(this, this.ctx, frame);
-      this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id: frame.id, ok: true, body: body ?? null });
+      const body = await run();
+      this.send({ v: RELAY_PROTOCOL_VERSION, type: 'response', id, ok: true, body: body ?? null });
     } catch (e) {
       if (e instanceof RelayError) {
-        this.fail(frame.id, e.code, e.message, e.details);
+        this.fail(id, e.code, e.message, e.details);
         if (e.code === 'AUTH_FAILED') this.close(CLOSE_AUTH_FAILED, 'auth failed');
         if (e.code === 'DEVICE_REVOKED') this.close(CLOSE_REVOKED, 'device revoked');
       } else {
-        this.ctx.log.error({ type: frame.type, err: e instanceof Error ? e.name : 'unknown' }, 'request failed');
-        this.fail(frame.id, 'INTERNAL', 'internal error');
+        this.ctx.log.error({ type, err: e instanceof Error ? e.name : 'unknown' }, 'request failed');
+        this.fail(id, 'INTERNAL', 'internal error');
       }
     }
   }

@@ -2,6 +2,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { deviceListSignedBytes, publicKeyFromId, type SignedDeviceList } from '../shared/wire/deviceList';
 import { fromBase64Url } from '../shared/wire/encoding';
+import { keyChangeBytes } from '../shared/wire/keyChange';
 import { prekeySignatureMessage, type PreKeyKind } from '../shared/wire/prekeySignature';
 import { authChallengeBytes, type WirePrekey } from '../shared/wire/relay';
 
@@ -47,4 +48,12 @@ export function verifyAuth(relayKey: Uint8Array, host: string, nonce: Uint8Array
   const deviceKey = publicKeyFromId(deviceId);
   if (!accountKey || !deviceKey) return false;
   return verify(signature, authChallengeBytes(relayKey, host, nonce, accountKey, deviceKey), deviceKey);
+}
+
+/** True when `signature` is the old account key's statement that `newAccountId` replaces it (docs/protocol.md §6.6). */
+export function verifyAccountChange(oldAccountId: string, newAccountId: string, signature: string): boolean {
+  const oldKey = publicKeyFromId(oldAccountId);
+  const newKey = publicKeyFromId(newAccountId);
+  if (!oldKey || !newKey || oldAccountId === newAccountId) return false;
+  return verify(signature, keyChangeBytes(oldKey, newKey), oldKey);
 }

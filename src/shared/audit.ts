@@ -29,6 +29,9 @@ export const AUDIT_KINDS = [
   'device.linked',
   'device.revoked',
   'phrase.rotated',
+  'account.secured',
+  'account.secure_failed',
+  'safety_number.conflict',
   'backup.written',
   'backup.restored',
   'store.rekeyed',
@@ -96,6 +99,8 @@ export const AUDIT_DETAIL_KEYS = [
   'relayKey',
   /** An export's format (`json`, `html`). */
   'format',
+  /** Backup blobs deleted when an old backup was retired. */
+  'blobs',
   /** Conversations written by an export. */
   'conversations',
   /** Attachments copied by an export. */

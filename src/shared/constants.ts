@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 9;
+export const STORE_SCHEMA_VERSION = 10;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -85,6 +85,10 @@ export const RELAY_MAX_ENVELOPE_BYTES = 96 * 1024;
 export const RELAY_MAX_SEND_BYTES = 256 * 1024;
 /** Most recipient devices one send may address; an account's devices plus the sender's own. */
 export const RELAY_MAX_SEND_RECIPIENTS = 64;
+/** Most recipient devices one multi-recipient send (sendMulti) may address: a 1,000-member group with room to spare, and the reply stays small. */
+export const RELAY_MAX_MULTI_RECIPIENTS = 1_024;
+/** Largest sendMulti frame (shared part and every entry): the 256 KiB, which 1,024 entries of 80 B and a 150 KiB message fit. */
+export const RELAY_MAX_MULTI_SEND_BYTES = 256 * 1024;
 /** Queued messages expire after this long undelivered, as Signal's 30-day mailbox TTL. */
 export const RELAY_MESSAGE_TTL_MS = 30 * 86_400_000;
 /** Server frames batched into one WebSocket message flush at this size; bounds the batch while saving writes. */
@@ -197,6 +201,8 @@ export const REACTION_MAX_CHARS = 16;
 export const EXPORT_PROGRESS_EVERY = 250;
 /** Characters of a replied-to message an HTML export quotes above the reply: enough to recognise it. */
 export const EXPORT_REPLY_EXCERPT_CHARS = 120;
+/** Numbered export folders ("Parley export … (2)") tried before Settings → Export gives up: more than this in one second is a runaway loop, not a person. */
+export const EXPORT_FOLDER_MAX_TRIES = 100;
 /** Longest file name (UTF-8 bytes) a saved or exported attachment gets: under every common file system's 255, with room for " (n)". */
 export const SAVED_FILE_NAME_MAX_BYTES = 200;
 /** Numbered variants ("name (2).png", …) tried before saving a file gives up: a folder full of one name is a mistake, not a case to serve. */

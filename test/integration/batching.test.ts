@@ -1,6 +1,7 @@
 /**
  * Batching end to end, on real profiles and a relay on loopback: a burst of
- * texts sent in one turn is committed together and each arrives once; a
+ * texts sent in one turn is committed together, each arrives once and all
+ * read in the order they were sent; a
  * profile that opens with messages waiting reports its catch-up progress
  * once per receive batch (what the UI shows as "Receiving N of M"), then
  * clears it, and every text is receipted back to the sender.
@@ -42,6 +43,10 @@ describe('sends and catch-up in batches', () => {
     await eventually(() => ben.inbox.length >= BURST, 60_000);
     expect(ben.inbox.map((m) => m.text).sort()).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`).sort());
     await eventually(() => sent.every((m) => ann.messenger.store.messages.get(m.id)?.state === 'delivered'), 60_000);
+    // Sent within a few milliseconds of each other, they still read in the order they were sent, on both sides.
+    const inOrder = Array.from({ length: BURST }, (_, i) => `burst ${i}`);
+    expect(ann.messenger.conversations.history(to, BURST).map((m) => m.body)).toEqual(inOrder);
+    expect(ben.messenger.conversations.history(ann.messenger.keys.accountId, BURST).map((m) => m.body)).toEqual(inOrder);
   }, 120_000);
 
   it('reports catch-up progress once per batch while a closed profile takes what waited, then clears it', async () => {

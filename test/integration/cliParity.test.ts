@@ -52,7 +52,9 @@ describe('a conversation run entirely from scripts', { timeout: 240_000 }, () =>
   const ids = { first: '', second: '', reply: '', file: '' };
 
   it('prints typed text lines, a reply with its target, delivery and read receipts', async () => {
-    ids.first = (await parley(ann, ['send', 'Ben', 'first words']))[0]!['id'] as string;
+    const sent = await parley(ann, ['send', 'Ben', 'first words']);
+    expect(sent).toEqual([{ id: expect.any(String), sentAt: expect.any(Number) }]);
+    ids.first = sent[0]!['id'] as string;
     ids.second = (await parley(ann, ['send', 'Ben', 'words to take back']))[0]!['id'] as string;
     const got = await receiveUntil(ben, (l) => ofType(l, 'text').length >= 2);
     expect(ofType(got, 'text')).toEqual([

@@ -4,7 +4,7 @@
  * and an app user on the same core at the other end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
@@ -30,6 +30,7 @@ async function init(): Promise<string> {
   return (r.out[0] as { invite: string }).invite;
 }
 
+const daemonAccount = () => app.messenger.contacts.byName('Dai').accountId;
 const receiveNotes = (c: RpcClient) => c.notifications.filter((n) => n.method === 'receive').map((n) => n.params!);
 
 beforeAll(async () => {
@@ -84,14 +85,74 @@ describe('parley daemon over a socket', () => {
     expect(history.map((m) => m.text)).toEqual(['Hello from the daemon', 'First to the daemon', 'Second to the daemon']);
   });
 
+  it('runs reply, edit, react, unreact, read, timer, delete for everyone and history as methods, answering what the CLI prints', async () => {
+    const lines = (await client.call('history', { name: 'Appleton Vye', limit: 10 })).result as Record<string, unknown>[];
+    const first = lines.find((l) => l['text'] === 'First to the daemon')!['id'] as string;
+    const sent = (await client.call('send', { name: 'Appleton Vye', text: 'A reply from the daemon', replyTo: first })).result as { id: string; sentAt: number };
+    expect(sent).toEqual({ id: expect.any(String), sentAt: expect.any(Number) });
+    const reply = sent.id;
+    expect((await client.call('edit', { name: 'Appleton Vye', id: reply, text: 'An edited reply' })).result).toEqual({ edited: reply });
+    expect((await client.call('react', { name: 'Appleton Vye', id: first, emoji: '🎉' })).result).toEqual({ reacted: first, emoji: '🎉' });
+    expect((await client.call('read', { name: 'Appleton Vye' })).result).toEqual({ read: 'Appleton Vye', messages: 2 });
+    expect((await client.call('timer', { name: 'Appleton Vye', seconds: 3600 })).result).toEqual({ timer: 'Appleton Vye', seconds: 3600 });
+    const store = app.messenger.store;
+    await eventually(() => store.messages.get(reply)?.body === 'An edited reply' && store.reactions.forMessage(first).length === 1 && store.messages.get(first)?.state === 'read');
+    expect(store.messages.get(reply)).toMatchObject({ replyTo: first, editedAt: expect.any(Number) });
+    await eventually(() => store.messages.timerOf(daemonAccount()) === 3_600_000);
+    expect((await client.call('react', { name: 'Appleton Vye', id: first, remove: true })).result).toEqual({ reacted: first, emoji: null });
+    expect((await client.call('delete', { name: 'Appleton Vye', id: reply, forEveryone: true })).result).toEqual({ deleted: reply });
+    await eventually(() => store.messages.get(reply)?.deletedAt && store.reactions.forMessage(first).length === 0);
+
+    const history = (await client.call('history', { name: 'Appleton Vye', limit: 10 })).result as Record<string, unknown>[];
+    expect(history.find((l) => l['id'] === first)).toEqual({ type: 'text', id: first, from: 'Appleton Vye', text: 'First to the daemon', sentAt: expect.any(Number), state: 'delivered', editedAt: null, deleted: false, reactions: [], replyTo: null });
+    expect(history.find((l) => l['id'] === reply)).toMatchObject({ from: 'me', text: '', deleted: true, replyTo: first, editedAt: expect.any(Number) });
+    const refused = await client.call('edit', { name: 'Appleton Vye', id: first, text: 'not mine' });
+    expect(refused.error).toMatchObject({ code: -32602, data: { code: 'CHAT_NOT_OWN_MESSAGE' } });
+  });
+
+  it('notifies each edit, delete, reaction, read receipt and timer the app user sends, in the shape receive prints', async () => {
+    const dai = daemonAccount();
+    const lines = (await client.call('history', { name: 'Appleton Vye', limit: 10 })).result as Record<string, unknown>[];
+    const [first, second] = ['First to the daemon', 'Second to the daemon'].map((t) => lines.find((l) => l['text'] === t)!['id'] as string);
+    const hello = lines.find((l) => l['text'] === 'Hello from the daemon')!['id'] as string;
+    const c = app.messenger.conversations;
+    await c.editMessage(first!, 'First, edited');
+    await c.react(hello, '👍');
+    await c.deleteMessage(second!, true);
+    await c.setDisappearingTimer(dai, 60);
+    await c.markRead(dai);
+    const answer = await c.sendText(dai, 'Answering hello', { replyTo: hello });
+    await client.until(() => receiveNotes(client).some((n) => n['id'] === answer.id));
+    const notes = receiveNotes(client);
+    expect(notes.filter((n) => ['edit', 'delete', 'reaction', 'timer'].includes(n['type'] as string))).toEqual([
+      { type: 'edit', from: 'Appleton Vye', target: first, text: 'First, edited' },
+      { type: 'reaction', from: 'Appleton Vye', target: hello, emoji: '👍' },
+      { type: 'delete', from: 'Appleton Vye', target: second },
+      { type: 'timer', from: 'Appleton Vye', seconds: 60 },
+    ]);
+    expect(notes.find((n) => n['type'] === 'receipt' && n['kind'] === 'read')).toEqual({ type: 'receipt', from: 'Appleton Vye', kind: 'read', targets: expect.arrayContaining([hello]) });
+    expect(notes.find((n) => n['id'] === answer.id)).toEqual({ type: 'text', from: 'Appleton Vye', text: 'Answering hello', id: answer.id, sentAt: answer.sentAt, replyTo: hello, group: null });
+  });
+
+  it('exports only with "yes": true, then writes the conversation 0600', async () => {
+    const out = path.join(tmp, 'export');
+    const refused = await client.call('export', { name: 'Appleton Vye', format: 'json', out });
+    expect(refused.error).toMatchObject({ code: -32602, data: { code: 'DAEMON_BAD_PARAMS', issues: [expect.objectContaining({ message: expect.stringContaining('"yes": true') })] } });
+    expect(existsSync(out)).toBe(false);
+    const done = await client.call('export', { name: 'Appleton Vye', format: 'html', out, yes: true });
+    expect(done.result).toEqual({ exported: { out, files: ['Appleton Vye.html'], conversations: 1, messages: expect.any(Number), attachments: 0 } });
+    expect(statSync(path.join(out, 'Appleton Vye.html')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(out, 'Appleton Vye.html'), 'utf8')).toContain('Answering hello');
+  });
+
   it('answers each kind of bad request with its JSON-RPC error and keeps serving', async () => {
     const before = client.responses.length;
     client.send('{"jsonrpc":"2.0","id":');
     await client.until(() => client.responses.length > before);
     expect(client.responses.at(-1)).toMatchObject({ id: null, error: { code: -32700 } });
-    client.send('{"id":7,"method":"send"}');
-    await client.until(() => client.responses.some((r) => r.id === 7));
-    expect(client.responses.find((r) => r.id === 7)).toMatchObject({ error: { code: -32600 } });
+    client.send('{"id":"no-version","method":"send"}');
+    await client.until(() => client.responses.some((r) => r.id === 'no-version'));
+    expect(client.responses.find((r) => r.id === 'no-version')).toMatchObject({ error: { code: -32600 } });
     expect((await client.call('frobnicate')).error).toMatchObject({ code: -32601 });
     const badParams = await client.call('send', { name: 'Appleton Vye', text: 42 });
     expect(badParams.error).toMatchObject({ code: -32602, data: { code: 'DAEMON_BAD_PARAMS' } });
@@ -101,9 +162,9 @@ describe('parley daemon over a socket', () => {
     client.send('[]');
     await client.until(() => client.responses.at(-1)?.error?.code === -32600 && client.responses.at(-1)?.id === null);
     const errorsBefore = client.responses.filter((r) => r.error?.code === -32600).length;
-    client.send(`{"jsonrpc":"2.0","id":9,"method":"send","params":{"name":"Appleton Vye","text":"${'x'.repeat(DAEMON_MAX_LINE_BYTES)}"}}`);
+    client.send(`{"jsonrpc":"2.0","id":"too-long","method":"send","params":{"name":"Appleton Vye","text":"${'x'.repeat(DAEMON_MAX_LINE_BYTES)}"}}`);
     await client.until(() => client.responses.filter((r) => r.error?.code === -32600).length > errorsBefore);
-    expect(client.responses.some((r) => r.id === 9)).toBe(false);
+    expect(client.responses.some((r) => r.id === 'too-long')).toBe(false);
     const contacts = await client.call('contacts');
     expect(contacts.result).toEqual([{ name: 'Appleton Vye', accountId: app.messenger.keys.accountId, trust: 'unverified' }]);
   });

@@ -13,16 +13,7 @@ import { canonicalDevices, deviceListSignedBytes, type SignedDeviceList } from '
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { linkDevice, registerDevice, startTestRelay, type TestDevice } from '../support/relayHarness';
-import { keepOnly } from '../support/revocation';
-
-const codeOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return e instanceof RelayClientError ? e.code : 'untyped';
-  }
-};
+import { codeOf, keepOnly } from '../support/revocation';
 
 /** Account A with devices a (stays) and b (revoked by a, still holding the account key and its own device key). */
 async function revokedDevice(url: string): Promise<{ a: TestDevice; b: TestDevice }> {

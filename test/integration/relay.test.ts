@@ -11,6 +11,7 @@ import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { envelope, linkDevice, makePrekeys, makeSignedPrekeys, registerDevice, startTestRelay, waitFor, type TestDevice } from '../support/relayHarness';
 import { keepOnly, watchRevocation } from '../support/revocation';
+import { deviceKeyOf, RevokedRecipient } from '../../src/relay/store/types';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
 
@@ -300,6 +301,66 @@ describe.each(['sqlite', 'postgres'] as const)('relay on %s', (kind) => {
       expect(await codeOf(alice.client.send([{ accountId: bob.account.id, deviceId: stranger.id, envelope: envelope('x') }]))).toBe('UNKNOWN_DEVICE');
       expect(await alice.client.send([{ accountId: bob.account.id, deviceId: bob.device.id, envelope: envelope('fine') }])).toEqual({ queued: 1 });
       await Promise.all([alice.client.close(), bob.client.close()]);
+    });
+
+    it('refuses a send naming a device revoked after its list was cached, with UNKNOWN_DEVICE, and queues nothing of it', async () => {
+      const a = await registerDevice(relay.url);
+      const b = await linkDevice(relay.url, a);
+      const bob = await registerDevice(relay.url);
+      await b.client.close();
+      await a.client.putDeviceList(keepOnly(a));
+      // This instance still believes b is listed, as another instance does until the list change reaches it.
+      relay.context.deviceCache.set(a.account.id, new Set([a.device.id, b.device.id]));
+      const sent = bob.client.send([
+        { accountId: a.account.id, deviceId: a.device.id, envelope: envelope('to a') },
+        { accountId: a.account.id, deviceId: b.device.id, envelope: envelope('to the revoked b') },
+      ]);
+      expect(await codeOf(sent)).toBe('UNKNOWN_DEVICE');
+      const now = Date.now();
+      expect(await relay.context.store.pendingCount(deviceKeyOf(a.account.id, a.device.id), now)).toBe(0);
+      expect(await relay.context.store.pendingCount(deviceKeyOf(a.account.id, b.device.id), now)).toBe(0);
+      // The sender learns the current list, and the send without b goes through.
+      expect((await bob.client.getDeviceList(a.account.id)).devices.map((d) => d.deviceId)).toEqual([a.device.id]);
+      expect(await bob.client.send([{ accountId: a.account.id, deviceId: a.device.id, envelope: envelope('to a') }])).toEqual({ queued: 1 });
+      await Promise.all([a.client.close(), bob.client.close()]);
+    });
+
+    it('refuses to queue for a revoked device inside the enqueue commit, and still queues the other sends of that commit', async () => {
+      const a = await registerDevice(relay.url);
+      const b = await linkDevice(relay.url, a);
+      const bob = await registerDevice(relay.url);
+      await b.client.close();
+      await a.client.putDeviceList(keepOnly(a));
+      const store = relay.context.store;
+      const [bobKey, bKey] = [deviceKeyOf(bob.account.id, bob.device.id), deviceKeyOf(a.account.id, b.device.id)];
+      const now = Date.now();
+      // Submitted in one turn, so both requests meet in one group commit.
+      const [withRevoked, alone] = await Promise.allSettled([
+        store.enqueue([{ deviceKey: bobKey, envelope: envelope('with b') }, { deviceKey: bKey, envelope: envelope('to b') }], now, now + 60_000),
+        store.enqueue([{ deviceKey: bobKey, envelope: envelope('alone') }], now, now + 60_000),
+      ]);
+      expect(withRevoked.status === 'rejected' && withRevoked.reason instanceof RevokedRecipient && withRevoked.reason.device).toBe(bKey);
+      expect(alone.status).toBe('fulfilled');
+      expect((await store.pending(bobKey, 10, now)).map((m) => m.envelope)).toEqual([envelope('alone')]);
+      expect(await store.pendingCount(bKey, now)).toBe(0);
+      await Promise.all([a.client.close(), bob.client.close()]);
+    });
+
+    it('never leaves a message queued for a device whose revocation raced the send', async () => {
+      const store = relay.context.store;
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 20; round++) {
+        const a = await registerDevice(relay.url);
+        const b = await linkDevice(relay.url, a);
+        await b.client.close();
+        const bKey = deviceKeyOf(a.account.id, b.device.id);
+        const now = Date.now();
+        const [sent] = await Promise.allSettled([store.enqueue([{ deviceKey: bKey, envelope: envelope('racing') }], now, now + 60_000), store.putDeviceList(keepOnly(a))]);
+        outcomes.add(sent.status === 'fulfilled' ? 'queued, then deleted by the revocation' : sent.reason instanceof RevokedRecipient ? 'refused' : String(sent.reason));
+        expect(await store.pendingCount(bKey, now)).toBe(0);
+        await a.client.close();
+      }
+      for (const o of outcomes) expect(['queued, then deleted by the revocation', 'refused']).toContain(o);
     });
 
     it('refuses a multi-recipient send over 256 KiB in total', async () => {

@@ -13,12 +13,18 @@ import { RELAY_WS_PATH } from '../../src/shared/constants';
 /** One proxied connection: send raw frames either way, or read what passed. */
 export interface ProxiedConnection {
   toClient(frame: string): void;
-  toRelay(frame: string): void;
-  readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string }[];
+  /** Sends a text frame, or a binary one (sendMulti) when given bytes. */
+  toRelay(frame: string | Uint8Array): void;
+  /** Drops both sides of this connection at once (a relay in the middle that hangs up). */
+  close(): void;
+  /** Text frames as text; binary frames (sendMulti uploads) as `frame: '<binary>'` with their bytes. */
+  readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string; readonly binary?: Uint8Array }[];
 }
 
 /** What a hook decides for a frame: pass it (possibly rewritten), or drop it (null). */
 export type FrameHook = (frame: string, conn: ProxiedConnection) => string | null;
+/** The same for a binary frame from a client (sendMulti): pass it (possibly rewritten), or withhold it (null). */
+export type BinaryHook = (frame: Uint8Array, conn: ProxiedConnection) => Uint8Array | null;
 
 export interface HostileRelay {
   readonly url: string;
@@ -26,11 +32,14 @@ export interface HostileRelay {
   up: FrameHook;
   /** Frames from the relay to clients. */
   down: FrameHook;
+  /** Binary frames from clients to the relay. */
+  upBinary: BinaryHook;
   readonly connections: ProxiedConnection[];
   close(): Promise<void>;
 }
 
 const pass: FrameHook = (f) => f;
+const passBinary: BinaryHook = (f) => f;
 
 /** Starts a proxy on loopback in front of `relayUrl` (ws://host:port). */
 export async function startHostileRelay(relayUrl: string): Promise<HostileRelay> {
@@ -50,6 +59,7 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
     url: '',
     up: pass,
     down: pass,
+    upBinary: passBinary,
     connections: [],
     close: async () => {
       for (const c of wss.clients) c.terminate();
@@ -59,11 +69,15 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
   };
   wss.on('connection', (client, req) => {
     const upstream = new WebSocket(`ws://${target.host}${req.url ?? RELAY_WS_PATH}`, { headers: { host: req.headers.host ?? target.host }, perMessageDeflate: false });
-    const pending: string[] = [];
+    const pending: (string | Uint8Array)[] = [];
     const conn: ProxiedConnection = {
       seen: [],
       toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f),
       toRelay: (f) => (upstream.readyState === WebSocket.OPEN ? upstream.send(f) : pending.push(f)),
+      close: () => {
+        client.terminate();
+        upstream.terminate();
+      },
     };
     proxy.connections.push(conn);
     upstream.on('open', () => {
@@ -76,7 +90,14 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
         if (out !== null) conn.toClient(out);
       }
     });
-    client.on('message', (data) => {
+    client.on('message', (data, isBinary) => {
+      if (isBinary) {
+        const bytes = new Uint8Array(data as Buffer);
+        conn.seen.push({ dir: 'up', frame: '<binary>', binary: bytes });
+        const out = proxy.upBinary(bytes, conn);
+        if (out !== null) conn.toRelay(out);
+        return;
+      }
       const line = String(data);
       conn.seen.push({ dir: 'up', frame: line });
       const out = proxy.up(line, conn);

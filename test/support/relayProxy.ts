@@ -15,6 +15,9 @@ export class RelayProxy {
   #upstreamPort: number | null;
   #deviceOnline = true;
   #port = 0;
+  /** holdRequests: what devices send once the relay has greeted them waits here, with the socket it is for. */
+  #holding = false;
+  readonly #held: [net.Socket, Buffer][] = [];
 
   private constructor(server: net.Server, upstreamPort: number) {
     this.#server = server;
@@ -59,7 +62,12 @@ export class RelayProxy {
       s.on('error', end);
       s.on('close', end);
     }
-    client.pipe(upstream);
+    let greeted = false;
+    upstream.on('data', () => (greeted = true));
+    client.on('data', (b: Buffer) => {
+      if (this.#holding && greeted) this.#held.push([upstream, b]);
+      else upstream.write(b);
+    });
     upstream.pipe(client);
     client.resume();
   }
@@ -75,6 +83,27 @@ export class RelayProxy {
   #cut(): void {
     for (const s of this.#live) s.destroy();
     this.#live.clear();
+  }
+
+  /** Connections open through this door or waiting at it (a test waits for an attempt to finish). */
+  get connections(): number {
+    return this.#live.size / 2 + this.#waiting.filter((c) => !c.destroyed).length;
+  }
+
+  /** Frames held by holdRequests so far. */
+  get heldRequests(): number {
+    return this.#held.length;
+  }
+
+  /**
+   * While on, what a device sends after the relay greeted it (its sign-in,
+   * say) waits at the door; off lets it through in order. A test can so keep
+   * a request in flight as long as it likes.
+   */
+  holdRequests(on: boolean): void {
+    this.#holding = on;
+    if (on) return;
+    for (const [upstream, b] of this.#held.splice(0)) if (!upstream.destroyed) upstream.write(b);
   }
 
   /** Takes the device off the network: live connections drop and new ones wait. */

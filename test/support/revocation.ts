@@ -1,5 +1,6 @@
 /** Test helpers for device revocation: a list that drops every other device, and a watcher of what a revoked client sees. */
 import type { RelayClient } from '../../src/main/relayClient/client';
+import { RelayClientError } from '../../src/main/relayClient/errors';
 import { signDeviceList } from '../../src/main/relayClient/signing';
 import type { SignedDeviceList } from '../../src/shared/wire/deviceList';
 import type { TestDevice } from './relayHarness';
@@ -18,4 +19,14 @@ export function watchRevocation(client: RelayClient): { readonly events: string[
   });
   client.onClose((code) => seen.events.push(`close ${code}`));
   return seen;
+}
+
+/** The typed code a relay call fails with, or 'ok': what an attack got back. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return e instanceof RelayClientError ? e.code : `untyped ${String(e)}`;
+  }
 }

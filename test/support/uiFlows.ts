@@ -18,10 +18,11 @@ export class TestCores {
   readonly dirs: string[] = [];
   constructor(private readonly relayUrl: string) {}
 
-  create(): Core {
+  /** A core on a new profile directory; `exportsDir` is where Settings → Export writes (the shell's is under Documents). */
+  create(options: { exportsDir?: string } = {}): Core {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ui-profile-'));
     this.dirs.push(dataDir);
-    const core = createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: this.relayUrl, dataDir, pwhash: TEST_PWHASH });
+    const core = createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: this.relayUrl, dataDir, pwhash: TEST_PWHASH, exportsDir: options.exportsDir });
     this.cores.push(core);
     return core;
   }

@@ -5,7 +5,8 @@
  * encrypted stores. The scripted confirmer is the user at main's dialog:
  * while it says no (or types a wrong passphrase) nothing happens, no phrase
  * is returned, no link is sent, no device is revoked; once it says yes
- * with the passphrase, the same calls work.
+ * with the passphrase, the same calls work. "Remove and secure" is guarded
+ * the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -140,6 +141,27 @@ describe('key operations need main’s confirmation', () => {
     release();
     expect(await first).toEqual({ ok: true, value: {} });
     expect(devicesOf(annCore)).not.toContain(INTRUDER);
+    expect(ann.errors).toEqual([]);
+  });
+
+  it('does not secure the account without the user’s yes; with it, the old key is retired on the relay and the new phrase shown once', async () => {
+    const account = accountOf(annCore);
+    expectRefused(await fromPage('secureAccount'));
+    expect(user.asked.at(-1)).toMatchObject({ kind: 'account.secure', title: 'Secure your account?', requirePassphrase: true });
+    expect(accountOf(annCore)).toBe(account);
+    expect(await relay.context.store.supersededBy(account)).toBeNull();
+
+    user.next(SAYS_YES);
+    const secured = await fromPage('secureAccount');
+    expect(secured).toMatchObject({ ok: true, value: { phrase: expect.any(Array), secured: true } });
+    const next = accountOf(annCore);
+    expect(next).not.toBe(account);
+    expect(await relay.context.store.supersededBy(account)).toBe(next);
+    const words = (secured['value'] as { phrase: string[] }).phrase;
+    await ann.page.getByRole('heading', { name: 'Write down your recovery phrase' }).waitFor();
+    user.next(SAYS_YES);
+    await ann.page.getByRole('button', { name: 'Show my recovery phrase' }).click();
+    expect(await confirmShownPhrase(ann, 'confirm-secure-phrase')).toEqual(words);
     expect(ann.errors).toEqual([]);
   });
 });

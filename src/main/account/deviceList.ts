@@ -52,8 +52,15 @@ export function listOwnDevices(store: LocalStore): OwnDevice[] {
   return store.ownDevices.all();
 }
 
-/** Makes `own_devices` match a verified list: new devices are added (unnamed until told), removed ones go with their sessions. */
-export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice: string): { added: string[]; removed: string[] } {
+/** Called inside adoptList's transaction with the devices it added (so what they are owed is logged in the same commit). */
+export type OnAdded = (added: readonly DeviceEntry[]) => void;
+
+/**
+ * Makes `own_devices` match a verified list: new devices are added (unnamed
+ * until told), removed ones go with their sessions. `onAdded` runs in the
+ * same transaction with the new devices' entries.
+ */
+export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice: string, onAdded?: OnAdded): { added: string[]; removed: string[] } {
   const current = new Map(listOwnDevices(store).map((d) => [d.deviceId, d]));
   const listed = new Set(list.devices.map((d) => d.deviceId));
   const added: string[] = [];
@@ -71,6 +78,7 @@ export function adoptList(store: LocalStore, list: SignedDeviceList, thisDevice:
     }
     store.directory.setSetting(SETTING_SIGNED_LIST, JSON.stringify(list));
     store.listHeads.note(list.accountId, list.version, deviceListHead(list), Date.now());
+    if (onAdded && added.length > 0) onAdded(list.devices.filter((d) => added.includes(d.deviceId)));
   })();
   return { added, removed };
 }
@@ -144,12 +152,12 @@ export function listBook(store: LocalStore, ownAccount: () => string): ListBook 
   };
 }
 
-/** Fetches this account's list from the relay (signature and version checked by the client) and adopts it. */
-export async function refreshOwnList(store: LocalStore, keys: DeviceKeys, client: RelayClient): Promise<{ added: string[]; removed: string[] }> {
+/** Fetches this account's list from the relay (signature and version checked by the client) and adopts it (`onAdded` as for adoptList). */
+export async function refreshOwnList(store: LocalStore, keys: DeviceKeys, client: RelayClient, onAdded?: OnAdded): Promise<{ added: string[]; removed: string[] }> {
   const list = await client.getDeviceList(keys.accountId);
   if (list.accountId !== keys.accountId || !deviceListVerifies(list)) {
     throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The relay answered with a device list this account did not sign.');
   }
   if (list.version < knownListVersion(store)) return { added: [], removed: [] };
-  return adoptList(store, list, keys.deviceId);
+  return adoptList(store, list, keys.deviceId, onAdded);
 }

@@ -10,12 +10,8 @@
  * store/accountMoves.ts.
  */
 import sodium from 'libsodium-wrappers-sumo';
-import { concatBytes, fromBase64Url, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
-
-/** Domain separation prefix of the signed old → new account key statement, so the signature cannot be replayed as another kind. */
-export const KEY_CHANGE_CONTEXT = 'Parley-v1 account key change';
-
-const changeBytes = (oldKey: Uint8Array, newKey: Uint8Array): Uint8Array => concatBytes(utf8Bytes(KEY_CHANGE_CONTEXT), oldKey, newKey);
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { keyChangeBytes as changeBytes } from '../../shared/wire/keyChange';
 
 /** Signs old → new with the old account secret key (64 bytes). Returns base64url. */
 export function signKeyChange(oldSecret: Uint8Array, newPublic: Uint8Array): string {

@@ -8,4 +8,6 @@ export const SETTING = {
   relayUrl: 'relay.url',
   /** Set when this device was just linked or restored: announce it to contacts and own devices once online. */
   announce: 'devices.announce',
+  /** Set by "Remove and secure" until the relay recorded the old key as superseded and the old backup is deleted (JSON, docs/protocol.md §6.8). */
+  securePending: 'devices.securePending',
 } as const;

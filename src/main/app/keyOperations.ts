@@ -1,14 +1,18 @@
 /**
  * The key operations a renderer cannot trigger alone (issue 13 §4): showing
- * or rotating the recovery phrase, accepting a link and revoking a device.
+ * or rotating the recovery phrase, accepting a link, revoking a device and
+ * securing the account after a revocation.
  * Each builds its question from main's own data (the device name read from
  * the link code or the device list, never a name the renderer passes),
  * passes the `ConfirmGate`, and only then does anything. The IPC handlers
  * call these and nothing else for those calls.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExportProgress, ExportSummary } from '../export/service';
+import { ExportError } from '../export/errors';
+import { EXPORT_FOLDER_MAX_TRIES } from '../../shared/constants';
 import type { AppSession } from './session';
 import type { ConfirmGate } from './confirmGate';
 
@@ -23,6 +27,15 @@ type LinkProgress = NonNullable<Parameters<ReturnType<AppSession['require']>['de
 
 /** How many days of history a link sends, in words for the question. */
 const historyWords = (days: number | null): string => (days === null ? 'all your message history' : `your messages of the last ${days} days`);
+
+/** `base`, or `base (2)`, `base (3)`… the first that does not exist yet (two exports in one second get two folders). */
+function unusedFolder(base: string): string {
+  for (let n = 1; n <= EXPORT_FOLDER_MAX_TRIES; n++) {
+    const candidate = n === 1 ? base : `${base} (${n})`;
+    if (!existsSync(candidate)) return candidate;
+  }
+  throw new ExportError('EXPORT_OUT_NOT_EMPTY', `${base} and ${EXPORT_FOLDER_MAX_TRIES} numbered folders beside it exist already.`);
+}
 
 /** The guarded operations over one session and one gate. */
 export class KeyOperations {
@@ -41,7 +54,7 @@ export class KeyOperations {
   async exportAll(format: 'json' | 'html', onProgress: (p: ExportProgress) => void): Promise<ExportSummary> {
     const messenger = this.session.require();
     const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ').replaceAll(':', '-');
-    const out = path.join(this.exportsDir, `Parley export ${stamp}`);
+    const out = unusedFolder(path.join(this.exportsDir, `Parley export ${stamp}`));
     await this.gate.require({
       kind: 'export',
       title: 'Export all your conversations?',
@@ -74,7 +87,7 @@ export class KeyOperations {
       kind: 'phrase.rotate',
       title: 'Make a new recovery phrase?',
       detail:
-        'Parley makes a new account key and shows its 24 words once. Your old phrase stops working, your contacts see that your safety number changed, and your other desktops switch automatically.',
+        'Parley makes a new account key and shows its 24 words once. Your old phrase stops working (the relay refuses the old account key from then on, and the old backup is deleted), your contacts see that your safety number changed, and your other desktops switch automatically.',
       confirmLabel: 'Make new phrase',
     });
     return this.session.rotatePhrase();
@@ -92,6 +105,25 @@ export class KeyOperations {
       confirmLabel: 'Link device',
     });
     return this.session.require().devices.acceptLink(link, historyDays, onProgress);
+  }
+
+  /**
+   * "Remove and secure", after a revocation (docs/protocol.md §6.8): a new
+   * account key and phrase, the old key retired on the relay and the old
+   * backup deleted, once the user confirmed in main. The new words go back in
+   * this one response.
+   */
+  async secureAccount(): Promise<ShownPhrase & { secured: boolean }> {
+    this.session.require();
+    await this.gate.require({
+      kind: 'account.secure',
+      title: 'Secure your account?',
+      detail:
+        'A device you removed still holds your current account key. Parley makes a new account key and shows its new 24-word recovery phrase once; the relay then refuses the old key for good, and the backup made with the old phrase is deleted. ' +
+        'Your old phrase stops working, your contacts see that your safety number changed, and your other desktops switch automatically.',
+      confirmLabel: 'Secure account',
+    });
+    return this.session.secureAccount();
   }
 
   /** Revokes one of this account's other devices once the user confirmed its name in main. */

@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type { SessionDto, TransferProgressDto } from '../../shared/contract';
 import { isParleyError } from '../../shared/errors';
-import { notificationFor, type Notifier } from './notifications';
+import { NotificationBatcher, notificationFor, type Notifier } from './notifications';
 import type { IncomingText } from '../conversations/context';
 import type { ConnectionMonitor } from './connection';
 import type { CoreEvents } from './events';
@@ -98,6 +98,9 @@ export class AppSession {
     const ev = this.o.events;
     // List changes go out as row events, coalesced per turn (rowEvents.ts); the renderer merges them instead of pulling.
     const rows = new RowEvents(ev, () => this.#messenger);
+    const notifications = new NotificationBatcher((texts) =>
+      this.o.notifier?.notify(notificationFor(texts, { locked: this.#messenger === null, previews: this.#messenger?.account.settings().notificationPreviews ?? false })),
+    );
     return {
       messagesChanged: (conversationId: string, messageIds: readonly string[]) => rows.messagesChanged(conversationId, messageIds),
       conversationsChanged: () => rows.conversationsChanged(),
@@ -105,9 +108,8 @@ export class AppSession {
       receiving: (progress: { readonly done: number; readonly total: number } | null) => this.o.connection.receiving(progress),
       typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
       devicesChanged: () => ev.emit('devicesChanged', {}),
-      // A locked app runs no Messenger, so nothing arrives then; previews follow the setting.
-      incomingText: (m: IncomingText) =>
-        this.o.notifier?.notify(notificationFor({ senderName: m.from, text: m.text }, { locked: this.#messenger === null, previews: this.#messenger?.account.settings().notificationPreviews ?? false })),
+      // One notification per conversation per receive batch; a locked app runs no Messenger, so nothing arrives then; previews follow the setting.
+      incomingText: (m: IncomingText) => notifications.add(m),
       revoked: () => {
         this.#messenger = null;
         this.#changed();
@@ -258,6 +260,14 @@ export class AppSession {
     this.#confirmIndices = pickConfirmIndices();
     this.#changed();
     return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices };
+  }
+
+  /** "Remove and secure": a new phrase and account key as in rotatePhrase, and the old key retired on the relay. */
+  async secureAccount(): Promise<{ phrase: string[]; confirmIndices: number[]; secured: boolean }> {
+    const { phrase, secured } = await this.require().devices.secureAccount();
+    this.#confirmIndices = pickConfirmIndices();
+    this.#changed();
+    return { phrase: phrase.split(' '), confirmIndices: this.#confirmIndices, secured };
   }
 
   pendingPhrase(): { phrase: string[]; confirmIndices: number[] } {

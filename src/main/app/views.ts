@@ -8,7 +8,7 @@ const SNIPPET_CHARS = 120;
 
 /** A contact as the renderer shows it. */
 export function contactView(c: ContactRow): ContactDto {
-  return { id: c.accountId, name: c.name, accountId: c.accountId, trust: c.trust, identityChangePending: c.pendingAccountId !== null, addedAt: c.addedAt };
+  return { id: c.accountId, name: c.name, accountId: c.accountId, trust: c.trust, identityChangePending: c.pendingAccountId !== null, identityConflict: c.conflictAccountId !== null, addedAt: c.addedAt };
 }
 
 /** One message row as the renderer shows it: reply snippet, reactions and attachment state included. */
@@ -58,6 +58,7 @@ export function conversationViews(m: Messenger, limit: number): ConversationDto[
         disappearingSeconds: c.expireTimerMs === null ? null : Math.round(c.expireTimerMs / 1000),
         updatedAt: c.lastMessageAt,
         identityChangePending: contact.pendingAccountId !== null,
+        identityConflict: contact.conflictAccountId !== null,
         verified: contact.trust === 'verified',
       },
     ];

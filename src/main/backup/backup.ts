@@ -154,7 +154,7 @@ interface Plan {
 }
 
 /** Reads the relay's manifest: null if there is none, 'unreadable' if it does not authenticate (it will be replaced). */
-async function remoteManifest(o: BackupOptions, keys: BackupKeys): Promise<Manifest | null | 'unreadable'> {
+export async function remoteManifest(o: Pick<BackupOptions, 'httpUrl'>, keys: BackupKeys): Promise<Manifest | null | 'unreadable'> {
   const blob = await fetchBlob(o.httpUrl, keys.backupId, keys.authKey.bytes, 'manifest');
   if (blob === null) return null;
   try {

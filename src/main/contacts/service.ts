@@ -81,10 +81,13 @@ export class ContactService {
     return repo.get(accountId)!;
   }
 
-  /** The safety number with a contact (with their new key while a change awaits acceptance). */
-  safetyNumber(accountId: string): SafetyNumber {
+  /**
+   * The safety number with a contact (with their new key while a change awaits
+   * acceptance; with the `second` one of two conflicting changes if asked).
+   */
+  safetyNumber(accountId: string, choice: IdentityChoice = 'first'): SafetyNumber {
     const c = this.get(accountId);
-    return safetyNumber(this.ctx.keys.accountPublicKey, fromBase64Url(c.pendingAccountId ?? c.accountId)!);
+    return safetyNumber(this.ctx.keys.accountPublicKey, fromBase64Url(candidateOf(c, choice))!);
   }
 
   /** Marks a contact's safety number verified (or not) here and on our other devices. */
@@ -97,12 +100,20 @@ export class ContactService {
     return this.get(accountId);
   }
 
-  /** Accepts a contact's new account key: the conversation continues under it, unverified. */
-  acceptIdentityChange(accountId: string): ContactRow {
+  /**
+   * Accepts a contact's new account key: the conversation continues under it,
+   * unverified. With two conflicting changes the user must say which one they
+   * verified (`choice`); without it the call is refused, so neither wins by
+   * arriving first (issue 13 §1).
+   */
+  acceptIdentityChange(accountId: string, choice?: IdentityChoice): ContactRow {
     const { ctx } = this;
     const c = this.get(accountId);
     if (!c.pendingAccountId) return c;
-    const next = c.pendingAccountId;
+    if (c.conflictAccountId && !choice) {
+      throw new ChatError('CHAT_IDENTITY_CONFLICT', `Two different new safety numbers arrived for ${c.name}. Compare them with ${c.name} and choose the one that matches.`);
+    }
+    const next = candidateOf(c, choice ?? 'first');
     ctx.store.accountMoves.contactAccount(accountId, next);
     const client = ctx.link.client;
     // Offline, or the fetch fails: the list is fetched again before the next send to them.
@@ -115,4 +126,16 @@ export class ContactService {
     this.ctx.events.contactsChanged();
     this.ctx.events.conversationsChanged();
   }
+}
+
+/** Which of two conflicting key changes: the one that arrived first (`pendingAccountId`) or second (`conflictAccountId`). */
+export type IdentityChoice = 'first' | 'second';
+
+/** The account key a choice names: the current key when no change is pending; the second only when there is a conflict. */
+function candidateOf(c: ContactRow, choice: IdentityChoice): string {
+  if (choice === 'second') {
+    if (!c.conflictAccountId) throw new ChatError('CHAT_IDENTITY_CONFLICT', `There is no second safety number for ${c.name}.`);
+    return c.conflictAccountId;
+  }
+  return c.pendingAccountId ?? c.accountId;
 }

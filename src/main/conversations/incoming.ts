@@ -23,10 +23,10 @@ import type { IncomingMessage } from '../relayClient/client';
 import type { NewMessage } from '../store';
 import { ContentHint, EnvelopeKind, type Unsealed } from '../session/sealedSender';
 import { messageDigest } from '../session/sessionLayer';
-import type { ChatContext } from './context';
+import type { ChatContext, IncomingText } from './context';
 import { ChatError } from '../account/errors';
-import { adoptContactDevices, errorCode, flushOutbox, nudgeUnsent, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
-import type { NewDevice } from './lateDevices';
+import { errorCode, flushOutbox, flushUnsent, nudgeUnsent, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
+import { logForNewDevices, recordContactList, type NewDevice } from './lateDevices';
 import { applyOwnContent } from './ownContent';
 import { unknownName } from '../store/contacts';
 import { verifyKeyChange } from '../account/rotation';
@@ -48,28 +48,41 @@ function isOwnDevice(ctx: ChatContext, a: ProtocolAddress): boolean {
 }
 
 /**
+ * A sender device's standing: `fresh` is its account's list when it was
+ * fetched (the device was new to us; a contact's list is recorded in the
+ * receive transaction), `forwarded` how many forwards to our own new
+ * devices were logged when our own list was refreshed here.
+ */
+export interface Vouched {
+  readonly fresh: readonly NewDevice[] | null;
+  readonly forwarded: number;
+}
+
+/**
  * Confirms the sender device is in its account's signed device list: from
  * the stored list, or a fresh one from the relay (signature and version
- * checked by the client). Returns the fresh list's device ids, or null when
- * the stored list already vouched for the device.
+ * checked by the client). Our own list is adopted here, with the forwards
+ * to our new devices in the same transaction.
  */
-export async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<readonly NewDevice[] | null> {
-  if (isOwnDevice(ctx, a)) return null;
+export async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<Vouched> {
+  const stored: Vouched = { fresh: null, forwarded: 0 };
+  if (isOwnDevice(ctx, a)) return stored;
   if (a.accountId === ctx.keys.accountId) {
     const known = () => ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId);
-    if (known()) return null;
+    if (known()) return stored;
     const own = ctx.link.client;
     if (!own) throw new ChatError('CHAT_OFFLINE', 'This account’s device list cannot be checked while offline.');
-    await refreshOwnList(ctx.store, ctx.keys, own);
-    if (known()) return null;
+    let forwarded = 0;
+    await refreshOwnList(ctx.store, ctx.keys, own, (added) => (forwarded += logForNewDevices(ctx, a.accountId, added)));
+    if (known()) return { fresh: null, forwarded };
     throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not one of this account’s devices.');
   }
-  if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return null;
+  if (ctx.contacts.devices(a.accountId).includes(a.deviceId)) return stored;
   const client = ctx.link.client;
   if (!client) throw new ChatError('CHAT_OFFLINE', 'The sender’s device list cannot be checked while offline.');
   const devices = (await client.getDeviceList(a.accountId)).devices;
   if (!devices.some((d) => d.deviceId === a.deviceId)) throw new ChatError('CHAT_BAD_DEVICE_LIST', 'The sending device is not in its account’s signed device list.');
-  return devices;
+  return { fresh: devices, forwarded: 0 };
 }
 
 /** Creates the contact and conversation for a first message from someone who added us. */
@@ -102,11 +115,12 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
       if (content.type === 'text') ensureContact(ctx, from.accountId, null);
       return applyConversationContent(ctx, { conversationId: from.accountId, author: from.accountId, fromDevice: from.deviceId, receivedAt }, content, changed);
     case 'accountKeyChange': {
-      // Signed by the key we know: show the change and block sending until the user accepts it.
+      // Signed by the key we know: show the change and block sending until the user accepts it. A second, different
+      // change (whoever else holds the old key: a revoked device) is a conflict: neither wins until the user verifies.
       const c = ctx.contacts.get(from.accountId);
-      if (c && !c.pendingAccountId && verifyKeyChange(from.accountId, content.newAccountId, content.signature)) {
-        ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
-      }
+      if (!c || !verifyKeyChange(from.accountId, content.newAccountId, content.signature)) return undefined;
+      if (!c.pendingAccountId) ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
+      else if (c.pendingAccountId !== content.newAccountId) ctx.contacts.setConflictAccount(from.accountId, content.newAccountId);
       return undefined;
     }
     default:
@@ -129,10 +143,10 @@ export type Outcome =
       readonly refresh: readonly string[];
       readonly conversationId: string;
       readonly changed: ReadonlySet<string>;
+      /** Forwards to the sender account's new devices logged in this commit (its fresh list was recorded here); sent after the batch. */
+      readonly forwarded: number;
       /** Sent by one of this account's own devices. */
       readonly own: boolean;
-      /** The sender account's list, fetched because the sender device was new to us (adopted after the sender is released). */
-      readonly freshDevices: readonly NewDevice[] | null;
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
@@ -147,9 +161,11 @@ export function reject(ctx: ChatContext, m: IncomingMessage, reason: string, fro
  * synchronous and called inside the batch transaction while holding the
  * sender: decrypt (no writes), then apply and commit in one savepoint.
  */
-export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress, vouched: readonly NewDevice[] | null): Outcome {
+export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress, fresh: readonly NewDevice[] | null): Outcome {
   const { store } = ctx;
-  let freshDevices = vouched;
+  let forwarded = 0;
+  // Group (sender-key) payloads need the group layer: refused, audited and acked, never dropped in silence.
+  if (opened.kind === EnvelopeKind.senderKey) return reject(ctx, m, 'SENDER_KEY_UNSUPPORTED', from);
   if (opened.kind === EnvelopeKind.plaintext) {
     let content: Content | null = null;
     try {
@@ -199,7 +215,8 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
       conversationId = applied.conversationId ?? conversationId;
     } else {
       message = applyContent(ctx, from, content, ctx.now(), changed);
-      if (freshDevices && !ctx.contacts.get(from.accountId)) freshDevices = null;
+      // Before commitReceive saves the sender's identity (which would make it look known): see lateDevices.ts.
+      if (fresh && ctx.contacts.get(from.accountId)) forwarded = recordContactList(ctx, from.accountId, fresh);
     }
     store.delivery.commitReceive(commit);
     if (!own && message && content.type === 'text') store.repairs.oweReceipt(message.id, conversationId);
@@ -212,7 +229,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     }
   });
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
-  return { kind: 'content', from, content, message, refresh, conversationId, changed, own, freshDevices };
+  return { kind: 'content', from, content, message, refresh, conversationId, changed, forwarded, own };
 }
 
 /**
@@ -250,8 +267,12 @@ export class BatchEffects {
   devices = false;
   receipts = false;
   flush = false;
-  readonly adopted = new Set<string>();
+  /** Forwards to late devices logged by the batch (in its transaction, or its own-list refresh): sent once, after it. */
+  forwarded = 0;
   readonly nudged = new Set<string>();
+  /** Texts that arrived in this batch, announced together (one synchronous loop, so listeners can tell one batch). */
+  readonly texts: IncomingText[] = [];
+
   /** Contact names and heads found current, read once per batch (a device-list refresh in the batch forgets the heads). */
   readonly #names = new Map<string, string>();
   readonly #headsOk = new Set<string>();
@@ -286,11 +307,14 @@ export class BatchEffects {
 
   /** One event per kind for the whole batch, one delivery receipt per sender (sendOwedReceipts coalesces), one flush. */
   async finish(ctx: ChatContext): Promise<void> {
+    for (const t of this.texts) ctx.events.incomingText(t);
     if (this.contacts) ctx.events.contactsChanged();
     for (const [conversationId, ids] of this.messages) ctx.events.messagesChanged(conversationId, [...ids]);
     if (this.conversations) ctx.events.conversationsChanged();
     if (this.devices) ctx.events.devicesChanged();
     if (this.receipts) await sendOwedReceipts(ctx);
+    // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
+    if (this.forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.flush && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 }
@@ -313,12 +337,9 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
     return;
   }
   if (o.kind !== 'content') return;
-  const { from, content, message, refresh, conversationId, changed, own, freshDevices } = o;
+  const { from, content, message, refresh, conversationId, changed, forwarded, own } = o;
   const sender = addressKey(from);
-  if (freshDevices && !fx.adopted.has(from.accountId)) {
-    fx.adopted.add(from.accountId);
-    await adoptContactDevices(ctx, from.accountId, freshDevices);
-  }
+  fx.forwarded += forwarded;
   if (!fx.nudged.has(sender)) {
     fx.nudged.add(sender);
     await nudgeUnsent(ctx, from);
@@ -346,7 +367,7 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   }
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
-    ctx.events.incomingText({ conversationId, from: fx.nameOf(ctx, from.accountId), id: message.id, text: message.body, sentAt: message.sentAt });
+    fx.texts.push({ conversationId, from: fx.nameOf(ctx, from.accountId), id: message.id, text: message.body, sentAt: message.sentAt });
     // The delivery receipt was owed in the receive transaction; it is queued once per batch, after the senders are released.
     fx.receipts = true;
     fx.flush = true;

@@ -8,12 +8,18 @@
  * flushUnsent encrypts it once the device has a bundle (a device still
  * linking has none yet). Receivers keep one copy per message id, so an
  * overlap with the linking history is harmless.
+ *
+ * The forward is logged in the SAME transaction that records the device.
+ * "New" means "not in the stored list", and the stored list is also where a
+ * device's identity key is saved (contact_devices): a first message from
+ * the new device that commits its session before the forward was logged
+ * makes the device look known, and the forward never happens. One
+ * transaction for both leaves no such window.
  */
 import { LATE_DEVICE_SLACK_MS, STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import { parseContent } from '../../shared/wire/content';
 import { addressKey } from '../protocol';
 import type { ChatContext } from './context';
-import { errorCode, flushUnsent } from './outgoing';
 
 /** Content worth forwarding: what builds the conversation a person sees (not receipts, timers or control messages). */
 const FORWARDED: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'sync']);
@@ -24,8 +30,12 @@ export interface NewDevice {
   readonly addedAt: number;
 }
 
-/** Queues for each new device of `accountId` what we logged for that account since it was added; returns how many. */
-export async function forwardToNewDevices(ctx: ChatContext, accountId: string, devices: readonly NewDevice[]): Promise<number> {
+/**
+ * Logs, unsent, for each new device of `accountId` what we logged for that
+ * account since it was added; returns how many rows. Call inside the
+ * transaction that records the devices; flushUnsent sends them after it.
+ */
+export function logForNewDevices(ctx: ChatContext, accountId: string, devices: readonly NewDevice[]): number {
   let forwarded = 0;
   for (const d of devices) {
     if (accountId === ctx.keys.accountId && d.deviceId === ctx.keys.deviceId) continue;
@@ -34,11 +44,24 @@ export async function forwardToNewDevices(ctx: ChatContext, accountId: string, d
       .recentForAccount(accountId, d.addedAt - LATE_DEVICE_SLACK_MS, STORE_MAX_PENDING_LIST)
       .filter((e) => e.recipient !== recipient && FORWARDED.has(parseContent(e.content).type));
     if (recent.length === 0) continue;
-    ctx.store.db.transaction(() => {
-      ctx.store.repairs.logSent(recent.map((e) => ({ recipient, digest: null, content: e.content, messageId: e.messageId })));
-    })();
+    ctx.store.repairs.logSent(recent.map((e) => ({ recipient, digest: null, content: e.content, messageId: e.messageId })));
     forwarded += recent.length;
   }
-  if (forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   return forwarded;
+}
+
+/**
+ * Records a contact's verified device list in one transaction: sessions
+ * with devices it no longer names go, and devices new to us (when we knew
+ * some before) get what we sent the account late. Returns how many
+ * forwards were logged (send them with flushUnsent after the commit).
+ */
+export function recordContactList(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): number {
+  const ids = list.map((d) => d.deviceId);
+  return ctx.store.db.transaction(() => {
+    const before = ctx.contacts.devices(accountId);
+    ctx.contacts.setDevices(accountId, ids);
+    for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
+    return before.length > 0 ? logForNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId))) : 0;
+  })();
 }

@@ -20,9 +20,9 @@ import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage, OutboxEntry } from '../store';
 import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
-import { refreshOwnList, storedList } from '../account/deviceList';
+import { refreshOwnList } from '../account/deviceList';
 import { withHeads } from '../account/listHeads';
-import { forwardToNewDevices, type NewDevice } from './lateDevices';
+import { logForNewDevices, recordContactList } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach, type EachResult } from '../store/database';
@@ -330,31 +330,24 @@ async function doFlush(ctx: ChatContext): Promise<void> {
   }
 }
 
-/** Fetches the current device list of an account we write to and records it; returns the listed device ids. */
-export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
-  if (accountId === ctx.keys.accountId) {
-    const { added } = await refreshOwnList(ctx.store, ctx.keys, client);
-    const listed = storedList(ctx.store)?.devices ?? [];
-    await forwardToNewDevices(ctx, accountId, listed.filter((d) => added.includes(d.deviceId)));
-    return ctx.store.ownDevices.all().map((d) => d.deviceId);
-  }
-  const list = (await client.getDeviceList(accountId)).devices;
-  await adoptContactDevices(ctx, accountId, list);
-  return list.map((d) => d.deviceId);
-}
-
 /**
- * Records a contact's verified device list: sessions with devices it no
- * longer names go, and devices new to us get what we sent them late.
+ * Fetches the current device list of an account we write to and records it
+ * (what new devices are owed is logged in the same transaction, then sent);
+ * returns the listed device ids.
  */
-export async function adoptContactDevices(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): Promise<void> {
-  const ids = list.map((d) => d.deviceId);
-  const before = ctx.contacts.devices(accountId);
-  ctx.store.db.transaction(() => {
-    ctx.contacts.setDevices(accountId, ids);
-    for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
-  })();
-  if (before.length > 0) await forwardToNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId)));
+export async function refreshDevices(ctx: ChatContext, client: RelayClient, accountId: string): Promise<string[]> {
+  let forwarded = 0;
+  let listed: string[];
+  if (accountId === ctx.keys.accountId) {
+    await refreshOwnList(ctx.store, ctx.keys, client, (added) => (forwarded += logForNewDevices(ctx, accountId, added)));
+    listed = ctx.store.ownDevices.all().map((d) => d.deviceId);
+  } else {
+    const list = (await client.getDeviceList(accountId)).devices;
+    forwarded = recordContactList(ctx, accountId, list);
+    listed = list.map((d) => d.deviceId);
+  }
+  if (forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  return listed;
 }
 
 /** Removes outbox entries for devices no longer in their account's list; returns how many went. */

@@ -26,11 +26,10 @@ import { unseal, type Unsealed } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
-import type { NewDevice } from './lateDevices';
-import { ack, afterCommit, BatchEffects, receiveVouched, reject, vouchSender, type Outcome } from './incoming';
+import { ack, afterCommit, BatchEffects, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
 
 /** One sender's standing for this batch: vouched (with the fresh list, if fetched), not listed, or not checkable now. */
-type Vouch = { readonly kind: 'ok'; readonly fresh: readonly NewDevice[] | null } | { readonly kind: 'unlisted' } | { readonly kind: 'later'; readonly reason: string };
+type Vouch = ({ readonly kind: 'ok' } & Vouched) | { readonly kind: 'unlisted' } | { readonly kind: 'later'; readonly reason: string };
 
 interface Opened {
   readonly m: IncomingMessage;
@@ -72,14 +71,18 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
     }
   }
   const senders = [...new Map(work.map((w) => [addressKey(w.from), w.from])).values()];
-  const results = senders.length === 0 ? [] : await ctx.sessions.hold(senders, async () => commitBatch(ctx, work, await vouchAll(ctx, senders)));
+  const fx = new BatchEffects();
+  const results = senders.length === 0 ? [] : await ctx.sessions.hold(senders, async () => {
+    const vouched = await vouchAll(ctx, senders);
+    for (const v of vouched.values()) if (v.kind === 'ok') fx.forwarded += v.forwarded;
+    return commitBatch(ctx, work, vouched);
+  });
   const left: IncomingMessage[] = [];
   for (const r of results) {
     if (r.outcome) acked.push(r.m.id);
     else if (r.later) left.push(r.m);
   }
   await ack(ctx, acked);
-  const fx = new BatchEffects();
   for (const r of results) if (r.outcome) await afterCommit(ctx, r.outcome, fx);
   await fx.finish(ctx);
   return left;
@@ -90,7 +93,7 @@ async function vouchAll(ctx: ChatContext, senders: readonly ProtocolAddress[]): 
   const out = new Map<string, Vouch>();
   for (const s of senders) {
     try {
-      out.set(addressKey(s), { kind: 'ok', fresh: await vouchSender(ctx, s) });
+      out.set(addressKey(s), { kind: 'ok', ...(await vouchSender(ctx, s)) });
     } catch (e) {
       if (isParleyError(e) && e.code === 'CHAT_BAD_DEVICE_LIST') out.set(addressKey(s), { kind: 'unlisted' });
       else {

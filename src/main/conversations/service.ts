@@ -29,6 +29,7 @@ export class ConversationService {
   #progress: { done: number; total: number } | null = null;
   #tick: NodeJS.Timeout | null = null;
   #ticks = 0;
+  #lastSentAt = 0;
 
   constructor(
     private readonly ctx: ChatContext,
@@ -76,13 +77,24 @@ export class ConversationService {
 
   /** Commits and sends one text message (with an attachment pointer, or not) under `id`, with the conversation's timer; the caller announces it. */
   async sendMessage(conversationId: string, id: string, body: { text: string; replyTo: string | null; attachment: Extract<Content, { type: 'text' }>['attachment'] }): Promise<void> {
-    const now = Date.now();
+    const now = this.#sendTime();
     const timer = this.ctx.store.messages.timerOf(conversationId);
     await this.send(
       conversationId,
       { v: 1, type: 'text', id, text: body.text, sentAt: now, replyTo: body.replyTo, expireSeconds: timer === null ? null : Math.round(timer / 1000), attachment: body.attachment },
       { id, conversationId, sender: this.ctx.keys.accountId, direction: 'out', body: body.text, sentAt: now, receivedAt: now, state: 'queued', replyTo: body.replyTo, expiresAt: timer === null ? null : now + timer },
     );
+  }
+
+  /**
+   * The sent time of a new message: now, but always after the previous one
+   * sent here. Conversations are ordered by (sentAt, id) and ids are random,
+   * so texts of one burst (the same millisecond) would otherwise read out of
+   * the order they were sent, on both sides.
+   */
+  #sendTime(): number {
+    this.#lastSentAt = Math.max(Date.now(), this.#lastSentAt + 1);
+    return this.#lastSentAt;
   }
 
   /**

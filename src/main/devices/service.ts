@@ -24,6 +24,7 @@ import { SETTING } from '../account/settingKeys';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { inspectLink, provisionNewDevice, type ProvisionProgress } from './existingDevice';
 import { ProvisioningSender } from './provisioningCipher';
+import { encodeSecurePending, finishSecuring, securePending, type SecurePending } from './secure';
 
 /** What the existing desktop shows before it answers a link code. */
 export interface LinkPreview {
@@ -42,6 +43,8 @@ export class DeviceService {
   #upload: PrekeyUpload | null;
   /** This session's provisioning key: one link code, one short code, from inspection to answer. */
   readonly #sender = new ProvisioningSender();
+  /** The "Remove and secure" relay step in flight, if any. */
+  #securing: Promise<boolean> | null = null;
 
   constructor(
     private readonly ctx: ChatContext,
@@ -94,6 +97,8 @@ export class DeviceService {
       await this.#announce();
       d.setSetting(SETTING.announce, '0');
     }
+    // A "Remove and secure" cut short (crash, lost connection) finishes here; a failure is recorded and retried on the next connection.
+    await this.#finishSecuring().catch((e: unknown) => this.ctx.audit('account.secure_failed', { reason: errorCode(e) }));
   }
 
   /**
@@ -140,10 +145,41 @@ export class DeviceService {
    * Rotates the recovery phrase: a new account key. Our other devices get
    * the new key end to end and switch; contacts get the change signed by the
    * old key and see a safety-number warning until they accept. Then this
-   * device switches and registers the new account on the relay. Returns the
-   * new phrase (kept sealed until confirmed, like a new account's).
+   * device switches and registers the new account on the relay, and retires
+   * the old key there as "Remove and secure" does (a leaked phrase is the old
+   * key too). Returns the new phrase (kept sealed until confirmed, like a new
+   * account's).
    */
   async rotatePhrase(): Promise<string> {
+    return (await this.secureAccount()).phrase;
+  }
+
+  /**
+   * "Remove and secure" (docs/protocol.md §6.8), after revoking a device: a
+   * new phrase and account key (as rotatePhrase), then the relay records the
+   * old account key as superseded and the old backup is deleted, so a revoked device holding
+   * every old key can publish no list and read no new backup. Returns the
+   * new phrase and whether the relay part finished (if not, it is retried on
+   * every connection until it does, and the audit log says why).
+   */
+  async secureAccount(): Promise<{ phrase: string; secured: boolean }> {
+    const phrase = await this.#rotate();
+    try {
+      await this.#finishSecuring();
+      return { phrase, secured: securePending(this.ctx) === null }; // the reconnect may have finished it first
+    } catch (e) {
+      this.ctx.audit('account.secure_failed', { reason: errorCode(e) });
+      return { phrase, secured: false };
+    }
+  }
+
+  /** One run at a time: the reconnect after the switch starts one too. */
+  #finishSecuring(): Promise<boolean> {
+    this.#securing ??= finishSecuring(this.ctx, this.relayUrl).finally(() => (this.#securing = null));
+    return this.#securing;
+  }
+
+  async #rotate(): Promise<string> {
     const { ctx } = this;
     const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
     if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; rotating the phrase needs a connection.');
@@ -154,6 +190,9 @@ export class DeviceService {
     const backup = backupRecordOf(recovery);
     recovery.dispose();
     const signature = signKeyChange(ctx.keys.accountSigner.secretKey, secret.subarray(32));
+    const oldBackup = decodeAccountRecord(ctx.store.directory.account()!.keyMaterial);
+    oldBackup.accountSecretKey.fill(0);
+    const pending: SecurePending = { v: 1, oldAccountId: ctx.keys.accountId, signature, backup: oldBackup.backup };
     const sentAt = Date.now();
     await this.#toOwnDevices({ v: 1, type: 'accountRotated', sentAt, accountSecretKey: toBase64Url(secret), backup, signature });
     await this.#toContacts({ v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });
@@ -163,12 +202,12 @@ export class DeviceService {
       await flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
       if (ctx.store.delivery.outbox(1).length > 0) await new Promise((r) => setTimeout(r, ROTATION_FLUSH_RETRY_MS));
     }
-    await this.switchAccount(secret, backup, phrase);
+    await this.switchAccount(secret, backup, phrase, pending);
     return phrase;
   }
 
   /** Moves this profile to a new account key (ours, or one of our devices rotated it), reconnects as that account and emits `accountSwitched`. */
-  async switchAccount(secret: Uint8Array, backup: BackupKeyRecord | null, pendingPhrase: string | null): Promise<void> {
+  async switchAccount(secret: Uint8Array, backup: BackupKeyRecord | null, pendingPhrase: string | null, securing: SecurePending | null = null): Promise<void> {
     const { ctx } = this;
     const { store } = ctx;
     const old = ctx.keys;
@@ -189,6 +228,7 @@ export class DeviceService {
       d.setSetting(SETTING.registered, '0');
       d.setSetting(SETTING.prekeysUploaded, '0');
       d.setBackupState({ lastBackupAt: null, cursor: null, status: 'idle' });
+      if (securing) d.setSetting(SETTING.securePending, encodeSecurePending(securing)); // with the switch, so no crash leaves the old key unsuperseded unnoticed
       store.audit.record('phrase.rotated', { previousAccountId: old.accountId, newAccountId: keys.accountId, origin: pendingPhrase === null ? 'other-device' : 'this-device' });
     })();
     record.accountSecretKey.fill(0);

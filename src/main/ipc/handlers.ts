@@ -53,11 +53,11 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     listContacts: () => m().contacts.list().map(contactView),
     getSafetyNumber: async (r) => {
       const messenger = m();
-      const n = messenger.contacts.safetyNumber(r.contactId);
+      const n = messenger.contacts.safetyNumber(r.contactId, r.choice);
       return { groups: [...n.groups], qrSvg: await qrSvgBytes(n.qrPayload), verified: messenger.contacts.get(r.contactId).trust === 'verified' };
     },
     setContactVerified: (r) => contactView(m().contacts.setVerified(r.contactId, r.verified)),
-    acceptIdentityChange: (r) => contactView(m().contacts.acceptIdentityChange(r.contactId)),
+    acceptIdentityChange: (r) => contactView(m().contacts.acceptIdentityChange(r.contactId, r.choice)),
 
     listConversations: (r) => ({ items: conversationViews(m(), r.limit), next: null }),
     listMessages: (r) => {
@@ -120,6 +120,7 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     acceptLink: (r) =>
       guarded.acceptLink(r.link, r.historyDays, (p) => core.events.emit('transferProgress', { kind: 'provision', stage: p.stage, done: p.done, total: p.total, error: null })),
     revokeDevice: async (r) => (await guarded.revokeDevice(r.deviceId), {}),
+    secureAccount: () => guarded.secureAccount(),
     exportConversations: async (r) => {
       const progress = (stage: 'sending' | 'done', p: { done: number; total: number }) => core.events.emit('transferProgress', { kind: 'export', stage, done: p.done, total: p.total, error: null });
       const { out, conversations, messages, attachments } = await guarded.exportAll(r.format, (p) => progress('sending', p));

@@ -17,7 +17,7 @@ import { AttachmentService } from '../attachments/service';
 import { BackupService } from '../backup/service';
 import { ContactService } from '../contacts/service';
 import type { ChatContext } from '../conversations/context';
-import { errorCode } from '../conversations/outgoing';
+import { errorCode, refreshDevices } from '../conversations/outgoing';
 import { ConversationService } from '../conversations/service';
 import { DeviceService } from '../devices/service';
 import { PrekeyUpkeep } from '../prekeys/upkeep';
@@ -27,6 +27,7 @@ import { relayKeyFromId, relayPinId, storedPins } from '../relayClient/pins';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
+import type { MultiDeliveryRequest, MultiDeliveryResult } from '../session/multiDelivery';
 import { forgetSealedStatics } from '../session/sealedSender';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
@@ -153,6 +154,15 @@ export class Messenger {
   /** This device's keys (the account part changes when the phrase rotates). */
   get keys(): DeviceKeys {
     return this.#ctx.keys;
+  }
+
+  /**
+   * One payload to many devices in one multi-recipient upload (the group
+   * layer's delivery, docs/protocol.md §3.5.1): devices the relay refuses are
+   * handled as for 1:1 sends, through this profile's own and contacts' lists.
+   */
+  deliverMulti(req: Omit<MultiDeliveryRequest, 'refresh'>): Promise<MultiDeliveryResult> {
+    return this.#ctx.sessions.deliverMulti({ ...req, refresh: (accountId, client) => refreshDevices(this.#ctx, client, accountId) });
   }
 
   /** Waits until the relay connection is up (or the timeout passes). */

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { RelayClientError } from './errors';
 
-function request(method: 'GET' | 'PUT', url: string, token: string, body?: Readable, extraHeaders: Record<string, string> = {}): Promise<http.IncomingMessage> {
+function request(method: 'GET' | 'PUT' | 'DELETE', url: string, token: string, body?: Readable, extraHeaders: Record<string, string> = {}): Promise<http.IncomingMessage> {
   const lib = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
     const headers = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/octet-stream' } : {}), ...extraHeaders };
@@ -82,4 +82,17 @@ export async function getBackup(httpUrl: string, backupId: string, authKey: Uint
   const res = await request('GET', `${httpUrl}/v1/backups/${backupId}`, toBase64Url(authKey));
   await expectStatus(res, 200);
   return res;
+}
+
+/** Deletes the backup blob addressed by `blobId` (a manifest or a segment); false when the relay has none under this id and key. */
+export async function deleteBackup(httpUrl: string, blobId: string, authKey: Uint8Array): Promise<boolean> {
+  const res = await request('DELETE', `${httpUrl}/v1/backups/${blobId}`, toBase64Url(authKey));
+  try {
+    await expectStatus(res, 200);
+  } catch (e) {
+    if (e instanceof RelayClientError && e.code === 'NOT_FOUND') return false;
+    throw e;
+  }
+  res.resume();
+  return true;
 }

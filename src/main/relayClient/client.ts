@@ -13,6 +13,7 @@ import {
   backlogFrameSchema, challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
   RELAY_CHALLENGE_BYTES, type ServerFrame, type WireBundle, type WirePrekey,
 } from '../../shared/wire/relay';
+import { encodeSendMulti, sendMultiReplySchema, type SendMultiReply } from '../../shared/wire/multiSend';
 import { RelayClientError } from './errors';
 import { checkRelayKey, relayKeyFromId, type RelayKeyPins } from './pins';
 import { deviceListVerifies, relayChallengeVerifies, signChallenge, type SigningKey } from './signing';
@@ -33,6 +34,17 @@ function replyOf<K extends keyof Replies>(type: K, body: unknown): z.infer<Repli
   const r = replySchemas[type].safeParse(body);
   if (!r.success) throw new RelayClientError('BAD_RESPONSE', `the relay sent a malformed ${type} reply`);
   return r.data as z.infer<Replies[K]>;
+}
+
+/** What a sendMulti upload came to: envelopes queued, recipients not queued, the verified lists the relay sent, and the frame's size. */
+export interface MultiSendOutcome {
+  readonly queued: number;
+  readonly failed: SendMultiReply['failed'];
+  readonly lists: readonly SignedDeviceList[];
+  /** Lists in the reply that did not verify or were older than one seen (not returned). */
+  readonly refusedLists: number;
+  /** Bytes of the binary frame uploaded. */
+  readonly bytes: number;
 }
 
 /** A message the relay delivered: its id (to ack), server time and envelope. */
@@ -171,16 +183,48 @@ export class RelayClient {
 
   /** Sends one request frame and resolves with the response body; rejects with the relay's error code. */
   request(frame: Req): Promise<unknown> {
+    return this.exchange(frame.type, (id) => JSON.stringify({ v: RELAY_PROTOCOL_VERSION, id, ...frame }));
+  }
+
+  /** Sends what `build` makes for a fresh request id and waits for the response with that id. */
+  private exchange(type: string, build: (id: number) => string | Uint8Array): Promise<unknown> {
     if (this.closed) return Promise.reject(new RelayClientError('CLOSED', 'connection is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new RelayClientError('TIMEOUT', `${frame.type} timed out`));
+        reject(new RelayClientError('TIMEOUT', `${type} timed out`));
       }, this.timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
-      this.ws.send(JSON.stringify({ v: RELAY_PROTOCOL_VERSION, id, ...frame }));
+      this.ws.send(build(id));
     });
+  }
+
+  /**
+   * One multi-recipient send (binary sendMulti frame, docs/protocol.md
+   * §3.5.1): the relay queues one envelope per device it resolves and
+   * lists the others. Only the lists in the reply that verify (signature,
+   * account, no rollback) are returned; `refusedLists` counts the rest.
+   */
+  async sendMulti(shared: Uint8Array, entries: readonly Uint8Array[]): Promise<MultiSendOutcome> {
+    let bytes = 0;
+    const body = await this.exchange('sendMulti', (id) => {
+      const frame = encodeSendMulti(id, shared, entries);
+      bytes = frame.length;
+      return frame;
+    });
+    const r = sendMultiReplySchema.safeParse(body);
+    if (!r.success) throw new RelayClientError('BAD_RESPONSE', 'the relay sent a malformed sendMulti reply');
+    const lists = r.data.lists.filter((l) => deviceListVerifies(l) && this.acceptNewer(l));
+    return { queued: r.data.queued, failed: r.data.failed, lists, refusedLists: r.data.lists.length - lists.length, bytes };
+  }
+
+  /** True when a verified `list` is not older than the newest seen for its account (then it is recorded as seen). */
+  private acceptNewer(list: SignedDeviceList): boolean {
+    if (list.version < Math.max(this.listVersions.get(list.accountId) ?? 0, this.lists?.floor(list.accountId) ?? 0)) return false;
+    this.listVersions.set(list.accountId, list.version);
+    this.lists?.seen(list);
+    return true;
   }
 
   /** Sends raw text (tests of the relay's input handling use this). */
@@ -234,10 +278,7 @@ export class RelayClient {
   async getDeviceList(accountId: string): Promise<SignedDeviceList> {
     const list: SignedDeviceList = replyOf('getDeviceList', await this.request({ type: 'getDeviceList', accountId }));
     if (list.accountId !== accountId || !deviceListVerifies(list)) throw new RelayClientError('BAD_DEVICE_LIST', 'device list signature does not verify');
-    const seen = Math.max(this.listVersions.get(accountId) ?? 0, this.lists?.floor(accountId) ?? 0);
-    if (list.version < seen) throw new RelayClientError('STALE_DEVICE_LIST', 'relay served an older device list');
-    this.listVersions.set(accountId, list.version);
-    this.lists?.seen(list);
+    if (!this.acceptNewer(list)) throw new RelayClientError('STALE_DEVICE_LIST', 'relay served an older device list');
     return list;
   }
 
@@ -269,6 +310,14 @@ export class RelayClient {
   }
   async provisionOpen(): Promise<{ channelId: string; expiresAt: number }> {
     return replyOf('provisionOpen', await this.request({ type: 'provisionOpen' }));
+  }
+  /**
+   * "Remove and secure" (docs/protocol.md §6.8): tells the relay that this
+   * connection's account replaces `oldAccountId`, with the old key's signed
+   * change; from then on the relay refuses every list signed by the old key.
+   */
+  async supersedeAccount(oldAccountId: string, signature: string): Promise<void> {
+    await this.request({ type: 'supersedeAccount', oldAccountId, signature });
   }
   async provisionSend(channelId: string, payload: string): Promise<void> {
     await this.request({ type: 'provisionSend', channelId, payload });

@@ -61,10 +61,21 @@ export function relayHttpBase(relayUrl: string): string {
   return `${u.protocol}//${u.host}`;
 }
 
-/** The connection to the relay: reconnects with backoff, authenticates, and hands envelopes to the receive queue. */
+/**
+ * The connection to the relay: reconnects with backoff, authenticates, and
+ * hands envelopes to the receive queue. Once stopped for good (`stop`, when
+ * the profile closes) nothing more reaches the owner's callbacks: a
+ * connection still being made when the profile closed is dropped, and a
+ * revocation, messages or a backlog count it brings are not delivered to a
+ * closed store (the relay says it all again on the next sign-in).
+ */
 export class RelayLink {
   #client: RelayClient | null = null;
+  /** A connection made but not yet authenticated (stop drops it too). */
+  #pending: RelayClient | null = null;
   #stopped = true;
+  /** stop() ran: the owner is closed, no callback may reach it again. */
+  #closed = false;
   #attempt = 0;
   #resigned = false;
   #timer: NodeJS.Timeout | null = null;
@@ -101,7 +112,7 @@ export class RelayLink {
   }
 
   start(): void {
-    if (!this.#stopped) return;
+    if (!this.#stopped || this.#closed) return;
     this.#stopped = false;
     void this.#connect();
   }
@@ -130,14 +141,21 @@ export class RelayLink {
     let client: RelayClient | null = null;
     try {
       client = await RelayClient.connect(relayEndpoint(this.o.url), { ...(this.o.pins ? { pins: this.o.pins } : {}), ...(this.o.lists ? { lists: this.o.lists } : {}) });
-      client.onMessages(this.o.onMessages);
-      if (this.o.onBacklog) {
+      if (this.#closed) {
+        client.terminate();
+        return;
+      }
+      this.#pending = client;
+      const { onMessages, onBacklog } = this.o;
+      client.onMessages((ms) => (this.#closed ? undefined : onMessages(ms)));
+      if (onBacklog) {
         // A new connection starts with no known backlog (progress of an interrupted catch-up is void) until the relay says.
-        this.o.onBacklog(0);
-        client.onBacklog(this.o.onBacklog);
+        onBacklog(0);
+        client.onBacklog((queued) => (this.#closed ? undefined : onBacklog(queued)));
       }
       client.onRevoked((list) => this.#revoked(list));
       await client.authenticate(this.o.accountId, this.o.device, this.o.registration());
+      if (this.#pending === client) this.#pending = null;
       if (this.#stopped) {
         await client.close();
         return;
@@ -157,6 +175,8 @@ export class RelayLink {
     } catch (e) {
       client?.terminate();
       if (this.#client === client) this.#client = null;
+      if (this.#pending === client) this.#pending = null;
+      if (this.#closed) return; // the profile closed meanwhile: nothing of this attempt is for it
       if (e instanceof RelayClientError && e.code === 'DEVICE_REVOKED' && e.deviceList && this.#revoked(e.deviceList)) return;
       if (e instanceof RelayClientError && e.code === 'RELAY_KEY_CHANGED') return this.#keyChanged(e.relayKey ?? '');
       const refused = e instanceof RelayClientError && (e.code === 'DEVICE_LIST_NOT_SUCCESSOR' || e.code === 'STALE_DEVICE_LIST') && e.deviceList;
@@ -170,7 +190,7 @@ export class RelayLink {
 
   /** A revocation whose proof holds stops the link for good (the owner wipes this device). */
   #revoked(list: SignedDeviceList): boolean {
-    if (!this.o.onRevoked?.(list)) return false;
+    if (this.#closed || !this.o.onRevoked?.(list)) return false;
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -213,8 +233,9 @@ export class RelayLink {
     }
   }
 
-  /** Stops for good (close): whoever waits for the connection learns now that it is not coming. */
+  /** Stops for good (close): whoever waits for the connection learns now that it is not coming, and no callback runs again. */
   async stop(): Promise<void> {
+    this.#closed = true;
     await this.#halt(true);
   }
 
@@ -227,6 +248,8 @@ export class RelayLink {
     }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#pending?.terminate();
+    this.#pending = null;
     const c = this.#client;
     this.#client = null;
     if (c) await c.close();

@@ -7,7 +7,7 @@
  */
 
 /** The key operations that need the user's confirmation in main. */
-export const CONFIRM_KINDS = ['phrase.show', 'phrase.rotate', 'link.accept', 'device.revoke', 'export'] as const;
+export const CONFIRM_KINDS = ['phrase.show', 'phrase.rotate', 'link.accept', 'device.revoke', 'account.secure', 'export'] as const;
 
 /** One guarded operation (`export` is Settings → Export). */
 export type ConfirmKind = (typeof CONFIRM_KINDS)[number];

@@ -26,6 +26,7 @@ import type { AuditDetail, AuditKind } from '../../shared/audit';
 import type { DeviceKeys } from '../account/keys';
 import type { RelayLink } from '../relayClient/relayLink';
 import { AddressQueue } from './addressQueue';
+import { deliverMulti, type MultiDeliveryRequest, type MultiDeliveryResult } from './multiDelivery';
 import { checkedBundle } from './bundles';
 import { SessionLayerError } from './errors';
 
@@ -148,6 +149,15 @@ export class SessionLayer {
         : undefined,
       now: this.#d.now(),
     });
+  }
+
+  /**
+   * Delivers one payload (a group's sender-key message) to many devices in
+   * one multi-recipient upload, sealed to each device; per-recipient
+   * refusals are handled as for 1:1 sends (multiDelivery.ts).
+   */
+  deliverMulti(req: MultiDeliveryRequest): Promise<MultiDeliveryResult> {
+    return deliverMulti({ link: this.#d.link, sender: () => this.#sender(), audit: this.#d.audit }, req);
   }
 
   /** Peers with work queued or running. */

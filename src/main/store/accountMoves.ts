@@ -37,7 +37,7 @@ export class AccountMoves {
    */
   contactAccount(oldId: string, newId: string): void {
     this.db.transaction(() => {
-      prep(this.db, `UPDATE contacts SET account_id = ?, pending_account_id = NULL, trust = 'unverified' WHERE account_id = ?`).run(newId, oldId);
+      prep(this.db, `UPDATE contacts SET account_id = ?, pending_account_id = NULL, conflict_account_id = NULL, trust = 'unverified' WHERE account_id = ?`).run(newId, oldId);
       prep(this.db, `INSERT INTO conversations (id, kind, peer_account_id, title, expire_timer_ms, last_message_at, created_at, archived)
         SELECT ?, kind, ?, title, expire_timer_ms, last_message_at, created_at, archived FROM conversations WHERE id = ?`).run(newId, newId, oldId);
       prep(this.db, 'UPDATE messages SET conversation_id = ? WHERE conversation_id = ?').run(newId, oldId);

@@ -17,6 +17,8 @@ export interface ContactRow {
   readonly name: string;
   readonly trust: TrustState;
   readonly pendingAccountId: string | null;
+  /** A second new key, signed by the same old key, that conflicts with `pendingAccountId` (issue 13 §1): the user must verify and pick. */
+  readonly conflictAccountId: string | null;
   readonly relayUrl: string | null;
   readonly addedAt: number;
 }
@@ -26,6 +28,7 @@ interface Row {
   display_name: string;
   trust: TrustState;
   pending_account_id: string | null;
+  conflict_account_id: string | null;
   relay_url: string | null;
   created_at: number;
 }
@@ -35,6 +38,7 @@ const toContact = (r: Row): ContactRow => ({
   name: r.display_name,
   trust: r.trust,
   pendingAccountId: r.pending_account_id,
+  conflictAccountId: r.conflict_account_id,
   relayUrl: r.relay_url,
   addedAt: r.created_at,
 });
@@ -76,6 +80,15 @@ export class ContactsRepo {
     this.store.db.transaction(() => {
       prep(this.store.db, `UPDATE contacts SET pending_account_id = ?, trust = CASE WHEN ? IS NULL THEN trust ELSE 'changed' END WHERE account_id = ?`).run(pending, pending, accountId);
       if (pending !== null) this.store.audit.record('safety_number.changed', { accountId, newAccountId: pending });
+    })();
+  }
+
+  /** Records a second new key that conflicts with the pending one (the first conflict stays; a third claim changes nothing), and audits it. */
+  setConflictAccount(accountId: string, conflicting: string): void {
+    this.store.db.transaction(() => {
+      const changed = prep(this.store.db, `UPDATE contacts SET conflict_account_id = ?, trust = 'changed' WHERE account_id = ? AND conflict_account_id IS NULL AND pending_account_id IS NOT NULL AND pending_account_id <> ?`)
+        .run(conflicting, accountId, conflicting).changes;
+      if (changed > 0) this.store.audit.record('safety_number.conflict', { accountId, newAccountId: conflicting });
     })();
   }
 

@@ -298,8 +298,17 @@ CREATE TABLE received_events (
 CREATE INDEX received_events_message ON received_events(message_id) WHERE message_id IS NOT NULL;
 `;
 
+/**
+ * v10 (issue 13 §1): a second, different key change for a contact whose
+ * change is already pending. Neither is accepted silently: both wait for the
+ * user, who verifies and picks one (docs/protocol.md §6.8).
+ */
+const V10 = `
+ALTER TABLE contacts ADD COLUMN conflict_account_id TEXT; -- null, or a second new key that conflicts with pending_account_id
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {

@@ -12,7 +12,7 @@ import type { WireBundle, WirePrekey } from '../../shared/wire/relay';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { AsyncGroupCommit } from './groupCommit';
 import type { DeviceKey, OutgoingItem, RelayStore, StoreEvent, TakenBundle } from './types';
-import { deviceKeyOf, revokedBy } from './types';
+import { accountOfDeviceKey, deviceKeyOf, groupAccounts, RevokedRecipient, revokedBy } from './types';
 
 const CHANNEL = 'parley_relay';
 type Row = Record<string, unknown>;
@@ -102,10 +102,21 @@ export async function openPostgresStore(options: { connectionString: string; poo
   const notify = (c: pg.PoolClient | pg.Pool, payload: string) => c.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
 
   type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
-  /** Sends of one batch share one transaction (one INSERT … UNNEST) and one NOTIFY per recipient device. */
+  /**
+   * Sends of one batch share one transaction (one INSERT … UNNEST) and one
+   * NOTIFY per recipient device. Each recipient account's lock is taken
+   * shared (putDeviceList takes it exclusively, in sorted order so the
+   * batch cannot deadlock with itself), then no recipient may be revoked: a
+   * revocation commits wholly before this check or after this commit.
+   */
   const enqueues = new AsyncGroupCommit<EnqueueRequest, string[]>((reqs) =>
     tx(async (c) => {
       const all = reqs.flatMap((r) => r.items.map((it) => ({ ...it, now: r.now, expiresAt: r.expiresAt })));
+      const devices = [...new Set(all.map((i) => i.deviceKey))];
+      const accounts = [...new Set(devices.map(accountOfDeviceKey))];
+      await c.query('SELECT pg_advisory_xact_lock_shared(h) FROM (SELECT hashtext(a) AS h FROM UNNEST($1::text[]) AS a ORDER BY 1) AS s', [accounts]);
+      const revoked = await c.query('SELECT device_key FROM revoked_devices WHERE device_key = ANY($1::text[]) LIMIT 1', [devices]);
+      if (revoked.rows.length > 0) throw new RevokedRecipient(String((revoked.rows[0] as Row).device_key));
       const r = await c.query(
         'INSERT INTO messages (device_key, ts, expires_at, envelope) SELECT d, t, e, v FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS x(d, t, e, v, n) ORDER BY n RETURNING id',
         [all.map((i) => i.deviceKey), all.map((i) => i.now), all.map((i) => i.expiresAt), all.map((i) => i.envelope)],
@@ -143,6 +154,7 @@ export async function openPostgresStore(options: { connectionString: string; poo
     async putDeviceList(list) {
       return tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [list.accountId]);
+        if ((await c.query('SELECT 1 FROM superseded_accounts WHERE account_id = $1', [list.accountId])).rows.length > 0) return 'superseded' as const;
         const prev = await c.query('SELECT list FROM device_lists WHERE account_id = $1', [list.accountId]);
         const r = await c.query(
           'INSERT INTO device_lists (account_id, version, list) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET version = excluded.version, list = excluded.list WHERE excluded.version = device_lists.version + 1',
@@ -158,12 +170,36 @@ export async function openPostgresStore(options: { connectionString: string; poo
           );
         }
         await c.query('DELETE FROM revoked_devices WHERE device_key = ANY($1::text[])', [list.devices.map((d) => deviceKeyOf(list.accountId, d.deviceId))]);
+        await c.query('UPDATE device_accounts SET listed = FALSE WHERE account_id = $1', [list.accountId]);
+        await c.query(
+          'INSERT INTO device_accounts (device_id, account_id, listed) SELECT d, $2, TRUE FROM UNNEST($1::text[]) AS d ON CONFLICT (device_id, account_id) DO UPDATE SET listed = TRUE',
+          [list.devices.map((d) => d.deviceId), list.accountId],
+        );
         await notify(c, `d:${list.accountId}`);
         return 'ok' as const;
       });
     },
+    /** Under the same per-account lock as putDeviceList, so no list of the old key commits after this. */
+    async supersedeAccount(accountId, newAccountId, now) {
+      return tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [accountId]);
+        const r = await c.query(
+          'INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING',
+          [accountId, newAccountId, now],
+        );
+        return r.rowCount === 1 ? ('ok' as const) : ('already' as const);
+      });
+    },
+    async supersededBy(accountId) {
+      const r = await pool.query('SELECT new_account_id FROM superseded_accounts WHERE account_id = $1', [accountId]);
+      return r.rows.length ? String(r.rows[0].new_account_id) : null;
+    },
     async isRevoked(device) {
       return (await pool.query('SELECT 1 FROM revoked_devices WHERE device_key = $1', [device])).rows.length > 0;
+    },
+    async accountsOf(deviceIds) {
+      const r = await pool.query('SELECT device_id, account_id, listed FROM device_accounts WHERE device_id = ANY($1::text[])', [[...deviceIds]]);
+      return groupAccounts((r.rows as Row[]).map((x) => ({ device: String(x.device_id), account: String(x.account_id), listed: x.listed === true })));
     },
     async setSignedPrekey(device, kind, key) {
       await pool.query(
@@ -250,6 +286,9 @@ export async function openPostgresStore(options: { connectionString: string; poo
         'INSERT INTO backups (id, auth_hash, size, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET auth_hash = excluded.auth_hash, size = excluded.size, updated_at = excluded.updated_at',
         [b.id, b.authHash, b.size, b.updatedAt],
       );
+    },
+    async deleteBackup(id) {
+      return ((await pool.query('DELETE FROM backups WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },
     async openProvisioning(channelId, expiresAt) {
       await pool.query('INSERT INTO provisioning (channel_id, expires_at) VALUES ($1, $2)', [channelId, expiresAt]);

@@ -26,4 +26,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 3,
     sql: `CREATE TABLE revoked_devices (device_key TEXT PRIMARY KEY, revoked_at BIGINT NOT NULL);`,
   },
+  {
+    // Account keys replaced by "Remove and secure" (docs/protocol.md §6.8): no list signed by them is stored again.
+    version: 4,
+    sql: `CREATE TABLE superseded_accounts (account_id TEXT PRIMARY KEY, new_account_id TEXT NOT NULL, superseded_at BIGINT NOT NULL);`,
+  },
+  {
+    // Device → account index (see the SQLite migration 5): listed devices of every stored list, and revoked devices.
+    version: 5,
+    sql: `
+      CREATE TABLE device_accounts (device_id TEXT NOT NULL, account_id TEXT NOT NULL, listed BOOLEAN NOT NULL, PRIMARY KEY (device_id, account_id));
+      INSERT INTO device_accounts (device_id, account_id, listed)
+        SELECT d->>'deviceId', l.account_id, TRUE FROM device_lists l, jsonb_array_elements(COALESCE(l.list::jsonb->'devices', '[]'::jsonb)) d
+        WHERE d->>'deviceId' IS NOT NULL ON CONFLICT DO NOTHING;
+      INSERT INTO device_accounts (device_id, account_id, listed)
+        SELECT split_part(device_key, '.', 2), split_part(device_key, '.', 1), FALSE FROM revoked_devices WHERE position('.' in device_key) > 0 ON CONFLICT DO NOTHING;
+    `,
+  },
 ];

@@ -16,7 +16,7 @@ import { startCheckpointer } from './checkpointer';
 import { GroupCommit } from './groupCommit';
 import { SQLITE_MIGRATIONS } from './sqliteMigrations';
 import type { AttachmentRecord, BackupRecord, DeviceKey, OneTimeKind, OutgoingItem, PurgeStats, QueuedMessage, RelayStore, SignedKind, StoreEvent, TakenBundle } from './types';
-import { deviceKeyOf, revokedBy } from './types';
+import { deviceKeyOf, groupAccounts, RevokedRecipient, revokedBy } from './types';
 
 type Row = Record<string, unknown>;
 const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: String(r.public_key), signature: String(r.signature) });
@@ -92,6 +92,12 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     revoke: db.prepare('INSERT OR REPLACE INTO revoked_devices (device_key, revoked_at) VALUES (?, ?)'),
     unrevoke: db.prepare('DELETE FROM revoked_devices WHERE device_key = ?'),
     isRevoked: db.prepare('SELECT 1 FROM revoked_devices WHERE device_key = ?'),
+    supersede: db.prepare('INSERT INTO superseded_accounts (account_id, new_account_id, superseded_at) VALUES (?, ?, ?) ON CONFLICT (account_id) DO NOTHING'),
+    supersededBy: db.prepare('SELECT new_account_id FROM superseded_accounts WHERE account_id = ?'),
+    deleteBackup: db.prepare('DELETE FROM backups WHERE id = ?'),
+    unlistAll: db.prepare('UPDATE device_accounts SET listed = 0 WHERE account_id = ?'),
+    listDevice: db.prepare('INSERT INTO device_accounts (device_id, account_id, listed) VALUES (?, ?, 1) ON CONFLICT (device_id, account_id) DO UPDATE SET listed = 1'),
+    accountsOf: db.prepare("SELECT d.device_id, d.account_id, d.listed FROM device_accounts d JOIN json_each(?) j ON d.device_id = j.value"),
   };
 
   const kindNumber = (k: SignedKind | OneTimeKind): number => PreKeyKind[k];
@@ -131,9 +137,13 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   });
 
   type EnqueueRequest = { items: readonly OutgoingItem[]; now: number; expiresAt: number };
+  /** A revoked recipient fails its request (the group then commits each request alone, so only that send is refused). */
   const enqueues = new GroupCommit<EnqueueRequest, string[]>(
     db.transaction((reqs: readonly EnqueueRequest[]) =>
-      reqs.map((r) => r.items.map((it) => String(q.enqueue.run(it.deviceKey, r.now, r.expiresAt, it.envelope).lastInsertRowid))),
+      reqs.map((r) => {
+        for (const device of new Set(r.items.map((it) => it.deviceKey))) if (q.isRevoked.get(device) !== undefined) throw new RevokedRecipient(device);
+        return r.items.map((it) => String(q.enqueue.run(it.deviceKey, r.now, r.expiresAt, it.envelope).lastInsertRowid));
+      }),
     ),
   );
   const acks = new GroupCommit<{ device: DeviceKey; ids: readonly string[] }, number>(
@@ -146,7 +156,8 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     ),
   );
   /** One transaction: the newer list, and the revocation of every device it dropped (docs/protocol.md §3.2). */
-  const putList = db.transaction((list: SignedDeviceList, now: number): 'ok' | 'stale' => {
+  const putList = db.transaction((list: SignedDeviceList, now: number): 'ok' | 'stale' | 'superseded' => {
+    if (q.supersededBy.get(list.accountId) !== undefined) return 'superseded';
     const row = q.getList.get(list.accountId) as Row | undefined;
     if (q.putList.run(list.accountId, list.version, JSON.stringify(list)).changes === 0) return 'stale';
     for (const device of revokedBy(row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null, list)) {
@@ -156,6 +167,8 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       q.revoke.run(device, now);
     }
     for (const d of list.devices) q.unrevoke.run(deviceKeyOf(list.accountId, d.deviceId));
+    q.unlistAll.run(list.accountId);
+    for (const d of list.devices) q.listDevice.run(d.deviceId, list.accountId);
     return 'ok';
   });
 
@@ -166,12 +179,23 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
       return row ? (JSON.parse(String(row.list)) as SignedDeviceList) : null;
     },
     async putDeviceList(list) {
-      if (putList(list, Date.now()) === 'stale') return 'stale';
-      emit({ kind: 'deviceList', accountId: list.accountId });
-      return 'ok';
+      const verdict = putList(list, Date.now());
+      if (verdict === 'ok') emit({ kind: 'deviceList', accountId: list.accountId });
+      return verdict;
+    },
+    async supersedeAccount(accountId, newAccountId, now) {
+      return q.supersede.run(accountId, newAccountId, now).changes === 1 ? 'ok' : 'already';
+    },
+    async supersededBy(accountId) {
+      const r = q.supersededBy.get(accountId) as Row | undefined;
+      return r ? String(r.new_account_id) : null;
     },
     async isRevoked(device) {
       return q.isRevoked.get(device) !== undefined;
+    },
+    async accountsOf(deviceIds) {
+      const rows = q.accountsOf.all(JSON.stringify(deviceIds)) as Row[];
+      return groupAccounts(rows.map((r) => ({ device: String(r.device_id), account: String(r.account_id), listed: Number(r.listed) === 1 })));
     },
     async setSignedPrekey(device, kind, key) {
       q.setSigned.run(device, kindNumber(kind), key.keyId, key.publicKey, key.signature);
@@ -224,6 +248,9 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
     },
     async putBackup(r: BackupRecord) {
       q.putBackup.run(r.id, r.authHash, r.size, r.updatedAt);
+    },
+    async deleteBackup(id) {
+      return q.deleteBackup.run(id).changes > 0;
     },
     async openProvisioning(channelId, expiresAt) {
       q.openProv.run(channelId, expiresAt);

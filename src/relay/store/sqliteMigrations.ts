@@ -29,4 +29,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 3,
     sql: `CREATE TABLE revoked_devices (device_key TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
   },
+  {
+    // Account keys replaced by "Remove and secure" (docs/protocol.md §6.8): no list signed by them is stored again.
+    version: 4,
+    sql: `CREATE TABLE superseded_accounts (account_id TEXT PRIMARY KEY, new_account_id TEXT NOT NULL, superseded_at INTEGER NOT NULL) WITHOUT ROWID;`,
+  },
+  {
+    // Device → account index, so a multi-recipient send addressed by device id resolves all its mailboxes in one read:
+    // every device of every stored list (listed = 1), and every revoked device (listed = 0), so a sender learns which list dropped it.
+    version: 5,
+    sql: `
+      CREATE TABLE device_accounts (device_id TEXT NOT NULL, account_id TEXT NOT NULL, listed INTEGER NOT NULL, PRIMARY KEY (device_id, account_id)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO device_accounts (device_id, account_id, listed)
+        SELECT json_extract(d.value, '$.deviceId'), l.account_id, 1 FROM device_lists l, json_each(l.list, '$.devices') d WHERE json_valid(l.list);
+      INSERT OR IGNORE INTO device_accounts (device_id, account_id, listed)
+        SELECT substr(device_key, instr(device_key, '.') + 1), substr(device_key, 1, instr(device_key, '.') - 1), 0 FROM revoked_devices WHERE instr(device_key, '.') > 0;
+    `,
+  },
 ];

@@ -12,10 +12,42 @@ export type DeviceKey = string;
 /** The DeviceKey of one device of an account. */
 export const deviceKeyOf = (accountId: string, deviceId: string): DeviceKey => `${accountId}.${deviceId}`;
 
+/** The account a DeviceKey belongs to (base64url ids hold no '.'). */
+export const accountOfDeviceKey = (device: DeviceKey): string => device.slice(0, device.indexOf('.'));
+
+/**
+ * enqueue refuses a send that names a revoked device: checked inside the
+ * enqueue transaction, so a list update that revokes the device commits
+ * either before (the send is refused) or after (its queue deletion removes
+ * what the send queued). The relay answers UNKNOWN_DEVICE.
+ */
+export class RevokedRecipient extends Error {
+  constructor(readonly device: DeviceKey) {
+    super('a recipient device was revoked');
+  }
+}
+
 /** The devices `previous` had and `next` lacks: the ones a newly stored list revokes. */
 export function revokedBy(previous: SignedDeviceList | null, next: SignedDeviceList): DeviceKey[] {
   const kept = new Set(next.devices.map((d) => d.deviceId));
   return (previous?.devices ?? []).filter((d) => !kept.has(d.deviceId)).map((d) => deviceKeyOf(next.accountId, d.deviceId));
+}
+
+/** Which accounts' lists name one device id: now (`listed`) and in the past (`former`). */
+export interface DeviceAccounts {
+  readonly listed: string[];
+  readonly former: string[];
+}
+
+/** Groups index rows (device id, account id, listed) by device id. */
+export function groupAccounts(rows: readonly { device: string; account: string; listed: boolean }[]): Map<string, DeviceAccounts> {
+  const out = new Map<string, DeviceAccounts>();
+  for (const r of rows) {
+    let e = out.get(r.device);
+    if (!e) out.set(r.device, (e = { listed: [], former: [] }));
+    (r.listed ? e.listed : e.former).push(r.account);
+  }
+  return out;
 }
 
 /** Prekey kinds a device has exactly one of, replaced on upload. */
@@ -87,8 +119,24 @@ export interface RelayStore {
    * In the same transaction, every device the previous list had and this one
    * lacks is revoked: its prekeys and queue are deleted and it is recorded as
    * revoked (a device the list contains is no longer). Emits a deviceList event.
+   * 'superseded' when the account key was replaced (supersedeAccount): nothing is stored.
    */
-  putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale'>;
+  putDeviceList(list: SignedDeviceList): Promise<'ok' | 'stale' | 'superseded'>;
+  /**
+   * Records that `accountId`'s key was replaced by `newAccountId` ("Remove and
+   * secure", docs/protocol.md §6.8), unless it already was ('already'). From
+   * then on putDeviceList refuses every list of `accountId` ('superseded');
+   * serialised with putDeviceList per account, so no list lands after it.
+   */
+  supersedeAccount(accountId: string, newAccountId: string, now: number): Promise<'ok' | 'already'>;
+  /** The account key that replaced `accountId`, or null while it is not superseded. */
+  supersededBy(accountId: string): Promise<string | null>;
+  /**
+   * The device → account index (relay migration 5), for a multi-recipient
+   * send: per device id asked, the accounts whose current list names it and
+   * those whose list once did. Ids no account ever listed are absent.
+   */
+  accountsOf(deviceIds: readonly string[]): Promise<Map<string, DeviceAccounts>>;
   /** Whether `device` was dropped from its account's list by a newer one (and not added back since). */
   isRevoked(device: DeviceKey): Promise<boolean>;
   setSignedPrekey(device: DeviceKey, kind: SignedKind, key: WirePrekey): Promise<void>;
@@ -100,7 +148,10 @@ export interface RelayStore {
    * (none when `oneTime` is false: the target's budget is spent); null when no signed keys.
    */
   takeBundle(accountId: string, deviceId: string, oneTime: boolean): Promise<TakenBundle | null>;
-  /** Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events. */
+  /**
+   * Durably queues every item in one transaction; resolves with their ids after commit. Emits queued events.
+   * Rejects with RevokedRecipient, queuing nothing, when an item's device is revoked (checked in that transaction).
+   */
   enqueue(items: readonly OutgoingItem[], now: number, expiresAt: number): Promise<string[]>;
   /** Unexpired messages of `device` with id above `afterId` (decimal), oldest first. */
   pending(device: DeviceKey, limit: number, now: number, afterId?: string): Promise<QueuedMessage[]>;
@@ -114,6 +165,8 @@ export interface RelayStore {
   completeAttachment(id: string, size: number): Promise<void>;
   getBackup(id: string): Promise<BackupRecord | null>;
   putBackup(record: BackupRecord): Promise<void>;
+  /** Removes a backup's row (the caller removes its file); false when there was none. */
+  deleteBackup(id: string): Promise<boolean>;
   openProvisioning(channelId: string, expiresAt: number): Promise<void>;
   /** Posts the one payload of an open, unexpired channel; false if there is none or it already has one. Emits a provision event. */
   postProvisioning(channelId: string, payload: string, now: number): Promise<boolean>;

@@ -9,6 +9,7 @@ import {
   ConversationDto,
   Cursor,
   Id,
+  IdentityChoice,
   MessageDto,
   SearchHitDto,
   SessionDto,
@@ -127,6 +128,15 @@ export const deviceCalls = {
   acceptLink: { request: req({ link: z.string().min(1).max(600), historyDays: z.number().int().min(1).max(36_500).nullable() }), response: z.object({ deviceId: z.string(), name: z.string() }) },
   revokeDevice: { request: req({ deviceId: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) }), response: done },
   /**
+   * "Remove and secure" (docs/protocol.md §6.8), offered after a revocation and confirmed in main: a new account key and phrase
+   * (confirmed like a new account's), the old key retired on the relay and the old backup deleted. `secured` false: the relay
+   * step did not finish yet and is retried on every connection.
+   */
+  secureAccount: {
+    request: empty,
+    response: z.object({ phrase: z.array(z.string()).length(24), confirmIndices: z.array(z.number().int()).length(3), secured: z.boolean() }),
+  },
+  /**
    * Settings → Export: every conversation as plaintext (JSON, or one HTML page each) into a new folder main picks,
    * after the main-owned confirmation names it. Progress arrives as `transferProgress` (kind 'export').
    */
@@ -144,11 +154,13 @@ export const contactCalls = {
   addContact: { request: req({ code: z.string().min(1).max(512), name: Name }), response: ContactDto },
   listContacts: { request: empty, response: z.array(ContactDto) },
   getSafetyNumber: {
-    request: req({ contactId: Id }),
+    /** `choice`: with two conflicting key changes, which one's number ('first' by default). */
+    request: req({ contactId: Id, choice: IdentityChoice.optional() }),
     response: z.object({ groups: z.array(z.string()), qrSvg: z.string(), verified: z.boolean() }),
   },
   setContactVerified: { request: req({ contactId: Id, verified: z.boolean() }), response: ContactDto },
-  acceptIdentityChange: { request: req({ contactId: Id }), response: ContactDto },
+  /** With two conflicting key changes (`identityConflict`), `choice` is required: the one the user verified. */
+  acceptIdentityChange: { request: req({ contactId: Id, choice: IdentityChoice.optional() }), response: ContactDto },
 } as const;
 
 /** Calls about conversations and their messages: list, send, edit, delete, react, read, typing, timers, search. */

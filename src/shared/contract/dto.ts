@@ -16,6 +16,10 @@ export type Cursor = z.infer<typeof Cursor>;
 export const TrustState = z.enum(['unverified', 'verified', 'changed']);
 export type TrustState = z.infer<typeof TrustState>;
 
+/** Which of two conflicting key changes of a contact: the one that arrived first or second. */
+export const IdentityChoice = z.enum(['first', 'second']);
+export type IdentityChoice = z.infer<typeof IdentityChoice>;
+
 /** A contact as the UI lists it. */
 export const ContactDto = z.object({
   id: Id,
@@ -24,6 +28,8 @@ export const ContactDto = z.object({
   trust: TrustState,
   /** True while the contact's account key changed and the user has not accepted it; sending is blocked. */
   identityChangePending: z.boolean(),
+  /** True when two different key changes arrived (issue 13 §1): neither is accepted until the user verifies and picks one. */
+  identityConflict: z.boolean(),
   addedAt: z.number(),
 });
 export type ContactDto = z.infer<typeof ContactDto>;
@@ -73,6 +79,8 @@ export const ConversationDto = z.object({
   disappearingSeconds: z.number().int().positive().nullable(),
   updatedAt: z.number(),
   identityChangePending: z.boolean(),
+  /** See ContactDto.identityConflict. */
+  identityConflict: z.boolean(),
   verified: z.boolean(),
 });
 export type ConversationDto = z.infer<typeof ConversationDto>;

@@ -43,6 +43,7 @@ export type RelayErrorCode =
   | 'STALE_DEVICE_LIST'
   | 'DEVICE_LIST_NOT_SUCCESSOR'
   | 'DEVICE_LIST_NOT_COSIGNED'
+  | 'ACCOUNT_SUPERSEDED'
   | 'UNKNOWN_DEVICE'
   | 'NOT_FOUND'
   | 'TOO_LARGE'
@@ -112,6 +113,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ v, type: z.literal('attachmentUpload'), id: requestId }),
   z.strictObject({ v, type: z.literal('bulkToken'), id: requestId }),
   z.strictObject({ v, type: z.literal('provisionOpen'), id: requestId }),
+  z.strictObject({ v, type: z.literal('supersedeAccount'), id: requestId, oldAccountId: keyId, signature: b64(64) }),
   z.strictObject({ v, type: z.literal('provisionSend'), id: requestId, channelId: z.string().length(22).regex(/^[A-Za-z0-9_-]*$/), payload: b64(RELAY_MAX_PROVISIONING_BYTES) }),
 ]);
 /** One frame a client sends to the relay. */
@@ -150,6 +152,7 @@ export const replySchemas = {
   bulkToken: z.object({ token, expiresAt: count, path: httpPath }),
   provisionOpen: z.object({ channelId: token, expiresAt: count }),
   provisionSend: z.unknown(),
+  supersedeAccount: z.unknown(),
 } as const;
 
 /** A pushed envelope: the relay's id for it, its arrival time and the sealed bytes. */

@@ -30,6 +30,13 @@ describe('notifications', () => {
     expect(notificationFor(msg, { locked: false, previews: false })).toEqual({ title: 'Bob', body: 'New message' });
     expect(notificationFor(msg, { locked: false, previews: true })).toEqual({ title: 'Bob', body: 'the secret plan' });
   });
+
+  it('count the texts of one batch, still without content while locked or with previews off', () => {
+    const many = { ...msg, count: 1_200 };
+    expect(notificationFor(many, { locked: true, previews: true })).toEqual({ title: 'Parley', body: '1,200 new messages' });
+    expect(notificationFor(many, { locked: false, previews: false })).toEqual({ title: 'Bob', body: '1,200 new messages' });
+    expect(notificationFor(many, { locked: false, previews: true })).toEqual({ title: 'Bob', body: '1,200 new messages · the secret plan' });
+  });
 });
 
 describe('QR codes', () => {

@@ -23,6 +23,9 @@ describe('CLI arguments', () => {
     expect(parseArgs([...base, 'export', '--all', '--format', 'html', '--out', '/tmp/x', '--yes']).command).toEqual({ name: 'export', contactName: null, format: 'html', out: '/tmp/x', yes: true });
     expect(parseArgs([...base, 'export', 'Bob', '--format', 'json', '--out', '/tmp/x']).command).toEqual({ name: 'export', contactName: 'Bob', format: 'json', out: '/tmp/x', yes: false });
     expect(parseArgs([...base, 'history', 'Bob', '--limit', '10']).command).toEqual({ name: 'history', contactName: 'Bob', limit: 10 });
+    const device = 'A'.repeat(43);
+    expect(parseArgs([...base, 'revoke', device]).command).toEqual({ name: 'revoke', deviceId: device, secure: false });
+    expect(parseArgs([...base, 'revoke', device, '--secure']).command).toEqual({ name: 'revoke', deviceId: device, secure: true });
     expect(parseArgs([...base, 'audit']).command).toEqual({ name: 'audit', limit: 50 });
     expect(parseArgs([...base, 'audit', '--limit', '3']).command).toEqual({ name: 'audit', limit: 3 });
     expect(parseArgs([...base, 'health', 'Bob']).command).toEqual({ name: 'health', contactName: 'Bob' });

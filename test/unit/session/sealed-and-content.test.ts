@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import sodium from 'libsodium-wrappers-sumo';
+import { sealDevice, sealSender } from '../../support/sealKeys';
 import { ContentHint, EnvelopeKind, seal, SealedSenderError, unseal } from '../../../src/main/session/sealedSender';
 import { ContentError, encodeContent, parseContent, type Content } from '../../../src/shared/wire/content';
 import { CONTENT_PAD_BLOCK } from '../../../src/shared/constants';
@@ -9,18 +10,8 @@ beforeAll(async () => {
   await sodium.ready;
 });
 
-function device() {
-  const kp = sodium.crypto_sign_keypair();
-  return {
-    publicKey: kp.publicKey,
-    x25519: { publicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(kp.publicKey), privateKey: sodium.crypto_sign_ed25519_sk_to_curve25519(kp.privateKey) },
-  };
-}
-
-function sender() {
-  const d = device();
-  return { accountKey: sodium.crypto_sign_keypair().publicKey, deviceKey: d.publicKey, x25519PrivateKey: d.x25519.privateKey };
-}
+const device = sealDevice;
+const sender = sealSender;
 
 describe('sealed sender', () => {
   it('lets only the recipient device open the envelope and learn the authenticated sender', () => {

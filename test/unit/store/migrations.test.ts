@@ -182,6 +182,20 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 10 keeps seeded v9 contacts, their pending key and trust, with no conflicting key', async () => {
+    const db = await freshDb();
+    migrate(db, 9);
+    db.prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust, pending_account_id, relay_url, list_warning) VALUES ('acc1', 'Zoë', 3, 'changed', 'acc2', 'ws://r', 'list-withheld')`).run();
+    db.prepare(`INSERT INTO contacts (account_id, display_name, created_at, trust) VALUES ('acc3', 'Ilse', 4, 'verified')`).run();
+    migrate(db, 10);
+    expect(schemaVersion(db)).toBe(10);
+    expect(db.prepare(`SELECT account_id, trust, pending_account_id, list_warning, conflict_account_id FROM contacts ORDER BY account_id`).all()).toEqual([
+      { account_id: 'acc1', trust: 'changed', pending_account_id: 'acc2', list_warning: 'list-withheld', conflict_account_id: null },
+      { account_id: 'acc3', trust: 'verified', pending_account_id: null, list_warning: null, conflict_account_id: null },
+    ]);
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

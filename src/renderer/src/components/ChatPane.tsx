@@ -5,6 +5,7 @@ import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 import { formatTimer } from './format';
 import { Icon } from './Icon';
+import { IdentityConflict } from './IdentityConflict';
 
 /** The open conversation: header (verification, typing, disappearing timer), message list and composer. */
 export function ChatPane() {
@@ -61,7 +62,8 @@ export function ChatPane() {
           </button>
         </div>
       </header>
-      {conversation.identityChangePending && (
+      {conversation.identityConflict && <IdentityConflict contactId={conversation.contactId} title={conversation.title} />}
+      {conversation.identityChangePending && !conversation.identityConflict && (
         <div className="warning" role="alert">
           <p>
             <strong>{conversation.title}’s safety number has changed.</strong> They may have reinstalled Parley or rotated their recovery

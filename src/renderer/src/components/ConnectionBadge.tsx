@@ -9,7 +9,7 @@ export function ConnectionBadge() {
   return (
     <div className={`connection connection--${state}`} role="status" aria-label="Relay connection">
       <span className="connection__dot" aria-hidden="true" />
-      <span>{label}</span>
+      <span className="connection__label">{label}</span>
       {connection && <span className="connection__relay">{connection.relay}</span>}
       {connection?.reason === 'relayKeyChanged' && (
         <span className="connection__warning" title="The relay proved a different identity key than the one pinned for it. Accept the new key only after checking it with the relay's operator.">

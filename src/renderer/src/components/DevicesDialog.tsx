@@ -5,6 +5,7 @@ import { selectDevices, selectDevicesError } from '../store/devices/selectors';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
 import { LinkNewDevice } from './LinkNewDevice';
+import { SecureAccountPanel } from './SecureAccountPanel';
 import { formatDate, formatTime } from './format';
 
 /** This account's desktops: which are linked, revoking one, and linking a new one. */
@@ -38,6 +39,7 @@ export function DevicesDialog({ onClose }: { onClose: () => void }) {
               <DeviceRow key={d.id} device={d} />
             ))}
           </ul>
+          <SecureAccountPanel />
           {error && (
             <p className="error" role="alert">
               {error.message}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useStore } from '../store/root';
 import { TransferProgress } from './TransferProgress';
+import { count } from '../../../shared/count';
 
 /** Settings: export every conversation as plaintext (behind Parley's own confirmation), with a progress bar. */
 export function ExportSection() {
@@ -34,7 +35,7 @@ export function ExportSection() {
       {busy && progress && <TransferProgress progress={progress} />}
       {result && !busy && (
         <p role="status">
-          Exported {result.conversations} conversations ({result.messages.toLocaleString()} messages, {result.attachments} files) to {result.out}
+          Exported {count(result.conversations, 'conversation')} ({count(result.messages, 'message')}, {count(result.attachments, 'file')}) to {result.out}
         </p>
       )}
       {error && (

@@ -15,7 +15,8 @@ export function RotatePhraseSection() {
       </h3>
       <p className="muted">
         If someone may have seen your phrase, make a new one. Your contacts will see that your safety number changed and must accept it before
-        writing to you again. Your other desktops switch automatically. Parley asks you to confirm in its own window first.
+        writing to you again. Your other desktops switch automatically; the relay refuses the old key from then on, and the backup made with
+        the old phrase is deleted. Parley asks you to confirm in its own window first.
       </p>
       {asking ? (
         <div className="row" role="group" aria-label="Confirm new recovery phrase">

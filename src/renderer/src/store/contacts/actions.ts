@@ -33,8 +33,8 @@ export const createContactsSlice: StateCreator<RootState, [], [], ContactsSlice>
     const r = await parley.setContactVerified({ contactId, verified });
     if (!r.ok) set({ contactError: { code: r.code, message: r.message } });
   },
-  async acceptIdentityChange(contactId) {
-    const r = await parley.acceptIdentityChange({ contactId });
+  async acceptIdentityChange(contactId, choice) {
+    const r = await parley.acceptIdentityChange(choice ? { contactId, choice } : { contactId });
     if (!r.ok) set({ contactError: { code: r.code, message: r.message } });
   },
   clearContactError() {

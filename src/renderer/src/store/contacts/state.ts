@@ -1,4 +1,4 @@
-import type { ContactDto } from '../../../../shared/contract';
+import type { ContactDto, IdentityChoice } from '../../../../shared/contract';
 import type { UiError } from '../types';
 
 /** State and actions of the contacts slice. */
@@ -11,6 +11,7 @@ export interface ContactsSlice {
   /** Adds a contact from an invite code; returns the new contact, or null with `contactError` set. */
   addContact(code: string, name: string): Promise<ContactDto | null>;
   setVerified(contactId: string, verified: boolean): Promise<void>;
-  acceptIdentityChange(contactId: string): Promise<void>;
+  /** Accepts a contact's new key; with two conflicting ones, `choice` names the one the user verified. */
+  acceptIdentityChange(contactId: string, choice?: IdentityChoice): Promise<void>;
   clearContactError(): void;
 }

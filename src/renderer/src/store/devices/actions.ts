@@ -9,6 +9,7 @@ export const createDevicesSlice: StateCreator<RootState, [], [], DevicesSlice> =
   devices: [],
   devicesError: null,
   provisionProgress: null,
+  revokedName: null,
   async loadDevices() {
     const r = await parley.listDevices();
     if (r.ok) set({ devices: r.value });
@@ -26,10 +27,26 @@ export const createDevicesSlice: StateCreator<RootState, [], [], DevicesSlice> =
   },
   async revokeDevice(deviceId) {
     set({ devicesError: null });
+    const name = get().devices.find((d) => d.id === deviceId)?.name ?? null;
     const r = await parley.revokeDevice({ deviceId });
     await get().loadDevices();
     if (!r.ok) set({ devicesError: { code: r.code, message: r.message } });
+    else set({ revokedName: name ?? 'The removed device' });
     return r.ok;
+  },
+  async secureAccount() {
+    set({ devicesError: null });
+    // Main asks the user in its own dialog first; the new words live only in the session slice (never persisted) until confirmed.
+    const r = await parley.secureAccount();
+    if (!r.ok) {
+      set({ devicesError: { code: r.code, message: r.message } });
+      return null;
+    }
+    set({ revokedName: null, pendingPhrase: { phrase: r.value.phrase, confirmIndices: r.value.confirmIndices } });
+    return { secured: r.value.secured };
+  },
+  dismissSecure() {
+    set({ revokedName: null });
   },
   async inspectLink(link) {
     set({ devicesError: null });

@@ -11,6 +11,15 @@ export interface DevicesSlice {
   /** Follows `devicesChanged` and provisioning progress; returns the unsubscribe. */
   watchDevices(): () => void;
   revokeDevice(deviceId: string): Promise<boolean>;
+  /** The device just revoked from here, whose copy of the account key "Remove and secure" retires; null when none. */
+  readonly revokedName: string | null;
+  /**
+   * "Remove and secure": a new account key and phrase (the phrase then shows like a new account's), the old key
+   * retired on the relay. Resolves with whether the relay step finished; null with `devicesError` set on failure.
+   */
+  secureAccount(): Promise<{ secured: boolean } | null>;
+  /** Hides the "Remove and secure" offer ("Not now"). */
+  dismissSecure(): void;
   /** The new desktop's name from its link code, this account's name and the short code both desktops show; null with `devicesError` set. */
   inspectLink(link: string): Promise<CallResponse<'inspectLink'> | null>;
   /** Sends the account to the new desktop; null with `devicesError` set on failure. */

@@ -5,7 +5,7 @@ import { toUiError, unwrap } from '../types';
 import type { ExportsSlice } from './state';
 
 /** The exports slice: Settings → Export and its progress. */
-export const createExportsSlice: StateCreator<RootState, [], [], ExportsSlice> = (set) => ({
+export const createExportsSlice: StateCreator<RootState, [], [], ExportsSlice> = (set, get) => ({
   exportBusy: false,
   exportProgress: null,
   exportResult: null,
@@ -20,6 +20,8 @@ export const createExportsSlice: StateCreator<RootState, [], [], ExportsSlice> =
       return false;
     } finally {
       set({ exportBusy: false });
+      // The export (or the refusal at the confirmation) is in the audit log now: show it in Settings → Security.
+      void get().loadAuditLog();
     }
   },
   watchExportProgress() {

@@ -1,0 +1,90 @@
+/**
+ * The daemon send measurement `npm run bench:daemon` and the `cli` part of
+ * `npm run bench:app` share: two profiles made by `parley init` on the
+ * given relay, the reader a daemon in its own process (so the measuring
+ * process only times requests), then `send` requests on the sender
+ * daemon's Unix socket, timed from writing the request to reading its
+ * response (the text committed to the outbox), beside `oneShots` one-shot
+ * `parley send` processes (process start, Argon2id unlock, send, flush,
+ * exit) on the same profile.
+ */
+import path from 'node:path';
+import { eventually } from '../test/support/chatHarness';
+import { RpcClient, runParley, spawnDaemon, type DaemonProcess } from '../test/support/daemonClient';
+
+const ENV = { PARLEY_PASSPHRASE: 'daemon bench passphrase' };
+
+/** How many sends, after how many untimed warm-up sends, and how many one-shot processes beside them. */
+export interface DaemonSendPlan {
+  readonly sends: number;
+  readonly warmup: number;
+  readonly oneShots: number;
+}
+
+/** Every timed send and one-shot, in milliseconds, and how many receipt notifications came back meanwhile. */
+export interface DaemonSendTimes {
+  readonly daemonMs: readonly number[];
+  readonly oneShotMs: readonly number[];
+  readonly receipts: number;
+}
+
+/** The median of a non-empty list. */
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Runs the measurement in `dir` (a fresh folder) against the relay at `relayUrl`; every daemon it started is stopped before it returns. */
+export async function measureDaemonSend(relayUrl: string, dir: string, plan: DaemonSendPlan): Promise<DaemonSendTimes> {
+  const running: DaemonProcess[] = [];
+  const init = async (profile: string, name: string): Promise<string> => {
+    const r = await runParley(profile, ['--relay', relayUrl, 'init', '--name', name], ENV);
+    if (r.code !== 0) throw new Error(`init failed: ${r.err}`);
+    return (r.out[0] as { invite: string }).invite;
+  };
+  const daemonFor = async (profile: string): Promise<RpcClient> => {
+    const socket = path.join(profile, 'parley.sock');
+    running.push(await spawnDaemon(profile, ['--socket', socket], ENV));
+    const client = await RpcClient.connect(socket);
+    await eventually(async () => ((await client.call('relay')).result as { online: boolean }).online, 30_000);
+    return client;
+  };
+  const sender = path.join(dir, 'sender');
+  const reader = path.join(dir, 'reader');
+  try {
+    const senderInvite = await init(sender, 'Bench Sender');
+    const readerInvite = await init(reader, 'Bench Reader');
+    const readerClient = await daemonFor(reader);
+    await readerClient.call('contactAdd', { code: senderInvite, name: 'Sender' });
+    const added = await runParley(sender, ['contact', 'add', readerInvite, '--name', 'Reader'], ENV);
+    if (added.code !== 0) throw new Error(`contact add failed: ${added.err}`);
+
+    const oneShotMs: number[] = [];
+    for (let i = 0; i < plan.oneShots; i++) {
+      const t = performance.now();
+      const r = await runParley(sender, ['send', 'Reader', `one-shot ${i}`], ENV);
+      oneShotMs.push(performance.now() - t);
+      if (r.code !== 0) throw new Error(`send failed: ${r.err}`);
+    }
+
+    const client = await daemonFor(sender);
+    const daemonMs: number[] = [];
+    let last = '';
+    for (let i = 0; i < plan.warmup + plan.sends; i++) {
+      const t = performance.now();
+      const r = await client.call('send', { name: 'Reader', text: `daemon ${i}` });
+      if (i >= plan.warmup) daemonMs.push(performance.now() - t);
+      if (r.error) throw new Error(`send failed: ${r.error.message}`);
+      last = (r.result as { id: string }).id;
+    }
+    // Every send really arrived at the other end (the reader daemon notified the last one).
+    await readerClient.until(() => readerClient.notifications.some((n) => n.params?.['id'] === last), 60_000);
+    const receipts = client.notifications.filter((n) => n.params?.['type'] === 'receipt').length;
+    client.close();
+    readerClient.close();
+    return { daemonMs, oneShotMs, receipts };
+  } finally {
+    for (const d of running) d.proc.kill('SIGTERM');
+    await Promise.all(running.map((d) => d.exited));
+  }
+}

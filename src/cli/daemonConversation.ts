@@ -1,0 +1,77 @@
+/**
+ * The daemon's conversation methods: `send` (a text, a reply or a file),
+ * `edit`, `delete`, `react`, `read`, `timer`, `history` and `export`. Each
+ * checks its params with zod, builds the same command `parseArgs` makes for
+ * `parley COMMAND`, and runs it through the CLI's one table
+ * (commands.ts, runConversationCommand), so a method returns exactly what
+ * the command prints with --json: one object, or the lines as an array for
+ * `history`. `export` writes plaintext, so it requires `"yes": true` as
+ * `parley --json export` requires `--yes`.
+ */
+import { z } from 'zod';
+import { MAX_DISAPPEARING_TIMER_S, MAX_MESSAGE_TEXT_CHARS, REACTION_MAX_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
+import { MESSAGE_ID_PATTERN } from './args';
+import { runConversationCommand, type ConversationCommand } from './commands';
+import { rpcMethod, type RpcTable } from './daemonRpc';
+import type { DaemonContext } from './daemonMethods';
+
+const name = z.string().min(1);
+const id = z.string().regex(MESSAGE_ID_PATTERN, 'expected a message id as send, history or receive print it');
+const text = z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS);
+
+/** A method that runs one conversation command; `many` methods return every line, the others their one object. */
+function command<P extends z.ZodType>(params: P, toCommand: (p: z.infer<P>) => ConversationCommand, many = false) {
+  return rpcMethod<DaemonContext, P>(params, async ({ messenger }, p) => {
+    const lines = (await runConversationCommand(messenger, toCommand(p))).map((o) => o.json);
+    return many ? lines : lines[0];
+  });
+}
+
+/** The conversation methods, by name (spread into the daemon's table). */
+export const CONVERSATION_METHODS: RpcTable<DaemonContext> = {
+  send: command(
+    z.union([
+      z.strictObject({ name, text, replyTo: id.optional() }),
+      z.strictObject({ name, file: z.string().min(1) }),
+    ]),
+    (p) => ({ name: 'send', contactName: p.name, text: 'text' in p ? p.text : null, file: 'file' in p ? p.file : null, replyTo: 'replyTo' in p ? (p.replyTo ?? null) : null }),
+  ),
+
+  edit: command(z.strictObject({ name, id, text }), (p) => ({ name: 'edit', contactName: p.name, id: p.id, text: p.text })),
+
+  delete: command(z.strictObject({ name, id, forEveryone: z.boolean().default(false) }), (p) => ({ name: 'delete', contactName: p.name, id: p.id, forEveryone: p.forEveryone })),
+
+  react: command(
+    z.union([
+      z.strictObject({ name, id, emoji: z.string().min(1).max(REACTION_MAX_CHARS) }),
+      z.strictObject({ name, id, remove: z.literal(true) }),
+    ]),
+    (p) => ({ name: 'react', contactName: p.name, id: p.id, emoji: 'emoji' in p ? p.emoji : null }),
+  ),
+
+  read: command(z.strictObject({ name }), (p) => ({ name: 'read', contactName: p.name })),
+
+  timer: command(
+    z.strictObject({ name, seconds: z.union([z.number().int().min(1).max(MAX_DISAPPEARING_TIMER_S), z.literal('off'), z.null()]) }),
+    (p) => ({ name: 'timer', contactName: p.name, seconds: typeof p.seconds === 'number' ? p.seconds : null }),
+  ),
+
+  history: command(
+    z.strictObject({ name, limit: z.number().int().min(1).max(STORE_MAX_PAGE_SIZE).default(50) }),
+    (p) => ({ name: 'history', contactName: p.name, limit: p.limit }),
+    true,
+  ),
+
+  export: command(
+    z
+      .strictObject({
+        name: name.optional(),
+        all: z.literal(true).optional(),
+        format: z.enum(['json', 'html']),
+        out: z.string().min(1),
+        yes: z.literal(true, { error: 'export writes plaintext files: pass "yes": true to confirm' }),
+      })
+      .refine((p) => (p.name === undefined) !== (p.all === undefined), { error: 'name one conversation, or pass "all": true' }),
+    (p) => ({ name: 'export', contactName: p.name ?? null, format: p.format, out: p.out, yes: true }),
+  ),
+};
