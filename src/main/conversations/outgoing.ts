@@ -325,12 +325,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       }
       throw e;
     }
-    ctx.store.delivery.confirmSent(batch.map((e) => e.id));
-    const byConversation = new Map<string, string[]>();
-    for (const e of batch) {
-      const m = e.messageId ? ctx.store.messages.get(e.messageId) : null;
-      if (m) byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m.id]);
-    }
+    const byConversation = ctx.store.delivery.confirmSent(batch.map((e) => e.id));
     for (const [conversationId, ids] of byConversation) ctx.events.messagesChanged(conversationId, ids);
   }
 }

@@ -137,32 +137,35 @@ export class Delivery {
     return prep(this.db, 'DELETE FROM outbox WHERE recipient = ?').run(recipient).changes;
   }
 
-  /** Counts one more send attempt for each of these entries, in one transaction (a frame's worth). */
+  /** Counts one more send attempt for each of these entries, in one statement (a frame's worth). */
   noteAttempts(outboxIds: readonly number[]): void {
-    const bump = prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
-    this.db.transaction(() => {
-      for (const id of outboxIds) bump.run(id);
-    })();
+    if (outboxIds.length === 0) return;
+    prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(outboxIds));
   }
 
-  /** The relay confirmed these entries: remove them; a message with no entries left becomes 'sent'. */
-  confirmSent(outboxIds: readonly number[]): void {
-    const get = prep(this.db, 'SELECT message_id FROM outbox WHERE id = ?').pluck();
-    const del = prep(this.db, 'DELETE FROM outbox WHERE id = ?');
+  /**
+   * The relay confirmed these entries: remove them; a message with no
+   * entries left becomes 'sent'. Returns the messages the entries belonged
+   * to, by conversation (for one change event each), in one transaction of
+   * set statements (no read or write per entry).
+   */
+  confirmSent(outboxIds: readonly number[]): Map<string, string[]> {
+    const ids = JSON.stringify(outboxIds);
+    const del = prep(this.db, 'DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?)) RETURNING message_id').pluck();
     // One scan for the whole batch (outbox has no message_id index; a count per entry made a burst quadratic).
     const waiting = prep(this.db, 'SELECT DISTINCT message_id FROM outbox WHERE message_id IN (SELECT value FROM json_each(?))').pluck();
     const sent = prep(this.db, `UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'queued'`);
-    this.db.transaction(() => {
-      const messages = new Set<string>();
-      for (const id of outboxIds) {
-        const mid = get.get(id) as string | null | undefined;
-        if (mid === undefined) continue;
-        del.run(id);
-        if (mid !== null) messages.add(mid);
-      }
-      if (messages.size === 0) return;
-      const left = new Set(waiting.all(JSON.stringify([...messages])) as string[]);
+    const owners = prep(this.db, 'SELECT id, conversation_id AS c FROM messages WHERE id IN (SELECT value FROM json_each(?))');
+    return this.db.transaction(() => {
+      const byConversation = new Map<string, string[]>();
+      if (outboxIds.length === 0) return byConversation;
+      const messages = [...new Set((del.all(ids) as (string | null)[]).filter((m): m is string => m !== null))];
+      if (messages.length === 0) return byConversation;
+      const list = JSON.stringify(messages);
+      const left = new Set(waiting.all(list) as string[]);
       for (const mid of messages) if (!left.has(mid)) sent.run(mid);
+      for (const r of owners.all(list) as { id: string; c: string }[]) byConversation.set(r.c, [...(byConversation.get(r.c) ?? []), r.id]);
+      return byConversation;
     })();
   }
 }

@@ -43,11 +43,14 @@ describe('atomic receive and send', () => {
     const ids = store.delivery.commitSend({ session: { address: addr, record: new Uint8Array([3]) }, message: message('o1', 'out'),
       outbox: [{ recipient: 'acct-a.dev-a', payload: new Uint8Array([1]) }, { recipient: 'acct-a.dev-b', payload: new Uint8Array([2]) }] });
     expect(store.delivery.outbox().map((o) => o.id)).toEqual(ids);
-    store.delivery.confirmSent([ids[0]!]);
+    store.delivery.noteAttempts(ids);
+    expect(store.delivery.outbox().map((o) => o.attempts)).toEqual([1, 1]);
+    expect(store.delivery.confirmSent([ids[0]!])).toEqual(new Map([['c1', ['o1']]]));
     expect(store.messages.get('o1')?.state).toBe('queued');
-    store.delivery.confirmSent([ids[1]!, 999]);
+    expect(store.delivery.confirmSent([ids[1]!, 999])).toEqual(new Map([['c1', ['o1']]]));
     expect(store.messages.get('o1')?.state).toBe('sent');
     expect(store.delivery.outbox()).toEqual([]);
+    expect(store.delivery.confirmSent([999])).toEqual(new Map());
     store.close();
   });
 });
