@@ -124,6 +124,19 @@ describe('first messages between two people who add each other', () => {
   });
 });
 
+/** Links a new desktop of `from`'s account through `from`'s address (link codes name it); returns it open there. */
+async function linkFrom(from: Messenger, relayUrl: string): Promise<Messenger> {
+  let code = '';
+  const user = new CodeComparer();
+  const linking = Messenger.link({ dir: profileDir(), relayUrl, deviceName: 'Another desktop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: user.confirm });
+  await eventually(() => code);
+  user.saw(from.devices.inspectLink(code));
+  await from.devices.acceptLink(code, null);
+  const linked = await linking;
+  await eventually(() => linked.store.directory.setting(SETTING.prekeysUploaded) === '1');
+  return linked;
+}
+
 describe('a device the sender learns of late', () => {
   // Cai two's first message to Ben saves its identity in the stored list; the forward to it must be logged in the
   // same transaction that records the list, or the device already looks known and nothing is forwarded.
@@ -155,4 +168,32 @@ describe('a device the sender learns of late', () => {
       await cai2.close();
     }
   }, 90_000);
+
+  it('gets the transcript of a text our own offline desktop wrote before it knew the new desktop', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    await add(ann.user, ben.user.messenger.account.invite(), 'Ben');
+    await eventually(() => ben.user.messenger.contacts.list().length === 1);
+    // Ann two links from Ann one, then moves to a door of its own; Ann three links from Ann two while Ann one is off the network.
+    const twoProxy = await RelayProxy.start(relay.port);
+    let two = await linkFrom(ann.user.messenger, ann.proxy.url);
+    const twoDir = two.store.dir!;
+    await two.close();
+    two = await Messenger.open({ dir: twoDir, passphrase: TEST_PASSPHRASE, relayUrl: twoProxy.url });
+    let three: Messenger | null = null;
+    try {
+      ann.proxy.setDeviceOnline(false);
+      three = await linkFrom(two, twoProxy.url);
+      const sent = await write(ann.user, ben.user, 'own-late');
+      ann.proxy.setDeviceOnline(true);
+      const benId = ben.user.messenger.keys.accountId;
+      const shownOnThree = (): number => shownWithToken(three!, benId, sent.token).length;
+      await eventually(() => shownOnThree() > 0, 30_000).catch(() => undefined); // the expectation below reports it
+      expect(shownOnThree(), 'the transcript on the desktop Ann one learned of late').toBe(1);
+    } finally {
+      await three?.close();
+      await two.close();
+      await twoProxy.close();
+    }
+  }, 120_000);
 });

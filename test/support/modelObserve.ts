@@ -52,12 +52,26 @@ export function deliveryState(m: Messenger, messageId: string): DeliveryState | 
   return m.store.messages.get(messageId)?.state ?? null;
 }
 
-/** Work the device still has in flight: unsent outbox entries, unconfirmed acks, no connection. */
+/** Whether `recipient` (account.device) is in its account's list as this device knows it. */
+function listedHere(m: Messenger, recipient: string): boolean {
+  const [accountId, deviceId] = recipient.split('.') as [string, string];
+  if (accountId === m.keys.accountId) return m.store.ownDevices.all().some((d) => d.deviceId === deviceId);
+  return m.store.contacts.devices(accountId).includes(deviceId);
+}
+
+/**
+ * Work the device still has in flight: unsent outbox entries, unconfirmed
+ * acks, no connection, and content logged for a listed device it has no
+ * session with yet (a forward to a device learned late waits for its bundle
+ * and goes on the next upkeep tick: not quiet until then).
+ */
 export async function deviceBusy(m: Messenger): Promise<string[]> {
   const busy: string[] = [];
   if (!(await m.waitOnline(0))) busy.push('offline');
   const outbox = m.store.delivery.outbox(100).length;
   if (outbox > 0) busy.push(`${outbox} outbox entries`);
+  const waiting = m.store.repairs.unsent(100).filter((e) => listedHere(m, e.recipient)).length;
+  if (waiting > 0) busy.push(`${waiting} logged for a listed device without a session yet`);
   const acks = m.store.delivery.pendingAcks(100).length;
   if (acks > 0) busy.push(`${acks} pending acks`);
   return busy;

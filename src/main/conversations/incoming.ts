@@ -66,7 +66,8 @@ export interface Vouched {
  */
 export async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise<Vouched> {
   const stored: Vouched = { fresh: null, forwarded: 0 };
-  if (isOwnDevice(ctx, a)) return stored;
+  // One of our devices that already switched to a new account key (a rotation notice): listed here under the old one.
+  if (a.accountId !== ctx.keys.accountId && isOwnDevice(ctx, a)) return stored;
   if (a.accountId === ctx.keys.accountId) {
     const known = () => ctx.store.ownDevices.all().some((d) => d.deviceId === a.deviceId);
     if (known()) return stored;
