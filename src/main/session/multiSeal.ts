@@ -8,15 +8,17 @@
  *
  *   e, E       the scope's epoch key pair; wrap_i, auth_i its entry keys for R_i (sealEpochs.ts)
  *   N          16 random bytes per upload
- *   K          = HMAC-SHA256(M, "Parley-v4 shared body" ‖ E ‖ N)
+ *   K          = BLAKE2b-256(key = M, "Parley-v4 shared body" ‖ E ‖ N)
  *   shared     = 0x04 ‖ E (32) ‖ N (16) ‖ XChaCha20-Poly1305(K, 0²⁴, ad = 0x04 ‖ E ‖ N, senderAccountKey ‖ senderDeviceKey ‖ kind ‖ hint ‖ payload)
  *   w_i        = M ⊕ BLAKE2b-256(key = wrap_i, "Parley-v4 key wrap" ‖ N)
  *   t_i        = BLAKE2b-128(key = auth_i, "Parley-v4 sender auth" ‖ w_i ‖ SHA-256(shared))
  *   entry      = deviceId_i (32) ‖ w_i (32) ‖ t_i (16)
  *   envelope_i = 0x04 ‖ w_i ‖ t_i ‖ E ‖ N ‖ body
  *
- * Per recipient a warm upload costs two keyed BLAKE2b calls; the epoch's
- * X25519 was paid once. Every wrap key meets each salt N once (N is fresh
+ * Keyed BLAKE2b (RFC 7693) is the one KDF and MAC of this version: a PRF
+ * keyed with its secret, one call per derived value, on the direct
+ * libsodium path. Per recipient a warm upload costs two of them; the
+ * epoch's X25519 was paid once. Every wrap key meets each salt N once (N is fresh
  * randomness, so no (key, input) pair repeats even if state is rolled
  * back), and M and K are fresh per upload, so the zero nonce is safe.
  * The recipient derives wrap_i and auth_i itself (one DH per envelope,
@@ -27,7 +29,7 @@
  * covers w_i and the whole shared part, so another recipient, who also
  * knows M, cannot hand a member a different body under the sender's name.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
 import { DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SALT_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES } from '../../shared/wire/multiSend';
@@ -52,7 +54,7 @@ export interface MultiSealed {
   readonly entries: readonly Uint8Array[];
 }
 
-const bodyKey = (M: Uint8Array, E: Uint8Array, N: Uint8Array): Uint8Array => new Uint8Array(createHmac('sha256', M).update(INFO_BODY).update(E).update(N).digest());
+const bodyKey = (M: Uint8Array, E: Uint8Array, N: Uint8Array): Uint8Array => keyedHash(M, 32, INFO_BODY, E, N);
 const sha256 = (...parts: Uint8Array[]): Uint8Array => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);

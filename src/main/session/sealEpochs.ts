@@ -5,8 +5,8 @@
  * DH gives it:
  *
  *   a_i    = X25519(e, R_i)          s_i = X25519(S, R_i)   (sealedCore's static cache)
- *   wrap_i = HMAC-SHA256(a_i, "Parley-v4 wrap key" ‖ E ‖ R_i)
- *   auth_i = HMAC-SHA256(a_i ‖ s_i, "Parley-v4 auth key" ‖ E ‖ R_i)
+ *   wrap_i = BLAKE2b-256(key = a_i, "Parley-v4 wrap key" ‖ E ‖ R_i)
+ *   auth_i = BLAKE2b-256(key = a_i ‖ s_i, "Parley-v4 auth key" ‖ E ‖ R_i)
  *
  * so a warm upload costs two keyed hashes per recipient (multiSeal.ts), not
  * an X25519. The recipient derives the same keys with one DH per envelope
@@ -21,11 +21,12 @@
  * OpenSSL frees (and clears) when it is collected: dropping the reference
  * is all JS can do.
  */
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
-import { SEAL_EPOCH_MAX_AGE_MS, SEAL_EPOCH_MAX_SCOPES, SEAL_EPOCH_MAX_UPLOADS } from '../../shared/constants';
+import { SEAL_EPOCH_MAX_AGE_MS, SEAL_EPOCH_MAX_SCOPES, SEAL_EPOCH_MAX_UPLOADS, SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
 import { toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
-import { ephemeralX25519, x25519Native } from '../crypto/nativeX25519';
+import { ephemeralX25519 } from '../crypto/nativeX25519';
+import { keyedHash } from '../protocol/sodiumDirect';
 import { SealedSenderError, staticPair, type SealSender } from './sealedCore';
 
 const INFO_WRAP_KEY = utf8Bytes('Parley-v4 wrap key');
@@ -54,23 +55,42 @@ interface Epoch {
   readonly keys: Map<string, EntryKeys>;
 }
 
-/** HMAC-SHA256(key, info ‖ parts…). */
-function hmac(key: Uint8Array, info: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = createHmac('sha256', key).update(info);
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
-
 /** The wrap key from a = X25519(e, R) (sender) or X25519(r, E) (recipient). */
-export const wrapKey = (a: Uint8Array, E: Uint8Array, R: Uint8Array): Uint8Array => hmac(a, INFO_WRAP_KEY, E, R);
+export const wrapKey = (a: Uint8Array, E: Uint8Array, R: Uint8Array): Uint8Array => keyedHash(a, 32, INFO_WRAP_KEY, E, R);
 
 /** The auth key from a and the static s = X25519(S, R): only the sender device (or the recipient) can compute it. */
 export function authKey(a: Uint8Array, s: Uint8Array, E: Uint8Array, R: Uint8Array): Uint8Array {
   const k = new Uint8Array(64);
   k.set(a);
   k.set(s, 32);
-  const out = hmac(k, INFO_AUTH_KEY, E, R);
+  const out = keyedHash(k, 32, INFO_AUTH_KEY, E, R);
   sodium.memzero(k);
+  return out;
+}
+
+/**
+ * Recipients' X25519 keys as node:crypto key objects, bounded like the
+ * static cache: importing one costs a third of the DH, and a new epoch
+ * (hourly, or after a removal) seals to the same devices again.
+ */
+const peerObjects = new Map<string, KeyObject>();
+
+/** X25519(e, R) on native code with R's cached key object; a low-order R is SEALED_MALFORMED. */
+function epochDh(privateKey: KeyObject, peer: Uint8Array): Uint8Array {
+  const x = toBase64Url(peer);
+  let pub = peerObjects.get(x);
+  if (!pub) {
+    pub = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    if (peerObjects.size >= SEALED_STATIC_CACHE_ENTRIES) peerObjects.delete(peerObjects.keys().next().value!);
+    peerObjects.set(x, pub);
+  }
+  let out: Uint8Array;
+  try {
+    out = new Uint8Array(diffieHellman({ privateKey, publicKey: pub }));
+  } catch {
+    out = new Uint8Array(32); // OpenSSL refuses an all-zero result itself
+  }
+  if (out.every((b) => b === 0)) throw new SealedSenderError('SEALED_MALFORMED', 'A recipient device key is a low-order point.');
   return out;
 }
 
@@ -150,8 +170,7 @@ export class SealEpochs {
 
   #derive(epoch: Epoch, sender: SealSender, id: string, deviceKey: Uint8Array): EntryKeys {
     const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, deviceKey);
-    const a = x25519Native(epoch.privateKey, pair.peer);
-    if (!a) throw new SealedSenderError('SEALED_MALFORMED', 'A recipient device key is a low-order point.');
+    const a = epochDh(epoch.privateKey, pair.peer);
     const keys = { peer: pair.peer, wrap: wrapKey(a, epoch.E, pair.peer), auth: authKey(a, pair.s, epoch.E, pair.peer) };
     sodium.memzero(a);
     epoch.keys.set(id, keys);
