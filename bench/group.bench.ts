@@ -43,7 +43,7 @@ import { startRelayProcess } from './relayChild';
 
 const SIZES = [10, 100, 1_000] as const;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 1);
-const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 7 : n === 100 ? 15 : 31) * RUNS));
+const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 15 : n === 100 ? 21 : 31) * RUNS));
 const MESSAGE_BYTES = 100;
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
