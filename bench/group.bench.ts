@@ -4,8 +4,11 @@
  * (encrypted SQLite store) to a real relay in its own process on loopback:
  * - sender-key style: the message encrypted once (a stand-in for the group
  *   layer's SenderKeyMessage: chain step, AEAD, Ed25519 signature, chain
- *   position committed), then Messenger.deliverMulti: the version 3
- *   multi-seal and sendMulti uploads;
+ *   position committed), then Messenger.deliverMulti: the version 4
+ *   multi-seal and sendMulti uploads. Warm: the group's seal epoch is open
+ *   (the steady state: a key wrap per member); cold: the first send of an
+ *   epoch (a new ephemeral key and one X25519 per member; the static DH
+ *   values are cached, as for a group sent to before);
  * - pairwise fan-out, the baseline, through the real 1:1 session path:
  *   SessionLayer.encryptFor per member (ratchet step, session record
  *   sealed and written, version 2 sealed envelope) in one transaction with
@@ -40,7 +43,7 @@ import { startRelayProcess } from './relayChild';
 
 const SIZES = [10, 100, 1_000] as const;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 1);
-const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 7 : n === 100 ? 15 : 31) * RUNS));
+const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 15 : n === 100 ? 21 : 31) * RUNS));
 const MESSAGE_BYTES = 100;
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
@@ -112,8 +115,8 @@ const cpuMs = async (f: () => Promise<number>): Promise<{ ms: number; bytes: num
   return { ms: (d.user + d.system) / 1000, bytes };
 };
 
-async function senderKeySend(group: readonly Member[], plaintext: Uint8Array): Promise<number> {
-  const out = await alice.deliverMulti({ recipients: group.map((m) => m.address), kind: EnvelopeKind.senderKey, payload: senderKeyMessage(plaintext), hint: ContentHint.none });
+async function senderKeySend(group: readonly Member[], plaintext: Uint8Array, scope: string): Promise<number> {
+  const out = await alice.deliverMulti({ recipients: group.map((m) => m.address), kind: EnvelopeKind.senderKey, payload: senderKeyMessage(plaintext), hint: ContentHint.none, scope });
   if (out.delivered.length !== group.length) throw new Error(`bench: sender-key send reached ${out.delivered.length} of ${group.length}`);
   return out.uploadedBytes;
 }
@@ -156,35 +159,43 @@ async function fanoutSend(group: readonly Member[], plaintext: Uint8Array): Prom
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const senderKeyMs: number[] = [];
+const coldMs: number[] = [];
 const fanoutMs: number[] = [];
 const uploadBytes: number[] = [];
 const fanoutBytes: number[] = [];
 for (const n of SIZES) {
   const group = members.slice(0, n);
   const sk: number[] = [];
+  const cold: number[] = [];
   const fo: number[] = [];
   let skBytes = 0;
   let foBytes = 0;
   // One warm-up of each (static DH values and key objects cached, statements prepared), then alternating runs.
-  await senderKeySend(group, new Uint8Array(randomBytes(MESSAGE_BYTES)));
+  // A cold send opens a new epoch: each run uses a scope of its own.
+  await senderKeySend(group, new Uint8Array(randomBytes(MESSAGE_BYTES)), `group-${n}`);
+  await senderKeySend(group, new Uint8Array(randomBytes(MESSAGE_BYTES)), `cold-${n}-warm-up`);
   await fanoutSend(group, new Uint8Array(randomBytes(MESSAGE_BYTES)));
   for (let r = 0; r < runsFor(n); r++) {
-    const a = await cpuMs(() => senderKeySend(group, new Uint8Array(randomBytes(MESSAGE_BYTES))));
+    const a = await cpuMs(() => senderKeySend(group, new Uint8Array(randomBytes(MESSAGE_BYTES)), `group-${n}`));
+    const c = await cpuMs(() => senderKeySend(group, new Uint8Array(randomBytes(MESSAGE_BYTES)), `cold-${n}-${r}`));
     const b = await cpuMs(() => fanoutSend(group, new Uint8Array(randomBytes(MESSAGE_BYTES))));
     sk.push(a.ms);
+    cold.push(c.ms);
     fo.push(b.ms);
     skBytes = a.bytes;
     foBytes = b.bytes;
   }
   senderKeyMs.push(Number(median(sk).toFixed(2)));
+  coldMs.push(Number(median(cold).toFixed(2)));
   fanoutMs.push(Number(median(fo).toFixed(2)));
   uploadBytes.push(skBytes);
   fanoutBytes.push(foBytes);
   const goal = Math.round(foBytes / n) + 100 * n;
-  log(`${n} members: sender key ${median(sk).toFixed(2)} ms, ${skBytes} B | fan-out ${median(fo).toFixed(2)} ms, ${foBytes} B | ratio ${(median(fo) / median(sk)).toFixed(1)}x | upload goal (one 1:1 envelope + 100 B × ${n}) ${goal} B: ${skBytes <= goal ? 'met' : 'missed'}`);
+  log(`${n} members: sender key warm ${median(sk).toFixed(2)} ms, cold ${median(cold).toFixed(2)} ms, ${skBytes} B | fan-out ${median(fo).toFixed(2)} ms, ${foBytes} B | ratio warm ${(median(fo) / median(sk)).toFixed(1)}x, cold ${(median(fo) / median(cold)).toFixed(1)}x | upload goal (one 1:1 envelope + 100 B × ${n}) ${goal} B: ${skBytes <= goal ? 'met' : 'missed'}`);
 }
 const ratio1000 = Number((fanoutMs.at(-1)! / senderKeyMs.at(-1)!).toFixed(1));
 log(`fan-out bytes uploaded: ${JSON.stringify(fanoutBytes)}`);
+log(`sender key, cold (first send of an epoch), ms: ${JSON.stringify(coldMs)}; ratio at 1,000: ${(fanoutMs.at(-1)! / coldMs.at(-1)!).toFixed(1)}x`);
 await fanoutClient.close();
 await alice.close();
 relay.proc.kill('SIGTERM');

@@ -253,6 +253,12 @@ export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
 export const OUTBOX_RETRY_MS = 5_000;
 /** Device pairs whose sealed-sender static values (peer X25519 key, static DH) stay cached: more than the contacts' devices of a busy profile. */
 export const SEALED_STATIC_CACHE_ENTRIES = 4_096;
+/** A multi-recipient seal's ephemeral key (its epoch) lives at most this long: bounds what a sender-memory compromise exposes of the sealed layer, and how long envelopes share a linkable key. */
+export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
+/** …and seals at most this many uploads: the same bound for a busy group (warm sends cost a key wrap per recipient, a rotation one X25519 each). */
+export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
+/** Scopes (groups) with an open seal epoch: more than the groups a profile sends to in an hour; the least recently used is zeroed first. */
+export const SEAL_EPOCH_MAX_SCOPES = 64;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */

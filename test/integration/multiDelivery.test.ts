@@ -19,6 +19,8 @@ import { createUser, eventually, type TestUser } from '../support/chatHarness';
 import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
 import { startTestRelay } from '../support/relayHarness';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
+import { decodeSendMulti } from '../../src/shared/wire/multiSend';
+import { toBase64Url } from '../../src/shared/wire/encoding';
 
 const device = (m: Messenger) => ({ accountId: m.keys.accountId, deviceId: m.keys.deviceId });
 const refusals = (m: Messenger, reason: string) => m.store.audit.list(500).filter((e) => e.kind === 'envelope.rejected' && e.detail.reason === reason).length;
@@ -53,7 +55,8 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
   it('gives every member device its own envelope, and each refuses the sender-key payload with an audit entry until groups land', async () => {
     const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger), device(cat.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(100).fill(1) });
     expect(out).toMatchObject({ delivered: [device(ben.messenger), device(cat.messenger)], dropped: [], added: [], failed: [] });
-    expect(out.uploadedBytes).toBeLessThan(1 + 32 + 64 + 2 + 100 + 16 + 12 + 2 * 80 + 1);
+    // version, epoch key, salt, sender keys, kind, hint, payload, tag; frame header; two entries
+    expect(out.uploadedBytes).toBeLessThan(1 + 32 + 16 + 64 + 2 + 100 + 16 + 12 + 2 * 80 + 1);
     for (const u of [ben, cat]) {
       await eventually(() => refusals(u.messenger, 'SENDER_KEY_UNSUPPORTED') === 1);
       const row = u.messenger.store.audit.list(500).find((e) => e.detail.reason === 'SENDER_KEY_UNSUPPORTED');
@@ -94,6 +97,30 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
     const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });
     expect(out.delivered).toEqual([device(ben.messenger)]);
     await eventually(() => refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 1);
+  });
+
+  it('keeps a group’s seal epoch across uploads, gives another group its own, and starts a new one when a member is left out', async () => {
+    const epochKeys: string[] = [];
+    proxy.upBinary = (f) => {
+      const frame = decodeSendMulti(f);
+      if ('shared' in frame) epochKeys.push(toBase64Url(frame.shared.subarray(1, 33)));
+      return f;
+    };
+    const before = refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED');
+    const send = async (scope: string, to: readonly Messenger[]) => {
+      const out = await ann.messenger.deliverMulti({ recipients: to.map(device), kind: EnvelopeKind.senderKey, payload: new Uint8Array(10), scope });
+      expect(out.delivered).toHaveLength(to.length);
+    };
+    await send('group-1', [ben.messenger, cat.messenger]);
+    await send('group-1', [ben.messenger, cat.messenger]);
+    await send('group-2', [ben.messenger, cat.messenger]);
+    await send('group-1', [ben.messenger]);
+    proxy.upBinary = (f) => f;
+    expect(epochKeys).toHaveLength(4);
+    expect(epochKeys[1]).toBe(epochKeys[0]);
+    expect(new Set(epochKeys).size).toBe(3);
+    // Every one of them opened (and was refused as a sender-key payload, not as a bad seal).
+    await eventually(() => refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 4);
   });
 
   it('has a member refuse, with an audit entry, an envelope whose upload the relay in the middle rewrote', async () => {

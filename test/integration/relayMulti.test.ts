@@ -10,6 +10,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealMulti } from '../../src/main/session/multiSeal';
+import { SealEpochs } from '../../src/main/session/sealEpochs';
 import { EnvelopeKind, unseal } from '../../src/main/session/sealedSender';
 import { generateSigningKey, signDeviceList, type SigningKey } from '../../src/main/relayClient/signing';
 import { RelayClientError } from '../../src/main/relayClient/errors';
@@ -22,6 +23,8 @@ import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { registerDevice, startTestRelay, waitFor, type TestDevice } from '../support/relayHarness';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
+
+const epochs = new SealEpochs();
 
 /** An account of one device, registered by storing its signed list (setup only; the send under test is the real frame). */
 interface Member {
@@ -71,7 +74,7 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient send on %s', (ki
     const alice = await registerDevice(relay.url);
     const group = await members(1_000);
     const payload = new Uint8Array(100).fill(42);
-    const sealed = sealMulti(group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, payload);
+    const sealed = sealMulti(epochs, 'group', group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, payload);
     const out = await alice.client.sendMulti(sealed.shared, sealed.entries);
     expect(out).toMatchObject({ queued: 1_000, failed: [], lists: [] });
     expect(out.bytes).toBeLessThanOrEqual(sealed.shared.length + 1_000 * 80 + 12);
@@ -98,10 +101,10 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient send on %s', (ki
   it('refuses more than 1,024 recipients, more than 256 KiB and a repeated device with typed codes, queueing nothing, and keeps serving', async () => {
     const alice = await registerDevice(relay.url);
     const group = await members(2);
-    const sealed = sealMulti(group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(10));
+    const sealed = sealMulti(epochs, 'group', group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(10));
     const tooMany = Array.from({ length: RELAY_MAX_MULTI_RECIPIENTS + 1 }, (_, i) => sealed.entries[i % 2]!);
     await expect(alice.client.sendMulti(sealed.shared, tooMany)).rejects.toMatchObject({ code: 'TOO_LARGE' });
-    const big = sealMulti([group[0]!.key], senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(260 * 1024));
+    const big = sealMulti(epochs, 'group', [group[0]!.key], senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(260 * 1024));
     await expect(alice.client.sendMulti(big.shared, big.entries)).rejects.toMatchObject({ code: 'TOO_LARGE' });
     await expect(alice.client.sendMulti(sealed.shared, [sealed.entries[0]!, sealed.entries[0]!])).rejects.toMatchObject({ code: 'BAD_FRAME' });
     expect(await relay.context.store.pendingCount(deviceKeyOf(group[0]!.account.id, group[0]!.device.id), Date.now())).toBe(0);
@@ -113,7 +116,7 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient send on %s', (ki
     const alice = await registerDevice(limited.url);
     const group = await Promise.all(Array.from({ length: 60 }, () => member()));
     for (const m of group) await limited.context.store.putDeviceList(signDeviceList(m.account, 1, [{ deviceId: m.device.id, addedAt: 1 }], m.device));
-    const sealed = sealMulti(group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(10));
+    const sealed = sealMulti(epochs, 'group', group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(10));
     // Registering spent nothing; the bucket holds 100 recipients: 60 pass, the next 60 do not, though it is only the second upload.
     expect(await alice.client.sendMulti(sealed.shared, sealed.entries)).toMatchObject({ queued: 60 });
     const again = alice.client.sendMulti(sealed.shared, sealed.entries);
@@ -138,7 +141,7 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient send on %s', (ki
     await relay.context.store.putDeviceList(hostileList);
     const nobody = await generateSigningKey();
     const targets = [bob.key, fromBase64Url(bobOld.id)!, kept!.key, fromBase64Url(nobody.id)!, stranger!.key];
-    const sealed = sealMulti(targets, senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(10));
+    const sealed = sealMulti(epochs, 'group', targets, senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(10));
     const out = await alice.client.sendMulti(sealed.shared, sealed.entries);
     expect(out.queued).toBe(2);
     expect(out.failed).toEqual([
@@ -156,7 +159,7 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient send on %s', (ki
   it('answers 3,000 mutated sendMulti frames with typed refusals or replies, and keeps serving', async () => {
     const alice = await registerDevice(relay.url);
     const group = await members(3);
-    const sealed = sealMulti(group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(30));
+    const sealed = sealMulti(epochs, 'group', group.map((m) => m.key), senderOf(alice), EnvelopeKind.senderKey, new Uint8Array(30));
     const valid = encodeSendMulti(1, sealed.shared, sealed.entries);
     let x = 12345;
     const r = (): number => {

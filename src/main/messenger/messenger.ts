@@ -214,6 +214,7 @@ export class Messenger {
     this.store.close();
     this.keys.dispose();
     this.devices.dispose();
+    this.#ctx.sessions.forgetSealEpochs();
     forgetSealedStatics();
   }
 

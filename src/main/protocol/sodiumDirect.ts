@@ -16,6 +16,7 @@ interface Wasm {
   _crypto_auth_hmacsha256_init(state: number, key: number, keylen: number): number;
   _crypto_auth_hmacsha256_update(state: number, m: number, mlenLo: number, mlenHi: number): number;
   _crypto_auth_hmacsha256_final(state: number, out: number): number;
+  _crypto_generichash(out: number, outlen: number, m: number, mlenLo: number, mlenHi: number, k: number, keylen: number): number;
   _crypto_scalarmult(q: number, n: number, p: number): number;
   _crypto_scalarmult_base(q: number, n: number): number;
   _crypto_aead_xchacha20poly1305_ietf_encrypt(c: number, clenP: number, m: number, mlenLo: number, mlenHi: number, ad: number, adlenLo: number, adlenHi: number, nsec: number, npub: number, k: number): number;
@@ -31,7 +32,7 @@ function lib(): Wasm | null {
     const l = (sodium as unknown as { libsodium?: Partial<Wasm> }).libsodium;
     const fns = ['_malloc', '_free', '_crypto_auth_hmacsha256', '_crypto_auth_hmacsha256_init', '_crypto_auth_hmacsha256_update',
       '_crypto_auth_hmacsha256_final', '_crypto_aead_xchacha20poly1305_ietf_encrypt', '_crypto_aead_xchacha20poly1305_ietf_decrypt',
-      '_crypto_scalarmult', '_crypto_scalarmult_base'] as const;
+      '_crypto_scalarmult', '_crypto_scalarmult_base', '_crypto_generichash'] as const;
     wasm = l && l.HEAPU8 && fns.every((f) => typeof l[f] === 'function') ? (l as Wasm) : null;
   }
   return wasm;
@@ -92,6 +93,32 @@ export function hmac32Constants(key: Uint8Array, constants: readonly number[]): 
     return w.HEAPU8.slice(p + 32, p + 64);
   });
   w.HEAPU8.fill(0, p, st + HMAC_STATE);
+  return out;
+}
+
+/**
+ * Keyed BLAKE2b (RFC 7693; libsodium's crypto_generichash with a key) of
+ * parts[0] ‖ parts[1] ‖ …, `outLen` bytes (16–64): the per-recipient PRF of
+ * multi-recipient seals (one compression for a short input after the key block).
+ */
+export function keyedHash(key: Uint8Array, outLen: number, ...parts: Uint8Array[]): Uint8Array {
+  const w = lib();
+  if (!w) return sodium.crypto_generichash(outLen, parts.length === 1 ? parts[0]! : parts.reduce(join), key);
+  let n = 0;
+  for (const part of parts) n += part.length;
+  // layout: key | out (64) | message
+  const p = scratch(w, key.length + 64 + n);
+  const o = p + key.length;
+  const h = w.HEAPU8;
+  h.set(key, p);
+  let at = o + 64;
+  for (const part of parts) {
+    h.set(part, at);
+    at += part.length;
+  }
+  w._crypto_generichash(o, outLen, o + 64, n, 0, p, key.length);
+  const out = w.HEAPU8.slice(o, o + outLen);
+  w.HEAPU8.fill(0, p, at);
   return out;
 }
 

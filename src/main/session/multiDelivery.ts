@@ -28,6 +28,7 @@ import { RelayClientError } from '../relayClient/errors';
 import type { RelayLink } from '../relayClient/relayLink';
 import { sealMulti } from './multiSeal';
 import { ContentHint, type EnvelopeKind, type SealSender } from './sealedCore';
+import type { SealEpochs } from './sealEpochs';
 import { SessionLayerError } from './errors';
 import type { AuditSink } from './sessionLayer';
 
@@ -37,6 +38,12 @@ export interface MultiDeliveryRequest {
   readonly kind: EnvelopeKind;
   readonly payload: Uint8Array;
   readonly hint?: ContentHint;
+  /**
+   * Who the upload is for (a group id): each scope has its own seal epoch
+   * (sealEpochs.ts), so its ephemeral key is known only to that scope's
+   * devices. Uploads without one share the default scope.
+   */
+  readonly scope?: string;
   /**
    * Refreshes and records an account's signed list (the caller's usual
    * path, e.g. refreshDevices) and returns its device ids. `fromRelay` is
@@ -62,6 +69,7 @@ export interface MultiDeliveryResult {
 export interface MultiDeliveryDeps {
   readonly link: RelayLink;
   readonly sender: () => SealSender;
+  readonly epochs: SealEpochs;
   readonly audit: AuditSink;
 }
 
@@ -86,7 +94,7 @@ export async function deliverMulti(deps: MultiDeliveryDeps, req: MultiDeliveryRe
   const recipients = [...new Map(req.recipients.map((a) => [addressKey(a), a])).values()];
   const keys = recipients.map((a) => publicKeyFromId(a.deviceId));
   if (keys.some((k) => k === null)) throw new SessionLayerError('SESSION_UNLISTED_DEVICE', 'A recipient device id is malformed.');
-  const sealed = sealMulti(keys as Uint8Array[], deps.sender(), req.kind, req.payload, req.hint ?? ContentHint.placeholder);
+  const sealed = sealMulti(deps.epochs, req.scope ?? '', keys as Uint8Array[], deps.sender(), req.kind, req.payload, req.hint ?? ContentHint.placeholder);
   const addressed = new Set(recipients.map(addressKey));
   const delivered: ProtocolAddress[] = [];
   const dropped: ProtocolAddress[] = [];

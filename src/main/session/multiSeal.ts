@@ -1,47 +1,50 @@
 /**
- * Version 3 sealed envelopes: one upload for many devices (docs/protocol.md
+ * Version 4 sealed envelopes: one upload for many devices (docs/protocol.md
  * §4.1.1). The payload is encrypted once under a random key M; each
  * recipient device gets an 80-byte entry that wraps M to it and proves the
  * sender device to it. The relay splices each entry's key part into the
  * shared part (src/shared/wire/multiSend.ts), so every mailbox still holds
  * an envelope sealed to its device:
  *
- *   e, E   one ephemeral X25519 key pair per upload (not per recipient)
- *   K      = HMAC-SHA256(M, "Parley-v3 shared body" ‖ E)
- *   shared = 0x03 ‖ E (32) ‖ XChaCha20-Poly1305(K, 0²⁴, ad = 0x03 ‖ E, senderAccountKey ‖ senderDeviceKey ‖ kind ‖ hint ‖ payload)
- *   a_i    = X25519(e, R_i)              s_i = X25519(S, R_i)   (cached per pair, as in version 2)
- *   w_i    = M ⊕ HMAC-SHA256(a_i, "Parley-v3 key wrap" ‖ E ‖ R_i)
- *   t_i    = HMAC-SHA256(a_i ‖ s_i, "Parley-v3 sender auth" ‖ E ‖ R_i ‖ w_i ‖ SHA-256(shared))[0..16]
- *   entry  = deviceId_i (32) ‖ w_i (32) ‖ t_i (16)
- *   envelope_i = 0x03 ‖ w_i ‖ t_i ‖ E ‖ body
+ *   e, E       the scope's epoch key pair; wrap_i, auth_i its entry keys for R_i (sealEpochs.ts)
+ *   N          16 random bytes per upload
+ *   K          = BLAKE2b-256(key = M, "Parley-v4 shared body" ‖ E ‖ N)
+ *   shared     = 0x04 ‖ E (32) ‖ N (16) ‖ XChaCha20-Poly1305(K, 0²⁴, ad = 0x04 ‖ E ‖ N, senderAccountKey ‖ senderDeviceKey ‖ kind ‖ hint ‖ payload)
+ *   w_i        = M ⊕ BLAKE2b-256(key = wrap_i, "Parley-v4 key wrap" ‖ N)
+ *   t_i        = BLAKE2b-128(key = auth_i, "Parley-v4 sender auth" ‖ w_i ‖ SHA-256(shared))
+ *   entry      = deviceId_i (32) ‖ w_i (32) ‖ t_i (16)
+ *   envelope_i = 0x04 ‖ w_i ‖ t_i ‖ E ‖ N ‖ body
  *
- * HMAC keyed with the secret (as HKDF-Expand is with its PRK) is the KDF:
- * one call per derived value instead of HKDF's two, since a DH output used
- * once as a PRF key needs no separate extract step here (the same
- * dual-PRF use of HMAC as the TLS 1.3 key schedule).
- * The recipient unwraps M with a_i, opens the body (which names the sender
- * device), then checks t_i with s_i: only the sender device (or the
- * recipient) can compute s_i, so an envelope that opens is authenticated as
- * from the device it names, deniably, as version 2. t_i covers the whole
- * shared part, so another recipient, who also knows M, cannot hand a
- * member a different body under the sender's name. Per recipient the sender
- * pays one X25519 (native, on a cached key object) and two HMACs; the
- * shared part is encrypted and hashed once.
+ * Keyed BLAKE2b (RFC 7693) is the one KDF and MAC of this version: a PRF
+ * keyed with its secret, one call per derived value, on the direct
+ * libsodium path. Per recipient a warm upload costs two of them; the
+ * epoch's X25519 was paid once. Every wrap key meets each salt N once (N is fresh
+ * randomness, so no (key, input) pair repeats even if state is rolled
+ * back), and M and K are fresh per upload, so the zero nonce is safe.
+ * The recipient derives wrap_i and auth_i itself (one DH per envelope,
+ * nothing cached), unwraps M, opens the body (which names the sender
+ * device), then checks t_i with auth_i, which needs s_i: only the sender
+ * device (or the recipient) can compute it, so an envelope that opens is
+ * authenticated as from the device it names, deniably, as version 2. t_i
+ * covers w_i and the whole shared part, so another recipient, who also
+ * knows M, cannot hand a member a different body under the sender's name.
  */
-import { createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
-import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
-import { concatBytes, fromBase64Url, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
-import { DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES } from '../../shared/wire/multiSend';
+import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
+import { DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SALT_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES } from '../../shared/wire/multiSend';
+import { privateKeyObject } from '../crypto/nativeX25519';
+import { keyedHash } from '../protocol/sodiumDirect';
 import {
-  aeadOpen, aeadSeal, ContentHint, dh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
+  aeadOpen, aeadSeal, ContentHint, ephemeralDh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
 } from './sealedCore';
+import { authKey, wrapKey, type SealEpochs } from './sealEpochs';
 
 export { MULTI_SEAL_VERSION } from '../../shared/wire/multiSend';
 
-const INFO_BODY = utf8Bytes('Parley-v3 shared body');
-const INFO_WRAP = utf8Bytes('Parley-v3 key wrap');
-const INFO_AUTH = utf8Bytes('Parley-v3 sender auth');
+const INFO_BODY = utf8Bytes('Parley-v4 shared body');
+const INFO_WRAP = utf8Bytes('Parley-v4 key wrap');
+const INFO_AUTH = utf8Bytes('Parley-v4 sender auth');
 const TAG_BYTES = 16;
 const HEAD = new Uint8Array([MULTI_SEAL_VERSION]);
 
@@ -51,65 +54,44 @@ export interface MultiSealed {
   readonly entries: readonly Uint8Array[];
 }
 
-/** Recipients' X25519 keys as node:crypto key objects (importing one costs a third of the DH), bounded like the static cache. */
-const keyObjects = new Map<string, KeyObject>();
-
-function peerKeyObject(peer: Uint8Array): KeyObject {
-  const x = toBase64Url(peer);
-  const hit = keyObjects.get(x);
-  if (hit) return hit;
-  const k = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
-  if (keyObjects.size >= SEALED_STATIC_CACHE_ENTRIES) keyObjects.delete(keyObjects.keys().next().value!);
-  keyObjects.set(x, k);
-  return k;
-}
-
-function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = a[i]! ^ b[i]!;
-  return out;
-}
-
-/** HMAC-SHA256(key, info ‖ parts…), one call. */
-function prf(key: Uint8Array, info: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = createHmac('sha256', key).update(info);
+const bodyKey = (M: Uint8Array, E: Uint8Array, N: Uint8Array): Uint8Array => keyedHash(M, 32, INFO_BODY, E, N);
+const sha256 = (...parts: Uint8Array[]): Uint8Array => {
+  const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
-}
-
-function authTag(a: Uint8Array, s: Uint8Array, E: Uint8Array, R: Uint8Array, w: Uint8Array, sharedHash: Uint8Array): Uint8Array {
-  const key = concatBytes(a, s);
-  const tag = prf(key, INFO_AUTH, E, R, w, sharedHash).subarray(0, TAG_BYTES);
-  sodium.memzero(key);
-  return tag;
-}
+};
 
 /**
  * Seals `message` once for every device in `recipientDeviceKeys` (their
- * Ed25519 identity public keys), authenticated as `sender`.
+ * Ed25519 identity public keys), authenticated as `sender`, with the
+ * entry keys of `scope`'s epoch in `epochs` (a group id: each scope has its
+ * own epoch, so its key is known only to that scope's devices).
  */
-export function sealMulti(recipientDeviceKeys: readonly Uint8Array[], sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): MultiSealed {
+export function sealMulti(
+  epochs: SealEpochs, scope: string, recipientDeviceKeys: readonly Uint8Array[], sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder,
+): MultiSealed {
+  const { E, keys } = epochs.upload(scope, sender, recipientDeviceKeys);
+  const N = new Uint8Array(randomBytes(MULTI_SALT_BYTES));
   const M = new Uint8Array(randomBytes(32));
-  const eph = generateKeyPairSync('x25519');
-  const E = fromBase64Url(eph.publicKey.export({ format: 'jwk' }).x!)!;
-  const body = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message), concatBytes(HEAD, E), prf(M, INFO_BODY, E));
-  const shared = concatBytes(HEAD, E, body);
-  const sharedHash = new Uint8Array(createHash('sha256').update(shared).digest());
-  const entries = recipientDeviceKeys.map((deviceKey) => {
-    const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, deviceKey);
-    const a = new Uint8Array(diffieHellman({ privateKey: eph.privateKey, publicKey: peerKeyObject(pair.peer) }));
-    const mask = prf(a, INFO_WRAP, E, pair.peer);
-    const w = xor32(M, mask);
+  const head = concatBytes(HEAD, E, N);
+  const shared = concatBytes(head, aeadSeal(concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message), head, bodyKey(M, E, N)));
+  const h = sha256(shared);
+  const out = new Uint8Array(keys.length * MULTI_ENTRY_BYTES);
+  const entries = keys.map((k, i) => {
+    const at = i * MULTI_ENTRY_BYTES;
+    out.set(recipientDeviceKeys[i]!, at);
+    const mask = keyedHash(k.wrap, 32, INFO_WRAP, N);
+    for (let j = 0; j < 32; j++) out[at + DEVICE_KEY_BYTES + j] = M[j]! ^ mask[j]!;
     sodium.memzero(mask);
-    const t = authTag(a, pair.s, E, pair.peer, w, sharedHash);
-    sodium.memzero(a);
-    return concatBytes(deviceKey, w, t);
+    const w = out.subarray(at + DEVICE_KEY_BYTES, at + DEVICE_KEY_BYTES + 32);
+    out.set(keyedHash(k.auth, TAG_BYTES, INFO_AUTH, w, h), at + DEVICE_KEY_BYTES + 32);
+    return out.subarray(at, at + MULTI_ENTRY_BYTES);
   });
   sodium.memzero(M);
   return { shared, entries };
 }
 
-/** Opens a version 3 envelope (as the relay spliced it) with this device's identity key pair in X25519 form. */
+/** Opens a version 4 envelope (as the relay spliced it) with this device's identity key pair in X25519 form. */
 export function unsealMulti(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
   if (sealed.length < MULTI_SHARED_MIN_BYTES + MULTI_KEY_PART_BYTES || sealed[0] !== MULTI_SEAL_VERSION) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
@@ -118,38 +100,27 @@ export function unsealMulti(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
   const t = sealed.subarray(33, 1 + MULTI_KEY_PART_BYTES);
   const rest = sealed.subarray(1 + MULTI_KEY_PART_BYTES);
   const E = rest.subarray(0, 32);
-  const shared = concatBytes(HEAD, rest);
-  const a = dh(own.privateKey, E);
-  const mask = prf(a, INFO_WRAP, E, own.publicKey);
-  const M = xor32(w, mask);
-  sodium.memzero(mask);
-  const inner = (() => {
-    try {
-      return aeadOpen(rest.subarray(32), concatBytes(HEAD, E), prf(M, INFO_BODY, E));
-    } finally {
-      sodium.memzero(M);
-    }
-  })();
-  if (inner.length < 64 + 2) {
-    sodium.memzero(a);
-    throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is too short.');
-  }
-  const senderDeviceKey = inner.slice(32, 64);
-  let s: Uint8Array;
+  const N = rest.subarray(32, 32 + MULTI_SALT_BYTES);
+  const head = concatBytes(HEAD, E, N);
+  const R = own.publicKey;
+  const a = ephemeralDh(privateKeyObject(own.privateKey), E);
+  const secrets: Uint8Array[] = [a];
   try {
-    s = staticPair(own.publicKey, own.privateKey, senderDeviceKey).s;
-  } catch (e) {
-    sodium.memzero(a);
-    throw e;
+    const wrap = wrapKey(a, E, R);
+    const mask = keyedHash(wrap, 32, INFO_WRAP, N);
+    const M = new Uint8Array(32);
+    for (let j = 0; j < 32; j++) M[j] = w[j]! ^ mask[j]!;
+    secrets.push(wrap, mask, M);
+    const inner = aeadOpen(rest.subarray(32 + MULTI_SALT_BYTES), head, bodyKey(M, E, N));
+    if (inner.length < 64 + 2) throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is too short.');
+    const senderDeviceKey = inner.slice(32, 64);
+    const auth = authKey(a, staticPair(R, own.privateKey, senderDeviceKey).s, E, R);
+    secrets.push(auth);
+    const expected = keyedHash(auth, TAG_BYTES, INFO_AUTH, w, sha256(HEAD, rest));
+    if (!timingSafeEqual(expected, t)) throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
+    const { kind, hint } = kindAndHint(inner[64], inner[65]);
+    return { senderAccountKey: inner.slice(0, 32), senderDeviceKey, kind, message: inner.slice(66), authenticated: true, hint };
+  } finally {
+    for (const s of secrets) sodium.memzero(s);
   }
-  const expected = authTag(a, s, E, own.publicKey, w, new Uint8Array(createHash('sha256').update(shared).digest()));
-  sodium.memzero(a);
-  if (!timingSafeEqual(expected, t)) throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
-  const { kind, hint } = kindAndHint(inner[64], inner[65]);
-  return { senderAccountKey: inner.slice(0, 32), senderDeviceKey, kind, message: inner.slice(66), authenticated: true, hint };
 }
-
-/** The device id (raw key) an entry is addressed to. */
-export const entryDevice = (entry: Uint8Array): Uint8Array => entry.subarray(0, DEVICE_KEY_BYTES);
-/** Entry length, for callers sizing uploads. */
-export const ENTRY_BYTES = MULTI_ENTRY_BYTES;

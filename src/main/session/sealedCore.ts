@@ -1,7 +1,7 @@
 /**
  * What every sealed-envelope version shares (sealedSender.ts: one envelope
  * per device, versions 1 and 2; multiSeal.ts: one upload for many devices,
- * version 3): the envelope kinds and content hints, the typed error, the
+ * version 4): the envelope kinds and content hints, the typed error, the
  * HKDF and AEAD helpers with their zero nonce (every key is single-use), and
  * the cache of per-pair static values (the peer's X25519 key and the static
  * DH s = X25519(own, peer)).

@@ -19,7 +19,7 @@
  * The hint (as Signal's content hint) says what to do if the payload does
  * not decrypt: show a placeholder and ask again, only ask again, or nothing.
  * Version 1 envelopes (no static layer) still open, flagged unauthenticated:
- * only their ratchet message vouches for the sender. Version 3 (one upload
+ * only their ratchet message vouches for the sender. Version 4 (one upload
  * for many devices) is multiSeal.ts; unseal opens all three. What the
  * versions share is sealedCore.ts.
  */

@@ -27,6 +27,7 @@ import type { DeviceKeys } from '../account/keys';
 import type { RelayLink } from '../relayClient/relayLink';
 import { AddressQueue } from './addressQueue';
 import { deliverMulti, type MultiDeliveryRequest, type MultiDeliveryResult } from './multiDelivery';
+import { SealEpochs } from './sealEpochs';
 import { checkedBundle } from './bundles';
 import { SessionLayerError } from './errors';
 
@@ -59,9 +60,12 @@ export const messageDigest = (ratchetMessage: Uint8Array): Uint8Array => new Uin
 export class SessionLayer {
   readonly #queue = new AddressQueue();
   readonly #d: SessionLayerDeps;
+  /** Multi-recipient seal epochs: in memory only, zeroed by forgetSealEpochs when the profile closes. */
+  readonly #epochs: SealEpochs;
 
   constructor(deps: SessionLayerDeps) {
     this.#d = deps;
+    this.#epochs = new SealEpochs(deps.now);
   }
 
   /** Runs `fn` while holding every peer in `peers` (sends, receives and repairs on them wait their turn). */
@@ -157,7 +161,12 @@ export class SessionLayer {
    * refusals are handled as for 1:1 sends (multiDelivery.ts).
    */
   deliverMulti(req: MultiDeliveryRequest): Promise<MultiDeliveryResult> {
-    return deliverMulti({ link: this.#d.link, sender: () => this.#sender(), audit: this.#d.audit }, req);
+    return deliverMulti({ link: this.#d.link, sender: () => this.#sender(), epochs: this.#epochs, audit: this.#d.audit }, req);
+  }
+
+  /** Zeroes the multi-recipient seal epochs' keys (the profile closes). */
+  forgetSealEpochs(): void {
+    this.#epochs.forget();
   }
 
   /** Peers with work queued or running. */

@@ -8,7 +8,7 @@
  *
  *   frame  = tag 0x01 (1) ‖ version (1) ‖ request id (u32) ‖ n (u16) ‖ L (u32) ‖ shared (L) ‖ n × entry
  *   entry  = device id (32, the raw Ed25519 key its id names) ‖ wrapped key (32) ‖ tag (16)
- *   shared = 0x03 ‖ … (a version 3 sealed envelope without its per-recipient part)
+ *   shared = 0x04 ‖ … (a version 4 sealed envelope without its per-recipient part)
  *
  * The relay queues, for each entry, its own envelope:
  *   shared[0] ‖ entry[32..80] ‖ shared[1..]
@@ -20,8 +20,10 @@ import { deviceListSchema } from './relay';
 
 /** First byte of a sendMulti frame. */
 export const SEND_MULTI_TAG = 0x01;
-/** First byte of a version 3 (multi-recipient) sealed envelope. */
-export const MULTI_SEAL_VERSION = 0x03;
+/** First byte of a multi-recipient sealed envelope: version 4 (epoch entry keys; version 3, one day old and never released, is retired). */
+export const MULTI_SEAL_VERSION = 0x04;
+/** The per-upload random salt in a version 4 shared part. */
+export const MULTI_SALT_BYTES = 16;
 /** A device id's raw key length. */
 export const DEVICE_KEY_BYTES = 32;
 /** The per-recipient part of an entry that lands in its envelope: wrapped key (32) and tag (16). */
@@ -30,8 +32,8 @@ export const MULTI_KEY_PART_BYTES = 48;
 export const MULTI_ENTRY_BYTES = DEVICE_KEY_BYTES + MULTI_KEY_PART_BYTES;
 /** Frame header: tag, version, request id, recipient count, shared length. */
 export const SEND_MULTI_HEADER_BYTES = 1 + 1 + 4 + 2 + 4;
-/** Smallest shared part: version byte, ephemeral key, sender keys, kind, hint, AEAD tag. */
-export const MULTI_SHARED_MIN_BYTES = 1 + 32 + 64 + 2 + 16;
+/** Smallest shared part: version byte, epoch key, salt, sender keys, kind, hint, AEAD tag. */
+export const MULTI_SHARED_MIN_BYTES = 1 + 32 + MULTI_SALT_BYTES + 64 + 2 + 16;
 
 /** Why a sendMulti frame was refused before anything was queued. */
 export type SendMultiFrameError = { readonly code: 'BAD_FRAME' | 'UNSUPPORTED_VERSION' | 'TOO_LARGE'; readonly message: string; readonly id: number | null };
@@ -89,7 +91,7 @@ export function decodeSendMulti(frame: Uint8Array): SendMultiFrame | SendMultiFr
   if (length + MULTI_KEY_PART_BYTES > RELAY_MAX_ENVELOPE_BYTES) return bad('TOO_LARGE', `an envelope exceeds ${RELAY_MAX_ENVELOPE_BYTES} bytes`, id);
   if (frame.length !== SEND_MULTI_HEADER_BYTES + length + n * MULTI_ENTRY_BYTES) return bad('BAD_FRAME', 'frame length does not match its counts', id);
   const shared = frame.subarray(SEND_MULTI_HEADER_BYTES, SEND_MULTI_HEADER_BYTES + length);
-  if (shared[0] !== MULTI_SEAL_VERSION) return bad('BAD_FRAME', 'shared part is not a version 3 sealed envelope', id);
+  if (shared[0] !== MULTI_SEAL_VERSION) return bad('BAD_FRAME', 'shared part is not a version 4 sealed envelope', id);
   const entries: Uint8Array[] = [];
   for (let i = 0, at = SEND_MULTI_HEADER_BYTES + length; i < n; i++, at += MULTI_ENTRY_BYTES) entries.push(frame.subarray(at, at + MULTI_ENTRY_BYTES));
   return { id, shared, entries };

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import sodium from 'libsodium-wrappers-sumo';
 import { sealDevice, sealSender } from '../../support/sealKeys';
 import { ContentHint, EnvelopeKind, seal, SealedSenderError, unseal } from '../../../src/main/session/sealedSender';
-import { sealMulti } from '../../../src/main/session/multiSeal';
+import { sealMulti as sealWith } from '../../../src/main/session/multiSeal';
+import { SealEpochs } from '../../../src/main/session/sealEpochs';
+import { keyedHash } from '../../../src/main/protocol/sodiumDirect';
 import { decodeSendMulti, encodeSendMulti, MULTI_ENTRY_BYTES, spliceEnvelope } from '../../../src/shared/wire/multiSend';
 
 beforeAll(async () => {
@@ -10,6 +12,9 @@ beforeAll(async () => {
 });
 
 const device = sealDevice;
+/** One profile's epochs, as its SessionLayer holds them; every upload here is in one scope. */
+const epochs = new SealEpochs();
+const sealMulti = (...args: Parameters<typeof sealWith> extends [unknown, unknown, ...infer R] ? R : never) => sealWith(epochs, 'group', ...args);
 const sender = sealSender;
 
 const flip = (b: Uint8Array, i: number): Uint8Array => {
@@ -18,7 +23,7 @@ const flip = (b: Uint8Array, i: number): Uint8Array => {
   return c;
 };
 
-describe('multi-recipient sealed sender (version 3)', () => {
+describe('multi-recipient sealed sender (version 4)', () => {
   it('gives every recipient device an envelope it opens, authenticated as the sender device', () => {
     const devices = [device(), device(), device()];
     const alice = sender();
@@ -41,8 +46,8 @@ describe('multi-recipient sealed sender (version 3)', () => {
     const sealed = sealMulti([device().publicKey, device().publicKey], sender(), EnvelopeKind.senderKey, msg);
     for (const e of sealed.entries) expect(e.length).toBe(MULTI_ENTRY_BYTES);
     expect(MULTI_ENTRY_BYTES).toBe(80);
-    // version, ephemeral key, sender keys, kind, hint, payload, tag
-    expect(sealed.shared.length).toBe(1 + 32 + 64 + 2 + msg.length + 16);
+    // version, epoch key, salt, sender keys, kind, hint, payload, tag
+    expect(sealed.shared.length).toBe(1 + 32 + 16 + 64 + 2 + msg.length + 16);
   });
 
   it('refuses an envelope with any byte of its shared part or its entry changed', () => {
@@ -76,6 +81,30 @@ describe('multi-recipient sealed sender (version 3)', () => {
     const forger = sender();
     const forged = sealMulti([bob.publicKey], { ...victim, x25519PrivateKey: forger.x25519PrivateKey }, EnvelopeKind.senderKey, new Uint8Array(8));
     expect(() => unseal(spliceEnvelope(forged.shared, forged.entries[0]!), bob.x25519)).toThrow(SealedSenderError);
+  });
+
+  it('refuses an envelope of the retired version 3 with a typed error', () => {
+    const bob = device();
+    const sealed = sealMulti([bob.publicKey], sender(), EnvelopeKind.senderKey, new Uint8Array(8));
+    const v3 = spliceEnvelope(sealed.shared, sealed.entries[0]!);
+    v3[0] = 0x03;
+    expect(() => unseal(v3, bob.x25519)).toThrow(expect.objectContaining({ code: 'SEALED_MALFORMED' }));
+  });
+
+  it('computes its per-recipient keyed BLAKE2b as libsodium does (RFC 7693 keyed vector, and every split of the input)', () => {
+    const key64 = Uint8Array.from({ length: 64 }, (_, i) => i);
+    expect(Buffer.from(keyedHash(key64, 64)).toString('hex')).toBe(
+      '10ebb67700b1868efb4417987acf4690ae9d972fb7a590c2f02871799aaa4786b5e996e8f0f4eb981fc214b005f42d2ff4233499391653df7aefcbc13fc51568',
+    );
+    const key = key64.subarray(0, 32);
+    const input = Uint8Array.from({ length: 200 }, (_, i) => (i * 7) & 0xff);
+    for (const n of [0, 1, 50, 127, 128, 129, 200]) {
+      for (const out of [16, 32, 48, 64]) {
+        const whole = sodium.crypto_generichash(out, input.subarray(0, n), key);
+        expect(keyedHash(key, out, input.subarray(0, n))).toEqual(whole);
+        expect(keyedHash(key, out, input.subarray(0, n >> 1), input.subarray(n >> 1, n))).toEqual(whole);
+      }
+    }
   });
 
   it('still opens version 2 envelopes, which can now carry the sender-key kind', () => {
