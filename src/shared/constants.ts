@@ -224,6 +224,22 @@ export const RECONNECT_BASE_MS = 500;
 /** Ceiling of that backoff: a relay that is down is retried at least twice a minute. */
 export const RECONNECT_MAX_MS = 30_000;
 
+// ── Groups (src/main/groups, docs/protocol.md §8) ──────────────────────────────
+/** Most message keys one sender-key chain skips for a late message (Signal's MAX_MESSAGE_KEYS is 2000); bounds work an attacker can force per message. */
+export const MAX_GROUP_SKIP = 1000;
+/** Chains (current and superseded) kept per sender device per group, so messages in flight across a rotation still decrypt. */
+export const MAX_SENDER_CHAINS = 3;
+/** Most skipped sender-key message keys one chain stores; bounds record size. */
+export const MAX_GROUP_SKIPPED_KEYS = 1000;
+/** Most members of one group: the benchmark's 1,000 with room; bounds state size and fan-out. */
+export const MAX_GROUP_MEMBERS = 1_024;
+/** Longest group name (UTF-16 units). */
+export const MAX_GROUP_NAME_CHARS = 64;
+/** Most versions a state update carries (a new member gets the chain from the start); bounds one update's size. */
+export const MAX_GROUP_VERSIONS = 512;
+/** Group messages that did not decrypt (no sender key yet) kept per group for a retry when the key arrives. */
+export const MAX_GROUP_PENDING = 200;
+
 // ── Delivery and repair (src/main/session, src/main/conversations) ─────────────────────
 /** Sent content is kept this long (encrypted store) so a device that could not decrypt it can ask for it again (Signal keeps ~24 h). */
 export const RESEND_LOG_TTL_MS = 24 * 3_600_000;
