@@ -119,6 +119,7 @@ export type Outcome =
   | { readonly kind: 'done' }
   | { readonly kind: 'later' }
   | { readonly kind: 'retry'; readonly from: ProtocolAddress; readonly digest: Uint8Array }
+  | { readonly kind: 'keyRequest'; readonly from: ProtocolAddress; readonly group: string; readonly chainId: number }
   | { readonly kind: 'placeholder'; readonly from: ProtocolAddress; readonly conversationId: string | null; readonly id: string; readonly reason: string }
   | {
       readonly kind: 'content';
@@ -130,6 +131,8 @@ export type Outcome =
       readonly changed: ReadonlySet<string>;
       /** The sender account's list, fetched because the sender device was new to us (adopted after the sender is released). */
       readonly freshDevices: readonly NewDevice[] | null;
+      /** Group work after the commit (docs/protocol.md §8). */
+      readonly after?: (() => Promise<void>) | undefined;
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
@@ -153,6 +156,10 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
       content = parseContent(opened.message);
     } catch {
       content = null; // not content at all: rejected (and audited) just below
+    }
+    if (opened.authenticated && content?.type === 'senderKeyRequest') {
+      store.delivery.commitReceive({ envelopeId: m.id });
+      return { kind: 'keyRequest', from, group: content.group, chainId: content.chainId };
     }
     if (!opened.authenticated || content?.type !== 'retry') return reject(ctx, m, 'BAD_PLAINTEXT', from);
     const digest = fromBase64Url(content.digest)!;
@@ -187,9 +194,13 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
   let message: NewMessage | undefined;
   let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
   let conversationId = from.accountId;
+  let after: (() => Promise<void>) | undefined;
   store.db.transaction(() => {
     if (repaired && store.messages.delete(repaired)) changed.add(repaired);
-    if (own) {
+    const g = ctx.groups?.receive(from, content, changed) ?? null;
+    if (g) {
+      ({ message, conversationId, content, after } = g);
+    } else if (own) {
       const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
       message = applied.message;
       refresh = applied.refresh;
@@ -209,7 +220,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     }
   }).immediate();
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
-  return { kind: 'content', from, content, message, refresh, conversationId, changed, freshDevices };
+  return { kind: 'content', from, content, message, refresh, conversationId, changed, freshDevices, after };
 }
 
 /**
@@ -276,6 +287,11 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
     fx.flush = true;
     return;
   }
+  if (o.kind === 'keyRequest') {
+    await ctx.groups?.redistribute(o.from, o.group, o.chainId);
+    fx.flush = true;
+    return;
+  }
   if (o.kind === 'placeholder') {
     if (o.conversationId) {
       fx.changed(o.conversationId, [o.id]);
@@ -289,6 +305,10 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   if (o.kind !== 'content') return;
   const { from, content, message, refresh, conversationId, changed, freshDevices } = o;
   const sender = addressKey(from);
+  if (o.after) {
+    await o.after();
+    fx.flush = true;
+  }
   if (freshDevices && !fx.adopted.has(from.accountId)) {
     fx.adopted.add(from.accountId);
     await adoptContactDevices(ctx, from.accountId, freshDevices);
@@ -318,7 +338,8 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   }
   if (message && content.type === 'text' && !own) {
     ctx.events.typing(conversationId, false);
-    ctx.events.incomingText({ conversationId, from: ctx.contacts.get(from.accountId)?.name ?? from.accountId, id: message.id, text: message.body, sentAt: message.sentAt });
+    const name = ctx.contacts.get(from.accountId)?.name ?? ctx.groups?.memberName(from.accountId) ?? from.accountId;
+    ctx.events.incomingText({ conversationId, from: name, id: message.id, text: message.body, sentAt: message.sentAt });
     // The delivery receipt was owed in the receive transaction; it is queued once per batch, after the senders are released.
     fx.receipts = true;
     fx.flush = true;
