@@ -19,6 +19,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
 import { runDaemon } from './daemon';
+import { runGroupCommand } from './groupCommands';
 
 /** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
 async function attachmentsFolder(dir: string): Promise<void> {
@@ -224,7 +225,22 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ name: c.name, trust: c.trust }, `${c.name} is verified.`);
         break;
       }
+      case 'group-create':
+      case 'group-add':
+      case 'group-remove':
+      case 'group-leave':
+      case 'groups':
+        await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+        for (const o of await runGroupCommand(messenger, cmd)) print(o.json, o.human);
+        if (cmd.name !== 'groups' && (await messenger.waitOnline(CLI_CONNECT_WAIT_MS))) await messenger.conversations.flush();
+        break;
       case 'send': {
+        if (cmd.groupName !== undefined) {
+          await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+          for (const o of await runGroupCommand(messenger, cmd)) print(o.json, o.human);
+          if (await messenger.waitOnline(CLI_CONNECT_WAIT_MS)) await messenger.conversations.flush();
+          break;
+        }
         const c = messenger.contacts.byName(cmd.contactName);
         if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
         const m = cmd.file === null ? await messenger.conversations.sendText(c.accountId, cmd.text!, { replyTo: cmd.replyTo ?? undefined }) : await sendFile(messenger, c.accountId, cmd.file);
@@ -267,7 +283,8 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       case 'react':
       case 'read':
       case 'timer': {
-        for (const o of await runConversationCommand(messenger, cmd)) print(o.json, o.human);
+        const lines = cmd.name === 'history' && cmd.groupName !== undefined ? await runGroupCommand(messenger, cmd) : await runConversationCommand(messenger, cmd);
+        for (const o of lines) print(o.json, o.human);
         if (cmd.name !== 'history' && (await messenger.waitOnline(CLI_CONNECT_WAIT_MS))) await messenger.conversations.flush();
         break;
       }

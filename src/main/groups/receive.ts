@@ -25,6 +25,7 @@ import { placeholderId } from '../conversations/incoming';
 import { errorCode } from '../conversations/outgoing';
 import { currentState, loadPeer, savePeer } from './chainStore';
 import { learnDevices } from './members';
+import { reapplyLost } from './sending';
 import { acceptDistribution, parseDistribution } from './protocol/distribution';
 import { groupDecrypt } from './protocol/groupChain';
 import { GroupVersion, versionHash } from './protocol/groupState';
@@ -123,7 +124,11 @@ function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract
   } catch (e) {
     return refused(ctx, from, content, errorCode(e));
   }
-  return { conversationId: content.group, content, message: undefined, after: () => learnDevices(ctx, content.group) };
+  const after = async (): Promise<void> => {
+    await learnDevices(ctx, content.group);
+    await reapplyLost(ctx, content.group);
+  };
+  return { conversationId: content.group, content, message: undefined, after };
 }
 
 function receiveKey(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'senderKey' }>, changed: Set<string>): GroupReceived {

@@ -14,13 +14,15 @@ import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage } from '../store';
 import type { ChatContext } from '../conversations/context';
 import { sendContent } from '../conversations/outgoing';
-import { currentState, loadOwn, saveOwn } from './chainStore';
+import { currentState, loadOwn, saveOwn, storedVersions } from './chainStore';
 import type { GroupDelivery } from './delivery';
 import { GroupError } from './errors';
 import { devicesOf, learnDevices, memberDevices } from './members';
 import { distributionOf } from './protocol/distribution';
 import { groupEncrypt } from './protocol/groupChain';
 import { newOwnChain, type OwnChain } from './protocol/senderKey';
+import { signVersion, versionHash, type Change, type GroupState } from './protocol/groupState';
+import { adoptVersions } from './receive';
 
 const queues = new WeakMap<ChatContext, Map<string, Promise<unknown>>>();
 
@@ -120,4 +122,52 @@ export async function redistribute(ctx: ChatContext, from: ProtocolAddress, grou
   }
   const from0 = ctx.store.groups.given(groupId, chainId).get(addressKey(from)) ?? own.iteration;
   await sendContent(ctx, [from], keyContent(ctx, groupId, own, from0), undefined, undefined, undefined, () => ctx.store.groups.markGiven(groupId, addressKey(from), own.chainId, from0));
+}
+
+/** What is left of one of our membership changes that lost a fork: null when the winning chain already did it. */
+function stillWanted(c: Change, s: GroupState, me: string): Change | null {
+  const ids = new Set(s.members.map((m) => m.accountId));
+  switch (c.type) {
+    case 'leave':
+      return ids.has(me) ? c : null;
+    case 'remove': {
+      const left = c.accountIds.filter((id) => ids.has(id));
+      return left.length > 0 ? { type: 'remove', accountIds: left } : null;
+    }
+    case 'add': {
+      const left = c.members.filter((m) => !ids.has(m.accountId));
+      return left.length > 0 ? { type: 'add', members: left } : null;
+    }
+    default:
+      return null; // a rename, timer or admin change that lost is settled by the fork choice
+  }
+}
+
+/**
+ * After a fork choice, signs again on the winning head each membership
+ * change of ours (leave, remove, add) that lost and is not done yet, so an
+ * intent is never dropped by a concurrent change; every member is told.
+ */
+export async function reapplyLost(ctx: ChatContext, groupId: string): Promise<void> {
+  const me = ctx.keys.accountId;
+  const s = currentState(ctx, groupId);
+  if (!s) return;
+  const onChain = new Set(s.chain.map(versionHash));
+  const lost = storedVersions(ctx, groupId).filter((v) => v.author === me && !onChain.has(versionHash(v)));
+  let state = s.state;
+  const before = memberDevices(ctx, groupId);
+  let changed = false;
+  for (const v of lost) {
+    const want = stillWanted(v.change, state, me);
+    const author = state.members.find((m) => m.accountId === me);
+    if (!want || !author || (want.type !== 'leave' && author.role !== 'admin')) continue;
+    const next = signVersion(state, groupId, me, ctx.keys.accountSigner.secretKey, want);
+    ctx.store.db.transaction(() => adoptVersions(ctx, groupId, [next], null))();
+    state = currentState(ctx, groupId)!.state;
+    changed = true;
+  }
+  if (!changed) return;
+  const status = ctx.store.groups.get(groupId)?.status;
+  const members = status === 'member' ? memberDevices(ctx, groupId) : before;
+  await sendContent(ctx, members, updateContent(ctx, groupId, status === 'member'));
 }
