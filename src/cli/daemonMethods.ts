@@ -8,12 +8,13 @@
  * would pull it into a chunk the `--version` entry then loads.)
  */
 import { z } from 'zod';
-import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, MAX_MESSAGE_TEXT_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_CHARS, MAX_MESSAGE_TEXT_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import { sessionHealth } from '../main/contacts/health';
 import { undecryptableNotice } from './inbox';
 import { rpcMethod, type RpcTable } from './daemonRpc';
 import { sendFile } from './sendFile';
+import { runGroupCommand } from './groupCommands';
 
 /** What every method runs against: the one unlocked profile of the daemon. */
 export interface DaemonContext {
@@ -23,6 +24,7 @@ export interface DaemonContext {
 const m = <P extends z.ZodType>(params: P, run: (ctx: DaemonContext, p: z.infer<P>) => unknown) => rpcMethod<DaemonContext, P>(params, run);
 const none = z.strictObject({});
 const contactName = z.string().min(1);
+const groupName = z.string().min(1).max(MAX_GROUP_NAME_CHARS + 43);
 const limit = (max: number) => z.number().int().min(1).max(max).default(50);
 const key43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/u, 'expected 43 characters of base64url');
 
@@ -53,8 +55,15 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
     z.union([
       z.strictObject({ name: contactName, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }),
       z.strictObject({ name: contactName, file: z.string().min(1) }),
+      z.strictObject({ group: groupName, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }),
+      z.strictObject({ group: groupName, file: z.string().min(1) }),
     ]),
     async ({ messenger }, p) => {
+      if ('group' in p) {
+        const g = messenger.groups.byName(p.group);
+        const sent = 'text' in p ? await messenger.groups.sendText(g.id, p.text) : await sendFile(messenger, g.id, p.file);
+        return { id: sent.id, sentAt: sent.sentAt };
+      }
       const c = messenger.contacts.byName(p.name);
       // Committed to the outbox when this resolves; the service flushes it to the relay in the background.
       const sent = 'text' in p ? await messenger.conversations.sendText(c.accountId, p.text) : await sendFile(messenger, c.accountId, p.file);
@@ -70,6 +79,23 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
       return { type: 'text', id: msg.id, from, text: msg.body, sentAt: msg.sentAt, state: msg.state };
     });
   }),
+
+  groupCreate: m(z.strictObject({ name: groupName, members: z.array(contactName).min(1).max(MAX_GROUP_MEMBERS) }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-create', groupName: p.name, members: p.members }))[0]!.json),
+
+  groups: m(none, async ({ messenger }) => (await runGroupCommand(messenger, { name: 'groups' })).map((o) => o.json)),
+
+  groupAdd: m(z.strictObject({ group: groupName, contact: contactName }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-add', groupName: p.group, contactName: p.contact }))[0]!.json),
+
+  groupRemove: m(z.strictObject({ group: groupName, member: contactName }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-remove', groupName: p.group, memberName: p.member }))[0]!.json),
+
+  groupLeave: m(z.strictObject({ group: groupName }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-leave', groupName: p.group }))[0]!.json),
+
+  groupHistory: m(z.strictObject({ group: groupName, limit: limit(STORE_MAX_PAGE_SIZE) }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'history', contactName: '', groupName: p.group, limit: p.limit })).map((o) => o.json)),
 
   search: m(z.strictObject({ text: z.string().min(1) }), ({ messenger }, p) => {
     const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));

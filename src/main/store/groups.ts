@@ -79,6 +79,11 @@ export class GroupRepo {
     return prep(this.db, 'SELECT version FROM group_state_versions WHERE group_id = ? ORDER BY height, hash').pluck().all(groupId) as string[];
   }
 
+  /** Every version held for a group with its hash and height (for snapshots). */
+  versionRows(groupId: string): { hash: string; height: number; json: string }[] {
+    return prep(this.db, 'SELECT hash, height, version AS json FROM group_state_versions WHERE group_id = ? ORDER BY height, hash').all(groupId) as { hash: string; height: number; json: string }[];
+  }
+
   /** Replaces the member rows with the current state's, keeping display names and devices already learned. */
   setMembers(groupId: string, members: readonly { accountId: string; role: 'admin' | 'member'; name: string }[]): void {
     const keep = new Map(this.members(groupId).map((m) => [m.accountId, m]));
