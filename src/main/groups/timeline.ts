@@ -7,10 +7,12 @@ import type { ChatContext } from '../conversations/context';
 import { currentState } from './chainStore';
 import type { GroupVersion, Member } from './protocol/groupState';
 
-/** One timeline event: the version's height, its author and the sentence. */
+/** One timeline event: the version's height, its author, what changed, the accounts it concerns (their shown names) and the sentence. */
 export interface GroupEvent {
   readonly height: number;
   readonly author: string;
+  readonly change: GroupVersion['change']['type'];
+  readonly members: readonly string[];
   readonly text: string;
 }
 
@@ -26,7 +28,9 @@ export function timeline(ctx: ChatContext, groupId: string): GroupEvent[] {
   const learn = (ms: readonly Member[]) => ms.forEach((m) => names.set(m.accountId, names.get(m.accountId) ?? m.name));
   return s.chain.map((v) => {
     if (v.change.type === 'create' || v.change.type === 'add') learn(v.change.members);
-    return { height: v.height, author: v.author, text: sentence(v, name) };
+    const c = v.change;
+    const ids = c.type === 'create' || c.type === 'add' ? c.members.map((m) => m.accountId).filter((id) => id !== v.author) : c.type === 'remove' ? c.accountIds : c.type === 'admin' ? [c.accountId] : [];
+    return { height: v.height, author: name(v.author), change: c.type, members: ids.map(name), text: sentence(v, name) };
   });
 }
 
