@@ -51,6 +51,9 @@ describe('groups on a real relay', () => {
     expect(seenByBen.name).toBe('Lighthouse crew');
     expect(seenByBen.members.find((m) => m.accountId === cat.messenger.keys.accountId)).toMatchObject({ contact: false, role: 'member' });
     expect(ben.messenger.contacts.list().some((c) => c.accountId === cat.messenger.keys.accountId)).toBe(false);
+    await eventually(() => cat.messenger.groups.list().some((x) => x.id === groupId));
+    const benSees = ben.messenger.groups.safetyNumber(groupId, cat.messenger.keys.accountId).groups;
+    expect(benSees).toEqual(cat.messenger.groups.safetyNumber(groupId, ben.messenger.keys.accountId).groups);
   });
 
   it('delivers one message to every member, and a non-contact replies under the name they chose', async () => {

@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MAX_GROUP_NAME_CHARS } from '../../shared/constants';
-import { toBase64Url } from '../../shared/wire/encoding';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
 import type { Message } from '../store';
 import type { ChatContext, GroupHooks } from '../conversations/context';
 import { newMessageId, type ConversationService } from '../conversations/service';
@@ -79,6 +80,12 @@ export class GroupService {
     const hits = this.get(groupId).members.filter((m) => m.name === name || m.accountId === name);
     if (hits.length !== 1) throw new GroupError('GROUP_BAD_MEMBER', hits.length === 0 ? `No member of this group is named “${name}”.` : `Several members are named “${name}”.`);
     return hits[0]!.accountId;
+  }
+
+  /** The safety number with a member, contact or not (it is over account keys, so the member list can show it for anyone). */
+  safetyNumber(groupId: string, accountId: string): SafetyNumber {
+    if (!this.get(groupId).members.some((m) => m.accountId === accountId) || accountId === this.ctx.keys.accountId) throw new GroupError('GROUP_BAD_MEMBER', 'That account is not another member of this group.');
+    return safetyNumber(this.ctx.keys.accountPublicKey, fromBase64Url(accountId)!);
   }
 
   /** Creates a group of this account (admin) and the given contacts, and tells every member device. */
