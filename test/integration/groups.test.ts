@@ -12,6 +12,7 @@ import path from 'node:path';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
 import type { Messenger } from '../../src/main/messenger/messenger';
+import { decodeOwnChain, decodePeerRecord } from '../../src/main/groups/protocol/senderKey';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -104,6 +105,13 @@ describe('groups on a real relay', () => {
     await cat.messenger.conversations.drain();
     expect(bodies(cat.messenger)).not.toContain('After Cat left');
     expect(bodies(cat.messenger)).not.toContain('Also after');
+    // Every remaining sender moved to a fresh chain that Cat never got: even a copy delivered to her would not open.
+    for (const u of [ann, ben]) {
+      const address = `${u.messenger.keys.accountId}.${u.messenger.keys.deviceId}`;
+      const current = decodeOwnChain(u.messenger.store.groups.senderKey(groupId, address)!).chainId;
+      const catHolds = cat.messenger.store.groups.senderKey(groupId, address);
+      expect(catHolds && decodePeerRecord(catHolds).chains.map((c) => c.chainId)).not.toContain(current);
+    }
     await expect(cat.messenger.groups.sendText(groupId, 'still here?')).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
   });
 
