@@ -65,7 +65,10 @@ describe('groups on a real relay', () => {
     expect(has(ben.messenger, 'I will bring the lamp oil')).toMatchObject({ replyTo: m.id, sender: cat.messenger.keys.accountId });
     expect(await eventually(() => ben.inbox.find((x) => x.id === reply.id))).toMatchObject({ from: 'Cat Ruiz', conversationId: groupId });
     expect(ben.messenger.groups.get(groupId).members.find((x) => x.accountId === cat.messenger.keys.accountId)?.name).toBe('Cat Ruiz');
-    await eventually(() => ann.messenger.store.messages.get(m.id)?.state === 'delivered');
+    await eventually(() => ann.messenger.groups.receipts(m.id).delivered === 2);
+    expect(ann.messenger.groups.receipts(m.id)).toEqual({ delivered: 2, read: 0, of: 2 });
+    await ben.messenger.conversations.markRead(groupId);
+    await eventually(() => ann.messenger.groups.receipts(m.id).read === 1);
   });
 
   it('carries reactions, edits and deletes for everyone to every member', async () => {

@@ -54,6 +54,10 @@ export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: C
       if (content.group === undefined) return null;
       if (!isMember(ctx, content.group, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
       applyConversationContent(ctx, { conversationId: content.group, author: from.accountId, fromDevice: from.deviceId, receivedAt: ctx.now() }, content, changed);
+      for (const id of content.targets) {
+        const m = ctx.store.messages.get(id);
+        if (m?.conversationId === content.group && m.direction === 'out') ctx.store.groups.noteReceipt(id, from.accountId, content.kind, ctx.now());
+      }
       return { conversationId: content.group, content, message: undefined };
     }
     case 'text':

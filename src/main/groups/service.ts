@@ -147,6 +147,13 @@ export class GroupService {
     return this.ctx.store.messages.page(groupId, limit, before);
   }
 
+  /** "Delivered to 3 of 4", "read by 2": how many other members confirmed one of our group messages. */
+  receipts(messageId: string): { delivered: number; read: number; of: number } {
+    const m = this.conversations.get(messageId);
+    const g = this.get(m.conversationId);
+    return { ...this.ctx.store.groups.receiptCounts(m.id), of: g.members.filter((x) => x.accountId !== this.ctx.keys.accountId).length };
+  }
+
   /** The group's membership and state changes as sentences, oldest first. */
   events(groupId: string): GroupEvent[] {
     this.get(groupId);

@@ -150,6 +150,18 @@ export class GroupRepo {
       .run(groupId, address, chainId, iteration);
   }
 
+  /** Records a member's delivery or read receipt for one of our group messages (read supersedes delivered). */
+  noteReceipt(messageId: string, accountId: string, kind: 'delivered' | 'read', at: number): void {
+    prep(this.db, `INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(message_id, account_id) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.kind = 'read'`).run(messageId, accountId, kind, at);
+  }
+
+  /** How many members confirmed a message: delivered (read counts as delivered too) and read. */
+  receiptCounts(messageId: string): { delivered: number; read: number } {
+    const r = prep(this.db, `SELECT count(*) AS delivered, coalesce(sum(kind = 'read'), 0) AS read FROM group_receipts WHERE message_id = ?`).get(messageId) as { delivered: number; read: number };
+    return { delivered: r.delivered, read: r.read };
+  }
+
   /** Keeps a group message that waits for its sender key (the oldest beyond MAX_GROUP_PENDING go). */
   holdPending(groupId: string, sender: string, placeholder: string, message: Uint8Array, now: number): void {
     prep(this.db, 'INSERT INTO group_pending (group_id, sender, placeholder, message, received_at) VALUES (?, ?, ?, ?, ?)').run(groupId, sender, placeholder, message, now);

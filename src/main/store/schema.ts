@@ -354,6 +354,13 @@ CREATE TABLE group_pending (
   received_at INTEGER NOT NULL
 );
 CREATE INDEX group_pending_sender ON group_pending(group_id, sender);
+CREATE TABLE group_receipts (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,  -- one of our group messages
+  account_id TEXT NOT NULL,              -- the member who confirmed it
+  kind TEXT NOT NULL CHECK (kind IN ('delivered', 'read')),
+  at INTEGER NOT NULL,
+  PRIMARY KEY (message_id, account_id)
+) WITHOUT ROWID;
 ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
 `;
 

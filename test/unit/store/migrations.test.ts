@@ -192,7 +192,7 @@ describe('schema migrations', () => {
     expect(schemaVersion(db)).toBe(10);
     expect(db.prepare(`SELECT body FROM messages WHERE id = 'm1'`).pluck().get()).toBe('before v10');
     expect(db.prepare('SELECT count(*) FROM received_events').pluck().get()).toBe(1);
-    for (const t of ['groups', 'group_state_versions', 'group_members', 'group_sender_keys', 'group_key_given', 'group_pending']) {
+    for (const t of ['groups', 'group_state_versions', 'group_members', 'group_sender_keys', 'group_key_given', 'group_pending', 'group_receipts']) {
       expect(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()).toBe(0);
     }
     const seq = () => db.prepare('SELECT seq FROM change_counter').pluck().get() as number;
@@ -203,6 +203,8 @@ describe('schema migrations', () => {
     db.prepare(`INSERT INTO group_state_versions (group_id, hash, height, version) VALUES ('g1', 'h', 1, '{}')`).run();
     db.prepare(`INSERT INTO group_pending (group_id, sender, placeholder, message, received_at) VALUES ('g1', 'a.d', 'p', x'00', 1)`).run();
     expect(() => db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g2', 'h', 'bogus', 1)`).run()).toThrow();
+    db.prepare(`INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES ('m1', 'a', 'read', 1)`).run();
+    expect(() => db.prepare(`INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES ('m1', 'b', 'seen', 1)`).run()).toThrow();
     expect(() => db.prepare(`INSERT INTO group_members (group_id, account_id, role, name, position) VALUES ('g1', 'b', 'owner', 'B', 1)`).run()).toThrow();
     db.pragma('foreign_keys = ON');
     db.prepare(`DELETE FROM groups WHERE id = 'g1'`).run();
