@@ -65,6 +65,9 @@ describe('groups on a real relay', () => {
     expect(has(ben.messenger, 'I will bring the lamp oil')).toMatchObject({ replyTo: m.id, sender: cat.messenger.keys.accountId });
     expect(await eventually(() => ben.inbox.find((x) => x.id === reply.id))).toMatchObject({ from: 'Cat Ruiz', conversationId: groupId });
     expect(ben.messenger.groups.get(groupId).members.find((x) => x.accountId === cat.messenger.keys.accountId)?.name).toBe('Cat Ruiz');
+    // Cat stays out of Ben's contacts: her devices are kept as a group member's.
+    expect(ben.messenger.contacts.list().map((c) => c.accountId)).not.toContain(cat.messenger.keys.accountId);
+    expect(ben.messenger.store.groups.devicesOf(cat.messenger.keys.accountId)).toEqual([cat.messenger.keys.deviceId]);
     await eventually(() => ann.messenger.groups.receipts(m.id).delivered === 2);
     expect(ann.messenger.groups.receipts(m.id)).toEqual({ delivered: 2, read: 0, of: 2 });
     await ben.messenger.conversations.markRead(groupId);

@@ -56,6 +56,8 @@ export interface GroupHooks {
   receive(from: ProtocolAddress, content: Content, changed: Set<string>): GroupReceived | null;
   /** A member device said our group message did not decrypt there: give it our sender key again. */
   redistribute(from: ProtocolAddress, groupId: string, chainId: number): Promise<void>;
+  /** Inside the receive transaction: a non-contact member's verified device list, for every group they are in. */
+  noteDevices(accountId: string, deviceIds: readonly string[]): void;
   /** The name a non-contact member chose (or the name the group knows them by), or null. */
   memberName(accountId: string): string | null;
 }

@@ -200,6 +200,11 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     const g = ctx.groups?.receive(from, content, changed) ?? null;
     if (g) {
       ({ message, conversationId, content, after } = g);
+      // A member who is not a contact sent from a device new to us: its fresh signed list is their group devices now.
+      if (freshDevices && !ctx.contacts.get(from.accountId)) {
+        ctx.groups?.noteDevices(from.accountId, freshDevices.map((d) => d.deviceId));
+        freshDevices = null;
+      }
     } else if (own) {
       const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
       message = applied.message;

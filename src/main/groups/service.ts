@@ -46,6 +46,9 @@ export class GroupService {
       receive: (from, content, changed) => receiveGroup(ctx, from, content, changed),
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
+      noteDevices: (accountId, deviceIds) => {
+        for (const id of ctx.store.groups.ids()) if (ctx.store.groups.members(id).some((m) => m.accountId === accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
+      },
     };
   }
 
