@@ -19,7 +19,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
 import { runDaemon } from './daemon';
-import { runGroupCommand } from './groupCommands';
+import { runGroupCommand, senderName } from './groupCommands';
 
 /** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
 async function attachmentsFolder(dir: string): Promise<void> {
@@ -341,10 +341,11 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         break;
       }
       case 'search': {
-        const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
+        const names = new Map([...messenger.contacts.list().map((c) => [c.accountId, c.name] as const), ...messenger.groups.list().map((g) => [g.id, g.name] as const)]);
         for (const m of messenger.conversations.search(cmd.text)) {
           const conversation = names.get(m.conversationId) ?? m.conversationId;
-          const from = m.direction === 'out' ? 'me' : conversation;
+          const inGroup = messenger.groups.hooks.isGroup(m.conversationId);
+          const from = m.direction === 'out' ? 'me' : inGroup ? senderName(messenger, m.conversationId, m.sender) : conversation;
           print({ id: m.id, conversation, from, text: m.body, sentAt: m.sentAt }, `${conversation} · ${from}: ${m.body}`);
         }
         break;
