@@ -3,6 +3,7 @@
  * Every mistake becomes a CliError with code CLI_USAGE and one sentence.
  */
 import { ParleyError } from '../shared/errors';
+import { GROUP_USAGE, parseGroupCommand, type GroupCommand } from './groupArgs';
 import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, LINK_DEVICE_NAME_MAX_BYTES, MAX_DISAPPEARING_TIMER_S, REACTION_MAX_CHARS } from '../shared/constants';
 
 /** Why the command line was refused: bad usage, no passphrase available, no answer to the linking code check, or the person said no when asked. */
@@ -18,7 +19,7 @@ export type Command =
   | { readonly name: 'contacts' }
   | { readonly name: 'safety-number'; readonly contactName: string }
   | { readonly name: 'verify'; readonly contactName: string }
-  | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null; readonly replyTo: string | null }
+  | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null; readonly replyTo: string | null; readonly groupName?: string | undefined }
   | { readonly name: 'edit'; readonly contactName: string; readonly id: string; readonly text: string }
   | { readonly name: 'delete'; readonly contactName: string; readonly id: string; readonly forEveryone: boolean }
   | { readonly name: 'react'; readonly contactName: string; readonly id: string; readonly emoji: string | null }
@@ -26,7 +27,8 @@ export type Command =
   | { readonly name: 'timer'; readonly contactName: string; readonly seconds: number | null }
   | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean; readonly attachmentsDir: string | null }
   | { readonly name: 'export'; readonly contactName: string | null; readonly format: 'json' | 'html'; readonly out: string; readonly yes: boolean }
-  | { readonly name: 'history'; readonly contactName: string; readonly limit: number }
+  | { readonly name: 'history'; readonly contactName: string; readonly limit: number; readonly groupName?: string | undefined }
+  | GroupCommand
   | { readonly name: 'search'; readonly text: string }
   | { readonly name: 'link-show'; readonly deviceName: string }
   | { readonly name: 'link-accept'; readonly link: string; readonly historyDays: number | null }
@@ -59,6 +61,8 @@ commands:
   safety-number NAME            show the safety number with a contact
   verify NAME                   mark a contact's safety number as verified
   send NAME TEXT [--reply-to ID] | --file PATH   send a message (or a reply) or a file
+  send --group GROUP TEXT [--reply-to ID] | --file PATH   send to a group
+${GROUP_USAGE}
   edit NAME ID TEXT             edit one of your messages
   delete NAME ID [--for-everyone]   delete a message here (or your own for everyone)
   react NAME ID EMOJI | --remove    react to a message, or remove your reaction
@@ -66,7 +70,7 @@ commands:
   timer NAME SECONDS|off        set the disappearing-message timer
   receive [--timeout S] [--follow] [--attachments DIR]   print incoming messages and events (saving files into DIR)
   export NAME|--all --format json|html --out PATH [--yes]   write conversations out as plaintext (asks first)
-  history NAME [--limit N]      print a conversation
+  history NAME | --group GROUP [--limit N]   print a conversation
   search TEXT                   search all messages
   link --show [--name DEVICE]   on a new device: print a link code and QR, then the account and a short code;
                                 link only after y (terminal) or the other device's code (stdin)
@@ -180,11 +184,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     case 'send': {
       const file = takeFlag(rest, '--file');
       const replyTo = takeFlag(rest, '--reply-to');
+      const groupName = takeFlag(rest, '--group') ?? undefined;
       if (replyTo !== null && file !== null) usage('--reply-to goes with a text, not --file.');
       if (replyTo !== null) messageId(replyTo);
-      const contactName = one(rest, 'contact name');
+      const contactName = groupName === undefined ? one(rest, 'contact name') : '';
       const text = file === null ? one(rest, 'message text') : null;
-      command = { name: 'send', contactName, text, file, replyTo };
+      command = { name: 'send', contactName, text, file, replyTo, groupName };
       break;
     }
     case 'edit': {
@@ -233,7 +238,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
     case 'history': {
       const l = takeFlag(rest, '--limit');
-      command = { name: 'history', contactName: one(rest, 'contact name'), limit: l === null ? 50 : positiveInt(l, '--limit', 10_000) };
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      command = { name: 'history', contactName: groupName === undefined ? one(rest, 'contact name') : '', limit: l === null ? 50 : positiveInt(l, '--limit', 10_000), groupName };
       break;
     }
     case 'search':
@@ -292,6 +298,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       command = { name: 'daemon', socket };
       break;
     }
+    case 'group':
+    case 'groups':
+      command = parseGroupCommand(verb, rest, { one, takeFlag, usage });
+      break;
     default:
       return usage(`Unknown command “${verb}”.`);
   }

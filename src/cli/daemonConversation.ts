@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { MAX_DISAPPEARING_TIMER_S, MAX_MESSAGE_TEXT_CHARS, REACTION_MAX_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
 import { MESSAGE_ID_PATTERN } from './args';
 import { runConversationCommand, type ConversationCommand } from './commands';
+import { runGroupCommand } from './groupCommands';
 import { rpcMethod, type RpcTable } from './daemonRpc';
 import type { DaemonContext } from './daemonMethods';
 
@@ -22,7 +23,10 @@ const text = z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS);
 /** A method that runs one conversation command; `many` methods return every line, the others their one object. */
 function command<P extends z.ZodType>(params: P, toCommand: (p: z.infer<P>) => ConversationCommand, many = false) {
   return rpcMethod<DaemonContext, P>(params, async ({ messenger }, p) => {
-    const lines = (await runConversationCommand(messenger, toCommand(p))).map((o) => o.json);
+    const cmd = toCommand(p);
+    // A group's send and history go through the group commands, as `parley send --group` and `history --group` do.
+    const group = (cmd.name === 'send' || cmd.name === 'history') && cmd.groupName !== undefined;
+    const lines = (group ? await runGroupCommand(messenger, cmd) : await runConversationCommand(messenger, cmd)).map((o) => o.json);
     return many ? lines : lines[0];
   });
 }
@@ -33,8 +37,17 @@ export const CONVERSATION_METHODS: RpcTable<DaemonContext> = {
     z.union([
       z.strictObject({ name, text, replyTo: id.optional() }),
       z.strictObject({ name, file: z.string().min(1) }),
+      z.strictObject({ group: name, text }),
+      z.strictObject({ group: name, file: z.string().min(1) }),
     ]),
-    (p) => ({ name: 'send', contactName: p.name, text: 'text' in p ? p.text : null, file: 'file' in p ? p.file : null, replyTo: 'replyTo' in p ? (p.replyTo ?? null) : null }),
+    (p) => ({
+      name: 'send',
+      contactName: 'name' in p ? p.name : '',
+      groupName: 'group' in p ? p.group : undefined,
+      text: 'text' in p ? p.text : null,
+      file: 'file' in p ? p.file : null,
+      replyTo: 'replyTo' in p ? (p.replyTo ?? null) : null,
+    }),
   ),
 
   edit: command(z.strictObject({ name, id, text }), (p) => ({ name: 'edit', contactName: p.name, id: p.id, text: p.text })),
@@ -57,8 +70,11 @@ export const CONVERSATION_METHODS: RpcTable<DaemonContext> = {
   ),
 
   history: command(
-    z.strictObject({ name, limit: z.number().int().min(1).max(STORE_MAX_PAGE_SIZE).default(50) }),
-    (p) => ({ name: 'history', contactName: p.name, limit: p.limit }),
+    z.union([
+      z.strictObject({ name, limit: z.number().int().min(1).max(STORE_MAX_PAGE_SIZE).default(50) }),
+      z.strictObject({ group: name, limit: z.number().int().min(1).max(STORE_MAX_PAGE_SIZE).default(50) }),
+    ]),
+    (p) => ({ name: 'history', contactName: 'name' in p ? p.name : '', groupName: 'group' in p ? p.group : undefined, limit: p.limit }),
     true,
   ),
 

@@ -23,9 +23,10 @@ export interface ReceiptEvent {
 }
 
 /**
- * A group event (groups do not exist yet; this is the shape their
- * notifications take). `group` names the group as `--group NAME` does;
- * `members` are the contact names the action concerns.
+ * A group event: a membership or name change applied here. `group` names
+ * the group as `--group NAME` does; `from` is who made the change and
+ * `members` the names of the accounts it concerns (contact names, or the
+ * names they chose).
  */
 export interface GroupEvent {
   readonly type: 'group';
@@ -61,8 +62,26 @@ export class DaemonNotifier {
       bus.on('undecryptable', () => this.flush()),
       // Receipts, edits, deletes, reactions and timers are stored as received events when applied: the inbox reports them.
       bus.on('messagesChanged', () => this.flush()),
-      bus.on('conversationsChanged', () => this.flush()),
+      bus.on('conversationsChanged', () => this.#groupEvents()),
     );
+    for (const g of messenger.groups.list()) this.#seen.set(g.id, messenger.groups.events(g.id).length);
+  }
+
+  /** Events already reported per group (in memory: the daemon reports changes made while it runs). */
+  readonly #seen = new Map<string, number>();
+
+  /** Reports group changes applied since the last look, if someone listens. */
+  #groupEvents(): void {
+    if (!this.listening() || !this.messenger.store.db.open) return;
+    for (const g of this.messenger.groups.list()) {
+      const events = this.messenger.groups.events(g.id);
+      const from = this.#seen.get(g.id) ?? 0;
+      this.#seen.set(g.id, events.length);
+      for (const e of events.slice(from)) {
+        const action = ACTIONS[e.change];
+        if (action) this.deliver({ type: 'group', group: { id: g.id, name: g.name }, action, from: e.author, members: e.members, at: Date.now() });
+      }
+    }
   }
 
   /** Reports every received message not reported yet, if someone listens (call when a client connects). */
@@ -91,6 +110,9 @@ export class DaemonNotifier {
 
 
 }
+
+/** The notification action of each kind of change (admin and timer changes are not notified). */
+const ACTIONS: Partial<Record<string, GroupEvent['action']>> = { create: 'created', rename: 'renamed', add: 'membersAdded', remove: 'membersRemoved', leave: 'left' };
 
 /** A typed error's code, or its class name: never its message, which could carry content. */
 const errorCodeOf = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : e instanceof Error ? e.name : 'UNKNOWN');

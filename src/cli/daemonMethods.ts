@@ -10,11 +10,12 @@
  * would pull it into a chunk the `--version` entry then loads.)
  */
 import { z } from 'zod';
-import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS } from '../shared/constants';
+import { AUDIT_LOG_MAX_ROWS, LINK_DEFAULT_HISTORY_DAYS, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_CHARS, STORE_MAX_PAGE_SIZE } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import { sessionHealth } from '../main/contacts/health';
 import { contactJson, contactWarning, revokeAndSecure } from './warnings';
 import { rpcMethod, type RpcTable } from './daemonRpc';
+import { runGroupCommand } from './groupCommands';
 import { CONVERSATION_METHODS } from './daemonConversation';
 
 /** What every method runs against: the one unlocked profile of the daemon. */
@@ -25,6 +26,7 @@ export interface DaemonContext {
 const m = <P extends z.ZodType>(params: P, run: (ctx: DaemonContext, p: z.infer<P>) => unknown) => rpcMethod<DaemonContext, P>(params, run);
 const none = z.strictObject({});
 const contactName = z.string().min(1);
+const groupName = z.string().min(1).max(MAX_GROUP_NAME_CHARS + 43);
 const limit = (max: number) => z.number().int().min(1).max(max).default(50);
 const key43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/u, 'expected 43 characters of base64url');
 
@@ -51,6 +53,23 @@ export const DAEMON_METHODS: RpcTable<DaemonContext> = {
     const c = messenger.contacts.setVerified(messenger.contacts.byName(p.name).accountId, true);
     return { name: c.name, trust: c.trust };
   }),
+
+  groupCreate: m(z.strictObject({ name: groupName, members: z.array(contactName).min(1).max(MAX_GROUP_MEMBERS) }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-create', groupName: p.name, members: p.members }))[0]!.json),
+
+  groups: m(none, async ({ messenger }) => (await runGroupCommand(messenger, { name: 'groups' })).map((o) => o.json)),
+
+  groupAdd: m(z.strictObject({ group: groupName, contact: contactName }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-add', groupName: p.group, contactName: p.contact }))[0]!.json),
+
+  groupRemove: m(z.strictObject({ group: groupName, member: contactName }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-remove', groupName: p.group, memberName: p.member }))[0]!.json),
+
+  groupLeave: m(z.strictObject({ group: groupName }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'group-leave', groupName: p.group }))[0]!.json),
+
+  groupHistory: m(z.strictObject({ group: groupName, limit: limit(STORE_MAX_PAGE_SIZE) }), async ({ messenger }, p) =>
+    (await runGroupCommand(messenger, { name: 'history', contactName: '', groupName: p.group, limit: p.limit })).map((o) => o.json)),
 
   search: m(z.strictObject({ text: z.string().min(1) }), ({ messenger }, p) => {
     const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));

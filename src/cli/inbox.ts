@@ -23,9 +23,9 @@ export interface LineAttachment {
   readonly mime: string;
 }
 
-/** One line `receive` prints (the issue's shapes; `group` is null until groups exist). */
+/** One line `receive` prints (the issue's shapes; `group` is the group's name for a group message, null for 1:1). */
 export type ReceivedLine =
-  | { readonly type: 'text'; readonly from: string; readonly text: string; readonly id: string; readonly sentAt: number; readonly replyTo: string | null; readonly group: null; readonly attachment?: LineAttachment }
+  | { readonly type: 'text'; readonly from: string; readonly text: string; readonly id: string; readonly sentAt: number; readonly replyTo: string | null; readonly group: string | null; readonly attachment?: LineAttachment }
   | { readonly type: 'undecryptable'; readonly from: string; readonly id: string; readonly receivedAt: number; readonly message: string }
   | { readonly type: 'edit'; readonly from: string; readonly target: string; readonly text: string }
   | { readonly type: 'delete'; readonly from: string; readonly target: string }
@@ -118,13 +118,14 @@ export class CliInbox {
   }
 
   #from(accountId: string): string {
-    return this.#names.get(accountId) ?? accountId;
+    return this.#names.get(accountId) ?? this.messenger.groups.hooks.memberName(accountId) ?? accountId;
   }
 
   async #messageLine(m: Message, dir: string | null): Promise<ReceivedLine> {
-    const from = this.#from(m.conversationId);
+    const group = this.messenger.groups.hooks.isGroup(m.conversationId) ? this.messenger.groups.get(m.conversationId).name : null;
+    const from = this.#from(group === null ? m.conversationId : m.sender);
     if (m.kind === 'undecryptable') return { type: 'undecryptable', from, id: m.id, receivedAt: m.receivedAt, message: undecryptableNotice(from) };
-    const line = { type: 'text' as const, from, text: m.body, id: m.id, sentAt: m.sentAt, replyTo: m.replyTo ?? null, group: null };
+    const line = { type: 'text' as const, from, text: m.body, id: m.id, sentAt: m.sentAt, replyTo: m.replyTo ?? null, group };
     const a = this.messenger.store.attachments.forMessage(m.id)[0];
     if (!a) return line;
     const saved = dir !== null && a.localPath ? (await this.messenger.attachments.saveForMessage(m.id, dir))[0] : undefined;

@@ -19,6 +19,7 @@ import { sessionHealth } from '../main/contacts/health';
 import { formatDetail, formatHealth } from './report';
 import { confirmPrinted, contactJson, contactWarning, revokeAndSecure, revokedLine } from './warnings';
 import { runDaemon } from './daemon';
+import { runGroupCommand, senderName } from './groupCommands';
 
 /** Makes the --attachments folder (private to this user) if it is missing; a path that is not a folder is a usage error. */
 async function attachmentsFolder(dir: string): Promise<void> {
@@ -226,6 +227,15 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
         print({ name: c.name, trust: c.trust }, `${c.name} is verified.`);
         break;
       }
+      case 'group-create':
+      case 'group-add':
+      case 'group-remove':
+      case 'group-leave':
+      case 'groups':
+        await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+        for (const o of await runGroupCommand(messenger, cmd)) print(o.json, o.human);
+        if (cmd.name !== 'groups' && (await messenger.waitOnline(CLI_CONNECT_WAIT_MS))) await messenger.conversations.flush();
+        break;
       case 'receive': {
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
         if (cmd.attachmentsDir !== null) await attachmentsFolder(cmd.attachmentsDir);
@@ -267,7 +277,10 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       case 'react':
       case 'read':
       case 'timer': {
-        for (const o of await runConversationCommand(messenger, cmd)) print(o.json, o.human);
+        const group = (cmd.name === 'history' || cmd.name === 'send') && cmd.groupName !== undefined;
+        if (group && cmd.name === 'send') await messenger.waitOnline(CLI_CONNECT_WAIT_MS);
+        const lines = group ? await runGroupCommand(messenger, cmd) : await runConversationCommand(messenger, cmd);
+        for (const o of lines) print(o.json, o.human);
         if (cmd.name !== 'history' && (await messenger.waitOnline(CLI_CONNECT_WAIT_MS))) await messenger.conversations.flush();
         break;
       }
@@ -320,10 +333,11 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       }
         break;
       case 'search': {
-        const names = new Map(messenger.contacts.list().map((c) => [c.accountId, c.name]));
+        const names = new Map([...messenger.contacts.list().map((c) => [c.accountId, c.name] as const), ...messenger.groups.list().map((g) => [g.id, g.name] as const)]);
         for (const m of messenger.conversations.search(cmd.text)) {
           const conversation = names.get(m.conversationId) ?? m.conversationId;
-          const from = m.direction === 'out' ? 'me' : conversation;
+          const inGroup = messenger.groups.hooks.isGroup(m.conversationId);
+          const from = m.direction === 'out' ? 'me' : inGroup ? senderName(messenger, m.conversationId, m.sender) : conversation;
           print({ id: m.id, conversation, from, text: m.body, sentAt: m.sentAt }, `${conversation} · ${from}: ${m.body}`);
         }
         break;

@@ -40,6 +40,9 @@ export const AUDIT_KINDS = [
   'relay.key_pinned',
   'relay.key_refused',
   'export.written',
+  'group.rejected',
+  'group.key_rotated',
+  'group.key_request_refused',
 ] as const;
 
 /** One kind of audit event. */

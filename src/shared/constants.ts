@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 10;
+export const STORE_SCHEMA_VERSION = 11;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -229,6 +229,22 @@ export const DISAPPEARING_CHOICES = [30, 300, 3600, 86_400, 604_800] as const;
 export const RECONNECT_BASE_MS = 500;
 /** Ceiling of that backoff: a relay that is down is retried at least twice a minute. */
 export const RECONNECT_MAX_MS = 30_000;
+
+// ── Groups (src/main/groups, docs/protocol.md §8) ──────────────────────────────
+/** Most message keys one sender-key chain skips for a late message (Signal's MAX_MESSAGE_KEYS is 2000); bounds work an attacker can force per message. */
+export const MAX_GROUP_SKIP = 1000;
+/** Chains (current and superseded) kept per sender device per group, so messages in flight across a rotation still decrypt. */
+export const MAX_SENDER_CHAINS = 3;
+/** Most skipped sender-key message keys one chain stores; bounds record size. */
+export const MAX_GROUP_SKIPPED_KEYS = 1000;
+/** Most members of one group: the benchmark's 1,000 with room; bounds state size and fan-out. */
+export const MAX_GROUP_MEMBERS = 1_024;
+/** Longest group name (UTF-16 units). */
+export const MAX_GROUP_NAME_CHARS = 64;
+/** Most versions a state update carries (a new member gets the chain from the start); bounds one update's size. */
+export const MAX_GROUP_VERSIONS = 512;
+/** Group messages that did not decrypt (no sender key yet) kept per group for a retry when the key arrives. */
+export const MAX_GROUP_PENDING = 200;
 
 // ── Delivery and repair (src/main/session, src/main/conversations) ─────────────────────
 /** Sent content is kept this long (encrypted store) so a device that could not decrypt it can ask for it again (Signal keeps ~24 h). */

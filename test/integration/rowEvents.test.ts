@@ -52,6 +52,8 @@ beforeAll(async () => {
   await ben.session.require().waitOnline();
   await ben.session.require().contacts.add(ann.session.require().account.invite(), 'Anouk');
   await eventually(() => ann.session.require().contacts.list().length === 1);
+  // The new contact's conversation row is pushed after the receive commits: wait for it, so the tests below see only their own events.
+  await eventually(() => annEvents.some((e) => e.name === 'conversationsChanged' && (e.payload as { changed: { title: string }[] }).changed.some((c) => c.title === 'Bastiaan Roos')));
 });
 
 afterAll(async () => {

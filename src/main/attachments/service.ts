@@ -54,7 +54,8 @@ export class AttachmentService {
 
   /** Starts sending a file to a conversation; returns the upload id the chunks go to. */
   begin(conversationId: string, name: string, mime: string, size: number): string {
-    this.conversations.sendablePeer(conversationId);
+    // A group is checked when the message goes (membership); a 1:1 conversation needs a sendable contact.
+    if (!this.ctx.groups?.isGroup(conversationId)) this.conversations.sendablePeer(conversationId);
     return this.#files.begin(conversationId, name, mime, size).id;
   }
 

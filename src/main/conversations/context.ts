@@ -6,6 +6,9 @@ import type { AccountBus, ChatEvents } from '../account/events';
 import type { Settings } from '../account/service';
 import type { RelayLink } from '../relayClient/relayLink';
 import type { AuditSink, SessionLayer } from '../session/sessionLayer';
+import type { Content } from '../../shared/wire/content';
+import type { ProtocolAddress } from '../protocol';
+import type { NewMessage } from '../store';
 
 export type { ChatEvents, IncomingText } from '../account/events';
 
@@ -27,4 +30,34 @@ export interface ChatContext {
   readonly displayName: () => string;
   readonly settings: () => Settings;
   readonly now: () => number;
+  /** Groups, set by the Messenger once built (conversations cannot import src/main/groups); null before. */
+  groups: GroupHooks | null;
+}
+
+/** What group content came to inside the receive transaction. */
+export interface GroupReceived {
+  /** The group (conversation) it belongs to. */
+  readonly conversationId: string;
+  /** The decrypted conversation content (a text, say), or the pairwise group content itself. */
+  readonly content: Content;
+  /** The message row it inserted, if any. */
+  readonly message: NewMessage | undefined;
+  /** Work after the commit (sending a sender key, fetching a member's devices). */
+  readonly after?: () => Promise<void>;
+}
+
+/** What the conversation paths ask of groups (docs/protocol.md §8). */
+export interface GroupHooks {
+  /** True when the conversation is a group. */
+  isGroup(conversationId: string): boolean;
+  /** Sends conversation content (text, edit, delete, reaction, receipt) to a group; resolves after the commit. */
+  send(groupId: string, content: Content, message?: NewMessage, inSameTransaction?: () => void): Promise<void>;
+  /** Inside the receive transaction: applies group content from a vouched device; null when `content` is not group content. */
+  receive(from: ProtocolAddress, content: Content, changed: Set<string>): GroupReceived | null;
+  /** A member device said our group message did not decrypt there: give it our sender key again. */
+  redistribute(from: ProtocolAddress, groupId: string, chainId: number): Promise<void>;
+  /** Inside the receive transaction: a non-contact member's verified device list, for every group they are in. */
+  noteDevices(accountId: string, deviceIds: readonly string[]): void;
+  /** The name a non-contact member chose (or the name the group knows them by), or null. */
+  memberName(accountId: string): string | null;
 }

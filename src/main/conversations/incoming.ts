@@ -135,6 +135,7 @@ export type Outcome =
   | { readonly kind: 'done' }
   | { readonly kind: 'later' }
   | { readonly kind: 'retry'; readonly from: ProtocolAddress; readonly digest: Uint8Array }
+  | { readonly kind: 'keyRequest'; readonly from: ProtocolAddress; readonly group: string; readonly chainId: number }
   | { readonly kind: 'placeholder'; readonly from: ProtocolAddress; readonly conversationId: string | null; readonly id: string; readonly reason: string }
   | {
       readonly kind: 'content';
@@ -148,6 +149,8 @@ export type Outcome =
       readonly forwarded: number;
       /** Sent by one of this account's own devices. */
       readonly own: boolean;
+      /** Group work after the commit (docs/protocol.md §8). */
+      readonly after?: (() => Promise<void>) | undefined;
     };
 
 /** Marks an envelope handled without any other change, and records why it was dropped. */
@@ -173,6 +176,10 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
       content = parseContent(opened.message);
     } catch {
       content = null; // not content at all: rejected (and audited) just below
+    }
+    if (opened.authenticated && content?.type === 'senderKeyRequest') {
+      store.delivery.commitReceive({ envelopeId: m.id });
+      return { kind: 'keyRequest', from, group: content.group, chainId: content.chainId };
     }
     if (!opened.authenticated || content?.type !== 'retry') return reject(ctx, m, 'BAD_PLAINTEXT', from);
     const digest = fromBase64Url(content.digest)!;
@@ -207,18 +214,24 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
   let message: NewMessage | undefined;
   let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
   let conversationId = from.accountId;
+  let after: (() => Promise<void>) | undefined;
   inTransaction(store.db, () => {
     if (repaired && store.messages.delete(repaired)) changed.add(repaired);
-    if (own) {
+    const g = ctx.groups?.receive(from, content, changed) ?? null;
+    if (g) {
+      ({ message, conversationId, content, after } = g);
+      // A member who is not a contact sent from a device new to us: its fresh signed list is their group devices now.
+      if (fresh && !ctx.contacts.get(from.accountId)) ctx.groups?.noteDevices(from.accountId, fresh.map((d) => d.deviceId));
+    } else if (own) {
       const applied = applyOwnContent(ctx, from.deviceId, content, ctx.now(), changed);
       message = applied.message;
       refresh = applied.refresh;
       conversationId = applied.conversationId ?? conversationId;
     } else {
       message = applyContent(ctx, from, content, ctx.now(), changed);
-      // Before commitReceive saves the sender's identity (which would make it look known): see lateDevices.ts.
-      if (fresh && ctx.contacts.get(from.accountId)) forwarded = recordContactList(ctx, from.accountId, fresh);
     }
+    // Before commitReceive saves the sender's identity (which would make it look known): see lateDevices.ts.
+    if (!own && fresh && ctx.contacts.get(from.accountId)) forwarded = recordContactList(ctx, from.accountId, fresh);
     store.delivery.commitReceive(commit);
     if (!own && message && content.type === 'text') store.repairs.oweReceipt(message.id, conversationId);
     const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
@@ -230,7 +243,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     }
   });
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
-  return { kind: 'content', from, content, message, refresh, conversationId, changed, forwarded, own };
+  return { kind: 'content', from, content, message, refresh, conversationId, changed, forwarded, own, after };
 }
 
 /**
@@ -278,10 +291,10 @@ export class BatchEffects {
   readonly #names = new Map<string, string>();
   readonly #headsOk = new Set<string>();
 
-  /** The name a sender's account is shown under (its id when it is not a contact). */
+  /** The name a sender's account is shown under: its contact name, the name a group member chose, or its id. */
   nameOf(ctx: ChatContext, accountId: string): string {
     let name = this.#names.get(accountId);
-    if (name === undefined) this.#names.set(accountId, (name = ctx.contacts.get(accountId)?.name ?? accountId));
+    if (name === undefined) this.#names.set(accountId, (name = ctx.contacts.get(accountId)?.name ?? ctx.groups?.memberName(accountId) ?? accountId));
     return name;
   }
 
@@ -328,6 +341,11 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
     fx.flush = true;
     return;
   }
+  if (o.kind === 'keyRequest') {
+    await ctx.groups?.redistribute(o.from, o.group, o.chainId);
+    fx.flush = true;
+    return;
+  }
   if (o.kind === 'placeholder') {
     if (o.conversationId) {
       fx.changed(o.conversationId, [o.id]);
@@ -341,6 +359,10 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   const { from, content, message, refresh, conversationId, changed, forwarded, own } = o;
   const sender = addressKey(from);
   fx.forwarded += forwarded;
+  if (o.after) {
+    await o.after();
+    fx.flush = true;
+  }
   if (!fx.nudged.has(sender)) {
     fx.nudged.add(sender);
     await nudgeUnsent(ctx, from);

@@ -28,7 +28,7 @@ import type { ChatContext } from './context';
 import { inTransaction, transactionEach, type EachResult } from '../store/database';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
-const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend';
+const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend' && c.type !== 'senderKeyRequest';
 
 /** What a recipient that cannot decrypt `c` should do: a text shows a placeholder; other logged content is asked for again silently. */
 export function hintFor(c: Content): ContentHint {
@@ -131,8 +131,13 @@ async function commitSends(ctx: ChatContext): Promise<void> {
 export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
   const sends: Promise<void>[] = [];
   for (const [conversationId, ids] of ctx.store.repairs.owedReceipts(RECEIPT_BATCH)) {
+    const receipt: Content = { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() };
+    if (ctx.groups?.isGroup(conversationId)) {
+      sends.push(ctx.groups.send(conversationId, receipt, undefined, () => ctx.store.repairs.settleReceipts(ids)));
+      continue;
+    }
     const to = recipientsOf(ctx, conversationId).filter((r) => r.accountId === conversationId);
-    sends.push(sendContent(ctx, to, { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() }, undefined, conversationId, undefined, () => ctx.store.repairs.settleReceipts(ids)));
+    sends.push(sendContent(ctx, to, receipt, undefined, conversationId, undefined, () => ctx.store.repairs.settleReceipts(ids)));
   }
   await Promise.all(sends);
 }
@@ -229,7 +234,7 @@ export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Ui
     }
     if (!(await ctx.sessions.establish(to, { fresh: true }))) return false;
     const inner = parseContent(entry.content);
-    if (inner.type === 'retry' || inner.type === 'resend') return false;
+    if (inner.type === 'retry' || inner.type === 'resend' || inner.type === 'senderKeyRequest') return false;
     const wrapped = encodeContent({ v: 1, type: 'resend', sentAt: ctx.now(), repairs: toBase64Url(digest), content: inner });
     ctx.store.db.transaction(() => {
       const sealed = ctx.sessions.encryptFor(to, wrapped, hintFor(parseContent(wrapped)));

@@ -52,6 +52,11 @@ export class ConversationService {
 
   /** Commits `content` (and the message row) to the outbox for every device of `accountId` and our other devices, then flushes in the background. */
   async send(accountId: string, content: Content, message?: NewMessage): Promise<void> {
+    if (this.ctx.groups?.isGroup(accountId)) {
+      await this.ctx.groups.send(accountId, content, message);
+      this.flushInBackground();
+      return;
+    }
     await sendContent(this.ctx, recipientsOf(this.ctx, accountId), content, message, accountId);
     this.flushInBackground();
   }

@@ -32,6 +32,8 @@ import { forgetSealedStatics } from '../session/sealedSender';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
 import { ExportService } from '../export/service';
+import { GroupService } from '../groups/service';
+import { PairwiseFanout } from '../groups/delivery';
 
 export { profileExists, type CreateStep, type LinkOptions, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
 export type { LinkCheck } from '../devices/newDevice';
@@ -56,6 +58,8 @@ export class Messenger {
   readonly exports: ExportService;
   /** Prekey replenishment and rotation on the relay. */
   readonly prekeys: PrekeyUpkeep;
+  /** Groups: signed membership, sender keys, group messages (docs/protocol.md §8). */
+  readonly groups: GroupService;
   readonly #ctx: ChatContext;
   readonly #link: RelayLink;
   #wiped: Promise<void> | null = null;
@@ -89,7 +93,7 @@ export class Messenger {
     });
     const contacts = store.contacts;
     this.#ctx = {
-      store, keys, contacts, audit, bus: this.bus, events: this.bus.chatEvents(), link: this.#link, now: Date.now,
+      store, keys, contacts, audit, bus: this.bus, events: this.bus.chatEvents(), link: this.#link, now: Date.now, groups: null,
       displayName: () => this.account.displayName,
       settings: () => this.account.settings(),
       sessions: new SessionLayer({
@@ -99,11 +103,16 @@ export class Messenger {
           const own = () => store.ownDevices.all().map((d) => d.deviceId);
           if (accountId === this.#ctx.keys.accountId) return own();
           // Not a contact: an earlier account of ours (content queued before a phrase rotation still goes to our own devices).
-          return contacts.get(accountId) ? contacts.devices(accountId) : own();
+          if (contacts.get(accountId)) return contacts.devices(accountId);
+          // A group member who is not a contact: the devices of their signed list as last verified (docs/protocol.md §8).
+          const members = store.groups.devicesOf(accountId);
+          return members.length > 0 ? members : own();
         },
       }),
     };
     this.conversations = new ConversationService(this.#ctx, o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS);
+    this.groups = new GroupService(this.#ctx, this.conversations, new PairwiseFanout(this.#ctx));
+    this.#ctx.groups = this.groups.hooks;
     this.contacts = new ContactService(this.#ctx, this.conversations);
     this.attachments = new AttachmentService(this.#ctx, this.conversations, relayUrl);
     this.devices = new DeviceService(this.#ctx, relayUrl, upload);

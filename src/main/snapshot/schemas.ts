@@ -6,7 +6,7 @@
  * a failure is a typed SnapshotError that names the field, never its value.
  */
 import { z } from 'zod';
-import { RELAY_MAX_DEVICES, SNAPSHOT_MAX_REACTIONS, SNAPSHOT_MAX_TEXT_CHARS } from '../../shared/constants';
+import { MAX_GROUP_MEMBERS, MAX_GROUP_VERSIONS, RELAY_MAX_DEVICES, SNAPSHOT_MAX_REACTIONS, SNAPSHOT_MAX_TEXT_CHARS } from '../../shared/constants';
 import { ParleyError } from '../../shared/errors';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
 
@@ -59,7 +59,26 @@ export const SettingSchema = z.object({
   value: Text,
 }).strict();
 
-/** The whole account state a backup or a link carries: profile, contacts, conversations, settings. */
+const Key43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
+/**
+ * One group as a backup or a link carries it (docs/protocol.md §8): its
+ * signed versions (each checked again by signature when the group is read),
+ * master key and members with the names they chose. Sender keys are not
+ * carried: a restored or linked device is a new device, and members give it
+ * their current chains before their next message.
+ */
+export const GroupStateSchema = z.strictObject({
+  id: Key43,
+  genesis: Key43,
+  masterKey: Key43.nullable(),
+  status: z.enum(['member', 'removed', 'left']),
+  versions: z.array(z.strictObject({ hash: Key43, height: z.number().int().min(1).max(0xffffffff), json: z.string().max(512 * 1024) })).min(1).max(MAX_GROUP_VERSIONS),
+  members: z.array(z.strictObject({ accountId: AccountId, role: z.enum(['admin', 'member']), name: Text, displayName: Text.nullable(), devices: z.array(AccountId).max(RELAY_MAX_DEVICES) })).max(MAX_GROUP_MEMBERS),
+});
+/** A validated snapshot group. */
+export type GroupStateRecord = z.infer<typeof GroupStateSchema>;
+
+/** The whole account state a backup or a link carries: profile, contacts, conversations, settings, groups. */
 export const AccountStateSchema = z.object({
   v: z.literal(1),
   /** The account the state belongs to; null if the exporting store had no account yet. */
@@ -68,6 +87,8 @@ export const AccountStateSchema = z.object({
   contacts: z.array(ContactStateSchema),
   conversations: z.array(ConversationStateSchema),
   settings: z.array(SettingSchema),
+  /** Absent in snapshots written before groups (and when there are none). */
+  groups: z.array(GroupStateSchema).max(10_000).optional(),
 }).strict();
 
 /** One reaction on a message in a snapshot. */

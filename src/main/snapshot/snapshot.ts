@@ -20,9 +20,10 @@ import type { LocalStore } from '../store';
 import type { MessageRow } from '../store/snapshotRows';
 import {
   AccountStateSchema, MessageRecordSchema, SnapshotError, parseOrThrow, type AccountState, type ContactState,
-  type ConversationState, type MessageRecord, type ReactionRecord,
+  type ConversationState, type GroupStateRecord, type MessageRecord, type ReactionRecord,
 } from './schemas';
 import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 
 export * from './schemas';
 
@@ -56,7 +57,31 @@ export function exportState(store: LocalStore): AccountState {
   const conversations = rows.conversations().map((c): ConversationState => ({
     id: c.id, kind: c.kind, peerAccountId: c.peer_account_id, title: c.title, expireTimerMs: c.expire_timer_ms, archived: c.archived === 1, createdAt: c.created_at,
   }));
-  return { v: 1, accountId: account?.account_id ?? null, displayName: account?.display_name ?? null, contacts, conversations, settings: rows.syncedSettings() };
+  const groups = store.groups.ids().map((id) => exportGroup(store, id));
+  return { v: 1, accountId: account?.account_id ?? null, displayName: account?.display_name ?? null, contacts, conversations, settings: rows.syncedSettings(), ...(groups.length > 0 ? { groups } : {}) };
+}
+
+/** One group's rows as a snapshot record. */
+function exportGroup(store: LocalStore, id: string): GroupStateRecord {
+  const g = store.groups.get(id)!;
+  return {
+    id, genesis: g.genesis, masterKey: g.masterKey ? toBase64Url(g.masterKey) : null, status: g.status,
+    versions: store.groups.versionRows(id),
+    members: store.groups.members(id).map((m) => ({ accountId: m.accountId, role: m.role, name: m.name, displayName: m.displayName, devices: [...m.devices] })),
+  };
+}
+
+/** Adds a group's rows (a group already here keeps its status and key; versions are merged). */
+function importGroup(store: LocalStore, g: GroupStateRecord, now: number): void {
+  const known = store.groups.get(g.id);
+  if (!known) store.groups.put({ id: g.id, genesis: g.genesis, masterKey: g.masterKey ? fromBase64Url(g.masterKey) : null, status: g.status, rotate: false }, now);
+  for (const v of g.versions) store.groups.addVersion(g.id, v.hash, v.height, v.json);
+  if (known) return;
+  store.groups.setMembers(g.id, g.members);
+  for (const m of g.members) {
+    if (m.displayName !== null) store.groups.setDisplayName(g.id, m.accountId, m.displayName);
+    store.groups.setDevices(g.id, m.accountId, m.devices);
+  }
 }
 
 /** Which messages an export covers and in what chunks. */
@@ -116,6 +141,7 @@ export function importState(store: LocalStore, input: unknown): void {
     }
     for (const c of state.conversations) rows.mergeConversation(c);
     for (const s of state.settings) rows.mergeSetting(s.key, s.value);
+    for (const g of state.groups ?? []) importGroup(store, g, Date.now());
   })();
 }
 

@@ -307,8 +307,74 @@ const V10 = `
 ALTER TABLE contacts ADD COLUMN conflict_account_id TEXT; -- null, or a second new key that conflicts with pending_account_id
 `;
 
+/**
+ * v11 (groups, docs/protocol.md §8): a group per row (its conversation row
+ * has the same id and kind 'group'), every signed state version this device
+ * holds (the state is their fork-choice fold), the members of the current
+ * state with the display name each chose, sender-key records (sealed: this
+ * device's own chain and each member device's), to whom our current chain
+ * was given and from which iteration, and group messages waiting for their
+ * sender key. Membership and state changes bump the backup counter.
+ */
+const V11 = `
+CREATE TABLE groups (
+  id TEXT PRIMARY KEY,                   -- random 32-byte group id, base64url; also the conversation id
+  genesis TEXT NOT NULL,                 -- hash of the create version this device accepted first (fork choice starts there)
+  master_key BLOB,                       -- sealed; NULL once this account is no longer a member
+  status TEXT NOT NULL CHECK (status IN ('member', 'removed', 'left')),
+  rotate INTEGER NOT NULL DEFAULT 0,     -- 1: someone left, our sender chain is replaced before our next group message
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE group_state_versions (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  hash TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  version TEXT NOT NULL,                 -- the signed version, JSON
+  PRIMARY KEY (group_id, hash)
+) WITHOUT ROWID;
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+  name TEXT NOT NULL,                    -- the name the adding admin gave (a hint)
+  display_name TEXT,                     -- the name the member chose (from their sender-key distribution)
+  devices TEXT NOT NULL DEFAULT '[]',    -- JSON device ids from their verified signed list (for members who are not contacts)
+  position INTEGER NOT NULL,
+  PRIMARY KEY (group_id, account_id)
+) WITHOUT ROWID;
+CREATE TABLE group_sender_keys (
+  key TEXT PRIMARY KEY,                  -- groupId '.' accountId '.' deviceId (this device's own chain under its own address)
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  record BLOB NOT NULL                   -- sealed
+) WITHOUT ROWID;
+CREATE TABLE group_key_given (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,                 -- accountId.deviceId given our current chain
+  chain_id INTEGER NOT NULL,
+  iteration INTEGER NOT NULL,            -- the first iteration it was given (a repair never goes earlier)
+  PRIMARY KEY (group_id, address)
+) WITHOUT ROWID;
+CREATE TABLE group_pending (
+  id INTEGER PRIMARY KEY,
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  sender TEXT NOT NULL,                  -- accountId.deviceId
+  placeholder TEXT NOT NULL,             -- the placeholder message row shown meanwhile
+  message BLOB NOT NULL,                 -- the sender-key message as received
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX group_pending_sender ON group_pending(group_id, sender);
+CREATE TABLE group_receipts (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,  -- one of our group messages
+  account_id TEXT NOT NULL,              -- the member who confirmed it
+  kind TEXT NOT NULL CHECK (kind IN ('delivered', 'read')),
+  at INTEGER NOT NULL,
+  PRIMARY KEY (message_id, account_id)
+) WITHOUT ROWID;
+${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {

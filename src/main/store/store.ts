@@ -28,6 +28,7 @@ import { ListHeadRepo } from './listHeads';
 import { SqliteProtocolStores } from './protocolStores';
 import { SnapshotRows } from './snapshotRows';
 import { ReactionRepo } from './reactions';
+import { GroupRepo } from './groups';
 import { ReceivedEventRepo } from './receivedEvents';
 import { RepairRepo } from './repairs';
 import { migrate } from './schema';
@@ -54,6 +55,8 @@ const SEALED: readonly { table: string; col: string; key: string; pk: string }[]
   { table: 'archived_sessions', col: 'record', key: 'CAST(rowid AS TEXT)', pk: 'rowid' },
   { table: 'prekeys', col: 'record', key: `kind || '.' || id`, pk: `kind || '.' || id` },
   { table: 'attachments', col: 'key', key: 'id', pk: 'id' },
+  { table: 'groups', col: 'master_key', key: 'id', pk: 'id' },
+  { table: 'group_sender_keys', col: 'record', key: 'key', pk: 'key' },
 ];
 
 /** How to unlock a store: its directory, a passphrase or the keychain, and options for tests. */
@@ -91,6 +94,8 @@ export class LocalStore {
   readonly accountMoves: AccountMoves;
   /** The highest verified device list of every account, and contacts' split-view flags (./listHeads.ts). */
   readonly listHeads: ListHeadRepo;
+  /** Groups: signed state versions, members, sender keys (sealed), pending group messages (./groups.ts). */
+  readonly groups: GroupRepo;
   #key: SecretKey;
   #sealKey: SecretKey;
   readonly #sealer: Sealer;
@@ -116,6 +121,7 @@ export class LocalStore {
     this.ownDevices = new OwnDeviceRepo(db);
     this.accountMoves = new AccountMoves(db, this.protocol);
     this.listHeads = new ListHeadRepo(db);
+    this.groups = new GroupRepo(db, sealer);
   }
 
   /**
@@ -270,7 +276,7 @@ export class LocalStore {
     const to = new Sealer(nextSeal);
     this.db.transaction(() => {
       for (const s of SEALED) {
-        const rows = this.db.prepare(`SELECT ${s.pk} AS pk, ${s.key} AS k, ${s.col} AS v FROM ${s.table}`).all() as { pk: unknown; k: string; v: Uint8Array }[];
+        const rows = this.db.prepare(`SELECT ${s.pk} AS pk, ${s.key} AS k, ${s.col} AS v FROM ${s.table} WHERE ${s.col} IS NOT NULL`).all() as { pk: unknown; k: string; v: Uint8Array }[];
         const upd = this.db.prepare(`UPDATE ${s.table} SET ${s.col} = ? WHERE ${s.pk} = ?`);
         for (const r of rows) upd.run(to.seal(s.table, r.k, from.open(s.table, r.k, r.v)), r.pk);
       }

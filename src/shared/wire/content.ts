@@ -6,7 +6,7 @@
  * not exactly one of these shapes.
  */
 import { z } from 'zod';
-import { CONTENT_PAD_BLOCK, MAX_DISAPPEARING_TIMER_S, MAX_MESSAGE_TEXT_CHARS, REACTION_MAX_CHARS } from '../constants';
+import { CONTENT_PAD_BLOCK, MAX_DISAPPEARING_TIMER_S, MAX_GROUP_VERSIONS, MAX_MESSAGE_TEXT_CHARS, REACTION_MAX_CHARS } from '../constants';
 import { ParleyError } from '../errors';
 
 /** Version of the content format; every content object carries it. */
@@ -35,6 +35,8 @@ export type AttachmentPointer = z.infer<typeof AttachmentPointer>;
 const base = { v: z.literal(CONTENT_VERSION), sentAt: At };
 /** An account or device id: base64url of a 32-byte public key. */
 const KeyId = z.string().regex(/^[A-Za-z0-9_-]{43}$/u);
+/** The group a piece of conversation content belongs to (its id, base64url); absent for 1:1 (docs/protocol.md §8). */
+const InGroup = { group: KeyId.optional() };
 
 /** One account's device-list head as a device holds it: version and base64url SHA-256 of the signed bytes (docs/protocol.md §6.7). */
 const ListHead = z.strictObject({ version: z.number().int().min(1).max(0xffffffff), hash: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) });
@@ -43,11 +45,11 @@ const ListHeads = z.strictObject({ sender: ListHead.nullable(), recipient: ListH
 /** The `heads` field of a text or receipt. */
 export type ListHeads = z.infer<typeof ListHeads>;
 
-const TextContent = z.object({ ...base, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable(), heads: ListHeads.optional() }).strict();
-const EditContent = z.object({ ...base, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict();
-const DeleteContent = z.object({ ...base, type: z.literal('delete'), target: MsgId }).strict();
-const ReactionContent = z.object({ ...base, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(REACTION_MAX_CHARS).nullable() }).strict();
-const ReceiptContent = z.object({ ...base, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500), heads: ListHeads.optional() }).strict();
+const TextContent = z.object({ ...base, ...InGroup, type: z.literal('text'), id: MsgId, text: z.string().max(MAX_MESSAGE_TEXT_CHARS), replyTo: MsgId.nullable(), expireSeconds: Timer, attachment: AttachmentPointer.nullable(), heads: ListHeads.optional() }).strict();
+const EditContent = z.object({ ...base, ...InGroup, type: z.literal('edit'), target: MsgId, text: z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS) }).strict();
+const DeleteContent = z.object({ ...base, ...InGroup, type: z.literal('delete'), target: MsgId }).strict();
+const ReactionContent = z.object({ ...base, ...InGroup, type: z.literal('reaction'), target: MsgId, emoji: z.string().min(1).max(REACTION_MAX_CHARS).nullable() }).strict();
+const ReceiptContent = z.object({ ...base, ...InGroup, type: z.literal('receipt'), kind: z.enum(['delivered', 'read']), targets: z.array(MsgId).min(1).max(500), heads: ListHeads.optional() }).strict();
 const TimerContent = z.object({ ...base, type: z.literal('timer'), expireSeconds: Timer }).strict();
 
 /** What this account did in one conversation, as its other devices learn it (Signal's sent transcripts). */
@@ -83,6 +85,13 @@ const SESSION_CONTENT = [
     backup: z.object({ id: z.string().min(16).max(64), authKey: z.string().length(43), key: z.string().length(43) }).strict().nullable(),
     signature: z.string().length(86),
   }).strict(),
+  // ── groups (docs/protocol.md §8), between member devices over their pairwise sessions ──
+  // The group's signed state versions (JSON each; the receiver checks the chain) and its master key (null for a member who was removed).
+  z.object({ ...base, type: z.literal('groupUpdate'), group: KeyId, masterKey: z.string().length(43).nullable(), versions: z.array(z.string().max(512 * 1024)).min(1).max(MAX_GROUP_VERSIONS) }).strict(),
+  // A member device's sender key for the group (a 73-byte distribution, base64url) and the display name its account chose.
+  z.object({ ...base, type: z.literal('senderKey'), group: KeyId, name: z.string().trim().min(1).max(64), distribution: z.string().length(98) }).strict(),
+  // A sender-key message (encrypted once for the group), carried by the pairwise fan-out delivery.
+  z.object({ ...base, type: z.literal('groupMessage'), group: KeyId, message: z.string().regex(/^[A-Za-z0-9_-]{1,400000}$/u) }).strict(),
   // ── to contacts and own devices: the sender's signed device list changed, fetch it again ──
   z.object({ ...base, type: z.literal('devicesChanged') }).strict(),
   // ── to contacts: the sender's account key changed (new recovery phrase), signed by the old key ──
@@ -102,6 +111,8 @@ export const Content = z.discriminatedUnion('type', [
   // ── repair (docs/protocol.md §4.4) ──
   // Sent in a sealed envelope of kind "plaintext" (no session): "your message with this digest did not decrypt here".
   z.object({ ...base, type: z.literal('retry'), digest: Digest }).strict(),
+  // Also as plaintext: "your group message in chain chainId did not decrypt here (no sender key)"; answered with the sender key again.
+  z.object({ ...base, type: z.literal('senderKeyRequest'), group: KeyId, chainId: z.number().int().nonnegative().max(0xffffffff) }).strict(),
   // The sender's answer, through a fresh session: the same content again, naming the digest it repairs.
   z.object({ ...base, type: z.literal('resend'), repairs: Digest, content: ResendableContent }).strict(),
 ]);

@@ -196,6 +196,36 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 11 keeps seeded v10 conversations and messages and adds empty group tables whose rows go with their group', async () => {
+    const db = await freshDb();
+    migrate(db, 10);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'c1', 's', 'in', 'before v11', 5, 6, 'delivered')`).run();
+    db.prepare(`INSERT INTO received_events (conversation_id, sender, message_id, type, detail, received_at) VALUES ('c1', 's', 'm1', 'edit', '{}', 7)`).run();
+    migrate(db, 11);
+    expect(schemaVersion(db)).toBe(11);
+    expect(db.prepare(`SELECT body FROM messages WHERE id = 'm1'`).pluck().get()).toBe('before v11');
+    expect(db.prepare('SELECT count(*) FROM received_events').pluck().get()).toBe(1);
+    for (const t of ['groups', 'group_state_versions', 'group_members', 'group_sender_keys', 'group_key_given', 'group_pending', 'group_receipts']) {
+      expect(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()).toBe(0);
+    }
+    const seq = () => db.prepare('SELECT seq FROM change_counter').pluck().get() as number;
+    const before = seq();
+    db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g1', 'h', 'member', 1)`).run();
+    expect(seq()).toBeGreaterThan(before);
+    db.prepare(`INSERT INTO group_members (group_id, account_id, role, name, position) VALUES ('g1', 'a', 'admin', 'Ada', 0)`).run();
+    db.prepare(`INSERT INTO group_state_versions (group_id, hash, height, version) VALUES ('g1', 'h', 1, '{}')`).run();
+    db.prepare(`INSERT INTO group_pending (group_id, sender, placeholder, message, received_at) VALUES ('g1', 'a.d', 'p', x'00', 1)`).run();
+    expect(() => db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g2', 'h', 'bogus', 1)`).run()).toThrow();
+    db.prepare(`INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES ('m1', 'a', 'read', 1)`).run();
+    expect(() => db.prepare(`INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES ('m1', 'b', 'seen', 1)`).run()).toThrow();
+    expect(() => db.prepare(`INSERT INTO group_members (group_id, account_id, role, name, position) VALUES ('g1', 'b', 'owner', 'B', 1)`).run()).toThrow();
+    db.pragma('foreign_keys = ON');
+    db.prepare(`DELETE FROM groups WHERE id = 'g1'`).run();
+    for (const t of ['group_members', 'group_state_versions', 'group_pending']) expect(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

@@ -35,6 +35,9 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'relay.key_pinned': 'Relay identity key pinned',
   'relay.key_refused': 'Relay identity key did not match the pin (not signed in)',
   'export.written': 'Conversations exported as plaintext',
+  'group.rejected': 'Group content refused (not a member, bad signature or state version)',
+  'group.key_rotated': 'Group sender key replaced after a member left',
+  'group.key_request_refused': 'A request for a group sender key was refused',
 };
 
 /** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */

@@ -1,0 +1,58 @@
+/**
+ * Members as devices and names. A member's devices are a contact's listed
+ * devices, this account's other devices, or — for a member who is not a
+ * contact — the devices of their signed list as last fetched and verified.
+ * A member is shown under the contact name when they are a contact, else
+ * under the display name they chose (from their sender-key distribution),
+ * else under the name the adding admin gave.
+ */
+import type { ProtocolAddress } from '../protocol';
+import type { ChatContext } from '../conversations/context';
+import { errorCode, ownRecipients } from '../conversations/outgoing';
+import type { GroupMemberRow } from '../store';
+
+/** Every device of `accountId` a group message goes to (none of this device). */
+export function devicesOf(ctx: ChatContext, groupId: string, accountId: string): ProtocolAddress[] {
+  if (accountId === ctx.keys.accountId) return ownRecipients(ctx);
+  if (ctx.contacts.get(accountId)) return ctx.contacts.devices(accountId).map((deviceId) => ({ accountId, deviceId }));
+  const m = ctx.store.groups.members(groupId).find((x) => x.accountId === accountId);
+  return (m?.devices ?? []).map((deviceId) => ({ accountId, deviceId }));
+}
+
+/** Every member device of the group's current state, this account's other devices included. */
+export function memberDevices(ctx: ChatContext, groupId: string): ProtocolAddress[] {
+  const me = ctx.keys.accountId;
+  const all = ctx.store.groups.members(groupId).flatMap((m) => devicesOf(ctx, groupId, m.accountId));
+  return ctx.store.groups.members(groupId).some((m) => m.accountId === me) ? all : [...all, ...ownRecipients(ctx)];
+}
+
+/** Fetches (and verifies) the device lists of members who are not contacts; a failure is recorded and tried at the next send. */
+export async function learnDevices(ctx: ChatContext, groupId: string, force = false): Promise<void> {
+  const client = ctx.link.client;
+  if (!client) return;
+  for (const m of ctx.store.groups.members(groupId)) {
+    if (m.accountId === ctx.keys.accountId || ctx.contacts.get(m.accountId) || (!force && m.devices.length > 0)) continue;
+    try {
+      const list = await client.getDeviceList(m.accountId);
+      if (ctx.store.db.open) ctx.store.groups.setDevices(groupId, m.accountId, list.devices.map((d) => d.deviceId));
+    } catch (e) {
+      ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId: m.accountId });
+    }
+  }
+}
+
+/** How a member is shown: contact name, the name they chose, or the admin's name for them; and whether they are a contact. */
+export function shownName(ctx: ChatContext, m: GroupMemberRow): { name: string; contact: boolean } {
+  if (m.accountId === ctx.keys.accountId) return { name: ctx.displayName(), contact: false };
+  const c = ctx.contacts.get(m.accountId);
+  return c ? { name: c.name, contact: true } : { name: m.displayName ?? m.name, contact: false };
+}
+
+/** The name a non-contact member is shown under in any group, or null. */
+export function memberName(ctx: ChatContext, accountId: string): string | null {
+  for (const id of ctx.store.groups.ids()) {
+    const m = ctx.store.groups.members(id).find((x) => x.accountId === accountId);
+    if (m) return shownName(ctx, m).name;
+  }
+  return null;
+}

@@ -1,0 +1,211 @@
+/**
+ * Group content on the receive path, inside the receive transaction (the
+ * conversation layer calls it through GroupHooks.receive):
+ * - `groupUpdate`: signed versions; kept, then the state is the fork-choice
+ *   fold from the genesis this device accepted first. A member who left or
+ *   was removed makes this device replace its sending chain before its next
+ *   group message and forget their keys.
+ * - `senderKey`: a member device's chain; group messages that waited for it
+ *   are decrypted now and replace their placeholders.
+ * - `groupMessage`: decrypted with the sender's chain and applied like 1:1
+ *   content. Without the chain (withheld, not yet arrived) it leaves a
+ *   placeholder, is kept, and a request for the key goes to the sender in
+ *   the same transaction (nothing is lost silently).
+ * - a `receipt` naming a group: applied to our messages in that group.
+ * Content from an account that is not a member is refused and audited.
+ */
+import { createHash } from 'node:crypto';
+import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
+import { fromBase64Url } from '../../shared/wire/encoding';
+import { addressKey, type ProtocolAddress } from '../protocol';
+import type { NewMessage } from '../store';
+import type { ChatContext, GroupReceived } from '../conversations/context';
+import { applyConversationContent } from '../conversations/effects';
+import { placeholderId } from '../conversations/incoming';
+import { errorCode } from '../conversations/outgoing';
+import { currentState, loadPeer, savePeer } from './chainStore';
+import { learnDevices } from './members';
+import { reapplyLost } from './sending';
+import { acceptDistribution, parseDistribution } from './protocol/distribution';
+import { groupDecrypt } from './protocol/groupChain';
+import { GroupVersion, versionHash } from './protocol/groupState';
+import type { PeerRecord } from './protocol/senderKey';
+
+const GROUP_CONTENT = new Set(['text', 'edit', 'delete', 'reaction']);
+
+function refused(ctx: ChatContext, from: ProtocolAddress, content: Content, reason: string): GroupReceived {
+  ctx.audit('group.rejected', { address: addressKey(from), reason });
+  return { conversationId: from.accountId, content, message: undefined };
+}
+
+const isMember = (ctx: ChatContext, groupId: string, accountId: string): boolean =>
+  ctx.store.groups.get(groupId)?.status === 'member' && ctx.store.groups.members(groupId).some((m) => m.accountId === accountId);
+
+/** Applies group content (see the file comment); null when `content` is not group content. */
+export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: Content, changed: Set<string>): GroupReceived | null {
+  switch (content.type) {
+    case 'groupUpdate':
+      return receiveUpdate(ctx, from, content);
+    case 'senderKey':
+      return receiveKey(ctx, from, content, changed);
+    case 'groupMessage':
+      return receiveMessage(ctx, from, content, changed);
+    case 'receipt': {
+      if (content.group === undefined) return null;
+      if (!isMember(ctx, content.group, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
+      applyConversationContent(ctx, { conversationId: content.group, author: from.accountId, fromDevice: from.deviceId, receivedAt: ctx.now() }, content, changed);
+      for (const id of content.targets) {
+        const m = ctx.store.messages.get(id);
+        if (m?.conversationId === content.group && m.direction === 'out') ctx.store.groups.noteReceipt(id, from.accountId, content.kind, ctx.now());
+      }
+      return { conversationId: content.group, content, message: undefined };
+    }
+    case 'text':
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+      // Group conversation content only travels inside a sender-key message.
+      return content.group === undefined ? null : refused(ctx, from, content, 'GROUP_CONTENT_OUTSIDE_SENDER_KEY');
+    default:
+      return null;
+  }
+}
+
+/**
+ * Keeps signed versions and brings the group's rows to the fork-choice
+ * state. Used for received updates and for this device's own changes.
+ * Returns false (nothing changed) when the versions do not make a valid
+ * chain from the genesis this device accepted, or it is not in the group.
+ */
+export function adoptVersions(ctx: ChatContext, groupId: string, versions: readonly GroupVersion[], masterKey: Uint8Array | null): boolean {
+  const { store } = ctx;
+  const me = ctx.keys.accountId;
+  let row = store.groups.get(groupId);
+  if (!row) {
+    const genesis = versions.find((v) => v.height === 1 && v.change.type === 'create');
+    if (!genesis) return false;
+    row = { id: groupId, genesis: versionHash(genesis), masterKey, status: 'member', rotate: false };
+    store.groups.put(row, ctx.now());
+  }
+  const before = store.groups.members(groupId).map((m) => m.accountId);
+  for (const v of versions) if (v.groupId === groupId) store.groups.addVersion(groupId, versionHash(v), v.height, JSON.stringify(v));
+  const resolved = currentState(ctx, groupId);
+  if (!resolved) return false;
+  const { state, chain } = resolved;
+  const inGroup = state.members.some((m) => m.accountId === me);
+  if (before.length === 0 && !inGroup) {
+    store.groups.put({ ...row, status: 'removed', masterKey: null }, ctx.now()); // told about a group we are not in: kept out of every list
+    return false;
+  }
+  const gone = before.filter((id) => !state.members.some((m) => m.accountId === id));
+  const last = chain[chain.length - 1]!;
+  const status = inGroup ? 'member' : last.change.type === 'leave' && last.author === me ? 'left' : 'removed';
+  store.groups.put({ ...row, status, masterKey: inGroup ? (masterKey ?? row.masterKey) : null, rotate: row.rotate || gone.some((id) => id !== me) }, ctx.now());
+  store.groups.setMembers(groupId, state.members);
+  store.messages.upsertConversation({ id: groupId, kind: 'group', peerAccountId: null, title: state.name, expireTimerMs: state.timer === null ? null : state.timer * 1000 }, ctx.now());
+  return true;
+}
+
+function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'groupUpdate' }>): GroupReceived {
+  const versions: GroupVersion[] = [];
+  for (const json of content.versions) {
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch {
+      return refused(ctx, from, content, 'GROUP_MALFORMED');
+    }
+    const v = GroupVersion.safeParse(value);
+    if (!v.success || v.data.groupId !== content.group) return refused(ctx, from, content, 'GROUP_MALFORMED');
+    versions.push(v.data);
+  }
+  const known = ctx.store.groups.get(content.group);
+  const wasMember = known ? ctx.store.groups.members(content.group).some((m) => m.accountId === from.accountId) : true;
+  const key = content.masterKey === null ? null : fromBase64Url(content.masterKey);
+  if (!wasMember && from.accountId !== ctx.keys.accountId) return refused(ctx, from, content, 'NOT_A_MEMBER');
+  try {
+    if (!adoptVersions(ctx, content.group, versions, key)) return refused(ctx, from, content, 'NOT_IN_GROUP');
+  } catch (e) {
+    return refused(ctx, from, content, errorCode(e));
+  }
+  const after = async (): Promise<void> => {
+    await learnDevices(ctx, content.group);
+    await reapplyLost(ctx, content.group);
+  };
+  return { conversationId: content.group, content, message: undefined, after };
+}
+
+function receiveKey(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'senderKey' }>, changed: Set<string>): GroupReceived {
+  const own = from.accountId === ctx.keys.accountId;
+  if (!own && !isMember(ctx, content.group, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
+  if (!ctx.store.groups.get(content.group)) return refused(ctx, from, content, 'UNKNOWN_GROUP');
+  const address = addressKey(from);
+  let record: PeerRecord;
+  try {
+    record = acceptDistribution(loadPeer(ctx, content.group, address), parseDistribution(fromBase64Url(content.distribution) ?? new Uint8Array()));
+  } catch (e) {
+    return refused(ctx, from, content, errorCode(e));
+  }
+  savePeer(ctx, content.group, address, record);
+  if (!own) ctx.store.groups.setDisplayName(content.group, from.accountId, content.name);
+  const repaired: NewMessage[] = [];
+  for (const p of ctx.store.groups.pending(content.group, address)) {
+    const r = openWith(ctx, from, content.group, p.message, changed);
+    if (r.kind === 'later') continue;
+    ctx.store.groups.dropPending(p.id);
+    if (ctx.store.messages.delete(p.placeholder)) changed.add(p.placeholder);
+    if (r.kind === 'opened' && r.message) repaired.push(r.message);
+  }
+  const after = async (): Promise<void> => {
+    const name = ctx.contacts.get(from.accountId)?.name ?? content.name;
+    for (const m of repaired) ctx.events.incomingText({ conversationId: content.group, from: name, id: m.id, text: m.body, sentAt: m.sentAt });
+  };
+  return { conversationId: content.group, content, message: undefined, after };
+}
+
+/** Decrypts and applies one sender-key message; `later` when the sender's chain is not here yet. */
+function openWith(ctx: ChatContext, from: ProtocolAddress, groupId: string, message: Uint8Array, changed: Set<string>):
+  { kind: 'opened'; content: Content; message: NewMessage | undefined } | { kind: 'later' } | { kind: 'refused'; reason: string } {
+  const address = addressKey(from);
+  let out: ReturnType<typeof groupDecrypt>;
+  try {
+    out = groupDecrypt(loadPeer(ctx, groupId, address), fromBase64Url(groupId)!, message);
+  } catch (e) {
+    const reason = errorCode(e);
+    return reason === 'GROUP_NO_SENDER_KEY' ? { kind: 'later' } : { kind: 'refused', reason };
+  }
+  savePeer(ctx, groupId, address, out.record);
+  let inner: Content;
+  try {
+    inner = parseContent(out.plaintext);
+  } catch (e) {
+    return { kind: 'refused', reason: errorCode(e) };
+  }
+  if (!GROUP_CONTENT.has(inner.type) || !('group' in inner) || inner.group !== groupId) return { kind: 'refused', reason: 'GROUP_MISMATCH' };
+  const applied = applyConversationContent(ctx, { conversationId: groupId, author: from.accountId, fromDevice: from.deviceId, receivedAt: ctx.now() }, inner as Extract<Content, { type: 'text' }>, changed);
+  if (applied && inner.type === 'text' && from.accountId !== ctx.keys.accountId) ctx.store.repairs.oweReceipt(applied.id, groupId);
+  return { kind: 'opened', content: inner, message: applied };
+}
+
+function receiveMessage(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'groupMessage' }>, changed: Set<string>): GroupReceived {
+  const groupId = content.group;
+  const own = from.accountId === ctx.keys.accountId;
+  if (!ctx.store.groups.get(groupId)) return refused(ctx, from, content, 'UNKNOWN_GROUP');
+  if (!own && !isMember(ctx, groupId, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
+  const bytes = fromBase64Url(content.message)!;
+  const r = openWith(ctx, from, groupId, bytes, changed);
+  if (r.kind === 'refused') return refused(ctx, from, content, r.reason);
+  if (r.kind === 'opened') return { conversationId: groupId, content: r.content, message: r.message };
+  // No sender key yet: a placeholder, the message kept, and a request for the key, all in this transaction.
+  const id = placeholderId(new Uint8Array(createHash('sha256').update(bytes).digest()));
+  const now = ctx.now();
+  ctx.store.messages.insert({ id, conversationId: groupId, sender: from.accountId, direction: own ? 'out' : 'in', body: '', sentAt: now, receivedAt: now, state: 'delivered', kind: 'undecryptable' });
+  ctx.store.groups.holdPending(groupId, addressKey(from), id, bytes, now);
+  const chainId = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
+  const request = ctx.sessions.sealPlain(from, encodeContent({ v: 1, type: 'senderKeyRequest', group: groupId, chainId, sentAt: now }));
+  ctx.store.delivery.commitSend({ outbox: [{ recipient: addressKey(from), payload: request }] });
+  changed.add(id);
+  ctx.audit('decrypt.failed', { address: addressKey(from), reason: 'GROUP_NO_SENDER_KEY' });
+  const name = ctx.contacts.get(from.accountId)?.name ?? from.accountId;
+  return { conversationId: groupId, content, message: undefined, after: async () => ctx.events.undecryptable({ conversationId: groupId, from: name, id, reason: 'GROUP_NO_SENDER_KEY', receivedAt: now }) };
+}

@@ -1,0 +1,218 @@
+/**
+ * GroupService: create a group from contacts, change it (add, remove,
+ * admin, rename, timer — admins only), leave it, send to it and read it.
+ * Each change is a version signed with this account's key, adopted here
+ * and sent to every member device (with the new master key after a
+ * removal; a removed member gets the version without it, so they see the
+ * removal). The service also implements the conversation layer's
+ * GroupHooks, so replies, reactions, edits, deletes, receipts and
+ * attachments go through the one conversation path.
+ */
+import { randomBytes } from 'node:crypto';
+import { MAX_GROUP_NAME_CHARS } from '../../shared/constants';
+import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
+import type { Message } from '../store';
+import type { ChatContext, GroupHooks } from '../conversations/context';
+import { newMessageId, type ConversationService } from '../conversations/service';
+import { sendContent } from '../conversations/outgoing';
+import { currentState } from './chainStore';
+import type { GroupDelivery } from './delivery';
+import { GroupError } from './errors';
+import { learnDevices, memberDevices, memberName, shownName } from './members';
+import { adoptVersions, receiveGroup } from './receive';
+import { redistribute, sendToGroup, updateContent } from './sending';
+import { signVersion, type Change } from './protocol/groupState';
+import { timeline, type GroupEvent } from './timeline';
+
+/** A group as the app and the CLI show it. */
+export interface GroupInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly status: 'member' | 'removed' | 'left';
+  readonly timer: number | null;
+  readonly members: readonly { accountId: string; name: string; role: 'admin' | 'member'; contact: boolean }[];
+}
+
+/** Groups (see the file comment). */
+export class GroupService {
+  /** What the conversation layer calls for group conversations. */
+  readonly hooks: GroupHooks;
+
+  constructor(private readonly ctx: ChatContext, private readonly conversations: ConversationService, private readonly delivery: GroupDelivery) {
+    this.hooks = {
+      isGroup: (id) => ctx.store.groups.get(id) !== null,
+      send: (id, content, message, also) => sendToGroup(ctx, this.delivery, id, content, message, also),
+      receive: (from, content, changed) => receiveGroup(ctx, from, content, changed),
+      redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
+      memberName: (accountId) => memberName(ctx, accountId),
+      noteDevices: (accountId, deviceIds) => {
+        for (const id of ctx.store.groups.ids()) if (ctx.store.groups.members(id).some((m) => m.accountId === accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
+      },
+    };
+  }
+
+  /** Every group this device knows (removed and left ones too), oldest first. */
+  list(): GroupInfo[] {
+    return this.ctx.store.groups.ids().flatMap((id) => {
+      const g = this.info(id);
+      return g ? [g] : [];
+    });
+  }
+
+  /** One group, or GROUP_UNKNOWN. */
+  get(id: string): GroupInfo {
+    const g = this.info(id);
+    if (!g) throw new GroupError('GROUP_UNKNOWN', 'There is no such group.');
+    return g;
+  }
+
+  /** The one group with this name (or id), or GROUP_UNKNOWN / GROUP_AMBIGUOUS. */
+  byName(name: string): GroupInfo {
+    const all = this.list();
+    const hits = all.filter((g) => g.id === name || g.name === name);
+    const live = hits.filter((g) => g.status === 'member');
+    const pick = live.length === 1 ? live : hits;
+    if (pick.length === 0) throw new GroupError('GROUP_UNKNOWN', `You are in no group named “${name}”.`);
+    if (pick.length > 1) throw new GroupError('GROUP_AMBIGUOUS', `Several groups are named “${name}”; use the group id.`);
+    return pick[0]!;
+  }
+
+  /** A member's account id by contact name or by the display name they chose, or GROUP_BAD_MEMBER. */
+  memberByName(groupId: string, name: string): string {
+    const hits = this.get(groupId).members.filter((m) => m.name === name || m.accountId === name);
+    if (hits.length !== 1) throw new GroupError('GROUP_BAD_MEMBER', hits.length === 0 ? `No member of this group is named “${name}”.` : `Several members are named “${name}”.`);
+    return hits[0]!.accountId;
+  }
+
+  /** The safety number with a member, contact or not (it is over account keys, so the member list can show it for anyone). */
+  safetyNumber(groupId: string, accountId: string): SafetyNumber {
+    if (!this.get(groupId).members.some((m) => m.accountId === accountId) || accountId === this.ctx.keys.accountId) throw new GroupError('GROUP_BAD_MEMBER', 'That account is not another member of this group.');
+    return safetyNumber(this.ctx.keys.accountPublicKey, fromBase64Url(accountId)!);
+  }
+
+  /** Creates a group of this account (admin) and the given contacts, and tells every member device. */
+  async create(name: string, contactIds: readonly string[]): Promise<GroupInfo> {
+    const trimmed = name.trim();
+    if (trimmed.length === 0 || trimmed.length > MAX_GROUP_NAME_CHARS) throw new GroupError('GROUP_BAD_NAME', `A group name is 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
+    const members = [{ accountId: this.ctx.keys.accountId, role: 'admin' as const, name: this.ctx.displayName() }, ...this.contactMembers(contactIds)];
+    const id = toBase64Url(new Uint8Array(randomBytes(32)));
+    const v = signVersion(null, id, this.ctx.keys.accountId, this.ctx.keys.accountSigner.secretKey, { type: 'create', name: trimmed, members, timer: null });
+    this.ctx.store.db.transaction(() => adoptVersions(this.ctx, id, [v], new Uint8Array(randomBytes(32))))();
+    await this.tell(id, []);
+    return this.get(id);
+  }
+
+  /** Adds contacts to a group (admins only); they read nothing sent before. */
+  add(groupId: string, contactIds: readonly string[]): Promise<GroupInfo> {
+    return this.change(groupId, { type: 'add', members: this.contactMembers(contactIds) });
+  }
+
+  /** Removes members (admins only); every remaining device moves to a fresh sender key before its next message. */
+  remove(groupId: string, accountIds: readonly string[]): Promise<GroupInfo> {
+    return this.change(groupId, { type: 'remove', accountIds: [...accountIds] });
+  }
+
+  /** Leaves the group. */
+  leave(groupId: string): Promise<GroupInfo> {
+    return this.change(groupId, { type: 'leave' });
+  }
+
+  /** Makes a member an admin (admins only). */
+  makeAdmin(groupId: string, accountId: string): Promise<GroupInfo> {
+    return this.change(groupId, { type: 'admin', accountId });
+  }
+
+  /** Renames the group (admins only). */
+  rename(groupId: string, name: string): Promise<GroupInfo> {
+    const trimmed = name.trim();
+    if (trimmed.length === 0 || trimmed.length > MAX_GROUP_NAME_CHARS) throw new GroupError('GROUP_BAD_NAME', `A group name is 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
+    return this.change(groupId, { type: 'rename', name: trimmed });
+  }
+
+  /** Sets the group's disappearing timer (admins only; null turns it off). */
+  setTimer(groupId: string, seconds: number | null): Promise<GroupInfo> {
+    return this.change(groupId, { type: 'timer', seconds });
+  }
+
+  /** Sends a text (or a reply) to the group; resolves once committed. */
+  async sendText(groupId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
+    this.member(groupId);
+    const id = newMessageId();
+    await this.conversations.sendMessage(groupId, id, { text, replyTo: opts.replyTo ?? null, attachment: null });
+    this.conversations.announce(groupId, [id]);
+    return this.conversations.get(id);
+  }
+
+  /** A page of the group's messages, newest first. */
+  history(groupId: string, limit: number, before?: { at: number; id: string }): Message[] {
+    this.get(groupId);
+    return this.ctx.store.messages.page(groupId, limit, before);
+  }
+
+  /** "Delivered to 3 of 4", "read by 2": how many other members confirmed one of our group messages. */
+  receipts(messageId: string): { delivered: number; read: number; of: number } {
+    const m = this.conversations.get(messageId);
+    const g = this.get(m.conversationId);
+    return { ...this.ctx.store.groups.receiptCounts(m.id), of: g.members.filter((x) => x.accountId !== this.ctx.keys.accountId).length };
+  }
+
+  /** The group's membership and state changes as sentences, oldest first. */
+  events(groupId: string): GroupEvent[] {
+    this.get(groupId);
+    return timeline(this.ctx, groupId);
+  }
+
+  private info(id: string): GroupInfo | null {
+    const row = this.ctx.store.groups.get(id);
+    const s = currentState(this.ctx, id);
+    if (!row || !s || (row.status !== 'member' && this.ctx.store.groups.members(id).length === 0)) return null;
+    const members = this.ctx.store.groups.members(id).map((m) => ({ accountId: m.accountId, role: m.role, ...shownName(this.ctx, m) }));
+    return { id, name: s.state.name, status: row.status, timer: s.state.timer, members };
+  }
+
+  private member(groupId: string): GroupInfo {
+    const g = this.get(groupId);
+    if (g.status !== 'member') throw new GroupError('GROUP_NOT_MEMBER', 'You are no longer a member of this group.');
+    return g;
+  }
+
+  private contactMembers(contactIds: readonly string[]) {
+    return contactIds.map((accountId) => {
+      const c = this.ctx.contacts.get(accountId);
+      if (!c || accountId === this.ctx.keys.accountId) throw new GroupError('GROUP_BAD_MEMBER', 'Only contacts can be added to a group.');
+      return { accountId, role: 'member' as const, name: c.name };
+    });
+  }
+
+  /** Signs one change on top of the current state, adopts it, and tells the members (and anyone it removed). */
+  private async change(groupId: string, change: Change): Promise<GroupInfo> {
+    const g = this.member(groupId);
+    const me = this.ctx.keys.accountId;
+    if (change.type !== 'leave' && g.members.find((m) => m.accountId === me)?.role !== 'admin') throw new GroupError('GROUP_NOT_ADMIN', 'Only an admin can change the group.');
+    const s = currentState(this.ctx, groupId)!;
+    let v;
+    try {
+      v = signVersion(s.state, groupId, me, this.ctx.keys.accountSigner.secretKey, change);
+    } catch (e) {
+      throw new GroupError('GROUP_BAD_MEMBER', 'That change does not fit the group’s members.', { cause: e });
+    }
+    const removed = change.type === 'remove' ? change.accountIds : [];
+    const before = memberDevices(this.ctx, groupId);
+    const rekey = change.type === 'remove' || change.type === 'leave';
+    this.ctx.store.db.transaction(() => adoptVersions(this.ctx, groupId, [v], rekey ? new Uint8Array(randomBytes(32)) : null))();
+    await this.tell(groupId, rekey ? before.filter((d) => removed.includes(d.accountId) || (change.type === 'leave' && d.accountId !== me)) : []);
+    return this.get(groupId);
+  }
+
+  /** Sends the current chain to every member device (with the master key) and to `without` (no key). */
+  private async tell(groupId: string, without: readonly { accountId: string; deviceId: string }[]): Promise<void> {
+    await learnDevices(this.ctx, groupId);
+    const status = this.ctx.store.groups.get(groupId)?.status;
+    const members = status === 'member' ? memberDevices(this.ctx, groupId) : [];
+    if (members.length > 0) await sendContent(this.ctx, members, updateContent(this.ctx, groupId, true));
+    if (without.length > 0) await sendContent(this.ctx, without, updateContent(this.ctx, groupId, false));
+    this.conversations.flushInBackground();
+    this.ctx.events.conversationsChanged();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Membership and state changes as timeline sentences ("Ada added Bob"),
+ * read from the winning chain of signed versions, so every device shows
+ * the same events in the same order.
+ */
+import type { ChatContext } from '../conversations/context';
+import { currentState } from './chainStore';
+import type { GroupVersion, Member } from './protocol/groupState';
+
+/** One timeline event: the version's height, its author, what changed, the accounts it concerns (their shown names) and the sentence. */
+export interface GroupEvent {
+  readonly height: number;
+  readonly author: string;
+  readonly change: GroupVersion['change']['type'];
+  readonly members: readonly string[];
+  readonly text: string;
+}
+
+/** The group's events, oldest first. */
+export function timeline(ctx: ChatContext, groupId: string): GroupEvent[] {
+  const s = currentState(ctx, groupId);
+  if (!s) return [];
+  const names = new Map<string, string>();
+  const name = (id: string): string => {
+    if (id === ctx.keys.accountId) return 'You';
+    return ctx.contacts.get(id)?.name ?? ctx.store.groups.members(groupId).find((m) => m.accountId === id)?.displayName ?? names.get(id) ?? 'Someone';
+  };
+  const learn = (ms: readonly Member[]) => ms.forEach((m) => names.set(m.accountId, names.get(m.accountId) ?? m.name));
+  return s.chain.map((v) => {
+    if (v.change.type === 'create' || v.change.type === 'add') learn(v.change.members);
+    const c = v.change;
+    const ids = c.type === 'create' || c.type === 'add' ? c.members.map((m) => m.accountId).filter((id) => id !== v.author) : c.type === 'remove' ? c.accountIds : c.type === 'admin' ? [c.accountId] : [];
+    return { height: v.height, author: name(v.author), change: c.type, members: ids.map(name), text: sentence(v, name) };
+  });
+}
+
+function sentence(v: GroupVersion, name: (id: string) => string): string {
+  const who = name(v.author);
+  const c = v.change;
+  const list = (ids: readonly string[]) => ids.map(name).join(', ');
+  switch (c.type) {
+    case 'create':
+      return `${who} created the group “${c.name}” with ${list(c.members.filter((m) => m.accountId !== v.author).map((m) => m.accountId)) || 'no one else'}`;
+    case 'add':
+      return `${who} added ${list(c.members.map((m) => m.accountId))}`;
+    case 'remove':
+      return `${who} removed ${list(c.accountIds)}`;
+    case 'leave':
+      return `${who} left`;
+    case 'admin':
+      return `${who} made ${name(c.accountId)} an admin`;
+    case 'rename':
+      return `${who} renamed the group to “${c.name}”`;
+    case 'timer':
+      return c.seconds === null ? `${who} turned disappearing messages off` : `${who} set disappearing messages to ${c.seconds} s`;
+  }
+}

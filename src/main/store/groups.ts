@@ -1,0 +1,181 @@
+/**
+ * Group rows (schema v10): groups, their signed state versions, current
+ * members, sender-key records (sealed), to whom this device gave its
+ * current chain, and group messages waiting for a sender key. The store
+ * keeps versions and records as opaque JSON and bytes; src/main/groups
+ * parses and checks them.
+ */
+import { MAX_GROUP_PENDING } from '../../shared/constants';
+import { prep, type SqliteDatabase } from './database';
+import type { Sealer } from './seal';
+
+/** Whether this account is in the group, was removed, or left. */
+export type GroupStatus = 'member' | 'removed' | 'left';
+
+/** One group row. */
+export interface GroupRow {
+  readonly id: string;
+  readonly genesis: string;
+  readonly masterKey: Uint8Array | null;
+  readonly status: GroupStatus;
+  /** Our sender chain must be replaced before our next group message. */
+  readonly rotate: boolean;
+}
+
+/** One member of a group's current state, with the name they chose when known. */
+export interface GroupMemberRow {
+  readonly accountId: string;
+  readonly role: 'admin' | 'member';
+  readonly name: string;
+  readonly displayName: string | null;
+  readonly devices: readonly string[];
+}
+
+/** A group message that waits for its sender key. */
+export interface PendingGroupMessage {
+  readonly id: number;
+  readonly sender: string;
+  readonly placeholder: string;
+  readonly message: Uint8Array;
+}
+
+const senderKey = (groupId: string, address: string): string => `${groupId}.${address}`;
+
+/** The group tables (see the file comment). */
+export class GroupRepo {
+  constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
+
+  /** Creates or updates a group row. */
+  put(g: GroupRow, now: number): void {
+    prep(this.db, `INSERT INTO groups (id, genesis, master_key, status, rotate, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET master_key = excluded.master_key, status = excluded.status, rotate = excluded.rotate, updated_at = excluded.updated_at`)
+      .run(g.id, g.genesis, g.masterKey ? this.sealer.seal('groups', g.id, g.masterKey) : null, g.status, g.rotate ? 1 : 0, now);
+  }
+
+  /** One group, or null. */
+  get(id: string): GroupRow | null {
+    const r = prep(this.db, 'SELECT id, genesis, master_key, status, rotate FROM groups WHERE id = ?').get(id) as { id: string; genesis: string; master_key: Uint8Array | null; status: GroupStatus; rotate: number } | undefined;
+    if (!r) return null;
+    return { id: r.id, genesis: r.genesis, masterKey: r.master_key ? this.sealer.open('groups', r.id, r.master_key) : null, status: r.status, rotate: r.rotate === 1 };
+  }
+
+  /** Every group id, oldest first. */
+  ids(): string[] {
+    return prep(this.db, 'SELECT id FROM groups ORDER BY rowid').pluck().all() as string[];
+  }
+
+  /** Marks (or clears) that our sender chain must be replaced. */
+  setRotate(id: string, rotate: boolean): void {
+    prep(this.db, 'UPDATE groups SET rotate = ? WHERE id = ?').run(rotate ? 1 : 0, id);
+  }
+
+  /** Stores a signed version (JSON) once; returns false when it was known. */
+  addVersion(groupId: string, hash: string, height: number, json: string): boolean {
+    return prep(this.db, 'INSERT OR IGNORE INTO group_state_versions (group_id, hash, height, version) VALUES (?, ?, ?, ?)').run(groupId, hash, height, json).changes === 1;
+  }
+
+  /** Every version held for a group, by height. */
+  versions(groupId: string): string[] {
+    return prep(this.db, 'SELECT version FROM group_state_versions WHERE group_id = ? ORDER BY height, hash').pluck().all(groupId) as string[];
+  }
+
+  /** Every version held for a group with its hash and height (for snapshots). */
+  versionRows(groupId: string): { hash: string; height: number; json: string }[] {
+    return prep(this.db, 'SELECT hash, height, version AS json FROM group_state_versions WHERE group_id = ? ORDER BY height, hash').all(groupId) as { hash: string; height: number; json: string }[];
+  }
+
+  /** Replaces the member rows with the current state's, keeping display names and devices already learned. */
+  setMembers(groupId: string, members: readonly { accountId: string; role: 'admin' | 'member'; name: string }[]): void {
+    const keep = new Map(this.members(groupId).map((m) => [m.accountId, m]));
+    prep(this.db, 'DELETE FROM group_members WHERE group_id = ?').run(groupId);
+    const ins = prep(this.db, 'INSERT INTO group_members (group_id, account_id, role, name, display_name, devices, position) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    members.forEach((m, i) => {
+      const old = keep.get(m.accountId);
+      ins.run(groupId, m.accountId, m.role, m.name, old?.displayName ?? null, JSON.stringify(old?.devices ?? []), i);
+    });
+  }
+
+  /** The current members, in state order. */
+  members(groupId: string): GroupMemberRow[] {
+    return (prep(this.db, 'SELECT account_id, role, name, display_name, devices FROM group_members WHERE group_id = ? ORDER BY position').all(groupId) as
+      { account_id: string; role: 'admin' | 'member'; name: string; display_name: string | null; devices: string }[])
+      .map((r) => ({ accountId: r.account_id, role: r.role, name: r.name, displayName: r.display_name, devices: JSON.parse(r.devices) as string[] }));
+  }
+
+  /** Records the display name a member chose (from their distribution). */
+  setDisplayName(groupId: string, accountId: string, name: string): void {
+    prep(this.db, 'UPDATE group_members SET display_name = ? WHERE group_id = ? AND account_id = ?').run(name, groupId, accountId);
+  }
+
+  /** Records a member's device ids from their verified signed list. */
+  setDevices(groupId: string, accountId: string, devices: readonly string[]): void {
+    prep(this.db, 'UPDATE group_members SET devices = ? WHERE group_id = ? AND account_id = ?').run(JSON.stringify(devices), groupId, accountId);
+  }
+
+  /** Device ids any group lists for an account that is not a contact (for the session layer's bundle check). */
+  devicesOf(accountId: string): string[] {
+    const lists = prep(this.db, 'SELECT devices FROM group_members WHERE account_id = ?').pluck().all(accountId) as string[];
+    return [...new Set(lists.flatMap((l) => JSON.parse(l) as string[]))];
+  }
+
+  /** A sender-key record (own chain under our own address, or a peer device's), opened, or null. */
+  senderKey(groupId: string, address: string): Uint8Array | null {
+    const k = senderKey(groupId, address);
+    const r = prep(this.db, 'SELECT record FROM group_sender_keys WHERE key = ?').pluck().get(k) as Uint8Array | undefined;
+    return r ? this.sealer.open('group_sender_keys', k, r) : null;
+  }
+
+  /** Stores a sender-key record, sealed. */
+  putSenderKey(groupId: string, address: string, record: Uint8Array): void {
+    const k = senderKey(groupId, address);
+    prep(this.db, 'INSERT INTO group_sender_keys (key, group_id, record) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET record = excluded.record')
+      .run(k, groupId, this.sealer.seal('group_sender_keys', k, record));
+  }
+
+  /** Forgets a sender-key record. */
+  dropSenderKey(groupId: string, address: string): void {
+    prep(this.db, 'DELETE FROM group_sender_keys WHERE key = ?').run(senderKey(groupId, address));
+  }
+
+  /** To whom our chain `chainId` was given, with the first iteration each got. */
+  given(groupId: string, chainId: number): Map<string, number> {
+    const rows = prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').all(groupId, chainId) as { address: string; iteration: number }[];
+    return new Map(rows.map((r) => [r.address, r.iteration]));
+  }
+
+  /** Records that `address` was given chain `chainId` from `iteration` (the first time only). */
+  markGiven(groupId: string, address: string, chainId: number, iteration: number): void {
+    prep(this.db, `INSERT INTO group_key_given (group_id, address, chain_id, iteration) VALUES (?, ?, ?, ?)
+      ON CONFLICT(group_id, address) DO UPDATE SET chain_id = excluded.chain_id, iteration = excluded.iteration WHERE chain_id <> excluded.chain_id`)
+      .run(groupId, address, chainId, iteration);
+  }
+
+  /** Records a member's delivery or read receipt for one of our group messages (read supersedes delivered). */
+  noteReceipt(messageId: string, accountId: string, kind: 'delivered' | 'read', at: number): void {
+    prep(this.db, `INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(message_id, account_id) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.kind = 'read'`).run(messageId, accountId, kind, at);
+  }
+
+  /** How many members confirmed a message: delivered (read counts as delivered too) and read. */
+  receiptCounts(messageId: string): { delivered: number; read: number } {
+    const r = prep(this.db, `SELECT count(*) AS delivered, coalesce(sum(kind = 'read'), 0) AS read FROM group_receipts WHERE message_id = ?`).get(messageId) as { delivered: number; read: number };
+    return { delivered: r.delivered, read: r.read };
+  }
+
+  /** Keeps a group message that waits for its sender key (the oldest beyond MAX_GROUP_PENDING go). */
+  holdPending(groupId: string, sender: string, placeholder: string, message: Uint8Array, now: number): void {
+    prep(this.db, 'INSERT INTO group_pending (group_id, sender, placeholder, message, received_at) VALUES (?, ?, ?, ?, ?)').run(groupId, sender, placeholder, message, now);
+    prep(this.db, 'DELETE FROM group_pending WHERE group_id = ? AND id NOT IN (SELECT id FROM group_pending WHERE group_id = ? ORDER BY id DESC LIMIT ?)').run(groupId, groupId, MAX_GROUP_PENDING);
+  }
+
+  /** The messages from one sender device that wait for its key, oldest first. */
+  pending(groupId: string, sender: string): PendingGroupMessage[] {
+    return (prep(this.db, 'SELECT id, sender, placeholder, message FROM group_pending WHERE group_id = ? AND sender = ? ORDER BY id').all(groupId, sender) as
+      { id: number; sender: string; placeholder: string; message: Uint8Array }[]).map((r) => ({ ...r, message: new Uint8Array(r.message) }));
+  }
+
+  /** Forgets a waiting message (it decrypted, or never will). */
+  dropPending(id: number): void {
+    prep(this.db, 'DELETE FROM group_pending WHERE id = ?').run(id);
+  }
+}
