@@ -16,22 +16,23 @@
  *   retry request sealed to that device; the resend replaces the placeholder.
  */
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
-import { encodeContent, parseContent, type Content, type ListHeads } from '../../shared/wire/content';
+import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
 import { MAX_RESENDS_PER_ENTRY } from '../../shared/constants';
 import { addressKey, ProtocolError, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import type { NewMessage } from '../store';
 import { ContentHint, EnvelopeKind, type Unsealed } from '../session/sealedSender';
 import { messageDigest } from '../session/sessionLayer';
-import type { ChatContext, IncomingText } from './context';
+import type { ChatContext } from './context';
+import type { BatchEffects } from './batchEffects';
 import { ChatError } from '../account/errors';
-import { errorCode, flushOutbox, flushUnsent, nudgeUnsent, refreshDevices, resendTo, sendOwedReceipts } from './outgoing';
+import { errorCode, nudgeUnsent, refreshDevices, resendTo } from './outgoing';
 import { logForNewDevices, recordContactList, type NewDevice } from './lateDevices';
 import { applyOwnContent } from './ownContent';
 import { unknownName } from '../store/contacts';
 import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from '../account/deviceList';
-import { checkHeads, confirmBehind } from '../account/listHeads';
+import { confirmBehind } from '../account/listHeads';
 import { applyConversationContent } from './effects';
 import { inTransaction } from '../store/database';
 
@@ -271,66 +272,6 @@ function undecryptable(ctx: ChatContext, m: IncomingMessage, from: ProtocolAddre
 
 function encodeRetry(digest: Uint8Array, now: number): Uint8Array {
   return encodeContent({ v: 1, type: 'retry', sentAt: now, digest: toBase64Url(digest) });
-}
-
-/** What the envelopes of one batch leave to do once, after its commit and ack. */
-export class BatchEffects {
-  readonly messages = new Map<string, Set<string>>();
-  conversations = false;
-  contacts = false;
-  devices = false;
-  receipts = false;
-  flush = false;
-  /** Forwards to late devices logged by the batch (in its transaction, or its own-list refresh): sent once, after it. */
-  forwarded = 0;
-  readonly nudged = new Set<string>();
-  /** Texts that arrived in this batch, announced together (one synchronous loop, so listeners can tell one batch). */
-  readonly texts: IncomingText[] = [];
-
-  /** Contact names and heads found current, read once per batch (a device-list refresh in the batch forgets the heads). */
-  readonly #names = new Map<string, string>();
-  readonly #headsOk = new Set<string>();
-
-  /** The name a sender's account is shown under: its contact name, the name a group member chose, or its id. */
-  nameOf(ctx: ChatContext, accountId: string): string {
-    let name = this.#names.get(accountId);
-    if (name === undefined) this.#names.set(accountId, (name = ctx.contacts.get(accountId)?.name ?? ctx.groups?.memberName(accountId) ?? accountId));
-    return name;
-  }
-
-  /** Whether `peer` has verified a newer list than ours (checkHeads), asked once per batch for the same claimed heads. */
-  headsBehind(ctx: ChatContext, peer: string, heads: ListHeads): boolean {
-    const key = `${peer} ${JSON.stringify(heads)}`;
-    if (this.#headsOk.has(key)) return false;
-    const verdict = checkHeads(ctx.store, ctx.keys.accountId, peer, heads);
-    if (verdict === 'ok') this.#headsOk.add(key);
-    return verdict === 'behind';
-  }
-
-  /** Device lists were fetched again: heads are compared afresh. */
-  listsRefreshed(): void {
-    this.#headsOk.clear();
-  }
-
-  /** Notes changed message rows of a conversation (announced once per batch). */
-  changed(conversationId: string, ids: Iterable<string>): void {
-    const set = this.messages.get(conversationId) ?? new Set<string>();
-    for (const id of ids) set.add(id);
-    this.messages.set(conversationId, set);
-  }
-
-  /** One event per kind for the whole batch, one delivery receipt per sender (sendOwedReceipts coalesces), one flush. */
-  async finish(ctx: ChatContext): Promise<void> {
-    for (const t of this.texts) ctx.events.incomingText(t);
-    if (this.contacts) ctx.events.contactsChanged();
-    for (const [conversationId, ids] of this.messages) ctx.events.messagesChanged(conversationId, [...ids]);
-    if (this.conversations) ctx.events.conversationsChanged();
-    if (this.devices) ctx.events.devicesChanged();
-    if (this.receipts) await sendOwedReceipts(ctx);
-    // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
-    if (this.forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
-    if (this.flush && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
-  }
 }
 
 /** Side effects after the batch's commit and ack, collected in `fx` where one per batch is enough: events, receipts, repairs, device-list refreshes. */

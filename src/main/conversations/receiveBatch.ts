@@ -26,7 +26,8 @@ import { unseal, type Unsealed } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
-import { ack, afterCommit, BatchEffects, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
+import { ack, afterCommit, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
+import { BatchEffects } from './batchEffects';
 
 /** One sender's standing for this batch: vouched (with the fresh list, if fetched), not listed, or not checkable now. */
 type Vouch = ({ readonly kind: 'ok' } & Vouched) | { readonly kind: 'unlisted' } | { readonly kind: 'later'; readonly reason: string };
