@@ -1,8 +1,8 @@
 /**
  * Delivery of one payload to many devices from a real profile (Messenger →
  * SessionLayer.deliverMulti → sendMulti) through a relay in the middle, on
- * SQLite and PostgreSQL: every member device gets its own envelope and,
- * until groups land, refuses a sender-key payload with an audit entry
+ * SQLite and PostgreSQL: every member device gets its own envelope and
+ * refuses a sender-key payload that is not a group message with an audit entry
  * (never silently); a device no longer in its account's list is dropped and
  * audited, a listed one not addressed is reported; a withheld upload fails
  * typed and a retry delivers; a rewritten one is refused by its recipient
@@ -52,14 +52,14 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
     await pg?.stop();
   });
 
-  it('gives every member device its own envelope, and each refuses the sender-key payload with an audit entry until groups land', async () => {
+  it('gives every member device its own envelope, and each refuses a sender-key payload that is not a group message with an audit entry', async () => {
     const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger), device(cat.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(100).fill(1) });
     expect(out).toMatchObject({ delivered: [device(ben.messenger), device(cat.messenger)], dropped: [], added: [], failed: [] });
     // version, epoch key, salt, sender keys, kind, hint, payload, tag; frame header; two entries
     expect(out.uploadedBytes).toBeLessThan(1 + 32 + 16 + 64 + 2 + 100 + 16 + 12 + 2 * 80 + 1);
     for (const u of [ben, cat]) {
-      await eventually(() => refusals(u.messenger, 'SENDER_KEY_UNSUPPORTED') === 1);
-      const row = u.messenger.store.audit.list(500).find((e) => e.detail.reason === 'SENDER_KEY_UNSUPPORTED');
+      await eventually(() => refusals(u.messenger, 'BAD_SENDER_KEY_ENVELOPE') === 1);
+      const row = u.messenger.store.audit.list(500).find((e) => e.detail.reason === 'BAD_SENDER_KEY_ENVELOPE');
       expect(row?.detail.address).toBe(`${ann.messenger.keys.accountId}.${ann.messenger.keys.deviceId}`);
       // Acked: nothing waits on the relay to come back.
       await eventually(async () => (await relay.context.store.pendingCount(deviceKeyOf(u.messenger.keys.accountId, u.messenger.keys.deviceId), Date.now())) === 0);
@@ -67,10 +67,10 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
   });
 
   it('sends one envelope to a device named twice', async () => {
-    const before = refusals(cat.messenger, 'SENDER_KEY_UNSUPPORTED');
+    const before = refusals(cat.messenger, 'BAD_SENDER_KEY_ENVELOPE');
     const out = await ann.messenger.deliverMulti({ recipients: [device(cat.messenger), device(cat.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });
     expect(out.delivered).toEqual([device(cat.messenger)]);
-    await eventually(() => refusals(cat.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 1);
+    await eventually(() => refusals(cat.messenger, 'BAD_SENDER_KEY_ENVELOPE') === before + 1);
   });
 
   it('drops a device its account does not list, with an audit entry, and reports the listed device it was not given', async () => {
@@ -85,18 +85,18 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
   });
 
   it('fails typed when the relay in the middle withholds the upload and hangs up, and a retry delivers', async () => {
-    const before = refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED');
+    const before = refusals(ben.messenger, 'BAD_SENDER_KEY_ENVELOPE');
     proxy.upBinary = (_f, conn) => {
       setTimeout(() => conn.close(), 50);
       return null;
     };
     await expect(ann.messenger.deliverMulti({ recipients: [device(ben.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) })).rejects.toMatchObject({ code: 'CLOSED' });
     proxy.upBinary = (f) => f;
-    expect(refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED')).toBe(before);
+    expect(refusals(ben.messenger, 'BAD_SENDER_KEY_ENVELOPE')).toBe(before);
     expect(await ann.messenger.waitOnline()).toBe(true);
     const out = await ann.messenger.deliverMulti({ recipients: [device(ben.messenger)], kind: EnvelopeKind.senderKey, payload: new Uint8Array(10) });
     expect(out.delivered).toEqual([device(ben.messenger)]);
-    await eventually(() => refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 1);
+    await eventually(() => refusals(ben.messenger, 'BAD_SENDER_KEY_ENVELOPE') === before + 1);
   });
 
   it('keeps a group’s seal epoch across uploads, gives another group its own, and starts a new one when a member is left out', async () => {
@@ -106,7 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
       if ('shared' in frame) epochKeys.push(toBase64Url(frame.shared.subarray(1, 33)));
       return f;
     };
-    const before = refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED');
+    const before = refusals(ben.messenger, 'BAD_SENDER_KEY_ENVELOPE');
     const send = async (scope: string, to: readonly Messenger[]) => {
       const out = await ann.messenger.deliverMulti({ recipients: to.map(device), kind: EnvelopeKind.senderKey, payload: new Uint8Array(10), scope });
       expect(out.delivered).toHaveLength(to.length);
@@ -120,7 +120,7 @@ describe.each(['sqlite', 'postgres'] as const)('multi-recipient delivery from a 
     expect(epochKeys[1]).toBe(epochKeys[0]);
     expect(new Set(epochKeys).size).toBe(3);
     // Every one of them opened (and was refused as a sender-key payload, not as a bad seal).
-    await eventually(() => refusals(ben.messenger, 'SENDER_KEY_UNSUPPORTED') === before + 4);
+    await eventually(() => refusals(ben.messenger, 'BAD_SENDER_KEY_ENVELOPE') === before + 4);
   });
 
   it('has a member refuse, with an audit entry, an envelope whose upload the relay in the middle rewrote', async () => {

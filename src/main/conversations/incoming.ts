@@ -169,8 +169,7 @@ export function reject(ctx: ChatContext, m: IncomingMessage, reason: string, fro
 export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress, fresh: readonly NewDevice[] | null): Outcome {
   const { store } = ctx;
   let forwarded = 0;
-  // Group (sender-key) payloads need the group layer: refused, audited and acked, never dropped in silence.
-  if (opened.kind === EnvelopeKind.senderKey) return reject(ctx, m, 'SENDER_KEY_UNSUPPORTED', from);
+  if (opened.kind === EnvelopeKind.senderKey) return receiveSenderKey(ctx, m, opened, from, fresh);
   if (opened.kind === EnvelopeKind.plaintext) {
     let content: Content | null = null;
     try {
@@ -235,16 +234,48 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     if (!own && fresh && ctx.contacts.get(from.accountId)) forwarded = recordContactList(ctx, from.accountId, fresh);
     store.delivery.commitReceive(commit);
     if (!own && message && content.type === 'text') store.repairs.oweReceipt(message.id, conversationId);
-    const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
-    const a = text?.attachment ?? null;
-    const key = a ? fromBase64Url(a.key) : null;
-    const digest = a ? fromBase64Url(a.digest) : null;
-    if (message && a && key?.length === 32 && digest) {
-      store.attachments.put({ id: `${message.id}-0`, messageId: message.id, contentType: a.mime, size: a.size, fileName: a.name, localPath: null, key, digest });
-    }
+    keepAttachment(ctx, content, message);
   });
   if (repaired) ctx.audit('session.repaired', { address: addressKey(from), role: 'receiver' });
   return { kind: 'content', from, content, message, refresh, conversationId, changed, forwarded, own, after };
+}
+
+/** Records the attachment a received text offers (fetched after the commit). */
+function keepAttachment(ctx: ChatContext, content: Content, message: NewMessage | undefined): void {
+  const text = content.type === 'text' ? content : content.type === 'sync' && content.content.type === 'text' ? content.content : null;
+  const a = text?.attachment ?? null;
+  const key = a ? fromBase64Url(a.key) : null;
+  const digest = a ? fromBase64Url(a.digest) : null;
+  if (message && a && key?.length === 32 && digest) {
+    ctx.store.attachments.put({ id: `${message.id}-0`, messageId: message.id, contentType: a.mime, size: a.size, fileName: a.name, localPath: null, key, digest });
+  }
+}
+
+/**
+ * A kind-4 envelope (docs/protocol.md §8.5): one `groupMessage` content
+ * uploaded once to every member device. The group layer checks membership
+ * (a non-member is audited), decrypts with the sender's chain or leaves the
+ * placeholder and key request; all of it commits with the envelope id.
+ */
+function receiveSenderKey(ctx: ChatContext, m: IncomingMessage, opened: Unsealed, from: ProtocolAddress, fresh: readonly NewDevice[] | null): Outcome {
+  let content: Content | null;
+  try {
+    content = parseContent(opened.message);
+  } catch {
+    content = null; // not content at all: refused (and audited) just below
+  }
+  if (!opened.authenticated || content?.type !== 'groupMessage' || !ctx.groups) return reject(ctx, m, 'BAD_SENDER_KEY_ENVELOPE', from);
+  const changed = new Set<string>();
+  const message = content;
+  const g = inTransaction(ctx.store.db, () => {
+    const r = ctx.groups!.receive(from, message, changed)!;
+    if (fresh && !ctx.contacts.get(from.accountId)) ctx.groups!.noteDevices(from.accountId, fresh.map((d) => d.deviceId));
+    ctx.store.delivery.commitReceive({ envelopeId: m.id });
+    keepAttachment(ctx, r.content, r.message);
+    return r;
+  });
+  const own = isOwnDevice(ctx, from);
+  return { kind: 'content', from, content: g.content, message: g.message, refresh: [], conversationId: g.conversationId, changed, forwarded: 0, own, after: g.after };
 }
 
 /**

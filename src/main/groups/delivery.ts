@@ -1,16 +1,22 @@
 /**
  * How a sender-key message reaches the member devices. `GroupDelivery` is
- * the seam: today's implementation fans the one ciphertext out over the
- * existing pairwise sessions (each device gets it inside a `groupMessage`
- * content, with the resend log and repair of 1:1); the relay's
- * multi-recipient send (one upload, an envelope sealed to each device)
- * plugs in here without touching the group engine.
+ * the seam, with two implementations:
+ * - `MultiUpload` (the default): the `groupMessage` content goes in ONE
+ *   multi-recipient upload (kind 4, sealed in the group's seal epoch) to
+ *   every member device; each device the relay did not queue (refused after
+ *   a refresh, newly listed) and every device of an upload that failed
+ *   (offline, timeout, a relay that withholds its answer) gets it through
+ *   `PairwiseFanout` instead, with its outbox and retries: nothing is lost.
+ * - `PairwiseFanout`: the one ciphertext inside a `groupMessage` content
+ *   over each pairwise session (resend log and repair of 1:1).
  */
+import { encodeContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
-import type { ProtocolAddress } from '../protocol';
+import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage } from '../store';
 import type { ChatContext } from '../conversations/context';
-import { sendContent } from '../conversations/outgoing';
+import { errorCode, flushOutbox, refreshDevices, sendContent } from '../conversations/outgoing';
+import { EnvelopeKind } from '../session/sealedCore';
 
 /** One group message to deliver. */
 export interface GroupParcel {
@@ -34,6 +40,46 @@ export class PairwiseFanout implements GroupDelivery {
   constructor(private readonly ctx: ChatContext) {}
 
   deliver(p: GroupParcel): Promise<void> {
-    return sendContent(this.ctx, p.recipients, { v: 1, type: 'groupMessage', group: p.groupId, message: toBase64Url(p.message), sentAt: p.sentAt }, p.row, undefined, p.row?.id, p.inSameTransaction);
+    return sendContent(this.ctx, p.recipients, groupMessage(p), p.row, undefined, p.row?.id, p.inSameTransaction);
+  }
+}
+
+const groupMessage = (p: GroupParcel): Content => ({ v: 1, type: 'groupMessage', group: p.groupId, message: toBase64Url(p.message), sentAt: p.sentAt });
+
+/**
+ * One upload to every member device (see the file comment). The upload
+ * comes first and the row commits after it (with the pairwise outbox for
+ * whatever the upload did not reach), so `deliver` resolves after the
+ * upload; the row is `sent` at once when every device was reached.
+ */
+export class MultiUpload implements GroupDelivery {
+  readonly #pairwise: PairwiseFanout;
+
+  constructor(private readonly ctx: ChatContext) {
+    this.#pairwise = new PairwiseFanout(ctx);
+  }
+
+  async deliver(p: GroupParcel): Promise<void> {
+    const { ctx } = this;
+    const self = addressKey({ accountId: ctx.keys.accountId, deviceId: ctx.keys.deviceId });
+    const targets = p.recipients.filter((r) => addressKey(r) !== self);
+    let rest: readonly ProtocolAddress[] = targets;
+    // Offline, the pairwise outbox takes it at once (an upload would first wait for the connection).
+    if (targets.length > 0 && ctx.link.client) {
+      try {
+        // What is queued before it (the sender-key distribution above all) reaches the relay first, so members can read it on arrival.
+        await flushOutbox(ctx);
+        const r = await ctx.sessions.deliverMulti({
+          recipients: targets, kind: EnvelopeKind.senderKey, payload: encodeContent(groupMessage(p)), scope: p.groupId,
+          refresh: (accountId, client) => refreshDevices(ctx, client, accountId),
+        });
+        rest = [...r.failed.map((f) => f.address), ...r.added];
+      } catch (e) {
+        // The whole upload failed: every device gets it pairwise (outbox, retries), and the audit says why.
+        ctx.audit('delivery.failed', { reason: errorCode(e), operation: 'group-upload', count: targets.length });
+      }
+    }
+    const row = p.row && rest.length === 0 ? { ...p.row, state: 'sent' as const } : p.row;
+    return this.#pairwise.deliver({ ...p, recipients: rest, row });
   }
 }

@@ -33,7 +33,7 @@ import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
 import { ExportService } from '../export/service';
 import { GroupService } from '../groups/service';
-import { PairwiseFanout } from '../groups/delivery';
+import { MultiUpload } from '../groups/delivery';
 
 export { profileExists, type CreateStep, type LinkOptions, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
 export type { LinkCheck } from '../devices/newDevice';
@@ -111,7 +111,7 @@ export class Messenger {
       }),
     };
     this.conversations = new ConversationService(this.#ctx, o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS);
-    this.groups = new GroupService(this.#ctx, this.conversations, new PairwiseFanout(this.#ctx));
+    this.groups = new GroupService(this.#ctx, this.conversations, new MultiUpload(this.#ctx));
     this.#ctx.groups = this.groups.hooks;
     this.contacts = new ContactService(this.#ctx, this.conversations);
     this.attachments = new AttachmentService(this.#ctx, this.conversations, relayUrl);

@@ -24,8 +24,7 @@ export class SealedSenderError extends ParleyError<SealedErrorCode> {}
 /**
  * What the sealed payload holds: an initial or normal ratchet message,
  * plaintext content (retry requests only), or a group (sender-key) message,
- * which the group layer opens (until it lands, receiving one is refused and
- * audited as SENDER_KEY_UNSUPPORTED).
+ * which the group layer opens (a `groupMessage` content, docs/protocol.md §8).
  */
 export const EnvelopeKind = { prekey: 1, message: 2, plaintext: 3, senderKey: 4 } as const;
 /** One of EnvelopeKind's values. */
