@@ -9,12 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
 import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
+import { encodeContent } from '../../src/shared/wire/content';
+import { EnvelopeKind } from '../../src/main/session/sealedCore';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let proxy: HostileRelay;
 let ann: TestUser;
 let ben: TestUser;
 let cat: TestUser;
+let dan: TestUser;
 let groupId: string;
 
 const uploads = (): number => proxy.connections.reduce((n, c) => n + c.seen.filter((s) => s.dir === 'up' && s.binary).length, 0);
@@ -27,6 +30,7 @@ beforeAll(async () => {
   ann = await createUser('Ann Upload', proxy.url);
   ben = await createUser('Ben Upload', relay.url);
   cat = await createUser('Cat Upload', relay.url);
+  dan = await createUser('Dan Outside', relay.url);
   await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
   await ann.messenger.contacts.add(cat.messenger.account.invite(), 'Cat');
   await eventually(() => ben.messenger.contacts.list().length === 1 && cat.messenger.contacts.list().length === 1);
@@ -38,7 +42,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const u of [ann, ben, cat]) await u?.messenger.close();
+  for (const u of [ann, ben, cat, dan]) await u?.messenger.close();
   await proxy?.close();
   await relay?.close();
 });
@@ -68,4 +72,14 @@ describe('group messages as one upload', () => {
     await eventually(() => ben.messenger.store.messages.get(m.id)?.body === 'Fog on the bar' && cat.messenger.store.messages.get(m.id)?.body === 'Fog on the bar', 20_000);
     await eventually(() => ann.messenger.store.messages.get(m.id)?.state !== 'queued', 20_000);
   }, 60_000);
+
+  it('refuses, with an audit entry, a group message uploaded by someone who is not a member, and changes nothing', async () => {
+    const rows = ben.messenger.groups.history(groupId, 100).length;
+    const payload = encodeContent({ v: 1, type: 'groupMessage', group: groupId, message: 'AQIDBAUGBwgJ', sentAt: Date.now() });
+    const out = await dan.messenger.deliverMulti({ recipients: [{ accountId: ben.messenger.keys.accountId, deviceId: ben.messenger.keys.deviceId }], kind: EnvelopeKind.senderKey, payload, scope: groupId });
+    expect(out.delivered).toHaveLength(1);
+    await eventually(() => ben.messenger.store.audit.list(200).some((e) => e.kind === 'group.rejected' && e.detail['reason'] === 'NOT_A_MEMBER' && e.detail['address'] === `${dan.messenger.keys.accountId}.${dan.messenger.keys.deviceId}`), 20_000);
+    await ben.messenger.conversations.drain();
+    expect(ben.messenger.groups.history(groupId, 100)).toHaveLength(rows);
+  });
 });
