@@ -59,15 +59,19 @@ describe('group messages as one upload', () => {
     expect(ben.messenger.store.audit.list(200).some((e) => e.detail['reason'] === 'SENDER_KEY_UNSUPPORTED')).toBe(false);
   });
 
-  it('repairs an upload the relay withholds: the members get the message through the pairwise path', async () => {
+  it('commits the message before its upload, and repairs an upload the relay withholds through the pairwise path', async () => {
     let withheld = 0;
+    let committedBeforeUpload = false;
     proxy.upBinary = () => {
       withheld++;
+      // The sender's row (and its chain step) is on disk before any byte of the upload leaves: a crash here cannot reuse the chain step.
+      committedBeforeUpload = ann.messenger.groups.history(groupId, 10).some((m) => m.body === 'Fog on the bar');
       return null;
     };
     const m = await ann.messenger.groups.sendText(groupId, 'Fog on the bar');
     proxy.upBinary = (f) => f;
     expect(withheld).toBe(1);
+    expect(committedBeforeUpload).toBe(true);
     expect(ann.messenger.store.audit.list(200).some((e) => e.kind === 'delivery.failed' && e.detail['operation'] === 'group-upload')).toBe(true);
     await eventually(() => ben.messenger.store.messages.get(m.id)?.body === 'Fog on the bar' && cat.messenger.store.messages.get(m.id)?.body === 'Fog on the bar', 20_000);
     await eventually(() => ann.messenger.store.messages.get(m.id)?.state !== 'queued', 20_000);

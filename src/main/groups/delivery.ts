@@ -47,10 +47,13 @@ export class PairwiseFanout implements GroupDelivery {
 const groupMessage = (p: GroupParcel): Content => ({ v: 1, type: 'groupMessage', group: p.groupId, message: toBase64Url(p.message), sentAt: p.sentAt });
 
 /**
- * One upload to every member device (see the file comment). The upload
- * comes first and the row commits after it (with the pairwise outbox for
- * whatever the upload did not reach), so `deliver` resolves after the
- * upload; the row is `sent` at once when every device was reached.
+ * One upload to every member device (see the file comment). The row and
+ * the sender chain's step commit FIRST (no outbox entry yet), so a crash
+ * after the upload can never reuse a chain step, and a crash before it
+ * leaves the row unconfirmed: it shows "not delivered" at its deadline,
+ * never silently lost. Devices the upload did not reach then get it
+ * through the pairwise outbox; the row is `sent` when every device was
+ * reached. Resolves after the upload.
  */
 export class MultiUpload implements GroupDelivery {
   readonly #pairwise: PairwiseFanout;
@@ -63,23 +66,24 @@ export class MultiUpload implements GroupDelivery {
     const { ctx } = this;
     const self = addressKey({ accountId: ctx.keys.accountId, deviceId: ctx.keys.deviceId });
     const targets = p.recipients.filter((r) => addressKey(r) !== self);
+    // Offline (or alone), the pairwise outbox takes it at once (an upload would first wait for the connection).
+    if (targets.length === 0 || !ctx.link.client) return this.#pairwise.deliver(p);
+    await this.#pairwise.deliver({ ...p, recipients: [] });
     let rest: readonly ProtocolAddress[] = targets;
-    // Offline, the pairwise outbox takes it at once (an upload would first wait for the connection).
-    if (targets.length > 0 && ctx.link.client) {
-      try {
-        // What is queued before it (the sender-key distribution above all) reaches the relay first, so members can read it on arrival.
-        await flushOutbox(ctx);
-        const r = await ctx.sessions.deliverMulti({
-          recipients: targets, kind: EnvelopeKind.senderKey, payload: encodeContent(groupMessage(p)), scope: p.groupId,
-          refresh: (accountId, client) => refreshDevices(ctx, client, accountId),
-        });
-        rest = [...r.failed.map((f) => f.address), ...r.added];
-      } catch (e) {
-        // The whole upload failed: every device gets it pairwise (outbox, retries), and the audit says why.
-        ctx.audit('delivery.failed', { reason: errorCode(e), operation: 'group-upload', count: targets.length });
-      }
+    try {
+      // What is queued before it (the sender-key distribution above all) reaches the relay first, so members can read it on arrival.
+      await flushOutbox(ctx);
+      const r = await ctx.sessions.deliverMulti({
+        recipients: targets, kind: EnvelopeKind.senderKey, payload: encodeContent(groupMessage(p)), scope: p.groupId,
+        refresh: (accountId, client) => refreshDevices(ctx, client, accountId),
+      });
+      rest = [...r.failed.map((f) => f.address), ...r.added];
+    } catch (e) {
+      // The whole upload failed: every device gets it pairwise (outbox, retries), and the audit says why.
+      ctx.audit('delivery.failed', { reason: errorCode(e), operation: 'group-upload', count: targets.length });
     }
-    const row = p.row && rest.length === 0 ? { ...p.row, state: 'sent' as const } : p.row;
-    return this.#pairwise.deliver({ ...p, recipients: rest, row });
+    if (rest.length > 0) await sendContent(ctx, rest, groupMessage(p), undefined, undefined, p.row?.id);
+    // Unless a receipt already moved it on while the upload was out.
+    else if (p.row && ctx.store.messages.get(p.row.id)?.state === p.row.state) ctx.store.messages.setState(p.row.id, 'sent');
   }
 }
