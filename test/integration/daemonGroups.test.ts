@@ -65,6 +65,25 @@ describe('parley daemon with groups', () => {
     expect(history.map((h) => h.text).sort()).toEqual(['On my way', 'Standup in five']);
   });
 
+  it('edits, reacts to, deletes for everyone, reads and sets the timer of a group conversation named by "group"', async () => {
+    const sent = (await client.call('send', { group: 'Ops', text: 'Retro at 4' })).result as { id: string };
+    await eventually(() => ann.messenger.groups.history(groupId, 20).some((m) => m.id === sent.id));
+    expect((await client.call('edit', { group: 'Ops', id: sent.id, text: 'Retro at 5' })).result).toEqual({ edited: sent.id });
+    await eventually(() => ann.messenger.store.messages.get(sent.id)?.body === 'Retro at 5');
+    const theirs = await ann.messenger.groups.sendText(groupId, 'Snacks?');
+    await eventually(() => notes().some((n) => n['id'] === theirs.id));
+    expect((await client.call('react', { group: 'Ops', id: theirs.id, emoji: '🍪' })).result).toEqual({ reacted: theirs.id, emoji: '🍪' });
+    await eventually(() => ann.messenger.store.reactions.forMessage(theirs.id).some((r) => r.emoji === '🍪'));
+    expect((await client.call('read', { group: 'Ops' })).result).toMatchObject({ read: 'Ops' });
+    expect((await client.call('timer', { group: 'Ops', seconds: 3600 })).result).toEqual({ timer: 'Ops', seconds: 3600 });
+    await eventually(() => ann.messenger.groups.get(groupId).timer === 3600);
+    expect((await client.call('delete', { group: 'Ops', id: sent.id, forEveryone: true })).result).toEqual({ deleted: sent.id });
+    await eventually(() => ann.messenger.store.messages.get(sent.id)?.deletedAt != null || ann.messenger.store.messages.get(sent.id) === undefined);
+    const bad = await client.call('edit', { group: 'Ops', name: 'Ann', id: sent.id, text: 'both' });
+    expect(bad.error).toMatchObject({ code: -32602 });
+    await client.call('timer', { group: 'Ops', seconds: null });
+  });
+
   it('removes a member and notifies a member leaving', async () => {
     const after = (await client.call('groupRemove', { group: 'Ops', member: 'Cat' })).result as { group: { members: string[] } };
     expect(after.group.members).toEqual(['Dai Monroe', 'Ann']);
