@@ -26,7 +26,7 @@ export type Command =
   | { readonly name: 'read'; readonly contactName: string; readonly groupName?: string | undefined }
   | { readonly name: 'timer'; readonly contactName: string; readonly seconds: number | null; readonly groupName?: string | undefined }
   | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean; readonly attachmentsDir: string | null }
-  | { readonly name: 'export'; readonly contactName: string | null; readonly format: 'json' | 'html'; readonly out: string; readonly yes: boolean }
+  | { readonly name: 'export'; readonly contactName: string | null; readonly format: 'json' | 'html'; readonly out: string; readonly yes: boolean; readonly groupName?: string | undefined }
   | { readonly name: 'history'; readonly contactName: string; readonly limit: number; readonly groupName?: string | undefined }
   | GroupCommand
   | { readonly name: 'search'; readonly text: string }
@@ -238,8 +238,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       if (format !== 'json' && format !== 'html') usage('--format is json or html.');
       const out = takeFlag(rest, '--out') ?? usage('export needs --out PATH.');
       const yes = takeSwitch(rest, '--yes');
-      const contactName = all ? null : one(rest, 'contact name (or --all)');
-      command = { name: 'export', contactName, format: format as 'json' | 'html', out, yes };
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      const contactName = all || groupName !== undefined ? null : one(rest, 'contact name (or --group NAME, or --all)');
+      command = { name: 'export', contactName, format: format as 'json' | 'html', out, yes, groupName };
       break;
     }
     case 'history': {

@@ -67,7 +67,7 @@ const send: Handler<'send'> = async (messenger, cmd) => {
 };
 
 const exportConversations: Handler<'export'> = async (messenger, cmd) => {
-  const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
+  const ids = cmd.groupName !== undefined ? [messenger.groups.byName(cmd.groupName).id] : cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
   const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
   return [{ json: { exported: r }, human: `Exported ${count(r.conversations, 'conversation')} (${count(r.messages, 'message')}, ${count(r.attachments, 'file')}) to ${r.out}.` }];
 };

@@ -88,12 +88,13 @@ export const CONVERSATION_METHODS: RpcTable<DaemonContext> = {
     z
       .strictObject({
         name: name.optional(),
+        group: name.optional(),
         all: z.literal(true).optional(),
         format: z.enum(['json', 'html']),
         out: z.string().min(1),
         yes: z.literal(true, { error: 'export writes plaintext files: pass "yes": true to confirm' }),
       })
-      .refine((p) => (p.name === undefined) !== (p.all === undefined), { error: 'name one conversation, or pass "all": true' }),
-    (p) => ({ name: 'export', contactName: p.name ?? null, format: p.format, out: p.out, yes: true }),
+      .refine((p) => [p.name, p.group, p.all].filter((x) => x !== undefined).length === 1, { error: 'name one conversation ("name" or "group"), or pass "all": true' }),
+    (p) => ({ name: 'export', contactName: p.name ?? null, groupName: p.group, format: p.format, out: p.out, yes: true }),
   ),
 };

@@ -4,7 +4,7 @@
  * texts and membership changes arrive as `receive` notifications.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
@@ -82,6 +82,20 @@ describe('parley daemon with groups', () => {
     const bad = await client.call('edit', { group: 'Ops', name: 'Ann', id: sent.id, text: 'both' });
     expect(bad.error).toMatchObject({ code: -32602 });
     await client.call('timer', { group: 'Ops', seconds: null });
+  });
+
+  it('exports the group conversation with its membership events and each sender’s name', async () => {
+    const out = path.join(tmp, 'export');
+    const r = (await client.call('export', { group: 'Ops', format: 'json', out, yes: true })).result as { exported: { out: string; conversations: number } };
+    expect(r.exported.conversations).toBe(1);
+    type Doc = { conversations: { name: string; events: { type: string; text?: string }[]; messages: { from: string; text: string }[] }[] };
+    const conv = (JSON.parse(readFileSync(path.join(r.exported.out, 'conversations.json'), 'utf8')) as Doc).conversations[0]!;
+    expect(conv.name).toBe('Ops');
+    expect(conv.events[0]).toMatchObject({ type: 'membership', text: 'You created the group “Ops” with Ann, Cat' });
+    expect(conv.messages.find((m) => m.text === 'On my way')?.from).toBe('Ann');
+    const html = (await client.call('export', { group: 'Ops', format: 'html', out: path.join(tmp, 'export-html'), yes: true })).result as { exported: { out: string } };
+    expect(html.exported.out).toBeTruthy();
+    expect((await client.call('export', { group: 'Ops', name: 'Ann', format: 'json', out, yes: true })).error).toMatchObject({ code: -32602 });
   });
 
   it('removes a member and notifies a member leaving', async () => {
