@@ -20,13 +20,13 @@ export type Command =
   | { readonly name: 'safety-number'; readonly contactName: string }
   | { readonly name: 'verify'; readonly contactName: string }
   | { readonly name: 'send'; readonly contactName: string; readonly text: string | null; readonly file: string | null; readonly replyTo: string | null; readonly groupName?: string | undefined }
-  | { readonly name: 'edit'; readonly contactName: string; readonly id: string; readonly text: string }
-  | { readonly name: 'delete'; readonly contactName: string; readonly id: string; readonly forEveryone: boolean }
-  | { readonly name: 'react'; readonly contactName: string; readonly id: string; readonly emoji: string | null }
-  | { readonly name: 'read'; readonly contactName: string }
-  | { readonly name: 'timer'; readonly contactName: string; readonly seconds: number | null }
+  | { readonly name: 'edit'; readonly contactName: string; readonly id: string; readonly text: string; readonly groupName?: string | undefined }
+  | { readonly name: 'delete'; readonly contactName: string; readonly id: string; readonly forEveryone: boolean; readonly groupName?: string | undefined }
+  | { readonly name: 'react'; readonly contactName: string; readonly id: string; readonly emoji: string | null; readonly groupName?: string | undefined }
+  | { readonly name: 'read'; readonly contactName: string; readonly groupName?: string | undefined }
+  | { readonly name: 'timer'; readonly contactName: string; readonly seconds: number | null; readonly groupName?: string | undefined }
   | { readonly name: 'receive'; readonly timeoutS: number; readonly follow: boolean; readonly attachmentsDir: string | null }
-  | { readonly name: 'export'; readonly contactName: string | null; readonly format: 'json' | 'html'; readonly out: string; readonly yes: boolean }
+  | { readonly name: 'export'; readonly contactName: string | null; readonly format: 'json' | 'html'; readonly out: string; readonly yes: boolean; readonly groupName?: string | undefined }
   | { readonly name: 'history'; readonly contactName: string; readonly limit: number; readonly groupName?: string | undefined }
   | GroupCommand
   | { readonly name: 'search'; readonly text: string }
@@ -193,30 +193,36 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       break;
     }
     case 'edit': {
-      const contactName = one(rest, 'contact name');
-      command = { name: 'edit', contactName, id: messageId(one(rest, 'message id')), text: one(rest, 'new text') };
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      const contactName = groupName === undefined ? one(rest, 'contact name') : '';
+      command = { name: 'edit', contactName, id: messageId(one(rest, 'message id')), text: one(rest, 'new text'), groupName };
       break;
     }
     case 'delete': {
       const forEveryone = takeSwitch(rest, '--for-everyone');
-      const contactName = one(rest, 'contact name');
-      command = { name: 'delete', contactName, id: messageId(one(rest, 'message id')), forEveryone };
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      const contactName = groupName === undefined ? one(rest, 'contact name') : '';
+      command = { name: 'delete', contactName, id: messageId(one(rest, 'message id')), forEveryone, groupName };
       break;
     }
     case 'react': {
       const remove = takeSwitch(rest, '--remove');
-      const contactName = one(rest, 'contact name');
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      const contactName = groupName === undefined ? one(rest, 'contact name') : '';
       const id = messageId(one(rest, 'message id'));
-      command = { name: 'react', contactName, id, emoji: remove ? null : emoji(one(rest, 'emoji')) };
+      command = { name: 'react', contactName, id, emoji: remove ? null : emoji(one(rest, 'emoji')), groupName };
       break;
     }
-    case 'read':
-      command = { name: 'read', contactName: one(rest, 'contact name') };
+    case 'read': {
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      command = { name: 'read', contactName: groupName === undefined ? one(rest, 'contact name') : '', groupName };
       break;
+    }
     case 'timer': {
-      const contactName = one(rest, 'contact name');
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      const contactName = groupName === undefined ? one(rest, 'contact name') : '';
       const s = one(rest, 'SECONDS or off');
-      command = { name: 'timer', contactName, seconds: s === 'off' ? null : positiveInt(s, 'timer', MAX_DISAPPEARING_TIMER_S) };
+      command = { name: 'timer', contactName, seconds: s === 'off' ? null : positiveInt(s, 'timer', MAX_DISAPPEARING_TIMER_S), groupName };
       break;
     }
     case 'receive': {
@@ -232,8 +238,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       if (format !== 'json' && format !== 'html') usage('--format is json or html.');
       const out = takeFlag(rest, '--out') ?? usage('export needs --out PATH.');
       const yes = takeSwitch(rest, '--yes');
-      const contactName = all ? null : one(rest, 'contact name (or --all)');
-      command = { name: 'export', contactName, format: format as 'json' | 'html', out, yes };
+      const groupName = takeFlag(rest, '--group') ?? undefined;
+      const contactName = all || groupName !== undefined ? null : one(rest, 'contact name (or --group NAME, or --all)');
+      command = { name: 'export', contactName, format: format as 'json' | 'html', out, yes, groupName };
       break;
     }
     case 'history': {

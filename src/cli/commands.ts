@@ -48,6 +48,16 @@ export function historyLine(messenger: Messenger, m: Message, contactName: strin
   return { json, human: `${time} ${from}: ${m.body}${marks.length > 0 ? ` ${marks.join(' ')}` : ''}` };
 }
 
+/** The conversation a command names: a contact (NAME) or, with --group, a group; its id is the conversation id. */
+function conversationOf(messenger: Messenger, cmd: { readonly contactName: string; readonly groupName?: string | undefined }): { readonly id: string; readonly name: string; readonly group: boolean } {
+  if (cmd.groupName !== undefined) {
+    const g = messenger.groups.byName(cmd.groupName);
+    return { id: g.id, name: g.name, group: true };
+  }
+  const c = messenger.contacts.byName(cmd.contactName);
+  return { id: c.accountId, name: c.name, group: false };
+}
+
 const send: Handler<'send'> = async (messenger, cmd) => {
   const c = messenger.contacts.byName(cmd.contactName);
   if (cmd.replyTo !== null) messageIn(messenger, c.accountId, cmd.replyTo);
@@ -57,40 +67,42 @@ const send: Handler<'send'> = async (messenger, cmd) => {
 };
 
 const exportConversations: Handler<'export'> = async (messenger, cmd) => {
-  const ids = cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
+  const ids = cmd.groupName !== undefined ? [messenger.groups.byName(cmd.groupName).id] : cmd.contactName === null ? null : [messenger.contacts.byName(cmd.contactName).accountId];
   const r = await messenger.exports.write({ conversationIds: ids, format: cmd.format, out: cmd.out });
   return [{ json: { exported: r }, human: `Exported ${count(r.conversations, 'conversation')} (${count(r.messages, 'message')}, ${count(r.attachments, 'file')}) to ${r.out}.` }];
 };
 
 const edit: Handler<'edit'> = async (messenger, cmd) => {
-  const c = messenger.contacts.byName(cmd.contactName);
-  const m = await messenger.conversations.editMessage(messageIn(messenger, c.accountId, cmd.id).id, cmd.text);
+  const c = conversationOf(messenger, cmd);
+  const m = await messenger.conversations.editMessage(messageIn(messenger, c.id, cmd.id).id, cmd.text);
   return [{ json: { edited: m.id }, human: `Edited ${m.id}.` }];
 };
 
 const remove: Handler<'delete'> = async (messenger, cmd) => {
-  const c = messenger.contacts.byName(cmd.contactName);
-  await messenger.conversations.deleteMessage(messageIn(messenger, c.accountId, cmd.id).id, cmd.forEveryone);
+  const c = conversationOf(messenger, cmd);
+  await messenger.conversations.deleteMessage(messageIn(messenger, c.id, cmd.id).id, cmd.forEveryone);
   return [{ json: { deleted: cmd.id }, human: `Deleted ${cmd.id}${cmd.forEveryone ? ' for everyone' : ''}.` }];
 };
 
 const react: Handler<'react'> = async (messenger, cmd) => {
-  const c = messenger.contacts.byName(cmd.contactName);
-  await messenger.conversations.react(messageIn(messenger, c.accountId, cmd.id).id, cmd.emoji);
+  const c = conversationOf(messenger, cmd);
+  await messenger.conversations.react(messageIn(messenger, c.id, cmd.id).id, cmd.emoji);
   return [{ json: { reacted: cmd.id, emoji: cmd.emoji }, human: cmd.emoji === null ? `Removed your reaction to ${cmd.id}.` : `Reacted ${cmd.emoji} to ${cmd.id}.` }];
 };
 
 const read: Handler<'read'> = async (messenger, cmd) => {
-  const c = messenger.contacts.byName(cmd.contactName);
-  const unread = messenger.store.messages.unreadIncomingIds(c.accountId).length;
-  await messenger.conversations.markRead(c.accountId);
+  const c = conversationOf(messenger, cmd);
+  const unread = messenger.store.messages.unreadIncomingIds(c.id).length;
+  await messenger.conversations.markRead(c.id);
   return [{ json: { read: c.name, messages: unread }, human: `Marked ${count(unread, 'message')} from ${c.name} read.` }];
 };
 
 const timer: Handler<'timer'> = async (messenger, cmd) => {
-  const c = messenger.contacts.byName(cmd.contactName);
-  await messenger.conversations.setDisappearingTimer(c.accountId, cmd.seconds);
-  return [{ json: { timer: c.name, seconds: cmd.seconds }, human: cmd.seconds === null ? `Disappearing messages are off with ${c.name}.` : `Messages with ${c.name} disappear after ${cmd.seconds} s.` }];
+  const c = conversationOf(messenger, cmd);
+  // A group's timer is part of its signed state (an admin's change); a contact's is conversation content.
+  if (c.group) await messenger.groups.setTimer(c.id, cmd.seconds);
+  else await messenger.conversations.setDisappearingTimer(c.id, cmd.seconds);
+  return [{ json: { timer: c.name, seconds: cmd.seconds }, human: cmd.seconds === null ? `Disappearing messages are off in ${c.name}.` : `Messages in ${c.name} disappear after ${cmd.seconds} s.` }];
 };
 
 const history: Handler<'history'> = (messenger, cmd) => {

@@ -20,6 +20,12 @@ const name = z.string().min(1);
 const id = z.string().regex(MESSAGE_ID_PATTERN, 'expected a message id as send, history or receive print it');
 const text = z.string().min(1).max(MAX_MESSAGE_TEXT_CHARS);
 
+/** Names the conversation: a contact (`name`) or a group (`group`), exactly one. */
+const target = { name: name.optional(), group: name.optional() };
+const oneTarget = { error: 'name a contact ("name") or a group ("group"), not both' };
+const isOneTarget = (p: { name?: string | undefined; group?: string | undefined }): boolean => (p.name === undefined) !== (p.group === undefined);
+const conv = (p: { name?: string | undefined; group?: string | undefined }) => ({ contactName: p.name ?? '', groupName: p.group });
+
 /** A method that runs one conversation command; `many` methods return every line, the others their one object. */
 function command<P extends z.ZodType>(params: P, toCommand: (p: z.infer<P>) => ConversationCommand, many = false) {
   return rpcMethod<DaemonContext, P>(params, async ({ messenger }, p) => {
@@ -50,23 +56,23 @@ export const CONVERSATION_METHODS: RpcTable<DaemonContext> = {
     }),
   ),
 
-  edit: command(z.strictObject({ name, id, text }), (p) => ({ name: 'edit', contactName: p.name, id: p.id, text: p.text })),
+  edit: command(z.strictObject({ ...target, id, text }).refine(isOneTarget, oneTarget), (p) => ({ name: 'edit', ...conv(p), id: p.id, text: p.text })),
 
-  delete: command(z.strictObject({ name, id, forEveryone: z.boolean().default(false) }), (p) => ({ name: 'delete', contactName: p.name, id: p.id, forEveryone: p.forEveryone })),
+  delete: command(z.strictObject({ ...target, id, forEveryone: z.boolean().default(false) }).refine(isOneTarget, oneTarget), (p) => ({ name: 'delete', ...conv(p), id: p.id, forEveryone: p.forEveryone })),
 
   react: command(
     z.union([
-      z.strictObject({ name, id, emoji: z.string().min(1).max(REACTION_MAX_CHARS) }),
-      z.strictObject({ name, id, remove: z.literal(true) }),
+      z.strictObject({ ...target, id, emoji: z.string().min(1).max(REACTION_MAX_CHARS) }).refine(isOneTarget, oneTarget),
+      z.strictObject({ ...target, id, remove: z.literal(true) }).refine(isOneTarget, oneTarget),
     ]),
-    (p) => ({ name: 'react', contactName: p.name, id: p.id, emoji: 'emoji' in p ? p.emoji : null }),
+    (p) => ({ name: 'react', ...conv(p), id: p.id, emoji: 'emoji' in p ? p.emoji : null }),
   ),
 
-  read: command(z.strictObject({ name }), (p) => ({ name: 'read', contactName: p.name })),
+  read: command(z.strictObject(target).refine(isOneTarget, oneTarget), (p) => ({ name: 'read', ...conv(p) })),
 
   timer: command(
-    z.strictObject({ name, seconds: z.union([z.number().int().min(1).max(MAX_DISAPPEARING_TIMER_S), z.literal('off'), z.null()]) }),
-    (p) => ({ name: 'timer', contactName: p.name, seconds: typeof p.seconds === 'number' ? p.seconds : null }),
+    z.strictObject({ ...target, seconds: z.union([z.number().int().min(1).max(MAX_DISAPPEARING_TIMER_S), z.literal('off'), z.null()]) }).refine(isOneTarget, oneTarget),
+    (p) => ({ name: 'timer', ...conv(p), seconds: typeof p.seconds === 'number' ? p.seconds : null }),
   ),
 
   history: command(
@@ -82,12 +88,13 @@ export const CONVERSATION_METHODS: RpcTable<DaemonContext> = {
     z
       .strictObject({
         name: name.optional(),
+        group: name.optional(),
         all: z.literal(true).optional(),
         format: z.enum(['json', 'html']),
         out: z.string().min(1),
         yes: z.literal(true, { error: 'export writes plaintext files: pass "yes": true to confirm' }),
       })
-      .refine((p) => (p.name === undefined) !== (p.all === undefined), { error: 'name one conversation, or pass "all": true' }),
-    (p) => ({ name: 'export', contactName: p.name ?? null, format: p.format, out: p.out, yes: true }),
+      .refine((p) => [p.name, p.group, p.all].filter((x) => x !== undefined).length === 1, { error: 'name one conversation ("name" or "group"), or pass "all": true' }),
+    (p) => ({ name: 'export', contactName: p.name ?? null, groupName: p.group, format: p.format, out: p.out, yes: true }),
   ),
 };

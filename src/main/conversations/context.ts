@@ -60,4 +60,6 @@ export interface GroupHooks {
   noteDevices(accountId: string, deviceIds: readonly string[]): void;
   /** The name a non-contact member chose (or the name the group knows them by), or null. */
   memberName(accountId: string): string | null;
+  /** For an export: the group's name and its membership and state changes as timeline sentences, oldest first. */
+  describe(groupId: string): { readonly name: string; readonly events: readonly string[] };
 }

@@ -37,7 +37,8 @@ main { max-width: 760px; margin: 0 auto; padding: 16px; display: flex; flex-dire
 
 /** The page up to the first message. */
 export function htmlHead(conv: ExportedConversation, exportedAt: number): string {
-  const events = conv.events.map((e) => `<p class="event">${e.type === 'safety-number-changed' ? 'The safety number changed' : escapeHtml(e.type)} · ${time(e.at)}</p>`).join('');
+  const what = (e: ExportedConversation['events'][number]): string => (e.type === 'safety-number-changed' ? 'The safety number changed' : escapeHtml(e.text ?? e.type));
+  const events = conv.events.map((e) => `<p class="event">${what(e)}${e.at === null ? '' : ` · ${time(e.at)}`}</p>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'">

@@ -18,8 +18,8 @@ export interface ExportedConversation {
   readonly safetyNumber: string;
   readonly verified: boolean;
   readonly timerSeconds: number | null;
-  /** Safety-number changes and verification, from the audit log, oldest first. */
-  readonly events: readonly { readonly type: string; readonly at: number }[];
+  /** Safety-number changes (from the audit log, with their time) and a group's membership and state changes (timeline sentences, in the order of its signed versions, which carry no time), oldest first. */
+  readonly events: readonly { readonly type: string; readonly at: number | null; readonly text?: string }[];
   readonly messageCount: number;
 }
 
@@ -45,6 +45,16 @@ export interface ExportedMessage {
 
 /** The header of the conversation with `accountId`. */
 export function conversationHeader(ctx: ChatContext, accountId: string): ExportedConversation {
+  if (ctx.groups?.isGroup(accountId)) {
+    const g = ctx.groups.describe(accountId);
+    const timer = ctx.store.messages.timerOf(accountId);
+    return {
+      id: accountId, name: g.name, safetyNumber: '', verified: false,
+      timerSeconds: timer === null ? null : Math.round(timer / 1000),
+      events: g.events.map((text) => ({ type: 'membership', at: null, text })),
+      messageCount: ctx.store.messages.countIn(accountId),
+    };
+  }
   const c = ctx.contacts.get(accountId);
   const peer = fromBase64Url(c?.pendingAccountId ?? accountId);
   const events = ctx.store.audit.forAccount(accountId, ['safety_number.changed']).map((e) => ({ type: 'safety-number-changed', at: e.at }));
@@ -63,7 +73,8 @@ export function conversationHeader(ctx: ChatContext, accountId: string): Exporte
 /** Every message of a conversation, oldest first, a page at a time, with its first attachment (if any). */
 export async function* conversationMessages(ctx: ChatContext, conv: ExportedConversation): AsyncGenerator<{ message: ExportedMessage; file: Attachment | null }> {
   const me = ctx.keys.accountId;
-  const who = (accountId: string): string => (accountId === me ? 'me' : conv.name);
+  // In a group each sender has their own name: the contact's, or the one a member who is not a contact chose.
+  const who = (accountId: string): string => (accountId === me ? 'me' : (ctx.contacts.get(accountId)?.name ?? ctx.groups?.memberName(accountId) ?? conv.name));
   let cursor = { at: Number.MIN_SAFE_INTEGER, id: '' };
   for (;;) {
     const page: Message[] = ctx.store.messages.after(conv.id, cursor, STORE_MAX_PAGE_SIZE);

@@ -94,7 +94,7 @@ export class ExportService {
 
   /** The conversations an export of `ids` (null: all) covers, refusing an unknown one (CHAT_UNKNOWN_CONTACT comes from the caller's name lookup). */
   #conversations(ids: readonly string[] | null): ExportedConversation[] {
-    const all = ids ?? this.ctx.contacts.all().map((c) => c.accountId);
+    const all = ids ?? [...this.ctx.contacts.all().map((c) => c.accountId), ...this.ctx.store.groups.ids()];
     const list = all.map((id) => conversationHeader(this.ctx, id));
     if (list.length === 0) throw new ExportError('EXPORT_NOTHING', 'There is no conversation to export.');
     return list;

@@ -46,6 +46,7 @@ export class GroupService {
       receive: (from, content, changed) => receiveGroup(ctx, from, content, changed),
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
+      describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
       noteDevices: (accountId, deviceIds) => {
         for (const id of ctx.store.groups.ids()) if (ctx.store.groups.members(id).some((m) => m.accountId === accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
       },

@@ -35,6 +35,18 @@ describe('CLI arguments', () => {
     expect(a).toMatchObject({ json: true, dataDir: '/tmp/p', relayUrl: 'ws://127.0.0.1:8787', command: { name: 'search', text: 'pizza' } });
   });
 
+  it('takes --group NAME instead of a contact name for every conversation command', () => {
+    const id = 'AAAAAAAAAAAAAAAAAAAAAA';
+    expect(parseArgs([...base, 'send', '--group', 'Crew', 'hi all']).command).toMatchObject({ name: 'send', contactName: '', groupName: 'Crew', text: 'hi all' });
+    expect(parseArgs([...base, 'edit', '--group', 'Crew', id, 'fixed']).command).toMatchObject({ name: 'edit', contactName: '', groupName: 'Crew', id, text: 'fixed' });
+    expect(parseArgs([...base, 'delete', '--group', 'Crew', id, '--for-everyone']).command).toMatchObject({ name: 'delete', groupName: 'Crew', id, forEveryone: true });
+    expect(parseArgs([...base, 'react', '--group', 'Crew', id, '--remove']).command).toMatchObject({ name: 'react', groupName: 'Crew', id, emoji: null });
+    expect(parseArgs([...base, 'read', '--group', 'Crew']).command).toMatchObject({ name: 'read', contactName: '', groupName: 'Crew' });
+    expect(parseArgs([...base, 'timer', '--group', 'Crew', 'off']).command).toMatchObject({ name: 'timer', groupName: 'Crew', seconds: null });
+    expect(parseArgs([...base, 'history', '--group', 'Crew', '--limit', '5']).command).toMatchObject({ name: 'history', groupName: 'Crew', limit: 5 });
+    expect(() => parseArgs([...base, 'edit', '--group', 'Crew', 'Bob', id, 'x'])).toThrow(CliError);
+  });
+
   it('rejects mistakes with CLI_USAGE and one clear sentence', () => {
     const bad: string[][] = [
       ['init', '--name', 'A'],
