@@ -75,8 +75,7 @@ export function applyConversationContent(ctx: ChatContext, src: EffectSource, c:
     case 'edit': {
       const m = target(c.target);
       if (m === null) hold(c.target, c);
-      else if (m && m.sender === src.author && m.deletedAt === null) {
-        ctx.store.messages.edit(m.id, c.text, c.sentAt);
+      else if (m && m.sender === src.author && m.deletedAt === null && ctx.store.messages.edit(m.id, c.text, c.sentAt)) {
         record({ type: 'edit', target: m.id, text: c.text });
         changed.add(m.id);
       }

@@ -17,12 +17,27 @@
  * transaction for both leaves no such window.
  */
 import { LATE_DEVICE_SLACK_MS, STORE_MAX_PENDING_LIST } from '../../shared/constants';
-import { parseContent } from '../../shared/wire/content';
-import { addressKey } from '../protocol';
+import { parseContent, type Content } from '../../shared/wire/content';
+import { addressKey, type ProtocolAddress } from '../protocol';
 import type { ChatContext } from './context';
 
 /** Content worth forwarding: what builds the conversation a person sees (not receipts, timers or control messages). */
 const FORWARDED: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'sync']);
+
+/**
+ * The devices of `current` (a conversation's recipients read inside the
+ * send's transaction) that a send addressed to `recipients` would miss. A
+ * send reads its recipients when it is queued, then waits for sessions; a
+ * receive in that wait can record a contact's new device and log its
+ * forward of everything logged so far, which is not yet this send. Logging
+ * the send unsent for the devices returned here, in the send's own
+ * transaction, closes that window (flushUnsent sends it after the commit).
+ */
+export function missedRecipients(content: Content, current: readonly ProtocolAddress[], recipients: readonly ProtocolAddress[]): ProtocolAddress[] {
+  if (!FORWARDED.has(content.type)) return [];
+  const have = new Set(recipients.map(addressKey));
+  return current.filter((r) => !have.has(addressKey(r)));
+}
 
 /** A device new to us in an account's signed list, with the time the list says it was added. */
 export interface NewDevice {

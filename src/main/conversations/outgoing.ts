@@ -22,7 +22,7 @@ import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList } from '../account/deviceList';
 import { withHeads } from '../account/listHeads';
-import { logForNewDevices, recordContactList } from './lateDevices';
+import { logForNewDevices, missedRecipients, recordContactList } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach, type EachResult } from '../store/database';
@@ -119,7 +119,11 @@ async function commitSends(ctx: ChatContext): Promise<void> {
     const r = results[i]!;
     j.done(r.ok ? undefined : r.error);
   });
+  if (lateLogged.delete(ctx)) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
 }
+
+/** Profiles whose last send batch logged content for devices recorded during it (missedRecipients): flushUnsent runs after the commit. */
+const lateLogged = new WeakSet<ChatContext>();
 
 /**
  * Sends the delivery receipts owed for stored messages: one receipt per
@@ -167,6 +171,13 @@ function queueContent(
       if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
+    // Devices recorded while this send waited for its sessions get it as a late device would (logged unsent, flushed after).
+    const missed = log && conversation !== undefined ? missedRecipients(bare, recipientsOf(ctx, conversation), recipients) : [];
+    for (const r of missed) {
+      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
+    }
+    if (missed.length > 0) lateLogged.add(ctx);
     store.delivery.commitSend({ message, messageId, outbox });
     store.repairs.logSent(logged);
     inSameTransaction?.();

@@ -160,7 +160,7 @@ export class ConversationService {
   async editMessage(messageId: string, text: string): Promise<Message> {
     const m = this.get(messageId);
     if (m.direction !== 'out' || m.deletedAt !== null) throw new ChatError('CHAT_NOT_OWN_MESSAGE', 'Only your own messages can be edited.');
-    const now = Date.now();
+    const now = Math.max(Date.now(), (m.editedAt ?? 0) + 1); // later than the edit shown, so this one wins everywhere
     this.ctx.store.messages.edit(m.id, text, now);
     await this.send(m.conversationId, { v: 1, type: 'edit', target: m.id, text, sentAt: now });
     this.announce(m.conversationId, [m.id]);

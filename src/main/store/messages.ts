@@ -228,8 +228,14 @@ export class MessageRepo {
     prep(this.db, 'UPDATE messages SET state = ? WHERE id = ?').run(state, id);
   }
 
-  edit(id: string, body: string, at: number): void {
-    prep(this.db, 'UPDATE messages SET body = ?, edited_at = ? WHERE id = ?').run(body, at, id);
+  /**
+   * Sets a message's text from an edit made at `at`; an edit older than the
+   * one shown changes nothing (edits can arrive out of order: a forward to a
+   * late device, a resend), so every device converges on the latest.
+   * Returns whether the edit applied.
+   */
+  edit(id: string, body: string, at: number): boolean {
+    return prep(this.db, 'UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND (edited_at IS NULL OR edited_at <= ?)').run(body, at, id, at).changes > 0;
   }
 
   /** Deletes a message for everyone: the body goes, a "deleted" marker stays. */

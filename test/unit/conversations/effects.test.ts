@@ -45,6 +45,16 @@ describe('content that overtakes its message', () => {
     expect(store.messages.get(ID)).toMatchObject({ body: '', deletedAt: 30 });
   });
 
+  it('keeps the latest edit when an older edit arrives after it, and does not report the older one', () => {
+    apply(text);
+    apply({ v: 1, type: 'edit', target: ID, text: 'the second edit', sentAt: 30 });
+    const changed = new Set<string>();
+    applyConversationContent(ctx, from(ANN), { v: 1, type: 'edit', target: ID, text: 'the first edit', sentAt: 20 }, changed);
+    expect(store.messages.get(ID)).toMatchObject({ body: 'the second edit', editedAt: 30 });
+    expect(changed.size).toBe(0);
+    expect(store.receivedEvents.since(0, 100).filter((e) => e.type === 'edit').map((e) => (e as { text: string }).text)).toEqual(['the second edit']);
+  });
+
   it('keeps a reaction for the message it was meant for', () => {
     apply({ v: 1, type: 'reaction', target: ID, emoji: '👍', sentAt: 20 });
     apply(text);
