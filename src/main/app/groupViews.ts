@@ -34,9 +34,13 @@ export function groupMessageFields(m: Messenger, row: Message, group: GroupInfo 
     const { delivered, read } = m.store.groups.receiptCounts(row.id);
     return { sender: null, receipts: { delivered, read, of: group.members.filter((x) => x.accountId !== m.keys.accountId).length } };
   }
-  const member = group.members.find((x) => x.accountId === row.sender);
-  const contact = m.store.contacts.get(row.sender);
-  // A former member is no longer in the state: their contact name, or the name any group still shows them under.
-  const name = member?.name ?? contact?.name ?? m.groups.hooks.memberName(row.sender) ?? 'Former member';
-  return { sender: { accountId: row.sender, name, contact: member ? member.contact : contact !== null }, receipts: null };
+  return { sender: shownSender(m, group, row.sender), receipts: null };
+}
+
+/** How a group shows the author of a message or reaction: member name (a former member's contact name, or any name a group shows them under) and whether they are a contact. */
+export function shownSender(m: Messenger, group: GroupInfo, accountId: string): { accountId: string; name: string; contact: boolean } {
+  const member = group.members.find((x) => x.accountId === accountId);
+  const contact = m.store.contacts.get(accountId);
+  const name = member?.name ?? contact?.name ?? m.groups.hooks.memberName(accountId) ?? 'Former member';
+  return { accountId, name, contact: member ? member.contact : contact !== null };
 }

@@ -3,7 +3,7 @@ import type { ContactDto, ConversationDto, MessageDto, SearchHitDto } from '../.
 import type { Messenger } from '../messenger/messenger';
 import type { ContactRow } from '../store/contacts';
 import type { Message } from '../store';
-import { groupMessageFields, groupOf, isAdmin } from './groupViews';
+import { groupMessageFields, groupOf, isAdmin, shownSender } from './groupViews';
 import type { GroupInfo } from '../groups/service';
 
 const SNIPPET_CHARS = 120;
@@ -23,6 +23,7 @@ export function messageView(m: Messenger, row: Message, group: GroupInfo | null 
   const reply = row.replyTo ? m.store.messages.get(row.replyTo) : null;
   const attachment = m.store.attachments.forMessage(row.id)[0];
   const deleted = row.deletedAt !== null;
+  const from = (accountId: string): string | null => (group && accountId !== me ? shownSender(m, group, accountId).name : null);
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -31,8 +32,8 @@ export function messageView(m: Messenger, row: Message, group: GroupInfo | null 
     sentAt: row.sentAt,
     receivedAt: row.direction === 'in' ? row.receivedAt : null,
     state: row.direction === 'in' ? 'received' : row.state,
-    replyTo: reply ? { id: reply.id, text: reply.deletedAt !== null ? '' : reply.body.slice(0, SNIPPET_CHARS), direction: reply.direction } : null,
-    reactions: m.store.reactions.forMessage(row.id).map((r) => ({ emoji: r.emoji, by: r.sender === me ? 'me' : 'them' })),
+    replyTo: reply ? { id: reply.id, text: reply.deletedAt !== null ? '' : reply.body.slice(0, SNIPPET_CHARS), direction: reply.direction, from: from(reply.direction === 'in' ? reply.sender : me) } : null,
+    reactions: m.store.reactions.forMessage(row.id).map((r) => ({ emoji: r.emoji, by: r.sender === me ? 'me' : 'them', from: from(r.sender) })),
     editedAt: row.editedAt,
     deleted,
     expiresAt: row.expiresAt ?? null,

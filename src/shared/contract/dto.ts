@@ -59,8 +59,10 @@ export const MessageDto = z.object({
   sentAt: z.number(),
   receivedAt: z.number().nullable(),
   state: DeliveryState,
-  replyTo: z.object({ id: Id, text: z.string(), direction: z.enum(['in', 'out']) }).nullable(),
-  reactions: z.array(z.object({ emoji: z.string(), by: z.enum(['me', 'them']) })),
+  /** `from`: in a group, the shown name of the quoted message's sender when it is not ours; null otherwise. */
+  replyTo: z.object({ id: Id, text: z.string(), direction: z.enum(['in', 'out']), from: z.string().nullable() }).nullable(),
+  /** `from`: in a group, the shown name of who reacted when it is not us; null otherwise. */
+  reactions: z.array(z.object({ emoji: z.string(), by: z.enum(['me', 'them']), from: z.string().nullable() })),
   editedAt: z.number().nullable(),
   deleted: z.boolean(),
   expiresAt: z.number().nullable(),

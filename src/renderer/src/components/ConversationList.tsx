@@ -8,7 +8,7 @@ import { Icon } from './Icon';
 function preview(c: ConversationDto): string {
   if (c.kind === 'direct' && c.identityConflict) return '⚠ Two different safety numbers: verify';
   if (c.kind === 'direct' && c.identityChangePending) return '⚠ Safety number changed';
-  if (c.lastMessage) return `${c.lastMessage.direction === 'out' ? 'You: ' : ''}${c.lastMessage.text}`;
+  if (c.lastMessage) return `${c.lastMessage.direction === 'out' ? 'You: ' : ''}${c.lastMessage.text || 'Attachment'}`;
   return c.kind === 'group' ? `${c.memberCount} members` : 'No messages yet';
 }
 

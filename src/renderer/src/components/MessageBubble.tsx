@@ -44,7 +44,7 @@ export function MessageBubble({ message, focused, from }: { message: MessageDto;
         )}
         {message.replyTo && (
           <blockquote className="bubble__quote">
-            <span className="muted">{message.replyTo.direction === 'out' ? 'You' : 'Them'}</span> {message.replyTo.text}
+            <span className="muted">{message.replyTo.direction === 'out' ? 'You' : (message.replyTo.from ?? 'Them')}</span> {message.replyTo.text}
           </blockquote>
         )}
         {message.deleted ? (
@@ -73,7 +73,7 @@ export function MessageBubble({ message, focused, from }: { message: MessageDto;
         {message.reactions.length > 0 && (
           <ul className="reactions" aria-label="Reactions">
             {message.reactions.map((r, i) => (
-              <li key={`${r.by}-${i}`} aria-label={`${r.by === 'me' ? 'You' : 'Them'} reacted ${r.emoji}`}>
+              <li key={`${r.by}-${i}`} aria-label={`${r.by === 'me' ? 'You' : (r.from ?? 'Them')} reacted ${r.emoji}`} title={r.from ?? undefined}>
                 {r.emoji}
               </li>
             ))}
