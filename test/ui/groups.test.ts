@@ -239,6 +239,28 @@ describe('groups in the app', () => {
     await ben.screenshot('groups-after-join-dark');
   });
 
+  it('makes a member an admin, who then has the admin controls, and shows a member leaving', async () => {
+    await ann.page.getByRole('button', { name: 'Members' }).click();
+    await ann.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: new RegExp(BEN) }).getByRole('button', { name: 'Make admin' }).click();
+    await ann.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: `${BEN}, admin` }).waitFor();
+    await ann.screenshot('groups-members-admin');
+    await ann.page.getByRole('button', { name: 'Close' }).click();
+    await systemLine(ben.page, `${ANN} made you an admin`).waitFor();
+    await ben.page.getByRole('button', { name: 'Members' }).click();
+    await ben.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: `${BEN} (you), admin` }).waitFor();
+    await ben.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: new RegExp(DAN) }).getByRole('button', { name: 'Remove' }).waitFor();
+    await ben.page.getByRole('button', { name: 'Close' }).click();
+
+    await dan.page.getByRole('button', { name: 'Members' }).click();
+    await dan.page.getByRole('button', { name: 'Leave group' }).click();
+    await dan.page.getByRole('button', { name: 'Leave', exact: true }).click();
+    await dan.page.getByRole('status').getByText('You left this group.').waitFor();
+    await systemLine(dan.page, 'You left').waitFor();
+    await systemLine(ann.page, `${DAN} left`).waitFor();
+    await ann.page.getByLabel('2 members').waitFor();
+    await dan.screenshot('groups-left-dark');
+  });
+
   it('leaves no group name, member name or group message readable on disk, and no page errors', async () => {
     for (const c of cores.cores) c.session.messenger?.store.checkpoint();
     const canaries = [GROUP, 'lantern society', 'lanterns lit', 'Now just the two of us', 'Welcome aboard', ANN, BEN, CLEO, DAN];
