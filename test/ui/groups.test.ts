@@ -176,6 +176,16 @@ describe('groups in the app', () => {
     await ben.screenshot('groups-attachment-dark');
   });
 
+  it('finds a group message with search, under the group’s name, and jumps to it', async () => {
+    await ben.page.getByLabel('Search messages').fill('lantern society');
+    const hit = ben.page.getByRole('list', { name: 'Search results' }).getByRole('button').first();
+    await hit.getByText(GROUP, { exact: true }).waitFor();
+    await hit.click();
+    await ben.page.locator('.message--focused').getByText('Welcome to the lantern society').waitFor();
+    await ben.page.getByLabel('Search messages').fill('');
+    await ben.page.getByRole('heading', { name: GROUP }).waitFor();
+  });
+
   it('refuses group calls a compromised renderer makes beyond its rights, with typed errors', async () => {
     const annId = messenger(0).keys.accountId;
     const cleoId = messenger(2).keys.accountId;

@@ -29,12 +29,17 @@ const contrast = (a: string, b: string): number => {
 
 describe('the group chat rows', () => {
   it('puts events held before this window saw the group first, and later ones among the messages at their arrival', () => {
-    const rows = chatRows([message('m1', 100), message('m2', 300)], group([1, 2, 3]), { 1: null, 2: 200, 3: 400 });
+    const rows = chatRows([message('m1', 100), message('m2', 300)], group([1, 2, 3]), { 1: null, 2: 200, 3: 400 }, true);
     expect(rows.map((r) => r.key)).toEqual(['event-1', 'm1', 'event-2', 'm2', 'event-3']);
   });
 
+  it('while older pages are not loaded, shows only the events that belong among the loaded messages', () => {
+    const rows = chatRows([message('m2', 300), message('m3', 500)], group([1, 2, 3, 4]), { 1: null, 2: 200, 3: 400, 4: 600 }, false);
+    expect(rows.map((r) => r.key)).toEqual(['m2', 'event-3', 'm3', 'event-4']);
+  });
+
   it('has no event rows in a 1:1 conversation', () => {
-    expect(chatRows([message('m1', 1)], null, {}).map((r) => r.kind)).toEqual(['message']);
+    expect(chatRows([message('m1', 1)], null, {}, true).map((r) => r.kind)).toEqual(['message']);
   });
 
   it('gives a sender the same colour every time, within the palette', () => {

@@ -17,8 +17,7 @@ export function MessageList({ conversationId, title, group }: { conversationId: 
   const { items: messages, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
   const groupDto = useStore(selectGroup(group ? conversationId : null));
   const eventTimes = useStore(selectGroupEventTimes(conversationId));
-  // Events before the loaded messages belong above older pages: they show once the oldest page is loaded.
-  const items = useMemo(() => chatRows(messages, next ? null : groupDto, eventTimes), [messages, next, groupDto, eventTimes]);
+  const items = useMemo(() => chatRows(messages, groupDto, eventTimes, next === null), [messages, next, groupDto, eventTimes]);
   const focusId = useStore(selectFocusMessageId);
   const loadOlder = useStore((s) => s.loadOlderMessages);
   const clearFocus = useStore((s) => s.clearFocus);
