@@ -104,7 +104,7 @@ describe('groups on a real relay', () => {
     await ann.messenger.groups.remove(groupId, [cat.messenger.keys.accountId]);
     await eventually(() => cat.messenger.groups.get(groupId).status === 'removed');
     await eventually(() => ben.messenger.groups.get(groupId).members.length === 2);
-    expect(cat.messenger.groups.events(groupId).at(-1)?.text).toBe('Ann Lowe removed You');
+    expect(cat.messenger.groups.events(groupId).at(-1)?.text).toBe('Ann Lowe removed you');
     await ben.messenger.groups.sendText(groupId, 'After Cat left');
     await ann.messenger.groups.sendText(groupId, 'Also after');
     await eventually(() => has(ann.messenger, 'After Cat left') && has(ben.messenger, 'Also after'));

@@ -10,6 +10,7 @@ import type { MessageDto } from '../../shared/contract';
 import type { Messenger } from '../messenger/messenger';
 import type { CoreEvents } from './events';
 import { contactView, conversationViews, messageView } from './views';
+import { groupOf, groupView } from './groupViews';
 
 /** The core's list-changing notifications, as ChatEvents names them. */
 export interface RowNotifications {
@@ -32,6 +33,8 @@ export class RowEvents implements RowNotifications {
   /** Each conversation row as last pushed (serialized): the next push sends only rows that differ from it. */
   #pushed = new Map<string, string>();
   #pushedOrder = '';
+  /** Each group as last pushed (serialized), likewise. */
+  #pushedGroups = new Map<string, string>();
 
   constructor(
     private readonly events: CoreEvents,
@@ -74,6 +77,7 @@ export class RowEvents implements RowNotifications {
     if (!m) return;
     if (contacts) this.#pushContacts(m);
     for (const { conversationId, ids } of messages) this.#pushMessages(m, conversationId, ids);
+    if (conversations || contacts) this.#pushGroups(m);
     if (conversations) this.#pushConversations(m);
   }
 
@@ -91,12 +95,13 @@ export class RowEvents implements RowNotifications {
     if (ids.length > EVENT_MAX_MESSAGE_ROWS) return reload();
     try {
       const rows = m.store.messages.getMany(ids);
+      const group = groupOf(m, conversationId);
       const found = new Set(rows.map((r) => r.id));
       // A row can name another conversation than the notification (a contact's conversation moved to its new key): each goes to its own.
       const byConversation = new Map<string, MessageDto[]>([[conversationId, []]]);
       for (const row of rows) {
         const list = byConversation.get(row.conversationId) ?? [];
-        list.push(messageView(m, row));
+        list.push(row.conversationId === conversationId ? messageView(m, row, group) : messageView(m, row));
         byConversation.set(row.conversationId, list);
       }
       for (const [id, list] of byConversation) {
@@ -106,6 +111,23 @@ export class RowEvents implements RowNotifications {
     } catch {
       // Rows that cannot be read or fail the contract: the renderer re-reads the newest page through listMessages and shows that call's error.
       reload();
+    }
+  }
+
+  /** Groups whose view differs from the last push (membership, roles, names, standing); a group change always comes with conversationsChanged. */
+  #pushGroups(m: Messenger): void {
+    try {
+      const views = m.groups.list().map((g) => groupView(m, g));
+      const next = new Map(views.map((v) => [v.id, JSON.stringify(v)]));
+      const changed = views.filter((v) => this.#pushedGroups.get(v.id) !== next.get(v.id));
+      if (changed.length === 0) return;
+      if (changed.length > CONVERSATION_LIST_LIMIT) throw new RangeError('more changed groups than one event carries');
+      this.events.emit('groupsChanged', { changed, reload: false });
+      this.#pushedGroups = next;
+    } catch {
+      // As for conversations: the renderer reads the groups it shows through getGroup, whose error the dispatcher reports.
+      this.#pushedGroups = new Map();
+      this.events.emit('groupsChanged', { changed: [], reload: true });
     }
   }
 

@@ -37,7 +37,9 @@ export function timeline(ctx: ChatContext, groupId: string): GroupEvent[] {
 function sentence(v: GroupVersion, name: (id: string) => string): string {
   const who = name(v.author);
   const c = v.change;
-  const list = (ids: readonly string[]) => ids.map(name).join(', ');
+  // "You" leads a sentence; as its object it reads "Ada removed you".
+  const object = (id: string) => (name(id) === 'You' ? 'you' : name(id));
+  const list = (ids: readonly string[]) => ids.map(object).join(', ');
   switch (c.type) {
     case 'create':
       return `${who} created the group “${c.name}” with ${list(c.members.filter((m) => m.accountId !== v.author).map((m) => m.accountId)) || 'no one else'}`;
@@ -48,7 +50,7 @@ function sentence(v: GroupVersion, name: (id: string) => string): string {
     case 'leave':
       return `${who} left`;
     case 'admin':
-      return `${who} made ${name(c.accountId)} an admin`;
+      return `${who} made ${object(c.accountId)} an admin`;
     case 'rename':
       return `${who} renamed the group to “${c.name}”`;
     case 'timer':

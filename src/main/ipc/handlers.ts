@@ -17,6 +17,8 @@ import { CONVERSATION_LIST_LIMIT } from '../../shared/constants';
 import type { Confirmer } from '../security/confirm';
 import { ConfirmGate } from '../app/confirmGate';
 import { KeyOperations } from '../app/keyOperations';
+import { groupOf } from '../app/groupViews';
+import { createGroupHandlers } from './groupHandlers';
 
 function decodeChunk(b64: string): Uint8Array {
   const std = b64.replace(/\+/gu, '-').replace(/\//gu, '_').replace(/=+$/u, '');
@@ -62,9 +64,10 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     listConversations: (r) => ({ items: conversationViews(m(), r.limit), next: null }),
     listMessages: (r) => {
       const messenger = m();
-      const rows = messenger.conversations.history(r.conversationId, r.limit, r.before);
+      const group = groupOf(messenger, r.conversationId);
+      const rows = group ? messenger.groups.history(group.id, r.limit, r.before) : messenger.conversations.history(r.conversationId, r.limit, r.before);
       const first = rows[0];
-      return { items: rows.map((row) => messageView(messenger, row)), next: rows.length === r.limit && first ? { at: first.sentAt, id: first.id } : null };
+      return { items: rows.map((row) => messageView(messenger, row, group)), next: rows.length === r.limit && first ? { at: first.sentAt, id: first.id } : null };
     },
     getMessageContext: (r) => {
       const messenger = m();
@@ -72,7 +75,11 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
       const first = items[0];
       return { conversationId, items: items.map((row) => messageView(messenger, row)), next: first ? { at: first.sentAt, id: first.id } : null };
     },
-    sendMessage: async (r) => messageView(m(), await m().conversations.sendText(r.conversationId, r.text, { replyTo: r.replyToId })),
+    sendMessage: async (r) => {
+      const messenger = m();
+      const opts = { replyTo: r.replyToId };
+      return messageView(messenger, await (messenger.groups.hooks.isGroup(r.conversationId) ? messenger.groups.sendText(r.conversationId, r.text, opts) : messenger.conversations.sendText(r.conversationId, r.text, opts)));
+    },
     editMessage: async (r) => messageView(m(), await m().conversations.editMessage(r.messageId, r.text)),
     deleteMessage: async (r) => (await m().conversations.deleteMessage(r.messageId, r.forEveryone), {}),
     retryMessage: async (r) => messageView(m(), await m().conversations.retryMessage(r.messageId)),
@@ -81,7 +88,9 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
     setTyping: async (r) => (await m().conversations.setTyping(r.conversationId, r.typing), {}),
     setDisappearingTimer: async (r) => {
       const messenger = m();
-      await messenger.conversations.setDisappearingTimer(r.conversationId, r.seconds);
+      // A group's timer is part of its signed state (admins only).
+      if (messenger.groups.hooks.isGroup(r.conversationId)) await messenger.groups.setTimer(r.conversationId, r.seconds);
+      else await messenger.conversations.setDisappearingTimer(r.conversationId, r.seconds);
       const view = conversationViews(messenger, CONVERSATION_LIST_LIMIT).find((c) => c.id === r.conversationId);
       if (!view) throw new ChatError('CHAT_UNKNOWN_CONTACT', 'There is no such conversation.');
       return view;
@@ -134,5 +143,6 @@ export function createHandlers(core: Core, confirmer: Confirmer): HandlerTable {
       return { items, next: items.length === r.limit ? items.at(-1)!.id : null };
     },
     sessionHealth: (r) => sessionHealth(m().store, m().contacts.get(r.contactId).accountId),
+    ...createGroupHandlers(core),
   };
 }

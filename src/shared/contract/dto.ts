@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AUDIT_KINDS } from '../audit';
+import { MAX_GROUP_MEMBERS, MAX_GROUP_VERSIONS } from '../constants';
 
 /** Row ids (message, conversation, contact, attachment): url-safe, bounded. */
 export const Id = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/u, 'must be an id');
@@ -58,31 +59,56 @@ export const MessageDto = z.object({
   sentAt: z.number(),
   receivedAt: z.number().nullable(),
   state: DeliveryState,
-  replyTo: z.object({ id: Id, text: z.string(), direction: z.enum(['in', 'out']) }).nullable(),
-  reactions: z.array(z.object({ emoji: z.string(), by: z.enum(['me', 'them']) })),
+  /** `from`: in a group, the shown name of the quoted message's sender when it is not ours; null otherwise. */
+  replyTo: z.object({ id: Id, text: z.string(), direction: z.enum(['in', 'out']), from: z.string().nullable() }).nullable(),
+  /** `from`: in a group, the shown name of who reacted when it is not us; null otherwise. */
+  reactions: z.array(z.object({ emoji: z.string(), by: z.enum(['me', 'them']), from: z.string().nullable() })),
   editedAt: z.number().nullable(),
   deleted: z.boolean(),
   expiresAt: z.number().nullable(),
   attachment: AttachmentDto.nullable(),
   /** 'undecryptable': a placeholder for a message that did not decrypt; the sender was asked to send it again, and it is replaced when it arrives. */
   kind: z.enum(['text', 'undecryptable']),
+  /** In a group, who sent an incoming message: their account, shown name, and whether they are a contact (else "not in your contacts"); null for 1:1 and own messages. */
+  sender: z.object({ accountId: z.string(), name: z.string(), contact: z.boolean() }).nullable(),
+  /** On our own group messages: how many other members confirmed it ("delivered to 3 of 4", "read by 2"); null otherwise. */
+  receipts: z.object({ delivered: z.number().int().nonnegative(), read: z.number().int().nonnegative(), of: z.number().int().nonnegative() }).nullable(),
 });
 export type MessageDto = z.infer<typeof MessageDto>;
 
-/** One conversation as the conversation list shows it: title, last message preview, unread count, timer. */
-export const ConversationDto = z.object({
+const ConversationBase = {
   id: Id,
-  contactId: Id,
   title: z.string(),
   lastMessage: z.object({ text: z.string(), at: z.number(), direction: z.enum(['in', 'out']) }).nullable(),
   unread: z.number().int().nonnegative(),
   disappearingSeconds: z.number().int().positive().nullable(),
   updatedAt: z.number(),
+};
+
+/** A 1:1 conversation: the contact it is with and that contact's trust state. */
+export const DirectConversationDto = z.object({
+  kind: z.literal('direct'),
+  ...ConversationBase,
+  contactId: Id,
   identityChangePending: z.boolean(),
   /** See ContactDto.identityConflict. */
   identityConflict: z.boolean(),
   verified: z.boolean(),
 });
+export type DirectConversationDto = z.infer<typeof DirectConversationDto>;
+
+/** A group conversation (its id is the group id): member count, whether this account is still in it, and whether it is an admin. */
+export const GroupConversationDto = z.object({
+  kind: z.literal('group'),
+  ...ConversationBase,
+  memberCount: z.number().int().nonnegative(),
+  status: z.enum(['member', 'removed', 'left']),
+  admin: z.boolean(),
+});
+export type GroupConversationDto = z.infer<typeof GroupConversationDto>;
+
+/** One conversation as the conversation list shows it: title, last message preview, unread count, timer; 1:1 or group. */
+export const ConversationDto = z.discriminatedUnion('kind', [DirectConversationDto, GroupConversationDto]);
 export type ConversationDto = z.infer<typeof ConversationDto>;
 
 /** The session state: whether an account exists and is unlocked, and how its store is protected. */
@@ -175,3 +201,26 @@ export const DeviceHealthDto = z.object({
   repairs: z.number().int().nonnegative(),
 });
 export type DeviceHealthDto = z.infer<typeof DeviceHealthDto>;
+
+/** One member of a group as the member list shows them: shown name (contact name, else the name they chose), role, and whether they are a contact or this account. */
+export const GroupMemberDto = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  role: z.enum(['admin', 'member']),
+  contact: z.boolean(),
+  me: z.boolean(),
+});
+export type GroupMemberDto = z.infer<typeof GroupMemberDto>;
+
+/** A group: name, this account's standing in it, members with roles, and its membership and state changes as sentences ("Ada added Bob"), oldest first. */
+export const GroupDto = z.object({
+  id: Id,
+  name: z.string(),
+  status: z.enum(['member', 'removed', 'left']),
+  admin: z.boolean(),
+  timerSeconds: z.number().int().positive().nullable(),
+  members: z.array(GroupMemberDto).max(MAX_GROUP_MEMBERS),
+  /** In the order of the group's signed versions (`height`), which carry no time. */
+  events: z.array(z.object({ height: z.number().int().positive(), text: z.string() })).max(MAX_GROUP_VERSIONS),
+});
+export type GroupDto = z.infer<typeof GroupDto>;

@@ -17,8 +17,9 @@ import {
   securityCalls,
   settingsCalls,
 } from './calls';
+import { groupCalls } from './groupCalls';
 import { CONVERSATION_LIST_LIMIT, EVENT_MAX_MESSAGE_ROWS } from '../constants';
-import { AttachmentDto, ContactDto, ConversationDto, Id, MessageDto, SessionDto, TransferProgressDto } from './dto';
+import { AttachmentDto, ContactDto, ConversationDto, GroupDto, Id, MessageDto, SessionDto, TransferProgressDto } from './dto';
 
 export * from './dto';
 export { AppInfoSchema, ConnectionStateSchema, type AppInfo, type ConnectionState } from './calls';
@@ -33,6 +34,7 @@ export const calls = {
   ...settingsCalls,
   ...deviceCalls,
   ...securityCalls,
+  ...groupCalls,
 } as const;
 
 /** Every event main may push to the renderer, with its payload schema. */
@@ -66,6 +68,12 @@ export const events = {
     removedIds: z.array(Id).max(EVENT_MAX_MESSAGE_ROWS),
     reload: z.boolean(),
   }),
+  /**
+   * Groups changed (members, roles, name, timer, this account's standing, a
+   * member's shown name): the groups as they now are. `reload` means "read the
+   * groups on screen again with getGroup".
+   */
+  groupsChanged: z.object({ changed: z.array(GroupDto).max(CONVERSATION_LIST_LIMIT), reload: z.boolean() }),
   /** The other side started or stopped typing. */
   typing: z.object({ conversationId: Id, typing: z.boolean() }),
   /** Upload or download progress of an attachment. */

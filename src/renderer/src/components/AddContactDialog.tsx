@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import type { ConversationDto } from '../../../shared/contract';
 import { useStore } from '../store/root';
 import { selectContactError, selectInvite } from '../store/contacts/selectors';
 import { CopyButton } from './CopyButton';
@@ -32,7 +33,8 @@ export function AddContactDialog({ onClose }: { onClose: () => void }) {
     const contact = await addContact(code.trim(), name.trim());
     setBusy(false);
     if (contact) {
-      const conv = useStore.getState().conversations.find((c) => c.contactId === contact.id) ?? conversations.find((c) => c.contactId === contact.id);
+      const mine = (c: ConversationDto) => c.kind === 'direct' && c.contactId === contact.id;
+      const conv = useStore.getState().conversations.find(mine) ?? conversations.find(mine);
       // A direct conversation's id is the contact's; its row may still be on its way as a push.
       select(conv?.id ?? contact.id);
       onClose();

@@ -1,6 +1,16 @@
 import { useStore } from '../store/root';
 import { selectConversations } from '../store/conversations/selectors';
+import type { ConversationDto } from '../../../shared/contract';
 import { formatTime } from './format';
+import { Icon } from './Icon';
+
+/** The second line of a conversation row: a key-change warning, the newest message, or the group's size. */
+function preview(c: ConversationDto): string {
+  if (c.kind === 'direct' && c.identityConflict) return '⚠ Two different safety numbers: verify';
+  if (c.kind === 'direct' && c.identityChangePending) return '⚠ Safety number changed';
+  if (c.lastMessage) return `${c.lastMessage.direction === 'out' ? 'You: ' : ''}${c.lastMessage.text || 'Attachment'}`;
+  return c.kind === 'group' ? `${c.memberCount} members` : 'No messages yet';
+}
 
 /** The list of conversations with previews and unread counts; selecting one opens it. */
 export function ConversationList() {
@@ -21,8 +31,8 @@ export function ConversationList() {
             aria-label={`${c.title}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
             onClick={() => select(c.id)}
           >
-            <span className="avatar" aria-hidden="true">
-              {c.title.slice(0, 1).toUpperCase()}
+            <span className={`avatar${c.kind === 'group' ? ' avatar--group' : ''}`} aria-hidden="true">
+              {c.kind === 'group' ? <Icon name="group" size={18} /> : c.title.slice(0, 1).toUpperCase()}
             </span>
             <span className="conversation__main">
               <span className="conversation__top">
@@ -31,7 +41,7 @@ export function ConversationList() {
               </span>
               <span className="conversation__bottom">
                 <span className="conversation__preview">
-                  {c.identityConflict ? '⚠ Two different safety numbers: verify' : c.identityChangePending ? '⚠ Safety number changed' : c.lastMessage ? `${c.lastMessage.direction === 'out' ? 'You: ' : ''}${c.lastMessage.text}` : 'No messages yet'}
+                  {preview(c)}
                 </span>
                 {c.unread > 0 && (
                   <span className="badge" aria-hidden="true">

@@ -13,6 +13,7 @@ const PATHS = {
   attach: 'M21 11.5l-8.5 8.5a5 5 0 0 1-7-7l8.5-8.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5',
   timer: 'M12 21a8 8 0 1 0 0-16 8 8 0 0 0 0 16zM12 9v4l2 2M10 2h4',
   devices: 'M3 5h13v9H3zM7 18h5M9.5 14v4M18 9h3v11h-3z',
+  group: 'M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 20a6 6 0 0 1 12 0M16 5a3 3 0 0 1 0 6M18 14a5 5 0 0 1 3 6',
 } as const;
 
 /** The name of one of the built-in icons. */

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { MessageDto } from '../../../shared/contract';
 import { useStore } from '../store/root';
 import { AttachmentView } from './AttachmentView';
-import { DELIVERY_LABEL, formatTime } from './format';
+import { DELIVERY_LABEL, formatTime, groupReceiptLabel, senderColour } from './format';
 import { Icon } from './Icon';
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢'] as const;
@@ -28,15 +28,23 @@ export function MessageBubble({ message, focused, from }: { message: MessageDto;
   const retry = useStore((s) => s.retry);
   const mine = message.direction === 'out';
   const myReaction = message.reactions.find((r) => r.by === 'me')?.emoji ?? null;
-  const state = DELIVERY_LABEL[message.state];
+  const receipts = message.receipts && message.state !== 'queued' && message.state !== 'failed' ? groupReceiptLabel(message.receipts) : null;
+  const state = receipts ?? DELIVERY_LABEL[message.state];
+  const sender = message.sender;
   if (message.kind === 'undecryptable') return <Undecryptable message={message} from={from} />;
 
   return (
     <div className={`message message--${message.direction}${focused ? ' message--focused' : ''}`} data-message-id={message.id}>
-      <article className="bubble" aria-label={`${mine ? 'You' : 'Them'}: ${message.deleted ? 'deleted message' : message.text}`}>
+      <article className="bubble" aria-label={`${mine ? 'You' : (sender?.name ?? 'Them')}: ${message.deleted ? 'deleted message' : message.text}`}>
+        {sender && (
+          <p className={`bubble__sender sender--${senderColour(sender.accountId)}`}>
+            {sender.name}
+            {!sender.contact && <span className="bubble__stranger"> · not in your contacts</span>}
+          </p>
+        )}
         {message.replyTo && (
           <blockquote className="bubble__quote">
-            <span className="muted">{message.replyTo.direction === 'out' ? 'You' : 'Them'}</span> {message.replyTo.text}
+            <span className="muted">{message.replyTo.direction === 'out' ? 'You' : (message.replyTo.from ?? 'Them')}</span> {message.replyTo.text}
           </blockquote>
         )}
         {message.deleted ? (
@@ -52,7 +60,7 @@ export function MessageBubble({ message, focused, from }: { message: MessageDto;
           {message.editedAt && <span>edited</span>}
           <time>{formatTime(message.sentAt)}</time>
           {mine && state && (
-            <span className={`state state--${message.state}`} aria-label={`Delivery: ${state}`}>
+            <span className={`state state--${message.state}`} aria-label={`Delivery: ${state}`} data-receipts={receipts ?? undefined}>
               {state}
             </span>
           )}
@@ -64,8 +72,8 @@ export function MessageBubble({ message, focused, from }: { message: MessageDto;
         </footer>
         {message.reactions.length > 0 && (
           <ul className="reactions" aria-label="Reactions">
-            {message.reactions.map((r) => (
-              <li key={r.by} aria-label={`${r.by === 'me' ? 'You' : 'Them'} reacted ${r.emoji}`}>
+            {message.reactions.map((r, i) => (
+              <li key={`${r.by}-${i}`} aria-label={`${r.by === 'me' ? 'You' : (r.from ?? 'Them')} reacted ${r.emoji}`} title={r.from ?? undefined}>
                 {r.emoji}
               </li>
             ))}

@@ -1,15 +1,23 @@
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStore } from '../store/root';
 import { selectFocusMessageId, selectMessagesOf } from '../store/messages/selectors';
+import { selectGroup, selectGroupEventTimes } from '../store/groups/selectors';
 import { MessageBubble } from './MessageBubble';
+import { chatRows } from './timelineRows';
 
 /** How long a message reached from search stays highlighted. */
 const FOCUS_HIGHLIGHT_MS = 4_000;
 
-/** Only the rows on screen (plus overscan) are in the DOM, so 100,000 messages scroll as smoothly as 10. */
-export function MessageList({ conversationId, title }: { conversationId: string; title: string }) {
-  const { items, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
+/**
+ * Only the rows on screen (plus overscan) are in the DOM, so 100,000 messages scroll as smoothly as 10.
+ * In a group, its timeline events ("Ada added Bob") are rows too, shown as centred system lines.
+ */
+export function MessageList({ conversationId, title, group }: { conversationId: string; title: string; group: boolean }) {
+  const { items: messages, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
+  const groupDto = useStore(selectGroup(group ? conversationId : null));
+  const eventTimes = useStore(selectGroupEventTimes(conversationId));
+  const items = useMemo(() => chatRows(messages, groupDto, eventTimes, next === null), [messages, next, groupDto, eventTimes]);
   const focusId = useStore(selectFocusMessageId);
   const loadOlder = useStore((s) => s.loadOlderMessages);
   const clearFocus = useStore((s) => s.clearFocus);
@@ -23,15 +31,15 @@ export function MessageList({ conversationId, title }: { conversationId: string;
     getScrollElement: () => scrollRef.current,
     estimateSize: () => 64,
     overscan: 8,
-    getItemKey: (i) => items[i]!.id,
+    getItemKey: (i) => items[i]!.key,
   });
 
   // Keep the view anchored: stick to the bottom for new messages, hold position when older ones are prepended.
   useLayoutEffect(() => {
-    const first = items[0]?.id ?? null;
-    const last = items[items.length - 1]?.id ?? null;
+    const first = items[0]?.key ?? null;
+    const last = items[items.length - 1]?.key ?? null;
     if (firstId.current && first !== firstId.current) {
-      const anchor = items.findIndex((m) => m.id === firstId.current);
+      const anchor = items.findIndex((m) => m.key === firstId.current);
       if (anchor > 0) virtualizer.scrollToIndex(anchor, { align: 'start' });
     } else if (last !== lastId.current && atBottom.current && items.length > 0 && !focusId) {
       virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
@@ -45,7 +53,7 @@ export function MessageList({ conversationId, title }: { conversationId: string;
   itemsRef.current = items;
   useEffect(() => {
     if (!focusId) return;
-    const index = itemsRef.current.findIndex((m) => m.id === focusId);
+    const index = itemsRef.current.findIndex((m) => m.key === focusId);
     if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
     const timer = setTimeout(clearFocus, FOCUS_HIGHLIGHT_MS);
     return () => clearTimeout(timer);
@@ -63,7 +71,7 @@ export function MessageList({ conversationId, title }: { conversationId: string;
       {items.length === 0 && <p className="empty muted">No messages yet. Say hello — it’s end-to-end encrypted.</p>}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
         {virtualizer.getVirtualItems().map((row) => {
-          const message = items[row.index]!;
+          const item = items[row.index]!;
           return (
             <div
               key={row.key}
@@ -71,7 +79,13 @@ export function MessageList({ conversationId, title }: { conversationId: string;
               data-index={row.index}
               style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${row.start}px)` }}
             >
-              <MessageBubble message={message} focused={message.id === focusId} from={title} />
+              {item.kind === 'event' ? (
+                <p className="system-line" role="note">
+                  {item.text}
+                </p>
+              ) : (
+                <MessageBubble message={item.message} focused={item.key === focusId} from={item.message.sender?.name ?? title} />
+              )}
             </div>
           );
         })}

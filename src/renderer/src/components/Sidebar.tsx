@@ -39,6 +39,9 @@ export function Sidebar() {
           <button type="button" className="icon-button" aria-label="Add contact" title="Add contact" onClick={() => openDialog({ kind: 'addContact' })}>
             <Icon name="plus" />
           </button>
+          <button type="button" className="icon-button" aria-label="New group" title="New group" onClick={() => openDialog({ kind: 'createGroup' })}>
+            <Icon name="group" />
+          </button>
           <button type="button" className="icon-button" aria-label="Devices" title="Devices" onClick={() => openDialog({ kind: 'devices' })}>
             <Icon name="devices" />
           </button>

@@ -40,3 +40,19 @@ export const DELIVERY_LABEL = {
   failed: 'Not delivered',
   received: '',
 } as const;
+
+/** How many sender colours the stylesheet defines (.sender--0 …), each readable on an incoming bubble in light and dark themes. */
+export const SENDER_COLOURS = 8;
+
+/** A stable colour index for a group sender: the same account always gets the same colour, on every device. */
+export function senderColour(accountId: string): number {
+  let h = 0;
+  for (let i = 0; i < accountId.length; i++) h = (h * 31 + accountId.charCodeAt(i)) >>> 0;
+  return h % SENDER_COLOURS;
+}
+
+/** "Delivered to 3 of 4 · Read by 2" for one of our group messages, or null before any member confirmed it. */
+export function groupReceiptLabel(r: { delivered: number; read: number; of: number }): string | null {
+  if (r.delivered === 0) return null;
+  return r.read > 0 ? `Delivered to ${r.delivered} of ${r.of} · Read by ${r.read}` : `Delivered to ${r.delivered} of ${r.of}`;
+}

@@ -8,6 +8,8 @@ import { SafetyNumberDialog } from '../components/SafetyNumberDialog';
 import { SessionHealthDialog } from '../components/SessionHealthDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
 import { DevicesDialog } from '../components/DevicesDialog';
+import { CreateGroupDialog } from '../components/CreateGroupDialog';
+import { GroupMembersDialog } from '../components/GroupMembersDialog';
 
 /** The unlocked app: sidebar, open conversation and the dialog on top, if any. */
 export function Main() {
@@ -18,6 +20,7 @@ export function Main() {
   const loadSettings = useStore((s) => s.loadSettings);
   const watchConversations = useStore((s) => s.watchConversations);
   const watchMessages = useStore((s) => s.watchMessages);
+  const watchGroups = useStore((s) => s.watchGroups);
 
   useEffect(() => {
     void loadConversations();
@@ -25,18 +28,23 @@ export function Main() {
     void loadSettings();
     const a = watchConversations();
     const b = watchMessages();
+    const c = watchGroups();
     return () => {
       a();
       b();
+      c();
     };
-  }, [loadConversations, loadContacts, loadSettings, watchConversations, watchMessages]);
+  }, [loadConversations, loadContacts, loadSettings, watchConversations, watchMessages, watchGroups]);
 
   return (
     <div className="main">
       <Sidebar />
       <ChatPane />
       {dialog.kind === 'addContact' && <AddContactDialog onClose={closeDialog} />}
-      {dialog.kind === 'safetyNumber' && <SafetyNumberDialog contactId={dialog.contactId} onClose={closeDialog} />}
+      {dialog.kind === 'safetyNumber' && <SafetyNumberDialog of={{ kind: 'contact', contactId: dialog.contactId }} onClose={closeDialog} />}
+      {dialog.kind === 'memberSafetyNumber' && <SafetyNumberDialog of={{ kind: 'member', groupId: dialog.groupId, accountId: dialog.accountId }} onClose={closeDialog} />}
+      {dialog.kind === 'createGroup' && <CreateGroupDialog onClose={closeDialog} />}
+      {dialog.kind === 'groupMembers' && <GroupMembersDialog groupId={dialog.groupId} onClose={closeDialog} />}
       {dialog.kind === 'sessionHealth' && <SessionHealthDialog contactId={dialog.contactId} onClose={closeDialog} />}
       {dialog.kind === 'settings' && <SettingsDialog onClose={closeDialog} />}
       {dialog.kind === 'devices' && <DevicesDialog onClose={closeDialog} />}

@@ -33,4 +33,7 @@ export const ACCOUNT_DATA_RESET = {
   auditError: null,
   sessionHealth: {},
   healthError: null,
+  groups: {},
+  groupEventTimes: {},
+  groupError: null,
 } satisfies Partial<RootState>;

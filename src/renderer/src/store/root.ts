@@ -14,6 +14,7 @@ import type { DevicesSlice } from './devices/state';
 import type { BackupSlice } from './backup/state';
 import type { SecuritySlice } from './security/state';
 import type { ExportsSlice } from './exports/state';
+import type { GroupsSlice } from './groups/state';
 import { createAppSlice } from './app/actions';
 import { createSessionSlice } from './session/actions';
 import { createContactsSlice } from './contacts/actions';
@@ -28,6 +29,7 @@ import { createDevicesSlice } from './devices/actions';
 import { createBackupSlice } from './backup/actions';
 import { createSecuritySlice } from './security/actions';
 import { createExportsSlice } from './exports/actions';
+import { createGroupsSlice } from './groups/actions';
 
 /** The whole renderer state: every slice's state and actions. */
 export type RootState = AppSlice &
@@ -43,7 +45,8 @@ export type RootState = AppSlice &
   DevicesSlice &
   BackupSlice &
   SecuritySlice &
-  ExportsSlice;
+  ExportsSlice &
+  GroupsSlice;
 
 /** The renderer's one store, built from the slices; components read it through selectors. */
 export const useStore = create<RootState>()((...a) => ({
@@ -61,4 +64,5 @@ export const useStore = create<RootState>()((...a) => ({
   ...createBackupSlice(...a),
   ...createSecuritySlice(...a),
   ...createExportsSlice(...a),
+  ...createGroupsSlice(...a),
 }));

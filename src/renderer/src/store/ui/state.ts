@@ -5,7 +5,10 @@ export type Dialog =
   | { readonly kind: 'safetyNumber'; readonly contactId: string }
   | { readonly kind: 'sessionHealth'; readonly contactId: string }
   | { readonly kind: 'settings' }
-  | { readonly kind: 'devices' };
+  | { readonly kind: 'devices' }
+  | { readonly kind: 'createGroup' }
+  | { readonly kind: 'groupMembers'; readonly groupId: string }
+  | { readonly kind: 'memberSafetyNumber'; readonly groupId: string; readonly accountId: string };
 
 /** A file upload in progress: its id, name, size and bytes sent. */
 export interface ActiveUpload {
