@@ -119,7 +119,10 @@ async function commitSends(ctx: ChatContext): Promise<void> {
     const r = results[i]!;
     j.done(r.ok ? undefined : r.error);
   });
-  if (lateLogged.delete(ctx)) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+  // Content that waited for one of these devices (no bundle before) can go now that this send reached it, not on the next tick.
+  const backoff = unsentBackoff.get(ctx);
+  const reached = backoff ? all.filter((t) => ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
+  if (lateLogged.delete(ctx) || reached > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
 }
 
 /** Profiles whose last send batch logged content for devices recorded during it (missedRecipients): flushUnsent runs after the commit. */
