@@ -8,6 +8,7 @@
  * the devices of each message's author only. Sends of one group run one at
  * a time, so a chain is never used twice for one iteration.
  */
+import { GROUP_UPDATE_MAX_BYTES } from '../../shared/constants';
 import { encodeContent, type Content } from '../../shared/wire/content';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
@@ -35,11 +36,34 @@ function serialized<T>(ctx: ChatContext, groupId: string, fn: () => Promise<T>):
   return run;
 }
 
-/** This member's group-state update for `to`: every version of the winning chain, and the master key unless withheld. */
-export function updateContent(ctx: ChatContext, groupId: string, withKey: boolean): Content {
+/**
+ * This member's group-state update: the versions of the winning chain above
+ * `sinceHeight` (the whole chain for a device that has none of it), and the
+ * master key unless withheld, as one or more groupUpdate contents of at most
+ * GROUP_UPDATE_MAX_BYTES of versions each, in chain order.
+ */
+export function updateContents(ctx: ChatContext, groupId: string, withKey: boolean, sinceHeight = 0): Content[] {
   const s = currentState(ctx, groupId)!;
   const key = ctx.store.groups.get(groupId)?.masterKey ?? null;
-  return { v: 1, type: 'groupUpdate', group: groupId, masterKey: withKey && key ? toBase64Url(key) : null, versions: s.chain.map((v) => JSON.stringify(v)), sentAt: ctx.now() };
+  const masterKey = withKey && key ? toBase64Url(key) : null;
+  const parts: string[][] = [];
+  let size = GROUP_UPDATE_MAX_BYTES;
+  for (const v of s.chain.filter((x) => x.height > sinceHeight)) {
+    const json = JSON.stringify(v);
+    if (size + json.length > GROUP_UPDATE_MAX_BYTES) {
+      parts.push([]);
+      size = 0;
+    }
+    parts.at(-1)!.push(json);
+    size += json.length;
+  }
+  return parts.map((versions) => ({ v: 1, type: 'groupUpdate', group: groupId, masterKey, versions, sentAt: ctx.now() }));
+}
+
+/** Sends the state update (see updateContents) to `to`; the parts are queued in one turn, so every device gets them in order. */
+export async function sendUpdate(ctx: ChatContext, to: readonly ProtocolAddress[], groupId: string, withKey: boolean, sinceHeight = 0): Promise<void> {
+  if (to.length === 0) return;
+  await Promise.all(updateContents(ctx, groupId, withKey, sinceHeight).map((c) => sendContent(ctx, to, c)));
 }
 
 /** The sender-key distribution content of `own` from `iteration`. */
@@ -75,7 +99,7 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
     const given = ctx.store.groups.given(groupId, own.chainId);
     const missing = devices.filter((d) => !given.has(addressKey(d)));
     const ownMissing = missing.filter((d) => d.accountId === ctx.keys.accountId);
-    if (ownMissing.length > 0) await sendContent(ctx, ownMissing, updateContent(ctx, groupId, true));
+    await sendUpdate(ctx, ownMissing, groupId, true);
     if (missing.length > 0) {
       await sendContent(ctx, missing, keyContent(ctx, groupId, own, own.iteration), undefined, undefined, undefined, () => {
         for (const d of missing) ctx.store.groups.markGiven(groupId, addressKey(d), own.chainId, own.iteration);
@@ -83,8 +107,12 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
     }
     const inner = { ...content, group: groupId } as Content;
     const sealed = groupEncrypt(own, fromBase64Url(groupId)!, encodeContent(inner));
-    saveOwn(ctx, groupId, sealed.own);
-    await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, inSameTransaction });
+    // The chain step commits with the message row (and its upload): a send that never commits never used its iteration.
+    const commit = (): void => {
+      saveOwn(ctx, groupId, sealed.own);
+      inSameTransaction?.();
+    };
+    await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, inSameTransaction: commit });
   });
 }
 
@@ -169,5 +197,5 @@ export async function reapplyLost(ctx: ChatContext, groupId: string): Promise<vo
   if (!changed) return;
   const status = ctx.store.groups.get(groupId)?.status;
   const members = status === 'member' ? memberDevices(ctx, groupId) : before;
-  await sendContent(ctx, members, updateContent(ctx, groupId, status === 'member'));
+  await sendUpdate(ctx, members, groupId, status === 'member');
 }

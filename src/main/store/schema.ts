@@ -373,8 +373,26 @@ CREATE TABLE group_receipts (
 ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
 `;
 
+/**
+ * v12 (issue 14, delivery): the group upload outbox. A group message's
+ * multi-recipient upload is written here in the transaction that commits
+ * its message row and sender-chain step, and cleared when the relay took it
+ * (or the pairwise outbox took over): after a crash in between, the same
+ * upload (the same sender-key ciphertext, never a new chain step) goes again.
+ */
+const V12 = `
+CREATE TABLE group_uploads (
+  id INTEGER PRIMARY KEY,
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  message_id TEXT,                       -- the message row it carries (null for an edit, delete or reaction)
+  recipients TEXT NOT NULL,              -- JSON list of accountId.deviceId
+  payload BLOB NOT NULL,                 -- the groupMessage content as uploaded (sender-key ciphertext inside)
+  created_at INTEGER NOT NULL
+);
+`;
+
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {
