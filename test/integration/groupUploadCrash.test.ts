@@ -11,7 +11,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../src/main/messenger/messenger';
-import { createUser, eventually, TEST_PASSPHRASE, type TestUser } from '../support/chatHarness';
+import { eventually, TEST_PASSPHRASE, type TestUser } from '../support/chatHarness';
+import { groupTrio } from '../support/groupTrio';
 import { startTestRelay } from '../support/relayHarness';
 import { repoRoot } from '../support/paths';
 import { tempDir } from '../support/storeFixture';
@@ -31,17 +32,7 @@ beforeAll(async () => {
     entryPoints: [path.join(repoRoot, 'test/support/groupUploadCrashChild.ts')], bundle: true, platform: 'node', format: 'cjs',
     outfile: childJs, external: ['better-sqlite3-multiple-ciphers'], logLevel: 'silent',
   });
-  ann = await createUser('Ann Crash', relay.url);
-  ben = await createUser('Ben Crash', relay.url);
-  cat = await createUser('Cat Crash', relay.url);
-  await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
-  await ann.messenger.contacts.add(cat.messenger.account.invite(), 'Cat');
-  groupId = (await ann.messenger.groups.create('Quay', [ben.messenger.keys.accountId, cat.messenger.keys.accountId])).id;
-  await eventually(() => [ben, cat].every((u) => u.messenger.groups.list().some((g) => g.id === groupId)));
-  // The first message hands out Ann's sender key; the crashed ones after it go as one upload.
-  const first = await ann.messenger.groups.sendText(groupId, 'Lines cast');
-  await eventually(() => [ben, cat].every((u) => u.messenger.store.messages.get(first.id)?.body === 'Lines cast'), 20_000);
-  await ann.messenger.conversations.flush();
+  ({ ann, ben, cat, groupId } = await groupTrio(relay.url, 'Crash', 'Quay'));
   await ann.messenger.close();
 }, 90_000);
 

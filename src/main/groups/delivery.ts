@@ -28,6 +28,8 @@ export interface GroupParcel {
   readonly sentAt: number;
   /** The message row to commit with it (a text), if any. */
   readonly row?: NewMessage | undefined;
+  /** The stored message it sends again (a retry), if any: its state follows this delivery. */
+  readonly messageId?: string | undefined;
   readonly inSameTransaction?: (() => void) | undefined;
 }
 
@@ -43,7 +45,7 @@ export class PairwiseFanout implements GroupDelivery {
   constructor(private readonly ctx: ChatContext) {}
 
   deliver(p: GroupParcel): Promise<void> {
-    return sendContent(this.ctx, p.recipients, groupMessage(p), p.row, undefined, p.row?.id, p.inSameTransaction);
+    return sendContent(this.ctx, p.recipients, groupMessage(p), p.row, undefined, p.row?.id ?? p.messageId, p.inSameTransaction);
   }
 
   resume(): Promise<void> {
@@ -77,15 +79,16 @@ export class MultiUpload implements GroupDelivery {
     // Offline (or alone), the pairwise outbox takes it at once (an upload would first wait for the connection).
     if (targets.length === 0 || !ctx.link.client) return this.#pairwise.deliver(p);
     const payload = encodeContent(groupMessage(p));
+    const messageId = p.row?.id ?? p.messageId ?? null;
     let id = 0;
     await this.#pairwise.deliver({
       ...p, recipients: [],
       inSameTransaction: () => {
         p.inSameTransaction?.();
-        id = ctx.store.groups.queueUpload(p.groupId, p.row?.id ?? null, targets.map(addressKey), payload, ctx.now());
+        id = ctx.store.groups.queueUpload(p.groupId, messageId, targets.map(addressKey), payload, ctx.now());
       },
     });
-    await this.#upload({ id, groupId: p.groupId, messageId: p.row?.id ?? null, recipients: targets.map(addressKey), payload });
+    await this.#upload({ id, groupId: p.groupId, messageId, recipients: targets.map(addressKey), payload });
   }
 
   /** Sends again every upload a crash or a closed profile left before the relay took it (the same bytes). */

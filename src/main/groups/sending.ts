@@ -37,19 +37,21 @@ function serialized<T>(ctx: ChatContext, groupId: string, fn: () => Promise<T>):
 }
 
 /**
- * This member's group-state update: the versions of the winning chain above
- * `sinceHeight` (the whole chain for a device that has none of it), and the
- * master key unless withheld, as one or more groupUpdate contents of at most
- * GROUP_UPDATE_MAX_BYTES of versions each, in chain order.
+ * This member's group-state update, and the master key unless withheld, as
+ * one or more groupUpdate contents of at most GROUP_UPDATE_MAX_BYTES of
+ * versions each, in chain order: the whole chain when it fits one content
+ * (a device that missed a version catches up from any update), else the
+ * versions above `sinceHeight` (what a device told up to there lacks).
  */
 export function updateContents(ctx: ChatContext, groupId: string, withKey: boolean, sinceHeight = 0): Content[] {
   const s = currentState(ctx, groupId)!;
   const key = ctx.store.groups.get(groupId)?.masterKey ?? null;
   const masterKey = withKey && key ? toBase64Url(key) : null;
+  const all = s.chain.map((v) => ({ height: v.height, json: JSON.stringify(v) }));
+  const whole = all.reduce((n, v) => n + v.json.length, 0) <= GROUP_UPDATE_MAX_BYTES;
   const parts: string[][] = [];
   let size = GROUP_UPDATE_MAX_BYTES;
-  for (const v of s.chain.filter((x) => x.height > sinceHeight)) {
-    const json = JSON.stringify(v);
+  for (const { json } of whole ? all : all.filter((x) => x.height > sinceHeight)) {
     if (size + json.length > GROUP_UPDATE_MAX_BYTES) {
       parts.push([]);
       size = 0;
@@ -85,8 +87,14 @@ function freshChain(ctx: ChatContext, groupId: string): OwnChain {
   return next;
 }
 
-/** Sends conversation content to a group (see the file comment). */
-export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: string, content: Content, row?: NewMessage, inSameTransaction?: () => void): Promise<void> {
+/** A send again of one of our group messages, to some member devices only. */
+export interface GroupResend {
+  readonly messageId: string;
+  readonly to: (d: ProtocolAddress) => boolean;
+}
+
+/** Sends conversation content to a group (see the file comment); `resend` narrows it to some devices, for a message already stored. */
+export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: string, content: Content, row?: NewMessage, inSameTransaction?: () => void, resend?: GroupResend): Promise<void> {
   if (content.type === 'typing') return Promise.resolve();
   if (content.type === 'receipt') return sendReceipts(ctx, groupId, content, inSameTransaction);
   const g = ctx.store.groups.get(groupId);
@@ -94,7 +102,7 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
   if (g.status !== 'member') throw new GroupError('GROUP_NOT_MEMBER', 'You are no longer a member of this group.');
   return serialized(ctx, groupId, async () => {
     await learnDevices(ctx, groupId);
-    const devices = memberDevices(ctx, groupId);
+    const devices = memberDevices(ctx, groupId).filter((d) => resend?.to(d) ?? true);
     const own = freshChain(ctx, groupId);
     const given = ctx.store.groups.given(groupId, own.chainId);
     const missing = devices.filter((d) => !given.has(addressKey(d)));
@@ -112,7 +120,7 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
       saveOwn(ctx, groupId, sealed.own);
       inSameTransaction?.();
     };
-    await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, inSameTransaction: commit });
+    await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, messageId: resend?.messageId, inSameTransaction: commit });
   });
 }
 

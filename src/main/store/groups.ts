@@ -165,7 +165,13 @@ export class GroupRepo {
       ON CONFLICT(message_id, account_id) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.kind = 'read'`).run(messageId, accountId, kind, at);
   }
 
+  /** The members who confirmed one of our group messages (delivered or read). */
+  receiptAccounts(messageId: string): Set<string> {
+    return new Set(prep(this.db, 'SELECT account_id FROM group_receipts WHERE message_id = ?').pluck().all(messageId) as string[]);
+  }
+
   /** How many members confirmed a message: delivered (read counts as delivered too) and read. */
+
   receiptCounts(messageId: string): { delivered: number; read: number } {
     const r = prep(this.db, `SELECT count(*) AS delivered, coalesce(sum(kind = 'read'), 0) AS read FROM group_receipts WHERE message_id = ?`).get(messageId) as { delivered: number; read: number };
     return { delivered: r.delivered, read: r.read };
