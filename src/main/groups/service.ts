@@ -156,7 +156,7 @@ export class GroupService {
 
   /** Sends a text (or a reply) to the group; resolves once committed. */
   async sendText(groupId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
-    this.member(groupId);
+    if (this.ctx.store.groups.get(groupId)?.status !== 'member') this.member(groupId); // throws why (the full check reads every member)
     const id = newMessageId();
     await this.conversations.sendMessage(groupId, id, { text, replyTo: opts.replyTo ?? null, attachment: null });
     this.conversations.announce(groupId, [id]);
