@@ -31,13 +31,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import WebSocket from 'ws';
-import { PREKEY_IDS, toWirePrekey } from '../src/main/account/keys';
 import { Messenger } from '../src/main/messenger/messenger';
-import { generateIdentityKey, generateLastResortKemPreKey, generateSignedPreKey } from '../src/main/protocol';
-import { RelayClient } from '../src/main/relayClient/client';
-import { generateSigningKey, signDeviceList } from '../src/main/relayClient/signing';
-import { fromBase64Url, toBase64Url } from '../src/shared/wire/encoding';
-import { encodeInvite } from '../src/shared/wire/invite';
+import { toBase64Url } from '../src/shared/wire/encoding';
+import { addAsContacts, relayAccounts } from '../test/support/relayMembers';
 import { testKeychain } from '../test/support/testKeychain';
 import { TEST_PWHASH } from '../test/support/chatHarness';
 import { startRelayProcess } from './relayChild';
@@ -46,7 +42,6 @@ const SIZES = [10, 100, 1_000] as const;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 1);
 const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 9 : n === 100 ? 15 : 21) * RUNS));
 const MESSAGE_BYTES = 100;
-const PARALLEL = 25;
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(1);
 
@@ -70,29 +65,12 @@ const profile = async (name: string, groupDelivery: 'multiUpload' | 'pairwise'):
 const alice = await profile('Alice', 'multiUpload');
 const bob = await profile('Bob', 'pairwise');
 
-/** A member: a relay account with one device, its signed list and prekeys published (what a new profile uploads, less the one-time keys). */
-async function member(): Promise<string> {
-  const identity = generateIdentityKey();
-  const account = await generateSigningKey();
-  const device = { id: toBase64Url(identity.publicKey), secretKey: identity.signingSecretKey };
-  const client = await RelayClient.connect(relay.url);
-  await client.authenticate(account.id, device, signDeviceList(account, 1, [{ deviceId: device.id, addedAt: Date.now() }], device));
-  const spk = generateSignedPreKey(identity, PREKEY_IDS.signed);
-  const kem = generateLastResortKemPreKey(identity, PREKEY_IDS.lastResortKem);
-  await client.uploadPrekeys({ signedPrekey: toWirePrekey(spk), lastResortKem: toWirePrekey(kem) });
-  await client.close();
-  return account.id;
-}
-
 let t0 = performance.now();
-const members: string[] = [];
-for (let i = 0; i < SIZES.at(-1)!; i += PARALLEL) members.push(...(await Promise.all(Array.from({ length: PARALLEL }, () => member()))));
+const members = await relayAccounts(relay.url, SIZES.at(-1)!);
 log(`group: ${members.length} member accounts published in ${seconds(t0)} s`);
 t0 = performance.now();
 for (const m of [alice, bob]) {
-  for (let i = 0; i < members.length; i += PARALLEL) {
-    await Promise.all(members.slice(i, i + PARALLEL).map((id, k) => m.contacts.add(encodeInvite({ accountKey: fromBase64Url(id)!, relayUrl: relay.url, relayKey: null }), `Member ${i + k}`)));
-  }
+  await addAsContacts(m, relay.url, members, (i) => `Member ${i}`);
   await drained(m);
 }
 log(`group: both profiles added ${members.length} contacts (sessions from served bundles) in ${seconds(t0)} s`);
