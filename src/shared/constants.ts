@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 11;
+export const STORE_SCHEMA_VERSION = 12;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -243,6 +243,10 @@ export const MAX_GROUP_MEMBERS = 1_024;
 export const MAX_GROUP_NAME_CHARS = 64;
 /** Most versions a state update carries (a new member gets the chain from the start); bounds one update's size. */
 export const MAX_GROUP_VERSIONS = 512;
+/** Members one create or add version names: a version stays under ~24 KiB at the longest names, so state updates fit relay envelopes (RELAY_MAX_ENVELOPE_BYTES); a larger group is a create and adds. */
+export const GROUP_VERSION_MAX_MEMBERS = 128;
+/** Version JSON one groupUpdate content carries: under RELAY_MAX_ENVELOPE_BYTES after nesting, padding and sealing; a longer chain goes in several, in order. */
+export const GROUP_UPDATE_MAX_BYTES = 48 * 1024;
 /** Group messages that did not decrypt (no sender key yet) kept per group for a retry when the key arrives. */
 export const MAX_GROUP_PENDING = 200;
 

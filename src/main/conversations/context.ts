@@ -54,6 +54,8 @@ export interface GroupHooks {
   send(groupId: string, content: Content, message?: NewMessage, inSameTransaction?: () => void): Promise<void>;
   /** Inside the receive transaction: applies group content from a vouched device; null when `content` is not group content. */
   receive(from: ProtocolAddress, content: Content, changed: Set<string>): GroupReceived | null;
+  /** Sends one of our group messages (`content`, under its id) again to the member devices whose account has not confirmed it; resolves after the commit. */
+  resend(groupId: string, content: Content, messageId: string): Promise<void>;
   /** A member device said our group message did not decrypt there: give it our sender key again. */
   redistribute(from: ProtocolAddress, groupId: string, chainId: number): Promise<void>;
   /** Inside the receive transaction: a non-contact member's verified device list, for every group they are in. */

@@ -104,8 +104,9 @@ export class ConversationService {
 
   /**
    * Sends a message that shows "not delivered" again, to every current
-   * device of the contact and our other devices, under the same id (the
-   * receiver keeps one copy). It shows "queued" until the relay takes it.
+   * device of the contact and our other devices (in a group: to the member
+   * devices with no delivery receipt, as a group message), under the same id
+   * (the receiver keeps one copy). It shows "queued" until the relay takes it.
    */
   async retryMessage(messageId: string): Promise<Message> {
     const { store } = this.ctx;
@@ -117,7 +118,8 @@ export class ConversationService {
     const timer = m.expiresAt == null ? null : Math.max(1, Math.round((m.expiresAt - m.sentAt) / 1000));
     const content: Content = logged ?? { v: 1, type: 'text', id: m.id, text: m.body, sentAt: m.sentAt, replyTo: m.replyTo ?? null, expireSeconds: timer, attachment: null };
     store.messages.setState(m.id, 'queued');
-    await sendContent(this.ctx, recipientsOf(this.ctx, m.conversationId), content, undefined, m.conversationId, m.id);
+    if (this.ctx.groups?.isGroup(m.conversationId)) await this.ctx.groups.resend(m.conversationId, content, m.id);
+    else await sendContent(this.ctx, recipientsOf(this.ctx, m.conversationId), content, undefined, m.conversationId, m.id);
     this.flushInBackground();
     this.ctx.events.messagesChanged(m.conversationId, [m.id]);
     return this.get(m.id);

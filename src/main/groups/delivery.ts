@@ -10,10 +10,11 @@
  * - `PairwiseFanout`: the one ciphertext inside a `groupMessage` content
  *   over each pairwise session (resend log and repair of 1:1).
  */
-import { encodeContent, type Content } from '../../shared/wire/content';
+import { STORE_MAX_PENDING_LIST } from '../../shared/constants';
+import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
-import type { NewMessage } from '../store';
+import type { GroupUpload, NewMessage } from '../store';
 import type { ChatContext } from '../conversations/context';
 import { errorCode, flushOutbox, refreshDevices, sendContent } from '../conversations/outgoing';
 import { EnvelopeKind } from '../session/sealedCore';
@@ -27,12 +28,16 @@ export interface GroupParcel {
   readonly sentAt: number;
   /** The message row to commit with it (a text), if any. */
   readonly row?: NewMessage | undefined;
+  /** The stored message it sends again (a retry), if any: its state follows this delivery. */
+  readonly messageId?: string | undefined;
   readonly inSameTransaction?: (() => void) | undefined;
 }
 
 /** Delivers one sender-key message to every member device; resolves after the commit (not the upload). */
 export interface GroupDelivery {
   deliver(p: GroupParcel): Promise<void>;
+  /** Sends again what a crash left between the commit and the upload (nothing for the pairwise fan-out, whose outbox does it). */
+  resume(): Promise<void>;
 }
 
 /** Fan-out over the pairwise sessions (see the file comment). */
@@ -40,20 +45,25 @@ export class PairwiseFanout implements GroupDelivery {
   constructor(private readonly ctx: ChatContext) {}
 
   deliver(p: GroupParcel): Promise<void> {
-    return sendContent(this.ctx, p.recipients, groupMessage(p), p.row, undefined, p.row?.id, p.inSameTransaction);
+    return sendContent(this.ctx, p.recipients, groupMessage(p), p.row, undefined, p.row?.id ?? p.messageId, p.inSameTransaction);
+  }
+
+  resume(): Promise<void> {
+    return Promise.resolve();
   }
 }
 
 const groupMessage = (p: GroupParcel): Content => ({ v: 1, type: 'groupMessage', group: p.groupId, message: toBase64Url(p.message), sentAt: p.sentAt });
 
 /**
- * One upload to every member device (see the file comment). The row and
- * the sender chain's step commit FIRST (no outbox entry yet), so a crash
- * after the upload can never reuse a chain step, and a crash before it
- * leaves the row unconfirmed: it shows "not delivered" at its deadline,
- * never silently lost. Devices the upload did not reach then get it
- * through the pairwise outbox; the row is `sent` when every device was
- * reached. Resolves after the upload.
+ * One upload to every member device (see the file comment). The row, the
+ * sender chain's step and the upload itself (group_uploads) commit FIRST,
+ * in one transaction, so a crash after the upload can never reuse a chain
+ * step, and a crash before the relay took it leaves the upload recorded:
+ * `resume` (on each connection) sends the same bytes again, and receivers
+ * drop the copy they already opened. Devices the upload did not reach then
+ * get it through the pairwise outbox, in the transaction that clears the
+ * upload; the row is `sent` when every device was reached.
  */
 export class MultiUpload implements GroupDelivery {
   readonly #pairwise: PairwiseFanout;
@@ -68,22 +78,51 @@ export class MultiUpload implements GroupDelivery {
     const targets = p.recipients.filter((r) => addressKey(r) !== self);
     // Offline (or alone), the pairwise outbox takes it at once (an upload would first wait for the connection).
     if (targets.length === 0 || !ctx.link.client) return this.#pairwise.deliver(p);
-    await this.#pairwise.deliver({ ...p, recipients: [] });
+    const payload = encodeContent(groupMessage(p));
+    const messageId = p.row?.id ?? p.messageId ?? null;
+    let id = 0;
+    await this.#pairwise.deliver({
+      ...p, recipients: [],
+      inSameTransaction: () => {
+        p.inSameTransaction?.();
+        id = ctx.store.groups.queueUpload(p.groupId, messageId, targets.map(addressKey), payload, ctx.now());
+      },
+    });
+    await this.#upload({ id, groupId: p.groupId, messageId, recipients: targets.map(addressKey), payload });
+  }
+
+  /** Sends again every upload a crash or a closed profile left before the relay took it (the same bytes). */
+  async resume(): Promise<void> {
+    for (const u of this.ctx.store.groups.uploads(STORE_MAX_PENDING_LIST)) {
+      if (!this.ctx.link.client) return;
+      await this.#upload(u);
+    }
+  }
+
+  async #upload(u: GroupUpload): Promise<void> {
+    const { ctx } = this;
+    const targets = u.recipients.map(parseAddress);
     let rest: readonly ProtocolAddress[] = targets;
     try {
       // What is queued before it (the sender-key distribution above all) reaches the relay first, so members can read it on arrival.
       await flushOutbox(ctx);
-      const r = await ctx.sessions.deliverMulti({
-        recipients: targets, kind: EnvelopeKind.senderKey, payload: encodeContent(groupMessage(p)), scope: p.groupId,
-        refresh: (accountId, client) => refreshDevices(ctx, client, accountId),
-      });
+      const r = await ctx.sessions.deliverMulti({ recipients: targets, kind: EnvelopeKind.senderKey, payload: u.payload, scope: u.groupId, refresh: (accountId, client) => refreshDevices(ctx, client, accountId) });
       rest = [...r.failed.map((f) => f.address), ...r.added];
     } catch (e) {
       // The whole upload failed: every device gets it pairwise (outbox, retries), and the audit says why.
       ctx.audit('delivery.failed', { reason: errorCode(e), operation: 'group-upload', count: targets.length });
     }
-    if (rest.length > 0) await sendContent(ctx, rest, groupMessage(p), undefined, undefined, p.row?.id);
-    // Unless a receipt already moved it on while the upload was out.
-    else if (p.row && ctx.store.messages.get(p.row.id)?.state === p.row.state) ctx.store.messages.setState(p.row.id, 'sent');
+    if (!ctx.store.db.open) return; // closed meanwhile: the upload stays recorded and goes again on the next start
+    if (rest.length > 0) await sendContent(ctx, rest, parseContent(u.payload), undefined, undefined, u.messageId ?? undefined, () => ctx.store.groups.clearUpload(u.id));
+    else {
+      ctx.store.groups.clearUpload(u.id);
+      // Unless a receipt already moved it on while the upload was out.
+      if (u.messageId && ctx.store.messages.get(u.messageId)?.state === 'queued') ctx.store.messages.setState(u.messageId, 'sent');
+    }
   }
 }
+
+const parseAddress = (key: string): ProtocolAddress => {
+  const [accountId, deviceId] = key.split('.') as [string, string];
+  return { accountId, deviceId };
+};

@@ -19,19 +19,28 @@ export function devicesOf(ctx: ChatContext, groupId: string, accountId: string):
   return (m?.devices ?? []).map((deviceId) => ({ accountId, deviceId }));
 }
 
-/** Every member device of the group's current state, this account's other devices included. */
+/** Every member device of the group's current state, this account's other devices included (one query each for contacts and their devices). */
 export function memberDevices(ctx: ChatContext, groupId: string): ProtocolAddress[] {
   const me = ctx.keys.accountId;
-  const all = ctx.store.groups.members(groupId).flatMap((m) => devicesOf(ctx, groupId, m.accountId));
-  return ctx.store.groups.members(groupId).some((m) => m.accountId === me) ? all : [...all, ...ownRecipients(ctx)];
+  const members = ctx.store.groups.members(groupId);
+  const contacts = ctx.contacts.ids();
+  const devices = ctx.contacts.allDevices();
+  const own = ownRecipients(ctx);
+  const all = members.flatMap((m): ProtocolAddress[] => {
+    if (m.accountId === me) return own;
+    const ids = contacts.has(m.accountId) ? (devices.get(m.accountId) ?? []) : m.devices;
+    return ids.map((deviceId) => ({ accountId: m.accountId, deviceId }));
+  });
+  return members.some((m) => m.accountId === me) ? all : [...all, ...own];
 }
 
 /** Fetches (and verifies) the device lists of members who are not contacts; a failure is recorded and tried at the next send. */
 export async function learnDevices(ctx: ChatContext, groupId: string, force = false): Promise<void> {
   const client = ctx.link.client;
   if (!client) return;
+  const contacts = ctx.contacts.ids();
   for (const m of ctx.store.groups.members(groupId)) {
-    if (m.accountId === ctx.keys.accountId || ctx.contacts.get(m.accountId) || (!force && m.devices.length > 0)) continue;
+    if (m.accountId === ctx.keys.accountId || contacts.has(m.accountId) || (!force && m.devices.length > 0)) continue;
     try {
       const list = await client.getDeviceList(m.accountId);
       if (ctx.store.db.open) ctx.store.groups.setDevices(groupId, m.accountId, list.devices.map((d) => d.deviceId));

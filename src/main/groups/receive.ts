@@ -120,7 +120,9 @@ function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract
     versions.push(v.data);
   }
   const known = ctx.store.groups.get(content.group);
-  const wasMember = known ? ctx.store.groups.members(content.group).some((m) => m.accountId === from.accountId) : true;
+  // A group told to us in parts (a create, then adds) is known without members until the part that names us: its chain's state decides.
+  const listed = known ? ctx.store.groups.members(content.group) : [];
+  const wasMember = known ? (listed.length > 0 ? listed : (currentState(ctx, content.group)?.state.members ?? [])).some((m) => m.accountId === from.accountId) : true;
   const key = content.masterKey === null ? null : fromBase64Url(content.masterKey);
   if (!wasMember && from.accountId !== ctx.keys.accountId) return refused(ctx, from, content, 'NOT_A_MEMBER');
   try {

@@ -8,6 +8,7 @@
  * the devices of each message's author only. Sends of one group run one at
  * a time, so a chain is never used twice for one iteration.
  */
+import { GROUP_UPDATE_MAX_BYTES } from '../../shared/constants';
 import { encodeContent, type Content } from '../../shared/wire/content';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
@@ -35,11 +36,36 @@ function serialized<T>(ctx: ChatContext, groupId: string, fn: () => Promise<T>):
   return run;
 }
 
-/** This member's group-state update for `to`: every version of the winning chain, and the master key unless withheld. */
-export function updateContent(ctx: ChatContext, groupId: string, withKey: boolean): Content {
+/**
+ * This member's group-state update, and the master key unless withheld, as
+ * one or more groupUpdate contents of at most GROUP_UPDATE_MAX_BYTES of
+ * versions each, in chain order: the whole chain when it fits one content
+ * (a device that missed a version catches up from any update), else the
+ * versions above `sinceHeight` (what a device told up to there lacks).
+ */
+export function updateContents(ctx: ChatContext, groupId: string, withKey: boolean, sinceHeight = 0): Content[] {
   const s = currentState(ctx, groupId)!;
   const key = ctx.store.groups.get(groupId)?.masterKey ?? null;
-  return { v: 1, type: 'groupUpdate', group: groupId, masterKey: withKey && key ? toBase64Url(key) : null, versions: s.chain.map((v) => JSON.stringify(v)), sentAt: ctx.now() };
+  const masterKey = withKey && key ? toBase64Url(key) : null;
+  const all = s.chain.map((v) => ({ height: v.height, json: JSON.stringify(v) }));
+  const whole = all.reduce((n, v) => n + v.json.length, 0) <= GROUP_UPDATE_MAX_BYTES;
+  const parts: string[][] = [];
+  let size = GROUP_UPDATE_MAX_BYTES;
+  for (const { json } of whole ? all : all.filter((x) => x.height > sinceHeight)) {
+    if (size + json.length > GROUP_UPDATE_MAX_BYTES) {
+      parts.push([]);
+      size = 0;
+    }
+    parts.at(-1)!.push(json);
+    size += json.length;
+  }
+  return parts.map((versions) => ({ v: 1, type: 'groupUpdate', group: groupId, masterKey, versions, sentAt: ctx.now() }));
+}
+
+/** Sends the state update (see updateContents) to `to`; the parts are queued in one turn, so every device gets them in order. */
+export async function sendUpdate(ctx: ChatContext, to: readonly ProtocolAddress[], groupId: string, withKey: boolean, sinceHeight = 0): Promise<void> {
+  if (to.length === 0) return;
+  await Promise.all(updateContents(ctx, groupId, withKey, sinceHeight).map((c) => sendContent(ctx, to, c)));
 }
 
 /** The sender-key distribution content of `own` from `iteration`. */
@@ -61,8 +87,14 @@ function freshChain(ctx: ChatContext, groupId: string): OwnChain {
   return next;
 }
 
-/** Sends conversation content to a group (see the file comment). */
-export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: string, content: Content, row?: NewMessage, inSameTransaction?: () => void): Promise<void> {
+/** A send again of one of our group messages, to some member devices only. */
+export interface GroupResend {
+  readonly messageId: string;
+  readonly to: (d: ProtocolAddress) => boolean;
+}
+
+/** Sends conversation content to a group (see the file comment); `resend` narrows it to some devices, for a message already stored. */
+export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: string, content: Content, row?: NewMessage, inSameTransaction?: () => void, resend?: GroupResend): Promise<void> {
   if (content.type === 'typing') return Promise.resolve();
   if (content.type === 'receipt') return sendReceipts(ctx, groupId, content, inSameTransaction);
   const g = ctx.store.groups.get(groupId);
@@ -70,12 +102,12 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
   if (g.status !== 'member') throw new GroupError('GROUP_NOT_MEMBER', 'You are no longer a member of this group.');
   return serialized(ctx, groupId, async () => {
     await learnDevices(ctx, groupId);
-    const devices = memberDevices(ctx, groupId);
+    const devices = memberDevices(ctx, groupId).filter((d) => resend?.to(d) ?? true);
     const own = freshChain(ctx, groupId);
     const given = ctx.store.groups.given(groupId, own.chainId);
     const missing = devices.filter((d) => !given.has(addressKey(d)));
     const ownMissing = missing.filter((d) => d.accountId === ctx.keys.accountId);
-    if (ownMissing.length > 0) await sendContent(ctx, ownMissing, updateContent(ctx, groupId, true));
+    await sendUpdate(ctx, ownMissing, groupId, true);
     if (missing.length > 0) {
       await sendContent(ctx, missing, keyContent(ctx, groupId, own, own.iteration), undefined, undefined, undefined, () => {
         for (const d of missing) ctx.store.groups.markGiven(groupId, addressKey(d), own.chainId, own.iteration);
@@ -83,8 +115,12 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
     }
     const inner = { ...content, group: groupId } as Content;
     const sealed = groupEncrypt(own, fromBase64Url(groupId)!, encodeContent(inner));
-    saveOwn(ctx, groupId, sealed.own);
-    await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, inSameTransaction });
+    // The chain step commits with the message row (and its upload): a send that never commits never used its iteration.
+    const commit = (): void => {
+      saveOwn(ctx, groupId, sealed.own);
+      inSameTransaction?.();
+    };
+    await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, messageId: resend?.messageId, inSameTransaction: commit });
   });
 }
 
@@ -169,5 +205,5 @@ export async function reapplyLost(ctx: ChatContext, groupId: string): Promise<vo
   if (!changed) return;
   const status = ctx.store.groups.get(groupId)?.status;
   const members = status === 'member' ? memberDevices(ctx, groupId) : before;
-  await sendContent(ctx, members, updateContent(ctx, groupId, status === 'member'));
+  await sendUpdate(ctx, members, groupId, status === 'member');
 }

@@ -9,20 +9,20 @@
  * attachments go through the one conversation path.
  */
 import { randomBytes } from 'node:crypto';
-import { MAX_GROUP_NAME_CHARS } from '../../shared/constants';
+import { GROUP_VERSION_MAX_MEMBERS, MAX_GROUP_NAME_CHARS } from '../../shared/constants';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { safetyNumber, type SafetyNumber } from '../account/safetyNumber';
 import type { Message } from '../store';
 import type { ChatContext, GroupHooks } from '../conversations/context';
 import { newMessageId, type ConversationService } from '../conversations/service';
-import { sendContent } from '../conversations/outgoing';
 import { currentState } from './chainStore';
 import type { GroupDelivery } from './delivery';
 import { GroupError } from './errors';
+import { addressKey } from '../protocol';
 import { learnDevices, memberDevices, memberName, shownName } from './members';
 import { adoptVersions, receiveGroup } from './receive';
-import { redistribute, sendToGroup, updateContent } from './sending';
-import { signVersion, type Change } from './protocol/groupState';
+import { redistribute, sendToGroup, sendUpdate } from './sending';
+import { applyVersion, signVersion, type Change, type GroupState, type GroupVersion } from './protocol/groupState';
 import { timeline, type GroupEvent } from './timeline';
 
 /** A group as the app and the CLI show it. */
@@ -44,6 +44,10 @@ export class GroupService {
       isGroup: (id) => ctx.store.groups.get(id) !== null,
       send: (id, content, message, also) => sendToGroup(ctx, this.delivery, id, content, message, also),
       receive: (from, content, changed) => receiveGroup(ctx, from, content, changed),
+      resend: (id, content, messageId) => {
+        const confirmed = ctx.store.groups.receiptAccounts(messageId);
+        return sendToGroup(ctx, this.delivery, id, content, undefined, undefined, { messageId, to: (d) => !confirmed.has(d.accountId) });
+      },
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
       describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
@@ -96,17 +100,31 @@ export class GroupService {
   async create(name: string, contactIds: readonly string[]): Promise<GroupInfo> {
     const trimmed = name.trim();
     if (trimmed.length === 0 || trimmed.length > MAX_GROUP_NAME_CHARS) throw new GroupError('GROUP_BAD_NAME', `A group name is 1 to ${MAX_GROUP_NAME_CHARS} characters.`);
-    const members = [{ accountId: this.ctx.keys.accountId, role: 'admin' as const, name: this.ctx.displayName() }, ...this.contactMembers(contactIds)];
+    const [me, ...others] = [{ accountId: this.ctx.keys.accountId, role: 'admin' as const, name: this.ctx.displayName() }, ...this.contactMembers(contactIds)];
     const id = toBase64Url(new Uint8Array(randomBytes(32)));
-    const v = signVersion(null, id, this.ctx.keys.accountId, this.ctx.keys.accountSigner.secretKey, { type: 'create', name: trimmed, members, timer: null });
-    this.ctx.store.db.transaction(() => adoptVersions(this.ctx, id, [v], new Uint8Array(randomBytes(32))))();
+    // A large group is a create and adds of GROUP_VERSION_MAX_MEMBERS each, so every version (and update) fits a relay envelope.
+    const first = others.slice(0, GROUP_VERSION_MAX_MEMBERS - 1);
+    const versions = this.signAll(null, id, [{ type: 'create', name: trimmed, members: [me!, ...first], timer: null }, ...addChanges(others.slice(first.length))]);
+    this.ctx.store.db.transaction(() => adoptVersions(this.ctx, id, versions, new Uint8Array(randomBytes(32))))();
     await this.tell(id, []);
     return this.get(id);
   }
 
+  /** Signs changes one on top of the other, from `state`. */
+  private signAll(state: GroupState | null, groupId: string, changes: readonly Change[]): GroupVersion[] {
+    const out: GroupVersion[] = [];
+    for (const change of changes) {
+      const v = signVersion(state, groupId, this.ctx.keys.accountId, this.ctx.keys.accountSigner.secretKey, change);
+      state = applyVersion(state, v);
+      out.push(v);
+    }
+    return out;
+  }
+
   /** Adds contacts to a group (admins only); they read nothing sent before. */
   add(groupId: string, contactIds: readonly string[]): Promise<GroupInfo> {
-    return this.change(groupId, { type: 'add', members: this.contactMembers(contactIds) });
+    const members = this.contactMembers(contactIds);
+    return this.change(groupId, ...(members.length > 0 ? addChanges(members) : [{ type: 'add' as const, members }])); // an empty add is refused, as before
   }
 
   /** Removes members (admins only); every remaining device moves to a fresh sender key before its next message. */
@@ -138,11 +156,16 @@ export class GroupService {
 
   /** Sends a text (or a reply) to the group; resolves once committed. */
   async sendText(groupId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
-    this.member(groupId);
+    if (this.ctx.store.groups.get(groupId)?.status !== 'member') this.member(groupId); // throws why (the full check reads every member)
     const id = newMessageId();
     await this.conversations.sendMessage(groupId, id, { text, replyTo: opts.replyTo ?? null, attachment: null });
     this.conversations.announce(groupId, [id]);
     return this.conversations.get(id);
+  }
+
+  /** Sends again group uploads a crash left between their commit and the relay (on each connection). */
+  resumeUploads(): Promise<void> {
+    return this.delivery.resume();
   }
 
   /** A page of the group's messages, newest first. */
@@ -186,34 +209,50 @@ export class GroupService {
     });
   }
 
-  /** Signs one change on top of the current state, adopts it, and tells the members (and anyone it removed). */
-  private async change(groupId: string, change: Change): Promise<GroupInfo> {
+  /** Signs changes on top of the current state, adopts them, and tells the members (and anyone it removed). */
+  private async change(groupId: string, ...changes: Change[]): Promise<GroupInfo> {
     const g = this.member(groupId);
     const me = this.ctx.keys.accountId;
-    if (change.type !== 'leave' && g.members.find((m) => m.accountId === me)?.role !== 'admin') throw new GroupError('GROUP_NOT_ADMIN', 'Only an admin can change the group.');
+    if (changes.some((c) => c.type !== 'leave') && g.members.find((m) => m.accountId === me)?.role !== 'admin') throw new GroupError('GROUP_NOT_ADMIN', 'Only an admin can change the group.');
     const s = currentState(this.ctx, groupId)!;
-    let v;
+    let versions;
     try {
-      v = signVersion(s.state, groupId, me, this.ctx.keys.accountSigner.secretKey, change);
+      versions = this.signAll(s.state, groupId, changes);
     } catch (e) {
       throw new GroupError('GROUP_BAD_MEMBER', 'That change does not fit the group’s members.', { cause: e });
     }
-    const removed = change.type === 'remove' ? change.accountIds : [];
+    const removed = changes.flatMap((c) => (c.type === 'remove' ? c.accountIds : []));
+    const leave = changes.some((c) => c.type === 'leave');
     const before = memberDevices(this.ctx, groupId);
-    const rekey = change.type === 'remove' || change.type === 'leave';
-    this.ctx.store.db.transaction(() => adoptVersions(this.ctx, groupId, [v], rekey ? new Uint8Array(randomBytes(32)) : null))();
-    await this.tell(groupId, rekey ? before.filter((d) => removed.includes(d.accountId) || (change.type === 'leave' && d.accountId !== me)) : []);
+    const rekey = removed.length > 0 || leave;
+    this.ctx.store.db.transaction(() => adoptVersions(this.ctx, groupId, versions, rekey ? new Uint8Array(randomBytes(32)) : null))();
+    await this.tell(groupId, rekey ? before.filter((d) => removed.includes(d.accountId) || (leave && d.accountId !== me)) : [], { devices: before, height: s.state.height });
     return this.get(groupId);
   }
 
-  /** Sends the current chain to every member device (with the master key) and to `without` (no key). */
-  private async tell(groupId: string, without: readonly { accountId: string; deviceId: string }[]): Promise<void> {
+  /**
+   * Sends the chain to every member device (with the master key) and to
+   * `without` (no key). Devices that were members at `known.height` get only
+   * the versions above it; any other device gets the whole chain.
+   */
+  private async tell(groupId: string, without: readonly { accountId: string; deviceId: string }[], known?: { devices: readonly { accountId: string; deviceId: string }[]; height: number }): Promise<void> {
     await learnDevices(this.ctx, groupId);
     const status = this.ctx.store.groups.get(groupId)?.status;
     const members = status === 'member' ? memberDevices(this.ctx, groupId) : [];
-    if (members.length > 0) await sendContent(this.ctx, members, updateContent(this.ctx, groupId, true));
-    if (without.length > 0) await sendContent(this.ctx, without, updateContent(this.ctx, groupId, false));
+    const had = new Set((known?.devices ?? []).map(addressKey));
+    await Promise.all([
+      sendUpdate(this.ctx, members.filter((d) => had.has(addressKey(d))), groupId, true, known?.height ?? 0),
+      sendUpdate(this.ctx, members.filter((d) => !had.has(addressKey(d))), groupId, true),
+      sendUpdate(this.ctx, without, groupId, false, known?.height ?? 0),
+    ]);
     this.conversations.flushInBackground();
     this.ctx.events.conversationsChanged();
   }
+}
+
+/** An add of many members as adds of GROUP_VERSION_MAX_MEMBERS each. */
+function addChanges(members: readonly { accountId: string; role: 'member'; name: string }[]): Change[] {
+  const out: Change[] = [];
+  for (let i = 0; i < members.length; i += GROUP_VERSION_MAX_MEMBERS) out.push({ type: 'add', members: members.slice(i, i + GROUP_VERSION_MAX_MEMBERS) });
+  return out;
 }

@@ -33,7 +33,7 @@ import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
 import { ExportService } from '../export/service';
 import { GroupService } from '../groups/service';
-import { MultiUpload } from '../groups/delivery';
+import { MultiUpload, PairwiseFanout } from '../groups/delivery';
 
 export { profileExists, type CreateStep, type LinkOptions, type LinkProgress, type MessengerOptions, type UnlockWith } from './newProfile';
 export type { LinkCheck } from '../devices/newDevice';
@@ -111,7 +111,7 @@ export class Messenger {
       }),
     };
     this.conversations = new ConversationService(this.#ctx, o.deliveryDeadlineMs ?? DELIVERY_DEADLINE_MS);
-    this.groups = new GroupService(this.#ctx, this.conversations, new MultiUpload(this.#ctx));
+    this.groups = new GroupService(this.#ctx, this.conversations, o.groupDelivery === 'pairwise' ? new PairwiseFanout(this.#ctx) : new MultiUpload(this.#ctx));
     this.#ctx.groups = this.groups.hooks;
     this.contacts = new ContactService(this.#ctx, this.conversations);
     this.attachments = new AttachmentService(this.#ctx, this.conversations, relayUrl);
@@ -209,6 +209,7 @@ export class Messenger {
     await this.devices.announcePending();
     await this.conversations.sendOwedReceipts();
     await this.conversations.flush();
+    await this.groups.resumeUploads();
     await this.conversations.flushUnsent();
     await this.prekeys.online(client);
   }

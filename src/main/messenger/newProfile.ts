@@ -56,6 +56,12 @@ export interface MessengerOptions extends UnlockWith {
   readonly pwhash?: PwhashParams | undefined;
   /** How long an outgoing message may go unconfirmed before it shows "not delivered" (default DELIVERY_DEADLINE_MS). */
   readonly deliveryDeadlineMs?: number | undefined;
+  /**
+   * How group messages reach member devices: one multi-recipient upload (the
+   * default), or the pairwise fan-out over 1:1 sessions (what bench:group
+   * compares against; also the fallback for devices an upload missed).
+   */
+  readonly groupDelivery?: 'multiUpload' | 'pairwise' | undefined;
 }
 
 

@@ -106,6 +106,20 @@ export class ContactsRepo {
     })();
   }
 
+  /** Every contact's account id (one query: group sends check a thousand members at once). */
+  ids(): Set<string> {
+    return new Set(prep(this.store.db, 'SELECT account_id FROM contacts').pluck().all() as string[]);
+  }
+
+  /** Every contact's devices by account, in device order (one query, for group sends). */
+  allDevices(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of prep(this.store.db, 'SELECT account_id AS a, device_id AS d FROM contact_devices ORDER BY account_id, device_id').all() as { a: string; d: string }[]) {
+      out.set(r.a, [...(out.get(r.a) ?? []), r.d]);
+    }
+    return out;
+  }
+
   devices(accountId: string): string[] {
     return prep(this.store.db, 'SELECT device_id FROM contact_devices WHERE account_id = ? ORDER BY device_id').pluck().all(accountId) as string[];
   }

@@ -31,6 +31,15 @@ export interface GroupMemberRow {
   readonly devices: readonly string[];
 }
 
+/** A group message's upload not yet taken by the relay (schema v12). */
+export interface GroupUpload {
+  readonly id: number;
+  readonly groupId: string;
+  readonly messageId: string | null;
+  readonly recipients: readonly string[];
+  readonly payload: Uint8Array;
+}
+
 /** A group message that waits for its sender key. */
 export interface PendingGroupMessage {
   readonly id: number;
@@ -156,7 +165,13 @@ export class GroupRepo {
       ON CONFLICT(message_id, account_id) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.kind = 'read'`).run(messageId, accountId, kind, at);
   }
 
+  /** The members who confirmed one of our group messages (delivered or read). */
+  receiptAccounts(messageId: string): Set<string> {
+    return new Set(prep(this.db, 'SELECT account_id FROM group_receipts WHERE message_id = ?').pluck().all(messageId) as string[]);
+  }
+
   /** How many members confirmed a message: delivered (read counts as delivered too) and read. */
+
   receiptCounts(messageId: string): { delivered: number; read: number } {
     const r = prep(this.db, `SELECT count(*) AS delivered, coalesce(sum(kind = 'read'), 0) AS read FROM group_receipts WHERE message_id = ?`).get(messageId) as { delivered: number; read: number };
     return { delivered: r.delivered, read: r.read };
@@ -177,5 +192,22 @@ export class GroupRepo {
   /** Forgets a waiting message (it decrypted, or never will). */
   dropPending(id: number): void {
     prep(this.db, 'DELETE FROM group_pending WHERE id = ?').run(id);
+  }
+
+  /** Records a group upload before it leaves (call in the transaction that commits its message and chain step); returns its id. */
+  queueUpload(groupId: string, messageId: string | null, recipients: readonly string[], payload: Uint8Array, now: number): number {
+    return Number(prep(this.db, 'INSERT INTO group_uploads (group_id, message_id, recipients, payload, created_at) VALUES (?, ?, ?, ?, ?)').run(groupId, messageId, JSON.stringify(recipients), payload, now).lastInsertRowid);
+  }
+
+  /** Group uploads not yet taken by the relay, oldest first. */
+  uploads(limit: number): GroupUpload[] {
+    const rows = prep(this.db, 'SELECT id, group_id, message_id, recipients, payload FROM group_uploads ORDER BY id LIMIT ?').all(limit) as
+      { id: number; group_id: string; message_id: string | null; recipients: string; payload: Uint8Array }[];
+    return rows.map((r) => ({ id: r.id, groupId: r.group_id, messageId: r.message_id, recipients: JSON.parse(r.recipients) as string[], payload: new Uint8Array(r.payload) }));
+  }
+
+  /** The relay (or the pairwise outbox) took this upload. */
+  clearUpload(id: number): void {
+    prep(this.db, 'DELETE FROM group_uploads WHERE id = ?').run(id);
   }
 }

@@ -14,4 +14,4 @@ export type { Attachment } from './attachments';
 export type { Reaction } from './reactions';
 export { AUDIT_KINDS, type AuditCounts, type AuditDetail, type AuditEntry, type AuditKind } from './audit';
 export type { ReceivedEvent, ReceivedEventBody } from './receivedEvents';
-export type { GroupMemberRow, GroupRow, GroupStatus, PendingGroupMessage } from './groups';
+export type { GroupMemberRow, GroupRow, GroupStatus, GroupUpload, PendingGroupMessage } from './groups';

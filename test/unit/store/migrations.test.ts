@@ -226,6 +226,26 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 12 keeps seeded v11 groups and messages and adds an empty group upload outbox whose rows go with their group', async () => {
+    const db = await freshDb();
+    migrate(db, 11);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('g1', 'group', 'Pier', 1)`).run();
+    db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES ('m1', 'g1', 's', 'out', 'before v12', 5, 6, 'queued')`).run();
+    db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g1', 'h', 'member', 1)`).run();
+    db.prepare(`INSERT INTO group_members (group_id, account_id, role, name, position) VALUES ('g1', 'a', 'admin', 'Ada', 0)`).run();
+    migrate(db, 12);
+    expect(schemaVersion(db)).toBe(12);
+    expect(db.prepare(`SELECT body, state FROM messages WHERE id = 'm1'`).get()).toEqual({ body: 'before v12', state: 'queued' });
+    expect(db.prepare(`SELECT count(*) FROM group_members WHERE group_id = 'g1'`).pluck().get()).toBe(1);
+    expect(db.prepare('SELECT count(*) FROM group_uploads').pluck().get()).toBe(0);
+    db.prepare(`INSERT INTO group_uploads (group_id, message_id, recipients, payload, created_at) VALUES ('g1', 'm1', '["a.d"]', x'00', 7)`).run();
+    expect(() => db.prepare(`INSERT INTO group_uploads (group_id, message_id, recipients, created_at) VALUES ('g1', 'm1', '[]', 7)`).run()).toThrow();
+    db.pragma('foreign_keys = ON');
+    db.prepare(`DELETE FROM groups WHERE id = 'g1'`).run();
+    expect(db.prepare('SELECT count(*) FROM group_uploads').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
