@@ -22,7 +22,7 @@ import { addressKey } from '../protocol';
 import type { ChatContext } from './context';
 
 /** Content worth forwarding: what builds the conversation a person sees (not receipts, timers or control messages). */
-const FORWARDED: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'sync']);
+const FORWARDED: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'sync', 'groupUpdate']);
 
 /** A device new to us in an account's signed list, with the time the list says it was added. */
 export interface NewDevice {
