@@ -5,9 +5,11 @@
  * gets a sender-key distribution over its pairwise session first (an own
  * device that lacks it also gets the group's state). Then the content is
  * encrypted once and handed to the GroupDelivery. Receipts go pairwise, to
- * the devices of each message's author only. Sends of one group run one at
- * a time, so a chain is never used twice for one iteration.
+ * the devices of each message's author only; typing signals pairwise to the
+ * other members' devices. Sends of one group run one at a time, so a chain
+ * is never used twice for one iteration.
  */
+import { MAX_GROUP_TYPING_DEVICES } from '../../shared/constants';
 import { encodeContent, type Content } from '../../shared/wire/content';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
@@ -63,7 +65,7 @@ function freshChain(ctx: ChatContext, groupId: string): OwnChain {
 
 /** Sends conversation content to a group (see the file comment). */
 export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: string, content: Content, row?: NewMessage, inSameTransaction?: () => void): Promise<void> {
-  if (content.type === 'typing') return Promise.resolve();
+  if (content.type === 'typing') return sendTyping(ctx, groupId, content);
   if (content.type === 'receipt') return sendReceipts(ctx, groupId, content, inSameTransaction);
   const g = ctx.store.groups.get(groupId);
   if (!g) throw new GroupError('GROUP_UNKNOWN', 'There is no such group.');
@@ -86,6 +88,18 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
     saveOwn(ctx, groupId, sealed.own);
     await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, inSameTransaction });
   });
+}
+
+/**
+ * A typing signal goes pairwise to the other members' devices (not ours),
+ * like 1:1 typing: shown, never stored, not logged for resending; skipped
+ * for a group over MAX_GROUP_TYPING_DEVICES devices or one we left.
+ */
+async function sendTyping(ctx: ChatContext, groupId: string, typing: Extract<Content, { type: 'typing' }>): Promise<void> {
+  if (ctx.store.groups.get(groupId)?.status !== 'member') return;
+  const to = memberDevices(ctx, groupId).filter((d) => d.accountId !== ctx.keys.accountId);
+  if (to.length === 0 || to.length > MAX_GROUP_TYPING_DEVICES) return;
+  await sendContent(ctx, to, { ...typing, group: groupId });
 }
 
 /** Delivery and read receipts go to the author of each message only (their devices), never to the whole group. */

@@ -66,8 +66,8 @@ export const events = {
     removedIds: z.array(Id).max(EVENT_MAX_MESSAGE_ROWS),
     reload: z.boolean(),
   }),
-  /** The other side started or stopped typing. */
-  typing: z.object({ conversationId: Id, typing: z.boolean() }),
+  /** The other side (in a group: the member `from`) started or stopped typing. */
+  typing: z.object({ conversationId: Id, typing: z.boolean(), from: Id }),
   /** Upload or download progress of an attachment. */
   attachmentProgress: AttachmentDto,
   /** Linking, provisioning or restore progress (both linking screens show it). */
