@@ -5,7 +5,8 @@
  * gets a sender-key distribution over its pairwise session first (an own
  * device that lacks it also gets the group's state). Then the content is
  * encrypted once and handed to the GroupDelivery. Receipts go pairwise, to
- * the devices of each message's author only; typing signals pairwise to the
+ * the devices of each message's author only (read ones also to our other
+ * devices, which mark the messages read); typing signals pairwise to the
  * other members' devices. Sends of one group run one at a time, so a chain
  * is never used twice for one iteration.
  */
@@ -15,7 +16,7 @@ import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage } from '../store';
 import type { ChatContext } from '../conversations/context';
-import { sendContent } from '../conversations/outgoing';
+import { ownRecipients, sendContent } from '../conversations/outgoing';
 import { currentState, loadOwn, saveOwn, storedVersions } from './chainStore';
 import type { GroupDelivery } from './delivery';
 import { GroupError } from './errors';
@@ -102,7 +103,7 @@ async function sendTyping(ctx: ChatContext, groupId: string, typing: Extract<Con
   await sendContent(ctx, to, { ...typing, group: groupId });
 }
 
-/** Delivery and read receipts go to the author of each message only (their devices), never to the whole group. */
+/** Delivery and read receipts go to the author of each message only (their devices), never to the whole group; read ones also to our other devices. */
 async function sendReceipts(ctx: ChatContext, groupId: string, receipt: Extract<Content, { type: 'receipt' }>, inSameTransaction?: () => void): Promise<void> {
   const byAuthor = new Map<string, string[]>();
   for (const id of receipt.targets) {
@@ -117,6 +118,10 @@ async function sendReceipts(ctx: ChatContext, groupId: string, receipt: Extract<
     sends.push(sendContent(ctx, to, { ...receipt, group: groupId, targets }, undefined, undefined, undefined, settle));
     settle = undefined;
   }
+  // Read on this desktop: our other desktops mark the same messages read (a sync transcript, as for 1:1).
+  const read = receipt.kind === 'read' ? [...byAuthor.values()].flat() : [];
+  const own = ownRecipients(ctx);
+  if (read.length > 0 && own.length > 0) sends.push(sendContent(ctx, own, { ...receipt, group: groupId, targets: read }, undefined, groupId));
   if (settle) ctx.store.db.transaction(settle)();
   await Promise.all(sends);
 }
