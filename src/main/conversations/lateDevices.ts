@@ -51,6 +51,20 @@ export function logForNewDevices(ctx: ChatContext, accountId: string, devices: r
 }
 
 /**
+ * Records the verified device list of a group member who is not a contact,
+ * for every group they are in, in one transaction: sessions with devices it
+ * no longer names go, and group sends reach the devices it names from now on
+ * (a new device gets the sender key on the next send, as a contact's does).
+ */
+export function recordMemberList(ctx: ChatContext, accountId: string, deviceIds: readonly string[]): void {
+  ctx.store.db.transaction(() => {
+    const before = ctx.store.groups.devicesOf(accountId);
+    ctx.groups?.noteDevices(accountId, deviceIds);
+    for (const d of before) if (!deviceIds.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
+  })();
+}
+
+/**
  * Records a contact's verified device list in one transaction: sessions
  * with devices it no longer names go, and devices new to us (when we knew
  * some before) get what we sent the account late. Returns how many
