@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
 import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
-import { CodeComparer } from '../support/linkCheck';
+import { linkDesktop } from '../support/linkCheck';
 import { Messenger } from '../../src/main/messenger/messenger';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
@@ -50,14 +50,7 @@ describe('groups: what the model-based test found', () => {
     };
     groupId = (await ben.messenger.groups.create('Harbour', [ann.keys.accountId])).id;
     await eventually(() => held > 0);
-    let code = '';
-    const user = new CodeComparer();
-    const linking = Messenger.link({ dir: profileDir(), relayUrl: ann.relayUrl, deviceName: 'Ann laptop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: user.confirm });
-    await eventually(() => code);
-    user.saw(ann.devices.inspectLink(code));
-    await ann.devices.acceptLink(code, null);
-    ann2 = await linking;
-    await ann2.waitOnline();
+    ann2 = await linkDesktop(ann, ann.relayUrl, 'Ann laptop');
     expect(ann2.groups.list()).toEqual([]); // the link carried no group: the first desktop had not seen it
     hostile.down = (f) => f;
     for (const c of hostile.connections) c.close(); // the first desktop reconnects and gets what was held back

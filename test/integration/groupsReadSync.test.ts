@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
-import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
-import { CodeComparer } from '../support/linkCheck';
+import { createUser, eventually, type TestUser } from '../support/chatHarness';
+import { linkDesktop } from '../support/linkCheck';
 import { Messenger } from '../../src/main/messenger/messenger';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
@@ -22,14 +22,7 @@ const has = (m: Messenger, text: string) => m.groups.history(groupId, 50).find((
 beforeAll(async () => {
   relay = await startTestRelay();
   [ann, ben, cat] = (await Promise.all(['Ann Reads', 'Ben Writes', 'Cat Reads'].map((n) => createUser(n, relay.url)))) as [TestUser, TestUser, TestUser];
-  let code = '';
-  const user = new CodeComparer();
-  const linking = Messenger.link({ dir: profileDir(), relayUrl: relay.url, deviceName: 'Ann laptop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: user.confirm });
-  await eventually(() => code);
-  user.saw(ann.messenger.devices.inspectLink(code));
-  await ann.messenger.devices.acceptLink(code, null);
-  ann2 = await linking;
-  await ann2.waitOnline();
+  ann2 = await linkDesktop(ann.messenger, relay.url, 'Ann laptop');
   await ben.messenger.contacts.add(ann.messenger.account.invite(), 'Ann');
   await ben.messenger.contacts.add(cat.messenger.account.invite(), 'Cat');
   await eventually(() => ann2.contacts.list().length === 1 && cat.messenger.contacts.list().length === 1);

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
-import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
-import { CodeComparer } from '../support/linkCheck';
+import { createUser, eventually, type TestUser } from '../support/chatHarness';
+import { linkDesktop } from '../support/linkCheck';
 import { Messenger } from '../../src/main/messenger/messenger';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
@@ -38,14 +38,7 @@ afterAll(async () => {
 
 describe('a non-contact member’s devices', () => {
   it('reaches a desktop the member links after the group began', async () => {
-    let code = '';
-    const user = new CodeComparer();
-    const linking = Messenger.link({ dir: profileDir(), relayUrl: relay.url, deviceName: 'Cat laptop', passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH, onCode: (c) => (code = c), confirm: user.confirm });
-    await eventually(() => code);
-    user.saw(cat.messenger.devices.inspectLink(code));
-    await cat.messenger.devices.acceptLink(code, null);
-    cat2 = await linking;
-    await cat2.waitOnline();
+    cat2 = await linkDesktop(cat.messenger, relay.url, 'Cat laptop');
     // Ben is not Cat's contact: he learns the new desktop from her announcement to the group's members.
     await eventually(() => catDevicesAtBen().includes(cat2.keys.deviceId), 20_000);
     expect(ben.messenger.contacts.list().map((c) => c.accountId)).not.toContain(cat.messenger.keys.accountId);
