@@ -221,6 +221,8 @@ export const UNLOCK_BACKOFF_BASE_MS = 1_000;
 export const UNLOCK_BACKOFF_MAX_MS = 60_000;
 /** How long a "typing" signal stays valid without a refresh. */
 export const TYPING_TTL_MS = 6_000;
+/** A group's typing signal goes pairwise to each member device; above this many devices it is not sent (a signal is not worth that many encryptions). */
+export const MAX_GROUP_TYPING_DEVICES = 100;
 /** Plaintext is padded to a multiple of this many bytes, so ciphertext length hides most of a message's length. */
 export const CONTENT_PAD_BLOCK = 160;
 /** Disappearing-message timers the app offers, in seconds (30 s to 1 week). */

@@ -2,7 +2,7 @@
  * The model-based test of the whole system (issue 11 §6): fast-check
  * generates scenarios over three accounts with up to two devices each —
  * adds from either side in any order, texts, edits, deletes, reactions,
- * devices going offline and online, profiles closed and reopened or
+ * groups created, written to, joined, left and renamed, devices going offline and online, profiles closed and reopened or
  * SIGKILLed between a commit and its ack, devices linked and revoked, the
  * relay restarted — and runs them against a real relay on loopback and real
  * encrypted profile stores. Once everything is back online and quiet, the
@@ -36,16 +36,16 @@ const PATH = env['PARLEY_MODEL_PATH'];
 /** The two replayPath comments a counterexample prints (prelude, commands), comma-separated: replays the shrunk command lists exactly. */
 const REPLAY = (env['PARLEY_MODEL_REPLAY'] ?? '').split(',');
 const CHECKS = selectedInvariants(env['PARLEY_MODEL_CHECKS']);
-/** Commands per scenario (before preconditions skip some), after up to PRELUDE adds. */
+/** Commands per scenario (before preconditions skip some), after up to PRELUDE adds (and group creations). */
 const MAX_COMMANDS = 16;
-const PRELUDE = 3;
+const PRELUDE = 4;
 /** The default run (100 scenarios) fits the 3-minute budget; a run or a failure's shrinking that reaches this bound fails. */
 const TIME_LIMIT_MS = Number(env['PARLEY_MODEL_SHRINK_MS'] ?? Math.max(150_000, RUNS * 1_500));
 
 let template: WorldTemplate;
 let scenarios = 0;
 /** Totals over the run, printed at the end: how much the scenarios really exercised. */
-const totals = { texts: 0, deletes: 0, commits: 0, links: 0, violations: 0 };
+const totals = { texts: 0, groupTexts: 0, groups: 0, deletes: 0, commits: 0, links: 0, violations: 0 };
 const started = Date.now();
 
 beforeAll(async () => {
@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (template) fs.rmSync(template.dir, { recursive: true, force: true });
   const t = totals;
-  process.stdout.write(`model test: ${scenarios} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${t.texts} texts, ${t.deletes} deletes, ${t.links} links, ${t.commits} kills between commit and ack, ${t.violations} failing scenarios\n`);
+  process.stdout.write(`model test: ${scenarios} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${t.texts} texts (${t.groupTexts} in ${t.groups} groups), ${t.deletes} deletes, ${t.links} links, ${t.commits} kills between commit and ack, ${t.violations} failing scenarios\n`);
 });
 
 /** Runs one scenario and returns what it violated (only the selected invariants). */
@@ -107,6 +107,8 @@ async function scenario(prelude: Commands, cmds: Commands): Promise<{ violations
     if (env['PARLEY_MODEL_VERBOSE']) process.stdout.write(`scenario ${scenarios} (${phases.join(', ')} ms): ${String(prelude)} | ${String(cmds)}\n${[...model.notes, ...violations.map((v) => `[${v.invariant}] ${v.detail}`)].join('\n')}\n`);
   }
   totals.texts += model.texts.length;
+  totals.groupTexts += model.texts.filter((x) => x.group).length;
+  totals.groups += model.groups.length;
   totals.deletes += model.texts.filter((x) => x.deleted).length;
   totals.links += model.links;
   totals.commits += model.notes.filter((n) => n.includes('between a commit')).length;

@@ -8,10 +8,9 @@
 import fc from 'fast-check';
 import { isParleyError } from '../../src/shared/errors';
 import { ACCOUNT_NAMES, type World } from './modelWorld';
-import { shownWithToken } from './modelObserve';
-
-/** Every text sent in a model run carries this, so a scan of the files can find plaintext. */
-export const CANARY = 'PARLEY-CANARY';
+import { CANARY, shownWithToken } from './modelObserve';
+import { conversationOf, groupCommands, type ModelGroup } from './modelGroups';
+import { acct, currentOf, Ref } from './modelRef';
 
 /** A device in the model: open (profile running), online (network), current (not revoked). */
 export interface ModelDevice {
@@ -28,7 +27,10 @@ export interface ModelText {
   readonly id: string;
   readonly from: string;
   readonly fromAccount: number;
+  /** The account written to (-1 for a group text). */
   readonly to: number;
+  /** For a group text: its group, the member accounts when it was sent, and those of them that stayed members since (the sender's included). */
+  readonly group: { readonly id: string; readonly atSend: ReadonlySet<number>; readonly stillIn: Set<number> } | null;
   /** Devices (other than the sender) that were current when it was sent, plus devices linked later from a device that had it. */
   readonly mustShow: Set<string>;
   body: string;
@@ -42,6 +44,7 @@ export interface Model {
   /** `a>b`: account a added account b. */
   readonly added: Set<string>;
   readonly texts: ModelText[];
+  readonly groups: ModelGroup[];
   links: number;
   /** What the run did beyond the command list (skips, kill outcomes), printed with a failure. */
   readonly notes: string[];
@@ -56,33 +59,14 @@ export function initialModel(): Model {
     devices: ACCOUNT_NAMES.map((n, i) => ({ name: `${n[0]}1`, account: i, open: true, online: true, current: true })),
     added: new Set(),
     texts: [],
+    groups: [],
     links: 0,
     notes: [],
   };
 }
 
 type Cmd = fc.AsyncCommand<Model, World>;
-const currentOf = (m: Model, account: number): ModelDevice[] => m.devices.filter((d) => d.account === account && d.current);
-const acct = (i: number): string => ACCOUNT_NAMES[i]!;
 
-/**
- * A device as commands name it: the k-th current device of an account
- * (oldest first, k taken modulo their number), so a command always lands on
- * a device that exists. Shown as `Ann[k]`, plus `=A2` once resolved in a run.
- */
-class Ref {
-  #name: string | null = null;
-  constructor(readonly account: number, readonly k: number) {}
-  resolve(m: Model): ModelDevice {
-    const cur = currentOf(m, this.account);
-    const d = cur[this.k % cur.length]!;
-    this.#name = d.name;
-    return d;
-  }
-  toString(): string {
-    return `${acct(this.account)}[${this.k}]${this.#name ? `=${this.#name}` : ''}`;
-  }
-}
 let tokenCounter = 0;
 
 /** The error code of a typed error, else rethrows. */
@@ -138,15 +122,31 @@ class SendText implements Cmd {
     const body = `${token} ${CANARY} from ${d.name}`;
     const sent = await messenger.conversations.sendText(peerId, body);
     const mustShow = new Set(m.devices.filter((x) => x.current && x.name !== d.name && (x.account === this.to || x.account === d.account)).map((x) => x.name));
-    m.texts.push({ token, id: sent.id, from: d.name, fromAccount: d.account, to: this.to, mustShow, body, deleted: false, edits: 0 });
+    m.texts.push({ token, id: sent.id, from: d.name, fromAccount: d.account, to: this.to, mustShow, body, deleted: false, edits: 0, group: null });
   }
   toString(): string {
     return `${this.by} writes to ${acct(this.to)}`;
   }
 }
 
-/** Texts their sender may still edit or delete: not deleted, sender current and open (edits come from the sending device). */
-const editable = (m: Model): ModelText[] => m.texts.filter((t) => !t.deleted && m.devices.some((d) => d.name === t.from && d.current && d.open));
+/** Texts their sender may still edit or delete: not deleted, sender current and open (edits come from the sending device), still in its group. */
+const editable = (m: Model): ModelText[] => m.texts.filter((t) => !t.deleted && m.devices.some((d) => d.name === t.from && d.current && d.open) && (!t.group || t.group.stillIn.has(t.fromAccount)));
+
+/**
+ * Runs a change to a group text, or notes why the sending device refused it:
+ * a device that has not yet seen the account re-added after leaving shows
+ * itself no longer a member (typed GROUP_NOT_MEMBER, nothing sent).
+ */
+async function changeText(m: Model, t: ModelText, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (e) {
+    if (!t.group || codeOf(e) !== 'GROUP_NOT_MEMBER') throw e;
+    m.notes.push(`${what}: refused, ${t.from} is not a member there yet (GROUP_NOT_MEMBER)`);
+    return false;
+  }
+}
 
 class EditText implements Cmd {
   #token = '';
@@ -158,8 +158,9 @@ class EditText implements Cmd {
     const texts = editable(m);
     const t = texts[this.pick % texts.length]!;
     this.#token = `=${t.token}`;
-    const body = `${t.token} ${CANARY} edit ${++t.edits}`;
-    await w.messenger(t.from).conversations.editMessage(t.id, body);
+    const body = `${t.token} ${CANARY} edit ${t.edits + 1}`;
+    if (!(await changeText(m, t, this.toString(), () => w.messenger(t.from).conversations.editMessage(t.id, body)))) return;
+    t.edits++;
     t.body = body;
   }
   toString(): string {
@@ -177,8 +178,7 @@ class DeleteText implements Cmd {
     const texts = editable(m);
     const t = texts[this.pick % texts.length]!;
     this.#token = `=${t.token}`;
-    await w.messenger(t.from).conversations.deleteMessage(t.id, true);
-    t.deleted = true;
+    if (await changeText(m, t, this.toString(), () => w.messenger(t.from).conversations.deleteMessage(t.id, true))) t.deleted = true;
   }
   toString(): string {
     return `its sender deletes text #${this.pick}${this.#token} for everyone`;
@@ -189,7 +189,7 @@ class React implements Cmd {
   constructor(readonly by: Ref, readonly pick: number, readonly emoji: string | null) {}
   #texts(m: Model): ModelText[] {
     const d = this.by.resolve(m);
-    return m.texts.filter((t) => !t.deleted && (t.fromAccount === d.account || t.to === d.account));
+    return m.texts.filter((t) => !t.deleted && (t.group ? t.group.stillIn.has(d.account) : t.fromAccount === d.account || t.to === d.account));
   }
   check(m: Model): boolean {
     return this.by.resolve(m).open && this.#texts(m).length > 0;
@@ -203,7 +203,7 @@ class React implements Cmd {
       m.notes.push(`${this.toString()}: skipped, ${t.token} not on ${d.name} yet`);
       return;
     }
-    await messenger.conversations.react(t.id, this.emoji);
+    await changeText(m, t, this.toString(), () => messenger.conversations.react(t.id, this.emoji));
   }
   toString(): string {
     return `${this.by} reacts ${this.emoji ?? '(none)'} to text #${this.pick}`;
@@ -279,9 +279,8 @@ class Link implements Cmd {
     // The history the linker held at that moment comes across; texts in flight to it do not.
     const linkerMessenger = w.messenger(linker.name);
     for (const t of m.texts) {
-      if (t.fromAccount !== this.account && t.to !== this.account) continue;
-      const peer = w.accountId(t.fromAccount === this.account ? t.to : t.fromAccount);
-      if (!t.deleted && shownWithToken(linkerMessenger, peer, t.token).length > 0) t.mustShow.add(name);
+      if (t.group ? !t.group.stillIn.has(this.account) : t.fromAccount !== this.account && t.to !== this.account) continue;
+      if (!t.deleted && shownWithToken(linkerMessenger, conversationOf(w, t, this.account), t.token).length > 0) t.mustShow.add(name);
     }
   }
   toString(): string {
@@ -330,8 +329,16 @@ const device = fc.tuple(account, fc.nat({ max: 1 })).map(([a, k]) => new Ref(a, 
 const deviceAndPeer = fc.tuple(account, fc.nat({ max: 1 }), fc.nat({ max: 1 })).map(([a, k, o]) => [new Ref(a, k), (a + 1 + o) % 3] as const);
 const pick = fc.nat({ max: 7 });
 
-/** Adds at the start of a scenario, so that the commands after them find contacts to write to (adds also come later, in any order). */
-export const preludeArb: fc.Arbitrary<Cmd> = deviceAndPeer.map(([d, a]) => new AddContact(d, a));
+/**
+ * Adds at the start of a scenario, so that the commands after them find
+ * contacts to write to (adds also come later, in any order), and sometimes
+ * a group of the contacts its creator has by then, so that group commands
+ * find a group.
+ */
+export const preludeArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { arbitrary: deviceAndPeer.map(([d, a]) => new AddContact(d, a)), weight: 3 },
+  { arbitrary: groupCommands[0]!.arbitrary, weight: 1 },
+);
 
 /** The command mix: cheap commands often, the slow ones (kill, link, relay restart) rarely. */
 export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
@@ -346,4 +353,5 @@ export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: account.map((a) => new Link(a)), weight: 1 },
   { arbitrary: fc.tuple(account, fc.nat({ max: 1 })).map(([a, k]) => new Revoke(a, k)), weight: 1 },
   { arbitrary: fc.constant(new RestartRelay()), weight: 1 },
+  ...groupCommands,
 );

@@ -12,6 +12,9 @@ import type { DeliveryState, Message } from '../../src/main/store';
 import type { RunningRelay } from '../../src/relay/server';
 import { STORE_MAX_PAGE_SIZE } from '../../src/shared/constants';
 
+/** Every text sent in a model run carries this, so a scan of the files can find plaintext. */
+export const CANARY = 'PARLEY-CANARY';
+
 /** Every row of the conversation with `peerAccountId`, oldest first (tombstones and placeholders included). */
 export function conversationRows(m: Messenger, peerAccountId: string): Message[] {
   const rows: Message[] = [];

@@ -33,7 +33,8 @@ export interface AccountEventArgs {
   messagesChanged: [conversationId: string, messageIds: readonly string[]];
   conversationsChanged: [];
   contactsChanged: [];
-  typing: [conversationId: string, typing: boolean];
+  /** `from`: the account typing (the contact in a 1:1 conversation, a member in a group). */
+  typing: [conversationId: string, typing: boolean, from: string];
   incomingText: [message: IncomingText];
   undecryptable: [message: Undecryptable];
   /** This account's device list or device names changed. */
@@ -101,7 +102,7 @@ export class AccountBus {
       messagesChanged: (c, ids) => this.emit('messagesChanged', c, ids),
       conversationsChanged: () => this.emit('conversationsChanged'),
       contactsChanged: () => this.emit('contactsChanged'),
-      typing: (c, t) => this.emit('typing', c, t),
+      typing: (c, t, f) => this.emit('typing', c, t, f),
       incomingText: (m) => this.emit('incomingText', m),
       undecryptable: (m) => this.emit('undecryptable', m),
       devicesChanged: () => this.emit('devicesChanged'),

@@ -106,7 +106,7 @@ export class AppSession {
       conversationsChanged: () => rows.conversationsChanged(),
       contactsChanged: () => rows.contactsChanged(),
       receiving: (progress: { readonly done: number; readonly total: number } | null) => this.o.connection.receiving(progress),
-      typing: (conversationId: string, typing: boolean) => ev.emit('typing', { conversationId, typing }),
+      typing: (conversationId: string, typing: boolean, from: string) => ev.emit('typing', { conversationId, typing, from }),
       devicesChanged: () => ev.emit('devicesChanged', {}),
       // One notification per conversation per receive batch; a locked app runs no Messenger, so nothing arrives then; previews follow the setting.
       incomingText: (m: IncomingText) => notifications.add(m),

@@ -339,7 +339,7 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
     fx.nudged.add(sender);
     await nudgeUnsent(ctx, from);
   }
-  if (content.type === 'typing') ctx.events.typing(conversationId, content.typing);
+  if (content.type === 'typing') ctx.events.typing(conversationId, content.typing, from.accountId);
   if (content.type === 'profile' || content.type === 'contacts') fx.contacts = true;
   if (changed.size > 0) fx.changed(conversationId, changed);
   if (content.type !== 'typing') fx.conversations = true;
@@ -361,7 +361,7 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
     }
   }
   if (message && content.type === 'text' && !own) {
-    ctx.events.typing(conversationId, false);
+    ctx.events.typing(conversationId, false, from.accountId);
     fx.texts.push({ conversationId, from: fx.nameOf(ctx, from.accountId), id: message.id, text: message.body, sentAt: message.sentAt });
     // The delivery receipt was owed in the receive transaction; it is queued once per batch, after the senders are released.
     fx.receipts = true;

@@ -22,7 +22,7 @@ import { addressKey, type ProtocolAddress } from '../protocol';
 import type { ChatContext } from './context';
 
 /** Content worth forwarding: what builds the conversation a person sees (not receipts, timers or control messages). */
-const FORWARDED: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'sync']);
+const FORWARDED: ReadonlySet<string> = new Set(['text', 'edit', 'delete', 'reaction', 'sync', 'groupUpdate']);
 
 /**
  * The devices of `current` (a conversation's recipients read inside the
@@ -63,6 +63,20 @@ export function logForNewDevices(ctx: ChatContext, accountId: string, devices: r
     forwarded += recent.length;
   }
   return forwarded;
+}
+
+/**
+ * Records the verified device list of a group member who is not a contact,
+ * for every group they are in, in one transaction: sessions with devices it
+ * no longer names go, and group sends reach the devices it names from now on
+ * (a new device gets the sender key on the next send, as a contact's does).
+ */
+export function recordMemberList(ctx: ChatContext, accountId: string, deviceIds: readonly string[]): void {
+  ctx.store.db.transaction(() => {
+    const before = ctx.store.groups.devicesOf(accountId);
+    ctx.groups?.noteDevices(accountId, deviceIds);
+    for (const d of before) if (!deviceIds.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
+  })();
 }
 
 /**

@@ -22,7 +22,7 @@ import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList } from '../account/deviceList';
 import { withHeads } from '../account/listHeads';
-import { logForNewDevices, missedRecipients, recordContactList } from './lateDevices';
+import { logForNewDevices, missedRecipients, recordContactList, recordMemberList } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach, type EachResult } from '../store/database';
@@ -362,8 +362,10 @@ export async function refreshDevices(ctx: ChatContext, client: RelayClient, acco
     listed = ctx.store.ownDevices.all().map((d) => d.deviceId);
   } else {
     const list = (await client.getDeviceList(accountId)).devices;
-    forwarded = recordContactList(ctx, accountId, list);
     listed = list.map((d) => d.deviceId);
+    // A group member who is not a contact: their devices are the group's record of them, not a contact's.
+    if (!ctx.contacts.get(accountId) && ctx.store.groups.hasMember(accountId)) recordMemberList(ctx, accountId, listed);
+    else forwarded = recordContactList(ctx, accountId, list);
   }
   if (forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   return listed;

@@ -196,9 +196,9 @@ export class ConversationService {
     return this.get(m.id);
   }
 
-  /** Tells the contact we are (or stopped) typing; dropped when offline or switched off. */
+  /** Tells the contact (or a group's other members) we are (or stopped) typing; dropped when offline or switched off. */
   async setTyping(conversationId: string, typing: boolean): Promise<void> {
-    this.peer(conversationId);
+    if (!this.ctx.groups?.isGroup(conversationId)) this.peer(conversationId);
     if (!this.ctx.settings().typingIndicators || !this.ctx.link.client) return;
     await this.send(conversationId, { v: 1, type: 'typing', typing, sentAt: Date.now() });
   }

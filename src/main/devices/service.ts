@@ -15,6 +15,7 @@ import { signKeyChange } from '../account/rotation';
 import type { RelayClient } from '../relayClient/client';
 import { decodeAccountRecord, encodeAccountRecord, type BackupKeyRecord } from '../account/record';
 import type { ChatContext } from '../conversations/context';
+import type { ProtocolAddress } from '../protocol';
 import { ChatError } from '../account/errors';
 import { createInitialPrekeys, type PrekeyUpload } from '../account/keys';
 import { errorCode, flushOutbox, ownRecipients, recipientsOf, sendContent } from '../conversations/outgoing';
@@ -276,7 +277,24 @@ export class DeviceService {
     const names = listOwnDevices(this.ctx.store).map((d) => ({ deviceId: d.deviceId, name: d.name }));
     await this.#toOwnDevices({ v: 1, type: 'ownDevices', sentAt, devices: names });
     await this.#toContacts({ v: 1, type: 'devicesChanged', sentAt });
+    // Members of our groups who are not contacts fetch the list again too, so group sends reach a new device and skip a revoked one.
+    const strangers = this.#groupStrangers();
+    if (strangers.length > 0) await sendContent(this.ctx, strangers, { v: 1, type: 'devicesChanged', sentAt }).catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
     this.#flush();
+  }
+
+  /** The devices of the members of our groups who are not contacts (as last verified). */
+  #groupStrangers(): ProtocolAddress[] {
+    const { store, contacts, keys } = this.ctx;
+    const out = new Map<string, ProtocolAddress>();
+    for (const id of store.groups.ids()) {
+      if (store.groups.get(id)?.status !== 'member') continue;
+      for (const m of store.groups.members(id)) {
+        if (m.accountId === keys.accountId || contacts.get(m.accountId)) continue;
+        for (const deviceId of m.devices) out.set(`${m.accountId}.${deviceId}`, { accountId: m.accountId, deviceId });
+      }
+    }
+    return [...out.values()];
   }
 
   #flush(): void {

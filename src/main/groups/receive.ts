@@ -12,6 +12,7 @@
  *   placeholder, is kept, and a request for the key goes to the sender in
  *   the same transaction (nothing is lost silently).
  * - a `receipt` naming a group: applied to our messages in that group.
+ * - a `typing` signal naming a group: shown in its conversation (never stored).
  * Content from an account that is not a member is refused and audited.
  */
 import { createHash } from 'node:crypto';
@@ -60,6 +61,11 @@ export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: C
       }
       return { conversationId: content.group, content, message: undefined };
     }
+    case 'typing':
+      // Shown in the group's conversation, never stored; only from a member.
+      if (content.group === undefined) return null;
+      if (!isMember(ctx, content.group, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
+      return { conversationId: content.group, content, message: undefined };
     case 'text':
     case 'edit':
     case 'delete':

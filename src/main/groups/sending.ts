@@ -5,16 +5,18 @@
  * gets a sender-key distribution over its pairwise session first (an own
  * device that lacks it also gets the group's state). Then the content is
  * encrypted once and handed to the GroupDelivery. Receipts go pairwise, to
- * the devices of each message's author only. Sends of one group run one at
- * a time, so a chain is never used twice for one iteration.
+ * the devices of each message's author only (read ones also to our other
+ * devices, which mark the messages read); typing signals pairwise to the
+ * other members' devices. Sends of one group run one at a time, so a chain
+ * is never used twice for one iteration.
  */
-import { GROUP_UPDATE_MAX_BYTES } from '../../shared/constants';
+import { GROUP_UPDATE_MAX_BYTES, MAX_GROUP_TYPING_DEVICES } from '../../shared/constants';
 import { encodeContent, type Content } from '../../shared/wire/content';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage } from '../store';
 import type { ChatContext } from '../conversations/context';
-import { sendContent } from '../conversations/outgoing';
+import { ownRecipients, sendContent } from '../conversations/outgoing';
 import { currentState, loadOwn, saveOwn, storedVersions } from './chainStore';
 import type { GroupDelivery } from './delivery';
 import { GroupError } from './errors';
@@ -95,7 +97,7 @@ export interface GroupResend {
 
 /** Sends conversation content to a group (see the file comment); `resend` narrows it to some devices, for a message already stored. */
 export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: string, content: Content, row?: NewMessage, inSameTransaction?: () => void, resend?: GroupResend): Promise<void> {
-  if (content.type === 'typing') return Promise.resolve();
+  if (content.type === 'typing') return sendTyping(ctx, groupId, content);
   if (content.type === 'receipt') return sendReceipts(ctx, groupId, content, inSameTransaction);
   const g = ctx.store.groups.get(groupId);
   if (!g) throw new GroupError('GROUP_UNKNOWN', 'There is no such group.');
@@ -124,7 +126,19 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
   });
 }
 
-/** Delivery and read receipts go to the author of each message only (their devices), never to the whole group. */
+/**
+ * A typing signal goes pairwise to the other members' devices (not ours),
+ * like 1:1 typing: shown, never stored, not logged for resending; skipped
+ * for a group over MAX_GROUP_TYPING_DEVICES devices or one we left.
+ */
+async function sendTyping(ctx: ChatContext, groupId: string, typing: Extract<Content, { type: 'typing' }>): Promise<void> {
+  if (ctx.store.groups.get(groupId)?.status !== 'member') return;
+  const to = memberDevices(ctx, groupId).filter((d) => d.accountId !== ctx.keys.accountId);
+  if (to.length === 0 || to.length > MAX_GROUP_TYPING_DEVICES) return;
+  await sendContent(ctx, to, { ...typing, group: groupId });
+}
+
+/** Delivery and read receipts go to the author of each message only (their devices), never to the whole group; read ones also to our other devices. */
 async function sendReceipts(ctx: ChatContext, groupId: string, receipt: Extract<Content, { type: 'receipt' }>, inSameTransaction?: () => void): Promise<void> {
   const byAuthor = new Map<string, string[]>();
   for (const id of receipt.targets) {
@@ -139,6 +153,10 @@ async function sendReceipts(ctx: ChatContext, groupId: string, receipt: Extract<
     sends.push(sendContent(ctx, to, { ...receipt, group: groupId, targets }, undefined, undefined, undefined, settle));
     settle = undefined;
   }
+  // Read on this desktop: our other desktops mark the same messages read (a sync transcript, as for 1:1).
+  const read = receipt.kind === 'read' ? [...byAuthor.values()].flat() : [];
+  const own = ownRecipients(ctx);
+  if (read.length > 0 && own.length > 0) sends.push(sendContent(ctx, own, { ...receipt, group: groupId, targets: read }, undefined, groupId));
   if (settle) ctx.store.db.transaction(settle)();
   await Promise.all(sends);
 }

@@ -190,7 +190,8 @@ export class GroupService {
   private info(id: string): GroupInfo | null {
     const row = this.ctx.store.groups.get(id);
     const s = currentState(this.ctx, id);
-    if (!row || !s || (row.status !== 'member' && this.ctx.store.groups.members(id).length === 0)) return null;
+    // A group we were told about but were never in stays hidden; one we left as its last member still shows (as left).
+    if (!row || !s || (row.status === 'removed' && this.ctx.store.groups.members(id).length === 0)) return null;
     const members = this.ctx.store.groups.members(id).map((m) => ({ accountId: m.accountId, role: m.role, ...shownName(this.ctx, m) }));
     return { id, name: s.state.name, status: row.status, timer: s.state.timer, members };
   }
@@ -226,7 +227,8 @@ export class GroupService {
     const before = memberDevices(this.ctx, groupId);
     const rekey = removed.length > 0 || leave;
     this.ctx.store.db.transaction(() => adoptVersions(this.ctx, groupId, versions, rekey ? new Uint8Array(randomBytes(32)) : null))();
-    await this.tell(groupId, rekey ? before.filter((d) => removed.includes(d.accountId) || (leave && d.accountId !== me)) : [], { devices: before, height: s.state.height });
+    // A leave is told to every device it had (our other devices too: they left with us); a removal to the removed members' devices.
+    await this.tell(groupId, rekey ? before.filter((d) => removed.includes(d.accountId) || leave) : [], { devices: before, height: s.state.height });
     return this.get(groupId);
   }
 

@@ -122,6 +122,11 @@ export class GroupRepo {
   }
 
   /** Device ids any group lists for an account that is not a contact (for the session layer's bundle check). */
+  /** Whether the account is in any group this device knows (as a member row). */
+  hasMember(accountId: string): boolean {
+    return prep(this.db, 'SELECT 1 FROM group_members WHERE account_id = ? LIMIT 1').get(accountId) !== undefined;
+  }
+
   devicesOf(accountId: string): string[] {
     const lists = prep(this.db, 'SELECT devices FROM group_members WHERE account_id = ?').pluck().all(accountId) as string[];
     return [...new Set(lists.flatMap((l) => JSON.parse(l) as string[]))];

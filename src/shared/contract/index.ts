@@ -74,8 +74,8 @@ export const events = {
    * groups on screen again with getGroup".
    */
   groupsChanged: z.object({ changed: z.array(GroupDto).max(CONVERSATION_LIST_LIMIT), reload: z.boolean() }),
-  /** The other side started or stopped typing. */
-  typing: z.object({ conversationId: Id, typing: z.boolean() }),
+  /** The other side (in a group: the member `from`) started or stopped typing. */
+  typing: z.object({ conversationId: Id, typing: z.boolean(), from: Id }),
   /** Upload or download progress of an attachment. */
   attachmentProgress: AttachmentDto,
   /** Linking, provisioning or restore progress (both linking screens show it). */

@@ -70,7 +70,7 @@ const SESSION_CONTENT = [
   DeleteContent,
   ReactionContent,
   ReceiptContent,
-  z.object({ ...base, type: z.literal('typing'), typing: z.boolean() }).strict(),
+  z.object({ ...base, ...InGroup, type: z.literal('typing'), typing: z.boolean() }).strict(),
   TimerContent,
   z.object({ ...base, type: z.literal('profile'), name: z.string().trim().min(1).max(64) }).strict(),
   // ── between the devices of one account only ──

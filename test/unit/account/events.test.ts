@@ -35,9 +35,9 @@ describe('the account event bus', () => {
 
   it('maps the UI handlers of onAll and chatEvents onto the same events', () => {
     const bus = new AccountBus();
-    const typing: [string, boolean][] = [];
-    bus.onAll({ typing: (c, t) => typing.push([c, t]) });
-    bus.chatEvents().typing('conv', true);
-    expect(typing).toEqual([['conv', true]]);
+    const typing: [string, boolean, string][] = [];
+    bus.onAll({ typing: (c, t, f) => typing.push([c, t, f]) });
+    bus.chatEvents().typing('conv', true, 'someone');
+    expect(typing).toEqual([['conv', true, 'someone']]);
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * Regression tests for what the model-based test found in groups (see
+ * docs/ARCHITECTURE.md, "Groups in the model-based test"):
+ * - a desktop linked while the group's creation was still on its way to the
+ *   linking desktop never learned the group (the link snapshot was taken
+ *   before, and nobody told the new desktop later);
+ * - leaving on one desktop left the account's other desktops showing
+ *   themselves members;
+ * - the last member leaving a group got GROUP_UNKNOWN back, though the leave
+ *   was made.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRelay } from '../support/relayHarness';
+import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
+import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
+import { linkDesktop } from '../support/linkCheck';
+import { Messenger } from '../../src/main/messenger/messenger';
+
+let relay: Awaited<ReturnType<typeof startTestRelay>>;
+let hostile: HostileRelay;
+let ann: Messenger;
+let ann2: Messenger;
+let ben: TestUser;
+let groupId: string;
+
+beforeAll(async () => {
+  relay = await startTestRelay();
+  hostile = await startHostileRelay(relay.url);
+  ann = (await Messenger.create({ dir: profileDir(), displayName: 'Ann Two Desks', relayUrl: hostile.url, passphrase: TEST_PASSPHRASE, pwhash: TEST_PWHASH })).messenger;
+  await ann.waitOnline();
+  ben = await createUser('Ben Admin', relay.url);
+  await ann.contacts.add(ben.messenger.account.invite(), 'Ben');
+  await eventually(() => ben.messenger.contacts.list().some((c) => c.accountId === ann.keys.accountId));
+}, 60_000);
+
+afterAll(async () => {
+  for (const m of [ann2, ann, ben?.messenger]) await m?.close().catch(() => undefined);
+  await hostile?.close();
+  await relay?.close();
+});
+
+describe('groups: what the model-based test found', () => {
+  it('tells a desktop linked while the group’s creation was still on its way to the linking desktop', async () => {
+    // The relay holds back every envelope for Ann's first desktop: the creation is in flight when she links.
+    let held = 0;
+    hostile.down = (f) => {
+      if ((JSON.parse(f) as { type?: string }).type !== 'message') return f;
+      held++;
+      return null;
+    };
+    groupId = (await ben.messenger.groups.create('Harbour', [ann.keys.accountId])).id;
+    await eventually(() => held > 0);
+    ann2 = await linkDesktop(ann, ann.relayUrl, 'Ann laptop');
+    expect(ann2.groups.list()).toEqual([]); // the link carried no group: the first desktop had not seen it
+    hostile.down = (f) => f;
+    for (const c of hostile.connections) c.close(); // the first desktop reconnects and gets what was held back
+    // Ben learns of the new desktop and forwards the group's state to it, as he does a late device's texts.
+    await eventually(() => ann2.groups.list().find((g) => g.id === groupId)?.status === 'member', 20_000);
+    expect(ann2.groups.get(groupId).members.map((m) => m.accountId)).toEqual([ben.messenger.keys.accountId, ann.keys.accountId]);
+    await ben.messenger.groups.sendText(groupId, 'Both desks hear this');
+    await eventually(() => ann2.groups.history(groupId, 10).some((m) => m.body === 'Both desks hear this'), 20_000);
+  }, 60_000);
+
+  it('shows a leave made on one desktop on the account’s other desktops', async () => {
+    await eventually(() => ann.groups.list().find((g) => g.id === groupId)?.status === 'member', 20_000);
+    await ann.groups.leave(groupId);
+    await eventually(() => ann2.groups.get(groupId).status === 'left', 20_000);
+    await eventually(() => ben.messenger.groups.get(groupId).members.length === 1);
+    await expect(ann2.groups.sendText(groupId, 'still here?')).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
+  }, 40_000);
+
+  it('lets the last member leave a group and shows it as left', async () => {
+    const alone = await ben.messenger.groups.create('Solo', []);
+    const left = await ben.messenger.groups.leave(alone.id);
+    expect(left).toMatchObject({ id: alone.id, status: 'left', members: [] });
+    expect(ben.messenger.groups.list().find((g) => g.id === alone.id)?.status).toBe('left');
+  });
+});
