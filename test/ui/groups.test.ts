@@ -123,6 +123,15 @@ describe('groups in the app', () => {
     await ann.screenshot('groups-receipts');
   });
 
+  it('shows who is typing in the group, by name, to the other members', async () => {
+    await composer(cleo.page).fill('Thinking about lanterns');
+    await ann.page.getByText(`${CLEO} is typing…`).waitFor();
+    await ben.page.getByText(`${CLEO} is typing…`).waitFor();
+    await ben.screenshot('groups-typing');
+    await composer(cleo.page).fill('');
+    await ann.page.getByText(`${CLEO} is typing…`).waitFor({ state: 'detached' });
+  });
+
   it('shows a reply from a member who is not a contact under the name they chose, marked', async () => {
     await bubble(ben.page, 'Welcome to the lantern society').hover();
     await actionsOf(ben.page, 'Welcome to the lantern society').click();

@@ -1,5 +1,7 @@
 import { useStore } from '../store/root';
-import { selectIsTyping, selectSelectedConversation } from '../store/conversations/selectors';
+import { selectSelectedConversation, selectTyping } from '../store/conversations/selectors';
+import { typingLine } from '../store/conversations/typing';
+import { selectGroup } from '../store/groups/selectors';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 import { DirectChatHeader } from './DirectChatHeader';
@@ -8,7 +10,8 @@ import { GroupChatHeader } from './GroupChatHeader';
 /** The open conversation (1:1 or group): its header, message list and composer. */
 export function ChatPane() {
   const conversation = useStore(selectSelectedConversation);
-  const typing = useStore(selectIsTyping(conversation?.id ?? null));
+  const typing = useStore(selectTyping(conversation?.id ?? null));
+  const groupDto = useStore(selectGroup(conversation?.kind === 'group' ? conversation.id : null));
 
   if (!conversation) {
     return (
@@ -24,7 +27,7 @@ export function ChatPane() {
       {group ? <GroupChatHeader conversation={conversation} /> : <DirectChatHeader conversation={conversation} />}
       <MessageList conversationId={conversation.id} title={conversation.title} group={group} />
       <div className="typing" aria-live="polite">
-        {typing ? (group ? 'Someone is typing…' : `${conversation.title} is typing…`) : ''}
+        {typingLine(group ? typing.map((a) => groupDto?.members.find((m) => m.accountId === a)?.name ?? 'Someone') : typing.length > 0 ? [conversation.title] : [])}
       </div>
       {gone ? (
         <p className="chat__closed" role="status">

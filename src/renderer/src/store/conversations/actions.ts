@@ -4,6 +4,7 @@ import { CONVERSATION_LIST_LIMIT } from '../../../../shared/constants';
 import { parley } from '../../bridge';
 import type { RootState } from '../root';
 import type { ConversationsSlice } from './state';
+import { typingNow } from './typing';
 
 /**
  * Conversations with a markConversationRead in flight → whether a push
@@ -70,7 +71,7 @@ export const createConversationsSlice: StateCreator<RootState, [], [], Conversat
         if (open && open.unread > 0 && document.visibilityState === 'visible') markRead(get, open.id);
       }),
       parley.onContactsChanged((e) => (e.reload ? void get().loadContacts() : set({ contacts: e.contacts }))),
-      parley.onTyping(({ conversationId, typing }) => set((s) => ({ typing: { ...s.typing, [conversationId]: typing } }))),
+      parley.onTyping(({ conversationId, typing, from }) => set((s) => ({ typing: { ...s.typing, [conversationId]: typingNow(s.typing[conversationId], from, typing) } }))),
     ];
     return () => stops.forEach((stop) => stop());
   },

@@ -5,5 +5,7 @@ export const selectConversations = (s: RootState) => s.conversations;
 /** The open conversation, or null. */
 export const selectSelectedConversation = (s: RootState) =>
   s.conversations.find((c) => c.id === s.selectedConversationId) ?? null;
-/** A selector for whether the other side is typing in conversation `id`. */
-export const selectIsTyping = (id: string | null) => (s: RootState) => (id ? Boolean(s.typing[id]) : false);
+const NOBODY: readonly string[] = [];
+/** A selector for the accounts typing in conversation `id` (a stable empty list when nobody is). */
+export const selectTyping = (id: string | null) => (s: RootState) => (id ? (s.typing[id] ?? NOBODY) : NOBODY);
+
