@@ -275,6 +275,10 @@ export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
 export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
 /** Scopes (groups) with an open seal epoch: more than the groups a profile sends to in an hour; the least recently used is zeroed first. */
 export const SEAL_EPOCH_MAX_SCOPES = 64;
+/** Sends of one turn encrypted and committed per transaction: a burst's next chunk's sealing keys are made on the worker thread meanwhile. */
+export const SEND_CHUNK = 256;
+/** Fresh sealing key pairs made ahead per recipient device for one turn's sends (session/sealAhead.ts): a burst's chunk; more are made in the send itself. */
+export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */

@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -25,7 +25,7 @@ import { withHeads } from '../account/listHeads';
 import { logForNewDevices, recordContactList } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
-import { inTransaction, transactionEach, type EachResult } from '../store/database';
+import { inTransaction, transactionEach } from '../store/database';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend' && c.type !== 'senderKeyRequest';
@@ -96,29 +96,45 @@ export function sendContent(
 
 /**
  * One turn's sends: hold every recipient at once, make missing sessions,
- * then ONE transaction runs each send in its own savepoint (one that throws
- * rolls back alone and rejects alone). Each send's promise settles after
- * the commit.
+ * then encrypt and commit them in chunks of SEND_CHUNK, ONE transaction
+ * each (a send that throws rolls back alone and rejects alone). While a
+ * chunk is encrypted, the worker thread makes the next chunk's sealing key
+ * pairs (session/sealAhead.ts). Each send's promise settles after its
+ * chunk's commit.
  */
 async function commitSends(ctx: ChatContext): Promise<void> {
   const jobs = turnSends.get(ctx) ?? [];
   turnSends.delete(ctx);
   const all = [...new Map(jobs.flatMap((j) => j.targets).map((t) => [addressKey(t), t])).values()];
-  let results: EachResult<void>[];
+  let settled = 0;
   try {
-    results = await ctx.sessions.hold(all, async () => {
+    await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
-      // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-      return transactionEach(ctx.store.db, jobs, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
+      let ready: Promise<void> = Promise.resolve();
+      for (let at = 0; at < jobs.length; at += SEND_CHUNK) {
+        await ready;
+        const next = jobs.slice(at + SEND_CHUNK, at + 2 * SEND_CHUNK);
+        ready = next.length > 0 ? ctx.sessions.sealAhead(sealCounts(next)) : Promise.resolve();
+        const chunk = jobs.slice(at, at + SEND_CHUNK);
+        // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
+        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        chunk.forEach((j, i) => {
+          const r = results[i]!;
+          j.done(r.ok ? undefined : r.error);
+        });
+        settled = at + chunk.length;
+      }
     });
   } catch (e) {
-    for (const j of jobs) j.done(e);
-    return;
+    for (const j of jobs.slice(settled)) j.done(e);
   }
-  jobs.forEach((j, i) => {
-    const r = results[i]!;
-    j.done(r.ok ? undefined : r.error);
-  });
+}
+
+/** How many envelopes each recipient device (by device id) gets from these sends. */
+function sealCounts(jobs: readonly SendJob[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const j of jobs) for (const t of j.targets) counts.set(t.deviceId, (counts.get(t.deviceId) ?? 0) + 1);
+  return counts;
 }
 
 /**

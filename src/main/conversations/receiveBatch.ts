@@ -23,6 +23,7 @@ import { isParleyError } from '../../shared/errors';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import { unseal, type Unsealed } from '../session/sealedSender';
+import { openedAhead } from '../session/sealAhead';
 import type { ChatContext } from './context';
 import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
@@ -56,6 +57,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   const seen = new Set<string>();
   const work: Opened[] = [];
   const processed = ctx.store.delivery.processedAmong(ms.map((m) => m.id));
+  const ahead = await openedAhead(ms); // the ephemeral DHs, started on the worker when the push arrived
   for (const m of ms) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
@@ -64,7 +66,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
       continue;
     }
     try {
-      const opened = unseal(m.envelope, ctx.keys.x25519);
+      const opened = unseal(m.envelope, ctx.keys.x25519, ahead.get(m));
       work.push({ m, opened, from: { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) } });
     } catch (e) {
       reject(ctx, m, errorCode(e));
