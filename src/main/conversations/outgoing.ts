@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -139,14 +139,16 @@ function sealCounts(jobs: readonly SendJob[]): Map<string, number> {
 
 /**
  * Sends the delivery receipts owed for stored messages: one receipt per
- * conversation for up to 500 messages, all in one turn's send batch, each
- * forgotten in the savepoint that queues it. Runs after each receive batch,
+ * conversation for up to 500 messages (RECEIPT_ROUND_IDS in all), all in
+ * one turn's send batch, each forgotten in the savepoint that queues it. Runs after each receive batch,
  * on each connection and on the upkeep tick, so a crash between storing a
  * message and answering it only delays the receipt.
  */
 export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
   const sends: Promise<void>[] = [];
-  for (const [conversationId, ids] of ctx.store.repairs.owedReceipts(RECEIPT_BATCH)) {
+  const owed = [...ctx.store.repairs.owedReceipts(RECEIPT_ROUND_IDS)].flatMap(([c, all]) =>
+    Array.from({ length: Math.ceil(all.length / RECEIPT_BATCH) }, (_, i) => [c, all.slice(i * RECEIPT_BATCH, (i + 1) * RECEIPT_BATCH)] as const));
+  for (const [conversationId, ids] of owed) {
     const receipt: Content = { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() };
     if (ctx.groups?.isGroup(conversationId)) {
       sends.push(ctx.groups.send(conversationId, receipt, undefined, () => ctx.store.repairs.settleReceipts(ids)));

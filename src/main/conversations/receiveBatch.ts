@@ -12,7 +12,8 @@
  *    batch is run again with a savepoint per envelope, store/database.ts
  *    transactionEach);
  * 4. after the commit, ONE ack for the batch; then one round of events, one
- *    delivery receipt per sender (owed in the transaction) and one flush.
+ *    delivery receipt per sender (owed in the transaction; held for a few
+ *    batches while more envelopes wait) and one flush.
  * A crash before the commit leaves every envelope of the batch on the relay;
  * a crash after it leaves the ack intents recorded (pending_acks) and the
  * receipts owed, so nothing is lost and the processed ids keep a redelivery
@@ -52,7 +53,7 @@ interface Result {
  * envelopes to try again soon (their sender's device list could not be
  * checked now). One whose apply failed stays unacked until the next connection.
  */
-export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage[]): Promise<IncomingMessage[]> {
+export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage[], sendReceipts?: (owed: boolean) => boolean): Promise<IncomingMessage[]> {
   const acked: string[] = [];
   const seen = new Set<string>();
   const work: Opened[] = [];
@@ -87,7 +88,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   }
   await ack(ctx, acked);
   for (const r of results) if (r.outcome) await afterCommit(ctx, r.outcome, fx);
-  await fx.finish(ctx);
+  await fx.finish(ctx, sendReceipts);
   return left;
 }
 

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
-import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIPT_HOLD_BATCHES, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import type { Message, NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
@@ -42,6 +42,7 @@ export class ConversationService {
   #tick: NodeJS.Timeout | null = null;
   #ticks = 0;
   #lastSentAt = 0;
+  #receiptsHeld = 0;
 
   constructor(
     private readonly ctx: ChatContext,
@@ -305,7 +306,13 @@ export class ConversationService {
         return;
       }
       const batch = this.#pending.splice(0, RECEIVE_BATCH_MAX);
-      const later = await handleBatch(this.ctx, batch);
+      // While a catch-up goes on, receipts stay owed for up to RECEIPT_HOLD_BATCHES batches, then go one per sender for all of them.
+      const later = await handleBatch(this.ctx, batch, (owed) => {
+        if (!owed && this.#receiptsHeld === 0) return false;
+        const hold = this.#pending.length > 0 && this.#receiptsHeld < RECEIPT_HOLD_BATCHES;
+        this.#receiptsHeld = hold ? this.#receiptsHeld + 1 : 0;
+        return !hold;
+      });
       this.#advance(batch.length - later.length);
       if (later.length > 0) {
         const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);
