@@ -68,7 +68,10 @@ export class BatchEffects {
     for (const [conversationId, ids] of this.messages) ctx.events.messagesChanged(conversationId, [...ids]);
     if (this.conversations) ctx.events.conversationsChanged();
     if (this.devices) ctx.events.devicesChanged();
-    if (sendReceipts(this.receipts)) await sendOwedReceipts(ctx);
+    if (sendReceipts(this.receipts)) {
+      await sendOwedReceipts(ctx);
+      this.flush = true; // receipts held by earlier batches go out even when this batch brought no text
+    }
     // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
     if (this.forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.flush && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));

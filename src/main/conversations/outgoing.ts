@@ -99,7 +99,7 @@ export function sendContent(
  * then encrypt and commit them in chunks of SEND_CHUNK, ONE transaction
  * each (a send that throws rolls back alone and rejects alone). While a
  * chunk is encrypted, the worker thread makes the next chunk's sealing key
- * pairs (session/sealAhead.ts). Each send's promise settles after its
+ * pairs (session/sealAhead.ts), used where they are back in time. Each send's promise settles after its
  * chunk's commit.
  */
 async function commitSends(ctx: ChatContext): Promise<void> {
@@ -110,11 +110,11 @@ async function commitSends(ctx: ChatContext): Promise<void> {
   try {
     await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
-      let ready: Promise<void> = Promise.resolve();
       for (let at = 0; at < jobs.length; at += SEND_CHUNK) {
-        await ready;
+        // Not awaited: what the worker has back when the next chunk runs is used, the rest sealed here (a lagging worker never stalls a send).
         const next = jobs.slice(at + SEND_CHUNK, at + 2 * SEND_CHUNK);
-        ready = next.length > 0 ? ctx.sessions.sealAhead(sealCounts(next)) : Promise.resolve();
+        if (next.length > 0) void ctx.sessions.sealAhead(sealCounts(next));
+        if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
         const results = transactionEach(ctx.store.db, chunk, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));

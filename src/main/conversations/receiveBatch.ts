@@ -58,7 +58,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   const seen = new Set<string>();
   const work: Opened[] = [];
   const processed = ctx.store.delivery.processedAmong(ms.map((m) => m.id));
-  const ahead = await openedAhead(ms); // the ephemeral DHs, started on the worker when the push arrived
+  const ahead = openedAhead(ms); // the ephemeral DHs started on the worker when the push arrived, where back already
   for (const m of ms) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);

@@ -296,7 +296,7 @@ export class ConversationService {
    */
   receiveMany(ms: readonly IncomingMessage[]): void {
     if (ms.length === 0) return;
-    openAhead(ms, this.ctx.keys.x25519); // their ephemeral DHs start on the worker thread now, while earlier batches commit
+    void openAhead(ms, this.ctx.keys.x25519); // their ephemeral DHs start on the worker thread now, while earlier batches commit
     this.#pending.push(...ms);
     this.#incoming = this.#incoming.then(async () => {
       if (this.#pending.length === 0) return;

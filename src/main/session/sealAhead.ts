@@ -4,13 +4,14 @@
  * ready:
  * - opening: when a relay push arrives, the ephemeral DH of each version 2
  *   envelope starts on the worker at once; the receive batch that takes the
- *   envelope (maybe the next one: the relay's window is twice a batch)
- *   awaits it and `unseal` uses it. The result is only X25519(own, E): the
+ *   envelope uses what is back by then in `unseal` (and computes the rest
+ *   itself: it never waits on a worker that lags on a busy machine). The result is only X25519(own, E): the
  *   envelope is opened and checked exactly as before.
  * - sealing: before a turn's sends are encrypted, fresh ephemeral pairs for
- *   each recipient device (with their DH) are made on the worker; `seal`
- *   takes one per envelope, each used once and zeroed with the pool when
- *   the profile closes. When none is ready, `seal` makes its own.
+ *   each recipient device (with their DH) are made on the worker, not
+ *   awaited; `seal` takes one per envelope where some are ready, each used
+ *   once, and makes its own otherwise. The pool is zeroed when the profile
+ *   closes.
  * Either way, a worker that is slow or gone changes speed, not results.
  */
 import sodium from 'libsodium-wrappers-sumo';
@@ -25,22 +26,41 @@ interface Carrier {
   readonly envelope: Uint8Array;
 }
 
-/** The worker's DH per version 2 envelope of a push (undefined: none started, or the worker failed). */
-const opening = new WeakMap<Carrier, Promise<Uint8Array | null | undefined>>();
+/** The worker's DH per version 2 envelope of a push, once it came back (undefined: the worker failed). */
+interface Ahead {
+  done: boolean;
+  value: Uint8Array | null | undefined;
+}
+const opening = new WeakMap<Carrier, Ahead>();
 
-/** Starts the ephemeral DH of every version 2 envelope of `ms` on the worker. */
-export function openAhead(ms: readonly Carrier[], own: SealOwnKeys): void {
+/** Starts the ephemeral DH of every version 2 envelope of `ms` on the worker; resolves when it is back (callers need not wait). */
+export function openAhead(ms: readonly Carrier[], own: SealOwnKeys): Promise<void> {
   const v2 = ms.filter((m) => m.envelope.length >= V2_MIN_BYTES && m.envelope[0] === 0x02 && !opening.has(m));
-  if (v2.length === 0) return;
-  const all = dhMany(privateKeyObject(own.privateKey), v2.map((m) => m.envelope.subarray(1, 33))).catch(() => undefined);
-  v2.forEach((m, i) => opening.set(m, all.then((r) => (r === undefined ? undefined : r[i]!))));
+  if (v2.length === 0) return Promise.resolve();
+  const slots = v2.map((m) => {
+    const slot: Ahead = { done: false, value: undefined };
+    opening.set(m, slot);
+    return slot;
+  });
+  return dhMany(privateKeyObject(own.privateKey), v2.map((m) => m.envelope.subarray(1, 33))).then(
+    (r) => slots.forEach((slot, i) => Object.assign(slot, { done: true, value: r[i]! })),
+    () => slots.forEach((slot) => (slot.done = true)), // the worker failed: opened on the main thread
+  );
 }
 
-/** The worker's X25519(own, E) for these envelopes when started by openAhead (undefined: compute it here). */
-export async function openedAhead<T extends Carrier>(ms: readonly T[]): Promise<Map<T, Uint8Array | null | undefined>> {
-  const got = await Promise.all(ms.map((m) => opening.get(m)));
-  for (const m of ms) opening.delete(m);
-  return new Map(ms.map((m, i) => [m, got[i]]));
+/**
+ * The worker's X25519(own, E) for these envelopes where it is back already
+ * (undefined: compute it here). Never waits: on a busy machine the worker
+ * may lag, and the main thread computing one itself beats idling.
+ */
+export function openedAhead<T extends Carrier>(ms: readonly T[]): Map<T, Uint8Array | null | undefined> {
+  const out = new Map<T, Uint8Array | null | undefined>();
+  for (const m of ms) {
+    const slot = opening.get(m);
+    opening.delete(m);
+    out.set(m, slot?.done ? slot.value : undefined);
+  }
+  return out;
 }
 
 /** Fresh pairs ready per recipient device key (base64url of the Ed25519 key). */
@@ -61,7 +81,10 @@ export async function sealAhead(sender: SealSender, counts: ReadonlyMap<string, 
     }
     jobs.push(freshPairs(peer, want).then((pairs) => {
       const ready = pool.get(device) ?? [];
-      ready.push(...pairs);
+      for (const p of pairs) {
+        if (ready.length < SEAL_AHEAD_MAX_PER_DEVICE) ready.push(p);
+        else sodium.memzero(p.shared); // another request filled it meanwhile
+      }
       pool.set(device, ready);
     }, () => undefined /* the worker failed: seal makes its own */));
   }
