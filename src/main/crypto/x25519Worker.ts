@@ -13,8 +13,8 @@
  * - `freshPairs`: `count` fresh ephemeral key pairs and each one's DH with
  *   one recipient key: the ephemeral private keys never leave the worker.
  * The worker keeps no state between jobs (a private key arrives as a
- * cloned KeyObject per job); it is started on first use and unref'd while
- * idle. A
+ * cloned KeyObject per job); it is started on first use and never keeps the
+ * process alive (nothing waits for it on the hot paths). A
  * worker that fails rejects what it had: callers then compute on the main
  * thread, so a missing worker costs speed, never a message.
  */
@@ -86,17 +86,17 @@ function failAll(from: Worker | null, e: Error): void {
 function post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
   if (!worker) {
     const w = new Worker(WORKER_SOURCE, { eval: true });
+    // Never keeps the process alive: nothing on the hot paths waits for it (results not back in time are computed on the main thread).
+    w.unref();
     w.on('message', (r: Reply) => {
       const p = waiting.get(r.id);
       waiting.delete(r.id);
-      if (waiting.size === 0) w.unref(); // idle: it never keeps the process alive
       p?.resolve(r);
     });
     w.on('error', (e) => failAll(w, e));
     w.on('exit', () => failAll(w, new Error('the X25519 worker exited')));
     worker = w;
   }
-  worker.ref(); // a job waits on it
   const id = nextId++;
   return new Promise<Reply>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
