@@ -86,8 +86,6 @@ function failAll(from: Worker | null, e: Error): void {
 function post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
   if (!worker) {
     const w = new Worker(WORKER_SOURCE, { eval: true });
-    // Never keeps the process alive: nothing on the hot paths waits for it (results not back in time are computed on the main thread).
-    w.unref();
     w.on('message', (r: Reply) => {
       const p = waiting.get(r.id);
       waiting.delete(r.id);
@@ -95,6 +93,9 @@ function post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): P
     });
     w.on('error', (e) => failAll(w, e));
     w.on('exit', () => failAll(w, new Error('the X25519 worker exited')));
+    // After the listeners (attaching 'message' refs the port again): it never keeps the process alive, since nothing on
+    // the hot paths waits for it (results not back in time are computed on the main thread).
+    w.unref();
     worker = w;
   }
   const id = nextId++;
