@@ -281,6 +281,14 @@ export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
 export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
 /** Scopes (groups) with an open seal epoch: more than the groups a profile sends to in an hour; the least recently used is zeroed first. */
 export const SEAL_EPOCH_MAX_SCOPES = 64;
+/** Receive batches whose delivery receipts stay owed while more envelopes wait (a catch-up): then one receipt per sender covers them all. */
+export const RECEIPT_HOLD_BATCHES = 8;
+/** Owed receipt ids sent in one round (one receipt per 500): more than RECEIPT_HOLD_BATCHES batches of RECEIVE_BATCH_MAX. */
+export const RECEIPT_ROUND_IDS = 5_000;
+/** Sends of one turn encrypted and committed per transaction: a burst's next chunk's sealing keys are made on the worker thread meanwhile. */
+export const SEND_CHUNK = 256;
+/** Fresh sealing key pairs made ahead per recipient device for one turn's sends (session/sealAhead.ts): a burst's chunk; more are made in the send itself. */
+export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */

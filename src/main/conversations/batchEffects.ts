@@ -55,14 +55,23 @@ export class BatchEffects {
     this.messages.set(conversationId, set);
   }
 
-  /** One event per kind for the whole batch, one delivery receipt per sender (sendOwedReceipts coalesces), one flush. */
-  async finish(ctx: ChatContext): Promise<void> {
+  /**
+   * One event per kind for the whole batch, one delivery receipt per sender
+   * (sendOwedReceipts coalesces), one flush. `sendReceipts(owed)` says
+   * whether the owed receipts go now (owed: this batch owes some): while
+   * more envelopes wait in the receive queue they may stay owed (stored)
+   * and go with a later batch's, one per sender for several batches.
+   */
+  async finish(ctx: ChatContext, sendReceipts: (owed: boolean) => boolean = (owed) => owed): Promise<void> {
     for (const t of this.texts) ctx.events.incomingText(t);
     if (this.contacts) ctx.events.contactsChanged();
     for (const [conversationId, ids] of this.messages) ctx.events.messagesChanged(conversationId, [...ids]);
     if (this.conversations) ctx.events.conversationsChanged();
     if (this.devices) ctx.events.devicesChanged();
-    if (this.receipts) await sendOwedReceipts(ctx);
+    if (sendReceipts(this.receipts)) {
+      await sendOwedReceipts(ctx);
+      this.flush = true; // receipts held by earlier batches go out even when this batch brought no text
+    }
     // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
     if (this.forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.flush && ctx.link.client) void flushOutbox(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));

@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -25,7 +25,7 @@ import { withHeads } from '../account/listHeads';
 import { logForNewDevices, missedRecipients, recordContactList, recordMemberList } from './lateDevices';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
-import { inTransaction, transactionEach, type EachResult } from '../store/database';
+import { inTransaction, transactionEach } from '../store/database';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend' && c.type !== 'senderKeyRequest';
@@ -96,29 +96,38 @@ export function sendContent(
 
 /**
  * One turn's sends: hold every recipient at once, make missing sessions,
- * then ONE transaction runs each send in its own savepoint (one that throws
- * rolls back alone and rejects alone). Each send's promise settles after
- * the commit.
+ * then encrypt and commit them in chunks of SEND_CHUNK, ONE transaction
+ * each (a send that throws rolls back alone and rejects alone). While a
+ * chunk is encrypted, the worker thread makes the next chunk's sealing key
+ * pairs (session/sealAhead.ts), used where they are back in time. Each send's promise settles after its
+ * chunk's commit.
  */
 async function commitSends(ctx: ChatContext): Promise<void> {
   const jobs = turnSends.get(ctx) ?? [];
   turnSends.delete(ctx);
   const all = [...new Map(jobs.flatMap((j) => j.targets).map((t) => [addressKey(t), t])).values()];
-  let results: EachResult<void>[];
+  let settled = 0;
   try {
-    results = await ctx.sessions.hold(all, async () => {
+    await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
-      // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-      return transactionEach(ctx.store.db, jobs, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
+      for (let at = 0; at < jobs.length; at += SEND_CHUNK) {
+        // Not awaited: what the worker has back when the next chunk runs is used, the rest sealed here (a lagging worker never stalls a send).
+        const next = jobs.slice(at + SEND_CHUNK, at + 2 * SEND_CHUNK);
+        if (next.length > 0) void ctx.sessions.sealAhead(next.flatMap((j) => j.targets));
+        if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
+        const chunk = jobs.slice(at, at + SEND_CHUNK);
+        // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
+        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        chunk.forEach((j, i) => {
+          const r = results[i]!;
+          j.done(r.ok ? undefined : r.error);
+        });
+        settled = at + chunk.length;
+      }
     });
   } catch (e) {
-    for (const j of jobs) j.done(e);
-    return;
+    for (const j of jobs.slice(settled)) j.done(e);
   }
-  jobs.forEach((j, i) => {
-    const r = results[i]!;
-    j.done(r.ok ? undefined : r.error);
-  });
   // Content that waited for one of these devices (no bundle before) can go now that this send reached it, not on the next tick.
   const backoff = unsentBackoff.get(ctx);
   const reached = backoff ? all.filter((t) => ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
@@ -130,14 +139,16 @@ const lateLogged = new WeakSet<ChatContext>();
 
 /**
  * Sends the delivery receipts owed for stored messages: one receipt per
- * conversation for up to 500 messages, all in one turn's send batch, each
- * forgotten in the savepoint that queues it. Runs after each receive batch,
+ * conversation for up to 500 messages (RECEIPT_ROUND_IDS in all), all in
+ * one turn's send batch, each forgotten in the savepoint that queues it. Runs after each receive batch,
  * on each connection and on the upkeep tick, so a crash between storing a
  * message and answering it only delays the receipt.
  */
 export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
   const sends: Promise<void>[] = [];
-  for (const [conversationId, ids] of ctx.store.repairs.owedReceipts(RECEIPT_BATCH)) {
+  const owed = [...ctx.store.repairs.owedReceipts(RECEIPT_ROUND_IDS)].flatMap(([c, all]) =>
+    Array.from({ length: Math.ceil(all.length / RECEIPT_BATCH) }, (_, i) => [c, all.slice(i * RECEIPT_BATCH, (i + 1) * RECEIPT_BATCH)] as const));
+  for (const [conversationId, ids] of owed) {
     const receipt: Content = { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() };
     if (ctx.groups?.isGroup(conversationId)) {
       sends.push(ctx.groups.send(conversationId, receipt, undefined, () => ctx.store.repairs.settleReceipts(ids)));

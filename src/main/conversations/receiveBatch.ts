@@ -12,7 +12,8 @@
  *    batch is run again with a savepoint per envelope, store/database.ts
  *    transactionEach);
  * 4. after the commit, ONE ack for the batch; then one round of events, one
- *    delivery receipt per sender (owed in the transaction) and one flush.
+ *    delivery receipt per sender (owed in the transaction; held for a few
+ *    batches while more envelopes wait) and one flush.
  * A crash before the commit leaves every envelope of the batch on the relay;
  * a crash after it leaves the ack intents recorded (pending_acks) and the
  * receipts owed, so nothing is lost and the processed ids keep a redelivery
@@ -23,6 +24,7 @@ import { isParleyError } from '../../shared/errors';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import { unseal, type Unsealed } from '../session/sealedSender';
+import { openedAhead } from '../session/sealAhead';
 import type { ChatContext } from './context';
 import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
@@ -51,11 +53,12 @@ interface Result {
  * envelopes to try again soon (their sender's device list could not be
  * checked now). One whose apply failed stays unacked until the next connection.
  */
-export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage[]): Promise<IncomingMessage[]> {
+export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage[], sendReceipts?: (owed: boolean) => boolean): Promise<IncomingMessage[]> {
   const acked: string[] = [];
   const seen = new Set<string>();
   const work: Opened[] = [];
   const processed = ctx.store.delivery.processedAmong(ms.map((m) => m.id));
+  const ahead = openedAhead(ms); // the ephemeral DHs started on the worker when the push arrived, where back already
   for (const m of ms) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
@@ -64,7 +67,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
       continue;
     }
     try {
-      const opened = unseal(m.envelope, ctx.keys.x25519);
+      const opened = unseal(m.envelope, ctx.keys.x25519, ahead.get(m));
       work.push({ m, opened, from: { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) } });
     } catch (e) {
       reject(ctx, m, errorCode(e));
@@ -85,7 +88,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   }
   await ack(ctx, acked);
   for (const r of results) if (r.outcome) await afterCommit(ctx, r.outcome, fx);
-  await fx.finish(ctx);
+  await fx.finish(ctx, sendReceipts);
   return left;
 }
 

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
-import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIPT_HOLD_BATCHES, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import type { Message, NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
@@ -17,10 +17,22 @@ import { ChatError } from '../account/errors';
 import type { ChatContext } from './context';
 import { ack } from './incoming';
 import { handleBatch } from './receiveBatch';
+import { openAhead } from '../session/sealAhead';
 import { errorCode, flushOutbox, flushUnsent, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
 
-/** A fresh message id (16 random bytes, base64url). */
-export const newMessageId = (): string => toBase64Url(new Uint8Array(randomBytes(16)));
+/**
+ * A fresh message id: 16 bytes, base64url — the millisecond clock (6 bytes,
+ * big-endian) then 10 random bytes. Ids made close in time share a prefix,
+ * so the messages.id and message_changes B-trees take a burst's rows on a
+ * few adjacent pages instead of one random page each (docs/ARCHITECTURE.md,
+ * "Per-message cost", second round); 80 random bits keep ids unguessable
+ * and unique. The time is no secret: the content carries sentAt anyway.
+ */
+export const newMessageId = (now = Date.now()): string => {
+  const b = new Uint8Array(randomBytes(16));
+  for (let i = 5, t = now; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t % 256;
+  return toBase64Url(b);
+};
 
 /** Sending, changing and receiving messages (see the file comment). */
 export class ConversationService {
@@ -30,6 +42,7 @@ export class ConversationService {
   #tick: NodeJS.Timeout | null = null;
   #ticks = 0;
   #lastSentAt = 0;
+  #receiptsHeld = 0;
 
   constructor(
     private readonly ctx: ChatContext,
@@ -285,6 +298,7 @@ export class ConversationService {
    */
   receiveMany(ms: readonly IncomingMessage[]): void {
     if (ms.length === 0) return;
+    void openAhead(ms, this.ctx.keys.x25519); // their ephemeral DHs start on the worker thread now, while earlier batches commit
     this.#pending.push(...ms);
     this.#incoming = this.#incoming.then(async () => {
       if (this.#pending.length === 0) return;
@@ -294,7 +308,13 @@ export class ConversationService {
         return;
       }
       const batch = this.#pending.splice(0, RECEIVE_BATCH_MAX);
-      const later = await handleBatch(this.ctx, batch);
+      // While a catch-up goes on, receipts stay owed for up to RECEIPT_HOLD_BATCHES batches, then go one per sender for all of them.
+      const later = await handleBatch(this.ctx, batch, (owed) => {
+        if (!owed && this.#receiptsHeld === 0) return false;
+        const hold = this.#pending.length > 0 && this.#receiptsHeld < RECEIPT_HOLD_BATCHES;
+        this.#receiptsHeld = hold ? this.#receiptsHeld + 1 : 0;
+        return !hold;
+      });
       this.#advance(batch.length - later.length);
       if (later.length > 0) {
         const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);

@@ -29,6 +29,7 @@ import { ChatError } from '../account/errors';
 import { SessionLayer } from '../session/sessionLayer';
 import type { MultiDeliveryRequest, MultiDeliveryResult } from '../session/multiDelivery';
 import { forgetSealedStatics } from '../session/sealedSender';
+import { forgetSealAhead } from '../session/sealAhead';
 import type { LocalStore } from '../store';
 import { createProfile, linkProfile, openProfile, restoreProfile, type CreateStep, type LinkOptions, type MessengerOptions, type NewProfile } from './newProfile';
 import { ExportService } from '../export/service';
@@ -226,6 +227,7 @@ export class Messenger {
     this.devices.dispose();
     this.#ctx.sessions.forgetSealEpochs();
     forgetSealedStatics();
+    forgetSealAhead();
   }
 
   /** This device was revoked (proof checked): close everything and delete the profile's keys and data. */

@@ -10,11 +10,12 @@ import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
 import type { z } from 'zod';
 import {
-  backlogFrameSchema, challengeFrameSchema, deviceListSchema, messageFrameSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
+  backlogFrameSchema, challengeFrameSchema, deviceListSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
   RELAY_CHALLENGE_BYTES, type ServerFrame, type WireBundle, type WirePrekey,
 } from '../../shared/wire/relay';
 import { encodeSendMulti, sendMultiReplySchema, type SendMultiReply } from '../../shared/wire/multiSend';
 import { RelayClientError } from './errors';
+import { parseMessageFrame, type IncomingMessage } from './messageFrame';
 import { checkRelayKey, relayKeyFromId, type RelayKeyPins } from './pins';
 import { deviceListVerifies, relayChallengeVerifies, signChallenge, type SigningKey } from './signing';
 
@@ -47,12 +48,7 @@ export interface MultiSendOutcome {
   readonly bytes: number;
 }
 
-/** A message the relay delivered: its id (to ack), server time and envelope. */
-export interface IncomingMessage {
-  readonly id: string;
-  readonly ts: number;
-  readonly envelope: Uint8Array;
-}
+export type { IncomingMessage } from './messageFrame';
 
 /** Options of a relay connection: request timeout and extra trusted certificates. */
 export interface RelayClientOptions {
@@ -362,13 +358,11 @@ export class RelayClient {
       if (ok.ok) w.resolve(ok.body);
       else w.reject(new RelayClientError(ok.code as RelayErrorCode, ok.message, { deviceList: wellFormedList(ok.details?.deviceList) }));
     } else if (f?.type === 'message') {
-      const m = messageFrameSchema.safeParse(f);
-      const envelope = m.success ? fromBase64Url(m.data.envelope) : null;
-      if (!m.success || !envelope) {
+      const message = parseMessageFrame(f as unknown as Record<string, unknown>); // by hand, as strict as messageFrameSchema (messageFrame.ts)
+      if (!message) {
         this.malformedFrames++;
         return;
       }
-      const message = { id: m.data.id, ts: m.data.ts, envelope };
       for (const h of this.messageHandlers) h(message);
       return message;
     } else if (f.type === 'provision') {

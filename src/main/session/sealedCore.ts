@@ -13,6 +13,9 @@ import { ParleyError } from '../../shared/errors';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
 
+/** Smallest version 2 envelope: version, E, the sender layer (two keys and a tag), a tag, kind and hint. */
+export const V2_MIN_BYTES = 1 + 32 + 64 + 16 + 16 + 2;
+
 /** The zero nonce: every sealed-envelope key is derived fresh for one message. */
 export const NONCE = new Uint8Array(24);
 

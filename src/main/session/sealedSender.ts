@@ -28,7 +28,9 @@ import { ephemeralX25519, privateKeyObject } from '../crypto/nativeX25519';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
 import {
   aeadOpen, aeadSeal, ContentHint, dh, EnvelopeKind, ephemeralDh, hkdf, kindAndHint, SealedSenderError, staticPair, type SealOwnKeys, type SealSender, type Unsealed,
+  V2_MIN_BYTES,
 } from './sealedCore';
+import { takeSealAhead } from './sealAhead';
 import { MULTI_SEAL_VERSION, unsealMulti } from './multiSeal';
 
 export { ContentHint, EnvelopeKind, forgetSealedStatics, SealedSenderError } from './sealedCore';
@@ -46,9 +48,11 @@ const C1_BYTES = 64 + 16;
 export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): Uint8Array {
   const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, recipientDeviceKey);
   const R = pair.peer;
-  const eph = ephemeralX25519();
-  const E = eph.publicKey;
-  const e1 = ephemeralDh(eph.privateKey, R);
+  // A fresh pair made ahead on the worker thread (sealAhead.ts), used once; else one made here.
+  const ready = takeSealAhead(recipientDeviceKey);
+  const eph = ready ? null : ephemeralX25519();
+  const E = ready ? ready.publicKey : eph!.publicKey;
+  const e1 = ready ? ready.shared : ephemeralDh(eph!.privateKey, R);
   const head = concatBytes(new Uint8Array([V2]), E);
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
   const c1 = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey), head, k1, R);
@@ -60,17 +64,22 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
   return concatBytes(head, c1, c2);
 }
 
-/** Opens an envelope with this device's identity key pair in X25519 form. */
-export function unseal(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
+/**
+ * Opens an envelope with this device's identity key pair in X25519 form.
+ * `ahead` is X25519(own, E) when the worker computed it already
+ * (sealAhead.ts; null: it refused E as low-order); undefined computes it here.
+ */
+export function unseal(sealed: Uint8Array, own: SealOwnKeys, ahead?: Uint8Array | null): Unsealed {
   if (sealed.length >= 1 + 32 + 16 + 65 && sealed[0] === V1) return unsealV1(sealed, own);
   if (sealed[0] === MULTI_SEAL_VERSION) return unsealMulti(sealed, own);
-  if (sealed.length < 1 + 32 + C1_BYTES + 16 + 2 || sealed[0] !== V2) {
+  if (sealed.length < V2_MIN_BYTES || sealed[0] !== V2) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
   }
   const head = sealed.subarray(0, 33);
   const E = sealed.subarray(1, 33);
   const c1 = sealed.subarray(33, 33 + C1_BYTES);
-  const e1 = ephemeralDh(privateKeyObject(own.privateKey), E);
+  if (ahead === null) throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
+  const e1 = ahead ?? ephemeralDh(privateKeyObject(own.privateKey), E);
   const keys = aeadOpen(c1, head, hkdf(e1, concatBytes(E, own.publicKey), INFO_SENDER), own.publicKey);
   const senderDeviceKey = keys.slice(32, 64);
   let s: Uint8Array;

@@ -20,6 +20,7 @@ import {
 } from '../protocol';
 import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
 import { ContentHint, EnvelopeKind, seal } from './sealedSender';
+import { sealAhead } from './sealAhead';
 import { isParleyError } from '../../shared/errors';
 import type { LocalStore } from '../store';
 import type { AuditDetail, AuditKind } from '../../shared/audit';
@@ -121,6 +122,13 @@ export class SessionLayer {
     p.storeSessionSync(a, out.record);
     const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
     return { recipient: addressKey(a), payload: seal(deviceKey, this.#sender(), kind, out.ciphertext, hint), digest: messageDigest(out.ciphertext) };
+  }
+
+  /** Makes fresh sealing key pairs ready on the worker thread for the envelopes about to be sealed, one per target listed (sealAhead.ts). */
+  sealAhead(targets: readonly ProtocolAddress[]): Promise<void> {
+    const counts = new Map<string, number>();
+    for (const t of targets) counts.set(t.deviceId, (counts.get(t.deviceId) ?? 0) + 1);
+    return sealAhead(this.#sender(), counts);
   }
 
   /** Seals plaintext content (a retry request) to a device, without a session. */

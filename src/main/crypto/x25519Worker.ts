@@ -1,0 +1,137 @@
+/**
+ * Sealed sender's per-envelope X25519 on a worker thread (the machine's
+ * other core), so the main thread does not pay it: ≈ 40–60 µs per envelope
+ * opened and ≈ 130 µs per envelope sealed (a fresh key pair and its DH),
+ * the largest single costs of a catch-up and a burst of sends (bench:app).
+ * Same node:crypto X25519 as nativeX25519.ts, so the same bytes; an
+ * all-zero result (a low-order public key) comes back as null, as
+ * x25519Native returns it.
+ *
+ * Two jobs, each for a whole batch in one message:
+ * - `dhMany`: X25519(private, Eᵢ) for every Eᵢ (the ephemeral keys of a
+ *   relay push's envelopes, with this device's identity key);
+ * - `freshPairs`: `count` fresh ephemeral key pairs and each one's DH with
+ *   one recipient key: the ephemeral private keys never leave the worker.
+ * The worker keeps no state between jobs (a private key arrives as a
+ * cloned KeyObject per job); it is started on first use and never keeps the
+ * process alive (nothing waits for it on the hot paths). A
+ * worker that fails rejects what it had: callers then compute on the main
+ * thread, so a missing worker costs speed, never a message.
+ */
+import { Worker } from 'node:worker_threads';
+import type { KeyObject } from 'node:crypto';
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createPublicKey, diffieHellman, generateKeyPairSync } = require('node:crypto');
+const publicKey = (b) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(b.buffer, b.byteOffset, 32).toString('base64url') }, format: 'jwk' });
+function dh(privateKey, pub, out, at) {
+  let s;
+  try { s = diffieHellman({ privateKey, publicKey: pub }); } catch { return 0; }
+  let z = 0;
+  for (const x of s) z |= x;
+  if (z !== 0) out.set(s, at);
+  s.fill(0);
+  return z === 0 ? 0 : 1;
+}
+parentPort.on('message', (m) => {
+  if (m.op === 'dh') {
+    const n = m.publics.length / 32, out = new Uint8Array(n * 32), ok = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let pub;
+      try { pub = publicKey(m.publics.subarray(i * 32, i * 32 + 32)); } catch { continue; }
+      ok[i] = dh(m.key, pub, out, i * 32);
+    }
+    parentPort.postMessage({ id: m.id, out, ok }, [out.buffer, ok.buffer]);
+    return;
+  }
+  const n = m.count, pairs = new Uint8Array(n * 32), out = new Uint8Array(n * 32), ok = new Uint8Array(n);
+  let peer = null;
+  try { peer = publicKey(m.peer); } catch {}
+  for (let i = 0; peer && i < n; i++) {
+    const kp = generateKeyPairSync('x25519');
+    const x = Buffer.from(kp.publicKey.export({ format: 'jwk' }).x, 'base64url');
+    if (x.length !== 32) continue;
+    pairs.set(x, i * 32);
+    ok[i] = dh(kp.privateKey, peer, out, i * 32);
+  }
+  parentPort.postMessage({ id: m.id, out, ok, pairs }, [out.buffer, ok.buffer, pairs.buffer]);
+});
+`;
+
+interface Reply {
+  readonly id: number;
+  readonly out: Uint8Array;
+  readonly ok: Uint8Array;
+  readonly pairs?: Uint8Array;
+}
+
+/** A fresh ephemeral public key and its X25519 with the recipient key it was made for. */
+export interface FreshPair {
+  readonly publicKey: Uint8Array;
+  readonly shared: Uint8Array;
+}
+
+let worker: Worker | null = null;
+let nextId = 1;
+const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+
+function failAll(from: Worker | null, e: Error): void {
+  if (from !== worker) return; // an old worker's exit after a new one started
+  worker = null;
+  for (const w of waiting.values()) w.reject(e);
+  waiting.clear();
+}
+
+function post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  if (!worker) {
+    const w = new Worker(WORKER_SOURCE, { eval: true });
+    w.on('message', (r: Reply) => {
+      const p = waiting.get(r.id);
+      waiting.delete(r.id);
+      p?.resolve(r);
+    });
+    w.on('error', (e) => failAll(w, e));
+    w.on('exit', () => failAll(w, new Error('the X25519 worker exited')));
+    // After the listeners (attaching 'message' refs the port again): it never keeps the process alive, since nothing on
+    // the hot paths waits for it (results not back in time are computed on the main thread).
+    w.unref();
+    worker = w;
+  }
+  const id = nextId++;
+  return new Promise<Reply>((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker!.postMessage({ ...message, id }, transfer);
+  });
+}
+
+const split = (r: Reply, i: number): Uint8Array | null => (r.ok[i] === 1 ? r.out.slice(i * 32, i * 32 + 32) : null);
+
+/** X25519(privateKey, each public key) on the worker; null for a malformed or low-order key. */
+export async function dhMany(privateKey: KeyObject, publics: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+  const packed = new Uint8Array(publics.length * 32);
+  publics.forEach((p, i) => packed.set(p.subarray(0, 32), i * 32));
+  const r = await post({ op: 'dh', key: privateKey, publics: packed }, [packed.buffer]);
+  const got = publics.map((p, i) => (p.length === 32 ? split(r, i) : null));
+  r.out.fill(0);
+  return got;
+}
+
+/** `count` fresh ephemeral key pairs made on the worker, each with its DH against `peer` (a 32-byte X25519 public key). */
+export async function freshPairs(peer: Uint8Array, count: number): Promise<FreshPair[]> {
+  const r = await post({ op: 'pairs', peer: peer.slice(0, 32), count });
+  const got: FreshPair[] = [];
+  for (let i = 0; i < count; i++) {
+    const shared = split(r, i);
+    if (shared) got.push({ publicKey: r.pairs!.slice(i * 32, i * 32 + 32), shared });
+  }
+  r.out.fill(0);
+  return got;
+}
+
+/** Stops the worker (tests; a process exits without it since it is unref'd). Pending jobs reject. */
+export async function stopX25519Worker(): Promise<void> {
+  const w = worker;
+  failAll(w, new Error('the X25519 worker was stopped'));
+  await w?.terminate();
+}
