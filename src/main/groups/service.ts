@@ -212,6 +212,8 @@ export class GroupService {
 
   /** Signs changes on top of the current state, adopts them, and tells the members (and anyone it removed). */
   private async change(groupId: string, ...changes: Change[]): Promise<GroupInfo> {
+    // The devices of members who are not contacts first: a leave or removal is told to the devices known before it (model seed 20261204).
+    await learnDevices(this.ctx, groupId);
     const g = this.member(groupId);
     const me = this.ctx.keys.accountId;
     if (changes.some((c) => c.type !== 'leave') && g.members.find((m) => m.accountId === me)?.role !== 'admin') throw new GroupError('GROUP_NOT_ADMIN', 'Only an admin can change the group.');
