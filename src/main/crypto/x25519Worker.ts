@@ -47,7 +47,7 @@ parentPort.on('message', (m) => {
   }
   const n = m.count, pairs = new Uint8Array(n * 32), out = new Uint8Array(n * 32), ok = new Uint8Array(n);
   let peer = null;
-  try { peer = publicKey(m.peer); } catch {}
+  try { peer = publicKey(m.peer); } catch { /* ok stays 0 for every pair: the main thread seals itself and refuses a bad key there */ }
   for (let i = 0; peer && i < n; i++) {
     const kp = generateKeyPairSync('x25519');
     const x = Buffer.from(kp.publicKey.export({ format: 'jwk' }).x, 'base64url');
