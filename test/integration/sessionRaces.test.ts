@@ -13,7 +13,6 @@ import { Messenger } from '../../src/main/messenger/messenger';
 import { SETTING } from '../../src/main/account/settingKeys';
 import { RelayProxy } from '../support/relayProxy';
 import { deliveryState, shownWithToken } from '../support/modelObserve';
-import { isParleyError } from '../../src/shared/errors';
 import { CodeComparer } from '../support/linkCheck';
 
 /** How long a text may take to arrive and be confirmed on loopback (bounds only a failing test). */
@@ -46,13 +45,9 @@ async function person(name: string): Promise<{ user: TestUser; proxy: RelayProxy
   return p;
 }
 
-/** Adds `invite` as a contact; when the other side's profile message made them a contact first, that is the same outcome. */
+/** Adds `invite` as a contact (when the other side's profile message made them a contact first, adding succeeds all the same). */
 async function add(u: TestUser, invite: string, name: string): Promise<void> {
-  try {
-    await u.messenger.contacts.add(invite, name);
-  } catch (e) {
-    if (!(isParleyError(e) && e.code === 'CHAT_CONTACT_EXISTS')) throw e;
-  }
+  await u.messenger.contacts.add(invite, name);
 }
 
 /** Sends a text and returns its id and a unique token. */
@@ -99,6 +94,19 @@ describe('first messages between two people who add each other', () => {
     await reopen(ben.user, ben.proxy.url);
     await add(ben.user, ann.user.messenger.account.invite(), 'Ann');
     await expectArrived(ann.user, ben.user, early);
+  });
+
+  it('adds someone whose introduction arrived first, under the name the user types, with no error', async () => {
+    const ann = await person('Ann');
+    const ben = await person('Ben');
+    const annId = ann.user.messenger.keys.accountId;
+    await add(ann.user, ben.user.messenger.account.invite(), 'Ben');
+    await eventually(() => ben.user.messenger.contacts.list().find((c) => c.accountId === annId));
+    const added = await ben.user.messenger.contacts.add(ann.user.messenger.account.invite(), 'Ann Lee');
+    expect(added).toMatchObject({ accountId: annId, name: 'Ann Lee' });
+    expect(ben.user.messenger.contacts.list().map((c) => c.name)).toEqual(['Ann Lee']);
+    expect(ben.user.messenger.store.messages.listConversations(10).find((c) => c.id === annId)?.title).toBe('Ann Lee');
+    await expectArrived(ann.user, ben.user, await write(ann.user, ben.user, 'after-adopt'));
   });
 
   it('delivers both first messages when both write right after adding each other, before either has read the other', async () => {

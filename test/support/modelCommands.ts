@@ -94,9 +94,7 @@ class AddContact implements Cmd {
         m.notes.push(`${this.toString()}: failed visibly (${code}), not added`);
         return;
       }
-      // Already a contact because the other side's profile message arrived first: adding is then done.
-      if (code !== 'CHAT_CONTACT_EXISTS') throw e;
-      m.notes.push(`${this.toString()}: already a contact`);
+      throw e;
     }
   }
   toString(): string {

@@ -57,7 +57,8 @@ export class ContactService {
     const trimmed = name.trim();
     if (accountId === ctx.keys.accountId) throw new ChatError('CHAT_SELF_CONTACT', 'That is your own invite code.');
     const repo = ctx.contacts;
-    if (repo.get(accountId)) throw new ChatError('CHAT_CONTACT_EXISTS', 'This person is already in your contacts.');
+    const known = repo.get(accountId);
+    if (known) return this.#adopt(known, trimmed);
     const sameName = repo.byName(trimmed);
     const client = await ctx.link.online(RELAY_ACTION_WAIT_MS);
     if (!client) throw new ChatError('CHAT_OFFLINE', 'Parley cannot reach the relay; adding a contact needs a connection.');
@@ -120,6 +121,25 @@ export class ContactService {
     if (client) void refreshDevices(ctx, client, next).catch((e: unknown) => ctx.audit('devices.refresh_failed', { reason: errorCode(e) }));
     this.#changed();
     return this.get(next);
+  }
+
+  /**
+   * Adding someone who is already a contact (most often because they added us
+   * first and their introduction arrived before we pasted their code) is the
+   * same outcome as a fresh add: the name the user typed wins, unless another
+   * contact already shows under it.
+   */
+  async #adopt(known: ContactRow, name: string): Promise<ContactRow> {
+    const { ctx } = this;
+    const holder = ctx.contacts.byName(name);
+    if (known.name === name || (holder && holder.accountId !== known.accountId)) return known;
+    ctx.store.db.transaction(() => {
+      ctx.contacts.rename(known.accountId, name);
+      ctx.store.messages.upsertConversation({ id: known.accountId, kind: 'direct', peerAccountId: known.accountId, title: name, expireTimerMs: ctx.store.messages.timerOf(known.accountId) });
+    })();
+    await ctx.bus.emitAndWait('contactsEdited', [known.accountId]);
+    this.#changed();
+    return ctx.contacts.get(known.accountId)!;
   }
 
   #changed(): void {
