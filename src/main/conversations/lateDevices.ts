@@ -39,6 +39,18 @@ export function missedRecipients(content: Content, current: readonly ProtocolAdd
   return current.filter((r) => !have.has(addressKey(r)));
 }
 
+/**
+ * The resend-log recipient that stands for "every device of `accountId`,
+ * once we know them": content sent to a contact while none of their devices
+ * were on record (a desktop just linked whose first fetch of their list
+ * failed) is logged under it, unsent. flushUnsent fetches the list for it;
+ * recordContactList logs the content again for each listed device.
+ */
+export const awaitingDevicesOf = (accountId: string): string => `${accountId}.`;
+
+/** Whether a resend-log recipient is an awaitingDevicesOf placeholder (no device id). */
+export const isAwaitingDevices = (recipient: string): boolean => recipient.endsWith('.');
+
 /** A device new to us in an account's signed list, with the time the list says it was added. */
 export interface NewDevice {
   readonly deviceId: string;
@@ -81,9 +93,11 @@ export function recordMemberList(ctx: ChatContext, accountId: string, deviceIds:
 
 /**
  * Records a contact's verified device list in one transaction: sessions
- * with devices it no longer names go, and devices new to us (when we knew
- * some before) get what we sent the account late. Returns how many
- * forwards were logged (send them with flushUnsent after the commit).
+ * with devices it no longer names go, devices new to us (when we knew some
+ * before) get what we sent the account late, and what waited for the
+ * account's devices to be known (awaitingDevicesOf) is logged for each
+ * listed device. Returns how many forwards were logged (send them with
+ * flushUnsent after the commit).
  */
 export function recordContactList(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): number {
   const ids = list.map((d) => d.deviceId);
@@ -91,6 +105,10 @@ export function recordContactList(ctx: ChatContext, accountId: string, list: rea
     const before = ctx.contacts.devices(accountId);
     ctx.contacts.setDevices(accountId, ids);
     for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
-    return before.length > 0 ? logForNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId))) : 0;
+    const late = before.length > 0 ? logForNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId))) : 0;
+    const waiting = ctx.store.repairs.takeRecipient(awaitingDevicesOf(accountId));
+    const rows = ids.flatMap((deviceId) => waiting.map((e) => ({ recipient: addressKey({ accountId, deviceId }), digest: null, content: e.content, messageId: e.messageId })));
+    ctx.store.repairs.logSent(rows);
+    return late + rows.length;
   })();
 }

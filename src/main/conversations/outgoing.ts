@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS, STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -22,7 +22,8 @@ import { RelayClientError } from '../relayClient/errors';
 import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList } from '../account/deviceList';
 import { withHeads } from '../account/listHeads';
-import { logForNewDevices, missedRecipients, recordContactList, recordMemberList } from './lateDevices';
+import { awaitingDevicesOf, logForNewDevices, missedRecipients, recordContactList, recordMemberList } from './lateDevices';
+import { flushUnsent, releaseReached } from './unsent';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach } from '../store/database';
@@ -36,7 +37,8 @@ export function hintFor(c: Content): ContentHint {
   return RESENDABLE(c) || c.type === 'resend' ? ContentHint.retry : ContentHint.none;
 }
 
-const parseAddress = (key: string): ProtocolAddress => {
+/** A resend-log or outbox recipient key (`account.device`) as an address. */
+export const parseAddress = (key: string): ProtocolAddress => {
   const [accountId, deviceId] = key.split('.') as [string, string];
   return { accountId, deviceId };
 };
@@ -129,8 +131,7 @@ async function commitSends(ctx: ChatContext): Promise<void> {
     for (const j of jobs.slice(settled)) j.done(e);
   }
   // Content that waited for one of these devices (no bundle before) can go now that this send reached it, not on the next tick.
-  const backoff = unsentBackoff.get(ctx);
-  const reached = backoff ? all.filter((t) => ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
+  const reached = releaseReached(ctx, all);
   if (lateLogged.delete(ctx) || reached > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
 }
 
@@ -191,58 +192,16 @@ function queueContent(
       const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
       if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
     }
+    // A contact none of whose devices are on record yet: the content waits for their list (flushUnsent fetches it).
+    if (log && conversation !== undefined && !recipients.some((r) => r.accountId === conversation) && missed.every((r) => r.accountId !== conversation) && ctx.contacts.get(conversation)) {
+      logged.push({ recipient: awaitingDevicesOf(conversation), digest: null, content: plaintext, messageId });
+      lateLogged.add(ctx);
+    }
     if (missed.length > 0) lateLogged.add(ctx);
     store.delivery.commitSend({ message, messageId, outbox });
     store.repairs.logSent(logged);
     inSameTransaction?.();
   });
-}
-
-/**
- * Encrypts logged content that had no session at send time, for every
- * device a session can now be made with; what still cannot go waits for
- * the next call (on each connection and on the maintenance tick).
- */
-export async function flushUnsent(ctx: ChatContext): Promise<number> {
-  const backoff = unsentBackoff.get(ctx) ?? new Map<string, { next: number; wait: number }>();
-  unsentBackoff.set(ctx, backoff);
-  const now = ctx.now();
-  const entries = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => (backoff.get(e.recipient)?.next ?? 0) <= now);
-  let sent = 0;
-  for (const e of entries) {
-    const to = parseAddress(e.recipient);
-    if ((backoff.get(e.recipient)?.next ?? 0) > now) continue;
-    await ctx.sessions.hold([to], async () => {
-      if (!(await ctx.sessions.establish(to))) {
-        // No bundle yet (a device still linking), offline or refused: try this device again later, doubling the wait.
-        const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(e.recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
-        backoff.set(e.recipient, { next: ctx.now() + wait, wait });
-        return;
-      }
-      backoff.delete(e.recipient);
-      ctx.store.db.transaction(() => {
-        const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
-        if (!sealed) return;
-        ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
-        ctx.store.repairs.markSent(e.id, sealed.digest, false);
-        sent++;
-      }).immediate();
-    });
-  }
-  if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
-  return sent;
-}
-
-/** Per profile: when each device without a session may be tried again (in memory: a restart retries at once). */
-const unsentBackoff = new WeakMap<ChatContext, Map<string, { next: number; wait: number }>>();
-
-/**
- * A device we were backing off from just wrote to us, so it is up and has
- * its prekeys on the relay: try what waits for it now.
- */
-export async function nudgeUnsent(ctx: ChatContext, from: ProtocolAddress): Promise<void> {
-  if (!unsentBackoff.get(ctx)?.delete(addressKey(from))) return;
-  await flushUnsent(ctx);
 }
 
 /**

@@ -18,7 +18,8 @@ import type { ChatContext } from './context';
 import { ack } from './incoming';
 import { handleBatch } from './receiveBatch';
 import { openAhead } from '../session/sealAhead';
-import { errorCode, flushOutbox, flushUnsent, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
+import { errorCode, flushOutbox, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
+import { flushUnsent } from './unsent';
 
 /**
  * A fresh message id: 16 bytes, base64url — the millisecond clock (6 bytes,

@@ -91,6 +91,14 @@ export class RepairRepo {
     prep(this.db, 'UPDATE resend_log SET digest = ?, resent = resent + ? WHERE id = ?').run(digest, resend ? 1 : 0, id);
   }
 
+  /** Every entry logged for `recipient`, oldest first, removed from the log (call inside the transaction that logs them again). */
+  takeRecipient(recipient: string): ResendEntry[] {
+    const rows = (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? ORDER BY id')
+      .all(recipient) as ResendRow[]).map(toEntry);
+    this.forgetRecipient(recipient);
+    return rows;
+  }
+
   /** Forgets entries for a device (it left its account's list): there is nobody to deliver them to. */
   forgetRecipient(recipient: string): number {
     return prep(this.db, 'DELETE FROM resend_log WHERE recipient = ?').run(recipient).changes;

@@ -1,0 +1,97 @@
+/**
+ * Content logged but not yet sent: for a device with no session at send
+ * time (no bundle yet: a device still linking, or offline), and for a
+ * contact none of whose devices were on record (awaitingDevicesOf). Tried
+ * after send batches, on each connection and on the upkeep tick; each
+ * device (and each awaited list) backs off on its own.
+ */
+import { STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } from '../../shared/constants';
+import { parseContent } from '../../shared/wire/content';
+import { addressKey, type ProtocolAddress } from '../protocol';
+import type { ChatContext } from './context';
+import { awaitingDevicesOf, isAwaitingDevices } from './lateDevices';
+import { errorCode, flushOutbox, hintFor, parseAddress, refreshDevices } from './outgoing';
+
+/**
+ * Encrypts logged content that had no session at send time, for every
+ * device a session can now be made with; what still cannot go waits for
+ * the next call (on each connection and on the maintenance tick).
+ */
+export async function flushUnsent(ctx: ChatContext): Promise<number> {
+  const backoff = unsentBackoff.get(ctx) ?? new Map<string, { next: number; wait: number }>();
+  unsentBackoff.set(ctx, backoff);
+  const now = ctx.now();
+  const entries = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => (backoff.get(e.recipient)?.next ?? 0) <= now);
+  let sent = 0;
+  for (const e of entries) {
+    if ((backoff.get(e.recipient)?.next ?? 0) > now) continue;
+    if (isAwaitingDevices(e.recipient)) {
+      await fetchAwaitedList(ctx, e.recipient.slice(0, -1), backoff);
+      continue;
+    }
+    const to = parseAddress(e.recipient);
+    await ctx.sessions.hold([to], async () => {
+      if (!(await ctx.sessions.establish(to))) {
+        // No bundle yet (a device still linking), offline or refused: try this device again later, doubling the wait.
+        const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(e.recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
+        backoff.set(e.recipient, { next: ctx.now() + wait, wait });
+        return;
+      }
+      backoff.delete(e.recipient);
+      ctx.store.db.transaction(() => {
+        const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
+        if (!sealed) return;
+        ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
+        ctx.store.repairs.markSent(e.id, sealed.digest, false);
+        sent++;
+      }).immediate();
+    });
+  }
+  if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
+  return sent;
+}
+
+/**
+ * Fetches the device list of a contact that content waits for
+ * (awaitingDevicesOf): recording it logs that content for each listed
+ * device, and refreshDevices sends it. Offline or refused: recorded, and
+ * tried again later with the same doubling wait as a device with no bundle.
+ */
+async function fetchAwaitedList(ctx: ChatContext, accountId: string, backoff: Map<string, { next: number; wait: number }>): Promise<void> {
+  const key = awaitingDevicesOf(accountId);
+  const client = ctx.link.client;
+  const fail = (reason: string): void => {
+    const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(key)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
+    backoff.set(key, { next: ctx.now() + wait, wait });
+    ctx.audit('devices.refresh_failed', { reason });
+  };
+  if (!client) return fail('OFFLINE');
+  try {
+    await refreshDevices(ctx, client, accountId);
+    backoff.delete(key);
+  } catch (err) {
+    fail(errorCode(err));
+  }
+}
+
+/** Per profile: when each device without a session may be tried again (in memory: a restart retries at once). */
+const unsentBackoff = new WeakMap<ChatContext, Map<string, { next: number; wait: number }>>();
+
+/**
+ * A device we were backing off from just wrote to us, so it is up and has
+ * its prekeys on the relay: try what waits for it now.
+ */
+export async function nudgeUnsent(ctx: ChatContext, from: ProtocolAddress): Promise<void> {
+  if (!unsentBackoff.get(ctx)?.delete(addressKey(from))) return;
+  await flushUnsent(ctx);
+}
+
+/**
+ * Of `targets` (a send batch's devices, now with sessions), forgets the
+ * backoff of those content waited for; returns how many (flush them now,
+ * not on the next tick).
+ */
+export function releaseReached(ctx: ChatContext, targets: readonly ProtocolAddress[]): number {
+  const backoff = unsentBackoff.get(ctx);
+  return backoff ? targets.filter((t) => ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
+}
