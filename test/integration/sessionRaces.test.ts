@@ -11,6 +11,7 @@ import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, profileDir, reopen, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
 import { Messenger } from '../../src/main/messenger/messenger';
 import { SETTING } from '../../src/main/account/settingKeys';
+import { startHostileRelay } from '../support/hostileRelay';
 import { RelayProxy } from '../support/relayProxy';
 import { deliveryState, shownWithToken } from '../support/modelObserve';
 import { CodeComparer } from '../support/linkCheck';
@@ -177,37 +178,43 @@ describe('a device the sender learns of late', () => {
     }
   }, 90_000);
 
-  // Model seed 20261204, path 578: the just-linked desktop's fetch of the new contact's list failed, and its text then
-  // went only to our own devices; now it waits for the list (awaitingDevicesOf) and goes once the list is fetched.
+  // Model seed 20261204, path 578: the just-linked desktop's fetch of the new contact's list failed (the connection
+  // dropped under it), and its text then went only to our own devices; now it waits for the list (awaitingDevicesOf).
   it('delivers a text a just-linked desktop wrote before it had any of the contact’s devices on record', async () => {
     const ann = await person('Ann');
     const ben = await person('Ben');
     const benId = ben.user.messenger.keys.accountId;
-    const twoProxy = await RelayProxy.start(relay.port);
+    const hostile = await startHostileRelay(relay.url);
     const linked = await linkFrom(ann.user.messenger, ann.proxy.url);
     const twoDir = linked.store.dir!;
     await linked.close();
-    const two = await Messenger.open({ dir: twoDir, passphrase: TEST_PASSPHRASE, relayUrl: twoProxy.url });
+    // Ann two's connection drops under its requests for Ben's list while `cut` is on (a relay restart, as in the model).
+    let cut = true;
+    hostile.up = (frame, conn) => {
+      if (cut && frame.includes('"getDeviceList"') && frame.includes(benId)) {
+        conn.close();
+        return null;
+      }
+      return frame;
+    };
+    const two = await Messenger.open({ dir: twoDir, passphrase: TEST_PASSPHRASE, relayUrl: hostile.url });
     try {
       expect(await two.waitOnline()).toBe(true);
-      // Ann two takes the new contact from Ann one's sync, but its fetch of Ben's devices never reaches the relay.
-      twoProxy.holdRequests(true);
       await add(ann.user, ben.user.messenger.account.invite(), 'Ben');
-      await eventually(() => two.store.contacts.get(benId));
-      twoProxy.setDeviceOnline(false);
-      twoProxy.holdRequests(false);
+      await eventually(() => two.store.contacts.get(benId) && two.store.audit.list(100).some((e) => e.kind === 'devices.refresh_failed'), 30_000);
       expect(two.store.contacts.devices(benId)).toEqual([]);
       const token = `before-list-${Math.random().toString(36).slice(2, 10)}`;
       const sent = (await two.conversations.sendText(benId, `${token} hello`)).id;
-      twoProxy.setDeviceOnline(true);
+      await eventually(() => two.store.audit.list(100).filter((e) => e.kind === 'devices.refresh_failed').length >= 2, 30_000);
+      cut = false;
       await eventually(() => shownWithToken(ben.user.messenger, ann.user.messenger.keys.accountId, token).length === 1, 30_000);
       await eventually(() => two.store.messages.get(sent)?.state === 'delivered', 30_000);
-      expect(two.store.audit.list(50).map((e) => e.kind)).toContain('devices.refresh_failed');
+      expect(two.store.contacts.devices(benId)).toEqual(ben.user.messenger.store.ownDevices.all().map((d) => d.deviceId));
     } finally {
       await two.close();
-      await twoProxy.close();
+      await hostile.close();
     }
-  }, 90_000);
+  }, 120_000);
 
   it('gets the transcript of a text our own offline desktop wrote before it knew the new desktop', async () => {
     const ann = await person('Ann');

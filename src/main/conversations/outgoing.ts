@@ -130,6 +130,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
   } catch (e) {
     for (const j of jobs.slice(settled)) j.done(e);
   }
+  // The profile closed under the batch (its sends were rejected above): nothing more to do here.
+  if (!ctx.store.db.open) return;
   // Content that waited for one of these devices (no bundle before) can go now that this send reached it, not on the next tick.
   const reached = releaseReached(ctx, all);
   if (lateLogged.delete(ctx) || reached > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));

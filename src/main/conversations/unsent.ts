@@ -65,7 +65,7 @@ async function fetchAwaitedList(ctx: ChatContext, accountId: string, backoff: Ma
     backoff.set(key, { next: ctx.now() + wait, wait });
     ctx.audit('devices.refresh_failed', { reason });
   };
-  if (!client) return fail('OFFLINE');
+  if (!client) return; // nothing tried: the next connection runs flushUnsent
   try {
     await refreshDevices(ctx, client, accountId);
     backoff.delete(key);
@@ -93,5 +93,5 @@ export async function nudgeUnsent(ctx: ChatContext, from: ProtocolAddress): Prom
  */
 export function releaseReached(ctx: ChatContext, targets: readonly ProtocolAddress[]): number {
   const backoff = unsentBackoff.get(ctx);
-  return backoff ? targets.filter((t) => ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
+  return backoff ? targets.filter((t) => backoff.has(addressKey(t)) && ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
 }
