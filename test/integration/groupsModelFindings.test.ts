@@ -7,7 +7,8 @@
  * - leaving on one desktop left the account's other desktops showing
  *   themselves members;
  * - the last member leaving a group got GROUP_UNKNOWN back, though the leave
- *   was made.
+ *   was made;
+ * - a group text on its way to the linking desktop never reached the new one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
@@ -39,17 +40,23 @@ afterAll(async () => {
   await relay?.close();
 });
 
+/** Makes the relay in the middle hold back every envelope pushed to Ann's desktops (until `hostile.down` passes again). */
+function holdEnvelopes(): { count: number } {
+  const held = { count: 0 };
+  hostile.down = (f) => {
+    if ((JSON.parse(f) as { type?: string }).type !== 'message') return f;
+    held.count++;
+    return null;
+  };
+  return held;
+}
+
 describe('groups: what the model-based test found', () => {
   it('tells a desktop linked while the group’s creation was still on its way to the linking desktop', async () => {
     // The relay holds back every envelope for Ann's first desktop: the creation is in flight when she links.
-    let held = 0;
-    hostile.down = (f) => {
-      if ((JSON.parse(f) as { type?: string }).type !== 'message') return f;
-      held++;
-      return null;
-    };
+    const held = holdEnvelopes();
     groupId = (await ben.messenger.groups.create('Harbour', [ann.keys.accountId])).id;
-    await eventually(() => held > 0);
+    await eventually(() => held.count > 0);
     ann2 = await linkDesktop(ann, ann.relayUrl, 'Ann laptop');
     expect(ann2.groups.list()).toEqual([]); // the link carried no group: the first desktop had not seen it
     hostile.down = (f) => f;
@@ -59,6 +66,26 @@ describe('groups: what the model-based test found', () => {
     expect(ann2.groups.get(groupId).members.map((m) => m.accountId)).toEqual([ben.messenger.keys.accountId, ann.keys.accountId]);
     await ben.messenger.groups.sendText(groupId, 'Both desks hear this');
     await eventually(() => ann2.groups.history(groupId, 10).some((m) => m.body === 'Both desks hear this'), 20_000);
+  }, 60_000);
+
+  // Model seed 20261204, path 608: the text was on its way to the linking desktop, so the link did not carry it, and
+  // the upload never named the new desktop. The sender now forwards it with its chain, as it does a 1:1 text.
+  it('shows a group text that was on its way while a desktop was linked on that desktop too', async () => {
+    const held = holdEnvelopes();
+    const sent = await ben.messenger.groups.sendText(groupId, 'Said while the third desk linked');
+    await eventually(() => held.count > 0);
+    const ann3 = await linkDesktop(ann, ann.relayUrl, 'Ann tablet');
+    try {
+      expect(ann3.groups.history(groupId, 10).some((m) => m.id === sent.id)).toBe(false); // not in the link: the first desktop had not seen it
+      hostile.down = (f) => f;
+      for (const c of hostile.connections) c.close();
+      await eventually(() => ann3.groups.history(groupId, 10).filter((m) => m.id === sent.id).length === 1, 20_000);
+      await eventually(() => ann.groups.history(groupId, 10).some((m) => m.id === sent.id), 20_000);
+      expect(ann3.groups.history(groupId, 10).find((m) => m.id === sent.id)?.body).toBe('Said while the third desk linked');
+      expect(ann3.store.messages.get(sent.id)?.kind).toBe('text');
+    } finally {
+      await ann3.close();
+    }
   }, 60_000);
 
   it('shows a leave made on one desktop on the account’s other desktops', async () => {

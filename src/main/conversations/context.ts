@@ -9,6 +9,7 @@ import type { AuditSink, SessionLayer } from '../session/sessionLayer';
 import type { Content } from '../../shared/wire/content';
 import type { ProtocolAddress } from '../protocol';
 import type { NewMessage } from '../store';
+import type { NewDevice } from './lateDevices';
 
 export type { ChatEvents, IncomingText } from '../account/events';
 
@@ -58,6 +59,8 @@ export interface GroupHooks {
   resend(groupId: string, content: Content, messageId: string): Promise<void>;
   /** A member device said our group message did not decrypt there: give it our sender key again. */
   redistribute(from: ProtocolAddress, groupId: string, chainId: number): Promise<void>;
+  /** Inside the transaction that records them: logs our recent group messages for an account's new devices (groups/lateDevices.ts); returns how many rows. */
+  forwardToNewDevices(accountId: string, devices: readonly NewDevice[]): number;
   /** Inside the receive transaction: a non-contact member's verified device list, for every group they are in. */
   noteDevices(accountId: string, deviceIds: readonly string[]): void;
   /** The name a non-contact member chose (or the name the group knows them by), or null. */

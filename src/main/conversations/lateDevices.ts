@@ -74,7 +74,8 @@ export function logForNewDevices(ctx: ChatContext, accountId: string, devices: r
     ctx.store.repairs.logSent(recent.map((e) => ({ recipient, digest: null, content: e.content, messageId: e.messageId })));
     forwarded += recent.length;
   }
-  return forwarded;
+  // After the group states above (groupUpdate rows): our group messages of the chains their account holds.
+  return forwarded + (ctx.groups?.forwardToNewDevices(accountId, devices) ?? 0);
 }
 
 /**
@@ -83,11 +84,13 @@ export function logForNewDevices(ctx: ChatContext, accountId: string, devices: r
  * no longer names go, and group sends reach the devices it names from now on
  * (a new device gets the sender key on the next send, as a contact's does).
  */
-export function recordMemberList(ctx: ChatContext, accountId: string, deviceIds: readonly string[]): void {
-  ctx.store.db.transaction(() => {
+export function recordMemberList(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): number {
+  const deviceIds = list.map((d) => d.deviceId);
+  return ctx.store.db.transaction(() => {
     const before = ctx.store.groups.devicesOf(accountId);
     ctx.groups?.noteDevices(accountId, deviceIds);
     for (const d of before) if (!deviceIds.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
+    return before.length > 0 ? (ctx.groups?.forwardToNewDevices(accountId, list.filter((d) => !before.includes(d.deviceId))) ?? 0) : 0;
   })();
 }
 

@@ -336,7 +336,7 @@ export async function refreshDevices(ctx: ChatContext, client: RelayClient, acco
     const list = (await client.getDeviceList(accountId)).devices;
     listed = list.map((d) => d.deviceId);
     // A group member who is not a contact: their devices are the group's record of them, not a contact's.
-    if (!ctx.contacts.get(accountId) && ctx.store.groups.hasMember(accountId)) recordMemberList(ctx, accountId, listed);
+    if (!ctx.contacts.get(accountId) && ctx.store.groups.hasMember(accountId)) forwarded = recordMemberList(ctx, accountId, list);
     else forwarded = recordContactList(ctx, accountId, list);
   }
   if (forwarded > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));

@@ -26,6 +26,7 @@ import { groupEncrypt } from './protocol/groupChain';
 import { newOwnChain, type OwnChain } from './protocol/senderKey';
 import { signVersion, versionHash, type Change, type GroupState } from './protocol/groupState';
 import { adoptVersions } from './receive';
+import { logGroupMessage } from './lateDevices';
 
 const queues = new WeakMap<ChatContext, Map<string, Promise<unknown>>>();
 
@@ -71,7 +72,7 @@ export async function sendUpdate(ctx: ChatContext, to: readonly ProtocolAddress[
 }
 
 /** The sender-key distribution content of `own` from `iteration`. */
-function keyContent(ctx: ChatContext, groupId: string, own: OwnChain, iteration: number): Content {
+export function keyContent(ctx: ChatContext, groupId: string, own: OwnChain, iteration: number): Content {
   return { v: 1, type: 'senderKey', group: groupId, name: ctx.displayName(), distribution: toBase64Url(distributionOf(own, iteration)), sentAt: ctx.now() };
 }
 
@@ -120,6 +121,7 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
     // The chain step commits with the message row (and its upload): a send that never commits never used its iteration.
     const commit = (): void => {
       saveOwn(ctx, groupId, sealed.own);
+      logGroupMessage(ctx, groupId, own.chainId, { v: 1, type: 'groupMessage', group: groupId, message: toBase64Url(sealed.message), sentAt: content.sentAt }, resend?.messageId ?? row?.id ?? null);
       inSameTransaction?.();
     };
     await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, messageId: resend?.messageId, inSameTransaction: commit });

@@ -24,6 +24,7 @@ import { adoptVersions, receiveGroup } from './receive';
 import { redistribute, sendToGroup, sendUpdate } from './sending';
 import { applyVersion, signVersion, type Change, type GroupState, type GroupVersion } from './protocol/groupState';
 import { timeline, type GroupEvent } from './timeline';
+import { forwardGroupsToNewDevices } from './lateDevices';
 
 /** A group as the app and the CLI show it. */
 export interface GroupInfo {
@@ -51,6 +52,7 @@ export class GroupService {
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
       describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
+      forwardToNewDevices: (accountId, devices) => forwardGroupsToNewDevices(ctx, accountId, devices),
       noteDevices: (accountId, deviceIds) => {
         for (const id of ctx.store.groups.ids()) if (ctx.store.groups.members(id).some((m) => m.accountId === accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
       },

@@ -91,6 +91,12 @@ export class RepairRepo {
     prep(this.db, 'UPDATE resend_log SET digest = ?, resent = resent + ? WHERE id = ?').run(digest, resend ? 1 : 0, id);
   }
 
+  /** The entries logged for `recipient` since `since`, oldest first, at most `limit`. */
+  loggedFor(recipient: string, since: number, limit: number): ResendEntry[] {
+    return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? AND created_at >= ? ORDER BY id LIMIT ?')
+      .all(recipient, since, limit) as ResendRow[]).map(toEntry);
+  }
+
   /** Every entry logged for `recipient`, oldest first, removed from the log (call inside the transaction that logs them again). */
   takeRecipient(recipient: string): ResendEntry[] {
     const rows = (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? ORDER BY id')
