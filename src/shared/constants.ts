@@ -293,6 +293,8 @@ export const SEND_CHUNK = 256;
 export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
+/** Longest the main thread waits for a sealed-sender DH the worker is computing at that moment (one DH is ≈ 40 µs); past it, it computes the DH itself. */
+export const SHARED_DH_WAIT_MS = 5;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */
 export const DEFERRED_RETRY_MS = 2_000;
 /** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */
