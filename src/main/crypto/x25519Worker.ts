@@ -26,10 +26,20 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
 import { SHARED_DH_WAIT_MS } from '../../shared/constants';
+import { X25519_BASE_POINT } from './nativeX25519';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createPublicKey, diffieHellman, generateKeyPairSync } = require('node:crypto');
+const { createPrivateKey, createPublicKey, diffieHellman, randomBytes } = require('node:crypto');
+// Fresh pairs as in nativeX25519.ts ephemeralX25519 (never generateKeyPairSync: its job's destructor can deadlock a GC).
+let basePoint = null;
+function freshPair() {
+  const d = randomBytes(32);
+  let privateKey;
+  try { privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' }); } finally { d.fill(0); }
+  basePoint ??= createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: '${X25519_BASE_POINT}' }, format: 'jwk' });
+  return { privateKey, x: diffieHellman({ privateKey, publicKey: basePoint }) };
+}
 const publicKey = (b) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(b.buffer, b.byteOffset, 32).toString('base64url') }, format: 'jwk' });
 function dh(privateKey, pub, out, at) {
   let s;
@@ -58,10 +68,9 @@ parentPort.on('message', (m) => {
   let peer = null;
   try { peer = publicKey(m.peer); } catch { /* ok stays 0 for every pair: the main thread seals itself and refuses a bad key there */ }
   for (let i = 0; peer && i < n; i++) {
-    const kp = generateKeyPairSync('x25519');
-    const x = Buffer.from(kp.publicKey.export({ format: 'jwk' }).x, 'base64url');
-    if (x.length !== 32) continue;
-    pairs.set(x, i * 32);
+    const kp = freshPair();
+    if (kp.x.length !== 32) continue;
+    pairs.set(kp.x, i * 32);
     ok[i] = dh(kp.privateKey, peer, out, i * 32);
   }
   parentPort.postMessage({ id: m.id, out, ok, pairs }, [out.buffer, ok.buffer, pairs.buffer]);
