@@ -346,8 +346,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
     try {
       await client.send(messages);
     } catch (e) {
-      // Counted only when a frame fails: a write per frame that succeeds cost a commit that rewrote every payload row (≈ 30 µs a message).
-      if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id));
+      if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id)); // only failed frames: a write per frame cost a commit
       // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
       if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
       if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {
