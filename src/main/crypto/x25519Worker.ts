@@ -155,7 +155,11 @@ export class SharedDh {
     if (s === WAITING) return undefined;
     const until = performance.now() + SHARED_DH_WAIT_MS;
     while (s === COMPUTING && performance.now() < until) {
-      Atomics.wait(this.state, i, COMPUTING, SHARED_DH_WAIT_MS);
+      try {
+        Atomics.wait(this.state, i, COMPUTING, SHARED_DH_WAIT_MS);
+      } catch {
+        return undefined; // a thread that may not block (not Node's main thread): compute here
+      }
       s = Atomics.load(this.state, i);
     }
     if (s === COMPUTING) return undefined; // a stalled worker: compute here
