@@ -43,6 +43,7 @@ export const AUDIT_KINDS = [
   'group.rejected',
   'group.key_rotated',
   'group.key_request_refused',
+  'search.index_failed',
 ] as const;
 
 /** One kind of audit event. */

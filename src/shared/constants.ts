@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 12;
+export const STORE_SCHEMA_VERSION = 13;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -61,6 +61,8 @@ export const STORE_MAX_SEARCH_RESULTS = 200;
 export const STORE_EXPIRY_BATCH = 500;
 /** Expiry timer period for disappearing messages; a message lingers at most this long past its deadline. */
 export const STORE_EXPIRY_INTERVAL_MS = 1_000;
+/** Pending messages moved into the search index per transaction when idle: ≈ 10–15 ms of work, so a batch that arrives meanwhile waits little. */
+export const SEARCH_INDEX_CHUNK = 500;
 /** Most pending acks or outbox rows listed at once; bounds one relay ack frame. */
 export const STORE_MAX_PENDING_LIST = 1000;
 /** WAL pages after which SQLite checkpoints automatically; small so deleted content leaves the WAL soon. */
@@ -291,6 +293,8 @@ export const SEND_CHUNK = 256;
 export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
+/** Longest the main thread waits for a sealed-sender DH the worker is computing at that moment (one DH is ≈ 40 µs); past it, it computes the DH itself. */
+export const SHARED_DH_WAIT_MS = 5;
 /** An envelope whose sender could not be checked (relay busy or reconnecting) is tried again after this long while online. */
 export const DEFERRED_RETRY_MS = 2_000;
 /** How long a send or a receive waits for the relay connection before it leaves the work queued for the next connection. */

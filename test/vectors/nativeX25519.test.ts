@@ -41,6 +41,12 @@ describe('native ephemeral keys', () => {
       expect(toHex(x25519Native(e.privateKey, R)!)).toBe(toHex(sodium.crypto_scalarmult(r, e.publicKey)));
     }
   });
+  it('are all different, and none comes from generateKeyPairSync (its job can deadlock a garbage collection during an export on Node 20)', () => {
+    expect(new Set(Array.from({ length: 50 }, () => toHex(ephemeralX25519().publicKey))).size).toBe(50);
+    for (const file of ['src/main/crypto/nativeX25519.ts', 'src/main/crypto/x25519Worker.ts']) {
+      expect(readFileSync(path.join(import.meta.dirname, '../..', file), 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//gu, '')).not.toMatch(/generateKeyPair/u);
+    }
+  });
   it('refuses a public key of the wrong length', () => {
     expect(x25519Native(ephemeralX25519().privateKey, new Uint8Array(31))).toBeNull();
   });

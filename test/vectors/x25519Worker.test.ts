@@ -11,7 +11,7 @@ import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { privateKeyObject } from '../../src/main/crypto/nativeX25519';
 import { dhMany, freshPairs, stopX25519Worker } from '../../src/main/crypto/x25519Worker';
-import { forgetSealAhead, openAhead, openedAhead, sealAhead, takeSealAhead } from '../../src/main/session/sealAhead';
+import { forgetSealAhead, openAhead, openedAhead, sealAhead, takeOpenedAhead, takeSealAhead } from '../../src/main/session/sealAhead';
 import { EnvelopeKind, seal, SealedSenderError, unseal } from '../../src/main/session/sealedSender';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { sealDevice, sealSender } from '../support/sealKeys';
@@ -70,13 +70,21 @@ describe('sealed sender with keys made ahead', () => {
     });
   });
 
-  it('opens on the main thread what the worker has not answered yet', () => {
+  it('opens on the main thread what the worker has not reached, and takes the rest from the worker, each DH done once', async () => {
     const bob = sealDevice();
-    const m = { envelope: seal(bob.publicKey, sealSender(), EnvelopeKind.message, new Uint8Array([5])) };
-    void openAhead([m], bob.x25519);
-    const ahead = openedAhead([m]); // asked at once: not back yet
-    expect(ahead.get(m)).toBeUndefined();
-    expect([...unseal(m.envelope, bob.x25519, ahead.get(m)).message]).toEqual([5]);
+    const alice = sealSender();
+    const ms = Array.from({ length: 400 }, (_, i) => ({ envelope: seal(bob.publicKey, alice, EnvelopeKind.message, new Uint8Array([i % 256, i >> 8])) }));
+    const done = openAhead(ms, bob.x25519);
+    // The worker goes from the last envelope; the first is claimed here at once (the worker then skips it).
+    expect(takeOpenedAhead(ms[0]!)).toBeUndefined();
+    await done;
+    const rest = openedAhead(ms.slice(1));
+    ms.slice(1).forEach((m, i) => {
+      expect(rest.get(m)).toBeInstanceOf(Uint8Array);
+      expect([...unseal(m.envelope, bob.x25519, rest.get(m)).message]).toEqual([(i + 1) % 256, (i + 1) >> 8]);
+    });
+    expect([...unseal(ms[0]!.envelope, bob.x25519, undefined).message]).toEqual([0, 0]);
+    expect(takeOpenedAhead(ms[1]!)).toBeUndefined(); // taken once
   });
 
   it('refuses an envelope whose ephemeral key is low-order without changing anything', async () => {

@@ -304,10 +304,10 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       const [accountId, deviceId] = e.recipient.split('.') as [string, string];
       return { accountId, deviceId, envelope: toBase64Url(e.payload) };
     });
-    ctx.store.delivery.noteAttempts(batch.map((e) => e.id));
     try {
       await client.send(messages);
     } catch (e) {
+      if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id)); // only failed frames: a write per frame cost a commit
       // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
       if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
       if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {

@@ -24,7 +24,7 @@ import { isParleyError } from '../../shared/errors';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { IncomingMessage } from '../relayClient/client';
 import { unseal, type Unsealed } from '../session/sealedSender';
-import { openedAhead } from '../session/sealAhead';
+import { releaseOpenedAhead, takeOpenedAhead } from '../session/sealAhead';
 import type { ChatContext } from './context';
 import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
@@ -58,7 +58,6 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
   const seen = new Set<string>();
   const work: Opened[] = [];
   const processed = ctx.store.delivery.processedAmong(ms.map((m) => m.id));
-  const ahead = openedAhead(ms); // the ephemeral DHs started on the worker when the push arrived, where back already
   for (const m of ms) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
@@ -67,13 +66,15 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
       continue;
     }
     try {
-      const opened = unseal(m.envelope, ctx.keys.x25519, ahead.get(m));
+      // The ephemeral DH the worker thread has done by now (started when the push arrived), else computed here.
+      const opened = unseal(m.envelope, ctx.keys.x25519, takeOpenedAhead(m));
       work.push({ m, opened, from: { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) } });
     } catch (e) {
       reject(ctx, m, errorCode(e));
       acked.push(m.id);
     }
   }
+  releaseOpenedAhead(ms); // duplicates and processed ones: their slots zeroed
   const senders = [...new Map(work.map((w) => [addressKey(w.from), w.from])).values()];
   const fx = new BatchEffects();
   const results = senders.length === 0 ? [] : await ctx.sessions.hold(senders, async () => {

@@ -18,6 +18,7 @@ import type { ChatContext } from './context';
 import { ack } from './incoming';
 import { handleBatch } from './receiveBatch';
 import { openAhead } from '../session/sealAhead';
+import { IdleIndexer } from './searchIndexer';
 import { errorCode, flushOutbox, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
 import { flushUnsent } from './unsent';
 
@@ -44,11 +45,16 @@ export class ConversationService {
   #ticks = 0;
   #lastSentAt = 0;
   #receiptsHeld = 0;
+  /** Receive jobs queued or running: the search indexer waits while any are. */
+  #receiving = 0;
+  readonly #indexer: IdleIndexer;
 
   constructor(
     private readonly ctx: ChatContext,
     private readonly deadlineMs = DELIVERY_DEADLINE_MS,
-  ) {}
+  ) {
+    this.#indexer = new IdleIndexer(ctx.store, () => this.#receiving > 0, ctx.audit);
+  }
 
   /** The contact a conversation is with (conversation ids are the peer's account id), or CHAT_UNKNOWN_CONTACT. */
   peer(conversationId: string): ContactRow {
@@ -271,6 +277,7 @@ export class ConversationService {
   #upkeep(): void {
     if (!this.ctx.store.db.open) return;
     this.expireMessages();
+    this.#indexer.kick();
     // Content waiting for a device's first session is tried every tick (each device backs off on its own).
     if (this.ctx.link.client && this.ctx.store.repairs.hasUnsent()) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
@@ -301,6 +308,7 @@ export class ConversationService {
     if (ms.length === 0) return;
     void openAhead(ms, this.ctx.keys.x25519); // their ephemeral DHs start on the worker thread now, while earlier batches commit
     this.#pending.push(...ms);
+    this.#receiving++;
     this.#incoming = this.#incoming.then(async () => {
       if (this.#pending.length === 0) return;
       if (!(await this.ctx.link.online(RELAY_ONLINE_WAIT_MS)) || !this.ctx.store.db.open) {
@@ -324,7 +332,7 @@ export class ConversationService {
     }).catch((e: unknown) => {
       // The envelopes stay on the relay (they were not acked) and come back on the next connection.
       this.ctx.audit('envelope.deferred', { reason: errorCode(e) });
-    });
+    }).finally(() => this.#receiving--);
   }
 
   /** The relay said `queued` messages wait after sign-in: progress ("Receiving N of M") counts from here, once per batch; 0 clears it. */

@@ -12,8 +12,8 @@
  * into a KeyObject once (PKCS#8) and reused while its bytes are the same
  * array; the ratchet engine keeps libsodium (its DH is not per envelope).
  */
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { toBase64Url } from '../../shared/wire/encoding';
 
 /** PKCS#8 prefix of an X25519 private key (RFC 8410): the 32 key bytes follow. */
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
@@ -53,11 +53,31 @@ export function x25519Native(privateKey: KeyObject, publicKey: Uint8Array): Uint
   return zero === 0 ? null : out;
 }
 
-/** A fresh ephemeral key pair from node:crypto: its public key's bytes and the private KeyObject (never exported). */
+/** X25519's base point (u = 9) as a KeyObject: X25519(k, 9) is k's public key. */
+let basePoint: KeyObject | null = null;
+/** Base64url of the base point u = 9 (little-endian). */
+export const X25519_BASE_POINT = 'CQ' + 'A'.repeat(41);
+
+/**
+ * A fresh ephemeral key pair from node:crypto: its public key's bytes and
+ * the private KeyObject (never exported). Not from generateKeyPairSync: on
+ * Node 20 its job's destructor, run by a garbage collection that lands in
+ * an export of the same key (which holds the key's lock while it allocates),
+ * takes that lock again and freezes the thread for good (seen in bench:app,
+ * reproduced in a loop; gdb: ~KeyGenJob → uv_mutex_lock inside
+ * ExportJWKEdKey). A random scalar imported as JWK (`x` is not read for a
+ * private key) and X25519 with the base point involve no job.
+ */
 export function ephemeralX25519(): { readonly publicKey: Uint8Array; readonly privateKey: KeyObject } {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  const x = publicKey.export({ format: 'jwk' }).x;
-  const bytes = x === undefined ? null : fromBase64Url(x);
-  if (!bytes || bytes.length !== 32) throw new Error('node:crypto returned a malformed X25519 public key');
-  return { publicKey: bytes, privateKey };
+  const d = randomBytes(32);
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' });
+  } finally {
+    d.fill(0);
+  }
+  basePoint ??= createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: X25519_BASE_POINT }, format: 'jwk' });
+  const publicKey = new Uint8Array(diffieHellman({ privateKey, publicKey: basePoint }));
+  if (publicKey.length !== 32) throw new Error('node:crypto returned a malformed X25519 public key');
+  return { publicKey, privateKey };
 }

@@ -8,8 +8,13 @@
  * x25519Native returns it.
  *
  * Two jobs, each for a whole batch in one message:
- * - `dhMany`: X25519(private, Eᵢ) for every Eᵢ (the ephemeral keys of a
- *   relay push's envelopes, with this device's identity key);
+ * - `dhShared`: X25519(private, Eᵢ) for every Eᵢ (the ephemeral keys of a
+ *   relay push's envelopes, with this device's identity key), into shared
+ *   memory slot by slot, last slot first, while the main thread opens the
+ *   batch from the first: each slot is claimed once (Atomics), by whichever
+ *   thread gets there first, so the two cores meet in the middle and the
+ *   main thread never waits for a message from the worker (it cannot get
+ *   one in the middle of a synchronous batch);
  * - `freshPairs`: `count` fresh ephemeral key pairs and each one's DH with
  *   one recipient key: the ephemeral private keys never leave the worker.
  * The worker keeps no state between jobs (a private key arrives as a
@@ -20,10 +25,21 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
+import { SHARED_DH_WAIT_MS } from '../../shared/constants';
+import { X25519_BASE_POINT } from './nativeX25519';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createPublicKey, diffieHellman, generateKeyPairSync } = require('node:crypto');
+const { createPrivateKey, createPublicKey, diffieHellman, randomBytes } = require('node:crypto');
+// Fresh pairs as in nativeX25519.ts ephemeralX25519 (never generateKeyPairSync: its job's destructor can deadlock a GC).
+let basePoint = null;
+function freshPair() {
+  const d = randomBytes(32);
+  let privateKey;
+  try { privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' }); } finally { d.fill(0); }
+  basePoint ??= createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: '${X25519_BASE_POINT}' }, format: 'jwk' });
+  return { privateKey, x: diffieHellman({ privateKey, publicKey: basePoint }) };
+}
 const publicKey = (b) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(b.buffer, b.byteOffset, 32).toString('base64url') }, format: 'jwk' });
 function dh(privateKey, pub, out, at) {
   let s;
@@ -35,24 +51,26 @@ function dh(privateKey, pub, out, at) {
   return z === 0 ? 0 : 1;
 }
 parentPort.on('message', (m) => {
-  if (m.op === 'dh') {
-    const n = m.publics.length / 32, out = new Uint8Array(n * 32), ok = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      let pub;
-      try { pub = publicKey(m.publics.subarray(i * 32, i * 32 + 32)); } catch { continue; }
-      ok[i] = dh(m.key, pub, out, i * 32);
+  if (m.op === 'dhShared') {
+    // Slots: 0 waiting, 1 computing here, 2 done, 3 refused, 4 taken by the main thread.
+    const state = new Int32Array(m.state), out = new Uint8Array(m.out), publics = m.publics;
+    for (let i = state.length - 1; i >= 0; i--) {
+      if (Atomics.compareExchange(state, i, 0, 1) !== 0) continue;
+      let ok = 0;
+      try { ok = dh(m.key, publicKey(publics.subarray(i * 32, i * 32 + 32)), out, i * 32); } catch { ok = 0; }
+      Atomics.store(state, i, ok === 1 ? 2 : 3);
+      Atomics.notify(state, i);
     }
-    parentPort.postMessage({ id: m.id, out, ok }, [out.buffer, ok.buffer]);
+    parentPort.postMessage({ id: m.id });
     return;
   }
   const n = m.count, pairs = new Uint8Array(n * 32), out = new Uint8Array(n * 32), ok = new Uint8Array(n);
   let peer = null;
   try { peer = publicKey(m.peer); } catch { /* ok stays 0 for every pair: the main thread seals itself and refuses a bad key there */ }
   for (let i = 0; peer && i < n; i++) {
-    const kp = generateKeyPairSync('x25519');
-    const x = Buffer.from(kp.publicKey.export({ format: 'jwk' }).x, 'base64url');
-    if (x.length !== 32) continue;
-    pairs.set(x, i * 32);
+    const kp = freshPair();
+    if (kp.x.length !== 32) continue;
+    pairs.set(kp.x, i * 32);
     ok[i] = dh(kp.privateKey, peer, out, i * 32);
   }
   parentPort.postMessage({ id: m.id, out, ok, pairs }, [out.buffer, ok.buffer, pairs.buffer]);
@@ -61,8 +79,8 @@ parentPort.on('message', (m) => {
 
 interface Reply {
   readonly id: number;
-  readonly out: Uint8Array;
-  readonly ok: Uint8Array;
+  readonly out?: Uint8Array;
+  readonly ok?: Uint8Array;
   readonly pairs?: Uint8Array;
 }
 
@@ -105,16 +123,77 @@ function post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): P
   });
 }
 
-const split = (r: Reply, i: number): Uint8Array | null => (r.ok[i] === 1 ? r.out.slice(i * 32, i * 32 + 32) : null);
+const split = (r: Reply, i: number): Uint8Array | null => (r.ok![i] === 1 ? r.out!.slice(i * 32, i * 32 + 32) : null);
 
-/** X25519(privateKey, each public key) on the worker; null for a malformed or low-order key. */
-export async function dhMany(privateKey: KeyObject, publics: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+const WAITING = 0;
+const COMPUTING = 1;
+const DONE = 2;
+const REFUSED = 3;
+const TAKEN = 4;
+
+/**
+ * One batch of X25519(private, Eᵢ) shared with the worker (see the file
+ * comment): `take(i)` claims slot i for the caller, or hands over what the
+ * worker computed. `done` resolves when the worker went through every slot
+ * (rejects if the worker failed; slots it never reached are the caller's).
+ */
+export class SharedDh {
+  constructor(
+    private readonly state: Int32Array,
+    private readonly out: Uint8Array,
+    readonly done: Promise<void>,
+  ) {}
+
+  /**
+   * Slot i: the worker's result (null: it refused the key as malformed or
+   * low-order), or undefined when the caller computes it itself (claimed
+   * here before the worker got to it). If the worker is computing that very
+   * slot, waits for it (one DH) up to SHARED_DH_WAIT_MS, then computes.
+   */
+  take(i: number): Uint8Array | null | undefined {
+    let s = Atomics.compareExchange(this.state, i, WAITING, TAKEN);
+    if (s === WAITING) return undefined;
+    const until = performance.now() + SHARED_DH_WAIT_MS;
+    while (s === COMPUTING && performance.now() < until) {
+      try {
+        Atomics.wait(this.state, i, COMPUTING, SHARED_DH_WAIT_MS);
+      } catch {
+        return undefined; // a thread that may not block (not Node's main thread): compute here
+      }
+      s = Atomics.load(this.state, i);
+    }
+    if (s === COMPUTING) return undefined; // a stalled worker: compute here
+    Atomics.store(this.state, i, TAKEN);
+    if (s !== DONE) return s === REFUSED ? null : undefined;
+    const got = this.out.slice(i * 32, i * 32 + 32);
+    this.out.fill(0, i * 32, i * 32 + 32);
+    return got;
+  }
+
+  /** Claims every slot not taken yet and zeroes what the worker computed for them (envelopes that were not opened). */
+  release(): void {
+    for (let i = 0; i < this.state.length; i++) this.take(i)?.fill(0);
+  }
+}
+
+/** Starts X25519(privateKey, each public key) on the worker, shared slot by slot with the caller (SharedDh). */
+export function dhShared(privateKey: KeyObject, publics: readonly Uint8Array[]): SharedDh {
+  const state = new Int32Array(new SharedArrayBuffer(publics.length * 4));
+  const out = new Uint8Array(new SharedArrayBuffer(publics.length * 32));
   const packed = new Uint8Array(publics.length * 32);
-  publics.forEach((p, i) => packed.set(p.subarray(0, 32), i * 32));
-  const r = await post({ op: 'dh', key: privateKey, publics: packed }, [packed.buffer]);
-  const got = publics.map((p, i) => (p.length === 32 ? split(r, i) : null));
-  r.out.fill(0);
-  return got;
+  publics.forEach((p, i) => {
+    if (p.length === 32) packed.set(p, i * 32);
+    else state[i] = REFUSED; // never a valid key
+  });
+  const done = post({ op: 'dhShared', key: privateKey, publics: packed, state: state.buffer, out: out.buffer }, [packed.buffer]).then(() => undefined);
+  return new SharedDh(state, out, done);
+}
+
+/** X25519(privateKey, each public key) on the worker, waited for; null for a malformed or low-order key. */
+export async function dhMany(privateKey: KeyObject, publics: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+  const job = dhShared(privateKey, publics);
+  await job.done;
+  return publics.map((_, i) => job.take(i) ?? null);
 }
 
 /** `count` fresh ephemeral key pairs made on the worker, each with its DH against `peer` (a 32-byte X25519 public key). */
@@ -125,7 +204,7 @@ export async function freshPairs(peer: Uint8Array, count: number): Promise<Fresh
     const shared = split(r, i);
     if (shared) got.push({ publicKey: r.pairs!.slice(i * 32, i * 32 + 32), shared });
   }
-  r.out.fill(0);
+  r.out!.fill(0);
   return got;
 }
 

@@ -2,11 +2,14 @@
  * Sealed sender's ephemeral X25519, done ahead on the worker thread
  * (crypto/x25519Worker.ts) so the main thread's batch transaction finds it
  * ready:
- * - opening: when a relay push arrives, the ephemeral DH of each version 2
- *   envelope starts on the worker at once; the receive batch that takes the
- *   envelope uses what is back by then in `unseal` (and computes the rest
- *   itself: it never waits on a worker that lags on a busy machine). The result is only X25519(own, E): the
- *   envelope is opened and checked exactly as before.
+ * - opening: when a relay push arrives, the ephemeral DHs of its version 2
+ *   envelopes start on the worker at once, last envelope first, into
+ *   shared memory; the receive batch opens envelopes from the first and
+ *   takes each DH the worker has done by then, computing the others itself
+ *   (each slot is claimed once, so the two threads meet in the middle and
+ *   neither repeats the other's work; it waits at most one DH). The result
+ *   is only X25519(own, E): the envelope is opened and checked exactly as
+ *   before.
  * - sealing: before a turn's sends are encrypted, fresh ephemeral pairs for
  *   each recipient device (with their DH) are made on the worker, not
  *   awaited; `seal` takes one per envelope where some are ready, each used
@@ -18,7 +21,7 @@ import sodium from 'libsodium-wrappers-sumo';
 import { SEAL_AHEAD_MAX_PER_DEVICE } from '../../shared/constants';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { privateKeyObject } from '../crypto/nativeX25519';
-import { dhMany, freshPairs, type FreshPair } from '../crypto/x25519Worker';
+import { dhShared, freshPairs, type FreshPair, type SharedDh } from '../crypto/x25519Worker';
 import { staticPair, V2_MIN_BYTES, type SealOwnKeys, type SealSender } from './sealedCore';
 
 /** An envelope body handed in from a relay push (an IncomingMessage's envelope, as an object key). */
@@ -26,41 +29,43 @@ interface Carrier {
   readonly envelope: Uint8Array;
 }
 
-/** The worker's DH per version 2 envelope of a push, once it came back (undefined: the worker failed). */
-interface Ahead {
-  done: boolean;
-  value: Uint8Array | null | undefined;
-}
-const opening = new WeakMap<Carrier, Ahead>();
+/** Where an envelope's DH lies: its push's shared job and its slot there. */
+const opening = new WeakMap<Carrier, { readonly job: SharedDh; readonly slot: number }>();
 
-/** Starts the ephemeral DH of every version 2 envelope of `ms` on the worker; resolves when it is back (callers need not wait). */
+/**
+ * Starts the ephemeral DH of every version 2 envelope of `ms` on the worker,
+ * shared slot by slot with the batch that opens them (x25519Worker.ts
+ * SharedDh); resolves when the worker went through them all (callers need
+ * not wait).
+ */
 export function openAhead(ms: readonly Carrier[], own: SealOwnKeys): Promise<void> {
   const v2 = ms.filter((m) => m.envelope.length >= V2_MIN_BYTES && m.envelope[0] === 0x02 && !opening.has(m));
   if (v2.length === 0) return Promise.resolve();
-  const slots = v2.map((m) => {
-    const slot: Ahead = { done: false, value: undefined };
-    opening.set(m, slot);
-    return slot;
-  });
-  return dhMany(privateKeyObject(own.privateKey), v2.map((m) => m.envelope.subarray(1, 33))).then(
-    (r) => slots.forEach((slot, i) => Object.assign(slot, { done: true, value: r[i]! })),
-    () => slots.forEach((slot) => (slot.done = true)), // the worker failed: opened on the main thread
-  );
+  const job = dhShared(privateKeyObject(own.privateKey), v2.map((m) => m.envelope.subarray(1, 33)));
+  v2.forEach((m, slot) => opening.set(m, { job, slot }));
+  return job.done.catch(() => undefined); // the worker failed: the rest is opened on the main thread
 }
 
 /**
- * The worker's X25519(own, E) for these envelopes where it is back already
- * (undefined: compute it here). Never waits: on a busy machine the worker
- * may lag, and the main thread computing one itself beats idling.
+ * The worker's X25519(own, E) for this envelope if it has it now (null: it
+ * refused E), else undefined: the caller computes it (the slot is claimed,
+ * so the worker skips it). Call when the envelope is opened, not before:
+ * the worker keeps going meanwhile. Never waits longer than one DH.
  */
+export function takeOpenedAhead(m: Carrier): Uint8Array | null | undefined {
+  const at = opening.get(m);
+  opening.delete(m);
+  return at?.job.take(at.slot);
+}
+
+/** takeOpenedAhead for each of `ms` now. */
 export function openedAhead<T extends Carrier>(ms: readonly T[]): Map<T, Uint8Array | null | undefined> {
-  const out = new Map<T, Uint8Array | null | undefined>();
-  for (const m of ms) {
-    const slot = opening.get(m);
-    opening.delete(m);
-    out.set(m, slot?.done ? slot.value : undefined);
-  }
-  return out;
+  return new Map(ms.map((m) => [m, takeOpenedAhead(m)]));
+}
+
+/** Envelopes of a batch that were not opened (duplicates): their slots are claimed and zeroed. */
+export function releaseOpenedAhead(ms: readonly Carrier[]): void {
+  for (const m of ms) takeOpenedAhead(m)?.fill(0);
 }
 
 /** Fresh pairs ready per recipient device key (base64url of the Ed25519 key). */

@@ -34,6 +34,7 @@ export interface OutboxEntry {
   readonly messageId: string | null;
   readonly recipient: string;
   readonly payload: Uint8Array;
+  /** Frames carrying it that failed (timed out, refused). */
   readonly attempts: number;
 }
 
@@ -137,7 +138,7 @@ export class Delivery {
     return prep(this.db, 'DELETE FROM outbox WHERE recipient = ?').run(recipient).changes;
   }
 
-  /** Counts one more send attempt for each of these entries, in one statement (a frame's worth). */
+  /** Counts one more failed send attempt for each of these entries, in one statement (a frame's worth that the relay did not take). */
   noteAttempts(outboxIds: readonly number[]): void {
     if (outboxIds.length === 0) return;
     prep(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(outboxIds));

@@ -1,12 +1,15 @@
 /**
  * Conversations and messages: keyset pagination by (sentAt, id), FTS5 search
  * (unicode61, remove_diacritics 2) inside the encrypted file, unread counts,
- * and expiry of disappearing messages (the FTS delete trigger removes their
- * index rows; secure_delete zeroes the freed pages).
+ * and expiry of disappearing messages (the delete trigger removes their
+ * index rows; secure_delete zeroes the freed pages). New messages are
+ * indexed after their commit (./searchIndex.ts); search indexes what is
+ * pending first.
  */
 import { STORE_EXPIRY_BATCH, STORE_MAX_PAGE_SIZE, STORE_MAX_SEARCH_RESULTS } from '../../shared/constants';
 import { prep, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
+import { SearchIndex } from './searchIndex';
 
 /** Whether a message was received (in) or sent by this account (out). */
 export type MessageDirection = 'in' | 'out';
@@ -93,7 +96,7 @@ export function ftsQuery(input: string, phrase: boolean): string {
 
 /** The `messages` and `conversations` tables, search and expiry. */
 export class MessageRepo {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqliteDatabase, private readonly index = new SearchIndex(db)) {}
 
   upsertConversation(c: Omit<Conversation, 'lastMessageAt'>, now = Date.now()): void {
     if (c.kind !== 'direct' && c.kind !== 'group') throw new StoreError('STORE_BAD_INPUT', 'Unknown conversation kind.');
@@ -158,7 +161,7 @@ export class MessageRepo {
     prep(this.db, 'UPDATE conversations SET last_message_at = max(last_message_at, ?) WHERE id = ?').run(at, conversationId);
   }
 
-  /** Inserts a message (and, by trigger, its FTS row). Returns false if the id exists already. */
+  /** Inserts a message (by trigger, it waits to be indexed for search). Returns false if the id exists already. */
   insert(m: NewMessage): boolean {
     if (!this.insertRow(m)) return false;
     this.touch(m.conversationId, m.sentAt);
@@ -192,13 +195,15 @@ export class MessageRepo {
     return rows.map(toMessage).reverse();
   }
 
-  /** Best-ranked matches across all conversations; `phrase` matches the words in order. */
+  /** Best-ranked matches across all conversations (messages still waiting to be indexed are indexed first); `phrase` matches the words in order. */
   search(text: string, limit: number, phrase = false): Message[] {
     checkLimit(limit, STORE_MAX_SEARCH_RESULTS);
+    const query = ftsQuery(text, phrase);
+    this.index.flush();
     // Rank and limit inside the FTS index first, so only the hits shown are read from messages (each read is a page decrypt).
     const rows = prep(this.db, `SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')}
       FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?) f
-      JOIN messages m ON m.rowid = f.rowid ORDER BY f.rank`).all(ftsQuery(text, phrase), limit) as MessageRow[];
+      JOIN messages m ON m.rowid = f.rowid ORDER BY f.rank`).all(query, limit) as MessageRow[];
     return rows.map(toMessage);
   }
 
@@ -258,7 +263,7 @@ export class MessageRepo {
     prep(this.db, 'UPDATE conversations SET expire_timer_ms = ? WHERE id = ?').run(ms, conversationId);
   }
 
-  /** Deletes a message row for good (FTS row by trigger; freed pages zeroed by secure_delete). */
+  /** Deletes a message row for good (its FTS or pending row by trigger; freed pages zeroed by secure_delete). */
   delete(id: string): boolean {
     return prep(this.db, 'DELETE FROM messages WHERE id = ?').run(id).changes > 0;
   }

@@ -20,6 +20,7 @@ import {
   writeKeyFile, type KeyFile, type PwhashParams,
 } from './keyFile';
 import { MessageRepo } from './messages';
+import { SearchIndex } from './searchIndex';
 import { PrekeyLedger } from './prekeyLedger';
 import { AccountMoves } from './accountMoves';
 import { ContactsRepo } from './contacts';
@@ -73,6 +74,8 @@ export interface UnlockOptions extends DatabaseOpenOptions {
 export class LocalStore {
   readonly protocol: SqliteProtocolStores;
   readonly messages: MessageRepo;
+  /** Messages stored but not yet in the search index, indexed in idle time (./searchIndex.ts). */
+  readonly searchIndex: SearchIndex;
   readonly delivery: Delivery;
   readonly directory: Directory;
   readonly attachments: AttachmentRepo;
@@ -107,7 +110,8 @@ export class LocalStore {
     const sealer = new Sealer(this.#sealKey);
     this.#sealer = sealer;
     this.protocol = new SqliteProtocolStores(db, sealer, clock);
-    this.messages = new MessageRepo(db);
+    this.searchIndex = new SearchIndex(db);
+    this.messages = new MessageRepo(db, this.searchIndex);
     this.delivery = new Delivery(db, this.protocol, this.messages, clock);
     this.directory = new Directory(db, sealer);
     this.attachments = new AttachmentRepo(db, sealer);

@@ -8,8 +8,11 @@ import { CANARY, allMessages, keyId, msgId, seedStore } from './seed';
 
 const NOW = 1_700_000_000_000;
 const history = (store: Parameters<typeof exportState>[0], opts = {}): MessageRecord[] => [...exportMessages(store, { now: NOW, ...opts })].flat();
-const fts = (store: Parameters<typeof exportState>[0], word: string): number =>
-  store.db.prepare('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck().get(`"${word}"`) as number;
+/** Index hits for a word, after indexing what waits (new messages are indexed after their commit, as search does first). */
+const fts = (store: Parameters<typeof exportState>[0], word: string): number => {
+  store.searchIndex.flush();
+  return store.db.prepare('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck().get(`"${word}"`) as number;
+};
 
 async function seededPair() {
   const { store: source } = await rawKeyStore();

@@ -3,6 +3,7 @@ import sodium from 'libsodium-wrappers-sumo';
 import { describe, expect, it } from 'vitest';
 import { openEncryptedDatabase } from '../../../src/main/store/database';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../src/main/store/schema';
+import { SearchIndex } from '../../../src/main/store/searchIndex';
 import { SecretKey } from '../../../src/main/store/secretKey';
 import { STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
 import { tempDir } from '../../support/storeFixture';
@@ -243,6 +244,35 @@ describe('schema migrations', () => {
     db.pragma('foreign_keys = ON');
     db.prepare(`DELETE FROM groups WHERE id = 'g1'`).run();
     expect(db.prepare('SELECT count(*) FROM group_uploads').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('migration 13 keeps seeded v12 messages searchable, and later messages wait to be indexed while edits and deletes keep the index right', async () => {
+    const db = await freshDb();
+    migrate(db, 12);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('c1', 'direct', 'x', 1)`).run();
+    const add = db.prepare(`INSERT INTO messages (id, conversation_id, sender, direction, body, sent_at, received_at, state) VALUES (?, 'c1', 's', 'in', ?, 5, 6, 'delivered')`);
+    add.run('m1', 'crème brûlée before v13');
+    add.run('m2', 'tarte tatin before v13');
+    add.run('m3', 'clafoutis before v13');
+    migrate(db, 13);
+    expect(schemaVersion(db)).toBe(13);
+    const hits = (q: string): unknown[] => db.prepare(`SELECT m.id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ? ORDER BY m.id`).pluck().all(q);
+    expect(hits('creme')).toEqual(['m1']);
+    expect(db.prepare('SELECT count(*) FROM search_pending').pluck().get()).toBe(0);
+    add.run('m4', 'crème anglaise after v13');
+    expect(db.prepare('SELECT count(*) FROM search_pending').pluck().get()).toBe(1);
+    expect(hits('creme')).toEqual(['m1']);
+    db.prepare(`UPDATE messages SET body = 'pear tart' WHERE id = 'm2'`).run();
+    db.prepare(`DELETE FROM messages WHERE id = 'm3'`).run();
+    db.prepare(`UPDATE messages SET body = 'crème pâtissière' WHERE id = 'm4'`).run();
+    expect(hits('tatin')).toEqual([]);
+    expect(hits('pear')).toEqual(['m2']);
+    expect(hits('clafoutis')).toEqual([]);
+    new SearchIndex(db).flush();
+    expect(hits('creme')).toEqual(['m1', 'm4']);
+    expect(hits('anglaise')).toEqual([]);
+    db.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`).run();
     db.close();
   });
 
