@@ -108,4 +108,12 @@ describe('sealed sender with keys made ahead', () => {
     expect(takeSealAhead(bob.publicKey)).toBeUndefined();
     sealed.forEach((s, i) => expect([...unseal(s, bob.x25519).message]).toEqual([i + 1]));
   });
+
+  it('rejects what is pending with a typed error when the worker stops, so the caller can audit it, and starts a new worker after', async () => {
+    const pending = expect(freshPairs(new Uint8Array(sodium.crypto_scalarmult_base(sodium.randombytes_buf(32))), 50)).rejects.toMatchObject({ code: 'X25519_WORKER_FAILED' });
+    await stopX25519Worker();
+    await pending;
+    const again = await dhMany(privateKeyObject(hex(tests[0]!.private)), [hex(tests[0]!.public)]);
+    expect(toHex(again[0]!)).toBe(tests[0]!.shared);
+  });
 });

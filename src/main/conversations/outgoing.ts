@@ -115,7 +115,7 @@ async function commitSends(ctx: ChatContext): Promise<void> {
       for (let at = 0; at < jobs.length; at += SEND_CHUNK) {
         // Not awaited: what the worker has back when the next chunk runs is used, the rest sealed here (a lagging worker never stalls a send).
         const next = jobs.slice(at + SEND_CHUNK, at + 2 * SEND_CHUNK);
-        if (next.length > 0) void ctx.sessions.sealAhead(next.flatMap((j) => j.targets));
+        if (next.length > 0) void ctx.sessions.sealAhead(next.flatMap((j) => j.targets)).catch((e: unknown) => ctx.audit('crypto.worker_failed', { reason: errorCode(e) }));
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.

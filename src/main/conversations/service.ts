@@ -306,7 +306,8 @@ export class ConversationService {
    */
   receiveMany(ms: readonly IncomingMessage[]): void {
     if (ms.length === 0) return;
-    void openAhead(ms, this.ctx.keys.x25519); // their ephemeral DHs start on the worker thread now, while earlier batches commit
+    // Their ephemeral DHs start on the worker thread now, while earlier batches commit; if it fails, the batch opens them itself.
+    void openAhead(ms, this.ctx.keys.x25519).catch((e: unknown) => this.ctx.audit('crypto.worker_failed', { reason: errorCode(e) }));
     this.#pending.push(...ms);
     this.#receiving++;
     this.#incoming = this.#incoming.then(async () => {

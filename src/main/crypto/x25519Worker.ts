@@ -94,6 +94,11 @@ let worker: Worker | null = null;
 let nextId = 1;
 const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
 
+/** The worker failed or stopped: its pending jobs reject with this (callers audit it and compute on the main thread). */
+export class X25519WorkerError extends Error {
+  readonly code = 'X25519_WORKER_FAILED';
+}
+
 function failAll(from: Worker | null, e: Error): void {
   if (from !== worker) return; // an old worker's exit after a new one started
   worker = null;
@@ -109,8 +114,8 @@ function post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): P
       waiting.delete(r.id);
       p?.resolve(r);
     });
-    w.on('error', (e) => failAll(w, e));
-    w.on('exit', () => failAll(w, new Error('the X25519 worker exited')));
+    w.on('error', (e) => failAll(w, new X25519WorkerError(`the X25519 worker failed: ${e.message}`)));
+    w.on('exit', () => failAll(w, new X25519WorkerError('the X25519 worker exited')));
     // After the listeners (attaching 'message' refs the port again): it never keeps the process alive, since nothing on
     // the hot paths waits for it (results not back in time are computed on the main thread).
     w.unref();
@@ -211,6 +216,6 @@ export async function freshPairs(peer: Uint8Array, count: number): Promise<Fresh
 /** Stops the worker (tests; a process exits without it since it is unref'd). Pending jobs reject. */
 export async function stopX25519Worker(): Promise<void> {
   const w = worker;
-  failAll(w, new Error('the X25519 worker was stopped'));
+  failAll(w, new X25519WorkerError('the X25519 worker was stopped'));
   await w?.terminate();
 }

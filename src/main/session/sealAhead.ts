@@ -43,7 +43,7 @@ export function openAhead(ms: readonly Carrier[], own: SealOwnKeys): Promise<voi
   if (v2.length === 0) return Promise.resolve();
   const job = dhShared(privateKeyObject(own.privateKey), v2.map((m) => m.envelope.subarray(1, 33)));
   v2.forEach((m, slot) => opening.set(m, { job, slot }));
-  return job.done.catch(() => undefined); // the worker failed: the rest is opened on the main thread
+  return job.done; // a worker failure rejects (the caller audits it); what it did not open is opened on the main thread
 }
 
 /**
@@ -91,8 +91,9 @@ export async function sealAhead(sender: SealSender, counts: ReadonlyMap<string, 
         else sodium.memzero(p.shared); // another request filled it meanwhile
       }
       pool.set(device, ready);
-    }, () => undefined /* the worker failed: seal makes its own */));
+    }));
   }
+  // A worker failure rejects (the caller audits it); seal makes its own pairs for what is not ready.
   await Promise.all(jobs);
 }
 

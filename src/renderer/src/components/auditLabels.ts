@@ -39,6 +39,7 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'group.key_rotated': 'Group sender key replaced after a member left',
   'group.key_request_refused': 'A request for a group sender key was refused',
   'search.index_failed': 'New messages could not be added to the search index (search adds them first)',
+  'crypto.worker_failed': 'The encryption helper thread failed; this desktop did the work itself',
 };
 
 /** Ids (43-character keys, addresses) shortened to their first characters; codes and counts as they are. */
