@@ -26,19 +26,17 @@
 import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
 import { SHARED_DH_WAIT_MS } from '../../shared/constants';
-import { X25519_BASE_POINT } from './nativeX25519';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createPrivateKey, createPublicKey, diffieHellman, randomBytes } = require('node:crypto');
-// Fresh pairs as in nativeX25519.ts ephemeralX25519 (never generateKeyPairSync: its job's destructor can deadlock a GC).
-let basePoint = null;
+// Fresh pairs as in nativeX25519.ts ephemeralX25519 (never generateKeyPairSync: its job's destructor can deadlock a GC;
+// the public key is the one the import derives, read back, not a second X25519 with the base point).
 function freshPair() {
   const d = randomBytes(32);
   let privateKey;
   try { privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' }); } finally { d.fill(0); }
-  basePoint ??= createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: '${X25519_BASE_POINT}' }, format: 'jwk' });
-  return { privateKey, x: diffieHellman({ privateKey, publicKey: basePoint }) };
+  return { privateKey, x: Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x || '', 'base64url') };
 }
 const publicKey = (b) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(b.buffer, b.byteOffset, 32).toString('base64url') }, format: 'jwk' });
 function dh(privateKey, pub, out, at) {

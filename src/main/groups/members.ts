@@ -19,33 +19,31 @@ export function devicesOf(ctx: ChatContext, groupId: string, accountId: string):
   return (m?.devices ?? []).map((deviceId) => ({ accountId, deviceId }));
 }
 
-/** Every member device of the group's current state, this account's other devices included (one query each for contacts and their devices). */
+/** Every member device of the group's current state, this account's other devices included (one query: see GroupStore.memberDeviceIds). */
 export function memberDevices(ctx: ChatContext, groupId: string): ProtocolAddress[] {
   const me = ctx.keys.accountId;
-  const members = ctx.store.groups.members(groupId);
-  const contacts = ctx.contacts.ids();
-  const devices = ctx.contacts.allDevices();
   const own = ownRecipients(ctx);
-  const all = members.flatMap((m): ProtocolAddress[] => {
-    if (m.accountId === me) return own;
-    const ids = contacts.has(m.accountId) ? (devices.get(m.accountId) ?? []) : m.devices;
-    return ids.map((deviceId) => ({ accountId: m.accountId, deviceId }));
-  });
-  return members.some((m) => m.accountId === me) ? all : [...all, ...own];
+  let withMe = false;
+  const all: ProtocolAddress[] = [];
+  for (const m of ctx.store.groups.memberDeviceIds(groupId)) {
+    if (m.accountId === me) {
+      withMe = true;
+      all.push(...own);
+    } else for (const deviceId of m.devices) all.push({ accountId: m.accountId, deviceId });
+  }
+  return withMe ? all : [...all, ...own];
 }
 
 /** Fetches (and verifies) the device lists of members who are not contacts; a failure is recorded and tried at the next send. */
 export async function learnDevices(ctx: ChatContext, groupId: string, force = false): Promise<void> {
   const client = ctx.link.client;
   if (!client) return;
-  const contacts = ctx.contacts.ids();
-  for (const m of ctx.store.groups.members(groupId)) {
-    if (m.accountId === ctx.keys.accountId || contacts.has(m.accountId) || (!force && m.devices.length > 0)) continue;
+  for (const accountId of ctx.store.groups.strangersToLearn(groupId, ctx.keys.accountId, force)) {
     try {
-      const list = await client.getDeviceList(m.accountId);
-      if (ctx.store.db.open) ctx.store.groups.setDevices(groupId, m.accountId, list.devices.map((d) => d.deviceId));
+      const list = await client.getDeviceList(accountId);
+      if (ctx.store.db.open) ctx.store.groups.setDevices(groupId, accountId, list.devices.map((d) => d.deviceId));
     } catch (e) {
-      ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId: m.accountId });
+      ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId });
     }
   }
 }

@@ -111,6 +111,33 @@ export class GroupRepo {
       .map((r) => ({ accountId: r.account_id, role: r.role, name: r.name, displayName: r.display_name, devices: JSON.parse(r.devices) as string[] }));
   }
 
+  /**
+   * Every member's devices in one query (a group send to a thousand members
+   * asks for them each time): a contact's devices from contact_devices, in
+   * device order, else the member row's verified list; in state order.
+   */
+  memberDeviceIds(groupId: string): { accountId: string; devices: string[] }[] {
+    const rows = prep(this.db, `SELECT gm.account_id, CASE WHEN c.account_id IS NULL THEN gm.devices END, cd.device_id
+      FROM group_members gm LEFT JOIN contacts c ON c.account_id = gm.account_id LEFT JOIN contact_devices cd ON cd.account_id = c.account_id
+      WHERE gm.group_id = ? ORDER BY gm.position, cd.device_id`).raw().all(groupId) as [string, string | null, string | null][];
+    const out: { accountId: string; devices: string[] }[] = [];
+    let last: { accountId: string; devices: string[] } | undefined;
+    for (const [accountId, listed, device] of rows) {
+      if (last?.accountId !== accountId) {
+        last = { accountId, devices: listed === null ? [] : (JSON.parse(listed) as string[]) };
+        out.push(last);
+      }
+      if (device !== null) last.devices.push(device);
+    }
+    return out;
+  }
+
+  /** Members who are neither `self` nor a contact and have no verified devices on record (all such when `all`, devices or not). */
+  strangersToLearn(groupId: string, self: string, all: boolean): string[] {
+    return prep(this.db, `SELECT account_id FROM group_members gm WHERE gm.group_id = ? AND gm.account_id != ? AND (? = 1 OR gm.devices = '[]')
+      AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId, self, all ? 1 : 0) as string[];
+  }
+
   /** Records the display name a member chose (from their distribution). */
   setDisplayName(groupId: string, accountId: string, name: string): void {
     prep(this.db, 'UPDATE group_members SET display_name = ? WHERE group_id = ? AND account_id = ?').run(name, groupId, accountId);
@@ -153,8 +180,8 @@ export class GroupRepo {
 
   /** To whom our chain `chainId` was given, with the first iteration each got. */
   given(groupId: string, chainId: number): Map<string, number> {
-    const rows = prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').all(groupId, chainId) as { address: string; iteration: number }[];
-    return new Map(rows.map((r) => [r.address, r.iteration]));
+    // Rows as arrays, not objects: a thousand-member group reads them at every send.
+    return new Map(prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').raw().all(groupId, chainId) as [string, number][]);
   }
 
   /** Records that `address` was given chain `chainId` from `iteration` (the first time only). */
