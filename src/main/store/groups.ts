@@ -5,9 +5,10 @@
  * keeps versions and records as opaque JSON and bytes; src/main/groups
  * parses and checks them.
  */
-import { MAX_GROUP_PENDING } from '../../shared/constants';
+import { GROUP_READ_CACHE_GROUPS, MAX_GROUP_PENDING } from '../../shared/constants';
 import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
+import { TableWatch, WatchedCache } from './tableWatch';
 
 /** Whether this account is in the group, was removed, or left. */
 export type GroupStatus = 'member' | 'removed' | 'left';
@@ -40,6 +41,12 @@ export interface GroupUpload {
   readonly payload: Uint8Array;
 }
 
+/** One member's devices as a group send reads them (GroupRepo.memberDeviceIds). */
+export interface MemberDevices {
+  readonly accountId: string;
+  readonly devices: readonly string[];
+}
+
 /** A group message that waits for its sender key. */
 export interface PendingGroupMessage {
   readonly id: number;
@@ -52,7 +59,15 @@ const senderKey = (groupId: string, address: string): string => `${groupId}.${ad
 
 /** The group tables (see the file comment). */
 export class GroupRepo {
-  constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
+  // The two reads every group send repeats, cached until a table they read changes (tableWatch.ts).
+  readonly #memberDevices: WatchedCache<string, readonly MemberDevices[]>;
+  readonly #given: WatchedCache<string, ReadonlyMap<string, number>>;
+
+  constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {
+    const watch = TableWatch.of(db, ['group_members', 'contacts', 'contact_devices', 'group_key_given']);
+    this.#memberDevices = new WatchedCache(db, watch, ['group_members', 'contacts', 'contact_devices'], GROUP_READ_CACHE_GROUPS);
+    this.#given = new WatchedCache(db, watch, ['group_key_given'], GROUP_READ_CACHE_GROUPS);
+  }
 
   /** Creates or updates a group row. */
   put(g: GroupRow, now: number): void {
@@ -116,12 +131,16 @@ export class GroupRepo {
    * asks for them each time): a contact's devices from contact_devices, in
    * device order, else the member row's verified list; in state order.
    */
-  memberDeviceIds(groupId: string): { accountId: string; devices: string[] }[] {
+  memberDeviceIds(groupId: string): readonly MemberDevices[] {
+    return this.#memberDevices.get(groupId, () => this.#readMemberDevices(groupId));
+  }
+
+  #readMemberDevices(groupId: string): MemberDevices[] {
     const rows = prep(this.db, `SELECT gm.account_id, CASE WHEN c.account_id IS NULL THEN gm.devices END, cd.device_id
       FROM group_members gm LEFT JOIN contacts c ON c.account_id = gm.account_id LEFT JOIN contact_devices cd ON cd.account_id = c.account_id
       WHERE gm.group_id = ? ORDER BY gm.position, cd.device_id`).raw().all(groupId) as [string, string | null, string | null][];
     const out: { accountId: string; devices: string[] }[] = [];
-    let last: { accountId: string; devices: string[] } | undefined;
+    let last: (typeof out)[number] | undefined;
     for (const [accountId, listed, device] of rows) {
       if (last?.accountId !== accountId) {
         last = { accountId, devices: listed === null ? [] : (JSON.parse(listed) as string[]) };
@@ -179,10 +198,12 @@ export class GroupRepo {
   }
 
   /** To whom our chain `chainId` was given, with the first iteration each got. */
-  given(groupId: string, chainId: number): Map<string, number> {
-    // Rows as arrays, not objects: a thousand-member group reads them at every send.
-    return new Map(prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').raw().all(groupId, chainId) as [string, number][]);
+  given(groupId: string, chainId: number): ReadonlyMap<string, number> {
+    // Rows as arrays, not objects, and cached until the table changes: a thousand-member group reads them at every send.
+    return this.#given.get(`${groupId}#${chainId}`, () =>
+      new Map(prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').raw().all(groupId, chainId) as [string, number][]));
   }
+
 
   /** Records that `address` was given chain `chainId` from `iteration` (the first time only). */
   markGiven(groupId: string, address: string, chainId: number, iteration: number): void {
