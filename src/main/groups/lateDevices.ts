@@ -54,7 +54,7 @@ export function forwardGroupsToNewDevices(ctx: ChatContext, accountId: string, d
   const { store } = ctx;
   let forwarded = 0;
   for (const groupId of store.groups.ids()) {
-    if (store.groups.get(groupId)?.status !== 'member' || !store.groups.members(groupId).some((m) => m.accountId === accountId)) continue;
+    if (store.groups.get(groupId)?.status !== 'member' || !store.groups.member(groupId, accountId)) continue;
     const own = loadOwn(ctx, groupId);
     if (!own) continue;
     const given = store.groups.given(groupId, own.chainId);

@@ -15,7 +15,7 @@ import type { GroupMemberRow } from '../store';
 export function devicesOf(ctx: ChatContext, groupId: string, accountId: string): ProtocolAddress[] {
   if (accountId === ctx.keys.accountId) return ownRecipients(ctx);
   if (ctx.contacts.get(accountId)) return ctx.contacts.devices(accountId).map((deviceId) => ({ accountId, deviceId }));
-  const m = ctx.store.groups.members(groupId).find((x) => x.accountId === accountId);
+  const m = ctx.store.groups.member(groupId, accountId);
   return (m?.devices ?? []).map((deviceId) => ({ accountId, deviceId }));
 }
 
@@ -58,7 +58,7 @@ export function shownName(ctx: ChatContext, m: GroupMemberRow): { name: string; 
 /** The name a non-contact member is shown under in any group, or null. */
 export function memberName(ctx: ChatContext, accountId: string): string | null {
   for (const id of ctx.store.groups.ids()) {
-    const m = ctx.store.groups.members(id).find((x) => x.accountId === accountId);
+    const m = ctx.store.groups.member(id, accountId);
     if (m) return shownName(ctx, m).name;
   }
   return null;

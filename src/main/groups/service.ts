@@ -54,7 +54,7 @@ export class GroupService {
       describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
       forwardToNewDevices: (accountId, devices) => forwardGroupsToNewDevices(ctx, accountId, devices),
       noteDevices: (accountId, deviceIds) => {
-        for (const id of ctx.store.groups.ids()) if (ctx.store.groups.members(id).some((m) => m.accountId === accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
+        for (const id of ctx.store.groups.ids()) if (ctx.store.groups.member(id, accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
       },
     };
   }

@@ -157,6 +157,13 @@ export class GroupRepo {
       AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId, self, all ? 1 : 0) as string[];
   }
 
+  /** One member of the group's current state, or null (a key lookup: receipts and keys from a thousand members each ask). */
+  member(groupId: string, accountId: string): GroupMemberRow | null {
+    const r = prep(this.db, 'SELECT role, name, display_name, devices FROM group_members WHERE group_id = ? AND account_id = ?').get(groupId, accountId) as
+      { role: 'admin' | 'member'; name: string; display_name: string | null; devices: string } | undefined;
+    return r ? { accountId, role: r.role, name: r.name, displayName: r.display_name, devices: JSON.parse(r.devices) as string[] } : null;
+  }
+
   /** Records the display name a member chose (from their distribution). */
   setDisplayName(groupId: string, accountId: string, name: string): void {
     prep(this.db, 'UPDATE group_members SET display_name = ? WHERE group_id = ? AND account_id = ?').run(name, groupId, accountId);

@@ -86,4 +86,12 @@ describe('group member reads', () => {
     expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
     expect([...s.store.groups.given(s.gid, 1)]).toEqual([['x.y', 0]]);
   });
+
+  it('looks up one member by account, with the name they chose and their devices, and null for someone not in the group', async () => {
+    const s = await seeded();
+    expect(s.store.groups.member(s.gid, s.stranger)).toEqual({ accountId: s.stranger, role: 'member', name: 'Sol', displayName: null, devices: s.strangerDevices });
+    expect(s.store.groups.member(s.gid, s.me)?.role).toBe('admin');
+    expect(s.store.groups.member(s.gid, keyId())).toBeNull();
+    expect(s.store.groups.member(keyId(), s.me)).toBeNull();
+  });
 });
