@@ -8,7 +8,7 @@
  */
 import type { ProtocolAddress } from '../protocol';
 import type { ChatContext } from '../conversations/context';
-import { errorCode, ownRecipients } from '../conversations/outgoing';
+import { errorCode, ownRecipients, refreshDevices } from '../conversations/outgoing';
 import type { GroupMemberRow } from '../store';
 
 /** Every device of `accountId` a group message goes to (none of this device). */
@@ -34,10 +34,20 @@ export function memberDevices(ctx: ChatContext, groupId: string): ProtocolAddres
   return withMe ? all : [...all, ...own];
 }
 
-/** Fetches (and verifies) the device lists of members who are not contacts; a failure is recorded and tried at the next send. */
+/**
+ * Fetches (and verifies) the device lists of members who are not contacts,
+ * and of contacts with no device on record (one synced from our other
+ * desktop before its list was fetched: without this a group made or
+ * written to from this desktop reached none of their devices); a failure
+ * is recorded and tried at the next send.
+ */
 export async function learnDevices(ctx: ChatContext, groupId: string, force = false): Promise<void> {
   const client = ctx.link.client;
   if (!client) return;
+  for (const accountId of ctx.store.groups.contactsWithoutDevices(groupId)) {
+    // Recorded as any contact's list is (recordContactList: waiting content is logged for the devices in that transaction).
+    await refreshDevices(ctx, client, accountId).catch((e: unknown) => ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId }));
+  }
   for (const accountId of ctx.store.groups.strangersToLearn(groupId, ctx.keys.accountId, force)) {
     try {
       const list = await client.getDeviceList(accountId);

@@ -151,6 +151,12 @@ export class GroupRepo {
     return out;
   }
 
+  /** Members who are contacts with no device on record (a contact synced from our other desktop before its list was fetched). */
+  contactsWithoutDevices(groupId: string): string[] {
+    return prep(this.db, `SELECT gm.account_id FROM group_members gm JOIN contacts c ON c.account_id = gm.account_id WHERE gm.group_id = ?
+      AND NOT EXISTS (SELECT 1 FROM contact_devices cd WHERE cd.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId) as string[];
+  }
+
   /** Members who are neither `self` nor a contact and have no verified devices on record (all such when `all`, devices or not). */
   strangersToLearn(groupId: string, self: string, all: boolean): string[] {
     return prep(this.db, `SELECT account_id FROM group_members gm WHERE gm.group_id = ? AND gm.account_id != ? AND (? = 1 OR gm.devices = '[]')
