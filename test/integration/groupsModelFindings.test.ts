@@ -138,4 +138,34 @@ describe('groups: what the model-based test found', () => {
       await cai.messenger.close();
     }
   }, 60_000);
+
+  it('makes a group with and writes to a contact whose devices cannot be fetched yet, and both reach them once their list comes', async () => {
+    const cai = await createUser('Cai Later', relay.url);
+    try {
+      const caiId = cai.messenger.keys.accountId;
+      let cut = true;
+      hostile.up = (frame, conn) => {
+        const two = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${ann2.keys.deviceId}"`));
+        if (cut && two && frame.includes('"getDeviceList"') && frame.includes(caiId)) {
+          conn.close();
+          return null;
+        }
+        return frame;
+      };
+      await ann.contacts.add(cai.messenger.account.invite(), 'Cai Later'); // another name: a known name with a new key is an identity change
+      await eventually(() => ann2.store.contacts.get(caiId) !== null, 30_000);
+      expect(await ann2.waitOnline()).toBe(true);
+      const made = await ann2.groups.create('Later', [caiId]);
+      const sent = await ann2.groups.sendText(made.id, 'Waits for Cai’s list');
+      expect(ann2.store.contacts.devices(caiId)).toEqual([]); // every fetch failed: nothing could go to Cai yet
+      expect(cai.messenger.groups.list().some((g) => g.id === made.id)).toBe(false);
+      cut = false;
+      await eventually(() => cai.messenger.groups.list().find((g) => g.id === made.id)?.status === 'member', 30_000);
+      await eventually(() => cai.messenger.groups.history(made.id, 10).filter((m) => m.id === sent.id).length === 1, 20_000);
+      expect(cai.messenger.groups.history(made.id, 10).find((m) => m.id === sent.id)?.body).toBe('Waits for Cai’s list');
+    } finally {
+      hostile.up = (f) => f;
+      await cai.messenger.close();
+    }
+  }, 90_000);
 });

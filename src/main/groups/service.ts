@@ -21,7 +21,7 @@ import { GroupError } from './errors';
 import { addressKey } from '../protocol';
 import { learnDevices, memberDevices, memberName, shownName } from './members';
 import { adoptVersions, receiveGroup } from './receive';
-import { redistribute, sendToGroup, sendUpdate } from './sending';
+import { redistribute, sendToGroup, sendUpdate, updateWaitingMembers } from './sending';
 import { applyVersion, signVersion, type Change, type GroupState, type GroupVersion } from './protocol/groupState';
 import { timeline, type GroupEvent } from './timeline';
 import { forwardGroupsToNewDevices } from './lateDevices';
@@ -251,6 +251,8 @@ export class GroupService {
       sendUpdate(this.ctx, members.filter((d) => !had.has(addressKey(d))), groupId, true),
       sendUpdate(this.ctx, without, groupId, false, known?.height ?? 0),
     ]);
+    // Contacts with no device on record yet (their list could not be fetched) get the chain when it comes (lateDevices.ts).
+    if (status === 'member') await updateWaitingMembers(this.ctx, groupId);
     this.conversations.flushInBackground();
     this.ctx.events.conversationsChanged();
   }
