@@ -53,6 +53,20 @@ function holdEnvelopes(): { count: number } {
   return held;
 }
 
+/** Drops the connection of device `deviceId` under each request for `accountId`'s device list while `on` (a relay in the middle hanging up). */
+function refuseListFetches(deviceId: string, accountId: string): { on: boolean } {
+  const cut = { on: true };
+  hostile.up = (frame, conn) => {
+    const fromDevice = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${deviceId}"`));
+    if (cut.on && fromDevice && frame.includes('"getDeviceList"') && frame.includes(accountId)) {
+      conn.close();
+      return null;
+    }
+    return frame;
+  };
+  return cut;
+}
+
 describe('groups: what the model-based test found', () => {
   it('tells a desktop linked while the group’s creation was still on its way to the linking desktop', async () => {
     // The relay holds back every envelope for Ann's first desktop: the creation is in flight when she links.
@@ -114,20 +128,12 @@ describe('groups: what the model-based test found', () => {
     const cai = await createUser('Cai Synced', relay.url);
     try {
       const caiId = cai.messenger.keys.accountId;
-      // Ann's second desktop cannot fetch Cai's list while `cut` is on (its connection drops under the request).
-      let cut = true;
-      hostile.up = (frame, conn) => {
-        const two = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${ann2.keys.deviceId}"`));
-        if (cut && two && frame.includes('"getDeviceList"') && frame.includes(caiId)) {
-          conn.close();
-          return null;
-        }
-        return frame;
-      };
+      // Ann's second desktop cannot fetch Cai's list until `cut.on` is off (its connection drops under the request).
+      const cut = refuseListFetches(ann2.keys.deviceId, caiId);
       await ann.contacts.add(cai.messenger.account.invite(), 'Cai');
       await eventually(() => ann2.store.contacts.get(caiId) !== null, 30_000);
       expect(ann2.store.contacts.devices(caiId)).toEqual([]);
-      cut = false;
+      cut.on = false;
       expect(await ann2.waitOnline()).toBe(true);
       const made = await ann2.groups.create('Synced', [caiId]);
       await eventually(() => cai.messenger.groups.list().find((g) => g.id === made.id)?.status === 'member', 20_000);
@@ -143,15 +149,7 @@ describe('groups: what the model-based test found', () => {
     const cai = await createUser('Cai Later', relay.url);
     try {
       const caiId = cai.messenger.keys.accountId;
-      let cut = true;
-      hostile.up = (frame, conn) => {
-        const two = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${ann2.keys.deviceId}"`));
-        if (cut && two && frame.includes('"getDeviceList"') && frame.includes(caiId)) {
-          conn.close();
-          return null;
-        }
-        return frame;
-      };
+      const cut = refuseListFetches(ann2.keys.deviceId, caiId);
       await ann.contacts.add(cai.messenger.account.invite(), 'Cai Later'); // another name: a known name with a new key is an identity change
       await eventually(() => ann2.store.contacts.get(caiId) !== null, 30_000);
       expect(await ann2.waitOnline()).toBe(true);
@@ -159,7 +157,7 @@ describe('groups: what the model-based test found', () => {
       const sent = await ann2.groups.sendText(made.id, 'Waits for Cai’s list');
       expect(ann2.store.contacts.devices(caiId)).toEqual([]); // every fetch failed: nothing could go to Cai yet
       expect(cai.messenger.groups.list().some((g) => g.id === made.id)).toBe(false);
-      cut = false;
+      cut.on = false;
       await eventually(() => cai.messenger.groups.list().find((g) => g.id === made.id)?.status === 'member', 30_000);
       await eventually(() => cai.messenger.groups.history(made.id, 10).filter((m) => m.id === sent.id).length === 1, 20_000);
       expect(cai.messenger.groups.history(made.id, 10).find((m) => m.id === sent.id)?.body).toBe('Waits for Cai’s list');
