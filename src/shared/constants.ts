@@ -289,6 +289,8 @@ export const RECEIPT_HOLD_BATCHES = 8;
 export const RECEIPT_ROUND_IDS = 5_000;
 /** Sends of one turn encrypted and committed per transaction: a burst's next chunk's sealing keys are made on the worker thread meanwhile. */
 export const SEND_CHUNK = 256;
+/** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
+export const CONFIRM_COALESCE_MAX = 256;
 /** Fresh sealing key pairs made ahead per recipient device for one turn's sends (session/sealAhead.ts): a burst's chunk; more are made in the send itself. */
 export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */

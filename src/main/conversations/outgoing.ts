@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -27,6 +27,7 @@ import { flushUnsent, releaseReached } from './unsent';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach } from '../store/database';
+import { TakenEntries } from './confirmations';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend' && c.type !== 'senderKeyRequest';
@@ -282,42 +283,50 @@ function retryFlush(ctx: ChatContext): void {
 }
 
 async function doFlush(ctx: ChatContext): Promise<void> {
-  for (;;) {
-    const client = ctx.link.client;
-    if (!client) return;
-    const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS);
-    if (entries.length === 0) return;
-    // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each once.
-    const once = onceRelays.has(client);
-    const batch: typeof entries = [];
-    const addressed = new Set<string>();
-    let bytes = 0;
-    for (const e of entries) {
-      if (once && addressed.has(e.recipient)) break;
-      const size = Math.ceil((e.payload.length * 4) / 3) + 200;
-      if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
-      batch.push(e);
-      addressed.add(e.recipient);
-      bytes += size;
-    }
-    const messages = batch.map((e) => {
-      const [accountId, deviceId] = e.recipient.split('.') as [string, string];
-      return { accountId, deviceId, envelope: toBase64Url(e.payload) };
-    });
-    try {
-      await client.send(messages);
-    } catch (e) {
-      if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id)); // only failed frames: a write per frame cost a commit
-      // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
-      if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
-      if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {
-        onceRelays.add(client);
-        continue;
+  const taken = new TakenEntries(ctx);
+  try {
+    for (;;) {
+      const client = ctx.link.client;
+      if (!client) return;
+      const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS, taken.after);
+      if (entries.length === 0) return;
+      // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each once.
+      const once = onceRelays.has(client);
+      const batch: typeof entries = [];
+      const addressed = new Set<string>();
+      let bytes = 0;
+      for (const e of entries) {
+        if (once && addressed.has(e.recipient)) break;
+        const size = Math.ceil((e.payload.length * 4) / 3) + 200;
+        if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
+        batch.push(e);
+        addressed.add(e.recipient);
+        bytes += size;
       }
-      throw e;
+      const messages = batch.map((e) => {
+        const [accountId, deviceId] = e.recipient.split('.') as [string, string];
+        return { accountId, deviceId, envelope: toBase64Url(e.payload) };
+      });
+      const answer = client.send(messages).then(() => null, (e: unknown) => ({ e }));
+      // While the relay works on this frame, what it took before is confirmed, CONFIRM_COALESCE_MAX entries in one commit.
+      if (taken.size >= CONFIRM_COALESCE_MAX) taken.confirm();
+      const failed = await answer;
+      if (failed) {
+        const { e } = failed;
+        taken.confirm(); // what the relay took before this frame; `after` starts over
+        if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id)); // only failed frames: a write per frame cost a commit
+        // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
+        if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
+        if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {
+          onceRelays.add(client);
+          continue;
+        }
+        throw e;
+      }
+      taken.add(batch);
     }
-    const byConversation = ctx.store.delivery.confirmSent(batch.map((e) => e.id));
-    for (const [conversationId, ids] of byConversation) ctx.events.messagesChanged(conversationId, ids);
+  } finally {
+    taken.confirm();
   }
 }
 
