@@ -65,8 +65,8 @@ export const STORE_EXPIRY_INTERVAL_MS = 1_000;
 export const SEARCH_INDEX_CHUNK = 500;
 /** Most pending acks or outbox rows listed at once; bounds one relay ack frame. */
 export const STORE_MAX_PENDING_LIST = 1000;
-/** WAL pages after which SQLite checkpoints automatically; small so deleted content leaves the WAL soon. */
-export const STORE_WAL_AUTOCHECKPOINT_PAGES = 1000;
+/** WAL pages after which SQLite checkpoints automatically: the cap during a long burst or catch-up (≈ 40 MiB); idle time checkpoints sooner (conversations/searchIndexer.ts), so deleted content still leaves the WAL soon. */
+export const STORE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** SQLite page cache per connection, KiB (negative cache_size): a cache miss costs a page decrypt, and 64 MiB keeps RSS under 300 MB at 1M messages. */
 export const STORE_CACHE_KIB = 64 * 1024;
 /** Messages per transaction in bulk imports (restore, benchmark); large enough to amortise the commit, small enough to keep the WAL short. */

@@ -249,6 +249,9 @@ const flushing = new WeakMap<ChatContext, Promise<void>>();
 /** Connections to relays older than repeated devices in one send (they answer BAD_FRAME): each device once per frame there. */
 const onceRelays = new WeakSet<RelayClient>();
 
+/** True while sends of this profile wait for their batch or a flush runs (idle upkeep waits meanwhile). */
+export const sending = (ctx: ChatContext): boolean => turnSends.has(ctx) || flushing.has(ctx);
+
 /** Per profile: the pending retry of a flush that failed. */
 const flushRetries = new WeakMap<ChatContext, NodeJS.Timeout>();
 
