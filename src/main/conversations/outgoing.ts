@@ -65,9 +65,12 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
 /** One send waiting for its turn's batch. */
 interface SendJob {
   readonly targets: readonly ProtocolAddress[];
-  readonly run: () => void;
+  readonly run: (devices: DeviceReads) => void;
   readonly done: (e?: unknown) => void;
 }
+
+/** A conversation's current recipient devices, read once per chunk of sends (nothing in a chunk's transaction records devices). */
+type DeviceReads = Map<string, ProtocolAddress[]>;
 
 /** Per profile: the sends queued in this event-loop turn. */
 const turnSends = new WeakMap<ChatContext, SendJob[]>();
@@ -92,7 +95,7 @@ export function sendContent(
       turnSends.set(ctx, jobs);
       setImmediate(() => void commitSends(ctx));
     }
-    const run = (): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, inSameTransaction);
+    const run = (devices: DeviceReads): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, devices, inSameTransaction);
     jobs.push({ targets, run, done: (e) => (e === undefined ? resolve() : reject(e)) });
   });
 }
@@ -120,7 +123,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        const devices: DeviceReads = new Map();
+        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(devices), undefined, (each) => ctx.store.protocol.batchSessions(each));
         chunk.forEach((j, i) => {
           const r = results[i]!;
           j.done(r.ok ? undefined : r.error);
@@ -170,29 +174,34 @@ export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
  */
 function queueContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], bare: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
-  inSameTransaction?: () => void,
+  devices: DeviceReads, inSameTransaction?: () => void,
 ): void {
   const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare); // list heads for split-view detection (§6.7)
   const plaintext = encodeContent(content);
-  const ownContent = forOwnDevice(content, conversation);
-  const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
   const { store, keys } = ctx;
+  // What our other devices get, encoded only if one of them is a recipient (most sends have none: a second encode and its check cost as much as the first).
+  let own: Uint8Array | null | undefined;
+  const ownPlaintext = (): Uint8Array | null => {
+    if (own !== undefined) return own;
+    const ownContent = forOwnDevice(content, conversation);
+    return (own = ownContent === content ? plaintext : ownContent && encodeContent(ownContent));
+  };
   const log = RESENDABLE(content);
   const hint = hintFor(content);
   inTransaction(store.db, () => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
     const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
     for (const r of recipients) {
-      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (!body) continue;
       const sealed = ctx.sessions.encryptFor(r, body, hint);
       if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
     // Devices recorded while this send waited for its sessions get it as a late device would (logged unsent, flushed after).
-    const missed = log && conversation !== undefined ? missedRecipients(bare, recipientsOf(ctx, conversation), recipients) : [];
+    const missed = log && conversation !== undefined ? missedRecipients(bare, currentRecipients(ctx, conversation, devices), recipients) : [];
     for (const r of missed) {
-      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
     }
     // A contact none of whose devices are on record yet: the content waits for their list (flushUnsent fetches it).
@@ -236,6 +245,13 @@ export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Ui
 
 /** A typed error's code, for the audit log. */
 export const errorCode = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'UNKNOWN');
+
+/** recipientsOf, read once per chunk of sends. */
+function currentRecipients(ctx: ChatContext, conversation: string, devices: DeviceReads): ProtocolAddress[] {
+  let r = devices.get(conversation);
+  if (!r) devices.set(conversation, (r = recipientsOf(ctx, conversation)));
+  return r;
+}
 
 /** This account's other devices, as recipients of account-level content. */
 export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
