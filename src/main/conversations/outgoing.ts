@@ -28,6 +28,7 @@ import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach } from '../store/database';
 import { TakenEntries } from './confirmations';
+import { ChunkReads } from './chunkReads';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend' && c.type !== 'senderKeyRequest';
@@ -65,12 +66,9 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
 /** One send waiting for its turn's batch. */
 interface SendJob {
   readonly targets: readonly ProtocolAddress[];
-  readonly run: (devices: DeviceReads) => void;
+  readonly run: (reads: ChunkReads) => void;
   readonly done: (e?: unknown) => void;
 }
-
-/** A conversation's current recipient devices, read once per chunk of sends (nothing in a chunk's transaction records devices). */
-type DeviceReads = Map<string, ProtocolAddress[]>;
 
 /** Per profile: the sends queued in this event-loop turn. */
 const turnSends = new WeakMap<ChatContext, SendJob[]>();
@@ -95,7 +93,7 @@ export function sendContent(
       turnSends.set(ctx, jobs);
       setImmediate(() => void commitSends(ctx));
     }
-    const run = (devices: DeviceReads): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, devices, inSameTransaction);
+    const run = (reads: ChunkReads): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, reads, inSameTransaction);
     jobs.push({ targets, run, done: (e) => (e === undefined ? resolve() : reject(e)) });
   });
 }
@@ -123,8 +121,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-        const devices: DeviceReads = new Map();
-        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(devices), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        const reads = new ChunkReads(ctx.store);
+        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(each));
         chunk.forEach((j, i) => {
           const r = results[i]!;
           j.done(r.ok ? undefined : r.error);
@@ -174,9 +172,9 @@ export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
  */
 function queueContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], bare: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
-  devices: DeviceReads, inSameTransaction?: () => void,
+  reads: ChunkReads, inSameTransaction?: () => void,
 ): void {
-  const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare); // list heads for split-view detection (§6.7)
+  const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare, (a) => reads.head(a)); // list heads for split-view detection (§6.7)
   const plaintext = encodeContent(content);
   const { store, keys } = ctx;
   // What our other devices get, encoded only if one of them is a recipient (most sends have none: a second encode and its check cost as much as the first).
@@ -199,7 +197,7 @@ function queueContent(
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
     // Devices recorded while this send waited for its sessions get it as a late device would (logged unsent, flushed after).
-    const missed = log && conversation !== undefined ? missedRecipients(bare, currentRecipients(ctx, conversation, devices), recipients) : [];
+    const missed = log && conversation !== undefined ? missedRecipients(bare, reads.devices(conversation, () => recipientsOf(ctx, conversation)), recipients) : [];
     for (const r of missed) {
       const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
@@ -245,13 +243,6 @@ export async function resendTo(ctx: ChatContext, to: ProtocolAddress, digest: Ui
 
 /** A typed error's code, for the audit log. */
 export const errorCode = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'UNKNOWN');
-
-/** recipientsOf, read once per chunk of sends. */
-function currentRecipients(ctx: ChatContext, conversation: string, devices: DeviceReads): ProtocolAddress[] {
-  let r = devices.get(conversation);
-  if (!r) devices.set(conversation, (r = recipientsOf(ctx, conversation)));
-  return r;
-}
 
 /** This account's other devices, as recipients of account-level content. */
 export function ownRecipients(ctx: ChatContext): ProtocolAddress[] {
