@@ -65,8 +65,8 @@ export const STORE_EXPIRY_INTERVAL_MS = 1_000;
 export const SEARCH_INDEX_CHUNK = 500;
 /** Most pending acks or outbox rows listed at once; bounds one relay ack frame. */
 export const STORE_MAX_PENDING_LIST = 1000;
-/** WAL pages after which SQLite checkpoints automatically; small so deleted content leaves the WAL soon. */
-export const STORE_WAL_AUTOCHECKPOINT_PAGES = 1000;
+/** WAL pages after which SQLite checkpoints automatically: the cap during a long burst or catch-up (≈ 40 MiB); idle time checkpoints sooner (conversations/searchIndexer.ts), so deleted content still leaves the WAL soon. */
+export const STORE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** SQLite page cache per connection, KiB (negative cache_size): a cache miss costs a page decrypt, and 64 MiB keeps RSS under 300 MB at 1M messages. */
 export const STORE_CACHE_KIB = 64 * 1024;
 /** Messages per transaction in bulk imports (restore, benchmark); large enough to amortise the commit, small enough to keep the WAL short. */
@@ -291,6 +291,8 @@ export const RECEIPT_HOLD_BATCHES = 8;
 export const RECEIPT_ROUND_IDS = 5_000;
 /** Sends of one turn encrypted and committed per transaction: a burst's next chunk's sealing keys are made on the worker thread meanwhile. */
 export const SEND_CHUNK = 256;
+/** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
+export const CONFIRM_COALESCE_MAX = 256;
 /** Fresh sealing key pairs made ahead per recipient device for one turn's sends (session/sealAhead.ts): a burst's chunk; more are made in the send itself. */
 export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */

@@ -22,10 +22,16 @@ export function compareHead(ours: ListHead | null, claimed: { version: number; h
 
 const head = (h: ListHead | null): { version: number; hash: string } | null => (h ? { version: h.version, hash: h.head } : null);
 
-/** `content` with the heads this profile holds for its own account and `peer`'s, on the kinds that carry them (text, receipt). */
-export function withHeads(store: LocalStore, ownAccount: string, peer: string | undefined, content: Content): Content {
+/**
+ * `content` with the heads this profile holds for its own account and
+ * `peer`'s, on the kinds that carry them (text, receipt). `read` reads one
+ * head (a send batch passes one that reads each account once per chunk).
+ */
+export function withHeads(
+  store: LocalStore, ownAccount: string, peer: string | undefined, content: Content, read: (accountId: string) => ListHead | null = (a) => store.listHeads.get(a),
+): Content {
   if (!peer || peer === ownAccount || (content.type !== 'text' && content.type !== 'receipt')) return content;
-  return { ...content, heads: { sender: head(store.listHeads.get(ownAccount)), recipient: head(store.listHeads.get(peer)) } };
+  return { ...content, heads: { sender: head(read(ownAccount)), recipient: head(read(peer)) } };
 }
 
 /**

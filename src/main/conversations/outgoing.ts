@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -27,6 +27,8 @@ import { flushUnsent, releaseReached } from './unsent';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach } from '../store/database';
+import { TakenEntries } from './confirmations';
+import { ChunkReads } from './chunkReads';
 
 /** Content that is worth sending again to a device that could not decrypt it (typing and repair messages are not). */
 const RESENDABLE = (c: Content): boolean => c.type !== 'typing' && c.type !== 'retry' && c.type !== 'resend' && c.type !== 'senderKeyRequest';
@@ -64,7 +66,7 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
 /** One send waiting for its turn's batch. */
 interface SendJob {
   readonly targets: readonly ProtocolAddress[];
-  readonly run: () => void;
+  readonly run: (reads: ChunkReads) => void;
   readonly done: (e?: unknown) => void;
 }
 
@@ -91,7 +93,7 @@ export function sendContent(
       turnSends.set(ctx, jobs);
       setImmediate(() => void commitSends(ctx));
     }
-    const run = (): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, inSameTransaction);
+    const run = (reads: ChunkReads): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, reads, inSameTransaction);
     jobs.push({ targets, run, done: (e) => (e === undefined ? resolve() : reject(e)) });
   });
 }
@@ -119,7 +121,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        const reads = new ChunkReads(ctx.store);
+        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(each));
         chunk.forEach((j, i) => {
           const r = results[i]!;
           j.done(r.ok ? undefined : r.error);
@@ -169,29 +172,34 @@ export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
  */
 function queueContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], bare: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
-  inSameTransaction?: () => void,
+  reads: ChunkReads, inSameTransaction?: () => void,
 ): void {
-  const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare); // list heads for split-view detection (§6.7)
+  const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare, (a) => reads.head(a)); // list heads for split-view detection (§6.7)
   const plaintext = encodeContent(content);
-  const ownContent = forOwnDevice(content, conversation);
-  const ownPlaintext = ownContent === content ? plaintext : ownContent && encodeContent(ownContent);
   const { store, keys } = ctx;
+  // What our other devices get, encoded only if one of them is a recipient (most sends have none: a second encode and its check cost as much as the first).
+  let own: Uint8Array | null | undefined;
+  const ownPlaintext = (): Uint8Array | null => {
+    if (own !== undefined) return own;
+    const ownContent = forOwnDevice(content, conversation);
+    return (own = ownContent === content ? plaintext : ownContent && encodeContent(ownContent));
+  };
   const log = RESENDABLE(content);
   const hint = hintFor(content);
   inTransaction(store.db, () => {
     const outbox: { recipient: string; payload: Uint8Array }[] = [];
     const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
     for (const r of recipients) {
-      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (!body) continue;
       const sealed = ctx.sessions.encryptFor(r, body, hint);
       if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }
     // Devices recorded while this send waited for its sessions get it as a late device would (logged unsent, flushed after).
-    const missed = log && conversation !== undefined ? missedRecipients(bare, recipientsOf(ctx, conversation), recipients) : [];
+    const missed = log && conversation !== undefined ? missedRecipients(bare, reads.devices(conversation, () => recipientsOf(ctx, conversation)), recipients) : [];
     for (const r of missed) {
-      const body = r.accountId === keys.accountId ? ownPlaintext : plaintext;
+      const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
     }
     // A contact none of whose devices are on record yet: the content waits for their list (flushUnsent fetches it).
@@ -248,6 +256,9 @@ const flushing = new WeakMap<ChatContext, Promise<void>>();
 /** Connections to relays older than repeated devices in one send (they answer BAD_FRAME): each device once per frame there. */
 const onceRelays = new WeakSet<RelayClient>();
 
+/** True while sends of this profile wait for their batch or a flush runs (idle upkeep waits meanwhile). */
+export const sending = (ctx: ChatContext): boolean => turnSends.has(ctx) || flushing.has(ctx);
+
 /** Per profile: the pending retry of a flush that failed. */
 const flushRetries = new WeakMap<ChatContext, NodeJS.Timeout>();
 
@@ -282,42 +293,50 @@ function retryFlush(ctx: ChatContext): void {
 }
 
 async function doFlush(ctx: ChatContext): Promise<void> {
-  for (;;) {
-    const client = ctx.link.client;
-    if (!client) return;
-    const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS);
-    if (entries.length === 0) return;
-    // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each once.
-    const once = onceRelays.has(client);
-    const batch: typeof entries = [];
-    const addressed = new Set<string>();
-    let bytes = 0;
-    for (const e of entries) {
-      if (once && addressed.has(e.recipient)) break;
-      const size = Math.ceil((e.payload.length * 4) / 3) + 200;
-      if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
-      batch.push(e);
-      addressed.add(e.recipient);
-      bytes += size;
-    }
-    const messages = batch.map((e) => {
-      const [accountId, deviceId] = e.recipient.split('.') as [string, string];
-      return { accountId, deviceId, envelope: toBase64Url(e.payload) };
-    });
-    try {
-      await client.send(messages);
-    } catch (e) {
-      if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id)); // only failed frames: a write per frame cost a commit
-      // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
-      if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
-      if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {
-        onceRelays.add(client);
-        continue;
+  const taken = new TakenEntries(ctx);
+  try {
+    for (;;) {
+      const client = ctx.link.client;
+      if (!client) return;
+      const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS, taken.after);
+      if (entries.length === 0) return;
+      // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each once.
+      const once = onceRelays.has(client);
+      const batch: typeof entries = [];
+      const addressed = new Set<string>();
+      let bytes = 0;
+      for (const e of entries) {
+        if (once && addressed.has(e.recipient)) break;
+        const size = Math.ceil((e.payload.length * 4) / 3) + 200;
+        if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
+        batch.push(e);
+        addressed.add(e.recipient);
+        bytes += size;
       }
-      throw e;
+      const messages = batch.map((e) => {
+        const [accountId, deviceId] = e.recipient.split('.') as [string, string];
+        return { accountId, deviceId, envelope: toBase64Url(e.payload) };
+      });
+      const answer = client.send(messages).then(() => null, (e: unknown) => ({ e }));
+      // While the relay works on this frame, what it took before is confirmed, CONFIRM_COALESCE_MAX entries in one commit.
+      if (taken.size >= CONFIRM_COALESCE_MAX) taken.confirm();
+      const failed = await answer;
+      if (failed) {
+        const { e } = failed;
+        taken.confirm(); // what the relay took before this frame; `after` starts over
+        if (ctx.store.db.open) ctx.store.delivery.noteAttempts(batch.map((b) => b.id)); // only failed frames: a write per frame cost a commit
+        // A recipient device left its account's list (revoked): learn the new lists, drop what was for it, go on.
+        if (e instanceof RelayClientError && e.code === 'UNKNOWN_DEVICE' && (await dropUnlisted(ctx, client, batch)) > 0) continue;
+        if (e instanceof RelayClientError && e.code === 'BAD_FRAME' && !once && addressed.size < batch.length) {
+          onceRelays.add(client);
+          continue;
+        }
+        throw e;
+      }
+      taken.add(batch);
     }
-    const byConversation = ctx.store.delivery.confirmSent(batch.map((e) => e.id));
-    for (const [conversationId, ids] of byConversation) ctx.events.messagesChanged(conversationId, ids);
+  } finally {
+    taken.confirm();
   }
 }
 

@@ -7,14 +7,17 @@
  * meanwhile waits for at most one chunk. The conversations service kicks it
  * on its upkeep tick (also right after open: rows a crash left pending are
  * indexed then). Search never depends on it: it indexes what is pending
- * first. A failure is audited and tried again on the next tick.
+ * first. A failure is audited and tried again on the next tick. Once the
+ * index is drained, still idle, it checkpoints the WAL (PASSIVE): the
+ * automatic checkpoint's threshold is high (STORE_WAL_AUTOCHECKPOINT_PAGES)
+ * so that bursts do not pay for it, and idle time does it instead.
  */
 import { SEARCH_INDEX_CHUNK } from '../../shared/constants';
 import type { LocalStore } from '../store';
 import type { AuditSink } from '../session/sessionLayer';
 import { errorCode } from './outgoing';
 
-/** Indexes pending messages while `busy` says nothing else waits (see the file comment). */
+/** Indexes pending messages, then checkpoints, while `busy` says nothing else waits (see the file comment). */
 export class IdleIndexer {
   #running = false;
 
@@ -34,6 +37,7 @@ export class IdleIndexer {
           setImmediate(step);
           return;
         }
+        if (this.store.db.open && !this.busy()) this.store.checkpointIdle();
       } catch (e) {
         this.audit('search.index_failed', { reason: errorCode(e) });
       }

@@ -11,15 +11,16 @@ import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIPT_HOLD_BATCHES, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
-import type { Message, NewMessage } from '../store';
+import { asInserted, type Message, type NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
+import type { ProtocolAddress } from '../protocol';
 import { ChatError } from '../account/errors';
 import type { ChatContext } from './context';
 import { ack } from './incoming';
 import { handleBatch } from './receiveBatch';
 import { openAhead } from '../session/sealAhead';
 import { IdleIndexer } from './searchIndexer';
-import { errorCode, flushOutbox, recipientsOf, sendContent, sendOwedReceipts } from './outgoing';
+import { errorCode, flushOutbox, recipientsOf, sendContent, sending, sendOwedReceipts } from './outgoing';
 import { flushUnsent } from './unsent';
 
 /**
@@ -36,6 +37,12 @@ export const newMessageId = (now = Date.now()): string => {
   return toBase64Url(b);
 };
 
+/** What a send read before it commits: the conversation's timer, and its recipient devices (null for a group). */
+interface SendReads {
+  readonly timer: number | null;
+  readonly recipients: ProtocolAddress[] | null;
+}
+
 /** Sending, changing and receiving messages (see the file comment). */
 export class ConversationService {
   #incoming: Promise<void> = Promise.resolve();
@@ -45,7 +52,7 @@ export class ConversationService {
   #ticks = 0;
   #lastSentAt = 0;
   #receiptsHeld = 0;
-  /** Receive jobs queued or running: the search indexer waits while any are. */
+  /** Receive jobs queued or running: the search indexer (and idle checkpoint) waits while any are, and while sends are under way. */
   #receiving = 0;
   readonly #indexer: IdleIndexer;
 
@@ -53,7 +60,7 @@ export class ConversationService {
     private readonly ctx: ChatContext,
     private readonly deadlineMs = DELIVERY_DEADLINE_MS,
   ) {
-    this.#indexer = new IdleIndexer(ctx.store, () => this.#receiving > 0, ctx.audit);
+    this.#indexer = new IdleIndexer(ctx.store, () => this.#receiving > 0 || sending(ctx), ctx.audit);
   }
 
   /** The contact a conversation is with (conversation ids are the peer's account id), or CHAT_UNKNOWN_CONTACT. */
@@ -71,13 +78,13 @@ export class ConversationService {
   }
 
   /** Commits `content` (and the message row) to the outbox for every device of `accountId` and our other devices, then flushes in the background. */
-  async send(accountId: string, content: Content, message?: NewMessage): Promise<void> {
-    if (this.ctx.groups?.isGroup(accountId)) {
-      await this.ctx.groups.send(accountId, content, message);
+  async send(accountId: string, content: Content, message?: NewMessage, known?: SendReads): Promise<void> {
+    if (known ? known.recipients === null : this.ctx.groups?.isGroup(accountId)) {
+      await this.ctx.groups!.send(accountId, content, message);
       this.flushInBackground();
       return;
     }
-    await sendContent(this.ctx, recipientsOf(this.ctx, accountId), content, message, accountId);
+    await sendContent(this.ctx, known?.recipients ?? recipientsOf(this.ctx, accountId), content, message, accountId);
     this.flushInBackground();
   }
 
@@ -93,22 +100,34 @@ export class ConversationService {
 
   /** Sends a text; resolves once it is committed to the outbox (it goes out now or on reconnect). */
   async sendText(conversationId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
-    this.sendablePeer(conversationId);
+    const { store, groups } = this.ctx;
+    // The send's reads (contact, timer, group flag, devices) in one read transaction: each read outside one is a transaction of its own.
+    const known = store.db.transaction((): SendReads => {
+      this.sendablePeer(conversationId);
+      return { timer: store.messages.timerOf(conversationId), recipients: groups?.isGroup(conversationId) ? null : recipientsOf(this.ctx, conversationId) };
+    })();
     const id = newMessageId();
-    await this.sendMessage(conversationId, id, { text, replyTo: opts.replyTo ?? null, attachment: null });
+    const sent = await this.sendMessage(conversationId, id, { text, replyTo: opts.replyTo ?? null, attachment: null }, known);
     this.announce(conversationId, [id]);
-    return this.get(id);
+    return asInserted(sent);
   }
 
-  /** Commits and sends one text message (with an attachment pointer, or not) under `id`, with the conversation's timer; the caller announces it. */
-  async sendMessage(conversationId: string, id: string, body: { text: string; replyTo: string | null; attachment: Extract<Content, { type: 'text' }>['attachment'] }): Promise<void> {
+  /** Commits and sends one text message (with an attachment pointer, or not) under `id`, with the conversation's timer; the caller announces it. Resolves to the message committed. */
+  async sendMessage(
+    conversationId: string, id: string, body: { text: string; replyTo: string | null; attachment: Extract<Content, { type: 'text' }>['attachment'] }, known?: SendReads,
+  ): Promise<NewMessage> {
     const now = this.#sendTime();
-    const timer = this.ctx.store.messages.timerOf(conversationId);
+    const timer = known ? known.timer : this.ctx.store.messages.timerOf(conversationId);
+    const message: NewMessage = {
+      id, conversationId, sender: this.ctx.keys.accountId, direction: 'out', body: body.text, sentAt: now, receivedAt: now, state: 'queued', replyTo: body.replyTo, expiresAt: timer === null ? null : now + timer,
+    };
     await this.send(
       conversationId,
       { v: 1, type: 'text', id, text: body.text, sentAt: now, replyTo: body.replyTo, expireSeconds: timer === null ? null : Math.round(timer / 1000), attachment: body.attachment },
-      { id, conversationId, sender: this.ctx.keys.accountId, direction: 'out', body: body.text, sentAt: now, receivedAt: now, state: 'queued', replyTo: body.replyTo, expiresAt: timer === null ? null : now + timer },
+      message,
+      known,
     );
+    return message;
   }
 
   /**

@@ -120,10 +120,10 @@ export class Delivery {
     });
   }
 
-  /** Outbox entries still to send (or resend), oldest first. */
-  outbox(limit = STORE_MAX_PENDING_LIST): OutboxEntry[] {
+  /** Outbox entries still to send (or resend), oldest first; with `after`, only those with a greater id (a flush's entries the relay took, not yet confirmed, are skipped). */
+  outbox(limit = STORE_MAX_PENDING_LIST, after = 0): OutboxEntry[] {
     checkLimit(limit);
-    const rows = prep(this.db, 'SELECT id, message_id, recipient, payload, attempts FROM outbox ORDER BY id LIMIT ?').all(limit) as
+    const rows = prep(this.db, 'SELECT id, message_id, recipient, payload, attempts FROM outbox WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as
       { id: number; message_id: string | null; recipient: string; payload: Uint8Array; attempts: number }[];
     return rows.map((r) => ({ id: r.id, messageId: r.message_id, recipient: r.recipient, payload: new Uint8Array(r.payload), attempts: r.attempts }));
   }

@@ -6,6 +6,7 @@ export { DEFAULT_PWHASH, type PwhashParams } from './keyFile';
 export { LocalStore, DB_FILE, KEY_FILE, type UnlockOptions } from './store';
 export type { SqliteDatabase, DatabaseOpenOptions } from './database';
 export type { Message, NewMessage, Conversation, ConversationSummary, Cursor, DeliveryState, MessageDirection } from './messages';
+export { asInserted } from './messages';
 export type { ReceiveCommit, ReceiveOutcome, SendCommit, OutboxEntry } from './delivery';
 export type { TrustState, PreKeyTable } from './protocolStores';
 export { PREKEY_LEDGER_SETTING, type PrekeyLedger, type PrekeyLedgerState, type PrekeyRecordPut } from './prekeyLedger';

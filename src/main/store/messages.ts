@@ -83,6 +83,12 @@ const toMessage = (r: MessageRow): Message => ({
   deletedAt: r.deleted_at, expiresAt: r.expires_at, kind: r.kind,
 });
 
+/** The row `insert` writes for a new message, as `get` reads it back (a sender has it at hand after its commit; reading it again cost ≈ 20 µs per send). */
+export const asInserted = (m: NewMessage): Message => ({
+  id: m.id, conversationId: m.conversationId, sender: m.sender, direction: m.direction, body: m.body, sentAt: m.sentAt, receivedAt: m.receivedAt,
+  state: m.state, unread: m.direction === 'in', replyTo: m.replyTo ?? null, editedAt: null, deletedAt: null, expiresAt: m.expiresAt ?? null, kind: m.kind ?? 'text',
+});
+
 function checkLimit(limit: number, max: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new StoreError('STORE_BAD_INPUT', `A page holds 1 to ${max} rows.`);
 }

@@ -308,6 +308,11 @@ export class LocalStore {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /** Copies what the WAL holds into the main file, without waiting for readers (idle upkeep: a checkpoint inside a burst's commits cost ≈ 20–30 µs per message). */
+  checkpointIdle(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   close(): void {
     if (!this.db.open) return;
     this.checkpoint();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NewMessage } from '../../../src/main/store/messages';
+import { asInserted, type NewMessage } from '../../../src/main/store/messages';
 import { STORE_EXPIRY_BATCH } from '../../../src/shared/constants';
 import { conv, rawKeyStore } from '../../support/storeFixture';
 
@@ -94,6 +94,19 @@ describe('queries', () => {
     expect(summaries.find((c) => c.id === 'c2')!.last!.deleted).toBe(true);
     expect(summaries.find((c) => c.id === 'c3')!.unread).toBe(0);
     expect(summaries.find((c) => c.id === 'c5')!.last).toBeNull();
+    store.close();
+  });
+
+  it('describes a new message exactly as the store reads it back after the insert (what a send returns without reading)', async () => {
+    const { store } = await rawKeyStore();
+    store.messages.upsertConversation(conv('c1'));
+    const sent: NewMessage[] = [
+      msg(1),
+      msg(2, 'c1', { direction: 'out', sender: 'me', state: 'queued', replyTo: msg(1).id, expiresAt: 99_000 }),
+      msg(3, 'c1', { direction: 'out', sender: 'me', state: 'queued', kind: 'undecryptable' }),
+    ];
+    for (const m of sent) store.messages.insert(m);
+    for (const m of sent) expect(asInserted(m)).toEqual(store.messages.get(m.id));
     store.close();
   });
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../../src/main/store/messages';
 import type { LocalStore } from '../../../src/main/store/store';
@@ -89,6 +90,24 @@ describe('search index filled after the commit', () => {
     expect(indexedCount(store)).toBe(total);
     expect(audited).toEqual([]);
     checkIndex(store);
+    store.close();
+  });
+
+  it('checkpoints the WAL into the main file once the index is drained, and not while anything is busy', async () => {
+    const { store, dbPath } = await rawKeyStore();
+    store.messages.upsertConversation(conv('c1'));
+    store.checkpointIdle();
+    const before = fs.statSync(dbPath).size;
+    store.messages.insertMany(Array.from({ length: 500 }, (_, i) => msg(i)));
+    let busy = true;
+    const indexer = new IdleIndexer(store, () => busy, () => undefined);
+    indexer.kick();
+    expect(fs.statSync(dbPath).size).toBe(before); // the new pages are still only in the WAL
+    busy = false;
+    indexer.kick();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pendingCount(store)).toBe(0);
+    expect(fs.statSync(dbPath).size).toBeGreaterThan(before);
     store.close();
   });
 
