@@ -22,8 +22,20 @@ export class TestCores {
   create(options: { exportsDir?: string } = {}): Core {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ui-profile-'));
     this.dirs.push(dataDir);
-    const core = createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: this.relayUrl, dataDir, pwhash: TEST_PWHASH, exportsDir: options.exportsDir });
+    const core = this.#open(dataDir, options.exportsDir);
     this.cores.push(core);
+    return core;
+  }
+
+  #open(dataDir: string, exportsDir?: string): Core {
+    return createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: this.relayUrl, dataDir, pwhash: TEST_PWHASH, exportsDir });
+  }
+
+  /** Closes the i-th core and opens a new one on the same profile directory (an app restart); returns it. */
+  async reopen(i: number): Promise<Core> {
+    await this.cores[i]!.close();
+    const core = this.#open(this.dirs[i]!);
+    this.cores[i] = core;
     return core;
   }
 

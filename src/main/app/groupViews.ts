@@ -18,7 +18,7 @@ export function groupView(m: Messenger, g: GroupInfo): GroupDto {
     admin: isAdmin(m, g),
     timerSeconds: g.timer,
     members: g.members.map((x) => ({ accountId: x.accountId, name: x.name, role: x.role, contact: x.contact, me: x.accountId === me })),
-    events: m.groups.events(g.id).slice(-MAX_GROUP_VERSIONS).map((e) => ({ height: e.height, text: e.text })),
+    events: m.groups.events(g.id).slice(-MAX_GROUP_VERSIONS).map((e) => ({ key: `v${e.height}`, text: e.text, at: e.at })),
   };
 }
 
