@@ -202,13 +202,17 @@ export const DeviceHealthDto = z.object({
 });
 export type DeviceHealthDto = z.infer<typeof DeviceHealthDto>;
 
-/** One member of a group as the member list shows them: shown name (contact name, else the name they chose), role, and whether they are a contact or this account. */
+/**
+ * One member of a group as the member list shows them: shown name (contact name, else the name they chose), role, whether they are a contact or
+ * this account, and whether they sent a signed safety-number change (their new key is not in the group until an admin adds it).
+ */
 export const GroupMemberDto = z.object({
   accountId: z.string(),
   name: z.string(),
   role: z.enum(['admin', 'member']),
   contact: z.boolean(),
   me: z.boolean(),
+  keyChanged: z.boolean(),
 });
 export type GroupMemberDto = z.infer<typeof GroupMemberDto>;
 
