@@ -99,6 +99,14 @@ export async function addContactFromQr(owner: AppWindow, ownerName: string, adde
 }
 
 export const composer = (p: Page) => p.getByRole('textbox', { name: 'Message', exact: true });
+/** The text of every row the open chat's message list rendered, in list order (a short list renders whole). */
+export const chatRowTexts = (p: Page): Promise<string[]> =>
+  p.evaluate(() =>
+    [...document.querySelectorAll('[role="log"] [data-index]')]
+      .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+      .map((e) => e.textContent ?? ''),
+  );
+
 export const bubble = (p: Page, text: string) => p.getByRole('log', { name: 'Messages' }).getByRole('article', { name: new RegExp(text) });
 
 /** Types `text` into the open conversation and sends it with Enter. */

@@ -13,7 +13,7 @@ import { launchChromium } from '../support/browser';
 import { openApp, type AppWindow } from '../support/uiHarness';
 import { startTestRelay } from '../support/relayHarness';
 import { eventually } from '../support/chatHarness';
-import { addContactFromQr, bubble, onboard, send, TestCores } from '../support/uiFlows';
+import { addContactFromQr, bubble, chatRowTexts, onboard, send, TestCores } from '../support/uiFlows';
 
 const ANN = 'Annika Vestergaard';
 const BEN = 'Bartholomew Okonkwo';
@@ -72,11 +72,7 @@ describe('a non-contact member’s safety number change in the app', () => {
     await line.waitFor({ timeout: 30_000 });
     await ben.page.getByRole('status').filter({ hasText: `${CLEO}: safety number changed. They get no group messages until an admin adds their new key.` }).waitFor();
     // The line comes after the messages that were there before it.
-    const rows = await ben.page.evaluate(() =>
-      [...document.querySelectorAll('[role="log"] [data-index]')]
-        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
-        .map((e) => e.textContent ?? ''),
-    );
+    const rows = await chatRowTexts(ben.page);
     expect(rows.findIndex((r) => r.includes('safety number changed'))).toBeGreaterThan(rows.findIndex((r) => r.includes('Ben takes the morning')));
     await ben.screenshot('groups-member-key-changed');
 

@@ -12,7 +12,7 @@ import { launchChromium } from '../support/browser';
 import { openApp, type AppWindow } from '../support/uiHarness';
 import { startTestRelay } from '../support/relayHarness';
 import { repoRoot } from '../support/paths';
-import { addContactFromQr, bubble, composer, onboard, send, TestCores } from '../support/uiFlows';
+import { addContactFromQr, bubble, chatRowTexts, composer, onboard, send, TestCores } from '../support/uiFlows';
 import { TEST_PASSPHRASE } from '../support/chatHarness';
 
 const ANN = 'Annika Vestergaard';
@@ -290,12 +290,7 @@ describe('groups in the app', () => {
     await openGroup(ann.page);
     await systemLine(ann.page, `${DAN} left`).waitFor();
     await bubble(ann.page, 'Hello from Ben').waitFor();
-    // Every row the list rendered, in list order (the list is short enough to render whole).
-    const rows = await ann.page.evaluate(() =>
-      [...document.querySelectorAll('[role="log"] [data-index]')]
-        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
-        .map((e) => e.textContent ?? ''),
-    );
+    const rows = await chatRowTexts(ann.page);
     const at = (text: string) => {
       const i = rows.findIndex((r) => r.includes(text));
       expect(i, text).toBeGreaterThanOrEqual(0);
