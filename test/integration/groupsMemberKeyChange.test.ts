@@ -87,9 +87,9 @@ describe('a non-contact member’s safety number change', () => {
     expect(view.events.at(-1)).toMatchObject({ text: 'Cat Keys’s safety number changed', at: change!.at });
     const earlier = ben.messenger.groups.history(groupId, 50).find((m) => m.body === 'Cat says hello')!;
     expect(change!.at).toBeGreaterThanOrEqual(earlier.receivedAt!);
-    // Ann has Cat as a contact: the contact path as before (sending to her 1:1 blocked until accepted).
+    // Ann has Cat as a contact: the contact path as before (sending to her 1:1 blocked until accepted), and the group shows it too.
     await eventually(() => ann.messenger.contacts.get(oldCat).pendingAccountId === newCat, 20_000);
-    expect(ann.messenger.groups.keyChanges(groupId)).toEqual([]);
+    expect(ann.messenger.groups.keyChanges(groupId)).toMatchObject([{ accountId: oldCat, newAccountId: newCat }]);
   }, 90_000);
 
   it('keeps the group writable for everyone else while it shows that the member gets nothing until re-added', async () => {
@@ -99,6 +99,21 @@ describe('a non-contact member’s safety number change', () => {
     expect(ben.messenger.groups.get(groupId).members.map((m) => m.accountId)).toContain(oldCat);
     expect(ben.messenger.groups.get(groupId).members.find((m) => m.accountId === oldCat)?.keyChanged).toBe(true);
   }, 60_000);
+
+  it('lets only an admin put the new key in the group, after which the member reads and writes there again', async () => {
+    const newCat = cat.messenger.keys.accountId;
+    await expect(ben.messenger.groups.adoptMemberKey(groupId, oldCat)).rejects.toMatchObject({ code: 'GROUP_NOT_ADMIN' });
+    await expect(ann.messenger.groups.adoptMemberKey(groupId, ben.messenger.keys.accountId)).rejects.toMatchObject({ code: 'GROUP_NO_KEY_CHANGE' });
+    const g = await ann.messenger.groups.adoptMemberKey(groupId, oldCat);
+    expect(g.members.map((m) => m.accountId)).toEqual([ann.messenger.keys.accountId, ben.messenger.keys.accountId, newCat]);
+    expect(g.members.every((m) => !m.keyChanged)).toBe(true);
+    await eventually(() => ben.messenger.groups.get(groupId).members.some((m) => m.accountId === newCat) && cat.messenger.groups.get(groupId).status === 'member', 20_000);
+    await ben.messenger.groups.sendText(groupId, 'Welcome back, Cat');
+    await eventually(() => has(cat.messenger, 'Welcome back, Cat'), 20_000);
+    await cat.messenger.groups.sendText(groupId, 'Cat under her new key');
+    await eventually(() => has(ben.messenger, 'Cat under her new key') && has(ann.messenger, 'Cat under her new key'), 20_000);
+    expect(ben.messenger.groups.history(groupId, 50).find((m) => m.body === 'Cat under her new key')?.sender).toBe(newCat);
+  }, 90_000);
 
   it('ignores a validly signed change from someone in none of our groups', async () => {
     dee = await createUser('Dee Keys', relay.url);

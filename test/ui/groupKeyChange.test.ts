@@ -80,11 +80,22 @@ describe('a non-contact member’s safety number change in the app', () => {
     await ben.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: `${CLEO}, not in your contacts, safety number changed` }).waitFor();
     await ben.screenshot('groups-member-key-changed-members');
     await ben.page.getByRole('button', { name: 'Close' }).click();
-    // Ann has Cleo as a contact: her group shows no line (the 1:1 warning is hers), and the group stays writable for both.
+    // The group stays writable; Ann, the admin, puts Cleo's new key in the group from her member list.
     await send(ben.page, 'Still writing to the group');
     await openGroup(ann.page);
     await bubble(ann.page, 'Still writing to the group').waitFor();
-    expect(messenger(0).groups.keyChanges(groupId)).toEqual([]);
+    await ann.page.getByRole('button', { name: 'Members' }).click();
+    const row = ann.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: `${CLEO}, safety number changed` });
+    await ann.screenshot('groups-member-key-changed-admin');
+    await row.getByRole('button', { name: 'Add new key' }).click();
+    await ann.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: CLEO }).waitFor();
+    await ann.page.getByRole('button', { name: 'Close' }).click();
+    await ben.page.getByRole('status').filter({ hasText: 'safety number changed' }).waitFor({ state: 'detached' });
+    await send(cleo.page, 'Cleo is back under her new key');
+    await bubble(ben.page, 'Cleo is back under her new key').waitFor();
+    // The earlier line still names her (she is listed under her new key now).
+    await line.waitFor();
+    await ben.screenshot('groups-member-key-adopted');
     for (const w of [ann, ben, cleo]) expect(w.errors).toEqual([]);
   });
 });

@@ -53,7 +53,7 @@ export class GroupService {
       },
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
-      memberKeyChange: (accountId, newAccountId, signature) => void receiveMemberKeyChange(ctx, accountId, newAccountId, signature),
+      memberKeyChange: (accountId, newAccountId, signature, contact) => void receiveMemberKeyChange(ctx, accountId, newAccountId, signature, contact),
       describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
       forwardToNewDevices: (accountId, devices) => forwardGroupsToNewDevices(ctx, accountId, devices),
       noteDevices: (accountId, deviceIds) => {
@@ -140,6 +140,23 @@ export class GroupService {
   /** Leaves the group. */
   leave(groupId: string): Promise<GroupInfo> {
     return this.change(groupId, { type: 'leave' });
+  }
+
+  /**
+   * Puts a member's new account key in the group in place of the old one
+   * (admins only), after the member sent a signed key change this device
+   * accepted (keyChanges.ts): the new key is added with the old one's name
+   * and role, then the old key is removed, in one change.
+   */
+  async adoptMemberKey(groupId: string, accountId: string): Promise<GroupInfo> {
+    const member = this.member(groupId).members.find((m) => m.accountId === accountId && m.keyChanged);
+    const keys = [...new Set(this.ctx.store.groups.keyChanges(groupId).filter((k) => k.accountId === accountId).map((k) => k.newAccountId))];
+    if (!member || keys.length === 0) throw new GroupError('GROUP_NO_KEY_CHANGE', 'That member has sent no new key to add.');
+    if (keys.length > 1) throw new GroupError('GROUP_KEY_CONFLICT', 'That member’s old key signed two different new keys. Remove them and add the right one as a contact.');
+    const newId = keys[0]!;
+    const changes: Change[] = [{ type: 'add', members: [{ accountId: newId, role: 'member', name: member.name.slice(0, 64) }] }];
+    if (member.role === 'admin') changes.push({ type: 'admin', accountId: newId });
+    return this.change(groupId, ...changes, { type: 'remove', accountIds: [accountId] });
   }
 
   /** Makes a member an admin (admins only). */

@@ -11,6 +11,7 @@ function MemberRow({ group, member }: { group: GroupDto; member: GroupMemberDto 
   const openDialog = useStore((s) => s.openDialog);
   const makeAdmin = useStore((s) => s.makeGroupAdmin);
   const remove = useStore((s) => s.removeGroupMember);
+  const adoptKey = useStore((s) => s.adoptGroupMemberKey);
   const admin = member.role === 'admin';
   return (
     <li className="member" aria-label={`${member.name}${member.me ? ' (you)' : ''}${admin ? ', admin' : ''}${!member.me && !member.contact ? ', not in your contacts' : ''}${member.keyChanged ? ', safety number changed' : ''}`}>
@@ -26,6 +27,11 @@ function MemberRow({ group, member }: { group: GroupDto; member: GroupMemberDto 
           <button type="button" className="link-button" onClick={() => openDialog({ kind: 'memberSafetyNumber', groupId: group.id, accountId: member.accountId })}>
             Safety number
           </button>
+          {group.admin && member.keyChanged && (
+            <button type="button" className="link-button" onClick={() => void adoptKey(group.id, member.accountId)}>
+              Add new key
+            </button>
+          )}
           {group.admin && !admin && (
             <button type="button" className="link-button" onClick={() => void makeAdmin(group.id, member.accountId)}>
               Make admin

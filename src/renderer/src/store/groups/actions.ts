@@ -38,6 +38,7 @@ export const createGroupsSlice: StateCreator<RootState, [], [], GroupsSlice> = (
     createGroup: (name, contactIds) => change(parley.createGroup({ name, contactIds: [...contactIds] })),
     addGroupMembers: async (groupId, contactIds) => (await change(parley.addGroupMembers({ groupId, contactIds: [...contactIds] }))) !== null,
     removeGroupMember: async (groupId, accountId) => (await change(parley.removeGroupMember({ groupId, accountId }))) !== null,
+    adoptGroupMemberKey: async (groupId, accountId) => (await change(parley.adoptGroupMemberKey({ groupId, accountId }))) !== null,
     makeGroupAdmin: async (groupId, accountId) => (await change(parley.makeGroupAdmin({ groupId, accountId }))) !== null,
     leaveGroup: async (groupId) => (await change(parley.leaveGroup({ groupId }))) !== null,
     clearGroupError() {

@@ -14,6 +14,7 @@ export interface GroupsSlice {
   addGroupMembers(groupId: string, contactIds: readonly string[]): Promise<boolean>;
   removeGroupMember(groupId: string, accountId: string): Promise<boolean>;
   makeGroupAdmin(groupId: string, accountId: string): Promise<boolean>;
+  adoptGroupMemberKey(groupId: string, accountId: string): Promise<boolean>;
   leaveGroup(groupId: string): Promise<boolean>;
   clearGroupError(): void;
   /** Subscribes to groupsChanged; returns the unsubscribe function. */
