@@ -113,6 +113,8 @@ describe('a non-contact member’s safety number change', () => {
     await cat.messenger.groups.sendText(groupId, 'Cat under her new key');
     await eventually(() => has(ben.messenger, 'Cat under her new key') && has(ann.messenger, 'Cat under her new key'), 20_000);
     expect(ben.messenger.groups.history(groupId, 50).find((m) => m.body === 'Cat under her new key')?.sender).toBe(newCat);
+    expect(ben.messenger.groups.events(groupId).slice(-2).map((e) => e.text)).toEqual(['Ann Keys added Cat Keys’s new key', 'Ann Keys removed Cat Keys’s old key']);
+    expect(ben.messenger.groups.keyChanges(groupId).map((k) => k.text)).toEqual(['Cat Keys’s safety number changed']);
   }, 90_000);
 
   it('ignores a validly signed change from someone in none of our groups', async () => {
