@@ -14,6 +14,7 @@ import type { ChatContext } from '../../src/main/conversations/context';
 import { flushOutbox, sendContent } from '../../src/main/conversations/outgoing';
 import { signKeyChange } from '../../src/main/account/rotation';
 import { groupView } from '../../src/main/app/groupViews';
+import { runGroupCommand } from '../../src/cli/groupCommands';
 import type { Messenger } from '../../src/main/messenger/messenger';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestRelay } from '../support/relayHarness';
@@ -104,7 +105,10 @@ describe('a non-contact member’s safety number change', () => {
     const newCat = cat.messenger.keys.accountId;
     await expect(ben.messenger.groups.adoptMemberKey(groupId, oldCat)).rejects.toMatchObject({ code: 'GROUP_NOT_ADMIN' });
     await expect(ann.messenger.groups.adoptMemberKey(groupId, ben.messenger.keys.accountId)).rejects.toMatchObject({ code: 'GROUP_NO_KEY_CHANGE' });
-    const g = await ann.messenger.groups.adoptMemberKey(groupId, oldCat);
+    // Through the CLI's command (`parley group new-key "Key Club" Cat`), the one path the app's button takes too.
+    const [line] = await runGroupCommand(ann.messenger, { name: 'group-new-key', groupName: 'Key Club', memberName: 'Cat' });
+    expect(line!.json).toEqual({ group: { id: groupId, name: 'Key Club', members: ['Ann Keys', 'Ben', 'Cat'] } });
+    const g = ann.messenger.groups.get(groupId);
     expect(g.members.map((m) => m.accountId)).toEqual([ann.messenger.keys.accountId, ben.messenger.keys.accountId, newCat]);
     expect(g.members.every((m) => !m.keyChanged)).toBe(true);
     await eventually(() => ben.messenger.groups.get(groupId).members.some((m) => m.accountId === newCat) && cat.messenger.groups.get(groupId).status === 'member', 20_000);
