@@ -14,6 +14,8 @@
  *   account key change (protocol §6.6, §8.7); one row per group the two
  *   share, with the time it arrived, shown as a timeline line and a mark
  *   on the member until an admin adds the new key or removes the old one.
+ *   Its writes bump the backup change counter (as v4's state triggers do),
+ *   since snapshots carry the rows; the backfill above bumps it once too.
  */
 export const V14 = `
 ALTER TABLE group_state_versions ADD COLUMN adopted_at INTEGER NOT NULL DEFAULT 0; -- ms: when this device stored it (local, never sent)
@@ -27,4 +29,6 @@ CREATE TABLE group_key_changes (
   at INTEGER NOT NULL,                   -- when this device accepted the change
   PRIMARY KEY (group_id, account_id, new_account_id)
 ) WITHOUT ROWID;
+CREATE TRIGGER group_key_changes_change_insert AFTER INSERT ON group_key_changes BEGIN UPDATE change_counter SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER group_key_changes_change_delete AFTER DELETE ON group_key_changes BEGIN UPDATE change_counter SET seq = seq + 1 WHERE id = 1; END;
 `;

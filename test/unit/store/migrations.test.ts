@@ -276,7 +276,7 @@ describe('schema migrations', () => {
     db.close();
   });
 
-  it('migration 14 gives seeded v13 group versions the time their group was first held here, and adds member key changes that go with their group', async () => {
+  it('migration 14 gives seeded v13 group versions the time their group was first held here, and adds member key changes that go with their group and reach backups', async () => {
     const db = await freshDb();
     migrate(db, 13);
     db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('g1', 'group', 'Pier', 1000)`).run();
@@ -294,8 +294,11 @@ describe('schema migrations', () => {
     version.run('g1', 'h4', 3);
     expect(db.prepare(`SELECT adopted_at FROM group_state_versions WHERE hash = 'h4'`).pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM group_key_changes').pluck().get()).toBe(0);
+    const seq = () => db.prepare('SELECT seq FROM change_counter').pluck().get() as number;
+    const before = seq();
     const change = db.prepare(`INSERT INTO group_key_changes (group_id, account_id, new_account_id, at) VALUES ('g1', 'a', ?, 5)`);
     change.run('b');
+    expect(seq()).toBeGreaterThan(before); // a backup carries it
     expect(() => change.run('b')).toThrow();
     expect(() => db.prepare(`INSERT INTO group_key_changes (group_id, account_id, new_account_id) VALUES ('g1', 'a', 'c')`).run()).toThrow();
     db.pragma('foreign_keys = ON');
