@@ -96,6 +96,8 @@ describe('a non-contact member’s safety number change', () => {
   it('keeps the group writable for everyone else while it shows that the member gets nothing until re-added', async () => {
     await ben.messenger.groups.sendText(groupId, 'Ben after Cat’s change');
     await eventually(() => has(ann.messenger, 'Ben after Cat’s change'), 20_000);
+    // Cat's own device knows it is not listed under its new key, and says so instead of sending what the others would refuse.
+    await expect(cat.messenger.groups.sendText(groupId, 'Cat before re-adding')).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
     // The signed member list still names the old key; the mark stays until an admin adds the new one or removes the old.
     expect(ben.messenger.groups.get(groupId).members.map((m) => m.accountId)).toContain(oldCat);
     expect(ben.messenger.groups.get(groupId).members.find((m) => m.accountId === oldCat)?.keyChanged).toBe(true);

@@ -75,6 +75,9 @@ describe('a non-contact member’s safety number change in the app', () => {
     const rows = await chatRowTexts(ben.page);
     expect(rows.findIndex((r) => r.includes('safety number changed'))).toBeGreaterThan(rows.findIndex((r) => r.includes('Ben takes the morning')));
     await ben.screenshot('groups-member-key-changed');
+    // Cleo's own app: not listed under her new key until an admin adds it.
+    await cleo.page.getByRole('status').filter({ hasText: 'Your safety number changed. An admin of this group must add your new key' }).waitFor();
+    await cleo.screenshot('groups-own-key-changed-dark');
 
     await ben.page.getByRole('button', { name: 'Members' }).click();
     await ben.page.getByRole('list', { name: 'Members' }).getByRole('listitem', { name: `${CLEO}, not in your contacts, safety number changed` }).waitFor();

@@ -175,12 +175,17 @@ export class GroupRepo {
     prep(this.db, 'UPDATE group_members SET devices = ? WHERE group_id = ? AND account_id = ?').run(JSON.stringify(devices), groupId, accountId);
   }
 
-  /** Device ids any group lists for an account that is not a contact (for the session layer's bundle check). */
+  /** Whether the account is a member row of this group (one key lookup: a send asks it). */
+  isMember(groupId: string, accountId: string): boolean {
+    return prep(this.db, 'SELECT 1 FROM group_members WHERE group_id = ? AND account_id = ?').get(groupId, accountId) !== undefined;
+  }
+
   /** Whether the account is in any group this device knows (as a member row). */
   hasMember(accountId: string): boolean {
     return prep(this.db, 'SELECT 1 FROM group_members WHERE account_id = ? LIMIT 1').get(accountId) !== undefined;
   }
 
+  /** Device ids any group lists for an account that is not a contact (for the session layer's bundle check). */
   devicesOf(accountId: string): string[] {
     const lists = prep(this.db, 'SELECT devices FROM group_members WHERE account_id = ?').pluck().all(accountId) as string[];
     return [...new Set(lists.flatMap((l) => JSON.parse(l) as string[]))];
