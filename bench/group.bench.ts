@@ -40,7 +40,7 @@ import { startRelayProcess } from './relayChild';
 
 const SIZES = [10, 100, 1_000] as const;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 1);
-const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 9 : n === 100 ? 15 : 21) * RUNS));
+const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 15 : n === 100 ? 15 : 21) * RUNS));
 const MESSAGE_BYTES = 100;
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(1);

@@ -8,7 +8,9 @@
  *   themselves members;
  * - the last member leaving a group got GROUP_UNKNOWN back, though the leave
  *   was made;
- * - a group text on its way to the linking desktop never reached the new one.
+ * - a group text on its way to the linking desktop never reached the new one;
+ * - a desktop that had a contact from our other desktop but not yet their
+ *   devices made a group with them, and the group never reached them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
@@ -49,6 +51,20 @@ function holdEnvelopes(): { count: number } {
     return null;
   };
   return held;
+}
+
+/** Drops the connection of device `deviceId` under each request for `accountId`'s device list while `on` (a relay in the middle hanging up). */
+function refuseListFetches(deviceId: string, accountId: string): { on: boolean } {
+  const cut = { on: true };
+  hostile.up = (frame, conn) => {
+    const fromDevice = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${deviceId}"`));
+    if (cut.on && fromDevice && frame.includes('"getDeviceList"') && frame.includes(accountId)) {
+      conn.close();
+      return null;
+    }
+    return frame;
+  };
+  return cut;
 }
 
 describe('groups: what the model-based test found', () => {
@@ -105,4 +121,49 @@ describe('groups: what the model-based test found', () => {
     expect(left).toMatchObject({ id: alone.id, status: 'left', members: [] });
     expect(ben.messenger.groups.list().find((g) => g.id === alone.id)?.status).toBe('left');
   });
+
+  // Model seed 20261208, path 55:9:11:11:4:9: Ben's second desktop had Cai as a contact (synced from his first) but none
+  // of Cai's devices yet, and made a group with Cai: the creation and the chain went to no device of Cai's, for good.
+  it('reaches a contact whose devices this desktop had not fetched yet when it makes a group with them', async () => {
+    const cai = await createUser('Cai Synced', relay.url);
+    try {
+      const caiId = cai.messenger.keys.accountId;
+      // Ann's second desktop cannot fetch Cai's list until `cut.on` is off (its connection drops under the request).
+      const cut = refuseListFetches(ann2.keys.deviceId, caiId);
+      await ann.contacts.add(cai.messenger.account.invite(), 'Cai');
+      await eventually(() => ann2.store.contacts.get(caiId) !== null, 30_000);
+      expect(ann2.store.contacts.devices(caiId)).toEqual([]);
+      cut.on = false;
+      expect(await ann2.waitOnline()).toBe(true);
+      const made = await ann2.groups.create('Synced', [caiId]);
+      await eventually(() => cai.messenger.groups.list().find((g) => g.id === made.id)?.status === 'member', 20_000);
+      await ann2.groups.sendText(made.id, 'Cai reads this');
+      await eventually(() => cai.messenger.groups.history(made.id, 10).some((m) => m.body === 'Cai reads this'), 20_000);
+    } finally {
+      hostile.up = (f) => f;
+      await cai.messenger.close();
+    }
+  }, 60_000);
+
+  it('makes a group with and writes to a contact whose devices cannot be fetched yet, and both reach them once their list comes', async () => {
+    const cai = await createUser('Cai Later', relay.url);
+    try {
+      const caiId = cai.messenger.keys.accountId;
+      const cut = refuseListFetches(ann2.keys.deviceId, caiId);
+      await ann.contacts.add(cai.messenger.account.invite(), 'Cai Later'); // another name: a known name with a new key is an identity change
+      await eventually(() => ann2.store.contacts.get(caiId) !== null, 30_000);
+      expect(await ann2.waitOnline()).toBe(true);
+      const made = await ann2.groups.create('Later', [caiId]);
+      const sent = await ann2.groups.sendText(made.id, 'Waits for Cai’s list');
+      expect(ann2.store.contacts.devices(caiId)).toEqual([]); // every fetch failed: nothing could go to Cai yet
+      expect(cai.messenger.groups.list().some((g) => g.id === made.id)).toBe(false);
+      cut.on = false;
+      await eventually(() => cai.messenger.groups.list().find((g) => g.id === made.id)?.status === 'member', 30_000);
+      await eventually(() => cai.messenger.groups.history(made.id, 10).filter((m) => m.id === sent.id).length === 1, 20_000);
+      expect(cai.messenger.groups.history(made.id, 10).find((m) => m.id === sent.id)?.body).toBe('Waits for Cai’s list');
+    } finally {
+      hostile.up = (f) => f;
+      await cai.messenger.close();
+    }
+  }, 90_000);
 });

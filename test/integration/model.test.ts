@@ -14,6 +14,7 @@
  *   PARLEY_MODEL_REPLAY=A,B   … and the two replayPath comments of its counterexample
  *   PARLEY_MODEL_CHECKS=a,b   check only these invariants (names in INVARIANTS)
  *   PARLEY_MODEL_SHRINK_MS=T  time allowed for the whole run including shrinking
+ *   PARLEY_MODEL_DUMP=1       print each current device's audit log (newest first) for a failing scenario
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -98,6 +99,7 @@ async function scenario(prelude: Commands, cmds: Commands): Promise<{ violations
     violations.push(...(await quiesce(model, world)));
     phases.push(`quiet ${Date.now() - t0}`);
     violations.push(...checkState(model, world));
+    if (env['PARLEY_MODEL_DUMP'] && violations.length > 0) for (const d of model.devices.filter((x) => x.current)) process.stdout.write(`== ${d.name}\n${world.messenger(d.name).store.audit.list(500).map((e) => `${e.kind} ${JSON.stringify(e.detail)}`).join('\n')}\n`);
   } finally {
     const failedCloses = await world.shutdown();
     phases.push(`closed ${Date.now() - t0}`);

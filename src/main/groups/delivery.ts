@@ -115,9 +115,11 @@ export class MultiUpload implements GroupDelivery {
     if (!ctx.store.db.open) return; // closed meanwhile: the upload stays recorded and goes again on the next start
     if (rest.length > 0) await sendContent(ctx, rest, parseContent(u.payload), undefined, undefined, u.messageId ?? undefined, () => ctx.store.groups.clearUpload(u.id));
     else {
-      ctx.store.groups.clearUpload(u.id);
-      // Unless a receipt already moved it on while the upload was out.
-      if (u.messageId && ctx.store.messages.get(u.messageId)?.state === 'queued') ctx.store.messages.setState(u.messageId, 'sent');
+      // One commit: the upload is gone and its message sent (unless a receipt already moved it on while the upload was out).
+      ctx.store.db.transaction(() => {
+        ctx.store.groups.clearUpload(u.id);
+        if (u.messageId && ctx.store.messages.get(u.messageId)?.state === 'queued') ctx.store.messages.setState(u.messageId, 'sent');
+      })();
     }
   }
 }

@@ -22,7 +22,7 @@ import { encodeContent, parseContent, type Content } from '../../shared/wire/con
 import { fromBase64Url } from '../../shared/wire/encoding';
 import { addressKey } from '../protocol';
 import type { ChatContext } from '../conversations/context';
-import type { NewDevice } from '../conversations/lateDevices';
+import { awaitingDevicesOf, type NewDevice } from '../conversations/lateDevices';
 import { loadOwn } from './chainStore';
 import { keyContent } from './sending';
 import { parseSenderKeyMessage } from './protocol/senderKeyMessage';
@@ -54,7 +54,7 @@ export function forwardGroupsToNewDevices(ctx: ChatContext, accountId: string, d
   const { store } = ctx;
   let forwarded = 0;
   for (const groupId of store.groups.ids()) {
-    if (store.groups.get(groupId)?.status !== 'member' || !store.groups.members(groupId).some((m) => m.accountId === accountId)) continue;
+    if (store.groups.get(groupId)?.status !== 'member' || !store.groups.member(groupId, accountId)) continue;
     const own = loadOwn(ctx, groupId);
     if (!own) continue;
     const given = store.groups.given(groupId, own.chainId);
@@ -77,4 +77,20 @@ export function forwardGroupsToNewDevices(ctx: ChatContext, accountId: string, d
     }
   }
   return forwarded;
+}
+
+/**
+ * Members who are contacts with no device on record even after
+ * learnDevices (their list could not be fetched: offline, or the relay
+ * refused): what the group sends them now waits for their list under
+ * awaitingDevicesOf(account), as a 1:1 text to such a contact does, and
+ * recording the list logs it for each listed device, in this order
+ * (conversations/unsent.ts fetches the list, backing off). Call inside the
+ * send's transaction; returns how many accounts wait.
+ */
+export function logForWaitingMembers(ctx: ChatContext, groupId: string, contents: readonly Content[], messageId: string | null): number {
+  const waiting = ctx.store.groups.contactsWithoutDevices(groupId).filter((a) => a !== ctx.keys.accountId);
+  if (waiting.length === 0 || contents.length === 0) return 0;
+  ctx.store.repairs.logSent(waiting.flatMap((accountId) => contents.map((c) => ({ recipient: awaitingDevicesOf(accountId), digest: null, content: encodeContent(c), messageId }))));
+  return waiting.length;
 }

@@ -8,14 +8,14 @@
  */
 import type { ProtocolAddress } from '../protocol';
 import type { ChatContext } from '../conversations/context';
-import { errorCode, ownRecipients } from '../conversations/outgoing';
+import { errorCode, ownRecipients, refreshDevices } from '../conversations/outgoing';
 import type { GroupMemberRow } from '../store';
 
 /** Every device of `accountId` a group message goes to (none of this device). */
 export function devicesOf(ctx: ChatContext, groupId: string, accountId: string): ProtocolAddress[] {
   if (accountId === ctx.keys.accountId) return ownRecipients(ctx);
   if (ctx.contacts.get(accountId)) return ctx.contacts.devices(accountId).map((deviceId) => ({ accountId, deviceId }));
-  const m = ctx.store.groups.members(groupId).find((x) => x.accountId === accountId);
+  const m = ctx.store.groups.member(groupId, accountId);
   return (m?.devices ?? []).map((deviceId) => ({ accountId, deviceId }));
 }
 
@@ -34,10 +34,20 @@ export function memberDevices(ctx: ChatContext, groupId: string): ProtocolAddres
   return withMe ? all : [...all, ...own];
 }
 
-/** Fetches (and verifies) the device lists of members who are not contacts; a failure is recorded and tried at the next send. */
+/**
+ * Fetches (and verifies) the device lists of members who are not contacts,
+ * and of contacts with no device on record (one synced from our other
+ * desktop before its list was fetched: without this a group made or
+ * written to from this desktop reached none of their devices); a failure
+ * is recorded and tried at the next send.
+ */
 export async function learnDevices(ctx: ChatContext, groupId: string, force = false): Promise<void> {
   const client = ctx.link.client;
   if (!client) return;
+  for (const accountId of ctx.store.groups.contactsWithoutDevices(groupId)) {
+    // Recorded as any contact's list is (recordContactList: waiting content is logged for the devices in that transaction).
+    await refreshDevices(ctx, client, accountId).catch((e: unknown) => ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId }));
+  }
   for (const accountId of ctx.store.groups.strangersToLearn(groupId, ctx.keys.accountId, force)) {
     try {
       const list = await client.getDeviceList(accountId);
@@ -58,7 +68,7 @@ export function shownName(ctx: ChatContext, m: GroupMemberRow): { name: string; 
 /** The name a non-contact member is shown under in any group, or null. */
 export function memberName(ctx: ChatContext, accountId: string): string | null {
   for (const id of ctx.store.groups.ids()) {
-    const m = ctx.store.groups.members(id).find((x) => x.accountId === accountId);
+    const m = ctx.store.groups.member(id, accountId);
     if (m) return shownName(ctx, m).name;
   }
   return null;

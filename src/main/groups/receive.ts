@@ -40,7 +40,7 @@ function refused(ctx: ChatContext, from: ProtocolAddress, content: Content, reas
 }
 
 const isMember = (ctx: ChatContext, groupId: string, accountId: string): boolean =>
-  ctx.store.groups.get(groupId)?.status === 'member' && ctx.store.groups.members(groupId).some((m) => m.accountId === accountId);
+  ctx.store.groups.get(groupId)?.status === 'member' && ctx.store.groups.member(groupId, accountId) !== null;
 
 /** Applies group content (see the file comment); null when `content` is not group content. */
 export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: Content, changed: Set<string>): GroupReceived | null {

@@ -16,7 +16,7 @@ import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { NewMessage } from '../store';
 import type { ChatContext } from '../conversations/context';
-import { ownRecipients, sendContent } from '../conversations/outgoing';
+import { errorCode, ownRecipients, sendContent } from '../conversations/outgoing';
 import { currentState, loadOwn, saveOwn, storedVersions } from './chainStore';
 import type { GroupDelivery } from './delivery';
 import { GroupError } from './errors';
@@ -26,7 +26,8 @@ import { groupEncrypt } from './protocol/groupChain';
 import { newOwnChain, type OwnChain } from './protocol/senderKey';
 import { signVersion, versionHash, type Change, type GroupState } from './protocol/groupState';
 import { adoptVersions } from './receive';
-import { logGroupMessage } from './lateDevices';
+import { logForWaitingMembers, logGroupMessage } from './lateDevices';
+import { flushUnsent } from '../conversations/unsent';
 
 const queues = new WeakMap<ChatContext, Map<string, Promise<unknown>>>();
 
@@ -71,6 +72,12 @@ export async function sendUpdate(ctx: ChatContext, to: readonly ProtocolAddress[
   await Promise.all(updateContents(ctx, groupId, withKey, sinceHeight).map((c) => sendContent(ctx, to, c)));
 }
 
+/** The group's whole chain (with the master key) for contacts with no device on record yet, sent when their list comes (lateDevices.ts). */
+export async function updateWaitingMembers(ctx: ChatContext, groupId: string): Promise<void> {
+  if (ctx.store.db.transaction(() => logForWaitingMembers(ctx, groupId, updateContents(ctx, groupId, true), null))() === 0) return;
+  await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
+}
+
 /** The sender-key distribution content of `own` from `iteration`. */
 export function keyContent(ctx: ChatContext, groupId: string, own: OwnChain, iteration: number): Content {
   return { v: 1, type: 'senderKey', group: groupId, name: ctx.displayName(), distribution: toBase64Url(distributionOf(own, iteration)), sentAt: ctx.now() };
@@ -104,7 +111,7 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
   if (!g) throw new GroupError('GROUP_UNKNOWN', 'There is no such group.');
   if (g.status !== 'member') throw new GroupError('GROUP_NOT_MEMBER', 'You are no longer a member of this group.');
   // Still 'member' but not listed: this account's key changed (a rotated phrase) and no admin has added the new one yet (protocol §8.7).
-  if (!ctx.store.groups.isMember(groupId, ctx.keys.accountId)) throw new GroupError('GROUP_NOT_MEMBER', 'Your safety number changed: an admin of this group must add your new key before you can write to it.');
+  if (ctx.store.groups.member(groupId, ctx.keys.accountId) === null) throw new GroupError('GROUP_NOT_MEMBER', 'Your safety number changed: an admin of this group must add your new key before you can write to it.');
   return serialized(ctx, groupId, async () => {
     await learnDevices(ctx, groupId);
     const devices = memberDevices(ctx, groupId).filter((d) => resend?.to(d) ?? true);
@@ -121,12 +128,17 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
     const inner = { ...content, group: groupId } as Content;
     const sealed = groupEncrypt(own, fromBase64Url(groupId)!, encodeContent(inner));
     // The chain step commits with the message row (and its upload): a send that never commits never used its iteration.
+    let waiting = 0;
     const commit = (): void => {
       saveOwn(ctx, groupId, sealed.own);
-      logGroupMessage(ctx, groupId, own.chainId, { v: 1, type: 'groupMessage', group: groupId, message: toBase64Url(sealed.message), sentAt: content.sentAt }, resend?.messageId ?? row?.id ?? null);
+      const logged: Content = { v: 1, type: 'groupMessage', group: groupId, message: toBase64Url(sealed.message), sentAt: content.sentAt };
+      logGroupMessage(ctx, groupId, own.chainId, logged, resend?.messageId ?? row?.id ?? null);
+      // Contacts with no device on record yet get the chain and the message when their list comes (lateDevices.ts).
+      waiting = resend ? 0 : logForWaitingMembers(ctx, groupId, [keyContent(ctx, groupId, own, own.iteration), logged], row?.id ?? null);
       inSameTransaction?.();
     };
     await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, messageId: resend?.messageId, inSameTransaction: commit });
+    if (waiting > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
   });
 }
 

@@ -22,7 +22,7 @@ import { addressKey } from '../protocol';
 import { learnDevices, memberDevices, memberName, shownName } from './members';
 import { keyChangeEvents, keyChangedMembers, receiveMemberKeyChange, type KeyChangeEvent } from './keyChanges';
 import { adoptVersions, receiveGroup } from './receive';
-import { redistribute, sendToGroup, sendUpdate } from './sending';
+import { redistribute, sendToGroup, sendUpdate, updateWaitingMembers } from './sending';
 import { applyVersion, signVersion, type Change, type GroupState, type GroupVersion } from './protocol/groupState';
 import { timeline, type GroupEvent } from './timeline';
 import { forwardGroupsToNewDevices } from './lateDevices';
@@ -57,7 +57,7 @@ export class GroupService {
       describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
       forwardToNewDevices: (accountId, devices) => forwardGroupsToNewDevices(ctx, accountId, devices),
       noteDevices: (accountId, deviceIds) => {
-        for (const id of ctx.store.groups.ids()) if (ctx.store.groups.members(id).some((m) => m.accountId === accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
+        for (const id of ctx.store.groups.ids()) if (ctx.store.groups.member(id, accountId)) ctx.store.groups.setDevices(id, accountId, deviceIds);
       },
     };
   }
@@ -278,6 +278,8 @@ export class GroupService {
       sendUpdate(this.ctx, members.filter((d) => !had.has(addressKey(d))), groupId, true),
       sendUpdate(this.ctx, without, groupId, false, known?.height ?? 0),
     ]);
+    // Contacts with no device on record yet (their list could not be fetched) get the chain when it comes (lateDevices.ts).
+    if (status === 'member') await updateWaitingMembers(this.ctx, groupId);
     this.conversations.flushInBackground();
     this.ctx.events.conversationsChanged();
   }

@@ -5,9 +5,10 @@
  * keeps versions and records as opaque JSON and bytes; src/main/groups
  * parses and checks them.
  */
-import { MAX_GROUP_PENDING } from '../../shared/constants';
+import { GROUP_READ_CACHE_GROUPS, MAX_GROUP_PENDING } from '../../shared/constants';
 import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
+import { TableWatch, WatchedCache } from './tableWatch';
 
 /** Whether this account is in the group, was removed, or left. */
 export type GroupStatus = 'member' | 'removed' | 'left';
@@ -47,6 +48,12 @@ export interface GroupKeyChange {
   readonly at: number;
 }
 
+/** One member's devices as a group send reads them (GroupRepo.memberDeviceIds). */
+export interface MemberDevices {
+  readonly accountId: string;
+  readonly devices: readonly string[];
+}
+
 /** A group message that waits for its sender key. */
 export interface PendingGroupMessage {
   readonly id: number;
@@ -59,7 +66,15 @@ const senderKey = (groupId: string, address: string): string => `${groupId}.${ad
 
 /** The group tables (see the file comment). */
 export class GroupRepo {
-  constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {}
+  // The two reads every group send repeats, cached until a table they read changes (tableWatch.ts).
+  readonly #memberDevices: WatchedCache<string, readonly MemberDevices[]>;
+  readonly #given: WatchedCache<string, ReadonlyMap<string, number>>;
+
+  constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {
+    const watch = TableWatch.of(db, ['group_members', 'contacts', 'contact_devices', 'group_key_given']);
+    this.#memberDevices = new WatchedCache(db, watch, ['group_members', 'contacts', 'contact_devices'], GROUP_READ_CACHE_GROUPS);
+    this.#given = new WatchedCache(db, watch, ['group_key_given'], GROUP_READ_CACHE_GROUPS);
+  }
 
   /** Creates or updates a group row. */
   put(g: GroupRow, now: number): void {
@@ -143,12 +158,16 @@ export class GroupRepo {
    * asks for them each time): a contact's devices from contact_devices, in
    * device order, else the member row's verified list; in state order.
    */
-  memberDeviceIds(groupId: string): { accountId: string; devices: string[] }[] {
+  memberDeviceIds(groupId: string): readonly MemberDevices[] {
+    return this.#memberDevices.get(groupId, () => this.#readMemberDevices(groupId));
+  }
+
+  #readMemberDevices(groupId: string): MemberDevices[] {
     const rows = prep(this.db, `SELECT gm.account_id, CASE WHEN c.account_id IS NULL THEN gm.devices END, cd.device_id
       FROM group_members gm LEFT JOIN contacts c ON c.account_id = gm.account_id LEFT JOIN contact_devices cd ON cd.account_id = c.account_id
       WHERE gm.group_id = ? ORDER BY gm.position, cd.device_id`).raw().all(groupId) as [string, string | null, string | null][];
     const out: { accountId: string; devices: string[] }[] = [];
-    let last: { accountId: string; devices: string[] } | undefined;
+    let last: (typeof out)[number] | undefined;
     for (const [accountId, listed, device] of rows) {
       if (last?.accountId !== accountId) {
         last = { accountId, devices: listed === null ? [] : (JSON.parse(listed) as string[]) };
@@ -159,10 +178,23 @@ export class GroupRepo {
     return out;
   }
 
+  /** Members who are contacts with no device on record (a contact synced from our other desktop before its list was fetched). */
+  contactsWithoutDevices(groupId: string): string[] {
+    return prep(this.db, `SELECT gm.account_id FROM group_members gm JOIN contacts c ON c.account_id = gm.account_id WHERE gm.group_id = ?
+      AND NOT EXISTS (SELECT 1 FROM contact_devices cd WHERE cd.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId) as string[];
+  }
+
   /** Members who are neither `self` nor a contact and have no verified devices on record (all such when `all`, devices or not). */
   strangersToLearn(groupId: string, self: string, all: boolean): string[] {
     return prep(this.db, `SELECT account_id FROM group_members gm WHERE gm.group_id = ? AND gm.account_id != ? AND (? = 1 OR gm.devices = '[]')
       AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId, self, all ? 1 : 0) as string[];
+  }
+
+  /** One member of the group's current state, or null (a key lookup: receipts and keys from a thousand members each ask). */
+  member(groupId: string, accountId: string): GroupMemberRow | null {
+    const r = prep(this.db, 'SELECT role, name, display_name, devices FROM group_members WHERE group_id = ? AND account_id = ?').get(groupId, accountId) as
+      { role: 'admin' | 'member'; name: string; display_name: string | null; devices: string } | undefined;
+    return r ? { accountId, role: r.role, name: r.name, displayName: r.display_name, devices: JSON.parse(r.devices) as string[] } : null;
   }
 
   /** Records the display name a member chose (from their distribution). */
@@ -173,11 +205,6 @@ export class GroupRepo {
   /** Records a member's device ids from their verified signed list. */
   setDevices(groupId: string, accountId: string, devices: readonly string[]): void {
     prep(this.db, 'UPDATE group_members SET devices = ? WHERE group_id = ? AND account_id = ?').run(JSON.stringify(devices), groupId, accountId);
-  }
-
-  /** Whether the account is a member row of this group (one key lookup: a send asks it). */
-  isMember(groupId: string, accountId: string): boolean {
-    return prep(this.db, 'SELECT 1 FROM group_members WHERE group_id = ? AND account_id = ?').get(groupId, accountId) !== undefined;
   }
 
   /** Whether the account is in any group this device knows (as a member row). */
@@ -211,10 +238,12 @@ export class GroupRepo {
   }
 
   /** To whom our chain `chainId` was given, with the first iteration each got. */
-  given(groupId: string, chainId: number): Map<string, number> {
-    // Rows as arrays, not objects: a thousand-member group reads them at every send.
-    return new Map(prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').raw().all(groupId, chainId) as [string, number][]);
+  given(groupId: string, chainId: number): ReadonlyMap<string, number> {
+    // Rows as arrays, not objects, and cached until the table changes: a thousand-member group reads them at every send.
+    return this.#given.get(`${groupId}#${chainId}`, () =>
+      new Map(prep(this.db, 'SELECT address, iteration FROM group_key_given WHERE group_id = ? AND chain_id = ?').raw().all(groupId, chainId) as [string, number][]));
   }
+
 
   /** Records that `address` was given chain `chainId` from `iteration` (the first time only). */
   markGiven(groupId: string, address: string, chainId: number, iteration: number): void {

@@ -1,10 +1,10 @@
 /** The group store's one-query member reads that every group send makes: each member's devices, and the strangers whose devices are still to be learned. */
 import { describe, expect, it } from 'vitest';
-import { rawKeyStore } from '../../support/storeFixture';
+import { rawKeyStore, reopen } from '../../support/storeFixture';
 import { keyId } from '../backup/seed';
 
 async function seeded() {
-  const { store } = await rawKeyStore();
+  const { store, dbPath, key } = await rawKeyStore();
   const [me, contact, stranger, unknown] = [keyId(), keyId(), keyId(), keyId()];
   const gid = keyId();
   store.groups.put({ id: gid, genesis: 'g', masterKey: new Uint8Array(32), status: 'member', rotate: false }, 1);
@@ -19,7 +19,7 @@ async function seeded() {
   store.contacts.setDevices(contact, contactDevices);
   const strangerDevices = [keyId(), keyId()];
   store.groups.setDevices(gid, stranger, strangerDevices);
-  return { store, gid, me, contact, stranger, unknown, contactDevices, strangerDevices };
+  return { store, dbPath, key, gid, me, contact, stranger, unknown, contactDevices, strangerDevices };
 }
 
 describe('group member reads', () => {
@@ -44,5 +44,54 @@ describe('group member reads', () => {
     expect(s.store.groups.strangersToLearn(s.gid, s.me, false)).toEqual([s.unknown]);
     expect(s.store.groups.strangersToLearn(s.gid, s.me, true)).toEqual([s.unknown, s.stranger]);
     expect(s.store.groups.strangersToLearn(keyId(), s.me, true)).toEqual([]);
+  });
+
+  it('never serves a cached read past a change to the members, the contacts, their devices or the chain recipients, whatever wrote it', async () => {
+    const s = await seeded();
+    const devicesOf = (a: string) => s.store.groups.memberDeviceIds(s.gid).find((m) => m.accountId === a)?.devices;
+    expect(devicesOf(s.unknown)).toEqual([]);
+    const d = keyId();
+    s.store.groups.setDevices(s.gid, s.unknown, [d]);
+    expect(devicesOf(s.unknown)).toEqual([d]);
+    s.store.contacts.insert({ accountId: s.unknown, name: 'Una', relayUrl: null }, 2);
+    expect(devicesOf(s.unknown)).toEqual([]);
+    const e = keyId();
+    s.store.contacts.setDevices(s.unknown, [e]);
+    expect(devicesOf(s.unknown)).toEqual([e]);
+    s.store.db.prepare('DELETE FROM contacts WHERE account_id = ?').run(s.unknown);
+    expect(devicesOf(s.unknown)).toEqual([d]);
+    s.store.groups.setMembers(s.gid, [{ accountId: s.me, role: 'admin', name: 'Me' }]);
+    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
+    // A rolled-back write leaves the committed rows, and the read shows them.
+    expect(() => s.store.db.transaction(() => {
+      s.store.groups.setMembers(s.gid, [{ accountId: s.contact, role: 'admin', name: 'Cai' }]);
+      expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.contact, devices: [...s.contactDevices].sort() }]);
+      throw new Error('rolled back');
+    })()).toThrow('rolled back');
+    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
+    expect(s.store.groups.given(s.gid, 7).size).toBe(0);
+    s.store.groups.markGiven(s.gid, `${s.contact}.${s.contactDevices[0]}`, 7, 3);
+    expect([...s.store.groups.given(s.gid, 7)]).toEqual([[`${s.contact}.${s.contactDevices[0]}`, 3]]);
+    expect(s.store.groups.given(s.gid, 8).size).toBe(0);
+  });
+
+  it('sees a change another connection to the same store committed (the app and a CLI command on one profile)', async () => {
+    const s = await seeded();
+    expect(s.store.groups.memberDeviceIds(s.gid)).toHaveLength(4);
+    expect(s.store.groups.given(s.gid, 1).size).toBe(0);
+    const other = reopen(s.dbPath, s.key);
+    other.groups.setMembers(s.gid, [{ accountId: s.me, role: 'admin', name: 'Me' }]);
+    other.groups.markGiven(s.gid, 'x.y', 1, 0);
+    other.close();
+    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
+    expect([...s.store.groups.given(s.gid, 1)]).toEqual([['x.y', 0]]);
+  });
+
+  it('looks up one member by account, with the name they chose and their devices, and null for someone not in the group', async () => {
+    const s = await seeded();
+    expect(s.store.groups.member(s.gid, s.stranger)).toEqual({ accountId: s.stranger, role: 'member', name: 'Sol', displayName: null, devices: s.strangerDevices });
+    expect(s.store.groups.member(s.gid, s.me)?.role).toBe('admin');
+    expect(s.store.groups.member(s.gid, keyId())).toBeNull();
+    expect(s.store.groups.member(keyId(), s.me)).toBeNull();
   });
 });
