@@ -1,10 +1,11 @@
-/** The group commands' arguments: `group create|add|remove|leave …` and `groups`; mistakes are CLI_USAGE errors (args.ts). */
+/** The group commands' arguments: `group create|add|remove|new-key|leave …` and `groups`; mistakes are CLI_USAGE errors (args.ts). */
 
 /** One parsed group command. */
 export type GroupCommand =
   | { readonly name: 'group-create'; readonly groupName: string; readonly members: readonly string[] }
   | { readonly name: 'group-add'; readonly groupName: string; readonly contactName: string }
   | { readonly name: 'group-remove'; readonly groupName: string; readonly memberName: string }
+  | { readonly name: 'group-new-key'; readonly groupName: string; readonly memberName: string }
   | { readonly name: 'group-leave'; readonly groupName: string }
   | { readonly name: 'groups' };
 
@@ -12,6 +13,7 @@ export type GroupCommand =
 export const GROUP_USAGE = `  group create NAME --members A,B[,…]   create a group with contacts
   group add GROUP CONTACT       add a contact to a group (admins)
   group remove GROUP MEMBER     remove a member, by contact name or the name they chose (admins)
+  group new-key GROUP MEMBER    put a member's new key (their safety number changed) in the group (admins)
   group leave GROUP             leave a group
   groups                        list your groups`;
 
@@ -37,13 +39,14 @@ export function parseGroupCommand(verb: 'group' | 'groups', rest: string[], t: A
       const groupName = t.one(rest, 'group name');
       return { name: 'group-add', groupName, contactName: t.one(rest, 'contact name') };
     }
-    case 'remove': {
+    case 'remove':
+    case 'new-key': {
       const groupName = t.one(rest, 'group name');
-      return { name: 'group-remove', groupName, memberName: t.one(rest, 'member name') };
+      return { name: sub === 'remove' ? 'group-remove' : 'group-new-key', groupName, memberName: t.one(rest, 'member name') };
     }
     case 'leave':
       return { name: 'group-leave', groupName: t.one(rest, 'group name') };
     default:
-      return t.usage('Did you mean “group create”, “group add”, “group remove” or “group leave”?');
+      return t.usage('Did you mean “group create”, “group add”, “group remove”, “group new-key” or “group leave”?');
   }
 }

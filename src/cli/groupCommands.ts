@@ -1,6 +1,6 @@
 /**
  * The group commands on an open Messenger, each returning the lines it
- * prints (as commands.ts): `group create|add|remove|leave`, `groups`,
+ * prints (as commands.ts): `group create|add|remove|new-key|leave`, `groups`,
  * `send --group` and `history --group`. Members show under their contact
  * name, or the display name they chose when they are not a contact.
  */
@@ -23,7 +23,7 @@ export function senderName(messenger: Messenger, groupId: string, accountId: str
 }
 
 /** Runs one group command (or a `send`/`history` with --group). */
-export async function runGroupCommand(messenger: Messenger, cmd: Extract<Command, { name: 'group-create' | 'group-add' | 'group-remove' | 'group-leave' | 'groups' | 'send' | 'history' }>): Promise<Output[]> {
+export async function runGroupCommand(messenger: Messenger, cmd: Extract<Command, { name: 'group-create' | 'group-add' | 'group-remove' | 'group-new-key' | 'group-leave' | 'groups' | 'send' | 'history' }>): Promise<Output[]> {
   const g = messenger.groups;
   switch (cmd.name) {
     case 'group-create': {
@@ -39,6 +39,11 @@ export async function runGroupCommand(messenger: Messenger, cmd: Extract<Command
       const group = g.byName(cmd.groupName);
       const after = await g.remove(group.id, [g.memberByName(group.id, cmd.memberName)]);
       return [{ json: { group: groupLine(after) }, human: `Removed ${cmd.memberName} from ${after.name}.` }];
+    }
+    case 'group-new-key': {
+      const group = g.byName(cmd.groupName);
+      const after = await g.adoptMemberKey(group.id, g.memberByName(group.id, cmd.memberName));
+      return [{ json: { group: groupLine(after) }, human: `Put ${cmd.memberName}’s new key in ${after.name}.` }];
     }
     case 'group-leave': {
       const left = await g.leave(g.byName(cmd.groupName).id);

@@ -230,6 +230,7 @@ async function execute(args: CliArgs, io: CliIo): Promise<number> {
       case 'group-create':
       case 'group-add':
       case 'group-remove':
+      case 'group-new-key':
       case 'group-leave':
       case 'groups':
         await messenger.waitOnline(CLI_CONNECT_WAIT_MS);

@@ -22,8 +22,20 @@ export class TestCores {
   create(options: { exportsDir?: string } = {}): Core {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-ui-profile-'));
     this.dirs.push(dataDir);
-    const core = createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: this.relayUrl, dataDir, pwhash: TEST_PWHASH, exportsDir: options.exportsDir });
+    const core = this.#open(dataDir, options.exportsDir);
     this.cores.push(core);
+    return core;
+  }
+
+  #open(dataDir: string, exportsDir?: string): Core {
+    return createCore({ identity: { name: 'Parley', version: '0.1.0', platform: 'linux' }, relayUrl: this.relayUrl, dataDir, pwhash: TEST_PWHASH, exportsDir });
+  }
+
+  /** Closes the i-th core and opens a new one on the same profile directory (an app restart); returns it. */
+  async reopen(i: number): Promise<Core> {
+    await this.cores[i]!.close();
+    const core = this.#open(this.dirs[i]!);
+    this.cores[i] = core;
     return core;
   }
 
@@ -87,6 +99,14 @@ export async function addContactFromQr(owner: AppWindow, ownerName: string, adde
 }
 
 export const composer = (p: Page) => p.getByRole('textbox', { name: 'Message', exact: true });
+/** The text of every row the open chat's message list rendered, in list order (a short list renders whole). */
+export const chatRowTexts = (p: Page): Promise<string[]> =>
+  p.evaluate(() =>
+    [...document.querySelectorAll('[role="log"] [data-index]')]
+      .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+      .map((e) => e.textContent ?? ''),
+  );
+
 export const bubble = (p: Page, text: string) => p.getByRole('log', { name: 'Messages' }).getByRole('article', { name: new RegExp(text) });
 
 /** Types `text` into the open conversation and sends it with Enter. */

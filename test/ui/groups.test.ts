@@ -12,7 +12,8 @@ import { launchChromium } from '../support/browser';
 import { openApp, type AppWindow } from '../support/uiHarness';
 import { startTestRelay } from '../support/relayHarness';
 import { repoRoot } from '../support/paths';
-import { addContactFromQr, bubble, composer, onboard, send, TestCores } from '../support/uiFlows';
+import { addContactFromQr, bubble, chatRowTexts, composer, onboard, send, TestCores } from '../support/uiFlows';
+import { TEST_PASSPHRASE } from '../support/chatHarness';
 
 const ANN = 'Annika Vestergaard';
 const BEN = 'Bartholomew Okonkwo';
@@ -278,6 +279,29 @@ describe('groups in the app', () => {
     await systemLine(ann.page, `${DAN} left`).waitFor();
     await ann.page.getByLabel('2 members').waitFor();
     await dan.screenshot('groups-left-dark');
+  });
+
+  it('after a restart shows each event between the messages it came between', async () => {
+    await ann.close();
+    ann = await openApp(browser, await cores.reopen(0), { viewport: { width: 1120, height: 1500 } });
+    await ann.page.getByRole('heading', { name: 'Unlock Parley' }).waitFor();
+    await ann.page.getByLabel('Passphrase').fill(TEST_PASSPHRASE);
+    await ann.page.getByRole('button', { name: 'Unlock' }).click();
+    await openGroup(ann.page);
+    await systemLine(ann.page, `${DAN} left`).waitFor();
+    await bubble(ann.page, 'Hello from Ben').waitFor();
+    const rows = await chatRowTexts(ann.page);
+    const at = (text: string) => {
+      const i = rows.findIndex((r) => r.includes(text));
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      `You created the group “${GROUP}”`, 'Welcome to the lantern society', 'lanterns lit', `You removed ${CLEO}`, 'Now just the two of us',
+      `You added ${DAN}`, 'Welcome aboard, Danilo', 'Hello from Ben', `You made ${BEN} an admin`, `${DAN} left`,
+    ];
+    expect(order.map(at)).toEqual(order.map(at).sort((a, b) => a - b));
+    await ann.screenshot('groups-events-after-restart');
   });
 
   it('leaves no group name, member name or group message readable on disk, and no page errors', async () => {

@@ -8,7 +8,15 @@ import type { Message } from '../store';
 /** Whether this account is an admin of a group it is still in. */
 export const isAdmin = (m: Messenger, g: GroupInfo): boolean => g.status === 'member' && g.members.some((x) => x.accountId === m.keys.accountId && x.role === 'admin');
 
-/** A group as the renderer shows it; its timeline is the newest MAX_GROUP_VERSIONS events. */
+/** A group's timeline: the newest MAX_GROUP_VERSIONS state changes and its members' key changes, by time (a change first at a tie). */
+function groupEvents(m: Messenger, groupId: string): GroupDto['events'] {
+  const changes = m.groups.events(groupId).slice(-MAX_GROUP_VERSIONS).map((e) => ({ key: `v${e.height}`, text: e.text, at: e.at }));
+  const keys = m.groups.keyChanges(groupId).map((k) => ({ key: `k${k.accountId}.${k.newAccountId}`, text: k.text, at: k.at }));
+  if (keys.length === 0) return changes;
+  return [...changes, ...keys].sort((a, b) => a.at - b.at); // stable: changes keep chain order
+}
+
+/** A group as the renderer shows it (see groupEvents for its timeline). */
 export function groupView(m: Messenger, g: GroupInfo): GroupDto {
   const me = m.keys.accountId;
   return {
@@ -17,8 +25,8 @@ export function groupView(m: Messenger, g: GroupInfo): GroupDto {
     status: g.status,
     admin: isAdmin(m, g),
     timerSeconds: g.timer,
-    members: g.members.map((x) => ({ accountId: x.accountId, name: x.name, role: x.role, contact: x.contact, me: x.accountId === me })),
-    events: m.groups.events(g.id).slice(-MAX_GROUP_VERSIONS).map((e) => ({ height: e.height, text: e.text })),
+    members: g.members.map((x) => ({ accountId: x.accountId, name: x.name, role: x.role, contact: x.contact, me: x.accountId === me, keyChanged: x.keyChanged })),
+    events: groupEvents(m, g.id),
   };
 }
 

@@ -63,6 +63,8 @@ export interface GroupHooks {
   forwardToNewDevices(accountId: string, devices: readonly NewDevice[]): number;
   /** Inside the receive transaction: a non-contact member's verified device list, for every group they are in. */
   noteDevices(accountId: string, deviceIds: readonly string[]): void;
+  /** Inside the receive transaction: a signed account key change from a contact or not (shown in the groups we share, groups/keyChanges.ts). */
+  memberKeyChange(accountId: string, newAccountId: string, signature: string, contact: boolean): void;
   /** The name a non-contact member chose (or the name the group knows them by), or null. */
   memberName(accountId: string): string | null;
   /** For an export: the group's name and its membership and state changes as timeline sentences, oldest first. */

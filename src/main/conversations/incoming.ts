@@ -121,6 +121,7 @@ function applyContent(ctx: ChatContext, from: ProtocolAddress, content: Content,
       // Signed by the key we know: show the change and block sending until the user accepts it. A second, different
       // change (whoever else holds the old key: a revoked device) is a conflict: neither wins until the user verifies.
       const c = ctx.contacts.get(from.accountId);
+      ctx.groups?.memberKeyChange(from.accountId, content.newAccountId, content.signature, c !== null); // shown in the groups we share too
       if (!c || !verifyKeyChange(from.accountId, content.newAccountId, content.signature)) return undefined;
       if (!c.pendingAccountId) ctx.contacts.setPendingAccount(from.accountId, content.newAccountId);
       else if (c.pendingAccountId !== content.newAccountId) ctx.contacts.setConflictAccount(from.accountId, content.newAccountId);

@@ -196,7 +196,10 @@ export class DeviceService {
     const pending: SecurePending = { v: 1, oldAccountId: ctx.keys.accountId, signature, backup: oldBackup.backup };
     const sentAt = Date.now();
     await this.#toOwnDevices({ v: 1, type: 'accountRotated', sentAt, accountSecretKey: toBase64Url(secret), backup, signature });
-    await this.#toContacts({ v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature });
+    const change: Content = { v: 1, type: 'accountKeyChange', sentAt, newAccountId: toBase64Url(secret.subarray(32)), signature };
+    await this.#toContacts(change);
+    // Members of our groups who are not contacts see it in the group (docs/protocol.md §8.7); it leaves with the flush below.
+    await this.#toGroupStrangers(change);
     // Everything for the old account leaves before the switch (the old mailbox is not read afterwards).
     for (let i = 0; i < ROTATION_FLUSH_ATTEMPTS && ctx.store.delivery.outbox(1).length > 0; i++) {
       // A failed flush is retried by this loop; the failure is recorded, and what is left goes out on reconnect.
@@ -278,9 +281,14 @@ export class DeviceService {
     await this.#toOwnDevices({ v: 1, type: 'ownDevices', sentAt, devices: names });
     await this.#toContacts({ v: 1, type: 'devicesChanged', sentAt });
     // Members of our groups who are not contacts fetch the list again too, so group sends reach a new device and skip a revoked one.
-    const strangers = this.#groupStrangers();
-    if (strangers.length > 0) await sendContent(this.ctx, strangers, { v: 1, type: 'devicesChanged', sentAt }).catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    await this.#toGroupStrangers({ v: 1, type: 'devicesChanged', sentAt });
     this.#flush();
+  }
+
+  /** Queues `content` to the devices of the members of our groups who are not contacts; a failure is recorded. */
+  async #toGroupStrangers(content: Content): Promise<void> {
+    const strangers = this.#groupStrangers();
+    if (strangers.length > 0) await sendContent(this.ctx, strangers, content).catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }
 
   /** The devices of the members of our groups who are not contacts (as last verified). */

@@ -14,7 +14,10 @@ export type GroupErrorCode =
   /** The account named is not a member (remove), already one (add), or not a contact (add, create). */
   | 'GROUP_BAD_MEMBER'
   /** The group name is empty or too long. */
-  | 'GROUP_BAD_NAME';
+  | 'GROUP_BAD_NAME'
+  /** The member sent no key change this device accepted (nothing to add), or two different ones (the user must tell which, by removing them). */
+  | 'GROUP_NO_KEY_CHANGE'
+  | 'GROUP_KEY_CONFLICT';
 
 /** The error the group service raises. */
 export class GroupError extends ParleyError<GroupErrorCode> {}

@@ -94,7 +94,8 @@ export function adoptVersions(ctx: ChatContext, groupId: string, versions: reado
     store.groups.put(row, ctx.now());
   }
   const before = store.groups.members(groupId).map((m) => m.accountId);
-  for (const v of versions) if (v.groupId === groupId) store.groups.addVersion(groupId, versionHash(v), v.height, JSON.stringify(v));
+  const now = ctx.now();
+  for (const v of versions) if (v.groupId === groupId) store.groups.addVersion(groupId, versionHash(v), v.height, JSON.stringify(v), now);
   const resolved = currentState(ctx, groupId);
   if (!resolved) return false;
   const { state, chain } = resolved;

@@ -110,6 +110,8 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
   const g = ctx.store.groups.get(groupId);
   if (!g) throw new GroupError('GROUP_UNKNOWN', 'There is no such group.');
   if (g.status !== 'member') throw new GroupError('GROUP_NOT_MEMBER', 'You are no longer a member of this group.');
+  // Still 'member' but not listed: this account's key changed (a rotated phrase) and no admin has added the new one yet (protocol §8.7).
+  if (ctx.store.groups.member(groupId, ctx.keys.accountId) === null) throw new GroupError('GROUP_NOT_MEMBER', 'Your safety number changed: an admin of this group must add your new key before you can write to it.');
   return serialized(ctx, groupId, async () => {
     await learnDevices(ctx, groupId);
     const devices = memberDevices(ctx, groupId).filter((d) => resend?.to(d) ?? true);

@@ -20,6 +20,7 @@ import type { GroupDelivery } from './delivery';
 import { GroupError } from './errors';
 import { addressKey } from '../protocol';
 import { learnDevices, memberDevices, memberName, shownName } from './members';
+import { keyChangeEvents, keyChangedMembers, receiveMemberKeyChange, type KeyChangeEvent } from './keyChanges';
 import { adoptVersions, receiveGroup } from './receive';
 import { redistribute, sendToGroup, sendUpdate, updateWaitingMembers } from './sending';
 import { applyVersion, signVersion, type Change, type GroupState, type GroupVersion } from './protocol/groupState';
@@ -32,7 +33,8 @@ export interface GroupInfo {
   readonly name: string;
   readonly status: 'member' | 'removed' | 'left';
   readonly timer: number | null;
-  readonly members: readonly { accountId: string; name: string; role: 'admin' | 'member'; contact: boolean }[];
+  /** `keyChanged`: the member sent a signed account key change (schema 14) since the group last listed them. */
+  readonly members: readonly { accountId: string; name: string; role: 'admin' | 'member'; contact: boolean; keyChanged: boolean }[];
 }
 
 /** Groups (see the file comment). */
@@ -51,6 +53,7 @@ export class GroupService {
       },
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
+      memberKeyChange: (accountId, newAccountId, signature, contact) => void receiveMemberKeyChange(ctx, accountId, newAccountId, signature, contact),
       describe: (id) => ({ name: this.get(id).name, events: timeline(ctx, id).map((e) => e.text) }),
       forwardToNewDevices: (accountId, devices) => forwardGroupsToNewDevices(ctx, accountId, devices),
       noteDevices: (accountId, deviceIds) => {
@@ -139,6 +142,23 @@ export class GroupService {
     return this.change(groupId, { type: 'leave' });
   }
 
+  /**
+   * Puts a member's new account key in the group in place of the old one
+   * (admins only), after the member sent a signed key change this device
+   * accepted (keyChanges.ts): the new key is added with the old one's name
+   * and role, then the old key is removed, in one change.
+   */
+  async adoptMemberKey(groupId: string, accountId: string): Promise<GroupInfo> {
+    const member = this.member(groupId).members.find((m) => m.accountId === accountId && m.keyChanged);
+    const keys = [...new Set(this.ctx.store.groups.keyChanges(groupId).filter((k) => k.accountId === accountId).map((k) => k.newAccountId))];
+    if (!member || keys.length === 0) throw new GroupError('GROUP_NO_KEY_CHANGE', 'That member has sent no new key to add.');
+    if (keys.length > 1) throw new GroupError('GROUP_KEY_CONFLICT', 'That member’s old key signed two different new keys. Remove them and add the right one as a contact.');
+    const newId = keys[0]!;
+    const changes: Change[] = [{ type: 'add', members: [{ accountId: newId, role: 'member', name: member.name.slice(0, 64) }] }];
+    if (member.role === 'admin') changes.push({ type: 'admin', accountId: newId });
+    return this.change(groupId, ...changes, { type: 'remove', accountIds: [accountId] });
+  }
+
   /** Makes a member an admin (admins only). */
   makeAdmin(groupId: string, accountId: string): Promise<GroupInfo> {
     return this.change(groupId, { type: 'admin', accountId });
@@ -189,12 +209,19 @@ export class GroupService {
     return timeline(this.ctx, groupId);
   }
 
+  /** The group's members' safety-number changes as timeline lines, oldest first. */
+  keyChanges(groupId: string): KeyChangeEvent[] {
+    this.get(groupId);
+    return keyChangeEvents(this.ctx, groupId);
+  }
+
   private info(id: string): GroupInfo | null {
     const row = this.ctx.store.groups.get(id);
     const s = currentState(this.ctx, id);
     // A group we were told about but were never in stays hidden; one we left as its last member still shows (as left).
     if (!row || !s || (row.status === 'removed' && this.ctx.store.groups.members(id).length === 0)) return null;
-    const members = this.ctx.store.groups.members(id).map((m) => ({ accountId: m.accountId, role: m.role, ...shownName(this.ctx, m) }));
+    const changed = keyChangedMembers(this.ctx, id);
+    const members = this.ctx.store.groups.members(id).map((m) => ({ accountId: m.accountId, role: m.role, ...shownName(this.ctx, m), keyChanged: changed.has(m.accountId) }));
     return { id, name: s.state.name, status: row.status, timer: s.state.timer, members };
   }
 

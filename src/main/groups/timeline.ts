@@ -1,15 +1,20 @@
 /**
  * Membership and state changes as timeline sentences ("Ada added Bob"),
  * read from the winning chain of signed versions, so every device shows
- * the same events in the same order.
+ * the same events in the same order. Each carries when this device adopted
+ * its version (schema v14), never earlier than the event before it, so the
+ * chat places it among the messages; members' key changes are events of
+ * their own (`keyChangeEvents`).
  */
 import type { ChatContext } from '../conversations/context';
 import { currentState } from './chainStore';
-import type { GroupVersion, Member } from './protocol/groupState';
+import { versionHash, type GroupVersion, type Member } from './protocol/groupState';
 
-/** One timeline event: the version's height, its author, what changed, the accounts it concerns (their shown names) and the sentence. */
+/** One timeline event: the version's height, when this device adopted it, its author, what changed, the accounts it concerns (their shown names) and the sentence. */
 export interface GroupEvent {
   readonly height: number;
+  /** Ms; when this device adopted the version (not signed, not sent; at least the previous event's time). */
+  readonly at: number;
   readonly author: string;
   readonly change: GroupVersion['change']['type'];
   readonly members: readonly string[];
@@ -20,25 +25,41 @@ export interface GroupEvent {
 export function timeline(ctx: ChatContext, groupId: string): GroupEvent[] {
   const s = currentState(ctx, groupId);
   if (!s) return [];
+  // A member's key change an admin adopted (adoptMemberKey) reads "added Cat’s new key", "removed Cat’s old key".
+  const changes = ctx.store.groups.keyChanges(groupId);
+  const keys = { added: new Set(changes.map((k) => k.newAccountId)), replaced: new Map(changes.map((k) => [k.accountId, k.newAccountId])) };
   const names = new Map<string, string>();
+  const shown = (id: string): string | undefined => ctx.contacts.get(id)?.name ?? ctx.store.groups.members(groupId).find((m) => m.accountId === id)?.displayName ?? undefined;
   const name = (id: string): string => {
     if (id === ctx.keys.accountId) return 'You';
-    return ctx.contacts.get(id)?.name ?? ctx.store.groups.members(groupId).find((m) => m.accountId === id)?.displayName ?? names.get(id) ?? 'Someone';
+    const next = keys.replaced.get(id); // a replaced key goes by the name its member has now
+    return shown(id) ?? (next === undefined ? undefined : shown(next)) ?? names.get(id) ?? 'Someone';
   };
   const learn = (ms: readonly Member[]) => ms.forEach((m) => names.set(m.accountId, names.get(m.accountId) ?? m.name));
+  const times = ctx.store.groups.adoptedTimes(groupId);
+  let at = 0;
   return s.chain.map((v) => {
     if (v.change.type === 'create' || v.change.type === 'add') learn(v.change.members);
     const c = v.change;
     const ids = c.type === 'create' || c.type === 'add' ? c.members.map((m) => m.accountId).filter((id) => id !== v.author) : c.type === 'remove' ? c.accountIds : c.type === 'admin' ? [c.accountId] : [];
-    return { height: v.height, author: name(v.author), change: c.type, members: ids.map(name), text: sentence(v, name) };
+    // A version adopted after its child (a fork's winner that came late) still shows in chain order.
+    at = Math.max(at, times.get(versionHash(v)) ?? 0);
+    return { height: v.height, at, author: name(v.author), change: c.type, members: ids.map(name), text: sentence(v, name, (id) => keyNote(id, keys, names)) };
   });
 }
 
-function sentence(v: GroupVersion, name: (id: string) => string): string {
+/** "’s new key" for a member's adopted new key, "’s old key" for a replaced one (its new key was added), else nothing. */
+function keyNote(id: string, keys: { added: ReadonlySet<string>; replaced: ReadonlyMap<string, string> }, added: ReadonlyMap<string, string>): string {
+  if (keys.added.has(id)) return '’s new key';
+  const next = keys.replaced.get(id);
+  return next !== undefined && added.has(next) ? '’s old key' : '';
+}
+
+function sentence(v: GroupVersion, name: (id: string) => string, note: (id: string) => string): string {
   const who = name(v.author);
   const c = v.change;
   // "You" leads a sentence; as its object it reads "Ada removed you".
-  const object = (id: string) => (name(id) === 'You' ? 'you' : name(id));
+  const object = (id: string) => (name(id) === 'You' ? 'you' : `${name(id)}${note(id)}`);
   const list = (ids: readonly string[]) => ids.map(object).join(', ');
   switch (c.type) {
     case 'create':

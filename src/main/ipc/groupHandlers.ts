@@ -13,6 +13,7 @@ export function createGroupHandlers(core: Core): Pick<HandlerTable, keyof typeof
     getGroup: (r) => groupView(m(), m().groups.get(r.groupId)),
     addGroupMembers: async (r) => groupView(m(), await m().groups.add(r.groupId, r.contactIds)),
     removeGroupMember: async (r) => groupView(m(), await m().groups.remove(r.groupId, [r.accountId])),
+    adoptGroupMemberKey: async (r) => groupView(m(), await m().groups.adoptMemberKey(r.groupId, r.accountId)),
     makeGroupAdmin: async (r) => groupView(m(), await m().groups.makeAdmin(r.groupId, r.accountId)),
     leaveGroup: async (r) => groupView(m(), await m().groups.leave(r.groupId)),
     getGroupSafetyNumber: async (r) => {

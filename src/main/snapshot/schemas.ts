@@ -72,8 +72,11 @@ export const GroupStateSchema = z.strictObject({
   genesis: Key43,
   masterKey: Key43.nullable(),
   status: z.enum(['member', 'removed', 'left']),
-  versions: z.array(z.strictObject({ hash: Key43, height: z.number().int().min(1).max(0xffffffff), json: z.string().max(512 * 1024) })).min(1).max(MAX_GROUP_VERSIONS),
+  // adoptedAt (schema 14): when the exporting device adopted the version; absent in older snapshots (imported as 0: the group's start).
+  versions: z.array(z.strictObject({ hash: Key43, height: z.number().int().min(1).max(0xffffffff), json: z.string().max(512 * 1024), adoptedAt: z.number().int().min(0).optional() })).min(1).max(MAX_GROUP_VERSIONS),
   members: z.array(z.strictObject({ accountId: AccountId, role: z.enum(['admin', 'member']), name: Text, displayName: Text.nullable(), devices: z.array(AccountId).max(RELAY_MAX_DEVICES) })).max(MAX_GROUP_MEMBERS),
+  /** Members' signed key changes this device accepted (schema 14); absent in older snapshots. */
+  keyChanges: z.array(z.strictObject({ accountId: AccountId, newAccountId: AccountId, at: z.number().int().min(0) })).max(MAX_GROUP_MEMBERS).optional(),
 });
 /** A validated snapshot group. */
 export type GroupStateRecord = z.infer<typeof GroupStateSchema>;

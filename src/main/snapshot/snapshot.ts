@@ -64,10 +64,12 @@ export function exportState(store: LocalStore): AccountState {
 /** One group's rows as a snapshot record. */
 function exportGroup(store: LocalStore, id: string): GroupStateRecord {
   const g = store.groups.get(id)!;
+  const keyChanges = store.groups.keyChanges(id);
   return {
     id, genesis: g.genesis, masterKey: g.masterKey ? toBase64Url(g.masterKey) : null, status: g.status,
     versions: store.groups.versionRows(id),
     members: store.groups.members(id).map((m) => ({ accountId: m.accountId, role: m.role, name: m.name, displayName: m.displayName, devices: [...m.devices] })),
+    ...(keyChanges.length > 0 ? { keyChanges } : {}),
   };
 }
 
@@ -75,7 +77,9 @@ function exportGroup(store: LocalStore, id: string): GroupStateRecord {
 function importGroup(store: LocalStore, g: GroupStateRecord, now: number): void {
   const known = store.groups.get(g.id);
   if (!known) store.groups.put({ id: g.id, genesis: g.genesis, masterKey: g.masterKey ? fromBase64Url(g.masterKey) : null, status: g.status, rotate: false }, now);
-  for (const v of g.versions) store.groups.addVersion(g.id, v.hash, v.height, v.json);
+  // A version from a snapshot older than schema 14 has no time: 0 puts its event at the group's start (as the v14 migration's backfill does).
+  for (const v of g.versions) store.groups.addVersion(g.id, v.hash, v.height, v.json, v.adoptedAt ?? 0);
+  for (const k of g.keyChanges ?? []) store.groups.addKeyChange(g.id, k.accountId, k.newAccountId, k.at);
   if (known) return;
   store.groups.setMembers(g.id, g.members);
   for (const m of g.members) {

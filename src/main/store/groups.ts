@@ -41,6 +41,13 @@ export interface GroupUpload {
   readonly payload: Uint8Array;
 }
 
+/** A member's signed account key change, as this device accepted it (schema v14). */
+export interface GroupKeyChange {
+  readonly accountId: string;
+  readonly newAccountId: string;
+  readonly at: number;
+}
+
 /** One member's devices as a group send reads them (GroupRepo.memberDeviceIds). */
 export interface MemberDevices {
   readonly accountId: string;
@@ -93,9 +100,14 @@ export class GroupRepo {
     prep(this.db, 'UPDATE groups SET rotate = ? WHERE id = ?').run(rotate ? 1 : 0, id);
   }
 
-  /** Stores a signed version (JSON) once; returns false when it was known. */
-  addVersion(groupId: string, hash: string, height: number, json: string): boolean {
-    return prep(this.db, 'INSERT OR IGNORE INTO group_state_versions (group_id, hash, height, version) VALUES (?, ?, ?, ?)').run(groupId, hash, height, json).changes === 1;
+  /** Stores a signed version (JSON) once, with when this device adopted it (schema v14); returns false when it was known. */
+  addVersion(groupId: string, hash: string, height: number, json: string, adoptedAt: number): boolean {
+    return prep(this.db, 'INSERT OR IGNORE INTO group_state_versions (group_id, hash, height, version, adopted_at) VALUES (?, ?, ?, ?, ?)').run(groupId, hash, height, json, adoptedAt).changes === 1;
+  }
+
+  /** Version hash → when this device adopted it (a local time, never sent). */
+  adoptedTimes(groupId: string): Map<string, number> {
+    return new Map(prep(this.db, 'SELECT hash, adopted_at FROM group_state_versions WHERE group_id = ?').raw().all(groupId) as [string, number][]);
   }
 
   /** Every version held for a group, by height. */
@@ -104,8 +116,23 @@ export class GroupRepo {
   }
 
   /** Every version held for a group with its hash and height (for snapshots). */
-  versionRows(groupId: string): { hash: string; height: number; json: string }[] {
-    return prep(this.db, 'SELECT hash, height, version AS json FROM group_state_versions WHERE group_id = ? ORDER BY height, hash').all(groupId) as { hash: string; height: number; json: string }[];
+  versionRows(groupId: string): { hash: string; height: number; json: string; adoptedAt: number }[] {
+    return prep(this.db, 'SELECT hash, height, version AS json, adopted_at AS adoptedAt FROM group_state_versions WHERE group_id = ? ORDER BY height, hash').all(groupId) as { hash: string; height: number; json: string; adoptedAt: number }[];
+  }
+
+  /** Records a member's signed account key change in a group (schema v14) once; returns false when it was known. */
+  addKeyChange(groupId: string, accountId: string, newAccountId: string, at: number): boolean {
+    return prep(this.db, 'INSERT OR IGNORE INTO group_key_changes (group_id, account_id, new_account_id, at) VALUES (?, ?, ?, ?)').run(groupId, accountId, newAccountId, at).changes === 1;
+  }
+
+  /** The key changes of a group's members, oldest first. */
+  keyChanges(groupId: string): GroupKeyChange[] {
+    return prep(this.db, 'SELECT account_id AS accountId, new_account_id AS newAccountId, at FROM group_key_changes WHERE group_id = ? ORDER BY at, account_id').all(groupId) as GroupKeyChange[];
+  }
+
+  /** The groups this device is a member of that list `accountId` (for a member's key change). */
+  groupsWithMember(accountId: string): string[] {
+    return prep(this.db, `SELECT gm.group_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.account_id = ? AND g.status = 'member' ORDER BY g.rowid`).pluck().all(accountId) as string[];
   }
 
   /** Replaces the member rows with the current state's, keeping display names and devices already learned. */
@@ -180,12 +207,12 @@ export class GroupRepo {
     prep(this.db, 'UPDATE group_members SET devices = ? WHERE group_id = ? AND account_id = ?').run(JSON.stringify(devices), groupId, accountId);
   }
 
-  /** Device ids any group lists for an account that is not a contact (for the session layer's bundle check). */
   /** Whether the account is in any group this device knows (as a member row). */
   hasMember(accountId: string): boolean {
     return prep(this.db, 'SELECT 1 FROM group_members WHERE account_id = ? LIMIT 1').get(accountId) !== undefined;
   }
 
+  /** Device ids any group lists for an account that is not a contact (for the session layer's bundle check). */
   devicesOf(accountId: string): string[] {
     const lists = prep(this.db, 'SELECT devices FROM group_members WHERE account_id = ?').pluck().all(accountId) as string[];
     return [...new Set(lists.flatMap((l) => JSON.parse(l) as string[]))];

@@ -202,13 +202,17 @@ export const DeviceHealthDto = z.object({
 });
 export type DeviceHealthDto = z.infer<typeof DeviceHealthDto>;
 
-/** One member of a group as the member list shows them: shown name (contact name, else the name they chose), role, and whether they are a contact or this account. */
+/**
+ * One member of a group as the member list shows them: shown name (contact name, else the name they chose), role, whether they are a contact or
+ * this account, and whether they sent a signed safety-number change (their new key is not in the group until an admin adds it).
+ */
 export const GroupMemberDto = z.object({
   accountId: z.string(),
   name: z.string(),
   role: z.enum(['admin', 'member']),
   contact: z.boolean(),
   me: z.boolean(),
+  keyChanged: z.boolean(),
 });
 export type GroupMemberDto = z.infer<typeof GroupMemberDto>;
 
@@ -220,7 +224,11 @@ export const GroupDto = z.object({
   admin: z.boolean(),
   timerSeconds: z.number().int().positive().nullable(),
   members: z.array(GroupMemberDto).max(MAX_GROUP_MEMBERS),
-  /** In the order of the group's signed versions (`height`), which carry no time. */
-  events: z.array(z.object({ height: z.number().int().positive(), text: z.string() })).max(MAX_GROUP_VERSIONS),
+  /**
+   * Oldest first, each with when this device adopted it (`at`, ms; signed
+   * versions carry no time), so the chat places it among the messages.
+   * `key` is unique in the group (a version's height, or a member's key change).
+   */
+  events: z.array(z.object({ key: z.string().max(128), text: z.string(), at: z.number().int().nonnegative() })).max(MAX_GROUP_VERSIONS + MAX_GROUP_MEMBERS),
 });
 export type GroupDto = z.infer<typeof GroupDto>;

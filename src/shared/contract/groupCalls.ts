@@ -24,6 +24,8 @@ export const groupCalls = {
   addGroupMembers: { request: req({ groupId: KeyId, contactIds: Contacts }), response: GroupDto },
   /** Removes a member (admins only); they read nothing sent after. */
   removeGroupMember: { request: req({ groupId: KeyId, accountId: KeyId }), response: GroupDto },
+  /** Puts a member's new key (their signed safety-number change) in the group in place of the old one (admins only; docs/protocol.md §8.7). */
+  adoptGroupMemberKey: { request: req({ groupId: KeyId, accountId: KeyId }), response: GroupDto },
   /** Makes a member an admin (admins only). */
   makeGroupAdmin: { request: req({ groupId: KeyId, accountId: KeyId }), response: GroupDto },
   /** Leaves the group; its history stays readable here. */

@@ -18,12 +18,12 @@ async function groupStore() {
   const v = signVersion(null, gid, me, admin.privateKey, { type: 'create', name: 'Night shift', members: [{ accountId: me, role: 'admin', name: 'Ada' }, { accountId: other, role: 'member', name: 'Bo' }], timer: null });
   const master = new Uint8Array(32).fill(5);
   store.groups.put({ id: gid, genesis: versionHash(v), masterKey: master, status: 'member', rotate: false }, 1);
-  store.groups.addVersion(gid, versionHash(v), 1, JSON.stringify(v));
+  store.groups.addVersion(gid, versionHash(v), 1, JSON.stringify(v), 1_700_000_000_000);
   store.groups.setMembers(gid, v.change.type === 'create' ? v.change.members : []);
   store.groups.setDisplayName(gid, other, 'Bo Chosen');
   store.groups.setDevices(gid, other, [keyId()]);
   store.groups.putSenderKey(gid, `${me}.${keyId()}`, new Uint8Array([7, 7, 7]));
-  return { store, gid, me, other, master };
+  return { store, gid, me, other, master, hash: versionHash(v) };
 }
 
 describe('groups in snapshots', () => {
@@ -40,6 +40,25 @@ describe('groups in snapshots', () => {
     expect(target.db.prepare('SELECT count(*) FROM group_sender_keys').pluck().get()).toBe(0);
     importState(target, state);
     expect(target.groups.versions(gid)).toHaveLength(1);
+  });
+
+  it('carries when each version was adopted and members’ key changes, and imports a version without a time at the group’s start', async () => {
+    const { store: source, gid, me, other, hash } = await groupStore();
+    const newId = keyId();
+    source.groups.addKeyChange(gid, other, newId, 1_700_000_005_000);
+    const state = exportState(source);
+    const { store: target } = await rawKeyStore();
+    target.directory.setAccount(me, 'Ada', new Uint8Array([1]));
+    importState(target, JSON.parse(JSON.stringify(state)));
+    expect(target.groups.adoptedTimes(gid)).toEqual(new Map([[hash, 1_700_000_000_000]]));
+    expect(target.groups.keyChanges(gid)).toEqual([{ accountId: other, newAccountId: newId, at: 1_700_000_005_000 }]);
+    // A snapshot written before schema 14: no adoptedAt, no keyChanges.
+    const old = { ...state, groups: state.groups!.map(({ keyChanges: _k, ...g }) => ({ ...g, versions: g.versions.map(({ adoptedAt: _a, ...v }) => v) })) };
+    const { store: older } = await rawKeyStore();
+    older.directory.setAccount(me, 'Ada', new Uint8Array([1]));
+    importState(older, old);
+    expect(older.groups.adoptedTimes(gid)).toEqual(new Map([[hash, 0]]));
+    expect(older.groups.keyChanges(gid)).toEqual([]);
   });
 
   it('imports a snapshot from before groups, and refuses a malformed group with SNAPSHOT_MALFORMED', async () => {

@@ -35,6 +35,11 @@ describe('CLI arguments', () => {
     expect(a).toMatchObject({ json: true, dataDir: '/tmp/p', relayUrl: 'ws://127.0.0.1:8787', command: { name: 'search', text: 'pizza' } });
   });
 
+  it('parses group new-key GROUP MEMBER, and refuses it without the member', () => {
+    expect(parseArgs([...base, 'group', 'new-key', 'Crew', 'Cat']).command).toEqual({ name: 'group-new-key', groupName: 'Crew', memberName: 'Cat' });
+    expect(() => parseArgs([...base, 'group', 'new-key', 'Crew'])).toThrow(CliError);
+  });
+
   it('takes --group NAME instead of a contact name for every conversation command', () => {
     const id = 'AAAAAAAAAAAAAAAAAAAAAA';
     expect(parseArgs([...base, 'send', '--group', 'Crew', 'hi all']).command).toMatchObject({ name: 'send', contactName: '', groupName: 'Crew', text: 'hi all' });

@@ -12,11 +12,11 @@ import { SENDER_COLOURS, groupReceiptLabel, senderColour } from '../../../src/re
 import type { GroupDto, MessageDto } from '../../../src/shared/contract';
 import { repoRoot } from '../../support/paths';
 
-const message = (id: string, sentAt: number): MessageDto => ({
-  id, conversationId: 'g', direction: 'in', text: id, sentAt, receivedAt: sentAt, state: 'received', replyTo: null, reactions: [], editedAt: null,
+const message = (id: string, receivedAt: number, sentAt = receivedAt): MessageDto => ({
+  id, conversationId: 'g', direction: 'in', text: id, sentAt, receivedAt, state: 'received', replyTo: null, reactions: [], editedAt: null,
   deleted: false, expiresAt: null, attachment: null, kind: 'text', sender: { accountId: 'a', name: 'Ada', contact: true }, receipts: null,
 });
-const group = (heights: number[]): GroupDto => ({ id: 'g', name: 'G', status: 'member', admin: false, timerSeconds: null, members: [], events: heights.map((h) => ({ height: h, text: `event ${h}` })) });
+const group = (times: number[]): GroupDto => ({ id: 'g', name: 'G', status: 'member', admin: false, timerSeconds: null, members: [], events: times.map((at, i) => ({ key: `v${i + 1}`, text: `event ${i + 1}`, at })) });
 
 function luminance(hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
@@ -28,18 +28,23 @@ const contrast = (a: string, b: string): number => {
 };
 
 describe('the group chat rows', () => {
-  it('puts events held before this window saw the group first, and later ones among the messages at their arrival', () => {
-    const rows = chatRows([message('m1', 100), message('m2', 300)], group([1, 2, 3]), { 1: null, 2: 200, 3: 400 }, true);
-    expect(rows.map((r) => r.key)).toEqual(['event-1', 'm1', 'event-2', 'm2', 'event-3']);
+  it('puts each event among the messages by the time this device adopted it', () => {
+    const rows = chatRows([message('m1', 100), message('m2', 300)], group([50, 200, 400]), true);
+    expect(rows.map((r) => r.key)).toEqual(['event-v1', 'm1', 'event-v2', 'm2', 'event-v3']);
+  });
+
+  it('orders an event before a message that reached this device later, though its sender’s clock said earlier', () => {
+    const rows = chatRows([message('m1', 300, 150)], group([200]), true);
+    expect(rows.map((r) => r.key)).toEqual(['event-v1', 'm1']);
   });
 
   it('while older pages are not loaded, shows only the events that belong among the loaded messages', () => {
-    const rows = chatRows([message('m2', 300), message('m3', 500)], group([1, 2, 3, 4]), { 1: null, 2: 200, 3: 400, 4: 600 }, false);
-    expect(rows.map((r) => r.key)).toEqual(['m2', 'event-3', 'm3', 'event-4']);
+    const rows = chatRows([message('m2', 300), message('m3', 500)], group([100, 200, 400, 600]), false);
+    expect(rows.map((r) => r.key)).toEqual(['m2', 'event-v3', 'm3', 'event-v4']);
   });
 
   it('has no event rows in a 1:1 conversation', () => {
-    expect(chatRows([message('m1', 1)], null, {}, true).map((r) => r.kind)).toEqual(['message']);
+    expect(chatRows([message('m1', 1)], null, true).map((r) => r.kind)).toEqual(['message']);
   });
 
   it('gives a sender the same colour every time, within the palette', () => {

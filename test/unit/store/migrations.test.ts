@@ -276,6 +276,37 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('migration 14 gives seeded v13 group versions the time their group was first held here, and adds member key changes that go with their group and reach backups', async () => {
+    const db = await freshDb();
+    migrate(db, 13);
+    db.prepare(`INSERT INTO conversations (id, kind, title, created_at) VALUES ('g1', 'group', 'Pier', 1000)`).run();
+    db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g1', 'h1', 'member', 3000)`).run();
+    db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g2', 'h3', 'removed', 4000)`).run(); // no conversation row
+    const version = db.prepare(`INSERT INTO group_state_versions (group_id, hash, height, version) VALUES (?, ?, ?, '{}')`);
+    version.run('g1', 'h1', 1);
+    version.run('g1', 'h2', 2);
+    version.run('g2', 'h3', 1);
+    migrate(db, 14);
+    expect(schemaVersion(db)).toBe(14);
+    expect(db.prepare('SELECT group_id, hash, height, version, adopted_at FROM group_state_versions ORDER BY hash').raw().all()).toEqual([
+      ['g1', 'h1', 1, '{}', 1000], ['g1', 'h2', 2, '{}', 1000], ['g2', 'h3', 1, '{}', 4000],
+    ]);
+    version.run('g1', 'h4', 3);
+    expect(db.prepare(`SELECT adopted_at FROM group_state_versions WHERE hash = 'h4'`).pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM group_key_changes').pluck().get()).toBe(0);
+    const seq = () => db.prepare('SELECT seq FROM change_counter').pluck().get() as number;
+    const before = seq();
+    const change = db.prepare(`INSERT INTO group_key_changes (group_id, account_id, new_account_id, at) VALUES ('g1', 'a', ?, 5)`);
+    change.run('b');
+    expect(seq()).toBeGreaterThan(before); // a backup carries it
+    expect(() => change.run('b')).toThrow();
+    expect(() => db.prepare(`INSERT INTO group_key_changes (group_id, account_id, new_account_id) VALUES ('g1', 'a', 'c')`).run()).toThrow();
+    db.pragma('foreign_keys = ON');
+    db.prepare(`DELETE FROM groups WHERE id = 'g1'`).run();
+    expect(db.prepare('SELECT count(*) FROM group_key_changes').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('refuses a file from a newer schema without touching it', async () => {
     const db = await freshDb();
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);

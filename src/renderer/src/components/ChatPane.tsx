@@ -22,6 +22,9 @@ export function ChatPane() {
   }
   const group = conversation.kind === 'group';
   const gone = group && conversation.status !== 'member';
+  const changed = gone ? [] : (groupDto?.members.filter((m) => m.keyChanged && !m.me) ?? []);
+  // Our own key changed (a rotated phrase): not listed until an admin adds the new key (docs/protocol.md §8.7).
+  const unlisted = group && !gone && groupDto !== null && !groupDto.members.some((m) => m.me);
   return (
     <section className="chat" aria-label={group ? `Group ${conversation.title}` : `Chat with ${conversation.title}`}>
       {group ? <GroupChatHeader conversation={conversation} /> : <DirectChatHeader conversation={conversation} />}
@@ -29,9 +32,18 @@ export function ChatPane() {
       <div className="typing" aria-live="polite">
         {typingLine(group ? typing.map((a) => groupDto?.members.find((m) => m.accountId === a)?.name ?? 'Someone') : typing.length > 0 ? [conversation.title] : [])}
       </div>
+      {changed.length > 0 && (
+        <p className="chat__closed" role="status">
+          {changed.map((m) => m.name).join(', ')}: safety number changed. They get no group messages until an admin adds their new key.
+        </p>
+      )}
       {gone ? (
         <p className="chat__closed" role="status">
           {conversation.status === 'left' ? 'You left this group.' : 'You were removed from this group.'} You can read its history but not send to it.
+        </p>
+      ) : unlisted ? (
+        <p className="chat__closed" role="status">
+          Your safety number changed. An admin of this group must add your new key before you can write here.
         </p>
       ) : (
         <Composer conversationId={conversation.id} blocked={conversation.kind === 'direct' && conversation.identityChangePending} />

@@ -6,25 +6,32 @@ import { selectGroup, selectGroupError } from '../store/groups/selectors';
 import { ContactPicker } from './ContactPicker';
 import { Dialog } from './Dialog';
 
-/** One member: name, role, "not in your contacts", their safety number, and (for admins) make admin and remove. */
+/** One member: name, role, "not in your contacts", "safety number changed", their safety number, and (for admins) make admin and remove. */
 function MemberRow({ group, member }: { group: GroupDto; member: GroupMemberDto }) {
   const openDialog = useStore((s) => s.openDialog);
   const makeAdmin = useStore((s) => s.makeGroupAdmin);
   const remove = useStore((s) => s.removeGroupMember);
+  const adoptKey = useStore((s) => s.adoptGroupMemberKey);
   const admin = member.role === 'admin';
   return (
-    <li className="member" aria-label={`${member.name}${member.me ? ' (you)' : ''}${admin ? ', admin' : ''}${!member.me && !member.contact ? ', not in your contacts' : ''}`}>
+    <li className="member" aria-label={`${member.name}${member.me ? ' (you)' : ''}${admin ? ', admin' : ''}${!member.me && !member.contact ? ', not in your contacts' : ''}${member.keyChanged ? ', safety number changed' : ''}`}>
       <span className="member__name">
         {member.name}
         {member.me && <span className="muted"> (you)</span>}
         {admin && <span className="role-badge">Admin</span>}
         {!member.me && !member.contact && <span className="stranger-badge">Not in your contacts</span>}
+        {member.keyChanged && <span className="stranger-badge">Safety number changed</span>}
       </span>
       {!member.me && (
         <span className="row">
           <button type="button" className="link-button" onClick={() => openDialog({ kind: 'memberSafetyNumber', groupId: group.id, accountId: member.accountId })}>
             Safety number
           </button>
+          {group.admin && member.keyChanged && (
+            <button type="button" className="link-button" onClick={() => void adoptKey(group.id, member.accountId)}>
+              Add new key
+            </button>
+          )}
           {group.admin && !admin && (
             <button type="button" className="link-button" onClick={() => void makeAdmin(group.id, member.accountId)}>
               Make admin

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStore } from '../store/root';
 import { selectFocusMessageId, selectMessagesOf } from '../store/messages/selectors';
-import { selectGroup, selectGroupEventTimes } from '../store/groups/selectors';
+import { selectGroup } from '../store/groups/selectors';
 import { MessageBubble } from './MessageBubble';
 import { chatRows } from './timelineRows';
 
@@ -16,8 +16,7 @@ const FOCUS_HIGHLIGHT_MS = 4_000;
 export function MessageList({ conversationId, title, group }: { conversationId: string; title: string; group: boolean }) {
   const { items: messages, next, loadingOlder } = useStore(selectMessagesOf(conversationId));
   const groupDto = useStore(selectGroup(group ? conversationId : null));
-  const eventTimes = useStore(selectGroupEventTimes(conversationId));
-  const items = useMemo(() => chatRows(messages, groupDto, eventTimes, next === null), [messages, next, groupDto, eventTimes]);
+  const items = useMemo(() => chatRows(messages, groupDto, next === null), [messages, next, groupDto]);
   const focusId = useStore(selectFocusMessageId);
   const loadOlder = useStore((s) => s.loadOlderMessages);
   const clearFocus = useStore((s) => s.clearFocus);

@@ -1,6 +1,5 @@
 /** The rows of a chat: its messages and, in a group, its timeline events as system lines, in one ordered list. */
 import type { GroupDto, MessageDto } from '../../../shared/contract';
-import type { EventTimes } from '../store/groups/state';
 
 /** One row of the message list. */
 export type ChatRow =
@@ -8,23 +7,33 @@ export type ChatRow =
   | { readonly kind: 'event'; readonly key: string; readonly text: string };
 
 /**
- * Messages in their order; events without a time (held when this window
- * first saw the group) before them, events that arrived since among them at
- * their arrival time (see EventTimes). While older pages are not loaded
+ * When a message reached this device: received (incoming) or sent (ours).
+ * An event's `at` is this device's clock too, so a member's message sent
+ * just after an admin's change, by a sender whose clock runs a little
+ * behind ours, still shows after it.
+ */
+const localTime = (m: MessageDto): number => m.receivedAt ?? m.sentAt;
+
+/**
+ * Messages in their order, each group event before the first message that
+ * reached this device at or after the time it adopted the event (`at`; at
+ * the same millisecond: the event first). While older pages are not loaded
  * (`complete` false), events that belong before the loaded messages wait
  * for them.
  */
-export function chatRows(messages: readonly MessageDto[], group: GroupDto | null, times: EventTimes, complete: boolean): ChatRow[] {
+export function chatRows(messages: readonly MessageDto[], group: GroupDto | null, complete: boolean): ChatRow[] {
   const rows: ChatRow[] = [];
-  const from = complete ? -Infinity : (messages[0]?.sentAt ?? Infinity);
-  const events = (group?.events ?? []).map((e) => ({ key: `event-${e.height}`, text: e.text, at: times[e.height] ?? null }));
-  if (complete) for (const e of events) if (e.at === null) rows.push({ kind: 'event', key: e.key, text: e.text });
-  const timed = events.filter((e) => e.at !== null && e.at >= from);
+  const from = complete ? -Infinity : messages[0] ? localTime(messages[0]) : Infinity;
+  const events = (group?.events ?? []).filter((e) => e.at >= from);
   let next = 0;
+  const event = () => {
+    const e = events[next++]!;
+    rows.push({ kind: 'event', key: `event-${e.key}`, text: e.text });
+  };
   for (const m of messages) {
-    while (next < timed.length && timed[next]!.at! < m.sentAt) rows.push({ kind: 'event', key: timed[next]!.key, text: timed[next++]!.text });
+    while (next < events.length && events[next]!.at <= localTime(m)) event();
     rows.push({ kind: 'message', key: m.id, message: m });
   }
-  for (; next < timed.length; next++) rows.push({ kind: 'event', key: timed[next]!.key, text: timed[next]!.text });
+  while (next < events.length) event();
   return rows;
 }

@@ -34,6 +34,5 @@ export const ACCOUNT_DATA_RESET = {
   sessionHealth: {},
   healthError: null,
   groups: {},
-  groupEventTimes: {},
   groupError: null,
 } satisfies Partial<RootState>;

@@ -4,27 +4,15 @@ import type { Result } from '../../../../shared/result';
 import { parley } from '../../bridge';
 import type { RootState } from '../root';
 import { toUiError, unwrap } from '../types';
-import type { EventTimes, GroupsSlice } from './state';
-
-/** The event times after `next` replaced `held` (see EventTimes): new heights of a group already held arrive now. */
-function eventTimes(held: GroupDto | undefined, times: EventTimes | undefined, next: GroupDto, now: number): EventTimes {
-  const out: Record<number, number | null> = { ...times };
-  for (const e of next.events) if (!(e.height in out)) out[e.height] = held ? now : null;
-  return out;
-}
+import type { GroupsSlice } from './state';
 
 /** The groups slice: groups with their members and timeline, and the changes an admin (or any member, to leave) makes. */
 export const createGroupsSlice: StateCreator<RootState, [], [], GroupsSlice> = (set, get) => {
   const put = (groups: readonly GroupDto[]) =>
     set((s) => {
-      const now = Date.now();
       const next = { ...s.groups };
-      const times = { ...s.groupEventTimes };
-      for (const g of groups) {
-        times[g.id] = eventTimes(s.groups[g.id], s.groupEventTimes[g.id], g, now);
-        next[g.id] = g;
-      }
-      return { groups: next, groupEventTimes: times };
+      for (const g of groups) next[g.id] = g;
+      return { groups: next };
     });
   /** Runs one change; the group as main returns it is merged, an error is shown. */
   const change = async (call: Promise<Result<GroupDto>>): Promise<GroupDto | null> => {
@@ -40,7 +28,6 @@ export const createGroupsSlice: StateCreator<RootState, [], [], GroupsSlice> = (
   };
   return {
     groups: {},
-    groupEventTimes: {},
     groupError: null,
     async loadGroup(groupId) {
       const r = await parley.getGroup({ groupId });
@@ -51,6 +38,7 @@ export const createGroupsSlice: StateCreator<RootState, [], [], GroupsSlice> = (
     createGroup: (name, contactIds) => change(parley.createGroup({ name, contactIds: [...contactIds] })),
     addGroupMembers: async (groupId, contactIds) => (await change(parley.addGroupMembers({ groupId, contactIds: [...contactIds] }))) !== null,
     removeGroupMember: async (groupId, accountId) => (await change(parley.removeGroupMember({ groupId, accountId }))) !== null,
+    adoptGroupMemberKey: async (groupId, accountId) => (await change(parley.adoptGroupMemberKey({ groupId, accountId }))) !== null,
     makeGroupAdmin: async (groupId, accountId) => (await change(parley.makeGroupAdmin({ groupId, accountId }))) !== null,
     leaveGroup: async (groupId) => (await change(parley.leaveGroup({ groupId }))) !== null,
     clearGroupError() {
