@@ -263,10 +263,15 @@ export class GroupRepo {
     return new Set(prep(this.db, 'SELECT account_id FROM group_receipts WHERE message_id = ?').pluck().all(messageId) as string[]);
   }
 
-  /** How many members confirmed a message: delivered (read counts as delivered too) and read. */
-
+  /**
+   * How many current members confirmed a message: delivered (read counts as
+   * delivered too) and read. A member who left or was removed since is not
+   * counted, as "of M" counts the current members ("delivered to 2 of 1" otherwise).
+   */
   receiptCounts(messageId: string): { delivered: number; read: number } {
-    const r = prep(this.db, `SELECT count(*) AS delivered, coalesce(sum(kind = 'read'), 0) AS read FROM group_receipts WHERE message_id = ?`).get(messageId) as { delivered: number; read: number };
+    const r = prep(this.db, `SELECT count(*) AS delivered, coalesce(sum(r.kind = 'read'), 0) AS read FROM group_receipts r
+      JOIN messages m ON m.id = r.message_id JOIN group_members gm ON gm.group_id = m.conversation_id AND gm.account_id = r.account_id
+      WHERE r.message_id = ?`).get(messageId) as { delivered: number; read: number };
     return { delivered: r.delivered, read: r.read };
   }
 

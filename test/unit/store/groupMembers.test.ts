@@ -94,4 +94,16 @@ describe('group member reads', () => {
     expect(s.store.groups.member(s.gid, keyId())).toBeNull();
     expect(s.store.groups.member(keyId(), s.me)).toBeNull();
   });
+
+  it('counts receipts only from current members, so a member who left never makes it "delivered to 2 of 1"', async () => {
+    const s = await seeded();
+    s.store.messages.upsertConversation({ id: s.gid, kind: 'group', peerAccountId: null, title: 'G', expireTimerMs: null });
+    s.store.messages.insert({ id: 'm1', conversationId: s.gid, sender: s.me, direction: 'out', body: 'hi', sentAt: 1, receivedAt: 1, state: 'sent' });
+    s.store.groups.noteReceipt('m1', s.contact, 'read', 2);
+    s.store.groups.noteReceipt('m1', s.stranger, 'delivered', 2);
+    expect(s.store.groups.receiptCounts('m1')).toEqual({ delivered: 2, read: 1 });
+    s.store.groups.setMembers(s.gid, [{ accountId: s.me, role: 'admin', name: 'Me' }, { accountId: s.stranger, role: 'member', name: 'Sol' }]);
+    expect(s.store.groups.receiptCounts('m1')).toEqual({ delivered: 1, read: 0 });
+    expect(s.store.groups.receiptAccounts('m1')).toEqual(new Set([s.contact, s.stranger])); // the record stays: retry skips whoever confirmed
+  });
 });
