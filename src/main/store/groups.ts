@@ -52,6 +52,8 @@ export interface GroupKeyChange {
 export interface MemberDevices {
   readonly accountId: string;
   readonly devices: readonly string[];
+  /** A contact (devices from their list), or not (devices as last verified for the group). */
+  readonly contact: boolean;
 }
 
 /** A group message that waits for its sender key. */
@@ -163,14 +165,14 @@ export class GroupRepo {
   }
 
   #readMemberDevices(groupId: string): MemberDevices[] {
-    const rows = prep(this.db, `SELECT gm.account_id, CASE WHEN c.account_id IS NULL THEN gm.devices END, cd.device_id
+    const rows = prep(this.db, `SELECT gm.account_id, CASE WHEN c.account_id IS NULL THEN gm.devices END, cd.device_id, c.account_id IS NOT NULL
       FROM group_members gm LEFT JOIN contacts c ON c.account_id = gm.account_id LEFT JOIN contact_devices cd ON cd.account_id = c.account_id
-      WHERE gm.group_id = ? ORDER BY gm.position, cd.device_id`).raw().all(groupId) as [string, string | null, string | null][];
-    const out: { accountId: string; devices: string[] }[] = [];
+      WHERE gm.group_id = ? ORDER BY gm.position, cd.device_id`).raw().all(groupId) as [string, string | null, string | null, number][];
+    const out: { accountId: string; devices: string[]; contact: boolean }[] = [];
     let last: (typeof out)[number] | undefined;
-    for (const [accountId, listed, device] of rows) {
+    for (const [accountId, listed, device, contact] of rows) {
       if (last?.accountId !== accountId) {
-        last = { accountId, devices: listed === null ? [] : (JSON.parse(listed) as string[]) };
+        last = { accountId, devices: listed === null ? [] : (JSON.parse(listed) as string[]), contact: contact === 1 };
         out.push(last);
       }
       if (device !== null) last.devices.push(device);
@@ -178,16 +180,14 @@ export class GroupRepo {
     return out;
   }
 
-  /** Members who are contacts with no device on record (a contact synced from our other desktop before its list was fetched). */
+  /** (Both reads below come from memberDeviceIds' cached rows: every group send asks them.) Members who are contacts with no device on record (a contact synced from our other desktop before its list was fetched). */
   contactsWithoutDevices(groupId: string): string[] {
-    return prep(this.db, `SELECT gm.account_id FROM group_members gm JOIN contacts c ON c.account_id = gm.account_id WHERE gm.group_id = ?
-      AND NOT EXISTS (SELECT 1 FROM contact_devices cd WHERE cd.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId) as string[];
+    return this.memberDeviceIds(groupId).filter((m) => m.contact && m.devices.length === 0).map((m) => m.accountId);
   }
 
   /** Members who are neither `self` nor a contact and have no verified devices on record (all such when `all`, devices or not). */
   strangersToLearn(groupId: string, self: string, all: boolean): string[] {
-    return prep(this.db, `SELECT account_id FROM group_members gm WHERE gm.group_id = ? AND gm.account_id != ? AND (? = 1 OR gm.devices = '[]')
-      AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = gm.account_id) ORDER BY gm.position`).pluck().all(groupId, self, all ? 1 : 0) as string[];
+    return this.memberDeviceIds(groupId).filter((m) => !m.contact && m.accountId !== self && (all || m.devices.length === 0)).map((m) => m.accountId);
   }
 
   /** One member of the group's current state, or null (a key lookup: receipts and keys from a thousand members each ask). */

@@ -26,10 +26,10 @@ describe('group member reads', () => {
   it('gives each member’s devices in state order: a contact’s from their list, a stranger’s as verified, none where none is known', async () => {
     const s = await seeded();
     expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([
-      { accountId: s.unknown, devices: [] },
-      { accountId: s.me, devices: [] },
-      { accountId: s.contact, devices: [...s.contactDevices].sort() },
-      { accountId: s.stranger, devices: s.strangerDevices },
+      { accountId: s.unknown, devices: [], contact: false },
+      { accountId: s.me, devices: [], contact: false },
+      { accountId: s.contact, devices: [...s.contactDevices].sort(), contact: true },
+      { accountId: s.stranger, devices: s.strangerDevices, contact: false },
     ]);
   });
 
@@ -41,6 +41,9 @@ describe('group member reads', () => {
 
   it('names the strangers with no devices on record to learn, or every stranger when asked for all, never this account or a contact', async () => {
     const s = await seeded();
+    expect(s.store.groups.contactsWithoutDevices(s.gid)).toEqual([]);
+    s.store.contacts.setDevices(s.contact, []);
+    expect(s.store.groups.contactsWithoutDevices(s.gid)).toEqual([s.contact]);
     expect(s.store.groups.strangersToLearn(s.gid, s.me, false)).toEqual([s.unknown]);
     expect(s.store.groups.strangersToLearn(s.gid, s.me, true)).toEqual([s.unknown, s.stranger]);
     expect(s.store.groups.strangersToLearn(keyId(), s.me, true)).toEqual([]);
@@ -61,14 +64,14 @@ describe('group member reads', () => {
     s.store.db.prepare('DELETE FROM contacts WHERE account_id = ?').run(s.unknown);
     expect(devicesOf(s.unknown)).toEqual([d]);
     s.store.groups.setMembers(s.gid, [{ accountId: s.me, role: 'admin', name: 'Me' }]);
-    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
+    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [], contact: false }]);
     // A rolled-back write leaves the committed rows, and the read shows them.
     expect(() => s.store.db.transaction(() => {
       s.store.groups.setMembers(s.gid, [{ accountId: s.contact, role: 'admin', name: 'Cai' }]);
-      expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.contact, devices: [...s.contactDevices].sort() }]);
+      expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.contact, devices: [...s.contactDevices].sort(), contact: true }]);
       throw new Error('rolled back');
     })()).toThrow('rolled back');
-    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
+    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [], contact: false }]);
     expect(s.store.groups.given(s.gid, 7).size).toBe(0);
     s.store.groups.markGiven(s.gid, `${s.contact}.${s.contactDevices[0]}`, 7, 3);
     expect([...s.store.groups.given(s.gid, 7)]).toEqual([[`${s.contact}.${s.contactDevices[0]}`, 3]]);
@@ -83,7 +86,7 @@ describe('group member reads', () => {
     other.groups.setMembers(s.gid, [{ accountId: s.me, role: 'admin', name: 'Me' }]);
     other.groups.markGiven(s.gid, 'x.y', 1, 0);
     other.close();
-    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [] }]);
+    expect(s.store.groups.memberDeviceIds(s.gid)).toEqual([{ accountId: s.me, devices: [], contact: false }]);
     expect([...s.store.groups.given(s.gid, 1)]).toEqual([['x.y', 0]]);
   });
 
