@@ -9,10 +9,10 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleChild } from '../support/crashChild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, eventually, TEST_PASSPHRASE, type TestUser } from '../support/chatHarness';
-import { startTestRelay, tempDir } from '../support/relayHarness';
+import { startTestRelay } from '../support/relayHarness';
 import { repoRoot } from '../support/paths';
 import { LocalStore } from '../../src/main/store';
 
@@ -28,12 +28,7 @@ const users: TestUser[] = [];
 
 beforeAll(async () => {
   relay = await startTestRelay();
-  const out = tempDir('parley-catchup-build-');
-  childJs = path.join(out, 'child.cjs');
-  await build({
-    entryPoints: [path.join(repoRoot, 'test/support/catchupCrashChild.ts')], bundle: true, platform: 'node', format: 'cjs',
-    outfile: childJs, external: ['better-sqlite3-multiple-ciphers'], logLevel: 'silent',
-  });
+  childJs = await bundleChild('catchupCrashChild');
 });
 
 afterAll(async () => {

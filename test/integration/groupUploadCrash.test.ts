@@ -8,14 +8,13 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleChild } from '../support/crashChild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../src/main/messenger/messenger';
 import { eventually, TEST_PASSPHRASE, type TestUser } from '../support/chatHarness';
 import { groupTrio } from '../support/groupTrio';
 import { startTestRelay } from '../support/relayHarness';
 import { repoRoot } from '../support/paths';
-import { tempDir } from '../support/storeFixture';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let childJs = '';
@@ -26,12 +25,7 @@ let groupId = '';
 
 beforeAll(async () => {
   relay = await startTestRelay();
-  const out = tempDir('parley-group-crash-build-');
-  childJs = path.join(out, 'child.cjs');
-  await build({
-    entryPoints: [path.join(repoRoot, 'test/support/groupUploadCrashChild.ts')], bundle: true, platform: 'node', format: 'cjs',
-    outfile: childJs, external: ['better-sqlite3-multiple-ciphers'], logLevel: 'silent',
-  });
+  childJs = await bundleChild('groupUploadCrashChild');
   ({ ann, ben, cat, groupId } = await groupTrio(relay.url, 'Crash', 'Quay'));
   await ann.messenger.close();
 }, 90_000);

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleChild } from '../support/crashChild';
 import sodium from 'libsodium-wrappers-sumo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encryptMessage } from '../../src/main/protocol/session';
@@ -27,12 +27,7 @@ const RUN_TIMEOUT_MS = 20_000;
 let childJs = '';
 
 beforeAll(async () => {
-  const out = tempDir('parley-crash-build-');
-  childJs = path.join(out, 'child.cjs');
-  await build({
-    entryPoints: [path.join(repoRoot, 'test/support/storeCrashChild.ts')], bundle: true, platform: 'node', format: 'cjs',
-    outfile: childJs, external: ['better-sqlite3-multiple-ciphers'], logLevel: 'silent',
-  });
+  childJs = await bundleChild('storeCrashChild');
 });
 
 interface Run { readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly out: string; readonly err: string }
