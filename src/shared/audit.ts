@@ -44,6 +44,7 @@ export const AUDIT_KINDS = [
   'group.key_rotated',
   'group.key_request_refused',
   'search.index_failed',
+  'store.checkpoint_failed',
   'crypto.worker_failed',
 ] as const;
 

@@ -37,9 +37,15 @@ export class IdleIndexer {
           setImmediate(step);
           return;
         }
-        if (this.store.db.open && !this.busy()) this.store.checkpointIdle();
       } catch (e) {
         this.audit('search.index_failed', { reason: errorCode(e) });
+        this.#running = false;
+        return;
+      }
+      try {
+        if (this.store.db.open && !this.busy()) this.store.checkpointIdle();
+      } catch (e) {
+        this.audit('store.checkpoint_failed', { reason: errorCode(e) }); // the WAL stays until the next idle tick or the close
       }
       this.#running = false;
     };

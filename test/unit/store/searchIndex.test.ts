@@ -126,4 +126,15 @@ describe('search index filled after the commit', () => {
     expect(ids(store.messages.search('walruses', 10))).toEqual([msg(1).id]);
     store.close();
   });
+
+  it('audits an idle checkpoint that fails as a checkpoint failure, not an indexing one', async () => {
+    const { store } = await rawKeyStore();
+    const audited: AuditKind[] = [];
+    const indexer = new IdleIndexer(store, () => false, (kind) => void audited.push(kind));
+    store.db.exec('BEGIN IMMEDIATE'); // nothing pending to index; a checkpoint cannot run inside this connection's open write
+    indexer.kick();
+    store.db.exec('ROLLBACK');
+    expect(audited).toEqual(['store.checkpoint_failed']);
+    store.close();
+  });
 });
