@@ -46,6 +46,8 @@ export const AUDIT_KINDS = [
   'search.index_failed',
   'store.checkpoint_failed',
   'crypto.worker_failed',
+  'store.cipher_moved',
+  'store.cipher_move_deferred',
 ] as const;
 
 /** One kind of audit event. */
@@ -111,6 +113,11 @@ export const AUDIT_DETAIL_KEYS = [
   'conversations',
   /** Attachments copied by an export. */
   'attachments',
+  /** The local store's page cipher scheme (`chacha20`, `sqlcipher4`), and the one it was moved from. */
+  'cipher',
+  'previousCipher',
+  /** How long something took, in milliseconds. */
+  'ms',
 ] as const;
 
 /** A key an audit detail may use. */

@@ -22,8 +22,8 @@ export async function bundleChild(entry: string): Promise<string> {
 /** One run: its output, and whether the parent killed it. */
 export interface ChildRun { readonly out: string; readonly err: string; readonly killed: boolean }
 
-/** Runs `file`; SIGKILLs it as soon as `killWhen(output so far)` holds (or after `timeoutMs`). */
-export function runChild(file: string, env: Record<string, string>, killWhen: (out: string) => boolean, timeoutMs: number): Promise<ChildRun> {
+/** Runs `file`; SIGKILLs it `delayMs` after `killWhen(output so far)` first holds (or after `timeoutMs`). */
+export function runChild(file: string, env: Record<string, string>, killWhen: (out: string) => boolean, timeoutMs: number, delayMs = 0): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [file], { env: { ...process.env, ...env, NODE_PATH: path.join(repoRoot, 'node_modules') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -34,14 +34,15 @@ export function runChild(file: string, env: Record<string, string>, killWhen: (o
       out += d.toString();
       if (!killed && killWhen(out)) {
         killed = true;
-        child.kill('SIGKILL');
+        if (delayMs > 0) setTimeout(() => child.kill('SIGKILL'), delayMs);
+        else child.kill('SIGKILL');
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', () => {
+    child.on('exit', (_code, signal) => {
       clearTimeout(guard);
-      resolve({ out, err, killed });
+      resolve({ out, err, killed: killed && signal === 'SIGKILL' });
     });
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Opening a page-encrypted SQLite file: SQLite3MultipleCiphers with the
- * SQLCipher v4 scheme and a raw 256-bit key (no per-open key stretching),
+ * page cipher of store/pageCipher.ts and a raw 256-bit key (no per-open key
+ * stretching),
  * WAL, secure_delete, files created 0600 (SQLite gives -wal/-shm the
  * database file's mode).
  */
@@ -8,6 +9,8 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { STORE_CACHE_KIB, STORE_WAL_AUTOCHECKPOINT_PAGES } from '../../shared/constants';
 import { StoreError } from './errors';
+import { movePageCipher } from './cipherMove';
+import { applyPageCipher, CURRENT_PAGE_CIPHER, markScheme, rekeyPages, schemeOf, schemeOrder, type CipherMove, type PageCipher } from './pageCipher';
 import type { SecretKey } from './secretKey';
 
 /** An open better-sqlite3 database. */
@@ -20,11 +23,13 @@ export interface DatabaseOpenOptions {
 }
 
 const NOT_A_DB = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
 
-function applyCipher(db: SqliteDatabase, key: SecretKey): void {
-  db.pragma(`cipher = 'sqlcipher'`);
-  db.pragma('legacy = 4');
-  db.pragma(`key = ${key.pragmaLiteral()}`);
+const moves = new WeakMap<SqliteDatabase, CipherMove>();
+
+/** What opening did to the file's page cipher (moved, deferred, or nothing), for the store's audit log. */
+export function cipherMoveOf(db: SqliteDatabase): CipherMove {
+  return moves.get(db) ?? { kind: 'none' };
 }
 
 /** Session pragmas shared by the encrypted store and the benchmark's plain baseline. */
@@ -49,23 +54,90 @@ export function createPrivateFile(path: string): void {
   fs.chmodSync(path, 0o600);
 }
 
-/** Opens (or creates) an encrypted database; a wrong key or tampered page gives STORE_CORRUPT and changes nothing. */
-export function openEncryptedDatabase(path: string, key: SecretKey, opts: DatabaseOpenOptions = {}): SqliteDatabase {
-  createPrivateFile(path);
+const fileId = (path: string): string => {
+  const st = fs.statSync(path);
+  return `${st.dev}:${st.ino}`;
+};
+
+/** Thrown inside `openWith` when the path was renamed over while we waited for its lock. */
+class FileReplaced extends Error {}
+
+/**
+ * Opens `path` keyed for `scheme` and reads its schema page; throws what
+ * SQLite threw. If the path names another file after the read than before
+ * the open (a move renamed its copy into place while this waited for the
+ * lock), this connection holds the old file: it is closed and FileReplaced
+ * thrown, so the caller opens again.
+ */
+function openWith(path: string, key: SecretKey, scheme: PageCipher, opts: DatabaseOpenOptions): SqliteDatabase {
+  const before = fileId(path);
   const db = new Database(path, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   try {
-    applyCipher(db, key);
+    applyPageCipher(db, scheme, key);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
-    applySessionPragmas(db);
+    if (fileId(path) !== before) throw new FileReplaced();
     return db;
   } catch (e) {
     db.close();
-    const code = (e as { code?: string }).code;
-    if (code && NOT_A_DB.has(code)) {
-      throw new StoreError('STORE_CORRUPT', 'The store does not decrypt: wrong key or damaged file.', { cause: e });
-    }
     throw e;
   }
+}
+
+/** Opens the file in whichever scheme decrypts it (tried in `schemeOrder`) and records that scheme beside it. */
+function openAnyScheme(path: string, key: SecretKey, opts: DatabaseOpenOptions): SqliteDatabase {
+  for (let replaced = 0; ; replaced++) {
+    try {
+      return openTrying(path, key, opts);
+    } catch (e) {
+      if (!(e instanceof FileReplaced)) throw e;
+      if (replaced >= 2) throw new StoreError('STORE_BUSY', 'The store file kept being replaced while it was opened; try again.', { cause: e });
+    }
+  }
+}
+
+/** One pass of `openAnyScheme` over the schemes to try. */
+function openTrying(path: string, key: SecretKey, opts: DatabaseOpenOptions): SqliteDatabase {
+  let last: unknown;
+  for (const scheme of schemeOrder(path)) {
+    try {
+      const db = openWith(path, key, scheme, opts);
+      markScheme(path, scheme);
+      return db;
+    } catch (e) {
+      if (e instanceof FileReplaced) throw e;
+      const code = (e as { code?: string }).code ?? '';
+      if (BUSY.has(code)) throw new StoreError('STORE_BUSY', 'Another Parley process holds the store (it may be updating it); try again.', { cause: e });
+      if (!NOT_A_DB.has(code)) throw e;
+      last = e;
+    }
+  }
+  throw new StoreError('STORE_CORRUPT', 'The store does not decrypt: wrong key or damaged file.', { cause: last });
+}
+
+/**
+ * Opens (or creates) an encrypted database; a wrong key or tampered page
+ * gives STORE_CORRUPT and changes nothing. A file in the legacy page cipher
+ * is moved to the current one first when no other connection has it open
+ * (`cipherMoveOf` tells what happened).
+ */
+export function openEncryptedDatabase(path: string, key: SecretKey, opts: DatabaseOpenOptions = {}): SqliteDatabase {
+  createPrivateFile(path);
+  let db = openAnyScheme(path, key, opts);
+  let move: CipherMove = { kind: 'none' };
+  const found = schemeOf(db);
+  if (found !== CURRENT_PAGE_CIPHER) {
+    db.close();
+    move = movePageCipher(path, key, found, opts.nativeBinding);
+    db = openAnyScheme(path, key, opts);
+  }
+  try {
+    applySessionPragmas(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  moves.set(db, move);
+  return db;
 }
 
 /** Runs a read that must touch every page, so a tampered page anywhere surfaces as STORE_CORRUPT. */
@@ -81,9 +153,9 @@ export function verifyIntegrity(db: SqliteDatabase): void {
 
 /** Rotates the page key. SQLite3MC cannot rekey in WAL mode, so the journal mode is switched around it. */
 export function rekeyDatabase(db: SqliteDatabase, next: SecretKey): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('main.wal_checkpoint(TRUNCATE)');
   db.pragma('journal_mode = DELETE');
-  db.pragma(`rekey = ${next.pragmaLiteral()}`);
+  rekeyPages(db, next);
   db.pragma('journal_mode = WAL');
 }
 

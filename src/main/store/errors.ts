@@ -21,6 +21,8 @@ export type StoreErrorCode =
   | 'STORE_SCHEMA_TOO_NEW'
   /** A caller passed a value outside the store's accepted range (page size, ids, states). */
   | 'STORE_BAD_INPUT'
+  /** Another process holds the store file's lock (it may be moving it to the current page cipher); nothing was changed. */
+  | 'STORE_BUSY'
   /** The store was closed. */
   | 'STORE_CLOSED';
 

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
-import { openEncryptedDatabase, prep, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
+import { cipherMoveOf, openEncryptedDatabase, prep, rekeyDatabase, verifyIntegrity, type DatabaseOpenOptions, type SqliteDatabase } from './database';
 import { AttachmentRepo } from './attachments';
 import { AuditRepo } from './audit';
 import { Delivery } from './delivery';
@@ -203,7 +203,11 @@ export class LocalStore {
       key.dispose();
       throw e;
     }
-    return new LocalStore(db, key, dir, o.keychain, o.pwhash ?? DEFAULT_PWHASH, o.clock ?? Date.now);
+    const store = new LocalStore(db, key, dir, o.keychain, o.pwhash ?? DEFAULT_PWHASH, o.clock ?? Date.now);
+    const move = cipherMoveOf(db);
+    if (move.kind === 'moved') store.audit.record('store.cipher_moved', { cipher: move.to, previousCipher: move.from, ms: move.ms });
+    if (move.kind === 'deferred') store.audit.record('store.cipher_move_deferred', { previousCipher: move.from, reason: move.reason });
+    return store;
   }
 
   /**
@@ -305,12 +309,12 @@ export class LocalStore {
 
   /** Moves the WAL into the main file and truncates it, so deleted content leaves no copy in the WAL. */
   checkpoint(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma('main.wal_checkpoint(TRUNCATE)');
   }
 
   /** Copies what the WAL holds into the main file, without waiting for readers (idle upkeep: a checkpoint inside a burst's commits cost ≈ 20–30 µs per message). */
   checkpointIdle(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    this.db.pragma('main.wal_checkpoint(PASSIVE)');
   }
 
   close(): void {

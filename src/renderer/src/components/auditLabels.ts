@@ -39,6 +39,8 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'group.key_rotated': 'Group sender key replaced after a member left',
   'group.key_request_refused': 'A request for a group sender key was refused',
   'search.index_failed': 'New messages could not be added to the search index (search adds them first)',
+  'store.cipher_moved': 'Local database moved to the faster page cipher',
+  'store.cipher_move_deferred': 'Local database kept its older page cipher for now (another Parley process had it open)',
   'store.checkpoint_failed': 'Recent changes could not be moved into the main store file yet (tried again when idle)',
   'crypto.worker_failed': 'The encryption helper thread failed; this desktop did the work itself',
 };

@@ -1,0 +1,123 @@
+/**
+ * The page cipher of a store file, and the one-time move of older files to
+ * the current one.
+ *
+ * - `chacha20` (current): SQLite3MultipleCiphers' ChaCha20-Poly1305 scheme,
+ *   a random nonce and a 16-byte tag per page, keyed with a subkey of the
+ *   database key (domain-separated from the seal key).
+ * - `sqlcipher4` (legacy): the SQLCipher v4 scheme (AES-256-CBC with
+ *   HMAC-SHA512 per page) keyed with the database key itself. Stores made
+ *   before 2026-12-03 are in it. It cost ≈ 13–37 µs per page written against
+ *   ≈ 8–10 µs (docs/BENCHMARKS.md, "page cipher").
+ *
+ * A legacy file is moved by store/cipherMove.ts (a copy, re-keyed, renamed
+ * into place). `parley.db-cipher` beside the file names its scheme, so an
+ * open never guesses while a rollback journal (a key rotation cut short)
+ * waits to be replayed: see `schemeOrder`.
+ */
+import fs from 'node:fs';
+import type { SqliteDatabase } from './database';
+import { StoreError } from './errors';
+import type { SecretKey } from './secretKey';
+
+/** A page cipher scheme a store file can be in. */
+export type PageCipher = 'chacha20' | 'sqlcipher4';
+
+/** The scheme new files get and older ones are moved to. */
+export const CURRENT_PAGE_CIPHER: PageCipher = 'chacha20';
+
+/** The crypto_kdf context and id of the chacha20 page key (the seal key is id 1 of 'parleysl'). */
+const PAGE_KEY_CONTEXT = 'parleypg';
+const PAGE_KEY_ID = 1;
+
+/** What opening did to the file's scheme, for the audit log (`reason`: `in_use`, or the error code that stopped the move). */
+export type CipherMove =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'moved'; readonly from: PageCipher; readonly to: PageCipher; readonly ms: number }
+  | { readonly kind: 'deferred'; readonly from: PageCipher; readonly reason: string };
+
+const schemes = new WeakMap<SqliteDatabase, PageCipher>();
+
+/** The scheme an open connection reads and writes with. */
+export function schemeOf(db: SqliteDatabase): PageCipher {
+  const s = schemes.get(db);
+  if (!s) throw new StoreError('STORE_BAD_INPUT', 'This connection was not opened by openEncryptedDatabase.');
+  return s;
+}
+
+/** Keys a fresh connection for `scheme` (before its first read). */
+export function applyPageCipher(db: SqliteDatabase, scheme: PageCipher, key: SecretKey): void {
+  if (scheme === 'sqlcipher4') {
+    db.pragma(`cipher = 'sqlcipher'`);
+    db.pragma('legacy = 4');
+    db.pragma(`key = ${key.pragmaLiteral()}`);
+  } else {
+    db.pragma(`cipher = 'chacha20'`);
+    withPageKey(key, (k) => db.pragma(`key = ${k}`));
+  }
+  schemes.set(db, scheme);
+}
+
+/** Re-keys every page of `db` under `next` in the scheme it is in (journal mode must not be WAL). */
+export function rekeyPages(db: SqliteDatabase, next: SecretKey): void {
+  if (schemeOf(db) === 'sqlcipher4') db.pragma(`rekey = ${next.pragmaLiteral()}`);
+  else withPageKey(next, (k) => db.pragma(`rekey = ${k}`));
+}
+
+/** Runs `use` with the pragma literal of `key`'s chacha20 page subkey, zeroed afterwards. */
+export function withPageKey(key: SecretKey, use: (literal: string) => void): void {
+  const sub = key.derive(PAGE_KEY_ID, PAGE_KEY_CONTEXT);
+  try {
+    use(sub.pragmaLiteral());
+  } finally {
+    sub.dispose();
+  }
+}
+
+/** The file beside the database that names its scheme (no secret in it: one word). */
+const markerPath = (dbPath: string): string => `${dbPath}-cipher`;
+
+/** The scheme the marker names, or null (no marker: a file made before markers, or a new one). */
+export function markedScheme(dbPath: string): PageCipher | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(markerPath(dbPath), 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  if (text === 'chacha20' || text === 'sqlcipher4') return text;
+  throw new StoreError('STORE_CORRUPT', 'The store\'s cipher marker is unreadable.');
+}
+
+/** Records the file's scheme (written aside, then renamed over the old marker). */
+export function markScheme(dbPath: string, scheme: PageCipher): void {
+  if (markedScheme(dbPath) === scheme) return;
+  const tmp = `${markerPath(dbPath)}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${scheme}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, markerPath(dbPath));
+}
+
+/**
+ * The schemes to try, in order. While a rollback journal exists (a move or
+ * a key rotation that did not finish), only the marked scheme: opening
+ * with another would replay that journal through the wrong cipher and
+ * destroy pages. The marker changes only after a move commits, so it names
+ * the scheme the journal was written in; a file without one predates the
+ * move and is legacy. Without a journal a wrong try reads nothing and
+ * writes nothing, so both are tried, the marked one first, and the first
+ * again last (another process may have moved the file in between).
+ */
+export function schemeOrder(dbPath: string): PageCipher[] {
+  let journal = 0;
+  try {
+    journal = fs.statSync(`${dbPath}-journal`).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const marked = markedScheme(dbPath);
+  if (journal > 0) return [marked ?? 'sqlcipher4'];
+  const first = marked ?? CURRENT_PAGE_CIPHER;
+  const second: PageCipher = first === 'chacha20' ? 'sqlcipher4' : 'chacha20';
+  return [first, second, first];
+}
