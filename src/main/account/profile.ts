@@ -24,7 +24,7 @@ export const backupRecordOf = (r: RecoveryKeys): BackupKeyRecord => ({
 
 /** Files of a profile this core owns; a revoked device deletes all of them (the store must be closed first). */
 export function wipeProfile(dir: string): void {
-  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`, KEY_FILE, `${KEY_FILE}.next`, 'attachments', 'linking']) {
+  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`, `${DB_FILE}-cipher`, `${DB_FILE}.moving`, `${DB_FILE}.moving-journal`, KEY_FILE, `${KEY_FILE}.next`, 'attachments', 'linking']) {
     rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
