@@ -77,12 +77,15 @@ export const DEFAULT_LIMITS: RelayLimits = {
   provisioningTtlMs: C.RELAY_PROVISIONING_TTL_MS,
 };
 
-async function openStore(options: RelayOptions): Promise<RelayStore> {
+async function openStore(options: RelayOptions, log: Logger): Promise<RelayStore> {
   if (options.db && /^postgres(ql)?:\/\//.test(options.db)) {
     const { openPostgresStore } = await import('./store/postgres');
     return openPostgresStore({ connectionString: options.db });
   }
-  return openSqliteStore({ dataDir: options.dataDir, durability: options.durability ?? 'normal' });
+  return openSqliteStore({
+    dataDir: options.dataDir, durability: options.durability ?? 'normal',
+    onCheckpointFailure: (reason) => log.warn({ reason }, 'WAL checkpoint failed; trying again on the next tick'),
+  });
 }
 
 /** Starts one relay instance (HTTP and WebSocket on one port) and resolves once it listens. */
@@ -92,7 +95,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.logger ?? pino({ level: options.logLevel ?? 'info', base: { svc: 'parley-relay' } });
   fs.mkdirSync(options.dataDir, { recursive: true });
   const identity = loadRelayIdentity(options.dataDir, options.keyFile);
-  const store = await openStore(options);
+  const store = await openStore(options, log);
   const ctx: RelayContext = {
     store,
     metrics: new RelayMetrics(),

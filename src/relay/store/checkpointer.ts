@@ -14,7 +14,7 @@ const Database = require(workerData.module);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next time */ }
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { parentPort.postMessage({ failed: (e && e.code) || 'UNKNOWN' }); }
 }, workerData.intervalMs);
 parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
 `;
@@ -24,12 +24,16 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
+/** Where a checkpoint that failed (busy, I/O) is reported: the relay's log. It is tried again on the next tick. */
+export type CheckpointFailure = (reason: string) => void;
+
 /** Starts a worker thread that checkpoints the SQLite WAL of `file` every `intervalMs`. */
-export function startCheckpointer(file: string, intervalMs: number): Checkpointer {
+export function startCheckpointer(file: string, intervalMs: number, onFailure: CheckpointFailure): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module, intervalMs } });
   worker.unref();
-  worker.on('error', () => undefined);
+  worker.on('message', (m: { failed?: unknown }) => onFailure(typeof m.failed === 'string' ? m.failed : 'UNKNOWN'));
+  worker.on('error', (e: Error) => onFailure(`worker:${e.name}`));
   const exited = new Promise<void>((r) => worker.once('exit', () => r()));
   return {
     async stop() {

@@ -25,6 +25,8 @@ const prekeyOf = (r: Row): WirePrekey => ({ keyId: Number(r.key_id), publicKey: 
 export interface SqliteStoreOptions {
   readonly dataDir: string;
   readonly durability?: 'normal' | 'full';
+  /** Told when a background WAL checkpoint fails (the relay logs it); it is tried again on the next tick. */
+  readonly onCheckpointFailure?: (reason: string) => void;
 }
 
 /** Applies numbered migrations up to the newest; PRAGMA user_version holds the schema version. */
@@ -51,7 +53,7 @@ export function openSqliteStore(options: SqliteStoreOptions): RelayStore {
   db.pragma('busy_timeout = 5000');
   db.pragma('wal_autocheckpoint = 0');
   migrateSqlite(db);
-  const checkpointer = startCheckpointer(file, RELAY_WAL_CHECKPOINT_INTERVAL_MS);
+  const checkpointer = startCheckpointer(file, RELAY_WAL_CHECKPOINT_INTERVAL_MS, options.onCheckpointFailure ?? ((reason) => process.stderr.write(`parley-relay: WAL checkpoint failed (${reason}); trying again\n`)));
 
   const listeners = new Set<(e: StoreEvent) => void>();
   const emit = (e: StoreEvent): void => {
