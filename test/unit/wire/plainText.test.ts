@@ -2,10 +2,12 @@
  * The hand check of plain texts in encodeContent (src/shared/wire/content.ts
  * checkedPlainText) against the content schema: it says yes only to what
  * zod accepts, gives the same JSON, and says yes to every text a send builds.
+ * parseContent uses the same check on what arrives: it must give exactly
+ * what zod gives, and refuse exactly what zod refuses.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkedPlainText, Content, encodeContent } from '../../../src/shared/wire/content';
+import { checkedPlainText, Content, encodeContent, parseContent } from '../../../src/shared/wire/content';
 import { MAX_DISAPPEARING_TIMER_S, MAX_MESSAGE_TEXT_CHARS } from '../../../src/shared/constants';
 
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{16,43}$/u);
@@ -54,5 +56,33 @@ describe('the hand check of plain texts', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('makes parseContent give what zod gives, and refuse what zod refuses, for any text that arrives', () => {
+    const anyText = fc.string({ unit: 'binary', maxLength: 60 });
+    fc.assert(
+      fc.property(built, anyText, fc.array(fc.tuple(field, junk), { maxLength: 3 }), (c, text, changes) => {
+        const sent: Record<string, unknown> = { ...c, text };
+        for (const [k, v] of changes) sent[k] = v;
+        const json = new TextEncoder().encode(JSON.stringify(sent));
+        const padded = new Uint8Array(json.length + 16);
+        padded.set(json);
+        padded[json.length] = 0x80;
+        const zod = Content.safeParse(JSON.parse(JSON.stringify(sent)));
+        if (zod.success) expect(JSON.stringify(parseContent(padded))).toBe(JSON.stringify(zod.data));
+        else expect(() => parseContent(padded)).toThrow(expect.objectContaining({ code: 'CONTENT_MALFORMED' }) as Error);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('gives a typed error, not a crash, for JSON that is not an object', () => {
+    for (const v of ['null', '3', '"text"', '[]', '[{"type":"text"}]', 'true']) {
+      const json = new TextEncoder().encode(v);
+      const padded = new Uint8Array(json.length + 1);
+      padded.set(json);
+      padded[json.length] = 0x80;
+      expect(() => parseContent(padded)).toThrow(expect.objectContaining({ code: 'CONTENT_MALFORMED' }) as Error);
+    }
   });
 });
