@@ -315,7 +315,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       }
       const messages = batch.map((e) => {
         const [accountId, deviceId] = e.recipient.split('.') as [string, string];
-        return { accountId, deviceId, envelope: toBase64Url(e.payload) };
+        return { accountId, deviceId, envelope: e.payload };
       });
       const answer = client.send(messages).then(() => null, (e: unknown) => ({ e }));
       // While the relay works on this frame, what it took before is confirmed, CONFIRM_COALESCE_MAX entries in one commit.
