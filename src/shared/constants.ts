@@ -293,8 +293,10 @@ export const RECEIPT_ROUND_IDS = 5_000;
 export const SEND_CHUNK = 256;
 /** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
 export const CONFIRM_COALESCE_MAX = 256;
-/** Fresh sealing key pairs made ahead per recipient device for one turn's sends (session/sealAhead.ts): a burst's chunk; more are made in the send itself. */
-export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
+/** Chunks of a burst whose sealing pairs the worker makes ahead: with one, a chunk that ran faster than the worker found whole devices' pairs missing (bench:app, fifth round). */
+export const SEAL_AHEAD_CHUNKS = 2;
+/** Fresh sealing key pairs ready or on their way per recipient device (session/sealAhead.ts): the chunk being sealed and those made ahead, for a burst to one device; more are made in the send itself. */
+export const SEAL_AHEAD_MAX_PER_DEVICE = (SEAL_AHEAD_CHUNKS + 1) * SEND_CHUNK;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
 /** Longest the main thread waits for a sealed-sender DH the worker is computing at that moment (one DH is ≈ 40 µs); past it, it computes the DH itself. */

@@ -52,7 +52,7 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
   const ready = takeSealAhead(recipientDeviceKey);
   const eph = ready ? null : ephemeralX25519();
   const E = ready ? ready.publicKey : eph!.publicKey;
-  const e1 = ready ? ready.shared : ephemeralDh(eph!.privateKey, R);
+  const e1 = ready ? ready.shared : ephemeralDh(eph!.privateKey, pair.peerKey ?? R);
   const head = concatBytes(new Uint8Array([V2]), E);
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
   const c1 = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey), head, k1, R);
