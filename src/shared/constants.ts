@@ -283,6 +283,8 @@ export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
 export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
 /** Groups whose member devices and chain recipients stay cached in memory between sends (until their tables change): more than the groups one sends to at once. */
 export const GROUP_READ_CACHE_GROUPS = 32;
+/** Conversations whose send reads (contact check, timer, recipient devices) are kept until a table they read changes: more than one sends to at once. */
+export const SEND_READS_CACHE_CONVERSATIONS = 64;
 /** Scopes (groups) with an open seal epoch: more than the groups a profile sends to in an hour; the least recently used is zeroed first. */
 export const SEAL_EPOCH_MAX_SCOPES = 64;
 /** Receive batches whose delivery receipts stay owed while more envelopes wait (a catch-up): then one receipt per sender covers them all. */
