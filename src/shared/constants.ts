@@ -291,8 +291,12 @@ export const SEAL_EPOCH_MAX_SCOPES = 64;
 export const RECEIPT_HOLD_BATCHES = 8;
 /** Owed receipt ids sent in one round (one receipt per 500): more than RECEIPT_HOLD_BATCHES batches of RECEIVE_BATCH_MAX. */
 export const RECEIPT_ROUND_IDS = 5_000;
-/** Sends of one turn encrypted and committed per transaction: a burst's next chunk's sealing keys are made on the worker thread meanwhile. */
-export const SEND_CHUNK = 256;
+/**
+ * Sends of one turn encrypted and committed per transaction: about one relay frame's worth, since the flush gets one frame
+ * out between two chunks (with 256, a burst's outbox fell ≈ 1,000 entries behind and drained after it: bench:app, fifth
+ * round). The next chunks' sealing keys are made on the worker thread meanwhile.
+ */
+export const SEND_CHUNK = RELAY_MAX_SEND_RECIPIENTS;
 /** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
 export const CONFIRM_COALESCE_MAX = 256;
 /** Chunks of a burst whose sealing pairs the worker makes ahead: with one, a chunk that ran faster than the worker found whole devices' pairs missing (bench:app, fifth round). */
