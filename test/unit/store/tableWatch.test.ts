@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TableWatch, WatchedCache } from '../../../src/main/store/tableWatch';
-import { rawKeyStore } from '../../support/storeFixture';
+import { rawKeyStore, reopen } from '../../support/storeFixture';
 import { keyId } from '../backup/seed';
 
 const conversation = (id: string) => ({ id, kind: 'direct' as const, peerAccountId: id, title: 'Cai', expireTimerMs: null });
@@ -42,5 +42,21 @@ describe('table watches', () => {
     expect([timer(), reads]).toEqual([null, 1]);
     store.messages.setTimer(id, 60_000);
     expect([timer(), reads]).toEqual([60_000, 2]);
+  });
+
+  it('reads another connection’s commits once per run of synchronous code, and sees them from the next turn', async () => {
+    const { store, dbPath, key } = await rawKeyStore();
+    const id = keyId();
+    store.messages.upsertConversation(conversation(id), 1);
+    const tables = ['conversations.expire_timer_ms'];
+    const cache = new WatchedCache<string, number | null>(store.db, TableWatch.of(store.db, tables), tables, 4);
+    const timer = (): number | null => cache.get(id, () => store.messages.timerOf(id));
+    expect(timer()).toBeNull();
+    await new Promise<void>((r) => setImmediate(r));
+    const other = reopen(dbPath, key);
+    other.messages.setTimer(id, 30_000);
+    other.close();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(timer()).toBe(30_000);
   });
 });
