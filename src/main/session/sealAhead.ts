@@ -114,9 +114,9 @@ export async function sealAhead(sender: SealSender, counts: ReadonlyMap<string, 
   await Promise.all(jobs);
 }
 
-/** One ready pair for this recipient device key, removed from the pool (undefined: none ready). */
-export function takeSealAhead(recipientDeviceKey: Uint8Array): FreshPair | undefined {
-  const ready = pool.get(toBase64Url(recipientDeviceKey));
+/** One ready pair for this recipient device key (`id`: its base64url), removed from the pool (undefined: none ready). */
+export function takeSealAhead(recipientDeviceKey: Uint8Array, id = toBase64Url(recipientDeviceKey)): FreshPair | undefined {
+  const ready = pool.get(id);
   return ready?.shift();
 }
 

@@ -127,9 +127,9 @@ export interface StaticPair {
  */
 const statics = new Map<string, StaticPair>();
 
-/** The cached static values for (own device, peer device); a malformed peer key is SEALED_MALFORMED. */
-export function staticPair(ownKey: Uint8Array, ownPrivate: Uint8Array, peerDeviceKey: Uint8Array): StaticPair {
-  const id = `${toBase64Url(ownKey)}.${toBase64Url(peerDeviceKey)}`;
+/** The cached static values for (own device, peer device); a malformed peer key is SEALED_MALFORMED. `peerId`: the peer key's base64url, if the caller has it. */
+export function staticPair(ownKey: Uint8Array, ownPrivate: Uint8Array, peerDeviceKey: Uint8Array, peerId = toBase64Url(peerDeviceKey)): StaticPair {
+  const id = `${toBase64Url(ownKey)}.${peerId}`;
   const hit = statics.get(id);
   if (hit) return hit;
   let peer: Uint8Array;
