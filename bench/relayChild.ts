@@ -5,10 +5,27 @@ import readline from 'node:readline';
 
 const repo = path.resolve(import.meta.dirname, '..');
 
+/** The relay child: its URL, its process, and its CPU time so far (user + system, µs; asked over the IPC channel). */
+export interface RelayProcess {
+  readonly url: string;
+  readonly proc: ChildProcess;
+  readonly cpu: () => Promise<number>;
+}
+
 /** The relay child process; resolves with its URL once it listens. */
-export async function startRelayProcess(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo });
+export async function startRelayProcess(): Promise<RelayProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], cwd: repo });
+  proc.channel?.unref(); // the IPC channel alone never keeps the benchmark alive
+  const cpu = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('bench: the relay did not report its CPU time')), 10_000);
+      proc.once('message', (m) => {
+        clearTimeout(timer);
+        resolve((m as { cpuMicros: number }).cpuMicros);
+      });
+      proc.send('cpu');
+    });
   const lines = readline.createInterface({ input: proc.stdout! });
-  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc };
+  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc, cpu };
   throw new Error('bench: the relay did not start');
 }

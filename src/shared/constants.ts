@@ -283,18 +283,26 @@ export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
 export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
 /** Groups whose member devices and chain recipients stay cached in memory between sends (until their tables change): more than the groups one sends to at once. */
 export const GROUP_READ_CACHE_GROUPS = 32;
+/** Conversations whose send reads (contact check, timer, recipient devices) are kept until a table they read changes: more than one sends to at once. */
+export const SEND_READS_CACHE_CONVERSATIONS = 64;
 /** Scopes (groups) with an open seal epoch: more than the groups a profile sends to in an hour; the least recently used is zeroed first. */
 export const SEAL_EPOCH_MAX_SCOPES = 64;
 /** Receive batches whose delivery receipts stay owed while more envelopes wait (a catch-up): then one receipt per sender covers them all. */
 export const RECEIPT_HOLD_BATCHES = 8;
 /** Owed receipt ids sent in one round (one receipt per 500): more than RECEIPT_HOLD_BATCHES batches of RECEIVE_BATCH_MAX. */
 export const RECEIPT_ROUND_IDS = 5_000;
-/** Sends of one turn encrypted and committed per transaction: a burst's next chunk's sealing keys are made on the worker thread meanwhile. */
-export const SEND_CHUNK = 256;
+/**
+ * Sends of one turn encrypted and committed per transaction: about one relay frame's worth, since the flush gets one frame
+ * out between two chunks (with 256, a burst's outbox fell ≈ 1,000 entries behind and drained after it: bench:app, fifth
+ * round). The next chunks' sealing keys are made on the worker thread meanwhile.
+ */
+export const SEND_CHUNK = RELAY_MAX_SEND_RECIPIENTS;
 /** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
 export const CONFIRM_COALESCE_MAX = 256;
-/** Fresh sealing key pairs made ahead per recipient device for one turn's sends (session/sealAhead.ts): a burst's chunk; more are made in the send itself. */
-export const SEAL_AHEAD_MAX_PER_DEVICE = 256;
+/** Chunks of a burst whose sealing pairs the worker makes ahead: with one, a chunk that ran faster than the worker found whole devices' pairs missing (bench:app, fifth round). */
+export const SEAL_AHEAD_CHUNKS = 2;
+/** Fresh sealing key pairs ready or on their way per recipient device (session/sealAhead.ts): the chunk being sealed and those made ahead, for a burst to one device; more are made in the send itself. */
+export const SEAL_AHEAD_MAX_PER_DEVICE = (SEAL_AHEAD_CHUNKS + 1) * SEND_CHUNK;
 /** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
 export const RECEIVE_BATCH_MAX = 512;
 /** Longest the main thread waits for a sealed-sender DH the worker is computing at that moment (one DH is ≈ 40 µs); past it, it computes the DH itself. */

@@ -109,6 +109,16 @@ describe('sealed sender with keys made ahead', () => {
     sealed.forEach((s, i) => expect([...unseal(s, bob.x25519).message]).toEqual([i + 1]));
   });
 
+  it('does not ask the worker again for pairs already on their way, so asking for several chunks ahead every chunk makes each pair once', async () => {
+    const bob = sealDevice();
+    const alice = sealSender();
+    const device = toBase64Url(bob.publicKey);
+    await Promise.all([sealAhead(alice, new Map([[device, 3]])), sealAhead(alice, new Map([[device, 3]])), sealAhead(alice, new Map([[device, 5]]))]);
+    const ready: unknown[] = [];
+    for (let p = takeSealAhead(bob.publicKey); p; p = takeSealAhead(bob.publicKey)) ready.push(p);
+    expect(ready).toHaveLength(5);
+  });
+
   it('rejects what is pending with a typed error when the worker stops, so the caller can audit it, and starts a new worker after', async () => {
     const pending = expect(freshPairs(new Uint8Array(sodium.crypto_scalarmult_base(sodium.randombytes_buf(32))), 50)).rejects.toMatchObject({ code: 'X25519_WORKER_FAILED' });
     await stopX25519Worker();

@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEAL_AHEAD_CHUNKS, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -102,8 +102,9 @@ export function sendContent(
  * One turn's sends: hold every recipient at once, make missing sessions,
  * then encrypt and commit them in chunks of SEND_CHUNK, ONE transaction
  * each (a send that throws rolls back alone and rejects alone). While a
- * chunk is encrypted, the worker thread makes the next chunk's sealing key
- * pairs (session/sealAhead.ts), used where they are back in time. Each send's promise settles after its
+ * chunk is encrypted, the worker thread makes the sealing key pairs of the
+ * next SEAL_AHEAD_CHUNKS chunks (session/sealAhead.ts), used where they are
+ * back in time. Each send's promise settles after its
  * chunk's commit.
  */
 async function commitSends(ctx: ChatContext): Promise<void> {
@@ -115,9 +116,14 @@ async function commitSends(ctx: ChatContext): Promise<void> {
     await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
       for (let at = 0; at < jobs.length; at += SEND_CHUNK) {
-        // Not awaited: what the worker has back when the next chunk runs is used, the rest sealed here (a lagging worker never stalls a send).
-        const next = jobs.slice(at + SEND_CHUNK, at + 2 * SEND_CHUNK);
-        if (next.length > 0) void ctx.sessions.sealAhead(next.flatMap((j) => j.targets)).catch((e: unknown) => ctx.audit('crypto.worker_failed', { reason: errorCode(e) }));
+        // Pairs for this chunk and SEAL_AHEAD_CHUNKS more (what is ready or on its way is not asked again); the first chunk is sealed
+        // here at once, so a single send never waits for the worker. Not awaited: what the worker has back when a chunk runs is used,
+        // the rest sealed here (a lagging worker never stalls a send).
+        // Asked chunk by chunk, nearest first, so the worker finishes the next chunk's pairs before it starts on the one after.
+        for (let end = Math.max(at, SEND_CHUNK) + SEND_CHUNK; end <= at + (1 + SEAL_AHEAD_CHUNKS) * SEND_CHUNK && end - SEND_CHUNK < jobs.length; end += SEND_CHUNK) {
+          const ahead = jobs.slice(Math.max(at, SEND_CHUNK), end).flatMap((j) => j.targets);
+          void ctx.sessions.sealAhead(ahead).catch((e: unknown) => ctx.audit('crypto.worker_failed', { reason: errorCode(e) }));
+        }
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
@@ -315,7 +321,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       }
       const messages = batch.map((e) => {
         const [accountId, deviceId] = e.recipient.split('.') as [string, string];
-        return { accountId, deviceId, envelope: toBase64Url(e.payload) };
+        return { accountId, deviceId, envelope: e.payload };
       });
       const answer = client.send(messages).then(() => null, (e: unknown) => ({ e }));
       // While the relay works on this frame, what it took before is confirmed, CONFIRM_COALESCE_MAX entries in one commit.

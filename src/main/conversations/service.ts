@@ -6,14 +6,13 @@
  * sent end to end (our other devices get it as a sync transcript) and
  * announced on the bus.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../protocol/random';
 import { parseContent, type Content } from '../../shared/wire/content';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIPT_HOLD_BATCHES, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import { asInserted, type Message, type NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
-import type { ProtocolAddress } from '../protocol';
 import { ChatError } from '../account/errors';
 import type { ChatContext } from './context';
 import { ack } from './incoming';
@@ -22,6 +21,7 @@ import { openAhead } from '../session/sealAhead';
 import { IdleIndexer } from './searchIndexer';
 import { errorCode, flushOutbox, recipientsOf, sendContent, sending, sendOwedReceipts } from './outgoing';
 import { flushUnsent } from './unsent';
+import { SendReadsCache, type SendReads } from './sendReads';
 
 /**
  * A fresh message id: 16 bytes, base64url — the millisecond clock (6 bytes,
@@ -32,16 +32,11 @@ import { flushUnsent } from './unsent';
  * and unique. The time is no secret: the content carries sentAt anyway.
  */
 export const newMessageId = (now = Date.now()): string => {
-  const b = new Uint8Array(randomBytes(16));
+  const b = randomBytes(16); // from the engine's pool: a randomBytes call of its own cost ≈ 9 µs a send
   for (let i = 5, t = now; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t % 256;
   return toBase64Url(b);
 };
 
-/** What a send read before it commits: the conversation's timer, and its recipient devices (null for a group). */
-interface SendReads {
-  readonly timer: number | null;
-  readonly recipients: ProtocolAddress[] | null;
-}
 
 /** Sending, changing and receiving messages (see the file comment). */
 export class ConversationService {
@@ -55,12 +50,14 @@ export class ConversationService {
   /** Receive jobs queued or running: the search indexer (and idle checkpoint) waits while any are, and while sends are under way. */
   #receiving = 0;
   readonly #indexer: IdleIndexer;
+  readonly #sendReads: SendReadsCache;
 
   constructor(
     private readonly ctx: ChatContext,
     private readonly deadlineMs = DELIVERY_DEADLINE_MS,
   ) {
     this.#indexer = new IdleIndexer(ctx.store, () => this.#receiving > 0 || sending(ctx), ctx.audit);
+    this.#sendReads = new SendReadsCache(ctx.store);
   }
 
   /** The contact a conversation is with (conversation ids are the peer's account id), or CHAT_UNKNOWN_CONTACT. */
@@ -101,11 +98,12 @@ export class ConversationService {
   /** Sends a text; resolves once it is committed to the outbox (it goes out now or on reconnect). */
   async sendText(conversationId: string, text: string, opts: { replyTo?: string | undefined } = {}): Promise<Message> {
     const { store, groups } = this.ctx;
-    // The send's reads (contact, timer, group flag, devices) in one read transaction: each read outside one is a transaction of its own.
-    const known = store.db.transaction((): SendReads => {
+    // The send's reads (contact, timer, group flag, devices), kept until one of their tables changes (sendReads.ts); when read,
+    // in one read transaction: each read outside one is a transaction of its own.
+    const known = this.#sendReads.get(conversationId, () => store.db.transaction((): SendReads => {
       this.sendablePeer(conversationId);
       return { timer: store.messages.timerOf(conversationId), recipients: groups?.isGroup(conversationId) ? null : recipientsOf(this.ctx, conversationId) };
-    })();
+    })());
     const id = newMessageId();
     const sent = await this.sendMessage(conversationId, id, { text, replyTo: opts.replyTo ?? null, attachment: null }, known);
     this.announce(conversationId, [id]);

@@ -12,7 +12,8 @@
  * into a KeyObject once (PKCS#8) and reused while its bytes are the same
  * array; the ratchet engine keeps libsodium (its DH is not per envelope).
  */
-import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { randomBytes } from '../protocol/random';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
 
 /** PKCS#8 prefix of an X25519 private key (RFC 8410): the 32 key bytes follow. */
@@ -37,12 +38,23 @@ export function forgetPrivateKeyObject(privateKey: Uint8Array): void {
   privateObjects.delete(privateKey);
 }
 
-/** X25519(private, public); null for a wrong-length public key or an all-zero result (low-order point). */
-export function x25519Native(privateKey: KeyObject, publicKey: Uint8Array): Uint8Array | null {
+/** The node:crypto form of a 32-byte X25519 public key (≈ 10 µs: worth keeping for a key used again, as a recipient's); null if refused. */
+export function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   if (publicKey.length !== 32) return null;
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(publicKey) }, format: 'jwk' });
+  } catch {
+    return null;
+  }
+}
+
+/** X25519(private, public); null for a wrong-length or refused public key or an all-zero result (low-order point). */
+export function x25519Native(privateKey: KeyObject, publicKey: Uint8Array | KeyObject): Uint8Array | null {
+  const pub = publicKey instanceof Uint8Array ? publicKeyObject(publicKey) : publicKey;
+  if (!pub) return null;
   let shared: Buffer;
   try {
-    shared = diffieHellman({ privateKey, publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(publicKey) }, format: 'jwk' }) });
+    shared = diffieHellman({ privateKey, publicKey: pub });
   } catch {
     return null; // OpenSSL refuses an all-zero shared secret itself
   }
@@ -67,10 +79,10 @@ export function x25519Native(privateKey: KeyObject, publicKey: Uint8Array): Uint
  * Node 20, this 2-core machine).
  */
 export function ephemeralX25519(): { readonly publicKey: Uint8Array; readonly privateKey: KeyObject } {
-  const d = randomBytes(32);
+  const d = randomBytes(32); // the engine's pool (its own call cost ≈ 12 µs); the copy is zeroed below, the pool's bytes were
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' });
+    privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: toBase64Url(d), x: '' }, format: 'jwk' });
   } finally {
     d.fill(0);
   }

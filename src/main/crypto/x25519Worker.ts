@@ -29,11 +29,12 @@ import { SHARED_DH_WAIT_MS } from '../../shared/constants';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createPrivateKey, createPublicKey, diffieHellman, randomBytes } = require('node:crypto');
+const { createPrivateKey, createPublicKey, diffieHellman, randomFillSync } = require('node:crypto');
 // Fresh pairs as in nativeX25519.ts ephemeralX25519 (never generateKeyPairSync: its job's destructor can deadlock a GC;
-// the public key is the one the import derives, read back, not a second X25519 with the base point).
-function freshPair() {
-  const d = randomBytes(32);
+// the public key is the one the import derives, read back, not a second X25519 with the base point). The scalars of a
+// job come from one randomFillSync (a randomBytes call per pair cost ≈ 12 µs), each zeroed once imported.
+function freshPair(seeds, i) {
+  const d = seeds.subarray(i * 32, i * 32 + 32);
   let privateKey;
   try { privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' }); } finally { d.fill(0); }
   return { privateKey, x: Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x || '', 'base64url') };
@@ -65,12 +66,14 @@ parentPort.on('message', (m) => {
   const n = m.count, pairs = new Uint8Array(n * 32), out = new Uint8Array(n * 32), ok = new Uint8Array(n);
   let peer = null;
   try { peer = publicKey(m.peer); } catch { /* ok stays 0 for every pair: the main thread seals itself and refuses a bad key there */ }
+  const seeds = peer ? randomFillSync(Buffer.alloc(n * 32)) : Buffer.alloc(0);
   for (let i = 0; peer && i < n; i++) {
-    const kp = freshPair();
+    const kp = freshPair(seeds, i);
     if (kp.x.length !== 32) continue;
     pairs.set(kp.x, i * 32);
     ok[i] = dh(kp.privateKey, peer, out, i * 32);
   }
+  seeds.fill(0);
   parentPort.postMessage({ id: m.id, out, ok, pairs }, [out.buffer, ok.buffer, pairs.buffer]);
 });
 `;

@@ -16,6 +16,7 @@ import {
 import { encodeSendMulti, sendMultiReplySchema, type SendMultiReply } from '../../shared/wire/multiSend';
 import { RelayClientError } from './errors';
 import { parseMessageFrame, type IncomingMessage } from './messageFrame';
+import { encodeSendFrame, type SendEntry } from './sendFrame';
 import { checkRelayKey, relayKeyFromId, type RelayKeyPins } from './pins';
 import { deviceListVerifies, relayChallengeVerifies, signChallenge, type SigningKey } from './signing';
 
@@ -182,8 +183,8 @@ export class RelayClient {
     return this.exchange(frame.type, (id) => JSON.stringify({ v: RELAY_PROTOCOL_VERSION, id, ...frame }));
   }
 
-  /** Sends what `build` makes for a fresh request id and waits for the response with that id. */
-  private exchange(type: string, build: (id: number) => string | Uint8Array): Promise<unknown> {
+  /** Sends what `build` makes for a fresh request id (bytes go as a binary frame unless `text`) and waits for the response with that id. */
+  private exchange(type: string, build: (id: number) => string | Uint8Array, text = false): Promise<unknown> {
     if (this.closed) return Promise.reject(new RelayClientError('CLOSED', 'connection is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -192,7 +193,9 @@ export class RelayClient {
         reject(new RelayClientError('TIMEOUT', `${type} timed out`));
       }, this.timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
-      this.ws.send(build(id));
+      const data = build(id);
+      if (typeof data === 'string') this.ws.send(data);
+      else this.ws.send(data, { binary: !text });
     });
   }
 
@@ -290,9 +293,13 @@ export class RelayClient {
     return replyOf('fetchBundle', await this.request({ type: 'fetchBundle', accountId, deviceId }));
   }
 
-  /** Queues one envelope per addressed device; resolves once the relay has stored them durably. */
-  async send(messages: readonly { accountId: string; deviceId: string; envelope: string }[]): Promise<{ queued: number }> {
-    return replyOf('send', await this.request({ type: 'send', messages: [...messages] }));
+  /**
+   * Queues one envelope per addressed device (sealed bytes, or their
+   * base64url text); resolves once the relay has stored them durably. The
+   * frame's JSON is written as bytes (sendFrame.ts), not stringified.
+   */
+  async send(messages: readonly SendEntry[]): Promise<{ queued: number }> {
+    return replyOf('send', await this.exchange('send', (id) => encodeSendFrame(id, messages), true));
   }
   async ack(ids: readonly string[]): Promise<{ deleted: number }> {
     return replyOf('ack', await this.request({ type: 'ack', ids: [...ids] }));

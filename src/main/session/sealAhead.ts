@@ -70,12 +70,19 @@ export function releaseOpenedAhead(ms: readonly Carrier[]): void {
 
 /** Fresh pairs ready per recipient device key (base64url of the Ed25519 key). */
 const pool = new Map<string, FreshPair[]>();
+/** Pairs asked of the worker and not back yet, per recipient device key: they count towards what is ready. */
+const inFlight = new Map<string, number>();
 
-/** Makes ready up to `count` fresh ephemeral pairs (bounded per device) for each recipient device key. */
+/**
+ * Makes `count` fresh ephemeral pairs (bounded per device) ready or on
+ * their way for each recipient device key: only what the pool and the
+ * requests in flight do not cover yet is asked for, so a caller may ask for
+ * several chunks ahead every chunk.
+ */
 export async function sealAhead(sender: SealSender, counts: ReadonlyMap<string, number>): Promise<void> {
   const jobs: Promise<void>[] = [];
   for (const [device, count] of counts) {
-    const want = Math.min(count, SEAL_AHEAD_MAX_PER_DEVICE) - (pool.get(device)?.length ?? 0);
+    const want = Math.min(count, SEAL_AHEAD_MAX_PER_DEVICE) - (pool.get(device)?.length ?? 0) - (inFlight.get(device) ?? 0);
     const key = fromBase64Url(device);
     if (want <= 0 || key?.length !== 32) continue;
     let peer: Uint8Array;
@@ -84,22 +91,32 @@ export async function sealAhead(sender: SealSender, counts: ReadonlyMap<string, 
     } catch {
       continue; // a malformed device key: seal refuses it itself
     }
+    inFlight.set(device, (inFlight.get(device) ?? 0) + want);
+    const back = (): void => {
+      const left = (inFlight.get(device) ?? 0) - want;
+      if (left > 0) inFlight.set(device, left);
+      else inFlight.delete(device);
+    };
     jobs.push(freshPairs(peer, want).then((pairs) => {
+      back();
       const ready = pool.get(device) ?? [];
       for (const p of pairs) {
         if (ready.length < SEAL_AHEAD_MAX_PER_DEVICE) ready.push(p);
         else sodium.memzero(p.shared); // another request filled it meanwhile
       }
       pool.set(device, ready);
+    }, (e: unknown) => {
+      back();
+      throw e;
     }));
   }
   // A worker failure rejects (the caller audits it); seal makes its own pairs for what is not ready.
   await Promise.all(jobs);
 }
 
-/** One ready pair for this recipient device key, removed from the pool (undefined: none ready). */
-export function takeSealAhead(recipientDeviceKey: Uint8Array): FreshPair | undefined {
-  const ready = pool.get(toBase64Url(recipientDeviceKey));
+/** One ready pair for this recipient device key (`id`: its base64url), removed from the pool (undefined: none ready). */
+export function takeSealAhead(recipientDeviceKey: Uint8Array, id = toBase64Url(recipientDeviceKey)): FreshPair | undefined {
+  const ready = pool.get(id);
   return ready?.shift();
 }
 
@@ -107,4 +124,5 @@ export function takeSealAhead(recipientDeviceKey: Uint8Array): FreshPair | undef
 export function forgetSealAhead(): void {
   for (const ready of pool.values()) for (const p of ready) sodium.memzero(p.shared);
   pool.clear();
+  inFlight.clear(); // what comes back later joins an empty pool, which the next close clears again
 }

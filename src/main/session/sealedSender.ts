@@ -25,7 +25,7 @@
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { ephemeralX25519, privateKeyObject } from '../crypto/nativeX25519';
-import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
+import { concatBytes, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
 import {
   aeadOpen, aeadSeal, ContentHint, dh, EnvelopeKind, ephemeralDh, hkdf, kindAndHint, SealedSenderError, staticPair, type SealOwnKeys, type SealSender, type Unsealed,
   V2_MIN_BYTES,
@@ -46,13 +46,14 @@ const C1_BYTES = 64 + 16;
 
 /** Seals `message` to the recipient device (`recipientDeviceKey`, its Ed25519 identity public key), authenticated as `sender`. */
 export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder): Uint8Array {
-  const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, recipientDeviceKey);
+  const recipientId = toBase64Url(recipientDeviceKey);
+  const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, recipientDeviceKey, recipientId);
   const R = pair.peer;
   // A fresh pair made ahead on the worker thread (sealAhead.ts), used once; else one made here.
-  const ready = takeSealAhead(recipientDeviceKey);
+  const ready = takeSealAhead(recipientDeviceKey, recipientId);
   const eph = ready ? null : ephemeralX25519();
   const E = ready ? ready.publicKey : eph!.publicKey;
-  const e1 = ready ? ready.shared : ephemeralDh(eph!.privateKey, R);
+  const e1 = ready ? ready.shared : ephemeralDh(eph!.privateKey, pair.peerKey ?? R);
   const head = concatBytes(new Uint8Array([V2]), E);
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
   const c1 = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey), head, k1, R);

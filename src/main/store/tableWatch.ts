@@ -11,7 +11,9 @@
  * needlessly, never kept past a change. Another connection's commit (the
  * app and a CLI command on one profile) fires no trigger here: SQLite's
  * `data_version`, which changes with every commit by another connection,
- * is part of the version.
+ * is part of the version. A `table.column` watch counts inserts, deletes
+ * and updates of that column only (a conversation's timer, not the
+ * `last_message_at` every message insert bumps).
  */
 import { prep, type SqliteDatabase } from './database';
 
@@ -43,13 +45,34 @@ export class TableWatch {
     return w;
   }
 
-  #watch(table: string): void {
-    if (this.#versions.has(table)) return;
-    if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
-    for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
-      this.db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS watch_${table}_${op.toLowerCase()} AFTER ${op} ON main.${table} BEGIN SELECT ${FUNCTION}('${table}'); END`);
+  /** `table`, or `table.column`: then only an update of that column counts (with inserts and deletes), not one of the row's other columns. */
+  #watch(name: string): void {
+    if (this.#versions.has(name)) return;
+    const m = /^([a-z_]+)(?:\.([a-z_]+))?$/.exec(name);
+    if (!m) throw new Error(`not a table name: ${name}`);
+    const [, table, column] = m;
+    const tag = column ? `${table}_${column}` : table;
+    for (const op of ['INSERT', column ? `UPDATE OF ${column}` : 'UPDATE', 'DELETE']) {
+      this.db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS watch_${tag}_${op.split(' ')[0]!.toLowerCase()} AFTER ${op} ON main.${table} BEGIN SELECT ${FUNCTION}('${name}'); END`);
     }
-    this.#versions.set(table, 0);
+    this.#versions.set(name, 0);
+  }
+
+  #others: number | null = null;
+
+  /**
+   * SQLite's `data_version` (moves with every commit by another connection),
+   * read at most once per run of synchronous code: the statement cost ≈ 9 µs,
+   * which a burst of sends paid per send. A commit by another process in the
+   * middle of such a run is seen from the next turn on, as if it had come
+   * just after the run's reads (whose own writes come later anyway).
+   */
+  others(): number {
+    if (this.#others === null) {
+      this.#others = prep(this.db, 'PRAGMA data_version').pluck().get() as number;
+      queueMicrotask(() => (this.#others = null));
+    }
+    return this.#others;
   }
 
   /** A number that changes whenever any of `tables` (watched) changed. */
@@ -72,7 +95,7 @@ export class WatchedCache<K, V> {
 
   get(key: K, read: () => V): V {
     const version = this.watch.version(this.tables);
-    const others = prep(this.db, 'PRAGMA data_version').pluck().get() as number;
+    const others = this.watch.others();
     const hit = this.#entries.get(key);
     if (hit?.version === version && hit.others === others) return hit.value;
     const value = read();
