@@ -81,9 +81,12 @@ export class DaemonNotifier {
 
   /** Reports every received message not reported yet, if someone listens (call when a client connects). */
   flush(): void {
-    if (!this.listening()) return;
+    // A pass that has not started yet reads everything stored by then: one batch's several bus events need one pass.
+    if (!this.listening() || this.#queued) return;
+    this.#queued = true;
     // One pass at a time, in order: the inbox's cursor advances only after its lines went out.
     this.#flushing = this.#flushing.then(async () => {
+      this.#queued = false;
       for (;;) {
         if (!this.listening()) return;
         const lines = await this.#inbox.next(null);
@@ -97,6 +100,7 @@ export class DaemonNotifier {
   }
 
   #flushing: Promise<void> = Promise.resolve();
+  #queued = false;
 
   /** Stops listening to the bus. */
   stop(): void {
