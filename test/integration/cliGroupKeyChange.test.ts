@@ -8,7 +8,8 @@
  * not sign shows nowhere; an admin putting her new key in reaches the
  * daemon as "added Cat's new key", "removed Cat's old key"; Dee's change
  * reaches the daemon as one notification, not again after a restart nor in
- * a later `receive` (the daemon and `receive` share the inbox cursor).
+ * a later `receive` (the daemon and `receive` share the inbox cursor); a
+ * cursor saved before key changes were reported gets each one once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +20,7 @@ import type { ChatContext } from '../../src/main/conversations/context';
 import { flushOutbox, sendContent } from '../../src/main/conversations/outgoing';
 import { signKeyChange } from '../../src/main/account/rotation';
 import { runGroupCommand } from '../../src/cli/groupCommands';
+import { Messenger } from '../../src/main/messenger/messenger';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
@@ -156,6 +158,16 @@ describe('a group member’s safety-number change from scripts', { timeout: 180_
     await eventually(() => notes().some((n) => n['text'] === 'after the restart'), 30_000);
     expect(keyLines(notes())).toEqual([]);
     await stopDaemon();
+    expect(keyLines(await ben(['receive', '--timeout', '1']))).toEqual([]);
+  });
+
+  it('reports every recorded change once to a receive cursor from before key changes were reported', async () => {
+    const opened = await Messenger.open({ dir: profile, passphrase: ENV.PARLEY_PASSPHRASE });
+    const { keyAt: _at, keyIds: _ids, ...older } = JSON.parse(opened.store.directory.setting('cli.receiveCursor')!) as Record<string, unknown>;
+    opened.store.directory.setSetting('cli.receiveCursor', JSON.stringify(older));
+    await opened.close();
+    // Cat goes by the name Ann gave her new key ("Cat") until she writes under it, or by the one she chose.
+    expect(keyLines(await ben(['receive', '--timeout', '1'])).map((l) => l['from'])).toEqual([expect.stringMatching(/^Cat/u), 'Dee Keys']);
     expect(keyLines(await ben(['receive', '--timeout', '1']))).toEqual([]);
   });
 });
