@@ -8,6 +8,8 @@
  * `parley send` processes (process start, Argon2id unlock, send, flush,
  * exit) on the same profile.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../test/support/chatHarness';
 import { RpcClient, runParley, spawnDaemon, type DaemonProcess } from '../test/support/daemonClient';
@@ -26,6 +28,17 @@ export interface DaemonSendTimes {
   readonly daemonMs: readonly number[];
   readonly oneShotMs: readonly number[];
   readonly receipts: number;
+  /** CPU (user + system) the reading daemon spent per daemon-sent text, from its /proc stat: receiving, storing and notifying. */
+  readonly readerCpuMsPerMessage: number;
+}
+
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/** A process's user + system CPU so far, in ms (Linux /proc; 10 ms steps at the usual 100 ticks/s). */
+function cpuMsOf(pid: number): number {
+  // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 /** The median of a non-empty list. */
@@ -68,6 +81,8 @@ export async function measureDaemonSend(relayUrl: string, dir: string, plan: Dae
     }
 
     const client = await daemonFor(sender);
+    const readerPid = running[0]!.proc.pid!;
+    const cpuBefore = cpuMsOf(readerPid);
     const daemonMs: number[] = [];
     let last = '';
     for (let i = 0; i < plan.warmup + plan.sends; i++) {
@@ -79,10 +94,11 @@ export async function measureDaemonSend(relayUrl: string, dir: string, plan: Dae
     }
     // Every send really arrived at the other end (the reader daemon notified the last one).
     await readerClient.until(() => readerClient.notifications.some((n) => n.params?.['id'] === last), 60_000);
+    const readerCpuMsPerMessage = (cpuMsOf(readerPid) - cpuBefore) / (plan.warmup + plan.sends);
     const receipts = client.notifications.filter((n) => n.params?.['type'] === 'receipt').length;
     client.close();
     readerClient.close();
-    return { daemonMs, oneShotMs, receipts };
+    return { daemonMs, oneShotMs, receipts, readerCpuMsPerMessage };
   } finally {
     for (const d of running) d.proc.kill('SIGTERM');
     await Promise.all(running.map((d) => d.exited));

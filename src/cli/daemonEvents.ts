@@ -1,18 +1,24 @@
 /**
  * What `parley daemon` pushes: one `receive` notification per received
- * message, receipt and (once groups exist) group event, built from the core's
- * event bus. The params are the line `parley receive --json` prints, so a
- * script reads both the same way.
+ * message, receipt and group event, built from the core's event bus. The
+ * params are the line `parley receive --json` prints, so a script reads
+ * both the same way.
  *
  * Texts and undecryptable placeholders go through the `receive` cursor
  * (CliInbox): one that arrives while no client listens (a socket daemon with
  * nobody connected) stays unreported and goes to the next client that
  * connects, or to the next `parley receive`. Receipts, edits, deletes,
  * reactions and timers come from the same inbox (the received-events
- * outbox), so they too reach the next listener exactly once.
+ * outbox), and so do group members' safety-number changes (the group's
+ * key-change rows): they too reach the next listener exactly once, also
+ * across a daemon restart. Membership changes (created, renamed, added,
+ * removed, left) are counted in memory: the daemon reports those applied
+ * while it runs and someone listens.
  */
 import type { Messenger } from '../main/messenger/messenger';
-import { CliInbox, type ReceivedLine } from './inbox';
+import { CliInbox, type GroupEvent, type ReceivedLine } from './inbox';
+
+export type { GroupEvent } from './inbox';
 
 /** Delivery or read receipts from a contact for messages we sent. */
 export interface ReceiptEvent {
@@ -20,21 +26,6 @@ export interface ReceiptEvent {
   readonly from: string;
   readonly kind: 'delivered' | 'read';
   readonly targets: readonly string[];
-}
-
-/**
- * A group event: a membership or name change applied here. `group` names
- * the group as `--group NAME` does; `from` is who made the change and
- * `members` the names of the accounts it concerns (contact names, or the
- * names they chose).
- */
-export interface GroupEvent {
-  readonly type: 'group';
-  readonly group: { readonly id: string; readonly name: string };
-  readonly action: 'created' | 'renamed' | 'membersAdded' | 'membersRemoved' | 'left';
-  readonly from: string;
-  readonly members: readonly string[];
-  readonly at: number;
 }
 
 /** Everything a `receive` notification carries. */
@@ -62,7 +53,11 @@ export class DaemonNotifier {
       bus.on('undecryptable', () => this.flush()),
       // Receipts, edits, deletes, reactions and timers are stored as received events when applied: the inbox reports them.
       bus.on('messagesChanged', () => this.flush()),
-      bus.on('conversationsChanged', () => this.#groupEvents()),
+      // A membership change, or a member's key change (recorded in the receive batch, reported by the inbox).
+      bus.on('conversationsChanged', () => {
+        this.#groupEvents();
+        this.flush();
+      }),
     );
     for (const g of messenger.groups.list()) this.#seen.set(g.id, messenger.groups.events(g.id).length);
   }
@@ -79,16 +74,19 @@ export class DaemonNotifier {
       this.#seen.set(g.id, events.length);
       for (const e of events.slice(from)) {
         const action = ACTIONS[e.change];
-        if (action) this.deliver({ type: 'group', group: { id: g.id, name: g.name }, action, from: e.author, members: e.members, at: Date.now() });
+        if (action) this.deliver({ type: 'group', group: { id: g.id, name: g.name }, action, from: e.author, members: e.members, at: Date.now(), ...(e.key === null ? {} : { key: e.key }) });
       }
     }
   }
 
   /** Reports every received message not reported yet, if someone listens (call when a client connects). */
   flush(): void {
-    if (!this.listening()) return;
+    // A pass that has not started yet reads everything stored by then: one batch's several bus events need one pass.
+    if (!this.listening() || this.#queued) return;
+    this.#queued = true;
     // One pass at a time, in order: the inbox's cursor advances only after its lines went out.
     this.#flushing = this.#flushing.then(async () => {
+      this.#queued = false;
       for (;;) {
         if (!this.listening()) return;
         const lines = await this.#inbox.next(null);
@@ -102,6 +100,7 @@ export class DaemonNotifier {
   }
 
   #flushing: Promise<void> = Promise.resolve();
+  #queued = false;
 
   /** Stops listening to the bus. */
   stop(): void {

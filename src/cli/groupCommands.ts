@@ -16,6 +16,28 @@ export const groupLine = (g: GroupInfo): Record<string, unknown> => ({ id: g.id,
 
 const human = (g: GroupInfo): string => `${g.name}\t${g.members.map((m) => m.name).join(', ')}`;
 
+/** A word as the shell reads it back (quoted when it has spaces or quotes). */
+const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/u.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * A group as `groups` lists it: `keyChanged` names the members whose safety
+ * number changed (they get no group messages until an admin adds their new
+ * key) and `role` is this account's (null when its current key is not
+ * listed: its own safety number changed, and the group refuses its
+ * messages until an admin adds the new key). The text marks those members
+ * and says what to do: the command for an admin, who must act otherwise.
+ */
+function listed(messenger: Messenger, g: GroupInfo): Output {
+  const role = g.members.find((m) => m.accountId === messenger.keys.accountId)?.role ?? null;
+  const changed = g.members.filter((m) => m.keyChanged).map((m) => m.name);
+  const names = g.members.map((m) => (m.keyChanged ? `${m.name} (safety number changed)` : m.name)).join(', ');
+  const notes = changed.map((name) => (role === 'admin'
+    ? `  ${name}’s safety number changed. To add their new key: parley group new-key ${shellWord(g.name)} ${shellWord(name)}`
+    : `  ${name}’s safety number changed. They get no group messages until an admin adds their new key.`));
+  if (role === null) notes.push('  Your safety number changed. The group refuses your messages until an admin adds your new key.');
+  return { json: { ...groupLine(g), keyChanged: changed, role }, human: [`${g.name}\t${names}`, ...notes].join('\n') };
+}
+
 /** The name an account goes by in a group (contact name, the name they chose, or "me"). */
 export function senderName(messenger: Messenger, groupId: string, accountId: string): string {
   if (accountId === messenger.keys.accountId) return 'me';
@@ -50,7 +72,7 @@ export async function runGroupCommand(messenger: Messenger, cmd: Extract<Command
       return [{ json: { left: { id: left.id, name: left.name } }, human: `You left ${left.name}.` }];
     }
     case 'groups':
-      return g.list().filter((x) => x.status === 'member').map((x) => ({ json: groupLine(x), human: human(x) }));
+      return g.list().filter((x) => x.status === 'member').map((x) => listed(messenger, x));
     case 'send': {
       const group = g.byName(cmd.groupName ?? '');
       if (cmd.replyTo !== null && messenger.store.messages.get(cmd.replyTo)?.conversationId !== group.id) throw new ChatError('CHAT_UNKNOWN_MESSAGE', 'There is no message with that id in this group.');

@@ -55,7 +55,7 @@ describe('groups from scripts', { timeout: 400_000 }, () => {
     expect(line).toEqual({ group: { id: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/u), name: 'Crew', members: ['Ann', 'Ben', 'Cat'] } });
     id = (line!['group'] as { id: string }).id;
     await parley(ben, ['receive', '--timeout', '2']);
-    expect(await parley(ben, ['groups'])).toEqual([{ id, name: 'Crew', members: ['Ann', 'Ben', 'Cat'] }]);
+    expect(await parley(ben, ['groups'])).toEqual([{ id, name: 'Crew', members: ['Ann', 'Ben', 'Cat'], keyChanged: [], role: 'member' }]);
   });
 
   it('sends to the group; receive names the group and the sender, and 1:1 lines say group null', async () => {

@@ -50,7 +50,7 @@ describe('parley daemon with groups', () => {
     const created = (await client.call('groupCreate', { name: 'Ops', members: ['Ann', 'Cat'] })).result as { group: { id: string; name: string; members: string[] } };
     expect(created.group).toMatchObject({ name: 'Ops', members: ['Dai Monroe', 'Ann', 'Cat'] });
     groupId = created.group.id;
-    expect((await client.call('groups')).result).toEqual([{ id: groupId, name: 'Ops', members: ['Dai Monroe', 'Ann', 'Cat'] }]);
+    expect((await client.call('groups')).result).toEqual([{ id: groupId, name: 'Ops', members: ['Dai Monroe', 'Ann', 'Cat'], keyChanged: [], role: 'admin' }]);
     await eventually(() => notes().some((n) => n['type'] === 'group' && n['action'] === 'created'));
     await eventually(() => ann.messenger.groups.list().length === 1 && cat.messenger.groups.list().length === 1);
   });

@@ -22,6 +22,8 @@ export interface KeyChangeEvent {
   readonly newAccountId: string;
   /** Ms; when this device accepted the change. */
   readonly at: number;
+  /** The member's shown name (contact name, the name they chose, or the adding admin's). */
+  readonly name: string;
   readonly text: string;
 }
 
@@ -47,7 +49,7 @@ export function keyChangeEvents(ctx: ChatContext, groupId: string): KeyChangeEve
     // Once an admin put the new key in (adoptMemberKey), the member is listed under it.
     const m = members.get(k.accountId) ?? members.get(k.newAccountId);
     const name = m ? shownName(ctx, m).name : (ctx.contacts.get(k.accountId)?.name ?? 'A former member');
-    return { ...k, text: `${name}’s safety number changed` };
+    return { ...k, name, text: `${name}’s safety number changed` };
   });
 }
 

@@ -18,6 +18,8 @@ export interface GroupEvent {
   readonly author: string;
   readonly change: GroupVersion['change']['type'];
   readonly members: readonly string[];
+  /** An admin putting a member's new key in the group (adoptMemberKey): `new` on the add of the new key, `old` on the removal of the old one; else null. */
+  readonly key: 'new' | 'old' | null;
   readonly text: string;
 }
 
@@ -44,7 +46,9 @@ export function timeline(ctx: ChatContext, groupId: string): GroupEvent[] {
     const ids = c.type === 'create' || c.type === 'add' ? c.members.map((m) => m.accountId).filter((id) => id !== v.author) : c.type === 'remove' ? c.accountIds : c.type === 'admin' ? [c.accountId] : [];
     // A version adopted after its child (a fork's winner that came late) still shows in chain order.
     at = Math.max(at, times.get(versionHash(v)) ?? 0);
-    return { height: v.height, at, author: name(v.author), change: c.type, members: ids.map(name), text: sentence(v, name, (id) => keyNote(id, keys, names)) };
+    const notes = new Set(ids.map((id) => keyNote(id, keys, names)));
+    const key = notes.size !== 1 || (c.type !== 'add' && c.type !== 'remove') ? null : notes.has('’s new key') ? 'new' : notes.has('’s old key') ? 'old' : null;
+    return { height: v.height, at, author: name(v.author), change: c.type, members: ids.map(name), key, text: sentence(v, name, (id) => keyNote(id, keys, names)) };
   });
 }
 

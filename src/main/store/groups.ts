@@ -5,7 +5,8 @@
  * keeps versions and records as opaque JSON and bytes; src/main/groups
  * parses and checks them.
  */
-import { GROUP_READ_CACHE_GROUPS, MAX_GROUP_PENDING } from '../../shared/constants';
+import { GROUP_READ_CACHE_GROUPS, MAX_GROUP_PENDING, STORE_MAX_PAGE_SIZE } from '../../shared/constants';
+import { StoreError } from './errors';
 import { prep, type SqliteDatabase } from './database';
 import type { Sealer } from './seal';
 import { TableWatch, WatchedCache } from './tableWatch';
@@ -130,6 +131,17 @@ export class GroupRepo {
   /** The key changes of a group's members, oldest first. */
   keyChanges(groupId: string): GroupKeyChange[] {
     return prep(this.db, 'SELECT account_id AS accountId, new_account_id AS newAccountId, at FROM group_key_changes WHERE group_id = ? ORDER BY at, account_id').all(groupId) as GroupKeyChange[];
+  }
+
+  /**
+   * Key changes of every group accepted at or after `at` (ms), oldest first,
+   * at most `limit`: `parley receive` reads them from its cursor (the time
+   * and the rows printed at that exact time, as it reads messages).
+   */
+  keyChangesSince(at: number, limit: number): (GroupKeyChange & { readonly groupId: string })[] {
+    if (!Number.isInteger(limit) || limit < 1 || limit > STORE_MAX_PAGE_SIZE) throw new StoreError('STORE_BAD_INPUT', `A page holds 1 to ${STORE_MAX_PAGE_SIZE} rows.`);
+    return prep(this.db, `SELECT group_id AS groupId, account_id AS accountId, new_account_id AS newAccountId, at FROM group_key_changes
+      WHERE at >= ? ORDER BY at, group_id, account_id, new_account_id LIMIT ?`).all(at, limit) as (GroupKeyChange & { groupId: string })[];
   }
 
   /** The groups this device is a member of that list `accountId` (for a member's key change). */
