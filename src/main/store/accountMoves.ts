@@ -13,7 +13,11 @@ export class AccountMoves {
   /**
    * Re-addresses everything kept under our own account id: own messages and
    * reactions, and sessions with our own devices (their ratchet state is per
-   * device key, which does not change).
+   * device key, which does not change). Sessions with every other account's
+   * devices end: the peer keeps its half under our old address, so a message
+   * on it from the new address would find no session there (and its retry
+   * request would go to the old mailbox, which is no longer read). The next
+   * message to such a device starts a new session from the new address.
    */
   ownAccount(oldId: string, newId: string): void {
     this.db.transaction(() => {
@@ -26,6 +30,7 @@ export class AccountMoves {
         if (record) this.protocol.storeSessionSync({ accountId: newId, deviceId }, record);
         this.protocol.deleteSessionSync({ accountId: oldId, deviceId });
       }
+      this.protocol.deleteSessionsExceptAccountSync(newId);
     })();
   }
 

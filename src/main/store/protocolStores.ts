@@ -92,6 +92,11 @@ export class SqliteProtocolStores {
     this.#held?.delete(addressKey(a));
     prep(this.db, 'DELETE FROM sessions WHERE address = ?').run(addressKey(a));
   }
+  /** Forgets the sessions with every device outside `accountId` (this account switched keys: accountMoves.ts). */
+  deleteSessionsExceptAccountSync(accountId: string): void {
+    if (this.#held) for (const k of this.#held.keys()) if (!k.startsWith(`${accountId}.`)) this.#held.delete(k);
+    prep(this.db, 'DELETE FROM sessions WHERE substr(address, 1, ?) != ?').run(accountId.length + 1, `${accountId}.`);
+  }
   storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
     const k = addressKey(a);
     if (this.#held) this.#held.set(k, record.slice());

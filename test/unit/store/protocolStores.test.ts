@@ -70,4 +70,21 @@ describe('protocol stores on SQLite', () => {
     expect(text(decryptMessage({ record: recordOf(alice, bob), identity: alice.identity, remoteIdentity: null, message: r.ciphertext }).plaintext)).toBe('x');
     store.close();
   });
+
+  it('moves sessions with our own devices to our new account id and ends those with every other account when our key changes', async () => {
+    const { store } = await rawKeyStore();
+    const own = { accountId: 'acct-old', deviceId: 'dev-own' };
+    const switched = { accountId: 'acct-new', deviceId: 'dev-switched' }; // one of our devices that wrote under the new key first
+    const peer = { accountId: 'acct-peer', deviceId: 'dev-peer' };
+    const lookalike = { accountId: 'acct-newer', deviceId: 'dev-x' }; // shares the new id's first characters, not the account
+    store.protocol.storeSessionSync(own, new Uint8Array([1]));
+    store.protocol.storeSessionSync(switched, new Uint8Array([2]));
+    store.protocol.storeSessionSync(peer, new Uint8Array([3]));
+    store.protocol.storeSessionSync(lookalike, new Uint8Array([4]));
+    store.accountMoves.ownAccount('acct-old', 'acct-new');
+    expect(store.protocol.loadSessionSync({ accountId: 'acct-new', deviceId: 'dev-own' })).toEqual(new Uint8Array([1]));
+    expect(store.protocol.loadSessionSync(switched)).toEqual(new Uint8Array([2]));
+    for (const gone of [own, peer, lookalike]) expect(store.protocol.loadSessionSync(gone)).toBeNull();
+    store.close();
+  });
 });
