@@ -166,4 +166,31 @@ describe('groups: what the model-based test found', () => {
       await cai.messenger.close();
     }
   }, 90_000);
+
+  // Model seed 20261212, path 150:20:1:9:9:7: Dan (not Eve's contact) made a group with Eve while Eve linked a second
+  // desktop; Eve's first desktop announced it before Dan's messages came, so Dan was never told and never reached it.
+  it('brings a group from someone who is not a contact to a desktop linked while its creation was on its way', async () => {
+    const dan = await createUser('Dan Stranger', relay.url);
+    const eve = await createUser('Eve Linking', hostile.url);
+    let eve2: Messenger | undefined;
+    try {
+      const eveId = eve.messenger.keys.accountId;
+      const held = holdEnvelopes();
+      await dan.messenger.contacts.add(eve.messenger.account.invite(), 'Eve');
+      const made = await dan.messenger.groups.create('Quay', [eveId]);
+      await eventually(() => held.count > 0 && dan.messenger.store.delivery.outbox(10).length === 0, 20_000);
+      eve2 = await linkDesktop(eve.messenger, eve.messenger.relayUrl, 'Eve laptop');
+      expect(eve2.groups.list()).toEqual([]); // the link carried no group: the first desktop had not seen it
+      hostile.down = (f) => f;
+      for (const c of hostile.connections) c.close(); // the first desktop reconnects and gets what was held back
+      await eventually(() => eve.messenger.groups.list().find((g) => g.id === made.id)?.status === 'member', 20_000);
+      const second = eve2;
+      await eventually(() => second.groups.list().find((g) => g.id === made.id)?.status === 'member', 20_000);
+      await dan.messenger.groups.sendText(made.id, 'Both of Eve’s desks read this');
+      await eventually(() => second.groups.history(made.id, 10).some((m) => m.body === 'Both of Eve’s desks read this'), 20_000);
+    } finally {
+      hostile.down = (f) => f;
+      for (const m of [eve2, eve.messenger, dan.messenger]) await m?.close().catch(() => undefined);
+    }
+  }, 90_000);
 });
