@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
-import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
+import { startHostileRelay, type HostileRelay, type ProxiedConnection } from '../support/hostileRelay';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
 import { linkDesktop } from '../support/linkCheck';
 import { Messenger } from '../../src/main/messenger/messenger';
@@ -193,4 +193,53 @@ describe('groups: what the model-based test found', () => {
       for (const m of [eve2, eve.messenger, dan.messenger]) await m?.close().catch(() => undefined);
     }
   }, 90_000);
+  // The same scenario, the other race: Dan knew the new desktop, but its prekeys were not on the relay yet, so the
+  // creation waited for a session (logged unsent); what Dan sent next overtook it and the desktop refused it (unknown group).
+  it('keeps each device’s order when a group’s creation waited for its prekeys: texts before and after reach it', async () => {
+    const dan = await createUser('Dan Waits', relay.url);
+    const eve = await createUser('Eve Slow Keys', hostile.url);
+    let eve2: Messenger | undefined;
+    try {
+      const eveId = eve.messenger.keys.accountId;
+      await dan.messenger.contacts.add(eve.messenger.account.invite(), 'Eve');
+      await eve.messenger.contacts.add(dan.messenger.account.invite(), 'Dan'); // contacts both ways: Dan is told of Eve's new desktop
+      await eventually(() => dan.messenger.store.contacts.devices(eveId).length === 1, 20_000);
+      const slow = holdPrekeysOfNewDevice(eveId, eve.messenger.keys.deviceId);
+      eve2 = await linkDesktop(eve.messenger, eve.messenger.relayUrl, 'Eve laptop');
+      const second = eve2;
+      await eventually(() => dan.messenger.store.contacts.devices(eveId).length === 2, 20_000);
+      const made = await dan.messenger.groups.create('Pier', [eveId]); // no bundle for the new desktop: logged unsent for it
+      await dan.messenger.groups.sendText(made.id, 'Before the keys');
+      await eventually(() => eve.messenger.groups.history(made.id, 10).some((m) => m.body === 'Before the keys'), 20_000);
+      expect(dan.messenger.store.repairs.unsent(10).map((e) => e.recipient)).toContain(`${eveId}.${second.keys.deviceId}`);
+      slow.on = false; // its prekeys go up now; what it sends does not yet (its announcement would have Dan retry at once)
+      for (const c of hostile.connections) if (slow.conns.has(c)) c.close(); // the new desktop connects again and uploads its prekeys
+      await eventually(() => second.store.directory.setting('relay.prekeysUploaded') === '1', 20_000);
+      await dan.messenger.groups.sendText(made.id, 'After the keys'); // a session can be made now: it must not overtake what waits
+      slow.quiet = false;
+      const shown = (): string[] => (second.groups.list().some((g) => g.id === made.id) ? second.groups.history(made.id, 10).map((m) => m.body) : []);
+      await eventually(() => ['Before the keys', 'After the keys'].every((b) => shown().includes(b)), 20_000);
+      expect(second.groups.get(made.id).status).toBe('member');
+    } finally {
+      hostile.up = (f) => f;
+      for (const m of [eve2, eve.messenger, dan.messenger]) await m?.close().catch(() => undefined);
+    }
+  }, 90_000);
 });
+
+/**
+ * For any device of `accountId` but `known` (the relay in the middle never answers): swallows its prekey upload while
+ * `on`, and its sends while `quiet`.
+ */
+function holdPrekeysOfNewDevice(accountId: string, known: string): { on: boolean; quiet: boolean; conns: Set<ProxiedConnection> } {
+  const slow = { on: true, quiet: true, conns: new Set<ProxiedConnection>() };
+  const auth = new RegExp(`"type":"auth","accountId":"${accountId}","deviceId":"([^"]+)"`);
+  hostile.up = (frame, conn) => {
+    const id = conn.seen.map((x) => (x.dir === 'up' ? auth.exec(x.frame)?.[1] : undefined)).find((x) => x !== undefined);
+    if (id === undefined || id === known) return frame;
+    const held = (slow.on && frame.includes('"type":"uploadPrekeys"')) || (slow.quiet && /"type":"send(Multi)?"/.test(frame));
+    if (held) slow.conns.add(conn);
+    return held ? null : frame;
+  };
+  return slow;
+}
