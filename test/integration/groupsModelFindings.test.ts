@@ -10,11 +10,15 @@
  *   was made;
  * - a group text on its way to the linking desktop never reached the new one;
  * - a desktop that had a contact from our other desktop but not yet their
- *   devices made a group with them, and the group never reached them.
+ *   devices made a group with them, and the group never reached them;
+ * - a desktop linked while a group's creation from someone who is not a
+ *   contact was on its way never learned the group (its author was never
+ *   told of it), and content that waited for a device's prekeys was
+ *   overtaken by newer content, which the device refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
-import { startHostileRelay, type HostileRelay } from '../support/hostileRelay';
+import { startHostileRelay, type HostileRelay, type ProxiedConnection } from '../support/hostileRelay';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
 import { linkDesktop } from '../support/linkCheck';
 import { Messenger } from '../../src/main/messenger/messenger';
@@ -166,4 +170,79 @@ describe('groups: what the model-based test found', () => {
       await cai.messenger.close();
     }
   }, 90_000);
+
+  // Model seed 20261212, path 150:20:1:9:9:7: Dan (not Eve's contact) made a group with Eve while Eve linked a second
+  // desktop; Eve's first desktop announced it before Dan's messages came, so Dan was never told and never reached it.
+  it('brings a group from someone who is not a contact to a desktop linked while its creation was on its way', () =>
+    withDanAndEve(async (dan, eve, linkEve) => {
+      const eveId = eve.keys.accountId;
+      const held = holdEnvelopes();
+      await dan.contacts.add(eve.account.invite(), 'Eve');
+      const made = await dan.groups.create('Quay', [eveId]);
+      await eventually(() => held.count > 0 && dan.store.delivery.outbox(10).length === 0, 20_000);
+      const second = await linkEve();
+      expect(second.groups.list()).toEqual([]); // the link carried no group: the first desktop had not seen it
+      hostile.down = (f) => f;
+      for (const c of hostile.connections) c.close(); // the first desktop reconnects and gets what was held back
+      await eventually(() => eve.groups.list().find((g) => g.id === made.id)?.status === 'member', 20_000);
+      await eventually(() => second.groups.list().find((g) => g.id === made.id)?.status === 'member', 20_000);
+      await dan.groups.sendText(made.id, 'Both of Eve’s desks read this');
+      await eventually(() => second.groups.history(made.id, 10).some((m) => m.body === 'Both of Eve’s desks read this'), 20_000);
+    }), 90_000);
+
+  // The same scenario, the other race: Dan knew the new desktop, but its prekeys were not on the relay yet, so the
+  // creation waited for a session (logged unsent); what Dan sent next overtook it and the desktop refused it (unknown group).
+  it('keeps each device’s order when a group’s creation waited for its prekeys: texts before and after reach it', () =>
+    withDanAndEve(async (dan, eve, linkEve) => {
+      const eveId = eve.keys.accountId;
+      await dan.contacts.add(eve.account.invite(), 'Eve');
+      await eve.contacts.add(dan.account.invite(), 'Dan'); // contacts both ways: Dan is told of Eve's new desktop
+      await eventually(() => dan.store.contacts.devices(eveId).length === 1, 20_000);
+      const slow = holdPrekeysOfNewDevice(eveId, eve.keys.deviceId);
+      const second = await linkEve();
+      await eventually(() => dan.store.contacts.devices(eveId).length === 2, 20_000);
+      const made = await dan.groups.create('Pier', [eveId]); // no bundle for the new desktop: logged unsent for it
+      await dan.groups.sendText(made.id, 'Before the keys');
+      await eventually(() => eve.groups.history(made.id, 10).some((m) => m.body === 'Before the keys'), 20_000);
+      expect(dan.store.repairs.unsent(10).map((e) => e.recipient)).toContain(`${eveId}.${second.keys.deviceId}`);
+      slow.on = false; // its prekeys go up now; what it sends does not yet (its announcement would have Dan retry at once)
+      for (const c of hostile.connections) if (slow.conns.has(c)) c.close(); // the new desktop connects again and uploads its prekeys
+      await eventually(() => second.store.directory.setting('relay.prekeysUploaded') === '1', 20_000);
+      await dan.groups.sendText(made.id, 'After the keys'); // a session can be made now: it must not overtake what waits
+      slow.quiet = false;
+      const shown = (): string[] => (second.groups.list().some((g) => g.id === made.id) ? second.groups.history(made.id, 10).map((m) => m.body) : []);
+      await eventually(() => ['Before the keys', 'After the keys'].every((b) => shown().includes(b)), 20_000);
+      expect(second.groups.get(made.id).status).toBe('member');
+    }), 90_000);
 });
+
+/** Runs `fn` with Dan (on the relay) and Eve (behind the relay in the middle) and a way to link Eve's second desktop; closes all after. */
+async function withDanAndEve(fn: (dan: Messenger, eve: Messenger, linkEve: () => Promise<Messenger>) => Promise<void>): Promise<void> {
+  const dan = await createUser('Dan', relay.url);
+  const eve = await createUser('Eve', hostile.url);
+  let eve2: Messenger | undefined;
+  try {
+    await fn(dan.messenger, eve.messenger, async () => (eve2 = await linkDesktop(eve.messenger, eve.messenger.relayUrl, 'Eve laptop')));
+  } finally {
+    hostile.up = (f) => f;
+    hostile.down = (f) => f;
+    for (const m of [eve2, eve.messenger, dan.messenger]) await m?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * For any device of `accountId` but `known` (the relay in the middle never answers): swallows its prekey upload while
+ * `on`, and its sends while `quiet`.
+ */
+function holdPrekeysOfNewDevice(accountId: string, known: string): { on: boolean; quiet: boolean; conns: Set<ProxiedConnection> } {
+  const slow = { on: true, quiet: true, conns: new Set<ProxiedConnection>() };
+  const auth = new RegExp(`"type":"auth","accountId":"${accountId}","deviceId":"([^"]+)"`);
+  hostile.up = (frame, conn) => {
+    const id = conn.seen.map((x) => (x.dir === 'up' ? auth.exec(x.frame)?.[1] : undefined)).find((x) => x !== undefined);
+    if (id === undefined || id === known) return frame;
+    const held = (slow.on && frame.includes('"type":"uploadPrekeys"')) || (slow.quiet && /"type":"send(Multi)?"/.test(frame));
+    if (held) slow.conns.add(conn);
+    return held ? null : frame;
+  };
+  return slow;
+}

@@ -23,7 +23,7 @@ import type { RelayClient } from '../relayClient/client';
 import { refreshOwnList } from '../account/deviceList';
 import { withHeads } from '../account/listHeads';
 import { awaitingDevicesOf, logForNewDevices, missedRecipients, recordContactList, recordMemberList } from './lateDevices';
-import { flushUnsent, releaseReached } from './unsent';
+import { flushUnsent, releaseReached, sendWaitingFirst } from './unsent';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
 import { inTransaction, transactionEach } from '../store/database';
@@ -115,6 +115,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
   try {
     await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
+      // What was logged earlier for a device that had no session then goes before this batch (per-device order).
+      sendWaitingFirst(ctx, all);
       for (let at = 0; at < jobs.length; at += SEND_CHUNK) {
         // Pairs for this chunk and SEAL_AHEAD_CHUNKS more (what is ready or on its way is not asked again); the first chunk is sealed
         // here at once, so a single send never waits for the worker. Not awaited: what the worker has back when a chunk runs is used,

@@ -52,6 +52,34 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
 }
 
 /**
+ * Call while holding `targets`, before encrypting new content to them: the
+ * content logged earlier for those that have a session by now goes into the
+ * outbox first, in its order, so a device never gets newer content before
+ * older (a group's sender key before its creation, which the device would
+ * refuse as an unknown group). Devices still without a session get the new
+ * content logged unsent behind it (queueContent), in order too. Returns how
+ * many rows went.
+ */
+export function sendWaitingFirst(ctx: ChatContext, targets: readonly ProtocolAddress[]): number {
+  if (!ctx.store.repairs.hasUnsent()) return 0;
+  const reached = new Set(targets.filter((t) => ctx.sessions.has(t)).map(addressKey));
+  const waiting = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => reached.has(e.recipient));
+  if (waiting.length === 0) return 0;
+  let sent = 0;
+  ctx.store.db.transaction(() => {
+    for (const e of waiting) {
+      const sealed = ctx.sessions.encryptFor(parseAddress(e.recipient), e.content, hintFor(parseContent(e.content)));
+      if (!sealed) continue;
+      ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
+      ctx.store.repairs.markSent(e.id, sealed.digest, false);
+      sent++;
+    }
+  }).immediate();
+  for (const r of reached) unsentBackoff.get(ctx)?.delete(r);
+  return sent;
+}
+
+/**
  * Fetches the device list of a contact that content waits for
  * (awaitingDevicesOf): recording it logs that content for each listed
  * device, and refreshDevices sends it. Offline or refused: recorded, and

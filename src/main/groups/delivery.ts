@@ -75,14 +75,17 @@ export class MultiUpload implements GroupDelivery {
   async deliver(p: GroupParcel): Promise<void> {
     const { ctx } = this;
     const self = addressKey({ accountId: ctx.keys.accountId, deviceId: ctx.keys.deviceId });
-    const targets = p.recipients.filter((r) => addressKey(r) !== self);
+    // A device that older content still waits for (no session yet) gets this behind it, pairwise: the upload would overtake it.
+    const waiting = waitingDevices(ctx);
+    const behind = p.recipients.filter((r) => waiting.has(addressKey(r)));
+    const targets = p.recipients.filter((r) => addressKey(r) !== self && !waiting.has(addressKey(r)));
     // Offline (or alone), the pairwise outbox takes it at once (an upload would first wait for the connection).
     if (targets.length === 0 || !ctx.link.client) return this.#pairwise.deliver(p);
     const payload = encodeContent(groupMessage(p));
     const messageId = p.row?.id ?? p.messageId ?? null;
     let id = 0;
     await this.#pairwise.deliver({
-      ...p, recipients: [],
+      ...p, recipients: behind,
       inSameTransaction: () => {
         p.inSameTransaction?.();
         id = ctx.store.groups.queueUpload(p.groupId, messageId, targets.map(addressKey), payload, ctx.now());
@@ -122,6 +125,11 @@ export class MultiUpload implements GroupDelivery {
       })();
     }
   }
+}
+
+/** The devices some logged content still waits for (no session with them yet); empty at once when nothing waits. */
+function waitingDevices(ctx: ChatContext): Set<string> {
+  return new Set(ctx.store.repairs.hasUnsent() ? ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).map((e) => e.recipient) : []);
 }
 
 const parseAddress = (key: string): ProtocolAddress => {

@@ -27,6 +27,7 @@ import { errorCode } from '../conversations/outgoing';
 import { currentState, loadPeer, savePeer } from './chainStore';
 import { learnDevices } from './members';
 import { reapplyLost } from './sending';
+import { tellOfLinkedDevices } from './lateDevices';
 import { acceptDistribution, parseDistribution } from './protocol/distribution';
 import { groupDecrypt } from './protocol/groupChain';
 import { GroupVersion, versionHash } from './protocol/groupState';
@@ -137,8 +138,11 @@ function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract
   } catch (e) {
     return refused(ctx, from, content, errorCode(e));
   }
+  // New to this device: its author may not know a desktop we linked while the update was on its way (tellOfLinkedDevices).
+  const joined = known?.status !== 'member' && ctx.store.groups.get(content.group)?.status === 'member';
   const after = async (): Promise<void> => {
     await learnDevices(ctx, content.group);
+    if (joined) await tellOfLinkedDevices(ctx, content.group, from, content.sentAt);
     await reapplyLost(ctx, content.group);
   };
   return { conversationId: content.group, content, message: undefined, after };
