@@ -24,7 +24,8 @@
  * sends. The membership change is Alice removing one member of the
  * 1,000-member group: the new signed version and the new master key to the
  * 999 remaining devices, until the relay has it all. BENCH_RUNS scales the
- * runs. The last line is the JSON.
+ * runs. Then the recipient's side: opening one epoch's envelopes with the
+ * session layer's epoch cache and without it. The last line is the JSON.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -38,11 +39,18 @@ import { addAsContacts, relayAccounts } from '../test/support/relayMembers';
 import { testKeychain } from '../test/support/testKeychain';
 import { TEST_PWHASH } from '../test/support/chatHarness';
 import { startRelayProcess } from './relayChild';
+import { EnvelopeKind, unseal } from '../src/main/session/sealedSender';
+import { sealMulti } from '../src/main/session/multiSeal';
+import { SealEpochs } from '../src/main/session/sealEpochs';
+import { OpenCache } from '../src/main/session/openCache';
+import { spliceEnvelope } from '../src/shared/wire/multiSend';
+import { sealDevice, sealSender } from '../test/support/sealKeys';
 
 const SIZES = [10, 100, 1_000] as const;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 1);
 const runsFor = (n: number): number => Math.max(3, Math.round((n === 1_000 ? 15 : n === 100 ? 15 : 21) * RUNS));
 const MESSAGE_BYTES = 100;
+const OPEN_ENVELOPES = 1_000;
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(1);
 
@@ -79,6 +87,35 @@ log(`group: both profiles added ${members.length} contacts (sessions from served
 /** Flushes until the outbox is empty: everything sent has reached the relay. */
 async function drained(m: Messenger): Promise<void> {
   while (m.store.delivery.outbox(1).length > 0) await m.conversations.flush();
+}
+
+/**
+ * The recipient's side: one member device opens OPEN_ENVELOPES version 4 envelopes of one sender epoch with `unseal`
+ * as receiveBatch calls it, with the session layer's epoch cache (session/openCache.ts) and without it (one X25519
+ * per envelope), alternating rounds so both see the same machine. Median µs per envelope.
+ */
+function openingSideBySide(): { cached: number; uncached: number } {
+  const me = sealDevice();
+  const epochs = new SealEpochs();
+  const from = sealSender();
+  const envelopes = Array.from({ length: OPEN_ENVELOPES }, () => {
+    const s = sealMulti(epochs, 'bench', [me.publicKey], from, EnvelopeKind.senderKey, new Uint8Array(randomBytes(MESSAGE_BYTES + 60)));
+    return spliceEnvelope(s.shared, s.entries[0]!);
+  });
+  const round = (cache?: OpenCache): number => {
+    const t = performance.now();
+    for (const e of envelopes) unseal(e, me.x25519, undefined, cache);
+    return ((performance.now() - t) * 1000) / envelopes.length;
+  };
+  const cached: number[] = [];
+  const uncached: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const cache = new OpenCache();
+    cached.push(round(cache));
+    cache.clear();
+    uncached.push(round());
+  }
+  return { cached: Number(median(cached).toFixed(1)), uncached: Number(median(uncached).toFixed(1)) };
 }
 
 const cpuMs = async (f: () => Promise<void>): Promise<{ ms: number; bytes: number }> => {
@@ -148,9 +185,11 @@ log(`membership change at ${SIZES.at(-1)}: ${membershipChange1000Ms} ms CPU to t
 log(`first send after it (a fresh chain handed out to ${SIZES.at(-1)! - 1} devices, then the upload): ${after.ms.toFixed(2)} ms, ${after.bytes} B`);
 log(`fan-out bytes uploaded: ${JSON.stringify(fanoutBytes)}`);
 const ratio1000 = Number((fanoutMs.at(-1)! / senderKeyMs.at(-1)!).toFixed(1));
+const openUs = openingSideBySide();
+log(`opening a member's group envelopes (${OPEN_ENVELOPES} of one epoch, the receive path's unseal): epoch cache ${openUs.cached} µs | one DH each ${openUs.uncached} µs per envelope | ratio ${(openUs.uncached / openUs.cached).toFixed(1)}x`);
 await alice.close();
 await bob.close();
 relay.proc.kill('SIGTERM');
 fs.rmSync(tmp, { recursive: true, force: true });
-log(JSON.stringify({ members: [...SIZES], senderKeyMs, fanoutMs, uploadBytes, ratio1000, membershipChange1000Ms }));
+log(JSON.stringify({ members: [...SIZES], senderKeyMs, fanoutMs, uploadBytes, ratio1000, membershipChange1000Ms, openUs }));
 process.exit(0);

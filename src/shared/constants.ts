@@ -281,6 +281,8 @@ export const SEALED_STATIC_CACHE_ENTRIES = 4_096;
 export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
 /** …and seals at most this many uploads: the same bound for a busy group (warm sends cost a key wrap per recipient, a rotation one X25519 each). */
 export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
+/** Seal epoch keys (a sender's E, per own key) whose opening values a recipient keeps: more than the senders' open epochs a busy profile hears from; the least recently used is zeroed first. */
+export const SEAL_OPEN_CACHE_ENTRIES = 1_024;
 /** Groups whose member devices and chain recipients stay cached in memory between sends (until their tables change): more than the groups one sends to at once. */
 export const GROUP_READ_CACHE_GROUPS = 32;
 /** Conversations whose send reads (contact check, timer, recipient devices) are kept until a table they read changes: more than one sends to at once. */

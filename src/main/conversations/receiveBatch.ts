@@ -67,7 +67,7 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
     }
     try {
       // The ephemeral DH the worker thread has done by now (started when the push arrived), else computed here.
-      const opened = unseal(m.envelope, ctx.keys.x25519, takeOpenedAhead(m));
+      const opened = unseal(m.envelope, ctx.keys.x25519, takeOpenedAhead(m), ctx.sessions.openCache);
       work.push({ m, opened, from: { accountId: toBase64Url(opened.senderAccountKey), deviceId: toBase64Url(opened.senderDeviceKey) } });
     } catch (e) {
       reject(ctx, m, errorCode(e));

@@ -21,8 +21,8 @@
  * epoch's X25519 was paid once. Every wrap key meets each salt N once (N is fresh
  * randomness, so no (key, input) pair repeats even if state is rolled
  * back), and M and K are fresh per upload, so the zero nonce is safe.
- * The recipient derives wrap_i and auth_i itself (one DH per envelope,
- * nothing cached), unwraps M, opens the body (which names the sender
+ * The recipient derives wrap_i and auth_i itself (one DH per epoch: the
+ * DH and wrap key are kept per epoch key in openCache.ts), unwraps M, opens the body (which names the sender
  * device), then checks t_i with auth_i, which needs s_i: only the sender
  * device (or the recipient) can compute it, so an envelope that opens is
  * authenticated as from the device it names, deniably, as version 2. t_i
@@ -39,6 +39,7 @@ import {
   aeadOpen, aeadSeal, ContentHint, ephemeralDh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
 } from './sealedCore';
 import { authKey, wrapKey, type SealEpochs } from './sealEpochs';
+import type { OpenCache, OpenEntry } from './openCache';
 
 export { MULTI_SEAL_VERSION } from '../../shared/wire/multiSend';
 
@@ -91,8 +92,12 @@ export function sealMulti(
   return { shared, entries };
 }
 
-/** Opens a version 4 envelope (as the relay spliced it) with this device's identity key pair in X25519 form. */
-export function unsealMulti(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
+/**
+ * Opens a version 4 envelope (as the relay spliced it) with this device's
+ * identity key pair in X25519 form. With `cache`, the epoch's DH and wrap key
+ * are taken from it when kept and kept in it once the envelope authenticates.
+ */
+export function unsealMulti(sealed: Uint8Array, own: SealOwnKeys, cache?: OpenCache): Unsealed {
   if (sealed.length < MULTI_SHARED_MIN_BYTES + MULTI_KEY_PART_BYTES || sealed[0] !== MULTI_SEAL_VERSION) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
   }
@@ -103,24 +108,37 @@ export function unsealMulti(sealed: Uint8Array, own: SealOwnKeys): Unsealed {
   const N = rest.subarray(32, 32 + MULTI_SALT_BYTES);
   const head = concatBytes(HEAD, E, N);
   const R = own.publicKey;
-  const a = ephemeralDh(privateKeyObject(own.privateKey), E);
-  const secrets: Uint8Array[] = [a];
+  const kept = cache?.find(E, R);
+  const entry = kept ?? epochEntry(own, E);
+  let opened = false;
+  const secrets: Uint8Array[] = [];
   try {
-    const wrap = wrapKey(a, E, R);
-    const mask = keyedHash(wrap, 32, INFO_WRAP, N);
+    const mask = keyedHash(entry.wrap, 32, INFO_WRAP, N);
     const M = new Uint8Array(32);
     for (let j = 0; j < 32; j++) M[j] = w[j]! ^ mask[j]!;
-    secrets.push(wrap, mask, M);
+    secrets.push(mask, M);
     const inner = aeadOpen(rest.subarray(32 + MULTI_SALT_BYTES), head, bodyKey(M, E, N));
     if (inner.length < 64 + 2) throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is too short.');
     const senderDeviceKey = inner.slice(32, 64);
-    const auth = authKey(a, staticPair(R, own.privateKey, senderDeviceKey).s, E, R);
+    const auth = authKey(entry.a, staticPair(R, own.privateKey, senderDeviceKey).s, E, R);
     secrets.push(auth);
     const expected = keyedHash(auth, TAG_BYTES, INFO_AUTH, w, sha256(HEAD, rest));
     if (!timingSafeEqual(expected, t)) throw new SealedSenderError('SEALED_DECRYPT_FAILED', 'The envelope could not be opened.');
     const { kind, hint } = kindAndHint(inner[64], inner[65]);
+    opened = true;
     return { senderAccountKey: inner.slice(0, 32), senderDeviceKey, kind, message: inner.slice(66), authenticated: true, hint };
   } finally {
     for (const s of secrets) sodium.memzero(s);
+    if (opened && cache) cache.keep(E, R, entry);
+    else if (!kept) {
+      sodium.memzero(entry.a);
+      sodium.memzero(entry.wrap);
+    }
   }
+}
+
+/** The epoch's opening values for this device: a = X25519(r, E) and the wrap key (one DH, the cost the cache saves). */
+function epochEntry(own: SealOwnKeys, E: Uint8Array): OpenEntry {
+  const a = ephemeralDh(privateKeyObject(own.privateKey), E);
+  return { a, wrap: wrapKey(a, E, own.publicKey) };
 }

@@ -32,6 +32,7 @@ import {
 } from './sealedCore';
 import { takeSealAhead } from './sealAhead';
 import { MULTI_SEAL_VERSION, unsealMulti } from './multiSeal';
+import type { OpenCache } from './openCache';
 
 export { ContentHint, EnvelopeKind, forgetSealedStatics, SealedSenderError } from './sealedCore';
 export type { SealedErrorCode, SealSender, Unsealed } from './sealedCore';
@@ -69,10 +70,11 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
  * Opens an envelope with this device's identity key pair in X25519 form.
  * `ahead` is X25519(own, E) when the worker computed it already
  * (sealAhead.ts; null: it refused E as low-order); undefined computes it here.
+ * `cache` keeps version 4 epochs' opening values (openCache.ts).
  */
-export function unseal(sealed: Uint8Array, own: SealOwnKeys, ahead?: Uint8Array | null): Unsealed {
+export function unseal(sealed: Uint8Array, own: SealOwnKeys, ahead?: Uint8Array | null, cache?: OpenCache): Unsealed {
   if (sealed.length >= 1 + 32 + 16 + 65 && sealed[0] === V1) return unsealV1(sealed, own);
-  if (sealed[0] === MULTI_SEAL_VERSION) return unsealMulti(sealed, own);
+  if (sealed[0] === MULTI_SEAL_VERSION) return unsealMulti(sealed, own, cache);
   if (sealed.length < V2_MIN_BYTES || sealed[0] !== V2) {
     throw new SealedSenderError('SEALED_MALFORMED', 'The envelope is not a sealed Parley message.');
   }

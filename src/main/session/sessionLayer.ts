@@ -29,6 +29,7 @@ import type { RelayLink } from '../relayClient/relayLink';
 import { AddressQueue } from './addressQueue';
 import { deliverMulti, type MultiDeliveryRequest, type MultiDeliveryResult } from './multiDelivery';
 import { SealEpochs } from './sealEpochs';
+import { OpenCache } from './openCache';
 import { checkedBundle } from './bundles';
 import { SessionLayerError } from './errors';
 
@@ -63,6 +64,8 @@ export class SessionLayer {
   readonly #d: SessionLayerDeps;
   /** Multi-recipient seal epochs: in memory only, zeroed by forgetSealEpochs when the profile closes. */
   readonly #epochs: SealEpochs;
+  /** What opens received multi-recipient envelopes without a DH each (openCache.ts): in memory only, zeroed with the epochs. */
+  readonly openCache = new OpenCache();
 
   constructor(deps: SessionLayerDeps) {
     this.#d = deps;
@@ -175,6 +178,7 @@ export class SessionLayer {
   /** Zeroes the multi-recipient seal epochs' keys (the profile closes). */
   forgetSealEpochs(): void {
     this.#epochs.forget();
+    this.openCache.clear();
   }
 
   /** Peers with work queued or running. */
