@@ -11,6 +11,7 @@ import { STORE_SCHEMA_VERSION } from '../../shared/constants';
 import { V12 } from './schemaGroupUploads';
 import { V13 } from './schemaSearchIndex';
 import { V14 } from './schemaGroupEvents';
+import { V15 } from './schemaResendIndex';
 import { StoreError } from './errors';
 
 const V1 = `
@@ -377,7 +378,7 @@ ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 
 `;
 
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {

@@ -3,6 +3,7 @@ import sodium from 'libsodium-wrappers-sumo';
 import { describe, expect, it } from 'vitest';
 import { openEncryptedDatabase } from '../../../src/main/store/database';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../src/main/store/schema';
+import { RepairRepo } from '../../../src/main/store/repairs';
 import { SearchIndex } from '../../../src/main/store/searchIndex';
 import { SecretKey } from '../../../src/main/store/secretKey';
 import { STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
@@ -304,6 +305,32 @@ describe('schema migrations', () => {
     db.pragma('foreign_keys = ON');
     db.prepare(`DELETE FROM groups WHERE id = 'g1'`).run();
     expect(db.prepare('SELECT count(*) FROM group_key_changes').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('migration 15 keeps seeded v14 resend entries findable by recipient and digest, from an index in the log’s order', async () => {
+    const db = await freshDb();
+    migrate(db, 14);
+    const ins = db.prepare('INSERT INTO resend_log (recipient, digest, content, message_id, created_at) VALUES (?, ?, ?, ?, ?)');
+    const digest = (i: number) => new Uint8Array(32).fill(i);
+    ins.run('a.d1', digest(1), new Uint8Array([1]), 'm1', 10);
+    ins.run('a.d2', digest(2), new Uint8Array([2]), 'm1', 10);
+    ins.run('a.d1', null, new Uint8Array([3]), 'm2', 20);
+    ins.run('a.d1', digest(4), new Uint8Array([4]), 'm3', 30);
+    migrate(db, 15);
+    expect(schemaVersion(db)).toBe(15);
+    const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'resend_log' ORDER BY name`).pluck().all();
+    expect(indexes).toEqual(['resend_log_created', 'resend_log_recipient', 'resend_log_unsent']);
+    const repairs = new RepairRepo(db, () => 40);
+    expect([...repairs.findSent('a.d1', digest(4))!.content]).toEqual([4]);
+    expect([...repairs.findSent('a.d2', digest(2))!.content]).toEqual([2]);
+    expect(repairs.findSent('a.d2', digest(1))).toBeNull();
+    expect(repairs.unsent(10).map((e) => [...e.content])).toEqual([[3]]);
+    repairs.logSent([{ recipient: 'a.d1', digest: digest(5), content: new Uint8Array([5]), messageId: 'm4' }]);
+    expect(repairs.takeRecipient('a.d1').map((e) => [...e.content])).toEqual([[1], [3], [4], [5]]);
+    const plan = (sql: string, ...args: unknown[]) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args).map((r) => (r as { detail: string }).detail).join(' | ');
+    expect(plan('SELECT id FROM resend_log WHERE recipient = ? AND digest = ?', 'a.d2', digest(2))).toContain('USING COVERING INDEX resend_log_recipient');
+    expect(plan('SELECT content FROM resend_log WHERE recipient = ? ORDER BY id', 'a.d2')).not.toContain('TEMP B-TREE');
     db.close();
   });
 
