@@ -131,3 +131,14 @@ export function refuseListFetches(proxy: HostileRelay, deviceId: string, account
   };
   return cut;
 }
+
+/** Holds back every envelope the relay pushes through `proxy` (sets `proxy.down`; set it again to let them through); counts them. */
+export function holdEnvelopes(proxy: HostileRelay): { count: number } {
+  const held = { count: 0 };
+  proxy.down = (f) => {
+    if ((JSON.parse(f) as { type?: string }).type !== 'message') return f;
+    held.count++;
+    return null;
+  };
+  return held;
+}
