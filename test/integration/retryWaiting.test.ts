@@ -84,13 +84,18 @@ describe('retry of a message to a contact with no device on record', () => {
     expect(cai.messenger.conversations.history(annId, 10).filter((m) => m.body === 'Retried before your list came')).toHaveLength(1);
   }, 90_000);
 
-  it('in a group, waits for a member’s list after the first send’s rows are gone, and reaches them once', async () => {
+  it('in a group, adds nothing while the first send waits, waits for a member’s list once its rows are gone, and reaches them once', async () => {
     const { user: dee, id: deeId, cut } = await contactWithoutDevices('Dee Waits');
     // The group is made on Ann's first desktop, which has Dee's devices: Dee and the laptop (a sync) both get it.
     const made = await ann.groups.create('Breakwater', [deeId]);
     await eventually(() => dee.messenger.groups.list().some((g) => g.id === made.id) && ann2.groups.list().some((g) => g.id === made.id), 30_000);
     const sent = await ann2.groups.sendText(made.id, 'Retried to the group');
     expect(ann2.store.contacts.devices(deeId)).toEqual([]); // every fetch failed: it waits for Dee's list
+    await missDeadline(sent.id);
+    // A retry while the first send's chain and message still wait for Dee adds nothing for her; its deadline runs from now.
+    expect(waitingFor(deeId, sent.id)).toBe(2);
+    await ann2.conversations.retryMessage(sent.id);
+    expect(waitingFor(deeId, sent.id)).toBe(2);
     await missDeadline(sent.id);
     // A day on, as with the real deadline: the resend log's rows of the first send (its wait for Dee's list too) are pruned.
     ann2.store.repairs.prune(Date.now() + RESEND_LOG_TTL_MS + 1);
