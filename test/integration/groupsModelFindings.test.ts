@@ -18,7 +18,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
-import { startHostileRelay, type HostileRelay, type ProxiedConnection } from '../support/hostileRelay';
+import { holdEnvelopes as holdAll, refuseListFetches as refuseFetches, startHostileRelay, type HostileRelay, type ProxiedConnection } from '../support/hostileRelay';
 import { createUser, eventually, profileDir, TEST_PASSPHRASE, TEST_PWHASH, type TestUser } from '../support/chatHarness';
 import { linkDesktop } from '../support/linkCheck';
 import { Messenger } from '../../src/main/messenger/messenger';
@@ -47,29 +47,10 @@ afterAll(async () => {
 });
 
 /** Makes the relay in the middle hold back every envelope pushed to Ann's desktops (until `hostile.down` passes again). */
-function holdEnvelopes(): { count: number } {
-  const held = { count: 0 };
-  hostile.down = (f) => {
-    if ((JSON.parse(f) as { type?: string }).type !== 'message') return f;
-    held.count++;
-    return null;
-  };
-  return held;
-}
+const holdEnvelopes = (): { count: number } => holdAll(hostile);
 
-/** Drops the connection of device `deviceId` under each request for `accountId`'s device list while `on` (a relay in the middle hanging up). */
-function refuseListFetches(deviceId: string, accountId: string): { on: boolean } {
-  const cut = { on: true };
-  hostile.up = (frame, conn) => {
-    const fromDevice = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${deviceId}"`));
-    if (cut.on && fromDevice && frame.includes('"getDeviceList"') && frame.includes(accountId)) {
-      conn.close();
-      return null;
-    }
-    return frame;
-  };
-  return cut;
-}
+/** Drops the connection of device `deviceId` under each request for `accountId`'s device list while `on`. */
+const refuseListFetches = (deviceId: string, accountId: string): { on: boolean } => refuseFetches(hostile, deviceId, accountId);
 
 describe('groups: what the model-based test found', () => {
   it('tells a desktop linked while the group’s creation was still on its way to the linking desktop', async () => {

@@ -112,3 +112,33 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
   const port = (server.address() as AddressInfo).port;
   return Object.assign(proxy, { url: `ws://127.0.0.1:${port}` });
 }
+
+/**
+ * Drops the connection of device `deviceId` under each of its requests for
+ * `accountId`'s device list while `on` (a relay in the middle hanging up):
+ * that device cannot learn the account's devices until the switch is off.
+ * Sets `proxy.up`.
+ */
+export function refuseListFetches(proxy: HostileRelay, deviceId: string, accountId: string): { on: boolean } {
+  const cut = { on: true };
+  proxy.up = (frame, conn) => {
+    const fromDevice = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${deviceId}"`));
+    if (cut.on && fromDevice && frame.includes('"getDeviceList"') && frame.includes(accountId)) {
+      conn.close();
+      return null;
+    }
+    return frame;
+  };
+  return cut;
+}
+
+/** Holds back every envelope the relay pushes through `proxy` (sets `proxy.down`; set it again to let them through); counts them. */
+export function holdEnvelopes(proxy: HostileRelay): { count: number } {
+  const held = { count: 0 };
+  proxy.down = (f) => {
+    if ((JSON.parse(f) as { type?: string }).type !== 'message') return f;
+    held.count++;
+    return null;
+  };
+  return held;
+}

@@ -29,6 +29,7 @@ import { ChatError } from '../account/errors';
 import { errorCode, refreshDevices, resendTo } from './outgoing';
 import { nudgeUnsent } from './unsent';
 import { logForNewDevices, recordContactList, type NewDevice } from './lateDevices';
+import { tellNewContact } from './linkedDevices';
 import { applyOwnContent } from './ownContent';
 import { unknownName } from '../store/contacts';
 import { verifyKeyChange } from '../account/rotation';
@@ -50,10 +51,8 @@ function isOwnDevice(ctx: ChatContext, a: ProtocolAddress): boolean {
 }
 
 /**
- * A sender device's standing: `fresh` is its account's list when it was
- * fetched (the device was new to us; a contact's list is recorded in the
- * receive transaction), `forwarded` how many forwards to our own new
- * devices were logged when our own list was refreshed here.
+ * A sender device's standing: `fresh` is its account's list when it was fetched (the device was new to us; a contact's list is
+ * recorded in the receive transaction), `forwarded` how many forwards to our own new devices were logged when our own list was refreshed here.
  */
 export interface Vouched {
   readonly fresh: readonly NewDevice[] | null;
@@ -217,6 +216,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
   let refresh: string[] = content.type === 'devicesChanged' ? [from.accountId] : [];
   let conversationId = from.accountId;
   let after: (() => Promise<void>) | undefined;
+  const stranger = !own && fresh !== null && !ctx.contacts.get(from.accountId); // their list was fetched: a device new to us
   inTransaction(store.db, () => {
     if (repaired && store.messages.delete(repaired)) changed.add(repaired);
     const g = ctx.groups?.receive(from, content, changed) ?? null;
@@ -231,6 +231,8 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
       conversationId = applied.conversationId ?? conversationId;
     } else {
       message = applyContent(ctx, from, content, ctx.now(), changed);
+      // A contact request or first text: they may not know a desktop we linked while it was on its way (linkedDevices.ts).
+      if (stranger && ctx.contacts.get(from.accountId)) after = tellNewContact(ctx, from, content.sentAt);
     }
     // Before commitReceive saves the sender's identity (which would make it look known): see lateDevices.ts.
     if (!own && fresh && ctx.contacts.get(from.accountId)) forwarded = recordContactList(ctx, from.accountId, fresh);

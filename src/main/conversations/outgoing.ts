@@ -210,8 +210,10 @@ function queueContent(
       const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
     }
-    // A contact none of whose devices are on record yet: the content waits for their list (flushUnsent fetches it).
-    if (log && conversation !== undefined && !recipients.some((r) => r.accountId === conversation) && missed.every((r) => r.accountId !== conversation) && ctx.contacts.get(conversation)) {
+    // A contact none of whose devices are on record yet: the content waits for their list (flushUnsent fetches it); a retry
+    // of a message whose first send still waits there adds nothing (their devices get it once).
+    if (log && conversation !== undefined && !recipients.some((r) => r.accountId === conversation) && missed.every((r) => r.accountId !== conversation) && ctx.contacts.get(conversation)
+      && !(message === undefined && messageId !== null && store.repairs.waitsFor(awaitingDevicesOf(conversation), messageId))) {
       logged.push({ recipient: awaitingDevicesOf(conversation), digest: null, content: plaintext, messageId });
       lateLogged.add(ctx);
     }

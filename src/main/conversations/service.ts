@@ -143,7 +143,10 @@ export class ConversationService {
    * Sends a message that shows "not delivered" again, to every current
    * device of the contact and our other devices (in a group: to the member
    * devices with no delivery receipt, as a group message), under the same id
-   * (the receiver keeps one copy). It shows "queued" until the relay takes it.
+   * (the receiver keeps one copy). It shows "queued" until the relay takes it;
+   * a contact (or group member) with no device on record gets it when their
+   * list comes, as a first send does, and the delivery deadline counts from
+   * the retry (MessageRepo.failOverdue).
    */
   async retryMessage(messageId: string): Promise<Message> {
     const { store } = this.ctx;

@@ -20,12 +20,10 @@
 import { LATE_DEVICE_SLACK_MS, STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import { encodeContent, parseContent, type Content } from '../../shared/wire/content';
 import { fromBase64Url } from '../../shared/wire/encoding';
-import { addressKey, type ProtocolAddress } from '../protocol';
+import { addressKey } from '../protocol';
 import type { ChatContext } from '../conversations/context';
 import { awaitingDevicesOf, type NewDevice } from '../conversations/lateDevices';
-import { errorCode, sendContent } from '../conversations/outgoing';
 import { loadOwn } from './chainStore';
-import { devicesOf } from './members';
 import { keyContent } from './sending';
 import { parseSenderKeyMessage } from './protocol/senderKeyMessage';
 
@@ -87,32 +85,16 @@ export function forwardGroupsToNewDevices(ctx: ChatContext, accountId: string, d
  * refused): what the group sends them now waits for their list under
  * awaitingDevicesOf(account), as a 1:1 text to such a contact does, and
  * recording the list logs it for each listed device, in this order
- * (conversations/unsent.ts fetches the list, backing off). Call inside the
- * send's transaction; returns how many accounts wait.
+ * (conversations/unsent.ts fetches the list, backing off). Members in
+ * `skip` (a retry's confirmed ones), and those for whom message
+ * `messageId` already waits (a retry while the first send waits), are
+ * left out. Call inside the send's transaction; returns how many accounts
+ * wait.
  */
-export function logForWaitingMembers(ctx: ChatContext, groupId: string, contents: readonly Content[], messageId: string | null): number {
-  const waiting = ctx.store.groups.contactsWithoutDevices(groupId).filter((a) => a !== ctx.keys.accountId);
+export function logForWaitingMembers(ctx: ChatContext, groupId: string, contents: readonly Content[], messageId: string | null, skip?: ReadonlySet<string>): number {
+  const waiting = ctx.store.groups.contactsWithoutDevices(groupId)
+    .filter((a) => a !== ctx.keys.accountId && !skip?.has(a) && (messageId === null || !ctx.store.repairs.waitsFor(awaitingDevicesOf(a), messageId)));
   if (waiting.length === 0 || contents.length === 0) return 0;
   ctx.store.repairs.logSent(waiting.flatMap((accountId) => contents.map((c) => ({ recipient: awaitingDevicesOf(accountId), digest: null, content: encodeContent(c), messageId }))));
   return waiting.length;
-}
-
-/**
- * A group became known to this device through an update from `from`'s
- * account. If one of our other devices was linked since that account could
- * have fetched our list (the update's `sentAt`, less LATE_DEVICE_SLACK_MS
- * for clock skew), it may never have been told of it: our announcement of
- * the device went to our contacts and group members of the time, and the
- * update was still on its way (they were neither yet). So they are told
- * now (`devicesChanged`: they fetch our list, and recording the new device
- * forwards the group's state to it, as for any late device). A failure is
- * recorded; they learn the device with our next change of list.
- */
-export async function tellOfLinkedDevices(ctx: ChatContext, groupId: string, from: ProtocolAddress, sentAt: number): Promise<void> {
-  if (from.accountId === ctx.keys.accountId) return;
-  const linked = ctx.store.ownDevices.all().some((d) => !d.isThisDevice && d.linkedAt >= sentAt - LATE_DEVICE_SLACK_MS);
-  if (!linked) return;
-  const to = new Map([from, ...devicesOf(ctx, groupId, from.accountId)].map((a) => [addressKey(a), a]));
-  await sendContent(ctx, [...to.values()], { v: 1, type: 'devicesChanged', sentAt: ctx.now() })
-    .catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e), operation: 'devices-told' }));
 }

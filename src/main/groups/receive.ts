@@ -25,9 +25,9 @@ import { applyConversationContent } from '../conversations/effects';
 import { placeholderId } from '../conversations/incoming';
 import { errorCode } from '../conversations/outgoing';
 import { currentState, loadPeer, savePeer } from './chainStore';
-import { learnDevices } from './members';
+import { devicesOf, learnDevices } from './members';
 import { reapplyLost } from './sending';
-import { tellOfLinkedDevices } from './lateDevices';
+import { tellOfLinkedDevices } from '../conversations/linkedDevices';
 import { acceptDistribution, parseDistribution } from './protocol/distribution';
 import { groupDecrypt } from './protocol/groupChain';
 import { GroupVersion, versionHash } from './protocol/groupState';
@@ -142,7 +142,7 @@ function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract
   const joined = known?.status !== 'member' && ctx.store.groups.get(content.group)?.status === 'member';
   const after = async (): Promise<void> => {
     await learnDevices(ctx, content.group);
-    if (joined) await tellOfLinkedDevices(ctx, content.group, from, content.sentAt);
+    if (joined) await tellOfLinkedDevices(ctx, [from, ...devicesOf(ctx, content.group, from.accountId)], content.sentAt);
     await reapplyLost(ctx, content.group);
   };
   return { conversationId: content.group, content, message: undefined, after };

@@ -97,10 +97,11 @@ function freshChain(ctx: ChatContext, groupId: string): OwnChain {
   return next;
 }
 
-/** A send again of one of our group messages, to some member devices only. */
+/** A send again of one of our group messages, to the members who did not confirm it only. */
 export interface GroupResend {
   readonly messageId: string;
-  readonly to: (d: ProtocolAddress) => boolean;
+  /** The member accounts whose delivery receipt for it came: none of their devices gets it again. */
+  readonly confirmed: ReadonlySet<string>;
 }
 
 /** Sends conversation content to a group (see the file comment); `resend` narrows it to some devices, for a message already stored. */
@@ -114,7 +115,7 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
   if (ctx.store.groups.member(groupId, ctx.keys.accountId) === null) throw new GroupError('GROUP_NOT_MEMBER', 'Your safety number changed: an admin of this group must add your new key before you can write to it.');
   return serialized(ctx, groupId, async () => {
     await learnDevices(ctx, groupId);
-    const devices = memberDevices(ctx, groupId).filter((d) => resend?.to(d) ?? true);
+    const devices = memberDevices(ctx, groupId).filter((d) => !resend?.confirmed.has(d.accountId));
     const own = freshChain(ctx, groupId);
     const given = ctx.store.groups.given(groupId, own.chainId);
     const missing = devices.filter((d) => !given.has(addressKey(d)));
@@ -133,8 +134,9 @@ export function sendToGroup(ctx: ChatContext, delivery: GroupDelivery, groupId: 
       saveOwn(ctx, groupId, sealed.own);
       const logged: Content = { v: 1, type: 'groupMessage', group: groupId, message: toBase64Url(sealed.message), sentAt: content.sentAt };
       logGroupMessage(ctx, groupId, own.chainId, logged, resend?.messageId ?? row?.id ?? null);
-      // Contacts with no device on record yet get the chain and the message when their list comes (lateDevices.ts).
-      waiting = resend ? 0 : logForWaitingMembers(ctx, groupId, [keyContent(ctx, groupId, own, own.iteration), logged], row?.id ?? null);
+      // Contacts with no device on record yet get the chain and the message when their list comes (lateDevices.ts); a retry too,
+      // for those who did not confirm it and for whom the first send no longer waits.
+      waiting = logForWaitingMembers(ctx, groupId, [keyContent(ctx, groupId, own, own.iteration), logged], resend?.messageId ?? row?.id ?? null, resend?.confirmed);
       inSameTransaction?.();
     };
     await delivery.deliver({ groupId, recipients: devices, message: sealed.message, sentAt: content.sentAt, row, messageId: resend?.messageId, inSameTransaction: commit });

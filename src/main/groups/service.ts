@@ -47,10 +47,7 @@ export class GroupService {
       isGroup: (id) => ctx.store.groups.get(id) !== null,
       send: (id, content, message, also) => sendToGroup(ctx, this.delivery, id, content, message, also),
       receive: (from, content, changed) => receiveGroup(ctx, from, content, changed),
-      resend: (id, content, messageId) => {
-        const confirmed = ctx.store.groups.receiptAccounts(messageId);
-        return sendToGroup(ctx, this.delivery, id, content, undefined, undefined, { messageId, to: (d) => !confirmed.has(d.accountId) });
-      },
+      resend: (id, content, messageId) => sendToGroup(ctx, this.delivery, id, content, undefined, undefined, { messageId, confirmed: ctx.store.groups.receiptAccounts(messageId) }),
       redistribute: (from, id, chainId) => redistribute(ctx, from, id, chainId),
       memberName: (accountId) => memberName(ctx, accountId),
       memberKeyChange: (accountId, newAccountId, signature, contact) => void receiveMemberKeyChange(ctx, accountId, newAccountId, signature, contact),

@@ -302,12 +302,17 @@ export class MessageRepo {
 
   /**
    * Outgoing messages still queued or sent (no device confirmed them) that
-   * were sent before `sentBefore`: they become 'failed' ("not delivered").
-   * Returns the changed ids by conversation.
+   * were sent before `sentBefore` and not sent again since (a retry, or a
+   * forward to a device learned of late, logs the message in the resend
+   * log anew): they become 'failed' ("not delivered"). The deadline of a
+   * retried message counts from the retry. Returns the changed ids by
+   * conversation.
    */
   failOverdue(sentBefore: number): Map<string, string[]> {
+    // The recent log's message ids once (a range of resend_log_created), not a scan of the log per overdue message.
     const rows = prep(this.db, `UPDATE messages SET state = 'failed' WHERE direction = 'out' AND state IN ('queued', 'sent') AND sent_at < ?
-      RETURNING id, conversation_id AS c`).all(sentBefore) as { id: string; c: string }[];
+      AND id NOT IN (SELECT message_id FROM resend_log WHERE created_at >= ? AND message_id IS NOT NULL)
+      RETURNING id, conversation_id AS c`).all(sentBefore, sentBefore) as { id: string; c: string }[];
     return byConversation(rows);
   }
 

@@ -80,6 +80,11 @@ export class RepairRepo {
     return prep(this.db, 'SELECT 1 FROM resend_log WHERE digest IS NULL LIMIT 1').get() !== undefined;
   }
 
+  /** Whether content of message `messageId` still waits, unsent, for `recipient` (a device, or an account's awaitingDevicesOf placeholder). */
+  waitsFor(recipient: string, messageId: string): boolean {
+    return prep(this.db, 'SELECT 1 FROM resend_log WHERE recipient = ? AND digest IS NULL AND message_id = ? LIMIT 1').get(recipient, messageId) !== undefined;
+  }
+
   /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
   unsent(limit: number): ResendEntry[] {
     return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')
