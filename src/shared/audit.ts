@@ -41,6 +41,8 @@ export const AUDIT_KINDS = [
   'relay.key_refused',
   'export.written',
   'group.rejected',
+  'group.held',
+  'group.held_dropped',
   'group.key_rotated',
   'group.key_request_refused',
   'search.index_failed',

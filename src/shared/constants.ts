@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 15;
+export const STORE_SCHEMA_VERSION = 16;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -253,6 +253,13 @@ export const GROUP_VERSION_MAX_MEMBERS = 128;
 export const GROUP_UPDATE_MAX_BYTES = 48 * 1024;
 /** Group messages that did not decrypt (no sender key yet) kept per group for a retry when the key arrives. */
 export const MAX_GROUP_PENDING = 200;
+
+/** Group content that arrived before the state allowing it (its group unknown here, or its sender not yet a member) kept per sender device: more than a member sends while an add or a repair is on its way. */
+export const GROUP_HELD_PER_SENDER = 100;
+/** …and in all: bounds what senders who never become members can make the store keep; the oldest go first (audited). */
+export const GROUP_HELD_MAX_ROWS = 2_000;
+/** …and for this long: a state update later than this (withheld by the relay, say) does not bring its early content back; dropped rows are audited. */
+export const GROUP_HELD_TTL_MS = 7 * 86_400_000;
 
 // ── Delivery and repair (src/main/session, src/main/conversations) ─────────────────────
 /** Sent content is kept this long (encrypted store) so a device that could not decrypt it can ask for it again (Signal keeps ~24 h). */

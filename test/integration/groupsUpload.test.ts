@@ -77,13 +77,15 @@ describe('group messages as one upload', () => {
     await eventually(() => ann.messenger.store.messages.get(m.id)?.state !== 'queued', 20_000);
   }, 60_000);
 
-  it('refuses, with an audit entry, a group message uploaded by someone who is not a member, and changes nothing', async () => {
+  it('holds, with an audit entry, a group message uploaded by someone who is not a member, and shows nothing', async () => {
     const rows = ben.messenger.groups.history(groupId, 100).length;
     const payload = encodeContent({ v: 1, type: 'groupMessage', group: groupId, message: 'AQIDBAUGBwgJ', sentAt: Date.now() });
     const out = await dan.messenger.deliverMulti({ recipients: [{ accountId: ben.messenger.keys.accountId, deviceId: ben.messenger.keys.deviceId }], kind: EnvelopeKind.senderKey, payload, scope: groupId });
     expect(out.delivered).toHaveLength(1);
-    await eventually(() => ben.messenger.store.audit.list(200).some((e) => e.kind === 'group.rejected' && e.detail['reason'] === 'NOT_A_MEMBER' && e.detail['address'] === `${dan.messenger.keys.accountId}.${dan.messenger.keys.deviceId}`), 20_000);
+    // Kept for an add that may still be on its way (groups/held.ts), bounded and dropped with a trace if it never comes.
+    await eventually(() => ben.messenger.store.audit.list(200).some((e) => e.kind === 'group.held' && e.detail['reason'] === 'NOT_A_MEMBER' && e.detail['address'] === `${dan.messenger.keys.accountId}.${dan.messenger.keys.deviceId}`), 20_000);
     await ben.messenger.conversations.drain();
     expect(ben.messenger.groups.history(groupId, 100)).toHaveLength(rows);
+    expect(ben.messenger.store.groupHeld.has(groupId)).toBe(true);
   });
 });

@@ -302,6 +302,8 @@ export class ConversationService {
     if (this.ctx.link.client && this.ctx.store.repairs.hasUnsent()) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
     this.ctx.store.repairs.prune();
+    // Group content held for a state update that never came (groups/held.ts): dropped with a trace.
+    for (const [address, count] of this.ctx.store.groupHeld.prune()) this.ctx.audit('group.held_dropped', { address, reason: 'GROUP_HELD_EXPIRED', count });
     this.checkDeliveries();
     if (this.ctx.link.client) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }

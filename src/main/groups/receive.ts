@@ -23,7 +23,8 @@ import type { NewMessage } from '../store';
 import type { ChatContext, GroupReceived } from '../conversations/context';
 import { applyConversationContent } from '../conversations/effects';
 import { placeholderId } from '../conversations/incoming';
-import { errorCode } from '../conversations/outgoing';
+import { errorCode, parseAddress } from '../conversations/outgoing';
+import { holdGroupContent } from './held';
 import { currentState, loadPeer, savePeer } from './chainStore';
 import { devicesOf, learnDevices } from './members';
 import { reapplyLost } from './sending';
@@ -43,15 +44,60 @@ function refused(ctx: ChatContext, from: ProtocolAddress, content: Content, reas
 const isMember = (ctx: ChatContext, groupId: string, accountId: string): boolean =>
   ctx.store.groups.get(groupId)?.status === 'member' && ctx.store.groups.member(groupId, accountId) !== null;
 
+/**
+ * Sender-key content that the group's state does not allow yet: for a group
+ * unknown here, or from an account that is not a member of a group this
+ * device is in, it is held for the update that allows it (groups/held.ts);
+ * for a group this device left or was removed from, refused. Null: allowed.
+ */
+function notYet(ctx: ChatContext, from: ProtocolAddress, groupId: string, content: Content, heldSince: number | undefined): GroupReceived | null {
+  const group = ctx.store.groups.get(groupId);
+  if (!group) return holdGroupContent(ctx, from, groupId, content, 'UNKNOWN_GROUP', heldSince);
+  if (from.accountId === ctx.keys.accountId || isMember(ctx, groupId, from.accountId)) return null;
+  if (group.status === 'member') return holdGroupContent(ctx, from, groupId, content, 'NOT_A_MEMBER', heldSince);
+  return refused(ctx, from, content, 'NOT_A_MEMBER');
+}
+
+/**
+ * Runs the content held for `groupId` again, in this transaction, after an
+ * update for it was adopted: what is now allowed is applied (its texts
+ * shown after the commit, by the returned step), what is not is held
+ * again under its first arrival time.
+ */
+function runHeld(ctx: ChatContext, groupId: string, changed: Set<string>): () => Promise<void> {
+  if (!ctx.store.groupHeld.has(groupId)) return async () => {};
+  const shown: { from: string; message: NewMessage }[] = [];
+  const afters: (() => Promise<void>)[] = [];
+  for (const h of ctx.store.groupHeld.take(groupId)) {
+    let content: Content;
+    try {
+      content = parseContent(h.content);
+    } catch (e) {
+      ctx.audit('group.held_dropped', { address: h.sender, reason: errorCode(e), count: 1 });
+      continue;
+    }
+    const from = parseAddress(h.sender);
+    const r = receiveGroup(ctx, from, content, changed, h.receivedAt);
+    if (r?.message && r.message.direction === 'in') shown.push({ from: from.accountId, message: r.message });
+    if (r?.after) afters.push(r.after);
+  }
+  return async () => {
+    for (const { from, message: m } of shown) {
+      ctx.events.incomingText({ conversationId: groupId, from: ctx.contacts.get(from)?.name ?? ctx.groups?.memberName(from) ?? from, id: m.id, text: m.body, sentAt: m.sentAt });
+    }
+    for (const a of afters) await a();
+  };
+}
+
 /** Applies group content (see the file comment); null when `content` is not group content. */
-export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: Content, changed: Set<string>): GroupReceived | null {
+export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: Content, changed: Set<string>, heldSince?: number): GroupReceived | null {
   switch (content.type) {
     case 'groupUpdate':
-      return receiveUpdate(ctx, from, content);
+      return receiveUpdate(ctx, from, content, changed);
     case 'senderKey':
-      return receiveKey(ctx, from, content, changed);
+      return receiveKey(ctx, from, content, changed, heldSince);
     case 'groupMessage':
-      return receiveMessage(ctx, from, content, changed);
+      return receiveMessage(ctx, from, content, changed, heldSince);
     case 'receipt': {
       if (content.group === undefined) return null;
       if (!isMember(ctx, content.group, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
@@ -114,7 +160,7 @@ export function adoptVersions(ctx: ChatContext, groupId: string, versions: reado
   return true;
 }
 
-function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'groupUpdate' }>): GroupReceived {
+function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'groupUpdate' }>, changed: Set<string>): GroupReceived {
   const versions: GroupVersion[] = [];
   for (const json of content.versions) {
     let value: unknown;
@@ -140,18 +186,20 @@ function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract
   }
   // New to this device: its author may not know a desktop we linked while the update was on its way (tellOfLinkedDevices).
   const joined = known?.status !== 'member' && ctx.store.groups.get(content.group)?.status === 'member';
+  const held = runHeld(ctx, content.group, changed);
   const after = async (): Promise<void> => {
     await learnDevices(ctx, content.group);
     if (joined) await tellOfLinkedDevices(ctx, [from, ...devicesOf(ctx, content.group, from.accountId)], content.sentAt);
     await reapplyLost(ctx, content.group);
+    await held();
   };
   return { conversationId: content.group, content, message: undefined, after };
 }
 
-function receiveKey(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'senderKey' }>, changed: Set<string>): GroupReceived {
+function receiveKey(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'senderKey' }>, changed: Set<string>, heldSince?: number): GroupReceived {
+  const early = notYet(ctx, from, content.group, content, heldSince);
+  if (early) return early;
   const own = from.accountId === ctx.keys.accountId;
-  if (!own && !isMember(ctx, content.group, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
-  if (!ctx.store.groups.get(content.group)) return refused(ctx, from, content, 'UNKNOWN_GROUP');
   const address = addressKey(from);
   let record: PeerRecord;
   try {
@@ -200,11 +248,11 @@ function openWith(ctx: ChatContext, from: ProtocolAddress, groupId: string, mess
   return { kind: 'opened', content: inner, message: applied };
 }
 
-function receiveMessage(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'groupMessage' }>, changed: Set<string>): GroupReceived {
+function receiveMessage(ctx: ChatContext, from: ProtocolAddress, content: Extract<Content, { type: 'groupMessage' }>, changed: Set<string>, heldSince?: number): GroupReceived {
   const groupId = content.group;
   const own = from.accountId === ctx.keys.accountId;
-  if (!ctx.store.groups.get(groupId)) return refused(ctx, from, content, 'UNKNOWN_GROUP');
-  if (!own && !isMember(ctx, groupId, from.accountId)) return refused(ctx, from, content, 'NOT_A_MEMBER');
+  const early = notYet(ctx, from, groupId, content, heldSince);
+  if (early) return early;
   const bytes = fromBase64Url(content.message)!;
   const r = openWith(ctx, from, groupId, bytes, changed);
   if (r.kind === 'refused') return refused(ctx, from, content, r.reason);

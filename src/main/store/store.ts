@@ -32,6 +32,7 @@ import { ReactionRepo } from './reactions';
 import { GroupRepo } from './groups';
 import { ReceivedEventRepo } from './receivedEvents';
 import { RepairRepo } from './repairs';
+import { GroupHeldRepo } from './groupHeld';
 import { migrate } from './schema';
 import { Sealer } from './seal';
 import { SecretKey } from './secretKey';
@@ -84,6 +85,8 @@ export class LocalStore {
   readonly receivedEvents: ReceivedEventRepo;
   /** Resend log and effects waiting for their message (nothing is lost). */
   readonly repairs: RepairRepo;
+  /** Group content waiting for the group state that allows it (schema 16). */
+  readonly groupHeld: GroupHeldRepo;
   /** The audit log: key and session events, no content (./audit.ts). */
   readonly audit: AuditRepo;
   readonly prekeyLedger: PrekeyLedger;
@@ -118,6 +121,7 @@ export class LocalStore {
     this.reactions = new ReactionRepo(db);
     this.receivedEvents = new ReceivedEventRepo(db);
     this.repairs = new RepairRepo(db, clock);
+    this.groupHeld = new GroupHeldRepo(db, clock);
     this.audit = new AuditRepo(db, clock);
     this.prekeyLedger = new PrekeyLedger(db, this.protocol);
     this.contacts = new ContactsRepo(this);

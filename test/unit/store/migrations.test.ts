@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { openEncryptedDatabase } from '../../../src/main/store/database';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../src/main/store/schema';
 import { RepairRepo } from '../../../src/main/store/repairs';
+import { GroupHeldRepo } from '../../../src/main/store/groupHeld';
 import { SearchIndex } from '../../../src/main/store/searchIndex';
 import { SecretKey } from '../../../src/main/store/secretKey';
-import { STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
+import { GROUP_HELD_PER_SENDER, GROUP_HELD_TTL_MS, STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
 import { tempDir } from '../../support/storeFixture';
 
 async function freshDb() {
@@ -331,6 +332,29 @@ describe('schema migrations', () => {
     const plan = (sql: string, ...args: unknown[]) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args).map((r) => (r as { detail: string }).detail).join(' | ');
     expect(plan('SELECT id FROM resend_log WHERE recipient = ? AND digest = ?', 'a.d2', digest(2))).toContain('USING COVERING INDEX resend_log_recipient');
     expect(plan('SELECT content FROM resend_log WHERE recipient = ? ORDER BY id', 'a.d2')).not.toContain('TEMP B-TREE');
+    db.close();
+  });
+
+  it('migration 16 keeps seeded v15 groups and adds an empty table of held group content, bounded per sender and by age', async () => {
+    const db = await freshDb();
+    migrate(db, 15);
+    db.prepare(`INSERT INTO groups (id, genesis, status, updated_at) VALUES ('g1', 'h1', 'member', 3000)`).run();
+    migrate(db, 16);
+    expect(schemaVersion(db)).toBe(16);
+    expect(db.prepare('SELECT id, status FROM groups').all()).toEqual([{ id: 'g1', status: 'member' }]);
+    let now = 10_000;
+    const held = new GroupHeldRepo(db, () => now);
+    expect(held.has('g2')).toBe(false);
+    // No foreign key: content for a group not known here yet is kept.
+    for (let i = 0; i < GROUP_HELD_PER_SENDER + 3; i++) expect(held.hold('g2', 'a.d1', new Uint8Array([i]))).toBe(i < GROUP_HELD_PER_SENDER ? 0 : 1);
+    held.hold('g1', 'b.d2', new Uint8Array([7]), 5);
+    const kept = held.take('g2');
+    expect(kept).toHaveLength(GROUP_HELD_PER_SENDER);
+    expect([...kept[0]!.content]).toEqual([3]);
+    expect(held.has('g2')).toBe(false);
+    now = 5 + GROUP_HELD_TTL_MS + 1;
+    expect([...held.prune()]).toEqual([['b.d2', 1]]);
+    expect(held.has('g1')).toBe(false);
     db.close();
   });
 

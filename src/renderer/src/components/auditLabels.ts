@@ -36,6 +36,8 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'relay.key_refused': 'Relay identity key did not match the pin (not signed in)',
   'export.written': 'Conversations exported as plaintext',
   'group.rejected': 'Group content refused (not a member, bad signature or state version)',
+  'group.held': 'Group content kept until the group change that allows it arrives',
+  'group.held_dropped': 'Group content dropped: the change that would allow it never arrived',
   'group.key_rotated': 'Group sender key replaced after a member left',
   'group.key_request_refused': 'A request for a group sender key was refused',
   'search.index_failed': 'New messages could not be added to the search index (search adds them first)',
