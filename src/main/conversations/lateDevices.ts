@@ -81,8 +81,11 @@ export function logForNewDevices(ctx: ChatContext, accountId: string, devices: r
 /**
  * Records the verified device list of a group member who is not a contact,
  * for every group they are in, in one transaction: sessions with devices it
- * no longer names go, and group sends reach the devices it names from now on
- * (a new device gets the sender key on the next send, as a contact's does).
+ * no longer names go, group sends reach the devices it names from now on
+ * (a new device gets the sender key on the next send, as a contact's does),
+ * and what waited for the account's devices to be known (awaitingDevicesOf:
+ * group content sent while their list could not be fetched) is logged for
+ * each listed device. Returns how many rows were logged.
  */
 export function recordMemberList(ctx: ChatContext, accountId: string, list: readonly NewDevice[]): number {
   const deviceIds = list.map((d) => d.deviceId);
@@ -90,8 +93,18 @@ export function recordMemberList(ctx: ChatContext, accountId: string, list: read
     const before = ctx.store.groups.devicesOf(accountId);
     ctx.groups?.noteDevices(accountId, deviceIds);
     for (const d of before) if (!deviceIds.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
-    return before.length > 0 ? (ctx.groups?.forwardToNewDevices(accountId, list.filter((d) => !before.includes(d.deviceId))) ?? 0) : 0;
+    const late = before.length > 0 ? (ctx.groups?.forwardToNewDevices(accountId, list.filter((d) => !before.includes(d.deviceId))) ?? 0) : 0;
+    return late + logWaiting(ctx, accountId, deviceIds);
   })();
+}
+
+/** Inside the transaction recording an account's list: what waited for its devices to be known is logged for each listed device, in order; returns how many rows. */
+function logWaiting(ctx: ChatContext, accountId: string, deviceIds: readonly string[]): number {
+  const waiting = ctx.store.repairs.takeRecipient(awaitingDevicesOf(accountId));
+  if (waiting.length === 0) return 0;
+  const rows = deviceIds.flatMap((deviceId) => waiting.map((e) => ({ recipient: addressKey({ accountId, deviceId }), digest: null, content: e.content, messageId: e.messageId })));
+  ctx.store.repairs.logSent(rows);
+  return rows.length;
 }
 
 /**
@@ -109,9 +122,6 @@ export function recordContactList(ctx: ChatContext, accountId: string, list: rea
     ctx.contacts.setDevices(accountId, ids);
     for (const d of before) if (!ids.includes(d)) ctx.store.protocol.deleteSessionSync({ accountId, deviceId: d });
     const late = before.length > 0 ? logForNewDevices(ctx, accountId, list.filter((d) => !before.includes(d.deviceId))) : 0;
-    const waiting = ctx.store.repairs.takeRecipient(awaitingDevicesOf(accountId));
-    const rows = ids.flatMap((deviceId) => waiting.map((e) => ({ recipient: addressKey({ accountId, deviceId }), digest: null, content: e.content, messageId: e.messageId })));
-    ctx.store.repairs.logSent(rows);
-    return late + rows.length;
+    return late + logWaiting(ctx, accountId, ids);
   })();
 }

@@ -80,20 +80,20 @@ export function forwardGroupsToNewDevices(ctx: ChatContext, accountId: string, d
 }
 
 /**
- * Members who are contacts with no device on record even after
- * learnDevices (their list could not be fetched: offline, or the relay
- * refused): what the group sends them now waits for their list under
+ * Members with no device on record even after learnDevices (their list
+ * could not be fetched: offline, or the relay refused), contacts or not:
+ * what the group sends them now waits for their list under
  * awaitingDevicesOf(account), as a 1:1 text to such a contact does, and
- * recording the list logs it for each listed device, in this order
- * (conversations/unsent.ts fetches the list, backing off). Members in
+ * recording the list (a contact's or a member's) logs it for each listed
+ * device, in this order (conversations/unsent.ts fetches the list, backing off). Members in
  * `skip` (a retry's confirmed ones), and those for whom message
  * `messageId` already waits (a retry while the first send waits), are
  * left out. Call inside the send's transaction; returns how many accounts
  * wait.
  */
 export function logForWaitingMembers(ctx: ChatContext, groupId: string, contents: readonly Content[], messageId: string | null, skip?: ReadonlySet<string>): number {
-  const waiting = ctx.store.groups.contactsWithoutDevices(groupId)
-    .filter((a) => a !== ctx.keys.accountId && !skip?.has(a) && (messageId === null || !ctx.store.repairs.waitsFor(awaitingDevicesOf(a), messageId)));
+  const waiting = ctx.store.groups.membersWithoutDevices(groupId, ctx.keys.accountId)
+    .filter((a) => !skip?.has(a) && (messageId === null || !ctx.store.repairs.waitsFor(awaitingDevicesOf(a), messageId)));
   if (waiting.length === 0 || contents.length === 0) return 0;
   ctx.store.repairs.logSent(waiting.flatMap((accountId) => contents.map((c) => ({ recipient: awaitingDevicesOf(accountId), digest: null, content: encodeContent(c), messageId }))));
   return waiting.length;

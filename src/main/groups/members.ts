@@ -9,6 +9,8 @@
 import type { ProtocolAddress } from '../protocol';
 import type { ChatContext } from '../conversations/context';
 import { errorCode, ownRecipients, refreshDevices } from '../conversations/outgoing';
+import { recordMemberList } from '../conversations/lateDevices';
+import { flushUnsent } from '../conversations/unsent';
 import type { GroupMemberRow } from '../store';
 
 /** Every device of `accountId` a group message goes to (none of this device). */
@@ -48,14 +50,17 @@ export async function learnDevices(ctx: ChatContext, groupId: string, force = fa
     // Recorded as any contact's list is (recordContactList: waiting content is logged for the devices in that transaction).
     await refreshDevices(ctx, client, accountId).catch((e: unknown) => ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId }));
   }
+  let logged = 0;
   for (const accountId of ctx.store.groups.strangersToLearn(groupId, ctx.keys.accountId, force)) {
     try {
       const list = await client.getDeviceList(accountId);
-      if (ctx.store.db.open) ctx.store.groups.setDevices(groupId, accountId, list.devices.map((d) => d.deviceId));
+      // Recorded for every group they are in; content that waited for their list (logForWaitingMembers) is logged for the devices.
+      if (ctx.store.db.open) logged += recordMemberList(ctx, accountId, list.devices);
     } catch (e) {
       ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId });
     }
   }
+  if (logged > 0) await flushUnsent(ctx).catch((e: unknown) => ctx.audit('delivery.failed', { reason: errorCode(e) }));
 }
 
 /** How a member is shown: contact name, the name they chose, or the admin's name for them; and whether they are a contact. */

@@ -197,6 +197,11 @@ export class GroupRepo {
     return this.memberDeviceIds(groupId).filter((m) => m.contact && m.devices.length === 0).map((m) => m.accountId);
   }
 
+  /** Members other than `self`, contacts or not, with no device on record (their list could not be fetched yet): what the group sends them waits for it. */
+  membersWithoutDevices(groupId: string, self: string): string[] {
+    return this.memberDeviceIds(groupId).filter((m) => m.accountId !== self && m.devices.length === 0).map((m) => m.accountId);
+  }
+
   /** Members who are neither `self` nor a contact and have no verified devices on record (all such when `all`, devices or not). */
   strangersToLearn(groupId: string, self: string, all: boolean): string[] {
     return this.memberDeviceIds(groupId).filter((m) => !m.contact && m.accountId !== self && (all || m.devices.length === 0)).map((m) => m.accountId);
