@@ -21,6 +21,7 @@ export const AUDIT_KINDS = [
   'envelope.rejected',
   'envelope.deferred',
   'delivery.failed',
+  'delivery.unsent_dropped',
   'devices.refresh_failed',
   'devices.split_view',
   'attachment.fetch_failed',

@@ -20,7 +20,7 @@ import { handleBatch } from './receiveBatch';
 import { openAhead } from '../session/sealAhead';
 import { IdleIndexer } from './searchIndexer';
 import { errorCode, flushOutbox, recipientsOf, sendContent, sending, sendOwedReceipts } from './outgoing';
-import { flushUnsent } from './unsent';
+import { dropExpired, flushUnsent } from './unsent';
 import { SendReadsCache, type SendReads } from './sendReads';
 
 /**
@@ -301,9 +301,8 @@ export class ConversationService {
     // Content waiting for a device's first session is tried every tick (each device backs off on its own).
     if (this.ctx.link.client && this.ctx.store.repairs.hasUnsent()) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
+    dropExpired(this.ctx); // content that waited too long for a device, a list or a group update: dropped with a trace
     this.ctx.store.repairs.prune();
-    // Group content held for a state update that never came (groups/held.ts): dropped with a trace.
-    for (const [address, count] of this.ctx.store.groupHeld.prune()) this.ctx.audit('group.held_dropped', { address, reason: 'GROUP_HELD_EXPIRED', count });
     this.checkDeliveries();
     if (this.ctx.link.client) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }

@@ -123,3 +123,18 @@ export function releaseReached(ctx: ChatContext, targets: readonly ProtocolAddre
   const backoff = unsentBackoff.get(ctx);
   return backoff ? targets.filter((t) => backoff.has(addressKey(t)) && ctx.sessions.has(t) && backoff.delete(addressKey(t))).length : 0;
 }
+
+/**
+ * The upkeep tick, before the resend log's prune: drops what waited past
+ * its bound, each recipient with a trace. Content logged for a device that
+ * never got a session, or an account whose list never came, after
+ * RESEND_LOG_TTL_MS (a text among it shows "not delivered" by then); group
+ * content held for an update that never came, after GROUP_HELD_TTL_MS.
+ */
+export function dropExpired(ctx: ChatContext): void {
+  for (const [recipient, count] of ctx.store.repairs.dropExpiredUnsent()) {
+    const who = isAwaitingDevices(recipient) ? { accountId: recipient.slice(0, -1) } : { address: recipient };
+    ctx.audit('delivery.unsent_dropped', { ...who, reason: 'UNSENT_EXPIRED', count });
+  }
+  for (const [address, count] of ctx.store.groupHeld.prune()) ctx.audit('group.held_dropped', { address, reason: 'GROUP_HELD_EXPIRED', count });
+}

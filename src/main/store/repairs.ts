@@ -148,10 +148,23 @@ export class RepairRepo {
     for (const id of messageIds) del.run(id);
   }
 
-  /** Drops resend entries and waiting effects past their age or count bounds; returns how many rows went. */
+  /**
+   * Drops content that waited past RESEND_LOG_TTL_MS for a device's first
+   * session or an account's list (never sent: its device never published a
+   * bundle, or the list never came); returns how many rows per recipient,
+   * for the audit log. Call before prune, which would drop them silently.
+   */
+  dropExpiredUnsent(now = this.clock()): Map<string, number> {
+    const rows = prep(this.db, 'DELETE FROM resend_log WHERE digest IS NULL AND created_at < ? RETURNING recipient').pluck().all(now - RESEND_LOG_TTL_MS) as string[];
+    const out = new Map<string, number>();
+    for (const r of rows) out.set(r, (out.get(r) ?? 0) + 1);
+    return out;
+  }
+
+  /** Drops resend entries and waiting effects past their age or count bounds (the count bound spares unsent content); returns how many rows went. */
   prune(now = this.clock()): number {
     let n = prep(this.db, 'DELETE FROM resend_log WHERE created_at < ?').run(now - RESEND_LOG_TTL_MS).changes;
-    n += prep(this.db, 'DELETE FROM resend_log WHERE id <= (SELECT id FROM resend_log ORDER BY id DESC LIMIT 1 OFFSET ?)').run(RESEND_LOG_MAX_ROWS).changes;
+    n += prep(this.db, 'DELETE FROM resend_log WHERE digest IS NOT NULL AND id <= (SELECT id FROM resend_log ORDER BY id DESC LIMIT 1 OFFSET ?)').run(RESEND_LOG_MAX_ROWS).changes;
     n += prep(this.db, 'DELETE FROM pending_effects WHERE received_at < ?').run(now - PENDING_EFFECT_TTL_MS).changes;
     return n;
   }

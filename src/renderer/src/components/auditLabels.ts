@@ -16,6 +16,7 @@ export const AUDIT_LABEL: Record<AuditKind, string> = {
   'envelope.rejected': 'Unauthenticated message dropped',
   'envelope.deferred': 'A message waits on the relay until the sender can be checked',
   'delivery.failed': 'Sending paused (will retry)',
+  'delivery.unsent_dropped': 'Content that waited a day for a device or a device list was dropped',
   'devices.refresh_failed': 'A device list could not be fetched (will retry)',
   'devices.split_view': 'The relay showed this contact’s device list differently to you and to them: verify the safety number',
   'attachment.fetch_failed': 'A received file could not be fetched',
