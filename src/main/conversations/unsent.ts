@@ -9,6 +9,7 @@ import { STORE_MAX_PENDING_LIST, UNSENT_RETRY_BASE_MS, UNSENT_RETRY_MAX_MS } fro
 import { parseContent } from '../../shared/wire/content';
 import { addressKey, type ProtocolAddress } from '../protocol';
 import type { ChatContext } from './context';
+import type { ResendEntry } from '../store/repairs';
 import { awaitingDevicesOf, isAwaitingDevices } from './lateDevices';
 import { errorCode, flushOutbox, hintFor, parseAddress, refreshDevices } from './outgoing';
 
@@ -21,33 +22,42 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
   const backoff = unsentBackoff.get(ctx) ?? new Map<string, { next: number; wait: number }>();
   unsentBackoff.set(ctx, backoff);
   const now = ctx.now();
-  const entries = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => (backoff.get(e.recipient)?.next ?? 0) <= now);
+  // Recipient by recipient, so one that backs off (with any number of rows) never hides the others' content.
+  const recipients = ctx.store.repairs.unsentRecipients().filter((r) => (backoff.get(r)?.next ?? 0) <= now);
   let sent = 0;
-  for (const e of entries) {
-    if ((backoff.get(e.recipient)?.next ?? 0) > now) continue;
-    if (isAwaitingDevices(e.recipient)) {
-      await fetchAwaitedList(ctx, e.recipient.slice(0, -1), backoff);
+  for (const recipient of recipients) {
+    if (isAwaitingDevices(recipient)) {
+      await fetchAwaitedList(ctx, recipient.slice(0, -1), backoff);
       continue;
     }
-    const to = parseAddress(e.recipient);
+    const to = parseAddress(recipient);
     await ctx.sessions.hold([to], async () => {
       if (!(await ctx.sessions.establish(to))) {
         // No bundle yet (a device still linking), offline or refused: try this device again later, doubling the wait.
-        const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(e.recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
-        backoff.set(e.recipient, { next: ctx.now() + wait, wait });
+        const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
+        backoff.set(recipient, { next: ctx.now() + wait, wait });
         return;
       }
-      backoff.delete(e.recipient);
-      ctx.store.db.transaction(() => {
-        const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
-        if (!sealed) return;
-        ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
-        ctx.store.repairs.markSent(e.id, sealed.digest, false);
-        sent++;
-      }).immediate();
+      backoff.delete(recipient);
+      sent += sendLogged(ctx, to, ctx.store.repairs.unsentFor(recipient, STORE_MAX_PENDING_LIST));
     });
   }
   if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
+  return sent;
+}
+
+/** Encrypts logged entries for `to` (a session exists; the caller holds it) into the outbox, in order, in one transaction; returns how many went. */
+function sendLogged(ctx: ChatContext, to: ProtocolAddress, entries: readonly ResendEntry[]): number {
+  let sent = 0;
+  ctx.store.db.transaction(() => {
+    for (const e of entries) {
+      const sealed = ctx.sessions.encryptFor(to, e.content, hintFor(parseContent(e.content)));
+      if (!sealed) continue;
+      ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
+      ctx.store.repairs.markSent(e.id, sealed.digest, false);
+      sent++;
+    }
+  }).immediate();
   return sent;
 }
 
@@ -62,20 +72,14 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
  */
 export function sendWaitingFirst(ctx: ChatContext, targets: readonly ProtocolAddress[]): number {
   if (!ctx.store.repairs.hasUnsent()) return 0;
-  const reached = new Set(targets.filter((t) => ctx.sessions.has(t)).map(addressKey));
-  const waiting = ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).filter((e) => reached.has(e.recipient));
-  if (waiting.length === 0) return 0;
   let sent = 0;
-  ctx.store.db.transaction(() => {
-    for (const e of waiting) {
-      const sealed = ctx.sessions.encryptFor(parseAddress(e.recipient), e.content, hintFor(parseContent(e.content)));
-      if (!sealed) continue;
-      ctx.store.delivery.commitSend({ outbox: [{ recipient: sealed.recipient, payload: sealed.payload }], messageId: e.messageId });
-      ctx.store.repairs.markSent(e.id, sealed.digest, false);
-      sent++;
-    }
-  }).immediate();
-  for (const r of reached) unsentBackoff.get(ctx)?.delete(r);
+  for (const t of targets) {
+    if (!ctx.sessions.has(t)) continue;
+    const waiting = ctx.store.repairs.unsentFor(addressKey(t), STORE_MAX_PENDING_LIST);
+    if (waiting.length === 0) continue;
+    sent += sendLogged(ctx, t, waiting);
+    unsentBackoff.get(ctx)?.delete(addressKey(t));
+  }
   return sent;
 }
 

@@ -129,7 +129,7 @@ export class MultiUpload implements GroupDelivery {
 
 /** The devices some logged content still waits for (no session with them yet); empty at once when nothing waits. */
 function waitingDevices(ctx: ChatContext): Set<string> {
-  return new Set(ctx.store.repairs.hasUnsent() ? ctx.store.repairs.unsent(STORE_MAX_PENDING_LIST).map((e) => e.recipient) : []);
+  return new Set(ctx.store.repairs.hasUnsent() ? ctx.store.repairs.unsentRecipients() : []);
 }
 
 const parseAddress = (key: string): ProtocolAddress => {

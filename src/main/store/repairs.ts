@@ -85,6 +85,17 @@ export class RepairRepo {
     return prep(this.db, 'SELECT 1 FROM resend_log WHERE recipient = ? AND digest IS NULL AND message_id = ? LIMIT 1').get(recipient, messageId) !== undefined;
   }
 
+  /** Every recipient (device, or an account's placeholder) that logged content still waits for, in the order its oldest row was logged. */
+  unsentRecipients(): string[] {
+    return prep(this.db, 'SELECT recipient FROM resend_log WHERE digest IS NULL GROUP BY recipient ORDER BY min(id)').pluck().all() as string[];
+  }
+
+  /** The content still waiting for `recipient`, oldest first, at most `limit` (an index range: the log's order per recipient). */
+  unsentFor(recipient: string, limit: number): ResendEntry[] {
+    return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? AND digest IS NULL ORDER BY id LIMIT ?')
+      .all(recipient, limit) as ResendRow[]).map(toEntry);
+  }
+
   /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
   unsent(limit: number): ResendEntry[] {
     return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')
