@@ -52,8 +52,11 @@ interface Result {
  * resolves after the commit, the ack and the batch's follow-up work with the
  * envelopes to try again soon (their sender's device list could not be
  * checked now). One whose apply failed stays unacked until the next connection.
+ * `handled` hears how many envelopes the batch dealt with, right after its commit.
  */
-export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage[], sendReceipts?: (owed: boolean) => boolean): Promise<IncomingMessage[]> {
+export async function handleBatch(
+  ctx: ChatContext, ms: readonly IncomingMessage[], sendReceipts?: (owed: boolean) => boolean, handled?: (count: number) => void,
+): Promise<IncomingMessage[]> {
   const acked: string[] = [];
   const seen = new Set<string>();
   const work: Opened[] = [];
@@ -87,6 +90,8 @@ export async function handleBatch(ctx: ChatContext, ms: readonly IncomingMessage
     if (r.outcome) acked.push(r.m.id);
     else if (r.later) left.push(r.m);
   }
+  // Progress as soon as the batch is committed (before the ack's wait and the batch's events): "Receiving N of M" never trails what the list shows.
+  handled?.(ms.length - left.length);
   await ack(ctx, acked);
   for (const r of results) if (r.outcome) await afterCommit(ctx, r.outcome, fx);
   await fx.finish(ctx, sendReceipts);

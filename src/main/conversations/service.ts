@@ -345,8 +345,7 @@ export class ConversationService {
         const hold = this.#pending.length > 0 && this.#receiptsHeld < RECEIPT_HOLD_BATCHES;
         this.#receiptsHeld = hold ? this.#receiptsHeld + 1 : 0;
         return !hold;
-      });
-      this.#advance(batch.length - later.length);
+      }, (handled) => this.#advance(handled));
       if (later.length > 0) {
         const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);
         t.unref();
