@@ -149,7 +149,11 @@ export class RepairRepo {
   owedReceipts(limit: number): Map<string, string[]> {
     const rows = prep(this.db, 'SELECT message_id AS m, conversation_id AS c FROM owed_receipts ORDER BY created_at, message_id LIMIT ?').all(limit) as { m: string; c: string }[];
     const out = new Map<string, string[]>();
-    for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.m]);
+    for (const r of rows) {
+      const ids = out.get(r.c);
+      if (ids) ids.push(r.m);
+      else out.set(r.c, [r.m]);
+    }
     return out;
   }
 

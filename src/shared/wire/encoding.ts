@@ -11,31 +11,21 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 const ALPHABET_CODES = new Uint8Array(64);
 for (let i = 0; i < ALPHABET.length; i++) ALPHABET_CODES[i] = ALPHABET.charCodeAt(i);
 const ascii = new TextDecoder();
-/** From this length on, encoding into bytes and decoding them once beats string concatenation (≈ 7× at 1.3 kB, bench:app's envelopes). */
-const BYTES_ENCODE_FROM = 96;
+/** Inputs shorter than this (keys, ids, digests) are encoded into one reused buffer: no allocation but the string itself. */
+const SCRATCH_FROM = 96;
+const scratch = new Uint8Array(Math.ceil((SCRATCH_FROM * 4) / 3));
 
-/** Unpadded base64url of `bytes`, as keys and ciphertexts travel in JSON frames. */
+/**
+ * Unpadded base64url of `bytes`, as keys and ciphertexts travel in JSON
+ * frames. The characters are written as bytes and decoded once: string
+ * concatenation made a chain of partial strings per call that every Map
+ * lookup then had to flatten (≈ 3× slower for a 32-byte key used as a key,
+ * and most of the receive path's garbage from this function: bench:app,
+ * stop 25).
+ */
 export function toBase64Url(bytes: Uint8Array): string {
-  if (bytes.length >= BYTES_ENCODE_FROM) return toBase64UrlLong(bytes);
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!;
-  }
-  return out;
-}
-
-function toBase64UrlLong(bytes: Uint8Array): string {
-  const out = new Uint8Array(Math.ceil((bytes.length * 4) / 3));
+  const size = Math.ceil((bytes.length * 4) / 3);
+  const out = bytes.length < SCRATCH_FROM ? scratch : new Uint8Array(size);
   const A = ALPHABET_CODES;
   let o = 0;
   let i = 0;
