@@ -13,6 +13,7 @@ import { encodeContent } from '../../src/shared/wire/content';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { STORE_MAX_PENDING_LIST } from '../../src/shared/constants';
 import { newMessageId } from '../../src/main/conversations/service';
+import { linkDesktop } from '../support/linkCheck';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -66,4 +67,33 @@ describe('content waiting for a session', () => {
     expect(store.repairs.unsentFor(bobDevice, 10)).toEqual([]);
     await eventually(() => bob.messenger.store.messages.get(now.id) !== null && bob.messenger.store.messages.get(waited.id) !== null, 20_000);
   }, 60_000);
+});
+
+describe('content waiting for a device its account revoked', () => {
+  it('forgets it, with a trace, once the account’s list no longer names the device, though the change never reached us', async () => {
+    const cat = await createUser('Cat Queue', relay.url);
+    try {
+      await ann.messenger.contacts.add(cat.messenger.account.invite(), 'Cat');
+      await eventually(() => cat.messenger.contacts.list().length === 1, 20_000);
+      const cat2 = await linkDesktop(cat.messenger, relay.url, 'Cat laptop');
+      const catId = cat.messenger.keys.accountId;
+      await eventually(() => ann.messenger.store.contacts.devices(catId).includes(cat2.keys.deviceId), 20_000);
+      const revoked = cat2.keys.deviceId;
+      await cat.messenger.devices.revokeDevice(revoked);
+      await cat2.close().catch(() => undefined);
+      await eventually(() => !ann.messenger.store.contacts.devices(catId).includes(revoked), 20_000);
+      // As after a crash between the receive commit and its list refresh: Ann still lists the revoked laptop, and content waits for it.
+      ann.messenger.store.contacts.setDevices(catId, [cat.messenger.keys.deviceId, revoked]);
+      const waiting = text('For a laptop that is gone');
+      ann.messenger.store.repairs.logSent([{ recipient: `${catId}.${revoked}`, digest: null, content: waiting.content, messageId: waiting.id }]);
+      await eventually(async () => {
+        await ann.messenger.conversations.flushUnsent();
+        return ann.messenger.store.repairs.unsentFor(`${catId}.${revoked}`, 10).length === 0;
+      }, 20_000);
+      expect(ann.messenger.store.contacts.devices(catId)).toEqual([cat.messenger.keys.deviceId]);
+      expect(ann.messenger.store.audit.list(200).some((e) => e.kind === 'delivery.failed' && e.detail['reason'] === 'UNLISTED_DEVICE' && e.detail['address'] === `${catId}.${revoked}`)).toBe(true);
+    } finally {
+      await cat.messenger.close();
+    }
+  }, 90_000);
 });

@@ -31,19 +31,44 @@ export async function flushUnsent(ctx: ChatContext): Promise<number> {
       continue;
     }
     const to = parseAddress(recipient);
-    await ctx.sessions.hold([to], async () => {
+    const started = await ctx.sessions.hold([to], async () => {
       if (!(await ctx.sessions.establish(to))) {
         // No bundle yet (a device still linking), offline or refused: try this device again later, doubling the wait.
         const wait = Math.min(UNSENT_RETRY_MAX_MS, (backoff.get(recipient)?.wait ?? UNSENT_RETRY_BASE_MS / 2) * 2);
         backoff.set(recipient, { next: ctx.now() + wait, wait });
-        return;
+        return false;
       }
       backoff.delete(recipient);
       sent += sendLogged(ctx, to, ctx.store.repairs.unsentFor(recipient, STORE_MAX_PENDING_LIST));
+      return true;
     });
+    // Outside the hold: recording the list may flush what waits for the account's other devices.
+    if (!started) await dropIfUnlisted(ctx, to);
   }
   if (sent > 0) void flushOutbox(ctx).catch((err: unknown) => ctx.audit('delivery.failed', { reason: errorCode(err) }));
   return sent;
+}
+
+/**
+ * After a failed session start with a device content waits for: asks for
+ * its account's list again and, when the list no longer names the device
+ * (revoked while the content waited, and the change never reached us: a
+ * crash between a receive commit and its list refresh, say), forgets what
+ * waited for it, with a trace. The list is recorded as any refresh does.
+ */
+async function dropIfUnlisted(ctx: ChatContext, to: ProtocolAddress): Promise<void> {
+  const client = ctx.link.client;
+  if (!client || !ctx.store.db.open) return;
+  let listed: string[];
+  try {
+    listed = await refreshDevices(ctx, client, to.accountId);
+  } catch (e) {
+    ctx.audit('devices.refresh_failed', { reason: errorCode(e), accountId: to.accountId });
+    return;
+  }
+  if (listed.includes(to.deviceId) || !ctx.store.db.open) return;
+  const count = ctx.store.repairs.forgetRecipient(addressKey(to));
+  if (count > 0) ctx.audit('delivery.failed', { address: addressKey(to), reason: 'UNLISTED_DEVICE', count });
 }
 
 /** Encrypts logged entries for `to` (a session exists; the caller holds it) into the outbox, in order, in one transaction; returns how many went. */
