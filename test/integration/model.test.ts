@@ -8,6 +8,19 @@
  * encrypted profile stores. Once everything is back online and quiet, the
  * invariants of test/support/modelInvariants.ts must hold.
  *
+ * Every device reaches the relay through one hostile proxy
+ * (test/support/modelRelay.ts), and the relay in the middle is part of the
+ * scenario (test/support/modelHostile.ts): it withholds the envelopes it
+ * pushes to a device (dropped unacked, so the relay keeps them) until it
+ * lets later ones through or hangs up, withholds the next one or two pushes
+ * while later ones overtake them, hangs up on a device at once or at its
+ * next push (mid-stream), and replays an envelope frame a device already had.
+ * A hang-up makes the relay offer what was withheld again, after the newer
+ * envelopes the device already took: a reorder. None of it may break a
+ * promise, so the invariants are unchanged: the quiesce step ends every
+ * withholding and hangs up on each device still owed envelopes first, and
+ * each withheld text must then show exactly once, nothing as a placeholder.
+ *
  *   PARLEY_MODEL_RUNS=N       scenarios to run (default 100)
  *   PARLEY_MODEL_SEED=S       replay a failure: its seed … (default: a fixed seed; `random` explores)
  *   PARLEY_MODEL_PATH=P       … and its path (both printed on failure)
@@ -46,7 +59,7 @@ const TIME_LIMIT_MS = Number(env['PARLEY_MODEL_SHRINK_MS'] ?? Math.max(150_000, 
 let template: WorldTemplate;
 let scenarios = 0;
 /** Totals over the run, printed at the end: how much the scenarios really exercised. */
-const totals = { texts: 0, groupTexts: 0, groups: 0, deletes: 0, commits: 0, links: 0, violations: 0 };
+const totals = { texts: 0, groupTexts: 0, groups: 0, deletes: 0, commits: 0, links: 0, violations: 0, withheld: 0, hangUps: 0, replays: 0 };
 const started = Date.now();
 
 beforeAll(async () => {
@@ -56,7 +69,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (template) fs.rmSync(template.dir, { recursive: true, force: true });
   const t = totals;
-  process.stdout.write(`model test: ${scenarios} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${t.texts} texts (${t.groupTexts} in ${t.groups} groups), ${t.deletes} deletes, ${t.links} links, ${t.commits} kills between commit and ack, ${t.violations} failing scenarios\n`);
+  process.stdout.write(`model test: ${scenarios} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${t.texts} texts (${t.groupTexts} in ${t.groups} groups), ${t.deletes} deletes, ${t.links} links, ${t.commits} kills between commit and ack; the relay withheld ${t.withheld} pushes, hung up ${t.hangUps}× mid-stream, replayed ${t.replays} envelopes; ${t.violations} failing scenarios\n`);
 });
 
 /** Runs one scenario and returns what it violated (only the selected invariants). */
@@ -113,6 +126,9 @@ async function scenario(prelude: Commands, cmds: Commands): Promise<{ violations
   totals.groups += model.groups.length;
   totals.deletes += model.texts.filter((x) => x.deleted).length;
   totals.links += model.links;
+  totals.withheld += world.hostile.did.withheld;
+  totals.hangUps += world.hostile.did.hangUps;
+  totals.replays += world.hostile.did.replays;
   totals.commits += model.notes.filter((n) => n.includes('between a commit')).length;
   const selected = violations.filter((v) => CHECKS.has(v.invariant));
   if (selected.length > 0) totals.violations++;

@@ -17,6 +17,8 @@ export interface ProxiedConnection {
   toRelay(frame: string | Uint8Array): void;
   /** Drops both sides of this connection at once (a relay in the middle that hangs up). */
   close(): void;
+  /** Whether the client side is still open. */
+  readonly open: boolean;
   /** Text frames as text; binary frames (sendMulti uploads) as `frame: '<binary>'` with their bytes. */
   readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string; readonly binary?: Uint8Array }[];
 }
@@ -35,6 +37,8 @@ export interface HostileRelay {
   /** Binary frames from clients to the relay. */
   upBinary: BinaryHook;
   readonly connections: ProxiedConnection[];
+  /** Points new connections (and HTTP requests) at another relay address, e.g. a relay restarted on a new port. */
+  retarget(relayUrl: string): void;
   close(): Promise<void>;
 }
 
@@ -43,10 +47,10 @@ const passBinary: BinaryHook = (f) => f;
 
 /** Starts a proxy on loopback in front of `relayUrl` (ws://host:port). */
 export async function startHostileRelay(relayUrl: string): Promise<HostileRelay> {
-  const target0 = new URL(relayUrl);
+  let target = new URL(relayUrl);
   // Plain HTTP (attachment and history blobs, backups) passes through unchanged, as through any relay in the middle.
   const server = http.createServer((req, res) => {
-    const up = http.request({ host: target0.hostname, port: target0.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+    const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -54,13 +58,13 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
     req.pipe(up);
   });
   const wss = new WebSocketServer({ server });
-  const target = new URL(relayUrl);
   const proxy: HostileRelay = {
     url: '',
     up: pass,
     down: pass,
     upBinary: passBinary,
     connections: [],
+    retarget: (url) => void (target = new URL(url)),
     close: async () => {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
@@ -72,6 +76,9 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
     const pending: (string | Uint8Array)[] = [];
     const conn: ProxiedConnection = {
       seen: [],
+      get open() {
+        return client.readyState === WebSocket.OPEN;
+      },
       toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f),
       toRelay: (f) => (upstream.readyState === WebSocket.OPEN ? upstream.send(f) : pending.push(f)),
       close: () => {

@@ -11,6 +11,7 @@ import { ACCOUNT_NAMES, type World } from './modelWorld';
 import { CANARY, shownWithToken } from './modelObserve';
 import { conversationOf, groupCommands, type ModelGroup } from './modelGroups';
 import { acct, currentOf, Ref } from './modelRef';
+import { hostileCommands } from './modelHostile';
 
 /** A device in the model: open (profile running), online (network), current (not revoked). */
 export interface ModelDevice {
@@ -46,6 +47,8 @@ export interface Model {
   readonly texts: ModelText[];
   readonly groups: ModelGroup[];
   links: number;
+  /** Devices the hostile relay withholds pushes from (modelHostile.ts). */
+  readonly withheld: Set<string>;
   /** What the run did beyond the command list (skips, kill outcomes), printed with a failure. */
   readonly notes: string[];
 }
@@ -61,6 +64,7 @@ export function initialModel(): Model {
     texts: [],
     groups: [],
     links: 0,
+    withheld: new Set(),
     notes: [],
   };
 }
@@ -338,7 +342,7 @@ export const preludeArb: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: groupCommands[0]!.arbitrary, weight: 1 },
 );
 
-/** The command mix: cheap commands often, the slow ones (kill, link, relay restart) rarely. */
+/** The command mix: cheap commands often, the slow ones (kill, link, relay restart) rarely, and what a hostile relay does. */
 export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: deviceAndPeer.map(([d, a]) => new AddContact(d, a)), weight: 5 },
   { arbitrary: deviceAndPeer.map(([d, a]) => new SendText(d, a)), weight: 10 },
@@ -352,4 +356,5 @@ export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: fc.tuple(account, fc.nat({ max: 1 })).map(([a, k]) => new Revoke(a, k)), weight: 1 },
   { arbitrary: fc.constant(new RestartRelay()), weight: 1 },
   ...groupCommands,
+  ...hostileCommands,
 );

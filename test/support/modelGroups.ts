@@ -32,6 +32,8 @@ export interface ModelGroup {
   members: ModelMember[];
   /** Signed versions made (the create included); a device holding fewer is behind. */
   versions: number;
+  /** The devices that made them: one revoked since may have taken an update it had not uploaded yet with it (see unsure). */
+  readonly makers: Set<string>;
 }
 
 /** Most groups created in one scenario. */
@@ -87,7 +89,7 @@ class CreateGroup implements Cmd {
     const others = this.others.filter((a) => a !== d.account && known.has(w.accountId(a)));
     const name = `g${m.groups.length + 1}`;
     const g = await messenger.groups.create(name, others.map((a) => w.accountId(a)));
-    m.groups.push({ id: g.id, name, versions: 1, members: [{ account: d.account, admin: true }, ...others.map((a) => ({ account: a, admin: false }))] });
+    m.groups.push({ id: g.id, name, versions: 1, makers: new Set([d.name]), members: [{ account: d.account, admin: true }, ...others.map((a) => ({ account: a, admin: false }))] });
     m.notes.push(`${this.toString()}: ${name} with ${others.map(acct).join(', ') || 'nobody else'}`);
   }
   toString(): string {
@@ -152,6 +154,7 @@ class ChangeGroup implements Cmd {
       throw e;
     }
     g.versions++;
+    g.makers.add(d.name);
     if (this.kind === 'add') g.members.push({ account: this.target, admin: false });
     else if (this.kind === 'remove') drop(m, g, this.target);
     else if (this.kind === 'leave') drop(m, g, d.account);
@@ -176,6 +179,13 @@ export const groupCommands: { arbitrary: fc.Arbitrary<Cmd>; weight: number }[] =
     weight: 5,
   },
 ];
+
+/**
+ * Whether a version of the group was made by a device revoked since: what it
+ * had not uploaded yet is lost with it, as a text from a since-revoked device
+ * (modelInvariants.ts checks neither).
+ */
+export const unsure = (m: Model, g: ModelGroup): boolean => [...g.makers].some((n) => !m.devices.some((d) => d.name === n && d.current));
 
 /** The conversation a text lives in on a device of `account`: the group, or the other account's. */
 export function conversationOf(world: World, t: ModelText, account: number): string {

@@ -9,8 +9,9 @@ import type { Message } from '../../src/main/store';
 import type { Model, ModelDevice, ModelText } from './modelCommands';
 import type { World } from './modelWorld';
 import { allRows, CANARY, deliveryState, filesContaining, isPlaceholder, settle, shownWithToken } from './modelObserve';
-import { conversationOf, isMember } from './modelGroups';
+import { conversationOf, isMember, unsure } from './modelGroups';
 import { acct } from './modelRef';
+import { releaseHostile } from './modelHostile';
 
 /** Every invariant, by the name a violation carries. */
 export const INVARIANTS = {
@@ -38,8 +39,9 @@ export interface Violation {
 /** How long a scenario may take to become quiet once everything is back online. */
 export const SETTLE_TIMEOUT_MS = 8_000;
 
-/** Brings every current device back (open, online) and waits for quiet; revoked devices are closed. */
+/** Ends the relay's hostility, brings every current device back (open, online) and waits for quiet; revoked devices are closed. */
 export async function quiesce(model: Model, world: World): Promise<Violation[]> {
+  releaseHostile(model, world);
   for (const d of model.devices) {
     if (!d.current) {
       await world.close(d.name);
@@ -94,13 +96,15 @@ function checkText(model: Model, world: World, t: ModelText, out: Violation[]): 
 function checkGroupText(model: Model, world: World, t: ModelText, out: Violation[]): void {
   const g = t.group!;
   if (!senderCurrent(model, t)) return;
+  // A version made by a since-revoked device may never have left it: the group's state is then not the model's (at most once).
+  const groupUnsure = unsure(model, model.groups.find((x) => x.id === g.id)!);
   for (const d of model.devices) {
     if (!d.current) continue;
     const shown = shownWithToken(world.messenger(d.name), g.id, t.token);
     const where = `${t.token} (${t.from} → group) on ${d.name}`;
     if (!g.atSend.has(d.account)) {
       if (shown.length > 0) out.push({ invariant: 'groupPrivacy', detail: `${where}: ${acct(d.account)} was not a member when it was sent, but it shows ${shown.length}×` });
-    } else if (!g.stillIn.has(d.account) || !g.stillIn.has(t.fromAccount)) {
+    } else if (!g.stillIn.has(d.account) || !g.stillIn.has(t.fromAccount) || groupUnsure) {
       // Gone since the send: no later edits or deletes reach it, and a copy arriving after its removal is refused.
       if (shown.length > 1) out.push({ invariant: 'exactlyOnce', detail: `${where}: shown ${shown.length}× (left since, at most once)` });
     } else checkShown(t, d, shown, where, out);
@@ -116,6 +120,7 @@ function checkGroupText(model: Model, world: World, t: ModelText, out: Violation
  */
 function checkGroups(model: Model, world: World, out: Violation[]): void {
   for (const g of model.groups) {
+    if (unsure(model, g)) continue; // a version may have been lost with the device that made it (see unsure)
     const want = g.members.map((x) => `${acct(x.account)}${x.admin ? '*' : ''}`).join(',');
     for (const d of model.devices.filter((x) => x.current)) {
       const info = world.messenger(d.name).groups.list().find((x) => x.id === g.id);

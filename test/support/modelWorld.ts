@@ -1,6 +1,8 @@
 /**
  * The system the model test drives: a real relay on loopback (restartable on
- * its data dir), one TCP proxy per device (to take that device offline), and
+ * its data dir) behind one hostile WebSocket proxy (modelRelay.ts: withholds,
+ * replays, hangs up), one TCP proxy per device in front of it (to take that
+ * device offline), and
  * real encrypted profile stores run by the real Messenger — in this process,
  * or in a child process that is SIGKILLed between a commit and its ack.
  *
@@ -20,6 +22,7 @@ import { Messenger } from '../../src/main/messenger/messenger';
 import { SETTING } from '../../src/main/account/settingKeys';
 import { startRelay, type RunningRelay } from '../../src/relay/server';
 import { RelayProxy } from './relayProxy';
+import { ModelRelay } from './modelRelay';
 import { testKeychain } from './testKeychain';
 import { repoRoot } from './paths';
 import { eventually } from './chatHarness';
@@ -83,7 +86,7 @@ export class World {
   #relay: RunningRelay;
   #links = 0;
 
-  private constructor(readonly dir: string, readonly template: WorldTemplate, relay: RunningRelay) {
+  private constructor(readonly dir: string, readonly template: WorldTemplate, relay: RunningRelay, readonly hostile: ModelRelay) {
     this.#relay = relay;
     this.#keychain = testKeychain(template.key);
   }
@@ -93,9 +96,9 @@ export class World {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-model-'));
     for (const f of ['relay', 'p0', 'p1', 'p2']) fs.cpSync(path.join(template.dir, f), path.join(dir, f), { recursive: true });
     const relay = await startRelay({ logger: relayLogger, dataDir: path.join(dir, 'relay') });
-    const world = new World(dir, template, relay);
+    const world = new World(dir, template, relay, await ModelRelay.start(relay.url));
     for (let i = 0; i < ACCOUNT_NAMES.length; i++) {
-      const proxy = await RelayProxy.start(relay.port);
+      const proxy = await RelayProxy.start(world.hostile.port);
       const messenger = await world.#open(path.join(dir, `p${i}`), proxy.url);
       world.accountIds.push(messenger.keys.accountId);
       world.#invites.push(messenger.account.invite());
@@ -215,7 +218,7 @@ export class World {
     await eventually(() => fresh.store.directory.setting(SETTING.prekeysUploaded) === '1');
     const deviceId = fresh.keys.deviceId;
     await fresh.close();
-    const proxy = await RelayProxy.start(this.#relay.port);
+    const proxy = await RelayProxy.start(this.hostile.port);
     const device: WorldDevice = { name: newName, account, dir, proxy, deviceId, messenger: await this.#open(dir, proxy.url), revoked: false };
     this.devices.push(device);
     return device;
@@ -227,12 +230,13 @@ export class World {
     t.revoked = true;
   }
 
-  /** Stops the relay and starts it again on the same data; devices reconnect through their proxies. */
+  /** Stops the relay and starts it again on the same data; devices reconnect through their proxies and the hostile one. */
   async restartRelay(): Promise<void> {
     for (const d of this.devices) d.proxy.setUpstream(null);
     await this.#relay.close();
     this.#relay = await startRelay({ logger: relayLogger, dataDir: path.join(this.dir, 'relay') });
-    for (const d of this.devices) d.proxy.setUpstream(this.#relay.port);
+    this.hostile.retarget(this.#relay.url);
+    for (const d of this.devices) d.proxy.setUpstream(this.hostile.port);
   }
 
   /** Closes every profile, proxy and the relay; returns the profiles that failed to close. The files stay until remove(). */
@@ -240,6 +244,7 @@ export class World {
     const failed: string[] = [];
     await Promise.all(this.devices.map((d) => this.close(d.name).catch((e: unknown) => failed.push(`${d.name}: ${String(e)}`))));
     await Promise.all(this.devices.map((d) => d.proxy.close()));
+    await this.hostile.close();
     await this.#relay.close();
     return failed;
   }
