@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { isParleyError } from '../../src/shared/errors';
 import { ACCOUNT_NAMES, type World } from './modelWorld';
 import { CANARY, shownWithToken } from './modelObserve';
-import { conversationOf, groupCommands, type ModelGroup } from './modelGroups';
+import { conversationOf, groupCommands, unpromiseRevoked, type ModelGroup } from './modelGroups';
 import { acct, currentOf, Ref } from './modelRef';
 
 /** A device in the model: open (profile running), online (network), current (not revoked). */
@@ -300,6 +300,7 @@ class Revoke implements Cmd {
   }
   async run(m: Model, w: World): Promise<void> {
     const [by, target] = this.#pair(m)!;
+    unpromiseRevoked(m, w, target);
     await w.revoke(by.name, target.name);
     target.current = false;
     m.notes.push(`${this.toString()}: ${by.name} revoked ${target.name}`);

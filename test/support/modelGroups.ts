@@ -32,6 +32,10 @@ export interface ModelGroup {
   members: ModelMember[];
   /** Signed versions made (the create included); a device holding fewer is behind. */
   versions: number;
+  /** The devices that made a version (see `unpromiseRevoked`). */
+  readonly makers: Set<string>;
+  /** Why the group's state is no longer promised (null while it is). */
+  unpromised: string | null;
 }
 
 /** Most groups created in one scenario. */
@@ -87,7 +91,7 @@ class CreateGroup implements Cmd {
     const others = this.others.filter((a) => a !== d.account && known.has(w.accountId(a)));
     const name = `g${m.groups.length + 1}`;
     const g = await messenger.groups.create(name, others.map((a) => w.accountId(a)));
-    m.groups.push({ id: g.id, name, versions: 1, members: [{ account: d.account, admin: true }, ...others.map((a) => ({ account: a, admin: false }))] });
+    m.groups.push({ id: g.id, name, versions: 1, makers: new Set([d.name]), unpromised: null, members: [{ account: d.account, admin: true }, ...others.map((a) => ({ account: a, admin: false }))] });
     m.notes.push(`${this.toString()}: ${name} with ${others.map(acct).join(', ') || 'nobody else'}`);
   }
   toString(): string {
@@ -152,6 +156,7 @@ class ChangeGroup implements Cmd {
       throw e;
     }
     g.versions++;
+    g.makers.add(d.name);
     if (this.kind === 'add') g.members.push({ account: this.target, admin: false });
     else if (this.kind === 'remove') drop(m, g, this.target);
     else if (this.kind === 'leave') drop(m, g, d.account);
@@ -176,6 +181,27 @@ export const groupCommands: { arbitrary: fc.Arbitrary<Cmd>; weight: number }[] =
     weight: 5,
   },
 ];
+
+/**
+ * Before `target` is revoked: a group version made on it that has not left it
+ * yet (still in its outbox or resend log, or it is closed and cannot be
+ * asked) is lost with it — the relay refuses a revoked device, and no other
+ * device holds it. So, as a revoked device's texts (only texts of current
+ * devices are promised), the state of a group it made a version of is no
+ * longer promised then. Seed 20261236, path 54:0:10:10:10: B2 made a group
+ * and was revoked while the creation still sat in its outbox; B1 never knew
+ * the group, and could not.
+ */
+export function unpromiseRevoked(m: Model, w: World, target: ModelDevice): void {
+  const messenger = w.device(target.name).messenger;
+  const waiting = messenger ? messenger.store.delivery.outbox(1).length + messenger.store.repairs.unsent(1).length : -1;
+  if (waiting === 0) return;
+  for (const g of m.groups) {
+    if (g.unpromised || !g.makers.has(target.name)) continue;
+    g.unpromised = `${target.name}, which made a version, was revoked ${waiting < 0 ? 'while closed' : 'with content not yet sent'}`;
+    m.notes.push(`${g.name}: state no longer promised: ${g.unpromised}`);
+  }
+}
 
 /** The conversation a text lives in on a device of `account`: the group, or the other account's. */
 export function conversationOf(world: World, t: ModelText, account: number): string {
