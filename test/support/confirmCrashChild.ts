@@ -1,6 +1,8 @@
 /**
  * Child process of the confirmation crash test (test/integration/confirmCrash.test.ts):
  * opens a profile, sends COUNT texts to TO in one burst and flushes them.
+ * With TAKE, no frame leaves before every text is committed (on a slow
+ * machine the flush would otherwise overtake the burst's last commits).
  * Once the relay has taken TAKE envelopes or more, the next frame never
  * leaves: the child prints "taken N" (N = envelopes the relay took) and
  * waits to be killed, exactly as after a crash between the relay's answers
@@ -15,10 +17,14 @@ import { RelayClient } from '../../src/main/relayClient/client';
 async function main(): Promise<void> {
   await sodium.ready;
   const take = process.env['TAKE'] ? Number(process.env['TAKE']) : null;
+  // Frames wait until every text of the burst is committed: the crash is then between the relay's answers and the confirming commit, whatever the machine's speed.
+  let allCommitted = (): void => undefined;
+  const committed = new Promise<void>((r) => (allCommitted = r));
   if (take !== null) {
     const send = RelayClient.prototype.send;
     let taken = 0;
     RelayClient.prototype.send = async function sendThenCrash(this: RelayClient, messages) {
+      await committed;
       if (taken >= take) {
         process.stdout.write(`taken ${taken}\n`);
         return new Promise(() => undefined);
@@ -32,6 +38,7 @@ async function main(): Promise<void> {
   if (!(await m.waitOnline())) throw new Error('offline');
   const count = Number(process.env['COUNT'] ?? 0);
   await Promise.all(Array.from({ length: count }, (_, i) => m.conversations.sendText(process.env['TO']!, `text ${i}`)));
+  allCommitted();
   await m.conversations.flush();
   while (m.store.delivery.outbox(1).length > 0) await new Promise((r) => setTimeout(r, 10));
   await m.close();
