@@ -97,13 +97,14 @@ function sendLogged(ctx: ChatContext, to: ProtocolAddress, entries: readonly Res
  */
 export function sendWaitingFirst(ctx: ChatContext, targets: readonly ProtocolAddress[]): number {
   if (!ctx.store.repairs.hasUnsent()) return 0;
+  // One query for who waits at all (a device offline for a day keeps rows the whole time), then each such target's rows.
+  const waitingFor = new Set(ctx.store.repairs.unsentRecipients());
   let sent = 0;
   for (const t of targets) {
-    if (!ctx.sessions.has(t)) continue;
-    const waiting = ctx.store.repairs.unsentFor(addressKey(t), STORE_MAX_PENDING_LIST);
-    if (waiting.length === 0) continue;
-    sent += sendLogged(ctx, t, waiting);
-    unsentBackoff.get(ctx)?.delete(addressKey(t));
+    const key = addressKey(t);
+    if (!waitingFor.has(key) || !ctx.sessions.has(t)) continue;
+    sent += sendLogged(ctx, t, ctx.store.repairs.unsentFor(key, STORE_MAX_PENDING_LIST));
+    unsentBackoff.get(ctx)?.delete(key);
   }
   return sent;
 }
