@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
+import { performance as perfHooks, type EventLoopUtilization } from 'node:perf_hooks';
 import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes } from 'node:crypto';
 import { Messenger } from '../src/main/messenger/messenger';
@@ -140,12 +141,13 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
  * changes. The relay's process (its own CPU time, asked over IPC) is
  * printed beside it: on 2 cores, client and relay together bound the rate.
  */
-const noteCpu = async (what: string, since: NodeJS.CpuUsage, relaySince: number, mainSince: number | null, count: number): Promise<void> => {
+const noteCpu = async (what: string, since: NodeJS.CpuUsage, relaySince: number, mainSince: number | null, count: number, elu: EventLoopUtilization): Promise<void> => {
   const u = process.cpuUsage(since);
+  const busy = perfHooks.eventLoopUtilization(elu).utilization;
   const r = (await relay!.cpu()) - relaySince;
   const main = mainSince === null ? null : mainThreadCpu()! - mainSince;
   const mainNote = main === null ? '' : `, main thread ${Math.round(main / count)}`;
-  log(`${what}: ${Math.round((u.user + u.system) / count)} µs of client CPU per message (user ${Math.round(u.user / count)}, system ${Math.round(u.system / count)}${mainNote}); relay ${Math.round(r / count)} µs`);
+  log(`${what}: ${Math.round((u.user + u.system) / count)} µs of client CPU per message (user ${Math.round(u.user / count)}, system ${Math.round(u.system / count)}${mainNote}); relay ${Math.round(r / count)} µs; event loop busy ${(busy * 100).toFixed(0)} %`);
 };
 
 /**
@@ -202,13 +204,14 @@ async function catchup(relayUrl: string): Promise<number> {
   const mainCpu = mainThreadCpu();
   const t = performance.now();
   const cpu = process.cpuUsage();
+  const elu = perfHooks.eventLoopUtilization();
   const m = await profiled('catchup', async () => {
     const open = await Messenger.open({ dir: bob.dir, keychain });
     await until(() => unreadTotal(open) >= total && settled(open), 'catch-up complete');
     return open;
   });
   const ms = performance.now() - t;
-  await noteCpu('catch-up', cpu, relayCpu, mainCpu, total);
+  await noteCpu('catch-up', cpu, relayCpu, mainCpu, total, elu);
   noteFailures(m);
   await m.close();
   return (total * 1000) / ms;
@@ -231,6 +234,7 @@ async function send(relayUrl: string): Promise<number> {
   const mainCpu = mainThreadCpu();
   const t = performance.now();
   const cpu = process.cpuUsage();
+  const elu = perfHooks.eventLoopUtilization();
   await profiled('send', async () => {
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < SEND_EACH; i++) for (const id of ids) sends.push(alice.m.conversations.sendText(id, `burst ${i} a text of ordinary length for a chat message`));
@@ -242,7 +246,7 @@ async function send(relayUrl: string): Promise<number> {
     log(`send: all committed at ${Math.round(committedMs)} ms with ${behind === 1_000 ? '≥ 1,000' : behind} in the outbox (taken but unconfirmed ones too); all taken and confirmed at ${Math.round(performance.now() - t)} ms`);
   });
   const ms = performance.now() - t;
-  await noteCpu('send', cpu, relayCpu, mainCpu, total);
+  await noteCpu('send', cpu, relayCpu, mainCpu, total, elu);
   noteFailures(alice.m);
   await alice.m.close();
   return (total * 1000) / ms;

@@ -14,7 +14,10 @@ export interface RelayProcess {
 
 /** The relay child process; resolves with its URL once it listens. */
 export async function startRelayProcess(): Promise<RelayProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], cwd: repo });
+  // With BENCH_PROFILE=<prefix>, the relay writes its whole run's CPU profiles (one per thread) into the directory <prefix>-relay when it stops.
+  const prefix = process.env['BENCH_PROFILE'];
+  const prof = prefix ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prefix)}-relay`] : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], cwd: repo });
   proc.channel?.unref(); // the IPC channel alone never keeps the benchmark alive
   const cpu = (): Promise<number> =>
     new Promise((resolve, reject) => {

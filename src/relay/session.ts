@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { RELAY_DELIVERY_WINDOW, RELAY_OUTBOX_FLUSH_BYTES, RELAY_PROTOCOL_VERSION } from '../shared/constants';
+import { RELAY_DELIVERY_WINDOW, RELAY_DELIVERY_WINDOW_BYTES, RELAY_OUTBOX_FLUSH_BYTES, RELAY_PROTOCOL_VERSION } from '../shared/constants';
 import { toBase64Url } from '../shared/wire/encoding';
 import type { SignedDeviceList } from '../shared/wire/deviceList';
 import {
@@ -36,7 +36,9 @@ export const CLOSE_REVOKED = 4003;
 /** One client WebSocket connection: authenticates it, runs its request frames, and delivers its queued messages with flow control. */
 export class Session implements LiveSession {
   state: SessionState;
-  private readonly inflight = new Set<string>();
+  /** Pushed and not yet acked: message id → its envelope's length (RELAY_DELIVERY_WINDOW and _BYTES bound both). */
+  private readonly inflight = new Map<string, number>();
+  private inflightBytes = 0;
   /**
    * Highest id pushed, when ids commit in order (SQLite's single writer); with
    * PostgreSQL ids from other instances may commit out of order, so every read
@@ -230,22 +232,33 @@ export class Session implements LiveSession {
 
   /** Acknowledged messages leave the in-flight window; delivery continues. */
   acked(ids: readonly string[]): void {
-    for (const id of ids) this.inflight.delete(id);
+    for (const id of ids) {
+      const bytes = this.inflight.get(id);
+      if (bytes === undefined) continue;
+      this.inflight.delete(id);
+      this.inflightBytes -= bytes;
+    }
     if (!this.caughtUp) this.pump();
   }
 
   offer(message: QueuedMessage | undefined): void {
     if (message && (this.inflight.has(message.id) || (this.ordered && BigInt(message.id) <= BigInt(this.cursor)))) return;
     if (!message || !this.caughtUp || this.pumping || this.state.kind !== 'authenticated') return this.pump();
-    if (this.inflight.size >= RELAY_DELIVERY_WINDOW) {
+    if (this.windowFull()) {
       this.caughtUp = false;
       return;
     }
     this.push(message, Date.now());
   }
 
+  /** No more pushes until acks come: the window's count or bytes are reached (an empty window always takes one). */
+  private windowFull(): boolean {
+    return this.inflight.size >= RELAY_DELIVERY_WINDOW || this.inflightBytes >= RELAY_DELIVERY_WINDOW_BYTES;
+  }
+
   private push(m: QueuedMessage, now: number): void {
-    this.inflight.add(m.id);
+    this.inflight.set(m.id, m.envelope.length);
+    this.inflightBytes += m.envelope.length;
     if (this.ordered && BigInt(m.id) > BigInt(this.cursor)) this.cursor = m.id;
     this.send({ v: RELAY_PROTOCOL_VERSION, type: 'message', id: m.id, ts: m.ts, envelope: m.envelope });
     this.ctx.metrics.observeDelivery(Math.max(0, now - m.ts));
@@ -269,7 +282,7 @@ export class Session implements LiveSession {
     do {
       this.pumpAgain = false;
       const state = this.state;
-      if (state.kind !== 'authenticated' || this.inflight.size >= RELAY_DELIVERY_WINDOW) return;
+      if (state.kind !== 'authenticated' || this.windowFull()) return;
       const limit = this.ordered ? RELAY_DELIVERY_WINDOW - this.inflight.size : RELAY_DELIVERY_WINDOW;
       let batch;
       try {
@@ -279,11 +292,13 @@ export class Session implements LiveSession {
         return;
       }
       const now = Date.now();
+      let full = false;
       for (const m of batch) {
-        if (this.inflight.has(m.id) || this.inflight.size >= RELAY_DELIVERY_WINDOW) continue;
+        if (this.inflight.has(m.id)) continue;
+        if ((full = this.windowFull())) break; // the rest comes after acks (the cursor stays at the last one pushed)
         this.push(m, now);
       }
-      this.caughtUp = this.ordered && batch.length < limit;
+      this.caughtUp = this.ordered && !full && batch.length < limit;
     } while (this.pumpAgain);
   }
 }

@@ -95,8 +95,14 @@ export const RELAY_MAX_MULTI_SEND_BYTES = 256 * 1024;
 export const RELAY_MESSAGE_TTL_MS = 30 * 86_400_000;
 /** Server frames batched into one WebSocket message flush at this size; bounds the batch while saving writes. */
 export const RELAY_OUTBOX_FLUSH_BYTES = 64 * 1024;
-/** Messages pushed to a connection before acks are needed; bounds memory per slow reader. */
-export const RELAY_DELIVERY_WINDOW = 256;
+/**
+ * Messages pushed to a connection before acks are needed. 512, so a client that does not wait for its ack's answer
+ * always has the next batch queued while it commits one (bench:app catch-up: event loop busy 97 % against 87–91 % with
+ * 256 and the answer awaited); memory per slow reader is bounded by RELAY_DELIVERY_WINDOW_BYTES.
+ */
+export const RELAY_DELIVERY_WINDOW = 512;
+/** Envelope text (base64url characters) pushed to a connection and not yet acked: bounds memory per slow reader (2 MiB, ≈ 800 texts; one envelope is always allowed). */
+export const RELAY_DELIVERY_WINDOW_BYTES = 2 * 1024 * 1024;
 /** Most message ids in one ack frame. */
 export const RELAY_MAX_ACK_IDS = 1000;
 /** Most one-time prekeys of one kind in one upload, as the issue's batch cap. */
@@ -306,13 +312,19 @@ export const RECEIPT_ROUND_IDS = 5_000;
  * round). The next chunks' sealing keys are made on the worker thread meanwhile.
  */
 export const SEND_CHUNK = RELAY_MAX_SEND_RECIPIENTS;
+/**
+ * Most JSON text one `send` frame carries (one entry alone may exceed it). V8 allocates a string over 128 KiB in its
+ * large-object space: a relay turning a 179 KB frame of 64 envelopes into a string and parsing it took ≈ 1,230 µs, one
+ * of 123 KB (44 envelopes) ≈ 120 µs (stop 26; a burst to contacts who never replied carries PQXDH preambles, ≈ 2.8 KB a text).
+ */
+export const SEND_FRAME_TEXT_BYTES = 120 * 1024;
 /** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
 export const CONFIRM_COALESCE_MAX = 256;
 /** Chunks of a burst whose sealing pairs the worker makes ahead: with one, a chunk that ran faster than the worker found whole devices' pairs missing (bench:app, fifth round). */
 export const SEAL_AHEAD_CHUNKS = 2;
 /** Fresh sealing key pairs ready or on their way per recipient device (session/sealAhead.ts): the chunk being sealed and those made ahead, for a burst to one device; more are made in the send itself. */
 export const SEAL_AHEAD_MAX_PER_DEVICE = (SEAL_AHEAD_CHUNKS + 1) * SEND_CHUNK;
-/** Most envelopes one receive batch decrypts and commits in one transaction: twice the relay's delivery window, so a batch never waits on a second push. */
+/** Most envelopes one receive batch decrypts and commits in one transaction: the relay's delivery window, so one batch can take all it pushed. */
 export const RECEIVE_BATCH_MAX = 512;
 /** Longest the main thread waits for a sealed-sender DH the worker is computing at that moment (one DH is ≈ 40 µs); past it, it computes the DH itself. */
 export const SHARED_DH_WAIT_MS = 5;

@@ -49,12 +49,13 @@ describe('a crash before coalesced confirmations are committed', () => {
     expect(Number(/taken (\d+)/.exec(crashed.out)![1])).toBeGreaterThanOrEqual(TAKE);
     // The receiver got the texts the relay took before the crash (at least TAKE; other content may share the frames)...
     await eventually(() => ben.inbox.length >= TAKE, 30_000);
-    // ...while the sender's store still holds all of it, queued in the outbox: nothing was confirmed.
+    // ...while the sender's store still holds all of it in the outbox: nothing was confirmed.
     const store = await LocalStore.open({ dir: ann.dir, passphrase: TEST_PASSPHRASE });
     try {
       const texts = store.messages.page(to, 500).filter((m) => m.direction === 'out' && m.body.startsWith('text '));
       expect(texts).toHaveLength(COUNT);
-      expect(texts.every((m) => m.state === 'queued')).toBe(true);
+      // None confirmed as sent: queued, or delivered where Ben's receipt reached the child before the kill (the outbox still holds it).
+      expect(texts.filter((m) => m.state !== 'queued' && m.state !== 'delivered')).toEqual([]);
       expect(store.delivery.outbox(500).length).toBeGreaterThanOrEqual(COUNT);
     } finally {
       store.close();

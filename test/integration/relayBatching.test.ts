@@ -3,12 +3,13 @@
  * address a device more than once (a burst to one contact) and its
  * envelopes reach that device in frame order; a device signing in with
  * messages waiting is told how many (the backlog push), and one without is
- * told nothing.
+ * told nothing; unacked pushes stop at the delivery window's count or bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, type IncomingMessage } from '../../src/main/relayClient/client';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 import { envelope, registerDevice, startTestRelay, waitFor } from '../support/relayHarness';
+import { RELAY_DELIVERY_WINDOW, RELAY_DELIVERY_WINDOW_BYTES } from '../../src/shared/constants';
 
 type Relay = Awaited<ReturnType<typeof startTestRelay>>;
 const text = (m: IncomingMessage): string => new TextDecoder().decode(m.envelope);
@@ -68,5 +69,29 @@ describe.each(['sqlite', 'postgres'] as const)('relay batching on %s', (kind) =>
     await new Promise<void>((resolve) => idle.onMessage(() => resolve()));
     expect(none).toEqual([]);
     for (const c of [alice.client, again, idle]) await c.close();
+  });
+
+  it('pushes no more unacked envelope text than its byte window, and the rest in order once acked', async () => {
+    const alice = await registerDevice(relay.url);
+    const bob = await registerDevice(relay.url);
+    await bob.client.close();
+    const big = (i: number): string => envelope(`${String(i).padStart(4, '0')}${'x'.repeat(90_000)}`); // ≈ 120,000 characters each
+    const total = 30;
+    for (let i = 0; i < total; i += 2) await alice.client.send([i, i + 1].map((j) => ({ accountId: bob.account.id, deviceId: bob.device.id, envelope: big(j) })));
+    const perEnvelope = big(0).length;
+    const windowCount = Math.ceil(RELAY_DELIVERY_WINDOW_BYTES / perEnvelope); // the push that crosses the cap is the last
+    expect(windowCount).toBeLessThan(Math.min(total, RELAY_DELIVERY_WINDOW));
+
+    const again = await RelayClient.connect(relay.url);
+    const got: IncomingMessage[] = [];
+    again.onMessages((ms) => got.push(...ms));
+    await again.authenticate(bob.account.id, bob.device);
+    await waitFor(() => got.length === windowCount);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.length).toBe(windowCount);
+    await again.ack(got.map((m) => m.id));
+    await waitFor(() => got.length === total);
+    expect(got.map((m) => text(m).slice(0, 4))).toEqual(Array.from({ length: total }, (_, i) => String(i).padStart(4, '0')));
+    for (const c of [alice.client, again]) await c.close();
   });
 });

@@ -12,7 +12,7 @@ import { createUser, eventually, type TestUser } from '../support/chatHarness';
 import { encodeContent } from '../../src/shared/wire/content';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { STORE_MAX_PENDING_LIST } from '../../src/shared/constants';
-import { newMessageId } from '../../src/main/conversations/service';
+import { newMessageId } from '../../src/main/conversations/messageId';
 import { linkDesktop } from '../support/linkCheck';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;

@@ -385,15 +385,3 @@ async function refreshAll(ctx: ChatContext, client: NonNullable<ChatContext['lin
   ctx.events.contactsChanged();
   ctx.events.devicesChanged();
 }
-
-/** Acks to the relay after the commit; the intent stays recorded until the relay confirms. */
-export async function ack(ctx: ChatContext, ids: readonly string[]): Promise<void> {
-  const client = ctx.link.client;
-  if (!client || ids.length === 0) return;
-  try {
-    await client.ack(ids);
-    ctx.store.delivery.clearAcks(ids);
-  } catch {
-    // Not lost: the intent is in pending_acks and is sent again on the next connection.
-  }
-}

@@ -10,7 +10,7 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEAL_AHEAD_CHUNKS, SEND_CHUNK, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEAL_AHEAD_CHUNKS, SEND_CHUNK, SEND_FRAME_TEXT_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
 const RECEIPT_BATCH = 500;
@@ -310,7 +310,9 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       if (!client) return;
       const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS, taken.after);
       if (entries.length === 0) return;
-      // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each once.
+      // One frame stays under the relay's size cap and under SEND_FRAME_TEXT_BYTES of text (the size of entry and its JSON
+      // keys, estimated high), and keeps each device's order; a relay that refuses a device twice gets each once.
+      const cap = Math.min(RELAY_MAX_SEND_BYTES, SEND_FRAME_TEXT_BYTES);
       const once = onceRelays.has(client);
       const batch: typeof entries = [];
       const addressed = new Set<string>();
@@ -318,7 +320,7 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       for (const e of entries) {
         if (once && addressed.has(e.recipient)) break;
         const size = Math.ceil((e.payload.length * 4) / 3) + 200;
-        if (batch.length > 0 && bytes + size > RELAY_MAX_SEND_BYTES) break;
+        if (batch.length > 0 && bytes + size > cap) break;
         batch.push(e);
         addressed.add(e.recipient);
         bytes += size;

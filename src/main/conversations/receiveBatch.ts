@@ -28,7 +28,7 @@ import { releaseOpenedAhead, takeOpenedAhead } from '../session/sealAhead';
 import type { ChatContext } from './context';
 import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
-import { ack, afterCommit, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
+import { afterCommit, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
 import { BatchEffects } from './batchEffects';
 
 /** One sender's standing for this batch: vouched (with the fresh list, if fetched), not listed, or not checkable now. */
@@ -53,9 +53,16 @@ interface Result {
  * envelopes to try again soon (their sender's device list could not be
  * checked now). One whose apply failed stays unacked until the next connection.
  * `handled` hears how many envelopes the batch dealt with, right after its commit.
+ * With `acking`, the batch does not wait for the relay to confirm its ack
+ * (the ack is sent after the commit either way): `acking` gets the ack's
+ * promise, which never rejects (incoming.ts `ack`), and the caller waits for
+ * it where it must (ConversationService.drain). The relay answers an ack
+ * only after deleting those envelopes and pushing the next ones, so waiting
+ * for it left the main thread idle for that long after every batch.
  */
 export async function handleBatch(
   ctx: ChatContext, ms: readonly IncomingMessage[], sendReceipts?: (owed: boolean) => boolean, handled?: (count: number) => void,
+  acking?: (confirmed: Promise<void>) => void,
 ): Promise<IncomingMessage[]> {
   const acked: string[] = [];
   const seen = new Set<string>();
@@ -92,7 +99,9 @@ export async function handleBatch(
   }
   // Progress as soon as the batch is committed (before the ack's wait and the batch's events): "Receiving N of M" never trails what the list shows.
   handled?.(ms.length - left.length);
-  await ack(ctx, acked);
+  const confirmed = ack(ctx, acked);
+  if (acking) acking(confirmed);
+  else await confirmed;
   for (const r of results) if (r.outcome) await afterCommit(ctx, r.outcome, fx);
   await fx.finish(ctx, sendReceipts);
   return left;
@@ -140,4 +149,22 @@ function commitBatch(ctx: ChatContext, work: readonly Opened[], vouched: Readonl
     const r = outcomes.get(w);
     return r ? { m: w.m, outcome: r.ok ? r.value : null, later: false } : { m: w.m, outcome: null, later: true };
   });
+}
+
+/**
+ * Acks to the relay after the commit; the intent stays recorded until the
+ * relay confirms. Never rejects: an ack the relay did not confirm (offline,
+ * a timeout) stays in pending_acks, is audited, and is sent again on the
+ * next connection; the relay offers those envelopes again until then, and
+ * they are dropped as already processed.
+ */
+export async function ack(ctx: ChatContext, ids: readonly string[]): Promise<void> {
+  const client = ctx.link.client;
+  if (!client || ids.length === 0) return;
+  try {
+    await client.ack(ids);
+    if (ctx.store.db.open) ctx.store.delivery.clearAcks(ids);
+  } catch (e) {
+    ctx.audit('envelope.deferred', { reason: `ack:${errorCode(e)}` });
+  }
 }

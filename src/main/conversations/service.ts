@@ -6,36 +6,21 @@
  * sent end to end (our other devices get it as a sync transcript) and
  * announced on the bus.
  */
-import { randomBytes } from '../protocol/random';
 import { parseContent, type Content } from '../../shared/wire/content';
-import { toBase64Url } from '../../shared/wire/encoding';
 import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIPT_HOLD_BATCHES, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import { asInserted, type Message, type NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
 import { ChatError } from '../account/errors';
 import type { ChatContext } from './context';
-import { ack } from './incoming';
-import { handleBatch } from './receiveBatch';
+import { ack, handleBatch } from './receiveBatch';
 import { openAhead } from '../session/sealAhead';
 import { IdleIndexer } from './searchIndexer';
 import { errorCode, flushOutbox, recipientsOf, sendContent, sending, sendOwedReceipts } from './outgoing';
 import { dropExpired, flushUnsent } from './unsent';
 import { SendReadsCache, type SendReads } from './sendReads';
 
-/**
- * A fresh message id: 16 bytes, base64url — the millisecond clock (6 bytes,
- * big-endian) then 10 random bytes. Ids made close in time share a prefix,
- * so the messages.id and message_changes B-trees take a burst's rows on a
- * few adjacent pages instead of one random page each (docs/ARCHITECTURE.md,
- * "Per-message cost", second round); 80 random bits keep ids unguessable
- * and unique. The time is no secret: the content carries sentAt anyway.
- */
-export const newMessageId = (now = Date.now()): string => {
-  const b = randomBytes(16); // from the engine's pool: a randomBytes call of its own cost ≈ 9 µs a send
-  for (let i = 5, t = now; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t % 256;
-  return toBase64Url(b);
-};
+import { newMessageId } from './messageId';
 
 
 /** Sending, changing and receiving messages (see the file comment). */
@@ -47,6 +32,8 @@ export class ConversationService {
   #ticks = 0;
   #lastSentAt = 0;
   #receiptsHeld = 0;
+  /** Acks sent and not yet confirmed by the relay (handleBatch's `acking`): drain waits for them. */
+  readonly #acks = new Set<Promise<void>>();
   /** Receive jobs queued or running: the search indexer (and idle checkpoint) waits while any are, and while sends are under way. */
   #receiving = 0;
   readonly #indexer: IdleIndexer;
@@ -345,7 +332,7 @@ export class ConversationService {
         const hold = this.#pending.length > 0 && this.#receiptsHeld < RECEIPT_HOLD_BATCHES;
         this.#receiptsHeld = hold ? this.#receiptsHeld + 1 : 0;
         return !hold;
-      }, (handled) => this.#advance(handled));
+      }, (handled) => this.#advance(handled), (confirmed) => this.#trackAck(confirmed));
       if (later.length > 0) {
         const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);
         t.unref();
@@ -385,9 +372,15 @@ export class ConversationService {
     return ack(this.ctx, this.ctx.store.delivery.pendingAcks());
   }
 
-  /** Waits until every envelope received so far is committed and acked. */
-  drain(): Promise<void> {
-    return this.#incoming;
+  /** Waits until every envelope received so far is committed and acked (each ack confirmed by the relay, or failed and audited). */
+  async drain(): Promise<void> {
+    await this.#incoming;
+    await Promise.all([...this.#acks]);
+  }
+
+  #trackAck(confirmed: Promise<void>): void {
+    this.#acks.add(confirmed);
+    void confirmed.finally(() => this.#acks.delete(confirmed));
   }
 
   /** Tells the UI these messages and the conversation list changed. */
