@@ -257,6 +257,10 @@ export const MAX_GROUP_VERSIONS = 512;
 export const GROUP_VERSION_MAX_MEMBERS = 128;
 /** Version JSON one groupUpdate content carries: under RELAY_MAX_ENVELOPE_BYTES after nesting, padding and sealing; a longer chain goes in several, in order. */
 export const GROUP_UPDATE_MAX_BYTES = 48 * 1024;
+/** A member device asks one peer device for a group's missing versions at most this often (per group, in memory): a relay that keeps withholding costs one request and one bounded answer a minute, not one per update. */
+export const GROUP_CHAIN_REQUEST_INTERVAL_MS = 60_000;
+/** Version JSON one answer to a chain request carries (in GROUP_UPDATE_MAX_BYTES parts): a 1,024-member group's whole chain (~150 KiB at the longest names) with room, and bounds what one request makes a member seal. */
+export const GROUP_CHAIN_ANSWER_MAX_BYTES = 256 * 1024;
 /** Group messages that did not decrypt (no sender key yet) kept per group for a retry when the key arrives. */
 export const MAX_GROUP_PENDING = 200;
 

@@ -149,3 +149,26 @@ export function holdEnvelopes(proxy: HostileRelay): { count: number } {
   };
   return held;
 }
+
+/** The request id the proxy's own acks use: a client counts its ids up from 1 and never gets this high. */
+const PROXY_ACK_ID = 2 ** 31;
+
+/**
+ * Withholds for good every envelope the relay pushes through `proxy` while
+ * `on`: drops it and acks it to the relay in the client's name, so the
+ * relay deletes it and never offers it again (a hostile relay that drops a
+ * message for good, not one that only delays it). The relay's replies to
+ * those acks are dropped too. Sets `proxy.down`; counts what it dropped.
+ */
+export function dropForGood(proxy: HostileRelay): { on: boolean; count: number } {
+  const state = { on: true, count: 0 };
+  proxy.down = (f, conn) => {
+    const frame = JSON.parse(f) as { type?: string; id?: unknown };
+    if (frame.type === 'response' && frame.id === PROXY_ACK_ID) return null;
+    if (!state.on || frame.type !== 'message') return f;
+    state.count++;
+    conn.toRelay(JSON.stringify({ v: 1, type: 'ack', id: PROXY_ACK_ID, ids: [frame.id] }));
+    return null;
+  };
+  return state;
+}

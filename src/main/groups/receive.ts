@@ -13,6 +13,8 @@
  *   the same transaction (nothing is lost silently).
  * - a `receipt` naming a group: applied to our messages in that group.
  * - a `typing` signal naming a group: shown in its conversation (never stored).
+ * - `groupChainRequest`: a member device missed versions; answered after
+ *   the commit (chainRepair.ts), which also asks when an update shows a gap.
  * Content from an account that is not a member is refused and audited.
  */
 import { createHash } from 'node:crypto';
@@ -25,6 +27,7 @@ import { applyConversationContent } from '../conversations/effects';
 import { placeholderId } from '../conversations/incoming';
 import { errorCode, parseAddress } from '../conversations/outgoing';
 import { holdGroupContent } from './held';
+import { askForChain, hasGap, receiveChainRequest } from './chainRepair';
 import { currentState, loadPeer, savePeer } from './chainStore';
 import { devicesOf, learnDevices } from './members';
 import { reapplyLost } from './sending';
@@ -94,6 +97,8 @@ export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: C
   switch (content.type) {
     case 'groupUpdate':
       return receiveUpdate(ctx, from, content, changed);
+    case 'groupChainRequest':
+      return receiveChainRequest(ctx, from, content);
     case 'senderKey':
       return receiveKey(ctx, from, content, changed, heldSince);
     case 'groupMessage':
@@ -187,7 +192,10 @@ function receiveUpdate(ctx: ChatContext, from: ProtocolAddress, content: Extract
   // New to this device: its author may not know a desktop we linked while the update was on its way (tellOfLinkedDevices).
   const joined = known?.status !== 'member' && ctx.store.groups.get(content.group)?.status === 'member';
   const held = runHeld(ctx, content.group, changed);
+  // A version above our head whose parent never came (a delta after one we missed): ask its sender for the chain (chainRepair.ts).
+  const gap = hasGap(ctx, content.group);
   const after = async (): Promise<void> => {
+    if (gap) await askForChain(ctx, from, content.group);
     await learnDevices(ctx, content.group);
     if (joined) await tellOfLinkedDevices(ctx, [from, ...devicesOf(ctx, content.group, from.accountId)], content.sentAt);
     await reapplyLost(ctx, content.group);

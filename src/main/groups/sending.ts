@@ -53,9 +53,14 @@ export function updateContents(ctx: ChatContext, groupId: string, withKey: boole
   const masterKey = withKey && key ? toBase64Url(key) : null;
   const all = s.chain.map((v) => ({ height: v.height, json: JSON.stringify(v) }));
   const whole = all.reduce((n, v) => n + v.json.length, 0) <= GROUP_UPDATE_MAX_BYTES;
+  return updateParts(ctx, groupId, masterKey, (whole ? all : all.filter((x) => x.height > sinceHeight)).map((x) => x.json));
+}
+
+/** Versions (JSON, in chain order) as groupUpdate contents of at most GROUP_UPDATE_MAX_BYTES of versions each. */
+export function updateParts(ctx: ChatContext, groupId: string, masterKey: string | null, jsons: readonly string[]): Content[] {
   const parts: string[][] = [];
   let size = GROUP_UPDATE_MAX_BYTES;
-  for (const { json } of whole ? all : all.filter((x) => x.height > sinceHeight)) {
+  for (const json of jsons) {
     if (size + json.length > GROUP_UPDATE_MAX_BYTES) {
       parts.push([]);
       size = 0;

@@ -92,6 +92,9 @@ const SESSION_CONTENT = [
   z.object({ ...base, type: z.literal('senderKey'), group: KeyId, name: z.string().trim().min(1).max(64), distribution: z.string().length(98) }).strict(),
   // A sender-key message (encrypted once for the group), carried by the pairwise fan-out delivery.
   z.object({ ...base, type: z.literal('groupMessage'), group: KeyId, message: z.string().regex(/^[A-Za-z0-9_-]{1,400000}$/u) }).strict(),
+  // "Send me the chain": a member device lacks versions of the group (it holds one whose parent never came); `head` is the hash of
+  // the head of its chain. Answered with groupUpdate contents of the versions above that head (§8.5).
+  z.object({ ...base, type: z.literal('groupChainRequest'), group: KeyId, head: z.string().regex(/^[A-Za-z0-9_-]{43}$/u) }).strict(),
   // ── to contacts and own devices: the sender's signed device list changed, fetch it again ──
   z.object({ ...base, type: z.literal('devicesChanged') }).strict(),
   // ── to contacts: the sender's account key changed (new recovery phrase), signed by the old key ──
