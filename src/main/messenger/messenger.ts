@@ -18,6 +18,7 @@ import { BackupService } from '../backup/service';
 import { ContactService } from '../contacts/service';
 import type { ChatContext } from '../conversations/context';
 import { errorCode, refreshDevices } from '../conversations/outgoing';
+import { runOwedRefreshes } from '../conversations/owedRefreshes';
 import { ConversationService } from '../conversations/service';
 import { DeviceService } from '../devices/service';
 import { PrekeyUpkeep } from '../prekeys/upkeep';
@@ -207,6 +208,8 @@ export class Messenger {
   async #onOnline(client: NonNullable<RelayLink['client']>): Promise<void> {
     await this.devices.register(client);
     await this.conversations.ackPending();
+    // Before anything is sent: a list change noted but not fetched before a crash (or a failed fetch) is fetched first.
+    await runOwedRefreshes(this.#ctx, true);
     await this.devices.announcePending();
     await this.conversations.sendOwedReceipts();
     await this.conversations.flush();
