@@ -358,10 +358,7 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   const heads = !own && (content.type === 'text' || content.type === 'receipt') ? content.heads : undefined; // split-view check (§6.7)
   const behind = heads && fx.headsBehind(ctx, from.accountId, heads);
   // Each was noted in the receive transaction (and stays owed until recorded; offline, the next connection runs it).
-  if ((refresh.length > 0 || behind) && client) {
-    await refreshAll(ctx, client, behind ? [...refresh, from.accountId] : refresh);
-    fx.listsRefreshed();
-  }
+  if ((refresh.length > 0 || behind) && client && (await refreshAll(ctx, client, refresh, behind ? from.accountId : null))) fx.listsRefreshed();
   if (behind && heads.sender) confirmBehind(ctx.store, from.accountId, heads.sender.version);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);

@@ -50,11 +50,21 @@ export async function refreshNoted(ctx: ChatContext, client: RelayClient, accoun
   return true;
 }
 
-/** After a receive commit: refreshes the lists its envelopes named (each noted in the transaction), then announces the change. */
-export async function refreshAll(ctx: ChatContext, client: RelayClient, accounts: readonly string[]): Promise<void> {
-  for (const a of new Set(accounts)) await refreshNoted(ctx, client, a);
+/**
+ * After a receive commit: fetches the lists its envelope named that are
+ * still owed (an earlier envelope of the batch, or an owed pass, may have
+ * recorded one since: a batch of texts whose heads are behind notes the
+ * sender once per text, and one fetch is enough), and `also` (heads found
+ * behind after the commit). Returns whether any was fetched.
+ */
+export async function refreshAll(ctx: ChatContext, client: RelayClient, noted: readonly string[], also: string | null): Promise<boolean> {
+  const accounts = new Set(noted.filter((a) => ctx.store.listRefreshes.notes(a) !== null));
+  if (also) accounts.add(also);
+  if (accounts.size === 0) return false;
+  for (const a of accounts) await refreshNoted(ctx, client, a);
   ctx.events.contactsChanged();
   ctx.events.devicesChanged();
+  return true;
 }
 
 /**
@@ -69,8 +79,8 @@ function stillWanted(ctx: ChatContext, accountId: string): boolean {
   return accountId === ctx.keys.accountId || ctx.contacts.get(accountId) !== null || ctx.store.groups.hasMember(accountId);
 }
 
-/** Per profile: the pass under way, so the tick and a reconnect do not fetch the same lists twice at once. */
-const running = new WeakMap<ChatContext, Promise<number>>();
+/** Per profile: the pass under way (and whether it runs every owed refresh), so the tick and a reconnect do not fetch the same lists twice at once. */
+const running = new WeakMap<ChatContext, { readonly pass: Promise<number>; readonly all: boolean }>();
 
 /**
  * Runs the owed refreshes (at most LIST_REFRESH_PER_RUN per pass): those
@@ -80,9 +90,11 @@ const running = new WeakMap<ChatContext, Promise<number>>();
  */
 export function runOwedRefreshes(ctx: ChatContext, all = false): Promise<number> {
   const under = running.get(ctx);
-  if (under) return under;
-  const pass = runPass(ctx, all).finally(() => running.delete(ctx));
-  running.set(ctx, pass);
+  if (under && (under.all || !all)) return under.pass;
+  const pass = (under ? under.pass.then(() => runPass(ctx, all), () => runPass(ctx, all)) : runPass(ctx, all)).finally(() => {
+    if (running.get(ctx)?.pass === pass) running.delete(ctx);
+  });
+  running.set(ctx, { pass, all });
   return pass;
 }
 

@@ -208,8 +208,8 @@ export class Messenger {
   async #onOnline(client: NonNullable<RelayLink['client']>): Promise<void> {
     await this.devices.register(client);
     await this.conversations.ackPending();
-    // Before anything is sent: a list change noted but not fetched before a crash (or a failed fetch) is fetched first.
-    await runOwedRefreshes(this.#ctx, true);
+    // List changes noted but not fetched (a crash after the receive commit, a failed fetch): started first, not awaited (a slow fetch holds up no receipt or flush).
+    void runOwedRefreshes(this.#ctx, true).catch((e: unknown) => this.#ctx.audit('devices.refresh_failed', { reason: errorCode(e) }));
     await this.devices.announcePending();
     await this.conversations.sendOwedReceipts();
     await this.conversations.flush();
