@@ -15,9 +15,9 @@
  *    delivery receipt per sender (owed in the transaction; held for a few
  *    batches while more envelopes wait) and one flush.
  * A crash before the commit leaves every envelope of the batch on the relay;
- * a crash after it leaves the ack intents recorded (pending_acks) and the
- * receipts owed, so nothing is lost and the processed ids keep a redelivery
- * from applying twice.
+ * a crash after it leaves the ack intents recorded (pending_acks), the
+ * receipts and device-list refreshes owed (owedRefreshes.ts), so nothing is
+ * lost and the processed ids keep a redelivery from applying twice.
  */
 import { toBase64Url } from '../../shared/wire/encoding';
 import { isParleyError } from '../../shared/errors';
