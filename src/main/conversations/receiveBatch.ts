@@ -30,6 +30,7 @@ import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
 import { ack, afterCommit, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
 import { BatchEffects } from './batchEffects';
+import { beginBatch } from './owedRefreshes';
 
 /** One sender's standing for this batch: vouched (with the fresh list, if fetched), not listed, or not checkable now. */
 type Vouch = ({ readonly kind: 'ok' } & Vouched) | { readonly kind: 'unlisted' } | { readonly kind: 'later'; readonly reason: string };
@@ -124,6 +125,7 @@ async function vouchAll(ctx: ChatContext, senders: readonly ProtocolAddress[]): 
  */
 function commitBatch(ctx: ChatContext, work: readonly Opened[], vouched: ReadonlyMap<string, Vouch>): Result[] {
   const ready = work.filter((w) => vouched.get(addressKey(w.from))!.kind !== 'later');
+  beginBatch(ctx); // heads found not behind, read once per sender for the batch (owedRefreshes.ts)
   const done = transactionEach(
     ctx.store.db,
     ready,
