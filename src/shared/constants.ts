@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 16;
+export const STORE_SCHEMA_VERSION = 17;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */
@@ -288,6 +288,12 @@ export const PENDING_EFFECTS_MAX = 5_000;
 export const UNSENT_RETRY_BASE_MS = 1_000;
 /** Longest wait between such tries; bounds how late a message to a new device can be, and the bundle fetches it costs. */
 export const UNSENT_RETRY_MAX_MS = 5 * 60_000;
+/** First wait before a failed owed device-list refresh (store v17) is tried again; doubles per failure (a failure is the relay refusing or gone). */
+export const LIST_REFRESH_RETRY_BASE_MS = 5_000;
+/** Longest wait between tries of one owed refresh: bounds how long a new device of a contact goes without our texts once the relay answers again. */
+export const LIST_REFRESH_RETRY_MAX_MS = 10 * 60_000;
+/** Owed refreshes run in one pass (each is a relay round trip): a contacts sync naming hundreds of new accounts is spread over upkeep ticks instead of holding up the work after a reconnect. */
+export const LIST_REFRESH_PER_RUN = 50;
 /** Content logged this long before a contact's device was added (by its list) still goes to it: covers clock skew between devices. */
 export const LATE_DEVICE_SLACK_MS = 10 * 60_000;
 /** A failed outbox flush is tried again after this long while online (else it would wait for the next send or connection). */

@@ -26,7 +26,7 @@ import { messageDigest } from '../session/sessionLayer';
 import type { ChatContext } from './context';
 import type { BatchEffects } from './batchEffects';
 import { ChatError } from '../account/errors';
-import { errorCode, refreshDevices, resendTo } from './outgoing';
+import { errorCode, resendTo } from './outgoing';
 import { nudgeUnsent } from './unsent';
 import { logForNewDevices, recordContactList, type NewDevice } from './lateDevices';
 import { tellNewContact } from './linkedDevices';
@@ -37,6 +37,7 @@ import { refreshOwnList } from '../account/deviceList';
 import { confirmBehind } from '../account/listHeads';
 import { applyConversationContent } from './effects';
 import { inTransaction } from '../store/database';
+import { noteRefreshes, refreshAll } from './owedRefreshes';
 
 /** The placeholder row's id for a failed ratchet message (its digest's first 16 bytes): the resend names the same digest. */
 export const placeholderId = (digest: Uint8Array): string => toBase64Url(digest.subarray(0, 16));
@@ -144,6 +145,7 @@ export type Outcome =
       readonly from: ProtocolAddress;
       readonly content: Content;
       readonly message: NewMessage | undefined;
+      /** Accounts whose device list to fetch after the commit: each noted as owed in the receive transaction (owedRefreshes.ts). */
       readonly refresh: readonly string[];
       readonly conversationId: string;
       readonly changed: ReadonlySet<string>;
@@ -236,6 +238,7 @@ export function receiveVouched(ctx: ChatContext, m: IncomingMessage, opened: Uns
     }
     // Before commitReceive saves the sender's identity (which would make it look known): see lateDevices.ts.
     if (!own && fresh && ctx.contacts.get(from.accountId)) forwarded = recordContactList(ctx, from.accountId, fresh);
+    refresh = noteRefreshes(ctx, from, content, own, refresh); // owed until recorded: a crash before the refresh keeps the note (owedRefreshes.ts)
     store.delivery.commitReceive(commit);
     if (!own && message && content.type === 'text') store.repairs.oweReceipt(message.id, conversationId);
     keepAttachment(ctx, content, message);
@@ -271,15 +274,16 @@ function receiveSenderKey(ctx: ChatContext, m: IncomingMessage, opened: Unsealed
   if (!opened.authenticated || content?.type !== 'groupMessage' || !ctx.groups) return reject(ctx, m, 'BAD_SENDER_KEY_ENVELOPE', from);
   const changed = new Set<string>();
   const message = content;
-  const g = inTransaction(ctx.store.db, () => {
+  const own = isOwnDevice(ctx, from);
+  const [g, refresh] = inTransaction(ctx.store.db, () => {
     const r = ctx.groups!.receive(from, message, changed)!;
     if (fresh && !ctx.contacts.get(from.accountId)) ctx.groups!.noteDevices(from.accountId, fresh.map((d) => d.deviceId));
+    const owed = noteRefreshes(ctx, from, r.content, own, []);
     ctx.store.delivery.commitReceive({ envelopeId: m.id });
     keepAttachment(ctx, r.content, r.message);
-    return r;
+    return [r, owed] as const;
   });
-  const own = isOwnDevice(ctx, from);
-  return { kind: 'content', from, content: g.content, message: g.message, refresh: [], conversationId: g.conversationId, changed, forwarded: 0, own, after: g.after };
+  return { kind: 'content', from, content: g.content, message: g.message, refresh, conversationId: g.conversationId, changed, forwarded: 0, own, after: g.after };
 }
 
 /**
@@ -353,10 +357,8 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   // Awaited, so drain() covers it: a late device gets its forwarded content before the receive loop is idle.
   const heads = !own && (content.type === 'text' || content.type === 'receipt') ? content.heads : undefined; // split-view check (§6.7)
   const behind = heads && fx.headsBehind(ctx, from.accountId, heads);
-  if ((refresh.length > 0 || behind) && client) {
-    await refreshAll(ctx, client, behind ? [...refresh, from.accountId] : refresh);
-    fx.listsRefreshed();
-  }
+  // Each was noted in the receive transaction (and stays owed until recorded; offline, the next connection runs it).
+  if ((refresh.length > 0 || behind) && client && (await refreshAll(ctx, client, refresh, behind ? from.accountId : null))) fx.listsRefreshed();
   if (behind && heads.sender) confirmBehind(ctx.store, from.accountId, heads.sender.version);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
@@ -371,17 +373,4 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
     fx.receipts = true;
     fx.flush = true;
   }
-}
-
-/** Fetches device lists again after a device-list change; a failure is recorded and waits for the next change or send. */
-async function refreshAll(ctx: ChatContext, client: NonNullable<ChatContext['link']['client']>, accounts: readonly string[]): Promise<void> {
-  for (const a of accounts) {
-    try {
-      await refreshDevices(ctx, client, a);
-    } catch (e) {
-      ctx.audit('devices.refresh_failed', { reason: errorCode(e) });
-    }
-  }
-  ctx.events.contactsChanged();
-  ctx.events.devicesChanged();
 }

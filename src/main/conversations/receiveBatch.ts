@@ -15,9 +15,9 @@
  *    delivery receipt per sender (owed in the transaction; held for a few
  *    batches while more envelopes wait) and one flush.
  * A crash before the commit leaves every envelope of the batch on the relay;
- * a crash after it leaves the ack intents recorded (pending_acks) and the
- * receipts owed, so nothing is lost and the processed ids keep a redelivery
- * from applying twice.
+ * a crash after it leaves the ack intents recorded (pending_acks), the
+ * receipts and device-list refreshes owed (owedRefreshes.ts), so nothing is
+ * lost and the processed ids keep a redelivery from applying twice.
  */
 import { toBase64Url } from '../../shared/wire/encoding';
 import { isParleyError } from '../../shared/errors';
@@ -30,6 +30,7 @@ import { transactionEach } from '../store/database';
 import { errorCode } from './outgoing';
 import { afterCommit, receiveVouched, reject, vouchSender, type Outcome, type Vouched } from './incoming';
 import { BatchEffects } from './batchEffects';
+import { beginBatch } from './owedRefreshes';
 
 /** One sender's standing for this batch: vouched (with the fresh list, if fetched), not listed, or not checkable now. */
 type Vouch = ({ readonly kind: 'ok' } & Vouched) | { readonly kind: 'unlisted' } | { readonly kind: 'later'; readonly reason: string };
@@ -133,6 +134,7 @@ async function vouchAll(ctx: ChatContext, senders: readonly ProtocolAddress[]): 
  */
 function commitBatch(ctx: ChatContext, work: readonly Opened[], vouched: ReadonlyMap<string, Vouch>): Result[] {
   const ready = work.filter((w) => vouched.get(addressKey(w.from))!.kind !== 'later');
+  beginBatch(ctx); // heads found not behind, read once per sender for the batch (owedRefreshes.ts)
   const done = transactionEach(
     ctx.store.db,
     ready,

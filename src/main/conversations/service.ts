@@ -18,10 +18,10 @@ import { openAhead } from '../session/sealAhead';
 import { IdleIndexer } from './searchIndexer';
 import { errorCode, flushOutbox, recipientsOf, sendContent, sending, sendOwedReceipts } from './outgoing';
 import { dropExpired, flushUnsent } from './unsent';
+import { runOwedRefreshes } from './owedRefreshes';
 import { SendReadsCache, type SendReads } from './sendReads';
 
 import { newMessageId } from './messageId';
-
 
 /** Sending, changing and receiving messages (see the file comment). */
 export class ConversationService {
@@ -285,8 +285,9 @@ export class ConversationService {
     if (!this.ctx.store.db.open) return;
     this.expireMessages();
     this.#indexer.kick();
-    // Content waiting for a device's first session is tried every tick (each device backs off on its own).
+    // Content waiting for a device's first session, and list refreshes owed since a receive commit (store v17), are tried every tick (each backs off on its own).
     if (this.ctx.link.client && this.ctx.store.repairs.hasUnsent()) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
+    if (this.ctx.link.client && this.ctx.store.listRefreshes.hasDue(this.ctx.now())) void runOwedRefreshes(this.ctx).catch((e: unknown) => this.ctx.audit('devices.refresh_failed', { reason: errorCode(e) }));
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
     dropExpired(this.ctx); // content that waited too long for a device, a list or a group update: dropped with a trace
     this.ctx.store.repairs.prune();

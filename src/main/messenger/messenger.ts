@@ -18,6 +18,7 @@ import { BackupService } from '../backup/service';
 import { ContactService } from '../contacts/service';
 import type { ChatContext } from '../conversations/context';
 import { errorCode, refreshDevices } from '../conversations/outgoing';
+import { runOwedRefreshes } from '../conversations/owedRefreshes';
 import { ConversationService } from '../conversations/service';
 import { DeviceService } from '../devices/service';
 import { PrekeyUpkeep } from '../prekeys/upkeep';
@@ -207,6 +208,8 @@ export class Messenger {
   async #onOnline(client: NonNullable<RelayLink['client']>): Promise<void> {
     await this.devices.register(client);
     await this.conversations.ackPending();
+    // List changes noted but not fetched (a crash after the receive commit, a failed fetch): started first, not awaited (a slow fetch holds up no receipt or flush).
+    void runOwedRefreshes(this.#ctx, true).catch((e: unknown) => this.#ctx.audit('devices.refresh_failed', { reason: errorCode(e) }));
     await this.devices.announcePending();
     await this.conversations.sendOwedReceipts();
     await this.conversations.flush();

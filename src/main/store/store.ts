@@ -33,6 +33,7 @@ import { GroupRepo } from './groups';
 import { ReceivedEventRepo } from './receivedEvents';
 import { RepairRepo } from './repairs';
 import { GroupHeldRepo } from './groupHeld';
+import { ListRefreshRepo } from './listRefreshes';
 import { migrate } from './schema';
 import { Sealer } from './seal';
 import { SecretKey } from './secretKey';
@@ -87,6 +88,8 @@ export class LocalStore {
   readonly repairs: RepairRepo;
   /** Group content waiting for the group state that allows it (schema 16). */
   readonly groupHeld: GroupHeldRepo;
+  /** Accounts whose device list is owed a refresh, noted in the receive transaction (schema 17, ./listRefreshes.ts). */
+  readonly listRefreshes: ListRefreshRepo;
   /** The audit log: key and session events, no content (./audit.ts). */
   readonly audit: AuditRepo;
   readonly prekeyLedger: PrekeyLedger;
@@ -122,6 +125,7 @@ export class LocalStore {
     this.receivedEvents = new ReceivedEventRepo(db);
     this.repairs = new RepairRepo(db, clock);
     this.groupHeld = new GroupHeldRepo(db, clock);
+    this.listRefreshes = new ListRefreshRepo(db, clock);
     this.audit = new AuditRepo(db, clock);
     this.prekeyLedger = new PrekeyLedger(db, this.protocol);
     this.contacts = new ContactsRepo(this);

@@ -5,9 +5,10 @@ import { openEncryptedDatabase } from '../../../src/main/store/database';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../src/main/store/schema';
 import { RepairRepo } from '../../../src/main/store/repairs';
 import { GroupHeldRepo } from '../../../src/main/store/groupHeld';
+import { ListRefreshRepo } from '../../../src/main/store/listRefreshes';
 import { SearchIndex } from '../../../src/main/store/searchIndex';
 import { SecretKey } from '../../../src/main/store/secretKey';
-import { GROUP_HELD_PER_SENDER, GROUP_HELD_TTL_MS, STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
+import { GROUP_HELD_PER_SENDER, GROUP_HELD_TTL_MS, LIST_REFRESH_RETRY_BASE_MS, LIST_REFRESH_RETRY_MAX_MS, STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
 import { tempDir } from '../../support/storeFixture';
 
 async function freshDb() {
@@ -355,6 +356,44 @@ describe('schema migrations', () => {
     now = 5 + GROUP_HELD_TTL_MS + 1;
     expect([...held.prune()]).toEqual([['b.d2', 1]]);
     expect(held.has('g1')).toBe(false);
+    db.close();
+  });
+
+  it('migration 17 keeps seeded v16 rows and adds an empty table of owed list refreshes that a later note keeps and a failure backs off', async () => {
+    const db = await freshDb();
+    migrate(db, 16);
+    db.prepare(`INSERT INTO contacts (account_id, display_name, created_at) VALUES ('ben', 'Ben', 3)`).run();
+    db.prepare(`INSERT INTO device_list_heads (account_id, version, head, seen_at) VALUES ('ben', 2, 'h2', 4)`).run();
+    new GroupHeldRepo(db, () => 5).hold('g1', 'ben.d1', new Uint8Array([9]));
+    migrate(db, 17);
+    expect(schemaVersion(db)).toBe(17);
+    expect(db.prepare('SELECT account_id, display_name FROM contacts').all()).toEqual([{ account_id: 'ben', display_name: 'Ben' }]);
+    expect(db.prepare('SELECT version, head FROM device_list_heads').get()).toEqual({ version: 2, head: 'h2' });
+    expect(new GroupHeldRepo(db).take('g1').map((h) => [...h.content])).toEqual([[9]]);
+    const owed = new ListRefreshRepo(db, () => 1_000);
+    expect(owed.all()).toEqual([]);
+    expect(owed.hasDue(1_000)).toBe(false);
+    owed.note(['ben', 'cai', 'ben'], 100);
+    expect(owed.all()).toEqual([{ accountId: 'ben', notes: 1, attempts: 0 }, { accountId: 'cai', notes: 1, attempts: 0 }]);
+    // A refresh that began before a later note does not clear it; one that began after does.
+    const token = owed.notes('ben')!;
+    owed.note(['ben'], 200);
+    expect(owed.clear('ben', token)).toBe(false);
+    expect(owed.clear('ben', owed.notes('ben')!)).toBe(true);
+    expect(owed.notes('ben')).toBeNull();
+    // A failure backs off, doubling up to the cap; a new note makes it due at once.
+    expect(owed.failed('cai', 1_000)).toBe(LIST_REFRESH_RETRY_BASE_MS);
+    expect(owed.failed('cai', 1_000)).toBe(LIST_REFRESH_RETRY_BASE_MS * 2);
+    expect(owed.hasDue(1_000)).toBe(false);
+    expect(owed.due(1_000 + LIST_REFRESH_RETRY_BASE_MS * 2, 10)).toEqual([{ accountId: 'cai', notes: 1, attempts: 2 }]);
+    for (let i = 0; i < 40; i++) owed.failed('cai', 1_000);
+    expect(owed.failed('cai', 1_000)).toBe(LIST_REFRESH_RETRY_MAX_MS);
+    expect(owed.due(Infinity, 10)).toHaveLength(1);
+    owed.note(['cai'], 300);
+    expect(owed.due(0, 10)).toEqual([{ accountId: 'cai', notes: 2, attempts: 0 }]);
+    expect(owed.failed('nobody', 1_000)).toBeNull();
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM owed_list_refreshes WHERE next_try_at <= ? LIMIT 1').all(5).map((r) => (r as { detail: string }).detail).join(' | ');
+    expect(plan).toContain('owed_list_refreshes_due');
     db.close();
   });
 

@@ -1,0 +1,19 @@
+/**
+ * v17 (stop 26): device-list refreshes owed after a receive commit
+ * (store/listRefreshes.ts, conversations/owedRefreshes.ts). A contact's
+ * `devicesChanged`, or list heads showing we are behind, is noted in the
+ * transaction that commits the envelope, so a crash before the refresh
+ * after the commit does not lose it. No foreign key: the account may be our
+ * own or a group member who is not a contact. Not in backups: it is work in
+ * flight, and a restored profile fetches every list it needs anyway.
+ */
+export const V17 = `
+CREATE TABLE owed_list_refreshes (
+  account_id TEXT PRIMARY KEY,           -- the account whose signed device list is to be fetched again
+  noted_at INTEGER NOT NULL,             -- when it was first noted (kept when noted again)
+  notes INTEGER NOT NULL DEFAULT 1,      -- times noted: a refresh begun before a later note does not clear it
+  attempts INTEGER NOT NULL DEFAULT 0,   -- failed refreshes since the last note (the back-off doubles per failure)
+  next_try_at INTEGER NOT NULL DEFAULT 0 -- not tried again before this time (0: at once)
+);
+CREATE INDEX owed_list_refreshes_due ON owed_list_refreshes(next_try_at);
+`;
