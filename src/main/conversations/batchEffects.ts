@@ -7,7 +7,8 @@
 import type { ListHeads } from '../../shared/wire/content';
 import { checkHeads } from '../account/listHeads';
 import type { ChatContext, IncomingText } from './context';
-import { errorCode, flushOutbox, sendOwedReceipts } from './outgoing';
+import { errorCode, flushOutbox } from './outgoing';
+import { sendOwedReceipts } from './owedReceipts';
 import { flushUnsent } from './unsent';
 
 /** What the envelopes of one batch leave to do once, after its commit and ack. */

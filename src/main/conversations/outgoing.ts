@@ -10,10 +10,8 @@
  * machine; an outbox entry is removed when the relay confirms it, so a
  * crash or an offline spell resends.
  */
-import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RECEIPT_ROUND_IDS, RELAY_MAX_SEND_BYTES, SEAL_AHEAD_CHUNKS, SEND_CHUNK, SEND_FRAME_TEXT_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
+import { CONFIRM_COALESCE_MAX, OUTBOX_RETRY_MS, RELAY_MAX_SEND_BYTES, SEAL_AHEAD_CHUNKS, SEND_CHUNK, SEND_FRAME_TEXT_BYTES, RELAY_MAX_SEND_RECIPIENTS } from '../../shared/constants';
 
-/** Most message ids one delivery receipt names (the content schema's bound). */
-const RECEIPT_BATCH = 500;
 import { toBase64Url } from '../../shared/wire/encoding';
 import { encodeContent, parseContent, SYNCED_TYPES, type Content, type SyncedContent } from '../../shared/wire/content';
 import { addressKey, type ProtocolAddress } from '../protocol';
@@ -151,28 +149,6 @@ async function commitSends(ctx: ChatContext): Promise<void> {
 /** Profiles whose last send batch logged content for devices recorded during it (missedRecipients): flushUnsent runs after the commit. */
 const lateLogged = new WeakSet<ChatContext>();
 
-/**
- * Sends the delivery receipts owed for stored messages: one receipt per
- * conversation for up to 500 messages (RECEIPT_ROUND_IDS in all), all in
- * one turn's send batch, each forgotten in the savepoint that queues it. Runs after each receive batch,
- * on each connection and on the upkeep tick, so a crash between storing a
- * message and answering it only delays the receipt.
- */
-export async function sendOwedReceipts(ctx: ChatContext): Promise<void> {
-  const sends: Promise<void>[] = [];
-  const owed = [...ctx.store.repairs.owedReceipts(RECEIPT_ROUND_IDS)].flatMap(([c, all]) =>
-    Array.from({ length: Math.ceil(all.length / RECEIPT_BATCH) }, (_, i) => [c, all.slice(i * RECEIPT_BATCH, (i + 1) * RECEIPT_BATCH)] as const));
-  for (const [conversationId, ids] of owed) {
-    const receipt: Content = { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() };
-    if (ctx.groups?.isGroup(conversationId)) {
-      sends.push(ctx.groups.send(conversationId, receipt, undefined, () => ctx.store.repairs.settleReceipts(ids)));
-      continue;
-    }
-    const to = recipientsOf(ctx, conversationId).filter((r) => r.accountId === conversationId);
-    sends.push(sendContent(ctx, to, receipt, undefined, conversationId, undefined, () => ctx.store.repairs.settleReceipts(ids)));
-  }
-  await Promise.all(sends);
-}
 
 /**
  * Call while holding `recipients`: encrypts `content` to each and commits
