@@ -68,21 +68,22 @@ export class GroupCursor {
     const mark = groups.versionsMark();
     if (mark === this.#mark) return [];
     const lines: GroupEvent[] = [];
-    const heads: Heads = {};
+    // A group that stops showing keeps its position: should it show again, what was reported is not reported again.
+    const heads: Heads = { ...this.#heads };
     for (const g of this.messenger.groups.list()) {
       const last = this.#heads[g.id];
       const events = this.#after(g.id, last);
       const head = events.at(-1);
-      const now = head ? ([head.height, head.hash] as const) : last;
-      if (now) heads[g.id] = now;
-      if (head) this.#dirty = true;
+      if (head) {
+        heads[g.id] = [head.height, head.hash];
+        this.#dirty = true;
+      }
       for (const e of events) {
         const action = ACTIONS[e.change];
         // `at`: when this device adopted the version (at least the previous event's); a version from before adoption times were kept has 0.
         if (action) lines.push({ type: 'group', group: { id: g.id, name: g.name }, action, from: e.author, members: e.members, at: e.at || Date.now(), ...(e.key === null ? {} : { key: e.key }) });
       }
     }
-    if (Object.keys(heads).length !== Object.keys(this.#heads).length) this.#dirty = true; // a group no longer held: its position goes
     this.#heads = heads;
     this.#mark = mark;
     return lines;
