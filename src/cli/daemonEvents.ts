@@ -10,10 +10,10 @@
  * connects, or to the next `parley receive`. Receipts, edits, deletes,
  * reactions and timers come from the same inbox (the received-events
  * outbox), and so do group members' safety-number changes (the group's
- * key-change rows): they too reach the next listener exactly once, also
- * across a daemon restart. Membership changes (created, renamed, added,
- * removed, left) are counted in memory: the daemon reports those applied
- * while it runs and someone listens.
+ * key-change rows) and membership changes (created, renamed, added,
+ * removed, left: each group's chain after the last version reported,
+ * groupCursor.ts): they too reach the next listener exactly once, also
+ * across a daemon restart.
  */
 import type { Messenger } from '../main/messenger/messenger';
 import { CliInbox, type GroupEvent, type ReceivedLine } from './inbox';
@@ -42,7 +42,7 @@ export class DaemonNotifier {
    * @param deliver sends one notification to every listening client
    */
   constructor(
-    private readonly messenger: Messenger,
+    messenger: Messenger,
     private readonly listening: () => boolean,
     private readonly deliver: (event: DaemonEvent) => void,
   ) {
@@ -53,30 +53,9 @@ export class DaemonNotifier {
       bus.on('undecryptable', () => this.flush()),
       // Receipts, edits, deletes, reactions and timers are stored as received events when applied: the inbox reports them.
       bus.on('messagesChanged', () => this.flush()),
-      // A membership change, or a member's key change (recorded in the receive batch, reported by the inbox).
-      bus.on('conversationsChanged', () => {
-        this.#groupEvents();
-        this.flush();
-      }),
+      // A membership change or a member's key change (both reported by the inbox).
+      bus.on('conversationsChanged', () => this.flush()),
     );
-    for (const g of messenger.groups.list()) this.#seen.set(g.id, messenger.groups.events(g.id).length);
-  }
-
-  /** Events already reported per group (in memory: the daemon reports changes made while it runs). */
-  readonly #seen = new Map<string, number>();
-
-  /** Reports group changes applied since the last look, if someone listens. */
-  #groupEvents(): void {
-    if (!this.listening() || !this.messenger.store.db.open) return;
-    for (const g of this.messenger.groups.list()) {
-      const events = this.messenger.groups.events(g.id);
-      const from = this.#seen.get(g.id) ?? 0;
-      this.#seen.set(g.id, events.length);
-      for (const e of events.slice(from)) {
-        const action = ACTIONS[e.change];
-        if (action) this.deliver({ type: 'group', group: { id: g.id, name: g.name }, action, from: e.author, members: e.members, at: Date.now(), ...(e.key === null ? {} : { key: e.key }) });
-      }
-    }
   }
 
   /** Reports every received message not reported yet, if someone listens (call when a client connects). */
@@ -109,9 +88,6 @@ export class DaemonNotifier {
 
 
 }
-
-/** The notification action of each kind of change (admin and timer changes are not notified). */
-const ACTIONS: Partial<Record<string, GroupEvent['action']>> = { create: 'created', rename: 'renamed', add: 'membersAdded', remove: 'membersRemoved', leave: 'left' };
 
 /** A typed error's code, or its class name: never its message, which could carry content. */
 const errorCodeOf = (e: unknown): string => (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : e instanceof Error ? e.name : 'UNKNOWN');

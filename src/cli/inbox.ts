@@ -7,8 +7,10 @@
  * placeholders are message rows, read from a cursor on their receipt time
  * (and the ids printed at that exact time); members' key changes are the
  * group's key-change rows, read the same way on the time they were
- * accepted; the rest comes from the store's received-events outbox, read
- * from its sequence number. The cursors live in the profile's settings, so
+ * accepted; membership changes (created, renamed, added, removed, left)
+ * come from each group's chain after the last version reported
+ * (groupCursor.ts); the rest comes from the store's received-events
+ * outbox, read from its sequence number. The cursors live in the profile's settings, so
  * each line is printed once across runs (and across daemon restarts: the
  * daemon reads the same inbox). Lines of one batch are ordered by when
  * they were applied.
@@ -16,6 +18,7 @@
 import { STORE_MAX_PAGE_SIZE } from '../shared/constants';
 import type { Messenger } from '../main/messenger/messenger';
 import type { Message, ReceivedEvent } from '../main/store';
+import { GroupCursor } from './groupCursor';
 
 const CURSOR_SETTING = 'cli.receiveCursor';
 
@@ -44,9 +47,8 @@ export type ReceivedLine =
  * number changed) and `members` the names of the accounts it concerns
  * (contact names, or the names they chose). `key` marks the two changes of
  * an admin putting a member's new key in the group: `new` on the add of the
- * new key, `old` on the removal of the old one. `receive` prints
- * `memberKeyChanged` (from the inbox); the daemon also notifies the
- * membership changes it sees applied (daemonEvents.ts).
+ * new key, `old` on the removal of the old one. `at` is when the change
+ * was accepted (a membership change: when this device adopted its version).
  */
 export type GroupEvent = {
   readonly type: 'group';
@@ -136,9 +138,11 @@ function readCursor(m: Messenger): Cursor {
 /** Reads incoming messages and events not reported yet, and remembers what was reported. */
 export class CliInbox {
   #cursor: Cursor;
+  readonly #groups: GroupCursor;
   #names = new Map<string, string>();
 
   constructor(private readonly messenger: Messenger) {
+    this.#groups = new GroupCursor(messenger, messenger.store.directory.setting(CURSOR_SETTING) !== null);
     this.#cursor = readCursor(messenger);
   }
 
@@ -165,12 +169,14 @@ export class CliInbox {
     for (const m of rows) timed.push({ at: m.receivedAt, line: await this.#messageLine(m, dir) });
     for (const e of events) timed.push({ at: e.receivedAt, line: this.#eventLine(e) });
     for (const k of this.#keyChanges()) timed.push({ at: k.at, line: k });
+    for (const g of this.#groups.next()) timed.push({ at: g.at, line: g });
     return timed.sort((a, b) => a.at - b.at).map((t) => t.line);
   }
 
   /** Persists the cursors past everything `next` returned. */
   commit(): void {
     this.messenger.store.directory.setSetting(CURSOR_SETTING, JSON.stringify(this.#cursor));
+    this.#groups.commit();
   }
 
   /** Members' key changes accepted since the cursor, as group lines; advances the cursor past them. */

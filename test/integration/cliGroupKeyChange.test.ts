@@ -24,7 +24,7 @@ import { Messenger } from '../../src/main/messenger/messenger';
 import { toBase64Url } from '../../src/shared/wire/encoding';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
-import { RpcClient, runParley, spawnDaemon, type DaemonProcess } from '../support/daemonClient';
+import { RestartableDaemon, runParley } from '../support/daemonClient';
 
 type Line = Record<string, unknown>;
 
@@ -38,8 +38,7 @@ let cat: TestUser;
 let dee: TestUser;
 let benId = '';
 let groupId = '';
-let daemon: DaemonProcess | undefined;
-let client: RpcClient | undefined;
+const run = new RestartableDaemon(profile, socketPath, ENV);
 
 async function ben(args: string[]): Promise<Line[]> {
   const r = await runParley(profile, args, ENV);
@@ -56,21 +55,12 @@ async function receiveUntil(done: (lines: Line[]) => boolean): Promise<Line[]> {
 
 const keyLines = (lines: readonly Line[]) => lines.filter((l) => l['type'] === 'group' && l['action'] === 'memberKeyChanged');
 const hasText = (text: string) => (lines: readonly Line[]) => lines.some((l) => l['text'] === text);
-const notes = () => (client?.notifications ?? []).filter((n) => n.method === 'receive').map((n) => n.params as Line);
+const notes = () => (run.client?.notifications ?? []).filter((n) => n.method === 'receive').map((n) => n.params as Line);
 /** The device's own chat context: the test plays a member who sends content the app never would. */
 const contextOf = (u: TestUser) => (u.messenger.groups as unknown as { ctx: ChatContext }).ctx;
 
-async function startDaemon(): Promise<void> {
-  daemon = await spawnDaemon(profile, ['--socket', socketPath], ENV);
-  client = await RpcClient.connect(socketPath);
-}
-
-async function stopDaemon(): Promise<void> {
-  client?.close();
-  daemon?.proc.kill('SIGTERM');
-  expect(await daemon?.exited).toBe(0);
-  daemon = undefined;
-}
+const startDaemon = async (): Promise<void> => void (await run.start());
+const stopDaemon = async (): Promise<void> => void expect(await run.stop()).toBe(0);
 
 beforeAll(async () => {
   relay = await startTestRelay();
@@ -97,8 +87,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  client?.close();
-  if (daemon && daemon.proc.exitCode === null) daemon.proc.kill('SIGKILL');
+  run.kill();
   for (const u of [ann, cat, dee]) await u?.messenger.close().catch(() => undefined);
   await relay?.close();
 });
@@ -147,7 +136,7 @@ describe('a group member’s safety-number change from scripts', { timeout: 180_
     await dee.messenger.devices.rotatePhrase();
     const change = await eventually(() => keyLines(notes())[0], 30_000);
     expect(change).toEqual({ type: 'group', action: 'memberKeyChanged', group: { id: groupId, name: 'Key Club' }, from: 'Dee Keys', members: ['Dee Keys'], at: expect.any(Number) });
-    const listed = (await client!.call('groups')).result as Line[];
+    const listed = (await run.client!.call('groups')).result as Line[];
     expect(listed).toMatchObject([{ id: groupId, keyChanged: ['Dee Keys'], role: 'member' }]);
     await ann.messenger.groups.sendText(groupId, 'before the restart');
     await eventually(() => notes().some((n) => n['text'] === 'before the restart'), 30_000);

@@ -136,3 +136,33 @@ export class RpcClient {
     this.socket.end();
   }
 }
+
+/** A socket daemon on one profile that a test stops and starts again, with a fresh client connected after each start. */
+export class RestartableDaemon {
+  daemon: DaemonProcess | undefined;
+  client: RpcClient | undefined;
+
+  constructor(private readonly dataDir: string, private readonly socketPath: string, private readonly env: Record<string, string>) {}
+
+  /** Starts the daemon and connects a client (`client`). */
+  async start(): Promise<RpcClient> {
+    this.daemon = await spawnDaemon(this.dataDir, ['--socket', this.socketPath], this.env);
+    this.client = await RpcClient.connect(this.socketPath);
+    return this.client;
+  }
+
+  /** Closes the client and stops the daemon with SIGTERM; resolves with its exit code. */
+  async stop(): Promise<number | string | undefined> {
+    this.client?.close();
+    this.daemon?.proc.kill('SIGTERM');
+    const code = await this.daemon?.exited;
+    this.daemon = undefined;
+    return code;
+  }
+
+  /** For afterAll: closes the client and kills a daemon still running. */
+  kill(): void {
+    this.client?.close();
+    if (this.daemon && this.daemon.proc.exitCode === null) this.daemon.proc.kill('SIGKILL');
+  }
+}

@@ -25,7 +25,7 @@ import { keyChangeEvents, keyChangedMembers, receiveMemberKeyChange, type KeyCha
 import { adoptVersions, receiveGroup } from './receive';
 import { redistribute, sendToGroup, sendUpdate, updateWaitingMembers } from './sending';
 import { applyVersion, signVersion, type Change, type GroupState, type GroupVersion } from './protocol/groupState';
-import { timeline, type GroupEvent } from './timeline';
+import { eventsAfter, timeline, type GroupEvent } from './timeline';
 import { forwardGroupsToNewDevices } from './lateDevices';
 
 /** A group as the app and the CLI show it. */
@@ -205,6 +205,12 @@ export class GroupService {
   events(groupId: string): GroupEvent[] {
     this.get(groupId);
     return timeline(this.ctx, groupId);
+  }
+
+  /** The group's events after the version `hash` (null: all), also across a fork winner that came late; null when `hash` is unknown (timeline.ts eventsAfter). */
+  eventsAfter(groupId: string, hash: string | null): GroupEvent[] | null {
+    this.get(groupId);
+    return eventsAfter(this.ctx, groupId, hash);
   }
 
   /** The group's members' safety-number changes as timeline lines, oldest first. */

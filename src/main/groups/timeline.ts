@@ -7,12 +7,14 @@
  * their own (`keyChangeEvents`).
  */
 import type { ChatContext } from '../conversations/context';
-import { currentState } from './chainStore';
+import { currentState, storedVersions } from './chainStore';
 import { versionHash, type GroupVersion, type Member } from './protocol/groupState';
 
 /** One timeline event: the version's height, when this device adopted it, its author, what changed, the accounts it concerns (their shown names) and the sentence. */
 export interface GroupEvent {
   readonly height: number;
+  /** The version's hash (`versionHash`): names it on its chain, as a listener's "reported up to" (eventsAfter). */
+  readonly hash: string;
   /** Ms; when this device adopted the version (not signed, not sent; at least the previous event's time). */
   readonly at: number;
   readonly author: string;
@@ -45,11 +47,37 @@ export function timeline(ctx: ChatContext, groupId: string): GroupEvent[] {
     const c = v.change;
     const ids = c.type === 'create' || c.type === 'add' ? c.members.map((m) => m.accountId).filter((id) => id !== v.author) : c.type === 'remove' ? c.accountIds : c.type === 'admin' ? [c.accountId] : [];
     // A version adopted after its child (a fork's winner that came late) still shows in chain order.
-    at = Math.max(at, times.get(versionHash(v)) ?? 0);
+    const hash = versionHash(v);
+    at = Math.max(at, times.get(hash) ?? 0);
     const notes = new Set(ids.map((id) => keyNote(id, keys, names)));
     const key = notes.size !== 1 || (c.type !== 'add' && c.type !== 'remove') ? null : notes.has('’s new key') ? 'new' : notes.has('’s old key') ? 'old' : null;
-    return { height: v.height, at, author: name(v.author), change: c.type, members: ids.map(name), key, text: sentence(v, name, (id) => keyNote(id, keys, names)) };
+    return { height: v.height, hash, at, author: name(v.author), change: c.type, members: ids.map(name), key, text: sentence(v, name, (id) => keyNote(id, keys, names)) };
   });
+}
+
+/**
+ * The group's events after the version `hash` (the last one a listener was
+ * told of; null: none yet, so all of them). When `hash` is on the winning
+ * chain: the events above it. When a fork winner came late and `hash` is on
+ * the losing branch now: the winning branch's events above the fork point
+ * (the newest version both branches hold), so each version on the chain is
+ * reported once and none is skipped. Null when no stored version of the
+ * group has that hash (the caller decides; the store never deletes a
+ * version of a group it holds).
+ */
+export function eventsAfter(ctx: ChatContext, groupId: string, hash: string | null): GroupEvent[] | null {
+  if (hash !== null && currentState(ctx, groupId)?.state.head === hash) return []; // the common case: nothing new, no timeline built
+  const events = timeline(ctx, groupId);
+  if (hash === null) return events;
+  const at = events.findIndex((e) => e.hash === hash);
+  if (at >= 0) return events.slice(at + 1);
+  const onChain = new Set(events.map((e) => e.hash));
+  const byHash = new Map(storedVersions(ctx, groupId).map((v) => [versionHash(v), v]));
+  let v = byHash.get(hash);
+  while (v && !onChain.has(versionHash(v))) v = byHash.get(v.prev);
+  if (!v) return null;
+  const fork = versionHash(v);
+  return events.slice(events.findIndex((e) => e.hash === fork) + 1);
 }
 
 /** "’s new key" for a member's adopted new key, "’s old key" for a replaced one (its new key was added), else nothing. */

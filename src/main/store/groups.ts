@@ -72,9 +72,11 @@ export class GroupRepo {
   // The two reads every group send repeats, cached until a table they read changes (tableWatch.ts).
   readonly #memberDevices: WatchedCache<string, readonly MemberDevices[]>;
   readonly #given: WatchedCache<string, ReadonlyMap<string, number>>;
+  readonly #watch: TableWatch;
 
   constructor(private readonly db: SqliteDatabase, private readonly sealer: Sealer) {
-    const watch = TableWatch.of(db, ['group_members', 'contacts', 'contact_devices', 'group_key_given']);
+    const watch = TableWatch.of(db, ['group_members', 'contacts', 'contact_devices', 'group_key_given', 'group_state_versions']);
+    this.#watch = watch;
     this.#memberDevices = new WatchedCache(db, watch, ['group_members', 'contacts', 'contact_devices'], GROUP_READ_CACHE_GROUPS);
     this.#given = new WatchedCache(db, watch, ['group_key_given'], GROUP_READ_CACHE_GROUPS);
   }
@@ -111,6 +113,11 @@ export class GroupRepo {
   /** Version hash → when this device adopted it (a local time, never sent). */
   adoptedTimes(groupId: string): Map<string, number> {
     return new Map(prep(this.db, 'SELECT hash, adopted_at FROM group_state_versions WHERE group_id = ?').raw().all(groupId) as [string, number][]);
+  }
+
+  /** A value that changes whenever a version is stored or dropped (by any code path, or another connection's commit): a reader of every group's events skips the pass while it stays. */
+  versionsMark(): string {
+    return `${this.#watch.version(['group_state_versions'])}.${this.#watch.others()}`;
   }
 
   /** Every version held for a group, by height. */
