@@ -21,6 +21,7 @@ import type { Messenger } from '../main/messenger/messenger';
 import type { GroupEvent as TimelineEvent } from '../main/groups/timeline';
 import type { GroupEvent } from './inbox';
 
+/** The settings key under which the position per group is kept (beside cli.receiveCursor). */
 export const GROUP_CURSOR_SETTING = 'cli.groupCursor';
 
 /** Per group id: the last version reported, as [height, hash]. */
