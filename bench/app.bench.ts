@@ -120,7 +120,8 @@ async function profile(name: string, relayUrl: string): Promise<{ m: Messenger; 
 
 /**
  * With BENCH_PROFILE=<file prefix>, a CPU profile of one timed section (the
- * --cpu-prof format) goes to <prefix>-<name>.cpuprofile; with
+ * --cpu-prof format) goes to <prefix>-<name>.cpuprofile, and the relay
+ * child's over the same section to <prefix>-<name>-relay.cpuprofile; with
  * BENCH_PROFILE_KIND=heap, a sampling heap profile (every allocation
  * counted, collected or not) goes to <prefix>-<name>.heapprofile instead.
  */
@@ -128,6 +129,7 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
   const prefix = process.env['BENCH_PROFILE'];
   if (!prefix) return f();
   const heap = process.env['BENCH_PROFILE_KIND'] === 'heap';
+  if (!heap) await relay?.profile('start');
   const inspector = new Session();
   inspector.connect();
   if (heap) {
@@ -143,6 +145,7 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
     const { profile } = heap ? await inspector.post('HeapProfiler.stopSampling') : await inspector.post('Profiler.stop');
     fs.writeFileSync(`${prefix}-${name}.${heap ? 'heapprofile' : 'cpuprofile'}`, JSON.stringify(profile));
     inspector.disconnect();
+    if (!heap) await relay?.profile('stop', path.resolve(`${prefix}-${name}-relay.cpuprofile`));
   }
 }
 

@@ -10,25 +10,26 @@ export interface RelayProcess {
   readonly url: string;
   readonly proc: ChildProcess;
   readonly cpu: () => Promise<number>;
+  /** Starts a CPU profile of the relay's main thread, or stops it and writes it to `file` (resolves once done). */
+  readonly profile: (what: 'start' | 'stop', file?: string) => Promise<void>;
 }
 
 /** The relay child process; resolves with its URL once it listens. */
 export async function startRelayProcess(): Promise<RelayProcess> {
-  // With BENCH_PROFILE=<prefix>, the relay writes its whole run's CPU profiles (one per thread) into the directory <prefix>-relay when it stops.
-  const prefix = process.env['BENCH_PROFILE'];
-  const prof = prefix ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prefix)}-relay`] : [];
-  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], cwd: repo });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bench/appRelay.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], cwd: repo });
   proc.channel?.unref(); // the IPC channel alone never keeps the benchmark alive
-  const cpu = (): Promise<number> =>
+  const ask = (message: unknown): Promise<number> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('bench: the relay did not report its CPU time')), 10_000);
+      const timer = setTimeout(() => reject(new Error('bench: the relay did not answer')), 10_000);
       proc.once('message', (m) => {
         clearTimeout(timer);
         resolve((m as { cpuMicros: number }).cpuMicros);
       });
-      proc.send('cpu');
+      proc.send(message as Parameters<ChildProcess['send']>[0]);
     });
+  const cpu = (): Promise<number> => ask('cpu');
+  const profile = async (what: 'start' | 'stop', file?: string): Promise<void> => void (await ask({ profile: what, file }));
   const lines = readline.createInterface({ input: proc.stdout! });
-  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc, cpu };
+  for await (const line of lines) if (line.startsWith('url ')) return { url: line.slice(4), proc, cpu, profile };
   throw new Error('bench: the relay did not start');
 }
