@@ -356,7 +356,7 @@ try {
   if (sendPerSec !== null) log(`send       ${Math.round(sendPerSec)} msgs/s`);
   engine.push(await engineRate());
   const enginePerSec = Math.max(...engine);
-  log(`engine     ${Math.round(enginePerSec)} msgs/s (one-way, in memory; best of ${engine.length})`);
+  log(`engine     ${Math.round(enginePerSec)} msgs/s (one-way, in memory; best of ${engine.length}: ${engine.map((e) => Math.round(e)).join(' before, ')} after)`);
   const coldOpenMs = ONLY.has('cold') ? await coldOpen() : null;
   if (coldOpenMs !== null) log(`cold open  ${coldOpenMs.toFixed(1)} ms (${COLD_MESSAGES} messages)`);
   const link100kSec = ONLY.has('link') ? await link(relay!.url) : null;
