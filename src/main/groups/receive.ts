@@ -109,7 +109,8 @@ export function receiveGroup(ctx: ChatContext, from: ProtocolAddress, content: C
       applyConversationContent(ctx, { conversationId: content.group, author: from.accountId, fromDevice: from.deviceId, receivedAt: ctx.now() }, content, changed);
       for (const id of content.targets) {
         const m = ctx.store.messages.get(id);
-        if (m?.conversationId === content.group && m.direction === 'out') ctx.store.groups.noteReceipt(id, from.accountId, content.kind, ctx.now());
+        // The row's own state moves once (the first member's receipt); each later member's changes only the counts shown.
+        if (m?.conversationId === content.group && m.direction === 'out' && ctx.store.groups.noteReceipt(id, from.accountId, content.kind, ctx.now())) changed.add(id);
       }
       return { conversationId: content.group, content, message: undefined };
     }

@@ -276,10 +276,15 @@ export class GroupRepo {
       .run(groupId, address, chainId, iteration);
   }
 
-  /** Records a member's delivery or read receipt for one of our group messages (read supersedes delivered). */
-  noteReceipt(messageId: string, accountId: string, kind: 'delivered' | 'read', at: number): void {
-    prep(this.db, `INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES (?, ?, ?, ?)
-      ON CONFLICT(message_id, account_id) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.kind = 'read'`).run(messageId, accountId, kind, at);
+  /**
+   * Records a member's delivery or read receipt for one of our group
+   * messages (read supersedes delivered); true when it changed what the
+   * message's receipt counts show (a first receipt, or a first read).
+   */
+  noteReceipt(messageId: string, accountId: string, kind: 'delivered' | 'read', at: number): boolean {
+    return prep(this.db, `INSERT INTO group_receipts (message_id, account_id, kind, at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(message_id, account_id) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.kind = 'read' AND kind <> 'read'`)
+      .run(messageId, accountId, kind, at).changes > 0;
   }
 
   /** The members who confirmed one of our group messages (delivered or read). */

@@ -111,4 +111,17 @@ describe('group member reads', () => {
     expect(s.store.groups.receiptCounts('m1')).toEqual({ delivered: 1, read: 0 });
     expect(s.store.groups.receiptAccounts('m1')).toEqual(new Set([s.contact, s.stranger])); // the record stays: retry skips whoever confirmed
   });
+
+  it('says which receipts change the counts shown: a member’s first, and their first read, but not a repeat or a late delivered', async () => {
+    const s = await seeded();
+    s.store.messages.upsertConversation({ id: s.gid, kind: 'group', peerAccountId: null, title: 'G', expireTimerMs: null });
+    s.store.messages.insert({ id: 'm1', conversationId: s.gid, sender: s.me, direction: 'out', body: 'hi', sentAt: 1, receivedAt: 1, state: 'sent' });
+    expect(s.store.groups.noteReceipt('m1', s.contact, 'delivered', 2)).toBe(true);
+    expect(s.store.groups.noteReceipt('m1', s.contact, 'delivered', 3)).toBe(false);
+    expect(s.store.groups.noteReceipt('m1', s.stranger, 'read', 3)).toBe(true); // the row's state was already moved by the first member
+    expect(s.store.groups.noteReceipt('m1', s.contact, 'read', 4)).toBe(true);
+    expect(s.store.groups.noteReceipt('m1', s.contact, 'read', 5)).toBe(false);
+    expect(s.store.groups.noteReceipt('m1', s.stranger, 'delivered', 6)).toBe(false);
+    expect(s.store.groups.receiptCounts('m1')).toEqual({ delivered: 2, read: 2 });
+  });
 });
