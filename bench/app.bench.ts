@@ -9,7 +9,8 @@
  *   messages in 1,000 conversations, read the list and the top 50 (ms);
  * - link: a new desktop takes a profile's 100,000 messages end to end (s);
  * - cli: `parley --version`, and `send` through a running daemon (ms).
- * BENCH_ONLY=catchup,send,... runs a subset; BENCH_SCALE (default 1) scales
+ * BENCH_ONLY=catchup,send,... runs a subset (catchup-lone, only on request: the
+ * catch-up of texts each sent alone); BENCH_SCALE (default 1) scales
  * every count. Temp dirs are deleted at the end. The last line is the JSON.
  */
 import { execFileSync } from 'node:child_process';
@@ -196,7 +197,13 @@ async function burst(from: Messenger, to: string, count: number, label: string):
   await Promise.all(sends);
 }
 
-async function catchup(relayUrl: string): Promise<number> {
+/** Sends `count` texts from `from` to `to` one at a time (each awaited: one envelope per send turn, so each sealed alone, version 2). */
+async function oneByOne(from: Messenger, to: string, count: number, label: string): Promise<void> {
+  for (let i = 0; i < count; i++) await from.conversations.sendText(to, `${label} ${i} a text of ordinary length for a chat message`);
+}
+
+/** `lone`: the senders queue their texts one send at a time instead of in one burst (what a week of ordinary chats leaves waiting). */
+async function catchup(relayUrl: string, lone = false): Promise<number> {
   const bob = await profile('Bob', relayUrl);
   const invite = bob.m.account.invite();
   await bob.m.close();
@@ -205,7 +212,7 @@ async function catchup(relayUrl: string): Promise<number> {
   log(`catch-up: ${CATCHUP_CONTACTS} senders created`);
   for (const s of senders) await s.m.contacts.add(invite, 'Bob');
   const target = senders[0]!.m.contacts.list()[0]!.accountId;
-  await Promise.all(senders.map((s, i) => burst(s.m, target, CATCHUP_EACH, `from ${i}`)));
+  await Promise.all(senders.map((s, i) => (lone ? oneByOne : burst)(s.m, target, CATCHUP_EACH, `from ${i}`)));
   log('catch-up: texts committed by the senders');
   await until(() => senders.every((s) => s.m.store.delivery.outbox(1).length === 0), 'senders flushed', () => senders.forEach((s) => s.m.conversations.flushInBackground()));
   for (const s of senders) {
@@ -347,16 +354,20 @@ async function daemonSend(relayUrl: string | null): Promise<number> {
 }
 
 const round = (x: number | null, d = 0): number | null => (x === null ? null : Number(x.toFixed(d)));
-const relay = ONLY.has('catchup') || ONLY.has('send') || ONLY.has('link') ? await startRelayProcess() : null;
+const relay = ONLY.has('catchup') || ONLY.has('catchup-lone') || ONLY.has('send') || ONLY.has('link') ? await startRelayProcess() : null;
 try {
   const engine = [await engineRate()];
   const catchupPerSec = ONLY.has('catchup') ? await catchup(relay!.url) : null;
   if (catchupPerSec !== null) log(`catch-up   ${Math.round(catchupPerSec)} msgs/s`);
+  // Not in the JSON (the issue's catch-up is the row above): the same catch-up of texts that were each sent alone, on request.
+  const lonePerSec = ONLY.has('catchup-lone') ? await catchup(relay!.url, true) : null;
+  if (lonePerSec !== null) log(`catch-up of texts sent one at a time   ${Math.round(lonePerSec)} msgs/s`);
   const sendPerSec = ONLY.has('send') ? await send(relay!.url) : null;
   if (sendPerSec !== null) log(`send       ${Math.round(sendPerSec)} msgs/s`);
   engine.push(await engineRate());
   const enginePerSec = Math.max(...engine);
   log(`engine     ${Math.round(enginePerSec)} msgs/s (one-way, in memory; best of ${engine.length}: ${engine.map((e) => Math.round(e)).join(' before, ')} after)`);
+  if (lonePerSec !== null) log(`catch-up of texts sent one at a time: ratio ${(lonePerSec / enginePerSec).toFixed(3)} of the engine`);
   const coldOpenMs = ONLY.has('cold') ? await coldOpen() : null;
   if (coldOpenMs !== null) log(`cold open  ${coldOpenMs.toFixed(1)} ms (${COLD_MESSAGES} messages)`);
   const link100kSec = ONLY.has('link') ? await link(relay!.url) : null;

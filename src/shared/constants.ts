@@ -95,11 +95,9 @@ export const RELAY_MAX_MULTI_SEND_BYTES = 256 * 1024;
 export const RELAY_MESSAGE_TTL_MS = 30 * 86_400_000;
 /** Server frames batched into one WebSocket message flush at this size; bounds the batch while saving writes. */
 export const RELAY_OUTBOX_FLUSH_BYTES = 64 * 1024;
-/**
- * Messages pushed to a connection before acks are needed. 512, so a client that does not wait for its ack's answer
- * always has the next batch queued while it commits one (bench:app catch-up: event loop busy 97 % against 87–91 % with
- * 256 and the answer awaited); memory per slow reader is bounded by RELAY_DELIVERY_WINDOW_BYTES.
- */
+/** Messages pushed to a connection before acks are needed. 512, so a client that does not wait for its ack's answer always
+ * has the next batch queued while it commits one (bench:app catch-up: event loop busy 97 % against 87–91 % with 256 and
+ * the answer awaited); memory per slow reader is bounded by RELAY_DELIVERY_WINDOW_BYTES. */
 export const RELAY_DELIVERY_WINDOW = 512;
 /** Envelope text (base64url characters) pushed to a connection and not yet acked: bounds memory per slow reader (2 MiB, ≈ 800 texts; one envelope is always allowed). */
 export const RELAY_DELIVERY_WINDOW_BYTES = 2 * 1024 * 1024;
@@ -304,6 +302,8 @@ export const SEALED_STATIC_CACHE_ENTRIES = 4_096;
 export const SEAL_EPOCH_MAX_AGE_MS = 60 * 60_000;
 /** …and seals at most this many uploads: the same bound for a busy group (warm sends cost a key wrap per recipient, a rotation one X25519 each). */
 export const SEAL_EPOCH_MAX_UPLOADS = 1_000;
+/** A send turn's envelopes to one device share one seal key (session/sealBurst.ts) for at most this many: bounds how many envelopes one key links, as SEAL_EPOCH_MAX_UPLOADS does for a group. */
+export const SEAL_BURST_MAX_ENVELOPES = 1_000;
 /** Seal epoch keys (a sender's E, per own key) whose opening values a recipient keeps: more than the senders' open epochs a busy profile hears from; the least recently used is zeroed first. */
 export const SEAL_OPEN_CACHE_ENTRIES = 1_024;
 /** Groups whose member devices and chain recipients stay cached in memory between sends (until their tables change): more than the groups one sends to at once. */

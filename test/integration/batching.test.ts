@@ -8,7 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../src/main/messenger/messenger';
-import { createUser, eventually, TEST_PASSPHRASE, type TestUser } from '../support/chatHarness';
+import { createUser, eventually, reopen, TEST_PASSPHRASE, type TestUser } from '../support/chatHarness';
+import { fromBase64Url } from '../../src/shared/wire/encoding';
+import { MULTI_KEY_PART_BYTES } from '../../src/shared/wire/multiSend';
+import { deviceKeyOf } from '../../src/relay/store/types';
 import { startTestRelay } from '../support/relayHarness';
 
 const BURST = 300;
@@ -77,5 +80,33 @@ describe('sends and catch-up in batches', () => {
     expect(progress.length).toBeLessThan(WAITING / 50);
     expect(ahead).toBe(0);
     await eventually(() => sent.every((m) => ann.messenger.store.messages.get(m.id)?.state === 'delivered'), 60_000);
+  }, 120_000);
+
+  it('seals a burst to one device under one seal key, a lone send as before, and the recipient reads them all in order after a restart', async () => {
+    const [ann, ben] = await pair('Ann Sealed', 'Ben Sealed');
+    const to = ben.messenger.keys.accountId;
+    const benDevice = ben.messenger.keys.deviceId;
+    await ben.messenger.close();
+    await ann.messenger.conversations.sendText(to, 'alone');
+    await eventually(() => ann.messenger.store.delivery.outbox(1).length === 0, 60_000);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => ann.messenger.conversations.sendText(to, `sealed ${i}`)));
+    await eventually(() => ann.messenger.store.delivery.outbox(1).length === 0, 60_000);
+
+    // What the relay holds for Ben's device: the lone text (after Ann's profile message) in version 2, the burst in version 4 under one E.
+    const queued = await relay.context.store.pending(deviceKeyOf(to, benDevice), 1_000, Date.now());
+    const envelopes = queued.map((q) => fromBase64Url(q.envelope)!);
+
+    const burst = envelopes.filter((e) => e[0] === 0x04);
+    expect(burst).toHaveLength(40);
+    expect(envelopes.filter((e) => e[0] === 0x02).length).toBeGreaterThanOrEqual(1);
+    const epoch = (e: Uint8Array) => Buffer.from(e.subarray(1 + MULTI_KEY_PART_BYTES, 1 + MULTI_KEY_PART_BYTES + 32)).toString('hex');
+    expect(new Set(burst.map(epoch)).size).toBe(1);
+
+    await reopen(ben);
+    open.push(ben.messenger);
+    await eventually(() => ben.inbox.length >= 41, 60_000);
+    const expected = ['alone', ...Array.from({ length: 40 }, (_, i) => `sealed ${i}`)];
+    expect(ben.messenger.conversations.history(ann.messenger.keys.accountId, 50).map((m) => m.body)).toEqual(expected);
+    expect(ben.messenger.store.audit.list(100).filter((a) => a.kind === 'envelope.rejected')).toEqual([]);
   }, 120_000);
 });

@@ -65,8 +65,10 @@ describe.each(['sqlite', 'postgres'] as const)('relay batching on %s', (kind) =>
     const none: number[] = [];
     idle.onBacklog((n) => none.push(n));
     await idle.authenticate(alice.account.id, alice.device);
+    // Listening before the send: its push may come before the send's answer.
+    const pinged = new Promise<void>((resolve) => idle.onMessage(() => resolve()));
     await alice.client.send([{ accountId: alice.account.id, deviceId: alice.device.id, envelope: envelope('ping') }]);
-    await new Promise<void>((resolve) => idle.onMessage(() => resolve()));
+    await pinged;
     expect(none).toEqual([]);
     for (const c of [alice.client, again, idle]) await c.close();
   });

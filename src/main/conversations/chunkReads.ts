@@ -8,13 +8,15 @@
 import type { ProtocolAddress } from '../protocol';
 import type { LocalStore } from '../store';
 import type { ListHead } from '../store/listHeads';
+import type { SealBurst } from '../session/sealBurst';
 
 /** One chunk's reads (see the file comment). */
 export class ChunkReads {
   readonly #devices = new Map<string, ProtocolAddress[]>();
   readonly #heads = new Map<string, ListHead | null>();
 
-  constructor(private readonly store: LocalStore) {}
+  /** `burst`: the send turn's seal burst, which the chunk's envelopes are sealed under where it covers their device. */
+  constructor(private readonly store: LocalStore, readonly burst?: SealBurst) {}
 
   /** The conversation's current recipients: `read` the first time in this chunk, then the same. */
   devices(conversation: string, read: () => ProtocolAddress[]): ProtocolAddress[] {

@@ -102,7 +102,8 @@ export function sendContent(
  * each (a send that throws rolls back alone and rejects alone). While a
  * chunk is encrypted, the worker thread makes the sealing key pairs of the
  * next SEAL_AHEAD_CHUNKS chunks (session/sealAhead.ts), used where they are
- * back in time. Each send's promise settles after its
+ * back in time; a device with several envelopes in the turn gets them under
+ * one seal key instead (session/sealBurst.ts). Each send's promise settles after its
  * chunk's commit.
  */
 async function commitSends(ctx: ChatContext): Promise<void> {
@@ -110,6 +111,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
   turnSends.delete(ctx);
   const all = [...new Map(jobs.flatMap((j) => j.targets).map((t) => [addressKey(t), t])).values()];
   let settled = 0;
+  // Envelopes of this turn to a device that gets several share one seal key (session/sealBurst.ts), zeroed when the turn ends.
+  const burst = ctx.sessions.burst(jobs.flatMap((j) => j.targets));
   try {
     await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);
@@ -121,13 +124,13 @@ async function commitSends(ctx: ChatContext): Promise<void> {
         // the rest sealed here (a lagging worker never stalls a send).
         // Asked chunk by chunk, nearest first, so the worker finishes the next chunk's pairs before it starts on the one after.
         for (let end = Math.max(at, SEND_CHUNK) + SEND_CHUNK; end <= at + (1 + SEAL_AHEAD_CHUNKS) * SEND_CHUNK && end - SEND_CHUNK < jobs.length; end += SEND_CHUNK) {
-          const ahead = jobs.slice(Math.max(at, SEND_CHUNK), end).flatMap((j) => j.targets);
+          const ahead = jobs.slice(Math.max(at, SEND_CHUNK), end).flatMap((j) => j.targets).filter((t) => !burst.covers(t.deviceId));
           void ctx.sessions.sealAhead(ahead).catch((e: unknown) => ctx.audit('crypto.worker_failed', { reason: errorCode(e) }));
         }
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
         // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
-        const reads = new ChunkReads(ctx.store);
+        const reads = new ChunkReads(ctx.store, burst);
         const results = transactionEach(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(each));
         chunk.forEach((j, i) => {
           const r = results[i]!;
@@ -138,6 +141,8 @@ async function commitSends(ctx: ChatContext): Promise<void> {
     });
   } catch (e) {
     for (const j of jobs.slice(settled)) j.done(e);
+  } finally {
+    burst.end();
   }
   // The profile closed under the batch (its sends were rejected above): nothing more to do here.
   if (!ctx.store.db.open) return;
@@ -176,7 +181,7 @@ function queueContent(
     for (const r of recipients) {
       const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
       if (!body) continue;
-      const sealed = ctx.sessions.encryptFor(r, body, hint);
+      const sealed = ctx.sessions.encryptFor(r, body, hint, reads.burst);
       if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
       if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
     }

@@ -32,13 +32,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
-import { DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SALT_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES } from '../../shared/wire/multiSend';
+import {
+  DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SALT_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES, spliceEnvelope,
+} from '../../shared/wire/multiSend';
 import { privateKeyObject } from '../crypto/nativeX25519';
 import { keyedHash } from '../protocol/sodiumDirect';
 import {
   aeadOpen, aeadSeal, ContentHint, ephemeralDh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
 } from './sealedCore';
-import { authKey, wrapKey, type SealEpochs } from './sealEpochs';
+import { authKey, wrapKey, type EntryKeys, type SealEpochs } from './sealEpochs';
 import type { OpenCache, OpenEntry } from './openCache';
 
 export { MULTI_SEAL_VERSION } from '../../shared/wire/multiSend';
@@ -72,6 +74,23 @@ export function sealMulti(
   epochs: SealEpochs, scope: string, recipientDeviceKeys: readonly Uint8Array[], sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint = ContentHint.placeholder,
 ): MultiSealed {
   const { E, keys } = epochs.upload(scope, sender, recipientDeviceKeys);
+  return sealUpload(E, keys, recipientDeviceKeys, sender, kind, message, hint);
+}
+
+/**
+ * One version 4 envelope for one device, as the relay would splice it from
+ * a one-entry upload, sealed with entry keys the caller holds under `E`
+ * (sealBurst.ts: one send turn's envelopes to one device share them).
+ */
+export function sealOne(E: Uint8Array, keys: EntryKeys, recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint): Uint8Array {
+  const { shared, entries } = sealUpload(E, [keys], [recipientDeviceKey], sender, kind, message, hint);
+  return spliceEnvelope(shared, entries[0]!);
+}
+
+/** The shared part under fresh N and M, and one entry per recipient with its entry keys under E. */
+function sealUpload(
+  E: Uint8Array, keys: readonly EntryKeys[], recipientDeviceKeys: readonly Uint8Array[], sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint,
+): MultiSealed {
   const N = new Uint8Array(randomBytes(MULTI_SALT_BYTES));
   const M = new Uint8Array(randomBytes(32));
   const head = concatBytes(HEAD, E, N);

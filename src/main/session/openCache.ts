@@ -3,8 +3,9 @@
  * docs/protocol.md §4.1.1) without repeating the epoch's X25519: per
  * (sender's epoch key E, own key R), a = X25519(r, E) and the wrap key
  * derived from it. A sender seals up to SEAL_EPOCH_MAX_UPLOADS uploads
- * under one E, so a catch-up of a busy group pays one DH per epoch instead
- * of one per envelope.
+ * under one E (and a burst of 1:1 sends up to SEAL_BURST_MAX_ENVELOPES to
+ * one device, sealBurst.ts), so a catch-up of a busy group or of a burst
+ * pays one DH per epoch instead of one per envelope.
  *
  * These values open every envelope of that epoch to this device: they are
  * exactly as secret as the epoch's key wraps, live in memory only, are

@@ -29,6 +29,7 @@ import type { RelayLink } from '../relayClient/relayLink';
 import { AddressQueue } from './addressQueue';
 import { deliverMulti, type MultiDeliveryRequest, type MultiDeliveryResult } from './multiDelivery';
 import { SealEpochs } from './sealEpochs';
+import { SealBurst } from './sealBurst';
 import { OpenCache } from './openCache';
 import { checkedBundle } from './bundles';
 import { SessionLayerError } from './errors';
@@ -114,9 +115,10 @@ export class SessionLayer {
 
   /**
    * Call while holding `a`, inside the send transaction: advances the
-   * session and returns the sealed envelope (null when there is no session).
+   * session and returns the sealed envelope (null when there is no session),
+   * under the send turn's `burst` key when it covers the device.
    */
-  encryptFor(a: ProtocolAddress, plaintext: Uint8Array, hint: ContentHint = ContentHint.placeholder): SealedFor | null {
+  encryptFor(a: ProtocolAddress, plaintext: Uint8Array, hint: ContentHint = ContentHint.placeholder, burst?: SealBurst): SealedFor | null {
     const p = this.#d.store.protocol;
     const record = p.loadSessionSync(a);
     const deviceKey = publicKeyFromId(a.deviceId);
@@ -124,7 +126,16 @@ export class SessionLayer {
     const out = encryptMessage(record, plaintext, this.#d.now());
     p.storeSessionSync(a, out.record);
     const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
-    return { recipient: addressKey(a), payload: seal(deviceKey, this.#sender(), kind, out.ciphertext, hint), digest: messageDigest(out.ciphertext) };
+    const payload = burst?.seal(a.deviceId, deviceKey, kind, out.ciphertext, hint) ?? seal(deviceKey, this.#sender(), kind, out.ciphertext, hint);
+    return { recipient: addressKey(a), payload, digest: messageDigest(out.ciphertext) };
+  }
+
+  /**
+   * A send turn's seal burst (sealBurst.ts): envelopes to a device listed
+   * twice or more in `targets` share one seal key until `end()`.
+   */
+  burst(targets: readonly ProtocolAddress[]): SealBurst {
+    return new SealBurst(targets.map((t) => t.deviceId), () => this.#sender());
   }
 
   /** Makes fresh sealing key pairs ready on the worker thread for the envelopes about to be sealed, one per target listed (sealAhead.ts). */
