@@ -29,7 +29,7 @@
  * covers w_i and the whole shared part, so another recipient, who also
  * knows M, cannot hand a member a different body under the sender's name.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
 import {
@@ -37,6 +37,7 @@ import {
 } from '../../shared/wire/multiSend';
 import { privateKeyObject } from '../crypto/nativeX25519';
 import { keyedHash } from '../protocol/sodiumDirect';
+import { randomBytes } from '../protocol/random';
 import {
   aeadOpen, aeadSeal, ContentHint, ephemeralDh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
 } from './sealedCore';
@@ -91,8 +92,8 @@ export function sealOne(E: Uint8Array, keys: EntryKeys, recipientDeviceKey: Uint
 function sealUpload(
   E: Uint8Array, keys: readonly EntryKeys[], recipientDeviceKeys: readonly Uint8Array[], sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint,
 ): MultiSealed {
-  const N = new Uint8Array(randomBytes(MULTI_SALT_BYTES));
-  const M = new Uint8Array(randomBytes(32));
+  const N = randomBytes(MULTI_SALT_BYTES);
+  const M = randomBytes(32);
   const head = concatBytes(HEAD, E, N);
   const shared = concatBytes(head, aeadSeal(concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message), head, bodyKey(M, E, N)));
   const h = sha256(shared);
