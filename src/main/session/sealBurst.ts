@@ -19,7 +19,8 @@
  * one (unnamed) sender by their shared E; they reach the relay in the same
  * frames at the same moment from the same connection, which links them
  * already. The keys live from the turn's first seal to its end (end()
- * zeroes them), and at most SEAL_BURST_MAX_ENVELOPES envelopes share one.
+ * zeroes them), and at most SEAL_BURST_MAX_ENVELOPES envelopes share one
+ * (a new one also if the sending device key changed meanwhile).
  * A device with one envelope in the turn gets a version 2 envelope as
  * before (burst() leaves it out).
  */
@@ -32,6 +33,8 @@ import { sealOne } from './multiSeal';
 import { takeSealAhead } from './sealAhead';
 
 interface BurstKey {
+  /** The sending device key the entry keys were derived with (auth depends on it). */
+  readonly sender: Uint8Array;
   readonly E: Uint8Array;
   readonly keys: EntryKeys;
   sealed: number;
@@ -64,7 +67,7 @@ export class SealBurst {
     if (!this.covers(deviceId)) return null;
     const sender = this.#sender();
     let k = this.#keys.get(deviceId);
-    if (k && k.sealed >= SEAL_BURST_MAX_ENVELOPES) {
+    if (k && (k.sealed >= SEAL_BURST_MAX_ENVELOPES || !sodium.memcmp(k.sender, sender.deviceKey))) {
       zero(k);
       k = undefined;
     }
@@ -97,7 +100,7 @@ function open(sender: SealSender, deviceId: string, deviceKey: Uint8Array): Burs
   }
   const keys = { peer: pair.peer, wrap: wrapKey(a, E, pair.peer), auth: authKey(a, pair.s, E, pair.peer) };
   sodium.memzero(a);
-  return { E, keys, sealed: 0 };
+  return { sender: sender.deviceKey, E, keys, sealed: 0 };
 }
 
 function zero(k: BurstKey): void {

@@ -92,4 +92,19 @@ describe('seal bursts (one send turn’s envelopes to one device under one key)'
     first.end();
     second.end();
   });
+
+  it('draws a new key when the sending device key changes within the burst, and every envelope still opens as from its sender', () => {
+    const first = sealSender();
+    const second = sealSender();
+    let sender = first;
+    const bob = sealDevice();
+    const burst = new SealBurst([idOf(bob), idOf(bob)], () => sender);
+    const a = burst.seal(idOf(bob), bob.publicKey, EnvelopeKind.message, new Uint8Array([1]))!;
+    sender = second;
+    const b = burst.seal(idOf(bob), bob.publicKey, EnvelopeKind.message, new Uint8Array([2]))!;
+    burst.end();
+    expect(epochOf(b)).not.toBe(epochOf(a));
+    expect([...unseal(a, bob.x25519).senderDeviceKey]).toEqual([...first.deviceKey]);
+    expect([...unseal(b, bob.x25519).senderDeviceKey]).toEqual([...second.deviceKey]);
+  });
 });
