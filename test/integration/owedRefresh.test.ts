@@ -12,7 +12,7 @@ import { createUser, eventually, reopen, TEST_PASSPHRASE, type TestUser } from '
 import { startTestRelay } from '../support/relayHarness';
 import { deviceKeyOf } from '../../src/relay/store/types';
 import { bundleChild, runChild } from '../support/crashChild';
-import { refuseListFetches, startHostileRelay } from '../support/hostileRelay';
+import { answerListWith, refuseListFetches, startHostileRelay } from '../support/hostileRelay';
 import { linkDesktop } from '../support/linkCheck';
 import { LocalStore } from '../../src/main/store';
 import type { Messenger } from '../../src/main/messenger/messenger';
@@ -78,6 +78,12 @@ async function crashAfterReceiveCommit(ann: TestUser, benId: string, revoked: st
   }
 }
 
+/** Waits until `user` no longer lists the revoked device and owes no refresh (the relay answered with the new list). */
+async function listDropsOnce(user: TestUser, benId: string, revoked: string): Promise<void> {
+  await eventually(() => !user.messenger.store.contacts.devices(benId).includes(revoked), 40_000);
+  await eventually(() => user.messenger.store.listRefreshes.all().length === 0, 10_000);
+}
+
 describe('a contact’s device-list change that arrived just before a crash', () => {
   it('is fetched after the restart, so nothing is sent to or waits for the desktop the contact revoked', async () => {
     const { ann, ben, benId, laptop: revoked } = await contactsWithLaptop('Owed');
@@ -138,8 +144,35 @@ describe('a contact’s device-list change whose refresh fails', () => {
       expect(ann.messenger.store.contacts.devices(benId)).toContain(revoked);
       expect(ann.messenger.store.listRefreshes.all()).toMatchObject([{ accountId: benId }]);
       cut.on = false;
-      await eventually(() => !ann.messenger.store.contacts.devices(benId).includes(revoked), 30_000);
-      await eventually(() => ann.messenger.store.listRefreshes.all().length === 0, 10_000);
+      await listDropsOnce(ann, benId, revoked);
+    } finally {
+      await hostile.close();
+    }
+  }, 120_000);
+
+  it('stays owed when the relay answers with an older list than the contact’s heads claim, is audited once, and is fetched once the relay gives the new one', async () => {
+    const hostile = await startHostileRelay(relay.url);
+    try {
+      const { ann, ben, benId, laptop: revoked } = await contactsWithLaptop('Withheld', hostile.url);
+      const annId = ann.messenger.keys.accountId;
+      const text = await ann.messenger.conversations.sendText(benId, 'Read me later');
+      await eventually(() => ben.inbox.some((m) => m.id === text.id) && ann.messenger.store.messages.get(text.id)?.state === 'delivered', 20_000);
+      // The list Ann holds now, which the relay in the middle keeps answering with after Ben revokes his laptop (it still verifies).
+      const stale = await relay.context.store.getDeviceList(benId);
+      const claimedBefore = ann.messenger.store.listHeads.get(benId)!.version;
+      const replay = answerListWith(hostile, ann.messenger.keys.deviceId, benId, stale);
+      await ben.messenger.devices.revokeDevice(revoked);
+      // His read receipt carries the heads of his new list (§6.7): Ann's refresh gets the old one, so the note stays.
+      await ben.messenger.conversations.markRead(annId);
+      const withheld = () => ann.messenger.store.audit.list(300).filter((e) => e.kind === 'devices.split_view' && e.detail['accountId'] === benId && e.detail['reason'] === 'list-withheld');
+      await eventually(() => withheld().length === 1, 30_000);
+      expect(ann.messenger.store.listRefreshes.owed(benId)).toMatchObject({ claimed: claimedBefore + 1 });
+      expect(ann.messenger.store.contacts.devices(benId)).toContain(revoked);
+      // Tried again on its back-off, without a new audit line each time.
+      await eventually(() => (ann.messenger.store.listRefreshes.owed(benId)?.attempts ?? 0) >= 2, 30_000);
+      expect(withheld()).toHaveLength(1);
+      replay.on = false;
+      await listDropsOnce(ann, benId, revoked);
     } finally {
       await hostile.close();
     }

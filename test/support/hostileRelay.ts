@@ -139,6 +139,33 @@ export function refuseListFetches(proxy: HostileRelay, deviceId: string, account
   return cut;
 }
 
+/**
+ * Answers device `deviceId`'s requests for `accountId`'s device list with
+ * `list` (an older signed list the relay once served) while `on`: a relay
+ * in the middle withholding a newer list by replaying an old one, which
+ * still verifies. Sets `proxy.up` and `proxy.down`.
+ */
+export function answerListWith(proxy: HostileRelay, deviceId: string, accountId: string, list: unknown): { on: boolean } {
+  const replay = { on: true };
+  const asked = new WeakMap<ProxiedConnection, Set<number>>();
+  proxy.up = (frame, conn) => {
+    const fromDevice = conn.seen.some((x) => x.dir === 'up' && x.frame.includes('"type":"auth"') && x.frame.includes(`"deviceId":"${deviceId}"`));
+    if (fromDevice && frame.includes('"getDeviceList"') && frame.includes(accountId)) {
+      const ids = asked.get(conn) ?? new Set<number>();
+      ids.add((JSON.parse(frame) as { id: number }).id);
+      asked.set(conn, ids);
+    }
+    return frame;
+  };
+  proxy.down = (frame, conn) => {
+    if (!replay.on || !frame.includes('"response"')) return frame;
+    const f = JSON.parse(frame) as { type?: string; id?: number; ok?: boolean };
+    if (f.type !== 'response' || f.ok !== true || f.id === undefined || !asked.get(conn)?.has(f.id)) return frame;
+    return JSON.stringify({ ...f, body: list });
+  };
+  return replay;
+}
+
 /** Holds back every envelope the relay pushes through `proxy` (sets `proxy.down`; set it again to let them through); counts them. */
 export function holdEnvelopes(proxy: HostileRelay): { count: number } {
   const held = { count: 0 };

@@ -34,7 +34,6 @@ import { applyOwnContent } from './ownContent';
 import { unknownName } from '../store/contacts';
 import { verifyKeyChange } from '../account/rotation';
 import { refreshOwnList } from '../account/deviceList';
-import { confirmBehind } from '../account/listHeads';
 import { applyConversationContent } from './effects';
 import { inTransaction } from '../store/database';
 import { noteRefreshes, refreshAll } from './owedRefreshes';
@@ -358,8 +357,8 @@ export async function afterCommit(ctx: ChatContext, o: Outcome, fx: BatchEffects
   const heads = !own && (content.type === 'text' || content.type === 'receipt') ? content.heads : undefined; // split-view check (§6.7)
   const behind = heads && fx.headsBehind(ctx, from.accountId, heads);
   // Each was noted in the receive transaction (and stays owed until recorded; offline, the next connection runs it).
+  // A refresh that brings an older list than the heads claimed flags it as withheld (owedRefreshes.ts refreshNoted) and stays owed.
   if ((refresh.length > 0 || behind) && client && (await refreshAll(ctx, client, refresh, behind ? from.accountId : null))) fx.listsRefreshed();
-  if (behind && heads.sender) confirmBehind(ctx.store, from.accountId, heads.sender.version);
   if (own && content.type === 'accountRotated') {
     const secret = fromBase64Url(content.accountSecretKey);
     if (secret?.length === 64 && verifyKeyChange(ctx.keys.accountId, toBase64Url(secret.subarray(32)), content.signature)) {

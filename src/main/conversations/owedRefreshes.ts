@@ -13,7 +13,7 @@
  */
 import { LIST_REFRESH_PER_RUN } from '../../shared/constants';
 import type { Content } from '../../shared/wire/content';
-import { compareHead } from '../account/listHeads';
+import { compareHead, confirmBehind } from '../account/listHeads';
 import type { ProtocolAddress } from '../protocol';
 import type { RelayClient } from '../relayClient/client';
 import type { ChatContext } from './context';
@@ -53,17 +53,23 @@ export function noteRefreshes(ctx: ChatContext, from: ProtocolAddress, content: 
   const heads = !own && (content.type === 'text' || content.type === 'receipt') ? content.heads : undefined;
   const behind = heads ? senderAhead(ctx, from.accountId, heads.sender) : false;
   const out = behind && !refresh.includes(from.accountId) ? [...refresh, from.accountId] : [...refresh];
-  if (out.length > 0) ctx.store.listRefreshes.note(out, ctx.now());
+  // The version the heads claimed is kept with the note: a fetch that brings less is a withheld list, not a done refresh.
+  const claims = behind && heads?.sender ? new Map([[from.accountId, heads.sender.version]]) : undefined;
+  if (out.length > 0) ctx.store.listRefreshes.note(out, ctx.now(), claims);
   return out;
 }
 
 /**
  * Fetches `accountId`'s list and records it (refreshDevices); then clears
  * its note, unless it was noted again while the fetch was on its way. A
- * failure is audited and the note backs off. Returns whether it was recorded.
+ * failure is audited and the note backs off. So does a fetch that left our
+ * list older than the version a peer's heads claimed (schema 18): the relay
+ * withheld the list that peer verified (the contact flagged and audited as
+ * list-withheld on the first such fetch since the note, §6.7). Returns
+ * whether it was recorded.
  */
 export async function refreshNoted(ctx: ChatContext, client: RelayClient, accountId: string): Promise<boolean> {
-  const notes = ctx.store.listRefreshes.notes(accountId);
+  const owed = ctx.store.listRefreshes.owed(accountId);
   try {
     await refreshDevices(ctx, client, accountId);
   } catch (e) {
@@ -71,7 +77,14 @@ export async function refreshNoted(ctx: ChatContext, client: RelayClient, accoun
     if (ctx.store.db.open) ctx.store.listRefreshes.failed(accountId, ctx.now());
     return false;
   }
-  if (notes !== null && ctx.store.db.open) ctx.store.listRefreshes.clear(accountId, notes);
+  if (owed === null || !ctx.store.db.open) return true;
+  if ((ctx.store.listHeads.get(accountId)?.version ?? 0) < owed.claimed) {
+    // Flagged and audited once per note (`devices.split_view`, list-withheld, §6.7); tried again on the back-off.
+    if (owed.attempts === 0) confirmBehind(ctx.store, accountId, owed.claimed);
+    ctx.store.listRefreshes.failed(accountId, ctx.now());
+    return false;
+  }
+  ctx.store.listRefreshes.clear(accountId, owed.notes);
   return true;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Device-list refreshes owed (schema 17): accounts whose signed device list
+ * Device-list refreshes owed (schema 17, claimed versions 18): accounts whose signed device list
  * must be fetched again because a change was announced to us (a
  * `devicesChanged`) or a peer's list heads show ours is behind. Noted in
  * the receive transaction that commits the envelope, cleared once the
@@ -10,14 +10,21 @@
 import { LIST_REFRESH_RETRY_BASE_MS, LIST_REFRESH_RETRY_MAX_MS } from '../../shared/constants';
 import { prep, type SqliteDatabase } from './database';
 
-/** One owed refresh: the account, how many times it was noted (the token `clear` compares) and the failed tries since. */
+/**
+ * One owed refresh: the account, how many times it was noted (the token
+ * `clear` compares), the failed tries since, and the highest list version
+ * a peer's heads claimed (schema 18; 0 when only a change was announced).
+ */
 export interface OwedRefresh {
   readonly accountId: string;
   readonly notes: number;
   readonly attempts: number;
+  readonly claimed: number;
 }
 
-interface Row { account_id: string; notes: number; attempts: number }
+interface Row { account_id: string; notes: number; attempts: number; claimed_version: number }
+
+const toOwed = (r: Row): OwedRefresh => ({ accountId: r.account_id, notes: r.notes, attempts: r.attempts, claimed: r.claimed_version });
 
 /** The owed device-list refreshes table (schema 17). */
 export class ListRefreshRepo {
@@ -27,19 +34,27 @@ export class ListRefreshRepo {
    * Notes that each of `accountIds` is owed a refresh (call inside the
    * receive transaction). Noting one already owed counts the note and makes
    * it due at once: a new change is worth a try now, whatever the back-off.
+   * `claims`: per account, the list version a peer's heads claimed (the
+   * highest is kept).
    */
-  note(accountIds: Iterable<string>, now = this.clock()): void {
-    const stmt = prep(this.db, `INSERT INTO owed_list_refreshes (account_id, noted_at) VALUES (?, ?)
-      ON CONFLICT (account_id) DO UPDATE SET notes = notes + 1, attempts = 0, next_try_at = 0`);
-    for (const a of new Set(accountIds)) stmt.run(a, now);
+  note(accountIds: Iterable<string>, now = this.clock(), claims?: ReadonlyMap<string, number>): void {
+    const stmt = prep(this.db, `INSERT INTO owed_list_refreshes (account_id, noted_at, claimed_version) VALUES (?, ?, ?)
+      ON CONFLICT (account_id) DO UPDATE SET notes = notes + 1, attempts = 0, next_try_at = 0, claimed_version = max(claimed_version, excluded.claimed_version)`);
+    for (const a of new Set(accountIds)) stmt.run(a, now, claims?.get(a) ?? 0);
   }
 
   /** Up to `limit` owed refreshes due by `now` (all of them with `now` = Infinity), the longest waiting first. */
   due(now: number, limit: number): OwedRefresh[] {
     const until = Number.isFinite(now) ? now : Number.MAX_SAFE_INTEGER;
-    const rows = prep(this.db, 'SELECT account_id, notes, attempts FROM owed_list_refreshes WHERE next_try_at <= ? ORDER BY next_try_at, noted_at, account_id LIMIT ?')
+    const rows = prep(this.db, 'SELECT account_id, notes, attempts, claimed_version FROM owed_list_refreshes WHERE next_try_at <= ? ORDER BY next_try_at, noted_at, account_id LIMIT ?')
       .all(until, limit) as Row[];
-    return rows.map((r) => ({ accountId: r.account_id, notes: r.notes, attempts: r.attempts }));
+    return rows.map(toOwed);
+  }
+
+  /** `accountId`'s owed refresh, or null when none is owed. */
+  owed(accountId: string): OwedRefresh | null {
+    const r = prep(this.db, 'SELECT account_id, notes, attempts, claimed_version FROM owed_list_refreshes WHERE account_id = ?').get(accountId) as Row | undefined;
+    return r ? toOwed(r) : null;
   }
 
   /** True when a refresh is due by `now` (cheap: an index probe; the upkeep tick asks it). */

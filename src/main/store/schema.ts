@@ -11,7 +11,7 @@ import { V13 } from './schemaSearchIndex';
 import { V14 } from './schemaGroupEvents';
 import { V15 } from './schemaResendIndex';
 import { V16 } from './schemaGroupHeld';
-import { V17 } from './schemaListRefreshes';
+import { V17, V18 } from './schemaListRefreshes';
 import { StoreError } from './errors';
 
 const V1 = `
@@ -378,7 +378,7 @@ ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 
 `;
 
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {

@@ -17,3 +17,14 @@ CREATE TABLE owed_list_refreshes (
 );
 CREATE INDEX owed_list_refreshes_due ON owed_list_refreshes(next_try_at);
 `;
+
+/**
+ * v18 (stop 27): the list version a peer's heads claimed when they noted a
+ * refresh (§6.7). A fetch that brings an older list than that is the relay
+ * withholding the list the peer verified: the note stays (the contact
+ * flagged list-withheld, §6.7, and the refresh backed off) instead of being
+ * cleared, also across a restart.
+ */
+export const V18 = `
+ALTER TABLE owed_list_refreshes ADD COLUMN claimed_version INTEGER NOT NULL DEFAULT 0; -- the highest version heads claimed (0: a change announced, no version claimed)
+`;

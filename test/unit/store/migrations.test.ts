@@ -359,7 +359,7 @@ describe('schema migrations', () => {
     db.close();
   });
 
-  it('migration 17 keeps seeded v16 rows and adds an empty table of owed list refreshes that a later note keeps and a failure backs off', async () => {
+  it('migration 17 keeps seeded v16 rows and adds an empty table of owed list refreshes', async () => {
     const db = await freshDb();
     migrate(db, 16);
     db.prepare(`INSERT INTO contacts (account_id, display_name, created_at) VALUES ('ben', 'Ben', 3)`).run();
@@ -370,11 +370,30 @@ describe('schema migrations', () => {
     expect(db.prepare('SELECT account_id, display_name FROM contacts').all()).toEqual([{ account_id: 'ben', display_name: 'Ben' }]);
     expect(db.prepare('SELECT version, head FROM device_list_heads').get()).toEqual({ version: 2, head: 'h2' });
     expect(new GroupHeldRepo(db).take('g1').map((h) => [...h.content])).toEqual([[9]]);
+    expect(db.prepare('SELECT count(*) AS n FROM owed_list_refreshes').get()).toEqual({ n: 0 });
+    db.prepare(`INSERT INTO owed_list_refreshes (account_id, noted_at) VALUES ('ben', 100)`).run();
+    expect(db.prepare('SELECT account_id, notes, attempts, next_try_at FROM owed_list_refreshes').all()).toEqual([{ account_id: 'ben', notes: 1, attempts: 0, next_try_at: 0 }]);
+    db.close();
+  });
+
+  it('migration 18 keeps seeded v17 owed refreshes with no claimed version; a note keeps the highest claim, a later note keeps it, and a failure backs off', async () => {
+    const db = await freshDb();
+    migrate(db, 17);
+    db.prepare(`INSERT INTO owed_list_refreshes (account_id, noted_at, notes, attempts, next_try_at) VALUES ('dee', 50, 3, 2, 70)`).run();
+    migrate(db, 18);
+    expect(schemaVersion(db)).toBe(18);
     const owed = new ListRefreshRepo(db, () => 1_000);
-    expect(owed.all()).toEqual([]);
+    expect(owed.all()).toEqual([{ accountId: 'dee', notes: 3, attempts: 2, claimed: 0 }]);
+    expect(owed.clear('dee', 3)).toBe(true);
     expect(owed.hasDue(1_000)).toBe(false);
-    owed.note(['ben', 'cai', 'ben'], 100);
-    expect(owed.all()).toEqual([{ accountId: 'ben', notes: 1, attempts: 0 }, { accountId: 'cai', notes: 1, attempts: 0 }]);
+    owed.note(['ben', 'cai', 'ben'], 100, new Map([['ben', 4]]));
+    expect(owed.all()).toEqual([{ accountId: 'ben', notes: 1, attempts: 0, claimed: 4 }, { accountId: 'cai', notes: 1, attempts: 0, claimed: 0 }]);
+    // A lower claim (or none) never lowers the kept one; a higher one raises it.
+    owed.note(['ben'], 150, new Map([['ben', 2]]));
+    expect(owed.owed('ben')).toEqual({ accountId: 'ben', notes: 2, attempts: 0, claimed: 4 });
+    owed.note(['ben'], 160, new Map([['ben', 6]]));
+    expect(owed.owed('ben')?.claimed).toBe(6);
+    expect(owed.owed('nobody')).toBeNull();
     // A refresh that began before a later note does not clear it; one that began after does.
     const token = owed.notes('ben')!;
     owed.note(['ben'], 200);
@@ -385,12 +404,12 @@ describe('schema migrations', () => {
     expect(owed.failed('cai', 1_000)).toBe(LIST_REFRESH_RETRY_BASE_MS);
     expect(owed.failed('cai', 1_000)).toBe(LIST_REFRESH_RETRY_BASE_MS * 2);
     expect(owed.hasDue(1_000)).toBe(false);
-    expect(owed.due(1_000 + LIST_REFRESH_RETRY_BASE_MS * 2, 10)).toEqual([{ accountId: 'cai', notes: 1, attempts: 2 }]);
+    expect(owed.due(1_000 + LIST_REFRESH_RETRY_BASE_MS * 2, 10)).toEqual([{ accountId: 'cai', notes: 1, attempts: 2, claimed: 0 }]);
     for (let i = 0; i < 40; i++) owed.failed('cai', 1_000);
     expect(owed.failed('cai', 1_000)).toBe(LIST_REFRESH_RETRY_MAX_MS);
     expect(owed.due(Infinity, 10)).toHaveLength(1);
     owed.note(['cai'], 300);
-    expect(owed.due(0, 10)).toEqual([{ accountId: 'cai', notes: 2, attempts: 0 }]);
+    expect(owed.due(0, 10)).toEqual([{ accountId: 'cai', notes: 2, attempts: 0, claimed: 0 }]);
     expect(owed.failed('nobody', 1_000)).toBeNull();
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM owed_list_refreshes WHERE next_try_at <= ? LIMIT 1').all(5).map((r) => (r as { detail: string }).detail).join(' | ');
     expect(plan).toContain('owed_list_refreshes_due');
