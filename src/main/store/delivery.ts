@@ -8,7 +8,7 @@
  */
 import { STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import type { ProtocolAddress } from '../protocol/address';
-import { inTransaction, prep, type SqliteDatabase } from './database';
+import { inTransaction, prep, withFastSecureDelete, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { MessageRepo, NewMessage } from './messages';
 import type { SqliteProtocolStores } from './protocolStores';
@@ -160,7 +160,10 @@ export class Delivery {
     return this.db.transaction(() => {
       const byConversation = new Map<string, string[]>();
       if (outboxIds.length === 0) return byConversation;
-      const messages = [...new Set((del.all(ids) as (string | null)[]).filter((m): m is string => m !== null))];
+      // The outbox's freed pages hold sealed envelopes the relay already has: not written again as zeros (withFastSecureDelete). Only
+      // this delete: the state update below rewrites message rows (words), so it runs with secure_delete ON.
+      const deleted = withFastSecureDelete(this.db, () => del.all(ids) as (string | null)[]);
+      const messages = [...new Set(deleted.filter((m): m is string => m !== null))];
       if (messages.length === 0) return byConversation;
       const list = JSON.stringify(messages);
       const left = new Set(waiting.all(list) as string[]);
