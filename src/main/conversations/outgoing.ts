@@ -24,7 +24,7 @@ import { awaitingDevicesOf, logForNewDevices, missedRecipients, recordContactLis
 import { flushUnsent, releaseReached, sendWaitingFirst } from './unsent';
 import { ContentHint } from '../session/sealedSender';
 import type { ChatContext } from './context';
-import { inTransaction, transactionEach } from '../store/database';
+import { transactionStaged } from '../store/database';
 import { TakenEntries } from './confirmations';
 import { ChunkReads } from './chunkReads';
 
@@ -64,7 +64,8 @@ function forOwnDevice(content: Content, conversation: string | undefined): Conte
 /** One send waiting for its turn's batch. */
 interface SendJob {
   readonly targets: readonly ProtocolAddress[];
-  readonly run: (reads: ChunkReads) => void;
+  /** Encrypts (the prepare stage) and returns the writes (transactionStaged). */
+  readonly run: (reads: ChunkReads) => () => void;
   readonly done: (e?: unknown) => void;
 }
 
@@ -91,7 +92,7 @@ export function sendContent(
       turnSends.set(ctx, jobs);
       setImmediate(() => void commitSends(ctx));
     }
-    const run = (reads: ChunkReads): void => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, reads, inSameTransaction);
+    const run = (reads: ChunkReads): (() => void) => queueContent(ctx, targets, content, message, conversation, messageId ?? message?.id ?? null, reads, inSameTransaction);
     jobs.push({ targets, run, done: (e) => (e === undefined ? resolve() : reject(e)) });
   });
 }
@@ -129,9 +130,10 @@ async function commitSends(ctx: ChatContext): Promise<void> {
         }
         if (at > 0) await new Promise<void>((r) => setImmediate(r)); // lets the worker's pairs in
         const chunk = jobs.slice(at, at + SEND_CHUNK);
-        // One pass without savepoints; if a send throws, again with one per send: it rolls back and rejects alone, the others commit.
+        // One pass without savepoints, every send encrypted before any is written (transactionStaged); if a send throws, again with
+        // one savepoint per send: it rolls back and rejects alone, the others commit.
         const reads = new ChunkReads(ctx.store, burst);
-        const results = transactionEach(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        const results = transactionStaged(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(each));
         chunk.forEach((j, i) => {
           const r = results[i]!;
           j.done(r.ok ? undefined : r.error);
@@ -156,13 +158,15 @@ const lateLogged = new WeakSet<ChatContext>();
 
 
 /**
- * Call while holding `recipients`: encrypts `content` to each and commits
- * sessions, message, outbox and resend log in one transaction.
+ * Call while holding `recipients`, inside the send chunk's transaction:
+ * encrypts `content` to each (the sessions advance in the chunk's held
+ * records) and returns the writes that commit message, outbox and resend
+ * log with them (transactionStaged runs them once the chunk is encrypted).
  */
 function queueContent(
   ctx: ChatContext, recipients: readonly ProtocolAddress[], bare: Content, message: NewMessage | undefined, conversation: string | undefined, messageId: string | null,
   reads: ChunkReads, inSameTransaction?: () => void,
-): void {
+): () => void {
   const content = withHeads(ctx.store, ctx.keys.accountId, conversation, bare, (a) => reads.head(a)); // list heads for split-view detection (§6.7)
   const plaintext = encodeContent(content);
   const { store, keys } = ctx;
@@ -175,24 +179,25 @@ function queueContent(
   };
   const log = RESENDABLE(content);
   const hint = hintFor(content);
-  inTransaction(store.db, () => {
-    const outbox: { recipient: string; payload: Uint8Array }[] = [];
-    const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
-    for (const r of recipients) {
-      const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
-      if (!body) continue;
-      const sealed = ctx.sessions.encryptFor(r, body, hint, reads.burst);
-      if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
-      if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
-    }
-    // Devices recorded while this send waited for its sessions get it as a late device would (logged unsent, flushed after).
-    const missed = log && conversation !== undefined ? missedRecipients(bare, reads.devices(conversation, () => recipientsOf(ctx, conversation)), recipients) : [];
-    for (const r of missed) {
-      const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
-      if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
-    }
+  const outbox: { recipient: string; payload: Uint8Array }[] = [];
+  const logged: { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[] = [];
+  for (const r of recipients) {
+    const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
+    if (!body) continue;
+    const sealed = ctx.sessions.encryptFor(r, body, hint, reads.burst);
+    if (sealed) outbox.push({ recipient: sealed.recipient, payload: sealed.payload });
+    if (log) logged.push({ recipient: addressKey(r), digest: sealed?.digest ?? null, content: body, messageId });
+  }
+  // Devices recorded while this send waited for its sessions get it as a late device would (logged unsent, flushed after).
+  const missed = log && conversation !== undefined ? missedRecipients(bare, reads.devices(conversation, () => recipientsOf(ctx, conversation)), recipients) : [];
+  for (const r of missed) {
+    const body = r.accountId === keys.accountId ? ownPlaintext() : plaintext;
+    if (body) logged.push({ recipient: addressKey(r), digest: null, content: body, messageId });
+  }
+  return () => {
     // A contact none of whose devices are on record yet: the content waits for their list (flushUnsent fetches it); a retry
-    // of a message whose first send still waits there adds nothing (their devices get it once).
+    // of a message whose first send still waits there adds nothing (their devices get it once). Read here, in the writes:
+    // an earlier send of the chunk may have logged it.
     if (log && conversation !== undefined && !recipients.some((r) => r.accountId === conversation) && missed.every((r) => r.accountId !== conversation) && ctx.contacts.get(conversation)
       && !(message === undefined && messageId !== null && store.repairs.waitsFor(awaitingDevicesOf(conversation), messageId))) {
       logged.push({ recipient: awaitingDevicesOf(conversation), digest: null, content: plaintext, messageId });
@@ -202,7 +207,7 @@ function queueContent(
     store.delivery.commitSend({ message, messageId, outbox });
     store.repairs.logSent(logged);
     inSameTransaction?.();
-  });
+  };
 }
 
 /**
