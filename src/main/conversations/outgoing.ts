@@ -110,10 +110,11 @@ export function sendContent(
 async function commitSends(ctx: ChatContext): Promise<void> {
   const jobs = turnSends.get(ctx) ?? [];
   turnSends.delete(ctx);
-  const all = [...new Map(jobs.flatMap((j) => j.targets).map((t) => [addressKey(t), t])).values()];
+  const targets = jobs.flatMap((j) => j.targets);
+  const all = [...new Map(targets.map((t) => [addressKey(t), t])).values()];
   let settled = 0;
   // Envelopes of this turn to a device that gets several share one seal key (session/sealBurst.ts), zeroed when the turn ends.
-  const burst = ctx.sessions.burst(jobs.flatMap((j) => j.targets));
+  const burst = ctx.sessions.burst(targets);
   try {
     await ctx.sessions.hold(all, async () => {
       for (const t of all) await ctx.sessions.establish(t);

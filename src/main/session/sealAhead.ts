@@ -20,9 +20,9 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { SEAL_AHEAD_MAX_PER_DEVICE } from '../../shared/constants';
 import { fromBase64Url, toBase64Url } from '../../shared/wire/encoding';
-import { privateKeyObject } from '../crypto/nativeX25519';
+import { ephemeralX25519, privateKeyObject } from '../crypto/nativeX25519';
 import { dhShared, freshPairs, type FreshPair, type SharedDh } from '../crypto/x25519Worker';
-import { staticPair, V2_MIN_BYTES, type SealOwnKeys, type SealSender } from './sealedCore';
+import { ephemeralDh, staticPair, V2_MIN_BYTES, type SealOwnKeys, type SealSender, type StaticPair } from './sealedCore';
 
 /** An envelope body handed in from a relay push (an IncomingMessage's envelope, as an object key). */
 interface Carrier {
@@ -118,6 +118,18 @@ export async function sealAhead(sender: SealSender, counts: ReadonlyMap<string, 
 export function takeSealAhead(recipientDeviceKey: Uint8Array, id = toBase64Url(recipientDeviceKey)): FreshPair | undefined {
   const ready = pool.get(id);
   return ready?.shift();
+}
+
+/**
+ * A fresh ephemeral key E for one seal to this device and its DH with the
+ * device (`pair`: the static pair with it): a pair the worker made ahead
+ * when one is ready, else one made here. The caller zeroes `shared`.
+ */
+export function freshSealKey(pair: StaticPair, recipientDeviceKey: Uint8Array, id: string): { readonly E: Uint8Array; readonly shared: Uint8Array } {
+  const ready = takeSealAhead(recipientDeviceKey, id);
+  if (ready) return { E: ready.publicKey, shared: ready.shared };
+  const eph = ephemeralX25519();
+  return { E: eph.publicKey, shared: ephemeralDh(eph.privateKey, pair.peerKey ?? pair.peer) };
 }
 
 /** Zeroes and forgets every ready pair (the profile closes). */

@@ -26,11 +26,10 @@
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { SEAL_BURST_MAX_ENVELOPES } from '../../shared/constants';
-import { ephemeralX25519 } from '../crypto/nativeX25519';
-import { ContentHint, ephemeralDh, staticPair, type EnvelopeKind, type SealSender } from './sealedCore';
-import { authKey, wrapKey, type EntryKeys } from './sealEpochs';
+import { ContentHint, staticPair, type EnvelopeKind, type SealSender } from './sealedCore';
+import { entryKeys, type EntryKeys } from './sealEpochs';
 import { sealOne } from './multiSeal';
-import { takeSealAhead } from './sealAhead';
+import { freshSealKey } from './sealAhead';
 
 interface BurstKey {
   /** The sending device key the entry keys were derived with (auth depends on it). */
@@ -87,20 +86,8 @@ export class SealBurst {
 /** A new key for one device: a pair the worker made ahead if one is ready, else one made here; the DH is zeroed once the entry keys are derived. */
 function open(sender: SealSender, deviceId: string, deviceKey: Uint8Array): BurstKey {
   const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, deviceKey, deviceId);
-  const ready = takeSealAhead(deviceKey, deviceId);
-  let E: Uint8Array;
-  let a: Uint8Array;
-  if (ready) {
-    E = ready.publicKey;
-    a = ready.shared;
-  } else {
-    const eph = ephemeralX25519();
-    E = eph.publicKey;
-    a = ephemeralDh(eph.privateKey, pair.peerKey ?? pair.peer);
-  }
-  const keys = { peer: pair.peer, wrap: wrapKey(a, E, pair.peer), auth: authKey(a, pair.s, E, pair.peer) };
-  sodium.memzero(a);
-  return { sender: sender.deviceKey, E, keys, sealed: 0 };
+  const { E, shared } = freshSealKey(pair, deviceKey, deviceId);
+  return { sender: sender.deviceKey, E, keys: entryKeys(shared, E, pair), sealed: 0 };
 }
 
 function zero(k: BurstKey): void {

@@ -68,6 +68,13 @@ export function authKey(a: Uint8Array, s: Uint8Array, E: Uint8Array, R: Uint8Arr
   return out;
 }
 
+/** One recipient's entry keys under `E`, from the DH `a` with it (zeroed here) and the static pair with it. */
+export function entryKeys(a: Uint8Array, E: Uint8Array, pair: { readonly peer: Uint8Array; readonly s: Uint8Array }): EntryKeys {
+  const keys = { peer: pair.peer, wrap: wrapKey(a, E, pair.peer), auth: authKey(a, pair.s, E, pair.peer) };
+  sodium.memzero(a);
+  return keys;
+}
+
 /**
  * Recipients' X25519 keys as node:crypto key objects, bounded like the
  * static cache: importing one costs a third of the DH, and a new epoch
@@ -170,9 +177,7 @@ export class SealEpochs {
 
   #derive(epoch: Epoch, sender: SealSender, id: string, deviceKey: Uint8Array): EntryKeys {
     const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, deviceKey);
-    const a = epochDh(epoch.privateKey, pair.peer);
-    const keys = { peer: pair.peer, wrap: wrapKey(a, epoch.E, pair.peer), auth: authKey(a, pair.s, epoch.E, pair.peer) };
-    sodium.memzero(a);
+    const keys = entryKeys(epochDh(epoch.privateKey, pair.peer), epoch.E, pair);
     epoch.keys.set(id, keys);
     return keys;
   }

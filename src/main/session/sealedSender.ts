@@ -24,13 +24,13 @@
  * versions share is sealedCore.ts.
  */
 import sodium from 'libsodium-wrappers-sumo';
-import { ephemeralX25519, privateKeyObject } from '../crypto/nativeX25519';
+import { privateKeyObject } from '../crypto/nativeX25519';
 import { concatBytes, toBase64Url, utf8Bytes } from '../../shared/wire/encoding';
 import {
   aeadOpen, aeadSeal, ContentHint, dh, EnvelopeKind, ephemeralDh, hkdf, kindAndHint, SealedSenderError, staticPair, type SealOwnKeys, type SealSender, type Unsealed,
   V2_MIN_BYTES,
 } from './sealedCore';
-import { takeSealAhead } from './sealAhead';
+import { freshSealKey } from './sealAhead';
 import { MULTI_SEAL_VERSION, unsealMulti } from './multiSeal';
 import type { OpenCache } from './openCache';
 
@@ -51,10 +51,7 @@ export function seal(recipientDeviceKey: Uint8Array, sender: SealSender, kind: E
   const pair = staticPair(sender.deviceKey, sender.x25519PrivateKey, recipientDeviceKey, recipientId);
   const R = pair.peer;
   // A fresh pair made ahead on the worker thread (sealAhead.ts), used once; else one made here.
-  const ready = takeSealAhead(recipientDeviceKey, recipientId);
-  const eph = ready ? null : ephemeralX25519();
-  const E = ready ? ready.publicKey : eph!.publicKey;
-  const e1 = ready ? ready.shared : ephemeralDh(eph!.privateKey, pair.peerKey ?? R);
+  const { E, shared: e1 } = freshSealKey(pair, recipientDeviceKey, recipientId);
   const head = concatBytes(new Uint8Array([V2]), E);
   const k1 = hkdf(e1, concatBytes(E, R), INFO_SENDER);
   const c1 = aeadSeal(concatBytes(sender.accountKey, sender.deviceKey), head, k1, R);
