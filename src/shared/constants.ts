@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 18;
+export const STORE_SCHEMA_VERSION = 19;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */
 export const STORE_SEAL_FORMAT_VERSION = 1;
 /** Argon2id ops limit for the passphrase wrap (libsodium MODERATE): ~0.5-1 s unlock on a laptop, once per start. */

@@ -116,26 +116,37 @@ export class Delivery {
       if (c.session) this.protocol.storeSessionSync(c.session.address, c.session.record);
       if (c.message) this.messages.insert(c.message);
       const ins = prep(this.db, 'INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
-      return c.outbox.map((o) => Number(ins.run(c.message?.id ?? c.messageId ?? null, o.recipient, o.payload, now).lastInsertRowid));
+      return c.outbox.map((o) => Number(ins.run(c.message?.id ?? c.messageId ?? null, this.#addressId(o.recipient), o.payload, now).lastInsertRowid));
     });
   }
 
   /** Outbox entries still to send (or resend), oldest first; with `after`, only those with a greater id (a flush's entries the relay took, not yet confirmed, are skipped). */
   outbox(limit = STORE_MAX_PENDING_LIST, after = 0): OutboxEntry[] {
     checkLimit(limit);
-    const rows = prep(this.db, 'SELECT id, message_id, recipient, payload, attempts FROM outbox WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as
+    const rows = prep(this.db, `SELECT o.id, o.message_id, a.address AS recipient, o.payload, o.attempts
+      FROM outbox o JOIN addresses a ON a.id = o.recipient WHERE o.id > ? ORDER BY o.id LIMIT ?`).all(after, limit) as
       { id: number; message_id: string | null; recipient: string; payload: Uint8Array; attempts: number }[];
     return rows.map((r) => ({ id: r.id, messageId: r.message_id, recipient: r.recipient, payload: new Uint8Array(r.payload), attempts: r.attempts }));
   }
 
   /** Ids of the outbox entries addressed to one device ("account.device"). */
   outboxFor(recipient: string): number[] {
-    return prep(this.db, 'SELECT id FROM outbox WHERE recipient = ?').pluck().all(recipient) as number[];
+    return prep(this.db, 'SELECT id FROM outbox WHERE recipient = (SELECT id FROM addresses WHERE address = ?)').pluck().all(recipient) as number[];
   }
 
   /** Drops every outbox entry for one recipient device (`account.device`), e.g. a revoked device; returns how many. */
   dropRecipient(recipient: string): number {
-    return prep(this.db, 'DELETE FROM outbox WHERE recipient = ?').run(recipient).changes;
+    return this.db.transaction(() => {
+      const n = prep(this.db, 'DELETE FROM outbox WHERE recipient = (SELECT id FROM addresses WHERE address = ?)').run(recipient).changes;
+      prep(this.db, 'DELETE FROM addresses WHERE address = ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE recipient = addresses.id)').run(recipient);
+      return n;
+    })();
+  }
+
+  /** The integer key of a recipient device's address (schema v19), added on its first outbox entry; inside the caller's transaction. */
+  #addressId(address: string): number {
+    const id = prep(this.db, 'SELECT id FROM addresses WHERE address = ?').pluck().get(address) as number | undefined;
+    return id ?? Number(prep(this.db, 'INSERT INTO addresses (address) VALUES (?)').run(address).lastInsertRowid);
   }
 
   /** Counts one more failed send attempt for each of these entries, in one statement (a frame's worth that the relay did not take). */

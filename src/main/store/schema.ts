@@ -1,6 +1,6 @@
 /**
  * Numbered schema migrations (PRAGMA user_version); each runs in one transaction
- * and has a test from the previous version over seeded rows (test/unit/store/migrations.test.ts).
+ * and has a test from the previous version over seeded rows (test/unit/store/migrations*.test.ts).
  * Skipped message keys and archived states live inside the sealed session record (the
  * engine's format); archived_sessions keeps records superseded by a contact's key change.
  */
@@ -12,6 +12,7 @@ import { V14 } from './schemaGroupEvents';
 import { V15 } from './schemaResendIndex';
 import { V16 } from './schemaGroupHeld';
 import { V17, V18 } from './schemaListRefreshes';
+import { V19 } from './schemaOutboxAddresses';
 import { StoreError } from './errors';
 
 const V1 = `
@@ -376,9 +377,8 @@ CREATE TABLE group_receipts (
 ) WITHOUT ROWID;
 ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
 `;
-
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export function schemaVersion(db: Database): number {
