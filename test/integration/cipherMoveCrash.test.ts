@@ -1,7 +1,7 @@
 /**
  * A process killed while it rewrites every page of a store, either moving
- * the file from the legacy page cipher (SQLCipher v4) to the current one
- * (chacha20) or rotating the database key, leaves a store that opens with
+ * the file from a legacy page cipher (SQLCipher v4 or chacha20) to the
+ * current one (AEGIS-256) or rotating the database key, leaves a store that opens with
  * every row in it. Both are one rollback-journal transaction, and the opener
  * rolls an interrupted one back through the cipher the journal was written
  * in (`parley.db-cipher` names it) before it does anything else.
@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/main/store';
 import type { NewMessage } from '../../src/main/store/messages';
 import { bundleChild, runChild } from '../support/crashChild';
-import { schemeOfFile, toLegacyCipher } from '../support/legacyCipher';
+import { LEGACY_CIPHERS, schemeOfFile, toLegacyCipher } from '../support/legacyCipher';
 import { conv, FAST_PWHASH, rawKeyStore, reopen, tempDir } from '../support/storeFixture';
 
 const MESSAGES = 40_000;
@@ -78,11 +78,11 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('rewriting every page of a store', () => {
-  it('leaves a store that opens with every row when killed at any point of the move to the current page cipher', async () => {
+  it.each(LEGACY_CIPHERS)('leaves a store that opens with every row when killed at any point of the move from %s to the current page cipher', async (legacy) => {
     const made = await rawKeyStore();
     const expected = seed(made.store);
     made.store.close();
-    toLegacyCipher(made.dbPath, made.key);
+    toLegacyCipher(made.dbPath, made.key, legacy);
     const key = sodium.to_hex(made.key);
     const { interrupted, midWork } = await killAcross(
       () => {
@@ -97,7 +97,7 @@ describe('rewriting every page of a store', () => {
         } finally {
           s.close();
         }
-        expect(schemeOfFile(env['STORE_PATH']!, made.key)).toBe('chacha20');
+        expect(schemeOfFile(env['STORE_PATH']!, made.key)).toBe('aegis');
         expect(fs.existsSync(`${env['STORE_PATH']!}.moving`)).toBe(false);
       },
       (env) => fs.existsSync(`${env['STORE_PATH']!}.moving`), // killed while the copy was made or re-keyed

@@ -1,30 +1,44 @@
 /**
- * Store files in the legacy page cipher (SQLCipher v4, the scheme stores
- * were made in before 2026-12-03), made the way SQLite3MC makes them: a
- * current file re-keyed into that scheme. And raw probes of which scheme
- * decrypts a file, without Parley's opener (which would move it).
+ * Store files in a legacy page cipher (SQLCipher v4, the scheme stores were
+ * made in before 2026-12-03, or chacha20, from then to 2026-12-05), made the
+ * way SQLite3MC makes them: a current file re-keyed into that scheme. And
+ * raw probes of which scheme decrypts a file, without Parley's opener (which
+ * would move it).
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { applyPageCipher, type PageCipher } from '../../src/main/store/pageCipher';
+import { applyPageCipher, CURRENT_PAGE_CIPHER, markScheme, PAGE_CIPHERS, rekeyInto, type PageCipher } from '../../src/main/store/pageCipher';
 import { SecretKey } from '../../src/main/store/secretKey';
 
-/** Re-keys a closed current-scheme file into the legacy scheme (WAL mode and no marker, as the old code left it). */
-export function toLegacyCipher(dbPath: string, key: Uint8Array): void {
+/** The schemes a store file may still be in and is moved from. */
+export type LegacyCipher = Exclude<PageCipher, 'aegis'>;
+export const LEGACY_CIPHERS: readonly LegacyCipher[] = ['sqlcipher4', 'chacha20'];
+
+/**
+ * Re-keys a closed current-scheme file into a legacy scheme, in WAL mode and
+ * with the marker the code of that time left: none for SQLCipher v4, one
+ * naming chacha20 for chacha20.
+ */
+export function toLegacyCipher(dbPath: string, key: Uint8Array, scheme: LegacyCipher = 'sqlcipher4'): void {
   const db = new Database(dbPath);
   try {
-    applyPageCipher(db, 'chacha20', new SecretKey(key.slice()));
+    applyPageCipher(db, CURRENT_PAGE_CIPHER, new SecretKey(key.slice()));
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
-    db.pragma(`cipher = 'sqlcipher'`);
-    db.pragma('legacy = 4');
-    db.pragma(`rekey = ${new SecretKey(key.slice()).pragmaLiteral()}`);
+    if (scheme === 'sqlcipher4') {
+      db.pragma(`cipher = 'sqlcipher'`);
+      db.pragma('legacy = 4');
+      db.pragma(`rekey = ${new SecretKey(key.slice()).pragmaLiteral()}`);
+    } else {
+      rekeyInto(db, scheme, new SecretKey(key.slice()));
+    }
     db.pragma('journal_mode = WAL');
   } finally {
     db.close();
   }
-  fs.rmSync(`${dbPath}-cipher`, { force: true }); // the old code wrote no marker
+  fs.rmSync(`${dbPath}-cipher`, { force: true });
+  if (scheme === 'chacha20') markScheme(dbPath, scheme);
 }
 
 /** A raw connection to `dbPath` keyed for `scheme` (with `exclusive`, holding the file's lock as a move does), its schema read (throws SQLite's error when it does not decrypt). */
@@ -41,14 +55,14 @@ export function rawOpen(dbPath: string, key: Uint8Array, scheme: PageCipher, opt
   }
 }
 
-/** Which scheme decrypts the file now (null: neither). Opening may roll back a hot journal, as any open would. */
+/** Which scheme decrypts the file now (null: none). Opening may roll back a hot journal, as any open would. */
 export function schemeOfFile(dbPath: string, key: Uint8Array): PageCipher | null {
-  for (const scheme of ['sqlcipher4', 'chacha20'] as const) {
+  for (const scheme of PAGE_CIPHERS) {
     try {
       rawOpen(dbPath, key, scheme).close();
       return scheme;
     } catch {
-      // Not this scheme: the next is tried, and null says neither decrypts.
+      // Not this scheme: the next is tried, and null says none decrypts.
     }
   }
   return null;

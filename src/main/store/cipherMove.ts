@@ -1,5 +1,5 @@
 /**
- * Moving a store file from the legacy page cipher to the current one
+ * Moving a store file from a legacy page cipher to the current one
  * (store/pageCipher.ts), once, at open.
  *
  * SQLite3MC 2.3's in-place rekey between schemes whose pages reserve
@@ -21,7 +21,7 @@
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { applyPageCipher, CURRENT_PAGE_CIPHER, markScheme, withPageKey, type CipherMove, type PageCipher } from './pageCipher';
+import { applyPageCipher, CURRENT_PAGE_CIPHER, markScheme, rekeyInto, type CipherMove, type PageCipher } from './pageCipher';
 import type { SecretKey } from './secretKey';
 
 const codeOf = (e: unknown): string => (e as { code?: string }).code ?? 'UNKNOWN';
@@ -48,8 +48,7 @@ function convertCopy(copy: string, key: SecretKey, from: PageCipher, nativeBindi
   try {
     applyPageCipher(db, from, key);
     db.pragma('journal_mode = DELETE');
-    db.pragma(`cipher = '${CURRENT_PAGE_CIPHER}'`);
-    withPageKey(key, (k) => db.pragma(`rekey = ${k}`));
+    rekeyInto(db, CURRENT_PAGE_CIPHER, key);
     db.pragma('journal_mode = WAL');
     if (db.pragma('quick_check', { simple: true }) !== 'ok') throw Object.assign(new Error('the moved copy failed its check'), { code: 'COPY_CHECK_FAILED' });
   } finally {

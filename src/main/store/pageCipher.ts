@@ -2,18 +2,23 @@
  * The page cipher of a store file, and the one-time move of older files to
  * the current one.
  *
- * - `chacha20` (current): SQLite3MultipleCiphers' ChaCha20-Poly1305 scheme,
- *   a random nonce and a 16-byte tag per page, keyed with a subkey of the
- *   database key (domain-separated from the seal key).
- * - `sqlcipher4` (legacy): the SQLCipher v4 scheme (AES-256-CBC with
- *   HMAC-SHA512 per page) keyed with the database key itself. Stores made
- *   before 2026-12-03 are in it. It cost ≈ 13–37 µs per page written against
- *   ≈ 8–10 µs (docs/BENCHMARKS.md, "page cipher").
+ * - `aegis` (current, from 2026-12-05): SQLite3MultipleCiphers' AEGIS-256
+ *   scheme, pinned to that algorithm: a random 32-byte nonce and a 32-byte
+ *   tag per page, a one-time key per page write, keyed with its own subkey
+ *   of the database key, given raw (no key derivation at open). With AES
+ *   instructions it costs ≈ 7 µs per page written against ≈ 15 µs for
+ *   chacha20 (docs/BENCHMARKS.md, stop 30), and a sent text writes about two.
+ * - `chacha20` (legacy, 2026-12-03 to 2026-12-05): ChaCha20-Poly1305, a
+ *   random nonce and a 16-byte tag per page, its own subkey of the database
+ *   key.
+ * - `sqlcipher4` (legacy, before 2026-12-03): the SQLCipher v4 scheme
+ *   (AES-256-CBC with HMAC-SHA512 per page) keyed with the database key
+ *   itself. It cost ≈ 13–37 µs per page written.
  *
  * A legacy file is moved by store/cipherMove.ts (a copy, re-keyed, renamed
  * into place). `parley.db-cipher` beside the file names its scheme, so an
  * open never guesses while a rollback journal (a key rotation cut short)
- * waits to be replayed: see `schemeOrder`.
+ * waits to be replayed: see `schemeOrder`. No key serves two schemes.
  */
 import fs from 'node:fs';
 import type { SqliteDatabase } from './database';
@@ -21,14 +26,23 @@ import { StoreError } from './errors';
 import type { SecretKey } from './secretKey';
 
 /** A page cipher scheme a store file can be in. */
-export type PageCipher = 'chacha20' | 'sqlcipher4';
+export type PageCipher = 'aegis' | 'chacha20' | 'sqlcipher4';
+
+/** Every scheme, the current one first. */
+export const PAGE_CIPHERS: readonly PageCipher[] = ['aegis', 'chacha20', 'sqlcipher4'];
+
+/** The schemes keyed with a subkey of the database key (SQLCipher v4 takes the key itself). */
+export type SubkeyedCipher = Exclude<PageCipher, 'sqlcipher4'>;
 
 /** The scheme new files get and older ones are moved to. */
-export const CURRENT_PAGE_CIPHER: PageCipher = 'chacha20';
+export const CURRENT_PAGE_CIPHER: SubkeyedCipher = 'aegis';
 
-/** The crypto_kdf context and id of the chacha20 page key (the seal key is id 1 of 'parleysl'). */
+/** The crypto_kdf context of the page keys, and each scheme's id under it (the seal key is id 1 of 'parleysl'). */
 const PAGE_KEY_CONTEXT = 'parleypg';
-const PAGE_KEY_ID = 1;
+const PAGE_KEY_IDS: Readonly<Record<SubkeyedCipher, number>> = { chacha20: 1, aegis: 2 };
+
+/** The AEGIS variant, pinned: a file written in one is read only in it, whatever SQLite3MC's default becomes. */
+const AEGIS_ALGORITHM = 'aegis-256';
 
 /** What opening did to the file's scheme, for the audit log (`reason`: `in_use`, or the error code that stopped the move). */
 export type CipherMove =
@@ -52,21 +66,35 @@ export function applyPageCipher(db: SqliteDatabase, scheme: PageCipher, key: Sec
     db.pragma('legacy = 4');
     db.pragma(`key = ${key.pragmaLiteral()}`);
   } else {
-    db.pragma(`cipher = 'chacha20'`);
-    withPageKey(key, (k) => db.pragma(`key = ${k}`));
+    selectCipher(db, scheme);
+    withPageKey(key, scheme, (k) => db.pragma(`key = ${k}`));
   }
   schemes.set(db, scheme);
 }
 
-/** Re-keys every page of `db` under `next` in the scheme it is in (journal mode must not be WAL). */
-export function rekeyPages(db: SqliteDatabase, next: SecretKey): void {
-  if (schemeOf(db) === 'sqlcipher4') db.pragma(`rekey = ${next.pragmaLiteral()}`);
-  else withPageKey(next, (k) => db.pragma(`rekey = ${k}`));
+/** Makes `scheme` the one the connection's next key or rekey uses. */
+function selectCipher(db: SqliteDatabase, scheme: SubkeyedCipher): void {
+  db.pragma(`cipher = '${scheme}'`);
+  if (scheme === 'aegis') db.pragma(`algorithm = '${AEGIS_ALGORITHM}'`);
 }
 
-/** Runs `use` with the pragma literal of `key`'s chacha20 page subkey, zeroed afterwards. */
-export function withPageKey(key: SecretKey, use: (literal: string) => void): void {
-  const sub = key.derive(PAGE_KEY_ID, PAGE_KEY_CONTEXT);
+/** Re-keys every page of `db` under `next` in the scheme it is in (journal mode must not be WAL). */
+export function rekeyPages(db: SqliteDatabase, next: SecretKey): void {
+  const scheme = schemeOf(db);
+  if (scheme === 'sqlcipher4') db.pragma(`rekey = ${next.pragmaLiteral()}`);
+  else withPageKey(next, scheme, (k) => db.pragma(`rekey = ${k}`));
+}
+
+/** Re-writes every page of `db` (open in another scheme, journal mode not WAL) in `scheme` under `key`'s page subkey for it. */
+export function rekeyInto(db: SqliteDatabase, scheme: SubkeyedCipher, key: SecretKey): void {
+  selectCipher(db, scheme);
+  withPageKey(key, scheme, (k) => db.pragma(`rekey = ${k}`));
+  schemes.set(db, scheme);
+}
+
+/** Runs `use` with the pragma literal of `key`'s page subkey for `scheme`, zeroed afterwards. */
+export function withPageKey(key: SecretKey, scheme: SubkeyedCipher, use: (literal: string) => void): void {
+  const sub = key.derive(PAGE_KEY_IDS[scheme], PAGE_KEY_CONTEXT);
   try {
     use(sub.pragmaLiteral());
   } finally {
@@ -86,7 +114,8 @@ export function markedScheme(dbPath: string): PageCipher | null {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  if (text === 'chacha20' || text === 'sqlcipher4') return text;
+  const named = PAGE_CIPHERS.find((c) => c === text);
+  if (named) return named;
   throw new StoreError('STORE_CORRUPT', 'The store\'s cipher marker is unreadable.');
 }
 
@@ -105,7 +134,7 @@ export function markScheme(dbPath: string, scheme: PageCipher): void {
  * destroy pages. The marker changes only after a move commits, so it names
  * the scheme the journal was written in; a file without one predates the
  * move and is legacy. Without a journal a wrong try reads nothing and
- * writes nothing, so both are tried, the marked one first, and the first
+ * writes nothing, so all are tried, the marked one first, and the first
  * again last (another process may have moved the file in between).
  */
 export function schemeOrder(dbPath: string): PageCipher[] {
@@ -118,6 +147,5 @@ export function schemeOrder(dbPath: string): PageCipher[] {
   const marked = markedScheme(dbPath);
   if (journal > 0) return [marked ?? 'sqlcipher4'];
   const first = marked ?? CURRENT_PAGE_CIPHER;
-  const second: PageCipher = first === 'chacha20' ? 'sqlcipher4' : 'chacha20';
-  return [first, second, first];
+  return [first, ...PAGE_CIPHERS.filter((c) => c !== first), first];
 }

@@ -5,8 +5,8 @@
  * not answered yet goes out as a prekey message: its sealed envelope is
  * 1,921 bytes, and with the text recipient and message id the row was 2,064
  * bytes, a few too many for two rows to share a 4 KiB page (4,064 usable
- * under the page cipher's reserve). With the integer key two such rows fit
- * a page, and a burst writes about half a WAL frame less per sent text
+ * under the chacha20 page cipher's reserve, 4,032 under AEGIS-256's). With
+ * the integer key (a 1,978-byte row) two such rows fit a page under either, and a burst writes about half a WAL frame less per sent text
  * (docs/BENCHMARKS.md, stop 29 and stop 30).
  *
  * The table is rebuilt (SQLite cannot change a column's type) with its rows,

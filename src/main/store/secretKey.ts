@@ -22,7 +22,7 @@ export class SecretKey extends Secret {
     return new StoreError('STORE_CLOSED', 'The key was disposed.');
   }
 
-  /** `x'<hex>'`, the raw-key form of SQLCipher's PRAGMA key (no key stretching). */
+  /** `x'<hex>'`, the raw-key form of SQLCipher's PRAGMA key, which SQLite3MC takes as a raw key in every scheme (no key stretching). */
   pragmaLiteral(): string {
     return `"x'${sodium.to_hex(this.bytes)}'"`;
   }
