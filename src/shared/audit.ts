@@ -120,7 +120,7 @@ export const AUDIT_DETAIL_KEYS = [
   'conversations',
   /** Attachments copied by an export. */
   'attachments',
-  /** The local store's page cipher scheme (`chacha20`, `sqlcipher4`), and the one it was moved from. */
+  /** The local store's page cipher scheme (`aegis`, `chacha20`, `sqlcipher4`), and the one it was moved from. */
   'cipher',
   'previousCipher',
   /** How long something took, in milliseconds. */

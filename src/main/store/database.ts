@@ -133,7 +133,7 @@ function openTrying(path: string, key: SecretKey, opts: DatabaseOpenOptions): Sq
 
 /**
  * Opens (or creates) an encrypted database; a wrong key or tampered page
- * gives STORE_CORRUPT and changes nothing. A file in the legacy page cipher
+ * gives STORE_CORRUPT and changes nothing. A file in a legacy page cipher
  * is moved to the current one first when no other connection has it open
  * (`cipherMoveOf` tells what happened).
  */
