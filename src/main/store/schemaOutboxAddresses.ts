@@ -6,7 +6,8 @@
  * 1,921 bytes, and with the text recipient and message id the row was 2,064
  * bytes, a few too many for two rows to share a 4 KiB page (4,064 usable
  * under the chacha20 page cipher's reserve, 4,032 under AEGIS-256's). With
- * the integer key (a 1,978-byte row) two such rows fit a page under either, and a burst writes about half a WAL frame less per sent text
+ * the integer key (a 1,978-byte row) two such rows fit a page under
+ * either, and a burst writes about half a WAL frame less per sent text
  * (docs/BENCHMARKS.md, stop 29 and stop 30).
  *
  * The table is rebuilt (SQLite cannot change a column's type) with its rows,
@@ -14,8 +15,9 @@
  * so a late confirmation for a deleted entry can never remove a newer one.
  * As before, there is no index by recipient: only a revoked or unlisted
  * device's entries are looked up that way, rarely, and an index would cost
- * every send a page. `addresses` rows are never renumbered; one is deleted when its device is
- * dropped (a revoked device) and nothing in the outbox names it any more.
+ * every send a page. `addresses` rows are never renumbered; one is
+ * deleted when its device is dropped (a revoked device) and nothing in the
+ * outbox names it any more.
  */
 export const V19 = `
 CREATE TABLE addresses (
