@@ -312,21 +312,13 @@ export const GROUP_READ_CACHE_GROUPS = 32;
 export const SEND_READS_CACHE_CONVERSATIONS = 64;
 /** Scopes (groups) with an open seal epoch: more than the groups a profile sends to in an hour; the least recently used is zeroed first. */
 export const SEAL_EPOCH_MAX_SCOPES = 64;
-/** Receive batches whose delivery receipts stay owed while more envelopes wait (a catch-up): then one receipt per sender covers them all. */
-export const RECEIPT_HOLD_BATCHES = 8;
-/** Owed receipt ids sent in one round (one receipt per 500): more than RECEIPT_HOLD_BATCHES batches of RECEIVE_BATCH_MAX. */
+/** Longest a catch-up's receive batches hold their delivery receipts (then one receipt per sender covers them all): a sender sees delivered this long after at worst, also when the relay's backlog count was off. */
+export const RECEIPT_HOLD_MS = 2_000;
+/** Owed receipt ids read at once by a receipt round (one receipt per 500): a round reads again while a read comes back full. */
 export const RECEIPT_ROUND_IDS = 5_000;
-/**
- * Sends of one turn encrypted and committed per transaction: about one relay frame's worth, since the flush gets one frame
- * out between two chunks (with 256, a burst's outbox fell ≈ 1,000 entries behind and drained after it: bench:app, fifth
- * round). The next chunks' sealing keys are made on the worker thread meanwhile.
- */
+/** Sends of one turn encrypted and committed per transaction: one relay frame's worth, flushed between chunks (with 256 a burst's outbox fell ≈ 1,000 behind: bench:app, fifth round). */
 export const SEND_CHUNK = RELAY_MAX_SEND_RECIPIENTS;
-/**
- * Most JSON text one `send` frame carries (one entry alone may exceed it). V8 allocates a string over 128 KiB in its
- * large-object space: a relay turning a 179 KB frame of 64 envelopes into a string and parsing it took ≈ 1,230 µs, one
- * of 123 KB (44 envelopes) ≈ 120 µs (stop 26; a burst to contacts who never replied carries PQXDH preambles, ≈ 2.8 KB a text).
- */
+/** Most JSON text one `send` frame carries (one entry may exceed it): V8 puts strings over 128 KiB in large-object space, and a relay parsed a 179 KB frame in ≈ 1,230 µs against ≈ 120 µs for 123 KB (stop 26). */
 export const SEND_FRAME_TEXT_BYTES = 120 * 1024;
 /** Outbox entries the relay took that one flush confirms in one commit (several frames' worth; a crash before it resends them and receivers drop the repeats). */
 export const CONFIRM_COALESCE_MAX = 256;
@@ -334,6 +326,10 @@ export const CONFIRM_COALESCE_MAX = 256;
 export const SEAL_AHEAD_CHUNKS = 2;
 /** Fresh sealing key pairs ready or on their way per recipient device (session/sealAhead.ts): the chunk being sealed and those made ahead, for a burst to one device; more are made in the send itself. */
 export const SEAL_AHEAD_MAX_PER_DEVICE = (SEAL_AHEAD_CHUNKS + 1) * SEND_CHUNK;
+/** Envelopes a catch-up's receive batch waits for before it starts: half the relay's delivery window, so the other half is on its way while one commits (conversations/batchFill.ts). */
+export const RECEIVE_FILL_ENVELOPES = 256;
+/** Longest a catch-up's receive batch waits for RECEIVE_FILL_ENVELOPES: a relay pushes a window in a few milliseconds; one that announced more than it sends costs this much a batch. */
+export const RECEIVE_FILL_WAIT_MS = 10;
 /** Most envelopes one receive batch decrypts and commits in one transaction: the relay's delivery window, so one batch can take all it pushed. */
 export const RECEIVE_BATCH_MAX = 512;
 /** Longest the main thread waits for a sealed-sender DH the worker is computing at that moment (one DH is ≈ 40 µs); past it, it computes the DH itself. */

@@ -13,9 +13,13 @@ import { fromBase64Url } from '../../src/shared/wire/encoding';
 import { MULTI_KEY_PART_BYTES } from '../../src/shared/wire/multiSend';
 import { deviceKeyOf } from '../../src/relay/store/types';
 import { startTestRelay } from '../support/relayHarness';
+import { startHostileRelay } from '../support/hostileRelay';
+import { RECEIPT_BATCH } from '../../src/main/conversations/owedReceipts';
 
 const BURST = 300;
 const WAITING = 700;
+/** Four relay windows or more: enough batches for receipts per batch to outnumber receipts per sender. */
+const MANY = 2_000;
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 const open: Messenger[] = [];
@@ -109,4 +113,55 @@ describe('sends and catch-up in batches', () => {
     expect(ben.messenger.conversations.history(ann.messenger.keys.accountId, 50).map((m) => m.body)).toEqual(expected);
     expect(ben.messenger.store.audit.list(100).filter((a) => a.kind === 'envelope.rejected')).toEqual([]);
   }, 120_000);
+
+  /** Closes Ann, lets Ben (closed while Ann sent `count` texts) catch up through `relayUrl`, and returns the envelopes Ben queued for Ann meanwhile. */
+  async function catchUpFor(ann: TestUser, ben: TestUser, count: number, relayUrl?: string): Promise<{ envelopes: number; sent: string[]; batches: number }> {
+    const to = ben.messenger.keys.accountId;
+    await ben.messenger.close();
+    const sent = await Promise.all(Array.from({ length: count }, (_, i) => ann.messenger.conversations.sendText(to, `caught ${i}`)));
+    await eventually(() => ann.messenger.store.delivery.outbox(1).length === 0, 60_000);
+    const annDevice = deviceKeyOf(ann.messenger.keys.accountId, ann.messenger.keys.deviceId);
+    await ann.messenger.close();
+    const before = (await relay.context.store.pending(annDevice, 10_000, Date.now())).length;
+    let batches = -1; // the first progress event is the backlog's, before any batch
+    ben.messenger = await Messenger.open({
+      dir: ben.dir, passphrase: TEST_PASSPHRASE, relayUrl,
+      events: { incomingText: (m) => ben.inbox.push(m), receiving: (p) => void (p && batches++) },
+    });
+    open.push(ben.messenger);
+    await eventually(() => ben.inbox.length >= count, 60_000);
+    await eventually(() => ben.messenger.store.repairs.owedReceipts(10).size === 0 && ben.messenger.store.delivery.outbox(1).length === 0, 30_000);
+    const envelopes = (await relay.context.store.pending(annDevice, 10_000, Date.now())).length - before;
+    await reopen(ann);
+    open.push(ann.messenger);
+    return { envelopes, sent: sent.map((m) => m.id), batches };
+  }
+
+  it('takes a catch-up of several relay windows in large batches, answered with receipts per sender, not one round per window', async () => {
+    const [ann, ben] = await pair('Ann Held', 'Ben Held');
+    const { envelopes, sent, batches } = await catchUpFor(ann, ben, MANY);
+    // Batches wait briefly for half the relay's window (batchFill.ts): without that, each 64 KiB push (≈ 30 texts) was a batch.
+    expect(batches).toBeLessThanOrEqual(Math.ceil(MANY / 100));
+    // One round for the whole catch-up: as few receipts as the ids need. A round per 512-envelope window took about twice as many.
+    expect(envelopes).toBeGreaterThanOrEqual(1);
+    expect(envelopes).toBeLessThanOrEqual(Math.ceil(MANY / RECEIPT_BATCH));
+    await eventually(() => sent.every((id) => ann.messenger.store.messages.get(id)?.state === 'delivered'), 60_000);
+  }, 180_000);
+
+  it('still sends the held receipts when a relay’s backlog count promised more than came', async () => {
+    const [ann, ben] = await pair('Ann Overstated', 'Ben Overstated');
+    const proxy = await startHostileRelay(relay.url);
+    // The backlog frame after sign-in claims a thousand more than wait: after the last batch the receipts are still held.
+    proxy.down = (f) => f.includes('"backlog"') ? f.replace(/"queued":(\d+)/, (_, n: string) => `"queued":${Number(n) + 1_000}`) : f;
+    try {
+      // Held receipts go RECEIPT_HOLD_MS after the last batch, without another batch or connection.
+      const { envelopes, sent } = await catchUpFor(ann, ben, WAITING, proxy.url);
+      expect(envelopes).toBeGreaterThanOrEqual(1);
+      await eventually(() => sent.every((id) => ann.messenger.store.messages.get(id)?.state === 'delivered'), 60_000);
+      expect(ben.messenger.store.audit.list(100).filter((a) => a.kind === 'delivery.failed')).toEqual([]);
+    } finally {
+      await ben.messenger.close();
+      await proxy.close();
+    }
+  }, 180_000);
 });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../support/relayHarness';
 import { createUser, eventually, type TestUser } from '../support/chatHarness';
+import { RECEIPT_ROUND_IDS } from '../../src/shared/constants';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>>;
 let ann: TestUser;
@@ -46,5 +47,16 @@ describe('owed delivery receipts', () => {
     await eventually(() => deliveredNaming(a.id) >= 2 && deliveredNaming(b.id) >= 2);
     await new Promise((r) => setTimeout(r, 500)); // a second answer, had one been sent, would have arrived by now
     expect([deliveredNaming(a.id), deliveredNaming(b.id)]).toEqual([2, 2]);
+  }, 60_000);
+
+  it('answers more owed messages than one read takes in one call, as a long catch-up’s held receipts', async () => {
+    const annId = ann.messenger.keys.accountId;
+    const ids = Array.from({ length: RECEIPT_ROUND_IDS + 700 }, (_, i) => `held-receipt-${String(i).padStart(5, '0')}`);
+    ben.messenger.store.db.transaction(() => { for (const id of ids) ben.messenger.store.repairs.oweReceipt(id, annId); })();
+    await ben.messenger.conversations.sendOwedReceipts();
+    expect(ben.messenger.store.repairs.owedReceipts(10).size).toBe(0);
+    // Queued as receipts (one per 500 ids) and taken by the relay.
+    await ben.messenger.conversations.flush();
+    expect(ben.messenger.store.delivery.outbox(1)).toEqual([]);
   }, 60_000);
 });

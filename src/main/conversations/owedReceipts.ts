@@ -3,9 +3,11 @@
  * transaction, repairs.ts `oweReceipt`), sent in rounds. A round reads the
  * owed ids, then queues one receipt per conversation for up to 500
  * messages (RECEIPT_ROUND_IDS in all), each forgotten in the savepoint that
- * queues it. Rounds run one at a time per profile: a round started while
- * another is on its way (a receive batch's, and the connection's) waits for
- * it and then reads what is still owed, so no id is answered twice.
+ * queues it; a read that came back full is followed by another (receipts
+ * held through a long catch-up, receiptHold.ts). Rounds run one at a time
+ * per profile: a round started while another is on its way (a receive
+ * batch's, and the connection's) waits for it and then reads what is still
+ * owed, so no id is answered twice.
  */
 import { RECEIPT_ROUND_IDS } from '../../shared/constants';
 import type { Content } from '../../shared/wire/content';
@@ -13,7 +15,7 @@ import type { ChatContext } from './context';
 import { recipientsOf, sendContent } from './outgoing';
 
 /** Most message ids one delivery receipt names (the content schema's bound). */
-const RECEIPT_BATCH = 500;
+export const RECEIPT_BATCH = 500;
 
 /** Per profile: the round on its way (settled either way), which the next one waits for. */
 const rounds = new WeakMap<ChatContext, Promise<unknown>>();
@@ -31,9 +33,20 @@ export function sendOwedReceipts(ctx: ChatContext): Promise<void> {
 }
 
 async function sendRound(ctx: ChatContext): Promise<void> {
-  if (!ctx.store.db.open) return;
+  // A read that came back full is followed by another once its receipts are queued (a long catch-up's held ids), unless the oldest stayed owed.
+  for (let first: string | undefined; ctx.store.db.open;) {
+    const read = ctx.store.repairs.owedReceipts(RECEIPT_ROUND_IDS);
+    const oldest = read.values().next().value?.[0];
+    if (oldest === undefined || oldest === first) return;
+    first = oldest;
+    await Promise.all(roundSends(ctx, read));
+    if ([...read.values()].reduce((n, ids) => n + ids.length, 0) < RECEIPT_ROUND_IDS) return;
+  }
+}
+
+function roundSends(ctx: ChatContext, read: Map<string, string[]>): Promise<void>[] {
   const sends: Promise<void>[] = [];
-  const owed = [...ctx.store.repairs.owedReceipts(RECEIPT_ROUND_IDS)].flatMap(([c, all]) =>
+  const owed = [...read].flatMap(([c, all]) =>
     Array.from({ length: Math.ceil(all.length / RECEIPT_BATCH) }, (_, i) => [c, all.slice(i * RECEIPT_BATCH, (i + 1) * RECEIPT_BATCH)] as const));
   for (const [conversationId, ids] of owed) {
     const receipt: Content = { v: 1, type: 'receipt', kind: 'delivered', targets: ids, sentAt: ctx.now() };
@@ -44,5 +57,5 @@ async function sendRound(ctx: ChatContext): Promise<void> {
     const to = recipientsOf(ctx, conversationId).filter((r) => r.accountId === conversationId);
     sends.push(sendContent(ctx, to, receipt, undefined, conversationId, undefined, () => ctx.store.repairs.settleReceipts(ids)));
   }
-  await Promise.all(sends);
+  return sends;
 }

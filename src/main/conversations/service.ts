@@ -7,7 +7,7 @@
  * announced on the bus.
  */
 import { parseContent, type Content } from '../../shared/wire/content';
-import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIPT_HOLD_BATCHES, RECEIVE_BATCH_MAX, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
+import { DEFERRED_RETRY_MS, DELIVERY_DEADLINE_MS, MAINTENANCE_EVERY_TICKS, READ_RECEIPT_BATCH, RECEIVE_BATCH_MAX, RECEIVE_FILL_ENVELOPES, RELAY_ONLINE_WAIT_MS, STORE_EXPIRY_INTERVAL_MS } from '../../shared/constants';
 import type { IncomingMessage } from '../relayClient/client';
 import { asInserted, type Message, type NewMessage } from '../store';
 import type { ContactRow } from '../store/contacts';
@@ -18,6 +18,8 @@ import { openAhead } from '../session/sealAhead';
 import { IdleIndexer } from './searchIndexer';
 import { errorCode, flushOutbox, recipientsOf, sendContent, sending } from './outgoing';
 import { sendOwedReceipts } from './owedReceipts';
+import { ReceiptHold } from './receiptHold';
+import { BatchFill } from './batchFill';
 import { dropExpired, flushUnsent } from './unsent';
 import { runOwedRefreshes } from './owedRefreshes';
 import { SendReadsCache, type SendReads } from './sendReads';
@@ -32,7 +34,8 @@ export class ConversationService {
   #tick: NodeJS.Timeout | null = null;
   #ticks = 0;
   #lastSentAt = 0;
-  #receiptsHeld = 0;
+  readonly #fill = new BatchFill();
+  readonly #receiptHold = new ReceiptHold(() => void this.sendOwedReceipts().then(() => this.flush()).catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) })));
   /** Acks sent and not yet confirmed by the relay (handleBatch's `acking`): drain waits for them. */
   readonly #acks = new Set<Promise<void>>();
   /** Receive jobs queued or running: the search indexer (and idle checkpoint) waits while any are, and while sends are under way. */
@@ -279,6 +282,7 @@ export class ConversationService {
   stopUpkeep(): void {
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;
+    this.#receiptHold.stop();
   }
 
   /** Expiry every tick; overdue deliveries, resend-log pruning and unsent content every MAINTENANCE_EVERY_TICKS. */
@@ -319,6 +323,7 @@ export class ConversationService {
     // Their ephemeral DHs start on the worker thread now, while earlier batches commit; if it fails, the batch opens them itself.
     void openAhead(ms, this.ctx.keys.x25519).catch((e: unknown) => this.ctx.audit('crypto.worker_failed', { reason: errorCode(e) }));
     this.#pending.push(...ms);
+    this.#fill.arrived();
     this.#receiving++;
     this.#incoming = this.#incoming.then(async () => {
       if (this.#pending.length === 0) return;
@@ -327,14 +332,12 @@ export class ConversationService {
         this.#pending = [];
         return;
       }
+      const p = this.#progress; // a catch-up: wait briefly for a batch worth its fixed cost (batchFill.ts)
+      if (p) await this.#fill.until(() => this.#pending.length, Math.min(RECEIVE_FILL_ENVELOPES, p.total - p.done));
       const batch = this.#pending.splice(0, RECEIVE_BATCH_MAX);
-      // While a catch-up goes on, receipts stay owed for up to RECEIPT_HOLD_BATCHES batches, then go one per sender for all of them.
-      const later = await handleBatch(this.ctx, batch, (owed) => {
-        if (!owed && this.#receiptsHeld === 0) return false;
-        const hold = this.#pending.length > 0 && this.#receiptsHeld < RECEIPT_HOLD_BATCHES;
-        this.#receiptsHeld = hold ? this.#receiptsHeld + 1 : 0;
-        return !hold;
-      }, (handled) => this.#advance(handled), (confirmed) => this.#trackAck(confirmed));
+      // While a catch-up goes on (more queued here or on the relay), receipts stay owed for a few batches: receiptHold.ts.
+      const later = await handleBatch(this.ctx, batch, (owed) => this.#receiptHold.decide(owed, this.#pending.length > 0 || this.#progress !== null),
+        (handled) => this.#advance(handled), (confirmed) => this.#trackAck(confirmed));
       if (later.length > 0) {
         const t = setTimeout(() => this.receiveMany(later), DEFERRED_RETRY_MS);
         t.unref();
