@@ -15,6 +15,7 @@ import { deviceKeyOf } from '../../src/relay/store/types';
 import { startTestRelay } from '../support/relayHarness';
 import { startHostileRelay } from '../support/hostileRelay';
 import { RECEIPT_BATCH } from '../../src/main/conversations/owedReceipts';
+import { RECEIPT_HOLD_MS } from '../../src/shared/constants';
 
 const BURST = 300;
 const WAITING = 700;
@@ -115,7 +116,7 @@ describe('sends and catch-up in batches', () => {
   }, 120_000);
 
   /** Closes Ann, lets Ben (closed while Ann sent `count` texts) catch up through `relayUrl`, and returns the envelopes Ben queued for Ann meanwhile. */
-  async function catchUpFor(ann: TestUser, ben: TestUser, count: number, relayUrl?: string): Promise<{ envelopes: number; sent: string[]; batches: number }> {
+  async function catchUpFor(ann: TestUser, ben: TestUser, count: number, relayUrl?: string): Promise<{ envelopes: number; sent: string[]; batches: number; ms: number }> {
     const to = ben.messenger.keys.accountId;
     await ben.messenger.close();
     const sent = await Promise.all(Array.from({ length: count }, (_, i) => ann.messenger.conversations.sendText(to, `caught ${i}`)));
@@ -124,27 +125,30 @@ describe('sends and catch-up in batches', () => {
     await ann.messenger.close();
     const before = (await relay.context.store.pending(annDevice, 10_000, Date.now())).length;
     let batches = -1; // the first progress event is the backlog's, before any batch
+    const start = performance.now();
     ben.messenger = await Messenger.open({
       dir: ben.dir, passphrase: TEST_PASSPHRASE, relayUrl,
       events: { incomingText: (m) => ben.inbox.push(m), receiving: (p) => void (p && batches++) },
     });
     open.push(ben.messenger);
     await eventually(() => ben.inbox.length >= count, 60_000);
+    const ms = performance.now() - start;
     await eventually(() => ben.messenger.store.repairs.owedReceipts(10).size === 0 && ben.messenger.store.delivery.outbox(1).length === 0, 30_000);
     const envelopes = (await relay.context.store.pending(annDevice, 10_000, Date.now())).length - before;
     await reopen(ann);
     open.push(ann.messenger);
-    return { envelopes, sent: sent.map((m) => m.id), batches };
+    return { envelopes, sent: sent.map((m) => m.id), batches, ms };
   }
 
   it('takes a catch-up of several relay windows in large batches, answered with receipts per sender, not one round per window', async () => {
     const [ann, ben] = await pair('Ann Held', 'Ben Held');
-    const { envelopes, sent, batches } = await catchUpFor(ann, ben, MANY);
+    const { envelopes, sent, batches, ms } = await catchUpFor(ann, ben, MANY);
     // Batches wait briefly for half the relay's window (batchFill.ts): without that, each 64 KiB push (≈ 30 texts) was a batch.
     expect(batches).toBeLessThanOrEqual(Math.ceil(MANY / 100));
     // One round for the whole catch-up: as few receipts as the ids need. A round per 512-envelope window took about twice as many.
     expect(envelopes).toBeGreaterThanOrEqual(1);
-    expect(envelopes).toBeLessThanOrEqual(Math.ceil(MANY / RECEIPT_BATCH));
+    // A hold also ends RECEIPT_HOLD_MS after it began (a slow machine): each such end may add one partial receipt.
+    expect(envelopes).toBeLessThanOrEqual(Math.ceil(MANY / RECEIPT_BATCH) + Math.floor(ms / RECEIPT_HOLD_MS));
     await eventually(() => sent.every((id) => ann.messenger.store.messages.get(id)?.state === 'delivered'), 60_000);
   }, 180_000);
 
