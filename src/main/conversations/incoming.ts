@@ -89,6 +89,7 @@ export async function vouchSender(ctx: ChatContext, a: ProtocolAddress): Promise
 
 /** Creates the contact and conversation for a first message from someone who added us. */
 function ensureContact(ctx: ChatContext, accountId: string, name: string | null): void {
+  if (name === null && ctx.contacts.has(accountId)) return; // every text: nothing to rename
   const existing = ctx.contacts.get(accountId);
   if (existing) {
     if (name && existing.name === unknownName(accountId)) {

@@ -51,6 +51,11 @@ export class ContactsRepo {
     return (prep(this.store.db, 'SELECT * FROM contacts ORDER BY display_name COLLATE NOCASE').all() as Row[]).map(toContact);
   }
 
+  /** True if `accountId` is a contact (cheaper than `get`: no row is read out). */
+  has(accountId: string): boolean {
+    return prep(this.store.db, 'SELECT 1 FROM contacts WHERE account_id = ?').get(accountId) !== undefined;
+  }
+
   get(accountId: string): ContactRow | null {
     const r = prep(this.store.db, 'SELECT * FROM contacts WHERE account_id = ?').get(accountId) as Row | undefined;
     return r ? toContact(r) : null;

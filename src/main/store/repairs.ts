@@ -135,6 +135,8 @@ export class RepairRepo {
 
   /** Removes and returns the effects waiting for `target`, in arrival order. */
   takeEffects(target: string): PendingEffect[] {
+    // Almost every stored message has none: an indexed lookup (≈ 1.5 µs) instead of a DELETE … RETURNING statement (≈ 5 µs).
+    if (prep(this.db, 'SELECT 1 FROM pending_effects WHERE target = ? LIMIT 1').get(target) === undefined) return [];
     const rows = prep(this.db, 'DELETE FROM pending_effects WHERE target = ? RETURNING id, conversation_id, sender, from_device, content').all(target) as
       { id: number; conversation_id: string; sender: string; from_device: string; content: Uint8Array }[];
     return rows.sort((a, b) => a.id - b.id).map((r) => ({ conversationId: r.conversation_id, sender: r.sender, fromDevice: r.from_device, content: new Uint8Array(r.content) }));
