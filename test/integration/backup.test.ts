@@ -111,7 +111,7 @@ describe('encrypted incremental backups', () => {
     expect(second.bytesUploaded).toBeLessThan(4 * BACKUP_PAD_BLOCK);
     expect(second.bytesUploaded * 20).toBeLessThan(first.bytesUploaded);
 
-    expect(store.db.prepare('SELECT count(*) FROM message_changes').pluck().get()).toBe(0); // a confirmed backup prunes what it covered
+    expect(store.db.prepare('SELECT count(*) FROM message_change_log').pluck().get()).toBe(0); // a confirmed backup prunes what it covered
     expect(await backup()).toMatchObject({ mode: 'unchanged', bytesUploaded: 0 });
     store.directory.setSetting('relay.prekeysUploaded', '0'); // per-device: bumps the counter, changes nothing backed up
     expect(await backup()).toMatchObject({ mode: 'unchanged', bytesUploaded: 0 });

@@ -5,8 +5,8 @@ import { toBase64Url } from '../../shared/wire/encoding';
 /**
  * A fresh message id: 16 bytes, base64url — the millisecond clock (6 bytes,
  * big-endian) then 10 random bytes. Ids made close in time share a prefix,
- * so the messages.id and message_changes B-trees take a burst's rows on a
- * few adjacent pages instead of one random page each (docs/ARCHITECTURE.md,
+ * so the messages.id B-tree takes a burst's rows on a few adjacent pages
+ * instead of one random page each (docs/ARCHITECTURE.md,
  * "Per-message cost", second round); 80 random bits keep ids unguessable
  * and unique. The time is no secret: the content carries sentAt anyway.
  */

@@ -20,6 +20,7 @@ import { errorCode, flushOutbox, recipientsOf, sendContent, sending } from './ou
 import { sendOwedReceipts } from './owedReceipts';
 import { ReceiptHold } from './receiptHold';
 import { BatchFill } from './batchFill';
+import { compactChanges } from '../snapshot/changes';
 import { dropExpired, flushUnsent } from './unsent';
 import { runOwedRefreshes } from './owedRefreshes';
 import { SendReadsCache, type SendReads } from './sendReads';
@@ -296,6 +297,7 @@ export class ConversationService {
     if (this.#ticks++ % MAINTENANCE_EVERY_TICKS !== 0) return;
     dropExpired(this.ctx); // content that waited too long for a device, a list or a group update: dropped with a trace
     this.ctx.store.repairs.prune();
+    compactChanges(this.ctx.store); // the change log, where no backup prunes it (snapshot/changes.ts)
     this.checkDeliveries();
     if (this.ctx.link.client) void this.flushUnsent().catch((e: unknown) => this.ctx.audit('delivery.failed', { reason: errorCode(e) }));
   }

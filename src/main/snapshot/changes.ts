@@ -1,12 +1,12 @@
 /**
  * Reads over the store's change tracking (schema v4): a monotonically
  * increasing counter bumped by every write to messages, reactions and the
- * account-level state, and per message id the counter value of its last
- * change. A changed id that is no longer in messages (or has expired) is a
- * tombstone. Consumers keep their own cursor (a counter value) and ask for
+ * account-level state, and a log of (counter value, message id) per write
+ * to a message or its reactions (store v20). A changed id that is no longer
+ * in messages (or has expired) is a tombstone. Consumers keep their own cursor (a counter value) and ask for
  * what changed after it.
  */
-import { SNAPSHOT_CHUNK_MESSAGES } from '../../shared/constants';
+import { CHANGE_LOG_COMPACT_SLACK, SNAPSHOT_CHUNK_MESSAGES } from '../../shared/constants';
 import type { LocalStore } from '../store';
 import { isExpired, toMessageRecord, type MessageRecord } from './snapshot';
 
@@ -25,27 +25,32 @@ export interface ChangeChunk {
 
 /**
  * Everything that changed in (afterSeq, upToSeq], oldest change first, in
- * chunks of at most `chunkSize` ids. Each chunk is one keyset query; an id
- * changed again after `upToSeq` moves past the range and is left for the
- * next consumer run, which is what makes a stored cursor exact.
+ * chunks of at most `chunkSize` ids, each id once per run (at its first log
+ * entry in the range, with its current value: store v20 logs every change).
+ * Each chunk is one keyset query on (seq, id); an id that changed again
+ * after `upToSeq` is reported with its current value by this run and again
+ * by the next (imports are idempotent).
  */
 export function* exportChanges(store: LocalStore, afterSeq: number, upToSeq: number,
   opts: { chunkSize?: number; now?: number } = {}): Generator<ChangeChunk> {
   const limit = opts.chunkSize ?? SNAPSHOT_CHUNK_MESSAGES;
-  let after = afterSeq;
+  let after: { seq: number; id?: string } = { seq: afterSeq };
+  const seen = new Set<string>();
   for (;;) {
     const now = opts.now ?? Date.now();
     const changed = store.snapshot.changedIds(after, upToSeq, limit);
     if (changed.length === 0) return;
-    after = changed[changed.length - 1]!.seq;
+    after = changed[changed.length - 1]!;
     const records: MessageRecord[] = [];
     const tombstones: string[] = [];
     for (const c of changed) {
+      if (seen.has(c.id)) continue;
+      seen.add(c.id);
       const row = store.snapshot.message(c.id);
       if (!row || isExpired(row.expires_at, now)) tombstones.push(c.id);
       else records.push(toMessageRecord(store, row));
     }
-    yield { records, tombstones };
+    if (records.length > 0 || tombstones.length > 0) yield { records, tombstones };
     if (changed.length < limit) return;
   }
 }
@@ -55,7 +60,26 @@ export function hasMessageChanges(store: LocalStore, afterSeq: number, upToSeq: 
   return store.snapshot.hasChanges(afterSeq, upToSeq);
 }
 
-/** Forgets every change at or below `upToSeq` once the (single) consumer has them: the table then holds only what changed since. Returns how many. */
+/** Forgets every change at or below `upToSeq` once the (single) consumer has them: the log then holds only what changed since. Returns how many entries. */
 export function pruneChanges(store: LocalStore, upToSeq: number): number {
   return store.snapshot.pruneChanges(upToSeq);
+}
+
+/** Per store: the log's size after its last compaction (the next one waits until it grew by CHANGE_LOG_COMPACT_SLACK). */
+const compacted = new WeakMap<LocalStore, number>();
+
+/**
+ * Keeps the change log bounded where no backup prunes it (a device that is
+ * not the backup writer, or a writer whose backups keep failing): once it
+ * grew by CHANGE_LOG_COMPACT_SLACK entries since the last compaction, only
+ * each id's latest entry is kept. That is exactly what message_changes
+ * held before store v20 (one row per id), so every run still reports every
+ * id whose latest change is in its range. Returns how many were dropped.
+ */
+export function compactChanges(store: LocalStore): number {
+  const size = store.snapshot.changeLogSize();
+  if (size < (compacted.get(store) ?? 0) + CHANGE_LOG_COMPACT_SLACK) return 0;
+  const dropped = store.snapshot.compactChanges();
+  compacted.set(store, size - dropped);
+  return dropped;
 }

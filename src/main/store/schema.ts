@@ -13,6 +13,7 @@ import { V15 } from './schemaResendIndex';
 import { V16 } from './schemaGroupHeld';
 import { V17, V18 } from './schemaListRefreshes';
 import { V19 } from './schemaOutboxAddresses';
+import { messageChangeTriggers, V20 } from './schemaChangeLog';
 import { StoreError } from './errors';
 
 const V1 = `
@@ -198,12 +199,7 @@ CREATE TABLE message_changes (
 CREATE INDEX message_changes_seq ON message_changes(seq);
 CREATE INDEX messages_sent ON messages(sent_at, id);
 INSERT OR IGNORE INTO settings (key, value) VALUES ('backup.writer', lower(hex(randomblob(16))));
-CREATE TRIGGER messages_change_insert AFTER INSERT ON messages BEGIN ${stamp('new.id')} END;
-CREATE TRIGGER messages_change_update AFTER UPDATE ON messages BEGIN ${stamp('new.id')} END;
-CREATE TRIGGER messages_change_delete AFTER DELETE ON messages BEGIN ${stamp('old.id')} END;
-CREATE TRIGGER reactions_change_insert AFTER INSERT ON reactions BEGIN ${stamp('new.message_id')} END;
-CREATE TRIGGER reactions_change_update AFTER UPDATE ON reactions BEGIN ${stamp('new.message_id')} END;
-CREATE TRIGGER reactions_change_delete AFTER DELETE ON reactions BEGIN ${stamp('old.message_id')} END;
+${messageChangeTriggers(stamp)}
 ${['contacts', 'contact_devices', 'settings'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
 ${stateTrigger('conversations', 'INSERT')}
 ${stateTrigger('conversations', 'UPDATE OF kind, peer_account_id, title, expire_timer_ms, archived')}
@@ -378,12 +374,10 @@ CREATE TABLE group_receipts (
 ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
 `;
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20];
 
 /** The schema version of an open database (PRAGMA user_version). */
-export function schemaVersion(db: Database): number {
-  return db.pragma('user_version', { simple: true }) as number;
-}
+export const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;
 
 /** Migrates up to `target` (default: the latest), one transaction per step. */
 export function migrate(db: Database, target = STORE_SCHEMA_VERSION): void {

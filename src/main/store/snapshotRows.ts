@@ -139,18 +139,35 @@ export class SnapshotRows {
     return prep(this.db, 'SELECT seq FROM change_counter WHERE id = 1').pluck().get() as number;
   }
 
-  /** Up to `limit` changed message ids in (after, upTo], oldest change first. */
-  changedIds(after: number, upTo: number, limit: number): { id: string; seq: number }[] {
-    return prep(this.db, 'SELECT message_id AS id, seq FROM message_changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').all(after, upTo, limit) as { id: string; seq: number }[];
+  /**
+   * Up to `limit` change-log entries (store v20) with seq in (after.seq, upTo],
+   * oldest first: after `after.id` within after.seq when it is given (the
+   * keyset of the previous page), else from the next seq on.
+   */
+  changedIds(after: { readonly seq: number; readonly id?: string }, upTo: number, limit: number): { id: string; seq: number }[] {
+    return (after.id === undefined
+      ? prep(this.db, 'SELECT message_id AS id, seq FROM message_change_log WHERE seq > ? AND seq <= ? ORDER BY seq, message_id LIMIT ?').all(after.seq, upTo, limit)
+      : prep(this.db, 'SELECT message_id AS id, seq FROM message_change_log WHERE (seq, message_id) > (?, ?) AND seq <= ? ORDER BY seq, message_id LIMIT ?')
+        .all(after.seq, after.id, upTo, limit)) as { id: string; seq: number }[];
   }
 
   /** True if any message changed in (after, upTo]. */
   hasChanges(after: number, upTo: number): boolean {
-    return prep(this.db, 'SELECT 1 FROM message_changes WHERE seq > ? AND seq <= ? LIMIT 1').get(after, upTo) !== undefined;
+    return prep(this.db, 'SELECT 1 FROM message_change_log WHERE seq > ? AND seq <= ? LIMIT 1').get(after, upTo) !== undefined;
   }
 
-  /** Forgets every change at or below `upTo`; returns how many. */
+  /** How many entries the change log holds. */
+  changeLogSize(): number {
+    return prep(this.db, 'SELECT count(*) FROM message_change_log').pluck().get() as number;
+  }
+
+  /** Drops every log entry that a later entry of the same id supersedes; returns how many. */
+  compactChanges(): number {
+    return prep(this.db, 'DELETE FROM message_change_log WHERE seq NOT IN (SELECT max(seq) FROM message_change_log GROUP BY message_id)').run().changes;
+  }
+
+  /** Forgets every change at or below `upTo`; returns how many log entries. */
   pruneChanges(upTo: number): number {
-    return prep(this.db, 'DELETE FROM message_changes WHERE seq <= ?').run(upTo).changes;
+    return prep(this.db, 'DELETE FROM message_change_log WHERE seq <= ?').run(upTo).changes;
   }
 }

@@ -172,8 +172,33 @@ describe('snapshot export and import', () => {
     expect([...exportChanges(store, currentChangeSeq(store), currentChangeSeq(store))]).toEqual([]);
 
     // Pruning up to the cursor keeps exactly what changed after it.
-    expect(pruneChanges(store, cursor)).toBe(4); // six seeded ids, two of them changed again after the cursor
-    expect(store.db.prepare('SELECT count(*) FROM message_changes').pluck().get()).toBe(3);
-    expect([...exportChanges(store, 0, currentChangeSeq(store), { now: NOW })].flatMap((c) => c.tombstones)).toEqual([seeded.ids.hello]);
+    const entries = (where: string) => store.db.prepare(`SELECT count(*) FROM message_change_log WHERE ${where}`).pluck().get(cursor) as number;
+    const [atOrBelow, above] = [entries('seq <= ?'), entries('seq > ?')];
+    expect(atOrBelow).toBeGreaterThanOrEqual(6); // at least one entry for each of the six seeded ids
+    expect(pruneChanges(store, cursor)).toBe(atOrBelow);
+    expect(store.db.prepare('SELECT count(*) FROM message_change_log').pluck().get()).toBe(above);
+    const left = [...exportChanges(store, 0, currentChangeSeq(store), { now: NOW })];
+    expect(left.flatMap((c) => c.tombstones)).toEqual([seeded.ids.hello]);
+    expect(left.flatMap((c) => c.records).map((r) => r.body)).toEqual(['new one', CANARY.edited]);
+  });
+
+  it('reports an id changed many times in its range once, in chunks cut anywhere, and the next run from where it stopped', async () => {
+    const { store } = await rawKeyStore();
+    const seeded = seedStore(store, NOW);
+    const cursor = currentChangeSeq(store);
+    const id = msgId();
+    store.messages.insert({ id, conversationId: seeded.bob, sender: seeded.bob, direction: 'in', body: 'changing', sentAt: NOW, receivedAt: NOW, state: 'delivered' });
+    for (const emoji of ['👍', '🔥', '🎉']) store.reactions.set({ messageId: id, sender: seeded.bob, emoji, reactedAt: NOW });
+    store.reactions.set({ messageId: seeded.ids.reply, sender: seeded.bob, emoji: '👀', reactedAt: NOW });
+    const upTo = currentChangeSeq(store);
+    expect(store.db.prepare('SELECT count(*) FROM message_change_log WHERE seq > ?').pluck().get(cursor)).toBeGreaterThanOrEqual(5);
+    for (const chunkSize of [1, 2, 3, 500]) {
+      const run = [...exportChanges(store, cursor, upTo, { now: NOW, chunkSize })];
+      expect(run.flatMap((c) => c.records).map((r) => r.id), `chunks of ${chunkSize}`).toEqual([id, seeded.ids.reply]);
+      expect(run.every((c) => c.records.length + c.tombstones.length > 0)).toBe(true);
+    }
+    // A change after the run's bound: reported by the next run (and, being current, by this one too).
+    store.messages.delete(id);
+    expect([...exportChanges(store, upTo, currentChangeSeq(store), { now: NOW })].flatMap((c) => c.tombstones)).toEqual([id]);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openEncryptedDatabase } from '../../../src/main/store/database';
 import { migrate, schemaVersion } from '../../../src/main/store/schema';
 import { SecretKey } from '../../../src/main/store/secretKey';
+import { STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
 import { reopen, tempDir } from '../../support/storeFixture';
 
 /** A v18 store file with outbox rows for three devices, the newest entry already confirmed (deleted). */
@@ -28,7 +29,7 @@ describe('migration 19: the outbox names recipients by an integer key', () => {
   it('keeps seeded v18 outbox entries with their ids, recipients, payloads and attempts, in order', async () => {
     const { dbPath, key } = await seededV18();
     const store = reopen(dbPath, key);
-    expect(schemaVersion(store.db)).toBe(19);
+    expect(schemaVersion(store.db)).toBe(STORE_SCHEMA_VERSION);
     expect(store.delivery.outbox().map((e) => [e.id, e.messageId, e.recipient, [...e.payload], e.attempts])).toEqual([
       [1, 'm1', 'annAccount.1', [1], 0],
       [2, 'm1', 'annAccount.2', [2], 2],
