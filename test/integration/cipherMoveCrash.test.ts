@@ -54,16 +54,29 @@ async function killAcross(
   midWork: (env: Record<string, string>) => boolean,
 ): Promise<{ interrupted: number; midWork: number }> {
   const whole = fresh();
-  const clean = await runChild(childJs, whole, () => false, RUN_TIMEOUT_MS);
+  // The clean run also times the window in which `midWork` holds (the page rewrite), polled from here.
+  let startedAt = 0;
+  const seen: number[] = [];
+  const poll = setInterval(() => void (startedAt > 0 && midWork(whole) && seen.push(performance.now() - startedAt)), 1);
+  const clean = await runChild(childJs, whole, (out) => {
+    if (startedAt === 0 && out.includes('start\n')) startedAt = performance.now();
+    return false;
+  }, RUN_TIMEOUT_MS).finally(() => clearInterval(poll));
   expect(clean.err).toBe('');
   const workMs = Number(/done (\d+)/.exec(clean.out)?.[1]);
   expect(workMs).toBeGreaterThan(0);
   await check(whole);
+  // Kill points spread over the whole work, and half as many again inside the window seen (a short rewrite on a busy machine was missed by all).
+  const delays = Array.from({ length: KILLS }, (_, k) => ((k + 0.5) / KILLS) * workMs * 1.2);
+  if (seen.length > 0) {
+    const [from, to] = [Math.min(...seen), Math.max(...seen)];
+    for (let k = 0; k < KILLS / 2; k++) delays.push(from + ((k + 0.5) / (KILLS / 2)) * (to - from));
+  }
   let interrupted = 0;
   let inside = 0;
-  for (let k = 0; k < KILLS; k++) {
+  for (const at of delays) {
     const env = fresh();
-    const delay = Math.max(1, Math.round(((k + 0.5) / KILLS) * workMs * 1.2));
+    const delay = Math.max(1, Math.round(at));
     const run = await runChild(childJs, env, (out) => out.includes('start\n'), RUN_TIMEOUT_MS, delay);
     expect(run.err).toBe('');
     if (run.killed && !run.out.includes('done')) interrupted++;
