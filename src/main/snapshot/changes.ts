@@ -65,8 +65,8 @@ export function pruneChanges(store: LocalStore, upToSeq: number): number {
   return store.snapshot.pruneChanges(upToSeq);
 }
 
-/** Per store: the log's size after its last compaction (the next one waits until it grew by CHANGE_LOG_COMPACT_SLACK). */
-const compacted = new WeakMap<LocalStore, number>();
+/** A local setting (never synced): the log's size after its last compaction, so a restart does not compact again what is compact already. */
+export const COMPACTED_SIZE_SETTING = 'changes.compactedSize';
 
 /**
  * Keeps the change log bounded where no backup prunes it (a device that is
@@ -78,8 +78,10 @@ const compacted = new WeakMap<LocalStore, number>();
  */
 export function compactChanges(store: LocalStore): number {
   const size = store.snapshot.changeLogSize();
-  if (size < (compacted.get(store) ?? 0) + CHANGE_LOG_COMPACT_SLACK) return 0;
-  const dropped = store.snapshot.compactChanges();
-  compacted.set(store, size - dropped);
-  return dropped;
+  if (size < Number(store.directory.setting(COMPACTED_SIZE_SETTING) ?? 0) + CHANGE_LOG_COMPACT_SLACK) return 0;
+  return store.db.transaction(() => {
+    const dropped = store.snapshot.compactChanges();
+    store.directory.setSetting(COMPACTED_SIZE_SETTING, String(size - dropped));
+    return dropped;
+  })();
 }

@@ -5,7 +5,7 @@ import { openEncryptedDatabase } from '../../../src/main/store/database';
 import { migrate, schemaVersion } from '../../../src/main/store/schema';
 import { SecretKey } from '../../../src/main/store/secretKey';
 import { CHANGE_LOG_COMPACT_SLACK, STORE_SCHEMA_VERSION } from '../../../src/shared/constants';
-import { compactChanges, currentChangeSeq, exportChanges, hasMessageChanges, pruneChanges } from '../../../src/main/snapshot/changes';
+import { COMPACTED_SIZE_SETTING, compactChanges, currentChangeSeq, exportChanges, hasMessageChanges, pruneChanges } from '../../../src/main/snapshot/changes';
 import { reopen, tempDir } from '../../support/storeFixture';
 
 const NOW = 1_700_000_000_000;
@@ -84,5 +84,9 @@ describe('migration 20: message changes appended to a log', () => {
     expect(before.lastChanges).toEqual([ID(1), ID(2)]); // the last two updates
     expect(compactChanges(store)).toBe(0); // not again until the log grew by the slack once more
     store.close();
+    const again = reopen(dbPath, key); // nor after a restart: the compacted size is kept in the store (a local setting)
+    expect(again.directory.setting(COMPACTED_SIZE_SETTING)).toBe('5');
+    expect(compactChanges(again)).toBe(0);
+    again.close();
   });
 });
