@@ -3,8 +3,8 @@
  * increasing counter bumped by every write to messages, reactions and the
  * account-level state, and a log of (counter value, message id) per write
  * to a message or its reactions (store v20). A changed id that is no longer
- * in messages (or has expired) is a tombstone. Consumers keep their own cursor (a counter value) and ask for
- * what changed after it.
+ * in messages (or has expired) is a tombstone. Consumers keep their own
+ * cursor (a counter value) and ask for what changed after it.
  */
 import { CHANGE_LOG_COMPACT_SLACK, SNAPSHOT_CHUNK_MESSAGES } from '../../shared/constants';
 import type { LocalStore } from '../store';
@@ -77,11 +77,21 @@ export const COMPACTED_SIZE_SETTING = 'changes.compactedSize';
  * id whose latest change is in its range. Returns how many were dropped.
  */
 export function compactChanges(store: LocalStore): number {
+  const threshold = Number(store.directory.setting(COMPACTED_SIZE_SETTING) ?? 0) + CHANGE_LOG_COMPACT_SLACK;
+  // Each counter bump appends at most one entry: until enough bumps since the last count could reach the threshold, no count (a scan of the whole log) is needed.
+  const seq = store.snapshot.changeSeq();
+  const last = counted.get(store);
+  if (last && last.size + (seq - last.seq) < threshold) return 0;
   const size = store.snapshot.changeLogSize();
-  if (size < Number(store.directory.setting(COMPACTED_SIZE_SETTING) ?? 0) + CHANGE_LOG_COMPACT_SLACK) return 0;
+  counted.set(store, { seq, size });
+  if (size < threshold) return 0;
   return store.db.transaction(() => {
     const dropped = store.snapshot.compactChanges();
     store.directory.setSetting(COMPACTED_SIZE_SETTING, String(size - dropped));
+    counted.set(store, { seq: store.snapshot.changeSeq(), size: size - dropped });
     return dropped;
   })();
 }
+
+/** Per store: the log's size at the counter value it was last counted at (upkeep ticks in between skip the count). */
+const counted = new WeakMap<LocalStore, { readonly seq: number; readonly size: number }>();
