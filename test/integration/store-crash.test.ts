@@ -19,8 +19,10 @@ import { repoRoot } from '../support/paths';
 import { tempDir } from '../support/storeFixture';
 
 const KILLS = 200;
-const N_IN = 1500;
-const N_OUT = 1500;
+// Enough work that 200 kills never run out of it: a run gets through ~15 messages before its kill
+// (cold code), so 1,500 each left too little margin once the store got faster (a CI run saw 156 kills).
+const N_IN = 4000;
+const N_OUT = 4000;
 const MAX_KILL_DELAY_MS = 25;
 const RUN_TIMEOUT_MS = 20_000;
 

@@ -38,7 +38,8 @@ export class BatchEffects {
 
   /** Whether `peer` has verified a newer list than ours (checkHeads), asked once per batch for the same claimed heads. */
   headsBehind(ctx: ChatContext, peer: string, heads: ListHeads): boolean {
-    const key = `${peer} ${JSON.stringify(heads)}`;
+    const { sender: a, recipient: b } = heads;
+    const key = `${peer} ${a ? `${a.version}.${a.hash}` : '-'} ${b ? `${b.version}.${b.hash}` : '-'}`; // each part's fields, spelled out: cheaper than JSON per text
     if (this.#headsOk.has(key)) return false;
     const verdict = checkHeads(ctx.store, ctx.keys.accountId, peer, heads);
     if (verdict === 'ok') this.#headsOk.add(key);
