@@ -266,6 +266,9 @@ export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFram
       return auth(s, ctx, f);
     case 'ping':
       return { time: Date.now() };
+    case 'options':
+      s.binaryPushes = f.binaryPushes; // every push after this reply follows it (docs/protocol.md §3.1.1)
+      return { binaryPushes: f.binaryPushes };
     case 'putDeviceList':
       return putDeviceList(s, ctx, f);
     case 'getDeviceList':

@@ -17,6 +17,7 @@ import { RelayError } from './errors';
 import { handleRequest } from './handlers';
 import { sendMulti } from './sendMulti';
 import { decodeSendMulti } from '../shared/wire/multiSend';
+import { encodePushes, fitsPush, pushedBytes, PUSH_MAX_MESSAGES, type PushedMessage } from '../shared/wire/pushFrame';
 import { TokenBuckets } from './rateLimit';
 import { deviceKeyOf, type DeviceKey, type QueuedMessage } from './store/types';
 
@@ -50,7 +51,10 @@ export class Session implements LiveSession {
   private pumping = false;
   /** The one provisioning channel this connection may hold open. */
   provisioningChannel: string | null = null;
-  private outbox: string[] = [];
+  /** What goes out at the next flush, in order: JSON frames, and message pushes for a client that asked for binary ones. */
+  private outbox: (string | PushedMessage)[] = [];
+  /** Whether this client asked for binary message pushes (the `options` request). */
+  binaryPushes = false;
   private outboxBytes = 0;
   private flushScheduled = false;
   private pumpAgain = false;
@@ -86,10 +90,14 @@ export class Session implements LiveSession {
    * newline-separated (docs/protocol.md §3): one write instead of many.
    */
   send(frame: ServerFrame): void {
-    if (this.state.kind === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
     const text = JSON.stringify(frame);
-    this.outbox.push(text);
-    this.outboxBytes += text.length;
+    this.queue(text, text.length);
+  }
+
+  private queue(item: string | PushedMessage, bytes: number): void {
+    if (this.state.kind === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
+    this.outbox.push(item);
+    this.outboxBytes += bytes;
     if (this.outboxBytes >= RELAY_OUTBOX_FLUSH_BYTES) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -97,13 +105,24 @@ export class Session implements LiveSession {
     }
   }
 
+  /** Sends what is queued, in order: each run of JSON frames as one text message, each run of pushes as one binary message. */
   private flush(): void {
     this.flushScheduled = false;
     if (this.outbox.length === 0) return;
-    const data = this.outbox.length === 1 ? this.outbox[0]! : this.outbox.join('\n');
+    const items = this.outbox;
     this.outbox = [];
     this.outboxBytes = 0;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(data);
+    for (let i = 0; i < items.length && this.ws.readyState === this.ws.OPEN;) {
+      let j = i;
+      if (typeof items[i] === 'string') {
+        while (j < items.length && typeof items[j] === 'string') j++;
+        this.ws.send(j - i === 1 ? (items[i] as string) : (items.slice(i, j) as string[]).join('\n'));
+      } else {
+        while (j < items.length && typeof items[j] !== 'string' && j - i < PUSH_MAX_MESSAGES) j++;
+        this.ws.send(encodePushes(items.slice(i, j) as PushedMessage[]), { binary: true });
+      }
+      i = j;
+    }
   }
 
   fail(id: number | null, code: RelayErrorCode, message: string, details?: RelayErrorDetails): void {
@@ -260,7 +279,9 @@ export class Session implements LiveSession {
     this.inflight.set(m.id, m.envelope.length);
     this.inflightBytes += m.envelope.length;
     if (this.ordered && BigInt(m.id) > BigInt(this.cursor)) this.cursor = m.id;
-    this.send({ v: RELAY_PROTOCOL_VERSION, type: 'message', id: m.id, ts: m.ts, envelope: m.envelope });
+    const binary = this.binaryPushes ? { id: m.id, ts: m.ts, envelope: Buffer.from(m.envelope, 'base64url') } : null;
+    if (binary && fitsPush(binary)) this.queue(binary, pushedBytes(binary));
+    else this.send({ v: RELAY_PROTOCOL_VERSION, type: 'message', id: m.id, ts: m.ts, envelope: m.envelope });
     this.ctx.metrics.observeDelivery(Math.max(0, now - m.ts));
   }
 

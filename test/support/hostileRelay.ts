@@ -9,17 +9,24 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { RELAY_WS_PATH } from '../../src/shared/constants';
+import { decodePushes } from '../../src/shared/wire/pushFrame';
 
 /** One proxied connection: send raw frames either way, or read what passed. */
 export interface ProxiedConnection {
-  toClient(frame: string): void;
+  /** Sends a text frame, or a binary one (a binary pushes frame, docs/protocol.md §3.1.1) when given bytes. */
+  toClient(frame: string | Uint8Array): void;
   /** Sends a text frame, or a binary one (sendMulti) when given bytes. */
   toRelay(frame: string | Uint8Array): void;
   /** Drops both sides of this connection at once (a relay in the middle that hangs up). */
   close(): void;
   /** Whether the client side is still open. */
   readonly open: boolean;
-  /** Text frames as text; binary frames (sendMulti uploads) as `frame: '<binary>'` with their bytes. */
+  /**
+   * Text frames as text; binary frames from clients (sendMulti uploads) as `frame: '<binary>'` with their bytes.
+   * A binary pushes frame from the relay is seen as the JSON `message` frames it stands for, each with the
+   * frame's bytes; those are what `down` gets and what the client is sent (clients take both), so every
+   * hook sees every envelope the same way.
+   */
   readonly seen: { readonly dir: 'up' | 'down'; readonly frame: string; readonly binary?: Uint8Array }[];
 }
 
@@ -43,6 +50,13 @@ export interface HostileRelay {
 }
 
 const pass: FrameHook = (f) => f;
+
+/** A binary pushes frame from the relay as the JSON `message` frames it stands for (an unreadable one as one line the client drops). */
+function pushesAsJson(data: Buffer): string[] {
+  const ms = decodePushes(new Uint8Array(data));
+  if (!ms) return ['<malformed binary pushes>'];
+  return ms.map((m) => JSON.stringify({ v: 1, type: 'message', id: m.id, ts: m.ts, envelope: Buffer.from(m.envelope).toString('base64url') }));
+}
 const passBinary: BinaryHook = (f) => f;
 
 /** Starts a proxy on loopback in front of `relayUrl` (ws://host:port). */
@@ -79,7 +93,7 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
       get open() {
         return client.readyState === WebSocket.OPEN;
       },
-      toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f),
+      toClient: (f) => client.readyState === WebSocket.OPEN && client.send(f, { binary: typeof f !== 'string' }),
       toRelay: (f) => (upstream.readyState === WebSocket.OPEN ? upstream.send(f) : pending.push(f)),
       close: () => {
         client.terminate();
@@ -90,9 +104,9 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
     upstream.on('open', () => {
       for (const f of pending.splice(0)) upstream.send(f);
     });
-    upstream.on('message', (data) => {
-      for (const line of String(data).split('\n')) {
-        conn.seen.push({ dir: 'down', frame: line });
+    upstream.on('message', (data, isBinary) => {
+      for (const line of isBinary ? pushesAsJson(data as Buffer) : String(data).split('\n')) {
+        conn.seen.push({ dir: 'down', frame: line, ...(isBinary ? { binary: new Uint8Array(data as Buffer) } : {}) });
         const out = proxy.down(line, conn);
         if (out !== null) conn.toClient(out);
       }

@@ -8,35 +8,20 @@ import WebSocket from 'ws';
 import { RELAY_PROTOCOL_VERSION } from '../../shared/constants';
 import type { SignedDeviceList } from '../../shared/wire/deviceList';
 import { fromBase64Url } from '../../shared/wire/encoding';
-import type { z } from 'zod';
 import {
-  backlogFrameSchema, challengeFrameSchema, deviceListSchema, prekeysLowFrameSchema, replySchemas, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode,
-  RELAY_CHALLENGE_BYTES, type ServerFrame, type WireBundle, type WirePrekey,
+  backlogFrameSchema, prekeysLowFrameSchema, responseFrameSchema, type ClientFrame, type PrekeyCounts, type RelayErrorCode, type ServerFrame, type WireBundle,
+  type WirePrekey,
 } from '../../shared/wire/relay';
 import { encodeSendMulti, sendMultiReplySchema, type SendMultiReply } from '../../shared/wire/multiSend';
+import { decodePushes } from '../../shared/wire/pushFrame';
 import { RelayClientError } from './errors';
 import { parseMessageFrame, type IncomingMessage } from './messageFrame';
 import { encodeSendFrame, type SendEntry } from './sendFrame';
-import { checkRelayKey, relayKeyFromId, type RelayKeyPins } from './pins';
-import { deviceListVerifies, relayChallengeVerifies, signChallenge, type SigningKey } from './signing';
+import { checkRelayKey, type RelayKeyPins } from './pins';
+import { provenChallenge, replyOf, wellFormedList, wireList, type Challenge } from './serverFrames';
+import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
 
 type Req = ClientFrame extends infer F ? (F extends { id: number; v: number } ? Omit<F, 'id' | 'v'> : never) : never;
-
-const wireList = (l: SignedDeviceList) => ({ ...l, devices: l.devices.map((d) => ({ ...d })) });
-/** A device list from a server frame if it is well formed (signature not checked: see confirmRevocation). */
-const wellFormedList = (l: unknown): SignedDeviceList | undefined => {
-  const r = deviceListSchema.safeParse(l);
-  return r.success ? r.data : undefined;
-};
-
-type Replies = typeof replySchemas;
-
-/** A reply body checked against its request type's schema; a malformed one is BAD_RESPONSE, never used. */
-function replyOf<K extends keyof Replies>(type: K, body: unknown): z.infer<Replies[K]> {
-  const r = replySchemas[type].safeParse(body);
-  if (!r.success) throw new RelayClientError('BAD_RESPONSE', `the relay sent a malformed ${type} reply`);
-  return r.data as z.infer<Replies[K]>;
-}
 
 /** What a sendMulti upload came to: envelopes queued, recipients not queued, the verified lists the relay sent, and the frame's size. */
 export interface MultiSendOutcome {
@@ -65,29 +50,6 @@ export interface RelayClientOptions {
   readonly pins?: RelayKeyPins;
   /** The persisted highest list version per account (docs/protocol.md §6.7); without it only this connection remembers. */
   readonly lists?: ListBook;
-}
-
-/** The challenge frame's contents, once the relay's signature over them verified. */
-interface Challenge {
-  readonly nonce: Uint8Array;
-  readonly relayKey: Uint8Array;
-}
-
-/** Parses the first frame as a challenge and checks the relay's signature over it; null when either fails. */
-function provenChallenge(text: string): Challenge | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null; // not JSON: the caller reports BAD_RESPONSE
-  }
-  const f = challengeFrameSchema.safeParse(raw);
-  if (!f.success) return null;
-  const nonce = fromBase64Url(f.data.nonce);
-  const relayKey = relayKeyFromId(f.data.relayKey);
-  const signature = fromBase64Url(f.data.relaySignature);
-  if (!nonce || nonce.length !== RELAY_CHALLENGE_BYTES || !relayKey || !signature || !relayChallengeVerifies(relayKey, nonce, signature)) return null;
-  return { nonce, relayKey };
 }
 
 /** Where a client keeps the highest device-list version it verified for every account, across connections and restarts. */
@@ -123,9 +85,10 @@ export class RelayClient {
     private readonly pins: RelayKeyPins | undefined,
     private readonly lists: ListBook | undefined,
   ) {
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
       const batch: IncomingMessage[] = [];
-      for (const line of String(data).split('\n')) {
+      if (isBinary) this.onPushes(data as Buffer, batch);
+      else for (const line of String(data).split('\n')) {
         const m = this.onFrame(line);
         if (m) batch.push(m);
       }
@@ -175,7 +138,32 @@ export class RelayClient {
     if (this.pins) checkRelayKey(this.pins, this.url, this.relayKey);
     const host = new URL(this.url).host;
     const signature = signChallenge(this.relayKey, host, this.nonce, accountId, device);
-    await this.request({ type: 'auth', accountId, deviceId: device.id, signature, ...(deviceList ? { deviceList: wireList(deviceList) } : {}) });
+    // Asked before the auth frame, so the backlog the relay pushes right after sign-in already comes binary.
+    const [options, auth] = await Promise.allSettled([
+      this.askBinaryPushes(),
+      this.request({ type: 'auth', accountId, deviceId: device.id, signature, ...(deviceList ? { deviceList: wireList(deviceList) } : {}) }),
+    ]);
+    if (auth.status === 'rejected') throw auth.reason;
+    if (options.status === 'rejected') throw options.reason;
+    this.binaryPushes = options.value;
+  }
+
+  /** Whether the relay sends this connection's message pushes as binary frames (docs/protocol.md §3.1.1); pushes of either kind are taken. */
+  binaryPushes = false;
+
+  /**
+   * Asks the relay for binary message pushes. A relay that does not know the
+   * request answers UNKNOWN_TYPE and keeps sending JSON, which is taken as
+   * before; any other failure (a timeout, a closed connection) fails the auth
+   * request sent right after it too, which reports it.
+   */
+  private async askBinaryPushes(): Promise<boolean> {
+    try {
+      return replyOf('options', await this.request({ type: 'options', binaryPushes: true })).binaryPushes;
+    } catch (e) {
+      if (e instanceof RelayClientError && e.code !== 'UNKNOWN_TYPE') throw e;
+      return false;
+    }
   }
 
   /** Sends one request frame and resolves with the response body; rejects with the relay's error code. */
@@ -341,6 +329,19 @@ export class RelayClient {
 
   /** Frames from the relay that were not valid JSON or did not match their schema; dropped, and counted here. */
   malformedFrames = 0;
+
+  /** Handles a binary pushes frame (docs/protocol.md §3.1.1): its messages go to the per-message handlers and into `batch`; a malformed one is dropped whole and counted. */
+  private onPushes(data: Buffer, batch: IncomingMessage[]): void {
+    const ms = decodePushes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (!ms) {
+      this.malformedFrames++;
+      return;
+    }
+    for (const m of ms) {
+      for (const h of this.messageHandlers) h(m);
+      batch.push(m);
+    }
+  }
 
   /** Handles one frame; returns a pushed message (already given to the per-message handlers) for the batch handlers. */
   private onFrame(text: string): IncomingMessage | undefined {

@@ -95,6 +95,8 @@ const recipientMessage = z.strictObject({ accountId: keyId, deviceId: keyId, env
 export const clientFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ v, type: z.literal('auth'), id: requestId, accountId: keyId, deviceId: keyId, signature: b64(64), deviceList: deviceListSchema.optional() }),
   z.strictObject({ v, type: z.literal('ping'), id: requestId }),
+  // Before or after auth: asks for binary message pushes (docs/protocol.md §3.1.1); a relay that does not know it answers UNKNOWN_TYPE.
+  z.strictObject({ v, type: z.literal('options'), id: requestId, binaryPushes: z.boolean() }),
   z.strictObject({ v, type: z.literal('putDeviceList'), id: requestId, list: deviceListSchema }),
   z.strictObject({ v, type: z.literal('getDeviceList'), id: requestId, accountId: keyId }),
   z.strictObject({
@@ -141,6 +143,7 @@ const httpPath = z.string().min(1).max(512).regex(/^\/[A-Za-z0-9_\-./?=&%]*$/u);
 /** The body of each successful reply, by request type: the client parses every reply with these before using it. */
 export const replySchemas = {
   auth: z.unknown(),
+  options: z.object({ binaryPushes: z.boolean() }),
   putDeviceList: z.unknown(),
   getDeviceList: deviceListSchema,
   uploadPrekeys: prekeyCountsSchema,
