@@ -268,7 +268,7 @@ export async function handleRequest(s: Session, ctx: RelayContext, f: ClientFram
       return { time: Date.now() };
     case 'options':
       s.binaryPushes = f.binaryPushes; // every push after this reply follows it (docs/protocol.md §3.1.1)
-      return { binaryPushes: f.binaryPushes };
+      return { binaryPushes: f.binaryPushes, binarySends: true };
     case 'putDeviceList':
       return putDeviceList(s, ctx, f);
     case 'getDeviceList':

@@ -17,6 +17,7 @@ import { RelayError } from './errors';
 import { handleRequest } from './handlers';
 import { sendMulti } from './sendMulti';
 import { decodeSendMulti } from '../shared/wire/multiSend';
+import { BINARY_SEND_TAG, decodeBinarySend } from '../shared/wire/binarySend';
 import { encodePushes, fitsPush, pushedBytes, PUSH_MAX_MESSAGES, type PushedMessage } from '../shared/wire/pushFrame';
 import { TokenBuckets } from './rateLimit';
 import { deviceKeyOf, type DeviceKey, type QueuedMessage } from './store/types';
@@ -221,9 +222,22 @@ export class Session implements LiveSession {
     this.dispatch(frame.id, frame.type, () => handleRequest(this, this.ctx, frame));
   }
 
-  /** The one binary frame, sendMulti (docs/protocol.md §3.5.1); a malformed one gets a typed refusal like a bad JSON frame. */
+  /**
+   * The binary client frames, told apart by their first byte: sendMulti
+   * (docs/protocol.md §3.5.1) and the binary `send` (§3.5), which runs as
+   * the JSON `send` it stands for. A malformed one gets a typed refusal like a bad JSON frame.
+   */
   private onBinary(data: Buffer): void {
-    const f = decodeSendMulti(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes[0] === BINARY_SEND_TAG) {
+      const f = decodeBinarySend(bytes);
+      if ('code' in f) return this.fail(f.id, f.code, f.message);
+      const b64 = (x: Uint8Array): string => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64url');
+      const messages = f.entries.map((e) => ({ accountId: b64(e.accountKey), deviceId: b64(e.deviceKey), envelope: b64(e.envelope) }));
+      const frame: ClientFrame = { v: RELAY_PROTOCOL_VERSION, type: 'send', id: f.id, messages };
+      return this.dispatch(f.id, 'send', () => handleRequest(this, this.ctx, frame));
+    }
+    const f = decodeSendMulti(bytes);
     if ('code' in f) return this.fail(f.id, f.code, f.message);
     this.dispatch(f.id, 'sendMulti', () => sendMulti(this, this.ctx, f));
   }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { RELAY_WS_PATH } from '../../src/shared/constants';
 import { decodePushes } from '../../src/shared/wire/pushFrame';
+import { BINARY_SEND_TAG, decodeBinarySend } from '../../src/shared/wire/binarySend';
 
 /** One proxied connection: send raw frames either way, or read what passed. */
 export interface ProxiedConnection {
@@ -22,7 +23,8 @@ export interface ProxiedConnection {
   /** Whether the client side is still open. */
   readonly open: boolean;
   /**
-   * Text frames as text; binary frames from clients (sendMulti uploads) as `frame: '<binary>'` with their bytes.
+   * Text frames as text; binary frames from clients (sendMulti uploads) as `frame: '<binary>'` with their bytes,
+   * except a binary `send`, seen (with its bytes), hooked and passed on as the JSON `send` it stands for.
    * A binary pushes frame from the relay is seen as the JSON `message` frames it stands for, each with the
    * frame's bytes; those are what `down` gets and what the client is sent (clients take both), so every
    * hook sees every envelope the same way.
@@ -50,6 +52,16 @@ export interface HostileRelay {
 }
 
 const pass: FrameHook = (f) => f;
+
+/** A binary `send` from a client as the JSON `send` it stands for (what `up` gets and the relay is sent), or null for any other binary frame. */
+function binarySendAsJson(data: Buffer): string | null {
+  if (data[0] !== BINARY_SEND_TAG) return null;
+  const f = decodeBinarySend(new Uint8Array(data));
+  if ('code' in f) return null; // passed on as it is: the relay refuses it
+  const b64 = (x: Uint8Array): string => Buffer.from(x).toString('base64url');
+  const messages = f.entries.map((e) => ({ accountId: b64(e.accountKey), deviceId: b64(e.deviceKey), envelope: b64(e.envelope) }));
+  return JSON.stringify({ v: 1, id: f.id, type: 'send', messages });
+}
 
 /** A binary pushes frame from the relay as the JSON `message` frames it stands for (an unreadable one as one line the client drops). */
 function pushesAsJson(data: Buffer): string[] {
@@ -112,15 +124,16 @@ export async function startHostileRelay(relayUrl: string): Promise<HostileRelay>
       }
     });
     client.on('message', (data, isBinary) => {
-      if (isBinary) {
+      const asJson = isBinary ? binarySendAsJson(data as Buffer) : null;
+      if (isBinary && asJson === null) {
         const bytes = new Uint8Array(data as Buffer);
         conn.seen.push({ dir: 'up', frame: '<binary>', binary: bytes });
         const out = proxy.upBinary(bytes, conn);
         if (out !== null) conn.toRelay(out);
         return;
       }
-      const line = String(data);
-      conn.seen.push({ dir: 'up', frame: line });
+      const line = asJson ?? String(data);
+      conn.seen.push({ dir: 'up', frame: line, ...(asJson !== null ? { binary: new Uint8Array(data as Buffer) } : {}) });
       const out = proxy.up(line, conn);
       if (out !== null) conn.toRelay(out);
     });

@@ -14,9 +14,10 @@ import {
 } from '../../shared/wire/relay';
 import { encodeSendMulti, sendMultiReplySchema, type SendMultiReply } from '../../shared/wire/multiSend';
 import { decodePushes } from '../../shared/wire/pushFrame';
+import { encodeBinarySend } from '../../shared/wire/binarySend';
 import { RelayClientError } from './errors';
 import { parseMessageFrame, type IncomingMessage } from './messageFrame';
-import { encodeSendFrame, type SendEntry } from './sendFrame';
+import { binarySendEntries, encodeSendFrame, type SendEntry } from './sendFrame';
 import { checkRelayKey, type RelayKeyPins } from './pins';
 import { provenChallenge, replyOf, wellFormedList, wireList, type Challenge } from './serverFrames';
 import { deviceListVerifies, signChallenge, type SigningKey } from './signing';
@@ -150,16 +151,21 @@ export class RelayClient {
 
   /** Whether the relay sends this connection's message pushes as binary frames (docs/protocol.md §3.1.1); pushes of either kind are taken. */
   binaryPushes = false;
+  /** Whether the relay said it takes binary `send` frames (its `options` reply). */
+  binarySends = false;
+  /** Raw keys of the ids this connection sent to (binarySendEntries). */
+  readonly #keys = new Map<string, Uint8Array>();
 
   /**
-   * Asks the relay for binary message pushes. A relay that does not know the
-   * request answers UNKNOWN_TYPE and keeps sending JSON, which is taken as
-   * before; any other failure (a timeout, a closed connection) fails the auth
-   * request sent right after it too, which reports it.
+   * Asks the relay for binary message pushes (its reply also says whether it takes binary sends). A relay that does
+   * not know the request answers UNKNOWN_TYPE and keeps to JSON; any other failure (a timeout, a closed
+   * connection) fails the auth request sent right after it too, which reports it.
    */
   private async askBinaryPushes(): Promise<boolean> {
     try {
-      return replyOf('options', await this.request({ type: 'options', binaryPushes: true })).binaryPushes;
+      const reply = replyOf('options', await this.request({ type: 'options', binaryPushes: true }));
+      this.binarySends = reply.binarySends === true;
+      return reply.binaryPushes;
     } catch (e) {
       if (e instanceof RelayClientError && e.code !== 'UNKNOWN_TYPE') throw e;
       return false;
@@ -286,8 +292,11 @@ export class RelayClient {
    * base64url text); resolves once the relay has stored them durably. The
    * frame's JSON is written as bytes (sendFrame.ts), not stringified.
    */
+  /** One `send` request: as a binary frame when the relay takes them and every entry has raw bytes and canonical ids, else as JSON text. */
   async send(messages: readonly SendEntry[]): Promise<{ queued: number }> {
-    return replyOf('send', await this.exchange('send', (id) => encodeSendFrame(id, messages), true));
+    const binary = this.binarySends ? binarySendEntries(messages, this.#keys) : null;
+    const build = binary ? (id: number) => encodeBinarySend(id, binary) : (id: number) => encodeSendFrame(id, messages);
+    return replyOf('send', await this.exchange('send', build, !binary));
   }
   async ack(ids: readonly string[]): Promise<{ deleted: number }> {
     return replyOf('ack', await this.request({ type: 'ack', ids: [...ids] }));

@@ -1,6 +1,7 @@
 /**
- * The relay's `send` frame (docs/protocol.md §3.5) as the bytes of its JSON
- * text, written piece by piece: the same text as
+ * The relay's `send` frame (docs/protocol.md §3.5) in its two forms: the
+ * binary frame's entries (binarySendEntries) for a relay that takes it, and
+ * the bytes of its JSON text, written piece by piece: the same text as
  * `JSON.stringify({ v, id, type: 'send', messages })`, without building it
  * as one string. Why: a flush's frame is up to 64 envelopes (≈ 190 KB when
  * each carries its PQXDH preamble), and on Node 20 the string JSON.stringify
@@ -13,6 +14,7 @@
  * UTF-8 as before.
  */
 import { RELAY_PROTOCOL_VERSION } from '../../shared/constants';
+import type { BinarySendEntry } from '../../shared/wire/binarySend';
 
 /** One envelope for one device; `envelope` is the sealed bytes, or their base64url text. */
 export interface SendEntry {
@@ -46,5 +48,38 @@ export function encodeSendFrame(id: number, messages: readonly SendEntry[]): Buf
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const [text, enc] of pieces) at += out.write(text, at, enc);
+  return out;
+}
+
+/** Most ids whose raw keys a connection keeps (binarySendEntries); past it the map starts over. */
+const KEY_CACHE_MAX = 4096;
+
+/** The raw 32 bytes a canonical base64url id names, or null (not 43 characters of the alphabet, or not canonical). */
+function rawKey(id: string, cache: Map<string, Uint8Array>): Uint8Array | null {
+  const hit = cache.get(id);
+  if (hit) return hit;
+  if (id.length !== 43 || !PLAIN.test(id) || id.includes('.')) return null;
+  const raw = Buffer.from(id, 'base64url');
+  if (raw.length !== 32 || raw.toString('base64url') !== id) return null;
+  if (cache.size >= KEY_CACHE_MAX) cache.clear();
+  const key = new Uint8Array(raw);
+  cache.set(id, key);
+  return key;
+}
+
+/**
+ * The entries of a binary `send` frame (shared/wire/binarySend.ts), or null
+ * when one entry cannot go binary (an envelope given as text, an id that is
+ * not the canonical base64url of 32 bytes): that frame goes as JSON.
+ */
+export function binarySendEntries(messages: readonly SendEntry[], cache: Map<string, Uint8Array>): BinarySendEntry[] | null {
+  const out: BinarySendEntry[] = [];
+  for (const m of messages) {
+    if (typeof m.envelope === 'string') return null;
+    const accountKey = rawKey(m.accountId, cache);
+    const deviceKey = rawKey(m.deviceId, cache);
+    if (!accountKey || !deviceKey) return null;
+    out.push({ accountKey, deviceKey, envelope: m.envelope });
+  }
   return out;
 }

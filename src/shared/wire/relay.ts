@@ -143,7 +143,8 @@ const httpPath = z.string().min(1).max(512).regex(/^\/[A-Za-z0-9_\-./?=&%]*$/u);
 /** The body of each successful reply, by request type: the client parses every reply with these before using it. */
 export const replySchemas = {
   auth: z.unknown(),
-  options: z.object({ binaryPushes: z.boolean() }),
+  // binarySends: the relay takes binary `send` frames (§3.5); absent from a relay of before it did.
+  options: z.object({ binaryPushes: z.boolean(), binarySends: z.boolean().optional() }),
   putDeviceList: z.unknown(),
   getDeviceList: deviceListSchema,
   uploadPrekeys: prekeyCountsSchema,
