@@ -259,24 +259,42 @@ export const sending = (ctx: ChatContext): boolean => turnSends.has(ctx) || flus
 /** Per profile: the pending retry of a flush that failed. */
 const flushRetries = new WeakMap<ChatContext, NodeJS.Timeout>();
 
+/** Per profile: the flush that runs once the running one ends, for entries committed while it ran (flushOutbox). */
+const flushAgain = new WeakMap<ChatContext, Promise<void>>();
+
 /**
  * Sends what the outbox holds, in size-bounded batches; confirmed entries
- * leave the outbox. One flush per core at a time. A flush that fails (a
- * timeout, say) is tried again after OUTBOX_RETRY_MS while online, so a
- * burst's tail does not wait for the next send or connection.
+ * leave the outbox. One flush per core at a time. A call while a flush
+ * runs gets one more flush after it, shared by every such call: the
+ * running one may already have read the outbox for the last time (a relay
+ * message that answers its send and another request together resumes both
+ * in one turn), and an entry committed after that read would otherwise wait
+ * for the next send or connection. A flush that fails (a timeout, say) is
+ * tried again after OUTBOX_RETRY_MS while online, so a burst's tail does
+ * not wait for the next send or connection.
  */
 export function flushOutbox(ctx: ChatContext): Promise<void> {
-  let running = flushing.get(ctx);
-  if (!running) {
-    running = doFlush(ctx)
-      .catch((e: unknown) => {
-        retryFlush(ctx);
-        throw e;
-      })
-      .finally(() => flushing.delete(ctx));
-    flushing.set(ctx, running);
+  const running = flushing.get(ctx);
+  if (running) {
+    let next = flushAgain.get(ctx);
+    if (!next) {
+      // The running flush's failure goes to its own callers (and its retry); this one reports its own.
+      next = running.then(() => undefined, () => undefined).then(() => {
+        flushAgain.delete(ctx);
+        return flushOutbox(ctx);
+      });
+      flushAgain.set(ctx, next);
+    }
+    return next;
   }
-  return running;
+  const started = doFlush(ctx)
+    .catch((e: unknown) => {
+      retryFlush(ctx);
+      throw e;
+    })
+    .finally(() => flushing.delete(ctx));
+  flushing.set(ctx, started);
+  return started;
 }
 
 function retryFlush(ctx: ChatContext): void {
