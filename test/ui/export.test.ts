@@ -7,7 +7,7 @@
  * blocked, and the text a contact sent is found on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -116,8 +116,10 @@ describe('Settings → Export', () => {
     // The folder is named for the second it starts in: take the next seconds' names first, so this export must number its own.
     const stamp = (at: number) => new Date(at).toISOString().slice(0, 19).replace('T', ' ').replaceAll(':', '-');
     const now = Date.now();
-    const taken = Array.from({ length: 30 }, (_, i) => path.join(exportsDir, `Parley export ${stamp(now + i * 1000)}`));
-    for (const dir of taken) mkdirSync(dir, { recursive: true });
+    // The previous test's export may hold this second's name already (it started in the same second): taken either way,
+    // but only the folders made here are checked and removed.
+    const taken = Array.from({ length: 30 }, (_, i) => path.join(exportsDir, `Parley export ${stamp(now + i * 1000)}`)).filter((dir) => !existsSync(dir));
+    for (const dir of taken) mkdirSync(dir);
     await ann.page.getByLabel('Format').selectOption('json');
     await exportButton().click();
     const status = ann.page.getByRole('status').filter({ hasText: /^Exported 1 conversation / });
