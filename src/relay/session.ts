@@ -19,6 +19,7 @@ import { sendMulti } from './sendMulti';
 import { decodeSendMulti } from '../shared/wire/multiSend';
 import { BINARY_SEND_TAG, decodeBinarySend } from '../shared/wire/binarySend';
 import { encodePushes, fitsPush, pushedBytes, PUSH_MAX_MESSAGES, type PushedMessage } from '../shared/wire/pushFrame';
+import { jsonSendOf } from './binarySendFrame';
 import { TokenBuckets } from './rateLimit';
 import { deviceKeyOf, type DeviceKey, type QueuedMessage } from './store/types';
 
@@ -232,9 +233,7 @@ export class Session implements LiveSession {
     if (bytes[0] === BINARY_SEND_TAG) {
       const f = decodeBinarySend(bytes);
       if ('code' in f) return this.fail(f.id, f.code, f.message);
-      const b64 = (x: Uint8Array): string => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64url');
-      const messages = f.entries.map((e) => ({ accountId: b64(e.accountKey), deviceId: b64(e.deviceKey), envelope: b64(e.envelope) }));
-      const frame: ClientFrame = { v: RELAY_PROTOCOL_VERSION, type: 'send', id: f.id, messages };
+      const frame = jsonSendOf(f);
       return this.dispatch(f.id, 'send', () => handleRequest(this, this.ctx, frame));
     }
     const f = decodeSendMulti(bytes);

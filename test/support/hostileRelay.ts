@@ -11,6 +11,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { RELAY_WS_PATH } from '../../src/shared/constants';
 import { decodePushes } from '../../src/shared/wire/pushFrame';
 import { BINARY_SEND_TAG, decodeBinarySend } from '../../src/shared/wire/binarySend';
+import { jsonSendOf } from '../../src/relay/binarySendFrame';
 
 /** One proxied connection: send raw frames either way, or read what passed. */
 export interface ProxiedConnection {
@@ -58,9 +59,7 @@ function binarySendAsJson(data: Buffer): string | null {
   if (data[0] !== BINARY_SEND_TAG) return null;
   const f = decodeBinarySend(new Uint8Array(data));
   if ('code' in f) return null; // passed on as it is: the relay refuses it
-  const b64 = (x: Uint8Array): string => Buffer.from(x).toString('base64url');
-  const messages = f.entries.map((e) => ({ accountId: b64(e.accountKey), deviceId: b64(e.deviceKey), envelope: b64(e.envelope) }));
-  return JSON.stringify({ v: 1, id: f.id, type: 'send', messages });
+  return JSON.stringify(jsonSendOf(f));
 }
 
 /** A binary pushes frame from the relay as the JSON `message` frames it stands for (an unreadable one as one line the client drops). */

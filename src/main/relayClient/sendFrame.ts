@@ -51,6 +51,9 @@ export function encodeSendFrame(id: number, messages: readonly SendEntry[]): Buf
   return out;
 }
 
+/** What a 32-byte key's base64url id looks like (canonical only if it also decodes back to itself). */
+const KEY_ID = /^[A-Za-z0-9_-]{43}$/;
+
 /** Most ids whose raw keys a connection keeps (binarySendEntries); past it the map starts over. */
 const KEY_CACHE_MAX = 4096;
 
@@ -58,7 +61,7 @@ const KEY_CACHE_MAX = 4096;
 function rawKey(id: string, cache: Map<string, Uint8Array>): Uint8Array | null {
   const hit = cache.get(id);
   if (hit) return hit;
-  if (id.length !== 43 || !PLAIN.test(id) || id.includes('.')) return null;
+  if (!KEY_ID.test(id)) return null;
   const raw = Buffer.from(id, 'base64url');
   if (raw.length !== 32 || raw.toString('base64url') !== id) return null;
   if (cache.size >= KEY_CACHE_MAX) cache.clear();
