@@ -156,24 +156,39 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
  * changes. The relay's process (its own CPU time, asked over IPC) is
  * printed beside it: on 2 cores, client and relay together bound the rate.
  */
-const noteCpu = async (what: string, since: NodeJS.CpuUsage, relaySince: number, mainSince: number | null, count: number, elu: EventLoopUtilization): Promise<void> => {
+const noteCpu = async (what: string, since: NodeJS.CpuUsage, relaySince: number, mainSince: Map<string, number> | null, count: number, elu: EventLoopUtilization): Promise<void> => {
   const u = process.cpuUsage(since);
   const busy = perfHooks.eventLoopUtilization(elu).utilization;
   const r = (await relay!.cpu()) - relaySince;
-  const main = mainSince === null ? null : mainThreadCpu()! - mainSince;
-  const mainNote = main === null ? '' : `, main thread ${Math.round(main / count)}`;
+  const now = threadsCpu();
+  // Threads that ended in the section (a worker's) are not counted; their share shows in the process total.
+  const spent = now && mainSince ? [...now].map(([name, t]) => [name, t - (mainSince.get(name) ?? 0)] as const).filter(([, t]) => t > 0) : [];
+  const mainNote = spent.length === 0 ? '' : `; by thread: ${spent.map(([name, t]) => `${name} ${Math.round(t / count)}`).join(', ')}`;
   log(`${what}: ${Math.round((u.user + u.system) / count)} µs of client CPU per message (user ${Math.round(u.user / count)}, system ${Math.round(u.system / count)}${mainNote}); relay ${Math.round(r / count)} µs; event loop busy ${(busy * 100).toFixed(0)} %`);
 };
 
 /**
- * The main thread's own CPU time (µs; Linux, from /proc, 10 ms ticks; null
- * elsewhere): the event loop is what bounds the send rate, and
- * process.cpuUsage also counts the X25519 worker, whose share moves.
+ * CPU time (µs) of this process's threads, by thread name (Linux, from
+ * /proc, 10 ms ticks; null elsewhere), the main thread under "main": the
+ * event loop is what bounds the send rate, and process.cpuUsage also counts
+ * the X25519 worker and V8's helper threads, whose share moves (on 2 cores
+ * their time comes out of the main thread's and the relay's); and, as
+ * "main waiting", how long the main thread waited for a core.
  */
-function mainThreadCpu(): number | null {
+function threadsCpu(): Map<string, number> | null {
   try {
-    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS; // utime and stime (fields 14 and 15)
+    const byName = new Map<string, number>();
+    for (const tid of fs.readdirSync(`/proc/self/task`)) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Node names V8's platform threads (GC, compiler) after the process: "node".
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/u, '').trim();
+      const name = Number(tid) === process.pid ? 'main' : comm === 'node' ? 'V8 helpers' : comm;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS); // utime and stime (fields 14 and 15)
+    }
+    // How long the main thread was ready to run but waited for a core (schedstat's second field, ns): what the other threads cost it.
+    byName.set('main waiting', Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]) / 1000);
+    return byName;
   } catch {
     return null;
   }
@@ -222,7 +237,7 @@ async function catchup(relayUrl: string, lone = false): Promise<number> {
   const total = CATCHUP_CONTACTS * CATCHUP_EACH;
   log(`catch-up: ${total} queued from ${CATCHUP_CONTACTS} contacts; opening`);
   const relayCpu = await relay!.cpu();
-  const mainCpu = mainThreadCpu();
+  const mainCpu = threadsCpu();
   const t = performance.now();
   const cpu = process.cpuUsage();
   const elu = perfHooks.eventLoopUtilization();
@@ -253,7 +268,7 @@ async function send(relayUrl: string): Promise<number> {
   await until(() => alice.m.store.delivery.outbox(1).length === 0, 'first texts flushed');
   const total = SEND_CONTACTS * SEND_EACH;
   const relayCpu = await relay!.cpu();
-  const mainCpu = mainThreadCpu();
+  const mainCpu = threadsCpu();
   const t = performance.now();
   const cpu = process.cpuUsage();
   const elu = perfHooks.eventLoopUtilization();

@@ -4,7 +4,9 @@
  * read in the order they were sent; a
  * profile that opens with messages waiting reports its catch-up progress
  * once per receive batch (what the UI shows as "Receiving N of M"), then
- * clears it, and every text is receipted back to the sender.
+ * clears it, and every text is receipted back to the sender. A burst goes
+ * up in frames filled by what the relay takes: binary frames of up to
+ * RELAY_MAX_SEND_RECIPIENTS envelopes, JSON text frames kept small.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Messenger } from '../../src/main/messenger/messenger';
@@ -15,7 +17,8 @@ import { deviceKeyOf } from '../../src/relay/store/types';
 import { startTestRelay } from '../support/relayHarness';
 import { startHostileRelay } from '../support/hostileRelay';
 import { RECEIPT_BATCH } from '../../src/main/conversations/owedReceipts';
-import { RECEIPT_HOLD_MS } from '../../src/shared/constants';
+import { RECEIPT_HOLD_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, SEND_FRAME_TEXT_BYTES } from '../../src/shared/constants';
+import { decodeBinarySend } from '../../src/shared/wire/binarySend';
 
 const BURST = 300;
 const WAITING = 700;
@@ -168,4 +171,48 @@ describe('sends and catch-up in batches', () => {
       await proxy.close();
     }
   }, 180_000);
+  /** Up `send` frames through a proxy while Ann sends `count` texts in one turn to a closed Ben (each envelope carries the PQXDH preamble, ≈ 1.5 KB). */
+  async function burstFrames(name: string, count: number, jsonOnly: boolean): Promise<{ entries: number[]; envelopeBytes: number[]; textBytes: number[]; binary: boolean[] }> {
+    const proxy = await startHostileRelay(relay.url);
+    // A relay that never said it takes binary sends (an older one): its options reply without the flag.
+    if (jsonOnly) proxy.down = (f) => (f.includes('"binarySends"') ? f.replace('"binarySends":true', '"binarySends":false') : f);
+    try {
+      const ann = await createUser(`Ann ${name}`, proxy.url);
+      const ben = await createUser(`Ben ${name}`, relay.url);
+      open.push(ann.messenger, ben.messenger);
+      await ann.messenger.contacts.add(ben.messenger.account.invite(), 'Ben');
+      await ben.messenger.close();
+      const to = ben.messenger.keys.accountId;
+      const mark = proxy.connections.map((c) => c.seen.length);
+      const sent = await Promise.all(Array.from({ length: count }, (_, i) => ann.messenger.conversations.sendText(to, `framed ${i}`)));
+      await eventually(() => ann.messenger.store.delivery.outbox(1).length === 0, 60_000);
+      expect(sent.every((m) => ann.messenger.store.messages.get(m.id)?.state === 'sent')).toBe(true);
+      const frames = proxy.connections.flatMap((c, i) => c.seen.slice(mark[i] ?? 0)).filter((x) => x.dir === 'up' && x.frame.includes('"type":"send"'));
+      const sizes = frames.map((x) => {
+        const { messages } = JSON.parse(x.frame) as { messages: { envelope: string }[] };
+        return { n: messages.length, bytes: messages.reduce((a, m) => a + Buffer.from(m.envelope, 'base64url').length, 0), text: Buffer.byteLength(x.frame) };
+      });
+      const binary = frames.map((x) => x.binary !== undefined && !('code' in decodeBinarySend(x.binary)));
+      return { entries: sizes.map((f) => f.n), envelopeBytes: sizes.map((f) => f.bytes), textBytes: sizes.map((f) => f.text), binary };
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it('sends a burst in binary frames of up to RELAY_MAX_SEND_RECIPIENTS envelopes, each under the relay’s cap, when the relay takes them', async () => {
+    const { entries, envelopeBytes, binary } = await burstFrames('Binary', 300, false);
+    expect(binary.every(Boolean)).toBe(true);
+    expect(entries.reduce((a, n) => a + n, 0)).toBeGreaterThanOrEqual(300);
+    expect(Math.max(...entries)).toBe(RELAY_MAX_SEND_RECIPIENTS);
+    expect(Math.max(...envelopeBytes)).toBeLessThanOrEqual(RELAY_MAX_SEND_BYTES);
+  }, 120_000);
+
+  it('keeps a JSON send frame near SEND_FRAME_TEXT_BYTES of text for a relay that does not take binary sends', async () => {
+    const { entries, textBytes, binary } = await burstFrames('Json', 300, true);
+    expect(binary.some(Boolean)).toBe(false);
+    expect(entries.reduce((a, n) => a + n, 0)).toBeGreaterThanOrEqual(300);
+    // Envelopes with the preamble: fewer than RELAY_MAX_SEND_RECIPIENTS fit in the text budget (its estimate is high, so the frame stays under it).
+    expect(Math.max(...entries)).toBeLessThan(RELAY_MAX_SEND_RECIPIENTS);
+    expect(Math.max(...textBytes)).toBeLessThanOrEqual(SEND_FRAME_TEXT_BYTES);
+  }, 120_000);
 });

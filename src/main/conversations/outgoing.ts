@@ -315,16 +315,18 @@ async function doFlush(ctx: ChatContext): Promise<void> {
       if (!client) return;
       const entries = ctx.store.delivery.outbox(RELAY_MAX_SEND_RECIPIENTS, taken.after);
       if (entries.length === 0) return;
-      // One frame stays under the relay's size cap and under SEND_FRAME_TEXT_BYTES of text (the size of entry and its JSON
-      // keys, estimated high), and keeps each device's order; a relay that refuses a device twice gets each once.
-      const cap = Math.min(RELAY_MAX_SEND_BYTES, SEND_FRAME_TEXT_BYTES);
+      // One frame stays under the relay's size cap and keeps each device's order; a relay that refuses a device twice gets each
+      // once. A JSON frame also stays under SEND_FRAME_TEXT_BYTES of text (the size of entry and its JSON keys, estimated high);
+      // a binary one (the relay said it takes them) carries raw bytes and is parsed without strings, so only the relay's cap holds.
+      const binary = client.binarySends;
+      const cap = binary ? RELAY_MAX_SEND_BYTES : Math.min(RELAY_MAX_SEND_BYTES, SEND_FRAME_TEXT_BYTES);
       const once = onceRelays.has(client);
       const batch: typeof entries = [];
       const addressed = new Set<string>();
       let bytes = 0;
       for (const e of entries) {
         if (once && addressed.has(e.recipient)) break;
-        const size = Math.ceil((e.payload.length * 4) / 3) + 200;
+        const size = binary ? e.payload.length : Math.ceil((e.payload.length * 4) / 3) + 200;
         if (batch.length > 0 && bytes + size > cap) break;
         batch.push(e);
         addressed.add(e.recipient);
