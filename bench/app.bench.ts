@@ -43,6 +43,7 @@ const CATCHUP_CONTACTS = 20;
 const CATCHUP_EACH = n(500);
 const SEND_CONTACTS = 5;
 const SEND_EACH = n(1_000);
+const SEND_ROUNDS = 2;
 const COLD_MESSAGES = n(1_000_000);
 const COLD_CONVERSATIONS = 1_000;
 const LINK_MESSAGES = n(100_000);
@@ -267,26 +268,32 @@ async function send(relayUrl: string): Promise<number> {
   for (const id of ids) await alice.m.conversations.sendText(id, 'hello');
   await until(() => alice.m.store.delivery.outbox(1).length === 0, 'first texts flushed');
   const total = SEND_CONTACTS * SEND_EACH;
-  const relayCpu = await relay!.cpu();
-  const mainCpu = threadsCpu();
-  const t = performance.now();
-  const cpu = process.cpuUsage();
-  const elu = perfHooks.eventLoopUtilization();
-  await profiled('send', async () => {
-    const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < SEND_EACH; i++) for (const id of ids) sends.push(alice.m.conversations.sendText(id, `burst ${i} a text of ordinary length for a chat message`));
-    await Promise.all(sends);
-    // How far the flush lags behind the commits when the last send committed (the store lists 1,000 at most).
-    const committedMs = performance.now() - t;
-    const behind = alice.m.store.delivery.outbox(1_000).length;
-    await until(() => alice.m.store.delivery.outbox(1).length === 0, 'burst accepted', () => alice.m.conversations.flushInBackground());
-    log(`send: all committed at ${Math.round(committedMs)} ms with ${behind === 1_000 ? '≥ 1,000' : behind} in the outbox (taken but unconfirmed ones too); all taken and confirmed at ${Math.round(performance.now() - t)} ms`);
-  });
-  const ms = performance.now() - t;
-  await noteCpu('send', cpu, relayCpu, mainCpu, total, elu);
+  // Best of SEND_ROUNDS bursts, as the engine's reference is the best of its runs: the first burst also pays V8's first
+  // optimizing compiles of the send path (≈ 300 ms of compiler threads on the second core in stop 33's traces), once per process.
+  let best = 0;
+  for (let round = 1; round <= SEND_ROUNDS; round++) {
+    const relayCpu = await relay!.cpu();
+    const mainCpu = threadsCpu();
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const elu = perfHooks.eventLoopUtilization();
+    await profiled(round === SEND_ROUNDS ? 'send' : `send${round}`, async () => {
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < SEND_EACH; i++) for (const id of ids) sends.push(alice.m.conversations.sendText(id, `burst ${round}.${i} a text of ordinary length for a chat message`));
+      await Promise.all(sends);
+      // How far the flush lags behind the commits when the last send committed (the store lists 1,000 at most).
+      const committedMs = performance.now() - t;
+      const behind = alice.m.store.delivery.outbox(1_000).length;
+      await until(() => alice.m.store.delivery.outbox(1).length === 0, 'burst accepted', () => alice.m.conversations.flushInBackground());
+      log(`send ${round}: all committed at ${Math.round(committedMs)} ms with ${behind === 1_000 ? '≥ 1,000' : behind} in the outbox (taken but unconfirmed ones too); all taken and confirmed at ${Math.round(performance.now() - t)} ms`);
+    });
+    const ms = performance.now() - t;
+    await noteCpu(`send ${round}`, cpu, relayCpu, mainCpu, total, elu);
+    best = Math.max(best, (total * 1000) / ms);
+  }
   noteFailures(alice.m);
   await alice.m.close();
-  return (total * 1000) / ms;
+  return best;
 }
 
 async function coldOpen(): Promise<number> {
@@ -378,7 +385,7 @@ try {
   const lonePerSec = ONLY.has('catchup-lone') ? await catchup(relay!.url, true) : null;
   if (lonePerSec !== null) log(`catch-up of texts sent one at a time   ${Math.round(lonePerSec)} msgs/s`);
   const sendPerSec = ONLY.has('send') ? await send(relay!.url) : null;
-  if (sendPerSec !== null) log(`send       ${Math.round(sendPerSec)} msgs/s`);
+  if (sendPerSec !== null) log(`send       ${Math.round(sendPerSec)} msgs/s (best of ${SEND_ROUNDS} bursts)`);
   engine.push(await engineRate());
   const enginePerSec = Math.max(...engine);
   log(`engine     ${Math.round(enginePerSec)} msgs/s (one-way, in memory; best of ${engine.length}: ${engine.map((e) => Math.round(e)).join(' before, ')} after)`);

@@ -17,7 +17,7 @@ import { deviceKeyOf } from '../../src/relay/store/types';
 import { startTestRelay } from '../support/relayHarness';
 import { startHostileRelay } from '../support/hostileRelay';
 import { RECEIPT_BATCH } from '../../src/main/conversations/owedReceipts';
-import { RECEIPT_HOLD_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, SEND_FRAME_TEXT_BYTES } from '../../src/shared/constants';
+import { MAX_MESSAGE_TEXT_CHARS, RECEIPT_HOLD_MS, RELAY_MAX_SEND_BYTES, RELAY_MAX_SEND_RECIPIENTS, SEND_FRAME_TEXT_BYTES } from '../../src/shared/constants';
 import { decodeBinarySend } from '../../src/shared/wire/binarySend';
 
 const BURST = 300;
@@ -88,6 +88,26 @@ describe('sends and catch-up in batches', () => {
     expect(progress.length).toBeLessThan(WAITING / 50);
     expect(ahead).toBe(0);
     await eventually(() => sent.every((m) => ann.messenger.store.messages.get(m.id)?.state === 'delivered'), 60_000);
+  }, 120_000);
+
+  it('rolls back only the send that fails in a burst: the others commit on the sessions as stored, and the recipient reads every one of them', async () => {
+    const [ann, ben] = await pair('Ann Partial', 'Ben Partial');
+    const to = ben.messenger.keys.accountId;
+    await ann.messenger.conversations.sendText(to, 'first');
+    // One turn: texts around one the content schema refuses (over MAX_MESSAGE_TEXT_CHARS), which throws in the chunk's first
+    // pass after the texts before it advanced the session in memory (the held records). That pass rolls back whole and its
+    // held records are dropped; the second pass commits the rest one by one on the session as stored.
+    const texts = Array.from({ length: 20 }, (_, i) => `partial ${i}`);
+    const sends = texts.map((t) => ann.messenger.conversations.sendText(to, t));
+    const clash = ann.messenger.conversations.sendText(to, 'x'.repeat(MAX_MESSAGE_TEXT_CHARS + 1));
+    const more = ann.messenger.conversations.sendText(to, 'after the clash');
+    await expect(clash).rejects.toMatchObject({ name: expect.any(String) });
+    expect(ann.messenger.conversations.history(to, 50).some((m) => m.body.startsWith('xxx'))).toBe(false);
+    await Promise.all([...sends, more]);
+    const expected = ['first', ...texts, 'after the clash'];
+    await eventually(() => ben.inbox.length >= expected.length, 60_000);
+    expect(ben.messenger.conversations.history(ann.messenger.keys.accountId, 50).map((m) => m.body)).toEqual(expected);
+    expect(ben.messenger.store.audit.list(200).filter((a) => a.kind === 'envelope.rejected' || a.kind === 'session.failed')).toEqual([]);
   }, 120_000);
 
   it('seals a burst to one device under one seal key, a lone send as before, and the recipient reads them all in order after a restart', async () => {

@@ -134,7 +134,7 @@ async function commitSends(ctx: ChatContext): Promise<void> {
         // One pass without savepoints, every send encrypted before any is written (transactionStaged); if a send throws, again with
         // one savepoint per send: it rolls back and rejects alone, the others commit.
         const reads = new ChunkReads(ctx.store, burst);
-        const results = transactionStaged(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(each));
+        const results = transactionStaged(ctx.store.db, chunk, (j) => j.run(reads), undefined, (each) => ctx.store.protocol.batchSessions(() => ctx.sessions.holdRecords(each)));
         chunk.forEach((j, i) => {
           const r = results[i]!;
           j.done(r.ok ? undefined : r.error);

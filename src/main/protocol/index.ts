@@ -6,7 +6,7 @@ export {
 } from './keys';
 export { bundleFromKeys, verifyBundle, type PreKeyBundle, type KemPublicPreKey } from './bundle';
 export {
-  initiateSession, encryptMessage, decryptMessage, requiredPreKeys, archiveSession, deviceIdentity,
+  initiateSession, encryptMessage, HeldRecord, decryptMessage, requiredPreKeys, archiveSession, deviceIdentity,
   type DecryptInput, type DecryptResult, type EncryptResult, type PreKeyRecords,
 } from './session';
 export { recordHealth, SEEN_BASE_KEY_TTL_MS, type SessionHealth } from './sessionRecord';

@@ -11,6 +11,21 @@ import { RANDOM_POOL_BYTES } from '../../shared/constants';
 const pool = new Uint8Array(RANDOM_POOL_BYTES);
 let offset = RANDOM_POOL_BYTES;
 
+/** Fills out[at, at + n) with fresh random bytes (no new array: for values built in place). */
+export function randomInto(out: Uint8Array, at: number, n: number): void {
+  if (n > RANDOM_POOL_BYTES) {
+    randomFillSync(out, at, n);
+    return;
+  }
+  if (offset + n > RANDOM_POOL_BYTES) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  out.set(pool.subarray(offset, offset + n), at);
+  pool.fill(0, offset, offset + n);
+  offset += n;
+}
+
 /** `n` fresh random bytes (a new array the caller owns). */
 export function randomBytes(n: number): Uint8Array {
   if (n > RANDOM_POOL_BYTES) return randomFillSync(new Uint8Array(n));

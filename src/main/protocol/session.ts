@@ -53,16 +53,50 @@ export interface EncryptResult {
 /** Encrypts with the current session of `record` (an initial message while no reply came); writes nothing, returns the new record. */
 export function encryptMessage(record: Uint8Array | null, plaintext: Uint8Array, now = Date.now()): EncryptResult {
   const rec = parseRecord(record);
+  const ciphertext = encryptCurrent(rec, plaintext);
+  return { ciphertext, record: finish(rec, now) };
+}
+
+function encryptCurrent(rec: SessionRecord, plaintext: Uint8Array): Uint8Array {
   const s = rec.current;
   if (!s) throw new ProtocolError('PROTOCOL_NO_SESSION', 'There is no session with this device.');
   const body = ratchetEncrypt(s, plaintext);
-  let ciphertext = body;
-  if (s.pendingPreamble) {
-    ciphertext = new Uint8Array(s.pendingPreamble.length + body.length);
-    ciphertext.set(s.pendingPreamble);
-    ciphertext.set(body, s.pendingPreamble.length);
+  if (!s.pendingPreamble) return body;
+  const ciphertext = new Uint8Array(s.pendingPreamble.length + body.length);
+  ciphertext.set(s.pendingPreamble);
+  ciphertext.set(body, s.pendingPreamble.length);
+  return ciphertext;
+}
+
+/**
+ * A session record parsed once for several encryptions in a row (a send
+ * chunk's messages to one device): each `encrypt` is encryptMessage's
+ * ciphertext and advances the record in memory, `record` serializes it
+ * once, `dispose` zeroes it. Nothing is written; an encrypt that throws may
+ * leave it half advanced, so the caller drops it with the rest of that
+ * attempt (the chunk's transaction rolls back) instead of storing it.
+ */
+export class HeldRecord {
+  readonly #rec: SessionRecord;
+
+  constructor(record: Uint8Array | null) {
+    this.#rec = parseRecord(record);
   }
-  return { ciphertext, record: finish(rec, now) };
+
+  /** The next message's ciphertext, as encryptMessage gives it (an initial message while no reply came). */
+  encrypt(plaintext: Uint8Array): Uint8Array {
+    return encryptCurrent(this.#rec, plaintext);
+  }
+
+  /** The record to store after every encrypt so far. */
+  record(now = Date.now()): Uint8Array {
+    return serializeRecord(this.#rec, now);
+  }
+
+  /** Zeroes the record's keys. */
+  dispose(): void {
+    disposeRecord(this.#rec);
+  }
 }
 
 /** The prekey ids an initial message needs, so the caller can load them before decrypting; null for a normal message. */

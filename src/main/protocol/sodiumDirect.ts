@@ -102,8 +102,18 @@ export function hmac32Constants(key: Uint8Array, constants: readonly number[]): 
  * multi-recipient seals (one compression for a short input after the key block).
  */
 export function keyedHash(key: Uint8Array, outLen: number, ...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(outLen);
+  keyedHashInto(out, 0, key, outLen, parts);
+  return out;
+}
+
+/** keyedHash written into `out` at `at` (no new array: the one-device seal builds its envelope in place). */
+export function keyedHashInto(out: Uint8Array, at: number, key: Uint8Array, outLen: number, parts: readonly Uint8Array[]): void {
   const w = lib();
-  if (!w) return sodium.crypto_generichash(outLen, parts.length === 1 ? parts[0]! : parts.reduce(join), key);
+  if (!w) {
+    out.set(sodium.crypto_generichash(outLen, parts.length === 1 ? parts[0]! : parts.reduce(join), key), at);
+    return;
+  }
   let n = 0;
   for (const part of parts) n += part.length;
   // layout: key | out (64) | message
@@ -111,15 +121,14 @@ export function keyedHash(key: Uint8Array, outLen: number, ...parts: Uint8Array[
   const o = p + key.length;
   const h = w.HEAPU8;
   h.set(key, p);
-  let at = o + 64;
+  let end = o + 64;
   for (const part of parts) {
-    h.set(part, at);
-    at += part.length;
+    h.set(part, end);
+    end += part.length;
   }
   w._crypto_generichash(o, outLen, o + 64, n, 0, p, key.length);
-  const out = w.HEAPU8.slice(o, o + outLen);
-  w.HEAPU8.fill(0, p, at);
-  return out;
+  out.set(w.HEAPU8.subarray(o, o + outLen), at);
+  w.HEAPU8.fill(0, p, end);
 }
 
 /** X25519(n, p); null when libsodium refuses the result (all-zero output: a low-order point). */
@@ -260,6 +269,37 @@ export function xchachaEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Ui
   const out = h.slice(c, c + plaintext.length + 16);
   h.fill(0, p, c + plaintext.length + 16);
   return out;
+}
+
+/**
+ * XChaCha20-Poly1305 encrypt of parts[0] ‖ parts[1] ‖ … written into `out`
+ * at `at` (Σ|parts| + 16 bytes): the parts are laid out in scratch as they
+ * are, and neither joined nor copied out into arrays of their own.
+ */
+export function xchachaEncryptInto(out: Uint8Array, at: number, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, parts: readonly Uint8Array[]): void {
+  let n = 0;
+  for (const part of parts) n += part.length;
+  const w = lib();
+  if (!w) {
+    out.set(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(parts.reduce(join), ad, null, nonce, key), at);
+    return;
+  }
+  // layout: key (32) | nonce (24) | ad | input | output (input + 16)
+  const p = scratch(w, 56 + ad.length + 2 * n + 16);
+  const heap = w.HEAPU8;
+  heap.set(key, p);
+  heap.set(nonce, p + 32);
+  heap.set(ad, p + 56);
+  const inp = p + 56 + ad.length;
+  let end = inp;
+  for (const part of parts) {
+    heap.set(part, end);
+    end += part.length;
+  }
+  w._crypto_aead_xchacha20poly1305_ietf_encrypt(end, 0, inp, n, 0, p + 56, ad.length, 0, 0, p + 32, p);
+  const h = w.HEAPU8;
+  out.set(h.subarray(end, end + n + 16), at);
+  h.fill(0, p, end + n + 16);
 }
 
 /** XChaCha20-Poly1305 decrypt; null when authentication fails. */

@@ -33,13 +33,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { concatBytes, utf8Bytes } from '../../shared/wire/encoding';
 import {
-  DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SALT_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES, spliceEnvelope,
+  DEVICE_KEY_BYTES, MULTI_ENTRY_BYTES, MULTI_KEY_PART_BYTES, MULTI_SALT_BYTES, MULTI_SEAL_VERSION, MULTI_SHARED_MIN_BYTES,
 } from '../../shared/wire/multiSend';
 import { privateKeyObject } from '../crypto/nativeX25519';
-import { keyedHash } from '../protocol/sodiumDirect';
-import { randomBytes } from '../protocol/random';
+import { keyedHash, keyedHashInto } from '../protocol/sodiumDirect';
+import { randomBytes, randomInto } from '../protocol/random';
 import {
-  aeadOpen, aeadSeal, ContentHint, ephemeralDh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
+  aeadOpen, aeadSeal, aeadSealInto, ContentHint, ephemeralDh, kindAndHint, SealedSenderError, staticPair, type EnvelopeKind, type SealOwnKeys, type SealSender, type Unsealed,
 } from './sealedCore';
 import { authKey, wrapKey, type EntryKeys, type SealEpochs } from './sealEpochs';
 import type { OpenCache, OpenEntry } from './openCache';
@@ -62,7 +62,7 @@ const bodyKey = (M: Uint8Array, E: Uint8Array, N: Uint8Array): Uint8Array => key
 const sha256 = (...parts: Uint8Array[]): Uint8Array => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return h.digest();
 };
 
 /**
@@ -83,17 +83,49 @@ export function sealMulti(
  * a one-entry upload, sealed with entry keys the caller holds under `E`
  * (sealBurst.ts: one send turn's envelopes to one device share them).
  */
-export function sealOne(E: Uint8Array, keys: EntryKeys, recipientDeviceKey: Uint8Array, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint): Uint8Array {
-  const { shared, entries } = sealUpload(E, [keys], [recipientDeviceKey], sender, kind, message, hint);
-  return spliceEnvelope(shared, entries[0]!);
+export function sealOne(E: Uint8Array, keys: EntryKeys, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint): Uint8Array {
+  const env = new Uint8Array(ONE_BODY_AT + 66 + message.length + TAG_BYTES);
+  randomInto(env, ONE_SALT_AT, MULTI_SALT_BYTES);
+  return sealOneUnder(env, randomBytes(32), E, keys, sender, kind, message, hint);
 }
 
-/** The shared part under fresh N and M, and one entry per recipient with its entry keys under E. */
-function sealUpload(
+/** Where the parts of a one-device envelope start: 0x04 ‖ w (32) ‖ t (16) ‖ E (32) ‖ N (16) ‖ body; the shared part is read from t's last byte on. */
+const ONE_HEAD_AT = MULTI_KEY_PART_BYTES;
+const ONE_SALT_AT = 1 + MULTI_KEY_PART_BYTES + 32;
+const ONE_BODY_AT = ONE_SALT_AT + MULTI_SALT_BYTES;
+
+/**
+ * sealOne into `env` (sized for `message`, N already at ONE_SALT_AT) under
+ * M, which is zeroed after: the bytes spliceEnvelope(sealUpload(…)) gives for
+ * the same N and M (test/unit/session/multiSeal.test.ts), built in place.
+ * The shared part 0x04 ‖ E ‖ N ‖ body is the envelope's tail once the byte
+ * before E holds 0x04, so the body's associated data and SHA-256(shared)
+ * are read from the envelope itself; t is written over that byte last.
+ */
+export function sealOneUnder(env: Uint8Array, M: Uint8Array, E: Uint8Array, keys: EntryKeys, sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint): Uint8Array {
+  const N = env.subarray(ONE_SALT_AT, ONE_BODY_AT);
+  env[0] = MULTI_SEAL_VERSION;
+  env[ONE_HEAD_AT] = MULTI_SEAL_VERSION;
+  env.set(E, ONE_HEAD_AT + 1);
+  const shared = env.subarray(ONE_HEAD_AT);
+  aeadSealInto(env, ONE_BODY_AT, [sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message], shared.subarray(0, ONE_BODY_AT - ONE_HEAD_AT), bodyKey(M, E, N));
+  const h = sha256(shared);
+  const w = env.subarray(1, 1 + 32);
+  keyedHashInto(w, 0, keys.wrap, 32, [INFO_WRAP, N]);
+  for (let j = 0; j < 32; j++) w[j]! ^= M[j]!;
+  keyedHashInto(env, 1 + 32, keys.auth, TAG_BYTES, [INFO_AUTH, w, h]);
+  sodium.memzero(M);
+  return env;
+}
+
+/**
+ * The shared part under N and M (fresh randomness unless given: the tests
+ * give them), and one entry per recipient with its entry keys under E.
+ */
+export function sealUpload(
   E: Uint8Array, keys: readonly EntryKeys[], recipientDeviceKeys: readonly Uint8Array[], sender: SealSender, kind: EnvelopeKind, message: Uint8Array, hint: ContentHint,
+  N = randomBytes(MULTI_SALT_BYTES), M = randomBytes(32),
 ): MultiSealed {
-  const N = randomBytes(MULTI_SALT_BYTES);
-  const M = randomBytes(32);
   const head = concatBytes(HEAD, E, N);
   const shared = concatBytes(head, aeadSeal(concatBytes(sender.accountKey, sender.deviceKey, new Uint8Array([kind, hint]), message), head, bodyKey(M, E, N)));
   const h = sha256(shared);

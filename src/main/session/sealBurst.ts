@@ -72,7 +72,7 @@ export class SealBurst {
     }
     if (!k) this.#keys.set(deviceId, (k = open(sender, deviceId, deviceKey)));
     k.sealed++;
-    return sealOne(k.E, k.keys, deviceKey, sender, kind, message, hint);
+    return sealOne(k.E, k.keys, sender, kind, message, hint);
   }
 
   /** Ends the burst: every key zeroed; later seals are version 2. */

@@ -9,7 +9,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyObject, x25519Native } from '../crypto/nativeX25519';
-import { hkdfBlock, xchachaDecrypt, xchachaEncrypt } from '../protocol/sodiumDirect';
+import { hkdfBlock, xchachaDecrypt, xchachaEncrypt, xchachaEncryptInto } from '../protocol/sodiumDirect';
 import { ParleyError } from '../../shared/errors';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { SEALED_STATIC_CACHE_ENTRIES } from '../../shared/constants';
@@ -85,6 +85,12 @@ export function aeadSeal(plain: Uint8Array, ad: Uint8Array, k: Uint8Array, ad2?:
   const out = xchachaEncrypt(k, NONCE, plain, ad, ad2);
   sodium.memzero(k);
   return out;
+}
+
+/** aeadSeal of parts[0] ‖ parts[1] ‖ … written into `out` at `at` (Σ|parts| + 16 bytes); the key is zeroed after. */
+export function aeadSealInto(out: Uint8Array, at: number, parts: readonly Uint8Array[], ad: Uint8Array, k: Uint8Array): void {
+  xchachaEncryptInto(out, at, k, NONCE, ad, parts);
+  sodium.memzero(k);
 }
 
 /** The per-envelope ephemeral DH on native X25519 (see crypto/nativeX25519.ts); refuses low-order keys as `dh` does. */

@@ -16,7 +16,7 @@ import { RELAY_SEND_WAIT_MS } from '../../shared/constants';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
 import {
-  addressKey, decryptMessage, initiateSession, encryptMessage, requiredPreKeys, type DecryptResult, type ProtocolAddress,
+  addressKey, decryptMessage, HeldRecord, initiateSession, encryptMessage, requiredPreKeys, type DecryptResult, type ProtocolAddress,
 } from '../protocol';
 import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
 import { ContentHint, EnvelopeKind, seal } from './sealedSender';
@@ -80,7 +80,7 @@ export class SessionLayer {
 
   /** True when a current session with the device exists. */
   has(a: ProtocolAddress): boolean {
-    return this.#d.store.protocol.loadSessionSync(a) !== null;
+    return this.#held?.has(addressKey(a)) === true || this.#d.store.protocol.loadSessionSync(a) !== null;
   }
 
   /**
@@ -119,15 +119,59 @@ export class SessionLayer {
    * under the send turn's `burst` key when it covers the device.
    */
   encryptFor(a: ProtocolAddress, plaintext: Uint8Array, hint: ContentHint = ContentHint.placeholder, burst?: SealBurst): SealedFor | null {
-    const p = this.#d.store.protocol;
-    const record = p.loadSessionSync(a);
     const deviceKey = publicKeyFromId(a.deviceId);
-    if (!record || !deviceKey) return null;
-    const out = encryptMessage(record, plaintext, this.#d.now());
-    p.storeSessionSync(a, out.record);
-    const kind = out.ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
-    const payload = burst?.seal(a.deviceId, deviceKey, kind, out.ciphertext, hint) ?? seal(deviceKey, this.#sender(), kind, out.ciphertext, hint);
-    return { recipient: addressKey(a), payload, digest: messageDigest(out.ciphertext) };
+    const ciphertext = deviceKey && this.#encrypt(a, plaintext);
+    if (!deviceKey || !ciphertext) return null;
+    const kind = ciphertext[0] === MESSAGE_TYPE_INITIAL ? EnvelopeKind.prekey : EnvelopeKind.message;
+    const payload = burst?.seal(a.deviceId, deviceKey, kind, ciphertext, hint) ?? seal(deviceKey, this.#sender(), kind, ciphertext, hint);
+    return { recipient: addressKey(a), payload, digest: messageDigest(ciphertext) };
+  }
+
+  /** The ratchet message for `a` (null with no session), its record advanced in the held records (holdRecords) or in the store. */
+  #encrypt(a: ProtocolAddress, plaintext: Uint8Array): Uint8Array | null {
+    const p = this.#d.store.protocol;
+    if (!this.#held) {
+      const record = p.loadSessionSync(a);
+      if (!record) return null;
+      const out = encryptMessage(record, plaintext, this.#d.now());
+      p.storeSessionSync(a, out.record);
+      return out.ciphertext;
+    }
+    const k = addressKey(a);
+    let h = this.#held.get(k);
+    if (!h) {
+      const record = p.loadSessionSync(a);
+      if (!record) return null;
+      this.#held.set(k, (h = { address: a, record: new HeldRecord(record) }));
+    }
+    return h.record.encrypt(plaintext);
+  }
+
+  /** Session records parsed once per device while holdRecords runs (in memory only; stored or zeroed when it ends). */
+  #held: Map<string, { readonly address: ProtocolAddress; readonly record: HeldRecord }> | null = null;
+
+  /**
+   * Runs `fn` (synchronous: the first, savepoint-free pass of a send chunk,
+   * inside the store's batchSessions) with each device's session record
+   * parsed once and advanced in memory by every encryptFor, then stored
+   * once per device: a chunk of N messages to a device parsed and
+   * serialized its record N times. If `fn` throws, the held records are
+   * zeroed unstored, and the caller's transaction rolls back as it must then
+   * anyway (store/protocolStores.ts batchSessions).
+   */
+  holdRecords<T>(fn: () => T): T {
+    if (this.#held) return fn();
+    const held = new Map<string, { readonly address: ProtocolAddress; readonly record: HeldRecord }>();
+    this.#held = held;
+    try {
+      const out = fn();
+      const now = this.#d.now();
+      for (const h of held.values()) this.#d.store.protocol.storeSessionSync(h.address, h.record.record(now));
+      return out;
+    } finally {
+      this.#held = null;
+      for (const h of held.values()) h.record.dispose();
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import sodium from 'libsodium-wrappers-sumo';
-import { makeDevice, bytes, text, type TestDevice, thrown } from '../../support/protocolDevice';
+import { makeDevice, bytes, establishedPair, recordOf, text, type TestDevice, thrown } from '../../support/protocolDevice';
+import { HeldRecord } from '../../../src/main/protocol/session';
 import { ProtocolError } from '../../../src/main/protocol/errors';
 import { NORMAL_OVERHEAD, PREAMBLE_BYTES } from '../../../src/main/protocol/message';
 
@@ -70,5 +71,32 @@ describe('session setup and messaging', () => {
     const before = bob.store.loadSessionSync(alice.address)?.slice();
     rejects(() => bob.decrypt(alice.address, first), 'PROTOCOL_DUPLICATE');
     expect(bob.store.loadSessionSync(alice.address)).toEqual(before);
+  });
+});
+
+describe('a record held for several encryptions', () => {
+  for (const established of [false, true]) {
+    it(`advances as encryptMessage calls do: its messages read in order, and the stored record goes on both ways, ${established ? 'after a reply' : 'with the preamble before any reply'}`, async () => {
+      const { alice, bob } = established ? await establishedPair() : await pair();
+      const held = new HeldRecord(recordOf(alice, bob));
+      const many = Array.from({ length: 5 }, (_, i) => held.encrypt(bytes(`m${i}`)));
+      // Each as encryptMessage would have made it: the preamble until a reply, then a normal message.
+      for (const c of many) expect(c.length).toBe((established ? 0 : PREAMBLE_BYTES) + NORMAL_OVERHEAD + 2);
+      alice.store.storeSessionSync(bob.address, held.record());
+      held.dispose();
+      for (let i = 0; i < 5; i++) expect(text(bob.decrypt(alice.address, many[i]!))).toBe(`m${i}`);
+      expect(text(bob.decrypt(alice.address, alice.encrypt(bob.address, bytes('next'))))).toBe('next');
+      expect(text(alice.decrypt(bob.address, bob.encrypt(alice.address, bytes('reply'))))).toBe('reply');
+      expect(text(bob.decrypt(alice.address, alice.encrypt(bob.address, bytes('after'))))).toBe('after');
+    });
+  }
+
+  it('refuses to encrypt without a current session, as encryptMessage does, and zeroes its keys when disposed', async () => {
+    const { alice, bob } = await establishedPair();
+    rejects(() => new HeldRecord(null).encrypt(bytes('x')), 'PROTOCOL_NO_SESSION');
+    const held = new HeldRecord(recordOf(alice, bob));
+    held.dispose();
+    // Disposed: what it would serialize now carries zeroed keys, not the session's.
+    expect(held.record()).not.toEqual(recordOf(alice, bob));
   });
 });

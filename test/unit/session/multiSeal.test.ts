@@ -2,9 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import sodium from 'libsodium-wrappers-sumo';
 import { sealDevice, sealSender } from '../../support/sealKeys';
 import { ContentHint, EnvelopeKind, seal, SealedSenderError, unseal } from '../../../src/main/session/sealedSender';
-import { sealMulti as sealWith } from '../../../src/main/session/multiSeal';
+import fc from 'fast-check';
+import { sealMulti as sealWith, sealOne, sealOneUnder, sealUpload } from '../../../src/main/session/multiSeal';
 import { SealEpochs } from '../../../src/main/session/sealEpochs';
-import { keyedHash } from '../../../src/main/protocol/sodiumDirect';
+import { keyedHash, keyedHashInto, xchachaEncrypt, xchachaEncryptInto } from '../../../src/main/protocol/sodiumDirect';
+import { randomInto } from '../../../src/main/protocol/random';
 import { decodeSendMulti, encodeSendMulti, MULTI_ENTRY_BYTES, spliceEnvelope } from '../../../src/shared/wire/multiSend';
 
 beforeAll(async () => {
@@ -105,6 +107,65 @@ describe('multi-recipient sealed sender (version 4)', () => {
         expect(keyedHash(key, out, input.subarray(0, n >> 1), input.subarray(n >> 1, n))).toEqual(whole);
       }
     }
+  });
+
+  it('builds a one-device envelope in place, byte for byte the splice of a one-entry upload under the same N and M', () => {
+    const alice = sender();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 2_000 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom(...Object.values(EnvelopeKind)), fc.constantFrom(...Object.values(ContentHint)),
+        (msg, M, N, E, wrap, auth, kind, hint) => {
+          const deviceKey = new Uint8Array(32).fill(9);
+          const upload = sealUpload(E, [{ peer: deviceKey, wrap, auth }], [deviceKey], alice, kind, msg, hint, N.slice(), M.slice());
+          const env = new Uint8Array(1 + 48 + 32 + 16 + 66 + msg.length + 16);
+          env.set(N, 1 + 48 + 32);
+          const M2 = M.slice();
+          expect(sealOneUnder(env, M2, E, { peer: deviceKey, wrap, auth }, alice, kind, msg, hint)).toEqual(spliceEnvelope(upload.shared, upload.entries[0]!));
+          expect(M2.every((b) => b === 0)).toBe(true); // M is zeroed after
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('seals one device with fresh randomness that the device opens, authenticated, and never twice the same', () => {
+    const bob = device();
+    const alice = sender();
+    const { E, keys } = epochs.upload('one', alice, [bob.publicKey]);
+    const msg = new Uint8Array(300).fill(5);
+    const a = sealOne(E, keys[0]!, alice, EnvelopeKind.message, msg, ContentHint.placeholder);
+    const b = sealOne(E, keys[0]!, alice, EnvelopeKind.message, msg, ContentHint.placeholder);
+    expect(a).not.toEqual(b);
+    for (const env of [a, b]) {
+      const opened = unseal(env, bob.x25519);
+      expect(opened.authenticated).toBe(true);
+      expect([...opened.senderDeviceKey]).toEqual([...alice.deviceKey]);
+      expect([...opened.message]).toEqual([...msg]);
+    }
+  });
+
+  it('writes keyed BLAKE2b, XChaCha20-Poly1305 and randomness in place as the allocating calls give them, leaving the bytes around untouched', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 80 }), fc.nat(600), fc.nat(40), (input, ad, cut, at) => {
+        const key = new Uint8Array(32).fill(3);
+        const nonce = new Uint8Array(24).fill(4);
+        const k = Math.min(cut, input.length);
+        const out = new Uint8Array(at + input.length + 16 + 7).fill(0xee);
+        xchachaEncryptInto(out, at, key, nonce, ad, [input.subarray(0, k), input.subarray(k)]);
+        expect(out.subarray(at, at + input.length + 16)).toEqual(xchachaEncrypt(key, nonce, input, ad));
+        expect([...out.subarray(0, at), ...out.subarray(at + input.length + 16)].every((b) => b === 0xee)).toBe(true);
+        const h = new Uint8Array(at + 32 + 3).fill(0xee);
+        keyedHashInto(h, at, key, 32, [input.subarray(0, k), input.subarray(k)]);
+        expect(h.subarray(at, at + 32)).toEqual(keyedHash(key, 32, input));
+        expect([...h.subarray(0, at), ...h.subarray(at + 32)].every((b) => b === 0xee)).toBe(true);
+      }),
+    );
+    const r = new Uint8Array(64).fill(0xee);
+    randomInto(r, 8, 32);
+    expect([...r.subarray(0, 8), ...r.subarray(40)].every((b) => b === 0xee)).toBe(true);
+    expect(r.subarray(8, 40).some((b) => b !== 0xee)).toBe(true);
   });
 
   it('still opens version 2 envelopes, which can now carry the sender-key kind', () => {
