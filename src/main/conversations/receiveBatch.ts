@@ -144,7 +144,7 @@ function commitBatch(ctx: ChatContext, work: readonly Opened[], vouched: Readonl
     },
     // Rolled back to its savepoint: nothing of it is stored, it stays unacked on the relay and comes back; the rest of the batch commits.
     (w, e) => ctx.audit('envelope.deferred', { reason: errorCode(e), address: addressKey(w.from) }),
-    (all) => ctx.store.protocol.batchSessions(all), // each sender's record written once per batch
+    (all) => ctx.store.protocol.batchSessions(() => ctx.sessions.holdRecords(all)), // each sender's record parsed and written once per batch
   );
   const outcomes = new Map(ready.map((w, i) => [w, done[i]!] as const));
   return work.map((w) => {

@@ -7,7 +7,7 @@ export {
 export { bundleFromKeys, verifyBundle, type PreKeyBundle, type KemPublicPreKey } from './bundle';
 export {
   initiateSession, encryptMessage, HeldRecord, decryptMessage, requiredPreKeys, archiveSession, deviceIdentity,
-  type DecryptInput, type DecryptResult, type EncryptResult, type PreKeyRecords,
+  type DecryptInput, type DecryptResult, type Decrypted, type EncryptResult, type PreKeyRecords,
 } from './session';
 export { recordHealth, SEEN_BASE_KEY_TTL_MS, type SessionHealth } from './sessionRecord';
 export { parseMessage, NORMAL_OVERHEAD, PREAMBLE_BYTES, type RatchetMessage } from './message';

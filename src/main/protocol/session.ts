@@ -11,7 +11,7 @@ import type { PreKeyBundle } from './bundle';
 import { bytesEqual } from './codec';
 import { ProtocolError } from './errors';
 import { PreKeyPair, type IdentityKeyPair } from './keys';
-import { encodePreamble, parseMessage, type InitialMessage, type NormalMessage } from './message';
+import { encodePreamble, parseMessage, type InitialMessage, type NormalMessage, type RatchetMessage } from './message';
 import { pqxdhInitiate, pqxdhRespond } from './pqxdh';
 import { initInitiator, initResponder, planDecrypt, ratchetEncrypt, type DecryptPlan } from './ratchet';
 import {
@@ -69,9 +69,10 @@ function encryptCurrent(rec: SessionRecord, plaintext: Uint8Array): Uint8Array {
 }
 
 /**
- * A session record parsed once for several encryptions in a row (a send
- * chunk's messages to one device): each `encrypt` is encryptMessage's
- * ciphertext and advances the record in memory, `record` serializes it
+ * A session record parsed once for several encryptions or decryptions in a
+ * row (a send chunk's messages to one device, a receive batch's from one):
+ * each `encrypt` is encryptMessage's ciphertext and each `decrypt`
+ * decryptMessage's result, advancing the record in memory; `record` serializes it
  * once, `dispose` zeroes it. Nothing is written; an encrypt that throws may
  * leave it half advanced, so the caller drops it with the rest of that
  * attempt (the chunk's transaction rolls back) instead of storing it.
@@ -88,7 +89,15 @@ export class HeldRecord {
     return encryptCurrent(this.#rec, plaintext);
   }
 
-  /** The record to store after every encrypt so far. */
+  /**
+   * Decrypts as decryptMessage does, into the held record (which changes
+   * only when the message decrypts: a failed decrypt leaves it as it was).
+   */
+  decrypt(input: Omit<DecryptInput, 'record'>): Decrypted {
+    return decryptInto(this.#rec, parseMessage(input.message), input, input.now ?? Date.now());
+  }
+
+  /** The record to store after every encrypt and decrypt so far. */
   record(now = Date.now()): Uint8Array {
     return serializeRecord(this.#rec, now);
   }
@@ -143,14 +152,23 @@ export function decryptMessage(input: DecryptInput): DecryptResult {
   const msg = parseMessage(input.message);
   const rec = parseRecord(input.record);
   try {
-    if (msg.type === 'normal') return { ...decryptNormal(rec, msg, now), consumed: NOTHING, newSessionIdentity: null };
-    return decryptInitial(rec, msg, input, now);
+    const out = decryptInto(rec, msg, input, now);
+    return { ...out, record: serializeRecord(rec, now) };
   } finally {
     disposeRecord(rec);
   }
 }
 
-function decryptNormal(rec: SessionRecord, msg: NormalMessage, now: number): { plaintext: Uint8Array; record: Uint8Array } {
+/** What decrypting gives apart from the record: decryptMessage's result for a record held in memory (HeldRecord). */
+export type Decrypted = Omit<DecryptResult, 'record'>;
+
+/** Decrypts into `rec`, which changes only when the message decrypts (every check and plan comes before the commit). */
+function decryptInto(rec: SessionRecord, msg: RatchetMessage, input: Omit<DecryptInput, 'record'>, now: number): Decrypted {
+  if (msg.type === 'normal') return { plaintext: decryptNormal(rec, msg, now), consumed: NOTHING, newSessionIdentity: null };
+  return decryptInitial(rec, msg, input, now);
+}
+
+function decryptNormal(rec: SessionRecord, msg: NormalMessage, now: number): Uint8Array {
   let firstError: unknown = null;
   const attempt = (s: SessionState): DecryptPlan | null => {
     try {
@@ -163,22 +181,22 @@ function decryptNormal(rec: SessionRecord, msg: NormalMessage, now: number): { p
   };
   if (rec.current) {
     const plan = attempt(rec.current);
-    if (plan) return commitPlan(rec, plan, now);
+    if (plan) return commitPlan(plan);
   }
   for (let i = 0; i < rec.archived.length; i++) {
     const s = parseState(rec.archived[i]!.bytes);
     const plan = attempt(s);
     if (plan) {
       promoteArchived(rec, i, s, now);
-      return commitPlan(rec, plan, now);
+      return commitPlan(plan);
     }
   }
   throw firstError ?? new ProtocolError('PROTOCOL_NO_SESSION', 'There is no session with this device.');
 }
 
-function commitPlan(rec: SessionRecord, plan: DecryptPlan, now: number): { plaintext: Uint8Array; record: Uint8Array } {
+function commitPlan(plan: DecryptPlan): Uint8Array {
   plan.commit();
-  return { plaintext: plan.plaintext, record: serializeRecord(rec, now) };
+  return plan.plaintext;
 }
 
 function loadPreKey(bytes: Uint8Array | null | undefined, kinds: readonly PreKeyKind[], id: number, what: string): PreKeyPair {
@@ -188,7 +206,7 @@ function loadPreKey(bytes: Uint8Array | null | undefined, kinds: readonly PreKey
   return k;
 }
 
-function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: DecryptInput, now: number): DecryptResult {
+function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: Omit<DecryptInput, 'record'>, now: number): Decrypted {
   if (input.remoteIdentity && !bytesEqual(input.remoteIdentity, msg.identityKey)) {
     throw new ProtocolError('PROTOCOL_UNTRUSTED_IDENTITY', 'The initial message carries an identity key other than the sender’s.');
   }
@@ -199,9 +217,9 @@ function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: DecryptI
       const s = parseState(rec.archived[known]!.bytes);
       const plan = planDecrypt(s, msg.inner, now);
       promoteArchived(rec, known, s, now);
-      return { ...commitPlan(rec, plan, now), consumed: NOTHING, newSessionIdentity: null };
+      return { plaintext: commitPlan(plan), consumed: NOTHING, newSessionIdentity: null };
     }
-    return { ...decryptNormal(rec, msg.inner, now), consumed: NOTHING, newSessionIdentity: null };
+    return { plaintext: decryptNormal(rec, msg.inner, now), consumed: NOTHING, newSessionIdentity: null };
   }
   if (wasSeen(rec, msg.baseKey)) {
     throw new ProtocolError('PROTOCOL_DUPLICATE', 'This initial message was already processed.');
@@ -220,8 +238,7 @@ function decryptInitial(rec: SessionRecord, msg: InitialMessage, input: DecryptI
     archiveCurrent(rec, now);
     rec.current = state;
     rec.seen.unshift({ baseKey: msg.baseKey.slice(), seenAt: now });
-    const out = commitPlan(rec, plan, now);
-    return { ...out, consumed: { oneTimePreKeyId: opk?.id ?? null, kemPreKeyId: kem.id }, newSessionIdentity: msg.identityKey.slice() };
+    return { plaintext: commitPlan(plan), consumed: { oneTimePreKeyId: opk?.id ?? null, kemPreKeyId: kem.id }, newSessionIdentity: msg.identityKey.slice() };
   } finally {
     spk.dispose();
     kem.dispose();

@@ -16,7 +16,7 @@ import { RELAY_SEND_WAIT_MS } from '../../shared/constants';
 import { toBase64Url } from '../../shared/wire/encoding';
 import { publicKeyFromId } from '../../shared/wire/deviceList';
 import {
-  addressKey, decryptMessage, HeldRecord, initiateSession, encryptMessage, requiredPreKeys, type DecryptResult, type ProtocolAddress,
+  addressKey, decryptMessage, HeldRecord, initiateSession, encryptMessage, requiredPreKeys, type Decrypted, type ProtocolAddress,
 } from '../protocol';
 import { MESSAGE_TYPE_INITIAL } from '../protocol/message';
 import { ContentHint, EnvelopeKind, seal } from './sealedSender';
@@ -137,36 +137,43 @@ export class SessionLayer {
       p.storeSessionSync(a, out.record);
       return out.ciphertext;
     }
+    if (!this.#held.has(addressKey(a)) && !p.loadSessionSync(a)) return null;
+    return this.#heldFor(a).record.encrypt(plaintext);
+  }
+
+  /** The device's record held while holdRecords runs, parsed from the store on first use (an empty record when there is none). */
+  #heldFor(a: ProtocolAddress): { readonly address: ProtocolAddress; readonly record: HeldRecord } {
     const k = addressKey(a);
-    let h = this.#held.get(k);
-    if (!h) {
-      const record = p.loadSessionSync(a);
-      if (!record) return null;
-      this.#held.set(k, (h = { address: a, record: new HeldRecord(record) }));
-    }
-    return h.record.encrypt(plaintext);
+    let h = this.#held!.get(k);
+    if (!h) this.#held!.set(k, (h = { address: a, record: new HeldRecord(this.#d.store.protocol.loadSessionSync(a)) }));
+    return h;
   }
 
   /** Session records parsed once per device while holdRecords runs (in memory only; stored or zeroed when it ends). */
   #held: Map<string, { readonly address: ProtocolAddress; readonly record: HeldRecord }> | null = null;
 
   /**
-   * Runs `fn` (synchronous: the first, savepoint-free pass of a send chunk,
-   * inside the store's batchSessions) with each device's session record
-   * parsed once and advanced in memory by every encryptFor, then stored
-   * once per device: a chunk of N messages to a device parsed and
-   * serialized its record N times. If `fn` throws, the held records are
+   * Runs `fn` (synchronous: the first, savepoint-free pass of a send chunk
+   * or a receive batch, inside the store's batchSessions) with each
+   * device's session record parsed once and advanced in memory by every
+   * encryptFor and decrypt, then stored once per device: N messages to or
+   * from a device parsed and serialized its record N times. If `fn` throws, the held records are
    * zeroed unstored, and the caller's transaction rolls back as it must then
    * anyway (store/protocolStores.ts batchSessions).
    */
   holdRecords<T>(fn: () => T): T {
     if (this.#held) return fn();
     const held = new Map<string, { readonly address: ProtocolAddress; readonly record: HeldRecord }>();
+    const p = this.#d.store.protocol;
+    const writes = p.sessionWrites;
     this.#held = held;
     try {
       const out = fn();
+      // A session written, deleted or archived meanwhile by another path (an identity change, a device dropped) would be
+      // overwritten by a held record: the pass is refused, rolls back, and runs again with nothing held.
+      if (p.sessionWrites !== writes) throw new SessionLayerError('SESSION_CHANGED_WHILE_HELD', 'A session changed while its record was held.');
       const now = this.#d.now();
-      for (const h of held.values()) this.#d.store.protocol.storeSessionSync(h.address, h.record.record(now));
+      for (const h of held.values()) p.storeSessionSync(h.address, h.record.record(now));
       return out;
     } finally {
       this.#held = null;
@@ -201,11 +208,10 @@ export class SessionLayer {
    * commits the result (record, consumed prekeys, content) in one
    * transaction; a throw changes nothing.
    */
-  decrypt(from: ProtocolAddress, remoteIdentity: Uint8Array, message: Uint8Array): DecryptResult {
+  decrypt(from: ProtocolAddress, remoteIdentity: Uint8Array, message: Uint8Array): Decrypted & { readonly record: Uint8Array | null } {
     const p = this.#d.store.protocol;
     const need = requiredPreKeys(message);
-    return decryptMessage({
-      record: p.loadSessionSync(from),
+    const input = {
       identity: this.#d.keys().identity,
       remoteIdentity,
       message,
@@ -218,7 +224,10 @@ export class SessionLayer {
           })
         : undefined,
       now: this.#d.now(),
-    });
+    };
+    // Held for the batch (holdRecords): decrypted into the record in memory, which holdRecords stores when the pass ends.
+    if (this.#held) return { ...this.#heldFor(from).record.decrypt(input), record: null };
+    return decryptMessage({ ...input, record: p.loadSessionSync(from) });
   }
 
   /**

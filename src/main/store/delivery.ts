@@ -16,8 +16,12 @@ import type { SqliteProtocolStores } from './protocolStores';
 /** Everything one received envelope changes, committed in one transaction: session, identity, consumed prekeys, message and envelope id. */
 export interface ReceiveCommit {
   readonly envelopeId: string;
-  /** The engine's new record for the sender (absent when the envelope carried no ratchet message). */
-  readonly session?: { readonly address: ProtocolAddress; readonly record: Uint8Array } | undefined;
+  /**
+   * The engine's new record for the sender (absent when the envelope carried
+   * no ratchet message); record null when the session layer holds it for the
+   * batch and stores it when the batch's pass ends (SessionLayer.holdRecords).
+   */
+  readonly session?: { readonly address: ProtocolAddress; readonly record: Uint8Array | null } | undefined;
   /** Identity key of a sender whose message created a session. */
   readonly newIdentity?: Uint8Array | null | undefined;
   readonly consumed?: { readonly oneTimePreKeyId: number | null; readonly kemPreKeyId: number | null } | undefined;
@@ -84,7 +88,7 @@ export class Delivery {
       if (fresh.changes === 0) return 'duplicate';
       if (c.session) {
         if (c.newIdentity) this.protocol.saveIdentitySync(c.session.address, c.newIdentity);
-        this.protocol.storeSessionSync(c.session.address, c.session.record);
+        if (c.session.record) this.protocol.storeSessionSync(c.session.address, c.session.record);
       }
       if (c.consumed?.oneTimePreKeyId != null) this.protocol.removePreKeySync(c.consumed.oneTimePreKeyId);
       if (c.consumed?.kemPreKeyId != null) this.protocol.markKyberPreKeyUsedSync(c.consumed.kemPreKeyId);

@@ -54,6 +54,12 @@ export class SqliteProtocolStores {
   }
 
   // ── sessions ──
+  /** Session writes, deletes and archivings so far (SessionLayer.holdRecords checks that none came while it held records). */
+  #sessionWrites = 0;
+  get sessionWrites(): number {
+    return this.#sessionWrites;
+  }
+
   /** Records written during `batchSessions`, by address: sealed and stored once each when it ends. */
   #held: Map<string, Uint8Array> | null = null;
 
@@ -89,15 +95,18 @@ export class SqliteProtocolStores {
   }
   /** Forgets the session with a device (it left its account's signed list). */
   deleteSessionSync(a: ProtocolAddress): void {
+    this.#sessionWrites++;
     this.#held?.delete(addressKey(a));
     prep(this.db, 'DELETE FROM sessions WHERE address = ?').run(addressKey(a));
   }
   /** Forgets the sessions with every device outside `accountId` (this account switched keys: accountMoves.ts). */
   deleteSessionsExceptAccountSync(accountId: string): void {
+    this.#sessionWrites++;
     if (this.#held) for (const k of this.#held.keys()) if (!k.startsWith(`${accountId}.`)) this.#held.delete(k);
     prep(this.db, 'DELETE FROM sessions WHERE substr(address, 1, ?) != ?').run(accountId.length + 1, `${accountId}.`);
   }
   storeSessionSync(a: ProtocolAddress, record: Uint8Array): void {
+    this.#sessionWrites++;
     const k = addressKey(a);
     if (this.#held) this.#held.set(k, record.slice());
     else this.#write(k, record);
@@ -108,6 +117,7 @@ export class SqliteProtocolStores {
   }
   /** Moves a whole session record aside (identity change); the archived copy stays sealed. */
   archiveSessionSync(a: ProtocolAddress): void {
+    this.#sessionWrites++;
     const k = addressKey(a);
     this.db.transaction(() => {
       const rec = this.loadSessionSync(a);

@@ -100,3 +100,31 @@ describe('a record held for several encryptions', () => {
     expect(held.record()).not.toEqual(recordOf(alice, bob));
   });
 });
+
+describe('a record held for several decryptions', () => {
+  it('decrypts a sender’s initial messages and later ones in order, unchanged by a tampered one among them, and stores as decryptMessage would go on', async () => {
+    const { alice, bob } = await pair();
+    const sent = Array.from({ length: 6 }, (_, i) => alice.encrypt(bob.address, bytes(`m${i}`)));
+    const held = new HeldRecord(null);
+    const input = (message: Uint8Array) => ({ identity: bob.identity, remoteIdentity: null, message, preKeys: () => ({
+      signedPreKey: bob.store.loadSignedPreKeySync(bob.spk.id), oneTimePreKey: bob.store.loadPreKeySync(1), kemPreKey: bob.store.loadKyberPreKeySync(bob.lastResort.id),
+    }) });
+    const first = held.decrypt(input(sent[0]!));
+    expect(text(first.plaintext)).toBe('m0');
+    expect(first.newSessionIdentity).not.toBeNull();
+    const before = held.record(1);
+    const tampered = sent[1]!.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    rejects(() => held.decrypt(input(tampered)), 'PROTOCOL_BAD_MAC');
+    expect(held.record(1)).toEqual(before); // a failed decrypt changes nothing
+    for (let i = 1; i < 5; i++) expect(text(held.decrypt(input(sent[i]!)).plaintext)).toBe(`m${i}`);
+    rejects(() => held.decrypt(input(sent[2]!)), 'PROTOCOL_DUPLICATE');
+    bob.store.storeSessionSync(alice.address, held.record());
+    held.dispose();
+    // The stored record goes on as any: the last message, a reply, and one more.
+    expect(text(bob.decrypt(alice.address, sent[5]!))).toBe('m5');
+    expect(text(alice.decrypt(bob.address, bob.encrypt(alice.address, bytes('reply'))))).toBe('reply');
+    expect(text(bob.decrypt(alice.address, alice.encrypt(bob.address, bytes('after'))))).toBe('after');
+  });
+});
+
