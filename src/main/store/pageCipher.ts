@@ -128,7 +128,31 @@ export function markScheme(dbPath: string, scheme: PageCipher): void {
 }
 
 /**
- * The schemes to try, in order. While a rollback journal exists (a move or
+ * Whether a rollback journal would be replayed, by SQLite's own rule
+ * (pager.c hasHotJournal): it exists, is not empty, and its first byte is
+ * not zero. A connection in exclusive locking mode ends a transaction by
+ * zeroing the journal's header instead of deleting the file, so a move
+ * killed after its rename left such a journal beside the new file, and
+ * counting it as hot tried only the old scheme (cipherMoveCrash found it).
+ */
+function hotJournal(journalPath: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(journalPath, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  try {
+    const first = Buffer.alloc(1);
+    return fs.readSync(fd, first, 0, 1, 0) === 1 && first[0] !== 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The schemes to try, in order. While a hot rollback journal exists (a move or
  * a key rotation that did not finish), only the marked scheme: opening
  * with another would replay that journal through the wrong cipher and
  * destroy pages. The marker changes only after a move commits, so it names
@@ -138,14 +162,8 @@ export function markScheme(dbPath: string, scheme: PageCipher): void {
  * again last (another process may have moved the file in between).
  */
 export function schemeOrder(dbPath: string): PageCipher[] {
-  let journal = 0;
-  try {
-    journal = fs.statSync(`${dbPath}-journal`).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
   const marked = markedScheme(dbPath);
-  if (journal > 0) return [marked ?? 'sqlcipher4'];
+  if (hotJournal(`${dbPath}-journal`)) return [marked ?? 'sqlcipher4'];
   const first = marked ?? CURRENT_PAGE_CIPHER;
   return [first, ...PAGE_CIPHERS.filter((c) => c !== first), first];
 }

@@ -6,7 +6,7 @@ import { LocalStore } from '../../../src/main/store/store';
 import { SecretKey } from '../../../src/main/store/secretKey';
 import type { NewMessage } from '../../../src/main/store/messages';
 import { LEGACY_CIPHERS, rawOpen, schemeOfFile, toLegacyCipher } from '../../support/legacyCipher';
-import { PAGE_CIPHERS } from '../../../src/main/store/pageCipher';
+import { PAGE_CIPHERS, schemeOrder } from '../../../src/main/store/pageCipher';
 import { conv, dbFiles, filesContain, rawKeyStore, reopen } from '../../support/storeFixture';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -93,6 +93,23 @@ describe('page cipher', () => {
     expect(kinds(s).find(([k]) => k === 'store.cipher_moved')?.[1]).toMatchObject({ cipher: 'aegis', previousCipher: 'chacha20' });
     s.close();
     expect(fs.readFileSync(`${dbPath}-cipher`, 'utf8').trim()).toBe('aegis');
+  });
+
+  it('opens a moved file beside the zeroed journal and old marker a move killed just after its rename leaves', async () => {
+    const { dbPath, key } = await seeded(30);
+    // What a kill between the rename and the marker leaves: the new file, the legacy marker, and the old connection's
+    // journal, which exclusive locking mode zeroes at commit instead of deleting (not hot: SQLite replays nothing).
+    fs.writeFileSync(`${dbPath}-cipher`, 'sqlcipher4\n');
+    fs.writeFileSync(`${dbPath}-journal`, new Uint8Array(4616));
+    expect(schemeOrder(dbPath)).toContain('aegis');
+    const s = reopen(dbPath, key);
+    expect(s.messages.page('c1', 500)).toHaveLength(30);
+    s.close();
+    expect(fs.readFileSync(`${dbPath}-cipher`, 'utf8').trim()).toBe('aegis');
+    // A journal SQLite would replay (its header begins with the journal magic) still allows only the marked scheme.
+    fs.writeFileSync(`${dbPath}-journal`, Uint8Array.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, ...new Uint8Array(504)]));
+    expect(schemeOrder(dbPath)).toEqual(['aegis']);
+    fs.rmSync(`${dbPath}-journal`);
   });
 
   it.each(LEGACY_CIPHERS)('leaves no readable canary in a file moved from %s, its WAL or a journal', async (legacy) => {
