@@ -67,6 +67,8 @@ export const STORE_EXPIRY_INTERVAL_MS = 1_000;
 export const SEARCH_INDEX_CHUNK = 500;
 /** Most pending acks or outbox rows listed at once; bounds one relay ack frame. */
 export const STORE_MAX_PENDING_LIST = 1000;
+/** Sealed envelopes a profile keeps in memory after committing them to its outbox, so a flush sends them without reading each blob back: a burst's frames in flight and those queued behind them (the oldest are dropped first; a dropped one is read from the store). */
+export const OUTBOX_MEMORY_ENTRIES = 4_096;
 /** WAL pages after which SQLite checkpoints automatically: the cap during a long burst or catch-up (≈ 40 MiB); idle time checkpoints sooner (conversations/searchIndexer.ts), so deleted content still leaves the WAL soon. */
 export const STORE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** SQLite page cache per connection, KiB (negative cache_size): a cache miss costs a page decrypt, and 64 MiB keeps RSS under 300 MB at 1M messages. */

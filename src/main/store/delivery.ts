@@ -6,7 +6,7 @@
  * entries before anything leaves the machine; an outbox entry is removed only
  * when the relay confirms it.
  */
-import { STORE_MAX_PENDING_LIST } from '../../shared/constants';
+import { OUTBOX_MEMORY_ENTRIES, STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import type { ProtocolAddress } from '../protocol/address';
 import { inTransaction, prep, withFastSecureDelete, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
@@ -59,6 +59,19 @@ function checkLimit(limit: number): void {
 
 /** The atomic receive and send commits, the outbox and pending acks (nothing is lost). */
 export class Delivery {
+  /**
+   * The payloads this connection inserted into the outbox, by row id, the
+   * newest OUTBOX_MEMORY_ENTRIES: outbox() takes a listed row's payload from
+   * here instead of reading the blob back (a burst's flushes read each
+   * envelope right after its commit). Sound because commitSend is the only
+   * writer of outbox rows and payloads are never updated: an entry whose
+   * insert was rolled back is never listed (its row does not exist), and
+   * the insert that takes its id again (AUTOINCREMENT reuses an id only
+   * after a rollback) replaces it here. Rows are listed from the store, so
+   * what it holds decides nothing but where the bytes come from.
+   */
+  readonly #sealed = new Map<number, Uint8Array>();
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly protocol: SqliteProtocolStores,
@@ -120,17 +133,31 @@ export class Delivery {
       if (c.session) this.protocol.storeSessionSync(c.session.address, c.session.record);
       if (c.message) this.messages.insert(c.message);
       const ins = prep(this.db, 'INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
-      return c.outbox.map((o) => Number(ins.run(c.message?.id ?? c.messageId ?? null, this.#addressId(o.recipient), o.payload, now).lastInsertRowid));
+      return c.outbox.map((o) => {
+        const id = Number(ins.run(c.message?.id ?? c.messageId ?? null, this.#addressId(o.recipient), o.payload, now).lastInsertRowid);
+        this.#remember(id, o.payload);
+        return id;
+      });
     });
+  }
+
+  #remember(id: number, payload: Uint8Array): void {
+    this.#sealed.delete(id); // a reused id (after a rollback) moves to the newest end
+    if (this.#sealed.size >= OUTBOX_MEMORY_ENTRIES) this.#sealed.delete(this.#sealed.keys().next().value!);
+    this.#sealed.set(id, payload);
   }
 
   /** Outbox entries still to send (or resend), oldest first; with `after`, only those with a greater id (a flush's entries the relay took, not yet confirmed, are skipped). */
   outbox(limit = STORE_MAX_PENDING_LIST, after = 0): OutboxEntry[] {
     checkLimit(limit);
-    const rows = prep(this.db, `SELECT o.id, o.message_id, a.address AS recipient, o.payload, o.attempts
+    const rows = prep(this.db, `SELECT o.id, o.message_id, a.address AS recipient, o.attempts
       FROM outbox o JOIN addresses a ON a.id = o.recipient WHERE o.id > ? ORDER BY o.id LIMIT ?`).all(after, limit) as
-      { id: number; message_id: string | null; recipient: string; payload: Uint8Array; attempts: number }[];
-    return rows.map((r) => ({ id: r.id, messageId: r.message_id, recipient: r.recipient, payload: new Uint8Array(r.payload), attempts: r.attempts }));
+      { id: number; message_id: string | null; recipient: string; attempts: number }[];
+    const read = prep(this.db, 'SELECT payload FROM outbox WHERE id = ?').pluck();
+    return rows.map((r) => ({
+      id: r.id, messageId: r.message_id, recipient: r.recipient, attempts: r.attempts,
+      payload: this.#sealed.get(r.id) ?? new Uint8Array(read.get(r.id) as Uint8Array),
+    }));
   }
 
   /** Ids of the outbox entries addressed to one device ("account.device"). */
@@ -141,9 +168,10 @@ export class Delivery {
   /** Drops every outbox entry for one recipient device (`account.device`), e.g. a revoked device; returns how many. */
   dropRecipient(recipient: string): number {
     return this.db.transaction(() => {
-      const n = prep(this.db, 'DELETE FROM outbox WHERE recipient = (SELECT id FROM addresses WHERE address = ?)').run(recipient).changes;
+      const gone = prep(this.db, 'DELETE FROM outbox WHERE recipient = (SELECT id FROM addresses WHERE address = ?) RETURNING id').pluck().all(recipient) as number[];
+      for (const id of gone) this.#sealed.delete(id);
       prep(this.db, 'DELETE FROM addresses WHERE address = ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE recipient = addresses.id)').run(recipient);
-      return n;
+      return gone.length;
     })();
   }
 
@@ -172,6 +200,7 @@ export class Delivery {
     const waiting = prep(this.db, 'SELECT DISTINCT message_id FROM outbox WHERE message_id IN (SELECT value FROM json_each(?))').pluck();
     const sent = prep(this.db, `UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'queued'`);
     const owners = prep(this.db, 'SELECT id, conversation_id AS c FROM messages WHERE id IN (SELECT value FROM json_each(?))');
+    for (const id of outboxIds) this.#sealed.delete(id); // (a rolled-back confirm reads them from the store)
     return this.db.transaction(() => {
       const byConversation = new Map<string, string[]>();
       if (outboxIds.length === 0) return byConversation;
@@ -183,7 +212,11 @@ export class Delivery {
       const list = JSON.stringify(messages);
       const left = new Set(waiting.all(list) as string[]);
       for (const mid of messages) if (!left.has(mid)) sent.run(mid);
-      for (const r of owners.all(list) as { id: string; c: string }[]) byConversation.set(r.c, [...(byConversation.get(r.c) ?? []), r.id]);
+      for (const r of owners.all(list) as { id: string; c: string }[]) {
+        const ids = byConversation.get(r.c);
+        if (ids) ids.push(r.id);
+        else byConversation.set(r.c, [r.id]);
+      }
       return byConversation;
     })();
   }

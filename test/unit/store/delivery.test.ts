@@ -53,4 +53,46 @@ describe('atomic receive and send', () => {
     expect(store.delivery.confirmSent([999])).toEqual(new Map());
     store.close();
   });
+
+  it('lists the payload of the committed row when a rolled-back send had taken its id first, and the same bytes after a reopen', async () => {
+    const { store, dbPath, key } = await rawKeyStore();
+    store.messages.upsertConversation(conv('c1'));
+    const entry = (b: number) => [{ recipient: 'acct-a.dev-a', payload: new Uint8Array([b, b, b]) }];
+    const [kept] = store.delivery.commitSend({ messageId: 'm0', outbox: entry(1) });
+    // A whole transaction rolled back, then a savepoint inside one: each takes the next id and gives it back.
+    expect(() => store.db.transaction(() => {
+      store.delivery.commitSend({ messageId: 'lost', outbox: entry(9) });
+      throw new Error('rolled back');
+    })()).toThrow('rolled back');
+    expect(store.delivery.outbox().map((o) => o.messageId)).toEqual(['m0']);
+    store.db.transaction(() => {
+      expect(() => store.db.transaction(() => {
+        store.delivery.commitSend({ messageId: 'lost again', outbox: entry(8) });
+        throw new Error('savepoint');
+      })()).toThrow('savepoint');
+      store.delivery.commitSend({ messageId: 'm1', outbox: entry(2) });
+    })();
+    const listed = store.delivery.outbox();
+    expect(listed.map((o) => [o.id, o.messageId, [...o.payload]])).toEqual([[kept, 'm0', [1, 1, 1]], [kept! + 1, 'm1', [2, 2, 2]]]);
+    store.close();
+    const s = reopen(dbPath, key);
+    expect(s.delivery.outbox().map((o) => [o.id, o.messageId, [...o.payload]])).toEqual(listed.map((o) => [o.id, o.messageId, [...o.payload]]));
+    s.close();
+  });
+
+  it('reads the payloads it no longer keeps in memory from the store', async () => {
+    const { OUTBOX_MEMORY_ENTRIES } = await import('../../../src/shared/constants');
+    const { store } = await rawKeyStore();
+    const n = OUTBOX_MEMORY_ENTRIES + 3;
+    store.db.transaction(() => {
+      for (let i = 0; i < n; i++) store.delivery.commitSend({ messageId: `m${i}`, outbox: [{ recipient: 'acct-a.dev-a', payload: Uint8Array.of(i % 256, i >> 8) }] });
+    })();
+    const first = store.delivery.outbox(5);
+    expect(first.map((o) => [o.messageId, [...o.payload]])).toEqual([0, 1, 2, 3, 4].map((i) => [`m${i}`, [i, 0]]));
+    const last = store.delivery.outbox(5, first[4]!.id + n - 10);
+    expect(last.map((o) => [...o.payload])).toEqual([n - 5, n - 4, n - 3, n - 2, n - 1].map((i) => [i % 256, i >> 8]));
+    expect(store.delivery.dropRecipient('acct-a.dev-a')).toBe(n);
+    expect(store.delivery.outbox()).toEqual([]);
+    store.close();
+  });
 });
