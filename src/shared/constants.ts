@@ -42,7 +42,7 @@ export const MAX_SEEN_BASE_KEYS = 256;
 
 // ── Local store ──────────────────────────────────────────────────────────────
 /** Schema version the store migrates to; each step has its own numbered migration and test. */
-export const STORE_SCHEMA_VERSION = 20;
+export const STORE_SCHEMA_VERSION = 21;
 /** Change-log entries (store v20) added since its last compaction that trigger the next one on the upkeep tick: ~4 a sent text, so a busy day's worth; compaction keeps one per message id. */
 export const CHANGE_LOG_COMPACT_SLACK = 20_000;
 /** Format version of sealed key records; bound into each record's AD so old formats cannot be replayed as new. */

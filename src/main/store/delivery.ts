@@ -8,6 +8,7 @@
  */
 import { OUTBOX_MEMORY_ENTRIES, STORE_MAX_PENDING_LIST } from '../../shared/constants';
 import type { ProtocolAddress } from '../protocol/address';
+import { addressId, forgetAddressIfUnused } from './addresses';
 import { inTransaction, prep, withFastSecureDelete, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
 import type { MessageRepo, NewMessage } from './messages';
@@ -134,7 +135,7 @@ export class Delivery {
       if (c.message) this.messages.insert(c.message);
       const ins = prep(this.db, 'INSERT INTO outbox (message_id, recipient, payload, created_at) VALUES (?, ?, ?, ?)');
       return c.outbox.map((o) => {
-        const id = Number(ins.run(c.message?.id ?? c.messageId ?? null, this.#addressId(o.recipient), o.payload, now).lastInsertRowid);
+        const id = Number(ins.run(c.message?.id ?? c.messageId ?? null, addressId(this.db, o.recipient), o.payload, now).lastInsertRowid);
         this.#remember(id, o.payload);
         return id;
       });
@@ -170,15 +171,9 @@ export class Delivery {
     return this.db.transaction(() => {
       const gone = prep(this.db, 'DELETE FROM outbox WHERE recipient = (SELECT id FROM addresses WHERE address = ?) RETURNING id').pluck().all(recipient) as number[];
       for (const id of gone) this.#sealed.delete(id);
-      prep(this.db, 'DELETE FROM addresses WHERE address = ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE recipient = addresses.id)').run(recipient);
+      forgetAddressIfUnused(this.db, recipient);
       return gone.length;
     })();
-  }
-
-  /** The integer key of a recipient device's address (schema v19), added on its first outbox entry; inside the caller's transaction. */
-  #addressId(address: string): number {
-    const id = prep(this.db, 'SELECT id FROM addresses WHERE address = ?').pluck().get(address) as number | undefined;
-    return id ?? Number(prep(this.db, 'INSERT INTO addresses (address) VALUES (?)').run(address).lastInsertRowid);
   }
 
   /** Counts one more failed send attempt for each of these entries, in one statement (a frame's worth that the relay did not take). */

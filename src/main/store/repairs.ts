@@ -8,6 +8,7 @@
 import {
   PENDING_EFFECT_TTL_MS, PENDING_EFFECTS_MAX, RESEND_LOG_MAX_ROWS, RESEND_LOG_TTL_MS,
 } from '../../shared/constants';
+import { addressId, forgetAddressIfUnused } from './addresses';
 import { prep, type SqliteDatabase } from './database';
 
 /** One logged send to one device. `digest` is null while the content still waits for a session with that device. */
@@ -28,10 +29,27 @@ export interface PendingEffect {
   readonly content: Uint8Array;
 }
 
-interface ResendRow { id: number; recipient: string; content: Uint8Array; message_id: string | null; resent: number; created_at: number }
+interface ResendRow { id: number; recipient: string; content: Uint8Array; pad: number; message_id: string | null; resent: number; created_at: number }
+/** The logged bytes: the stored content and the `pad` zero bytes stripped from its end (schema v21). */
+const unstripped = (content: Uint8Array, pad: number): Uint8Array => {
+  const out = new Uint8Array(content.length + pad);
+  out.set(content);
+  return out;
+};
 const toEntry = (r: ResendRow): ResendEntry => ({
-  id: r.id, recipient: r.recipient, content: new Uint8Array(r.content), messageId: r.message_id, resent: r.resent, createdAt: r.created_at,
+  id: r.id, recipient: r.recipient, content: unstripped(r.content, r.pad), messageId: r.message_id, resent: r.resent, createdAt: r.created_at,
 });
+/** Zero bytes at the end of `content` (its padding, CONTENT_PAD_BLOCK), which the log does not store. */
+const trailingZeros = (content: Uint8Array): number => {
+  let end = content.length;
+  while (end > 0 && content[end - 1] === 0) end--;
+  return content.length - end;
+};
+
+/** A resend entry with its recipient's text: the columns every read of the log returns. */
+const ENTRY = 'SELECT r.id, a.address AS recipient, r.content, r.pad, r.message_id, r.resent, r.created_at FROM resend_log r JOIN addresses a ON a.id = r.recipient';
+/** The integer key of the recipient text bound at this place. */
+const KEY = '(SELECT id FROM addresses WHERE address = ?)';
 
 /** The resend log and the pending-effects queue. */
 export class RepairRepo {
@@ -39,21 +57,24 @@ export class RepairRepo {
 
   /** Logs content sent (or still to send) to each recipient device; call inside the send transaction. */
   logSent(rows: readonly { recipient: string; digest: Uint8Array | null; content: Uint8Array; messageId: string | null }[]): void {
-    const ins = prep(this.db, 'INSERT INTO resend_log (recipient, digest, content, message_id, created_at) VALUES (?, ?, ?, ?, ?)');
+    const ins = prep(this.db, 'INSERT INTO resend_log (recipient, digest, content, pad, message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     const now = this.clock();
-    for (const r of rows) ins.run(r.recipient, r.digest, r.content, r.messageId, now);
+    for (const r of rows) {
+      const pad = trailingZeros(r.content);
+      ins.run(addressId(this.db, r.recipient), r.digest, r.content.subarray(0, r.content.length - pad), pad, r.messageId, now);
+    }
   }
 
   /** The logged content a device's retry request names (by the digest of the ratchet message it could not decrypt). */
   findSent(recipient: string, digest: Uint8Array): ResendEntry | null {
-    const r = prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? AND digest = ?')
-      .get(recipient, digest) as ResendRow | undefined;
+    const r = prep(this.db, `${ENTRY} WHERE r.recipient = ${KEY} AND r.digest = ?`).get(recipient, digest) as ResendRow | undefined;
     return r ? toEntry(r) : null;
   }
 
   /** The encoded contents logged for one message (one per recipient device), newest first. */
   sentContents(messageId: string): Uint8Array[] {
-    return (prep(this.db, 'SELECT content FROM resend_log WHERE message_id = ? ORDER BY id DESC').pluck().all(messageId) as Uint8Array[]).map((c) => new Uint8Array(c));
+    return (prep(this.db, 'SELECT content, pad FROM resend_log WHERE message_id = ? ORDER BY id DESC').all(messageId) as { content: Uint8Array; pad: number }[])
+      .map((r) => unstripped(r.content, r.pad));
   }
 
   /**
@@ -62,15 +83,15 @@ export class RepairRepo {
    * account we learned of late should still get.
    */
   recentForAccount(accountId: string, since: number, limit: number): ResendEntry[] {
-    const rows = prep(this.db, `SELECT id, recipient, content, message_id, resent, created_at FROM resend_log
-      WHERE recipient >= ? AND recipient < ? AND created_at >= ? ORDER BY id LIMIT ?`).all(`${accountId}.`, `${accountId}/`, since, limit) as ResendRow[];
+    const rows = prep(this.db, `${ENTRY} WHERE r.recipient IN (SELECT id FROM addresses WHERE address >= ? AND address < ?) AND r.created_at >= ?
+      ORDER BY r.id LIMIT ?`).all(`${accountId}.`, `${accountId}/`, since, limit) as ResendRow[];
     const seen = new Set<string>();
     const out: ResendEntry[] = [];
-    for (const r of rows) {
-      const key = r.message_id ?? Buffer.from(r.content).toString('base64');
+    for (const e of rows.map(toEntry)) {
+      const key = e.messageId ?? Buffer.from(e.content).toString('base64');
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(toEntry(r));
+      out.push(e);
     }
     return out;
   }
@@ -82,24 +103,23 @@ export class RepairRepo {
 
   /** Whether content of message `messageId` still waits, unsent, for `recipient` (a device, or an account's awaitingDevicesOf placeholder). */
   waitsFor(recipient: string, messageId: string): boolean {
-    return prep(this.db, 'SELECT 1 FROM resend_log WHERE recipient = ? AND digest IS NULL AND message_id = ? LIMIT 1').get(recipient, messageId) !== undefined;
+    return prep(this.db, `SELECT 1 FROM resend_log WHERE recipient = ${KEY} AND digest IS NULL AND message_id = ? LIMIT 1`).get(recipient, messageId) !== undefined;
   }
 
   /** Every recipient (device, or an account's placeholder) that logged content still waits for, in the order its oldest row was logged. */
   unsentRecipients(): string[] {
-    return prep(this.db, 'SELECT recipient FROM resend_log WHERE digest IS NULL GROUP BY recipient ORDER BY min(id)').pluck().all() as string[];
+    return prep(this.db, `SELECT a.address FROM resend_log r JOIN addresses a ON a.id = r.recipient WHERE r.digest IS NULL
+      GROUP BY r.recipient ORDER BY min(r.id)`).pluck().all() as string[];
   }
 
   /** The content still waiting for `recipient`, oldest first, at most `limit` (an index range: the log's order per recipient). */
   unsentFor(recipient: string, limit: number): ResendEntry[] {
-    return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? AND digest IS NULL ORDER BY id LIMIT ?')
-      .all(recipient, limit) as ResendRow[]).map(toEntry);
+    return (prep(this.db, `${ENTRY} WHERE r.recipient = ${KEY} AND r.digest IS NULL ORDER BY r.id LIMIT ?`).all(recipient, limit) as ResendRow[]).map(toEntry);
   }
 
   /** Logged content that could not be encrypted yet (no session with the device at send time), oldest first. */
   unsent(limit: number): ResendEntry[] {
-    return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE digest IS NULL ORDER BY id LIMIT ?')
-      .all(limit) as ResendRow[]).map(toEntry);
+    return (prep(this.db, `${ENTRY} WHERE r.digest IS NULL ORDER BY r.id LIMIT ?`).all(limit) as ResendRow[]).map(toEntry);
   }
 
   /** Records the digest of the ratchet message an entry finally went out as (or again, for a resend). */
@@ -109,21 +129,21 @@ export class RepairRepo {
 
   /** The entries logged for `recipient` since `since`, oldest first, at most `limit`. */
   loggedFor(recipient: string, since: number, limit: number): ResendEntry[] {
-    return (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? AND created_at >= ? ORDER BY id LIMIT ?')
-      .all(recipient, since, limit) as ResendRow[]).map(toEntry);
+    return (prep(this.db, `${ENTRY} WHERE r.recipient = ${KEY} AND r.created_at >= ? ORDER BY r.id LIMIT ?`).all(recipient, since, limit) as ResendRow[]).map(toEntry);
   }
 
   /** Every entry logged for `recipient`, oldest first, removed from the log (call inside the transaction that logs them again). */
   takeRecipient(recipient: string): ResendEntry[] {
-    const rows = (prep(this.db, 'SELECT id, recipient, content, message_id, resent, created_at FROM resend_log WHERE recipient = ? ORDER BY id')
-      .all(recipient) as ResendRow[]).map(toEntry);
+    const rows = (prep(this.db, `${ENTRY} WHERE r.recipient = ${KEY} ORDER BY r.id`).all(recipient) as ResendRow[]).map(toEntry);
     this.forgetRecipient(recipient);
     return rows;
   }
 
   /** Forgets entries for a device (it left its account's list): there is nobody to deliver them to. */
   forgetRecipient(recipient: string): number {
-    return prep(this.db, 'DELETE FROM resend_log WHERE recipient = ?').run(recipient).changes;
+    const n = prep(this.db, `DELETE FROM resend_log WHERE recipient = ${KEY}`).run(recipient).changes;
+    forgetAddressIfUnused(this.db, recipient);
+    return n;
   }
 
   /** Keeps `effect` until its target arrives; the oldest go once PENDING_EFFECTS_MAX are held. */
@@ -172,9 +192,13 @@ export class RepairRepo {
    * for the audit log. Call before prune, which would drop them silently.
    */
   dropExpiredUnsent(now = this.clock()): Map<string, number> {
-    const rows = prep(this.db, 'DELETE FROM resend_log WHERE digest IS NULL AND created_at < ? RETURNING recipient').pluck().all(now - RESEND_LOG_TTL_MS) as string[];
+    const keys = prep(this.db, 'DELETE FROM resend_log WHERE digest IS NULL AND created_at < ? RETURNING recipient').pluck().all(now - RESEND_LOG_TTL_MS) as number[];
+    const address = prep(this.db, 'SELECT address FROM addresses WHERE id = ?').pluck();
     const out = new Map<string, number>();
-    for (const r of rows) out.set(r, (out.get(r) ?? 0) + 1);
+    for (const k of keys) {
+      const r = address.get(k) as string;
+      out.set(r, (out.get(r) ?? 0) + 1);
+    }
     return out;
   }
 

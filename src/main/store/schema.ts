@@ -13,6 +13,7 @@ import { V15 } from './schemaResendIndex';
 import { V16 } from './schemaGroupHeld';
 import { V17, V18 } from './schemaListRefreshes';
 import { V19 } from './schemaOutboxAddresses';
+import { V21 } from './schemaResendAddresses';
 import { messageChangeTriggers, V20 } from './schemaChangeLog';
 import { StoreError } from './errors';
 
@@ -374,7 +375,7 @@ CREATE TABLE group_receipts (
 ${['groups', 'group_members', 'group_state_versions'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => stateTrigger(t, e))).join('\n')}
 `;
 /** MIGRATIONS[n - 1] brings the schema from version n - 1 to n. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21];
 
 /** The schema version of an open database (PRAGMA user_version). */
 export const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dropExpired } from '../../../src/main/conversations/unsent';
 import type { ChatContext } from '../../../src/main/conversations/context';
 import type { LocalStore } from '../../../src/main/store';
+import { RepairRepo } from '../../../src/main/store/repairs';
 import { GROUP_HELD_TTL_MS, RESEND_LOG_MAX_ROWS, RESEND_LOG_TTL_MS } from '../../../src/shared/constants';
 import { rawKeyStore } from '../../support/storeFixture';
 
@@ -18,9 +19,9 @@ let store: LocalStore;
 let ctx: ChatContext;
 let audits: { kind: string; detail: Record<string, unknown> }[];
 
-/** A resend-log row as logSent writes it, made `age` ms ago (null digest: still waiting). */
+/** A resend-log row logged `age` ms ago (null digest: still waiting). */
 const logged = (recipient: string, digest: Uint8Array | null, age: number) =>
-  store.db.prepare('INSERT INTO resend_log (recipient, digest, content, message_id, created_at) VALUES (?, ?, ?, ?, ?)').run(recipient, digest, new Uint8Array([1]), 'm1', Date.now() - age);
+  new RepairRepo(store.db, () => Date.now() - age).logSent([{ recipient, digest, content: new Uint8Array([1]), messageId: 'm1' }]);
 
 beforeEach(async () => {
   store = (await rawKeyStore()).store;
@@ -56,9 +57,8 @@ describe('content that waited past its bound', () => {
 
   it('never lets the resend log’s row bound take content still waiting', () => {
     logged(`${ANN}.${DEVICE}`, null, 1_000);
-    const ins = store.db.prepare('INSERT INTO resend_log (recipient, digest, content, message_id, created_at) VALUES (?, ?, ?, ?, ?)');
     store.db.transaction(() => {
-      for (let i = 0; i < RESEND_LOG_MAX_ROWS + 5; i++) ins.run(`${ANN}.${DEVICE}`, new Uint8Array(32), new Uint8Array([2]), null, Date.now());
+      store.repairs.logSent(Array.from({ length: RESEND_LOG_MAX_ROWS + 5 }, () => ({ recipient: `${ANN}.${DEVICE}`, digest: new Uint8Array(32), content: new Uint8Array([2]), messageId: null })));
     })();
     expect(store.repairs.prune()).toBe(5);
     expect(store.repairs.unsent(10)).toHaveLength(1);
