@@ -11,7 +11,7 @@ import type { ProtocolAddress } from '../protocol/address';
 import { addressId, forgetAddressIfUnused } from './addresses';
 import { inTransaction, prep, withFastSecureDelete, type SqliteDatabase } from './database';
 import { StoreError } from './errors';
-import type { MessageRepo, NewMessage } from './messages';
+import { byConversation, type MessageRepo, type NewMessage } from './messages';
 import type { SqliteProtocolStores } from './protocolStores';
 
 /** Everything one received envelope changes, committed in one transaction: session, identity, consumed prekeys, message and envelope id. */
@@ -197,22 +197,16 @@ export class Delivery {
     const owners = prep(this.db, 'SELECT id, conversation_id AS c FROM messages WHERE id IN (SELECT value FROM json_each(?))');
     for (const id of outboxIds) this.#sealed.delete(id); // (a rolled-back confirm reads them from the store)
     return this.db.transaction(() => {
-      const byConversation = new Map<string, string[]>();
-      if (outboxIds.length === 0) return byConversation;
+      if (outboxIds.length === 0) return new Map<string, string[]>();
       // The outbox's freed pages hold sealed envelopes the relay already has: not written again as zeros (withFastSecureDelete). Only
       // this delete: the state update below rewrites message rows (words), so it runs with secure_delete ON.
       const deleted = withFastSecureDelete(this.db, () => del.all(ids) as (string | null)[]);
       const messages = [...new Set(deleted.filter((m): m is string => m !== null))];
-      if (messages.length === 0) return byConversation;
+      if (messages.length === 0) return new Map<string, string[]>();
       const list = JSON.stringify(messages);
       const left = new Set(waiting.all(list) as string[]);
       for (const mid of messages) if (!left.has(mid)) sent.run(mid);
-      for (const r of owners.all(list) as { id: string; c: string }[]) {
-        const ids = byConversation.get(r.c);
-        if (ids) ids.push(r.id);
-        else byConversation.set(r.c, [r.id]);
-      }
-      return byConversation;
+      return byConversation(owners.all(list) as { id: string; c: string }[]);
     })();
   }
 }

@@ -333,9 +333,13 @@ export class MessageRepo {
   }
 }
 
-/** Groups (id, conversation) rows by conversation. */
-function byConversation(rows: readonly { id: string; c: string }[]): Map<string, string[]> {
+/** Groups (id, conversation) rows by conversation, each conversation's ids in row order. */
+export function byConversation(rows: readonly { id: string; c: string }[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const r of rows) out.set(r.c, [...(out.get(r.c) ?? []), r.id]);
+  for (const r of rows) {
+    const ids = out.get(r.c);
+    if (ids) ids.push(r.id);
+    else out.set(r.c, [r.id]);
+  }
   return out;
 }
